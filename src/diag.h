@@ -1,0 +1,64 @@
+/*
+ * diag — diagnostics as data. Rejected rows and notes are counted per reason;
+ * the first DIAG_KEEP of each reason are kept with their "file:line" for the
+ * report; main prints a summary. Does not: print anything by itself, or keep
+ * every rejected row (ingest streams those to --rejected).
+ */
+#ifndef RR_DIAG_H
+#define RR_DIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DIAG_KEEP 5
+
+/* Why a data row was rejected. diag_reason_code() gives the stable code used
+ * in JSON and in the --rejected file; diag_reason_text() a phrase for people. */
+enum diag_reason {
+	REJ_RAGGED,        /* field count differs from the header */
+	REJ_BAD_QUOTE,     /* stray or unterminated quote */
+	REJ_LONG_FIELD,    /* a field or the whole record exceeds the limit */
+	REJ_BAD_UTF8,      /* invalid UTF-8 in a field */
+	REJ_NUL,           /* NUL byte in a field */
+	REJ_BAD_ID,        /* EventId/ExperienceId/AbnormalEventId not an integer */
+	REJ_BAD_PARAM,     /* ParamOne/ParamTwo/Type not an integer */
+	REJ_RANGE,         /* integer outside the range the record can hold */
+	REJ_BAD_TIME,      /* time missing or unparsable */
+	REJ_MISSING,       /* a required value (RoomId, UserId...) is empty */
+	REJ__COUNT
+};
+
+const char *diag_reason_code(enum diag_reason r);
+const char *diag_reason_text(enum diag_reason r);
+
+struct diag_item {
+	char *file;        /* owned */
+	uint64_t line;     /* physical line where the row starts, 1-based */
+	enum diag_reason reason;
+	char *detail;      /* owned, e.g. "EventId \"abc\" is not a number"; valid UTF-8 */
+};
+
+struct diag {
+	uint64_t count[REJ__COUNT];
+	struct diag_item *kept;        /* first DIAG_KEEP of each reason, in arrival order */
+	size_t nkept, capkept;
+	char **notes;                  /* owned, free-form notes ("users file x: not used yet") */
+	size_t nnotes, capnotes;
+};
+
+void diag_init(struct diag *d);
+void diag_free(struct diag *d);
+
+/* Counts a rejected row; keeps a copy of file and detail when fewer than
+ * DIAG_KEEP of that reason are kept. detail may hold any bytes: invalid UTF-8
+ * is replaced. Returns RR_OK or RR_ENOMEM. */
+int diag_reject(struct diag *d, const char *file, uint64_t line,
+		enum diag_reason reason, const char *detail);
+
+/* Adds a note (copied). Returns RR_OK or RR_ENOMEM. */
+int diag_note(struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+uint64_t diag_total(const struct diag *d);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * ingest — CSV exports to records (DESIGN §1). Maps header names (aliases,
+ * case, '_' '-' ' ' ignored) to columns, decides each row's kind by the
+ * columns it fills, parses IDs, parameters and times, validates UTF-8,
+ * applies the --room/--user/--from/--to filters, and appends records to a
+ * dataset. Every unusable row is counted in diag with file:line and a reason
+ * and, when options->rejected is set, written there in full.
+ * Does not: decode IDs (decode/catalog), sort or de-duplicate (dataset).
+ * User, room and quality files are recognised and skipped with a note.
+ */
+#ifndef RR_INGEST_H
+#define RR_INGEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dataset.h"
+#include "tz.h"
+
+struct ingest_options {
+	const struct tz *input_tz;       /* zone of ISO times without offset; required */
+	const char *const *rooms;        /* --room values; nrooms == 0: all rooms */
+	size_t nrooms;
+	const char *const *users;        /* --user values; nusers == 0: all users */
+	size_t nusers;
+	int64_t from_ms;                 /* rows before from_ms are filtered; INT64_MIN: none */
+	int64_t to_ms;                   /* rows at or after to_ms are filtered; INT64_MAX: none */
+	/* When set, every rejected row is written here as CSV with the columns
+	 * file,line,reason,detail,row (row = the record's raw text). ingest does
+	 * not write the header line (see ingest_write_rejected_header). */
+	FILE *rejected;
+};
+
+/* Writes the header line of the rejected-rows CSV. RR_OK or RR_EIO. */
+int ingest_write_rejected_header(FILE *f);
+
+/*
+ * Reads one export file (path "-" = stdin) into ds. Returns:
+ *  RR_OK      the file was read (possibly with rejected rows, counted in ds);
+ *  RR_EDATA   the header lacks a required column, has no known column, or the
+ *             encoding is refused; err = "FILE: missing required column
+ *             'EventId' for event rows" or similar; nothing from it is kept;
+ *  RR_EIO     the file cannot be read (err = "FILE: reason"), or writing to
+ *             options->rejected failed;
+ *  RR_ENOMEM  out of memory.
+ * Rows before a read error stay in ds.
+ */
+int ingest_file(struct dataset *ds, const char *path,
+		const struct ingest_options *o, char *err, size_t errlen);
+
+/* The same, reading len bytes at buf (not copied) and naming them name in
+ * diagnostics. */
+int ingest_mem(struct dataset *ds, const char *name, const void *buf, size_t len,
+	       const struct ingest_options *o, char *err, size_t errlen);
+
+/* Sets o to defaults: no filters, no rejected sink; input_tz must still be set. */
+void ingest_options_init(struct ingest_options *o);
+
+#endif

@@ -1,0 +1,323 @@
+/*
+ * json — the machine-readable form of the report. Strings are escaped for
+ * JSON and for embedding in HTML (<, >, & and U+2028/9 as \u escapes), so the
+ * same text is safe inside a <script> block later.
+ * Does not: aggregate; every figure comes from the report or the model.
+ */
+#include "json.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "util.h"
+#include "version.h"
+
+struct jw {
+	FILE *f;
+	int first;          /* no comma needed before the next member */
+};
+
+static void jstr(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	putc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = u[i];
+		switch (c) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '<': case '>': case '&':
+			fprintf(f, "\\u%04x", c);
+			break;
+		default:
+			if (c < 0x20 || c == 0x7F) {
+				fprintf(f, "\\u%04x", c);
+			} else if (c == 0xE2 && i + 2 < n && u[i + 1] == 0x80 &&
+				   (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
+				fprintf(f, "\\u%04x", u[i + 2] == 0xA8 ? 0x2028 : 0x2029);
+				i += 2;
+			} else {
+				putc(c, f);
+			}
+		}
+	}
+	putc('"', f);
+}
+
+static void key(struct jw *w, const char *k)
+{
+	if (!w->first)
+		putc(',', w->f);
+	w->first = 0;
+	if (k) {
+		jstr(w->f, k, strlen(k));
+		putc(':', w->f);
+	}
+}
+
+static void open_(struct jw *w, const char *k, char c)
+{
+	key(w, k);
+	putc(c, w->f);
+	w->first = 1;
+}
+
+static void close_(struct jw *w, char c)
+{
+	putc(c, w->f);
+	w->first = 0;
+}
+
+static void int_(struct jw *w, const char *k, int64_t v)
+{
+	key(w, k);
+	fprintf(w->f, "%" PRId64, v);
+}
+
+/* RR_NONE is the model's "absent": JSON null. */
+static void opt(struct jw *w, const char *k, int64_t v)
+{
+	key(w, k);
+	if (v == RR_NONE)
+		fputs("null", w->f);
+	else
+		fprintf(w->f, "%" PRId64, v);
+}
+
+static void bool_(struct jw *w, const char *k, int v)
+{
+	key(w, k);
+	fputs(v ? "true" : "false", w->f);
+}
+
+static void str(struct jw *w, const char *k, const char *s)
+{
+	key(w, k);
+	jstr(w->f, s, strlen(s));
+}
+
+static void sid(struct jw *w, const char *k, const struct strtab *t, uint32_t id)
+{
+	key(w, k);
+	jstr(w->f, strtab_str(t, id), strtab_len(t, id));
+}
+
+/* A string id where the empty string means "not given". */
+static void sid_opt(struct jw *w, const char *k, const struct strtab *t, uint32_t id)
+{
+	if (id == 0) {
+		key(w, k);
+		fputs("null", w->f);
+	} else {
+		sid(w, k, t, id);
+	}
+}
+
+static void write_exits(struct jw *w, const char *k, const uint32_t *exits)
+{
+	open_(w, k, '{');
+	for (int e = 0; e < EXIT__COUNT; e++)
+		int_(w, exit_reason_name(e), exits[e]);
+	close_(w, '}');
+}
+
+static void write_input(struct jw *w, const struct report *r)
+{
+	const struct dataset *ds = r->ds;
+	const struct input_counts *c = &ds->counts;
+
+	open_(w, "input", '{');
+	int_(w, "rows", (int64_t)c->rows);
+	int_(w, "used", (int64_t)c->used);
+	int_(w, "filtered", (int64_t)c->filtered);
+	int_(w, "rejected", (int64_t)c->rejected);
+	int_(w, "duplicates", (int64_t)c->duplicates);
+	int_(w, "events", (int64_t)c->events);
+	int_(w, "abnormal", (int64_t)c->abnormal);
+	int_(w, "unknown_ids", (int64_t)r->dec->unknown_rows);
+	open_(w, "files", '[');
+	for (size_t i = 0; i < ds->nfiles; i++)
+		str(w, NULL, ds->files[i]);
+	close_(w, ']');
+	open_(w, "rejected_by_reason", '{');
+	for (int i = 0; i < REJ__COUNT; i++)
+		int_(w, diag_reason_code(i), (int64_t)ds->diag.count[i]);
+	close_(w, '}');
+	open_(w, "rejected_examples", '[');
+	for (size_t i = 0; i < ds->diag.nkept; i++) {
+		const struct diag_item *it = &ds->diag.kept[i];
+		open_(w, NULL, '{');
+		str(w, "file", it->file);
+		int_(w, "line", (int64_t)it->line);
+		str(w, "reason", diag_reason_code(it->reason));
+		str(w, "detail", it->detail);
+		close_(w, '}');
+	}
+	close_(w, ']');
+	open_(w, "unknown", '[');
+	for (size_t i = 0; i < r->dec->nunknown; i++) {
+		const struct unknown_id *u = &r->dec->unknown[i];
+		open_(w, NULL, '{');
+		str(w, "table", cat_table_name(u->table));
+		int_(w, "id", u->id);
+		int_(w, "param_one", u->p1);
+		int_(w, "param_two", u->p2);
+		int_(w, "count", (int64_t)u->count);
+		close_(w, '}');
+	}
+	close_(w, ']');
+	open_(w, "notes", '[');
+	for (size_t i = 0; i < ds->diag.nnotes; i++)
+		str(w, NULL, ds->diag.notes[i]);
+	close_(w, ']');
+	close_(w, '}');
+}
+
+static void write_experience(struct jw *w, const struct report *r, const struct experience *x)
+{
+	const struct strtab *t = r->ds->strs;
+
+	open_(w, NULL, '{');
+	int_(w, "time_ms", x->time_ms);
+	int_(w, "experience_id", x->id);
+	sid(w, "user_id", t, x->user);
+	open_(w, "causes", '[');
+	for (uint32_t k = 0; k < x->ncauses; k++) {
+		const struct cause *c = &r->m->causes[x->first_cause + k];
+		open_(w, NULL, '{');
+		int_(w, "id", c->id);
+		sid_opt(w, "peer_id", t, c->peer);
+		close_(w, '}');
+	}
+	close_(w, ']');
+	close_(w, '}');
+}
+
+static void write_session(struct jw *w, const struct report *r, const struct session *s)
+{
+	const struct model *m = r->m;
+
+	open_(w, NULL, '{');
+	sid(w, "user_id", r->ds->strs, s->user);
+	str(w, "platform", platform_name(s->platform));
+	int_(w, "start_ms", s->start_ms);
+	int_(w, "end_ms", s->end_ms);
+	int_(w, "duration_ms", s->end_ms - s->start_ms);
+	bool_(w, "start_observed", s->start_observed);
+	bool_(w, "entered", s->entered);
+	opt(w, "entry_latency_ms", s->entry_latency_ms);
+	opt(w, "first_frame_ms", s->first_frame_ms);
+	str(w, "exit_reason", exit_reason_name(s->exit));
+	int_(w, "last_seen_ms", s->last_seen_ms);
+	int_(w, "reentries", s->reentries);
+	open_(w, "network", '{');
+	int_(w, "changes", s->net_changes);
+	int_(w, "outage_ms", s->outage_ms);
+	int_(w, "outages", s->outages);
+	close_(w, '}');
+	int_(w, "background_ms", s->background_ms);
+	open_(w, "findings", '[');
+	for (uint32_t k = 0; k < s->nfindings; k++) {
+		const struct finding *f = &m->findings[s->first_finding + k];
+		open_(w, NULL, '{');
+		str(w, "code", f->code);
+		str(w, "severity", severity_name(f->severity));
+		int_(w, "time_ms", f->time_ms);
+		str(w, "text", f->text);
+		close_(w, '}');
+	}
+	close_(w, ']');
+	open_(w, "abnormal_experiences", '[');
+	for (uint32_t k = 0; k < s->nexp; k++)
+		write_experience(w, r, &m->experiences[s->first_exp + k]);
+	close_(w, ']');
+	close_(w, '}');
+}
+
+static void write_call(struct jw *w, const struct report *r, const struct call *c)
+{
+	const struct model *m = r->m;
+
+	open_(w, NULL, '{');
+	sid(w, "room_id", r->ds->strs, c->room);
+	sid_opt(w, "comm_id", r->ds->strs, c->comm);
+	int_(w, "start_ms", c->start_ms);
+	int_(w, "end_ms", c->end_ms);
+	int_(w, "duration_ms", c->end_ms - c->start_ms);
+	int_(w, "users", c->users);
+	int_(w, "peak_users", c->peak_users);
+	write_exits(w, "exits", c->exits);
+	open_(w, "findings", '{');
+	for (int s = 0; s < SEV__COUNT; s++)
+		int_(w, severity_name(s), c->findings[s]);
+	close_(w, '}');
+	int_(w, "outside_events", c->outside_events);
+	open_(w, "sessions", '[');
+	for (uint32_t k = 0; k < c->nsessions; k++)
+		write_session(w, r, &m->sessions[c->first_session + k]);
+	close_(w, ']');
+	/* Experiences of the call that no session of their user contains. */
+	open_(w, "abnormal_experiences", '[');
+	for (uint32_t k = 0; k < c->nexp; k++)
+		write_experience(w, r, &m->experiences[c->first_exp + k]);
+	close_(w, ']');
+	close_(w, '}');
+}
+
+int json_write(const struct report *r, FILE *f)
+{
+	struct jw w = { f, 1 };
+	const struct model *m = r->m;
+
+	open_(&w, NULL, '{');
+	str(&w, "generator", "roomreport " RR_VERSION);
+	str(&w, "tz", tz_name(r->tz));
+	write_input(&w, r);
+
+	open_(&w, "totals", '{');
+	int_(&w, "calls", r->calls);
+	int_(&w, "rooms", r->rooms);
+	int_(&w, "users", r->users);
+	int_(&w, "sessions", r->sessions);
+	int_(&w, "entered", r->entered);
+	write_exits(&w, "exits", r->exits);
+	open_(&w, "entry_latency_ms", '{');
+	int_(&w, "n", (int64_t)r->entry_latency.n);
+	opt(&w, "p50", r->entry_latency.p50);
+	opt(&w, "p95", r->entry_latency.p95);
+	close_(&w, '}');
+	int_(&w, "abnormal_experiences", r->abnormal_experiences);
+	bool_(&w, "abnormal_experiences_sampled", 1);
+	close_(&w, '}');
+
+	open_(&w, "calls", '[');
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		write_call(&w, r, &m->calls[i]);
+	close_(&w, ']');
+
+	open_(&w, "unattached_experiences", '[');
+	for (uint32_t k = 0; k < m->norphan_exp; k++)
+		write_experience(&w, r, &m->experiences[m->first_orphan_exp + k]);
+	close_(&w, ']');
+
+	open_(&w, "days", '[');
+	for (size_t i = 0; i < r->ndays; i++) {
+		const struct day *d = &r->days[i];
+		open_(&w, NULL, '{');
+		str(&w, "date", d->date);
+		int_(&w, "calls", d->calls);
+		int_(&w, "sessions", d->sessions);
+		int_(&w, "entered", d->entered);
+		int_(&w, "entry_failed", d->entry_failed);
+		int_(&w, "timeouts", d->timeouts);
+		close_(&w, '}');
+	}
+	close_(&w, ']');
+	close_(&w, '}');
+	putc('\n', f);
+	return ferror(f) ? RR_EIO : RR_OK;
+}

@@ -1,0 +1,550 @@
+/*
+ * main — the command line: options, the pipeline in order, outputs, the
+ * summary and the exit code. The only place that exits.
+ * Does not: hold any rule about data; each stage owns its own.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "dataset.h"
+#include "decode.h"
+#include "ingest.h"
+#include "json.h"
+#include "report.h"
+#include "sessions.h"
+#include "tables.h"
+#include "tz.h"
+#include "util.h"
+#include "version.h"
+
+enum command { CMD_REPORT, CMD_EVENTS, CMD_CATALOG };
+
+struct cli {
+	enum command cmd;
+	const char *output;
+	const char *json;
+	const char *sessions_csv;
+	const char *rejected;
+	const char *catalog;
+	const char *tz;
+	const char *input_tz;
+	const char *from, *to;
+	const char *title;
+	const char **rooms, **users;
+	size_t nrooms, nusers;
+	int64_t call_gap_ms;
+	int no_html, strict, quiet;
+	char **files;
+	size_t nfiles;
+};
+
+/* Everything the run owns, released in one place whatever the exit path. */
+struct run {
+	struct cli cli;
+	struct tz *tz, *input_tz;
+	struct catalog *cat;
+	struct dataset ds;
+	int ds_ready;
+	struct decode_stats dec;
+	struct model model;
+	struct report rep;
+};
+
+static const char *progname = "roomreport";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: roomreport [OPTIONS] FILE...\n"
+"       roomreport events [OPTIONS] FILE...\n"
+"       roomreport catalog [--catalog FILE]\n"
+"\n"
+"Reads TRTC call-quality exports (event lists and abnormal-experience lists,\n"
+"CSV, optionally gzip-compressed; '-' reads stdin), rebuilds every call and\n"
+"session, and writes the report.\n"
+"\n"
+"Commands:\n"
+"  (none)               build the report\n"
+"  events               print the decoded, time-ordered event log as CSV\n"
+"  catalog              print the event catalog as CSV\n"
+"\n"
+"Outputs:\n"
+"  -o, --output PATH    HTML report directory or FILE.html (not available yet)\n"
+"      --no-html        skip the HTML report (required in this version)\n"
+"      --json FILE      write the report model as JSON ('-' = stdout)\n"
+"      --sessions-csv FILE  one row per session ('-' = stdout)\n"
+"      --rejected FILE  write every rejected row with its reason\n"
+"\n"
+"Input and filters:\n"
+"      --catalog FILE   add or override catalog entries (CSV as printed by\n"
+"                       'roomreport catalog')\n"
+"      --room ID        only this room (repeatable)\n"
+"      --user ID        only this user (repeatable)\n"
+"      --from TIME      only rows at or after TIME (epoch ms/s or ISO 8601)\n"
+"      --to TIME        only rows before TIME\n"
+"      --input-tz ZONE  zone of input times without an offset (default UTC)\n"
+"      --call-gap DUR   without CommId, split a room's calls after DUR with\n"
+"                       nobody in it (default 5m; units ms, s, m, h)\n"
+"      --strict         treat any rejected row as an error (exit 1)\n"
+"\n"
+"Display:\n"
+"      --tz ZONE        zone for displayed times (IANA name; default local)\n"
+"      --title TEXT     report title\n"
+"  -q, --quiet          no progress and no summary on stderr\n"
+"  -h, --help           show this help and exit\n"
+"  -V, --version        show the version and exit\n"
+"\n"
+"Limits: a field holds at most %u bytes, a row at most %u bytes and %u\n"
+"fields; longer rows are rejected, never truncated.\n"
+"\n"
+"Exit status: 0 report written (rejected rows are warnings), 1 data error,\n"
+"2 usage error, 3 I/O error or out of memory.\n",
+		READER_MAX_FIELD, READER_MAX_RECORD, READER_MAX_FIELDS);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", progname);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'roomreport --help' for more information.\n");
+	return 2;
+}
+
+/* "300", "90s", "5m", "1h", "1500ms" → milliseconds; -1 when invalid. */
+static int64_t parse_duration(const char *s)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno || v < 0 || v > 100LL * 365 * 86400)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return v * 1000;
+	if (strcmp(end, "ms") == 0)
+		return v;
+	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		return v * 60000;
+	if (strcmp(end, "h") == 0)
+		return v * 3600000;
+	return -1;
+}
+
+static int push(const char ***list, size_t *n, const char *v)
+{
+	const char **l = rr_realloc(*list, (*n + 1) * sizeof *l);
+
+	if (!l)
+		return RR_ENOMEM;
+	l[(*n)++] = v;
+	*list = l;
+	return RR_OK;
+}
+
+enum { OPT_NO_HTML = 256, OPT_JSON, OPT_SESSIONS_CSV, OPT_REJECTED, OPT_CATALOG,
+       OPT_ROOM, OPT_USER, OPT_FROM, OPT_TO, OPT_TZ, OPT_INPUT_TZ, OPT_CALL_GAP,
+       OPT_STRICT, OPT_TITLE };
+
+static const struct option long_options[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "no-html", no_argument, NULL, OPT_NO_HTML },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "sessions-csv", required_argument, NULL, OPT_SESSIONS_CSV },
+	{ "rejected", required_argument, NULL, OPT_REJECTED },
+	{ "catalog", required_argument, NULL, OPT_CATALOG },
+	{ "room", required_argument, NULL, OPT_ROOM },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "tz", required_argument, NULL, OPT_TZ },
+	{ "input-tz", required_argument, NULL, OPT_INPUT_TZ },
+	{ "call-gap", required_argument, NULL, OPT_CALL_GAP },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	int opt;
+
+	c->call_gap_ms = 5 * 60 * 1000;
+	c->output = "report";
+	if (argc > 1 && strcmp(argv[1], "events") == 0) {
+		c->cmd = CMD_EVENTS;
+		argv++;
+		argc--;
+	} else if (argc > 1 && strcmp(argv[1], "catalog") == 0) {
+		c->cmd = CMD_CATALOG;
+		argv++;
+		argc--;
+	}
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":o:qhV", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'o': c->output = optarg; break;
+		case OPT_NO_HTML: c->no_html = 1; break;
+		case OPT_JSON: c->json = optarg; break;
+		case OPT_SESSIONS_CSV: c->sessions_csv = optarg; break;
+		case OPT_REJECTED: c->rejected = optarg; break;
+		case OPT_CATALOG: c->catalog = optarg; break;
+		case OPT_ROOM:
+			if (push(&c->rooms, &c->nrooms, optarg) != RR_OK)
+				return 3;
+			break;
+		case OPT_USER:
+			if (push(&c->users, &c->nusers, optarg) != RR_OK)
+				return 3;
+			break;
+		case OPT_FROM: c->from = optarg; break;
+		case OPT_TO: c->to = optarg; break;
+		case OPT_TZ: c->tz = optarg; break;
+		case OPT_INPUT_TZ: c->input_tz = optarg; break;
+		case OPT_CALL_GAP:
+			c->call_gap_ms = parse_duration(optarg);
+			if (c->call_gap_ms < 0)
+				return usage_error("invalid --call-gap '%s' (e.g. 300, 90s, 5m, 1h)", optarg);
+			break;
+		case OPT_STRICT: c->strict = 1; break;
+		case OPT_TITLE: c->title = optarg; break;
+		case 'q': c->quiet = 1; break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("roomreport %s\n", RR_VERSION);
+			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	c->files = argv + optind;
+	c->nfiles = (size_t)(argc - optind);
+	if (c->cmd == CMD_CATALOG) {
+		if (c->nfiles)
+			return usage_error("'catalog' takes no file ('%s')", c->files[0]);
+		return -1;
+	}
+	if (c->nfiles == 0)
+		return usage_error("%s", "no input file given");
+	if (c->cmd == CMD_REPORT && !c->no_html) {
+		fprintf(stderr, "%s: HTML reports are not available yet; use --no-html with "
+			"--json or --sessions-csv\n"
+			"Try 'roomreport --help' for more information.\n", progname);
+		return 2;
+	}
+	return -1;
+}
+
+/* An output file written under a temporary name and renamed on success, so
+ * a failed run never leaves a half-written file in place. */
+struct out {
+	FILE *f;
+	const char *path;
+	char *tmp;
+};
+
+static int out_open(struct out *o, const char *path)
+{
+	int fd;
+	size_t n;
+
+	o->path = path;
+	o->tmp = NULL;
+	if (strcmp(path, "-") == 0) {
+		o->f = stdout;
+		return RR_OK;
+	}
+	n = strlen(path) + 16;
+	o->tmp = rr_malloc(n);
+	if (!o->tmp)
+		return RR_ENOMEM;
+	snprintf(o->tmp, n, "%s.tmp.XXXXXX", path);
+	fd = mkstemp(o->tmp);
+	if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+		fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(o->tmp);
+		}
+		rr_free(o->tmp);
+		o->tmp = NULL;
+		return RR_EIO;
+	}
+	return RR_OK;
+}
+
+/* Finishes the file: on status RR_OK renames it into place, otherwise (or
+ * on a write error) removes the temporary. Returns the final status. */
+static int out_close(struct out *o, int status)
+{
+	int bad;
+
+	if (!o->f)
+		return status;
+	if (o->f == stdout) {
+		bad = fflush(stdout) != 0 || ferror(stdout);
+		o->f = NULL;
+		if (bad && status == RR_OK) {
+			fprintf(stderr, "%s: standard output: write error\n", progname);
+			return RR_EIO;
+		}
+		return status;
+	}
+	bad = ferror(o->f);
+	bad |= fclose(o->f) != 0;
+	o->f = NULL;
+	if (status == RR_OK && bad) {
+		fprintf(stderr, "%s: %s: write error: %s\n", progname, o->path, strerror(errno));
+		status = RR_EIO;
+	}
+	if (status == RR_OK && rename(o->tmp, o->path) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, o->path, strerror(errno));
+		status = RR_EIO;
+	}
+	if (status != RR_OK)
+		unlink(o->tmp);
+	rr_free(o->tmp);
+	o->tmp = NULL;
+	return status;
+}
+
+static int exit_code(int status)
+{
+	switch (status) {
+	case RR_OK: return 0;
+	case RR_EDATA: return 1;
+	case RR_EUSAGE: return 2;
+	case RR_ENOMEM:
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return 3;
+	default: return 3;
+	}
+}
+
+static void print_rejects(const struct dataset *ds)
+{
+	const struct diag *d = &ds->diag;
+	uint64_t shown = 0, total = diag_total(d);
+
+	for (size_t i = 0; i < d->nkept; i++, shown++)
+		fprintf(stderr, "%s:%" PRIu64 ": rejected: %s (%s)\n", d->kept[i].file,
+			d->kept[i].line, diag_reason_text(d->kept[i].reason), d->kept[i].detail);
+	if (total > shown)
+		fprintf(stderr, "%s: %" PRIu64 " more rejected rows not shown%s\n", progname,
+			total - shown, "; --rejected FILE lists them all");
+	for (size_t i = 0; i < d->nnotes; i++)
+		fprintf(stderr, "%s: note: %s\n", progname, d->notes[i]);
+}
+
+static int load_inputs(struct run *r)
+{
+	struct cli *c = &r->cli;
+	struct ingest_options io;
+	struct out rej = { 0 };
+	char err[512];
+	int st = RR_OK, progress = !c->quiet && isatty(2);
+
+	ingest_options_init(&io);
+	io.input_tz = r->input_tz;
+	io.rooms = c->rooms;
+	io.nrooms = c->nrooms;
+	io.users = c->users;
+	io.nusers = c->nusers;
+	if (c->from && tz_parse_time(r->input_tz, c->from, strlen(c->from), &io.from_ms) != 0) {
+		usage_error("invalid --from time '%s'", c->from);
+		return RR_EUSAGE;
+	}
+	if (c->to && tz_parse_time(r->input_tz, c->to, strlen(c->to), &io.to_ms) != 0) {
+		usage_error("invalid --to time '%s'", c->to);
+		return RR_EUSAGE;
+	}
+	if (c->rejected) {
+		st = out_open(&rej, c->rejected);
+		if (st != RR_OK)
+			return st;
+		io.rejected = rej.f;
+		st = ingest_write_rejected_header(rej.f);
+	}
+	for (size_t i = 0; st == RR_OK && i < c->nfiles; i++) {
+		if (progress)
+			fprintf(stderr, "\rroomreport: reading %zu/%zu %.60s\033[K", i + 1,
+				c->nfiles, c->files[i]);
+		err[0] = '\0';
+		st = ingest_file(&r->ds, c->files[i], &io, err, sizeof err);
+		if (st != RR_OK && err[0]) {
+			if (progress)
+				fputs("\r\033[K", stderr);
+			fprintf(stderr, "%s: %s\n", progname, err);
+		}
+	}
+	if (progress)
+		fputs("\r\033[K", stderr);
+	return out_close(&rej, st);
+}
+
+static void say_written(const struct cli *c, const char *path)
+{
+	if (!c->quiet && strcmp(path, "-") != 0)
+		fprintf(stderr, "%s: wrote %s\n", progname, path);
+}
+
+static int write_outputs(struct run *r)
+{
+	struct cli *c = &r->cli;
+	struct out o = { 0 };
+	int st = RR_OK;
+
+	if (c->json) {
+		st = out_open(&o, c->json);
+		if (st == RR_OK)
+			st = out_close(&o, json_write(&r->rep, o.f));
+		if (st == RR_OK)
+			say_written(c, c->json);
+	}
+	if (st == RR_OK && c->sessions_csv) {
+		st = out_open(&o, c->sessions_csv);
+		if (st == RR_OK)
+			st = out_close(&o, tables_write_sessions(&r->rep, o.f));
+		if (st == RR_OK)
+			say_written(c, c->sessions_csv);
+	}
+	return st;
+}
+
+static void print_summary(const struct run *r)
+{
+	const struct input_counts *n = &r->ds.counts;
+	char filtered[48] = "";
+
+	if (n->filtered)
+		snprintf(filtered, sizeof filtered, ", %" PRIu64 " filtered", n->filtered);
+	fprintf(stderr, "%s: read %" PRIu64 " rows from %zu file%s: %" PRIu64 " used%s, %"
+		PRIu64 " rejected, %" PRIu64 " duplicates \xe2\x86\x92" " %" PRIu32 " calls, %"
+		PRIu32 " sessions\n", progname, n->rows, r->ds.nfiles,
+		r->ds.nfiles == 1 ? "" : "s", n->used, filtered, n->rejected,
+		n->duplicates, r->model.ncalls, r->model.nsessions);
+}
+
+static int run_pipeline(struct run *r)
+{
+	struct cli *c = &r->cli;
+	struct sessions_options so;
+	int st;
+
+	st = dataset_init(&r->ds);
+	if (st != RR_OK)
+		return st;
+	r->ds_ready = 1;
+	st = load_inputs(r);
+	if (st == RR_OK)
+		st = dataset_finish(&r->ds);
+	if (st != RR_OK)
+		return st;
+	if (!c->quiet)
+		print_rejects(&r->ds);
+	if (c->strict && r->ds.counts.rejected) {
+		fprintf(stderr, "%s: --strict: %" PRIu64 " rejected row%s\n", progname,
+			r->ds.counts.rejected, r->ds.counts.rejected == 1 ? "" : "s");
+		return RR_EDATA;
+	}
+	if (r->ds.counts.used == 0 && r->ds.counts.filtered == 0) {
+		fprintf(stderr, "%s: no usable rows in the input\n", progname);
+		return RR_EDATA;
+	}
+	if (c->cmd == CMD_EVENTS) {
+		st = tables_write_events(&r->ds, r->cat, r->tz, stdout);
+		if (fflush(stdout) != 0 && st == RR_OK)
+			st = RR_EIO;
+		if (st == RR_EIO)
+			fprintf(stderr, "%s: standard output: write error\n", progname);
+		return st;
+	}
+	st = decode_scan(&r->ds, r->cat, &r->dec);
+	if (st != RR_OK)
+		return st;
+	sessions_options_init(&so);
+	so.call_gap_ms = c->call_gap_ms;
+	so.display_tz = r->tz;
+	st = sessions_build(&r->ds, r->cat, &so, &r->model);
+	if (st == RR_OK)
+		st = report_build(&r->ds, &r->model, &r->dec, r->tz, &r->rep);
+	if (st == RR_OK)
+		st = write_outputs(r);
+	if (st == RR_OK && !c->quiet)
+		print_summary(r);
+	return st;
+}
+
+static int run_main(struct run *r)
+{
+	struct cli *c = &r->cli;
+	char err[512];
+	int st;
+
+	st = tz_open(c->tz, &r->tz, err, sizeof err);
+	if (st == RR_OK)
+		st = tz_open(c->input_tz ? c->input_tz : "UTC", &r->input_tz, err, sizeof err);
+	if (st == RR_EUSAGE) {
+		usage_error("%s", err);
+		return RR_EUSAGE;
+	}
+	if (st == RR_OK)
+		st = catalog_new(&r->cat);
+	if (st == RR_OK && c->catalog) {
+		err[0] = '\0';
+		st = catalog_load(r->cat, c->catalog, err, sizeof err);
+		if (st != RR_OK && err[0])
+			fprintf(stderr, "%s: %s\n", progname, err);
+	}
+	if (st != RR_OK)
+		return st;
+	if (c->cmd == CMD_CATALOG) {
+		st = catalog_write_csv(r->cat, stdout);
+		if (fflush(stdout) != 0 && st == RR_OK)
+			st = RR_EIO;
+		return st;
+	}
+	return run_pipeline(r);
+}
+
+int main(int argc, char **argv)
+{
+	struct run r;
+	int code, st;
+
+	memset(&r, 0, sizeof r);
+	code = parse_args(&r.cli, argc, argv);
+	if (code >= 0) {
+		rr_free(r.cli.rooms);
+		rr_free(r.cli.users);
+		return code;
+	}
+	st = run_main(&r);
+	code = exit_code(st);
+
+	report_free(&r.rep);
+	model_free(&r.model);
+	decode_stats_free(&r.dec);
+	if (r.ds_ready)
+		dataset_free(&r.ds);
+	catalog_free(r.cat);
+	tz_free(r.tz);
+	tz_free(r.input_tz);
+	rr_free(r.cli.rooms);
+	rr_free(r.cli.users);
+	return code;
+}

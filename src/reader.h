@@ -1,0 +1,71 @@
+/*
+ * reader — the bottom of the ingest stage: bytes to CSV records with line
+ * numbers. Reads a file, stdin ("-") or a memory buffer; gunzips when the
+ * bytes start with the gzip magic; strips a UTF-8 BOM; accepts LF, CRLF and
+ * CR-only line ends; RFC 4180 quoting (commas, quotes, newlines in fields).
+ * It finds record boundaries itself so that one bad record (stray quote,
+ * over-long field) is reported and skipped while every later record is still
+ * read, then hands each record to libcsv (strict mode) for its fields.
+ * This is the only file that includes libcsv or zlib.
+ * Does not: interpret fields, check field counts or UTF-8 (ingest does).
+ */
+#ifndef RR_READER_H
+#define RR_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define READER_MAX_FIELD   (64u * 1024)       /* bytes in one field */
+#define READER_MAX_RECORD  (1024u * 1024)     /* bytes in one record */
+#define READER_MAX_FIELDS  1024u              /* fields in one record */
+
+struct reader;
+
+enum reader_status {
+	READER_ROW,        /* a record: fields are valid until the next call */
+	READER_BAD,        /* a record that could not be split: see bad_reason */
+	READER_EOF,        /* no more records */
+	READER_ERROR,      /* I/O or decompression failure, or out of memory: see reader_error() */
+};
+
+enum reader_bad {
+	READER_BAD_QUOTE,      /* stray quote, or a quote never closed */
+	READER_BAD_LONG,       /* field over READER_MAX_FIELD or record over READER_MAX_RECORD */
+	READER_BAD_WIDE,       /* more than READER_MAX_FIELDS fields */
+};
+
+struct reader_record {
+	size_t nfields;
+	const char *const *field;   /* field[i] has len[i] bytes, NUL-terminated after them; may contain NUL */
+	const size_t *len;
+	uint64_t line;              /* physical line the record starts on, 1-based */
+	const char *raw;            /* the record's bytes as read (without terminator), for --rejected */
+	size_t raw_len;             /* may be cut to READER_MAX_RECORD for over-long records */
+	enum reader_bad bad_reason; /* set with READER_BAD */
+};
+
+/*
+ * Opens path ("-" = stdin). Returns RR_OK with *out set; RR_EIO when it
+ * cannot be opened or is not a regular file or pipe (a directory, say), or
+ * RR_EDATA for an encoding it refuses (UTF-16/32 BOM); in both cases err gets
+ * "path: reason". RR_ENOMEM when out of memory.
+ */
+int reader_open_file(const char *path, struct reader **out, char *err, size_t errlen);
+
+/* Reads from the len bytes at buf (gzip or plain), which are not copied and
+ * must outlive the reader. Returns RR_OK, RR_EDATA (UTF-16) or RR_ENOMEM. */
+int reader_open_mem(const void *buf, size_t len, struct reader **out, char *err, size_t errlen);
+
+/* Next record. READER_ERROR leaves a message in reader_error(); after it and
+ * after READER_EOF further calls return the same. */
+enum reader_status reader_next(struct reader *r, struct reader_record *rec);
+
+/* "reason" of the last READER_ERROR (e.g. "truncated gzip stream"), or NULL;
+ * reader_error_status() gives RR_EIO, RR_EDATA or RR_ENOMEM for it. */
+const char *reader_error(const struct reader *r);
+int reader_error_status(const struct reader *r);
+
+/* Closes and frees; NULL is allowed. */
+void reader_close(struct reader *r);
+
+#endif

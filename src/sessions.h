@@ -1,0 +1,118 @@
+/*
+ * sessions — calls, sessions, metrics, experiences and findings (DESIGN §3),
+ * built from a finished dataset. This is where the rules live: which event
+ * opens, enters, closes or refines a session; how calls split; where an
+ * abnormal experience attaches; which findings are raised.
+ * Does not: aggregate across calls (report), format output (json, csv, render).
+ */
+#ifndef RR_SESSIONS_H
+#define RR_SESSIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "dataset.h"
+#include "tz.h"
+
+#define RR_NONE INT64_MIN        /* an absent time or duration (JSON null) */
+#define RR_NOIDX UINT32_MAX      /* an absent index */
+
+enum exit_reason { EXIT_NORMAL, EXIT_TIMEOUT, EXIT_KICKED, EXIT_EXIT_FAILED,
+		   EXIT_ENTRY_FAILED, EXIT_UNKNOWN, EXIT__COUNT };
+enum platform { PLAT_UNKNOWN, PLAT_SDK, PLAT_WEBRTC };
+/* 1003 ParamOne values: 0 none, 1 Wi-Fi, 2 4G, 3 3G, 4 2G, 5 wired. */
+enum { NET__TYPES = 6 };
+
+const char *exit_reason_name(enum exit_reason e);   /* "normal", "timeout", ... */
+const char *platform_name(enum platform p);         /* "sdk", "webrtc", "unknown" */
+
+struct finding {
+	const char *code;        /* stable code, e.g. "timeout"; static storage */
+	enum severity severity;
+	int64_t time_ms;
+	char *text;              /* owned; times in it are in the display zone */
+};
+
+struct cause {
+	int32_t id;              /* AbnormalEventId */
+	uint32_t peer;           /* strtab id; 0 = not caused by a remote user */
+};
+
+struct experience {
+	int64_t time_ms;
+	int32_t id;              /* ExperienceId (0 = none given) */
+	uint32_t room, comm, user;
+	uint32_t call;           /* RR_NOIDX: no call of that room (orphan) */
+	uint32_t session;        /* RR_NOIDX: attached to the call only */
+	uint32_t first_cause, ncauses;   /* into model.causes */
+};
+
+struct session {
+	uint32_t call, user;
+	enum platform platform;
+	enum exit_reason exit;
+	uint8_t start_observed;  /* opened by 5001/32788 (not inferred) */
+	uint8_t entered;
+	int64_t start_ms, end_ms;
+	int64_t entered_ms;      /* RR_NONE when never entered */
+	int64_t entry_latency_ms;/* 5001 -> entered; RR_NONE without both */
+	int64_t first_frame_ms;  /* 5001 -> first 5007; RR_NONE without both */
+	int64_t first_audio_ms;  /* 5001 -> first 5009; RR_NONE without both */
+	int64_t last_seen_ms;    /* last event before the closing one (= end when none) */
+	uint32_t reentries;
+	uint32_t net_changes;    /* 1003 events after the first */
+	int64_t outage_ms;       /* after 1003/0 until the next 1003 or the end */
+	uint32_t outages;        /* number of 1003/0 events */
+	int64_t net_ms[NET__TYPES]; /* time spent on each network type */
+	int64_t background_ms;   /* after 2001/1 until 2001/0 or the end */
+	uint32_t mic_changes, camera_changes, video_changes;
+	uint32_t device_failures, permission_failures;
+	int32_t audio_codec;     /* last 3003 ParamOne, -1 none */
+	int32_t qos_mode, qos_scene; /* last 6001 parameters, -1 none */
+	uint32_t nevents;        /* events inside the session */
+	uint32_t first_finding, nfindings;   /* into model.findings */
+	uint32_t first_exp, nexp;            /* into model.experiences */
+};
+
+struct call {
+	uint32_t room, comm;     /* comm 0: split by --call-gap */
+	int64_t start_ms, end_ms;
+	uint32_t users, peak_users;
+	uint32_t first_session, nsessions;   /* into model.sessions, in start order */
+	uint32_t exits[EXIT__COUNT];
+	uint32_t findings[SEV__COUNT];       /* findings of its sessions by severity */
+	uint32_t first_exp, nexp;            /* experiences attached to the call only */
+	uint32_t outside_events;             /* events outside every session */
+	size_t rec_first, rec_end;           /* records of (room, comm), a superset when split by gap */
+};
+
+struct model {
+	struct call *calls;              /* in start order */
+	uint32_t ncalls;
+	struct session *sessions;        /* grouped by call, in start order within it */
+	uint32_t nsessions;
+	struct finding *findings;        /* grouped by session, most severe first, then time */
+	uint32_t nfindings;
+	struct experience *experiences;  /* grouped by session / call; orphans last */
+	uint32_t nexperiences;
+	uint32_t first_orphan_exp, norphan_exp;
+	struct cause *causes;
+	uint32_t ncauses;
+};
+
+struct sessions_options {
+	int64_t call_gap_ms;             /* --call-gap, default 5 min */
+	int64_t slow_entry_ms;           /* entry_slow threshold, default 5000 */
+	const struct tz *display_tz;     /* zone of times in finding texts */
+};
+
+void sessions_options_init(struct sessions_options *o);
+
+/* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
+ * m left empty. The catalog is used for the words of findings. */
+int sessions_build(const struct dataset *ds, const struct catalog *cat,
+		   const struct sessions_options *o, struct model *m);
+void model_free(struct model *m);
+
+#endif

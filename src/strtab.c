@@ -1,0 +1,187 @@
+/*
+ * strtab — interning with an open-addressing hash over ids and an arena of
+ * chunks, so a string's bytes never move once stored and an id lookup is
+ * one array access. Does not: free single strings (the table lives as long
+ * as the dataset).
+ */
+#include "strtab.h"
+
+#include <string.h>
+
+#include "util.h"
+
+#define CHUNK_SIZE (256u * 1024)
+
+struct str {
+	const char *s;
+	uint32_t len;
+	uint32_t hash;
+};
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	char data[];
+};
+
+struct strtab {
+	struct str *strs;
+	size_t nstrs, capstrs;
+	uint32_t *slots;         /* id + 1; 0 = empty */
+	size_t nslots;           /* power of two */
+	struct chunk *chunks;
+};
+
+/* FNV-1a: short keys, good enough spread, no allocation. */
+static uint32_t hash_bytes(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static char *arena_copy(struct strtab *t, const char *s, size_t n)
+{
+	struct chunk *c = t->chunks;
+	char *d;
+
+	if (!c || c->size - c->used < n + 1) {
+		size_t size = n + 1 > CHUNK_SIZE ? n + 1 : CHUNK_SIZE;
+		c = rr_malloc(sizeof *c + size);
+		if (!c)
+			return NULL;
+		c->size = size;
+		c->used = 0;
+		c->next = t->chunks;
+		t->chunks = c;
+	}
+	d = c->data + c->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	c->used += n + 1;
+	return d;
+}
+
+static size_t slot_of(const struct strtab *t, const char *s, size_t n, uint32_t h, int *found)
+{
+	size_t mask = t->nslots - 1;
+	size_t i = h & mask;
+
+	for (;;) {
+		uint32_t v = t->slots[i];
+		if (v == 0) {
+			*found = 0;
+			return i;
+		}
+		const struct str *e = &t->strs[v - 1];
+		if (e->hash == h && e->len == n && memcmp(e->s, s, n) == 0) {
+			*found = 1;
+			return i;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+static int rehash(struct strtab *t, size_t nslots)
+{
+	uint32_t *slots = rr_calloc(nslots, sizeof *slots);
+
+	if (!slots)
+		return RR_ENOMEM;
+	for (size_t id = 0; id < t->nstrs; id++) {
+		size_t i = t->strs[id].hash & (nslots - 1);
+		while (slots[i])
+			i = (i + 1) & (nslots - 1);
+		slots[i] = (uint32_t)id + 1;
+	}
+	rr_free(t->slots);
+	t->slots = slots;
+	t->nslots = nslots;
+	return RR_OK;
+}
+
+struct strtab *strtab_new(void)
+{
+	struct strtab *t = rr_calloc(1, sizeof *t);
+	uint32_t id;
+
+	if (!t)
+		return NULL;
+	if (rehash(t, 1024) != RR_OK || strtab_intern(t, "", 0, &id) != RR_OK) {
+		strtab_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void strtab_free(struct strtab *t)
+{
+	if (!t)
+		return;
+	for (struct chunk *c = t->chunks, *n; c; c = n) {
+		n = c->next;
+		rr_free(c);
+	}
+	rr_free(t->strs);
+	rr_free(t->slots);
+	rr_free(t);
+}
+
+int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
+{
+	uint32_t h = hash_bytes(s, len);
+	int found;
+	size_t i = slot_of(t, s, len, h, &found);
+	char *copy;
+
+	if (found) {
+		*id = t->slots[i] - 1;
+		return RR_OK;
+	}
+	if (len > UINT32_MAX || t->nstrs >= UINT32_MAX - 1)
+		return RR_ENOMEM;
+	/* Keep the load under 1/2 so probes stay short. */
+	if ((t->nstrs + 1) * 2 > t->nslots) {
+		if (rehash(t, t->nslots * 2) != RR_OK)
+			return RR_ENOMEM;
+		i = slot_of(t, s, len, h, &found);
+	}
+	if (rr_grow(&t->strs, &t->capstrs, t->nstrs + 1, sizeof *t->strs) != RR_OK)
+		return RR_ENOMEM;
+	copy = arena_copy(t, s, len);
+	if (!copy)
+		return RR_ENOMEM;
+	t->strs[t->nstrs] = (struct str){ copy, (uint32_t)len, h };
+	t->slots[i] = (uint32_t)t->nstrs + 1;
+	*id = (uint32_t)t->nstrs++;
+	return RR_OK;
+}
+
+int strtab_find(const struct strtab *t, const char *s, size_t len, uint32_t *id)
+{
+	int found;
+	size_t i = slot_of(t, s, len, hash_bytes(s, len), &found);
+
+	if (found)
+		*id = t->slots[i] - 1;
+	return found;
+}
+
+const char *strtab_str(const struct strtab *t, uint32_t id)
+{
+	return id < t->nstrs ? t->strs[id].s : "";
+}
+
+size_t strtab_len(const struct strtab *t, uint32_t id)
+{
+	return id < t->nstrs ? t->strs[id].len : 0;
+}
+
+uint32_t strtab_count(const struct strtab *t)
+{
+	return (uint32_t)t->nstrs;
+}

@@ -1,0 +1,128 @@
+/*
+ * tables — session rows and the event log as CSV.
+ * Does not: filter or aggregate; the dataset and the model decide content.
+ */
+#include "tables.h"
+
+#include <stdlib.h>
+
+#include "csvout.h"
+#include "decode.h"
+#include "util.h"
+
+static void field_id(FILE *f, const struct strtab *t, uint32_t id)
+{
+	csv_field(f, strtab_str(t, id), strtab_len(t, id), 0);
+}
+
+/* Empty cell for an absent value, as spreadsheets expect. */
+static void field_opt(FILE *f, int64_t v)
+{
+	if (v == RR_NONE)
+		csv_field(f, "", 0, 0);
+	else
+		csv_field_int(f, v, 0);
+}
+
+int tables_write_sessions(const struct report *r, FILE *f)
+{
+	const struct model *m = r->m;
+	const struct strtab *t = r->ds->strs;
+	char buf[48];
+
+	fputs("room_id,comm_id,user_id,platform,start,end,start_ms,end_ms,duration_ms,"
+	      "start_observed,entered,entry_latency_ms,first_frame_ms,exit_reason,"
+	      "last_seen_ms,reentries,network_changes,outage_ms,background_ms,"
+	      "abnormal_experiences,findings\n", f);
+	for (uint32_t ci = 0; ci < m->ncalls; ci++) {
+		const struct call *c = &m->calls[ci];
+		for (uint32_t k = 0; k < c->nsessions; k++) {
+			const struct session *s = &m->sessions[c->first_session + k];
+			csv_field(f, strtab_str(t, c->room), strtab_len(t, c->room), 1);
+			field_id(f, t, c->comm);
+			field_id(f, t, s->user);
+			csv_field_str(f, platform_name(s->platform), 0);
+			tz_format(r->tz, s->start_ms, TZF_ISO, buf, sizeof buf);
+			csv_field_str(f, buf, 0);
+			tz_format(r->tz, s->end_ms, TZF_ISO, buf, sizeof buf);
+			csv_field_str(f, buf, 0);
+			csv_field_int(f, s->start_ms, 0);
+			csv_field_int(f, s->end_ms, 0);
+			csv_field_int(f, s->end_ms - s->start_ms, 0);
+			csv_field_int(f, s->start_observed, 0);
+			csv_field_int(f, s->entered, 0);
+			field_opt(f, s->entry_latency_ms);
+			field_opt(f, s->first_frame_ms);
+			csv_field_str(f, exit_reason_name(s->exit), 0);
+			csv_field_int(f, s->last_seen_ms, 0);
+			csv_field_int(f, s->reentries, 0);
+			csv_field_int(f, s->net_changes, 0);
+			csv_field_int(f, s->outage_ms, 0);
+			csv_field_int(f, s->background_ms, 0);
+			csv_field_int(f, s->nexp, 0);
+			csv_field_int(f, s->nfindings, 0);
+			csv_end(f);
+		}
+	}
+	return ferror(f) ? RR_EIO : RR_OK;
+}
+
+static const struct record *order_base;
+
+static int by_time(const void *x, const void *y)
+{
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
+	int64_t a = order_base[i].time_ms, b = order_base[j].time_ms;
+
+	if (a != b)
+		return a < b ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+int tables_write_events(const struct dataset *ds, const struct catalog *c,
+			const struct tz *z, FILE *f)
+{
+	uint32_t *order = NULL;
+	const struct strtab *t = ds->strs;
+	char buf[256];
+
+	if (ds->nrecs > UINT32_MAX)
+		return RR_ENOMEM;
+	if (ds->nrecs) {
+		order = rr_malloc(ds->nrecs * sizeof *order);
+		if (!order)
+			return RR_ENOMEM;
+	}
+	for (size_t i = 0; i < ds->nrecs; i++)
+		order[i] = (uint32_t)i;
+	order_base = ds->recs;
+	if (ds->nrecs)
+		qsort(order, ds->nrecs, sizeof *order, by_time);
+
+	fputs("time_ms,time,room_id,comm_id,user_id,peer_id,kind,event_id,param_one,"
+	      "param_two,stream_type,label,category,severity\n", f);
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct record *r = &ds->recs[order[i]];
+		const struct cat_entry *e;
+
+		csv_field_int(f, r->time_ms, 1);
+		tz_format(z, r->time_ms, TZF_DATETIME_MS, buf, sizeof buf);
+		csv_field_str(f, buf, 0);
+		field_id(f, t, r->room);
+		field_id(f, t, r->comm);
+		field_id(f, t, r->user);
+		field_id(f, t, r->peer);
+		csv_field_str(f, r->kind == REC_EVENT ? "event" : "abnormal", 0);
+		csv_field_int(f, r->id, 0);
+		csv_field_int(f, r->p1, 0);
+		csv_field_int(f, r->p2, 0);
+		csv_field_int(f, r->stream, 0);
+		e = decode_label(c, r, buf, sizeof buf);
+		csv_field_str(f, buf, 0);
+		csv_field_str(f, e ? cat_category_name(e->category) : "", 0);
+		csv_field_str(f, e ? severity_name(e->severity) : "", 0);
+		csv_end(f);
+	}
+	rr_free(order);
+	return ferror(f) ? RR_EIO : RR_OK;
+}

@@ -1,0 +1,30 @@
+/*
+ * tables — the CSV outputs for spreadsheets: one row per session
+ * (--sessions-csv) and the decoded event log (`roomreport events`).
+ * Renderers: they map the model to rows and add no figures of their own.
+ */
+#ifndef RR_TABLES_H
+#define RR_TABLES_H
+
+#include <stdio.h>
+
+#include "catalog.h"
+#include "dataset.h"
+#include "report.h"
+#include "tz.h"
+
+/* One header line, then one line per session in call order. Times are
+ * written twice: epoch ms and text in the report's zone. RR_OK or RR_EIO. */
+int tables_write_sessions(const struct report *r, FILE *f);
+
+/*
+ * The decoded log of every record of a finished dataset, ordered by time
+ * (then room, CommId, user, input order), times in zone z. Columns:
+ * time_ms,time,room_id,comm_id,user_id,peer_id,kind,event_id,param_one,
+ * param_two,stream_type,label,category,severity. Returns RR_OK, RR_EIO or
+ * RR_ENOMEM (for the order index: 4 bytes per record).
+ */
+int tables_write_events(const struct dataset *ds, const struct catalog *c,
+			const struct tz *z, FILE *f);
+
+#endif

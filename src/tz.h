@@ -1,0 +1,53 @@
+/*
+ * tz — time zones and time text. Converts between epoch milliseconds and
+ * civil time in an IANA zone (read from the system's zoneinfo files, so two
+ * zones — input and display — can be used side by side without touching the
+ * TZ environment), parses the time formats TRTC exports use, and formats
+ * times for reports. Does not: know anything about CSV or events.
+ */
+#ifndef RR_TZ_H
+#define RR_TZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tz;
+
+/*
+ * Opens zone name: "UTC", an IANA name ("Asia/Shanghai"), or NULL for the
+ * local zone ($TZ, else /etc/localtime, else UTC). Returns RR_OK with *out
+ * set, RR_EUSAGE when the zone is unknown (err gets a message naming it), or
+ * RR_ENOMEM.
+ */
+int tz_open(const char *name, struct tz **out, char *err, size_t errlen);
+void tz_free(struct tz *z);
+
+/* The zone's name as given ("UTC", "Asia/Shanghai", or the local zone's name). */
+const char *tz_name(const struct tz *z);
+
+/* Offset from UTC, in seconds, in effect at the UTC instant utc_ms. */
+int32_t tz_offset(const struct tz *z, int64_t utc_ms);
+
+/*
+ * Parses a time: epoch milliseconds (a number >= 1e11), epoch seconds with an
+ * optional fraction (below 1e11), or ISO 8601 "YYYY-MM-DD[T ]hh:mm[:ss[.fff]]"
+ * with an optional "Z" or "+hh:mm"/"+hhmm"/"+hh" offset. A time without an
+ * offset is civil time in zone in (for a time repeated or skipped by a DST
+ * change, the earlier offset is used). Leading/trailing spaces are allowed.
+ * Returns 0 with *ms set, or -1 when s is not a time in 1970..9999 (the n
+ * bytes at s need not be NUL-terminated).
+ */
+int tz_parse_time(const struct tz *in, const char *s, size_t n, int64_t *ms);
+
+enum tz_format {
+	TZF_DATETIME,      /* 2026-11-20 10:31:05 */
+	TZF_DATETIME_MS,   /* 2026-11-20 10:31:05.120 */
+	TZF_TIME,          /* 10:31:05 */
+	TZF_DATE,          /* 2026-11-20 */
+	TZF_ISO,           /* 2026-11-20T10:31:05.120+08:00 */
+};
+
+/* Formats utc_ms in zone z. Always NUL-terminates buf; 40 bytes suffice. */
+void tz_format(const struct tz *z, int64_t utc_ms, enum tz_format f, char *buf, size_t size);
+
+#endif

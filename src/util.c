@@ -1,0 +1,155 @@
+/*
+ * util — the allocation wrappers behind the out-of-memory policy stated in
+ * util.h, array growth, UTF-8 validation and duration text.
+ * Does not: retry, log or exit on failure; callers get NULL or RR_ENOMEM.
+ */
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Allocation failure injection for tests: 0 = off. Not thread-safe, which is
+ * fine because only single-threaded tests set it. */
+static unsigned long fail_countdown;
+
+void rr_alloc_fail_at(unsigned long n)
+{
+	fail_countdown = n;
+}
+
+static int injected_failure(void)
+{
+	if (fail_countdown == 0)
+		return 0;
+	return --fail_countdown == 0;
+}
+
+void *rr_malloc(size_t n)
+{
+	if (injected_failure())
+		return NULL;
+	return malloc(n ? n : 1);
+}
+
+void *rr_calloc(size_t count, size_t size)
+{
+	if (injected_failure())
+		return NULL;
+	return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *rr_realloc(void *p, size_t n)
+{
+	if (injected_failure())
+		return NULL;
+	return realloc(p, n ? n : 1);
+}
+
+void rr_free(void *p)
+{
+	free(p);
+}
+
+char *rr_strndup(const char *s, size_t n)
+{
+	char *d = rr_malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+int rr_grow(void *base, size_t *cap, size_t need, size_t elem)
+{
+	void **p = base;
+	size_t ncap;
+	void *np;
+
+	if (need <= *cap)
+		return RR_OK;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return RR_ENOMEM;
+		ncap *= 2;
+	}
+	if (elem && ncap > SIZE_MAX / elem)
+		return RR_ENOMEM;
+	np = rr_realloc(*p, ncap * elem);
+	if (!np)
+		return RR_ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return RR_OK;
+}
+
+int utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		size_t len;
+		unsigned cp;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			len = 2;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			len = 3;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i < len)
+			return 0;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		/* Overlong forms, surrogates and values past U+10FFFF. */
+		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+void fmt_duration(int64_t ms, char *buf, size_t size)
+{
+	const char *sign = "";
+	uint64_t v;
+
+	if (size == 0)
+		return;
+	if (ms < 0) {
+		sign = "-";
+		v = (uint64_t)0 - (uint64_t)ms;
+	} else {
+		v = (uint64_t)ms;
+	}
+	if (v < 1000)
+		snprintf(buf, size, "%s%llu ms", sign, (unsigned long long)v);
+	else if (v < 60000)
+		snprintf(buf, size, "%s%llu.%llu s", sign, (unsigned long long)(v / 1000),
+			 (unsigned long long)(v % 1000 / 100));
+	else if (v < 3600000)
+		snprintf(buf, size, "%s%llu min %02llu s", sign, (unsigned long long)(v / 60000),
+			 (unsigned long long)(v % 60000 / 1000));
+	else
+		snprintf(buf, size, "%s%llu h %02llu min", sign, (unsigned long long)(v / 3600000),
+			 (unsigned long long)(v % 3600000 / 60000));
+}
