@@ -1,0 +1,226 @@
+/*
+ * Tests for decode: counting rows with unknown events, experiences and
+ * causes, the order of the distinct unknowns, and record labels.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "catalog.h"
+#include "dataset.h"
+#include "decode.h"
+#include "util.h"
+
+struct fixture {
+	struct dataset ds;
+	struct catalog *cat;
+	int64_t t;
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof f);
+	if (dataset_init(&f.ds) != RR_OK || catalog_new(&f.cat) != RR_OK)
+		return -1;
+	f.t = 1700000000000;
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	dataset_free(&f->ds);
+	catalog_free(f->cat);
+	return 0;
+}
+
+/* Each row gets its own time so none is a duplicate of another. */
+static void add(struct fixture *f, enum rec_kind kind, int32_t id, int32_t p1, int32_t p2)
+{
+	struct record r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ms = f->t++;
+	r.kind = (uint8_t)kind;
+	r.id = id;
+	r.p1 = p1;
+	r.p2 = kind == REC_EVENT ? p2 : -1;
+	r.stream = -1;
+	assert_int_equal(dataset_append(&f->ds, &r), RR_OK);
+}
+
+static void add_n(struct fixture *f, int n, enum rec_kind kind, int32_t id, int32_t p1, int32_t p2)
+{
+	for (int i = 0; i < n; i++)
+		add(f, kind, id, p1, p2);
+}
+
+static void test_scan_counts_unknowns(void **state)
+{
+	static const struct unknown_id want[] = {
+		{ CAT_SDK, 9999, -1, -1, 3 },
+		{ CAT_EXPERIENCE, 9, -1, -1, 2 },   /* equal counts: table order */
+		{ CAT_DISMISSAL, 3000, -1, -1, 2 },
+		{ CAT_SDK, 1001, 7, -1, 1 },
+		{ CAT_SDK, 40000, 1, 2, 1 },
+		{ CAT_EXPERIENCE, 8, -1, -1, 1 },
+		{ CAT_DISMISSAL, 3001, -1, -1, 1 },
+	};
+	struct fixture *f = *state;
+	struct decode_stats st;
+
+	/* known rows: never counted */
+	add(f, REC_EVENT, 5001, -1, -1);
+	add(f, REC_EVENT, 1001, 0, 42);           /* -1 in the table matches any */
+	add(f, REC_EVENT, 4003, 1920, 1080);
+	add(f, REC_EVENT, 32788, -1, -1);
+	add(f, REC_ABNORMAL, 4, 2017, -1);
+	add(f, REC_ABNORMAL, 1, -1, -1);          /* experience without a cause */
+	add(f, REC_ABNORMAL, 0, 1013, -1);        /* cause without an experience */
+	/* unknown rows */
+	add_n(f, 3, REC_EVENT, 9999, -1, -1);
+	add(f, REC_EVENT, 1001, 7, -1);           /* known ID, unknown parameter */
+	add(f, REC_EVENT, 40000, 1, 2);
+	add_n(f, 2, REC_ABNORMAL, 9, 1001, -1);   /* unknown experience, known cause */
+	add_n(f, 2, REC_ABNORMAL, 4, 3000, -1);   /* known experience, unknown cause */
+	add(f, REC_ABNORMAL, 8, 3001, -1);        /* both unknown: one row */
+	assert_int_equal(dataset_finish(&f->ds), RR_OK);
+
+	assert_int_equal(decode_scan(&f->ds, f->cat, &st), RR_OK);
+	assert_int_equal(st.unknown_rows, 10);
+	assert_int_equal(st.nunknown, sizeof want / sizeof want[0]);
+	/* most frequent first, then table, id, p1, p2 */
+	for (size_t i = 0; i < st.nunknown; i++) {
+		const struct unknown_id *u = &st.unknown[i];
+		size_t k = i;
+		assert_int_equal(u->table, want[k].table);
+		assert_int_equal(u->id, want[k].id);
+		assert_int_equal(u->p1, want[k].p1);
+		assert_int_equal(u->p2, want[k].p2);
+		assert_int_equal(u->count, want[k].count);
+	}
+	decode_stats_free(&st);
+	assert_null(st.unknown);
+	assert_int_equal(st.nunknown, 0);
+	decode_stats_free(&st);    /* twice is harmless */
+}
+
+static void test_scan_all_known(void **state)
+{
+	struct fixture *f = *state;
+	struct decode_stats st;
+
+	add(f, REC_EVENT, 7001, 1, -1);
+	add(f, REC_ABNORMAL, 5, 2023, -1);
+	assert_int_equal(dataset_finish(&f->ds), RR_OK);
+	assert_int_equal(decode_scan(&f->ds, f->cat, &st), RR_OK);
+	assert_int_equal(st.unknown_rows, 0);
+	assert_int_equal(st.nunknown, 0);
+	assert_null(st.unknown);
+	decode_stats_free(&st);
+}
+
+static void test_scan_many_distinct(void **state)
+{
+	struct fixture *f = *state;
+	struct decode_stats st;
+
+	/* enough distinct keys to make the hash grow several times */
+	for (int i = 0; i < 1000; i++)
+		add_n(f, 1 + (i == 500) * 4, REC_EVENT, 100000 + i, i % 7, -1);
+	assert_int_equal(dataset_finish(&f->ds), RR_OK);
+	assert_int_equal(decode_scan(&f->ds, f->cat, &st), RR_OK);
+	assert_int_equal(st.unknown_rows, 1004);
+	assert_int_equal(st.nunknown, 1000);
+	assert_int_equal(st.unknown[0].id, 100500);
+	assert_int_equal(st.unknown[0].count, 5);
+	for (size_t i = 2; i < st.nunknown; i++)
+		assert_true(st.unknown[i - 1].id < st.unknown[i].id);
+	decode_stats_free(&st);
+}
+
+static void test_scan_out_of_memory(void **state)
+{
+	struct fixture *f = *state;
+	struct decode_stats st;
+
+	for (int i = 0; i < 100; i++)
+		add(f, REC_EVENT, 20000 + i, -1, -1);
+	assert_int_equal(dataset_finish(&f->ds), RR_OK);
+	for (unsigned long n = 1; n <= 3; n++) {
+		rr_alloc_fail_at(n);
+		assert_int_equal(decode_scan(&f->ds, f->cat, &st), RR_ENOMEM);
+		rr_alloc_fail_at(0);
+		assert_null(st.unknown);
+		assert_int_equal(st.nunknown, 0);
+		assert_int_equal(st.unknown_rows, 0);
+	}
+}
+
+static void test_labels(void **state)
+{
+	static const struct {
+		enum rec_kind kind;
+		int32_t id, p1, p2;
+		const char *label;
+		int known;
+	} cases[] = {
+		{ REC_EVENT, 1003, 2, -1, "Network: 4G", 1 },
+		{ REC_EVENT, 4009, 1500, -1, "User set bitrate to 1500 kbps", 1 },
+		{ REC_EVENT, 4013, 3, 0, "3 frames failed to decode in 3 s (software)", 1 },
+		{ REC_EVENT, 32789, -1, -1, "Left the room (WebRTC)", 1 },
+		{ REC_EVENT, 9999, -1, -1, "Unknown event 9999 (-1, -1)", 0 },
+		{ REC_EVENT, 33000, 4, 5, "Unknown event 33000 (4, 5)", 0 },
+		{ REC_ABNORMAL, 4, 2017, -1, "Video lagged", 1 },
+		{ REC_ABNORMAL, 7, 2017, -1, "Unknown experience 7", 0 },
+		{ REC_ABNORMAL, 0, 1001, -1, "Audio device init failed", 1 },
+		{ REC_ABNORMAL, 0, 2020, -1, "Downstream big-stream render fps abnormal", 1 },
+		{ REC_ABNORMAL, 0, 4444, -1, "Unknown cause 4444", 0 },
+	};
+	struct fixture *f = *state;
+	char buf[160];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct record r;
+		const struct cat_entry *e;
+
+		memset(&r, 0, sizeof r);
+		r.kind = (uint8_t)cases[i].kind;
+		r.id = cases[i].id;
+		r.p1 = cases[i].p1;
+		r.p2 = cases[i].p2;
+		e = decode_label(f->cat, &r, buf, sizeof buf);
+		assert_string_equal(buf, cases[i].label);
+		assert_int_equal(e != NULL, cases[i].known);
+	}
+	/* a small buffer is still terminated */
+	{
+		struct record r;
+		memset(&r, 0, sizeof r);
+		r.kind = REC_EVENT;
+		r.id = 9999;
+		r.p1 = r.p2 = -1;
+		decode_label(f->cat, &r, buf, 8);
+		assert_string_equal(buf, "Unknown");
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_scan_counts_unknowns, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_all_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_many_distinct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_out_of_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
