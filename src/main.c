@@ -16,6 +16,7 @@
 #include "decode.h"
 #include "ingest.h"
 #include "json.h"
+#include "reader.h"
 #include "report.h"
 #include "sessions.h"
 #include "tables.h"

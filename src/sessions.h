@@ -70,7 +70,7 @@ struct session {
 	uint32_t device_failures, permission_failures;
 	int32_t audio_codec;     /* last 3003 ParamOne, -1 none */
 	int32_t qos_mode, qos_scene; /* last 6001 parameters, -1 none */
-	uint32_t nevents;        /* events inside the session */
+	uint32_t nevents;        /* events inside the session, refining closers included */
 	uint32_t first_finding, nfindings;   /* into model.findings */
 	uint32_t first_exp, nexp;            /* into model.experiences */
 };
@@ -104,7 +104,7 @@ struct model {
 struct sessions_options {
 	int64_t call_gap_ms;             /* --call-gap, default 5 min */
 	int64_t slow_entry_ms;           /* entry_slow threshold, default 5000 */
-	const struct tz *display_tz;     /* zone of times in finding texts */
+	const struct tz *display_tz;     /* zone of times in finding texts; NULL: UTC */
 };
 
 void sessions_options_init(struct sessions_options *o);

@@ -143,9 +143,11 @@ void fmt_duration(int64_t ms, char *buf, size_t size)
 	}
 	if (v < 1000)
 		snprintf(buf, size, "%s%llu ms", sign, (unsigned long long)v);
-	else if (v < 60000)
+	else if (v < 60000 && v % 1000 >= 100)
 		snprintf(buf, size, "%s%llu.%llu s", sign, (unsigned long long)(v / 1000),
 			 (unsigned long long)(v % 1000 / 100));
+	else if (v < 60000)
+		snprintf(buf, size, "%s%llu s", sign, (unsigned long long)(v / 1000));
 	else if (v < 3600000)
 		snprintf(buf, size, "%s%llu min %02llu s", sign, (unsigned long long)(v / 60000),
 			 (unsigned long long)(v % 60000 / 1000));

@@ -38,7 +38,7 @@ static void test_utf8_table(void **state)
 static void test_duration_table(void **state)
 {
 	static const struct { int64_t ms; const char *text; } cases[] = {
-		{ 0, "0 ms" }, { 850, "850 ms" }, { 7200, "7.2 s" }, { 59999, "59.9 s" },
+		{ 0, "0 ms" }, { 850, "850 ms" }, { 7200, "7.2 s" }, { 59999, "59.9 s" }, { 47000, "47 s" }, { 6050, "6 s" },
 		{ 60000, "1 min 00 s" }, { 185000, "3 min 05 s" },
 		{ 7440000, "2 h 04 min" }, { -1500, "-1.5 s" },
 	};

@@ -1,0 +1,725 @@
+/*
+ * Tests for sessions.c: each rule of DESIGN §3 as a row of a table — an
+ * event list in, the sessions, calls, experiences and findings expected out.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "dataset.h"
+#include "sessions.h"
+#include "tz.h"
+#include "util.h"
+
+#define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
+#define S(sec) (T0 + (int64_t)((sec) * 1000 + ((sec) < 0 ? -0.5 : 0.5)))
+#define NONE RR_NONE
+#define END { NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL }
+
+enum { EV = REC_EVENT, AB = REC_ABNORMAL };
+
+/* One input row. Abnormal rows: id = ExperienceId, p1 = AbnormalEventId. */
+struct row {
+	const char *room, *comm, *user;
+	double sec;
+	int kind;
+	int32_t id, p1, p2;
+	const char *peer;
+};
+
+/* Shorthands: an event of user u in room "r" without CommId. */
+#define E(u, s, i, a) { "r", "", u, s, EV, i, a, -1, NULL }
+#define E2(u, s, i, a, b) { "r", "", u, s, EV, i, a, b, NULL }
+
+static struct catalog *cat;
+
+static int setup(void **state)
+{
+	(void)state;
+	return catalog_new(&cat) == RR_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	catalog_free(cat);
+	return 0;
+}
+
+static void load(struct dataset *ds, const struct row *rows)
+{
+	assert_int_equal(dataset_init(ds), RR_OK);
+	for (; rows->room; rows++) {
+		struct record r;
+
+		memset(&r, 0, sizeof r);
+		r.time_ms = S(rows->sec);
+		assert_int_equal(strtab_intern(ds->strs, rows->room, strlen(rows->room), &r.room), RR_OK);
+		assert_int_equal(strtab_intern(ds->strs, rows->comm, strlen(rows->comm), &r.comm), RR_OK);
+		assert_int_equal(strtab_intern(ds->strs, rows->user, strlen(rows->user), &r.user), RR_OK);
+		if (rows->peer)
+			assert_int_equal(strtab_intern(ds->strs, rows->peer, strlen(rows->peer), &r.peer), RR_OK);
+		r.kind = (uint8_t)rows->kind;
+		r.id = rows->id;
+		r.p1 = rows->p1;
+		r.p2 = rows->kind == AB ? -1 : rows->p2;
+		r.stream = -1;
+		assert_int_equal(dataset_append(ds, &r), RR_OK);
+	}
+	assert_int_equal(dataset_finish(ds), RR_OK);
+}
+
+static void build(const struct row *rows, struct dataset *ds, struct model *m)
+{
+	struct sessions_options o;
+
+	sessions_options_init(&o);
+	load(ds, rows);
+	assert_int_equal(sessions_build(ds, cat, &o, m), RR_OK);
+}
+
+static const char *str(const struct dataset *ds, uint32_t id)
+{
+	return strtab_str(ds->strs, id);
+}
+
+/* ---- sessions: one table row per rule ---- */
+
+struct want_session {
+	const char *user;
+	double start, end, last_seen;
+	enum exit_reason exit;
+	int observed, entered;
+	int64_t latency_ms;
+	enum platform platform;
+	uint32_t reentries;
+};
+
+struct session_case {
+	const char *name;
+	struct row rows[16];
+	struct want_session want[4];
+	uint32_t nwant;
+	uint32_t outside;              /* outside_events of the (single) call */
+};
+
+static const struct session_case session_cases[] = {
+	{ "SDK session, entry latency, normal exit",
+	  { E("u", 0, 5001, -1), E("u", 2, 5003, 1), E("u", 3, 1003, 1), E("u", 4, 5007, -1),
+	    E("u", 100, 5008, 1), END },
+	  { { "u", 0, 100, 4, EXIT_NORMAL, 1, 1, 2000, PLAT_SDK, 0 } }, 1, 0 },
+	{ "WebRTC enter and exit",
+	  { E("u", 0, 32788, -1), E("u", 1, 32768, -1), E("u", 50, 32789, -1), END },
+	  { { "u", 0, 50, 1, EXIT_NORMAL, 1, 1, NONE, PLAT_WEBRTC, 0 } }, 1, 0 },
+	{ "5008 then a late 7001 timeout: timeout, end not moved",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 5008, 1), E("u", 100, 7001, 1), END },
+	  { { "u", 0, 10, 1, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 } }, 1, 0 },
+	{ "7001 kicked then 5008: stays kicked",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 7001, 2), E("u", 11, 5008, 1), END },
+	  { { "u", 0, 10, 1, EXIT_KICKED, 1, 1, 1000, PLAT_SDK, 0 } }, 1, 0 },
+	{ "7001 timeout then 5008 normal: stays timeout",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 7001, 1), E("u", 12, 5008, 1), END },
+	  { { "u", 0, 10, 1, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 } }, 1, 0 },
+	{ "entry failure",
+	  { E("u", 0, 5001, -1), E("u", 3, 5003, 0), END },
+	  { { "u", 0, 3, 0, EXIT_ENTRY_FAILED, 1, 0, NONE, PLAT_SDK, 0 } }, 1, 0 },
+	{ "5008/0 is an exit failure",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 9, 5008, 0), END },
+	  { { "u", 0, 9, 1, EXIT_EXIT_FAILED, 1, 1, 1000, PLAT_SDK, 0 } }, 1, 0 },
+	{ "unobserved start on 5003/1; earlier event outside",
+	  { E("u", 0, 1003, 1), E("u", 5, 5003, 1), E("u", 20, 7001, 0), END },
+	  { { "u", 5, 20, 5, EXIT_NORMAL, 0, 1, NONE, PLAT_SDK, 0 } }, 1, 1 },
+	{ "unobserved start on 7000",
+	  { E("u", 5, 7000, 0), E("u", 20, 5008, 1), END },
+	  { { "u", 5, 20, 5, EXIT_NORMAL, 0, 1, NONE, PLAT_SDK, 0 } }, 1, 0 },
+	{ "closing event without an open session starts at the first event after the previous one",
+	  { E("u", 0, 5001, -1), E("u", 10, 5008, 1), E("u", 20, 1003, 1), E("u", 25, 3001, 0),
+	    E("u", 30, 7001, 1), END },
+	  { { "u", 0, 10, 0, EXIT_NORMAL, 1, 0, NONE, PLAT_SDK, 0 },
+	    { "u", 20, 30, 25, EXIT_TIMEOUT, 0, 0, NONE, PLAT_SDK, 0 } }, 2, 0 },
+	{ "closing event without any session starts at the user's first event",
+	  { E("u", 5, 1003, 1), E("u", 9, 7001, 0), END },
+	  { { "u", 5, 9, 5, EXIT_NORMAL, 0, 0, NONE, PLAT_SDK, 0 } }, 1, 0 },
+	{ "a lone closing event is a session of its own",
+	  { E("u", 3, 5008, 1), END },
+	  { { "u", 3, 3, 3, EXIT_NORMAL, 0, 0, NONE, PLAT_SDK, 0 } }, 1, 0 },
+	{ "new 5001 while open closes it as unknown at its last event",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 4, 1003, 1), E("u", 10, 5001, -1),
+	    E("u", 11, 5003, 1), E("u", 20, 5008, 1), END },
+	  { { "u", 0, 4, 4, EXIT_UNKNOWN, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "u", 10, 20, 11, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 } }, 2, 0 },
+	{ "7000/1 while entered counts re-entries",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 5, 7000, 1), E("u", 8, 7000, 1),
+	    E("u", 9, 7000, 0), E("u", 10, 5008, 1), END },
+	  { { "u", 0, 10, 9, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 2 } }, 1, 0 },
+	{ "events between sessions are outside; refining events are not",
+	  { E("u", 0, 5001, -1), E("u", 5, 5008, 1), E("u", 6, 7001, 0), E("u", 10, 3001, 0),
+	    E("u", 11, 3001, 1), E("u", 20, 5001, -1), E("u", 30, 5008, 1), END },
+	  { { "u", 0, 5, 0, EXIT_NORMAL, 1, 0, NONE, PLAT_SDK, 0 },
+	    { "u", 20, 30, 20, EXIT_NORMAL, 1, 0, NONE, PLAT_SDK, 0 } }, 2, 2 },
+	{ "a user without opening or closing events gets one unknown session",
+	  { E("u", 0, 1003, 1), E("u", 5, 3001, 0), E("u", 9, 4001, 0), END },
+	  { { "u", 0, 9, 9, EXIT_UNKNOWN, 0, 0, NONE, PLAT_SDK, 0 } }, 1, 0 },
+	{ "a session still open at the end ends at its last event",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 7, 3001, 0), END },
+	  { { "u", 0, 7, 7, EXIT_UNKNOWN, 1, 1, 1000, PLAT_SDK, 0 } }, 1, 0 },
+	{ "mixed SDK and WebRTC events: the opening event's kind",
+	  { E("u", 0, 32788, -1), E("u", 1, 1003, 1), E("u", 2, 3001, 0), E("u", 3, 32789, -1), END },
+	  { { "u", 0, 3, 2, EXIT_NORMAL, 1, 1, NONE, PLAT_WEBRTC, 0 } }, 1, 0 },
+	{ "unknown IDs only: platform unknown",
+	  { E("u", 0, 99, -1), E("u", 4, 98, -1), END },
+	  { { "u", 0, 4, 4, EXIT_UNKNOWN, 0, 0, NONE, PLAT_UNKNOWN, 0 } }, 1, 0 },
+	{ "7001 with an unlisted reason is unknown, then refined by 5008",
+	  { E("u", 0, 5001, -1), E("u", 2, 7001, 9), E("u", 3, 5008, 0), END },
+	  { { "u", 0, 2, 0, EXIT_EXIT_FAILED, 1, 0, NONE, PLAT_SDK, 0 } }, 1, 0 },
+	{ "abnormal rows interleaved with events do not disturb the walk",
+	  { E("u", 0, 5001, -1), { "r", "", "u", 60, AB, 4, 2017, -1, NULL }, E("u", 61, 5008, 1), END },
+	  { { "u", 0, 61, 0, EXIT_NORMAL, 1, 0, NONE, PLAT_SDK, 0 } }, 1, 0 },
+};
+
+static void test_session_rules(void **state)
+{
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof session_cases / sizeof session_cases[0]; c++) {
+		const struct session_case *tc = &session_cases[c];
+		struct dataset ds;
+		struct model m;
+		uint32_t i;
+
+		print_message("case: %s\n", tc->name);
+		build(tc->rows, &ds, &m);
+		assert_int_equal(m.ncalls, 1);
+		assert_int_equal(m.nsessions, tc->nwant);
+		assert_int_equal(m.calls[0].outside_events, tc->outside);
+		for (i = 0; i < tc->nwant; i++) {
+			const struct want_session *w = &tc->want[i];
+			const struct session *s = &m.sessions[i];
+
+			assert_string_equal(str(&ds, s->user), w->user);
+			assert_int_equal(s->start_ms, S(w->start));
+			assert_int_equal(s->end_ms, S(w->end));
+			assert_int_equal(s->last_seen_ms, S(w->last_seen));
+			assert_string_equal(exit_reason_name(s->exit), exit_reason_name(w->exit));
+			assert_int_equal(s->start_observed, w->observed);
+			assert_int_equal(s->entered, w->entered);
+			assert_int_equal(s->entry_latency_ms, w->latency_ms);
+			assert_string_equal(platform_name(s->platform), platform_name(w->platform));
+			assert_int_equal(s->reentries, w->reentries);
+			assert_int_equal(s->call, 0);
+		}
+		model_free(&m);
+		dataset_free(&ds);
+	}
+}
+
+/* ---- metrics ---- */
+
+static void test_metrics(void **state)
+{
+	static const struct row rows[] = {
+		E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 2, 1003, 1), E("u", 3, 5007, -1),
+		E("u", 3.5, 5007, -1), E("u", 4, 5009, -1), E("u", 5, 3003, 10), E("u", 5.5, 3003, 11),
+		E2("u", 6, 6001, 1, 2), E("u", 10, 1003, 0), E("u", 12, 1003, 0), E("u", 57, 1003, 2),
+		E("u", 60, 2001, 1), E("u", 70, 2001, 0), E("u", 80, 2001, 1), E("u", 81, 3001, 1),
+		E("u", 82, 4001, 0), E("u", 83, 32770, -1), E("u", 84, 4003, 640), E("u", 85, 4008, 15),
+		E("u", 86, 4011, -1), E("u", 87, 2002, 4), E("u", 88, 4002, 1),
+		E("u", 100, 5008, 1), END,
+	};
+	struct dataset ds;
+	struct model m;
+	const struct session *s;
+
+	(void)state;
+	build(rows, &ds, &m);
+	assert_int_equal(m.nsessions, 1);
+	s = &m.sessions[0];
+	assert_int_equal(s->entered_ms, S(1));
+	assert_int_equal(s->first_frame_ms, 3000);
+	assert_int_equal(s->first_audio_ms, 4000);
+	assert_int_equal(s->net_changes, 3);
+	assert_int_equal(s->outages, 2);
+	assert_int_equal(s->outage_ms, 47000);
+	assert_int_equal(s->net_ms[0], 47000);
+	assert_int_equal(s->net_ms[1], 8000);
+	assert_int_equal(s->net_ms[2], 43000);
+	assert_int_equal(s->net_ms[3], 0);
+	assert_int_equal(s->background_ms, 30000);
+	assert_int_equal(s->mic_changes, 1);
+	assert_int_equal(s->camera_changes, 3);
+	assert_int_equal(s->video_changes, 2);
+	assert_int_equal(s->device_failures, 2);
+	assert_int_equal(s->permission_failures, 1);
+	assert_int_equal(s->audio_codec, 11);
+	assert_int_equal(s->qos_mode, 1);
+	assert_int_equal(s->qos_scene, 2);
+	assert_int_equal(s->nevents, 24);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+/* ---- calls ---- */
+
+struct want_call {
+	const char *room, *comm;
+	double start, end;
+	uint32_t users, peak, nsessions;
+};
+
+struct call_case {
+	const char *name;
+	struct row rows[16];
+	struct want_call want[3];
+	uint32_t nwant;
+};
+
+#define RC(room, comm, u, s, i, a) { room, comm, u, s, EV, i, a, -1, NULL }
+
+static const struct call_case call_cases[] = {
+	{ "no CommId: a gap over 5 min splits the room into two calls",
+	  { E("a", 0, 5001, -1), E("a", 100, 5008, 1), E("b", 50, 5001, -1), E("b", 200, 5008, 1),
+	    E("a", 500.5, 5001, -1), E("a", 600, 5008, 1), END },
+	  { { "r", "", 0, 200, 2, 2, 2 }, { "r", "", 500.5, 600, 1, 1, 1 } }, 2 },
+	{ "no CommId: a gap of exactly 5 min does not split",
+	  { E("a", 0, 5001, -1), E("a", 100, 5008, 1), E("b", 50, 5001, -1), E("b", 200, 5008, 1),
+	    E("a", 500, 5001, -1), E("a", 600, 5008, 1), END },
+	  { { "r", "", 0, 600, 2, 2, 3 } }, 1 },
+	{ "one call per CommId, even when they overlap",
+	  { RC("r", "c2", "a", 10, 5001, -1), RC("r", "c2", "a", 20, 5008, 1),
+	    RC("r", "c1", "b", 0, 5001, -1), RC("r", "c1", "b", 15, 5008, 1), END },
+	  { { "r", "c1", 0, 15, 1, 1, 1 }, { "r", "c2", 10, 20, 1, 1, 1 } }, 2 },
+	{ "peak: a session ending when another starts does not overlap it",
+	  { E("a", 0, 5001, -1), E("a", 10, 5008, 1), E("b", 10, 5001, -1), E("b", 20, 5008, 1),
+	    E("c", 5, 5001, -1), E("c", 15, 5008, 1), END },
+	  { { "r", "", 0, 20, 3, 2, 3 } }, 1 },
+	{ "calls starting together are ordered by room",
+	  { RC("r2", "", "a", 0, 5001, -1), RC("r2", "", "a", 9, 5008, 1),
+	    RC("r1", "", "a", 0, 5001, -1), RC("r1", "", "a", 9, 5008, 1), END },
+	  { { "r1", "", 0, 9, 1, 1, 1 }, { "r2", "", 0, 9, 1, 1, 1 } }, 2 },
+};
+
+static void test_calls(void **state)
+{
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof call_cases / sizeof call_cases[0]; c++) {
+		const struct call_case *tc = &call_cases[c];
+		struct dataset ds;
+		struct model m;
+		uint32_t i, j, n = 0;
+
+		print_message("case: %s\n", tc->name);
+		build(tc->rows, &ds, &m);
+		assert_int_equal(m.ncalls, tc->nwant);
+		for (i = 0; i < tc->nwant; i++) {
+			const struct call *k = &m.calls[i];
+
+			assert_string_equal(str(&ds, k->room), tc->want[i].room);
+			assert_string_equal(str(&ds, k->comm), tc->want[i].comm);
+			assert_int_equal(k->start_ms, S(tc->want[i].start));
+			assert_int_equal(k->end_ms, S(tc->want[i].end));
+			assert_int_equal(k->users, tc->want[i].users);
+			assert_int_equal(k->peak_users, tc->want[i].peak);
+			assert_int_equal(k->nsessions, tc->want[i].nsessions);
+			assert_int_equal(k->first_session, n);
+			for (j = 0; j < k->nsessions; j++) {
+				assert_int_equal(m.sessions[n + j].call, i);
+				if (j)
+					assert_true(m.sessions[n + j - 1].start_ms <=
+						    m.sessions[n + j].start_ms);
+			}
+			n += k->nsessions;
+			assert_int_equal(k->exits[EXIT_NORMAL], k->nsessions);
+		}
+		assert_int_equal(n, m.nsessions);
+		model_free(&m);
+		dataset_free(&ds);
+	}
+}
+
+static void test_session_ties_by_user(void **state)
+{
+	static const struct row rows[] = {
+		E("bob", 0, 5001, -1), E("bob", 5, 5008, 1), E("al", 0, 5001, -1), E("al", 5, 5008, 1),
+		END,
+	};
+	struct dataset ds;
+	struct model m;
+
+	(void)state;
+	build(rows, &ds, &m);
+	assert_int_equal(m.nsessions, 2);
+	assert_string_equal(str(&ds, m.sessions[0].user), "al");
+	assert_string_equal(str(&ds, m.sessions[1].user), "bob");
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+/* ---- abnormal experiences ---- */
+
+#define AX(room, comm, u, s, exp, cause, peer) { room, comm, u, s, AB, exp, cause, -1, peer }
+
+static void test_experience_attachment(void **state)
+{
+	static const struct row rows[] = {
+		/* u: sessions [0,100] and [200,300] in room r, one call. */
+		E("u", 0, 5001, -1), E("u", 100, 5008, 1), E("u", 200, 5001, -1), E("u", 300, 5008, 1),
+		AX("r", "", "u", 60, 4, 2017, "8812"),   /* inside session 0 */
+		AX("r", "", "u", 60, 5, -1, NULL),       /* same time, other experience, no cause */
+		AX("r", "", "u", 60, 4, 2023, NULL),     /* second cause of the first */
+		AX("r", "", "u", 120, 1, 1005, NULL),    /* after session 0 ended */
+		AX("r", "", "u", 420, 2, 1016, NULL),    /* after the last session */
+		AX("r", "", "u", -60, 3, -1, NULL),      /* before any: nearest session */
+		AX("r", "", "v", 240, 4, -1, NULL),      /* no session of v: the call */
+		AX("r", "", "v", 1200, 4, -1, NULL),     /* outside every call: nearest call */
+		AX("q", "", "w", 0, 4, -1, NULL),        /* no call in room q: orphan */
+		END,
+	};
+	struct dataset ds;
+	struct model m;
+	const struct experience *x;
+	const struct session *s0, *s1;
+	const struct finding *f;
+	uint32_t i;
+	int seen_cause_text = 0, seen_none_text = 0;
+
+	(void)state;
+	build(rows, &ds, &m);
+	assert_int_equal(m.ncalls, 1);
+	assert_int_equal(m.nsessions, 2);
+	assert_int_equal(m.nexperiences, 8);
+	s0 = &m.sessions[0];
+	s1 = &m.sessions[1];
+	/* Session 0: -60 (nearest), 60 (x2), 120 (ended before), by time. */
+	assert_int_equal(s0->nexp, 4);
+	x = &m.experiences[s0->first_exp];
+	assert_int_equal(x[0].time_ms, S(-60));
+	assert_int_equal(x[1].time_ms, S(60));
+	assert_int_equal(x[1].id, 4);
+	assert_int_equal(x[1].ncauses, 2);
+	assert_int_equal(m.causes[x[1].first_cause].id, 2017);
+	assert_string_equal(str(&ds, m.causes[x[1].first_cause].peer), "8812");
+	assert_int_equal(m.causes[x[1].first_cause + 1].id, 2023);
+	assert_int_equal(m.causes[x[1].first_cause + 1].peer, 0);
+	assert_int_equal(x[2].id, 5);
+	assert_int_equal(x[2].ncauses, 0);
+	assert_int_equal(x[3].time_ms, S(120));
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(x[i].session, 0);
+		assert_int_equal(x[i].call, 0);
+	}
+	assert_int_equal(s1->nexp, 1);
+	assert_int_equal(m.experiences[s1->first_exp].time_ms, S(420));
+	assert_int_equal(m.experiences[s1->first_exp].session, 1);
+	/* Call-only, then orphans, after every session's experiences. */
+	assert_int_equal(m.calls[0].nexp, 2);
+	assert_int_equal(m.calls[0].first_exp, 5);
+	for (i = 5; i < 7; i++) {
+		assert_int_equal(m.experiences[i].session, RR_NOIDX);
+		assert_int_equal(m.experiences[i].call, 0);
+	}
+	assert_int_equal(m.norphan_exp, 1);
+	assert_int_equal(m.first_orphan_exp, 7);
+	assert_int_equal(m.experiences[7].call, RR_NOIDX);
+	assert_int_equal(m.experiences[7].session, RR_NOIDX);
+
+	for (i = 0; i < s0->nfindings; i++) {
+		f = &m.findings[s0->first_finding + i];
+		if (strcmp(f->code, "abnormal_experience") != 0)
+			continue;
+		assert_int_equal(f->severity, SEV_WARNING);
+		if (f->time_ms == S(60) && strstr(f->text, "Video lagged")) {
+			assert_string_equal(f->text, "Video lagged at 10:01 — possible causes: "
+				"downstream big-stream loss too high (peer 8812), "
+				"downstream audio stuttered");
+			seen_cause_text = 1;
+		}
+		if (f->time_ms == S(60) && strstr(f->text, "Audio lagged")) {
+			assert_string_equal(f->text, "Audio lagged at 10:01 — no cause listed");
+			seen_none_text = 1;
+		}
+	}
+	assert_true(seen_cause_text);
+	assert_true(seen_none_text);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+static void test_experience_same_comm(void **state)
+{
+	static const struct row rows[] = {
+		RC("r", "A", "u", 0, 5001, -1), RC("r", "A", "u", 100, 5008, 1),
+		RC("r", "B", "u", 0, 5001, -1), RC("r", "B", "u", 100, 5008, 1),
+		AX("r", "B", "u", 50, 4, -1, NULL),   /* both contain it: comm B's */
+		AX("r", "C", "u", 50, 5, -1, NULL),   /* unknown comm: any session of the room */
+		END,
+	};
+	struct dataset ds;
+	struct model m;
+	uint32_t i;
+
+	(void)state;
+	build(rows, &ds, &m);
+	assert_int_equal(m.ncalls, 2);
+	assert_int_equal(m.nexperiences, 2);
+	for (i = 0; i < m.nexperiences; i++) {
+		const struct experience *x = &m.experiences[i];
+
+		assert_int_not_equal(x->session, RR_NOIDX);
+		if (x->id == 4)
+			assert_string_equal(str(&ds, m.calls[x->call].comm), "B");
+	}
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+/* ---- findings ---- */
+
+struct want_finding {
+	const char *code;
+	enum severity severity;
+	double sec;
+	const char *text;
+};
+
+struct finding_case {
+	const char *name;
+	struct row rows[16];
+	struct want_finding want[8];
+	uint32_t nwant;
+};
+
+static const struct finding_case finding_cases[] = {
+	{ "timeout with a network switch just before last seen",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 2, 1003, 1), E("u", 38, 1003, 2),
+	    E("u", 44, 3001, 0), E("u", 134, 7001, 1), END },
+	  { { "timeout", SEV_ERROR, 134, "Timed out of the room at 10:02:14 (last seen 10:00:44); "
+	      "network switched Wi-Fi → 4G 6 s before" } }, 1 },
+	{ "timeout without a recent network change",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 2, 1003, 1), E("u", 100, 3001, 0),
+	    E("u", 190, 7001, 1), END },
+	  { { "timeout", SEV_ERROR, 190, "Timed out of the room at 10:03:10 (last seen 10:01:40)" } }, 1 },
+	{ "kicked",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 30, 7001, 2), END },
+	  { { "kicked", SEV_WARNING, 30, "Removed from the room at 10:00:30" } }, 1 },
+	{ "entry failed",
+	  { E("u", 0, 5001, -1), E("u", 2, 5003, 0), END },
+	  { { "entry_failed", SEV_ERROR, 0, "Could not enter the room (attempt at 10:00:00)" } }, 1 },
+	{ "exit failed",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 9, 5008, 0), END },
+	  { { "exit_failed", SEV_WARNING, 9, "Exit from the room failed at 10:00:09" } }, 1 },
+	{ "no exit, slow entry, outage, background, re-entry; most severe first",
+	  { E("u", 0, 5001, -1), E("u", 7.2, 5003, 1), E("u", 8, 1003, 1), E("u", 20, 1003, 0),
+	    E("u", 67, 1003, 1), E("u", 70, 2001, 1), E("u", 75, 7000, 1), E("u", 80, 2001, 0),
+	    E("u", 90, 3001, 0), END },
+	  { { "entry_slow", SEV_WARNING, 7.2, "Entered after 7.2 s" },
+	    { "network_lost", SEV_WARNING, 20, "No network for 47 s from 10:00:20" },
+	    { "no_exit", SEV_WARNING, 90, "No exit recorded; last seen 10:01:30" },
+	    { "background", SEV_INFO, 70, "In the background for 10 s" },
+	    { "reentry", SEV_INFO, 75, "Entered again 1 time" } }, 5 },
+	{ "device, permission and connection events",
+	  { E("u", 0, 32788, -1), E("u", 3, 32790, -1), E("u", 4, 36864, -1), E("u", 5, 32792, -1),
+	    E("u", 6, 2002, 5), E("u", 7, 4002, 0), E2("u", 8, 4013, 4, 1), E("u", 9, 2002, 2),
+	    E("u", 10, 32789, -1), END },
+	  { { "permission_missing", SEV_ERROR, 6, "Permission missing: camera (at 10:00:06)" },
+	    { "camera_failed", SEV_ERROR, 7, "Front camera failed to start at 10:00:07" },
+	    { "permission_missing", SEV_ERROR, 9, "Permission missing: read file (at 10:00:09)" },
+	    { "signaling_lost", SEV_WARNING, 3, "Signaling connection lost at 10:00:03" },
+	    { "signaling_lost", SEV_WARNING, 4,
+	      "Signaling connection lost at 10:00:04 (reported by the server)" },
+	    { "media_lost", SEV_WARNING, 5, "Media connection lost at 10:00:05" },
+	    { "decode_failed", SEV_WARNING, 8,
+	      "Video decoding failed at 10:00:08 (4 frames in 3 s, hardware)" } }, 7 },
+	{ "an outage still running at the end lasts until the end",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 1003, 0), E("u", 40, 5008, 1), END },
+	  { { "network_lost", SEV_WARNING, 10, "No network for 30.0 s from 10:00:10" } }, 1 },
+	{ "a normal session raises nothing",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 40, 5008, 1), END },
+	  { { NULL, SEV_INFO, 0, NULL } }, 0 },
+};
+
+static void test_findings(void **state)
+{
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof finding_cases / sizeof finding_cases[0]; c++) {
+		const struct finding_case *tc = &finding_cases[c];
+		struct dataset ds;
+		struct model m;
+		const struct session *s;
+		uint32_t i;
+
+		print_message("case: %s\n", tc->name);
+		build(tc->rows, &ds, &m);
+		assert_int_equal(m.nsessions, 1);
+		s = &m.sessions[0];
+		assert_int_equal(s->nfindings, tc->nwant);
+		assert_int_equal(m.nfindings, tc->nwant);
+		for (i = 0; i < tc->nwant; i++) {
+			const struct finding *f = &m.findings[s->first_finding + i];
+
+			assert_string_equal(f->code, tc->want[i].code);
+			assert_int_equal(f->severity, tc->want[i].severity);
+			assert_int_equal(f->time_ms, S(tc->want[i].sec));
+			assert_string_equal(f->text, tc->want[i].text);
+		}
+		for (i = 0; i < SEV__COUNT; i++) {
+			uint32_t n = 0, k;
+
+			for (k = 0; k < tc->nwant; k++)
+				n += tc->want[k].severity == (enum severity)i;
+			assert_int_equal(m.calls[0].findings[i], n);
+		}
+		model_free(&m);
+		dataset_free(&ds);
+	}
+}
+
+static void test_hostile_peer_is_bounded(void **state)
+{
+	char peer[400];
+	struct row rows[4] = {
+		E("u", 0, 5001, -1), { "r", "", "u", 60, AB, 4, 2017, -1, peer }, E("u", 100, 5008, 1),
+		END,
+	};
+	struct dataset ds;
+	struct model m;
+	const struct finding *f;
+
+	(void)state;
+	/* 2-byte characters, so a byte cut could split one. */
+	peer[0] = 'x';
+	for (size_t i = 1; i + 2 < sizeof peer; i += 2)
+		memcpy(peer + i, "é", 2);
+	peer[sizeof peer - 2] = '<';
+	peer[sizeof peer - 1] = '\0';
+	build(rows, &ds, &m);
+	assert_int_equal(m.nfindings, 1);
+	f = &m.findings[0];
+	assert_true(strlen(f->text) < 200);
+	assert_true(utf8_valid(f->text, strlen(f->text)));
+	assert_non_null(strstr(f->text, "…)"));
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+static void test_empty_dataset(void **state)
+{
+	static const struct row rows[] = { END };
+	struct dataset ds;
+	struct model m;
+
+	(void)state;
+	build(rows, &ds, &m);
+	assert_int_equal(m.ncalls, 0);
+	assert_int_equal(m.nsessions, 0);
+	assert_int_equal(m.nexperiences, 0);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+/* Every allocation failure gives RR_ENOMEM and an empty model, no leak
+ * (the sanitizer build checks the last part). */
+static void test_out_of_memory(void **state)
+{
+	static const struct row rows[] = {
+		E("a", 0, 5001, -1), E("a", 1, 5003, 1), E("a", 10, 1003, 0), E("a", 20, 1003, 1),
+		E("a", 30, 7001, 1), E("b", 5, 32788, -1), E("b", 6, 2002, 4), E("b", 900, 32789, -1),
+		AX("r", "", "a", 60, 4, 2017, "p"), AX("r", "", "z", 60, 4, -1, NULL),
+		AX("q", "", "z", 60, 4, -1, NULL), END,
+	};
+	struct sessions_options o;
+	struct dataset ds;
+	struct model m;
+	unsigned long n;
+	int ok = 0;
+
+	(void)state;
+	sessions_options_init(&o);
+	load(&ds, rows);
+	for (n = 1; n < 500 && !ok; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = sessions_build(&ds, cat, &o, &m);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			ok = 1;
+			assert_int_equal(m.ncalls, 1);
+			model_free(&m);
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_int_equal(m.ncalls, 0);
+			assert_null(m.sessions);
+			assert_null(m.findings);
+		}
+	}
+	assert_true(ok);
+	dataset_free(&ds);
+}
+
+static void test_display_zone(void **state)
+{
+	static const struct row rows[] = {
+		E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 30, 7001, 2), END,
+	};
+	struct sessions_options o;
+	struct dataset ds;
+	struct model m;
+	struct tz *z;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(tz_open("Asia/Shanghai", &z, err, sizeof err), RR_OK);
+	sessions_options_init(&o);
+	o.display_tz = z;
+	load(&ds, rows);
+	assert_int_equal(sessions_build(&ds, cat, &o, &m), RR_OK);
+	assert_int_equal(m.nfindings, 1);
+	assert_string_equal(m.findings[0].text, "Removed from the room at 18:00:30");
+	model_free(&m);
+	dataset_free(&ds);
+	tz_free(z);
+}
+
+static void test_options_defaults(void **state)
+{
+	struct sessions_options o;
+
+	(void)state;
+	sessions_options_init(&o);
+	assert_int_equal(o.call_gap_ms, 300000);
+	assert_int_equal(o.slow_entry_ms, 5000);
+	assert_null(o.display_tz);
+	assert_string_equal(exit_reason_name(EXIT_ENTRY_FAILED), "entry_failed");
+	assert_string_equal(platform_name(PLAT_WEBRTC), "webrtc");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_session_rules),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_calls),
+		cmocka_unit_test(test_session_ties_by_user),
+		cmocka_unit_test(test_experience_attachment),
+		cmocka_unit_test(test_experience_same_comm),
+		cmocka_unit_test(test_findings),
+		cmocka_unit_test(test_hostile_peer_is_bounded),
+		cmocka_unit_test(test_empty_dataset),
+		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_display_zone),
+		cmocka_unit_test(test_options_defaults),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
