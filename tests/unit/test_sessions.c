@@ -540,7 +540,7 @@ static const struct finding_case finding_cases[] = {
 	      "Video decoding failed at 10:00:08 (4 frames in 3 s, hardware)" } }, 7 },
 	{ "an outage still running at the end lasts until the end",
 	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 1003, 0), E("u", 40, 5008, 1), END },
-	  { { "network_lost", SEV_WARNING, 10, "No network for 30.0 s from 10:00:10" } }, 1 },
+	  { { "network_lost", SEV_WARNING, 10, "No network for 30 s from 10:00:10" } }, 1 },
 	{ "a normal session raises nothing",
 	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 40, 5008, 1), END },
 	  { { NULL, SEV_INFO, 0, NULL } }, 0 },
