@@ -40,7 +40,9 @@ struct reader_record {
 	const size_t *len;
 	uint64_t line;              /* physical line the record starts on, 1-based */
 	const char *raw;            /* the record's bytes as read (without terminator), for --rejected */
-	size_t raw_len;             /* may be cut to READER_MAX_RECORD for over-long records */
+	size_t raw_len;             /* may be cut to READER_MAX_RECORD for over-long records;
+	                             * for READER_BAD_QUOTE, the record's first physical
+	                             * line (reading resumes on the next one) */
 	enum reader_bad bad_reason; /* set with READER_BAD */
 };
 

@@ -31,7 +31,8 @@ int32_t tz_offset(const struct tz *z, int64_t utc_ms);
 /*
  * Parses a time: epoch milliseconds (a number >= 1e11), epoch seconds with an
  * optional fraction (below 1e11), or ISO 8601 "YYYY-MM-DD[T ]hh:mm[:ss[.fff]]"
- * with an optional "Z" or "+hh:mm"/"+hhmm"/"+hh" offset. A time without an
+ * with an optional "Z" or "+hh:mm"/"+hhmm"/"+hh" offset, or a bare
+ * "YYYY-MM-DD" (midnight); fractions beyond milliseconds are truncated. A time without an
  * offset is civil time in zone in (for a time repeated or skipped by a DST
  * change, the earlier offset is used). Leading/trailing spaces are allowed.
  * Returns 0 with *ms set, or -1 when s is not a time in 1970..9999 (the n

@@ -1,0 +1,857 @@
+/*
+ * reader — bytes to CSV records with physical line numbers.
+ *
+ * Input flows through one fixed window (READER_MAX_RECORD plus a read chunk),
+ * so memory stays bounded whatever the input: files and stdin go through
+ * zlib's gzread (which passes plain bytes through untouched), memory buffers
+ * are copied or inflated into the same window. A small RFC 4180 state
+ * machine finds where each record ends, so a broken record can be skipped
+ * and the next physical line read; only then is the record handed to libcsv
+ * (strict mode) to split and unquote its fields.
+ *
+ * Choices made here, on purpose:
+ *  - libcsv's trimming of spaces and tabs around unquoted fields is kept: the
+ *    exports never rely on them and trimmed IDs are what people expect.
+ *    Spaces before an opening quote and after a closing quote are allowed,
+ *    as libcsv allows them.
+ *  - A line holding only spaces and tabs is blank (libcsv yields no row).
+ *  - A truncated or corrupt gzip stream is RR_EIO: the file could not be
+ *    read to its end, as with any other read failure.
+ *  - An over-long record without an open quote is skipped up to the next
+ *    physical line end, without looking at quotes beyond the limit.
+ * Does not: interpret fields, check field counts or UTF-8 (ingest does).
+ * zlib's gz* functions allocate with malloc, outside rr_malloc's policy;
+ * their failures still come back as errors.
+ */
+#include "reader.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "util.h"
+
+#define CHUNK (256u * 1024)
+/* The window holds a whole record, one byte past the limit (to notice it is
+ * over), a lookahead byte and room for a read. */
+#define WIN_CAP (READER_MAX_RECORD + 2 + CHUNK)
+
+enum src_kind { SRC_GZ, SRC_MEM, SRC_MEM_GZ };
+
+struct reader {
+	enum src_kind kind;
+	gzFile gz;
+	const unsigned char *mem;   /* SRC_MEM / SRC_MEM_GZ input */
+	size_t memlen, mempos;
+	z_stream zs;
+	int zs_live;
+
+	unsigned char *win;
+	size_t pos, end;            /* unconsumed bytes are win[pos..end) */
+	int eof;                    /* the source has no more bytes */
+	int skip_lf;                /* last record ended in CR: an LF next is its pair */
+	uint64_t line;              /* physical line of win[pos] */
+
+	struct csv_parser csv;
+	int csv_live;
+	/* Fields of the current record: bytes (NUL after each) in arena. */
+	char *arena;
+	size_t arena_len, arena_cap;
+	size_t *foff, *flen;
+	const char **fptr;
+	size_t nfields;
+	int got_row, discard, cb_oom, too_wide, too_long;
+
+	enum reader_status done;    /* READER_EOF / READER_ERROR once finished, else READER_ROW */
+	int err_status;
+	char errmsg[160];
+};
+
+/* libcsv's realloc hook cannot carry context, so the cap flags live here.
+ * The program is single-threaded; _Thread_local keeps it safe anyway. */
+static _Thread_local int field_capped;
+static _Thread_local int field_oom;
+
+static void *capped_realloc(void *p, size_t n)
+{
+	void *np;
+
+	/* libcsv wants room for the NUL (CSV_APPEND_NULL) and one byte of
+	 * lookahead, so a field of exactly the limit needs limit + 2. The exact
+	 * limit is checked in cb_field; this only bounds the buffer. */
+	if (n > READER_MAX_FIELD + 2) {
+		field_capped = 1;
+		return NULL;
+	}
+	np = rr_realloc(p, n);
+	if (!np)
+		field_oom = 1;
+	return np;
+}
+
+static void set_error(struct reader *r, int status, const char *msg)
+{
+	r->done = READER_ERROR;
+	r->err_status = status;
+	snprintf(r->errmsg, sizeof r->errmsg, "%s", msg);
+}
+
+/* ---- sources ---------------------------------------------------------- */
+
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+	(void)opaque;
+	return rr_calloc(items, size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+	(void)opaque;
+	rr_free(p);
+}
+
+/* Reads up to n bytes into dst. Returns bytes read, 0 at end of input, or
+ * -1 with the error recorded. */
+static long src_read(struct reader *r, unsigned char *dst, size_t n)
+{
+	if (n > INT_MAX)
+		n = INT_MAX;
+	if (r->kind == SRC_GZ) {
+		int got = gzread(r->gz, dst, (unsigned)n);
+		int zerr;
+		const char *msg;
+
+		if (got > 0)
+			return got;
+		msg = gzerror(r->gz, &zerr);
+		if (got == 0 && zerr == Z_OK)
+			return 0;
+		if (zerr == Z_BUF_ERROR) {
+			set_error(r, RR_EIO, "truncated gzip stream");
+		} else if (zerr == Z_ERRNO) {
+			set_error(r, RR_EIO, strerror(errno));
+		} else if (zerr == Z_MEM_ERROR) {
+			set_error(r, RR_ENOMEM, "out of memory");
+		} else {
+			char buf[128];
+			snprintf(buf, sizeof buf, "corrupt gzip stream (%s)", msg ? msg : "?");
+			set_error(r, RR_EIO, buf);
+		}
+		return -1;
+	}
+	if (r->kind == SRC_MEM) {
+		size_t left = r->memlen - r->mempos;
+		if (n > left)
+			n = left;
+		memcpy(dst, r->mem + r->mempos, n);
+		r->mempos += n;
+		return (long)n;
+	}
+	/* SRC_MEM_GZ: inflate until some output or the input is used up. */
+	for (;;) {
+		size_t in_left = r->memlen - r->mempos;
+		size_t before_in, produced;
+		int ret;
+
+		r->zs.next_in = (Bytef *)(r->mem + r->mempos);
+		r->zs.avail_in = in_left > UINT_MAX ? UINT_MAX : (uInt)in_left;
+		r->zs.next_out = dst;
+		r->zs.avail_out = (uInt)n;
+		before_in = r->zs.avail_in;
+		ret = inflate(&r->zs, Z_NO_FLUSH);
+		r->mempos += before_in - r->zs.avail_in;
+		produced = n - r->zs.avail_out;
+		if (ret == Z_STREAM_END) {
+			/* Concatenated members are one stream, as gzread treats them;
+			 * bytes after the last member that are not gzip are ignored. */
+			in_left = r->memlen - r->mempos;
+			if (in_left >= 2 && r->mem[r->mempos] == 0x1f && r->mem[r->mempos + 1] == 0x8b) {
+				if (inflateReset(&r->zs) != Z_OK) {
+					set_error(r, RR_EIO, "corrupt gzip stream");
+					return -1;
+				}
+			} else {
+				r->mempos = r->memlen;
+				if (!produced)
+					return 0;
+			}
+			if (produced)
+				return (long)produced;
+			continue;
+		}
+		if (ret == Z_MEM_ERROR) {
+			set_error(r, RR_ENOMEM, "out of memory");
+			return -1;
+		}
+		if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			char buf[128];
+			snprintf(buf, sizeof buf, "corrupt gzip stream (%s)",
+				 r->zs.msg ? r->zs.msg : "bad data");
+			set_error(r, RR_EIO, buf);
+			return -1;
+		}
+		if (produced)
+			return (long)produced;
+		if (r->mempos == r->memlen) {
+			set_error(r, RR_EIO, "truncated gzip stream");
+			return -1;
+		}
+	}
+}
+
+/* Moves the unconsumed bytes to the window's start and reads more after
+ * them. Returns 0 (possibly now at eof) or -1 on error. */
+static int refill(struct reader *r)
+{
+	long got;
+
+	if (r->pos > 0) {
+		memmove(r->win, r->win + r->pos, r->end - r->pos);
+		r->end -= r->pos;
+		r->pos = 0;
+	}
+	if (r->eof || r->end == WIN_CAP)
+		return 0;
+	got = src_read(r, r->win + r->end, WIN_CAP - r->end);
+	if (got < 0)
+		return -1;
+	if (got == 0)
+		r->eof = 1;
+	r->end += (size_t)got;
+	return 0;
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static int reader_alloc(struct reader **out)
+{
+	struct reader *r = rr_calloc(1, sizeof *r);
+
+	if (!r)
+		return RR_ENOMEM;
+	r->win = rr_malloc(WIN_CAP);
+	/* The field index arrays are small enough to size for the limit once. */
+	r->foff = rr_malloc(READER_MAX_FIELDS * sizeof *r->foff);
+	r->flen = rr_malloc(READER_MAX_FIELDS * sizeof *r->flen);
+	r->fptr = rr_malloc(READER_MAX_FIELDS * sizeof *r->fptr);
+	if (!r->win || !r->foff || !r->flen || !r->fptr) {
+		reader_close(r);
+		return RR_ENOMEM;
+	}
+	if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+		reader_close(r);
+		return RR_ENOMEM;
+	}
+	r->csv_live = 1;
+	csv_set_realloc_func(&r->csv, capped_realloc);
+	csv_set_free_func(&r->csv, rr_free);
+	/* Growth step, not a limit: fewer reallocs on the way to a long field. */
+	csv_set_blk_size(&r->csv, 4096);
+	r->line = 1;
+	r->done = READER_ROW;
+	*out = r;
+	return RR_OK;
+}
+
+/* Fills the first bytes and deals with byte-order marks. */
+static int check_bom(struct reader *r, char *why, size_t whylen)
+{
+	const unsigned char *b;
+	size_t n;
+	const char *enc = NULL;
+
+	while (!r->eof && r->end - r->pos < 4 && r->done == READER_ROW) {
+		if (refill(r) != 0)
+			return RR_OK;   /* reported by the first reader_next */
+	}
+	b = r->win + r->pos;
+	n = r->end - r->pos;
+	if (n >= 4 && b[0] == 0xFF && b[1] == 0xFE && b[2] == 0 && b[3] == 0)
+		enc = "UTF-32 LE";
+	else if (n >= 4 && b[0] == 0 && b[1] == 0 && b[2] == 0xFE && b[3] == 0xFF)
+		enc = "UTF-32 BE";
+	else if (n >= 2 && b[0] == 0xFF && b[1] == 0xFE)
+		enc = "UTF-16 LE";
+	else if (n >= 2 && b[0] == 0xFE && b[1] == 0xFF)
+		enc = "UTF-16 BE";
+	if (enc) {
+		snprintf(why, whylen, "%s encoding is not supported; convert the file to UTF-8", enc);
+		return RR_EDATA;
+	}
+	if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+		r->pos += 3;
+	return RR_OK;
+}
+
+static void put_err(char *err, size_t errlen, const char *path, const char *why)
+{
+	if (!err || !errlen)
+		return;
+	if (path)
+		snprintf(err, errlen, "%s: %s", path, why);
+	else
+		snprintf(err, errlen, "%s", why);
+}
+
+int reader_open_file(const char *path, struct reader **out, char *err, size_t errlen)
+{
+	struct reader *r;
+	struct stat st;
+	char why[160];
+	int fd, is_stdin = strcmp(path, "-") == 0;
+	int rc;
+
+	*out = NULL;
+	fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY);
+	if (fd < 0) {
+		put_err(err, errlen, path, strerror(errno));
+		return RR_EIO;
+	}
+	if (fstat(fd, &st) != 0) {
+		put_err(err, errlen, path, strerror(errno));
+		close(fd);
+		return RR_EIO;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		put_err(err, errlen, path, strerror(EISDIR));
+		close(fd);
+		return RR_EIO;
+	}
+	if (!is_stdin && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		put_err(err, errlen, path, "not a regular file or pipe");
+		close(fd);
+		return RR_EIO;
+	}
+	rc = reader_alloc(&r);
+	if (rc != RR_OK) {
+		close(fd);
+		put_err(err, errlen, path, "out of memory");
+		return rc;
+	}
+	r->kind = SRC_GZ;
+	r->gz = gzdopen(fd, "rb");
+	if (!r->gz) {
+		close(fd);
+		reader_close(r);
+		put_err(err, errlen, path, "out of memory");
+		return RR_ENOMEM;
+	}
+	gzbuffer(r->gz, CHUNK);
+	rc = check_bom(r, why, sizeof why);
+	if (rc != RR_OK) {
+		put_err(err, errlen, path, why);
+		reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return RR_OK;
+}
+
+int reader_open_mem(const void *buf, size_t len, struct reader **out, char *err, size_t errlen)
+{
+	struct reader *r;
+	char why[160];
+	int rc;
+
+	*out = NULL;
+	rc = reader_alloc(&r);
+	if (rc != RR_OK) {
+		put_err(err, errlen, NULL, "out of memory");
+		return rc;
+	}
+	r->mem = buf;
+	r->memlen = len;
+	if (len >= 2 && r->mem[0] == 0x1f && r->mem[1] == 0x8b) {
+		r->kind = SRC_MEM_GZ;
+		r->zs.zalloc = z_alloc;
+		r->zs.zfree = z_free;
+		if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK) {
+			reader_close(r);
+			put_err(err, errlen, NULL, "out of memory");
+			return RR_ENOMEM;
+		}
+		r->zs_live = 1;
+	} else {
+		r->kind = SRC_MEM;
+	}
+	rc = check_bom(r, why, sizeof why);
+	if (rc != RR_OK) {
+		put_err(err, errlen, NULL, why);
+		reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return RR_OK;
+}
+
+void reader_close(struct reader *r)
+{
+	if (!r)
+		return;
+	if (r->gz)
+		gzclose(r->gz);
+	if (r->zs_live)
+		inflateEnd(&r->zs);
+	if (r->csv_live)
+		csv_free(&r->csv);
+	rr_free(r->win);
+	rr_free(r->arena);
+	rr_free(r->foff);
+	rr_free(r->flen);
+	rr_free(r->fptr);
+	rr_free(r);
+}
+
+const char *reader_error(const struct reader *r)
+{
+	return r && r->done == READER_ERROR ? r->errmsg : NULL;
+}
+
+int reader_error_status(const struct reader *r)
+{
+	return r && r->done == READER_ERROR ? r->err_status : RR_OK;
+}
+
+/* ---- finding record boundaries ----------------------------------------- */
+
+/* Byte classes for the scanner: everything else is ordinary data. */
+enum { C_DATA = 0, C_COMMA, C_QUOTE, C_CR, C_LF, C_SPACE };
+static const unsigned char cls[256] = {
+	[','] = C_COMMA, ['"'] = C_QUOTE, ['\r'] = C_CR, ['\n'] = C_LF,
+	[' '] = C_SPACE, ['\t'] = C_SPACE,
+};
+
+enum scan_state {
+	S_FSTART,   /* at a field's start (spaces skipped) */
+	S_UNQ,      /* inside an unquoted field */
+	S_QUOTED,   /* inside a quoted field */
+	S_QQ,       /* a quote inside a quoted field: closing, or first of "" */
+	S_AFTERQ,   /* spaces after a closing quote */
+};
+
+enum scan_result {
+	SC_RECORD,      /* len bytes, then a terminator (or end of input) */
+	SC_STRAY,       /* stray quote */
+	SC_OPEN,        /* quote still open at end of input or past the limit */
+	SC_LONG,        /* over the limit with no quote open */
+	SC_EOF,
+	SC_ERROR,
+};
+
+struct scan {
+	size_t len;         /* record bytes before its terminator */
+	size_t nfields;
+	uint64_t inner;     /* line ends inside quoted fields */
+	int have_nl;        /* a line end was seen inside the record */
+	size_t first_nl;    /* its offset from the record's start */
+	size_t stop;        /* where scanning stopped (for SC_LONG/SC_STRAY) */
+};
+
+/* Makes sure win[pos + off] exists if the input has it. Returns 1 when it
+ * does, 0 at end of input, -1 on error. Offsets stay valid across refills
+ * because they are relative to pos. */
+static int need(struct reader *r, size_t off)
+{
+	while (r->pos + off >= r->end) {
+		if (r->eof || off >= WIN_CAP)
+			return 0;
+		if (refill(r) != 0)
+			return -1;
+	}
+	return 1;
+}
+
+/* Consumes an LF that pairs with a CR ending the previous line. */
+static int eat_pending_lf(struct reader *r)
+{
+	int h;
+
+	if (!r->skip_lf)
+		return 0;
+	h = need(r, 0);
+	if (h < 0)
+		return -1;
+	r->skip_lf = 0;
+	if (h > 0 && r->win[r->pos] == '\n')
+		r->pos++;
+	return 0;
+}
+
+static enum scan_result scan_record(struct reader *r, struct scan *sc)
+{
+	enum scan_state st = S_FSTART;
+	size_t off = 0;
+	int prev_cr = 0;
+
+	memset(sc, 0, sizeof *sc);
+	sc->nfields = 1;
+	if (eat_pending_lf(r) != 0)
+		return SC_ERROR;
+	for (;;) {
+		const unsigned char *p, *e, *start;
+		size_t lim;
+		int h;
+
+		if (off > READER_MAX_RECORD) {
+			sc->stop = off;
+			return st == S_QUOTED ? SC_OPEN : SC_LONG;
+		}
+		h = need(r, off);
+		if (h < 0)
+			return SC_ERROR;
+		if (h == 0) {
+			sc->len = off;
+			if (off == 0)
+				return SC_EOF;
+			if (st == S_QUOTED)
+				return SC_OPEN;
+			return SC_RECORD;
+		}
+		start = r->win + r->pos;
+		p = start + off;
+		lim = r->end - r->pos;
+		if (lim > READER_MAX_RECORD + 1)
+			lim = READER_MAX_RECORD + 1;
+		e = start + lim;
+		while (p < e) {
+			unsigned c = cls[*p];
+
+			switch (st) {
+			case S_UNQ:
+				/* The common case: run to the next special byte. */
+				while (c == C_DATA || c == C_SPACE) {
+					if (++p == e)
+						goto refill_more;
+					c = cls[*p];
+				}
+				if (c == C_COMMA) {
+					sc->nfields++;
+					st = S_FSTART;
+				} else if (c == C_QUOTE) {
+					sc->stop = (size_t)(p - start);
+					return SC_STRAY;
+				} else {
+					goto line_end;
+				}
+				break;
+			case S_FSTART:
+				if (c == C_COMMA)
+					sc->nfields++;
+				else if (c == C_QUOTE)
+					st = S_QUOTED;
+				else if (c == C_CR || c == C_LF)
+					goto line_end;
+				else if (c == C_DATA)
+					st = S_UNQ;
+				break;
+			case S_QUOTED:
+				while (c == C_DATA || c == C_SPACE || c == C_COMMA) {
+					prev_cr = 0;
+					if (++p == e)
+						goto refill_more;
+					c = cls[*p];
+				}
+				if (c == C_QUOTE) {
+					st = S_QQ;
+				} else {
+					/* A line end inside the field: counts as a line,
+					 * CRLF once. */
+					if (!(c == C_LF && prev_cr)) {
+						sc->inner++;
+						if (!sc->have_nl) {
+							sc->have_nl = 1;
+							sc->first_nl = (size_t)(p - start);
+						}
+					}
+					prev_cr = c == C_CR;
+					p++;
+					continue;
+				}
+				break;
+			case S_QQ:
+				if (c == C_QUOTE) {
+					st = S_QUOTED;
+				} else if (c == C_COMMA) {
+					sc->nfields++;
+					st = S_FSTART;
+				} else if (c == C_SPACE) {
+					st = S_AFTERQ;
+				} else if (c == C_CR || c == C_LF) {
+					goto line_end;
+				} else {
+					sc->stop = (size_t)(p - start);
+					return SC_STRAY;
+				}
+				break;
+			case S_AFTERQ:
+				if (c == C_COMMA) {
+					sc->nfields++;
+					st = S_FSTART;
+				} else if (c == C_CR || c == C_LF) {
+					goto line_end;
+				} else if (c != C_SPACE) {
+					sc->stop = (size_t)(p - start);
+					return SC_STRAY;
+				}
+				break;
+			}
+			prev_cr = 0;
+			p++;
+		}
+refill_more:
+		off = (size_t)(p - start);
+		continue;
+line_end:
+		sc->len = (size_t)(p - start);
+		return SC_RECORD;
+	}
+}
+
+/* Consumes len record bytes and the line end after them. */
+static void consume_record(struct reader *r, size_t len, uint64_t lines_in)
+{
+	r->pos += len;
+	r->line += lines_in;
+	if (r->pos < r->end) {
+		unsigned char c = r->win[r->pos];
+		if (c == '\r' || c == '\n') {
+			r->pos++;
+			r->line++;
+			r->skip_lf = c == '\r';
+		}
+	}
+}
+
+/*
+ * Skips from offset off (relative to the record start at pos) to just after
+ * the next physical line end, streaming through input that does not fit:
+ * the record's first READER_MAX_RECORD bytes stay in the window for raw.
+ * Returns 0 with raw and raw_len set, or -1 on a read error.
+ */
+static int skip_line(struct reader *r, size_t off, const char **raw, size_t *raw_len)
+{
+	for (;;) {
+		unsigned char *base = r->win + r->pos;
+		unsigned char *p = base + off, *e = r->win + r->end;
+
+		while (p < e && *p != '\n' && *p != '\r')
+			p++;
+		if (p < e) {
+			size_t at = (size_t)(p - base);
+			*raw = (const char *)base;
+			*raw_len = at < READER_MAX_RECORD ? at : READER_MAX_RECORD;
+			r->skip_lf = *p == '\r';
+			r->pos += at + 1;
+			return 0;
+		}
+		off = r->end - r->pos;
+		if (r->eof) {
+			*raw = (const char *)base;
+			*raw_len = off < READER_MAX_RECORD ? off : READER_MAX_RECORD;
+			r->pos = r->end;
+			return 0;
+		}
+		if (r->pos == 0 && r->end == WIN_CAP) {
+			/* Window full of this one line: keep its head, drop the rest. */
+			r->end = READER_MAX_RECORD;
+			off = READER_MAX_RECORD;
+		}
+		if (refill(r) != 0)
+			return -1;
+	}
+}
+
+/* ---- splitting fields with libcsv --------------------------------------- */
+
+static void cb_field(void *s, size_t len, void *data)
+{
+	struct reader *r = data;
+	size_t need_bytes;
+
+	if (r->discard || r->cb_oom)
+		return;
+	if (r->nfields >= READER_MAX_FIELDS) {
+		r->too_wide = 1;
+		return;
+	}
+	if (len > READER_MAX_FIELD) {
+		r->too_long = 1;
+		return;
+	}
+	need_bytes = r->arena_len + len + 1;
+	if (need_bytes > r->arena_cap &&
+	    rr_grow(&r->arena, &r->arena_cap, need_bytes, 1) != RR_OK) {
+		r->cb_oom = 1;
+		return;
+	}
+	if (len)
+		memcpy(r->arena + r->arena_len, s, len);
+	r->arena[r->arena_len + len] = '\0';
+	r->foff[r->nfields] = r->arena_len;
+	r->flen[r->nfields] = len;
+	r->arena_len += len + 1;
+	r->nfields++;
+}
+
+static void cb_row(int c, void *data)
+{
+	struct reader *r = data;
+
+	(void)c;
+	if (!r->discard)
+		r->got_row = 1;
+}
+
+enum split_result { SP_ROW, SP_BLANK, SP_QUOTE, SP_LONG, SP_WIDE, SP_OOM };
+
+static enum split_result split_fields(struct reader *r, const unsigned char *s, size_t len)
+{
+	size_t used;
+	int e;
+
+	r->nfields = 0;
+	r->arena_len = 0;
+	r->got_row = 0;
+	r->discard = 0;
+	r->cb_oom = 0;
+	r->too_wide = 0;
+	r->too_long = 0;
+	field_capped = 0;
+	field_oom = 0;
+	used = csv_parse(&r->csv, s, len, cb_field, cb_row, r);
+	e = csv_error(&r->csv);
+	if (used == len && e == CSV_SUCCESS) {
+		if (csv_fini(&r->csv, cb_field, cb_row, r) != 0)
+			e = CSV_EPARSE;
+	} else {
+		if (e == CSV_SUCCESS)
+			e = CSV_EPARSE;
+		/* Reset the parser; whatever it still holds is dropped. */
+		r->discard = 1;
+		csv_fini(&r->csv, cb_field, cb_row, r);
+		r->discard = 0;
+	}
+	if (r->cb_oom || field_oom)
+		return SP_OOM;
+	if (e == CSV_ENOMEM || e == CSV_ETOOBIG)
+		return field_capped ? SP_LONG : SP_OOM;
+	if (e != CSV_SUCCESS)
+		return SP_QUOTE;
+	if (r->too_long)
+		return SP_LONG;
+	if (r->too_wide)
+		return SP_WIDE;
+	if (!r->got_row)
+		return SP_BLANK;
+	return SP_ROW;
+}
+
+/* ---- the public iterator -------------------------------------------------- */
+
+static void fill_fields(struct reader *r, struct reader_record *rec)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		r->fptr[i] = r->arena + r->foff[i];
+	rec->nfields = r->nfields;
+	rec->field = r->fptr;
+	rec->len = r->flen;
+}
+
+static void clear_record(struct reader_record *rec)
+{
+	rec->nfields = 0;
+	rec->field = NULL;
+	rec->len = NULL;
+	rec->raw = NULL;
+	rec->raw_len = 0;
+	rec->bad_reason = READER_BAD_QUOTE;
+}
+
+enum reader_status reader_next(struct reader *r, struct reader_record *rec)
+{
+	struct scan sc;
+
+	clear_record(rec);
+	rec->line = r->line;
+	if (r->done != READER_ROW)
+		return r->done;
+	for (;;) {
+		enum scan_result res = scan_record(r, &sc);
+		uint64_t start_line = r->line;
+		size_t raw_len = 0;
+
+		rec->line = start_line;
+		switch (res) {
+		case SC_ERROR:
+			return READER_ERROR;
+		case SC_EOF:
+			r->done = READER_EOF;
+			return READER_EOF;
+		case SC_RECORD: {
+			const unsigned char *s = r->win + r->pos;
+			enum split_result sp;
+
+			if (sc.len == 0) {
+				consume_record(r, 0, 0);
+				continue;
+			}
+			rec->raw = (const char *)s;
+			rec->raw_len = sc.len;
+			if (sc.nfields > READER_MAX_FIELDS) {
+				consume_record(r, sc.len, sc.inner);
+				rec->bad_reason = READER_BAD_WIDE;
+				return READER_BAD;
+			}
+			sp = split_fields(r, s, sc.len);
+			consume_record(r, sc.len, sc.inner);
+			switch (sp) {
+			case SP_ROW:
+				fill_fields(r, rec);
+				return READER_ROW;
+			case SP_BLANK:
+				clear_record(rec);
+				continue;
+			case SP_OOM:
+				set_error(r, RR_ENOMEM, "out of memory");
+				return READER_ERROR;
+			case SP_LONG:
+				rec->bad_reason = READER_BAD_LONG;
+				return READER_BAD;
+			case SP_WIDE:
+				rec->bad_reason = READER_BAD_WIDE;
+				return READER_BAD;
+			case SP_QUOTE:
+				rec->bad_reason = READER_BAD_QUOTE;
+				return READER_BAD;
+			}
+			return READER_BAD;
+		}
+		case SC_STRAY:
+		case SC_OPEN: {
+			/* Resume on the line after the record's first line, so rows
+			 * after a broken one are still read. */
+			size_t from = sc.have_nl ? sc.first_nl : res == SC_STRAY ? sc.stop : sc.len;
+
+			if (skip_line(r, from, &rec->raw, &raw_len) != 0)
+				return READER_ERROR;
+			r->line = start_line + 1;
+			rec->bad_reason = READER_BAD_QUOTE;
+			break;
+		}
+		case SC_LONG:
+			if (skip_line(r, sc.stop, &rec->raw, &raw_len) != 0)
+				return READER_ERROR;
+			r->line = start_line + sc.inner + 1;
+			rec->bad_reason = READER_BAD_LONG;
+			break;
+		}
+		rec->raw_len = raw_len;
+		return READER_BAD;
+	}
+}

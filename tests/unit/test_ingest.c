@@ -1,0 +1,594 @@
+/* Tests for ingest: header mapping, file kinds, each rejection reason with
+ * its file:line, filters, the rejected-rows CSV, gzip, BOM and CRLF. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "dataset.h"
+#include "ingest.h"
+#include "reader.h"
+#include "tz.h"
+#include "util.h"
+
+static struct tz *utc_zone;
+
+static int setup(void **state)
+{
+	(void)state;
+	return tz_open("UTC", &utc_zone, NULL, 0) == RR_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tz_free(utc_zone);
+	return 0;
+}
+
+static void opts(struct ingest_options *o)
+{
+	ingest_options_init(o);
+	o->input_tz = utc_zone;
+}
+
+/* Ingests text (C string) as file "f.csv"; returns the status. */
+static int run(struct dataset *ds, const char *text, const struct ingest_options *o, char *err)
+{
+	struct ingest_options def;
+
+	if (!o) {
+		opts(&def);
+		o = &def;
+	}
+	err[0] = '\0';
+	return ingest_mem(ds, "f.csv", text, strlen(text), o, err, 200);
+}
+
+static const char *str(const struct dataset *ds, uint32_t id)
+{
+	return strtab_str(ds->strs, id);
+}
+
+/* ---- headers ------------------------------------------------------------------ */
+
+struct header_case {
+	const char *csv;
+	int kind;
+	int32_t id, p1, p2;
+	int8_t stream;
+	int64_t time_ms;
+	const char *room, *user, *peer, *comm;
+};
+
+static void test_headers(void **state)
+{
+	static const struct header_case cases[] = {
+		{ "RoomId,UserId,Time,EventId,ParamOne,ParamTwo,Type,PeerId,CommId,SdkAppId\n"
+		  "r1,u1,1763634665120,5001,1,2,3,p1,c1,1400\n",
+		  REC_EVENT, 5001, 1, 2, 3, 1763634665120LL, "r1", "u1", "p1", "c1" },
+		{ "room_id,USER-ID,time stamp,Event_Id,param1,Param 2,TYPE,peer id,comm_id\n"
+		  "r2,u2,1763634665,1003,0,,,,\n",
+		  REC_EVENT, 1003, 0, -1, -1, 1763634665000LL, "r2", "u2", "", "" },
+		{ "RoomStr,UserId,Timestamp,EventId,Extra\n r3 , u3 ,2025-11-20 10:31:05,7001,x\n",
+		  REC_EVENT, 7001, -1, -1, -1, 1763634665000LL, "r3", "u3", "", "" },
+		{ "roomstring,userid,time,eventid\n\" r4 \",u4,1763634665000,1\n",
+		  REC_EVENT, 1, -1, -1, -1, 1763634665000LL, " r4 ", "u4", "", "" },
+		{ "RoomId,UserId,EventTime,ExperienceId,AbnormalEventId,PeerId\n"
+		  "r5,u5,1763634660,2,1201,p9\n",
+		  REC_ABNORMAL, 2, 1201, -1, -1, 1763634660000LL, "r5", "u5", "p9", "" },
+		/* Abnormal time falls back to Time; no cause listed. */
+		{ "RoomId,UserId,Time,ExperienceId,AbnormalEventId\nr6,u6,1763634660,3,\n",
+		  REC_ABNORMAL, 3, -1, -1, -1, 1763634660000LL, "r6", "u6", "", "" },
+		/* A cause without an experience ID. */
+		{ "RoomId,UserId,EventTime,AbnormalEventId\nr7,u7,1763634660,4001\n",
+		  REC_ABNORMAL, 0, 4001, -1, -1, 1763634660000LL, "r7", "u7", "", "" },
+		/* Both kinds in one file: the filled columns decide. */
+		{ "RoomId,UserId,Time,EventId,ExperienceId\nr8,u8,1763634660,,5\n",
+		  REC_ABNORMAL, 5, -1, -1, -1, 1763634660000LL, "r8", "u8", "", "" },
+		/* Signs and spaces in numbers. */
+		{ "RoomId,UserId,Time,EventId,ParamOne,Type\nr9,u9,1763634660,+12,\" -1 \",-128\n",
+		  REC_EVENT, 12, -1, -1, -128, 1763634660000LL, "r9", "u9", "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct header_case *hc = &cases[i];
+		struct dataset ds;
+		char err[200];
+		const struct record *r;
+
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		if (run(&ds, hc->csv, NULL, err) != RR_OK)
+			fail_msg("case %zu: %s", i, err);
+		if (ds.nrecs != 1)
+			fail_msg("case %zu: %zu records, %llu rejected (%s)", i, ds.nrecs,
+				 (unsigned long long)ds.counts.rejected,
+				 ds.diag.nkept ? ds.diag.kept[0].detail : "");
+		r = &ds.recs[0];
+		assert_int_equal(r->kind, hc->kind);
+		assert_int_equal(r->id, hc->id);
+		assert_int_equal(r->p1, hc->p1);
+		assert_int_equal(r->p2, hc->p2);
+		assert_int_equal(r->stream, hc->stream);
+		assert_int_equal(r->time_ms, hc->time_ms);
+		assert_string_equal(str(&ds, r->room), hc->room);
+		assert_string_equal(str(&ds, r->user), hc->user);
+		assert_string_equal(str(&ds, r->peer), hc->peer);
+		assert_string_equal(str(&ds, r->comm), hc->comm);
+		assert_int_equal(ds.counts.rows, 1);
+		assert_int_equal(ds.nfiles, 1);
+		assert_string_equal(ds.files[0], "f.csv");
+		dataset_free(&ds);
+	}
+}
+
+static void test_duplicate_column(void **state)
+{
+	struct dataset ds;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(run(&ds, "RoomId,UserId,Time,EventId,room_id\nfirst,u,1,5,second\n", NULL, err), RR_OK);
+	assert_int_equal(ds.nrecs, 1);
+	assert_string_equal(str(&ds, ds.recs[0].room), "first");
+	assert_int_equal(ds.diag.nnotes, 1);
+	assert_string_equal(ds.diag.notes[0],
+			    "f.csv: column 5 is another 'RoomId'; the first one (column 1) is used");
+	dataset_free(&ds);
+}
+
+/* ---- header errors and file kinds ---------------------------------------------- */
+
+struct file_case {
+	const char *csv;
+	int status;
+	const char *text;       /* err for errors, the note for RR_OK */
+};
+
+static void test_file_kinds(void **state)
+{
+	static const struct file_case cases[] = {
+		{ "RoomId,UserId,EventId\nr,u,1\n", RR_EDATA,
+		  "f.csv: missing required column 'Time' for event rows" },
+		{ "UserId,Time,EventId\nu,1,1\n", RR_EDATA,
+		  "f.csv: missing required column 'RoomId' for event rows" },
+		{ "RoomId,Time,EventId\n", RR_EDATA,
+		  "f.csv: missing required column 'UserId' for event rows" },
+		{ "RoomId,UserId,Time\nr,u,1\n", RR_EDATA,
+		  "f.csv: missing required column 'EventId' for event rows" },
+		{ "RoomId,UserId,ExperienceId\nr,u,1\n", RR_EDATA,
+		  "f.csv: missing required column 'EventTime' for abnormal rows" },
+		{ "RoomId,UserId,EventTime,EventId,ExperienceId\nr,u,1,2,3\n", RR_EDATA,
+		  "f.csv: missing required column 'Time' for event rows" },
+		{ "foo,bar\n1,2\n", RR_EDATA,
+		  "f.csv: no known column (expected RoomId, UserId, Time, EventId, ...)" },
+		{ "\"a\nb\"\"c,d\n", RR_EDATA,
+		  "f.csv: line 1: cannot read the header (stray or unterminated quote)" },
+		{ "RoomId,UserId,JoinTs,LeaveTs,DeviceType\nr,u,1,2,x\nr,u2,1,2,y\n", RR_OK,
+		  "f.csv: users file: not used yet (2 rows skipped)" },
+		{ "RoomId,CommId,CreateTime,DestroyTime,IsFinished\nr,c,1,2,1\n", RR_OK,
+		  "f.csv: rooms file: not used yet (1 rows skipped)" },
+		{ "UserId,DataType,Time,Value,RoomId\nu,1,1,2,r\nu,1,2,3,r\n\"bad\n", RR_OK,
+		  "f.csv: quality file: not used yet (3 rows skipped)" },
+		{ "", RR_OK, "f.csv: no data rows" },
+		{ "\n\n", RR_OK, "f.csv: no data rows" },
+		{ "RoomId,UserId,Time,EventId\n", RR_OK, "f.csv: no data rows" },
+		{ "RoomId,UserId,Time,EventId\r\n\r\n", RR_OK, "f.csv: no data rows" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct dataset ds;
+		char err[200];
+		int rc;
+
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		rc = run(&ds, cases[i].csv, NULL, err);
+		if (rc != cases[i].status)
+			fail_msg("case %zu: status %d want %d (%s)", i, rc, cases[i].status, err);
+		if (rc != RR_OK) {
+			assert_string_equal(err, cases[i].text);
+			assert_int_equal(ds.nfiles, 0);
+		} else {
+			assert_int_equal(ds.diag.nnotes, 1);
+			assert_string_equal(ds.diag.notes[0], cases[i].text);
+			assert_int_equal(ds.nfiles, 1);
+		}
+		assert_int_equal(ds.nrecs, 0);
+		assert_int_equal(ds.counts.rows, 0);
+		assert_int_equal(ds.counts.rejected, 0);
+		dataset_free(&ds);
+	}
+}
+
+/* ---- rejections ------------------------------------------------------------------ */
+
+struct reject_case {
+	const char *rows;           /* after the header */
+	enum diag_reason reason;
+	uint64_t line;
+	const char *detail;
+};
+
+#define HDR "RoomId,UserId,Time,EventId,ParamOne,ParamTwo,Type\n"
+
+static void test_rejects(void **state)
+{
+	static const struct reject_case cases[] = {
+		{ "r,u,1,5,1,2\n", REJ_RAGGED, 2, "6 fields, the header has 7" },
+		{ "r,u,1,5,1,2,3,4\n", REJ_RAGGED, 2, "8 fields, the header has 7" },
+		{ "r,u\"x,1,5,1,2,3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
+		{ "r,\"u\"x,1,5,1,2,3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
+		{ "r,u,1,5,1,2,\"3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
+		{ "r,u,1,abc,1,2,3\n", REJ_BAD_ID, 2, "EventId \"abc\" is not a number" },
+		{ "r,u,1,5.0,1,2,3\n", REJ_BAD_ID, 2, "EventId \"5.0\" is not a number" },
+		{ "r,u,1,99999999999,1,2,3\n", REJ_RANGE, 2, "EventId \"99999999999\" is out of range" },
+		{ "r,u,1,2147483648,1,2,3\n", REJ_RANGE, 2, "EventId \"2147483648\" is out of range" },
+		{ "r,u,1,999999999999999999999999x,1,2,3\n", REJ_BAD_ID, 2,
+		  "EventId \"999999999999999999999999x\" is not a number" },
+		{ "r,u,1,5,x,2,3\n", REJ_BAD_PARAM, 2, "ParamOne \"x\" is not a number" },
+		{ "r,u,1,5,1,0x10,3\n", REJ_BAD_PARAM, 2, "ParamTwo \"0x10\" is not a number" },
+		{ "r,u,1,5,1,2,big\n", REJ_BAD_PARAM, 2, "Type \"big\" is not a number" },
+		{ "r,u,1,5,1,2,128\n", REJ_RANGE, 2, "Type \"128\" is out of range" },
+		{ "r,u,,5,1,2,3\n", REJ_BAD_TIME, 2, "Time is empty" },
+		{ "r,u,yesterday,5,1,2,3\n", REJ_BAD_TIME, 2, "Time \"yesterday\" is not a time" },
+		{ "r,u,2026-13-01 00:00:00,5,1,2,3\n", REJ_BAD_TIME, 2,
+		  "Time \"2026-13-01 00:00:00\" is not a time" },
+		{ ",u,1,5,1,2,3\n", REJ_MISSING, 2, "RoomId is empty" },
+		{ "r,,1,5,1,2,3\n", REJ_MISSING, 2, "UserId is empty" },
+		{ "r,u,1,,1,2,3\n", REJ_MISSING, 2, "no EventId, ExperienceId or AbnormalEventId" },
+		{ "r,u,1,\"  \",1,2,3\n", REJ_MISSING, 2, "no EventId, ExperienceId or AbnormalEventId" },
+		{ "r,u\xff,1,5,1,2,3\n", REJ_BAD_UTF8, 2, "invalid UTF-8 in column 2 (UserId)" },
+		{ "r,\xc0\xaf,1,5,1,2,3\n", REJ_BAD_UTF8, 2, "invalid UTF-8 in column 2 (UserId)" },
+		/* Line numbers after multi-line quoted fields and CRLF. */
+		{ "\"r\r\nx\",u,1,5,1,2,3\r\n\r\nr,u,1,bad,1,2,3\r\n", REJ_BAD_ID, 5,
+		  "EventId \"bad\" is not a number" },
+		{ "r,\"a\nb\nc\",1,5,1,2,3\n\nr,u,1,5,1,2,3,extra\n", REJ_RAGGED, 6,
+		  "8 fields, the header has 7" },
+		/* Long values are cut in the detail. */
+		{ "r,u,1,5,1,2,3\nr,u,1,123456789012345678901234567890123456789012345678901234567890,1,2,3\n",
+		  REJ_RANGE, 3,
+		  "EventId \"1234567890123456789012345678901234567890...\" is out of range" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct dataset ds;
+		char err[200], text[600];
+
+		snprintf(text, sizeof text, "%s%s", HDR, cases[i].rows);
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		assert_int_equal(run(&ds, text, NULL, err), RR_OK);
+		if (ds.counts.rejected != 1 || ds.diag.nkept != 1)
+			fail_msg("case %zu: %llu rejected", i, (unsigned long long)ds.counts.rejected);
+		assert_int_equal(ds.diag.kept[0].reason, cases[i].reason);
+		assert_string_equal(ds.diag.kept[0].file, "f.csv");
+		if (ds.diag.kept[0].line != cases[i].line)
+			fail_msg("case %zu: line %llu want %llu", i,
+				 (unsigned long long)ds.diag.kept[0].line,
+				 (unsigned long long)cases[i].line);
+		assert_string_equal(ds.diag.kept[0].detail, cases[i].detail);
+		assert_int_equal(ds.counts.rows, ds.counts.rejected + ds.nrecs);
+		dataset_free(&ds);
+	}
+}
+
+static void test_nul(void **state)
+{
+	static const char text[] = HDR "r,u\0x,1,5,1,2,3\nr,u,1,5,1,2,3\n";
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+
+	(void)state;
+	opts(&o);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "n.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.counts.rows, 2);
+	assert_int_equal(ds.nrecs, 1);
+	assert_int_equal(ds.diag.count[REJ_NUL], 1);
+	assert_int_equal(ds.diag.kept[0].line, 2);
+	assert_string_equal(ds.diag.kept[0].detail, "NUL byte in column 2 (UserId)");
+	dataset_free(&ds);
+}
+
+/* Good rows around bad ones are all used, including after a stray quote
+ * and an over-long field. */
+static void test_mixed(void **state)
+{
+	size_t big = 1024 * 1024, k = 0;
+	char *text = malloc(big + 4096);
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+
+	(void)state;
+	assert_non_null(text);
+	k += (size_t)sprintf(text + k, "%s", HDR);
+	k += (size_t)sprintf(text + k, "r,u1,1,5001,,,\n");            /* 2 good */
+	k += (size_t)sprintf(text + k, "r,u\"2,1,5001,,,\n");           /* 3 stray quote */
+	k += (size_t)sprintf(text + k, "r,u3,1,5001,,,\n");            /* 4 good */
+	k += (size_t)sprintf(text + k, "r,");                           /* 5 1 MB field */
+	memset(text + k, 'x', big);
+	k += big;
+	k += (size_t)sprintf(text + k, ",1,5001,,,\n");
+	k += (size_t)sprintf(text + k, "r,u5,1,5001,,,\n");            /* 6 good */
+	k += (size_t)sprintf(text + k, "r,u6,1,nope,,,\n");            /* 7 bad id */
+	k += (size_t)sprintf(text + k, "r,u7,1,5001,,,");              /* 8 good, no newline */
+
+	opts(&o);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "m.csv", text, k, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.counts.rows, 7);
+	assert_int_equal(ds.counts.rejected, 3);
+	assert_int_equal(ds.nrecs, 4);
+	assert_string_equal(str(&ds, ds.recs[0].user), "u1");
+	assert_string_equal(str(&ds, ds.recs[1].user), "u3");
+	assert_string_equal(str(&ds, ds.recs[2].user), "u5");
+	assert_string_equal(str(&ds, ds.recs[3].user), "u7");
+	assert_int_equal(ds.diag.count[REJ_BAD_QUOTE], 1);
+	assert_int_equal(ds.diag.count[REJ_LONG_FIELD], 1);
+	assert_int_equal(ds.diag.count[REJ_BAD_ID], 1);
+	assert_int_equal(ds.diag.kept[0].line, 3);
+	assert_int_equal(ds.diag.kept[1].line, 5);
+	assert_int_equal(ds.diag.kept[2].line, 7);
+	assert_string_equal(ds.diag.kept[1].detail, "a field over 65536 bytes or a row over 1 MiB");
+	dataset_free(&ds);
+	free(text);
+}
+
+/* ---- filters ------------------------------------------------------------------ */
+
+static void test_filters(void **state)
+{
+	static const char text[] = HDR
+		"r1,u1,1000000000000,1,,,\n"
+		"r1,u2,1000000001000,1,,,\n"
+		"r2,u1,1000000002000,1,,,\n"
+		"r3,u3,1000000003000,1,,,\n"
+		"r1,u1,1000000004000,1,,,\n";
+	static const char *rooms[] = { "r1", "r3" };
+	static const char *users[] = { "u1" };
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+
+	(void)state;
+	opts(&o);
+	o.rooms = rooms;
+	o.nrooms = 2;
+	o.users = users;
+	o.nusers = 1;
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "f.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.counts.rows, 5);
+	assert_int_equal(ds.counts.filtered, 3);
+	assert_int_equal(ds.nrecs, 2);
+	dataset_free(&ds);
+
+	opts(&o);
+	o.from_ms = 1000000001000LL;
+	o.to_ms = 1000000004000LL;      /* exclusive */
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "f.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.counts.filtered, 2);
+	assert_int_equal(ds.nrecs, 3);
+	assert_int_equal(ds.recs[0].time_ms, 1000000001000LL);
+	assert_int_equal(ds.recs[2].time_ms, 1000000003000LL);
+	dataset_free(&ds);
+
+	/* Room IDs match exactly: no trimming or case folding beyond libcsv's. */
+	opts(&o);
+	o.rooms = (const char *[]){ "R1" };
+	o.nrooms = 1;
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "f.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.nrecs, 0);
+	assert_int_equal(ds.counts.filtered, 5);
+	dataset_free(&ds);
+}
+
+/* ---- rejected output ------------------------------------------------------------------ */
+
+static void test_rejected_csv(void **state)
+{
+	static const char text[] = HDR
+		"r,u,1,5,,,\n"
+		"r,u,1,x\"y,,,\n"
+		"\"r,1\",u,1,abc,,,\n"
+		"r,u,\"multi\nline\",5,,,\n";
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(f);
+	opts(&o);
+	o.rejected = f;
+	assert_int_equal(ingest_write_rejected_header(f), RR_OK);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "dir/f,1.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf,
+		"file,line,reason,detail,row\n"
+		"\"dir/f,1.csv\",3,bad_quote,stray or unterminated quote,\"r,u,1,x\"\"y,,,\"\n"
+		"\"dir/f,1.csv\",4,bad_id,\"EventId \"\"abc\"\" is not a number\",\"\"\"r,1\"\",u,1,abc,,,\"\n"
+		"\"dir/f,1.csv\",5,bad_time,\"Time \"\"multi\nline\"\" is not a time\",\"r,u,\"\"multi\nline\"\",5,,,\"\n");
+	assert_int_equal(ds.counts.rejected, 3);
+	assert_int_equal(ds.nrecs, 1);
+	dataset_free(&ds);
+	free(buf);
+}
+
+/* ---- encodings and compression ------------------------------------------------------ */
+
+static unsigned char *gzip_buf(const void *s, size_t len, size_t *outlen)
+{
+	z_stream zs;
+	size_t cap = len + len / 100 + 1024;
+	unsigned char *out = malloc(cap);
+
+	assert_non_null(out);
+	memset(&zs, 0, sizeof zs);
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (Bytef *)s;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	return out;
+}
+
+static void test_gzip_bom_crlf(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBFRoomId,UserId,Time,EventId\r\n"
+				   "r,u,1763634665000,5001\r\n"
+				   "r,u,bad,5001\r\n"
+				   "r,u,1763634666000,5003\r\n";
+	size_t n;
+	unsigned char *gz = gzip_buf(text, sizeof text - 1, &n);
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+
+	(void)state;
+	opts(&o);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "g.csv.gz", gz, n, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.nrecs, 2);
+	assert_int_equal(ds.recs[1].id, 5003);
+	assert_int_equal(ds.diag.kept[0].line, 3);
+	/* Truncated: the rows before the cut stay, the error names the file. */
+	assert_int_equal(ingest_mem(&ds, "t.csv.gz", gz, n - 8, &o, err, sizeof err), RR_EIO);
+	assert_string_equal(err, "t.csv.gz: truncated gzip stream");
+	dataset_free(&ds);
+	free(gz);
+}
+
+static void test_encoding_and_paths(void **state)
+{
+	static const char utf16[] = "\xFF\xFER\0o\0";
+	struct dataset ds;
+	struct ingest_options o;
+	char err[300], want[300];
+
+	(void)state;
+	opts(&o);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "w.csv", utf16, sizeof utf16 - 1, &o, err, sizeof err), RR_EDATA);
+	assert_string_equal(err, "w.csv: UTF-16 LE encoding is not supported; convert the file to UTF-8");
+	assert_int_equal(ingest_file(&ds, RR_TEST_DATA, &o, err, sizeof err), RR_EIO);
+	snprintf(want, sizeof want, "%s: Is a directory", RR_TEST_DATA);
+	assert_string_equal(err, want);
+	assert_int_equal(ingest_file(&ds, "/nonexistent.csv", &o, err, sizeof err), RR_EIO);
+	assert_string_equal(err, "/nonexistent.csv: No such file or directory");
+	assert_int_equal(ds.nfiles, 0);
+	dataset_free(&ds);
+}
+
+/* Times in the input zone: ISO without offset read in --input-tz. */
+static void test_input_zone(void **state)
+{
+	static const char text[] = "RoomId,UserId,Time,EventId\n"
+				   "r,u,2025-11-20 10:31:05,1\n"
+				   "r,u,2025-11-20T10:31:05Z,1\n";
+	struct tz *sh;
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+
+	(void)state;
+	assert_int_equal(tz_open("Asia/Shanghai", &sh, NULL, 0), RR_OK);
+	opts(&o);
+	o.input_tz = sh;
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "z.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.nrecs, 2);
+	assert_int_equal(ds.recs[0].time_ms, 1763634665000LL - 8 * 3600000LL);
+	assert_int_equal(ds.recs[1].time_ms, 1763634665000LL);
+	dataset_free(&ds);
+	tz_free(sh);
+}
+
+/* Several files into one dataset keep their indexes. */
+static void test_two_files(void **state)
+{
+	struct dataset ds;
+	char err[200];
+	struct ingest_options o;
+	static const char a[] = "RoomId,UserId,Time,EventId\nr,u,1,1\n";
+	static const char b[] = "RoomId,UserId,EventTime,ExperienceId\nr,u,1,2\n";
+
+	(void)state;
+	opts(&o);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "a.csv", a, sizeof a - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "b.csv", b, sizeof b - 1, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.nrecs, 2);
+	assert_int_equal(ds.recs[0].file, 0);
+	assert_int_equal(ds.recs[1].file, 1);
+	assert_int_equal(ds.recs[1].kind, REC_ABNORMAL);
+	assert_int_equal(ds.counts.rows, 2);
+	dataset_free(&ds);
+}
+
+/* Every allocation failing in turn: RR_ENOMEM or success, never a crash or
+ * a leak (run under valgrind/ASan). */
+static void test_out_of_memory(void **state)
+{
+	static const char text[] = HDR "r,u,1,5,,,\nr2,u2,1,x,,,\nr3,u3,2,6,,,\n";
+	int saw_ok = 0;
+
+	(void)state;
+	for (unsigned long n = 1; n < 400 && !saw_ok; n++) {
+		struct dataset ds;
+		struct ingest_options o;
+		char err[200];
+		int rc;
+
+		opts(&o);
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		rr_alloc_fail_at(n);
+		rc = ingest_mem(&ds, "f.csv", text, sizeof text - 1, &o, err, sizeof err);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK)
+			saw_ok = 1;
+		else
+			assert_int_equal(rc, RR_ENOMEM);
+		dataset_free(&ds);
+	}
+	assert_true(saw_ok);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_duplicate_column),
+		cmocka_unit_test(test_file_kinds),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_nul),
+		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_rejected_csv),
+		cmocka_unit_test(test_gzip_bom_crlf),
+		cmocka_unit_test(test_encoding_and_paths),
+		cmocka_unit_test(test_input_zone),
+		cmocka_unit_test(test_two_files),
+		cmocka_unit_test(test_out_of_memory),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

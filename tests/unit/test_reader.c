@@ -1,0 +1,477 @@
+/* Tests for reader: record boundaries, line numbers, recovery after bad
+ * records, limits, encodings and gzip. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "reader.h"
+#include "util.h"
+
+/* A compact description of what the reader returned, one string per
+ * record: "L3:a|b|c" for rows, "L3:BAD_QUOTE" for bad records. */
+static char *describe(const void *buf, size_t len)
+{
+	struct reader *r;
+	struct reader_record rec;
+	char err[200];
+	size_t cap = 1 << 16, n = 0;
+	char *out = malloc(cap);
+	enum reader_status st;
+
+	assert_non_null(out);
+	out[0] = '\0';
+	assert_int_equal(reader_open_mem(buf, len, &r, err, sizeof err), RR_OK);
+	while ((st = reader_next(r, &rec)) != READER_EOF) {
+		assert_int_not_equal(st, READER_ERROR);
+		n += (size_t)snprintf(out + n, cap - n, "%sL%llu:", n ? " " : "",
+				      (unsigned long long)rec.line);
+		if (st == READER_BAD) {
+			static const char *names[] = { "BAD_QUOTE", "BAD_LONG", "BAD_WIDE" };
+			n += (size_t)snprintf(out + n, cap - n, "%s", names[rec.bad_reason]);
+			continue;
+		}
+		for (size_t i = 0; i < rec.nfields; i++) {
+			assert_int_equal(rec.field[i][rec.len[i]], '\0');
+			/* Long fields are shown as their first 8 bytes and length. */
+			if (rec.len[i] > 40)
+				n += (size_t)snprintf(out + n, cap - n, "%s%.8s..(%zu)", i ? "|" : "",
+						      rec.field[i], rec.len[i]);
+			else
+				n += (size_t)snprintf(out + n, cap - n, "%s%.*s", i ? "|" : "",
+						      (int)rec.len[i], rec.field[i]);
+			assert_true(n < cap - 100);
+		}
+	}
+	/* EOF is sticky. */
+	assert_int_equal(reader_next(r, &rec), READER_EOF);
+	reader_close(r);
+	return out;
+}
+
+struct case_ {
+	const char *in;
+	const char *want;
+};
+
+static const struct case_ cases[] = {
+	{ "a,b,c\n1,2,3\n", "L1:a|b|c L2:1|2|3" },
+	{ "a,b\r\n1,2\r\n3,4", "L1:a|b L2:1|2 L3:3|4" },
+	{ "a,b\r1,2\r3,4\r", "L1:a|b L2:1|2 L3:3|4" },
+	{ "a\n\n\r\n  \nb\n", "L1:a L5:b" },
+	{ "\n\na\n", "L3:a" },
+	{ "  a , b\t,c\n", "L1:a|b|c" },
+	{ "\" a \",b\n", "L1: a |b" },
+	{ "x,\"he said \"\"hi\"\"\",y\n", "L1:x|he said \"hi\"|y" },
+	{ "x,\"line1\nline2\r\nline3\",y\nnext,1,2\n", "L1:x|line1\nline2\r\nline3|y L4:next|1|2" },
+	{ "a,,\n,,\n", "L1:a|| L2:||" },
+	{ "a,  \"q\"  ,b\n", "L1:a|q|b" },
+	{ "\"\"\n", "L1:" },
+	/* stray quote in an unquoted field: that line is bad, the next is read */
+	{ "h1,h2\nab\"c,d\nok,1\n", "L1:h1|h2 L2:BAD_QUOTE L3:ok|1" },
+	/* closing quote followed by something else */
+	{ "\"ab\"c,d\r\nok,1\r\n", "L1:BAD_QUOTE L2:ok|1" },
+	{ "\"ab\" \"c\",d\nok\n", "L1:BAD_QUOTE L2:ok" },
+	/* quoted newline then a stray: resume on the record's second line */
+	{ "x,\"a\nb\"c\nok\n", "L1:BAD_QUOTE L2:BAD_QUOTE L3:ok" },
+	/* a quote never closed: bad, and the lines after it are still read */
+	{ "h\n\"open,1\nok,2\nok,3\n", "L1:h L2:BAD_QUOTE L3:ok|2 L4:ok|3" },
+	{ "h\n\"open", "L1:h L2:BAD_QUOTE" },
+	{ "a,b", "L1:a|b" },
+	{ "", "" },
+	{ "\r\n", "" },
+};
+
+static void test_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = describe(cases[i].in, strlen(cases[i].in));
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: got [%s] want [%s]", i, got, cases[i].want);
+		free(got);
+	}
+}
+
+static void test_nul_passes_through(void **state)
+{
+	static const char in[] = "a,b\0c,d\n";
+	struct reader *r;
+	struct reader_record rec;
+
+	(void)state;
+	assert_int_equal(reader_open_mem(in, sizeof in - 1, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_int_equal(rec.nfields, 3);
+	assert_int_equal(rec.len[1], 3);
+	assert_memory_equal(rec.field[1], "b\0c", 3);
+	assert_int_equal(rec.raw_len, 7);
+	assert_memory_equal(rec.raw, "a,b\0c,d", 7);
+	assert_int_equal(reader_next(r, &rec), READER_EOF);
+	reader_close(r);
+}
+
+/* Builds "pre" + n copies of c + "post". */
+static char *filled(const char *pre, char c, size_t n, const char *post, size_t *len)
+{
+	size_t a = strlen(pre), b = strlen(post);
+	char *s = malloc(a + n + b + 1);
+
+	assert_non_null(s);
+	memcpy(s, pre, a);
+	memset(s + a, c, n);
+	memcpy(s + a + n, post, b + 1);
+	*len = a + n + b;
+	return s;
+}
+
+static void test_field_limit(void **state)
+{
+	size_t len;
+	char *s;
+	char *got;
+
+	(void)state;
+	s = filled("x,", 'a', READER_MAX_FIELD, ",y\nok\n", &len);
+	got = describe(s, len);
+	assert_string_equal(got, "L1:x|aaaaaaaa..(65536)|y L2:ok");
+	free(got);
+	free(s);
+
+	s = filled("x,", 'a', READER_MAX_FIELD + 1, ",y\nok\n", &len);
+	got = describe(s, len);
+	assert_string_equal(got, "L1:BAD_LONG L2:ok");
+	free(got);
+	free(s);
+
+	/* One over, as the record's last field (libcsv sees no byte after it). */
+	s = filled("x,", 'a', READER_MAX_FIELD + 1, "\nok\n", &len);
+	got = describe(s, len);
+	assert_string_equal(got, "L1:BAD_LONG L2:ok");
+	free(got);
+	free(s);
+
+	/* Quoted, with escaped quotes: the limit is on the unquoted value. */
+	s = filled("\"", 'a', READER_MAX_FIELD - 2, "\"\"\"\"\"\nok\n", &len);
+	got = describe(s, len);
+	assert_string_equal(got, "L1:aaaaaaaa..(65536) L2:ok");
+	free(got);
+	free(s);
+}
+
+static void test_record_limit(void **state)
+{
+	size_t len;
+	char *s, *got;
+	struct reader *r;
+	struct reader_record rec;
+
+	(void)state;
+	/* A 5 MB line without quotes or a newline: skipped, raw cut. */
+	s = filled("h\n", 'z', 5u * 1024 * 1024, "\r\nok,1\n", &len);
+	assert_int_equal(reader_open_mem(s, len, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_int_equal(reader_next(r, &rec), READER_BAD);
+	assert_int_equal(rec.bad_reason, READER_BAD_LONG);
+	assert_int_equal(rec.line, 2);
+	assert_int_equal(rec.raw_len, READER_MAX_RECORD);
+	assert_int_equal(rec.raw[0], 'z');
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_int_equal(rec.line, 3);
+	assert_memory_equal(rec.field[0], "ok", 2);
+	assert_int_equal(reader_next(r, &rec), READER_EOF);
+	reader_close(r);
+	free(s);
+
+	/* Many fields, each under the field limit, add up past the record limit. */
+	{
+		size_t n = READER_MAX_RECORD / 1000 + 5, k = 0;
+		char *b = malloc(n * 1001 + 16);
+		assert_non_null(b);
+		for (size_t i = 0; i < n; i++) {
+			memset(b + k, 'q', 1000);
+			k += 1000;
+			b[k++] = i + 1 < n ? ',' : '\n';
+		}
+		memcpy(b + k, "ok\n", 3);
+		got = describe(b, k + 3);
+		assert_string_equal(got, "L1:BAD_LONG L2:ok");
+		free(got);
+		free(b);
+	}
+
+	/* A quote open past the record limit: bad quote, resume on line 2. */
+	s = filled("\"", 'a', READER_MAX_RECORD + 10, "\nok\n", &len);
+	got = describe(s, len);
+	assert_string_equal(got, "L1:BAD_QUOTE L2:ok");
+	free(got);
+	free(s);
+
+	/* Exactly at the record limit is fine. */
+	s = filled("", 'b', READER_MAX_RECORD, "\n", &len);
+	for (size_t i = 2000; i < READER_MAX_RECORD; i += 2000)
+		s[i] = ',';
+	got = describe(s, len);
+	assert_int_equal(strncmp(got, "L1:bbbbbbbb..(2000)|", 20), 0);
+	assert_int_equal(strstr(got, " "), NULL);
+	free(got);
+	free(s);
+}
+
+static void test_width_limit(void **state)
+{
+	size_t len;
+	char *s, *got;
+
+	(void)state;
+	s = filled("", ',', READER_MAX_FIELDS - 1, "\nok\n", &len);
+	got = describe(s, len);
+	assert_int_equal(strncmp(got, "L1:||", 5), 0);
+	assert_non_null(strstr(got, " L2:ok"));
+	free(got);
+	free(s);
+
+	s = filled("", ',', READER_MAX_FIELDS, "\nok\n", &len);
+	got = describe(s, len);
+	assert_string_equal(got, "L1:BAD_WIDE L2:ok");
+	free(got);
+	free(s);
+}
+
+static void test_bom(void **state)
+{
+	static const char utf8[] = "\xEF\xBB\xBFRoomId,UserId\n1,2\n";
+	static const struct {
+		const char *bytes;
+		size_t n;
+		const char *msg;
+	} refused[] = {
+		{ "\xFF\xFE" "R\0o\0", 6, "UTF-16 LE encoding is not supported; convert the file to UTF-8" },
+		{ "\xFE\xFF\0R\0o", 6, "UTF-16 BE encoding is not supported; convert the file to UTF-8" },
+		{ "\xFF\xFE\0\0R\0\0\0", 8, "UTF-32 LE encoding is not supported; convert the file to UTF-8" },
+		{ "\0\0\xFE\xFF\0\0\0R", 8, "UTF-32 BE encoding is not supported; convert the file to UTF-8" },
+	};
+	char *got;
+
+	(void)state;
+	got = describe(utf8, sizeof utf8 - 1);
+	assert_string_equal(got, "L1:RoomId|UserId L2:1|2");
+	free(got);
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		struct reader *r = (struct reader *)1;
+		char err[200];
+		assert_int_equal(reader_open_mem(refused[i].bytes, refused[i].n, &r, err, sizeof err),
+				 RR_EDATA);
+		assert_null(r);
+		assert_string_equal(err, refused[i].msg);
+	}
+}
+
+/* gzip-compresses len bytes at s; *outlen gets the size. */
+static unsigned char *gzip_buf(const void *s, size_t len, size_t *outlen)
+{
+	z_stream zs;
+	size_t cap = len + len / 100 + 1024;
+	unsigned char *out = malloc(cap);
+
+	assert_non_null(out);
+	memset(&zs, 0, sizeof zs);
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (Bytef *)s;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	return out;
+}
+
+static void test_gzip_mem(void **state)
+{
+	static const char plain[] = "\xEF\xBB\xBF" "a,b\r\n\"x\ny\",2\r\n";
+	size_t n, n2;
+	unsigned char *gz, *two;
+	char *got;
+	struct reader *r;
+	struct reader_record rec;
+
+	(void)state;
+	gz = gzip_buf(plain, sizeof plain - 1, &n);
+	got = describe(gz, n);
+	assert_string_equal(got, "L1:a|b L2:x\ny|2");
+	free(got);
+
+	/* Two members concatenated read as one stream. */
+	two = malloc(2 * n);
+	assert_non_null(two);
+	memcpy(two, gz, n);
+	memcpy(two + n, gz, n);
+	got = describe(two, 2 * n);
+	/* The second member's BOM is data, as it would be in a plain file. */
+	assert_string_equal(got, "L1:a|b L2:x\ny|2 L4:\xEF\xBB\xBF" "a|b L5:x\ny|2");
+	free(got);
+	free(two);
+
+	/* Truncated: rows before the cut, then an I/O error. */
+	{
+		char *text = malloc(400000);
+		size_t k = 0;
+		unsigned char *bgz;
+
+		assert_non_null(text);
+		while (k < 399000)
+			k += (size_t)sprintf(text + k, "%zu,row\n", k);
+		bgz = gzip_buf(text, k, &n2);
+		assert_int_equal(reader_open_mem(bgz, n2 / 2, &r, NULL, 0), RR_OK);
+		{
+			enum reader_status st;
+			size_t rows = 0;
+			while ((st = reader_next(r, &rec)) == READER_ROW)
+				rows++;
+			assert_int_equal(st, READER_ERROR);
+			assert_true(rows > 0);
+			assert_string_equal(reader_error(r), "truncated gzip stream");
+			assert_int_equal(reader_error_status(r), RR_EIO);
+			assert_int_equal(reader_next(r, &rec), READER_ERROR);
+		}
+		reader_close(r);
+		free(bgz);
+		free(text);
+	}
+	free(gz);
+}
+
+static void write_file(const char *path, const void *b, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void test_files(void **state)
+{
+	static const char plain[] = "a,b\n1,2\n";
+	char path[] = "/tmp/rr_test_reader_XXXXXX";
+	char err[300], want[400];
+	struct reader *r;
+	struct reader_record rec;
+	unsigned char *gz;
+	size_t n;
+	int fd;
+
+	(void)state;
+	assert_int_equal(reader_open_file(RR_TEST_DATA, &r, err, sizeof err), RR_EIO);
+	snprintf(want, sizeof want, "%s: Is a directory", RR_TEST_DATA);
+	assert_string_equal(err, want);
+	assert_int_equal(reader_open_file("/nonexistent/x.csv", &r, err, sizeof err), RR_EIO);
+	assert_string_equal(err, "/nonexistent/x.csv: No such file or directory");
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	gz = gzip_buf(plain, sizeof plain - 1, &n);
+	write_file(path, gz, n);
+	assert_int_equal(reader_open_file(path, &r, err, sizeof err), RR_OK);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_int_equal(rec.line, 2);
+	assert_memory_equal(rec.field[1], "2", 2);
+	assert_int_equal(reader_next(r, &rec), READER_EOF);
+	reader_close(r);
+
+	/* Plain bytes go through gzread unchanged. */
+	write_file(path, plain, sizeof plain - 1);
+	assert_int_equal(reader_open_file(path, &r, err, sizeof err), RR_OK);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_memory_equal(rec.field[0], "a", 2);
+	reader_close(r);
+
+	/* A truncated gzip file is an I/O error after what could be read. */
+	write_file(path, gz, n - 6);
+	assert_int_equal(reader_open_file(path, &r, err, sizeof err), RR_OK);
+	{
+		enum reader_status st;
+		while ((st = reader_next(r, &rec)) == READER_ROW)
+			;
+		assert_int_equal(st, READER_ERROR);
+		assert_string_equal(reader_error(r), "truncated gzip stream");
+		assert_int_equal(reader_error_status(r), RR_EIO);
+	}
+	reader_close(r);
+
+	write_file(path, "\xFF\xFEh\0", 4);
+	assert_int_equal(reader_open_file(path, &r, err, sizeof err), RR_EDATA);
+	snprintf(want, sizeof want, "%s: UTF-16 LE encoding is not supported; convert the file to UTF-8", path);
+	assert_string_equal(err, want);
+
+	unlink(path);
+	free(gz);
+	reader_close(NULL);
+}
+
+/* Records split across read chunks keep their bytes and line numbers. */
+static void test_chunk_boundaries(void **state)
+{
+	size_t cap = 3u * 1024 * 1024, k = 0, rows = 0;
+	char *b = malloc(cap);
+	struct reader *r;
+	struct reader_record rec;
+	enum reader_status st;
+	uint64_t want_line = 1;
+
+	(void)state;
+	assert_non_null(b);
+	while (k < cap - 200) {
+		/* Alternate CRLF, CR, LF, and a quoted field with a newline. */
+		switch (rows % 4) {
+		case 0: k += (size_t)sprintf(b + k, "%zu,abc\r\n", rows); break;
+		case 1: k += (size_t)sprintf(b + k, "%zu,\"x\r\ny\"\r", rows); break;
+		case 2: k += (size_t)sprintf(b + k, "%zu,\"q\"\"\"\n", rows); break;
+		default: k += (size_t)sprintf(b + k, "%zu,z\n\n", rows); break;
+		}
+		rows++;
+	}
+	assert_int_equal(reader_open_mem(b, k, &r, NULL, 0), RR_OK);
+	for (size_t i = 0; i < rows; i++) {
+		char num[32];
+		st = reader_next(r, &rec);
+		assert_int_equal(st, READER_ROW);
+		assert_int_equal(rec.line, want_line);
+		snprintf(num, sizeof num, "%zu", i);
+		assert_string_equal(rec.field[0], num);
+		switch (i % 4) {
+		case 0: assert_string_equal(rec.field[1], "abc"); want_line += 1; break;
+		case 1: assert_string_equal(rec.field[1], "x\r\ny"); want_line += 2; break;
+		case 2: assert_string_equal(rec.field[1], "q\""); want_line += 1; break;
+		default: assert_string_equal(rec.field[1], "z"); want_line += 2; break;
+		}
+	}
+	assert_int_equal(reader_next(r, &rec), READER_EOF);
+	reader_close(r);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_nul_passes_through),
+		cmocka_unit_test(test_field_limit),
+		cmocka_unit_test(test_record_limit),
+		cmocka_unit_test(test_width_limit),
+		cmocka_unit_test(test_bom),
+		cmocka_unit_test(test_gzip_mem),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_chunk_boundaries),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

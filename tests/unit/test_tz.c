@@ -1,0 +1,329 @@
+/* Tests for tz: zones from TZif files (DST, footer rules), parsing and
+ * formatting of times. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tz.h"
+#include "util.h"
+
+static struct tz *open_zone(const char *name)
+{
+	struct tz *z = NULL;
+	char err[128];
+
+	if (tz_open(name, &z, err, sizeof err) != RR_OK)
+		fail_msg("tz_open(%s): %s", name ? name : "(local)", err);
+	return z;
+}
+
+/* ms of a UTC civil time, counted the slow, obvious way so it checks the
+ * module's arithmetic rather than repeating it. */
+static int64_t utc(int y, int mo, int d, int h, int mi, int s)
+{
+	int64_t days = 0;
+
+	for (int yy = 1970; yy < y; yy++)
+		days += (yy % 4 == 0 && (yy % 100 != 0 || yy % 400 == 0)) ? 366 : 365;
+	for (int mm = 1; mm < mo; mm++) {
+		static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+		days += dm[mm - 1];
+		if (mm == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+			days++;
+	}
+	days += d - 1;
+	return ((days * 24 + h) * 60 + mi) * 60000LL + s * 1000LL;
+}
+
+struct off_case {
+	const char *zone;
+	int64_t at;
+	int32_t off;
+};
+
+static void test_offsets(void **state)
+{
+	const struct off_case cases[] = {
+		{ "UTC", utc(2026, 11, 20, 10, 0, 0), 0 },
+		{ "Asia/Shanghai", utc(2026, 1, 1, 0, 0, 0), 8 * 3600 },
+		{ "Asia/Shanghai", utc(2026, 7, 1, 0, 0, 0), 8 * 3600 },
+		{ "Asia/Shanghai", utc(2090, 7, 1, 0, 0, 0), 8 * 3600 },
+		/* Berlin 2026: CEST from 2026-03-29 01:00Z to 2026-10-25 01:00Z */
+		{ "Europe/Berlin", utc(2026, 3, 29, 0, 59, 59), 3600 },
+		{ "Europe/Berlin", utc(2026, 3, 29, 1, 0, 0), 7200 },
+		{ "Europe/Berlin", utc(2026, 10, 25, 0, 59, 59), 7200 },
+		{ "Europe/Berlin", utc(2026, 10, 25, 1, 0, 0), 3600 },
+		/* New York 2026: EDT from 2026-03-08 07:00Z to 2026-11-01 06:00Z */
+		{ "America/New_York", utc(2026, 3, 8, 6, 59, 59), -5 * 3600 },
+		{ "America/New_York", utc(2026, 3, 8, 7, 0, 0), -4 * 3600 },
+		{ "America/New_York", utc(2026, 11, 1, 5, 59, 59), -4 * 3600 },
+		{ "America/New_York", utc(2026, 11, 1, 6, 0, 0), -5 * 3600 },
+		/* 2090: beyond the files' transitions, by the footer rule.
+		 * Berlin: last Sunday of March 2090 is the 26th. */
+		{ "Europe/Berlin", utc(2090, 3, 26, 0, 59, 59), 3600 },
+		{ "Europe/Berlin", utc(2090, 3, 26, 1, 0, 0), 7200 },
+		{ "Europe/Berlin", utc(2090, 10, 29, 0, 59, 59), 7200 },
+		{ "Europe/Berlin", utc(2090, 10, 29, 1, 0, 0), 3600 },
+		/* New York: second Sunday of March 2090 is the 12th, first of
+		 * November the 5th. */
+		{ "America/New_York", utc(2090, 3, 12, 6, 59, 59), -5 * 3600 },
+		{ "America/New_York", utc(2090, 3, 12, 7, 0, 0), -4 * 3600 },
+		{ "America/New_York", utc(2090, 11, 5, 5, 59, 59), -4 * 3600 },
+		{ "America/New_York", utc(2090, 11, 5, 6, 0, 0), -5 * 3600 },
+		/* Past the table expansion, the rule is evaluated directly. */
+		{ "America/New_York", utc(2300, 7, 1, 0, 0, 0), -4 * 3600 },
+		{ "America/New_York", utc(2300, 1, 1, 0, 0, 0), -5 * 3600 },
+		/* Southern hemisphere: DST over the new year. */
+		{ "Australia/Sydney", utc(2026, 1, 15, 0, 0, 0), 11 * 3600 },
+		{ "Australia/Sydney", utc(2026, 7, 15, 0, 0, 0), 10 * 3600 },
+		{ "Australia/Sydney", utc(2095, 1, 15, 0, 0, 0), 11 * 3600 },
+		{ "Australia/Sydney", utc(2095, 7, 15, 0, 0, 0), 10 * 3600 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tz *z = open_zone(cases[i].zone);
+		int32_t got = tz_offset(z, cases[i].at);
+		if (got != cases[i].off)
+			fail_msg("case %zu (%s): offset %d, want %d", i, cases[i].zone, got, cases[i].off);
+		tz_free(z);
+	}
+}
+
+static void test_open_errors(void **state)
+{
+	static const char *bad[] = {
+		"Mars/Olympus", "../etc/passwd", "/etc/localtime", "Europe/../Europe/Berlin",
+		"", "Europe", "zone.tab", "Europe/Berlin\n",
+	};
+	char err[128], want[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct tz *z = (struct tz *)1;
+		assert_int_equal(tz_open(bad[i], &z, err, sizeof err), RR_EUSAGE);
+		assert_null(z);
+		snprintf(want, sizeof want, "unknown time zone '%s'", bad[i]);
+		assert_string_equal(err, want);
+	}
+}
+
+static void test_names(void **state)
+{
+	struct tz *z;
+
+	(void)state;
+	z = open_zone("Asia/Shanghai");
+	assert_string_equal(tz_name(z), "Asia/Shanghai");
+	tz_free(z);
+	z = open_zone("UTC");
+	assert_string_equal(tz_name(z), "UTC");
+	tz_free(z);
+	tz_free(NULL);
+}
+
+static void test_local_zone(void **state)
+{
+	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	struct tz *z;
+
+	(void)state;
+	setenv("TZ", "Europe/Berlin", 1);
+	z = open_zone(NULL);
+	assert_string_equal(tz_name(z), "Europe/Berlin");
+	assert_int_equal(tz_offset(z, utc(2026, 7, 1, 0, 0, 0)), 7200);
+	tz_free(z);
+
+	setenv("TZ", ":Asia/Shanghai", 1);
+	z = open_zone(NULL);
+	assert_string_equal(tz_name(z), "Asia/Shanghai");
+	tz_free(z);
+
+	/* A POSIX rule, not a file. */
+	setenv("TZ", "XST-3XDT,M3.5.0,M10.5.0/3", 1);
+	z = open_zone(NULL);
+	assert_string_equal(tz_name(z), "XST-3XDT,M3.5.0,M10.5.0/3");
+	assert_int_equal(tz_offset(z, utc(2026, 1, 1, 0, 0, 0)), 3 * 3600);
+	assert_int_equal(tz_offset(z, utc(2026, 7, 1, 0, 0, 0)), 4 * 3600);
+	tz_free(z);
+
+	/* Unset: /etc/localtime or UTC, always a usable zone. */
+	unsetenv("TZ");
+	z = open_zone(NULL);
+	assert_non_null(tz_name(z));
+	assert_true(strlen(tz_name(z)) > 0);
+	tz_free(z);
+
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	}
+}
+
+struct parse_case {
+	const char *zone;
+	const char *in;
+	int64_t want;
+};
+
+static void test_parse_ok(void **state)
+{
+	const int64_t base = utc(2026, 11, 20, 10, 31, 5);
+	const struct parse_case cases[] = {
+		{ "UTC", "1763634665120", 1763634665120LL },
+		{ "UTC", "1763634665", 1763634665000LL },
+		{ "UTC", "1763634665.5", 1763634665500LL },
+		{ "UTC", "1763634665.123456", 1763634665123LL },
+		{ "UTC", "  1763634665  ", 1763634665000LL },
+		{ "UTC", "99999999999", 99999999999000LL },
+		{ "UTC", "100000000000", 100000000000LL },
+		{ "UTC", "0", 0 },
+		{ "UTC", "2026-11-20T10:31:05.120+08:00", base - 8 * 3600000LL + 120 },
+		{ "UTC", "2026-11-20T10:31:05Z", base },
+		{ "UTC", "2026-11-20t10:31:05z", base },
+		{ "UTC", "2026-11-20 10:31:05", base },
+		{ "UTC", "2026-11-20 10:31", base - 5000 },
+		{ "UTC", "2026-11-20T10:31:05.1", base + 100 },
+		{ "UTC", "2026-11-20T10:31:05,250", base + 250 },
+		{ "UTC", "2026-11-20T10:31:05.123456789", base + 123 },
+		{ "UTC", "2026-11-20T10:31:05-0530", base + 5 * 3600000LL + 30 * 60000 },
+		{ "UTC", "2026-11-20T10:31:05+08", base - 8 * 3600000LL },
+		{ "UTC", "2026-11-20", utc(2026, 11, 20, 0, 0, 0) },
+		{ "UTC", "2028-02-29 00:00:00", utc(2028, 2, 29, 0, 0, 0) },
+		{ "UTC", "9999-12-31 23:59:59.999", 253402300799999LL },
+		{ "Asia/Shanghai", "2026-11-20 10:31:05", base - 8 * 3600000LL },
+		{ "Asia/Shanghai", "2026-11-20 10:31:05+00:00", base },
+		{ "Europe/Berlin", "2026-07-01 12:00:00", utc(2026, 7, 1, 10, 0, 0) },
+		{ "Europe/Berlin", "2026-12-01 12:00:00", utc(2026, 12, 1, 11, 0, 0) },
+		/* 02:30 on 2026-10-25 happens twice in Berlin: the first (CEST). */
+		{ "Europe/Berlin", "2026-10-25 02:30:00", utc(2026, 10, 25, 0, 30, 0) },
+		/* 02:30 on 2026-03-29 does not exist: read with the offset
+		 * before the change (CET), i.e. 03:30 CEST. */
+		{ "Europe/Berlin", "2026-03-29 02:30:00", utc(2026, 3, 29, 1, 30, 0) },
+		{ "America/New_York", "2026-11-01 01:30:00", utc(2026, 11, 1, 5, 30, 0) },
+		{ "America/New_York", "2026-03-08 02:30:00", utc(2026, 3, 8, 7, 30, 0) },
+		{ "America/New_York", "2090-07-04 12:00:00", utc(2090, 7, 4, 16, 0, 0) },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tz *z = open_zone(cases[i].zone);
+		int64_t ms = -12345;
+		if (tz_parse_time(z, cases[i].in, strlen(cases[i].in), &ms) != 0)
+			fail_msg("case %zu: \"%s\" rejected", i, cases[i].in);
+		if (ms != cases[i].want)
+			fail_msg("case %zu: \"%s\" gave %lld, want %lld", i, cases[i].in,
+				 (long long)ms, (long long)cases[i].want);
+		tz_free(z);
+	}
+}
+
+static void test_parse_rejected(void **state)
+{
+	static const char *bad[] = {
+		"", "   ", "abc", "2026-13-01 00:00:00", "2026-11-20T25:00:00", "12:00", "1e5",
+		"--1", "-1", "+5", "1763634665x", "1763634665.", "1.2.3", "2026-11-20T10:31:05 junk",
+		"2026-11-20T10:31:05Zx", "2026-02-29 00:00:00", "2026-11-31", "2026-11-20T10:60:00",
+		"2026-11-20T10:31:60", "2026-11-20T10", "2026-11-20X10:31", "1969-12-31 23:59:59",
+		"10000-01-01", "2026/11/20 10:31:05", "2026-11-20T10:31:05+25:00",
+		"2026-11-20T10:31:05.", "99999999999999999999", "253402300800000",
+		"1970-01-01T00:00:00+01:00", "2026-1-20 10:31:05",
+	};
+	struct tz *z = open_zone("UTC");
+	int64_t ms;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (tz_parse_time(z, bad[i], strlen(bad[i]), &ms) != -1)
+			fail_msg("case %zu: \"%s\" accepted as %lld", i, bad[i], (long long)ms);
+	}
+	/* Length-bounded: bytes after n are not looked at. */
+	assert_int_equal(tz_parse_time(z, "1763634665junk", 10, &ms), 0);
+	assert_int_equal(ms, 1763634665000LL);
+	assert_int_equal(tz_parse_time(z, "1763634665\0", 11, &ms), -1);
+	tz_free(z);
+}
+
+struct fmt_case {
+	const char *zone;
+	int64_t at;
+	enum tz_format f;
+	const char *want;
+};
+
+static void test_format(void **state)
+{
+	const int64_t t = utc(2026, 11, 20, 2, 31, 5) + 120;
+	const struct fmt_case cases[] = {
+		{ "Asia/Shanghai", t, TZF_DATETIME, "2026-11-20 10:31:05" },
+		{ "Asia/Shanghai", t, TZF_DATETIME_MS, "2026-11-20 10:31:05.120" },
+		{ "Asia/Shanghai", t, TZF_TIME, "10:31:05" },
+		{ "Asia/Shanghai", t, TZF_DATE, "2026-11-20" },
+		{ "Asia/Shanghai", t, TZF_ISO, "2026-11-20T10:31:05.120+08:00" },
+		{ "UTC", t, TZF_ISO, "2026-11-20T02:31:05.120+00:00" },
+		{ "America/New_York", t, TZF_ISO, "2026-11-19T21:31:05.120-05:00" },
+		{ "America/New_York", utc(2026, 7, 1, 0, 0, 0), TZF_ISO, "2026-06-30T20:00:00.000-04:00" },
+		{ "Europe/Berlin", utc(2090, 8, 1, 12, 0, 0), TZF_DATETIME, "2090-08-01 14:00:00" },
+		{ "UTC", 0, TZF_DATETIME_MS, "1970-01-01 00:00:00.000" },
+		{ "UTC", -1, TZF_DATETIME_MS, "1969-12-31 23:59:59.999" },
+		{ "UTC", 253402300799999LL, TZF_ISO, "9999-12-31T23:59:59.999+00:00" },
+		{ "Asia/Kolkata", t, TZF_ISO, "2026-11-20T08:01:05.120+05:30" },
+	};
+	char buf[40];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tz *z = open_zone(cases[i].zone);
+		tz_format(z, cases[i].at, cases[i].f, buf, sizeof buf);
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("case %zu: got %s want %s", i, buf, cases[i].want);
+		tz_free(z);
+	}
+	/* Truncates but always terminates. */
+	{
+		struct tz *z = open_zone("UTC");
+		tz_format(z, t, TZF_DATETIME, buf, 5);
+		assert_string_equal(buf, "2026");
+		tz_free(z);
+	}
+}
+
+/* Round trip every hour for years in two zones: format then parse. */
+static void test_round_trip(void **state)
+{
+	static const char *zones[] = { "Europe/Berlin", "America/New_York", "Asia/Shanghai" };
+	char buf[40];
+
+	(void)state;
+	for (size_t k = 0; k < 3; k++) {
+		struct tz *z = open_zone(zones[k]);
+		for (int64_t t = utc(2025, 1, 1, 0, 0, 0); t < utc(2027, 1, 1, 0, 0, 0); t += 3600000 + 7) {
+			int64_t back;
+			tz_format(z, t, TZF_ISO, buf, sizeof buf);
+			assert_int_equal(tz_parse_time(z, buf, strlen(buf), &back), 0);
+			assert_int_equal(back, t);
+		}
+		tz_free(z);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_offsets),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_local_zone),
+		cmocka_unit_test(test_parse_ok),
+		cmocka_unit_test(test_parse_rejected),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
