@@ -276,6 +276,11 @@ int json_write(const struct report *r, FILE *f)
 	open_(&w, NULL, '{');
 	str(&w, "generator", "roomreport " RR_VERSION);
 	str(&w, "tz", tz_name(r->tz));
+	key(&w, "title");
+	if (r->title)
+		jstr(f, r->title, strlen(r->title));
+	else
+		fputs("null", f);
 	write_input(&w, r);
 
 	open_(&w, "totals", '{');

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -218,7 +219,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				return usage_error("invalid --call-gap '%s' (e.g. 300, 90s, 5m, 1h)", optarg);
 			break;
 		case OPT_STRICT: c->strict = 1; break;
-		case OPT_TITLE: c->title = optarg; break;
+		case OPT_TITLE:
+			if (!utf8_valid(optarg, strlen(optarg)))
+				return usage_error("%s", "--title is not valid UTF-8");
+			c->title = optarg;
+			break;
 		case 'q': c->quiet = 1; break;
 		case 'h':
 			usage(stdout);
@@ -260,6 +265,7 @@ struct out {
 
 static int out_open(struct out *o, const char *path)
 {
+	struct stat st;
 	int fd;
 	size_t n;
 
@@ -267,6 +273,20 @@ static int out_open(struct out *o, const char *path)
 	o->tmp = NULL;
 	if (strcmp(path, "-") == 0) {
 		o->f = stdout;
+		return RR_OK;
+	}
+	/* Devices and pipes (/dev/null, /dev/full, a FIFO) are written in place:
+	 * renaming a temporary over them would replace the device itself. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "%s: %s: Is a directory\n", progname, path);
+			return RR_EIO;
+		}
+		o->f = fopen(path, "w");
+		if (!o->f) {
+			fprintf(stderr, "%s: %s: %s\n", progname, path, strerror(errno));
+			return RR_EIO;
+		}
 		return RR_OK;
 	}
 	n = strlen(path) + 16;
@@ -289,29 +309,30 @@ static int out_open(struct out *o, const char *path)
 }
 
 /* Finishes the file: on status RR_OK renames it into place, otherwise (or
- * on a write error) removes the temporary. Returns the final status. */
+ * on a write error, reported here) removes the temporary. Writers signal a
+ * write error as RR_EIO from the FILE's error flag; this names the file.
+ * Returns the final status. */
 static int out_close(struct out *o, int status)
 {
-	int bad;
+	const char *name = o->f == stdout ? "standard output" : o->path;
+	int bad, err;
 
 	if (!o->f)
 		return status;
-	if (o->f == stdout) {
+	errno = 0;
+	if (o->f == stdout)
 		bad = fflush(stdout) != 0 || ferror(stdout);
-		o->f = NULL;
-		if (bad && status == RR_OK) {
-			fprintf(stderr, "%s: standard output: write error\n", progname);
-			return RR_EIO;
-		}
-		return status;
-	}
-	bad = ferror(o->f);
-	bad |= fclose(o->f) != 0;
+	else
+		bad = (ferror(o->f) != 0) | (fclose(o->f) != 0);
+	err = errno;
 	o->f = NULL;
-	if (status == RR_OK && bad) {
-		fprintf(stderr, "%s: %s: write error: %s\n", progname, o->path, strerror(errno));
+	if (bad && (status == RR_OK || status == RR_EIO)) {
+		fprintf(stderr, "%s: %s: write error%s%s\n", progname, name,
+			err ? ": " : "", err ? strerror(err) : "");
 		status = RR_EIO;
 	}
+	if (!o->tmp)
+		return status;
 	if (status == RR_OK && rename(o->tmp, o->path) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", progname, o->path, strerror(errno));
 		status = RR_EIO;
@@ -467,12 +488,8 @@ static int run_pipeline(struct run *r)
 		return RR_EDATA;
 	}
 	if (c->cmd == CMD_EVENTS) {
-		st = tables_write_events(&r->ds, r->cat, r->tz, stdout);
-		if (fflush(stdout) != 0 && st == RR_OK)
-			st = RR_EIO;
-		if (st == RR_EIO)
-			fprintf(stderr, "%s: standard output: write error\n", progname);
-		return st;
+		struct out o = { stdout, "-", NULL };
+		return out_close(&o, tables_write_events(&r->ds, r->cat, r->tz, stdout));
 	}
 	st = decode_scan(&r->ds, r->cat, &r->dec);
 	if (st != RR_OK)
@@ -483,6 +500,7 @@ static int run_pipeline(struct run *r)
 	st = sessions_build(&r->ds, r->cat, &so, &r->model);
 	if (st == RR_OK)
 		st = report_build(&r->ds, &r->model, &r->dec, r->tz, &r->rep);
+	r->rep.title = c->title;
 	if (st == RR_OK)
 		st = write_outputs(r);
 	if (st == RR_OK && !c->quiet)
@@ -514,10 +532,8 @@ static int run_main(struct run *r)
 	if (st != RR_OK)
 		return st;
 	if (c->cmd == CMD_CATALOG) {
-		st = catalog_write_csv(r->cat, stdout);
-		if (fflush(stdout) != 0 && st == RR_OK)
-			st = RR_EIO;
-		return st;
+		struct out o = { stdout, "-", NULL };
+		return out_close(&o, catalog_write_csv(r->cat, stdout));
 	}
 	return run_pipeline(r);
 }

@@ -34,6 +34,7 @@ struct report {
 	const struct model *m;
 	const struct decode_stats *dec;
 	const struct tz *tz;
+	const char *title;               /* --title, not copied; NULL when none */
 	uint32_t calls, rooms, users, sessions, entered;
 	uint32_t exits[EXIT__COUNT];
 	struct latency entry_latency;
