@@ -499,7 +499,7 @@ static int run_pipeline(struct run *r)
 	so.display_tz = r->tz;
 	st = sessions_build(&r->ds, r->cat, &so, &r->model);
 	if (st == RR_OK)
-		st = report_build(&r->ds, &r->model, &r->dec, r->tz, &r->rep);
+		st = report_build(&r->ds, &r->model, &r->dec, r->cat, r->tz, &r->rep);
 	r->rep.title = c->title;
 	if (st == RR_OK)
 		st = write_outputs(r);

@@ -1,0 +1,116 @@
+/*
+ * callview — the report model of one call page: one lane per user with
+ * session bars, event marks, shaded spans (network outages, background) and
+ * abnormal-experience marks; the time axis with its ticks; the call's
+ * findings in reading order; and the decoded event log grouped per user.
+ * Every text a page shows is formatted here (times in the display zone,
+ * labels from the catalog), so the renderer only maps this to HTML.
+ * Built for one call at a time: memory holds one call's view, not all.
+ * Does not: decide sessions or findings (sessions), or produce markup.
+ */
+#ifndef RR_CALLVIEW_H
+#define RR_CALLVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "report.h"
+#include "sessions.h"
+
+/* All strings below are NUL-terminated, valid UTF-8 (IDs were validated at
+ * ingest), owned by the view, and may hold any character a CSV allowed:
+ * they are data, to be escaped by whoever writes them out. */
+
+struct cv_bar {
+	uint32_t session;        /* index into model.sessions */
+	int64_t start_ms, end_ms;
+	enum exit_reason exit;
+	uint8_t start_observed, entered;
+	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left: normal" */
+};
+
+struct cv_mark {
+	int64_t time_ms;
+	enum severity severity;
+	enum cat_category category;
+	uint8_t outside;         /* outside every session of the user */
+	const char *title;       /* "10:10:40 · Network: none (disconnected)" */
+};
+
+enum cv_span_kind { CV_SPAN_OUTAGE, CV_SPAN_BACKGROUND };
+
+struct cv_span {
+	int64_t start_ms, end_ms;
+	enum cv_span_kind kind;
+	const char *title;       /* "No network 10:10:40–10:12:14 (1 min 34 s)" */
+};
+
+struct cv_exp {
+	int64_t time_ms;
+	const char *title;       /* "10:11 · Video lagged — possible causes: ..." */
+};
+
+struct cv_log {
+	int64_t time_ms;
+	const char *time;        /* "10:10:40.120" in the display zone */
+	const char *label;       /* decoded, parameters rendered */
+	const char *raw;         /* "1003 (0, -1)" or "exp 4 / cause 2017" */
+	const char *peer;        /* "" when none */
+	enum severity severity;  /* SEV_WARNING for unknown IDs */
+	uint8_t kind;            /* enum rec_kind */
+	uint8_t outside;         /* outside every session */
+};
+
+struct cv_lane {
+	const char *user;        /* the user ID */
+	const char *platform;    /* "sdk", "webrtc", "unknown", or "sdk+webrtc" */
+	uint32_t first_bar, nbars;
+	uint32_t first_mark, nmarks;
+	uint32_t first_span, nspans;
+	uint32_t first_exp, nexps;
+	uint32_t first_log, nlog;
+	uint32_t problems;       /* warning + error marks */
+};
+
+struct cv_tick {
+	int64_t time_ms;
+	const char *label;       /* "10:05" or "10:05:30" (step-dependent) */
+};
+
+struct cv_finding {
+	const struct finding *f; /* into model.findings */
+	const char *user;        /* the session's user ID */
+	const char *time;        /* "10:12:14" */
+};
+
+struct callview {
+	uint32_t call;           /* index into model.calls */
+	const char *room, *comm; /* comm "" when none */
+	const char *span;        /* "2026-11-20 10:00:05 – 10:40:12 (UTC)" */
+	const char *duration;    /* "40 min 07 s" */
+	const char *zone;        /* display zone name */
+	int64_t t0, t1;          /* axis range: call start/end, widened so t1 > t0 */
+	struct cv_lane *lanes;   /* in order of first session start, then user ID */
+	uint32_t nlanes;
+	struct cv_bar *bars;
+	struct cv_mark *marks;   /* per lane, in time order */
+	struct cv_span *spans;
+	struct cv_exp *exps;
+	struct cv_log *log;      /* per lane, in time order (then input order) */
+	struct cv_tick *ticks;   /* 4..12 ticks at a round step (1 s .. 1 day) */
+	uint32_t nbars, nmarks, nspans, nexps, nlog, nticks;
+	struct cv_finding *findings; /* most severe first, then time, then user */
+	uint32_t nfindings;
+	struct cv_exp *call_exps;    /* experiences attached to the call only */
+	uint32_t ncall_exps;
+	void *arena;             /* private: string storage */
+};
+
+/* Builds the view of call number `call` of r's model, using the records of
+ * r->ds. Returns RR_OK, or RR_ENOMEM with v empty. */
+int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
+		   struct callview *v);
+void callview_free(struct callview *v);
+
+#endif
