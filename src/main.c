@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "ingest.h"
 #include "json.h"
 #include "reader.h"
+#include "render.h"
 #include "report.h"
 #include "sessions.h"
 #include "tables.h"
@@ -30,6 +32,7 @@ enum command { CMD_REPORT, CMD_EVENTS, CMD_CATALOG };
 struct cli {
 	enum command cmd;
 	const char *output;
+	const char *templates;
 	const char *json;
 	const char *sessions_csv;
 	const char *rejected;
@@ -56,6 +59,8 @@ struct run {
 	struct decode_stats dec;
 	struct model model;
 	struct report rep;
+	struct render *rd;
+	int64_t generated_ms;    /* SOURCE_DATE_EPOCH in ms, or RR_NONE */
 };
 
 static const char *progname = "roomreport";
@@ -77,8 +82,10 @@ static void usage(FILE *f)
 "  catalog              print the event catalog as CSV\n"
 "\n"
 "Outputs:\n"
-"  -o, --output PATH    HTML report directory or FILE.html (not available yet)\n"
-"      --no-html        skip the HTML report (required in this version)\n"
+"  -o, --output PATH    HTML report: a directory (default 'report': index.html\n"
+"                       and calls/*.html) or FILE.html (one self-contained file)\n"
+"      --no-html        skip the HTML report\n"
+"      --templates DIR  use the page templates in DIR instead of the built-in ones\n"
 "      --json FILE      write the report model as JSON ('-' = stdout)\n"
 "      --sessions-csv FILE  one row per session ('-' = stdout)\n"
 "      --rejected FILE  write every rejected row with its reason\n"
@@ -150,13 +157,14 @@ static int push(const char ***list, size_t *n, const char *v)
 	return RR_OK;
 }
 
-enum { OPT_NO_HTML = 256, OPT_JSON, OPT_SESSIONS_CSV, OPT_REJECTED, OPT_CATALOG,
+enum { OPT_NO_HTML = 256, OPT_TEMPLATES, OPT_JSON, OPT_SESSIONS_CSV, OPT_REJECTED, OPT_CATALOG,
        OPT_ROOM, OPT_USER, OPT_FROM, OPT_TO, OPT_TZ, OPT_INPUT_TZ, OPT_CALL_GAP,
        OPT_STRICT, OPT_TITLE };
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "no-html", no_argument, NULL, OPT_NO_HTML },
+	{ "templates", required_argument, NULL, OPT_TEMPLATES },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "sessions-csv", required_argument, NULL, OPT_SESSIONS_CSV },
 	{ "rejected", required_argument, NULL, OPT_REJECTED },
@@ -197,6 +205,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case 'o': c->output = optarg; break;
 		case OPT_NO_HTML: c->no_html = 1; break;
+		case OPT_TEMPLATES: c->templates = optarg; break;
 		case OPT_JSON: c->json = optarg; break;
 		case OPT_SESSIONS_CSV: c->sessions_csv = optarg; break;
 		case OPT_REJECTED: c->rejected = optarg; break;
@@ -246,12 +255,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	}
 	if (c->nfiles == 0)
 		return usage_error("%s", "no input file given");
-	if (c->cmd == CMD_REPORT && !c->no_html) {
-		fprintf(stderr, "%s: HTML reports are not available yet; use --no-html with "
-			"--json or --sessions-csv\n"
-			"Try 'roomreport --help' for more information.\n", progname);
-		return 2;
-	}
 	return -1;
 }
 
@@ -424,6 +427,33 @@ static void say_written(const struct cli *c, const char *path)
 		fprintf(stderr, "%s: wrote %s\n", progname, path);
 }
 
+static int is_html_file(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 5 && strcasecmp(path + n - 5, ".html") == 0;
+}
+
+static int write_html(struct run *r)
+{
+	const struct cli *c = &r->cli;
+	char err[512] = "", index[4096];
+	int st;
+
+	if (is_html_file(c->output)) {
+		st = render_write_file(r->rd, &r->rep, r->cat, c->output, err, sizeof err);
+		snprintf(index, sizeof index, "%s", c->output);
+	} else {
+		st = render_write_dir(r->rd, &r->rep, r->cat, c->output, err, sizeof err);
+		snprintf(index, sizeof index, "%s/index.html", c->output);
+	}
+	if (st != RR_OK && err[0])
+		fprintf(stderr, "%s: %s\n", progname, err);
+	if (st == RR_OK)
+		say_written(c, index);
+	return st;
+}
+
 static int write_outputs(struct run *r)
 {
 	struct cli *c = &r->cli;
@@ -444,6 +474,8 @@ static int write_outputs(struct run *r)
 		if (st == RR_OK)
 			say_written(c, c->sessions_csv);
 	}
+	if (st == RR_OK && r->rd)
+		st = write_html(r);
 	return st;
 }
 
@@ -501,6 +533,7 @@ static int run_pipeline(struct run *r)
 	if (st == RR_OK)
 		st = report_build(&r->ds, &r->model, &r->dec, r->cat, r->tz, &r->rep);
 	r->rep.title = c->title;
+	r->rep.generated_ms = r->generated_ms;
 	if (st == RR_OK)
 		st = write_outputs(r);
 	if (st == RR_OK && !c->quiet)
@@ -514,6 +547,20 @@ static int run_main(struct run *r)
 	char err[512];
 	int st;
 
+	r->generated_ms = RR_NONE;
+	if (getenv("SOURCE_DATE_EPOCH") && *getenv("SOURCE_DATE_EPOCH")) {
+		const char *e = getenv("SOURCE_DATE_EPOCH");
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(e, &end, 10);
+		if (errno || *end || v < 0 || v > 253402300799LL) {
+			usage_error("SOURCE_DATE_EPOCH '%s' is not a time in seconds", e);
+			return RR_EUSAGE;
+		}
+		r->generated_ms = v * 1000;
+	}
 	st = tz_open(c->tz, &r->tz, err, sizeof err);
 	if (st == RR_OK)
 		st = tz_open(c->input_tz ? c->input_tz : "UTC", &r->input_tz, err, sizeof err);
@@ -531,6 +578,16 @@ static int run_main(struct run *r)
 	}
 	if (st != RR_OK)
 		return st;
+	if (c->cmd == CMD_REPORT && !c->no_html) {
+		/* Templates first: a broken --templates DIR fails before any work. */
+		err[0] = '\0';
+		st = render_open(c->templates, &r->rd, err, sizeof err);
+		if (st != RR_OK) {
+			if (err[0])
+				fprintf(stderr, "%s: %s\n", progname, err);
+			return st;
+		}
+	}
 	if (c->cmd == CMD_CATALOG) {
 		struct out o = { stdout, "-", NULL };
 		return out_close(&o, catalog_write_csv(r->cat, stdout));
@@ -558,6 +615,7 @@ int main(int argc, char **argv)
 	decode_stats_free(&r.dec);
 	if (r.ds_ready)
 		dataset_free(&r.ds);
+	render_close(r.rd);
 	catalog_free(r.cat);
 	tz_free(r.tz);
 	tz_free(r.input_tz);

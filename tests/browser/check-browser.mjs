@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+// Opens a roomreport HTML page in headless Debian Chromium (playwright-core,
+// pinned in package.json) and checks what a reader would get:
+//
+//   node tests/browser/check-browser.mjs FILE.html OUT.png
+//
+// - no console errors or warnings, no uncaught page errors, no alert()
+//   or other dialog;
+// - no request for anything but file: and data: URLs (the page is
+//   self-contained), and no failed request;
+// - an inline <svg> timeline that is visible and has a size;
+// - with JavaScript disabled, the findings and the event log are still
+//   there as text.
+// Saves a full-page screenshot at desktop width to OUT.png and one at phone
+// width (390 px) to OUT-phone.png. Exits 0 when every check passes, 1 with
+// one line per failed check otherwise, 2 on a usage or setup error.
+//
+// With --overview (an overview page of the multi-page report, which has no
+// timeline, findings or log of its own) only the first two checks apply.
+//
+// Environment: CHROMIUM (default /usr/bin/chromium).
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const argv = process.argv.slice(2);
+const overview = argv[0] === '--overview';
+if (overview) argv.shift();
+const [file, outPng] = argv;
+if (!file || !outPng || !outPng.endsWith('.png') || argv.length !== 2) {
+  console.error('usage: check-browser.mjs [--overview] FILE.html OUT.png');
+  process.exit(2);
+}
+const page_path = resolve(file);
+if (!existsSync(page_path)) {
+  console.error(`check-browser: ${page_path}: no such file`);
+  process.exit(2);
+}
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(executablePath)) {
+  console.error(`check-browser: ${executablePath} not found (Debian: apt-get install chromium)`);
+  process.exit(2);
+}
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error(`check-browser: playwright-core not installed (run npm ci in tests/browser): ${e.message}`);
+  process.exit(2);
+}
+
+const url = pathToFileURL(page_path).href;
+const phonePng = outPng.replace(/\.png$/, '-phone.png');
+const failures = [];
+const fail = (msg) => failures.push(msg);
+
+// Where the findings and the event log are expected; the first selector
+// that matches is used. Kept loose so the check does not dictate markup.
+const FINDINGS_SEL = ['#findings', '.findings', 'section[id*="finding"]', '[class*="finding"]'];
+const LOG_SEL = ['#log', '#events', '.log', '.event-log', 'section[id*="log"]',
+  '[class*="log"]', 'details'];
+const TIMELINE_SEL = ['svg.timeline', '#timeline svg', 'svg#timeline', '.timeline svg',
+  'svg[class*="timeline"]', '[id*="timeline"] svg', 'svg[aria-label*="imeline"]',
+  'figure svg', 'svg'];
+
+// playwright-core starts Chromium with a fresh temporary profile.
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+    '--disable-dev-shm-usage'],
+}).catch((e) => {
+  console.error(`check-browser: cannot start ${executablePath}: ${e.message}`);
+  process.exit(2);
+});
+
+// Watches one page: console, page errors, requests.
+function watch(page, label) {
+  // Never let a request leave the machine; it is still reported below.
+  page.route((u) => u.protocol !== 'file:' && u.protocol !== 'data:', (route) => route.abort());
+  page.on('console', (msg) => {
+    const type = msg.type();
+    if (type === 'error' || type === 'warning') {
+      const loc = msg.location();
+      fail(`${label}: console ${type}: ${msg.text()}` +
+        (loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : ''));
+    }
+  });
+  page.on('pageerror', (err) => fail(`${label}: page error: ${err.message}`));
+  // alert() and friends: a script ran that the page did not mean to run.
+  page.on('dialog', (d) => {
+    fail(`${label}: a ${d.type()} dialog opened: ${JSON.stringify(d.message())}`);
+    d.dismiss().catch(() => {});
+  });
+  page.on('request', (req) => {
+    const u = req.url();
+    if (!u.startsWith('file:') && !u.startsWith('data:')) {
+      fail(`${label}: external request: ${req.method()} ${u}`);
+    }
+  });
+  page.on('requestfailed', (req) => {
+    fail(`${label}: failed request: ${req.url()} (${req.failure()?.errorText})`);
+  });
+}
+
+// The innermost elements that stick out on the right, to say what to fix.
+async function widest(page) {
+  return page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    const out = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right <= w + 1) continue;
+      // Inside a scrolling or clipping box, it does not widen the page.
+      let clipped = false;
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break; }
+      }
+      if (clipped) continue;
+      // Skip an element when one of its children sticks out as far.
+      if ([...el.children].some((c) => c.getBoundingClientRect().right >= r.right - 1)) continue;
+      let path = el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+        ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+      for (let p = el.parentElement; p && p !== document.body && path.length < 120; p = p.parentElement) {
+        path = p.tagName.toLowerCase() + (p.id ? '#' + p.id : '') + ' > ' + path;
+      }
+      out.push(`${path} (right edge ${Math.round(r.right)}px)`);
+      if (out.length >= 3) break;
+    }
+    return out;
+  });
+}
+
+async function firstMatch(page, selectors) {
+  for (const s of selectors) {
+    const h = await page.$(s);
+    if (h) return { sel: s, h };
+  }
+  return null;
+}
+
+// The text of the findings and the log; used with and without scripts.
+async function textOf(page, selectors) {
+  const m = await firstMatch(page, selectors);
+  if (!m) return null;
+  return { sel: m.sel, text: (await m.h.textContent()) || '' };
+}
+
+try {
+  // 1. Desktop, scripts on.
+  const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await desk.newPage();
+  watch(page, 'desktop');
+  const resp = await page.goto(url, { waitUntil: 'load' });
+  if (resp && !resp.ok()) fail(`desktop: loading ${url} gave status ${resp.status()}`);
+  await page.waitForTimeout(300); // let deferred scripts run and report
+
+  const lang = await page.getAttribute('html', 'lang');
+  if (!lang) fail('desktop: <html> has no lang attribute');
+
+  let tl = null;
+  for (const s of overview ? [] : TIMELINE_SEL) {
+    for (const h of await page.$$(s)) {
+      const box = await h.boundingBox();
+      if (box && box.width >= 100 && box.height >= 20 && await h.isVisible()) {
+        const marks = await h.$$eval('rect, line, path, circle, polygon, polyline',
+          (els) => els.length);
+        if (marks > 0) { tl = { sel: s, box, marks }; break; }
+      }
+    }
+    if (tl) break;
+  }
+  if (!overview && !tl) fail('desktop: no visible <svg> timeline (an svg at least 100x20 px with shapes in it)');
+
+  const findingsJs = await textOf(page, FINDINGS_SEL);
+  const logJs = await textOf(page, LOG_SEL);
+  if (!overview && (!findingsJs || !findingsJs.text.trim())) fail(`desktop: no findings text (looked for ${FINDINGS_SEL.join(', ')})`);
+  if (!overview && (!logJs || !logJs.text.trim())) fail(`desktop: no event log text (looked for ${LOG_SEL.join(', ')})`);
+
+  // The page must not scroll sideways at desktop width (the timeline fits).
+  const overflowX = await page.evaluate(() =>
+    document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (overflowX > 1) {
+    fail(`desktop: page is ${overflowX}px wider than the 1280px window; ` +
+      `widest: ${(await widest(page)).join('; ')}`);
+  }
+
+  await page.screenshot({ path: outPng, fullPage: true });
+  await desk.close();
+
+  // 2. Phone width, scripts on.
+  const phoneCtx = await browser.newContext({ viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  const phone = await phoneCtx.newPage();
+  watch(phone, 'phone');
+  await phone.goto(url, { waitUntil: 'load' });
+  await phone.waitForTimeout(300);
+  const viewport = await phone.$$eval('meta[name="viewport"]', (els) => els.map((e) => e.content));
+  if (!viewport.some((c) => /width\s*=\s*device-width/.test(c))) {
+    fail('phone: no <meta name="viewport" content="width=device-width, ..."> (laid out at 980px and shrunk)');
+  }
+  const phoneOverflow = await phone.evaluate(() =>
+    document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (phoneOverflow > 1) {
+    fail(`phone: page is ${phoneOverflow}px wider than the 390px screen (scrolls sideways); ` +
+      `widest: ${(await widest(phone)).join('; ')}`);
+  }
+  await phone.screenshot({ path: phonePng, fullPage: true });
+  await phoneCtx.close();
+
+  // 3. Scripts off (javaScriptEnabled is per context): the findings and
+  // the log must still be there.
+  {
+    const ctx = await browser.newContext({ javaScriptEnabled: false,
+      viewport: { width: 1280, height: 900 } });
+    const nojs = await ctx.newPage();
+    watch(nojs, 'no-js');
+    await nojs.goto(url, { waitUntil: 'load' });
+    const findings = await textOf(nojs, FINDINGS_SEL);
+    const log = await textOf(nojs, LOG_SEL);
+    if (!overview && (!findings || !findings.text.trim())) fail('no-js: the findings are gone with scripts disabled');
+    if (!overview && (!log || !log.text.trim())) fail('no-js: the event log is gone with scripts disabled');
+    const bodyText = (await nojs.textContent('body')) || '';
+    if (!bodyText.trim()) fail('no-js: the page body is empty with scripts disabled');
+    const svgs = await nojs.$$eval('svg', (els) => els.length);
+    if (!overview && svgs === 0) fail('no-js: no <svg> without scripts (the timeline must not be drawn by a script)');
+    await ctx.close();
+  }
+
+  if (tl) {
+    console.log(`check-browser: timeline ${tl.sel} ${Math.round(tl.box.width)}x${Math.round(tl.box.height)} px, ${tl.marks} shapes`);
+  }
+} catch (e) {
+  fail(`error while checking: ${e.stack || e.message}`);
+} finally {
+  await browser.close();
+}
+
+if (failures.length) {
+  console.error(`check-browser: ${page_path}: ${failures.length} problem(s):`);
+  for (const f of failures) console.error(`  - ${f}`);
+  process.exit(1);
+}
+console.log(`check-browser: ${page_path}: ok; screenshots ${outPng}, ${phonePng}`);

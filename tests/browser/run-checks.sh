@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds HTML reports with the roomreport binary and checks them; run by
+# CTest (tests html_validator and html_browser, tests/CMakeLists.txt).
+#
+#   tests/browser/run-checks.sh validator|browser ROOMREPORT BUILD_DIR
+#
+# Inputs: samples/*.csv and tests/data/hostile/*.csv, each as a directory
+# report (-o DIR) and as one file (-o FILE.html), written under
+# BUILD_DIR/html-check/<mode>/.
+#   validator  the W3C Nu checker on every produced page (validate.sh)
+#   browser    headless Chromium on the single-file reports, the overview
+#              and a call page (check-browser.mjs); screenshots saved as
+#              BUILD_DIR/screenshot-{report,overview,call,hostile}[-phone].png
+# Fails (never skips) when java, node or chromium is missing. Installs the
+# pinned npm packages (npm ci) first when node_modules is missing or stale.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+SRC="$(cd "$HERE/../.." && pwd)"
+
+if [ $# -ne 3 ] || { [ "$1" != validator ] && [ "$1" != browser ]; }; then
+  echo "usage: $0 validator|browser ROOMREPORT BUILD_DIR" >&2
+  exit 2
+fi
+MODE="$1"
+BIN="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+BUILD="$(mkdir -p "$3" && cd "$3" && pwd)"
+OUT="$BUILD/html-check/$MODE"
+
+die() { echo "run-checks ($MODE): $*" >&2; exit 1; }
+
+[ -x "$BIN" ] || die "$BIN is not an executable"
+command -v node >/dev/null || die "node not found (Debian: apt-get install nodejs npm)"
+command -v npm >/dev/null || die "npm not found (Debian: apt-get install npm)"
+if [ "$MODE" = validator ]; then
+  command -v java >/dev/null || die "java not found (Debian: apt-get install openjdk-17-jre-headless)"
+else
+  [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || die "${CHROMIUM:-/usr/bin/chromium} not found (Debian: apt-get install chromium)"
+fi
+
+# The pinned packages; both tests may start at once, so one npm ci at a time.
+installed() {
+  (cd "$HERE" && node -e '
+    const fs = require("fs");
+    const want = require("./package.json").devDependencies;
+    for (const [name, v] of Object.entries(want)) {
+      const p = "node_modules/" + name + "/package.json";
+      if (!fs.existsSync(p) || JSON.parse(fs.readFileSync(p)).version !== v) process.exit(1);
+    }')
+}
+exec 9>"$BUILD/html-check-npm.lock"
+flock 9
+if ! installed; then
+  echo "run-checks ($MODE): installing the pinned npm packages in $HERE" >&2
+  (cd "$HERE" && npm ci --no-audit --no-fund --ignore-scripts) >&2 \
+    || die "npm ci failed in $HERE"
+  installed || die "npm ci did not install the versions in package.json"
+fi
+flock -u 9
+
+# Builds the four reports. SOURCE_DATE_EPOCH is unset so that pages are as
+# a user gets them by default.
+rm -rf "$OUT"
+mkdir -p "$OUT"
+build() { # NAME OUTPUT FILE...
+  local name="$1" out="$2"; shift 2
+  local rc=0
+  env -u SOURCE_DATE_EPOCH "$BIN" -q -o "$out" --tz UTC "$@" >"$OUT/$name.log" 2>&1 || rc=$?
+  if [ $rc -ne 0 ]; then
+    cat "$OUT/$name.log" >&2
+    die "roomreport -o $out exited $rc"
+  fi
+}
+build samples-dir "$OUT/samples" "$SRC"/samples/*.csv
+build samples-file "$OUT/samples.html" "$SRC"/samples/*.csv
+build hostile-dir "$OUT/hostile" "$SRC"/tests/data/hostile/*.csv
+build hostile-file "$OUT/hostile.html" "$SRC"/tests/data/hostile/*.csv
+for d in samples hostile; do
+  [ -f "$OUT/$d/index.html" ] || die "no $OUT/$d/index.html"
+  ls "$OUT/$d"/calls/*.html >/dev/null 2>&1 || die "no call pages in $OUT/$d/calls/"
+done
+
+if [ "$MODE" = validator ]; then
+  "$HERE/validate.sh" "$OUT/samples" "$OUT/samples.html" "$OUT/hostile" "$OUT/hostile.html"
+  exit
+fi
+
+# Browser: the single-file reports (everything in one page), the overview
+# and the call page of room 3101 (the timeout-and-rejoin story).
+fails=0
+check() { # [--overview] FILE PNG
+  if ! node "$HERE/check-browser.mjs" "$@"; then fails=$((fails + 1)); fi
+}
+call="$(grep -l -F '_3101_' "$OUT"/samples/calls/*.html | head -n 1 || true)"
+[ -n "$call" ] || die "no call page of room 3101 in $OUT/samples/calls/"
+check "$OUT/samples.html" "$BUILD/screenshot-report.png"
+check --overview "$OUT/samples/index.html" "$BUILD/screenshot-overview.png"
+check "$call" "$BUILD/screenshot-call.png"
+check "$OUT/hostile.html" "$BUILD/screenshot-hostile.png"
+[ $fails -eq 0 ] || die "$fails of 4 pages failed the browser check"
+echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"
