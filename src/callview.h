@@ -19,22 +19,29 @@
 #include "sessions.h"
 
 /* All strings below are NUL-terminated, valid UTF-8 (IDs were validated at
- * ingest), owned by the view, and may hold any character a CSV allowed:
- * they are data, to be escaped by whoever writes them out. */
+ * ingest), owned by the view (IDs: by the dataset's string table, which
+ * outlives it), and may hold any character a CSV allowed: they are data, to
+ * be escaped by whoever writes them out.
+ * Records shown: all of the call's (room, CommId) for users with a session
+ * in it; without a CommId (calls split by --call-gap) those whose time lies
+ * within the call's span. */
 
 struct cv_bar {
 	uint32_t session;        /* index into model.sessions */
 	int64_t start_ms, end_ms;
 	enum exit_reason exit;
 	uint8_t start_observed, entered;
-	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left: normal" */
+	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left: normal";
+				  * " (start not seen)" after the times when inferred,
+				  * "entered" without a latency, "did not enter" */
 };
 
 struct cv_mark {
 	int64_t time_ms;
 	enum severity severity;
 	enum cat_category category;
-	uint8_t outside;         /* outside every session of the user */
+	uint8_t outside;         /* outside every session of the user (a closing event
+				  * right after an exit only refines it: not outside) */
 	const char *title;       /* "10:10:40 · Network: none (disconnected)" */
 };
 
@@ -54,8 +61,10 @@ struct cv_exp {
 struct cv_log {
 	int64_t time_ms;
 	const char *time;        /* "10:10:40.120" in the display zone */
-	const char *label;       /* decoded, parameters rendered */
-	const char *raw;         /* "1003 (0, -1)" or "exp 4 / cause 2017" */
+	const char *label;       /* decoded, parameters rendered; abnormal rows:
+				  * "Video lagged — possible cause: downstream ..." */
+	const char *raw;         /* "1003 (0, -1)"; "experience 4, cause 2017",
+				  * "experience 4" (no cause), "cause 2017" (no experience) */
 	const char *peer;        /* "" when none */
 	enum severity severity;  /* SEV_WARNING for unknown IDs */
 	uint8_t kind;            /* enum rec_kind */
@@ -75,7 +84,8 @@ struct cv_lane {
 
 struct cv_tick {
 	int64_t time_ms;
-	const char *label;       /* "10:05" or "10:05:30" (step-dependent) */
+	const char *label;       /* "10:05:30" (step < 1 min), "10:05" (< 1 day),
+				  * "11-20" (MM-DD, steps of days) */
 };
 
 struct cv_finding {
@@ -90,7 +100,9 @@ struct callview {
 	const char *span;        /* "2026-11-20 10:00:05 – 10:40:12 (UTC)" */
 	const char *duration;    /* "40 min 07 s" */
 	const char *zone;        /* display zone name */
-	int64_t t0, t1;          /* axis range: call start/end, widened so t1 > t0 */
+	int64_t t0, t1;          /* axis range: call start/end, widened to every mark
+				  * and lane experience and to at least 5 s; call_exps
+				  * may fall outside it */
 	struct cv_lane *lanes;   /* in order of first session start, then user ID */
 	uint32_t nlanes;
 	struct cv_bar *bars;
@@ -98,9 +110,10 @@ struct callview {
 	struct cv_span *spans;
 	struct cv_exp *exps;
 	struct cv_log *log;      /* per lane, in time order (then input order) */
-	struct cv_tick *ticks;   /* 4..12 ticks at a round step (1 s .. 1 day) */
+	struct cv_tick *ticks;   /* 4..12 ticks at a round step (1 s .. 1 day, then 2,
+				  * 4, 7, 14... days) on the display zone's clock */
 	uint32_t nbars, nmarks, nspans, nexps, nlog, nticks;
-	struct cv_finding *findings; /* most severe first, then time, then user */
+	struct cv_finding *findings; /* most severe first, then time, user, code */
 	uint32_t nfindings;
 	struct cv_exp *call_exps;    /* experiences attached to the call only */
 	uint32_t ncall_exps;
@@ -108,7 +121,8 @@ struct callview {
 };
 
 /* Builds the view of call number `call` of r's model, using the records of
- * r->ds. Returns RR_OK, or RR_ENOMEM with v empty. */
+ * r->ds. Returns RR_OK, or RR_ENOMEM with v empty (RR_EDATA, v empty, when
+ * call is out of range). */
 int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
 		   struct callview *v);
 void callview_free(struct callview *v);

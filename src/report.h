@@ -30,15 +30,26 @@ struct day {
 	uint32_t entered, entry_failed, timeouts;
 };
 
-/* One row of a "top" list: an event (table CAT_SDK/CAT_WEBRTC, id, p1, p2)
- * or a cause (CAT_DISMISSAL/CAT_REALTIME, id, p1 = p2 = -1). */
+/*
+ * One row of a "top" list: an event (table CAT_SDK/CAT_WEBRTC, id, p1, p2)
+ * or a cause (CAT_DISMISSAL/CAT_REALTIME, id, p1 = p2 = -1).
+ * Known events are counted per catalog ENTRY, not per parameter value: all
+ * "4013 (7, 1)", "4013 (12, 1)"... rows are one item whose p1/p2 are the
+ * entry's (CAT_ANY or -1 where it takes any value) and whose label shows a
+ * wildcard parameter as "N" ({1}) or "M" ({2}): "N frames failed to decode
+ * in 3 s (hardware)". Unknown events (no entry; counted as warnings) are
+ * keyed by their exact (id, p1, p2) with table CAT_SDK, as decode lists
+ * them. Causes of unknown ID get CAT_REALTIME for 2001..2999, else
+ * CAT_DISMISSAL, and severity warning.
+ */
 struct top_item {
 	enum cat_table table;
 	int32_t id, p1, p2;
 	enum severity severity;
-	char *label;             /* owned; rendered with parameters, or "Unknown ..." */
+	char *label;             /* owned; rendered as above, or "Unknown ..." */
+	char raw[48];            /* "4013 (N, 1)", "1003 (0, -1)", "2017": the IDs as shown */
 	uint64_t count;          /* rows */
-	uint32_t users;          /* distinct users affected */
+	uint32_t users;          /* distinct users (user ID strings) over the whole input */
 };
 
 #define REPORT_TOP 10            /* length of every top list */
@@ -57,28 +68,37 @@ struct report {
 	/* Entry success: entered / sessions (per mille, RR_NONE without
 	 * sessions); within 5 s: sessions entered with a latency <= 5000 ms /
 	 * sessions with a latency. */
-	int64_t entry_success_pm, entry_fast_pm;
+	int64_t entry_success_pm, entry_fast_pm;   /* rounded half up */
 	int64_t user_ms;                 /* sum of session durations (user-hours) */
 	uint32_t findings[SEV__COUNT];   /* over all sessions */
 	uint32_t abnormal_experiences;   /* sampled by TRTC: at most 20 an hour */
 	struct day *days;                /* in date order */
 	size_t ndays;
-	/* Top lists, most first (ties: table, id, p1, p2). Events are those of
-	 * severity warning or error ("problem events"). */
+	/* Top lists, most first (ties: table, id, p1, p2), at most REPORT_TOP
+	 * each, over every used record (also those of no call). Events are
+	 * those of severity warning or error ("problem events", unknown IDs
+	 * included); causes are all AbnormalEventId rows. See struct top_item. */
 	struct top_item *top_events_by_count, *top_events_by_users;
 	size_t ntop_events_by_count, ntop_events_by_users;
 	struct top_item *top_causes_by_count, *top_causes_by_users;
 	size_t ntop_causes_by_count, ntop_causes_by_users;
 	/* Calls by badness: error findings, then warning findings, then
-	 * timeouts+kicks+entry failures, then start; at most REPORT_WORST, only
-	 * calls with at least one warning or error. Indexes into model.calls. */
+	 * timeouts+kicks+entry failures (each most first), then start, then
+	 * model order; at most REPORT_WORST, only calls with at least one
+	 * warning or error finding. Indexes into model.calls. */
 	uint32_t *worst;
 	size_t nworst;
 	/* Per call (model order): its page's file name relative to the report
 	 * directory, "calls/<slug>-<hash8>.html": slug = the room ID's ASCII
-	 * letters, digits, '-' and '_' (others become '-', runs collapsed, at
-	 * most 40 bytes, "room" when empty); hash8 = 8 hex digits of a hash of
-	 * (room, CommId, start). Unique within the report; never a raw ID. */
+	 * letters, digits, '-' and '_' (others become '-', runs of '-'
+	 * collapsed, leading and trailing '-' dropped, at most 40 bytes, "room"
+	 * when empty); hash8 = 8 lowercase hex digits of the 32-bit FNV-1a of
+	 * room, '\0', CommId, '\0', decimal start_ms. A name already taken by
+	 * an earlier call (model order) gets "-2", "-3"... before ".html".
+	 * Unique within the report; matches calls/[A-Za-z0-9_-]{1,60}\.html;
+	 * never a raw ID, never "..", never a reserved device name (the hash
+	 * always follows the slug). NULL when there are no calls. One block:
+	 * free only through report_free. */
 	char **call_file;
 };
 

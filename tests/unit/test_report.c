@@ -1,6 +1,8 @@
 /*
  * Tests for report.c: nearest-rank percentiles, totals and per-day figures
- * over a session model built from a small dataset.
+ * over a session model built from a small dataset; entry rates, user time
+ * and finding totals; the top event and cause lists; the worst calls; and
+ * the call page file names, hostile room IDs included.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +10,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
@@ -19,16 +24,18 @@
 
 #define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
 #define S(sec) (T0 + (int64_t)(sec) * 1000)
-#define END { NULL, NULL, NULL, 0, 0, 0, 0 }
+#define END { NULL, NULL, NULL, 0, 0, 0, 0, 0 }
 
 struct row {
 	const char *room, *comm, *user;
 	int64_t sec;
 	int kind;
-	int32_t id, p1;
+	int32_t id, p1, p2;     /* p2 is ignored for abnormal rows (always -1) */
 };
 
-#define E(room, u, s, i, a) { room, "", u, s, REC_EVENT, i, a }
+#define E(room, u, s, i, a) { room, "", u, s, REC_EVENT, i, a, -1 }
+#define E2(room, u, s, i, a, b) { room, "", u, s, REC_EVENT, i, a, b }
+#define AB(room, u, s, x, c) { room, "", u, s, REC_ABNORMAL, x, c, -1 }
 
 /* ---- percentiles ---- */
 
@@ -86,7 +93,7 @@ static void load(struct dataset *ds, const struct row *rows)
 		r.kind = (uint8_t)rows->kind;
 		r.id = rows->id;
 		r.p1 = rows->p1;
-		r.p2 = -1;
+		r.p2 = rows->kind == REC_ABNORMAL ? -1 : rows->p2;
 		r.stream = -1;
 		assert_int_equal(dataset_append(ds, &r), RR_OK);
 	}
@@ -101,7 +108,7 @@ static const struct row day_rows[] = {
 	E("r1", "b", 10, 5001, -1), E("r1", "b", 18, 5003, 1), E("r1", "b", 200, 7001, 1),
 	E("r2", "a", 39600, 5001, -1), E("r2", "a", 39601, 5003, 0),
 	E("r1", "a", 86400, 5001, -1), E("r1", "a", 86404, 5003, 1), E("r1", "a", 86500, 5008, 1),
-	{ "r1", "", "a", 86460, REC_ABNORMAL, 4, -1 },
+	AB("r1", "a", 86460, 4, -1),
 	END,
 };
 
@@ -152,7 +159,7 @@ static void test_totals_and_days(void **state)
 		sessions_options_init(&o);
 		o.display_tz = z;
 		assert_int_equal(sessions_build(&ds, cat, &o, &m), RR_OK);
-		assert_int_equal(report_build(&ds, &m, NULL, z, &r), RR_OK);
+		assert_int_equal(report_build(&ds, &m, NULL, cat, z, &r), RR_OK);
 
 		assert_ptr_equal(r.m, &m);
 		assert_ptr_equal(r.ds, &ds);
@@ -193,25 +200,434 @@ static void test_totals_and_days(void **state)
 
 static void test_empty_model(void **state)
 {
+	struct catalog *cat;
 	struct dataset ds;
 	struct model m;
 	struct report r;
 
 	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(dataset_finish(&ds), RR_OK);
 	memset(&m, 0, sizeof m);
-	assert_int_equal(report_build(&ds, &m, NULL, NULL, &r), RR_OK);
+	assert_int_equal(report_build(&ds, &m, NULL, cat, NULL, &r), RR_OK);
 	assert_int_equal(r.calls, 0);
 	assert_int_equal(r.users, 0);
 	assert_int_equal(r.entry_latency.n, 0);
 	assert_int_equal(r.entry_latency.p50, RR_NONE);
 	assert_int_equal(r.entry_latency.p95, RR_NONE);
 	assert_int_equal(r.ndays, 0);
+	assert_int_equal(r.entry_success_pm, RR_NONE);
+	assert_int_equal(r.entry_fast_pm, RR_NONE);
+	assert_int_equal(r.user_ms, 0);
+	assert_int_equal(r.generated_ms, RR_NONE);
+	assert_int_equal(r.ntop_events_by_count + r.ntop_causes_by_users + r.nworst, 0);
+	assert_null(r.call_file);
+	report_free(&r);
+	dataset_free(&ds);
+	catalog_free(cat);
+}
+
+/* Builds the dataset, the model and the report in UTC. */
+static void build_all(const struct row *rows, struct catalog *cat, struct dataset *ds,
+		      struct model *m, struct report *r)
+{
+	struct sessions_options o;
+
+	load(ds, rows);
+	sessions_options_init(&o);
+	assert_int_equal(sessions_build(ds, cat, &o, m), RR_OK);
+	assert_int_equal(report_build(ds, m, NULL, cat, NULL, r), RR_OK);
+}
+
+static void free_all(struct dataset *ds, struct model *m, struct report *r)
+{
+	report_free(r);
+	model_free(m);
+	dataset_free(ds);
+}
+
+/* ---- rates, user time, finding totals ---- */
+
+static void test_day_rows_aggregates(void **state)
+{
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	build_all(day_rows, cat, &ds, &m, &r);
+	/* 3 of 4 sessions entered; 2 of the 3 latencies (2 s, 8 s, 4 s) <= 5 s. */
+	assert_int_equal(r.entry_success_pm, 750);
+	assert_int_equal(r.entry_fast_pm, 667);
+	/* 100 s + 190 s + 1 s + 100 s */
+	assert_int_equal(r.user_ms, 391000);
+	/* timeout + entry_failed; entry_slow (8 s) + the abnormal experience */
+	assert_int_equal(r.findings[SEV_ERROR], 2);
+	assert_int_equal(r.findings[SEV_WARNING], 2);
+	assert_int_equal(r.findings[SEV_INFO], 0);
+	assert_int_equal(r.generated_ms, RR_NONE);
+	free_all(&ds, &m, &r);
+	catalog_free(cat);
+}
+
+struct rate_case {
+	const char *name;
+	uint32_t sessions, entered;
+	int64_t latency[8];       /* of the first sessions; 0 ends the list */
+	int64_t want_success, want_fast;
+};
+
+static const struct rate_case rate_cases[] = {
+	{ "no latency at all", 2, 0, { 0 }, 0, RR_NONE },
+	{ "one of three rounds down", 3, 1, { 5000, 0 }, 333, 1000 },
+	{ "two of three rounds up", 3, 2, { 5001, 4999, 0 }, 667, 500 },
+	{ "exactly 5 s counts as fast", 1, 1, { 5000, 0 }, 1000, 1000 },
+	{ "one half per mille rounds up", 8, 1, { 7000, 0 }, 125, 0 },
+	{ "1 of 2000 is 0.5 per mille: up to 1", 2000, 1, { 1, 0 }, 1, 1000 },
+	{ "1 of 2001 is below a half: 0", 2001, 1, { 1, 0 }, 0, 1000 },
+};
+
+static void test_entry_rates(void **state)
+{
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof rate_cases / sizeof rate_cases[0]; c++) {
+		const struct rate_case *tc = &rate_cases[c];
+		struct session *ss = calloc(tc->sessions, sizeof *ss);
+		struct dataset ds;
+		struct model m;
+		struct report r;
+		uint32_t i;
+
+		print_message("case: %s\n", tc->name);
+		assert_non_null(ss);
+		for (i = 0; i < tc->sessions; i++) {
+			ss[i].entered = i < tc->entered;
+			ss[i].entry_latency_ms = i < 8 && tc->latency[i] ? tc->latency[i] : RR_NONE;
+			ss[i].start_ms = ss[i].end_ms = T0;
+		}
+		memset(&m, 0, sizeof m);
+		m.sessions = ss;
+		m.nsessions = tc->sessions;
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		assert_int_equal(dataset_finish(&ds), RR_OK);
+		assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+		assert_int_equal(r.entry_success_pm, tc->want_success);
+		assert_int_equal(r.entry_fast_pm, tc->want_fast);
+		report_free(&r);
+		dataset_free(&ds);
+		free(ss);
+	}
+}
+
+/* ---- top lists ---- */
+
+/* 1003/0 five times by a (twice in rooms r1 and r2: one user) and b; 4013
+ * with three frame counts (two hardware, one software); 7001 timeouts of b
+ * and c; an unknown 9999 four times by c. Causes: 2017 three times (a, a,
+ * b), 1001 and the unknown 2999 once each by c, and one experience with no
+ * cause (not counted). */
+static const struct row top_rows[] = {
+	E("r1", "a", 0, 5001, -1), E("r1", "a", 1, 5003, 1), E("r1", "a", 10, 1003, 0),
+	E("r1", "a", 20, 1003, 0), E("r1", "a", 30, 1003, 0), E2("r1", "a", 40, 4013, 7, 1),
+	E("r1", "a", 100, 5008, 1),
+	E("r2", "a", 0, 5001, -1), E("r2", "a", 5, 1003, 0), E("r2", "a", 50, 5008, 1),
+	E("r1", "b", 0, 5001, -1), E("r1", "b", 10, 1003, 0), E2("r1", "b", 20, 4013, 12, 1),
+	E("r1", "b", 60, 7001, 1),
+	E("r1", "c", 0, 5001, -1), E2("r1", "c", 1, 9999, 1, 2), E2("r1", "c", 2, 9999, 1, 2),
+	E2("r1", "c", 3, 9999, 1, 2), E2("r1", "c", 4, 9999, 1, 2), E2("r1", "c", 5, 4013, 3, 0),
+	E("r1", "c", 30, 7001, 1),
+	AB("r1", "a", 60, 4, 2017), AB("r1", "a", 120, 4, 2017), AB("r1", "b", 60, 4, 2017),
+	AB("r1", "c", 60, 5, 1001), AB("r1", "c", 60, 5, 2999), AB("r1", "c", 120, 4, -1),
+	END,
+};
+
+struct want_top {
+	enum cat_table table;
+	int32_t id, p1, p2;
+	enum severity sev;
+	const char *label, *raw;
+	uint64_t count;
+	uint32_t users;
+};
+
+static void check_top(const struct top_item *got, size_t n, const struct want_top *want,
+		      size_t nwant)
+{
+	size_t i;
+
+	assert_int_equal(n, nwant);
+	for (i = 0; i < n; i++) {
+		print_message("  item %zu: %s\n", i, want[i].label);
+		assert_int_equal(got[i].table, want[i].table);
+		assert_int_equal(got[i].id, want[i].id);
+		assert_int_equal(got[i].p1, want[i].p1);
+		assert_int_equal(got[i].p2, want[i].p2);
+		assert_int_equal(got[i].severity, want[i].sev);
+		assert_string_equal(got[i].label, want[i].label);
+		assert_string_equal(got[i].raw, want[i].raw);
+		assert_int_equal(got[i].count, want[i].count);
+		assert_int_equal(got[i].users, want[i].users);
+	}
+}
+
+#define NET0 { CAT_SDK, 1003, 0, -1, SEV_WARNING, "Network: none (disconnected)", "1003 (0, -1)", 5, 2 }
+#define UNK { CAT_SDK, 9999, 1, 2, SEV_WARNING, "Unknown event 9999 (1, 2)", "9999 (1, 2)", 4, 1 }
+#define DEC_HW { CAT_SDK, 4013, CAT_ANY, 1, SEV_WARNING, \
+	"N frames failed to decode in 3 s (hardware)", "4013 (N, 1)", 2, 2 }
+#define DEC_SW { CAT_SDK, 4013, CAT_ANY, 0, SEV_WARNING, \
+	"N frames failed to decode in 3 s (software)", "4013 (N, 0)", 1, 1 }
+#define TIMEOUT { CAT_SDK, 7001, 1, -1, SEV_ERROR, "Left room: timed out", "7001 (1, -1)", 2, 2 }
+#define C2017 { CAT_REALTIME, 2017, -1, -1, SEV_WARNING, "Downstream big-stream loss too high", "2017", 3, 2 }
+#define C1001 { CAT_DISMISSAL, 1001, -1, -1, SEV_ERROR, "Audio device init failed", "1001", 1, 1 }
+#define C2999 { CAT_REALTIME, 2999, -1, -1, SEV_WARNING, "Unknown cause 2999", "2999", 1, 1 }
+
+static void test_top_lists(void **state)
+{
+	/* Ties: 4013 (N, 1) before 7001 (same count 2); by users, keys order
+	 * each group (1003 < 4013 < 7001; 4013 (N, 0) < 9999). Causes tied at
+	 * one row: the dismissal table before the real-time one. */
+	static const struct want_top by_count[] = { NET0, UNK, DEC_HW, TIMEOUT, DEC_SW };
+	static const struct want_top by_users[] = { NET0, DEC_HW, TIMEOUT, DEC_SW, UNK };
+	static const struct want_top causes[] = { C2017, C1001, C2999 };
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	build_all(top_rows, cat, &ds, &m, &r);
+	print_message("events by count\n");
+	check_top(r.top_events_by_count, r.ntop_events_by_count, by_count, 5);
+	print_message("events by users\n");
+	check_top(r.top_events_by_users, r.ntop_events_by_users, by_users, 5);
+	print_message("causes by count\n");
+	check_top(r.top_causes_by_count, r.ntop_causes_by_count, causes, 3);
+	print_message("causes by users\n");
+	check_top(r.top_causes_by_users, r.ntop_causes_by_users, causes, 3);
+	free_all(&ds, &m, &r);
+	catalog_free(cat);
+}
+
+/* Many distinct problem events, more rows than the per-run cache holds:
+ * the list keeps REPORT_TOP items, ties ordered by ID. */
+static void test_top_truncated(void **state)
+{
+	struct row rows[400];
+	char users[3][2] = { "x", "y", "z" };
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	size_t n = 0, i;
+	int k;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	memset(rows, 0, sizeof rows);
+	/* IDs 9000..9099 once each by x; 9050 also by y and z; 9070 fifty
+	 * more times by x, interleaved so the cache is evicted often. */
+	for (k = 0; k < 100; k++) {
+		struct row e = E2("q", users[0], k, 9000 + k, -1, -1);
+		struct row f = E2("q", users[0], k, 9070, -1, -1);
+
+		rows[n++] = e;
+		if (k < 50)
+			rows[n++] = f;
+	}
+	for (i = 1; i < 3; i++) {
+		struct row e = E2("q", users[i], 5, 9050, -1, -1);
+
+		rows[n++] = e;
+	}
+	build_all(rows, cat, &ds, &m, &r);
+	assert_int_equal(r.ntop_events_by_count, REPORT_TOP);
+	assert_int_equal(r.top_events_by_count[0].id, 9070);
+	assert_int_equal(r.top_events_by_count[0].count, 51);
+	assert_int_equal(r.top_events_by_count[0].users, 1);
+	assert_int_equal(r.top_events_by_count[1].id, 9050);
+	assert_int_equal(r.top_events_by_count[1].count, 3);
+	for (i = 2; i < REPORT_TOP; i++)
+		assert_int_equal(r.top_events_by_count[i].id, 9000 + (int32_t)i - 2);
+	assert_int_equal(r.ntop_events_by_users, REPORT_TOP);
+	assert_int_equal(r.top_events_by_users[0].id, 9050);
+	assert_int_equal(r.top_events_by_users[0].users, 3);
+	assert_int_equal(r.top_events_by_users[1].id, 9000);
+	assert_int_equal(r.ntop_causes_by_count, 0);
+	assert_null(r.top_causes_by_count);
+	free_all(&ds, &m, &r);
+	catalog_free(cat);
+}
+
+/* ---- worst calls ---- */
+
+struct worst_call {
+	uint32_t errors, warnings, timeouts, kicks, entry_failed;
+	int64_t start;
+};
+
+static void test_worst_calls(void **state)
+{
+	static const struct worst_call calls[] = {
+		{ 0, 1, 0, 0, 0, 100 },   /* 0 */
+		{ 2, 0, 0, 0, 0, 100 },   /* 1 */
+		{ 0, 0, 5, 0, 0, 100 },   /* 2: info only, left out */
+		{ 2, 1, 0, 0, 0, 100 },   /* 3 */
+		{ 2, 1, 1, 0, 0, 100 },   /* 4: as 3 but a timeout */
+		{ 0, 1, 0, 0, 0, 50 },    /* 5: as 0, earlier */
+		{ 0, 1, 0, 0, 0, 50 },    /* 6: as 5: model order */
+		{ 2, 1, 0, 1, 1, 100 },   /* 7: kick + entry failure beat 4's timeout */
+	};
+	static const uint32_t want[] = { 7, 4, 3, 1, 5, 6, 0 };
+	struct call cs[30];
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	size_t i;
+
+	(void)state;
+	memset(cs, 0, sizeof cs);
+	for (i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		cs[i].findings[SEV_ERROR] = calls[i].errors;
+		cs[i].findings[SEV_WARNING] = calls[i].warnings;
+		cs[i].findings[SEV_INFO] = 3;
+		cs[i].exits[EXIT_TIMEOUT] = calls[i].timeouts;
+		cs[i].exits[EXIT_KICKED] = calls[i].kicks;
+		cs[i].exits[EXIT_ENTRY_FAILED] = calls[i].entry_failed;
+		cs[i].start_ms = calls[i].start;
+	}
+	memset(&m, 0, sizeof m);
+	m.calls = cs;
+	m.ncalls = sizeof calls / sizeof calls[0];
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(dataset_finish(&ds), RR_OK);
+	assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+	assert_int_equal(r.nworst, sizeof want / sizeof want[0]);
+	for (i = 0; i < r.nworst; i++)
+		assert_int_equal(r.worst[i], want[i]);
+	report_free(&r);
+
+	/* More than REPORT_WORST candidates: the first 20 in start order. */
+	for (i = 0; i < 30; i++) {
+		memset(&cs[i], 0, sizeof cs[i]);
+		cs[i].findings[SEV_WARNING] = 1;
+		cs[i].start_ms = 1000 - (int64_t)i;
+	}
+	m.ncalls = 30;
+	assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+	assert_int_equal(r.nworst, REPORT_WORST);
+	for (i = 0; i < REPORT_WORST; i++)
+		assert_int_equal(r.worst[i], 29 - i);
 	report_free(&r);
 	dataset_free(&ds);
 }
 
+/* ---- call page file names ---- */
+
+struct file_case {
+	const char *room;
+	const char *want;        /* exact name, or NULL: only the shape is checked */
+	const char *prefix;      /* else: the name starts with this */
+};
+
+static void test_call_files(void **state)
+{
+	static char longroom[10241];
+	/* Rooms differing only in characters the slug drops, with the same
+	 * FNV-1a hash for this start time: a forced collision. */
+	const struct file_case cases[] = {
+		{ "../../etc/passwd", "calls/etc-passwd-f485baf1.html", NULL },
+		{ "con", "calls/con-90438f16.html", NULL },
+		{ "a b", "calls/a-b-6088c369.html", NULL },
+		{ "a/b", "calls/a-b-1d28dbd8.html", NULL },
+		{ "c!##:@@", "calls/c-65ddac6a.html", NULL },
+		{ "c!#?)$;", "calls/c-65ddac6a-2.html", NULL },
+		{ "<script>alert(\"x\")</script>", NULL, "calls/script-alert-x-script-" },
+		{ "会议室", NULL, "calls/room-" },
+		{ "", NULL, "calls/room-" },
+		{ "..", NULL, "calls/room-" },
+		{ "-_-", NULL, "calls/_-" },
+		{ longroom, NULL, "calls/ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-ab-a-" },
+	};
+	enum { N = sizeof cases / sizeof cases[0] };
+	struct row rows[N + 1];
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	regex_t re;
+	size_t i, j, k;
+
+	(void)state;
+	for (i = 0; i + 3 < sizeof longroom; i += 3)
+		memcpy(longroom + i, "ab/", 3);
+	assert_int_equal(regcomp(&re, "^calls/[A-Za-z0-9_-]{1,60}\\.html$", REG_EXTENDED | REG_NOSUB), 0);
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	memset(rows, 0, sizeof rows);
+	for (i = 0; i < N; i++) {
+		struct row e = E(cases[i].room, "u", 0, 5001, -1);
+
+		rows[i] = e;
+	}
+	build_all(rows, cat, &ds, &m, &r);
+	assert_int_equal(m.ncalls, N);
+	assert_non_null(r.call_file);
+	for (i = 0; i < N; i++) {
+		const char *room = cases[i].room, *name = NULL;
+
+		for (k = 0; k < m.ncalls; k++)
+			if (strcmp(strtab_str(ds.strs, m.calls[k].room), room) == 0)
+				name = r.call_file[k];
+		assert_non_null(name);
+		print_message("room %.20s -> %s\n", room, name);
+		assert_int_equal(regexec(&re, name, 0, NULL, 0), 0);
+		assert_null(strstr(name, ".."));
+		assert_null(strchr(name + 6, '/'));
+		if (cases[i].want)
+			assert_string_equal(name, cases[i].want);
+		else
+			assert_memory_equal(name, cases[i].prefix, strlen(cases[i].prefix));
+	}
+	for (i = 0; i < m.ncalls; i++)
+		for (j = i + 1; j < m.ncalls; j++)
+			assert_string_not_equal(r.call_file[i], r.call_file[j]);
+	free_all(&ds, &m, &r);
+	regfree(&re);
+	catalog_free(cat);
+}
+
+/* Names depend on (room, CommId, start) only: rebuilding gives the same. */
+static void test_call_files_stable(void **state)
+{
+	struct catalog *cat;
+	struct dataset ds[2];
+	struct model m[2];
+	struct report r[2];
+	uint32_t i;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	build_all(day_rows, cat, &ds[0], &m[0], &r[0]);
+	build_all(day_rows, cat, &ds[1], &m[1], &r[1]);
+	assert_int_equal(m[0].ncalls, 3);
+	/* r1 twice (two days): same slug, different start, different hash. */
+	assert_string_not_equal(r[0].call_file[0], r[0].call_file[2]);
+	assert_memory_equal(r[0].call_file[0], "calls/r1-", 9);
+	assert_memory_equal(r[0].call_file[2], "calls/r1-", 9);
+	for (i = 0; i < m[0].ncalls; i++)
+		assert_string_equal(r[0].call_file[i], r[1].call_file[i]);
+	free_all(&ds[0], &m[0], &r[0]);
+	free_all(&ds[1], &m[1], &r[1]);
+	catalog_free(cat);
+}
+
+/* Failing each allocation in turn: RR_ENOMEM and nothing leaked (run under
+ * ASan/valgrind), until the build needs no more. */
 static void test_out_of_memory(void **state)
 {
 	struct catalog *cat;
@@ -224,22 +640,28 @@ static void test_out_of_memory(void **state)
 
 	(void)state;
 	assert_int_equal(catalog_new(&cat), RR_OK);
-	load(&ds, day_rows);
+	load(&ds, top_rows);
 	sessions_options_init(&o);
 	assert_int_equal(sessions_build(&ds, cat, &o, &m), RR_OK);
-	for (n = 1; n < 50 && !ok; n++) {
+	for (n = 1; n < 1000 && !ok; n++) {
 		int rc;
 
 		rr_alloc_fail_at(n);
-		rc = report_build(&ds, &m, NULL, NULL, &r);
+		rc = report_build(&ds, &m, NULL, cat, NULL, &r);
 		rr_alloc_fail_at(0);
-		if (rc == RR_OK)
+		if (rc == RR_OK) {
 			ok = 1;
-		else
+			assert_int_equal(r.ntop_events_by_count, 5);
+		} else {
 			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(r.days);
+			assert_null(r.top_events_by_count);
+			assert_null(r.call_file);
+		}
 		report_free(&r);
 	}
 	assert_true(ok);
+	assert_true(n > 10);
 	model_free(&m);
 	dataset_free(&ds);
 	catalog_free(cat);
@@ -251,6 +673,13 @@ int main(void)
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_totals_and_days),
 		cmocka_unit_test(test_empty_model),
+		cmocka_unit_test(test_day_rows_aggregates),
+		cmocka_unit_test(test_entry_rates),
+		cmocka_unit_test(test_top_lists),
+		cmocka_unit_test(test_top_truncated),
+		cmocka_unit_test(test_worst_calls),
+		cmocka_unit_test(test_call_files),
+		cmocka_unit_test(test_call_files_stable),
 		cmocka_unit_test(test_out_of_memory),
 	};
 

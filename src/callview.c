@@ -1,0 +1,834 @@
+/*
+ * callview — the model of one call page: lanes (one per user) with session
+ * bars, event marks, outage/background spans and experience marks; the
+ * decoded event log per user; the call's findings in reading order; the time
+ * axis and its ticks; and every text those show, formatted in the display
+ * zone. Strings live in a private arena of large blocks (never one
+ * allocation per event); arrays grow geometrically.
+ * Does not: decide sessions, exits or findings (sessions.c), aggregate
+ * across calls (report.c), escape or lay out anything (render.c).
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "callview.h"
+#include "decode.h"
+#include "util.h"
+
+/* Event IDs whose meaning the view needs (Event ID Mapping Table); the same
+ * rules as sessions.c, which decides what they do to a session. */
+enum {
+	EV_NETWORK = 1003,
+	EV_BACKGROUND = 2001,
+	EV_ENTER_RESULT = 5003,
+	EV_EXIT_RESULT = 5008,
+	EV_EXITED = 7001,
+	EV_W_EXITED = 32789,
+};
+
+#define MIN_AXIS_MS 5000      /* so even a one-event call gets >= 4 ticks */
+#define MAX_TICKS 12
+#define PEER_TEXT_MAX 64      /* bytes of a peer ID quoted in an experience title */
+#define TEXT_MAX 1024         /* bound of one formatted text */
+#define CHUNK 65536
+
+/* ---- arena ---- */
+
+struct chunk {
+	struct chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+struct arena {
+	struct chunk *head;
+};
+
+static void arena_free(struct arena *a)
+{
+	struct chunk *c, *next;
+
+	if (!a)
+		return;
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		rr_free(c);
+	}
+	rr_free(a);
+}
+
+/* A NUL-terminated copy of the n bytes at s, or NULL when out of memory. */
+static char *arena_put(struct arena *a, const char *s, size_t n)
+{
+	struct chunk *c = a->head;
+	char *p;
+
+	if (!c || c->cap - c->used < n + 1) {
+		size_t cap = n + 1 > CHUNK ? n + 1 : CHUNK;
+
+		c = rr_malloc(sizeof *c + cap);
+		if (!c)
+			return NULL;
+		c->cap = cap;
+		c->used = 0;
+		/* An oversized string gets a block of its own behind the
+		 * current one, which keeps filling. */
+		if (a->head && cap > CHUNK) {
+			c->next = a->head->next;
+			a->head->next = c;
+		} else {
+			c->next = a->head;
+			a->head = c;
+		}
+	}
+	p = c->data + c->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	c->used += n + 1;
+	return p;
+}
+
+/* Length of s[0..len) without a trailing incomplete UTF-8 sequence. */
+static size_t utf8_trim(const char *s, size_t len)
+{
+	while (len > 0 && !utf8_valid(s, len))
+		len--;
+	return len;
+}
+
+struct text {
+	char buf[TEXT_MAX];
+	size_t len;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->len + 1 >= sizeof t->buf)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof t->buf - t->len)
+		t->len = utf8_trim(t->buf, sizeof t->buf - 1);
+	else
+		t->len += (size_t)n;
+	t->buf[t->len] = '\0';
+}
+
+/* ---- the builder ---- */
+
+struct builder {
+	const struct report *r;
+	const struct catalog *cat;
+	const struct model *m;
+	const struct call *c;
+	const struct strtab *st;
+	const struct tz *tz;
+	struct callview *v;
+	struct arena *arena;
+	size_t capbars, capmarks, capspans, capexps, caplog;
+};
+
+static void time_of_day(const struct builder *b, int64_t ms, char out[40])
+{
+	tz_format(b->tz, ms, TZF_TIME, out, 40);
+}
+
+static const char *put_text(struct builder *b, const struct text *t)
+{
+	return arena_put(b->arena, t->buf, t->len);
+}
+
+/* ---- lanes ---- */
+
+struct ukey {
+	uint32_t user, pos;      /* pos: index of the session within the call */
+};
+
+static int cmp_ukey(const void *pa, const void *pb)
+{
+	const struct ukey *a = pa, *b = pb;
+
+	if (a->user != b->user)
+		return a->user < b->user ? -1 : 1;
+	return a->pos < b->pos ? -1 : a->pos > b->pos;
+}
+
+/* One user's sessions in k[]: where they start and the first one's position. */
+struct urun {
+	uint32_t first_pos, at, n;
+};
+
+static int cmp_urun(const void *pa, const void *pb)
+{
+	const struct urun *a = pa, *b = pb;
+
+	return a->first_pos < b->first_pos ? -1 : a->first_pos > b->first_pos;
+}
+
+/* Lanes in order of their user's first session: sessions are already in
+ * (start, user string) order, so the first session's position is the key.
+ * order[] receives the call's session positions grouped by lane, each
+ * lane's in start order; lane.first_bar/nbars index order[] for now. */
+static int make_lanes(struct builder *b, uint32_t *order)
+{
+	const struct call *c = b->c;
+	struct callview *v = b->v;
+	struct ukey *k;
+	struct urun *u;
+	uint32_t i, j, n = c->nsessions, nu = 0, pos = 0;
+
+	k = rr_malloc((size_t)n * sizeof *k);
+	u = rr_malloc((size_t)n * sizeof *u);
+	v->lanes = rr_calloc(n, sizeof *v->lanes);
+	if (!k || !u || !v->lanes) {
+		rr_free(k);
+		rr_free(u);
+		return RR_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		k[i].user = b->m->sessions[c->first_session + i].user;
+		k[i].pos = i;
+	}
+	qsort(k, n, sizeof *k, cmp_ukey);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && k[j].user == k[i].user; j++)
+			;
+		u[nu].first_pos = k[i].pos;
+		u[nu].at = i;
+		u[nu].n = j - i;
+		nu++;
+	}
+	qsort(u, nu, sizeof *u, cmp_urun);
+	for (i = 0; i < nu; i++) {
+		struct cv_lane *ln = &v->lanes[i];
+
+		ln->user = strtab_str(b->st, k[u[i].at].user);
+		ln->first_bar = pos;
+		ln->nbars = u[i].n;
+		for (j = 0; j < u[i].n; j++)
+			order[pos++] = k[u[i].at + j].pos;
+	}
+	v->nlanes = nu;
+	rr_free(k);
+	rr_free(u);
+	return RR_OK;
+}
+
+static const char *lane_platform(const struct session *const *s, uint32_t n)
+{
+	int sdk = 0, web = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		sdk |= s[i]->platform == PLAT_SDK;
+		web |= s[i]->platform == PLAT_WEBRTC;
+	}
+	return sdk && web ? "sdk+webrtc" : sdk ? "sdk" : web ? "webrtc" : "unknown";
+}
+
+static int add_bar(struct builder *b, uint32_t sidx)
+{
+	const struct session *s = &b->m->sessions[sidx];
+	struct callview *v = b->v;
+	struct cv_bar *bar;
+	struct text t = { .len = 0 };
+	char a[40], z[40], d[32];
+
+	if (rr_grow(&v->bars, &b->capbars, (size_t)v->nbars + 1, sizeof *v->bars) != RR_OK)
+		return RR_ENOMEM;
+	time_of_day(b, s->start_ms, a);
+	time_of_day(b, s->end_ms, z);
+	text_add(&t, "%s–%s", a, z);
+	if (!s->start_observed)
+		text_add(&t, " (start not seen)");
+	if (s->entered && s->entry_latency_ms != RR_NONE) {
+		fmt_duration(s->entry_latency_ms, d, sizeof d);
+		text_add(&t, " · entered after %s", d);
+	} else {
+		text_add(&t, s->entered ? " · entered" : " · did not enter");
+	}
+	text_add(&t, " · left: %s", exit_reason_name(s->exit));
+	bar = &v->bars[v->nbars];
+	bar->session = sidx;
+	bar->start_ms = s->start_ms;
+	bar->end_ms = s->end_ms;
+	bar->exit = s->exit;
+	bar->start_observed = s->start_observed;
+	bar->entered = s->entered;
+	bar->title = put_text(b, &t);
+	if (!bar->title)
+		return RR_ENOMEM;
+	v->nbars++;
+	return RR_OK;
+}
+
+/* ---- marks, spans and log of one lane ---- */
+
+static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int64_t to)
+{
+	struct callview *v = b->v;
+	struct cv_span *sp;
+	struct text t = { .len = 0 };
+	char a[40], z[40], d[32];
+
+	if (to <= from)
+		return RR_OK;   /* as sessions.c: an instant is no span */
+	if (rr_grow(&v->spans, &b->capspans, (size_t)v->nspans + 1, sizeof *v->spans) != RR_OK)
+		return RR_ENOMEM;
+	time_of_day(b, from, a);
+	time_of_day(b, to, z);
+	fmt_duration(to - from, d, sizeof d);
+	text_add(&t, "%s %s–%s (%s)", kind == CV_SPAN_OUTAGE ? "No network" : "In the background",
+		 a, z, d);
+	sp = &v->spans[v->nspans];
+	sp->start_ms = from;
+	sp->end_ms = to;
+	sp->kind = kind;
+	sp->title = put_text(b, &t);
+	if (!sp->title)
+		return RR_ENOMEM;
+	v->nspans++;
+	return RR_OK;
+}
+
+static int is_closing(const struct record *r)
+{
+	return r->id == EV_EXITED || r->id == EV_EXIT_RESULT || r->id == EV_W_EXITED ||
+	       (r->id == EV_ENTER_RESULT && r->p1 == 0);
+}
+
+/* Lowercases a label's first letter so it reads inside a sentence. */
+static void lower_first(char *s)
+{
+	if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z')
+		s[0] = (char)(s[0] - 'A' + 'a');
+}
+
+static enum cat_table cause_table(const struct cat_entry *e, int32_t id)
+{
+	return e ? e->table : id >= 2001 && id <= 2999 ? CAT_REALTIME : CAT_DISMISSAL;
+}
+
+/* One record into the mark and log arrays. */
+static int add_record(struct builder *b, const struct record *rec, int outside)
+{
+	struct callview *v = b->v;
+	const struct cat_entry *e;
+	struct cv_log *lg;
+	struct text t = { .len = 0 };
+	char at[40], label[256], raw[64];
+	const char *title;
+	size_t prefix;
+	int64_t msec;
+
+	if (rr_grow(&v->log, &b->caplog, (size_t)v->nlog + 1, sizeof *v->log) != RR_OK)
+		return RR_ENOMEM;
+	time_of_day(b, rec->time_ms, at);
+	e = decode_label(b->cat, rec, label, sizeof label);
+	if (rec->kind == REC_EVENT) {
+		snprintf(raw, sizeof raw, "%" PRId32 " (%" PRId32 ", %" PRId32 ")", rec->id,
+			 rec->p1, rec->p2);
+	} else {
+		if (rec->id > 0 && rec->p1 != -1) {
+			const struct cat_entry *ce = catalog_find_cause(b->cat, rec->p1);
+			char cl[256];
+
+			catalog_format(ce, cause_table(ce, rec->p1), rec->p1, -1, -1, cl, sizeof cl);
+			lower_first(cl);
+			/* The experience's label, then this row's cause. */
+			snprintf(label + strlen(label), sizeof label - strlen(label),
+				 " — possible cause: %s", cl);
+			label[utf8_trim(label, strlen(label))] = '\0';
+		}
+		if (rec->id > 0 && rec->p1 != -1)
+			snprintf(raw, sizeof raw, "experience %" PRId32 ", cause %" PRId32, rec->id, rec->p1);
+		else if (rec->id > 0)
+			snprintf(raw, sizeof raw, "experience %" PRId32, rec->id);
+		else
+			snprintf(raw, sizeof raw, "cause %" PRId32, rec->p1);
+	}
+	/* The mark's title is "time · label"; the log row's label is its tail,
+	 * so each label is stored once. */
+	text_add(&t, "%s · ", at);
+	prefix = t.len;
+	text_add(&t, "%s", label);
+	title = put_text(b, &t);
+	if (!title)
+		return RR_ENOMEM;
+	lg = &v->log[v->nlog];
+	memset(lg, 0, sizeof *lg);
+	lg->time_ms = rec->time_ms;
+	lg->label = title + prefix;
+	lg->raw = arena_put(b->arena, raw, strlen(raw));
+	msec = rec->time_ms % 1000;
+	snprintf(at + strlen(at), 8, ".%03d", (int)(msec < 0 ? msec + 1000 : msec));
+	lg->time = arena_put(b->arena, at, strlen(at));
+	if (!lg->raw || !lg->time)
+		return RR_ENOMEM;
+	lg->peer = strtab_str(b->st, rec->peer);
+	lg->severity = e ? e->severity : SEV_WARNING;
+	lg->kind = rec->kind;
+	lg->outside = (uint8_t)outside;
+	v->nlog++;
+	if (rec->kind == REC_EVENT) {
+		struct cv_mark *mk;
+
+		if (rr_grow(&v->marks, &b->capmarks, (size_t)v->nmarks + 1, sizeof *v->marks) != RR_OK)
+			return RR_ENOMEM;
+		mk = &v->marks[v->nmarks++];
+		mk->time_ms = rec->time_ms;
+		mk->severity = lg->severity;
+		mk->category = e ? e->category : CC_APP;
+		mk->outside = (uint8_t)outside;
+		mk->title = title;
+	}
+	return RR_OK;
+}
+
+/* First record of user in [lo, hi) (sorted by user within a (room, comm)). */
+static size_t user_lower(const struct record *recs, size_t lo, size_t hi, uint32_t user)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (recs[mid].user < user)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Walks one user's records of the call with the lane's sessions (in start
+ * order, never overlapping): each record becomes a log row and each event a
+ * mark; outages and background periods inside sessions become spans. As in
+ * sessions.c, a closing event right after a session (nothing else between)
+ * only refines that session's exit, so it is not "outside".
+ */
+static int walk_lane(struct builder *b, struct cv_lane *ln, const struct session *const *ss)
+{
+	const struct dataset *ds = b->r->ds;
+	const struct call *c = b->c;
+	uint32_t user = ss[0]->user, j = 0, open = UINT32_MAX;
+	int64_t outage = RR_NONE, bg = RR_NONE;
+	int refining = 0, rc = RR_OK;
+	size_t i, ue;
+
+	i = user_lower(ds->recs, c->rec_first, c->rec_end, user);
+	for (ue = i; ue < c->rec_end && ds->recs[ue].user == user; ue++)
+		;
+	for (; i < ue && rc == RR_OK; i++) {
+		const struct record *rec = &ds->recs[i];
+		int64_t t = rec->time_ms;
+		uint32_t in = UINT32_MAX;
+		int outside;
+
+		/* Without a CommId one (room, comm) holds several calls: this
+		 * call's records are those within its span. */
+		if (c->comm == 0 && (t < c->start_ms || t > c->end_ms))
+			continue;
+		while (j < ln->nbars && ss[j]->end_ms < t)
+			j++;
+		if (j < ln->nbars && ss[j]->start_ms <= t)
+			in = j;
+		if (rec->kind != REC_EVENT) {
+			rc = add_record(b, rec, in == UINT32_MAX);
+			continue;
+		}
+		if (open != UINT32_MAX && open != in) {
+			if (outage != RR_NONE)
+				rc = add_span(b, CV_SPAN_OUTAGE, outage, ss[open]->end_ms);
+			if (rc == RR_OK && bg != RR_NONE)
+				rc = add_span(b, CV_SPAN_BACKGROUND, bg, ss[open]->end_ms);
+			outage = bg = RR_NONE;
+			open = UINT32_MAX;
+			if (rc != RR_OK)
+				break;
+		}
+		if (in != UINT32_MAX) {
+			open = in;
+			refining = 1;
+			outside = 0;
+			if (rec->id == EV_NETWORK && rec->p1 == 0) {
+				if (outage == RR_NONE)
+					outage = t;    /* repeats extend one outage */
+			} else if (rec->id == EV_NETWORK && outage != RR_NONE) {
+				rc = add_span(b, CV_SPAN_OUTAGE, outage, t);
+				outage = RR_NONE;
+			} else if (rec->id == EV_BACKGROUND && rec->p1 == 1 && bg == RR_NONE) {
+				bg = t;
+			} else if (rec->id == EV_BACKGROUND && rec->p1 == 0 && bg != RR_NONE) {
+				rc = add_span(b, CV_SPAN_BACKGROUND, bg, t);
+				bg = RR_NONE;
+			}
+		} else if (refining && is_closing(rec)) {
+			outside = 0;
+		} else {
+			outside = 1;
+			refining = 0;
+		}
+		if (rc == RR_OK)
+			rc = add_record(b, rec, outside);
+	}
+	if (rc == RR_OK && open != UINT32_MAX) {
+		if (outage != RR_NONE)
+			rc = add_span(b, CV_SPAN_OUTAGE, outage, ss[open]->end_ms);
+		if (rc == RR_OK && bg != RR_NONE)
+			rc = add_span(b, CV_SPAN_BACKGROUND, bg, ss[open]->end_ms);
+	}
+	return rc;
+}
+
+/* ---- experiences ---- */
+
+static int add_exp(struct builder *b, struct cv_exp **arr, uint32_t *n, size_t *cap,
+		   const struct experience *x)
+{
+	const struct strtab *st = b->st;
+	const struct cat_entry *e;
+	struct text t = { .len = 0 };
+	char at[40], label[256];
+	uint32_t k;
+
+	if (rr_grow(arr, cap, (size_t)*n + 1, sizeof **arr) != RR_OK)
+		return RR_ENOMEM;
+	time_of_day(b, x->time_ms, at);
+	if (strlen(at) == 8 && strcmp(at + 5, ":00") == 0)
+		at[5] = '\0';   /* experience times are minute-aligned */
+	e = catalog_find_experience(b->cat, x->id);
+	catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
+	text_add(&t, "%s · %s", at, label);
+	if (x->ncauses == 0)
+		text_add(&t, " — no cause listed");
+	for (k = 0; k < x->ncauses; k++) {
+		const struct cause *cs = &b->m->causes[x->first_cause + k];
+		const struct cat_entry *ce = catalog_find_cause(b->cat, cs->id);
+
+		catalog_format(ce, cause_table(ce, cs->id), cs->id, -1, -1, label, sizeof label);
+		lower_first(label);
+		text_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
+		if (cs->peer) {
+			const char *p = strtab_str(st, cs->peer);
+			size_t pl = strtab_len(st, cs->peer);
+			size_t cut = pl > PEER_TEXT_MAX ? utf8_trim(p, PEER_TEXT_MAX) : pl;
+
+			text_add(&t, " (peer %.*s%s)", (int)cut, p, cut < pl ? "…" : "");
+		}
+	}
+	(*arr)[*n].time_ms = x->time_ms;
+	(*arr)[*n].title = put_text(b, &t);
+	if (!(*arr)[*n].title)
+		return RR_ENOMEM;
+	(*n)++;
+	return RR_OK;
+}
+
+static int cmp_exp(const void *pa, const void *pb)
+{
+	const struct cv_exp *a = pa, *b = pb;
+
+	if (a->time_ms != b->time_ms)
+		return a->time_ms < b->time_ms ? -1 : 1;
+	/* qsort is not stable: equal times are ordered by their text, so
+	 * the order never depends on the sort's internals. */
+	return strcmp(a->title, b->title);
+}
+
+/* ---- findings ---- */
+
+static int cmp_finding(const void *pa, const void *pb)
+{
+	const struct cv_finding *a = pa, *b = pb;
+	int c;
+
+	if (a->f->severity != b->f->severity)
+		return a->f->severity > b->f->severity ? -1 : 1;
+	if (a->f->time_ms != b->f->time_ms)
+		return a->f->time_ms < b->f->time_ms ? -1 : 1;
+	c = strcmp(a->user, b->user);
+	if (c)
+		return c;
+	c = strcmp(a->f->code, b->f->code);
+	if (c)
+		return c;
+	/* Same array: index order, fixed by the model. */
+	return a->f < b->f ? -1 : a->f > b->f;
+}
+
+static int build_findings(struct builder *b)
+{
+	const struct model *m = b->m;
+	const struct call *c = b->c;
+	struct callview *v = b->v;
+	uint32_t i, k, n = 0;
+	char at[40];
+
+	for (i = 0; i < c->nsessions; i++)
+		n += m->sessions[c->first_session + i].nfindings;
+	if (n == 0)
+		return RR_OK;
+	v->findings = rr_calloc(n, sizeof *v->findings);
+	if (!v->findings)
+		return RR_ENOMEM;
+	for (i = 0; i < c->nsessions; i++) {
+		const struct session *s = &m->sessions[c->first_session + i];
+
+		for (k = 0; k < s->nfindings; k++) {
+			struct cv_finding *f = &v->findings[v->nfindings++];
+
+			f->f = &m->findings[s->first_finding + k];
+			f->user = strtab_str(b->st, s->user);
+			time_of_day(b, f->f->time_ms, at);
+			f->time = arena_put(b->arena, at, strlen(at));
+			if (!f->time)
+				return RR_ENOMEM;
+		}
+	}
+	qsort(v->findings, v->nfindings, sizeof *v->findings, cmp_finding);
+	return RR_OK;
+}
+
+/* ---- axis ---- */
+
+static const int64_t tick_steps[] = {
+	1000, 2000, 5000, 10000, 15000, 30000,
+	60000, 120000, 300000, 600000, 900000, 1800000,
+	3600000, 7200000, 10800000, 21600000, 43200000,
+	86400000, 2 * 86400000LL, 4 * 86400000LL, 7 * 86400000LL,
+};
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static int64_t local_ms(const struct tz *z, int64_t utc)
+{
+	return utc + (z ? (int64_t)tz_offset(z, utc) * 1000 : 0);
+}
+
+/* The UTC instant showing local time l (offset looked up near it). */
+static int64_t utc_of_local(const struct tz *z, int64_t l)
+{
+	int64_t guess;
+
+	if (!z)
+		return l;
+	guess = l - (int64_t)tz_offset(z, l) * 1000;
+	return l - (int64_t)tz_offset(z, guess) * 1000;
+}
+
+/* Ticks at the smallest round step that gives at most MAX_TICKS, aligned to
+ * the display zone's clock (a 1 h step falls on local whole hours, also in
+ * zones with a :30 or :45 offset). The axis is at least MIN_AXIS_MS long and
+ * each step at most 2.5 times the previous one, so at least 4 ticks fit. */
+static int build_ticks(struct builder *b)
+{
+	struct callview *v = b->v;
+	int64_t l0 = local_ms(b->tz, v->t0), l1 = local_ms(b->tz, v->t1), step = 0, l, prev;
+	size_t s, n = sizeof tick_steps / sizeof tick_steps[0];
+	char buf[40];
+
+	for (s = 0; s < n; s++) {
+		step = tick_steps[s];
+		if (floor_div(l1, step) - (floor_div(l0 - 1, step) + 1) + 1 <= MAX_TICKS)
+			break;
+	}
+	while (s == n && floor_div(l1, step) - (floor_div(l0 - 1, step) + 1) + 1 > MAX_TICKS)
+		step *= 2;       /* beyond a week: 14, 28... days */
+	v->ticks = rr_calloc(MAX_TICKS + 1, sizeof *v->ticks);
+	if (!v->ticks)
+		return RR_ENOMEM;
+	prev = INT64_MIN;
+	for (l = (floor_div(l0 - 1, step) + 1) * step; l <= l1 && v->nticks < MAX_TICKS + 1;
+	     l += step) {
+		int64_t t = utc_of_local(b->tz, l);
+		struct cv_tick *tk;
+
+		if (t < v->t0 || t > v->t1 || t <= prev)
+			continue;   /* a DST change can push a tick off the axis */
+		prev = t;
+		tz_format(b->tz, t, step >= 86400000 ? TZF_DATE : TZF_TIME, buf, sizeof buf);
+		if (step >= 86400000)
+			memmove(buf, buf + 5, 6);        /* "MM-DD": every tick is 00:00 */
+		else if (step >= 60000)
+			buf[5] = '\0';                   /* "HH:MM" */
+		tk = &v->ticks[v->nticks++];
+		tk->time_ms = t;
+		tk->label = arena_put(b->arena, buf, strlen(buf));
+		if (!tk->label)
+			return RR_ENOMEM;
+	}
+	return RR_OK;
+}
+
+/* ---- header ---- */
+
+static int build_header(struct builder *b)
+{
+	struct callview *v = b->v;
+	const struct call *c = b->c;
+	struct text t = { .len = 0 };
+	char a[40], z[40], da[40], dz[40], d[32];
+
+	v->room = strtab_str(b->st, c->room);
+	v->comm = strtab_str(b->st, c->comm);
+	v->zone = b->tz ? tz_name(b->tz) : "UTC";
+	tz_format(b->tz, c->start_ms, TZF_DATETIME, a, sizeof a);
+	tz_format(b->tz, c->start_ms, TZF_DATE, da, sizeof da);
+	tz_format(b->tz, c->end_ms, TZF_DATE, dz, sizeof dz);
+	tz_format(b->tz, c->end_ms, strcmp(da, dz) ? TZF_DATETIME : TZF_TIME, z, sizeof z);
+	text_add(&t, "%s – %s (%s)", a, z, v->zone);
+	v->span = put_text(b, &t);
+	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
+	v->duration = arena_put(b->arena, d, strlen(d));
+	return v->span && v->duration ? RR_OK : RR_ENOMEM;
+}
+
+/* ---- entry points ---- */
+
+static int build(struct builder *b, uint32_t *order, const struct session **ss)
+{
+	struct callview *v = b->v;
+	const struct model *m = b->m;
+	const struct call *c = b->c;
+	uint32_t l, i;
+	size_t capcx = 0;
+	int rc;
+
+	if ((rc = build_header(b)) || (rc = make_lanes(b, order)))
+		return rc;
+	for (i = 0; i < c->nsessions; i++)
+		ss[i] = &m->sessions[c->first_session + order[i]];
+	for (l = 0; l < v->nlanes; l++) {
+		struct cv_lane *ln = &v->lanes[l];
+		const struct session *const *ls = ss + ln->first_bar;
+		uint32_t nb = ln->nbars, k;
+
+		ln->platform = lane_platform(ls, nb);
+		ln->first_bar = v->nbars;
+		ln->nbars = 0;
+		for (k = 0; k < nb; k++)
+			if ((rc = add_bar(b, (uint32_t)(ls[k] - m->sessions))))
+				return rc;
+		ln->nbars = nb;
+		ln->first_mark = v->nmarks;
+		ln->first_span = v->nspans;
+		ln->first_log = v->nlog;
+		if ((rc = walk_lane(b, ln, ls)))
+			return rc;
+		ln->nmarks = v->nmarks - ln->first_mark;
+		ln->nspans = v->nspans - ln->first_span;
+		ln->nlog = v->nlog - ln->first_log;
+		for (k = ln->first_mark; k < v->nmarks; k++)
+			ln->problems += v->marks[k].severity >= SEV_WARNING;
+		ln->first_exp = v->nexps;
+		for (k = 0; k < nb; k++) {
+			uint32_t e;
+
+			for (e = 0; e < ls[k]->nexp; e++)
+				if ((rc = add_exp(b, &v->exps, &v->nexps, &b->capexps,
+						  &m->experiences[ls[k]->first_exp + e])))
+					return rc;
+		}
+		ln->nexps = v->nexps - ln->first_exp;
+		if (ln->nexps > 1)
+			qsort(v->exps + ln->first_exp, ln->nexps, sizeof *v->exps, cmp_exp);
+	}
+	for (i = 0; i < c->nexp; i++)
+		if ((rc = add_exp(b, &v->call_exps, &v->ncall_exps, &capcx,
+				  &m->experiences[c->first_exp + i])))
+			return rc;
+	if (v->ncall_exps > 1)
+		qsort(v->call_exps, v->ncall_exps, sizeof *v->call_exps, cmp_exp);
+	if ((rc = build_findings(b)))
+		return rc;
+
+	/* The axis covers the call and whatever its lanes show. */
+	v->t0 = c->start_ms;
+	v->t1 = c->end_ms;
+	for (i = 0; i < v->nmarks; i++) {
+		if (v->marks[i].time_ms < v->t0)
+			v->t0 = v->marks[i].time_ms;
+		if (v->marks[i].time_ms > v->t1)
+			v->t1 = v->marks[i].time_ms;
+	}
+	for (i = 0; i < v->nexps; i++) {
+		if (v->exps[i].time_ms < v->t0)
+			v->t0 = v->exps[i].time_ms;
+		if (v->exps[i].time_ms > v->t1)
+			v->t1 = v->exps[i].time_ms;
+	}
+	if (v->t1 - v->t0 < MIN_AXIS_MS)
+		v->t1 = v->t0 + MIN_AXIS_MS;
+	return build_ticks(b);
+}
+
+int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
+		   struct callview *v)
+{
+	struct builder b;
+	uint32_t *order = NULL;
+	const struct session **ss = NULL;
+	size_t n;
+	int rc = RR_ENOMEM;
+
+	memset(v, 0, sizeof *v);
+	if (!r || !r->m || !r->ds || call >= r->m->ncalls)
+		return RR_EDATA;
+	memset(&b, 0, sizeof b);
+	b.r = r;
+	b.cat = cat;
+	b.m = r->m;
+	b.c = &r->m->calls[call];
+	b.st = r->ds->strs;
+	b.tz = r->tz;
+	b.v = v;
+	v->call = call;
+	n = b.c->nsessions ? b.c->nsessions : 1;
+	b.arena = rr_calloc(1, sizeof *b.arena);
+	order = rr_malloc(n * sizeof *order);
+	ss = rr_malloc(n * sizeof *ss);
+	if (b.arena && order && ss) {
+		v->arena = b.arena;
+		rc = build(&b, order, ss);
+	} else {
+		arena_free(b.arena);
+	}
+	rr_free(order);
+	rr_free(ss);
+	if (rc != RR_OK)
+		callview_free(v);
+	return rc;
+}
+
+void callview_free(struct callview *v)
+{
+	if (!v)
+		return;
+	rr_free(v->lanes);
+	rr_free(v->bars);
+	rr_free(v->marks);
+	rr_free(v->spans);
+	rr_free(v->exps);
+	rr_free(v->log);
+	rr_free(v->ticks);
+	rr_free(v->findings);
+	rr_free(v->call_exps);
+	arena_free(v->arena);
+	memset(v, 0, sizeof *v);
+}

@@ -1,0 +1,470 @@
+/*
+ * Tests for callview.c: the page model of one call — lanes, bars, marks
+ * (inside and outside sessions), outage and background spans, experiences,
+ * the event log, findings order, header texts and axis ticks in several
+ * zones — built from small datasets through sessions and report.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "callview.h"
+#include "catalog.h"
+#include "dataset.h"
+#include "report.h"
+#include "sessions.h"
+#include "tz.h"
+#include "util.h"
+
+#define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
+#define S(sec) (T0 + (int64_t)((sec) * 1000 + 0.5))
+#define END { NULL, NULL, 0, 0, 0, 0, 0, NULL }
+
+enum { EV = REC_EVENT, AB = REC_ABNORMAL };
+
+/* One input row; abnormal rows: id = ExperienceId, p1 = AbnormalEventId. */
+struct row {
+	const char *comm, *user;
+	double sec;
+	int kind;
+	int32_t id, p1, p2;
+	const char *peer;
+};
+
+#define E(c, u, s, i, a) { c, u, s, EV, i, a, -1, NULL }
+#define E2(c, u, s, i, a, b) { c, u, s, EV, i, a, b, NULL }
+
+static struct catalog *cat;
+
+static int setup(void **state)
+{
+	(void)state;
+	return catalog_new(&cat) == RR_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	catalog_free(cat);
+	return 0;
+}
+
+/* Everything one call page needs, built in the given zone. */
+struct fixture {
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	struct tz *tz;
+};
+
+static void intern(struct dataset *ds, const char *s, uint32_t *id)
+{
+	assert_int_equal(strtab_intern(ds->strs, s, strlen(s), id), RR_OK);
+}
+
+static void fixture_build(struct fixture *fx, const struct row *rows, const char *zone)
+{
+	struct sessions_options o;
+	char err[128];
+
+	memset(fx, 0, sizeof *fx);
+	assert_int_equal(tz_open(zone, &fx->tz, err, sizeof err), RR_OK);
+	assert_int_equal(dataset_init(&fx->ds), RR_OK);
+	for (; rows->user; rows++) {
+		struct record r;
+
+		memset(&r, 0, sizeof r);
+		r.time_ms = S(rows->sec);
+		intern(&fx->ds, "room", &r.room);
+		intern(&fx->ds, rows->comm, &r.comm);
+		intern(&fx->ds, rows->user, &r.user);
+		if (rows->peer)
+			intern(&fx->ds, rows->peer, &r.peer);
+		r.kind = (uint8_t)rows->kind;
+		r.id = rows->id;
+		r.p1 = rows->p1;
+		r.p2 = rows->kind == AB ? -1 : rows->p2;
+		r.stream = -1;
+		assert_int_equal(dataset_append(&fx->ds, &r), RR_OK);
+	}
+	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
+	sessions_options_init(&o);
+	o.display_tz = fx->tz;
+	assert_int_equal(sessions_build(&fx->ds, cat, &o, &fx->m), RR_OK);
+	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, cat, fx->tz, &fx->r), RR_OK);
+}
+
+static void fixture_free(struct fixture *fx)
+{
+	report_free(&fx->r);
+	model_free(&fx->m);
+	dataset_free(&fx->ds);
+	tz_free(fx->tz);
+}
+
+/* ---- one call, two users ---- */
+
+/* alice (SDK): enters after 1.2 s, loses the network 40..94 s (two "none"
+ * reports, one outage), background 100..130 s, a decode failure, times out
+ * at 200 s; an outside event at 210; rejoins 220..300 with background from
+ * 230 to the end; a late 7001 after the exit only refines it. bob (WebRTC)
+ * loses signaling once. carol has only an experience: no lane, the call's. */
+static const struct row two_users[] = {
+	E("c1", "alice", 0, 5001, -1), E("c1", "alice", 1.2, 5003, 1),
+	E("c1", "alice", 5, 1003, 1), E("c1", "alice", 40, 1003, 0),
+	E("c1", "alice", 50, 1003, 0), E("c1", "alice", 94, 1003, 2),
+	E("c1", "alice", 100, 2001, 1), E("c1", "alice", 130, 2001, 0),
+	E2("c1", "alice", 150, 4013, 5, 1), E("c1", "alice", 200, 7001, 1),
+	E("c1", "alice", 210, 2001, 1), E("c1", "alice", 220, 5001, -1),
+	E("c1", "alice", 221, 5003, 1), E("c1", "alice", 230, 2001, 1),
+	E("c1", "alice", 300, 5008, 1), E("c1", "alice", 301, 7001, 0),
+	{ "c1", "alice", 60, AB, 5, -1, -1, NULL },
+	{ "c1", "alice", 240, AB, 4, 2017, -1, "bob" },
+	E("c1", "bob", 10, 32788, -1), E("c1", "bob", 20, 32790, -1),
+	E("c1", "bob", 280, 32789, -1),
+	{ "c1", "carol", 120, AB, 1, -1, -1, NULL },
+	END,
+};
+
+struct want_log {
+	const char *time, *label, *raw, *peer;
+	enum severity sev;
+	int kind, outside;
+};
+
+static void test_two_users(void **state)
+{
+	static const char *const alice_bars[] = {
+		"10:00:00–10:03:20 · entered after 1.2 s · left: timeout",
+		"10:03:40–10:05:00 · entered after 1 s · left: normal",
+	};
+	static const char *const spans[] = {
+		"No network 10:00:40–10:01:34 (54 s)",
+		"In the background 10:01:40–10:02:10 (30 s)",
+		"In the background 10:03:50–10:05:00 (1 min 10 s)",
+	};
+	static const int64_t span_ms[][2] = { { 40, 94 }, { 100, 130 }, { 230, 300 } };
+	static const char *const exps[] = {
+		"10:01 · Audio lagged — no cause listed",
+		"10:04 · Video lagged — possible causes: downstream big-stream loss too high (peer bob)",
+	};
+	/* Selected alice log rows by index. */
+	static const struct { uint32_t i; struct want_log w; } alice_log[] = {
+		{ 0, { "10:00:00.000", "Entering room", "5001 (-1, -1)", "", SEV_INFO, EV, 0 } },
+		{ 1, { "10:00:01.200", "Room entry succeeded", "5003 (1, -1)", "", SEV_INFO, EV, 0 } },
+		{ 3, { "10:00:40.000", "Network: none (disconnected)", "1003 (0, -1)", "", SEV_WARNING, EV, 0 } },
+		{ 5, { "10:01:00.000", "Audio lagged", "experience 5", "", SEV_WARNING, AB, 0 } },
+		{ 9, { "10:02:30.000", "5 frames failed to decode in 3 s (hardware)", "4013 (5, 1)", "",
+		       SEV_WARNING, EV, 0 } },
+		{ 10, { "10:03:20.000", "Left room: timed out", "7001 (1, -1)", "", SEV_ERROR, EV, 0 } },
+		{ 11, { "10:03:30.000", "App moved to the background", "2001 (1, -1)", "", SEV_INFO, EV, 1 } },
+		{ 15, { "10:04:00.000", "Video lagged — possible cause: downstream big-stream loss too high",
+			"experience 4, cause 2017", "bob", SEV_WARNING, AB, 0 } },
+		{ 17, { "10:05:01.000", "Left room: normal", "7001 (0, -1)", "", SEV_INFO, EV, 0 } },
+	};
+	static const struct { const char *code, *user; double sec; const char *time; } finds[] = {
+		{ "timeout", "alice", 200, "10:03:20" },
+		{ "signaling_lost", "bob", 20, "10:00:20" },
+		{ "network_lost", "alice", 40, "10:00:40" },
+		{ "abnormal_experience", "alice", 60, "10:01:00" },
+		{ "decode_failed", "alice", 150, "10:02:30" },
+		{ "abnormal_experience", "alice", 240, "10:04:00" },
+		{ "background", "alice", 100, "10:01:40" },
+		{ "background", "alice", 230, "10:03:50" },
+	};
+	struct fixture fx;
+	struct callview v;
+	const struct cv_lane *a, *b;
+	uint32_t i, outside = 0;
+
+	(void)state;
+	fixture_build(&fx, two_users, "UTC");
+	assert_int_equal(fx.m.ncalls, 1);
+	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+
+	assert_string_equal(v.room, "room");
+	assert_string_equal(v.comm, "c1");
+	assert_string_equal(v.zone, "UTC");
+	assert_string_equal(v.span, "2026-11-20 10:00:00 – 10:05:00 (UTC)");
+	assert_string_equal(v.duration, "5 min 00 s");
+	/* The late 7001 at 301 s widens the axis past the call's end. */
+	assert_int_equal(v.t0, S(0));
+	assert_int_equal(v.t1, S(301));
+
+	assert_int_equal(v.nlanes, 2);
+	a = &v.lanes[0];
+	b = &v.lanes[1];
+	assert_string_equal(a->user, "alice");
+	assert_string_equal(a->platform, "sdk");
+	assert_string_equal(b->user, "bob");
+	assert_string_equal(b->platform, "webrtc");
+
+	assert_int_equal(v.nbars, 3);
+	assert_int_equal(a->nbars, 2);
+	for (i = 0; i < 2; i++)
+		assert_string_equal(v.bars[a->first_bar + i].title, alice_bars[i]);
+	assert_int_equal(v.bars[a->first_bar].exit, EXIT_TIMEOUT);
+	assert_int_equal(v.bars[a->first_bar].start_ms, S(0));
+	assert_int_equal(v.bars[a->first_bar].end_ms, S(200));
+	assert_int_equal(v.bars[a->first_bar + 1].exit, EXIT_NORMAL);
+	assert_int_equal(b->nbars, 1);
+	assert_string_equal(v.bars[b->first_bar].title,
+			    "10:00:10–10:04:40 · entered · left: normal");
+	assert_int_equal(fx.m.sessions[v.bars[b->first_bar].session].user,
+			 fx.m.sessions[fx.m.calls[0].first_session + 1].user);
+
+	/* Marks: every event; only the 2001 at 210 s is outside a session. */
+	assert_int_equal(a->nmarks, 16);
+	assert_int_equal(b->nmarks, 3);
+	assert_int_equal(v.nmarks, 19);
+	for (i = 0; i < a->nmarks; i++) {
+		const struct cv_mark *mk = &v.marks[a->first_mark + i];
+
+		if (i > 0)
+			assert_true(mk->time_ms >= mk[-1].time_ms);
+		if (mk->outside) {
+			outside++;
+			assert_int_equal(mk->time_ms, S(210));
+		}
+	}
+	assert_int_equal(outside, 1);
+	assert_string_equal(v.marks[a->first_mark + 3].title, "10:00:40 · Network: none (disconnected)");
+	assert_int_equal(v.marks[a->first_mark + 3].severity, SEV_WARNING);
+	assert_int_equal(v.marks[a->first_mark + 3].category, CC_NETWORK);
+	assert_string_equal(v.marks[b->first_mark + 1].title, "10:00:20 · Signaling disconnected");
+	assert_int_equal(a->problems, 4);    /* 1003/0 twice, 4013, 7001 timeout */
+	assert_int_equal(b->problems, 1);
+
+	assert_int_equal(a->nspans, 3);
+	assert_int_equal(b->nspans, 0);
+	for (i = 0; i < 3; i++) {
+		const struct cv_span *sp = &v.spans[a->first_span + i];
+
+		assert_string_equal(sp->title, spans[i]);
+		assert_int_equal(sp->kind, i == 0 ? CV_SPAN_OUTAGE : CV_SPAN_BACKGROUND);
+		assert_int_equal(sp->start_ms, S(span_ms[i][0]));
+		assert_int_equal(sp->end_ms, S(span_ms[i][1]));
+	}
+
+	assert_int_equal(a->nexps, 2);
+	assert_int_equal(b->nexps, 0);
+	for (i = 0; i < 2; i++)
+		assert_string_equal(v.exps[a->first_exp + i].title, exps[i]);
+	assert_int_equal(v.ncall_exps, 1);
+	assert_string_equal(v.call_exps[0].title, "10:02 · Slow room entry — no cause listed");
+
+	assert_int_equal(a->nlog, 18);
+	assert_int_equal(b->nlog, 3);
+	for (i = 0; i < sizeof alice_log / sizeof alice_log[0]; i++) {
+		const struct cv_log *lg = &v.log[a->first_log + alice_log[i].i];
+		const struct want_log *w = &alice_log[i].w;
+
+		print_message("log row %u\n", alice_log[i].i);
+		assert_string_equal(lg->time, w->time);
+		assert_string_equal(lg->label, w->label);
+		assert_string_equal(lg->raw, w->raw);
+		assert_string_equal(lg->peer, w->peer);
+		assert_int_equal(lg->severity, w->sev);
+		assert_int_equal(lg->kind, w->kind);
+		assert_int_equal(lg->outside, w->outside);
+	}
+	assert_string_equal(v.log[b->first_log].raw, "32788 (-1, -1)");
+
+	assert_int_equal(v.nfindings, sizeof finds / sizeof finds[0]);
+	for (i = 0; i < v.nfindings; i++) {
+		print_message("finding %u: %s\n", i, v.findings[i].f->text);
+		assert_string_equal(v.findings[i].f->code, finds[i].code);
+		assert_string_equal(v.findings[i].user, finds[i].user);
+		assert_int_equal(v.findings[i].f->time_ms, S(finds[i].sec));
+		assert_string_equal(v.findings[i].time, finds[i].time);
+	}
+
+	/* 301 s at 30 s steps: 11 ticks with seconds in their labels. */
+	assert_int_equal(v.nticks, 11);
+	assert_string_equal(v.ticks[0].label, "10:00:00");
+	assert_string_equal(v.ticks[1].label, "10:00:30");
+	assert_string_equal(v.ticks[10].label, "10:05:00");
+	callview_free(&v);
+	fixture_free(&fx);
+}
+
+/* Same input, same view: every text and number compares equal. */
+static void test_deterministic(void **state)
+{
+	struct fixture fx;
+	struct callview v1, v2;
+	uint32_t i;
+
+	(void)state;
+	fixture_build(&fx, two_users, "Asia/Shanghai");
+	assert_int_equal(callview_build(&fx.r, cat, 0, &v1), RR_OK);
+	assert_int_equal(callview_build(&fx.r, cat, 0, &v2), RR_OK);
+	assert_string_equal(v1.span, "2026-11-20 18:00:00 – 18:05:00 (Asia/Shanghai)");
+	assert_int_equal(v1.nlog, v2.nlog);
+	for (i = 0; i < v1.nlog; i++) {
+		assert_string_equal(v1.log[i].time, v2.log[i].time);
+		assert_string_equal(v1.log[i].label, v2.log[i].label);
+	}
+	assert_int_equal(v1.nmarks, v2.nmarks);
+	for (i = 0; i < v1.nmarks; i++)
+		assert_string_equal(v1.marks[i].title, v2.marks[i].title);
+	assert_int_equal(v1.nfindings, v2.nfindings);
+	for (i = 0; i < v1.nfindings; i++)
+		assert_ptr_equal(v1.findings[i].f, v2.findings[i].f);
+	assert_string_equal(v1.marks[0].title, "18:00:00 · Entering room");
+	callview_free(&v1);
+	callview_free(&v2);
+	fixture_free(&fx);
+}
+
+/* Without a CommId, calls split by the gap share one record range: each
+ * page shows only the records within its own call. */
+static void test_split_call_records(void **state)
+{
+	static const struct row rows[] = {
+		E("", "u", 0, 5001, -1), E("", "u", 10, 5008, 1),
+		E("", "u", 1000, 5001, -1), E("", "u", 1005, 1003, 0), E("", "u", 1010, 5008, 1),
+		END,
+	};
+	struct fixture fx;
+	struct callview v;
+
+	(void)state;
+	fixture_build(&fx, rows, "UTC");
+	assert_int_equal(fx.m.ncalls, 2);
+	assert_int_equal(callview_build(&fx.r, cat, 1, &v), RR_OK);
+	assert_int_equal(v.call, 1);
+	assert_string_equal(v.comm, "");
+	assert_int_equal(v.nlanes, 1);
+	assert_int_equal(v.nlog, 3);
+	assert_string_equal(v.log[0].time, "10:16:40.000");
+	assert_int_equal(v.nspans, 1);
+	assert_string_equal(v.spans[0].title, "No network 10:16:45–10:16:50 (5 s)");
+	assert_int_equal(v.t0, S(1000));
+	assert_int_equal(v.t1, S(1010));
+	callview_free(&v);
+	fixture_free(&fx);
+}
+
+/* ---- axis ticks ---- */
+
+struct tick_case {
+	const char *name, *zone;
+	double start, len;             /* seconds from T0 */
+	int64_t step_ms;
+	uint32_t nticks;
+	const char *first, *last;
+	const char *span;
+};
+
+static const struct tick_case tick_cases[] = {
+	{ "40 s: 5 s steps", "UTC", 0, 40, 5000, 9, "10:00:00", "10:00:40",
+	  "2026-11-20 10:00:00 – 10:00:40 (UTC)" },
+	{ "40 s off the grid", "UTC", 3.5, 40, 5000, 8, "10:00:05", "10:00:40",
+	  "2026-11-20 10:00:03 – 10:00:43 (UTC)" },
+	{ "7 min: 1 min steps", "UTC", 0, 420, 60000, 8, "10:00", "10:07",
+	  "2026-11-20 10:00:00 – 10:07:00 (UTC)" },
+	{ "3 h: 30 min steps", "UTC", 0, 10800, 1800000, 7, "10:00", "13:00",
+	  "2026-11-20 10:00:00 – 13:00:00 (UTC)" },
+	{ "3 h in a :30 zone: local half hours", "Asia/Kolkata", 0, 10800, 1800000, 7,
+	  "15:30", "18:30", "2026-11-20 15:30:00 – 18:30:00 (Asia/Kolkata)" },
+	{ "7 h in a :45 zone: hour steps on local whole hours", "Asia/Kathmandu", 0, 25200,
+	  3600000, 7, "16:00", "22:00", "2026-11-20 15:45:00 – 22:45:00 (Asia/Kathmandu)" },
+	{ "2 days: 6 h steps, date repeated at the end", "UTC", 0, 172800, 21600000, 8,
+	  "12:00", "06:00", "2026-11-20 10:00:00 – 2026-11-22 10:00:00 (UTC)" },
+	{ "20 days: day steps show the date", "UTC", 0, 20 * 86400.0, 2 * 86400000LL, 10,
+	  "11-21", "12-09", "2026-11-20 10:00:00 – 2026-12-10 10:00:00 (UTC)" },
+	{ "one instant: a 5 s axis", "UTC", 0, 0, 1000, 6, "10:00:00", "10:00:05",
+	  "2026-11-20 10:00:00 – 10:00:00 (UTC)" },
+};
+
+static void test_ticks(void **state)
+{
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof tick_cases / sizeof tick_cases[0]; c++) {
+		const struct tick_case *tc = &tick_cases[c];
+		struct row rows[3] = {
+			E("k", "u", tc->start, 5001, -1), E("k", "u", tc->start + tc->len, 5008, 1), END,
+		};
+		struct fixture fx;
+		struct callview v;
+		uint32_t i;
+
+		print_message("case: %s\n", tc->name);
+		if (tc->len == 0)
+			rows[1] = rows[2];
+		fixture_build(&fx, rows, tc->zone);
+		assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+		assert_string_equal(v.span, tc->span);
+		assert_true(v.t1 > v.t0);
+		assert_true(v.nticks >= 4 && v.nticks <= 12);
+		assert_int_equal(v.nticks, tc->nticks);
+		assert_string_equal(v.ticks[0].label, tc->first);
+		assert_string_equal(v.ticks[v.nticks - 1].label, tc->last);
+		for (i = 0; i < v.nticks; i++) {
+			int64_t local = v.ticks[i].time_ms +
+					(int64_t)tz_offset(fx.tz, v.ticks[i].time_ms) * 1000;
+
+			assert_true(v.ticks[i].time_ms >= v.t0 && v.ticks[i].time_ms <= v.t1);
+			assert_int_equal(local % tc->step_ms, 0);     /* round in local time */
+			if (i > 0)
+				assert_int_equal(v.ticks[i].time_ms - v.ticks[i - 1].time_ms,
+						 tc->step_ms);
+		}
+		callview_free(&v);
+		fixture_free(&fx);
+	}
+}
+
+/* ---- out of memory ---- */
+
+static void test_out_of_memory(void **state)
+{
+	struct fixture fx;
+	struct callview v;
+	unsigned long n;
+	int ok = 0;
+
+	(void)state;
+	fixture_build(&fx, two_users, "UTC");
+	for (n = 1; n < 1000 && !ok; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = callview_build(&fx.r, cat, 0, &v);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			ok = 1;
+			assert_int_equal(v.nlog, 21);
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(v.lanes);
+			assert_null(v.arena);
+			assert_int_equal(v.nlog, 0);
+		}
+		callview_free(&v);
+	}
+	assert_true(ok);
+	assert_true(n > 10);
+	fixture_free(&fx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_users),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_split_call_records),
+		cmocka_unit_test(test_ticks),
+		cmocka_unit_test(test_out_of_memory),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
