@@ -1,0 +1,1791 @@
+/*
+ * render — the HTML report (see render.h). The only module that includes
+ * libxml2.
+ *
+ * How a page is made: the templates are parsed once (render_open) and the
+ * stylesheet, script and generator are put into them then; each page is a
+ * copy of its template (xmlCopyDoc) whose slots — elements with
+ * data-slot="NAME", found by XPath — get new nodes appended. Every string from
+ * the model enters the tree through xmlNewText/xmlNodeAddContent (text) or
+ * xmlNewProp/xmlSetProp (attribute values), which escape on output, after
+ * clean() has replaced what HTML forbids (control characters,
+ * noncharacters, invalid UTF-8). Nothing here concatenates markup, and no
+ * data ever goes into <script> or <style>.
+ *
+ * Memory: one page's tree at a time. The multi-page report frees each call
+ * page after writing it; the single-file report writes the overview, then
+ * each call's <section>, one at a time (see write_file_body).
+ */
+#define _GNU_SOURCE 1   /* syscall() for renameat2 */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/fs.h>   /* RENAME_EXCHANGE */
+
+#include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/tree.h>
+#include <libxml/xmlIO.h>
+#include <libxml/xpath.h>
+
+#include "callview.h"
+#include "render.h"
+#include "templates.h"
+#include "util.h"
+#include "version.h"
+
+#define PARSE_FLAGS (HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR | \
+		     HTML_PARSE_NOWARNING | HTML_PARSE_NODEFDTD)
+
+/* Comment put into the overview's "calls" slot in single-file mode, where
+ * the call sections are streamed in (see write_file_body). */
+#define CALLS_MARK "roomreport:calls"
+
+struct render {
+	htmlDocPtr overview;     /* parsed templates, style/script/generator filled */
+	htmlDocPtr call;
+};
+
+/* The page being built: its document, an XPath context for slots, and a
+ * sticky failure flag so that builders can go on calling helpers after a
+ * libxml2 allocation failed (helpers ignore a NULL parent) and the status is
+ * checked once at the end. */
+struct page {
+	xmlDocPtr doc;
+	xmlXPathContextPtr xp;
+	int oom;
+	const struct report *r;
+	const struct catalog *cat;
+	int single;              /* single-file report: in-page links */
+};
+
+static void set_err(char *err, size_t errlen, const char *path, const char *what)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s", path, what);
+}
+
+/* ------------------------------------------------------------------ text */
+
+/* Decodes one UTF-8 sequence at s (n bytes left); returns its length, or 0
+ * when it is invalid (the caller then replaces one byte). */
+static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len, i;
+	uint32_t c = s[0];
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		c &= 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		c &= 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		c &= 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+	    (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Characters HTML does not allow in text or attribute values: controls
+ * other than tab and newline (C0, DEL, C1) and noncharacters. */
+static int forbidden(uint32_t c)
+{
+	if (c < 0x20)
+		return c != '\t' && c != '\n';
+	if (c >= 0x7F && c <= 0x9F)
+		return 1;
+	if (c >= 0xFDD0 && c <= 0xFDEF)
+		return 1;
+	return (c & 0xFFFE) == 0xFFFE;
+}
+
+/*
+ * Returns s itself when it can go into the tree as is, else a cleaned copy
+ * (rr_malloc'd; *owned set) with every forbidden character, and every byte
+ * of an invalid sequence, replaced by U+FFFD. IDs reach us as valid UTF-8,
+ * but libxml2 would drop a text with invalid UTF-8, so this stays defensive.
+ * NULL when out of memory. NULL s is read as "".
+ */
+static const char *clean(const char *s, char **owned)
+{
+	const unsigned char *u = (const unsigned char *)(s ? s : "");
+	size_t n = strlen((const char *)u), i = 0, k, o = 0;
+	uint32_t cp;
+	char *out;
+
+	*owned = NULL;
+	for (;;) {
+		if (i == n)
+			return (const char *)u;
+		k = utf8_next(u + i, n - i, &cp);
+		if (k == 0 || forbidden(cp))
+			break;
+		i += k;
+	}
+	/* Each replaced byte becomes at most 3 bytes. */
+	if (n > (SIZE_MAX - 1) / 3 || !(out = rr_malloc(3 * n + 1)))
+		return NULL;
+	memcpy(out, u, i);
+	o = i;
+	while (i < n) {
+		k = utf8_next(u + i, n - i, &cp);
+		if (k == 0 || forbidden(cp)) {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i += k ? k : 1;
+		} else {
+			memcpy(out + o, u + i, k);
+			o += k;
+			i += k;
+		}
+	}
+	out[o] = '\0';
+	*owned = out;
+	return out;
+}
+
+/* Appends text s to element parent (escaped on output). */
+static void add_text(struct page *p, xmlNodePtr parent, const char *s)
+{
+	char *owned;
+	const char *c;
+	xmlNodePtr t;
+
+	if (!parent)
+		return;
+	if (!(c = clean(s, &owned))) {
+		p->oom = 1;
+		return;
+	}
+	if (*c) {
+		t = xmlNewDocText(p->doc, (const xmlChar *)c);
+		if (!t || !xmlAddChild(parent, t)) {
+			xmlFreeNode(t);
+			p->oom = 1;
+		}
+	}
+	rr_free(owned);
+}
+
+static void add_u64(struct page *p, xmlNodePtr parent, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof b, "%" PRIu64, v);
+	add_text(p, parent, b);
+}
+
+/* Sets attribute name of node to s (escaped on output). */
+static void set_attr(struct page *p, xmlNodePtr node, const char *name, const char *s)
+{
+	char *owned;
+	const char *c;
+
+	if (!node)
+		return;
+	if (!(c = clean(s, &owned))) {
+		p->oom = 1;
+		return;
+	}
+	if (!xmlSetProp(node, (const xmlChar *)name, (const xmlChar *)c))
+		p->oom = 1;
+	rr_free(owned);
+}
+
+/* A new element name under parent (NULL when parent is NULL or on failure),
+ * with class cls unless NULL. Element names are always ours. */
+static xmlNodePtr add_el(struct page *p, xmlNodePtr parent, const char *name, const char *cls)
+{
+	xmlNodePtr e;
+
+	if (!parent)
+		return NULL;
+	e = xmlNewDocNode(p->doc, NULL, (const xmlChar *)name, NULL);
+	if (!e || !xmlAddChild(parent, e)) {
+		xmlFreeNode(e);
+		p->oom = 1;
+		return NULL;
+	}
+	if (cls)
+		set_attr(p, e, "class", cls);
+	return e;
+}
+
+/* An element holding text s. */
+static xmlNodePtr add_el_text(struct page *p, xmlNodePtr parent, const char *name,
+			      const char *cls, const char *s)
+{
+	xmlNodePtr e = add_el(p, parent, name, cls);
+
+	add_text(p, e, s);
+	return e;
+}
+
+static void remove_children(xmlNodePtr n)
+{
+	xmlNodePtr c, next;
+
+	for (c = n ? n->children : NULL; c; c = next) {
+		next = c->next;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+}
+
+/* --------------------------------------------------------------- numbers */
+
+/* Per mille as "93.4 %", or "—" for RR_NONE. */
+static void fmt_pm(int64_t pm, char *b, size_t n)
+{
+	if (pm == RR_NONE || pm < 0)
+		snprintf(b, n, "—");
+	else
+		snprintf(b, n, "%" PRId64 ".%" PRId64 " %%", pm / 10, pm % 10);
+}
+
+static void fmt_dur(int64_t ms, char *b, size_t n)
+{
+	if (ms == RR_NONE)
+		snprintf(b, n, "—");
+	else
+		fmt_duration(ms, b, n);
+}
+
+/* ----------------------------------------------------------------- slots */
+
+/* The first element at or under root with data-slot="name". Slot names are
+ * our constants, never data. */
+static xmlNodePtr find_slot(xmlXPathContextPtr xp, xmlNodePtr root, const char *name, int *oom)
+{
+	char expr[128];
+	xmlXPathObjectPtr o;
+	xmlNodePtr n = NULL;
+
+	snprintf(expr, sizeof expr, "descendant-or-self::*[@data-slot='%s']", name);
+	xp->node = root;
+	o = xmlXPathEvalExpression((const xmlChar *)expr, xp);
+	if (!o) {
+		if (oom)
+			*oom = 1;
+		return NULL;
+	}
+	if (o->nodesetval && o->nodesetval->nodeNr > 0)
+		n = o->nodesetval->nodeTab[0];
+	xmlXPathFreeObject(o);
+	return n;
+}
+
+static xmlNodePtr slot(struct page *p, xmlNodePtr root, const char *name)
+{
+	return find_slot(p->xp, root, name, &p->oom);
+}
+
+/* Replaces the text of a slot such as <title> (never <script>/<style>). */
+static void slot_set_text(struct page *p, xmlNodePtr root, const char *name, const char *s)
+{
+	xmlNodePtr n = slot(p, root, name);
+
+	remove_children(n);
+	add_text(p, n, s);
+}
+
+static int page_init(struct page *p, xmlDocPtr tmpl, const struct report *r,
+		     const struct catalog *cat, int single)
+{
+	memset(p, 0, sizeof *p);
+	p->r = r;
+	p->cat = cat;
+	p->single = single;
+	if (!(p->doc = xmlCopyDoc(tmpl, 1)))
+		return RR_ENOMEM;
+	if (!(p->xp = xmlXPathNewContext(p->doc))) {
+		xmlFreeDoc(p->doc);
+		p->doc = NULL;
+		return RR_ENOMEM;
+	}
+	return RR_OK;
+}
+
+static void page_free(struct page *p)
+{
+	if (p->xp)
+		xmlXPathFreeContext(p->xp);
+	if (p->doc)
+		xmlFreeDoc(p->doc);
+	p->xp = NULL;
+	p->doc = NULL;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+struct col {
+	const char *name;
+	int num;                 /* right-aligned figures */
+};
+
+/* A table (in a scrolling wrapper) with a header row; returns its tbody. */
+static xmlNodePtr add_table(struct page *p, xmlNodePtr parent, const char *cls,
+			    const struct col *cols, size_t ncols)
+{
+	xmlNodePtr wrap = add_el(p, parent, "div", "table-wrap");
+	xmlNodePtr t = add_el(p, wrap, "table", cls);
+	xmlNodePtr tr = add_el(p, add_el(p, t, "thead", NULL), "tr", NULL);
+
+	for (size_t i = 0; i < ncols; i++) {
+		xmlNodePtr th = add_el_text(p, tr, "th", cols[i].num ? "num" : NULL, cols[i].name);
+		set_attr(p, th, "scope", "col");
+	}
+	return add_el(p, t, "tbody", NULL);
+}
+
+static xmlNodePtr td_text(struct page *p, xmlNodePtr tr, const char *s, const char *cls)
+{
+	return add_el_text(p, tr, "td", cls, s);
+}
+
+static void td_u64(struct page *p, xmlNodePtr tr, uint64_t v)
+{
+	add_u64(p, add_el(p, tr, "td", "num"), v);
+}
+
+static void badge(struct page *p, xmlNodePtr parent, enum severity s)
+{
+	static const char *const cls[SEV__COUNT] = {
+		"badge sev-info", "badge sev-warning", "badge sev-error" };
+
+	add_el_text(p, parent, "span", cls[s < SEV__COUNT ? s : SEV_INFO], severity_name(s));
+}
+
+static const char *sev_class(enum severity s)
+{
+	static const char *const cls[SEV__COUNT] = { "sev-info", "sev-warning", "sev-error" };
+
+	return cls[s < SEV__COUNT ? s : SEV_INFO];
+}
+
+/* A cell with the exit reason's colour swatch and name. */
+static void exit_cell(struct page *p, xmlNodePtr tr, enum exit_reason e)
+{
+	xmlNodePtr td = add_el(p, tr, "td", NULL);
+	char cls[48];
+
+	snprintf(cls, sizeof cls, "swatch exit-%s", exit_reason_name(e));
+	add_el(p, td, "span", cls);
+	add_text(p, td, exit_reason_name(e));
+}
+
+/* A definition list of facts; add_fact appends one. */
+static xmlNodePtr add_fact(struct page *p, xmlNodePtr dl, const char *term)
+{
+	add_el_text(p, dl, "dt", NULL, term);
+	return add_el(p, dl, "dd", NULL);
+}
+
+static void fact_u64(struct page *p, xmlNodePtr dl, const char *term, uint64_t v)
+{
+	add_u64(p, add_fact(p, dl, term), v);
+}
+
+static void fact_text(struct page *p, xmlNodePtr dl, const char *term, const char *s)
+{
+	add_text(p, add_fact(p, dl, term), s);
+}
+
+static void empty_note(struct page *p, xmlNodePtr parent, const char *s)
+{
+	add_el_text(p, parent, "p", "empty", s);
+}
+
+/* ----------------------------------------------------------- page header */
+
+/* Title and, when SOURCE_DATE_EPOCH gave one, the generation time. */
+static void fill_head(struct page *p, const char *title)
+{
+	xmlNodePtr root = xmlDocGetRootElement(p->doc);
+
+	slot_set_text(p, root, "title", title);
+}
+
+static void fill_generated(struct page *p, xmlNodePtr root)
+{
+	xmlNodePtr n = slot(p, root, "generated");
+	char b[48];
+
+	if (!n)
+		return;
+	if (p->r->generated_ms == RR_NONE || !p->r->tz) {
+		xmlUnlinkNode(n);
+		xmlFreeNode(n);
+		return;
+	}
+	tz_format(p->r->tz, p->r->generated_ms, TZF_DATETIME, b, sizeof b);
+	add_text(p, n, "Generated ");
+	add_text(p, n, b);
+	add_text(p, n, " (");
+	add_text(p, n, tz_name(p->r->tz));
+	add_text(p, n, ")");
+}
+
+/* ------------------------------------------------------------- overview */
+
+/* Link target of call i: its page in a multi-page report, its section in a
+ * single file. */
+static void call_href(const struct page *p, uint32_t i, char *b, size_t n)
+{
+	if (p->single)
+		snprintf(b, n, "#call-%" PRIu32, i + 1);
+	else
+		snprintf(b, n, "%s", p->r->call_file[i]);
+}
+
+static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *idx, size_t n,
+			     int all)
+{
+	static const struct col cols[] = {
+		{ "Room", 0 }, { "CommId", 0 }, { "Start", 0 }, { "Users", 1 }, { "Sessions", 1 },
+		{ "Errors", 1 }, { "Warnings", 1 }, { "Timeouts", 1 }, { "Kicked", 1 },
+		{ "Entry failed", 1 } };
+	const struct model *m = p->r->m;
+	const struct strtab *st = p->r->ds->strs;
+	xmlNodePtr tb, tr, a;
+	char b[64];
+
+	tb = add_table(p, parent, "calls", cols, sizeof cols / sizeof cols[0]);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = all ? (uint32_t)k : idx[k];
+		const struct call *c = &m->calls[i];
+
+		tr = add_el(p, tb, "tr", NULL);
+		a = add_el(p, add_el(p, tr, "td", "id"), "a", NULL);
+		call_href(p, i, b, sizeof b);
+		set_attr(p, a, "href", b);
+		add_text(p, a, strtab_str(st, c->room));
+		td_text(p, tr, strtab_str(st, c->comm), "id");
+		/* The call list has no formatted start in the model; the zone's
+		 * formatter is the one callview uses. */
+		tz_format(p->r->tz, c->start_ms, TZF_DATETIME, b, sizeof b);
+		td_text(p, tr, b, NULL);
+		td_u64(p, tr, c->users);
+		td_u64(p, tr, c->nsessions);
+		td_u64(p, tr, c->findings[SEV_ERROR]);
+		td_u64(p, tr, c->findings[SEV_WARNING]);
+		td_u64(p, tr, c->exits[EXIT_TIMEOUT]);
+		td_u64(p, tr, c->exits[EXIT_KICKED]);
+		td_u64(p, tr, c->exits[EXIT_ENTRY_FAILED]);
+	}
+}
+
+static void fill_top(struct page *p, xmlNodePtr parent, const struct top_item *t, size_t n,
+		     int causes)
+{
+	static const struct col cols[] = {
+		{ "Event", 0 }, { "Severity", 0 }, { "ID", 0 }, { "Rows", 1 }, { "Users", 1 } };
+	xmlNodePtr tb, tr;
+
+	if (n == 0) {
+		empty_note(p, parent, causes ? "No causes." : "No problem events.");
+		return;
+	}
+	tb = add_table(p, parent, "top", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < n; i++) {
+		tr = add_el(p, tb, "tr", sev_class(t[i].severity));
+		td_text(p, tr, t[i].label, NULL);
+		badge(p, add_el(p, tr, "td", NULL), t[i].severity);
+		td_text(p, tr, t[i].raw, "raw");
+		td_u64(p, tr, t[i].count);
+		td_u64(p, tr, t[i].users);
+	}
+}
+
+static void fill_input(struct page *p, xmlNodePtr root)
+{
+	const struct report *r = p->r;
+	const struct input_counts *ic = &r->ds->counts;
+	xmlNodePtr n = slot(p, root, "input"), dl, ul;
+
+	dl = add_el(p, n, "dl", "facts");
+	ul = add_el(p, add_fact(p, dl, "Files"), "ul", "files");
+	for (size_t i = 0; i < r->ds->nfiles; i++)
+		add_el_text(p, ul, "li", NULL, r->ds->files[i]);
+	fact_u64(p, dl, "Rows read", ic->rows);
+	fact_u64(p, dl, "Used", ic->used);
+	fact_u64(p, dl, "Filtered out", ic->filtered);
+	fact_u64(p, dl, "Rejected", ic->rejected);
+	fact_u64(p, dl, "Duplicates", ic->duplicates);
+	fact_u64(p, dl, "Event rows", ic->events);
+	fact_u64(p, dl, "Abnormal-experience rows", ic->abnormal);
+	fact_u64(p, dl, "Rows with unknown IDs", r->dec ? r->dec->unknown_rows : 0);
+}
+
+static void fill_quality(struct page *p, xmlNodePtr root)
+{
+	static const struct col rcols[] = {
+		{ "Reason", 0 }, { "Code", 0 }, { "Rows", 1 }, { "First examples", 0 } };
+	static const struct col ucols[] = {
+		{ "Table", 0 }, { "ID", 1 }, { "ParamOne", 1 }, { "ParamTwo", 1 }, { "Shown as", 0 },
+		{ "Rows", 1 } };
+	const struct diag *d = &p->r->ds->diag;
+	const struct decode_stats *dec = p->r->dec;
+	xmlNodePtr n = slot(p, root, "quality"), tb, tr, ul, li;
+	char b[200];
+	int any = 0;
+
+	add_el_text(p, n, "h3", NULL, "Rejected rows");
+	for (int k = 0; k < REJ__COUNT; k++)
+		any |= d->count[k] != 0;
+	if (!any) {
+		empty_note(p, n, "No rejected rows.");
+	} else {
+		tb = add_table(p, n, "rejected", rcols, sizeof rcols / sizeof rcols[0]);
+		for (int k = 0; k < REJ__COUNT; k++) {
+			if (!d->count[k])
+				continue;
+			tr = add_el(p, tb, "tr", NULL);
+			td_text(p, tr, diag_reason_text((enum diag_reason)k), NULL);
+			td_text(p, tr, diag_reason_code((enum diag_reason)k), "raw");
+			td_u64(p, tr, d->count[k]);
+			ul = add_el(p, add_el(p, tr, "td", "id"), "ul", "examples");
+			for (size_t i = 0; i < d->nkept; i++) {
+				if (d->kept[i].reason != (enum diag_reason)k)
+					continue;
+				li = add_el(p, ul, "li", NULL);
+				add_text(p, li, d->kept[i].file);
+				snprintf(b, sizeof b, ":%" PRIu64 ": ", d->kept[i].line);
+				add_text(p, li, b);
+				add_text(p, li, d->kept[i].detail);
+			}
+		}
+	}
+
+	add_el_text(p, n, "h3", NULL, "Unknown IDs");
+	if (!dec || dec->nunknown == 0) {
+		empty_note(p, n, "Every ID was found in the catalog.");
+	} else {
+		tb = add_table(p, n, "unknown", ucols, sizeof ucols / sizeof ucols[0]);
+		for (size_t i = 0; i < dec->nunknown; i++) {
+			const struct unknown_id *u = &dec->unknown[i];
+
+			tr = add_el(p, tb, "tr", "sev-warning");
+			td_text(p, tr, cat_table_name(u->table), NULL);
+			snprintf(b, sizeof b, "%" PRId32, u->id);
+			td_text(p, tr, b, "num");
+			snprintf(b, sizeof b, "%" PRId32, u->p1);
+			td_text(p, tr, b, "num");
+			snprintf(b, sizeof b, "%" PRId32, u->p2);
+			td_text(p, tr, b, "num");
+			catalog_format(NULL, u->table, u->id, u->p1, u->p2, b, sizeof b);
+			td_text(p, tr, b, NULL);
+			td_u64(p, tr, u->count);
+		}
+	}
+
+	if (d->nnotes) {
+		add_el_text(p, n, "h3", NULL, "Notes");
+		ul = add_el(p, n, "ul", "notes");
+		for (size_t i = 0; i < d->nnotes; i++)
+			add_el_text(p, ul, "li", NULL, d->notes[i]);
+	}
+}
+
+static void fill_overview(struct page *p, xmlNodePtr root)
+{
+	static const struct col ecols[] = { { "Exit", 0 }, { "Sessions", 1 } };
+	static const struct col dcols[] = {
+		{ "Date", 0 }, { "Calls", 1 }, { "Sessions", 1 }, { "Entered", 1 },
+		{ "Entry failed", 1 }, { "Timeouts", 1 } };
+	const struct report *r = p->r;
+	const char *title = r->title && *r->title ? r->title : "roomreport";
+	xmlNodePtr n, dl, tb, tr, det;
+	char b[64];
+
+	fill_head(p, title);
+	slot_set_text(p, root, "heading", title);
+	fill_generated(p, root);
+
+	dl = add_el(p, slot(p, root, "totals"), "dl", "facts");
+	fact_u64(p, dl, "Calls", r->calls);
+	fact_u64(p, dl, "Rooms", r->rooms);
+	fact_u64(p, dl, "Users", r->users);
+	fact_u64(p, dl, "Sessions", r->sessions);
+	fact_u64(p, dl, "Entered", r->entered);
+	/* user_ms as hours with one decimal: a unit change, not a figure. */
+	snprintf(b, sizeof b, "%" PRId64 ".%" PRId64 " h", r->user_ms / 3600000,
+		 (r->user_ms % 3600000) / 360000);
+	fact_text(p, dl, "User-hours", b);
+	fact_u64(p, dl, "Error findings", r->findings[SEV_ERROR]);
+	fact_u64(p, dl, "Warning findings", r->findings[SEV_WARNING]);
+
+	dl = add_el(p, slot(p, root, "entry"), "dl", "facts");
+	fmt_pm(r->entry_success_pm, b, sizeof b);
+	fact_text(p, dl, "Entry success", b);
+	fmt_pm(r->entry_fast_pm, b, sizeof b);
+	fact_text(p, dl, "Entered within 5 s", b);
+	fmt_dur(r->entry_latency.p50, b, sizeof b);
+	fact_text(p, dl, "Entry latency p50", b);
+	fmt_dur(r->entry_latency.p95, b, sizeof b);
+	fact_text(p, dl, "Entry latency p95", b);
+	fact_u64(p, dl, "Sessions with an entry latency", r->entry_latency.n);
+
+	tb = add_table(p, slot(p, root, "exits"), "exits", ecols, 2);
+	for (int e = 0; e < EXIT__COUNT; e++) {
+		tr = add_el(p, tb, "tr", NULL);
+		exit_cell(p, tr, (enum exit_reason)e);
+		td_u64(p, tr, r->exits[e]);
+	}
+
+	n = slot(p, root, "experiences");
+	dl = add_el(p, n, "dl", "facts");
+	fact_u64(p, dl, "Abnormal experiences", r->abnormal_experiences);
+	add_el_text(p, n, "p", "note", "Sampled (TRTC returns at most 20 per hour): counts are "
+		    "lower bounds, not totals.");
+
+	fill_top(p, slot(p, root, "top-events-count"), r->top_events_by_count,
+		 r->ntop_events_by_count, 0);
+	fill_top(p, slot(p, root, "top-events-users"), r->top_events_by_users,
+		 r->ntop_events_by_users, 0);
+	fill_top(p, slot(p, root, "top-causes-count"), r->top_causes_by_count,
+		 r->ntop_causes_by_count, 1);
+	fill_top(p, slot(p, root, "top-causes-users"), r->top_causes_by_users,
+		 r->ntop_causes_by_users, 1);
+
+	n = slot(p, root, "days");
+	if (r->ndays == 0) {
+		empty_note(p, n, "No sessions.");
+	} else {
+		tb = add_table(p, n, "days", dcols, sizeof dcols / sizeof dcols[0]);
+		for (size_t i = 0; i < r->ndays; i++) {
+			tr = add_el(p, tb, "tr", NULL);
+			td_text(p, tr, r->days[i].date, NULL);
+			td_u64(p, tr, r->days[i].calls);
+			td_u64(p, tr, r->days[i].sessions);
+			td_u64(p, tr, r->days[i].entered);
+			td_u64(p, tr, r->days[i].entry_failed);
+			td_u64(p, tr, r->days[i].timeouts);
+		}
+	}
+
+	n = slot(p, root, "worst");
+	if (r->nworst == 0)
+		empty_note(p, n, "No call has a warning or an error.");
+	else
+		fill_calls_table(p, n, r->worst, r->nworst, 0);
+
+	n = slot(p, root, "all-calls");
+	if (r->m->ncalls == 0) {
+		empty_note(p, n, "No calls.");
+	} else {
+		/* Folded: with thousands of calls the list is long. */
+		det = add_el(p, n, "details", "all-calls");
+		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order", r->m->ncalls);
+		add_el_text(p, det, "summary", NULL, b);
+		fill_calls_table(p, det, NULL, r->m->ncalls, 1);
+	}
+
+	fill_input(p, root);
+	fill_quality(p, root);
+}
+
+/* ------------------------------------------------------------- call page */
+
+/* The timeline's geometry, in viewBox units. Width is fixed (the SVG scales
+ * to the page with CSS); height grows with the lanes. */
+enum {
+	TL_W = 1000, TL_LABEL = 150, TL_RIGHT = 12, TL_AXIS = 22, TL_LANE = 22, TL_BOTTOM = 6
+};
+
+/* Linear map of a time to x, clamped to the plot. */
+static double tl_x(const struct callview *v, int64_t t)
+{
+	double w = TL_W - TL_LABEL - TL_RIGHT;
+	double x;
+
+	if (v->t1 <= v->t0)     /* callview widens the range; never divide by 0 */
+		return TL_LABEL;
+	if (t < v->t0)
+		t = v->t0;
+	if (t > v->t1)
+		t = v->t1;
+	x = TL_LABEL + (double)(t - v->t0) * w / (double)(v->t1 - v->t0);
+	return x;
+}
+
+static void set_num(struct page *p, xmlNodePtr n, const char *name, double x)
+{
+	char b[32];
+
+	snprintf(b, sizeof b, "%.1f", x);
+	set_attr(p, n, name, b);
+}
+
+/* <title> as the first child: the hover text of an SVG mark. */
+static void svg_title(struct page *p, xmlNodePtr mark, const char *s)
+{
+	add_el_text(p, mark, "title", NULL, s);
+}
+
+static void fill_timeline(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	xmlNodePtr svg, g, e, clip, t;
+	char b[160];
+	double height = TL_AXIS + (double)v->nlanes * TL_LANE + TL_BOTTOM;
+
+	svg = add_el(p, slot(p, root, "timeline"), "svg", "timeline");
+	snprintf(b, sizeof b, "0 0 %d %.0f", TL_W, height);
+	set_attr(p, svg, "viewBox", b);
+	set_attr(p, svg, "role", "img");
+	add_el_text(p, svg, "title", NULL, "Timeline: one lane per user");
+
+	/* Lane bands first, then the axis over them, then the marks. */
+	g = add_el(p, svg, "g", "lanes");
+	for (uint32_t i = 0; i < v->nlanes; i++) {
+		if (i % 2 == 0)
+			continue;
+		e = add_el(p, g, "rect", "lane-band");
+		set_num(p, e, "x", 0);
+		set_num(p, e, "y", TL_AXIS + (double)i * TL_LANE);
+		set_num(p, e, "width", TL_W);
+		set_num(p, e, "height", TL_LANE);
+	}
+	g = add_el(p, svg, "g", "axis");
+	for (uint32_t i = 0; i < v->nticks; i++) {
+		double x = tl_x(v, v->ticks[i].time_ms);
+
+		e = add_el(p, g, "line", "tick");
+		set_num(p, e, "x1", x);
+		set_num(p, e, "x2", x);
+		set_num(p, e, "y1", TL_AXIS - 4);
+		set_num(p, e, "y2", height - TL_BOTTOM);
+		e = add_el(p, g, "text", "tick-label");
+		set_num(p, e, "x", x);
+		set_num(p, e, "y", TL_AXIS - 8);
+		add_text(p, e, v->ticks[i].label);
+	}
+
+	for (uint32_t i = 0; i < v->nlanes; i++) {
+		const struct cv_lane *l = &v->lanes[i];
+		double y0 = TL_AXIS + (double)i * TL_LANE, mid = y0 + TL_LANE / 2.0;
+
+		g = add_el(p, svg, "g", "lane");
+		/* A nested <svg> clips a long name to the label column; the full
+		 * name is in the <title>. */
+		clip = add_el(p, g, "svg", "lane-name");
+		set_num(p, clip, "x", 0);
+		set_num(p, clip, "y", y0);
+		set_num(p, clip, "width", TL_LABEL - 6);
+		set_num(p, clip, "height", TL_LANE);
+		t = add_el(p, clip, "text", "lane-label");
+		set_num(p, t, "x", 4);
+		set_num(p, t, "y", TL_LANE * 0.68);
+		svg_title(p, t, l->user);
+		add_text(p, t, l->user);
+
+		for (uint32_t k = 0; k < l->nbars; k++) {
+			const struct cv_bar *bar = &v->bars[l->first_bar + k];
+			double x0 = tl_x(v, bar->start_ms), x1 = tl_x(v, bar->end_ms);
+
+			snprintf(b, sizeof b, "bar exit-%s%s%s", exit_reason_name(bar->exit),
+				 bar->start_observed ? "" : " unobserved",
+				 bar->entered ? "" : " not-entered");
+			e = add_el(p, g, "rect", b);
+			set_num(p, e, "x", x0);
+			set_num(p, e, "y", y0 + 5);
+			set_num(p, e, "width", x1 - x0 < 1 ? 1 : x1 - x0);
+			set_num(p, e, "height", TL_LANE - 10);
+			svg_title(p, e, bar->title);
+		}
+		for (uint32_t k = 0; k < l->nspans; k++) {
+			const struct cv_span *s = &v->spans[l->first_span + k];
+			double x0 = tl_x(v, s->start_ms), x1 = tl_x(v, s->end_ms);
+
+			e = add_el(p, g, "rect", s->kind == CV_SPAN_OUTAGE ? "span span-outage"
+									     : "span span-background");
+			set_num(p, e, "x", x0);
+			set_num(p, e, "y", y0 + 5);
+			set_num(p, e, "width", x1 - x0 < 1 ? 1 : x1 - x0);
+			set_num(p, e, "height", TL_LANE - 10);
+			svg_title(p, e, s->title);
+		}
+		/* Info events are thin ticks; warnings and errors are dots on top
+		 * of them, so they are drawn last. */
+		for (int pass = 0; pass < 2; pass++) {
+			for (uint32_t k = 0; k < l->nmarks; k++) {
+				const struct cv_mark *m = &v->marks[l->first_mark + k];
+				double x = tl_x(v, m->time_ms);
+
+				if ((m->severity == SEV_INFO) != (pass == 0))
+					continue;
+				snprintf(b, sizeof b, "mark %s%s", sev_class(m->severity),
+					 m->outside ? " outside" : "");
+				if (m->severity == SEV_INFO) {
+					e = add_el(p, g, "line", b);
+					set_num(p, e, "x1", x);
+					set_num(p, e, "x2", x);
+					set_num(p, e, "y1", y0 + 3);
+					set_num(p, e, "y2", y0 + TL_LANE - 3);
+				} else {
+					e = add_el(p, g, "circle", b);
+					set_num(p, e, "cx", x);
+					set_num(p, e, "cy", mid);
+					set_num(p, e, "r", m->severity == SEV_ERROR ? 4.5 : 3.5);
+				}
+				svg_title(p, e, m->title);
+			}
+		}
+		for (uint32_t k = 0; k < l->nexps; k++) {
+			const struct cv_exp *x = &v->exps[l->first_exp + k];
+
+			/* A diamond: distinct from the event dots. */
+			e = add_el(p, g, "path", "exp");
+			snprintf(b, sizeof b, "M%.1f %.1fl6 6l-6 6l-6-6z", tl_x(v, x->time_ms),
+				 mid - 6);
+			set_attr(p, e, "d", b);
+			svg_title(p, e, x->title);
+		}
+	}
+}
+
+static void fill_call_summary(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	const struct call *c = &p->r->m->calls[v->call];
+	xmlNodePtr dl = add_el(p, slot(p, root, "summary"), "dl", "facts"), dd;
+	int first = 1;
+	char b[64];
+
+	fact_text(p, dl, "Room", v->room);
+	fact_text(p, dl, "CommId", *v->comm ? v->comm : "—");
+	fact_text(p, dl, "Time", v->span);
+	fact_text(p, dl, "Duration", v->duration);
+	fact_u64(p, dl, "Users", c->users);
+	fact_u64(p, dl, "Peak users", c->peak_users);
+	fact_u64(p, dl, "Sessions", c->nsessions);
+	dd = add_fact(p, dl, "Exits");
+	for (int e = 0; e < EXIT__COUNT; e++) {
+		if (!c->exits[e])
+			continue;
+		snprintf(b, sizeof b, "%s%s %" PRIu32, first ? "" : ", ",
+			 exit_reason_name((enum exit_reason)e), c->exits[e]);
+		add_text(p, dd, b);
+		first = 0;
+	}
+	if (first)
+		add_text(p, dd, "none");
+	snprintf(b, sizeof b, "errors %" PRIu32 ", warnings %" PRIu32,
+		 c->findings[SEV_ERROR], c->findings[SEV_WARNING]);
+	fact_text(p, dl, "Findings", b);
+}
+
+static void fill_findings(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	xmlNodePtr n = slot(p, root, "findings"), ol, li;
+
+	if (v->nfindings == 0) {
+		empty_note(p, n, "No findings.");
+		return;
+	}
+	ol = add_el(p, n, "ol", "findings");
+	for (uint32_t i = 0; i < v->nfindings; i++) {
+		const struct cv_finding *f = &v->findings[i];
+		char cls[64];
+
+		snprintf(cls, sizeof cls, "finding %s", sev_class(f->f->severity));
+		li = add_el(p, ol, "li", cls);
+		set_attr(p, li, "data-code", f->f->code);
+		badge(p, li, f->f->severity);
+		add_el_text(p, li, "span", "when", f->time);
+		add_el_text(p, li, "span", "user", f->user);
+		add_el_text(p, li, "span", "text", f->f->text);
+	}
+}
+
+static void fill_sessions(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	static const struct col cols[] = {
+		{ "User", 0 }, { "Session", 0 }, { "Platform", 0 }, { "Exit", 0 },
+		{ "Entered after", 1 }, { "First video frame", 1 }, { "Re-entries", 1 },
+		{ "Network changes", 1 }, { "No network", 1 }, { "In background", 1 },
+		{ "Events", 1 }, { "Findings", 1 } };
+	const struct model *m = p->r->m;
+	xmlNodePtr n = slot(p, root, "sessions"), tb, tr;
+	char b[64];
+
+	if (v->nbars == 0) {
+		empty_note(p, n, "No sessions.");
+		return;
+	}
+	tb = add_table(p, n, "sessions", cols, sizeof cols / sizeof cols[0]);
+	for (uint32_t i = 0; i < v->nlanes; i++) {
+		const struct cv_lane *l = &v->lanes[i];
+
+		for (uint32_t k = 0; k < l->nbars; k++) {
+			const struct cv_bar *bar = &v->bars[l->first_bar + k];
+			const struct session *s = &m->sessions[bar->session];
+
+			tr = add_el(p, tb, "tr", NULL);
+			td_text(p, tr, l->user, "id");
+			td_text(p, tr, bar->title, "session");
+			td_text(p, tr, platform_name(s->platform), NULL);
+			exit_cell(p, tr, s->exit);
+			fmt_dur(s->entry_latency_ms, b, sizeof b);
+			td_text(p, tr, b, "num");
+			fmt_dur(s->first_frame_ms, b, sizeof b);
+			td_text(p, tr, b, "num");
+			td_u64(p, tr, s->reentries);
+			td_u64(p, tr, s->net_changes);
+			fmt_dur(s->outages ? s->outage_ms : RR_NONE, b, sizeof b);
+			td_text(p, tr, b, "num");
+			fmt_dur(s->background_ms > 0 ? s->background_ms : RR_NONE, b, sizeof b);
+			td_text(p, tr, b, "num");
+			td_u64(p, tr, s->nevents);
+			td_u64(p, tr, s->nfindings);
+		}
+	}
+}
+
+static void fill_log(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	static const struct col cols[] = {
+		{ "Time", 0 }, { "Event", 0 }, { "Raw ID (params)", 0 }, { "Peer", 0 } };
+	xmlNodePtr n = slot(p, root, "log"), det, sum, tb, tr, td;
+	char b[96];
+
+	if (v->nlanes == 0) {
+		empty_note(p, n, "No events.");
+		return;
+	}
+	for (uint32_t i = 0; i < v->nlanes; i++) {
+		const struct cv_lane *l = &v->lanes[i];
+
+		det = add_el(p, n, "details", "lane-log");
+		set_attr(p, det, "data-user", l->user);
+		sum = add_el(p, det, "summary", NULL);
+		add_el_text(p, sum, "span", "user", l->user);
+		snprintf(b, sizeof b, "%" PRIu32 " events · %" PRIu32 " problems · %s",
+			 l->nlog, l->problems, l->platform);
+		add_el_text(p, sum, "span", "count", b);
+		tb = add_table(p, det, "log", cols, sizeof cols / sizeof cols[0]);
+		for (uint32_t k = 0; k < l->nlog; k++) {
+			const struct cv_log *g = &v->log[l->first_log + k];
+
+			snprintf(b, sizeof b, "%s%s%s", sev_class(g->severity),
+				 g->kind == REC_ABNORMAL ? " abnormal" : "",
+				 g->outside ? " outside" : "");
+			tr = add_el(p, tb, "tr", b);
+			if (g->outside)
+				set_attr(p, tr, "title", "outside every session");
+			td_text(p, tr, g->time, "when");
+			td = add_el(p, tr, "td", NULL);
+			if (g->severity != SEV_INFO) {
+				badge(p, td, g->severity);
+				add_text(p, td, " ");
+			}
+			add_text(p, td, g->label);
+			td_text(p, tr, g->raw, "raw");
+			td_text(p, tr, g->peer, "id");
+		}
+	}
+}
+
+static void fill_call_exps(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	xmlNodePtr n = slot(p, root, "experiences"), ul;
+
+	if (v->ncall_exps == 0) {
+		empty_note(p, n, "None.");
+		return;
+	}
+	ul = add_el(p, n, "ul", "experiences");
+	for (uint32_t i = 0; i < v->ncall_exps; i++)
+		add_el_text(p, ul, "li", NULL, v->call_exps[i].title);
+}
+
+/* Fills the call slots under root (the page's <main>, or a section of the
+ * single-file report). */
+static void fill_call(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	xmlNodePtr n, a;
+
+	n = slot(p, root, "back");
+	a = add_el(p, n, "a", NULL);
+	set_attr(p, a, "href", p->single ? "#top" : "../index.html");
+	add_text(p, a, p->single ? "↑ Overview" : "← Overview");
+
+	n = slot(p, root, "heading");
+	remove_children(n);
+	add_text(p, n, "Room ");
+	add_text(p, n, v->room);
+
+	n = slot(p, root, "zone");
+	add_text(p, n, "Times in ");
+	add_text(p, n, v->zone);
+
+	fill_call_summary(p, root, v);
+	fill_timeline(p, root, v);
+	fill_findings(p, root, v);
+	fill_sessions(p, root, v);
+	fill_call_exps(p, root, v);
+	fill_log(p, root, v);
+}
+
+/* -------------------------------------------------------------- writing */
+
+/* Writes doc to an open stream; RR_OK or RR_EIO. Through an output buffer
+ * on the FILE with no encoder: that keeps UTF-8 as UTF-8 (the default
+ * serializer writes entities instead). */
+static int save_stream(xmlDocPtr doc, FILE *f)
+{
+	xmlOutputBufferPtr out = xmlOutputBufferCreateFile(f, NULL);
+
+	if (!out)
+		return RR_ENOMEM;
+	htmlDocContentDumpFormatOutput(out, doc, "UTF-8", 1);
+	return xmlOutputBufferClose(out) < 0 ? RR_EIO : RR_OK;
+}
+
+/* Creates path (it must not exist: our fresh temporary directory) and writes
+ * doc into it. */
+static int save_new(xmlDocPtr doc, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	FILE *f;
+	int rc, bad;
+
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		set_err(err, errlen, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return RR_EIO;
+	}
+	rc = save_stream(doc, f);
+	errno = 0;
+	bad = (ferror(f) != 0) | (fclose(f) != 0);
+	if (rc == RR_OK && bad)
+		rc = RR_EIO;
+	if (rc == RR_EIO)
+		set_err(err, errlen, path, errno ? strerror(errno) : "write error");
+	else if (rc == RR_ENOMEM)
+		set_err(err, errlen, path, "out of memory");
+	return rc;
+}
+
+static int page_status(const struct page *p, const char *path, char *err, size_t errlen)
+{
+	if (p->oom) {
+		set_err(err, errlen, path, "out of memory");
+		return RR_ENOMEM;
+	}
+	return RR_OK;
+}
+
+static int build_overview(struct render *rd, const struct report *r, const struct catalog *cat,
+			  int single, struct page *p)
+{
+	int rc = page_init(p, rd->overview, r, cat, single);
+
+	if (rc != RR_OK)
+		return rc;
+	fill_overview(p, xmlDocGetRootElement(p->doc));
+	return p->oom ? RR_ENOMEM : RR_OK;
+}
+
+/* Builds call i's view and page and writes it to path. */
+static int write_call_page(struct render *rd, const struct report *r, const struct catalog *cat,
+			   uint32_t i, const char *path, char *err, size_t errlen)
+{
+	struct callview v;
+	struct page p;
+	char title[64];
+	int rc;
+
+	memset(&v, 0, sizeof v);
+	if ((rc = callview_build(r, cat, i, &v)) != RR_OK) {
+		set_err(err, errlen, path, "out of memory");
+		return rc;
+	}
+	if ((rc = page_init(&p, rd->call, r, cat, 0)) != RR_OK) {
+		callview_free(&v);
+		set_err(err, errlen, path, "out of memory");
+		return rc;
+	}
+	snprintf(title, sizeof title, "Call %" PRIu32 " · ", i + 1);
+	{
+		xmlNodePtr t = slot(&p, xmlDocGetRootElement(p.doc), "title");
+
+		remove_children(t);
+		add_text(&p, t, title);
+		add_text(&p, t, "Room ");
+		add_text(&p, t, v.room);
+		add_text(&p, t, " · ");
+		add_text(&p, t, v.span);
+	}
+	fill_call(&p, slot(&p, xmlDocGetRootElement(p.doc), "call"), &v);
+	rc = page_status(&p, path, err, errlen);
+	if (rc == RR_OK)
+		rc = save_new(p.doc, path, err, errlen);
+	page_free(&p);
+	callview_free(&v);
+	return rc;
+}
+
+/* Joins a and b with '/' into a new string; NULL when out of memory. */
+static char *path_join(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	char *s = rr_malloc(na + nb + 2);
+
+	if (s) {
+		memcpy(s, a, na);
+		s[na] = '/';
+		memcpy(s + na + 1, b, nb + 1);
+	}
+	return s;
+}
+
+/* Removes a report tree that we wrote: index.html, calls/ *.html, then the
+ * directories. Anything else is left in place (rmdir then fails and the
+ * directory stays): never delete what we could not have written. */
+static void remove_report_tree(const char *dir)
+{
+	char *idx = path_join(dir, "index.html"), *calls = path_join(dir, "calls");
+	DIR *d;
+	struct dirent *de;
+
+	if (idx)
+		unlink(idx);
+	if (calls && (d = opendir(calls))) {
+		int fd = dirfd(d);
+
+		while ((de = readdir(d))) {
+			size_t n = strlen(de->d_name);
+			struct stat st;
+
+			if (n > 5 && strcmp(de->d_name + n - 5, ".html") == 0 &&
+			    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode))
+				unlinkat(fd, de->d_name, 0);
+		}
+		closedir(d);
+		rmdir(calls);
+	}
+	rmdir(dir);
+	rr_free(idx);
+	rr_free(calls);
+}
+
+/* 1 when dir may be replaced: an empty directory, or one holding index.html
+ * (a previous report); 0 when not; -1 when out of memory. */
+static int looks_like_report(const char *dir)
+{
+	char *idx = path_join(dir, "index.html");
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int ok = 0;
+
+	if (!idx)
+		return -1;
+	if (lstat(idx, &st) == 0 && S_ISREG(st.st_mode))
+		ok = 1;
+	rr_free(idx);
+	if (ok)
+		return 1;
+	if (!(d = opendir(dir)))
+		return 0;
+	ok = 1;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			ok = 0;
+	closedir(d);
+	return ok;
+}
+
+/* Puts the finished tree tmp at dir. When dir exists the two are exchanged
+ * atomically (renameat2 RENAME_EXCHANGE) so readers see either report, and
+ * the old one, now at tmp, is removed. On file systems without exchange, the
+ * old tree is moved aside first. */
+static int swap_into_place(const char *tmp, const char *dir, int exists, char *err, size_t errlen)
+{
+	if (!exists) {
+		if (rename(tmp, dir) != 0) {
+			set_err(err, errlen, dir, strerror(errno));
+			return RR_EIO;
+		}
+		return RR_OK;
+	}
+	if (syscall(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) == 0) {
+		remove_report_tree(tmp);
+		return RR_OK;
+	}
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
+		set_err(err, errlen, dir, strerror(errno));
+		return RR_EIO;
+	}
+	{
+		size_t n = strlen(dir) + 16;
+		char *old = rr_malloc(n);
+		int rc = RR_OK;
+
+		if (!old) {
+			set_err(err, errlen, dir, "out of memory");
+			return RR_ENOMEM;
+		}
+		/* A fresh unique name: create it, then let rename replace the
+		 * empty directory. */
+		snprintf(old, n, "%s.old.XXXXXX", dir);
+		if (!mkdtemp(old) || rename(dir, old) != 0) {
+			set_err(err, errlen, dir, strerror(errno));
+			rc = RR_EIO;
+		} else if (rename(tmp, dir) != 0) {
+			set_err(err, errlen, dir, strerror(errno));
+			rename(old, dir);
+			rc = RR_EIO;
+		} else {
+			remove_report_tree(old);
+		}
+		if (rc != RR_OK)
+			rmdir(old);
+		rr_free(old);
+		return rc;
+	}
+}
+
+int render_write_dir(struct render *rd, const struct report *r, const struct catalog *cat,
+		     const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	char *base = NULL, *tmp = NULL, *path = NULL;
+	size_t n;
+	int exists, rc = RR_OK;
+	struct page p;
+	mode_t mask;
+
+	/* "report/" and "report" are the same directory; renaming needs the
+	 * name without the slash. */
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (!(base = rr_strndup(dir, n)))
+		goto nomem;
+	exists = lstat(base, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode) && (rc = looks_like_report(base)) < 0)
+		goto nomem;
+	if (exists && (!S_ISDIR(st.st_mode) || rc == 0)) {
+		set_err(err, errlen, base, "exists and is not a roomreport report");
+		rr_free(base);
+		return RR_EIO;
+	}
+	rc = RR_OK;
+	if (!(tmp = rr_malloc(n + 16)))
+		goto nomem;
+	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", base);
+	if (!mkdtemp(tmp)) {
+		set_err(err, errlen, base, strerror(errno));
+		rr_free(tmp);
+		rr_free(base);
+		return RR_EIO;
+	}
+	/* mkdtemp makes the directory private; a report is as readable as any
+	 * file the user creates. */
+	mask = umask(0);
+	umask(mask);
+	chmod(tmp, 0777 & ~mask);
+
+	if (!(path = path_join(tmp, "calls")))
+		goto nomem_tmp;
+	if (mkdir(path, 0777) != 0) {
+		set_err(err, errlen, path, strerror(errno));
+		rc = RR_EIO;
+		goto out;
+	}
+	rr_free(path);
+	if (!(path = path_join(tmp, "index.html")))
+		goto nomem_tmp;
+	if ((rc = build_overview(rd, r, cat, 0, &p)) == RR_OK)
+		rc = save_new(p.doc, path, err, errlen);
+	else
+		set_err(err, errlen, path, "out of memory");
+	page_free(&p);
+	if (rc != RR_OK)
+		goto out;
+	for (uint32_t i = 0; i < r->m->ncalls; i++) {
+		rr_free(path);
+		if (!(path = path_join(tmp, r->call_file[i])))
+			goto nomem_tmp;
+		if ((rc = write_call_page(rd, r, cat, i, path, err, errlen)) != RR_OK)
+			goto out;
+	}
+	rc = swap_into_place(tmp, base, exists, err, errlen);
+	goto out;
+
+nomem_tmp:
+	set_err(err, errlen, base, "out of memory");
+	rc = RR_ENOMEM;
+out:
+	if (rc != RR_OK)
+		remove_report_tree(tmp);
+	rr_free(path);
+	rr_free(tmp);
+	rr_free(base);
+	return rc;
+nomem:
+	set_err(err, errlen, dir, "out of memory");
+	rr_free(tmp);
+	rr_free(base);
+	return RR_ENOMEM;
+}
+
+/* In the single file a call is a section under the overview's <h1>: its
+ * headings go one level down (h1 → h2, h2 → h3...). */
+static void demote_headings(xmlNodePtr n)
+{
+	static const char *const h[] = { "h1", "h2", "h3", "h4", "h5", "h6" };
+
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		for (int i = 0; i < 5; i++) {
+			if (xmlStrcasecmp(c->name, (const xmlChar *)h[i]) == 0) {
+				xmlNodeSetName(c, (const xmlChar *)h[i + 1]);
+				break;
+			}
+		}
+		demote_headings(c);
+	}
+}
+
+/*
+ * The single-file body. The overview (small) is serialized to memory with a
+ * marker comment in its "calls" slot, the last element of <body>; the bytes
+ * before the marker go out, then each call's <section> is built, serialized
+ * and freed in turn, then the bytes after the marker. This keeps one call's
+ * tree in memory, not every call's. The marker is found searching from the
+ * end, after every value from the data, so no data can be mistaken for it.
+ */
+static int write_file_body(struct render *rd, const struct report *r, const struct catalog *cat,
+			   FILE *f, const char *path, char *err, size_t errlen)
+{
+	struct page p;
+	xmlOutputBufferPtr mem = NULL, out = NULL;
+	xmlNodePtr calls, mark, main_tmpl, sec;
+	const char *buf, *at = NULL;
+	size_t len, mlen = strlen("<!--" CALLS_MARK "-->");
+	int rc;
+
+	if ((rc = build_overview(rd, r, cat, 1, &p)) != RR_OK)
+		goto fail;
+	calls = slot(&p, xmlDocGetRootElement(p.doc), "calls");
+	main_tmpl = find_slot(p.xp, xmlDocGetRootElement(rd->call), "call", &p.oom);
+	mark = xmlNewDocComment(p.doc, (const xmlChar *)CALLS_MARK);
+	if (!calls || !main_tmpl || !mark || !xmlAddChild(calls, mark)) {
+		rc = RR_ENOMEM;
+		goto fail;
+	}
+	if (!(mem = xmlAllocOutputBuffer(NULL))) {
+		rc = RR_ENOMEM;
+		goto fail;
+	}
+	htmlDocContentDumpFormatOutput(mem, p.doc, "UTF-8", 1);
+	buf = (const char *)xmlOutputBufferGetContent(mem);
+	len = xmlOutputBufferGetSize(mem);
+	for (size_t i = len >= mlen ? len - mlen + 1 : 0; buf && i-- > 0;) {
+		if (memcmp(buf + i, "<!--" CALLS_MARK "-->", mlen) == 0) {
+			at = buf + i;
+			break;
+		}
+	}
+	if (!at || mem->error) {
+		rc = RR_ENOMEM;
+		goto fail;
+	}
+	xmlUnlinkNode(mark);
+	xmlFreeNode(mark);
+	if (!(out = xmlOutputBufferCreateFile(f, NULL))) {
+		rc = RR_ENOMEM;
+		goto fail;
+	}
+	xmlOutputBufferWrite(out, (int)(at - buf), buf);
+	for (uint32_t i = 0; i < r->m->ncalls && rc == RR_OK; i++) {
+		struct callview v;
+		char id[32];
+
+		memset(&v, 0, sizeof v);
+		if ((rc = callview_build(r, cat, i, &v)) != RR_OK)
+			break;
+		/* The call template's <main>, as a section of this document. */
+		sec = xmlDocCopyNode(main_tmpl, p.doc, 1);
+		if (!sec || !xmlAddChild(calls, sec)) {
+			xmlFreeNode(sec);
+			callview_free(&v);
+			rc = RR_ENOMEM;
+			break;
+		}
+		xmlNodeSetName(sec, (const xmlChar *)"section");
+		demote_headings(sec);
+		snprintf(id, sizeof id, "call-%" PRIu32, i + 1);
+		set_attr(&p, sec, "id", id);
+		fill_call(&p, sec, &v);
+		if (p.oom)
+			rc = RR_ENOMEM;
+		else
+			htmlNodeDumpFormatOutput(out, p.doc, sec, "UTF-8", 1);
+		xmlUnlinkNode(sec);
+		xmlFreeNode(sec);
+		callview_free(&v);
+		if (out->error)
+			rc = RR_EIO;
+	}
+	if (rc == RR_OK)
+		xmlOutputBufferWrite(out, (int)(len - (size_t)(at - buf) - mlen), at + mlen);
+	errno = 0;
+	if (xmlOutputBufferClose(out) < 0 && rc == RR_OK)
+		rc = RR_EIO;
+	out = NULL;
+fail:
+	if (mem)
+		xmlOutputBufferClose(mem);
+	page_free(&p);
+	if (rc == RR_ENOMEM)
+		set_err(err, errlen, path, "out of memory");
+	else if (rc == RR_EIO)
+		set_err(err, errlen, path, errno ? strerror(errno) : "write error");
+	return rc;
+}
+
+int render_write_file(struct render *rd, const struct report *r, const struct catalog *cat,
+		      const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	size_t n = strlen(path) + 16;
+	char *tmp = NULL;
+	FILE *f;
+	int fd, rc, bad;
+
+	/* A device (/dev/null, /dev/stdout) is written in place: renaming over
+	 * it would replace the device node. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			set_err(err, errlen, path, "is a directory");
+			return RR_EIO;
+		}
+		if (!(f = fopen(path, "w"))) {
+			set_err(err, errlen, path, strerror(errno));
+			return RR_EIO;
+		}
+	} else {
+		if (!(tmp = rr_malloc(n))) {
+			set_err(err, errlen, path, "out of memory");
+			return RR_ENOMEM;
+		}
+		snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+		fd = mkstemp(tmp);
+		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+			set_err(err, errlen, path, strerror(errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			rr_free(tmp);
+			return RR_EIO;
+		}
+		/* mkstemp makes the file private; give it the usual mode. */
+		{
+			mode_t mask = umask(0);
+
+			umask(mask);
+			fchmod(fd, 0666 & ~mask);
+		}
+	}
+	rc = write_file_body(rd, r, cat, f, path, err, errlen);
+	errno = 0;
+	bad = (ferror(f) != 0) | (fclose(f) != 0);
+	if (rc == RR_OK && bad) {
+		set_err(err, errlen, path, errno ? strerror(errno) : "write error");
+		rc = RR_EIO;
+	}
+	if (tmp) {
+		if (rc == RR_OK && rename(tmp, path) != 0) {
+			set_err(err, errlen, path, strerror(errno));
+			rc = RR_EIO;
+		}
+		if (rc != RR_OK)
+			unlink(tmp);
+		rr_free(tmp);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------- templates */
+
+/* The contents of template name: from dir, or the embedded copy. *buf is
+ * rr_malloc'd (NUL-terminated). RR_EIO when missing; RR_ENOMEM. */
+static int load_file(const char *dir, const char *name, char **buf, size_t *len,
+		     char *err, size_t errlen)
+{
+	const struct template_file *t;
+	char *path;
+	FILE *f;
+	size_t cap = 0, n = 0, k;
+	char *b = NULL, *nb;
+
+	*buf = NULL;
+	*len = 0;
+	if (!dir) {
+		if (!(t = templates_find(name))) {
+			set_err(err, errlen, name, "no embedded template");
+			return RR_EIO;
+		}
+		if (!(*buf = rr_strndup((const char *)t->data, t->len)))
+			return RR_ENOMEM;
+		*len = t->len;
+		return RR_OK;
+	}
+	if (!(path = path_join(dir, name)))
+		return RR_ENOMEM;
+	if (!(f = fopen(path, "rb"))) {
+		set_err(err, errlen, path, strerror(errno));
+		rr_free(path);
+		return RR_EIO;
+	}
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = cap ? 2 * cap : 65536;
+			if (!(nb = rr_realloc(b, cap))) {
+				rr_free(b);
+				fclose(f);
+				rr_free(path);
+				return RR_ENOMEM;
+			}
+			b = nb;
+		}
+		k = fread(b + n, 1, cap - n - 1, f);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	if (ferror(f)) {
+		set_err(err, errlen, path, "read error");
+		rr_free(b);
+		fclose(f);
+		rr_free(path);
+		return RR_EIO;
+	}
+	fclose(f);
+	rr_free(path);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return RR_OK;
+}
+
+/* 1 when text s of n bytes contains "</" + tag, case-insensitively: it
+ * would end the <style>/<script> element early. */
+static int has_end_tag(const char *s, size_t n, const char *tag)
+{
+	size_t t = strlen(tag);
+
+	for (size_t i = 0; i + 2 + t <= n; i++) {
+		size_t k;
+
+		if (s[i] != '<' || s[i + 1] != '/')
+			continue;
+		for (k = 0; k < t; k++) {
+			char c = s[i + 2 + k];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != tag[k])
+				break;
+		}
+		if (k == t)
+			return 1;
+	}
+	return 0;
+}
+
+/* Parses one page template and puts the (constant) generator, stylesheet and
+ * script into it, checking that it has every slot the renderer fills. */
+static int prepare(const char *dir, const char *name, const char *const *slots,
+		   const char *css, const char *js, htmlDocPtr *out, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	htmlDocPtr doc;
+	xmlXPathContextPtr xp;
+	xmlNodePtr root, n;
+	int rc, oom = 0;
+
+	*out = NULL;
+	if ((rc = load_file(dir, name, &buf, &len, err, errlen)) != RR_OK)
+		return rc;
+	if (len > INT32_MAX) {
+		rr_free(buf);
+		set_err(err, errlen, name, "too large");
+		return RR_EDATA;
+	}
+	doc = htmlReadMemory(buf, (int)len, name, "UTF-8", PARSE_FLAGS);
+	rr_free(buf);
+	if (!doc || !(root = xmlDocGetRootElement(doc))) {
+		if (doc)
+			xmlFreeDoc(doc);
+		set_err(err, errlen, name, "not an HTML template");
+		return RR_EDATA;
+	}
+	/* <!DOCTYPE html>, whatever the template said. */
+	if (doc->intSubset) {
+		xmlDtdPtr dtd = doc->intSubset;
+
+		xmlUnlinkNode((xmlNodePtr)dtd);   /* also clears doc->intSubset */
+		xmlFreeDtd(dtd);
+	}
+	if (!xmlCreateIntSubset(doc, (const xmlChar *)"html", NULL, NULL)) {
+		xmlFreeDoc(doc);
+		return RR_ENOMEM;
+	}
+	if (!(xp = xmlXPathNewContext(doc))) {
+		xmlFreeDoc(doc);
+		return RR_ENOMEM;
+	}
+	for (size_t i = 0; slots[i]; i++) {
+		if (!find_slot(xp, root, slots[i], &oom)) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s: no element with data-slot=\"%s\"", name,
+					 slots[i]);
+			xmlXPathFreeContext(xp);
+			xmlFreeDoc(doc);
+			return oom ? RR_ENOMEM : RR_EDATA;
+		}
+	}
+	n = find_slot(xp, root, "generator", &oom);
+	if (n && !xmlSetProp(n, (const xmlChar *)"content", (const xmlChar *)"roomreport " RR_VERSION))
+		oom = 1;
+	/* Our stylesheet and script, never data: the only text that goes into
+	 * <style> and <script>, which the serializer writes unescaped. */
+	n = find_slot(xp, root, "style", &oom);
+	remove_children(n);
+	if (n)
+		xmlNodeAddContent(n, (const xmlChar *)css);
+	n = find_slot(xp, root, "script", &oom);
+	remove_children(n);
+	if (n && js && *js) {
+		xmlNodeAddContent(n, (const xmlChar *)js);
+	} else if (n) {
+		xmlUnlinkNode(n);
+		xmlFreeNode(n);
+	}
+	xmlXPathFreeContext(xp);
+	if (oom) {
+		xmlFreeDoc(doc);
+		return RR_ENOMEM;
+	}
+	*out = doc;
+	return RR_OK;
+}
+
+static void quiet(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+int render_open(const char *dir, struct render **out, char *err, size_t errlen)
+{
+	static const char *const overview_slots[] = {
+		"title", "style", "heading", "totals", "entry", "exits", "experiences", "worst",
+		"top-events-count", "top-events-users", "top-causes-count", "top-causes-users",
+		"days", "all-calls", "input", "quality", "calls", NULL };
+	static const char *const call_slots[] = {
+		"title", "style", "call", "back", "heading", "zone", "summary", "timeline",
+		"findings", "sessions", "experiences", "log", NULL };
+	struct render *rd;
+	char *css = NULL, *js = NULL;
+	size_t csslen, jslen = 0;
+	int rc;
+
+	*out = NULL;
+	/* libxml2 would print its own messages (write errors, parse
+	 * recoveries) on stderr; every failure reaches the caller as a status
+	 * and err instead. */
+	xmlSetGenericErrorFunc(NULL, quiet);
+	if (!(rd = rr_calloc(1, sizeof *rd)))
+		return RR_ENOMEM;
+	if ((rc = load_file(dir, "style.css", &css, &csslen, err, errlen)) != RR_OK)
+		goto fail;
+	/* The script is optional in a --templates directory. */
+	rc = load_file(dir, "report.js", &js, &jslen, err, errlen);
+	if (rc == RR_EIO && dir) {
+		rc = RR_OK;
+		if (err && errlen)
+			err[0] = '\0';
+	}
+	if (rc != RR_OK)
+		goto fail;
+	if (has_end_tag(css, csslen, "style") || strlen(css) != csslen) {
+		set_err(err, errlen, "style.css", "contains </style or a NUL byte");
+		rc = RR_EDATA;
+		goto fail;
+	}
+	if (js && (has_end_tag(js, jslen, "script") || strlen(js) != jslen)) {
+		set_err(err, errlen, "report.js", "contains </script or a NUL byte");
+		rc = RR_EDATA;
+		goto fail;
+	}
+	if (!utf8_valid(css, csslen) || (js && !utf8_valid(js, jslen))) {
+		set_err(err, errlen, js && !utf8_valid(js, jslen) ? "report.js" : "style.css",
+			"not valid UTF-8");
+		rc = RR_EDATA;
+		goto fail;
+	}
+	if ((rc = prepare(dir, "overview.html", overview_slots, css, js, &rd->overview, err,
+			  errlen)) != RR_OK)
+		goto fail;
+	if ((rc = prepare(dir, "call.html", call_slots, css, js, &rd->call, err, errlen)) != RR_OK)
+		goto fail;
+	rr_free(css);
+	rr_free(js);
+	*out = rd;
+	return RR_OK;
+fail:
+	if (rc == RR_ENOMEM && err && errlen)
+		snprintf(err, errlen, "templates: out of memory");
+	rr_free(css);
+	rr_free(js);
+	render_close(rd);
+	return rc;
+}
+
+void render_close(struct render *rd)
+{
+	if (!rd)
+		return;
+	if (rd->overview)
+		xmlFreeDoc(rd->overview);
+	if (rd->call)
+		xmlFreeDoc(rd->call);
+	rr_free(rd);
+}

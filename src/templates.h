@@ -1,0 +1,21 @@
+/*
+ * templates — the default page templates (overview.html, call.html, style.css,
+ * report.js), embedded in the binary at build time by
+ * cmake/embed_templates.cmake so the installed binary works anywhere.
+ * Does not: parse or fill them (render does).
+ */
+#ifndef RR_TEMPLATES_H
+#define RR_TEMPLATES_H
+
+#include <stddef.h>
+
+struct template_file {
+	const char *name;            /* "overview.html", "call.html", "style.css", "report.js" */
+	const unsigned char *data;   /* len bytes, followed by a NUL */
+	size_t len;
+};
+
+/* The embedded file called name, or NULL when there is none. */
+const struct template_file *templates_find(const char *name);
+
+#endif

@@ -1,0 +1,828 @@
+/*
+ * Tests for render.c: reports built through the real pipeline (records →
+ * sessions → report → callview) from a small dataset with ordinary and
+ * hostile IDs, written to a temporary directory, parsed back with libxml2
+ * and queried with XPath: page structure (doctype, lang, generator, one
+ * lane per user, a <title> on every timeline mark, bar classes by exit,
+ * findings in the view's order, every log row), links of worst calls,
+ * hostile IDs only as text or attribute values, no external URL, the
+ * directory swap and its failure paths, the single-file form, and
+ * byte-identical output.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/xpath.h>
+
+#include "callview.h"
+#include "catalog.h"
+#include "dataset.h"
+#include "decode.h"
+#include "render.h"
+#include "report.h"
+#include "sessions.h"
+#include "tz.h"
+#include "util.h"
+#include "version.h"
+
+#define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
+#define S(sec) (T0 + (int64_t)(sec) * 1000)
+
+/* ---- the model ---- */
+
+struct fixture {
+	struct catalog *cat;
+	struct tz *tz;
+	struct dataset ds;
+	struct decode_stats dec;
+	struct model m;
+	struct report r;
+	struct render *rd;
+	char tmp[64];               /* a scratch directory for this test */
+	char *long_id;              /* 10 KB user ID */
+};
+
+static void ev(struct fixture *fx, const char *room, const char *user, int64_t sec,
+	       int kind, int32_t id, int32_t p1, const char *peer)
+{
+	struct record r;
+	struct strtab *st = fx->ds.strs;
+
+	memset(&r, 0, sizeof r);
+	r.time_ms = S(sec);
+	assert_int_equal(strtab_intern(st, room, strlen(room), &r.room), RR_OK);
+	assert_int_equal(strtab_intern(st, "", 0, &r.comm), RR_OK);
+	assert_int_equal(strtab_intern(st, user, strlen(user), &r.user), RR_OK);
+	assert_int_equal(strtab_intern(st, peer, strlen(peer), &r.peer), RR_OK);
+	r.kind = (uint8_t)kind;
+	r.id = id;
+	r.p1 = p1;
+	r.p2 = -1;
+	r.stream = -1;
+	assert_int_equal(dataset_append(&fx->ds, &r), RR_OK);
+}
+
+/* One user's ordinary session: enters after 1 s, stays `len` seconds, and
+ * leaves with closing event close_id/close_p1. */
+static void stay(struct fixture *fx, const char *room, const char *user, int64_t at, int64_t len,
+		 int32_t close_id, int32_t close_p1)
+{
+	ev(fx, room, user, at, REC_EVENT, 5001, -1, "");
+	ev(fx, room, user, at + 1, REC_EVENT, 5003, 1, "");
+	ev(fx, room, user, at + len, REC_EVENT, close_id, close_p1, "");
+}
+
+#define HOSTILE_N 10
+static const char *const hostile_fixed[HOSTILE_N - 1] = {
+	"<script>alert(1)</script>",
+	"\"both' quotes\"",
+	"&amp; &lt; &#x3C;",
+	"../x",
+	"张伟",
+	"\xE2\x80\xAE" "مرحبا" "\xE2\x80\x8F",
+	"\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB",
+	"ctl\x01" "char\x7F",
+	"<img src=x onerror=alert(1)>",
+};
+
+static const char *hostile(struct fixture *fx, int i)
+{
+	return i < HOSTILE_N - 1 ? hostile_fixed[i] : fx->long_id;
+}
+
+/* What the page must show for a hostile ID: controls replaced by U+FFFD. */
+static const char *shown(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (; *s && o + 4 < n; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7F) {
+			memcpy(buf + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void build(struct fixture *fx, int big)
+{
+	struct sessions_options so;
+	char err[256];
+	int i;
+
+	assert_int_equal(dataset_init(&fx->ds), RR_OK);
+	/* Call 1: alice normal, with an outage and an experience; bob times out. */
+	stay(fx, "r1", "alice", 0, 600, 5008, 1);
+	ev(fx, "r1", "alice", 100, REC_EVENT, 1003, 0, "");
+	ev(fx, "r1", "alice", 147, REC_EVENT, 1003, 1, "");
+	ev(fx, "r1", "alice", 200, REC_EVENT, 2001, 1, "");
+	ev(fx, "r1", "alice", 260, REC_EVENT, 2001, 0, "");
+	ev(fx, "r1", "alice", 300, REC_ABNORMAL, 4, 2017, "bob");
+	ev(fx, "r1", "alice", 320, REC_EVENT, 9999, 3, "");
+	stay(fx, "r1", "bob", 10, 400, 7001, 1);
+	/* Call 2: hostile room and users, one of whom fails to enter. */
+	for (i = 0; i < HOSTILE_N; i++) {
+		if (i == 3) {
+			ev(fx, hostile_fixed[0], hostile(fx, i), 5000, REC_EVENT, 5001, -1, "");
+			ev(fx, hostile_fixed[0], hostile(fx, i), 5002, REC_EVENT, 5003, 0, "");
+		} else {
+			stay(fx, hostile_fixed[0], hostile(fx, i), 5000 + i, 300, 5008, 1);
+		}
+	}
+	ev(fx, hostile_fixed[0], hostile_fixed[1], 5100, REC_EVENT, 1003, 0, hostile_fixed[2]);
+	/* Call 3 (big): 40 users. */
+	for (i = 0; big && i < 40; i++) {
+		char u[16];
+
+		snprintf(u, sizeof u, "user%02d", i);
+		stay(fx, "many", u, 20000 + 7 * i, 900 - 5 * i, i % 3 ? 5008 : 7001, 1);
+	}
+	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
+	assert_int_equal(decode_scan(&fx->ds, fx->cat, &fx->dec), RR_OK);
+	sessions_options_init(&so);
+	so.display_tz = fx->tz;
+	assert_int_equal(sessions_build(&fx->ds, fx->cat, &so, &fx->m), RR_OK);
+	assert_int_equal(report_build(&fx->ds, &fx->m, &fx->dec, fx->cat, fx->tz, &fx->r), RR_OK);
+	fx->r.generated_ms = RR_NONE;
+	assert_int_equal(render_open(NULL, &fx->rd, err, sizeof err), RR_OK);
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof *fx);
+	char err[128];
+
+	if (!fx)
+		return -1;
+	fx->long_id = malloc(10241);
+	if (!fx->long_id)
+		return -1;
+	for (int i = 0; i < 10240; i++)
+		fx->long_id[i] = (char)('a' + i % 26);
+	fx->long_id[10240] = '\0';
+	if (catalog_new(&fx->cat) != RR_OK || tz_open("UTC", &fx->tz, err, sizeof err) != RR_OK)
+		return -1;
+	snprintf(fx->tmp, sizeof fx->tmp, "/tmp/test_render.XXXXXX");
+	if (!mkdtemp(fx->tmp))
+		return -1;
+	build(fx, 1);
+	*state = fx;
+	return 0;
+}
+
+static void rm_rf(const char *path)
+{
+	char cmd[512];
+
+	/* Only ever our own mkdtemp directory under /tmp. */
+	if (strncmp(path, "/tmp/test_render.", 17) == 0) {
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+		if (system(cmd) != 0)
+			print_message("could not remove %s\n", path);
+	}
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	render_close(fx->rd);
+	report_free(&fx->r);
+	model_free(&fx->m);
+	decode_stats_free(&fx->dec);
+	dataset_free(&fx->ds);
+	tz_free(fx->tz);
+	catalog_free(fx->cat);
+	if (getenv("TEST_RENDER_KEEP"))
+		print_message("kept %s\n", fx->tmp);
+	else
+		rm_rf(fx->tmp);
+	free(fx->long_id);
+	free(fx);
+	return 0;
+}
+
+/* ---- reading pages back ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	b = malloc((size_t)n + 1);
+	assert_non_null(b);
+	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+	b[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return b;
+}
+
+struct parsed {
+	char *bytes;
+	size_t len;
+	htmlDocPtr doc;
+	xmlXPathContextPtr xp;
+};
+
+static void parse_file(const char *path, struct parsed *p)
+{
+	p->bytes = slurp(path, &p->len);
+	p->doc = htmlReadMemory(p->bytes, (int)p->len, path, "UTF-8",
+				HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+				HTML_PARSE_NOWARNING);
+	assert_non_null(p->doc);
+	p->xp = xmlXPathNewContext(p->doc);
+	assert_non_null(p->xp);
+}
+
+static void parsed_free(struct parsed *p)
+{
+	xmlXPathFreeContext(p->xp);
+	xmlFreeDoc(p->doc);
+	free(p->bytes);
+}
+
+static double xnum(struct parsed *p, const char *expr)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, p->xp);
+	double v;
+
+	assert_non_null(o);
+	v = xmlXPathCastToNumber(o);
+	xmlXPathFreeObject(o);
+	return v;
+}
+
+#define COUNT(p, expr) ((long)xnum((p), "count(" expr ")"))
+
+/* The string value of expr (caller frees). */
+static char *xstr(struct parsed *p, const char *expr)
+{
+	xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)expr, p->xp);
+	xmlChar *s;
+	char *r;
+
+	assert_non_null(o);
+	s = xmlXPathCastToString(o);
+	xmlXPathFreeObject(o);
+	r = strdup((const char *)s);
+	xmlFree(s);
+	return r;
+}
+
+static void assert_xstr(struct parsed *p, const char *expr, const char *want)
+{
+	char *s = xstr(p, expr);
+
+	if (strcmp(s, want) != 0)
+		print_message("%s: got \"%.200s\", want \"%.200s\"\n", expr, s, want);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/* Every element and attribute name in the page comes from the renderer's
+ * vocabulary: no element or attribute was made from data. */
+static const char *const element_names[] = {
+	"html", "head", "meta", "title", "link", "style", "script", "body", "header", "main",
+	"section", "nav", "h1", "h2", "h3", "p", "div", "dl", "dt", "dd", "ul", "ol", "li",
+	"table", "thead", "tbody", "tr", "th", "td", "a", "span", "details", "summary",
+	"svg", "g", "rect", "line", "circle", "path", "text", NULL };
+static const char *const attr_names[] = {
+	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
+	"scope", "viewbox", "role", "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx",
+	"cy", "r", "d", "data-code", "data-user", "title", NULL };
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+static void check_names(xmlNodePtr n)
+{
+	for (; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!in_list(element_names, (const char *)n->name))
+			print_message("unexpected element <%.80s>\n", n->name);
+		assert_true(in_list(element_names, (const char *)n->name));
+		for (xmlAttrPtr a = n->properties; a; a = a->next) {
+			if (!in_list(attr_names, (const char *)a->name))
+				print_message("unexpected attribute %.80s\n", a->name);
+			assert_true(in_list(attr_names, (const char *)a->name));
+		}
+		check_names(n->children);
+	}
+}
+
+/* Checks shared by every page. */
+static void check_page(struct parsed *p)
+{
+	assert_true(p->len > 16 && memcmp(p->bytes, "<!DOCTYPE html>\n", 16) == 0);
+	assert_xstr(p, "string(/html/@lang)", "en");
+	assert_xstr(p, "string(//meta[@name='generator']/@content)", "roomreport " RR_VERSION);
+	assert_int_equal(COUNT(p, "//meta[@charset='utf-8']"), 1);
+	assert_int_equal(COUNT(p, "//meta[@name='viewport']"), 1);
+	assert_int_equal(COUNT(p, "//link[@rel='icon' and @href='data:,']"), 1);
+	/* Only the template's own <style> and <script>. */
+	assert_int_equal(COUNT(p, "//style"), 1);
+	assert_int_equal(COUNT(p, "//script"), 1);
+	assert_int_equal(COUNT(p, "//*[@src]"), 0);
+	/* No external URL of any kind. */
+	assert_null(strstr(p->bytes, "http"));
+	assert_null(strstr(p->bytes, "//fonts"));
+	assert_int_equal(COUNT(p, "//*[starts-with(@href, '//')]"), 0);
+	check_names(xmlDocGetRootElement(p->doc));
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *s = malloc(strlen(a) + strlen(b) + 2);
+
+	assert_non_null(s);
+	sprintf(s, "%s/%s", a, b);
+	return s;
+}
+
+/* ---- tests ---- */
+
+static void write_dir(struct fixture *fx, const char *dir)
+{
+	char err[512] = "";
+	int rc = render_write_dir(fx->rd, &fx->r, fx->cat, dir, err, sizeof err);
+
+	if (rc != RR_OK)
+		print_message("render_write_dir: %s\n", err);
+	assert_int_equal(rc, RR_OK);
+}
+
+static void test_overview(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "ov"), *idx = join(dir, "index.html");
+	struct parsed p;
+
+	write_dir(fx, dir);
+	parse_file(idx, &p);
+	check_page(&p);
+	assert_xstr(&p, "string(//title)", "roomreport");
+	assert_xstr(&p, "string(//h1)", "roomreport");
+	/* No SOURCE_DATE_EPOCH: no generation time. */
+	assert_int_equal(COUNT(&p, "//*[@class='generated']"), 0);
+	/* Worst calls link to pages that exist. */
+	assert_true(fx->r.nworst >= 2);
+	assert_int_equal(COUNT(&p, "//*[@data-slot='worst']//tbody/tr"), (long)fx->r.nworst);
+	for (size_t i = 0; i < fx->r.nworst; i++) {
+		char expr[160], *href, *path;
+		struct stat st;
+
+		snprintf(expr, sizeof expr, "string((//*[@data-slot='worst']//tbody/tr)[%zu]//a/@href)",
+			 i + 1);
+		href = xstr(&p, expr);
+		assert_string_equal(href, fx->r.call_file[fx->r.worst[i]]);
+		path = join(dir, href);
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		free(path);
+		free(href);
+	}
+	/* All calls listed and linked. */
+	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr/td/a"),
+			 (long)fx->m.ncalls);
+	/* Figures as the report has them. */
+	assert_int_equal(COUNT(&p, "//*[@data-slot='exits']//tbody/tr"), EXIT__COUNT);
+	{
+		char want[24];
+
+		snprintf(want, sizeof want, "%u", fx->r.exits[EXIT_TIMEOUT]);
+		assert_xstr(&p, "string(//*[@data-slot='exits']//tr[normalize-space(td[1])='timeout']/td[2])", want);
+		assert_true(fx->r.exits[EXIT_TIMEOUT] >= 2);
+	}
+	assert_true(strstr(p.bytes, "sampled") || strstr(p.bytes, "Sampled"));
+	assert_int_equal(COUNT(&p, "//*[@data-slot='quality']//table[@class='unknown']/tbody/tr"),
+			 (long)fx->dec.nunknown);
+	parsed_free(&p);
+	free(idx);
+	free(dir);
+}
+
+static void test_call_pages(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "calls");
+
+	write_dir(fx, dir);
+	for (uint32_t c = 0; c < fx->m.ncalls; c++) {
+		const struct call *call = &fx->m.calls[c];
+		char *path = join(dir, fx->r.call_file[c]);
+		struct callview v;
+		struct parsed p;
+		char expr[256];
+
+		assert_int_equal(callview_build(&fx->r, fx->cat, c, &v), RR_OK);
+		parse_file(path, &p);
+		check_page(&p);
+		/* One lane per user, and the timeline's height grows with them. */
+		assert_int_equal(v.nlanes, call->users);
+		assert_int_equal(COUNT(&p, "//svg[@class='timeline']/g[@class='lane']"), (long)v.nlanes);
+		/* A <title> on every mark and bar. */
+		assert_int_equal(COUNT(&p, "//svg[@class='timeline']/g[@class='lane']/*[not(self::svg)]"),
+				 (long)(v.nbars + v.nmarks + v.nspans + v.nexps));
+		assert_int_equal(COUNT(&p, "//svg[@class='timeline']/g[@class='lane']/*[not(self::svg)]"
+				       "[not(title)]"), 0);
+		assert_int_equal(COUNT(&p, "//svg[@class='timeline']//text[@class='lane-label'][not(title)]"),
+				 0);
+		assert_int_equal(COUNT(&p, "//svg[@class='timeline']//text[@class='tick-label']"),
+				 (long)v.nticks);
+		/* Bars are classed by exit reason. */
+		for (uint32_t b = 0; b < v.nbars; b++) {
+			snprintf(expr, sizeof expr,
+				 "(//svg[@class='timeline']//rect[starts-with(@class,'bar ')])[%u]/@class",
+				 b + 1);
+			char *cls = xstr(&p, expr);
+			char want[64];
+
+			snprintf(want, sizeof want, "bar exit-%s", exit_reason_name(v.bars[b].exit));
+			assert_non_null(strstr(cls, want));
+			free(cls);
+		}
+		/* Findings in the view's order, with their texts. */
+		assert_int_equal(COUNT(&p, "//ol[@class='findings']/li"), (long)v.nfindings);
+		for (uint32_t f = 0; f < v.nfindings; f++) {
+			char want[64], *got;
+
+			snprintf(expr, sizeof expr, "string((//ol[@class='findings']/li)[%u]/@data-code)",
+				 f + 1);
+			assert_xstr(&p, expr, v.findings[f].f->code);
+			snprintf(expr, sizeof expr,
+				 "string((//ol[@class='findings']/li)[%u]/span[@class='text'])", f + 1);
+			got = xstr(&p, expr);
+			assert_string_equal(got, v.findings[f].f->text);
+			free(got);
+			snprintf(want, sizeof want, "finding sev-%s", severity_name(v.findings[f].f->severity));
+			snprintf(expr, sizeof expr, "string((//ol[@class='findings']/li)[%u]/@class)", f + 1);
+			assert_xstr(&p, expr, want);
+		}
+		/* Every log row, in one <details> per user. */
+		assert_int_equal(COUNT(&p, "//details[@class='lane-log']"), (long)v.nlanes);
+		assert_int_equal(COUNT(&p, "//table[@class='log']/tbody/tr"), (long)v.nlog);
+		assert_int_equal(COUNT(&p, "//table[@class='sessions']/tbody/tr"), (long)v.nbars);
+		/* Back to the overview. */
+		assert_xstr(&p, "string(//nav[@class='back']/a/@href)", "../index.html");
+		callview_free(&v);
+		parsed_free(&p);
+		free(path);
+	}
+	free(dir);
+}
+
+static void test_hostile(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "hostile");
+	uint32_t c;
+	struct parsed p;
+	char *path, buf[12000], *s;
+	char expr[128];
+	int found[HOSTILE_N] = { 0 };
+
+	write_dir(fx, dir);
+	for (c = 0; c < fx->m.ncalls; c++)
+		if (strcmp(strtab_str(fx->ds.strs, fx->m.calls[c].room), hostile_fixed[0]) == 0)
+			break;
+	assert_true(c < fx->m.ncalls);
+	/* Never a raw ID in a file name. */
+	assert_null(strchr(fx->r.call_file[c] + strlen("calls/"), '<'));
+	path = join(dir, fx->r.call_file[c]);
+	parse_file(path, &p);
+	check_page(&p);
+	assert_xstr(&p, "string(//h1)", "Room <script>alert(1)</script>");
+	assert_null(strstr(p.bytes, "<script>alert"));
+	assert_null(strstr(p.bytes, "<img src"));
+	/* Each hostile user: its log's data-user attribute and summary text. */
+	for (long i = 1; i <= COUNT(&p, "//details[@class='lane-log']"); i++) {
+		snprintf(expr, sizeof expr, "string((//details[@class='lane-log'])[%ld]/@data-user)", i);
+		s = xstr(&p, expr);
+		for (int h = 0; h < HOSTILE_N; h++) {
+			if (strcmp(s, shown(hostile(fx, h), buf, sizeof buf)) != 0)
+				continue;
+			found[h] = 1;
+			snprintf(expr, sizeof expr,
+				 "string((//details[@class='lane-log'])[%ld]/summary/span[@class='user'])", i);
+			assert_xstr(&p, expr, buf);
+			/* The lane label and its <title>. */
+			snprintf(expr, sizeof expr,
+				 "string((//svg[@class='timeline']/g[@class='lane'])[%ld]//text/title)", i);
+			assert_xstr(&p, expr, buf);
+		}
+		free(s);
+	}
+	for (int h = 0; h < HOSTILE_N; h++) {
+		if (!found[h])
+			print_message("hostile ID %d not found as text\n", h);
+		assert_true(found[h]);
+	}
+	/* The peer with entity-looking text stays text. */
+	assert_true(COUNT(&p, "//table[@class='log']//td[.='&amp; &lt; &#x3C;']") >= 1);
+	parsed_free(&p);
+	free(path);
+	free(dir);
+}
+
+/* Compares every file of two report directories. */
+static void assert_same_tree(struct fixture *fx, const char *a, const char *b)
+{
+	char *pa = join(a, "index.html"), *pb = join(b, "index.html");
+	size_t la, lb;
+	char *x = slurp(pa, &la), *y = slurp(pb, &lb);
+
+	assert_true(la == lb && memcmp(x, y, la) == 0);
+	free(x), free(y), free(pa), free(pb);
+	for (uint32_t c = 0; c < fx->m.ncalls; c++) {
+		pa = join(a, fx->r.call_file[c]);
+		pb = join(b, fx->r.call_file[c]);
+		x = slurp(pa, &la);
+		y = slurp(pb, &lb);
+		assert_true(la == lb && memcmp(x, y, la) == 0);
+		free(x), free(y), free(pa), free(pb);
+	}
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_identical(void **state)
+{
+	struct fixture *fx = *state;
+	char *a = join(fx->tmp, "same-a"), *b = join(fx->tmp, "same-b");
+	char *fa = join(fx->tmp, "one-a.html"), *fb = join(fx->tmp, "one-b.html");
+	char err[256];
+	size_t la, lb;
+	char *x, *y;
+
+	write_dir(fx, a);
+	write_dir(fx, b);
+	assert_same_tree(fx, a, b);
+	assert_int_equal(render_write_file(fx->rd, &fx->r, fx->cat, fa, err, sizeof err), RR_OK);
+	assert_int_equal(render_write_file(fx->rd, &fx->r, fx->cat, fb, err, sizeof err), RR_OK);
+	x = slurp(fa, &la);
+	y = slurp(fb, &lb);
+	assert_true(la == lb && memcmp(x, y, la) == 0);
+	free(x), free(y), free(a), free(b), free(fa), free(fb);
+}
+
+static void test_generated(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "gen"), *idx = join(dir, "index.html");
+	struct parsed p;
+
+	fx->r.generated_ms = S(0);
+	fx->r.title = "Weekly <b>report</b>";
+	write_dir(fx, dir);
+	fx->r.generated_ms = RR_NONE;
+	fx->r.title = NULL;
+	parse_file(idx, &p);
+	assert_xstr(&p, "string(//p[@class='generated'])", "Generated 2026-11-20 10:00:00 (UTC)");
+	assert_xstr(&p, "string(//title)", "Weekly <b>report</b>");
+	assert_int_equal(COUNT(&p, "//b"), 0);
+	parsed_free(&p);
+	free(idx);
+	free(dir);
+}
+
+static void test_swap_and_failures(void **state)
+{
+	struct fixture *fx = *state;
+	char *box = join(fx->tmp, "swapbox"), *dir = join(box, "report"), *idx = join(dir, "index.html");
+	char *keep, err[256];
+	size_t before_len, n;
+	char *before, *after;
+	unsigned long k;
+	int rc;
+
+	/* Fresh, then over an existing report: swapped, nothing left over. */
+	assert_int_equal(mkdir(box, 0755), 0);
+	write_dir(fx, dir);
+	fx->r.title = "second";
+	write_dir(fx, dir);
+	assert_int_equal(count_entries(box), 1);
+	before = slurp(idx, &before_len);
+	assert_non_null(strstr(before, ">second</title>"));
+
+	/* Allocation failure at every point: RR_ENOMEM, the previous report
+	 * intact, no temporary left behind. */
+	fx->r.title = "third";
+	for (k = 1;; k++) {
+		rr_alloc_fail_at(k);
+		rc = render_write_dir(fx->rd, &fx->r, fx->cat, dir, err, sizeof err);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK)
+			break;
+		if (rc != RR_ENOMEM)
+			print_message("failure %lu: %s\n", k, err);
+		assert_int_equal(rc, RR_ENOMEM);
+		after = slurp(idx, &n);
+		assert_true(n == before_len && memcmp(before, after, n) == 0);
+		free(after);
+		assert_int_equal(count_entries(box), 1);
+	}
+	print_message("allocation failure injected at %lu points\n", k - 1);
+	assert_true(k > 3);
+	after = slurp(idx, &n);
+	assert_non_null(strstr(after, ">third</title>"));
+	free(after);
+	free(before);
+	fx->r.title = NULL;
+
+	/* A directory that is not a report, or a file, is refused untouched. */
+	keep = join(fx->tmp, "mine");
+	assert_int_equal(mkdir(keep, 0755), 0);
+	{
+		char *f = join(keep, "notes.txt");
+		FILE *fp = fopen(f, "w");
+
+		assert_non_null(fp);
+		fputs("mine", fp);
+		fclose(fp);
+		assert_int_equal(render_write_dir(fx->rd, &fx->r, fx->cat, keep, err, sizeof err), RR_EIO);
+		assert_non_null(strstr(err, "exists and is not a roomreport report"));
+		assert_int_equal(render_write_dir(fx->rd, &fx->r, fx->cat, f, err, sizeof err), RR_EIO);
+		assert_int_equal(count_entries(keep), 1);
+		free(f);
+	}
+	/* An empty directory is fine; a trailing slash too. */
+	{
+		char *e = join(fx->tmp, "empty"), *es = join(e, "");
+
+		assert_int_equal(mkdir(e, 0755), 0);
+		write_dir(fx, es);
+		assert_int_equal(count_entries(e), 2);
+		free(es);
+		free(e);
+	}
+	/* A parent that does not exist: RR_EIO naming the path. */
+	{
+		char *bad = join(fx->tmp, "no/such/dir");
+
+		assert_int_equal(render_write_dir(fx->rd, &fx->r, fx->cat, bad, err, sizeof err), RR_EIO);
+		assert_non_null(strstr(err, "no/such/dir"));
+		free(bad);
+	}
+	free(keep);
+	free(idx);
+	free(dir);
+	free(box);
+}
+
+static void test_single_file(void **state)
+{
+	struct fixture *fx = *state;
+	char *box = join(fx->tmp, "onebox"), *path = join(box, "one.html"), err[256];
+	struct parsed p;
+	unsigned long k;
+	int rc;
+
+	assert_int_equal(mkdir(box, 0755), 0);
+	assert_int_equal(render_write_file(fx->rd, &fx->r, fx->cat, path, err, sizeof err), RR_OK);
+	parse_file(path, &p);
+	check_page(&p);
+	assert_int_equal(COUNT(&p, "//section[starts-with(@id,'call-')]"), (long)fx->m.ncalls);
+	assert_int_equal(COUNT(&p, "//body/div[@data-slot='calls']/section"), (long)fx->m.ncalls);
+	/* In-page links resolve. */
+	for (size_t i = 0; i < fx->r.nworst; i++) {
+		char expr[160], *href, want[32];
+
+		snprintf(expr, sizeof expr, "string((//*[@data-slot='worst']//tbody/tr)[%zu]//a/@href)",
+			 i + 1);
+		href = xstr(&p, expr);
+		snprintf(want, sizeof want, "#call-%u", fx->r.worst[i] + 1);
+		assert_string_equal(href, want);
+		snprintf(expr, sizeof expr, "count(//section[@id='%s'])", href + 1);
+		assert_int_equal((long)xnum(&p, expr), 1);
+		free(href);
+	}
+	assert_int_equal(COUNT(&p, "//svg[@class='timeline']"), (long)fx->m.ncalls);
+	assert_int_equal(COUNT(&p, "//nav[@class='back']/a[@href='#top']"), (long)fx->m.ncalls);
+	assert_int_equal(COUNT(&p, "//*[@id='top']"), 1);
+	/* One top-level heading; each call's headings one level down. */
+	assert_int_equal(COUNT(&p, "//h1"), 1);
+	assert_int_equal(COUNT(&p, "//section[starts-with(@id,'call-')]/h2[@data-slot='heading']"),
+			 (long)fx->m.ncalls);
+	assert_true(p.bytes[p.len - 1] == '\n' && strstr(p.bytes, "</html>") != NULL);
+	assert_null(strstr(p.bytes, "roomreport:calls"));
+	parsed_free(&p);
+
+	/* Failures leave the previous file and no temporary. */
+	for (k = 1;; k++) {
+		rr_alloc_fail_at(k);
+		rc = render_write_file(fx->rd, &fx->r, fx->cat, path, err, sizeof err);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK)
+			break;
+		assert_int_equal(rc, RR_ENOMEM);
+		assert_int_equal(count_entries(box), 1);
+	}
+	/* A device is written in place. */
+	assert_int_equal(render_write_file(fx->rd, &fx->r, fx->cat, "/dev/null", err, sizeof err),
+			 RR_OK);
+	assert_int_equal(render_write_file(fx->rd, &fx->r, fx->cat, "/dev/full", err, sizeof err),
+			 RR_EIO);
+	free(path);
+	free(box);
+}
+
+static void test_templates_dir(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "tpl"), err[256];
+	struct render *rd = NULL;
+	const char *names[] = { "overview.html", "call.html", "style.css" };
+
+	(void)state;
+	/* Missing directory: RR_EIO naming the file. */
+	assert_int_equal(render_open(dir, &rd, err, sizeof err), RR_EIO);
+	assert_non_null(strstr(err, "style.css"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (int i = 0; i < 3; i++) {
+		char *f = join(dir, names[i]);
+		FILE *fp = fopen(f, "w");
+
+		assert_non_null(fp);
+		if (i == 0)
+			fputs("<html><head><title data-slot=title></title></head><body></body></html>", fp);
+		else if (i == 1)
+			fputs("<p>no slots</p>", fp);
+		else
+			fputs("body { color: red }", fp);
+		fclose(fp);
+		free(f);
+	}
+	/* A template without its slots: RR_EDATA naming the slot. */
+	assert_int_equal(render_open(dir, &rd, err, sizeof err), RR_EDATA);
+	assert_non_null(strstr(err, "overview.html: no element with data-slot=\"style\""));
+	assert_null(rd);
+	{
+		char *f = join(dir, "style.css");
+		FILE *fp = fopen(f, "w");
+
+		fputs("a{}</style><script>alert(1)</script>", fp);
+		fclose(fp);
+		assert_int_equal(render_open(dir, &rd, err, sizeof err), RR_EDATA);
+		assert_non_null(strstr(err, "</style"));
+		free(f);
+	}
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_overview),
+		cmocka_unit_test(test_call_pages),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_identical),
+		cmocka_unit_test(test_generated),
+		cmocka_unit_test(test_swap_and_failures),
+		cmocka_unit_test(test_single_file),
+		cmocka_unit_test(test_templates_dir),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
