@@ -323,10 +323,13 @@ static int out_close(struct out *o, int status)
 	if (!o->f)
 		return status;
 	errno = 0;
-	if (o->f == stdout)
+	if (o->f == stdout) {
 		bad = fflush(stdout) != 0 || ferror(stdout);
-	else
-		bad = (ferror(o->f) != 0) | (fclose(o->f) != 0);
+	} else {
+		bad = ferror(o->f) != 0;
+		if (fclose(o->f) != 0)
+			bad = 1;
+	}
 	err = errno;
 	o->f = NULL;
 	if (bad && (status == RR_OK || status == RR_EIO)) {

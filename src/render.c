@@ -1084,7 +1084,9 @@ static int save_new(xmlDocPtr doc, const char *path, char *err, size_t errlen)
 	}
 	rc = save_stream(doc, f);
 	errno = 0;
-	bad = (ferror(f) != 0) | (fclose(f) != 0);
+	bad = ferror(f) != 0;
+	if (fclose(f) != 0)
+		bad = 1;
 	if (rc == RR_OK && bad)
 		rc = RR_EIO;
 	if (rc == RR_EIO)
@@ -1523,7 +1525,9 @@ int render_write_file(struct render *rd, const struct report *r, const struct ca
 	}
 	rc = write_file_body(rd, r, cat, f, path, err, errlen);
 	errno = 0;
-	bad = (ferror(f) != 0) | (fclose(f) != 0);
+	bad = ferror(f) != 0;
+	if (fclose(f) != 0)
+		bad = 1;
 	if (rc == RR_OK && bad) {
 		set_err(err, errlen, path, errno ? strerror(errno) : "write error");
 		rc = RR_EIO;

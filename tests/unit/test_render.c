@@ -90,9 +90,9 @@ static const char *const hostile_fixed[HOSTILE_N - 1] = {
 	"&amp; &lt; &#x3C;",
 	"../x",
 	"张伟",
-	"\xE2\x80\xAE" "مرحبا" "\xE2\x80\x8F",
+	("\xE2\x80\xAE" "مرحبا" "\xE2\x80\x8F"),
 	"\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x92\xBB",
-	"ctl\x01" "char\x7F",
+	("ctl\x01" "char\x7F"),
 	"<img src=x onerror=alert(1)>",
 };
 
