@@ -16,6 +16,7 @@
 
 #include "callview.h"
 #include "decode.h"
+#include "textbuf.h"
 #include "util.h"
 
 /* Event IDs whose meaning the view needs (Event ID Mapping Table); the same
@@ -32,7 +33,6 @@ enum {
 #define MIN_AXIS_MS 5000      /* so even a one-event call gets >= 4 ticks */
 #define MAX_TICKS 12
 #define PEER_TEXT_MAX 64      /* bytes of a peer ID quoted in an experience title */
-#define TEXT_MAX 1024         /* bound of one formatted text */
 #define CHUNK 65536
 
 /* ---- arena ---- */
@@ -92,39 +92,6 @@ static char *arena_put(struct arena *a, const char *s, size_t n)
 }
 
 /* Length of s[0..len) without a trailing incomplete UTF-8 sequence. */
-static size_t utf8_trim(const char *s, size_t len)
-{
-	while (len > 0 && !utf8_valid(s, len))
-		len--;
-	return len;
-}
-
-struct text {
-	char buf[TEXT_MAX];
-	size_t len;
-};
-
-static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->len + 1 >= sizeof t->buf)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof t->buf - t->len)
-		t->len = utf8_trim(t->buf, sizeof t->buf - 1);
-	else
-		t->len += (size_t)n;
-	t->buf[t->len] = '\0';
-}
-
 /* ---- the builder ---- */
 
 struct builder {
@@ -144,7 +111,7 @@ static void time_of_day(const struct builder *b, int64_t ms, char out[40])
 	tz_format(b->tz, ms, TZF_TIME, out, 40);
 }
 
-static const char *put_text(struct builder *b, const struct text *t)
+static const char *put_text(struct builder *b, const struct textbuf *t)
 {
 	return arena_put(b->arena, t->buf, t->len);
 }
@@ -242,23 +209,23 @@ static int add_bar(struct builder *b, uint32_t sidx)
 	const struct session *s = &b->m->sessions[sidx];
 	struct callview *v = b->v;
 	struct cv_bar *bar;
-	struct text t = { .len = 0 };
+	struct textbuf t = { .len = 0 };
 	char a[40], z[40], d[32];
 
 	if (rr_grow(&v->bars, &b->capbars, (size_t)v->nbars + 1, sizeof *v->bars) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, s->start_ms, a);
 	time_of_day(b, s->end_ms, z);
-	text_add(&t, "%s–%s", a, z);
+	textbuf_add(&t, "%s–%s", a, z);
 	if (!s->start_observed)
-		text_add(&t, " (start not seen)");
+		textbuf_add(&t, " (start not seen)");
 	if (s->entered && s->entry_latency_ms != RR_NONE) {
 		fmt_duration(s->entry_latency_ms, d, sizeof d);
-		text_add(&t, " · entered after %s", d);
+		textbuf_add(&t, " · entered after %s", d);
 	} else {
-		text_add(&t, s->entered ? " · entered" : " · did not enter");
+		textbuf_add(&t, s->entered ? " · entered" : " · did not enter");
 	}
-	text_add(&t, " · left: %s", exit_reason_name(s->exit));
+	textbuf_add(&t, " · left: %s", exit_reason_name(s->exit));
 	bar = &v->bars[v->nbars];
 	bar->session = sidx;
 	bar->start_ms = s->start_ms;
@@ -279,7 +246,7 @@ static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int
 {
 	struct callview *v = b->v;
 	struct cv_span *sp;
-	struct text t = { .len = 0 };
+	struct textbuf t = { .len = 0 };
 	char a[40], z[40], d[32];
 
 	if (to <= from)
@@ -289,7 +256,7 @@ static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int
 	time_of_day(b, from, a);
 	time_of_day(b, to, z);
 	fmt_duration(to - from, d, sizeof d);
-	text_add(&t, "%s %s–%s (%s)", kind == CV_SPAN_OUTAGE ? "No network" : "In the background",
+	textbuf_add(&t, "%s %s–%s (%s)", kind == CV_SPAN_OUTAGE ? "No network" : "In the background",
 		 a, z, d);
 	sp = &v->spans[v->nspans];
 	sp->start_ms = from;
@@ -326,7 +293,7 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 	struct callview *v = b->v;
 	const struct cat_entry *e;
 	struct cv_log *lg;
-	struct text t = { .len = 0 };
+	struct textbuf t = { .len = 0 };
 	char at[40], label[256], raw[64];
 	const char *title;
 	size_t prefix;
@@ -349,7 +316,7 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 			/* The experience's label, then this row's cause. */
 			snprintf(label + strlen(label), sizeof label - strlen(label),
 				 " — possible cause: %s", cl);
-			label[utf8_trim(label, strlen(label))] = '\0';
+			label[utf8_cut(label, strlen(label))] = '\0';
 		}
 		if (rec->id > 0 && rec->p1 != -1)
 			snprintf(raw, sizeof raw, "experience %" PRId32 ", cause %" PRId32, rec->id, rec->p1);
@@ -360,9 +327,9 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 	}
 	/* The mark's title is "time · label"; the log row's label is its tail,
 	 * so each label is stored once. */
-	text_add(&t, "%s · ", at);
+	textbuf_add(&t, "%s · ", at);
 	prefix = t.len;
-	text_add(&t, "%s", label);
+	textbuf_add(&t, "%s", label);
 	title = put_text(b, &t);
 	if (!title)
 		return RR_ENOMEM;
@@ -498,7 +465,7 @@ static int add_exp(struct builder *b, struct cv_exp **arr, uint32_t *n, size_t *
 {
 	const struct strtab *st = b->st;
 	const struct cat_entry *e;
-	struct text t = { .len = 0 };
+	struct textbuf t = { .len = 0 };
 	char at[40], label[256];
 	uint32_t k;
 
@@ -509,22 +476,22 @@ static int add_exp(struct builder *b, struct cv_exp **arr, uint32_t *n, size_t *
 		at[5] = '\0';   /* experience times are minute-aligned */
 	e = catalog_find_experience(b->cat, x->id);
 	catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
-	text_add(&t, "%s · %s", at, label);
+	textbuf_add(&t, "%s · %s", at, label);
 	if (x->ncauses == 0)
-		text_add(&t, " — no cause listed");
+		textbuf_add(&t, " — no cause listed");
 	for (k = 0; k < x->ncauses; k++) {
 		const struct cause *cs = &b->m->causes[x->first_cause + k];
 		const struct cat_entry *ce = catalog_find_cause(b->cat, cs->id);
 
 		catalog_format(ce, cause_table(ce, cs->id), cs->id, -1, -1, label, sizeof label);
 		lower_first(label);
-		text_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
+		textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
 		if (cs->peer) {
 			const char *p = strtab_str(st, cs->peer);
 			size_t pl = strtab_len(st, cs->peer);
-			size_t cut = pl > PEER_TEXT_MAX ? utf8_trim(p, PEER_TEXT_MAX) : pl;
+			size_t cut = pl > PEER_TEXT_MAX ? utf8_cut(p, PEER_TEXT_MAX) : pl;
 
-			text_add(&t, " (peer %.*s%s)", (int)cut, p, cut < pl ? "…" : "");
+			textbuf_add(&t, " (peer %.*s%s)", (int)cut, p, cut < pl ? "…" : "");
 		}
 	}
 	(*arr)[*n].time_ms = x->time_ms;
@@ -682,7 +649,7 @@ static int build_header(struct builder *b)
 {
 	struct callview *v = b->v;
 	const struct call *c = b->c;
-	struct text t = { .len = 0 };
+	struct textbuf t = { .len = 0 };
 	char a[40], z[40], da[40], dz[40], d[32];
 
 	v->room = strtab_str(b->st, c->room);
@@ -692,7 +659,7 @@ static int build_header(struct builder *b)
 	tz_format(b->tz, c->start_ms, TZF_DATE, da, sizeof da);
 	tz_format(b->tz, c->end_ms, TZF_DATE, dz, sizeof dz);
 	tz_format(b->tz, c->end_ms, strcmp(da, dz) ? TZF_DATETIME : TZF_TIME, z, sizeof z);
-	text_add(&t, "%s – %s (%s)", a, z, v->zone);
+	textbuf_add(&t, "%s – %s (%s)", a, z, v->zone);
 	v->span = put_text(b, &t);
 	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
 	v->duration = arena_put(b->arena, d, strlen(d));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sessions.h"
+#include "textbuf.h"
 #include "util.h"
 
 /* The event IDs the rules look at (Event ID Mapping Table). */
@@ -53,7 +54,6 @@ enum {
 
 #define WEBRTC_FIRST_ID 32768
 #define NET_NOTE_WINDOW_MS 60000   /* a network change this close to "last seen" is mentioned */
-#define TEXT_MAX 768               /* bound of one finding text */
 #define PEER_TEXT_MAX 64           /* bytes of a peer ID quoted in a finding */
 #define TIME_TEXT 40
 
@@ -251,65 +251,13 @@ static enum role event_role(const struct record *r, enum exit_reason *why, int *
 
 /* ---- finding texts ---- */
 
-/* Length of s[0..len) without a trailing incomplete UTF-8 sequence, so a cut
- * never leaves invalid UTF-8 behind. */
-static size_t utf8_cut(const char *s, size_t len)
-{
-	size_t i = len, need;
-	unsigned char c;
-
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && len - i < 3)
-		i--;
-	if (i == 0)
-		return len;
-	c = (unsigned char)s[i - 1];
-	if (c < 0x80)
-		return len;
-	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-	return len - (i - 1) >= need ? len : i - 1;
-}
-
-struct text {
-	char buf[TEXT_MAX];
-	size_t len;
-};
-
-static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->len + 1 >= sizeof t->buf)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof t->buf - t->len)
-		t->len = utf8_cut(t->buf, sizeof t->buf - 1);
-	else
-		t->len += (size_t)n;
-	t->buf[t->len] = '\0';
-}
-
-/* Appends at most max bytes of s, cut on a character boundary. */
-static void text_add_bounded(struct text *t, const char *s, size_t n, size_t max)
-{
-	size_t k = n > max ? utf8_cut(s, max) : n;
-
-	text_add(t, "%.*s%s", (int)k, s, k < n ? "…" : "");
-}
-
 static void time_text(const struct builder *b, int64_t ms, char *out)
 {
 	tz_format(b->tz, ms, TZF_TIME, out, TIME_TEXT);
 }
 
 static int finding_add(struct builder *b, uint32_t owner, const char *code,
-		       enum severity sev, int64_t time_ms, const struct text *t)
+		       enum severity sev, int64_t time_ms, const struct textbuf *t)
 {
 	struct tfind *f;
 	char *copy;
@@ -336,7 +284,7 @@ static int event_findings(struct builder *b, const struct tsess *t, const struct
 	static const char *const permissions[] = {
 		NULL, "network", "read file", "write file", "microphone", "camera",
 	};
-	struct text x = { .len = 0 };
+	struct textbuf x = { .len = 0 };
 	char at[TIME_TEXT];
 
 	switch (r->id) {
@@ -354,27 +302,27 @@ static int event_findings(struct builder *b, const struct tsess *t, const struct
 	switch (r->id) {
 	case EV_PERMISSION:
 		if (r->p1 >= 1 && r->p1 <= 5)
-			text_add(&x, "Permission missing: %s (at %s)", permissions[r->p1], at);
+			textbuf_add(&x, "Permission missing: %s (at %s)", permissions[r->p1], at);
 		else
-			text_add(&x, "Permission missing: permission %d (at %s)", (int)r->p1, at);
+			textbuf_add(&x, "Permission missing: permission %d (at %s)", (int)r->p1, at);
 		return finding_add(b, t->seq, "permission_missing", SEV_ERROR, r->time_ms, &x);
 	case EV_CAMERA_FAILED:
-		text_add(&x, "%s failed to start at %s",
+		textbuf_add(&x, "%s failed to start at %s",
 			 r->p1 == 0 ? "Front camera" : r->p1 == 1 ? "Rear camera" : "Camera", at);
 		return finding_add(b, t->seq, "camera_failed", SEV_ERROR, r->time_ms, &x);
 	case EV_DECODE_FAILED:
-		text_add(&x, "Video decoding failed at %s", at);
+		textbuf_add(&x, "Video decoding failed at %s", at);
 		if (r->p1 >= 0)
-			text_add(&x, " (%d frames in 3 s%s)", (int)r->p1,
+			textbuf_add(&x, " (%d frames in 3 s%s)", (int)r->p1,
 				 r->p2 == 1 ? ", hardware" : r->p2 == 0 ? ", software" : "");
 		return finding_add(b, t->seq, "decode_failed", SEV_WARNING, r->time_ms, &x);
 	case EV_W_SIGNALING_LOST:
 	case EV_W_SIGNALING_LOST_SERVER:
-		text_add(&x, "Signaling connection lost at %s%s", at,
+		textbuf_add(&x, "Signaling connection lost at %s%s", at,
 			 r->id == EV_W_SIGNALING_LOST_SERVER ? " (reported by the server)" : "");
 		return finding_add(b, t->seq, "signaling_lost", SEV_WARNING, r->time_ms, &x);
 	case EV_W_MEDIA_LOST:
-		text_add(&x, "Media connection lost at %s", at);
+		textbuf_add(&x, "Media connection lost at %s", at);
 		return finding_add(b, t->seq, "media_lost", SEV_WARNING, r->time_ms, &x);
 	default:
 		return RR_OK;
@@ -383,14 +331,14 @@ static int event_findings(struct builder *b, const struct tsess *t, const struct
 
 static int outage_finding(struct builder *b, const struct tsess *t, int64_t from, int64_t to)
 {
-	struct text x = { .len = 0 };
+	struct textbuf x = { .len = 0 };
 	char at[TIME_TEXT], dur[32];
 
 	if (to <= from)
 		return RR_OK;
 	time_text(b, from, at);
 	fmt_duration(to - from, dur, sizeof dur);
-	text_add(&x, "No network for %s from %s", dur, at);
+	textbuf_add(&x, "No network for %s from %s", dur, at);
 	return finding_add(b, t->seq, "network_lost", SEV_WARNING, from, &x);
 }
 
@@ -398,7 +346,7 @@ static int outage_finding(struct builder *b, const struct tsess *t, int64_t from
 static int session_findings(struct builder *b, const struct tsess *t)
 {
 	const struct session *s = &t->s;
-	struct text x = { .len = 0 };
+	struct textbuf x = { .len = 0 };
 	char a[TIME_TEXT], c[TIME_TEXT], dur[32];
 	int rc = RR_OK;
 
@@ -406,36 +354,36 @@ static int session_findings(struct builder *b, const struct tsess *t)
 	time_text(b, s->last_seen_ms, c);
 	switch (s->exit) {
 	case EXIT_TIMEOUT:
-		text_add(&x, "Timed out of the room at %s (last seen %s)", a, c);
+		textbuf_add(&x, "Timed out of the room at %s (last seen %s)", a, c);
 		if (t->net_change_ms != RR_NONE && t->net_change_ms <= s->last_seen_ms &&
 		    s->last_seen_ms - t->net_change_ms <= NET_NOTE_WINDOW_MS) {
 			const char *from = network_name(t->net_from), *to = network_name(t->net_to);
 
 			fmt_duration(s->last_seen_ms - t->net_change_ms, dur, sizeof dur);
 			if (from && to)
-				text_add(&x, "; network switched %s → %s %s before", from, to, dur);
+				textbuf_add(&x, "; network switched %s → %s %s before", from, to, dur);
 			else if (to)
-				text_add(&x, "; network reported as %s %s before", to, dur);
+				textbuf_add(&x, "; network reported as %s %s before", to, dur);
 			else
-				text_add(&x, "; network changed %s before", dur);
+				textbuf_add(&x, "; network changed %s before", dur);
 		}
 		rc = finding_add(b, t->seq, "timeout", SEV_ERROR, s->end_ms, &x);
 		break;
 	case EXIT_KICKED:
-		text_add(&x, "Removed from the room at %s", a);
+		textbuf_add(&x, "Removed from the room at %s", a);
 		rc = finding_add(b, t->seq, "kicked", SEV_WARNING, s->end_ms, &x);
 		break;
 	case EXIT_EXIT_FAILED:
-		text_add(&x, "Exit from the room failed at %s", a);
+		textbuf_add(&x, "Exit from the room failed at %s", a);
 		rc = finding_add(b, t->seq, "exit_failed", SEV_WARNING, s->end_ms, &x);
 		break;
 	case EXIT_ENTRY_FAILED:
 		time_text(b, s->start_ms, a);
-		text_add(&x, "Could not enter the room (attempt at %s)", a);
+		textbuf_add(&x, "Could not enter the room (attempt at %s)", a);
 		rc = finding_add(b, t->seq, "entry_failed", SEV_ERROR, s->start_ms, &x);
 		break;
 	case EXIT_UNKNOWN:
-		text_add(&x, "No exit recorded; last seen %s", c);
+		textbuf_add(&x, "No exit recorded; last seen %s", c);
 		rc = finding_add(b, t->seq, "no_exit", SEV_WARNING, s->last_seen_ms, &x);
 		break;
 	default:
@@ -446,14 +394,14 @@ static int session_findings(struct builder *b, const struct tsess *t)
 	if (s->entry_latency_ms != RR_NONE && s->entry_latency_ms > b->o->slow_entry_ms) {
 		x.len = 0;
 		fmt_duration(s->entry_latency_ms, dur, sizeof dur);
-		text_add(&x, "Entered after %s", dur);
+		textbuf_add(&x, "Entered after %s", dur);
 		rc = finding_add(b, t->seq, "entry_slow", SEV_WARNING, s->entered_ms, &x);
 		if (rc != RR_OK)
 			return rc;
 	}
 	if (s->reentries > 0) {
 		x.len = 0;
-		text_add(&x, "Entered again %u time%s", (unsigned)s->reentries,
+		textbuf_add(&x, "Entered again %u time%s", (unsigned)s->reentries,
 			 s->reentries == 1 ? "" : "s");
 		rc = finding_add(b, t->seq, "reentry", SEV_INFO, t->reentry_ms, &x);
 		if (rc != RR_OK)
@@ -462,7 +410,7 @@ static int session_findings(struct builder *b, const struct tsess *t)
 	if (s->background_ms > 0) {
 		x.len = 0;
 		fmt_duration(s->background_ms, dur, sizeof dur);
-		text_add(&x, "In the background for %s", dur);
+		textbuf_add(&x, "In the background for %s", dur);
 		rc = finding_add(b, t->seq, "background", SEV_INFO, t->background_ms, &x);
 	}
 	return rc;
@@ -1269,7 +1217,7 @@ static int experience_findings(struct builder *b, const struct model *m)
 	for (i = 0; i < m->nexperiences; i++) {
 		const struct experience *x = &m->experiences[i];
 		const struct cat_entry *e;
-		struct text t = { .len = 0 };
+		struct textbuf t = { .len = 0 };
 		char label[256], at[TIME_TEXT];
 		size_t n;
 
@@ -1281,9 +1229,9 @@ static int experience_findings(struct builder *b, const struct model *m)
 		n = strlen(at);
 		if (n == 8 && strcmp(at + 5, ":00") == 0)
 			at[5] = '\0';   /* experience times are minute-aligned */
-		text_add(&t, "%s at %s", label, at);
+		textbuf_add(&t, "%s at %s", label, at);
 		if (x->ncauses == 0)
-			text_add(&t, " — no cause listed");
+			textbuf_add(&t, " — no cause listed");
 		for (k = 0; k < x->ncauses; k++) {
 			const struct cause *c = &m->causes[x->first_cause + k];
 			enum cat_table table;
@@ -1293,12 +1241,12 @@ static int experience_findings(struct builder *b, const struct model *m)
 									: CAT_DISMISSAL;
 			catalog_format(e, table, c->id, -1, -1, label, sizeof label);
 			lower_first(label);
-			text_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
+			textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
 			if (c->peer) {
-				text_add(&t, " (peer ");
-				text_add_bounded(&t, strtab_str(st, c->peer), strtab_len(st, c->peer),
+				textbuf_add(&t, " (peer ");
+				textbuf_add_clipped(&t, strtab_str(st, c->peer), strtab_len(st, c->peer),
 						 PEER_TEXT_MAX);
-				text_add(&t, ")");
+				textbuf_add(&t, ")");
 			}
 		}
 		rc = finding_add(b, x->session, "abnormal_experience", SEV_WARNING, x->time_ms, &t);

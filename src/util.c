@@ -128,6 +128,22 @@ int utf8_valid(const char *str, size_t n)
 	return 1;
 }
 
+size_t utf8_cut(const char *s, size_t len)
+{
+	size_t i = len, need;
+	unsigned char c;
+
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && len - i < 3)
+		i--;
+	if (i == 0)
+		return len;
+	c = (unsigned char)s[i - 1];
+	if (c < 0x80)
+		return len;
+	need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+	return len - (i - 1) >= need ? len : i - 1;
+}
+
 void fmt_duration(int64_t ms, char *buf, size_t size)
 {
 	const char *sign = "";

@@ -45,6 +45,10 @@ int rr_grow(void *base, size_t *cap, size_t need, size_t elem);
 /* 1 when the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
 
+/* Length of s[0..len) without a trailing incomplete UTF-8 sequence, so a
+ * cut never leaves invalid UTF-8 behind. */
+size_t utf8_cut(const char *s, size_t len);
+
 /* Formats n milliseconds as a short duration: "850 ms", "7.2 s", "3 min 05 s",
  * "2 h 04 min". Always NUL-terminates buf. */
 void fmt_duration(int64_t ms, char *buf, size_t size);
