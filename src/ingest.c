@@ -14,6 +14,7 @@
  */
 #include "ingest.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -380,7 +381,7 @@ static int row(struct ctx *c, const struct reader_record *rec)
 	enum col tcol;
 	enum diag_reason bad;
 	int64_t v1, v2, v3;
-	int why;
+	int why, rc;
 
 	memset(&r, 0, sizeof r);
 	if (rec->nfields != c->ncols) {
@@ -417,7 +418,7 @@ static int row(struct ctx *c, const struct reader_record *rec)
 		return reject(c, rec, REJ_MISSING, "UserId is empty");
 
 	if (r.kind == REC_EVENT) {
-		if ((why = int_column(c, rec, COL_EVENTID, INT32_MIN, INT32_MAX, 0, REJ_BAD_ID,
+		if ((why = int_column(c, rec, COL_EVENTID, 0, INT32_MAX, 0, REJ_BAD_ID,
 				      &v1, detail, sizeof detail)) >= 0 ||
 		    (why = int_column(c, rec, COL_P1, INT32_MIN, INT32_MAX, -1, REJ_BAD_PARAM,
 				      &v2, detail, sizeof detail)) >= 0 ||
@@ -433,9 +434,9 @@ static int row(struct ctx *c, const struct reader_record *rec)
 		r.stream = (int8_t)v1;
 		tcol = COL_TIME;
 	} else {
-		if ((why = int_column(c, rec, COL_EXPID, INT32_MIN, INT32_MAX, 0, REJ_BAD_ID,
+		if ((why = int_column(c, rec, COL_EXPID, 0, INT32_MAX, 0, REJ_BAD_ID,
 				      &v1, detail, sizeof detail)) >= 0 ||
-		    (why = int_column(c, rec, COL_ABNID, INT32_MIN, INT32_MAX, -1, REJ_BAD_ID,
+		    (why = int_column(c, rec, COL_ABNID, 0, INT32_MAX, -1, REJ_BAD_ID,
 				      &v2, detail, sizeof detail)) >= 0)
 			return reject(c, rec, (enum diag_reason)why, detail);
 		r.id = (int32_t)v1;
@@ -458,6 +459,14 @@ static int row(struct ctx *c, const struct reader_record *rec)
 		snprintf(detail, sizeof detail, "%s %s is not a time", col_name[tcol], q);
 		return reject(c, rec, REJ_BAD_TIME, detail);
 	}
+	/* TRTC exports cannot hold such times; a number this far off is a unit
+	 * or column mix-up, not a call. */
+	if (r.time_ms < INGEST_MIN_TIME_MS || r.time_ms >= INGEST_MAX_TIME_MS) {
+		char q[64];
+		quote_value(q, sizeof q, ts, nts);
+		snprintf(detail, sizeof detail, "%s %s is outside 2000-2099", col_name[tcol], q);
+		return reject(c, rec, REJ_BAD_TIME, detail);
+	}
 
 	if ((c->o->nrooms && !matches(room, nroom, c->o->rooms, c->o->nrooms)) ||
 	    (c->o->nusers && !matches(user, nuser, c->o->users, c->o->nusers)) ||
@@ -468,11 +477,11 @@ static int row(struct ctx *c, const struct reader_record *rec)
 
 	cell(c, rec, COL_COMM, &comm, &ncomm);
 	cell(c, rec, COL_PEER, &peer, &npeer);
-	if (strtab_intern(c->ds->strs, room, nroom, &r.room) != RR_OK ||
-	    strtab_intern(c->ds->strs, user, nuser, &r.user) != RR_OK ||
-	    strtab_intern(c->ds->strs, comm, ncomm, &r.comm) != RR_OK ||
-	    strtab_intern(c->ds->strs, peer, npeer, &r.peer) != RR_OK)
-		return RR_ENOMEM;
+	if ((rc = strtab_intern(c->ds->strs, room, nroom, &r.room)) != RR_OK ||
+	    (rc = strtab_intern(c->ds->strs, user, nuser, &r.user)) != RR_OK ||
+	    (rc = strtab_intern(c->ds->strs, comm, ncomm, &r.comm)) != RR_OK ||
+	    (rc = strtab_intern(c->ds->strs, peer, npeer, &r.peer)) != RR_OK)
+		return rc;
 	r.file = c->file;
 	return dataset_append(c->ds, &r);
 }
@@ -601,7 +610,11 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 		else
 			rc = row(&c, &rec);
 		if (rc != RR_OK) {
-			if (err && errlen)
+			if (err && errlen && rc == RR_EDATA)
+				snprintf(err, errlen, "%s:%" PRIu64 ": more than %u distinct IDs or %u MiB "
+					 "of ID text (rooms, users, peers, CommIds); split the input",
+					 name, rec.line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
+			else if (err && errlen)
 				snprintf(err, errlen, "%s: %s", name,
 					 rc == RR_EIO ? "cannot write the rejected rows" : "out of memory");
 			return rc;

@@ -17,6 +17,11 @@
 #include "dataset.h"
 #include "tz.h"
 
+/* Rows with times outside [2000-01-01, 2100-01-01) UTC are rejected as
+ * bad_time: no TRTC export holds them, so they are unit or column mix-ups. */
+#define INGEST_MIN_TIME_MS 946684800000LL
+#define INGEST_MAX_TIME_MS 4102444800000LL
+
 struct ingest_options {
 	const struct tz *input_tz;       /* zone of ISO times without offset; required */
 	const char *const *rooms;        /* --room values; nrooms == 0: all rooms */
@@ -40,6 +45,8 @@ int ingest_write_rejected_header(FILE *f);
  *  RR_EDATA   the header lacks a required column, has no known column, or the
  *             encoding is refused; err = "FILE: missing required column
  *             'EventId' for event rows" or similar; nothing from it is kept;
+ *             or the string table's limits (strtab.h) were reached: err =
+ *             "FILE:LINE: more than N distinct IDs ..."; rows before stay;
  *  RR_EIO     the file cannot be read (err = "FILE: reason"), or writing to
  *             options->rejected failed;
  *  RR_ENOMEM  out of memory.

@@ -413,7 +413,7 @@ static int load_inputs(struct run *r)
 				c->nfiles, c->files[i]);
 		err[0] = '\0';
 		st = ingest_file(&r->ds, c->files[i], &io, err, sizeof err);
-		if (st != RR_OK && err[0]) {
+		if (st != RR_OK && st != RR_ENOMEM && err[0]) {
 			if (progress)
 				fputs("\r\033[K", stderr);
 			fprintf(stderr, "%s: %s\n", progname, err);
@@ -450,7 +450,7 @@ static int write_html(struct run *r)
 		st = render_write_dir(r->rd, &r->rep, r->cat, c->output, err, sizeof err);
 		snprintf(index, sizeof index, "%s/index.html", c->output);
 	}
-	if (st != RR_OK && err[0])
+	if (st != RR_OK && st != RR_ENOMEM && err[0])
 		fprintf(stderr, "%s: %s\n", progname, err);
 	if (st == RR_OK)
 		say_written(c, index);
@@ -576,7 +576,7 @@ static int run_main(struct run *r)
 	if (st == RR_OK && c->catalog) {
 		err[0] = '\0';
 		st = catalog_load(r->cat, c->catalog, err, sizeof err);
-		if (st != RR_OK && err[0])
+		if (st != RR_OK && st != RR_ENOMEM && err[0])
 			fprintf(stderr, "%s: %s\n", progname, err);
 	}
 	if (st != RR_OK)
@@ -586,7 +586,7 @@ static int run_main(struct run *r)
 		err[0] = '\0';
 		st = render_open(c->templates, &r->rd, err, sizeof err);
 		if (st != RR_OK) {
-			if (err[0])
+			if (st != RR_ENOMEM && err[0])
 				fprintf(stderr, "%s: %s\n", progname, err);
 			return st;
 		}
@@ -604,6 +604,9 @@ int main(int argc, char **argv)
 	int code, st;
 
 	memset(&r, 0, sizeof r);
+	/* Test hook for the out-of-memory paths: make allocation N fail. */
+	if (getenv("ROOMREPORT_FAIL_ALLOC"))
+		rr_alloc_fail_at(strtoul(getenv("ROOMREPORT_FAIL_ALLOC"), NULL, 10));
 	code = parse_args(&r.cli, argc, argv);
 	if (code >= 0) {
 		rr_free(r.cli.rooms);

@@ -29,6 +29,7 @@ struct strtab {
 	size_t nstrs, capstrs;
 	uint32_t *slots;         /* id + 1; 0 = empty */
 	size_t nslots;           /* power of two */
+	size_t nbytes;           /* string bytes stored, for STRTAB_MAX_BYTES */
 	struct chunk *chunks;
 };
 
@@ -142,8 +143,8 @@ int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 		*id = t->slots[i] - 1;
 		return RR_OK;
 	}
-	if (len > UINT32_MAX || t->nstrs >= UINT32_MAX - 1)
-		return RR_ENOMEM;
+	if (t->nstrs >= STRTAB_MAX_STRINGS || len > STRTAB_MAX_BYTES - t->nbytes)
+		return RR_EDATA;
 	/* Keep the load under 1/2 so probes stay short. */
 	if ((t->nstrs + 1) * 2 > t->nslots) {
 		if (rehash(t, t->nslots * 2) != RR_OK)
@@ -156,6 +157,7 @@ int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 	if (!copy)
 		return RR_ENOMEM;
 	t->strs[t->nstrs] = (struct str){ copy, (uint32_t)len, h };
+	t->nbytes += len;
 	t->slots[i] = (uint32_t)t->nstrs + 1;
 	*id = (uint32_t)t->nstrs++;
 	return RR_OK;

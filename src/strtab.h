@@ -11,6 +11,11 @@
 
 struct strtab;
 
+/* Limits that keep hostile input from growing the table without bound:
+ * distinct strings, and bytes of string text (each at most one CSV field). */
+#define STRTAB_MAX_STRINGS (16u * 1024 * 1024)
+#define STRTAB_MAX_BYTES (1024u * 1024 * 1024)
+
 /* Returns an empty table, or NULL when out of memory. Id 0 is always "". */
 struct strtab *strtab_new(void);
 void strtab_free(struct strtab *t);
@@ -18,8 +23,9 @@ void strtab_free(struct strtab *t);
 /*
  * Interns the len bytes at s (not necessarily NUL-terminated; they are
  * copied). On RR_OK *id names the string for the table's lifetime; the same
- * bytes always give the same id. Returns RR_ENOMEM, leaving the table as it
- * was, when out of memory.
+ * bytes always give the same id. Returns RR_EDATA when a new string would
+ * pass STRTAB_MAX_STRINGS or STRTAB_MAX_BYTES, RR_ENOMEM when out of memory;
+ * either way the table is left as it was.
  */
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id);
 
