@@ -22,6 +22,7 @@
 #include "render.h"
 #include "report.h"
 #include "sessions.h"
+#include "strtab.h"
 #include "tables.h"
 #include "tz.h"
 #include "util.h"
@@ -110,11 +111,14 @@ static void usage(FILE *f)
 "  -V, --version        show the version and exit\n"
 "\n"
 "Limits: a field holds at most %u bytes, a row at most %u bytes and %u\n"
-"fields; longer rows are rejected, never truncated.\n"
+"fields; longer rows are rejected, never truncated. At most %u distinct\n"
+"IDs (rooms, users, peers, CommIds) with %u MiB of ID text in all; past\n"
+"that the run stops with exit 1: split the input.\n"
 "\n"
 "Exit status: 0 report written (rejected rows are warnings), 1 data error,\n"
 "2 usage error, 3 I/O error or out of memory.\n",
-		READER_MAX_FIELD, READER_MAX_RECORD, READER_MAX_FIELDS);
+		READER_MAX_FIELD, READER_MAX_RECORD, READER_MAX_FIELDS, STRTAB_MAX_STRINGS,
+		STRTAB_MAX_BYTES >> 20);
 }
 
 static int usage_error(const char *fmt, const char *arg)

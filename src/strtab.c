@@ -29,7 +29,8 @@ struct strtab {
 	size_t nstrs, capstrs;
 	uint32_t *slots;         /* id + 1; 0 = empty */
 	size_t nslots;           /* power of two */
-	size_t nbytes;           /* string bytes stored, for STRTAB_MAX_BYTES */
+	size_t nbytes;           /* string bytes stored */
+	size_t max_strings, max_bytes;
 	struct chunk *chunks;
 };
 
@@ -112,6 +113,8 @@ struct strtab *strtab_new(void)
 
 	if (!t)
 		return NULL;
+	t->max_strings = STRTAB_MAX_STRINGS;
+	t->max_bytes = STRTAB_MAX_BYTES;
 	if (rehash(t, 1024) != RR_OK || strtab_intern(t, "", 0, &id) != RR_OK) {
 		strtab_free(t);
 		return NULL;
@@ -143,7 +146,7 @@ int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 		*id = t->slots[i] - 1;
 		return RR_OK;
 	}
-	if (t->nstrs >= STRTAB_MAX_STRINGS || len > STRTAB_MAX_BYTES - t->nbytes)
+	if (t->nstrs >= t->max_strings || len > t->max_bytes - t->nbytes)
 		return RR_EDATA;
 	/* Keep the load under 1/2 so probes stay short. */
 	if ((t->nstrs + 1) * 2 > t->nslots) {
@@ -161,6 +164,12 @@ int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 	t->slots[i] = (uint32_t)t->nstrs + 1;
 	*id = (uint32_t)t->nstrs++;
 	return RR_OK;
+}
+
+void strtab_set_limits(struct strtab *t, uint32_t max_strings, size_t max_bytes)
+{
+	t->max_strings = max_strings < STRTAB_MAX_STRINGS ? max_strings : STRTAB_MAX_STRINGS;
+	t->max_bytes = max_bytes < STRTAB_MAX_BYTES ? max_bytes : STRTAB_MAX_BYTES;
 }
 
 int strtab_find(const struct strtab *t, const char *s, size_t len, uint32_t *id)

@@ -29,6 +29,10 @@ void strtab_free(struct strtab *t);
  */
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id);
 
+/* Lowers the limits of t (for tests of the limit paths); values above the
+ * defaults are clamped to them. */
+void strtab_set_limits(struct strtab *t, uint32_t max_strings, size_t max_bytes);
+
 /* Looks s up without inserting: returns 1 and sets *id when present, else 0. */
 int strtab_find(const struct strtab *t, const char *s, size_t len, uint32_t *id);
 
