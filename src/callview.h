@@ -71,8 +71,45 @@ struct cv_log {
 	uint8_t outside;         /* outside every session */
 };
 
+/* Quality charts (companion quality file): one chart per group per lane,
+ * sharing the timeline's axis [t0, t1]. */
+enum cv_chart_group { CV_CHART_NETWORK, CV_CHART_MEDIA, CV_CHART_DEVICE, CV_CHART_OTHER };
+
+struct cv_point {
+	int64_t time_ms;
+	float value;
+};
+
+struct cv_series {
+	const char *name;        /* "rtt", "bigvLoss from ben", or the raw DataType */
+	const char *unit;        /* "ms", "%", "kbps", "fps", "" */
+	uint32_t first_point, npoints;   /* into callview.points, time order */
+	uint8_t style;           /* 0..7: which colour/dash the renderer uses */
+};
+
+struct cv_refline {
+	double value;
+	const char *label;       /* "loss 5 % (poor)" */
+	enum severity severity;  /* how strongly to draw it */
+};
+
+struct cv_chart {
+	enum cv_chart_group group;
+	const char *title;       /* "Network", "Media", "Device", "Other" */
+	double y_min, y_max;     /* a rounded range covering the points and reference lines */
+	const struct cv_refline *refs;   /* static or view-owned */
+	uint32_t nrefs;
+	uint32_t first_series, nseries;  /* into callview.series */
+	const char *desc;        /* text summary for screen readers / no-SVG */
+};
+
 struct cv_lane {
 	const char *user;        /* the user ID */
+	const char *device;      /* users file: DeviceType, "" when none */
+	const char *sdk;         /* users file: SdkVersion, "" when none */
+	const char *ip;          /* users file: ClientIp, "" when none */
+	uint8_t still_in_room;   /* a session ends EXIT_ONGOING */
+	uint32_t first_chart, ncharts;   /* into callview.charts */
 	const char *platform;    /* "sdk", "webrtc", "unknown", or "sdk+webrtc" */
 	uint32_t first_bar, nbars;
 	uint32_t first_mark, nmarks;
@@ -117,6 +154,12 @@ struct callview {
 	uint32_t nfindings;
 	struct cv_exp *call_exps;    /* experiences attached to the call only */
 	uint32_t ncall_exps;
+	const char *room_span;   /* rooms file: "created 10:00:00, dismissed 10:41:00" or "" */
+	uint8_t ongoing;         /* rooms file: not finished at export */
+	struct cv_chart *charts;
+	struct cv_series *series;
+	struct cv_point *points;
+	uint32_t ncharts, nseries, npoints;
 	void *arena;             /* private: string storage */
 };
 

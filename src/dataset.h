@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "strtab.h"
+#include "util.h"
 
 enum rec_kind { REC_EVENT = 0, REC_ABNORMAL = 1 };
 
@@ -36,6 +37,37 @@ struct record {
 	uint16_t file;          /* index into dataset.files */
 };
 
+/* One row of a users file: what TRTC knows of one user in one room. */
+struct user_info {
+	int64_t join_ms, leave_ms;   /* RR_NONE when not given; leave is "now" while in the room */
+	uint32_t room, comm, user;   /* strtab ids; comm 0 = not given */
+	uint32_t device, sdk, ip;    /* DeviceType, SdkVersion, ClientIp; 0 = not given */
+	int8_t finished;             /* 1 left, 0 still in the room at export, -1 not given */
+	uint16_t file;
+};
+
+/* One row of a rooms file: one call's room lifetime. */
+struct room_info {
+	int64_t create_ms, destroy_ms;  /* RR_NONE when not given */
+	uint32_t room, comm;
+	int8_t finished;             /* IsFinished: 1, 0, or -1 not given */
+	uint16_t file;
+};
+
+/* One quality sample: metric `metric` (index into dataset.metrics) of user's
+ * upstream (peer 0) or of the stream the user receives from peer. 32 bytes. */
+struct quality_sample {
+	int64_t time_ms;
+	uint32_t room, comm, user, peer;  /* room/comm 0 when the file has none */
+	uint16_t metric;
+	uint16_t file;
+	float value;
+};
+
+/* At most this many distinct DataType names; rows with a new name past it
+ * are rejected (out_of_range). */
+#define DATASET_MAX_METRICS 1024
+
 struct input_counts {
 	uint64_t rows;          /* data rows read from event/abnormal files */
 	uint64_t used;          /* records kept after filters and de-duplication */
@@ -44,6 +76,9 @@ struct input_counts {
 	uint64_t duplicates;    /* exact repeats of an earlier row, dropped */
 	uint64_t events;        /* used REC_EVENT records */
 	uint64_t abnormal;      /* used REC_ABNORMAL records */
+	uint64_t users;         /* used users-file rows */
+	uint64_t rooms;         /* used rooms-file rows */
+	uint64_t quality;       /* used quality samples */
 };
 
 struct dataset {
@@ -52,6 +87,15 @@ struct dataset {
 	size_t nrecs, caprecs;
 	char **files;           /* owned names, as given on the command line */
 	size_t nfiles, capfiles;
+	/* Companion files (DESIGN §1): kept apart from the event records. */
+	struct user_info *users;
+	size_t nusers, capusers;
+	struct room_info *rooms;
+	size_t nrooms, caprooms;
+	struct quality_sample *quality;
+	size_t nquality, capquality;
+	uint32_t *metrics;      /* strtab ids of DataType names, in first-seen order */
+	size_t nmetrics, capmetrics;
 	struct input_counts counts;
 	struct diag diag;
 	int finished;           /* set by dataset_finish */
@@ -68,11 +112,25 @@ int dataset_add_file(struct dataset *ds, const char *name, uint16_t *index);
 /* Appends a copy of r. RR_OK or RR_ENOMEM. */
 int dataset_append(struct dataset *ds, const struct record *r);
 
+/* Append a copy of a companion row. RR_OK or RR_ENOMEM. */
+int dataset_append_user(struct dataset *ds, const struct user_info *u);
+int dataset_append_room(struct dataset *ds, const struct room_info *r);
+int dataset_append_quality(struct dataset *ds, const struct quality_sample *q);
+
+/* The index of metric name id (a strtab id) in ds->metrics, adding it when
+ * new. RR_OK; RR_EDATA past DATASET_MAX_METRICS; RR_ENOMEM. */
+int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index);
+
 /*
  * Sorts records by (room, comm, user, time), keeping input order among equal
  * keys, then removes records equal in every field but `file` to an earlier
  * one, counting them in counts.duplicates. Sets used, events and abnormal.
- * Records with the same (room, comm) are then contiguous. RR_OK or RR_ENOMEM.
+ * Records with the same (room, comm) are then contiguous.
+ * Companion rows get the same treatment: users sorted by (room, comm, user,
+ * join), rooms by (room, comm, create), quality by (room, comm, user, peer,
+ * metric, time); exact repeats dropped and counted as duplicates; counts
+ * users, rooms and quality set (and included in used).
+ * RR_OK or RR_ENOMEM.
  */
 int dataset_finish(struct dataset *ds);
 

@@ -52,7 +52,15 @@ struct top_item {
 	uint32_t users;          /* distinct users (user ID strings) over the whole input */
 };
 
+/* One row of a breakdown (by platform, device type or SDK version). */
+struct breakdown {
+	char *key;               /* owned: "sdk", "iPhone14,2", "11.4.0"; "(not given)" */
+	uint32_t users, sessions, entered, timeouts;
+	struct latency entry_latency;
+};
+
 #define REPORT_TOP 10            /* length of every top list */
+#define REPORT_BREAKDOWN 20      /* rows per breakdown; the rest summed as "(other)" */
 #define REPORT_WORST 20          /* length of the worst-calls list */
 
 struct report {
@@ -100,6 +108,11 @@ struct report {
 	 * always follows the slug). NULL when there are no calls. One block:
 	 * free only through report_free. */
 	char **call_file;
+	/* Breakdowns, most sessions first (ties: key). Device type and SDK
+	 * version come from the users file (empty lists without one). */
+	struct breakdown *by_platform, *by_device, *by_sdk;
+	size_t nby_platform, nby_device, nby_sdk;
+	uint32_t ongoing;                /* sessions still in the room at export */
 };
 
 /* Builds the aggregates; the report keeps pointers to ds, m, dec and tz,

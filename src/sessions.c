@@ -185,7 +185,7 @@ static int cmp_str(const struct strtab *t, uint32_t a, uint32_t b)
 const char *exit_reason_name(enum exit_reason e)
 {
 	static const char *const names[EXIT__COUNT] = {
-		"normal", "timeout", "kicked", "exit_failed", "entry_failed", "unknown",
+		"normal", "timeout", "kicked", "exit_failed", "entry_failed", "unknown", "ongoing",
 	};
 	return (unsigned)e < EXIT__COUNT ? names[e] : "unknown";
 }

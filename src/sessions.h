@@ -14,12 +14,13 @@
 #include "catalog.h"
 #include "dataset.h"
 #include "tz.h"
+#include "util.h"
 
-#define RR_NONE INT64_MIN        /* an absent time or duration (JSON null) */
-#define RR_NOIDX UINT32_MAX      /* an absent index */
 
+/* EXIT_ONGOING: no exit recorded and the users file says the user was still
+ * in the room at export (set by companion_link); not an exit. */
 enum exit_reason { EXIT_NORMAL, EXIT_TIMEOUT, EXIT_KICKED, EXIT_EXIT_FAILED,
-		   EXIT_ENTRY_FAILED, EXIT_UNKNOWN, EXIT__COUNT };
+		   EXIT_ENTRY_FAILED, EXIT_UNKNOWN, EXIT_ONGOING, EXIT__COUNT };
 enum platform { PLAT_UNKNOWN, PLAT_SDK, PLAT_WEBRTC };
 /* 1003 ParamOne values: 0 none, 1 Wi-Fi, 2 4G, 3 3G, 4 2G, 5 wired. */
 enum { NET__TYPES = 6 };
@@ -73,6 +74,10 @@ struct session {
 	uint32_t nevents;        /* events inside the session, refining closers included */
 	uint32_t first_finding, nfindings;   /* into model.findings */
 	uint32_t first_exp, nexp;            /* into model.experiences */
+	/* From the users file (companion_link); 0 / RR_NONE / RR_NOIDX when
+	 * there is none for this user and call. */
+	uint32_t device, sdk, ip;            /* strtab ids */
+	uint32_t user_info;                  /* index into dataset.users */
 };
 
 struct call {
@@ -85,6 +90,13 @@ struct call {
 	uint32_t first_exp, nexp;            /* experiences attached to the call only */
 	uint32_t outside_events;             /* events outside every session */
 	size_t rec_first, rec_end;           /* records of (room, comm), a superset when split by gap */
+	/* From the rooms file (companion_link): RR_NONE when not given. The
+	 * call's start/end stay those of its sessions; these bound it on the
+	 * page. ongoing: the room was not finished at export. */
+	int64_t created_ms, destroyed_ms;
+	uint32_t room_info;                  /* index into dataset.rooms; RR_NOIDX */
+	uint8_t ongoing;
+	uint32_t quality_samples;            /* samples linked to this call */
 };
 
 struct model {
@@ -108,6 +120,20 @@ struct sessions_options {
 };
 
 void sessions_options_init(struct sessions_options *o);
+
+/* A finding to add after sessions_build (see model_add_findings). */
+struct finding_new {
+	uint32_t session;        /* index into model.sessions */
+	const char *code;        /* static storage */
+	enum severity severity;
+	int64_t time_ms;
+	const char *text;        /* copied */
+};
+
+/* Adds findings to their sessions, keeping every session's findings most
+ * severe first, then time, then code, and the calls' counts by severity in
+ * step. Returns RR_OK, or RR_ENOMEM with m unchanged. */
+int model_add_findings(struct model *m, const struct finding_new *f, size_t n);
 
 /* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
  * m left empty. The catalog is used for the words of findings. */

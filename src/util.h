@@ -24,6 +24,9 @@ enum rr_status {
 	RR_ENOMEM = 4,  /* allocation failed (main exits 3) */
 };
 
+#define RR_NONE INT64_MIN        /* an absent time or duration (JSON null) */
+#define RR_NOIDX UINT32_MAX      /* an absent index */
+
 void *rr_malloc(size_t n);
 void *rr_calloc(size_t count, size_t size);
 void *rr_realloc(void *p, size_t n);

@@ -32,7 +32,7 @@ SUMMARY_RE = (r"read (?P<rows>\d+) rows from (?P<files>\d+) files?: (?P<used>\d+
 
 REJECT_CODES = {"ragged_row", "bad_quote", "field_too_long", "invalid_utf8", "nul_byte",
                 "bad_id", "bad_param", "out_of_range", "bad_time", "missing_value"}
-EXIT_REASONS = ["normal", "timeout", "kicked", "exit_failed", "entry_failed", "unknown"]
+EXIT_REASONS = ["normal", "timeout", "kicked", "exit_failed", "entry_failed", "unknown", "ongoing"]
 
 DAY = calendar.timegm((2026, 11, 20, 0, 0, 0)) * 1000
 

@@ -243,7 +243,8 @@ class TestSampleReport(Base):
         self.assertEqual((tot["calls"], tot["rooms"], tot["users"], tot["sessions"],
                           tot["entered"]), (5, 4, 10, 14, 13))
         self.assertEqual(tot["exits"], {"normal": 11, "timeout": 1, "kicked": 1,
-                                        "exit_failed": 0, "entry_failed": 1, "unknown": 0})
+                                        "exit_failed": 0, "entry_failed": 1, "unknown": 0,
+                                        "ongoing": 0})
         self.assertEqual(tot["abnormal_experiences"], 4)
         lat = [s["entry_latency_ms"] for c in self.rep["calls"] for s in c["sessions"]
                if s["entry_latency_ms"] is not None]
