@@ -9,13 +9,19 @@
  * left them, numbers and times are parsed in place.
  * Room, user, peer and CommId text is kept exactly as read (libcsv has only
  * trimmed spaces around unquoted fields).
- * Does not: decode IDs, sort or de-duplicate (later stages), or use user,
- * room and quality files yet (they are recognised and skipped with a note).
+ * Companion files (users, rooms, quality samples) go through the same
+ * record checks (field count, NUL, UTF-8), rejections and filters, and become
+ * their own dataset rows.
+ * Does not: decode IDs, sort or de-duplicate (later stages), or link
+ * companion rows to calls (companion).
  */
 #include "ingest.h"
 
+#include <float.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "csvout.h"
@@ -25,7 +31,7 @@
 enum col {
 	COL_ROOM, COL_USER, COL_TIME, COL_EVENTTIME, COL_EVENTID, COL_P1, COL_P2,
 	COL_TYPE, COL_PEER, COL_COMM, COL_SDKAPPID, COL_EXPID, COL_ABNID,
-	/* Columns of the optional files, only used to recognise them. */
+	/* Columns of the companion files. */
 	COL_DATATYPE, COL_VALUE, COL_JOINTS, COL_LEAVETS, COL_DEVICETYPE,
 	COL_SDKVERSION, COL_CLIENTIP, COL_FINISHED, COL_CREATETIME,
 	COL_DESTROYTIME, COL_ISFINISHED,
@@ -72,14 +78,27 @@ static const struct {
 	{ "isfinished", COL_ISFINISHED },
 };
 
+/* What a file holds, decided once from its header. */
+enum file_kind { FK_RECORDS, FK_USERS, FK_ROOMS, FK_QUALITY };
+
+/* Slots of the per-file DataType cache: twice DATASET_MAX_METRICS, so the
+ * open-addressed table never fills. */
+#define METRIC_SLOTS (2 * DATASET_MAX_METRICS)
+
 struct ctx {
 	struct dataset *ds;
+	enum file_kind kind;
 	const char *name;
 	const struct ingest_options *o;
 	uint16_t file;
 	size_t ncols;
 	int idx[COL__COUNT];        /* header position of each column, -1 = absent */
 	signed char col_at[READER_MAX_FIELDS];  /* the reverse, for messages */
+	/* DataType strtab id -> metric index, so a sample costs one hash probe
+	 * instead of a scan of the metric table. id 0 ("") marks a free slot:
+	 * empty names are rejected before they get here. */
+	uint32_t metric_id[METRIC_SLOTS];
+	uint16_t metric_idx[METRIC_SLOTS];
 };
 
 void ingest_options_init(struct ingest_options *o)
@@ -148,17 +167,18 @@ static int has(const struct ctx *c, enum col col)
 	return c->idx[col] >= 0;
 }
 
-/* The kind of optional file the header describes, or NULL. */
-static const char *optional_kind(const struct ctx *c)
+/* The companion kind the header describes, or FK_RECORDS when none. Only
+ * asked when the header has no EventId/ExperienceId/AbnormalEventId. */
+static enum file_kind companion_kind(const struct ctx *c)
 {
-	if (has(c, COL_DATATYPE) && has(c, COL_VALUE))
-		return "quality";
+	if (has(c, COL_DATATYPE))
+		return FK_QUALITY;
 	if (has(c, COL_JOINTS) || has(c, COL_LEAVETS) || has(c, COL_DEVICETYPE) ||
 	    has(c, COL_SDKVERSION) || has(c, COL_CLIENTIP) || has(c, COL_FINISHED))
-		return "users";
+		return FK_USERS;
 	if (has(c, COL_CREATETIME) || has(c, COL_DESTROYTIME) || has(c, COL_ISFINISHED))
-		return "rooms";
-	return NULL;
+		return FK_ROOMS;
+	return FK_RECORDS;
 }
 
 /* The first required column the header lacks for the row kinds it allows,
@@ -166,6 +186,37 @@ static const char *optional_kind(const struct ctx *c)
 static int missing_column(const struct ctx *c, const char **kind)
 {
 	static const enum col ev_req[] = { COL_ROOM, COL_USER, COL_TIME, COL_EVENTID };
+	static const enum col user_req[] = { COL_ROOM, COL_USER };
+	static const enum col room_req[] = { COL_ROOM, COL_COMM };
+	static const enum col q_req[] = { COL_USER, COL_DATATYPE, COL_TIME, COL_VALUE };
+	const enum col *req = NULL;
+	size_t nreq = 0;
+
+	switch (c->kind) {
+	case FK_USERS:
+		*kind = "users";
+		req = user_req;
+		nreq = sizeof user_req / sizeof user_req[0];
+		break;
+	case FK_ROOMS:
+		*kind = "rooms";
+		req = room_req;
+		nreq = sizeof room_req / sizeof room_req[0];
+		break;
+	case FK_QUALITY:
+		*kind = "quality";
+		req = q_req;
+		nreq = sizeof q_req / sizeof q_req[0];
+		break;
+	case FK_RECORDS:
+		break;
+	}
+	for (size_t i = 0; i < nreq; i++) {
+		if (!has(c, req[i]))
+			return (int)req[i];
+	}
+	if (req)
+		return -1;
 
 	if (has(c, COL_EVENTID) || !(has(c, COL_EXPID) || has(c, COL_ABNID))) {
 		*kind = "event";
@@ -242,6 +293,108 @@ static void quote_value(char *out, size_t size, const char *s, size_t n)
 			k--;
 	}
 	snprintf(out, size, "\"%.*s%s\"", (int)k, s, k < n ? "..." : "");
+}
+
+/* Finished / IsFinished: 1, 0, or -1 when blank; -2 when not a yes/no word. */
+static int parse_flag(const char *s, size_t n)
+{
+	static const struct {
+		const char *word;
+		int v;
+	} words[] = { { "true", 1 }, { "1", 1 }, { "yes", 1 },
+		      { "false", 0 }, { "0", 0 }, { "no", 0 } };
+	char low[8];
+
+	trim(&s, &n);
+	if (n == 0)
+		return -1;
+	if (n >= sizeof low)
+		return -2;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] - 'A' + 'a') : s[i];
+	low[n] = '\0';
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		if (strcmp(low, words[i].word) == 0)
+			return words[i].v;
+	}
+	return -2;
+}
+
+/* Exact powers of ten as doubles (all below 2^53 * 2^22 are exact). */
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * A quality Value: [sign] digits [. digits] [e [sign] digits], with at least
+ * one digit before the exponent, surrounding spaces allowed. The syntax is
+ * checked here, so "inf", "nan" and hex floats never reach strtod.
+ * Most values ("12", "0.35", "1350.5") take the fast path: an integer
+ * mantissa below 2^53 divided by an exact power of ten, which is the
+ * correctly rounded double, as strtod would give. Others (exponents, long
+ * mantissas) go to strtod on a bounded NUL-terminated copy; the program never
+ * calls setlocale, so strtod's decimal point is '.'. Either way the double is
+ * then rounded to float, so both paths agree.
+ */
+static enum num_result parse_value(const char *s, size_t n, float *out)
+{
+	size_t i = 0, ndig = 0, nfrac = 0;
+	uint64_t mant = 0;
+	int neg = 0, exact = 1;
+	double d;
+
+	trim(&s, &n);
+	if (n && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, ndig++) {
+		if (mant < (1ULL << 53) / 10)
+			mant = mant * 10 + (uint64_t)(s[i] - '0');
+		else
+			exact = 0;
+	}
+	if (i < n && s[i] == '.') {
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++, ndig++, nfrac++) {
+			if (mant < (1ULL << 53) / 10)
+				mant = mant * 10 + (uint64_t)(s[i] - '0');
+			else
+				exact = 0;
+		}
+	}
+	if (ndig == 0)
+		return NUM_BAD;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t e0;
+		exact = 0;
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		e0 = i;
+		while (i < n && s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i == e0)
+			return NUM_BAD;
+	}
+	if (i != n)
+		return NUM_BAD;
+	if (exact && nfrac < sizeof pow10_exact / sizeof pow10_exact[0]) {
+		d = (double)mant / pow10_exact[nfrac];
+		if (neg)
+			d = -d;
+	} else {
+		char buf[64];
+		if (n >= sizeof buf)
+			return NUM_RANGE;
+		memcpy(buf, s, n);
+		buf[n] = '\0';
+		d = strtod(buf, NULL);
+	}
+	if (!isfinite(d) || d > FLT_MAX || d < -FLT_MAX)
+		return NUM_RANGE;
+	*out = (float)d;
+	return NUM_OK;
 }
 
 /* ---- rows ------------------------------------------------------------------ */
@@ -372,27 +525,119 @@ static int bad_bytes(const struct ctx *c, const struct reader_record *rec,
 	return 0;
 }
 
-static int row(struct ctx *c, const struct reader_record *rec)
+/*
+ * Parses time column col into *ms. A blank cell gives RR_NONE when the column
+ * is optional and a rejection when required. Returns -1 when done, else
+ * REJ_BAD_TIME with detail filled. Event and companion times share this, so
+ * units (seconds, ms, ISO) and the 2000-2099 range are judged the same.
+ */
+static int time_column(const struct ctx *c, const struct reader_record *rec, enum col col,
+		       int required, int64_t *ms, char *detail, size_t dsize)
+{
+	const char *ts;
+	size_t nts;
+	char q[64];
+
+	cell(c, rec, col, &ts, &nts);
+	if (is_blank(ts, nts)) {
+		if (!required) {
+			*ms = RR_NONE;
+			return -1;
+		}
+		snprintf(detail, dsize, "%s is empty", col_name[col]);
+		return REJ_BAD_TIME;
+	}
+	if (tz_parse_time(c->o->input_tz, ts, nts, ms) != 0) {
+		quote_value(q, sizeof q, ts, nts);
+		snprintf(detail, dsize, "%s %s is not a time", col_name[col], q);
+		return REJ_BAD_TIME;
+	}
+	/* TRTC exports cannot hold such times; a number this far off is a unit
+	 * or column mix-up, not a call. */
+	if (*ms < INGEST_MIN_TIME_MS || *ms >= INGEST_MAX_TIME_MS) {
+		quote_value(q, sizeof q, ts, nts);
+		snprintf(detail, dsize, "%s %s is outside 2000-2099", col_name[col], q);
+		return REJ_BAD_TIME;
+	}
+	return -1;
+}
+
+/* Finished/IsFinished into *v (1, 0, -1 blank). Returns -1 when done, else
+ * REJ_BAD_PARAM with detail filled. */
+static int flag_column(const struct ctx *c, const struct reader_record *rec, enum col col,
+		       int8_t *v, char *detail, size_t dsize)
+{
+	const char *s;
+	size_t n;
+	char q[64];
+	int f;
+
+	cell(c, rec, col, &s, &n);
+	f = parse_flag(s, n);
+	if (f >= -1) {
+		*v = (int8_t)f;
+		return -1;
+	}
+	quote_value(q, sizeof q, s, n);
+	snprintf(detail, dsize, "%s %s is not true/false", col_name[col], q);
+	return REJ_BAD_PARAM;
+}
+
+/* A required text cell: -1 when filled, else REJ_MISSING with detail. */
+static int need(const struct ctx *c, const struct reader_record *rec, enum col col,
+		const char **s, size_t *n, char *detail, size_t dsize)
+{
+	cell(c, rec, col, s, n);
+	if (!is_blank(*s, *n))
+		return -1;
+	snprintf(detail, dsize, "%s is empty", col_name[col]);
+	return REJ_MISSING;
+}
+
+/*
+ * 1 when the --room/--user/--from/--to filters keep a row. room or user NULL:
+ * that filter does not apply to this row; t == RR_NONE: the row has no time
+ * and is not time-filtered.
+ */
+static int passes(const struct ingest_options *o, const char *room, size_t nroom,
+		  const char *user, size_t nuser, int64_t t)
+{
+	if (room && o->nrooms && !matches(room, nroom, o->rooms, o->nrooms))
+		return 0;
+	if (user && o->nusers && !matches(user, nuser, o->users, o->nusers))
+		return 0;
+	if (t != RR_NONE && (t < o->from_ms || t >= o->to_ms))
+		return 0;
+	return 1;
+}
+
+static int filtered(struct ctx *c)
+{
+	c->ds->counts.filtered++;
+	return RR_OK;
+}
+
+/* Interns the cell of col (empty when the file has none) into *id. */
+static int intern_col(struct ctx *c, const struct reader_record *rec, enum col col, uint32_t *id)
+{
+	const char *s;
+	size_t n;
+
+	cell(c, rec, col, &s, &n);
+	return strtab_intern(c->ds->strs, s, n, id);
+}
+
+static int event_row(struct ctx *c, const struct reader_record *rec)
 {
 	char detail[160];
 	struct record r;
-	const char *room, *user, *comm, *peer, *ts;
-	size_t nroom, nuser, ncomm, npeer, nts;
+	const char *room, *user, *ts;
+	size_t nroom, nuser, nts;
 	enum col tcol;
-	enum diag_reason bad;
 	int64_t v1, v2, v3;
 	int why, rc;
 
 	memset(&r, 0, sizeof r);
-	if (rec->nfields != c->ncols) {
-		snprintf(detail, sizeof detail, "%zu fields, the header has %zu",
-			 rec->nfields, c->ncols);
-		return reject(c, rec, REJ_RAGGED, detail);
-	}
-	if (!plain_ascii(rec->raw, rec->raw_len) &&
-	    bad_bytes(c, rec, &bad, detail, sizeof detail))
-		return reject(c, rec, bad, detail);
-
 	{
 		const char *s;
 		size_t n;
@@ -448,42 +693,180 @@ static int row(struct ctx *c, const struct reader_record *rec)
 		if (is_blank(ts, nts) && has(c, COL_TIME))
 			tcol = COL_TIME;
 	}
-	cell(c, rec, tcol, &ts, &nts);
-	if (is_blank(ts, nts)) {
-		snprintf(detail, sizeof detail, "%s is empty", col_name[tcol]);
-		return reject(c, rec, REJ_BAD_TIME, detail);
-	}
-	if (tz_parse_time(c->o->input_tz, ts, nts, &r.time_ms) != 0) {
-		char q[64];
-		quote_value(q, sizeof q, ts, nts);
-		snprintf(detail, sizeof detail, "%s %s is not a time", col_name[tcol], q);
-		return reject(c, rec, REJ_BAD_TIME, detail);
-	}
-	/* TRTC exports cannot hold such times; a number this far off is a unit
-	 * or column mix-up, not a call. */
-	if (r.time_ms < INGEST_MIN_TIME_MS || r.time_ms >= INGEST_MAX_TIME_MS) {
-		char q[64];
-		quote_value(q, sizeof q, ts, nts);
-		snprintf(detail, sizeof detail, "%s %s is outside 2000-2099", col_name[tcol], q);
-		return reject(c, rec, REJ_BAD_TIME, detail);
-	}
+	if ((why = time_column(c, rec, tcol, 1, &r.time_ms, detail, sizeof detail)) >= 0)
+		return reject(c, rec, (enum diag_reason)why, detail);
 
-	if ((c->o->nrooms && !matches(room, nroom, c->o->rooms, c->o->nrooms)) ||
-	    (c->o->nusers && !matches(user, nuser, c->o->users, c->o->nusers)) ||
-	    r.time_ms < c->o->from_ms || r.time_ms >= c->o->to_ms) {
-		c->ds->counts.filtered++;
-		return RR_OK;
-	}
+	if (!passes(c->o, room, nroom, user, nuser, r.time_ms))
+		return filtered(c);
 
-	cell(c, rec, COL_COMM, &comm, &ncomm);
-	cell(c, rec, COL_PEER, &peer, &npeer);
 	if ((rc = strtab_intern(c->ds->strs, room, nroom, &r.room)) != RR_OK ||
 	    (rc = strtab_intern(c->ds->strs, user, nuser, &r.user)) != RR_OK ||
-	    (rc = strtab_intern(c->ds->strs, comm, ncomm, &r.comm)) != RR_OK ||
-	    (rc = strtab_intern(c->ds->strs, peer, npeer, &r.peer)) != RR_OK)
+	    (rc = intern_col(c, rec, COL_COMM, &r.comm)) != RR_OK ||
+	    (rc = intern_col(c, rec, COL_PEER, &r.peer)) != RR_OK)
 		return rc;
 	r.file = c->file;
 	return dataset_append(c->ds, &r);
+}
+
+/* One users-file row: RoomId and UserId required, the rest optional. */
+static int user_row(struct ctx *c, const struct reader_record *rec)
+{
+	char detail[160];
+	struct user_info u;
+	const char *room, *user;
+	size_t nroom, nuser;
+	int why, rc;
+
+	memset(&u, 0, sizeof u);
+	if ((why = need(c, rec, COL_ROOM, &room, &nroom, detail, sizeof detail)) >= 0 ||
+	    (why = need(c, rec, COL_USER, &user, &nuser, detail, sizeof detail)) >= 0 ||
+	    (why = time_column(c, rec, COL_JOINTS, 0, &u.join_ms, detail, sizeof detail)) >= 0 ||
+	    (why = time_column(c, rec, COL_LEAVETS, 0, &u.leave_ms, detail, sizeof detail)) >= 0 ||
+	    (why = flag_column(c, rec, COL_FINISHED, &u.finished, detail, sizeof detail)) >= 0)
+		return reject(c, rec, (enum diag_reason)why, detail);
+
+	if (!passes(c->o, room, nroom, user, nuser, u.join_ms))
+		return filtered(c);
+
+	if ((rc = strtab_intern(c->ds->strs, room, nroom, &u.room)) != RR_OK ||
+	    (rc = strtab_intern(c->ds->strs, user, nuser, &u.user)) != RR_OK ||
+	    (rc = intern_col(c, rec, COL_COMM, &u.comm)) != RR_OK ||
+	    (rc = intern_col(c, rec, COL_DEVICETYPE, &u.device)) != RR_OK ||
+	    (rc = intern_col(c, rec, COL_SDKVERSION, &u.sdk)) != RR_OK ||
+	    (rc = intern_col(c, rec, COL_CLIENTIP, &u.ip)) != RR_OK)
+		return rc;
+	u.file = c->file;
+	return dataset_append_user(c->ds, &u);
+}
+
+/* One rooms-file row: RoomId and CommId required. A room has no user, so
+ * only --room and the time filters apply. */
+static int room_row(struct ctx *c, const struct reader_record *rec)
+{
+	char detail[160];
+	struct room_info r;
+	const char *room, *comm;
+	size_t nroom, ncomm;
+	int why, rc;
+
+	memset(&r, 0, sizeof r);
+	if ((why = need(c, rec, COL_ROOM, &room, &nroom, detail, sizeof detail)) >= 0 ||
+	    (why = need(c, rec, COL_COMM, &comm, &ncomm, detail, sizeof detail)) >= 0 ||
+	    (why = time_column(c, rec, COL_CREATETIME, 0, &r.create_ms, detail, sizeof detail)) >= 0 ||
+	    (why = time_column(c, rec, COL_DESTROYTIME, 0, &r.destroy_ms, detail, sizeof detail)) >= 0 ||
+	    (why = flag_column(c, rec, COL_ISFINISHED, &r.finished, detail, sizeof detail)) >= 0)
+		return reject(c, rec, (enum diag_reason)why, detail);
+
+	if (!passes(c->o, room, nroom, NULL, 0, r.create_ms))
+		return filtered(c);
+
+	if ((rc = strtab_intern(c->ds->strs, room, nroom, &r.room)) != RR_OK ||
+	    (rc = strtab_intern(c->ds->strs, comm, ncomm, &r.comm)) != RR_OK)
+		return rc;
+	r.file = c->file;
+	return dataset_append_room(c->ds, &r);
+}
+
+/* The metric index of DataType name (a strtab id), through the per-file
+ * cache; RR_EDATA past DATASET_MAX_METRICS. */
+static int metric_index(struct ctx *c, uint32_t name, uint16_t *index)
+{
+	uint32_t h = name * 2654435761u;
+	size_t slot = (h ^ (h >> 16)) % METRIC_SLOTS;
+	int rc;
+
+	while (c->metric_id[slot] != 0) {
+		if (c->metric_id[slot] == name) {
+			*index = c->metric_idx[slot];
+			return RR_OK;
+		}
+		slot = (slot + 1) % METRIC_SLOTS;
+	}
+	rc = dataset_metric(c->ds, name, index);
+	if (rc == RR_OK) {
+		/* At most DATASET_MAX_METRICS names succeed, half the slots:
+		 * there is always a free one. */
+		c->metric_id[slot] = name;
+		c->metric_idx[slot] = *index;
+	}
+	return rc;
+}
+
+/* One quality sample: UserId, DataType, Time and Value required; RoomId,
+ * CommId and PeerId optional. --room applies only when the row names a room. */
+static int quality_row(struct ctx *c, const struct reader_record *rec)
+{
+	char detail[160], q[64];
+	struct quality_sample s;
+	const char *room, *user, *name, *val;
+	size_t nroom, nuser, nname, nval;
+	uint32_t name_id;
+	enum num_result nr;
+	int why, rc;
+
+	memset(&s, 0, sizeof s);
+	if ((why = need(c, rec, COL_USER, &user, &nuser, detail, sizeof detail)) >= 0 ||
+	    (why = need(c, rec, COL_DATATYPE, &name, &nname, detail, sizeof detail)) >= 0 ||
+	    (why = time_column(c, rec, COL_TIME, 1, &s.time_ms, detail, sizeof detail)) >= 0 ||
+	    (why = need(c, rec, COL_VALUE, &val, &nval, detail, sizeof detail)) >= 0)
+		return reject(c, rec, (enum diag_reason)why, detail);
+	nr = parse_value(val, nval, &s.value);
+	if (nr != NUM_OK) {
+		quote_value(q, sizeof q, val, nval);
+		snprintf(detail, sizeof detail, "Value %s %s", q,
+			 nr == NUM_BAD ? "is not a number" : "is out of range");
+		return reject(c, rec, nr == NUM_BAD ? REJ_BAD_PARAM : REJ_RANGE, detail);
+	}
+	cell(c, rec, COL_ROOM, &room, &nroom);
+
+	if (!passes(c->o, nroom ? room : NULL, nroom, user, nuser, s.time_ms))
+		return filtered(c);
+
+	if ((rc = strtab_intern(c->ds->strs, name, nname, &name_id)) != RR_OK)
+		return rc;
+	rc = metric_index(c, name_id, &s.metric);
+	if (rc == RR_EDATA) {
+		quote_value(q, sizeof q, name, nname);
+		snprintf(detail, sizeof detail, "DataType %s is past the limit of %d metric names",
+			 q, DATASET_MAX_METRICS);
+		return reject(c, rec, REJ_RANGE, detail);
+	}
+	if (rc != RR_OK ||
+	    (rc = strtab_intern(c->ds->strs, room, nroom, &s.room)) != RR_OK ||
+	    (rc = strtab_intern(c->ds->strs, user, nuser, &s.user)) != RR_OK ||
+	    (rc = intern_col(c, rec, COL_COMM, &s.comm)) != RR_OK ||
+	    (rc = intern_col(c, rec, COL_PEER, &s.peer)) != RR_OK)
+		return rc;
+	s.file = c->file;
+	return dataset_append_quality(c->ds, &s);
+}
+
+/* Checks shared by every kind of row (field count, NUL, UTF-8), then the
+ * kind's own parser. */
+static int row(struct ctx *c, const struct reader_record *rec)
+{
+	char detail[160];
+	enum diag_reason bad;
+
+	if (rec->nfields != c->ncols) {
+		snprintf(detail, sizeof detail, "%zu fields, the header has %zu",
+			 rec->nfields, c->ncols);
+		return reject(c, rec, REJ_RAGGED, detail);
+	}
+	if (!plain_ascii(rec->raw, rec->raw_len) &&
+	    bad_bytes(c, rec, &bad, detail, sizeof detail))
+		return reject(c, rec, bad, detail);
+	switch (c->kind) {
+	case FK_USERS:
+		return user_row(c, rec);
+	case FK_ROOMS:
+		return room_row(c, rec);
+	case FK_QUALITY:
+		return quality_row(c, rec);
+	case FK_RECORDS:
+		break;
+	}
+	return event_row(c, rec);
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -504,27 +887,6 @@ static int register_file(struct ctx *c, char *err, size_t errlen)
 	if (rc == RR_EDATA && err && errlen)
 		snprintf(err, errlen, "%s: too many input files", c->name);
 	return rc;
-}
-
-/* Reads the rest of an optional file only to count its rows. */
-static int skip_file(struct ctx *c, struct reader *r, const char *kind, char *err, size_t errlen)
-{
-	struct reader_record rec;
-	enum reader_status st;
-	uint64_t rows = 0;
-	int rc;
-
-	while ((st = reader_next(r, &rec)) == READER_ROW || st == READER_BAD)
-		rows++;
-	if (st == READER_ERROR)
-		return read_failed(r, c->name, err, errlen);
-	rc = register_file(c, err, errlen);
-	if (rc != RR_OK)
-		return rc;
-	if (diag_note(&c->ds->diag, "%s: %s file: not used yet (%llu rows skipped)",
-		      c->name, kind, (unsigned long long)rows) != RR_OK)
-		return RR_ENOMEM;
-	return RR_OK;
 }
 
 static enum diag_reason bad_reason(enum reader_bad b)
@@ -578,10 +940,8 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	if (map_header(&c, &rec, &known) != RR_OK)
 		return RR_ENOMEM;
 	if (!has(&c, COL_EVENTID) && !has(&c, COL_EXPID) && !has(&c, COL_ABNID)) {
-		const char *opt = optional_kind(&c);
-		if (opt)
-			return skip_file(&c, r, opt, err, errlen);
-		if (!known) {
+		c.kind = companion_kind(&c);
+		if (c.kind == FK_RECORDS && !known) {
 			if (err && errlen)
 				snprintf(err, errlen,
 					 "%s: no known column (expected RoomId, UserId, Time, EventId, ...)",
@@ -612,7 +972,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 		if (rc != RR_OK) {
 			if (err && errlen && rc == RR_EDATA)
 				snprintf(err, errlen, "%s:%" PRIu64 ": more than %u distinct IDs or %u MiB "
-					 "of ID text (rooms, users, peers, CommIds); split the input",
+					 "of ID text (rooms, users, peers, CommIds, device types, versions, IPs, metric names); split the input",
 					 name, rec.line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
 			else if (err && errlen)
 				snprintf(err, errlen, "%s: %s", name,

@@ -5,8 +5,16 @@
  * applies the --room/--user/--from/--to filters, and appends records to a
  * dataset. Every unusable row is counted in diag with file:line and a reason
  * and, when options->rejected is set, written there in full.
- * Does not: decode IDs (decode/catalog), sort or de-duplicate (dataset).
- * User, room and quality files are recognised and skipped with a note.
+ * Companion files are recognised by their header (DESIGN §1): DataType →
+ * quality samples, JoinTs/LeaveTs/DeviceType/SdkVersion/ClientIp/Finished →
+ * users, CreateTime/DestroyTime/IsFinished → rooms; their rows go through the
+ * same checks, rejections and filters and are appended with
+ * dataset_append_user/room/quality. Their times (seconds, ms or ISO) obey the
+ * same 2000-2099 rule; --room/--user/--from/--to apply to what a row has
+ * (rooms: room and CreateTime; users: room, user and JoinTs; quality: user,
+ * room when given, and Time); a row without the time is not time-filtered.
+ * Does not: decode IDs (decode/catalog), sort or de-duplicate (dataset),
+ * link companion rows to calls (companion).
  */
 #ifndef RR_INGEST_H
 #define RR_INGEST_H
@@ -44,7 +52,8 @@ int ingest_write_rejected_header(FILE *f);
  *  RR_OK      the file was read (possibly with rejected rows, counted in ds);
  *  RR_EDATA   the header lacks a required column, has no known column, or the
  *             encoding is refused; err = "FILE: missing required column
- *             'EventId' for event rows" or similar; nothing from it is kept;
+ *             'EventId' for event rows" (or "... for users rows", "rooms",
+ *             "quality"); nothing from it is kept;
  *             or the string table's limits (strtab.h) were reached: err =
  *             "FILE:LINE: more than N distinct IDs ..."; rows before stay;
  *  RR_EIO     the file cannot be read (err = "FILE: reason"), or writing to

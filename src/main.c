@@ -112,8 +112,9 @@ static void usage(FILE *f)
 "\n"
 "Limits: a field holds at most %u bytes, a row at most %u bytes and %u\n"
 "fields; longer rows are rejected, never truncated. At most %u distinct\n"
-"IDs (rooms, users, peers, CommIds) with %u MiB of ID text in all; past\n"
-"that the run stops with exit 1: split the input.\n"
+"IDs and names (rooms, users, peers, CommIds, devices, versions, IPs,\n"
+"metric names) with %u MiB of text in all; past that the run stops\n"
+"with exit 1: split the input.\n"
 "\n"
 "Exit status: 0 report written (rejected rows are warnings), 1 data error,\n"
 "2 usage error, 3 I/O error or out of memory.\n",
