@@ -1,5 +1,6 @@
 /* Tests for ingest: header mapping, file kinds, each rejection reason with
- * its file:line, filters, the rejected-rows CSV, gzip, BOM and CRLF. */
+ * its file:line, value ranges (IDs >= 0, times in 2000-2099), filters, the
+ * rejected-rows CSV, gzip, BOM and CRLF. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +17,11 @@
 #include "reader.h"
 #include "tz.h"
 #include "util.h"
+
+/* Realistic times: 2026-11-20 10:00:00 UTC in ms, and one second later. */
+#define T "1795168800000"
+#define T2 "1795168801000"
+#define T_MS 1795168800000LL
 
 static struct tz *utc_zone;
 
@@ -136,7 +142,7 @@ static void test_duplicate_column(void **state)
 
 	(void)state;
 	assert_int_equal(dataset_init(&ds), RR_OK);
-	assert_int_equal(run(&ds, "RoomId,UserId,Time,EventId,room_id\nfirst,u,1,5,second\n", NULL, err), RR_OK);
+	assert_int_equal(run(&ds, "RoomId,UserId,Time,EventId,room_id\nfirst,u," T ",5,second\n", NULL, err), RR_OK);
 	assert_int_equal(ds.nrecs, 1);
 	assert_string_equal(str(&ds, ds.recs[0].room), "first");
 	assert_int_equal(ds.diag.nnotes, 1);
@@ -172,12 +178,7 @@ static void test_file_kinds(void **state)
 		  "f.csv: no known column (expected RoomId, UserId, Time, EventId, ...)" },
 		{ "\"a\nb\"\"c,d\n", RR_EDATA,
 		  "f.csv: line 1: cannot read the header (stray or unterminated quote)" },
-		{ "RoomId,UserId,JoinTs,LeaveTs,DeviceType\nr,u,1,2,x\nr,u2,1,2,y\n", RR_OK,
-		  "f.csv: users file: not used yet (2 rows skipped)" },
-		{ "RoomId,CommId,CreateTime,DestroyTime,IsFinished\nr,c,1,2,1\n", RR_OK,
-		  "f.csv: rooms file: not used yet (1 rows skipped)" },
-		{ "UserId,DataType,Time,Value,RoomId\nu,1,1,2,r\nu,1,2,3,r\n\"bad\n", RR_OK,
-		  "f.csv: quality file: not used yet (3 rows skipped)" },
+		/* Users, rooms and quality files: tests/unit/test_companion_ingest.c. */
 		{ "", RR_OK, "f.csv: no data rows" },
 		{ "\n\n", RR_OK, "f.csv: no data rows" },
 		{ "RoomId,UserId,Time,EventId\n", RR_OK, "f.csv: no data rows" },
@@ -223,38 +224,38 @@ struct reject_case {
 static void test_rejects(void **state)
 {
 	static const struct reject_case cases[] = {
-		{ "r,u,1,5,1,2\n", REJ_RAGGED, 2, "6 fields, the header has 7" },
-		{ "r,u,1,5,1,2,3,4\n", REJ_RAGGED, 2, "8 fields, the header has 7" },
-		{ "r,u\"x,1,5,1,2,3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
-		{ "r,\"u\"x,1,5,1,2,3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
-		{ "r,u,1,5,1,2,\"3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
-		{ "r,u,1,abc,1,2,3\n", REJ_BAD_ID, 2, "EventId \"abc\" is not a number" },
-		{ "r,u,1,5.0,1,2,3\n", REJ_BAD_ID, 2, "EventId \"5.0\" is not a number" },
-		{ "r,u,1,99999999999,1,2,3\n", REJ_RANGE, 2, "EventId \"99999999999\" is out of range" },
-		{ "r,u,1,2147483648,1,2,3\n", REJ_RANGE, 2, "EventId \"2147483648\" is out of range" },
-		{ "r,u,1,999999999999999999999999x,1,2,3\n", REJ_BAD_ID, 2,
+		{ "r,u," T ",5,1,2\n", REJ_RAGGED, 2, "6 fields, the header has 7" },
+		{ "r,u," T ",5,1,2,3,4\n", REJ_RAGGED, 2, "8 fields, the header has 7" },
+		{ "r,u\"x," T ",5,1,2,3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
+		{ "r,\"u\"x," T ",5,1,2,3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
+		{ "r,u," T ",5,1,2,\"3\n", REJ_BAD_QUOTE, 2, "stray or unterminated quote" },
+		{ "r,u," T ",abc,1,2,3\n", REJ_BAD_ID, 2, "EventId \"abc\" is not a number" },
+		{ "r,u," T ",5.0,1,2,3\n", REJ_BAD_ID, 2, "EventId \"5.0\" is not a number" },
+		{ "r,u," T ",99999999999,1,2,3\n", REJ_RANGE, 2, "EventId \"99999999999\" is out of range" },
+		{ "r,u," T ",2147483648,1,2,3\n", REJ_RANGE, 2, "EventId \"2147483648\" is out of range" },
+		{ "r,u," T ",999999999999999999999999x,1,2,3\n", REJ_BAD_ID, 2,
 		  "EventId \"999999999999999999999999x\" is not a number" },
-		{ "r,u,1,5,x,2,3\n", REJ_BAD_PARAM, 2, "ParamOne \"x\" is not a number" },
-		{ "r,u,1,5,1,0x10,3\n", REJ_BAD_PARAM, 2, "ParamTwo \"0x10\" is not a number" },
-		{ "r,u,1,5,1,2,big\n", REJ_BAD_PARAM, 2, "Type \"big\" is not a number" },
-		{ "r,u,1,5,1,2,128\n", REJ_RANGE, 2, "Type \"128\" is out of range" },
+		{ "r,u," T ",5,x,2,3\n", REJ_BAD_PARAM, 2, "ParamOne \"x\" is not a number" },
+		{ "r,u," T ",5,1,0x10,3\n", REJ_BAD_PARAM, 2, "ParamTwo \"0x10\" is not a number" },
+		{ "r,u," T ",5,1,2,big\n", REJ_BAD_PARAM, 2, "Type \"big\" is not a number" },
+		{ "r,u," T ",5,1,2,128\n", REJ_RANGE, 2, "Type \"128\" is out of range" },
 		{ "r,u,,5,1,2,3\n", REJ_BAD_TIME, 2, "Time is empty" },
 		{ "r,u,yesterday,5,1,2,3\n", REJ_BAD_TIME, 2, "Time \"yesterday\" is not a time" },
 		{ "r,u,2026-13-01 00:00:00,5,1,2,3\n", REJ_BAD_TIME, 2,
 		  "Time \"2026-13-01 00:00:00\" is not a time" },
-		{ ",u,1,5,1,2,3\n", REJ_MISSING, 2, "RoomId is empty" },
-		{ "r,,1,5,1,2,3\n", REJ_MISSING, 2, "UserId is empty" },
-		{ "r,u,1,,1,2,3\n", REJ_MISSING, 2, "no EventId, ExperienceId or AbnormalEventId" },
-		{ "r,u,1,\"  \",1,2,3\n", REJ_MISSING, 2, "no EventId, ExperienceId or AbnormalEventId" },
-		{ "r,u\xff,1,5,1,2,3\n", REJ_BAD_UTF8, 2, "invalid UTF-8 in column 2 (UserId)" },
-		{ "r,\xc0\xaf,1,5,1,2,3\n", REJ_BAD_UTF8, 2, "invalid UTF-8 in column 2 (UserId)" },
+		{ ",u," T ",5,1,2,3\n", REJ_MISSING, 2, "RoomId is empty" },
+		{ "r,," T ",5,1,2,3\n", REJ_MISSING, 2, "UserId is empty" },
+		{ "r,u," T ",,1,2,3\n", REJ_MISSING, 2, "no EventId, ExperienceId or AbnormalEventId" },
+		{ "r,u," T ",\"  \",1,2,3\n", REJ_MISSING, 2, "no EventId, ExperienceId or AbnormalEventId" },
+		{ "r,u\xff," T ",5,1,2,3\n", REJ_BAD_UTF8, 2, "invalid UTF-8 in column 2 (UserId)" },
+		{ "r,\xc0\xaf," T ",5,1,2,3\n", REJ_BAD_UTF8, 2, "invalid UTF-8 in column 2 (UserId)" },
 		/* Line numbers after multi-line quoted fields and CRLF. */
-		{ "\"r\r\nx\",u,1,5,1,2,3\r\n\r\nr,u,1,bad,1,2,3\r\n", REJ_BAD_ID, 5,
+		{ "\"r\r\nx\",u," T ",5,1,2,3\r\n\r\nr,u," T ",bad,1,2,3\r\n", REJ_BAD_ID, 5,
 		  "EventId \"bad\" is not a number" },
-		{ "r,\"a\nb\nc\",1,5,1,2,3\n\nr,u,1,5,1,2,3,extra\n", REJ_RAGGED, 6,
+		{ "r,\"a\nb\nc\"," T ",5,1,2,3\n\nr,u," T ",5,1,2,3,extra\n", REJ_RAGGED, 6,
 		  "8 fields, the header has 7" },
 		/* Long values are cut in the detail. */
-		{ "r,u,1,5,1,2,3\nr,u,1,123456789012345678901234567890123456789012345678901234567890,1,2,3\n",
+		{ "r,u," T ",5,1,2,3\nr,u," T ",123456789012345678901234567890123456789012345678901234567890,1,2,3\n",
 		  REJ_RANGE, 3,
 		  "EventId \"1234567890123456789012345678901234567890...\" is out of range" },
 	};
@@ -283,7 +284,7 @@ static void test_rejects(void **state)
 
 static void test_nul(void **state)
 {
-	static const char text[] = HDR "r,u\0x,1,5,1,2,3\nr,u,1,5,1,2,3\n";
+	static const char text[] = HDR "r,u\0x," T ",5,1,2,3\nr,u," T ",5,1,2,3\n";
 	struct dataset ds;
 	struct ingest_options o;
 	char err[200];
@@ -313,16 +314,16 @@ static void test_mixed(void **state)
 	(void)state;
 	assert_non_null(text);
 	k += (size_t)sprintf(text + k, "%s", HDR);
-	k += (size_t)sprintf(text + k, "r,u1,1,5001,,,\n");            /* 2 good */
-	k += (size_t)sprintf(text + k, "r,u\"2,1,5001,,,\n");           /* 3 stray quote */
-	k += (size_t)sprintf(text + k, "r,u3,1,5001,,,\n");            /* 4 good */
+	k += (size_t)sprintf(text + k, "r,u1," T ",5001,,,\n");            /* 2 good */
+	k += (size_t)sprintf(text + k, "r,u\"2," T ",5001,,,\n");           /* 3 stray quote */
+	k += (size_t)sprintf(text + k, "r,u3," T ",5001,,,\n");            /* 4 good */
 	k += (size_t)sprintf(text + k, "r,");                           /* 5 1 MB field */
 	memset(text + k, 'x', big);
 	k += big;
-	k += (size_t)sprintf(text + k, ",1,5001,,,\n");
-	k += (size_t)sprintf(text + k, "r,u5,1,5001,,,\n");            /* 6 good */
-	k += (size_t)sprintf(text + k, "r,u6,1,nope,,,\n");            /* 7 bad id */
-	k += (size_t)sprintf(text + k, "r,u7,1,5001,,,");              /* 8 good, no newline */
+	k += (size_t)sprintf(text + k, "," T ",5001,,,\n");
+	k += (size_t)sprintf(text + k, "r,u5," T ",5001,,,\n");            /* 6 good */
+	k += (size_t)sprintf(text + k, "r,u6," T ",nope,,,\n");            /* 7 bad id */
+	k += (size_t)sprintf(text + k, "r,u7," T ",5001,,,");              /* 8 good, no newline */
 
 	opts(&o);
 	assert_int_equal(dataset_init(&ds), RR_OK);
@@ -345,16 +346,110 @@ static void test_mixed(void **state)
 	free(text);
 }
 
+/* ---- value ranges: IDs >= 0, times in [2000-01-01, 2100-01-01) UTC ---------------- */
+
+struct range_case {
+	const char *csv;            /* header and one row */
+	int reason;                 /* -1: the row is used */
+	const char *detail;         /* for rejects */
+	int64_t time_ms;            /* for used rows */
+	int32_t id;
+};
+
+#define AHDR "RoomId,UserId,EventTime,ExperienceId,AbnormalEventId\n"
+
+static void test_ranges(void **state)
+{
+	static const struct range_case cases[] = {
+		/* IDs: zero and INT32_MAX are fine, negatives and 2^63 are not. */
+		{ HDR "r,u," T ",0,,,\n", -1, NULL, T_MS, 0 },
+		{ HDR "r,u," T ",-0,,,\n", -1, NULL, T_MS, 0 },
+		{ HDR "r,u," T ",2147483647,,,\n", -1, NULL, T_MS, 2147483647 },
+		{ HDR "r,u," T ",-1,,,\n", REJ_RANGE, "EventId \"-1\" is out of range", 0, 0 },
+		{ HDR "r,u," T ",-5001,,,\n", REJ_RANGE, "EventId \"-5001\" is out of range", 0, 0 },
+		{ HDR "r,u," T ",-2147483648,,,\n", REJ_RANGE, "EventId \"-2147483648\" is out of range", 0, 0 },
+		{ HDR "r,u," T ",9223372036854775808,,,\n", REJ_RANGE,
+		  "EventId \"9223372036854775808\" is out of range", 0, 0 },
+		{ HDR "r,u," T ",-9223372036854775809,,,\n", REJ_RANGE,
+		  "EventId \"-9223372036854775809\" is out of range", 0, 0 },
+		/* Negative parameters stay allowed (-1 = unused). */
+		{ HDR "r,u," T ",1003,-1,-2147483648,-1\n", -1, NULL, T_MS, 1003 },
+		{ AHDR "r,u,1795168800,2,1201\n", -1, NULL, T_MS, 2 },
+		{ AHDR "r,u,1795168800,0,\n", -1, NULL, T_MS, 0 },
+		{ AHDR "r,u,1795168800,-2,1201\n", REJ_RANGE, "ExperienceId \"-2\" is out of range", 0, 0 },
+		{ AHDR "r,u,1795168800,2,-1\n", REJ_RANGE, "AbnormalEventId \"-1\" is out of range", 0, 0 },
+		{ AHDR "r,u,1795168800,,-1201\n", REJ_RANGE, "AbnormalEventId \"-1201\" is out of range", 0, 0 },
+		{ AHDR "r,u,1795168800,9223372036854775808,\n", REJ_RANGE,
+		  "ExperienceId \"9223372036854775808\" is out of range", 0, 0 },
+		/* Times: epoch ms, epoch s and ISO at both ends of the range. */
+		{ HDR "r,u,946684800000,5,,,\n", -1, NULL, 946684800000LL, 5 },
+		{ HDR "r,u,946684799999,5,,,\n", REJ_BAD_TIME, "Time \"946684799999\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,4102444799999,5,,,\n", -1, NULL, 4102444799999LL, 5 },
+		{ HDR "r,u,4102444800000,5,,,\n", REJ_BAD_TIME, "Time \"4102444800000\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,946684800,5,,,\n", -1, NULL, 946684800000LL, 5 },
+		{ HDR "r,u,946684799,5,,,\n", REJ_BAD_TIME, "Time \"946684799\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,4102444799,5,,,\n", -1, NULL, 4102444799000LL, 5 },
+		{ HDR "r,u,4102444800,5,,,\n", REJ_BAD_TIME, "Time \"4102444800\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,1,5,,,\n", REJ_BAD_TIME, "Time \"1\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,0,5,,,\n", REJ_BAD_TIME, "Time \"0\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,99999999999999,5,,,\n", REJ_BAD_TIME,
+		  "Time \"99999999999999\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,2000-01-01 00:00:00,5,,,\n", -1, NULL, 946684800000LL, 5 },
+		{ HDR "r,u,1999-12-31 23:59:59,5,,,\n", REJ_BAD_TIME,
+		  "Time \"1999-12-31 23:59:59\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,2099-12-31T23:59:59.999Z,5,,,\n", -1, NULL, 4102444799999LL, 5 },
+		{ HDR "r,u,2100-01-01T00:00:00Z,5,,,\n", REJ_BAD_TIME,
+		  "Time \"2100-01-01T00:00:00Z\" is outside 2000-2099", 0, 0 },
+		/* The bounds are UTC: an offset moves a time across them. */
+		{ HDR "r,u,2000-01-01T07:59:59+08:00,5,,,\n", REJ_BAD_TIME,
+		  "Time \"2000-01-01T07:59:59+08:00\" is outside 2000-2099", 0, 0 },
+		{ HDR "r,u,2000-01-01T08:00:00+08:00,5,,,\n", -1, NULL, 946684800000LL, 5 },
+		{ AHDR "r,u,946684799,2,\n", REJ_BAD_TIME, "EventTime \"946684799\" is outside 2000-2099", 0, 0 },
+		{ AHDR "r,u,4102444800000,2,\n", REJ_BAD_TIME,
+		  "EventTime \"4102444800000\" is outside 2000-2099", 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct range_case *rc = &cases[i];
+		struct dataset ds;
+		char err[200];
+
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		if (run(&ds, rc->csv, NULL, err) != RR_OK)
+			fail_msg("case %zu: %s", i, err);
+		assert_int_equal(ds.counts.rows, 1);
+		if (rc->reason < 0) {
+			if (ds.nrecs != 1)
+				fail_msg("case %zu: rejected (%s)", i,
+					 ds.diag.nkept ? ds.diag.kept[0].detail : "");
+			assert_int_equal(ds.recs[0].time_ms, rc->time_ms);
+			assert_int_equal(ds.recs[0].id, rc->id);
+		} else {
+			if (ds.counts.rejected != 1 || ds.diag.nkept != 1)
+				fail_msg("case %zu: %zu records, %llu rejected", i, ds.nrecs,
+					 (unsigned long long)ds.counts.rejected);
+			assert_int_equal(ds.diag.kept[0].reason, rc->reason);
+			assert_int_equal(ds.diag.kept[0].line, 2);
+			if (strcmp(ds.diag.kept[0].detail, rc->detail) != 0)
+				fail_msg("case %zu: detail '%s' want '%s'", i,
+					 ds.diag.kept[0].detail, rc->detail);
+			assert_int_equal(ds.nrecs, 0);
+		}
+		dataset_free(&ds);
+	}
+}
+
 /* ---- filters ------------------------------------------------------------------ */
 
 static void test_filters(void **state)
 {
 	static const char text[] = HDR
-		"r1,u1,1000000000000,1,,,\n"
-		"r1,u2,1000000001000,1,,,\n"
-		"r2,u1,1000000002000,1,,,\n"
-		"r3,u3,1000000003000,1,,,\n"
-		"r1,u1,1000000004000,1,,,\n";
+		"r1,u1,1795168800000,1,,,\n"
+		"r1,u2,1795168801000,1,,,\n"
+		"r2,u1,1795168802000,1,,,\n"
+		"r3,u3,1795168803000,1,,,\n"
+		"r1,u1,1795168804000,1,,,\n";
 	static const char *rooms[] = { "r1", "r3" };
 	static const char *users[] = { "u1" };
 	struct dataset ds;
@@ -375,14 +470,14 @@ static void test_filters(void **state)
 	dataset_free(&ds);
 
 	opts(&o);
-	o.from_ms = 1000000001000LL;
-	o.to_ms = 1000000004000LL;      /* exclusive */
+	o.from_ms = 1795168801000LL;
+	o.to_ms = 1795168804000LL;      /* exclusive */
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "f.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ds.counts.filtered, 2);
 	assert_int_equal(ds.nrecs, 3);
-	assert_int_equal(ds.recs[0].time_ms, 1000000001000LL);
-	assert_int_equal(ds.recs[2].time_ms, 1000000003000LL);
+	assert_int_equal(ds.recs[0].time_ms, 1795168801000LL);
+	assert_int_equal(ds.recs[2].time_ms, 1795168803000LL);
 	dataset_free(&ds);
 
 	/* Room IDs match exactly: no trimming or case folding beyond libcsv's. */
@@ -401,9 +496,9 @@ static void test_filters(void **state)
 static void test_rejected_csv(void **state)
 {
 	static const char text[] = HDR
-		"r,u,1,5,,,\n"
-		"r,u,1,x\"y,,,\n"
-		"\"r,1\",u,1,abc,,,\n"
+		"r,u," T ",5,,,\n"
+		"r,u," T ",x\"y,,,\n"
+		"\"r,1\",u," T ",abc,,,\n"
 		"r,u,\"multi\nline\",5,,,\n";
 	struct dataset ds;
 	struct ingest_options o;
@@ -422,8 +517,8 @@ static void test_rejected_csv(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(buf,
 		"file,line,reason,detail,row\n"
-		"\"dir/f,1.csv\",3,bad_quote,stray or unterminated quote,\"r,u,1,x\"\"y,,,\"\n"
-		"\"dir/f,1.csv\",4,bad_id,\"EventId \"\"abc\"\" is not a number\",\"\"\"r,1\"\",u,1,abc,,,\"\n"
+		"\"dir/f,1.csv\",3,bad_quote,stray or unterminated quote,\"r,u," T ",x\"\"y,,,\"\n"
+		"\"dir/f,1.csv\",4,bad_id,\"EventId \"\"abc\"\" is not a number\",\"\"\"r,1\"\",u," T ",abc,,,\"\n"
 		"\"dir/f,1.csv\",5,bad_time,\"Time \"\"multi\nline\"\" is not a time\",\"r,u,\"\"multi\nline\"\",5,,,\"\n");
 	assert_int_equal(ds.counts.rejected, 3);
 	assert_int_equal(ds.nrecs, 1);
@@ -529,8 +624,8 @@ static void test_two_files(void **state)
 	struct dataset ds;
 	char err[200];
 	struct ingest_options o;
-	static const char a[] = "RoomId,UserId,Time,EventId\nr,u,1,1\n";
-	static const char b[] = "RoomId,UserId,EventTime,ExperienceId\nr,u,1,2\n";
+	static const char a[] = "RoomId,UserId,Time,EventId\nr,u," T ",1\n";
+	static const char b[] = "RoomId,UserId,EventTime,ExperienceId\nr,u,1795168800,2\n";
 
 	(void)state;
 	opts(&o);
@@ -549,7 +644,7 @@ static void test_two_files(void **state)
  * a leak (run under valgrind/ASan). */
 static void test_out_of_memory(void **state)
 {
-	static const char text[] = HDR "r,u,1,5,,,\nr2,u2,1,x,,,\nr3,u3,2,6,,,\n";
+	static const char text[] = HDR "r,u," T ",5,,,\nr2,u2," T ",x,,,\nr3,u3," T2 ",6,,,\n";
 	int saw_ok = 0;
 
 	(void)state;
@@ -582,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_nul),
 		cmocka_unit_test(test_mixed),
+		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_rejected_csv),
 		cmocka_unit_test(test_gzip_bom_crlf),
