@@ -21,7 +21,7 @@ static const struct {
 	[REJ_BAD_ID] = { "bad_id", "ID is not a number" },
 	[REJ_BAD_PARAM] = { "bad_param", "parameter is not a number" },
 	[REJ_RANGE] = { "out_of_range", "number out of range" },
-	[REJ_BAD_TIME] = { "bad_time", "time missing or not understood" },
+	[REJ_BAD_TIME] = { "bad_time", "time missing, not understood or out of range" },
 	[REJ_MISSING] = { "missing_value", "required value is empty" },
 };
 

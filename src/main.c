@@ -50,6 +50,15 @@ struct cli {
 	size_t nfiles;
 };
 
+/* An output file written under a temporary name. All outputs of a run are
+ * renamed into place together once everything has been written (out_commit),
+ * so a run that fails at any step leaves every previous output as it was. */
+struct out {
+	FILE *f;
+	const char *path;
+	char *tmp;               /* NULL for stdout and devices: written in place */
+};
+
 /* Everything the run owns, released in one place whatever the exit path. */
 struct run {
 	struct cli cli;
@@ -62,6 +71,7 @@ struct run {
 	struct report rep;
 	struct render *rd;
 	int64_t generated_ms;    /* SOURCE_DATE_EPOCH in ms, or RR_NONE */
+	struct out rejected, json, sessions_csv;
 };
 
 static const char *progname = "roomreport";
@@ -263,13 +273,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	return -1;
 }
 
-/* An output file written under a temporary name and renamed on success, so
- * a failed run never leaves a half-written file in place. */
-struct out {
-	FILE *f;
-	const char *path;
-	char *tmp;
-};
 
 static int out_open(struct out *o, const char *path)
 {
@@ -316,10 +319,10 @@ static int out_open(struct out *o, const char *path)
 	return RR_OK;
 }
 
-/* Finishes the file: on status RR_OK renames it into place, otherwise (or
- * on a write error, reported here) removes the temporary. Writers signal a
- * write error as RR_EIO from the FILE's error flag; this names the file.
- * Returns the final status. */
+/* Closes the file after its writer returned status. Writers signal a write
+ * error as RR_EIO from the FILE's error flag; this reports it naming the
+ * file. On failure the temporary is removed. Returns the final status; on
+ * RR_OK a temporary waits for out_commit. */
 static int out_close(struct out *o, int status)
 {
 	const char *name = o->f == stdout ? "standard output" : o->path;
@@ -342,17 +345,42 @@ static int out_close(struct out *o, int status)
 			err ? ": " : "", err ? strerror(err) : "");
 		status = RR_EIO;
 	}
-	if (!o->tmp)
-		return status;
-	if (status == RR_OK && rename(o->tmp, o->path) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", progname, o->path, strerror(errno));
-		status = RR_EIO;
-	}
-	if (status != RR_OK)
+	if (status != RR_OK && o->tmp) {
 		unlink(o->tmp);
+		rr_free(o->tmp);
+		o->tmp = NULL;
+	}
+	return status;
+}
+
+/* Renames a closed output into place. Returns RR_OK or RR_EIO. */
+static int out_commit(struct out *o)
+{
+	int st = RR_OK;
+
+	if (!o->tmp)
+		return RR_OK;
+	if (rename(o->tmp, o->path) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", progname, o->path, strerror(errno));
+		unlink(o->tmp);
+		st = RR_EIO;
+	}
 	rr_free(o->tmp);
 	o->tmp = NULL;
-	return status;
+	return st;
+}
+
+/* Drops an output that will not be committed. */
+static void out_discard(struct out *o)
+{
+	if (o->f && o->f != stdout)
+		fclose(o->f);
+	o->f = NULL;
+	if (o->tmp) {
+		unlink(o->tmp);
+		rr_free(o->tmp);
+		o->tmp = NULL;
+	}
 }
 
 static int exit_code(int status)
@@ -373,9 +401,17 @@ static void print_rejects(const struct dataset *ds)
 	const struct diag *d = &ds->diag;
 	uint64_t shown = 0, total = diag_total(d);
 
-	for (size_t i = 0; i < d->nkept; i++, shown++)
-		fprintf(stderr, "%s:%" PRIu64 ": rejected: %s (%s)\n", d->kept[i].file,
-			d->kept[i].line, diag_reason_text(d->kept[i].reason), d->kept[i].detail);
+	for (size_t i = 0; i < d->nkept; i++, shown++) {
+		const char *text = diag_reason_text(d->kept[i].reason);
+		const char *detail = d->kept[i].detail;
+
+		if (!detail[0] || strcmp(detail, text) == 0)
+			fprintf(stderr, "%s:%" PRIu64 ": rejected: %s\n", d->kept[i].file,
+				d->kept[i].line, text);
+		else
+			fprintf(stderr, "%s:%" PRIu64 ": rejected: %s (%s)\n", d->kept[i].file,
+				d->kept[i].line, text, detail);
+	}
 	if (total > shown)
 		fprintf(stderr, "%s: %" PRIu64 " more rejected rows not shown%s\n", progname,
 			total - shown, "; --rejected FILE lists them all");
@@ -387,7 +423,7 @@ static int load_inputs(struct run *r)
 {
 	struct cli *c = &r->cli;
 	struct ingest_options io;
-	struct out rej = { 0 };
+	struct out *rej = &r->rejected;
 	char err[512];
 	int st = RR_OK, progress = !c->quiet && isatty(2);
 
@@ -406,11 +442,11 @@ static int load_inputs(struct run *r)
 		return RR_EUSAGE;
 	}
 	if (c->rejected) {
-		st = out_open(&rej, c->rejected);
+		st = out_open(rej, c->rejected);
 		if (st != RR_OK)
 			return st;
-		io.rejected = rej.f;
-		st = ingest_write_rejected_header(rej.f);
+		io.rejected = rej->f;
+		st = ingest_write_rejected_header(rej->f);
 	}
 	for (size_t i = 0; st == RR_OK && i < c->nfiles; i++) {
 		if (progress)
@@ -426,7 +462,7 @@ static int load_inputs(struct run *r)
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
-	return out_close(&rej, st);
+	return out_close(rej, st);
 }
 
 static void say_written(const struct cli *c, const char *path)
@@ -462,28 +498,40 @@ static int write_html(struct run *r)
 	return st;
 }
 
+/* Writes every output; the HTML last, since a report directory is swapped
+ * in by the renderer itself, then the files renamed into place together. */
 static int write_outputs(struct run *r)
 {
 	struct cli *c = &r->cli;
-	struct out o = { 0 };
 	int st = RR_OK;
 
 	if (c->json) {
-		st = out_open(&o, c->json);
+		st = out_open(&r->json, c->json);
 		if (st == RR_OK)
-			st = out_close(&o, json_write(&r->rep, o.f));
-		if (st == RR_OK)
-			say_written(c, c->json);
+			st = out_close(&r->json, json_write(&r->rep, r->json.f));
 	}
 	if (st == RR_OK && c->sessions_csv) {
-		st = out_open(&o, c->sessions_csv);
+		st = out_open(&r->sessions_csv, c->sessions_csv);
 		if (st == RR_OK)
-			st = out_close(&o, tables_write_sessions(&r->rep, o.f));
-		if (st == RR_OK)
-			say_written(c, c->sessions_csv);
+			st = out_close(&r->sessions_csv, tables_write_sessions(&r->rep, r->sessions_csv.f));
 	}
 	if (st == RR_OK && r->rd)
 		st = write_html(r);
+	if (st != RR_OK)
+		return st;
+	st = out_commit(&r->rejected);
+	if (st == RR_OK)
+		st = out_commit(&r->json);
+	if (st == RR_OK)
+		st = out_commit(&r->sessions_csv);
+	if (st == RR_OK) {
+		if (c->rejected)
+			say_written(c, c->rejected);
+		if (c->json)
+			say_written(c, c->json);
+		if (c->sessions_csv)
+			say_written(c, c->sessions_csv);
+	}
 	return st;
 }
 
@@ -518,18 +566,21 @@ static int run_pipeline(struct run *r)
 		return st;
 	if (!c->quiet)
 		print_rejects(&r->ds);
+	/* On these data errors the rejected-rows file is complete and is what
+	 * explains the failure, so it is kept; nothing else is written. */
 	if (c->strict && r->ds.counts.rejected) {
 		fprintf(stderr, "%s: --strict: %" PRIu64 " rejected row%s\n", progname,
 			r->ds.counts.rejected, r->ds.counts.rejected == 1 ? "" : "s");
-		return RR_EDATA;
+		return out_commit(&r->rejected) == RR_OK ? RR_EDATA : RR_EIO;
 	}
 	if (r->ds.counts.used == 0 && r->ds.counts.filtered == 0) {
 		fprintf(stderr, "%s: no usable rows in the input\n", progname);
-		return RR_EDATA;
+		return out_commit(&r->rejected) == RR_OK ? RR_EDATA : RR_EIO;
 	}
 	if (c->cmd == CMD_EVENTS) {
 		struct out o = { stdout, "-", NULL };
-		return out_close(&o, tables_write_events(&r->ds, r->cat, r->tz, stdout));
+		st = out_close(&o, tables_write_events(&r->ds, r->cat, r->tz, stdout));
+		return st == RR_OK ? out_commit(&r->rejected) : st;
 	}
 	st = decode_scan(&r->ds, r->cat, &r->dec);
 	if (st != RR_OK)
@@ -621,6 +672,10 @@ int main(int argc, char **argv)
 	st = run_main(&r);
 	code = exit_code(st);
 
+	/* Outputs not committed by now belong to a failed run. */
+	out_discard(&r.rejected);
+	out_discard(&r.json);
+	out_discard(&r.sessions_csv);
 	report_free(&r.rep);
 	model_free(&r.model);
 	decode_stats_free(&r.dec);

@@ -280,6 +280,19 @@ static int check_bom(struct reader *r, char *why, size_t whylen)
 		enc = "UTF-16 LE";
 	else if (n >= 2 && b[0] == 0xFE && b[1] == 0xFF)
 		enc = "UTF-16 BE";
+	/* Without a BOM, UTF-16 text shows as a NUL in every other byte of its
+	 * ASCII header: "R\0o\0..." (LE) or "\0R\0o..." (BE). */
+	if (!enc && n >= 8) {
+		size_t even = 0, odd = 0, k = n < 64 ? n & ~(size_t)1 : 64;
+		for (size_t i = 0; i < k; i += 2) {
+			even += b[i] == 0 && b[i + 1] != 0;
+			odd += b[i] != 0 && b[i + 1] == 0;
+		}
+		if (odd == k / 2)
+			enc = "UTF-16 LE (no byte-order mark)";
+		else if (even == k / 2)
+			enc = "UTF-16 BE (no byte-order mark)";
+	}
 	if (enc) {
 		snprintf(why, whylen, "%s encoding is not supported; convert the file to UTF-8", enc);
 		return RR_EDATA;

@@ -143,17 +143,13 @@ class AllocationFailure(unittest.TestCase):
                     ([rr.EVENTS] if previous else SAMPLES))
         self.sweep(args, keep=("report.html",))
 
-    @unittest.expectedFailure
     def test_every_output_kept_when_a_later_one_fails(self):
-        """--json and --sessions-csv are renamed into place before the HTML is
-        written, and --rejected right after reading (src/main.c load_inputs,
-        write_outputs): a run that then fails (exit 3) has replaced them."""
+        """Every output is renamed into place only once all of them have been
+        written: a run that fails at any step (exit 3) replaces none."""
         def args(d, previous=False):
             return (["-q", "-o", os.path.join(d, "report"), "--json", os.path.join(d, "r.json"),
                      "--sessions-csv", os.path.join(d, "s.csv"), "--rejected",
                      os.path.join(d, "rej.csv")] + ([rr.EVENTS] if previous else WITH_REJECTS))
-        # Today: rej.csv is replaced by failures from about allocation 75 on,
-        # r.json and s.csv from about 146 on (in the HTML stage).
         self.sweep(args, keep=("report", "r.json", "s.csv", "rej.csv"))
 
     def test_events_and_catalog(self):
