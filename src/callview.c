@@ -9,12 +9,14 @@
  * across calls (report.c), escape or lay out anything (render.c).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "callview.h"
+#include "companion.h"
 #include "decode.h"
 #include "textbuf.h"
 #include "util.h"
@@ -94,6 +96,17 @@ static char *arena_put(struct arena *a, const char *s, size_t n)
 /* Length of s[0..len) without a trailing incomplete UTF-8 sequence. */
 /* ---- the builder ---- */
 
+/* One run of quality samples [a, b) of one (peer, metric) of a lane's user,
+ * within the axis; sorted into series and charts (see build_charts). */
+struct piece {
+	size_t a, b;
+	uint32_t peer;
+	uint16_t metric;
+	uint8_t slot, rank;      /* chart slot and place in the metric table */
+	const char *name, *peer_text;
+	uint32_t src;            /* which (room, comm) block: keeps the sort total */
+};
+
 struct builder {
 	const struct report *r;
 	const struct catalog *cat;
@@ -104,6 +117,9 @@ struct builder {
 	struct callview *v;
 	struct arena *arena;
 	size_t capbars, capmarks, capspans, capexps, caplog;
+	size_t capcharts, capseries, cappoints;
+	struct piece *pieces;    /* scratch: one lane's sample ranges */
+	size_t npieces, cappieces;
 };
 
 static void time_of_day(const struct builder *b, int64_t ms, char out[40])
@@ -202,6 +218,24 @@ static const char *lane_platform(const struct session *const *s, uint32_t n)
 		web |= s[i]->platform == PLAT_WEBRTC;
 	}
 	return sdk && web ? "sdk+webrtc" : sdk ? "sdk" : web ? "webrtc" : "unknown";
+}
+
+/* What the users file says of the lane's user: from the first session
+ * (in start order) that has each value; "" when none has. */
+static void lane_info(const struct builder *b, struct cv_lane *ln, const struct session *const *s,
+		      uint32_t n)
+{
+	uint32_t i, device = 0, sdk = 0, ip = 0;
+
+	for (i = 0; i < n; i++) {
+		device = device ? device : s[i]->device;
+		sdk = sdk ? sdk : s[i]->sdk;
+		ip = ip ? ip : s[i]->ip;
+		ln->still_in_room |= s[i]->exit == EXIT_ONGOING;
+	}
+	ln->device = strtab_str(b->st, device);
+	ln->sdk = strtab_str(b->st, sdk);
+	ln->ip = strtab_str(b->st, ip);
 }
 
 static int add_bar(struct builder *b, uint32_t sidx)
@@ -643,7 +677,414 @@ static int build_ticks(struct builder *b)
 	return RR_OK;
 }
 
+/* ---- quality charts ---- */
+
+/*
+ * Known metrics (DESIGN §1, issue 7): which chart they go to and their unit.
+ * A chart holds one group and one unit, so every series in it shares a
+ * y axis: a group whose metrics differ in unit becomes one chart per unit
+ * ("Network · ms", "Network · %"). Units are as the quality export gives
+ * them: loss and CPU in %, rtt and stutter in ms, bitrates in kbps.
+ */
+enum {
+	SLOT_NET_MS, SLOT_NET_PCT, SLOT_MEDIA_KBPS, SLOT_MEDIA_FPS, SLOT_MEDIA_MS,
+	SLOT_MEDIA_PX, SLOT_DEVICE_PCT, SLOT_DEVICE, SLOT_OTHER, SLOT__COUNT
+};
+
+static const struct {
+	enum cv_chart_group group;
+	const char *title;
+	const char *unit;
+} slots[SLOT__COUNT] = {
+	{ CV_CHART_NETWORK, "Network · ms", "ms" },
+	{ CV_CHART_NETWORK, "Network · %", "%" },
+	{ CV_CHART_MEDIA, "Media · kbps", "kbps" },
+	{ CV_CHART_MEDIA, "Media · fps", "fps" },
+	{ CV_CHART_MEDIA, "Media · ms", "ms" },
+	{ CV_CHART_MEDIA, "Media · px", "px" },
+	{ CV_CHART_DEVICE, "Device · %", "%" },
+	{ CV_CHART_DEVICE, "Device", "" },
+	{ CV_CHART_OTHER, "Other", "" },
+};
+
+static const struct {
+	const char *name;
+	uint8_t slot;
+} metric_table[] = {
+	{ "rtt", SLOT_NET_MS },
+	{ "aLoss", SLOT_NET_PCT }, { "bigvLoss", SLOT_NET_PCT },
+	{ "aBit", SLOT_MEDIA_KBPS }, { "bigvBit", SLOT_MEDIA_KBPS },
+	{ "bigvCapFps", SLOT_MEDIA_FPS }, { "bigvEncFps", SLOT_MEDIA_FPS },
+	{ "bigvDecFps", SLOT_MEDIA_FPS }, { "bigvRecFps", SLOT_MEDIA_FPS },
+	{ "aBlock", SLOT_MEDIA_MS }, { "bigvBlock", SLOT_MEDIA_MS },
+	{ "bigvWidth", SLOT_MEDIA_PX }, { "bigvHeight", SLOT_MEDIA_PX },
+	{ "appCpu", SLOT_DEVICE_PCT }, { "sysCpu", SLOT_DEVICE_PCT },
+	{ "aCapEnergy", SLOT_DEVICE }, { "aPlayEnergy", SLOT_DEVICE },
+};
+
+#define METRIC_UNKNOWN_RANK 255
+
+/* Reference lines, ascending within each run so that the lines a chart
+ * keeps (those up to 1.5 times its data maximum) are a prefix of its run:
+ * loss [0, 3), rtt [3], system CPU [4], stutter audio [5], video [6]. */
+static const struct cv_refline refs[] = {
+	{ COMPANION_LOSS_FINE, "loss 2 % (fine)", SEV_INFO },
+	{ COMPANION_LOSS_POOR, "loss 5 % (poor)", SEV_WARNING },
+	{ COMPANION_LOSS_SEVERE, "loss 10 % (severe)", SEV_ERROR },
+	{ COMPANION_RTT_HIGH, "RTT 400 ms", SEV_WARNING },
+	{ COMPANION_SYS_CPU_HIGH, "system CPU 85 %", SEV_WARNING },
+	{ COMPANION_AUDIO_STUTTER_MS, "audio stutter 200 ms", SEV_WARNING },
+	{ COMPANION_VIDEO_STUTTER_MS, "video stutter 600 ms", SEV_WARNING },
+};
+
+#define MAX_SERIES_POINTS 2000   /* above this a series is thinned */
+#define REF_REACH 1.5            /* a line further above the data is left out */
+
+static void metric_place(const char *name, uint8_t *slot, uint8_t *rank)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof metric_table / sizeof metric_table[0]; i++)
+		if (strcmp(name, metric_table[i].name) == 0) {
+			*slot = metric_table[i].slot;
+			*rank = (uint8_t)i;
+			return;
+		}
+	*slot = SLOT_OTHER;
+	*rank = METRIC_UNKNOWN_RANK;
+}
+
+static int cmp_piece(const void *pa, const void *pb)
+{
+	const struct piece *a = pa, *b = pb;
+	int c;
+
+	if (a->slot != b->slot)
+		return a->slot < b->slot ? -1 : 1;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if ((c = strcmp(a->name, b->name)))
+		return c;
+	if ((a->peer == 0) != (b->peer == 0))
+		return a->peer == 0 ? -1 : 1;      /* upstream before received streams */
+	if ((c = strcmp(a->peer_text, b->peer_text)))
+		return c;
+	return a->src < b->src ? -1 : a->src > b->src;
+}
+
+/* Sample key for binary searches: (room, comm, user, peer, metric, time),
+ * the order dataset_finish leaves quality samples in. */
+struct qkey {
+	uint32_t room, comm, user, peer, metric;
+	int64_t time;
+};
+
+static int q_before(const struct quality_sample *q, const struct qkey *k)
+{
+	if (q->room != k->room)
+		return q->room < k->room;
+	if (q->comm != k->comm)
+		return q->comm < k->comm;
+	if (q->user != k->user)
+		return q->user < k->user;
+	if (q->peer != k->peer)
+		return q->peer < k->peer;
+	if (q->metric != k->metric)
+		return q->metric < k->metric;
+	return q->time_ms < k->time;
+}
+
+static size_t q_lower(const struct dataset *ds, size_t lo, const struct qkey *k)
+{
+	size_t hi = ds->nquality;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (q_before(&ds->quality[mid], k))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The pieces of user's samples in block (room, comm) within [t0, t1]: each
+ * (peer, metric) run is found and cut to the axis by binary search, so
+ * samples of other users, calls and times are never walked. */
+static int lane_pieces(struct builder *b, uint32_t room, uint32_t comm, uint32_t user, uint32_t src)
+{
+	const struct dataset *ds = b->r->ds;
+	struct qkey k = { room, comm, user, 0, 0, INT64_MIN };
+	size_t i = q_lower(ds, companion_quality_lower_bound(ds, room, comm), &k);
+
+	while (i < ds->nquality && ds->quality[i].room == room && ds->quality[i].comm == comm &&
+	       ds->quality[i].user == user) {
+		const struct quality_sample *q = &ds->quality[i];
+		struct piece *pc;
+		size_t a, e, next;
+
+		k.peer = q->peer;
+		k.metric = q->metric;
+		k.time = b->v->t0;
+		a = q_lower(ds, i, &k);
+		k.time = b->v->t1 == INT64_MAX ? INT64_MAX : b->v->t1 + 1;
+		e = q_lower(ds, a, &k);
+		k.metric = (uint32_t)q->metric + 1;
+		k.time = INT64_MIN;
+		next = q_lower(ds, e, &k);
+		i = next;
+		if (e == a)
+			continue;
+		if (rr_grow(&b->pieces, &b->cappieces, b->npieces + 1, sizeof *b->pieces) != RR_OK)
+			return RR_ENOMEM;
+		pc = &b->pieces[b->npieces++];
+		pc->a = a;
+		pc->b = e;
+		pc->peer = q->peer;
+		pc->metric = q->metric;
+		pc->name = q->metric < ds->nmetrics ? strtab_str(b->st, ds->metrics[q->metric]) : "";
+		pc->peer_text = strtab_str(b->st, q->peer);
+		pc->src = src;
+		metric_place(pc->name, &pc->slot, &pc->rank);
+	}
+	return RR_OK;
+}
+
+static int cmp_point(const void *pa, const void *pb)
+{
+	const struct cv_point *a = pa, *b = pb;
+
+	if (a->time_ms != b->time_ms)
+		return a->time_ms < b->time_ms ? -1 : 1;
+	return a->value < b->value ? -1 : a->value > b->value;
+}
+
+/* Keeps at most MAX_SERIES_POINTS of p[0..n): n split into equal-count
+ * buckets, each keeping its lowest and highest point in time order, so
+ * peaks survive and the result depends on nothing but the data. */
+static uint32_t thin(struct cv_point *p, uint32_t n)
+{
+	uint32_t buckets = MAX_SERIES_POINTS / 2, bk, out = 0;
+
+	if (n <= MAX_SERIES_POINTS)
+		return n;
+	for (bk = 0; bk < buckets; bk++) {
+		uint32_t lo = (uint32_t)((uint64_t)n * bk / buckets);
+		uint32_t hi = (uint32_t)((uint64_t)n * (bk + 1) / buckets), i, mn = lo, mx = lo;
+		struct cv_point a, z;
+
+		for (i = lo + 1; i < hi; i++) {
+			if (p[i].value < p[mn].value)
+				mn = i;
+			if (p[i].value > p[mx].value)
+				mx = i;
+		}
+		a = p[mn < mx ? mn : mx];
+		z = p[mn < mx ? mx : mn];
+		p[out++] = a;            /* out <= lo: never overwrites unread points */
+		if (mn != mx)
+			p[out++] = z;
+	}
+	return out;
+}
+
+/* A number as people read it on a chart: whole numbers plainly, others to
+ * three significant digits ("4.5", "0.123", "12.3"). */
+static void num_text(double v, char *buf, size_t size)
+{
+	if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, size, "%.0f", v);
+	else if (fabs(v) >= 100)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.3g", v);
+}
+
+/* The smallest of 1, 2, 2.5, 5 times a power of ten not below x (> 0). */
+static double nice_ceil(double x)
+{
+	static const double steps[] = { 1, 2, 2.5, 5, 10 };
+	double p = pow(10, floor(log10(x)));
+	size_t i;
+
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (steps[i] * p >= x * (1 - 1e-9))
+			return steps[i] * p;
+	return 10 * p;
+}
+
+/* One series from pieces [i, j) (same peer and metric). */
+static int add_series(struct builder *b, const struct piece *pc, size_t np, uint32_t style,
+		      uint32_t *nsamples)
+{
+	const struct dataset *ds = b->r->ds;
+	struct callview *v = b->v;
+	struct cv_series *se;
+	struct textbuf t = { .len = 0 };
+	size_t total = 0, i, k;
+	uint32_t first = v->npoints;
+
+	for (i = 0; i < np; i++)
+		total += pc[i].b - pc[i].a;
+	if (total > UINT32_MAX - (size_t)v->npoints)
+		return RR_ENOMEM;
+	if (rr_grow(&v->series, &b->capseries, (size_t)v->nseries + 1, sizeof *v->series) != RR_OK ||
+	    rr_grow(&v->points, &b->cappoints, (size_t)v->npoints + total, sizeof *v->points) != RR_OK)
+		return RR_ENOMEM;
+	for (i = 0; i < np; i++)
+		for (k = pc[i].a; k < pc[i].b; k++) {
+			v->points[v->npoints].time_ms = ds->quality[k].time_ms;
+			v->points[v->npoints++].value = ds->quality[k].value;
+		}
+	/* Several blocks (with and without a CommId) may interleave. */
+	if (np > 1)
+		qsort(v->points + first, total, sizeof *v->points, cmp_point);
+	v->npoints = first + thin(v->points + first, (uint32_t)total);
+	textbuf_add(&t, "%s", pc->name);
+	if (pc->peer) {
+		textbuf_add(&t, " from ");
+		textbuf_add_clipped(&t, pc->peer_text, strlen(pc->peer_text), PEER_TEXT_MAX);
+	}
+	se = &v->series[v->nseries];
+	se->name = put_text(b, &t);
+	if (!se->name)
+		return RR_ENOMEM;
+	se->unit = slots[pc->slot].unit;
+	se->first_point = first;
+	se->npoints = v->npoints - first;
+	se->style = (uint8_t)(style % 8);
+	v->nseries++;
+	*nsamples = (uint32_t)total;
+	return RR_OK;
+}
+
+/* Reference lines of a chart from the metrics in it, and the y range. */
+static void chart_scale(struct builder *b, struct cv_chart *ch, const struct piece *pc, size_t np)
+{
+	const struct callview *v = b->v;
+	double lo = 0, hi = 0, top;
+	int have = 0, audio = 0, video = 0, rtt = 0, cpu = 0, loss = 0;
+	uint32_t s, k, from = 0, n = 0;
+	size_t i;
+
+	for (i = 0; i < np; i++) {
+		audio |= strcmp(pc[i].name, "aBlock") == 0;
+		video |= strcmp(pc[i].name, "bigvBlock") == 0;
+		rtt |= strcmp(pc[i].name, "rtt") == 0;
+		cpu |= strcmp(pc[i].name, "sysCpu") == 0;
+		loss |= pc[i].slot == SLOT_NET_PCT;
+	}
+	if (loss) { from = 0; n = 3; }
+	else if (rtt) { from = 3; n = 1; }
+	else if (cpu) { from = 4; n = 1; }
+	else if (audio || video) { from = audio ? 5 : 6; n = (uint32_t)(audio + video); }
+	for (s = ch->first_series; s < ch->first_series + ch->nseries; s++)
+		for (k = 0; k < v->series[s].npoints; k++) {
+			double y = v->points[v->series[s].first_point + k].value;
+
+			if (!have || y < lo)
+				lo = y;
+			if (!have || y > hi)
+				hi = y;
+			have = 1;
+		}
+	/* Lines far above the data would squash it against the floor (a
+	 * 10 % line over a 0.5 % series): only those within reach stay. */
+	while (n > 0 && refs[from + n - 1].value > REF_REACH * hi)
+		n--;
+	ch->refs = n ? &refs[from] : NULL;
+	ch->nrefs = n;
+	top = n && refs[from + n - 1].value > hi ? refs[from + n - 1].value : hi;
+	ch->y_max = top > 0 ? nice_ceil(top) : 0;
+	ch->y_min = lo < 0 ? -nice_ceil(-lo) : 0;
+	if (ch->y_max <= ch->y_min)
+		ch->y_max = ch->y_min + 1;
+}
+
+/* The charts of one lane: its user's samples in this call's blocks
+ * ((room, CommId), (room, none), (none, CommId), (none, none)), clipped
+ * to the axis so they line up with the swimlane, one series per (metric,
+ * peer), one chart per slot. */
+static int lane_charts(struct builder *b, struct cv_lane *ln, uint32_t user)
+{
+	const struct call *c = b->c;
+	struct callview *v = b->v;
+	size_t i, j, e;
+	int rc;
+
+	ln->first_chart = v->ncharts;
+	b->npieces = 0;
+	if (c->comm && (rc = lane_pieces(b, c->room, c->comm, user, 0)))
+		return rc;
+	if ((rc = lane_pieces(b, c->room, 0, user, 1)))
+		return rc;
+	if (c->comm && (rc = lane_pieces(b, 0, c->comm, user, 2)))
+		return rc;
+	if ((rc = lane_pieces(b, 0, 0, user, 3)))
+		return rc;
+	if (b->npieces == 0)
+		return RR_OK;
+	qsort(b->pieces, b->npieces, sizeof *b->pieces, cmp_piece);
+	for (i = 0; i < b->npieces; i = e) {
+		struct cv_chart *ch;
+		struct textbuf t = { .len = 0 };
+		uint32_t style = 0;
+
+		for (e = i + 1; e < b->npieces && b->pieces[e].slot == b->pieces[i].slot; e++)
+			;
+		if (rr_grow(&v->charts, &b->capcharts, (size_t)v->ncharts + 1, sizeof *v->charts))
+			return RR_ENOMEM;
+		ch = &v->charts[v->ncharts];
+		memset(ch, 0, sizeof *ch);
+		ch->group = slots[b->pieces[i].slot].group;
+		ch->title = slots[b->pieces[i].slot].title;
+		ch->first_series = v->nseries;
+		for (j = i; j < e;) {
+			size_t f = j + 1;
+			uint32_t nsamples = 0;
+			const struct cv_series *se;
+			char mx[32];
+			float top;
+			uint32_t k;
+
+			while (f < e && b->pieces[f].metric == b->pieces[j].metric &&
+			       b->pieces[f].peer == b->pieces[j].peer)
+				f++;
+			if ((rc = add_series(b, b->pieces + j, f - j, style++, &nsamples)))
+				return rc;
+			se = &v->series[v->nseries - 1];
+			top = v->points[se->first_point].value;
+			for (k = 1; k < se->npoints; k++)
+				if (v->points[se->first_point + k].value > top)
+					top = v->points[se->first_point + k].value;
+			num_text(top, mx, sizeof mx);
+			textbuf_add(&t, "%s%s: %" PRIu32 " sample%s, max %s%s%s", t.len ? "; " : "",
+				    se->name, nsamples, nsamples == 1 ? "" : "s", mx,
+				    *se->unit ? " " : "", se->unit);
+			j = f;
+		}
+		ch->nseries = v->nseries - ch->first_series;
+		chart_scale(b, ch, b->pieces + i, e - i);
+		ch->desc = put_text(b, &t);
+		if (!ch->desc)
+			return RR_ENOMEM;
+		v->ncharts++;
+	}
+	ln->ncharts = v->ncharts - ln->first_chart;
+	return RR_OK;
+}
+
 /* ---- header ---- */
+
+/* A time as "10:00:00", or with its date when not on the day `day`. */
+static void room_time(const struct builder *b, int64_t ms, const char *day, char out[40])
+{
+	char d[40];
+
+	tz_format(b->tz, ms, TZF_DATE, d, sizeof d);
+	tz_format(b->tz, ms, strcmp(d, day) ? TZF_DATETIME : TZF_TIME, out, 40);
+}
 
 static int build_header(struct builder *b)
 {
@@ -663,7 +1104,27 @@ static int build_header(struct builder *b)
 	v->span = put_text(b, &t);
 	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
 	v->duration = arena_put(b->arena, d, strlen(d));
-	return v->span && v->duration ? RR_OK : RR_ENOMEM;
+	if (!v->span || !v->duration)
+		return RR_ENOMEM;
+
+	/* The rooms file's lifetime, in the zone and on the day of the call's
+	 * start (a time on another day shows its date). */
+	v->ongoing = c->ongoing;
+	t.len = 0;
+	if (c->room_info != RR_NOIDX) {
+		if (c->created_ms != RR_NONE) {
+			room_time(b, c->created_ms, da, a);
+			textbuf_add(&t, "created %s", a);
+		}
+		if (c->ongoing) {
+			textbuf_add(&t, "%sstill open at export", t.len ? " · " : "");
+		} else if (c->destroyed_ms != RR_NONE) {
+			room_time(b, c->destroyed_ms, da, a);
+			textbuf_add(&t, "%sdismissed %s", t.len ? " · " : "", a);
+		}
+	}
+	v->room_span = put_text(b, &t);
+	return v->room_span ? RR_OK : RR_ENOMEM;
 }
 
 /* ---- entry points ---- */
@@ -687,6 +1148,7 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 		uint32_t nb = ln->nbars, k;
 
 		ln->platform = lane_platform(ls, nb);
+		lane_info(b, ln, ls, nb);
 		ln->first_bar = v->nbars;
 		ln->nbars = 0;
 		for (k = 0; k < nb; k++)
@@ -742,7 +1204,14 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 	}
 	if (v->t1 - v->t0 < MIN_AXIS_MS)
 		v->t1 = v->t0 + MIN_AXIS_MS;
-	return build_ticks(b);
+	if ((rc = build_ticks(b)))
+		return rc;
+	/* Charts last: they are cut to the axis, never widen it. */
+	for (l = 0; l < v->nlanes && b->r->ds->nquality > 0; l++)
+		if ((rc = lane_charts(b, &v->lanes[l],
+				      m->sessions[v->bars[v->lanes[l].first_bar].session].user)))
+			return rc;
+	return RR_OK;
 }
 
 int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
@@ -778,6 +1247,7 @@ int callview_build(const struct report *r, const struct catalog *cat, uint32_t c
 	}
 	rr_free(order);
 	rr_free(ss);
+	rr_free(b.pieces);
 	if (rc != RR_OK)
 		callview_free(v);
 	return rc;
@@ -796,6 +1266,9 @@ void callview_free(struct callview *v)
 	rr_free(v->ticks);
 	rr_free(v->findings);
 	rr_free(v->call_exps);
+	rr_free(v->charts);
+	rr_free(v->series);
+	rr_free(v->points);
 	arena_free(v->arena);
 	memset(v, 0, sizeof *v);
 }

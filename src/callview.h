@@ -71,8 +71,11 @@ struct cv_log {
 	uint8_t outside;         /* outside every session */
 };
 
-/* Quality charts (companion quality file): one chart per group per lane,
- * sharing the timeline's axis [t0, t1]. */
+/* Quality charts (companion quality file): per lane, one chart per group
+ * and unit ("Network · ms", "Network · %": every series of a chart shares
+ * its unit), samples of the lane's user clipped to the timeline's axis
+ * [t0, t1]; a series of more than 2000 points keeps the lowest and highest
+ * of 1000 equal-count buckets. */
 enum cv_chart_group { CV_CHART_NETWORK, CV_CHART_MEDIA, CV_CHART_DEVICE, CV_CHART_OTHER };
 
 struct cv_point {
@@ -96,8 +99,11 @@ struct cv_refline {
 struct cv_chart {
 	enum cv_chart_group group;
 	const char *title;       /* "Network", "Media", "Device", "Other" */
-	double y_min, y_max;     /* a rounded range covering the points and reference lines */
-	const struct cv_refline *refs;   /* static or view-owned */
+	double y_min, y_max;     /* 0 (or below the lowest point) .. a 1/2/2.5/5 x 10^k
+				  * ceiling covering the points and refs */
+	const struct cv_refline *refs;   /* static or view-owned; only the lines up to
+					  * 1.5 x the data maximum, so a 10 % line
+					  * never flattens a 0.5 % series */
 	uint32_t nrefs;
 	uint32_t first_series, nseries;  /* into callview.series */
 	const char *desc;        /* text summary for screen readers / no-SVG */
@@ -154,7 +160,9 @@ struct callview {
 	uint32_t nfindings;
 	struct cv_exp *call_exps;    /* experiences attached to the call only */
 	uint32_t ncall_exps;
-	const char *room_span;   /* rooms file: "created 10:00:00, dismissed 10:41:00" or "" */
+	const char *room_span;   /* rooms file: "created 10:00:00 · dismissed 10:41:00",
+				  * "created 10:00:00 · still open at export", or "";
+				  * a time on another day than the call's start shows its date */
 	uint8_t ongoing;         /* rooms file: not finished at export */
 	struct cv_chart *charts;
 	struct cv_series *series;

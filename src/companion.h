@@ -21,7 +21,39 @@
 
 /* Thresholds, as the TRTC console uses them. Loss in %, CPU in %, RTT and
  * stutter in ms. A finding needs the condition to hold for a stretch of
- * consecutive samples lasting at least COMPANION_MIN_SPAN_MS. */
+ * consecutive samples lasting at least COMPANION_MIN_SPAN_MS.
+ *
+ * Assumptions and rules (companion.c):
+ * - Units: values are taken as the quality export gives them — aLoss,
+ *   bigvLoss, appCpu, sysCpu in percent (0..100, not fractions), rtt in ms,
+ *   aBlock/bigvBlock in ms of stutter per sample. Nothing is rescaled.
+ * - Conditions: rtt > 400 (high_rtt, warning); loss > 5 (high_loss,
+ *   warning), and an error instead when the stretch holds >= 60 s above 10
+ *   (that part is reported); sysCpu > 85 (high_cpu, warning); bigvBlock >=
+ *   600 / aBlock >= 200 (video_stutter / audio_stutter, warning).
+ * - A stretch is consecutive samples of one series (user, peer, metric)
+ *   meeting the condition, in one session, with no gap above twice the
+ *   series' median sample interval (never less than 10 s); it lasts from its
+ *   first to its last sample. One that ends at most 2 min before the
+ *   session's timeout says "before the timeout at ...".
+ * - A sample belongs to the session of its user whose span, widened by
+ *   60 s, holds it: within the call named by its CommId, else within the
+ *   room's (or, with no RoomId, any room's) calls. With a CommId every
+ *   sample counts for that call's quality_samples.
+ * - Users rows: with a CommId, the user's sessions in that call; else those
+ *   in the room's CommId-less calls overlapping [JoinTs, LeaveTs] widened by
+ *   join_tolerance_ms (all of them without times). A session described by
+ *   several rows takes the one that joined closest before its start.
+ *   Finished == 0: the user's last session of the row's latest call, when
+ *   its exit is unknown, becomes EXIT_ONGOING (its no_exit finding becomes
+ *   still_in_room); with a recorded exit, a leave_mismatch. JoinTs vs the
+ *   first session start and (Finished == 1) LeaveTs vs the last session end
+ *   differing by more than the tolerance: join_mismatch / leave_mismatch.
+ *   All of these are info findings.
+ * - Rooms rows: the call of (RoomId, CommId); for events without a CommId,
+ *   the room's calls overlapping the room's lifetime. A row matching no
+ *   call adds nothing. While IsFinished == 0 the DestroyTime means nothing:
+ *   destroyed_ms stays RR_NONE and the call is ongoing. */
 #define COMPANION_LOSS_FINE 2.0
 #define COMPANION_LOSS_POOR 5.0
 #define COMPANION_LOSS_SEVERE 10.0
@@ -39,7 +71,8 @@ struct companion_options {
 void companion_options_init(struct companion_options *o);
 
 /* Links ds's users, rooms and quality rows into m and adds their findings.
- * Returns RR_OK or RR_ENOMEM (m is then as sessions_build left it). */
+ * Returns RR_OK or RR_ENOMEM (m is then as sessions_build left it). Without
+ * companion rows it changes nothing. cat is not used yet. */
 int companion_link(const struct dataset *ds, const struct catalog *cat,
 		   const struct companion_options *o, struct model *m);
 

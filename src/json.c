@@ -138,6 +138,9 @@ static void write_input(struct jw *w, const struct report *r)
 	int_(w, "duplicates", (int64_t)c->duplicates);
 	int_(w, "events", (int64_t)c->events);
 	int_(w, "abnormal", (int64_t)c->abnormal);
+	int_(w, "users", (int64_t)c->users);
+	int_(w, "rooms", (int64_t)c->rooms);
+	int_(w, "quality", (int64_t)c->quality);
 	int_(w, "unknown_ids", (int64_t)r->dec->unknown_rows);
 	open_(w, "files", '[');
 	for (size_t i = 0; i < ds->nfiles; i++)
@@ -204,6 +207,9 @@ static void write_session(struct jw *w, const struct report *r, const struct ses
 	open_(w, NULL, '{');
 	sid(w, "user_id", r->ds->strs, s->user);
 	str(w, "platform", platform_name(s->platform));
+	sid_opt(w, "device", r->ds->strs, s->device);
+	sid_opt(w, "sdk_version", r->ds->strs, s->sdk);
+	sid_opt(w, "client_ip", r->ds->strs, s->ip);
 	int_(w, "start_ms", s->start_ms);
 	int_(w, "end_ms", s->end_ms);
 	int_(w, "duration_ms", s->end_ms - s->start_ms);
@@ -256,6 +262,10 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 		int_(w, severity_name(s), c->findings[s]);
 	close_(w, '}');
 	int_(w, "outside_events", c->outside_events);
+	opt(w, "created_ms", c->created_ms);
+	opt(w, "destroyed_ms", c->destroyed_ms);
+	bool_(w, "ongoing", c->ongoing);
+	int_(w, "quality_samples", c->quality_samples);
 	open_(w, "sessions", '[');
 	for (uint32_t k = 0; k < c->nsessions; k++)
 		write_session(w, r, &m->sessions[c->first_session + k]);
@@ -266,6 +276,26 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 		write_experience(w, r, &m->experiences[c->first_exp + k]);
 	close_(w, ']');
 	close_(w, '}');
+}
+
+static void write_breakdown(struct jw *w, const char *k, const struct breakdown *b, size_t n)
+{
+	open_(w, k, '[');
+	for (size_t i = 0; i < n; i++) {
+		open_(w, NULL, '{');
+		str(w, "key", b[i].key);
+		int_(w, "users", b[i].users);
+		int_(w, "sessions", b[i].sessions);
+		int_(w, "entered", b[i].entered);
+		int_(w, "timeouts", b[i].timeouts);
+		open_(w, "entry_latency_ms", '{');
+		int_(w, "n", (int64_t)b[i].entry_latency.n);
+		opt(w, "p50", b[i].entry_latency.p50);
+		opt(w, "p95", b[i].entry_latency.p95);
+		close_(w, '}');
+		close_(w, '}');
+	}
+	close_(w, ']');
 }
 
 int json_write(const struct report *r, FILE *f)
@@ -297,6 +327,7 @@ int json_write(const struct report *r, FILE *f)
 	close_(&w, '}');
 	int_(&w, "abnormal_experiences", r->abnormal_experiences);
 	bool_(&w, "abnormal_experiences_sampled", 1);
+	int_(&w, "ongoing", r->ongoing);
 	close_(&w, '}');
 
 	open_(&w, "calls", '[');
@@ -322,6 +353,13 @@ int json_write(const struct report *r, FILE *f)
 		close_(&w, '}');
 	}
 	close_(&w, ']');
+
+	/* Device type and SDK version lists are empty without a users file. */
+	open_(&w, "breakdowns", '{');
+	write_breakdown(&w, "platform", r->by_platform, r->nby_platform);
+	write_breakdown(&w, "device", r->by_device, r->nby_device);
+	write_breakdown(&w, "sdk_version", r->by_sdk, r->nby_sdk);
+	close_(&w, '}');
 	close_(&w, '}');
 	putc('\n', f);
 	return ferror(f) ? RR_EIO : RR_OK;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "companion.h"
 #include "dataset.h"
 #include "decode.h"
 #include "ingest.h"
@@ -589,6 +590,13 @@ static int run_pipeline(struct run *r)
 	so.call_gap_ms = c->call_gap_ms;
 	so.display_tz = r->tz;
 	st = sessions_build(&r->ds, r->cat, &so, &r->model);
+	if (st == RR_OK) {
+		struct companion_options co;
+
+		companion_options_init(&co);
+		co.display_tz = r->tz;
+		st = companion_link(&r->ds, r->cat, &co, &r->model);
+	}
 	if (st == RR_OK)
 		st = report_build(&r->ds, &r->model, &r->dec, r->cat, r->tz, &r->rep);
 	r->rep.title = c->title;

@@ -656,6 +656,174 @@ static int build_call_files(struct report *r)
 	return RR_OK;
 }
 
+/* ---- breakdowns ---- */
+
+enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK };
+
+/* One session under a breakdown key (a platform, or a strtab id). */
+struct bitem {
+	uint32_t key, user;
+	int64_t lat;
+	uint8_t entered, timeout;
+};
+
+/* A key's run of items in the sorted array. */
+struct bgroup {
+	const char *text;
+	size_t first, n;
+};
+
+static int cmp_bitem(const void *pa, const void *pb)
+{
+	const struct bitem *a = pa, *b = pb;
+
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->user < b->user ? -1 : a->user > b->user;
+}
+
+static int cmp_bgroup(const void *pa, const void *pb)
+{
+	const struct bgroup *a = pa, *b = pb;
+
+	if (a->n != b->n)
+		return a->n > b->n ? -1 : 1;
+	return strcmp(a->text, b->text);
+}
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+static const char *bd_text(const struct report *r, enum bd_kind k, uint32_t key)
+{
+	if (k == BD_PLATFORM)
+		return platform_name((enum platform)key);
+	return key ? strtab_str(r->ds->strs, key) : "(not given)";
+}
+
+/* Fills one row from the items of groups g[0..ng) (one group, or all the
+ * "(other)" ones); users[] and lat[] are scratch as long as the items. */
+static int bd_row(const struct bitem *it, const struct bgroup *g, size_t ng, const char *text,
+		  uint32_t *users, int64_t *lat, struct breakdown *row)
+{
+	size_t i, j, nu = 0, nl = 0;
+
+	memset(row, 0, sizeof *row);
+	for (i = 0; i < ng; i++)
+		for (j = g[i].first; j < g[i].first + g[i].n; j++) {
+			users[nu++] = it[j].user;
+			row->sessions++;
+			row->entered += it[j].entered;
+			row->timeouts += it[j].timeout;
+			if (it[j].lat != RR_NONE)
+				lat[nl++] = it[j].lat;
+		}
+	/* One group's users are already sorted; "(other)" mixes groups. */
+	if (ng > 1)
+		qsort(users, nu, sizeof *users, cmp_u32);
+	for (i = 0; i < nu; i++)
+		row->users += i == 0 || users[i] != users[i - 1];
+	row->entry_latency.n = nl;
+	row->entry_latency.p50 = percentile_nearest_rank(lat, nl, 0.50);
+	row->entry_latency.p95 = percentile_nearest_rank(lat, nl, 0.95);
+	row->key = rr_strndup(text, strlen(text));
+	return row->key ? RR_OK : RR_ENOMEM;
+}
+
+static void bd_free(struct breakdown **b, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; *b && i < *n; i++)
+		rr_free((*b)[i].key);
+	rr_free(*b);
+	*b = NULL;
+	*n = 0;
+}
+
+/* Sessions grouped by key, most sessions first (ties: key text), at most
+ * REPORT_BREAKDOWN rows and then one "(other)" row summing the rest, with
+ * distinct users counted over the rest as a whole. */
+static int build_breakdown(struct report *r, enum bd_kind kind, struct breakdown **out,
+			   size_t *nout)
+{
+	const struct model *m = r->m;
+	size_t n = m->nsessions, ng = 0, i, rows;
+	struct bitem *it;
+	struct bgroup *g;
+	uint32_t *users;
+	int64_t *lat;
+	int rc = RR_ENOMEM;
+
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return RR_OK;
+	it = rr_malloc(n * sizeof *it);
+	g = rr_malloc(n * sizeof *g);
+	users = rr_malloc(n * sizeof *users);
+	lat = rr_malloc(n * sizeof *lat);
+	if (!it || !g || !users || !lat)
+		goto done;
+	for (i = 0; i < n; i++) {
+		const struct session *s = &m->sessions[i];
+
+		it[i].key = kind == BD_PLATFORM ? (uint32_t)s->platform
+			  : kind == BD_DEVICE ? s->device : s->sdk;
+		it[i].user = s->user;
+		it[i].lat = s->entry_latency_ms;
+		it[i].entered = s->entered;
+		it[i].timeout = s->exit == EXIT_TIMEOUT;
+	}
+	qsort(it, n, sizeof *it, cmp_bitem);
+	for (i = 0; i < n; i++) {
+		if (i == 0 || it[i].key != it[i - 1].key) {
+			g[ng].text = bd_text(r, kind, it[i].key);
+			g[ng].first = i;
+			g[ng++].n = 0;
+		}
+		g[ng - 1].n++;
+	}
+	qsort(g, ng, sizeof *g, cmp_bgroup);
+	rows = ng > REPORT_BREAKDOWN ? REPORT_BREAKDOWN + 1 : ng;
+	*out = rr_calloc(rows, sizeof **out);
+	if (!*out)
+		goto done;
+	for (i = 0; i < rows; i++) {
+		int last = i == REPORT_BREAKDOWN;
+
+		rc = bd_row(it, g + i, last ? ng - i : 1, last ? "(other)" : g[i].text, users, lat,
+			    &(*out)[i]);
+		*nout = i + 1;   /* so a failure frees what was made */
+		if (rc != RR_OK)
+			break;
+	}
+	if (rc != RR_OK)
+		bd_free(out, nout);
+done:
+	rr_free(it);
+	rr_free(g);
+	rr_free(users);
+	rr_free(lat);
+	return rc;
+}
+
+static int build_breakdowns(struct report *r)
+{
+	int rc = build_breakdown(r, BD_PLATFORM, &r->by_platform, &r->nby_platform);
+
+	/* Device type and SDK version exist only with a users file. */
+	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
+		rc = build_breakdown(r, BD_DEVICE, &r->by_device, &r->nby_device);
+	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
+		rc = build_breakdown(r, BD_SDK, &r->by_sdk, &r->nby_sdk);
+	return rc;
+}
+
 /* ---- entry points ---- */
 
 int report_build(const struct dataset *ds, const struct model *m,
@@ -710,6 +878,7 @@ int report_build(const struct dataset *ds, const struct model *m,
 	r->entry_latency.n = nlat;
 	r->entry_latency.p50 = percentile_nearest_rank(lat, nlat, 0.50);
 	r->entry_latency.p95 = percentile_nearest_rank(lat, nlat, 0.95);
+	r->ongoing = r->exits[EXIT_ONGOING];
 	rr_free(seen);
 	rr_free(lat);
 	rc = build_days(r);
@@ -719,6 +888,8 @@ int report_build(const struct dataset *ds, const struct model *m,
 		rc = build_worst(r);
 	if (rc == RR_OK && ds)
 		rc = build_call_files(r);
+	if (rc == RR_OK)
+		rc = build_breakdowns(r);
 	if (rc != RR_OK)
 		report_free(r);
 	return rc;
@@ -751,4 +922,7 @@ void report_free(struct report *r)
 	r->nworst = 0;
 	rr_free(r->call_file);
 	r->call_file = NULL;
+	bd_free(&r->by_platform, &r->nby_platform);
+	bd_free(&r->by_device, &r->nby_device);
+	bd_free(&r->by_sdk, &r->nby_sdk);
 }

@@ -445,6 +445,7 @@ static int session_open(struct builder *b, const struct record *r, int observed)
 	s->entered_ms = s->entry_latency_ms = RR_NONE;
 	s->first_frame_ms = s->first_audio_ms = RR_NONE;
 	s->audio_codec = s->qos_mode = s->qos_scene = -1;
+	s->user_info = RR_NOIDX;     /* device, sdk, ip: 0 until companion_link */
 
 	w->cur = b->nts++;
 	w->open = 1;
@@ -784,6 +785,9 @@ static int call_add(struct builder *b, uint32_t room, uint32_t comm, size_t firs
 			c->end_ms = b->ts[i].s.end_ms;
 	c->rec_first = rec_first;
 	c->rec_end = rec_end;
+	/* Rooms-file facts are absent until companion_link finds a row. */
+	c->created_ms = c->destroyed_ms = RR_NONE;
+	c->room_info = RR_NOIDX;
 	return RR_OK;
 }
 
@@ -1258,20 +1262,30 @@ static int experience_findings(struct builder *b, const struct model *m)
 
 /* ---- findings order ---- */
 
+/* Order within one session: most severe first, then time, then code. Used
+ * by sessions_build and model_add_findings alike, so both agree. */
+static int cmp_finding_order(enum severity sa, int64_t ta, const char *ca,
+			     enum severity sb, int64_t tb, const char *cb)
+{
+	int c;
+
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	c = cmp_i64(ta, tb);
+	if (c)
+		return c;
+	return strcmp(ca, cb);
+}
+
 static int cmp_tfind(const void *pa, const void *pb, const void *ctx)
 {
 	const struct tfind *a = pa, *b = pb;
-	int c;
 
 	(void)ctx;
 	if (a->owner != b->owner)
 		return a->owner < b->owner ? -1 : 1;
-	if (a->f.severity != b->f.severity)
-		return a->f.severity > b->f.severity ? -1 : 1;
-	c = cmp_i64(a->f.time_ms, b->f.time_ms);
-	if (c)
-		return c;
-	return strcmp(a->f.code, b->f.code);
+	return cmp_finding_order(a->f.severity, a->f.time_ms, a->f.code,
+				 b->f.severity, b->f.time_ms, b->f.code);
 }
 
 static int findings_finish(struct builder *b, struct model *m)
@@ -1297,6 +1311,136 @@ static int findings_finish(struct builder *b, struct model *m)
 	m->nfindings = (uint32_t)b->ntf;
 	b->ntf = 0;
 	return RR_OK;
+}
+
+/* ---- findings added later (companion_link) ---- */
+
+static int cmp_finding_new(const void *pa, const void *pb, const void *ctx)
+{
+	const struct finding_new *a = *(const struct finding_new *const *)pa;
+	const struct finding_new *b = *(const struct finding_new *const *)pb;
+
+	(void)ctx;
+	if (a->session != b->session)
+		return a->session < b->session ? -1 : 1;
+	return cmp_finding_order(a->severity, a->time_ms, a->code,
+				 b->severity, b->time_ms, b->code);
+}
+
+/*
+ * The new findings are sorted (through pointers, so f stays as given) and
+ * merged with the existing ones session by session into a fresh array: one
+ * pass over everything, whatever the number of sessions touched. Texts are
+ * copied before anything changes, so a failure leaves m as it was. At equal
+ * keys an existing finding stays ahead of a new one.
+ */
+int model_add_findings(struct model *m, const struct finding_new *f, size_t n)
+{
+	struct builder b;
+	const struct finding_new **order = NULL;
+	struct finding *out = NULL;
+	char **texts = NULL;
+	size_t i, j, k, total;
+	uint32_t s;
+	int rc = RR_ENOMEM;
+
+	if (n == 0)
+		return RR_OK;
+	for (i = 0; i < n; i++)
+		if (f[i].session >= m->nsessions || (unsigned)f[i].severity >= SEV__COUNT)
+			return RR_EDATA;   /* a caller's mistake: refuse rather than corrupt */
+	if (n > (size_t)(UINT32_MAX - 1) - m->nfindings)
+		return RR_ENOMEM;
+	total = (size_t)m->nfindings + n;
+	memset(&b, 0, sizeof b);
+	order = rr_malloc(n * sizeof *order);
+	texts = rr_calloc(n, sizeof *texts);
+	out = rr_calloc(total, sizeof *out);
+	if (!order || !texts || !out)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		order[i] = &f[i];
+		texts[i] = rr_strndup(f[i].text, strlen(f[i].text));
+		if (!texts[i])
+			goto fail;
+	}
+	if (sort_stable(&b, order, n, sizeof *order, cmp_finding_new, NULL) != RR_OK)
+		goto fail;
+
+	/* From here on nothing can fail. */
+	for (s = 0, j = 0, k = 0; s < m->nsessions; s++) {
+		struct session *ss = &m->sessions[s];
+		const struct finding *old = m->findings + ss->first_finding;
+		uint32_t nold = ss->nfindings, o = 0, added = 0;
+
+		ss->first_finding = (uint32_t)k;
+		while (o < nold || (j < n && order[j]->session == s)) {
+			const struct finding_new *nw = j < n && order[j]->session == s ? order[j] : NULL;
+
+			if (o < nold && (!nw || cmp_finding_order(old[o].severity, old[o].time_ms,
+					old[o].code, nw->severity, nw->time_ms, nw->code) <= 0)) {
+				out[k++] = old[o++];
+				continue;
+			}
+			out[k].code = nw->code;
+			out[k].severity = nw->severity;
+			out[k].time_ms = nw->time_ms;
+			out[k].text = texts[nw - f];
+			texts[nw - f] = NULL;
+			k++;
+			j++;
+			added++;
+			m->calls[ss->call].findings[nw->severity]++;
+		}
+		ss->nfindings = nold + added;
+	}
+	rr_free(m->findings);
+	m->findings = out;
+	m->nfindings = (uint32_t)total;
+	out = NULL;
+	rc = RR_OK;
+fail:
+	for (i = 0; texts && i < n; i++)
+		rr_free(texts[i]);
+	rr_free(texts);
+	rr_free(order);
+	rr_free(out);
+	rr_free(b.scratch);
+	return rc;
+}
+
+/* One compaction pass over all findings; sessions[] is ascending, so it is
+ * walked alongside. Nothing is allocated: this cannot fail, which lets
+ * companion_link add first (the step that can fail) and drop after. */
+void model_drop_findings(struct model *m, const char *code, const uint32_t *sessions, size_t n)
+{
+	uint32_t s, i, k = 0;
+	size_t p = 0;
+
+	if (n == 0)
+		return;
+	for (s = 0; s < m->nsessions; s++) {
+		struct session *ss = &m->sessions[s];
+		uint32_t first = ss->first_finding, nf = ss->nfindings;
+		int listed;
+
+		while (p < n && sessions[p] < s)
+			p++;
+		listed = p < n && sessions[p] == s;
+		ss->first_finding = k;
+		for (i = first; i < first + nf; i++) {
+			struct finding *f = &m->findings[i];
+
+			if (listed && strcmp(f->code, code) == 0) {
+				m->calls[ss->call].findings[f->severity]--;
+				rr_free(f->text);
+				ss->nfindings--;
+				continue;
+			}
+			m->findings[k++] = *f;
+		}
+	}
+	m->nfindings = k;
 }
 
 /* ---- entry points ---- */

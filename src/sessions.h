@@ -135,6 +135,12 @@ struct finding_new {
  * step. Returns RR_OK, or RR_ENOMEM with m unchanged. */
 int model_add_findings(struct model *m, const struct finding_new *f, size_t n);
 
+/* Drops every finding with the given code of the listed sessions
+ * (ascending session indexes), keeping the calls' counts in step. Cannot
+ * fail (nothing is allocated): pair it with model_add_findings to replace a
+ * finding, e.g. an unknown exit's "no_exit" by "still_in_room". */
+void model_drop_findings(struct model *m, const char *code, const uint32_t *sessions, size_t n);
+
 /* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
  * m left empty. The catalog is used for the words of findings. */
 int sessions_build(const struct dataset *ds, const struct catalog *cat,

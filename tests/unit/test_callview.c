@@ -2,7 +2,9 @@
  * Tests for callview.c: the page model of one call — lanes, bars, marks
  * (inside and outside sessions), outage and background spans, experiences,
  * the event log, findings order, header texts and axis ticks in several
- * zones — built from small datasets through sessions and report.
+ * zones — built from small datasets through sessions and report; with
+ * companion files, lane device/SDK/IP, the room's lifetime and the quality
+ * charts (grouping by unit, reference lines, y range, clipping, thinning).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 
 #include "callview.h"
 #include "catalog.h"
+#include "companion.h"
 #include "dataset.h"
 #include "report.h"
 #include "sessions.h"
@@ -423,6 +426,307 @@ static void test_ticks(void **state)
 	}
 }
 
+/* ---- companion files: lane info, room lifetime, quality charts ---- */
+
+static uint32_t sid(struct dataset *ds, const char *s)
+{
+	uint32_t id = 0;
+
+	if (s && *s)
+		intern(ds, s, &id);
+	return id;
+}
+
+static void user_row(struct dataset *ds, const char *user, int finished, const char *device,
+		     const char *sdk, const char *ip)
+{
+	struct user_info u;
+
+	memset(&u, 0, sizeof u);
+	u.room = sid(ds, "room");
+	u.comm = sid(ds, "c1");
+	u.user = sid(ds, user);
+	u.join_ms = u.leave_ms = RR_NONE;
+	u.finished = (int8_t)finished;
+	u.device = sid(ds, device);
+	u.sdk = sid(ds, sdk);
+	u.ip = sid(ds, ip);
+	assert_int_equal(dataset_append_user(ds, &u), RR_OK);
+}
+
+/* n samples from sec every step s; value(i) = base + (i in [hot_from,
+ * hot_to) ? hot : 0) + (i % wrap when wrap). room NULL: no RoomId/CommId. */
+struct qs {
+	const char *room, *user, *peer, *metric;
+	double sec, step;
+	int n;
+	double base, hot;
+	int hot_from, hot_to, wrap;
+};
+
+static void add_series(struct dataset *ds, const struct qs *s)
+{
+	struct quality_sample q;
+	int i;
+
+	memset(&q, 0, sizeof q);
+	q.room = sid(ds, s->room);
+	q.comm = s->room ? sid(ds, "c1") : 0;
+	q.user = sid(ds, s->user);
+	q.peer = sid(ds, s->peer);
+	assert_int_equal(dataset_metric(ds, sid(ds, s->metric), &q.metric), RR_OK);
+	for (i = 0; i < s->n; i++) {
+		q.time_ms = S(s->sec + i * s->step);
+		q.value = (float)(s->base + (i >= s->hot_from && i < s->hot_to ? s->hot : 0) +
+				  (s->wrap ? i % s->wrap : 0));
+		assert_int_equal(dataset_append_quality(ds, &q), RR_OK);
+	}
+}
+
+/* alice (still in the room per the users file) and bob in call c1, 0..600 s. */
+static const struct row chart_rows[] = {
+	E("c1", "alice", 0, 5001, -1), E("c1", "alice", 1, 5003, 1), E("c1", "alice", 600, 1003, 1),
+	E("c1", "bob", 10, 5001, -1), E("c1", "bob", 11, 5003, 1), E("c1", "bob", 600, 7001, 0),
+	END,
+};
+
+static const struct qs chart_series[] = {
+	/* rtt 100 ms, 500 ms for 31 s; 801 samples of which 601 on the axis. */
+	{ "room", "alice", NULL, "rtt", -100, 1, 801, 100, 400, 400, 431, 0 },
+	{ "room", "alice", NULL, "aLoss", 0, 60, 11, 3, 0, 0, 0, 0 },
+	{ "room", "alice", "bob", "bigvLoss", 0, 10, 61, 0.5, 0, 0, 0, 0 },
+	{ "room", "alice", NULL, "sysCpu", 0, 60, 11, 50, 0, 0, 0, 0 },
+	{ "room", "alice", NULL, "appCpu", 0, 60, 11, 20, 0, 0, 0, 0 },
+	{ "room", "alice", NULL, "bigvBit", 0, 60, 11, 1200.6, 0, 0, 0, 0 },
+	/* 6001 samples: thinned to 2000 (min and max of 1000 buckets). */
+	{ "room", "alice", NULL, "aBit", 0, 0.1, 6001, 0, 0, 0, 0, 100 },
+	{ "room", "alice", NULL, "fooMetric", 0, 300, 3, -3, 10, 1, 2, 0 },
+	/* bob: only samples without room or CommId fall on the axis. */
+	{ "room", "bob", NULL, "rtt", 1000, 1, 5, 80, 0, 0, 0, 0 },
+	{ NULL, "bob", NULL, "rtt", 100, 1, 11, 80, 0, 0, 0, 0 },
+	{ NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 },
+};
+
+static void chart_fixture(struct fixture *fx, int room_finished)
+{
+	struct sessions_options o;
+	struct companion_options co;
+	struct room_info ri;
+	const struct row *rows;
+	const struct qs *q;
+	char err[128];
+
+	memset(fx, 0, sizeof *fx);
+	assert_int_equal(tz_open("UTC", &fx->tz, err, sizeof err), RR_OK);
+	assert_int_equal(dataset_init(&fx->ds), RR_OK);
+	for (rows = chart_rows; rows->user; rows++) {
+		struct record r;
+
+		memset(&r, 0, sizeof r);
+		r.time_ms = S(rows->sec);
+		r.room = sid(&fx->ds, "room");
+		r.comm = sid(&fx->ds, rows->comm);
+		r.user = sid(&fx->ds, rows->user);
+		r.kind = REC_EVENT;
+		r.id = rows->id;
+		r.p1 = rows->p1;
+		r.p2 = rows->p2;
+		r.stream = -1;
+		assert_int_equal(dataset_append(&fx->ds, &r), RR_OK);
+	}
+	user_row(&fx->ds, "alice", 0, "iPhone14,2", "11.4.0", "10.0.0.1");
+	user_row(&fx->ds, "bob", 1, "Pixel 7", NULL, NULL);
+	memset(&ri, 0, sizeof ri);
+	ri.room = sid(&fx->ds, "room");
+	ri.comm = sid(&fx->ds, "c1");
+	ri.create_ms = S(-5);
+	ri.destroy_ms = S(605);
+	ri.finished = (int8_t)room_finished;
+	assert_int_equal(dataset_append_room(&fx->ds, &ri), RR_OK);
+	for (q = chart_series; q->metric; q++)
+		add_series(&fx->ds, q);
+	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
+	sessions_options_init(&o);
+	o.display_tz = fx->tz;
+	assert_int_equal(sessions_build(&fx->ds, cat, &o, &fx->m), RR_OK);
+	companion_options_init(&co);
+	co.display_tz = fx->tz;
+	assert_int_equal(companion_link(&fx->ds, cat, &co, &fx->m), RR_OK);
+	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, cat, fx->tz, &fx->r), RR_OK);
+}
+
+struct want_chart {
+	const char *title;
+	enum cv_chart_group group;
+	double y_min, y_max;
+	uint32_t nrefs;
+	const char *desc;
+	const char *series[2];
+	uint32_t npoints[2];
+};
+
+static void test_charts(void **state)
+{
+	static const struct want_chart want[] = {
+		{ "Network · ms", CV_CHART_NETWORK, 0, 500, 1, "rtt: 601 samples, max 500 ms",
+		  { "rtt" }, { 601 } },
+		{ "Network · %", CV_CHART_NETWORK, 0, 5, 1,
+		  "aLoss: 11 samples, max 3 %; bigvLoss from bob: 61 samples, max 0.5 %",
+		  { "aLoss", "bigvLoss from bob" }, { 11, 61 } },
+		{ "Media · kbps", CV_CHART_MEDIA, 0, 2000, 0,
+		  "aBit: 6001 samples, max 99 kbps; bigvBit: 11 samples, max 1201 kbps",
+		  { "aBit", "bigvBit" }, { 2000, 11 } },
+		{ "Device · %", CV_CHART_DEVICE, 0, 50, 0,
+		  "appCpu: 11 samples, max 20 %; sysCpu: 11 samples, max 50 %",
+		  { "appCpu", "sysCpu" }, { 11, 11 } },
+		{ "Other", CV_CHART_OTHER, -5, 10, 0, "fooMetric: 3 samples, max 7",
+		  { "fooMetric" }, { 3 } },
+	};
+	struct fixture fx;
+	struct callview v;
+	const struct cv_lane *a, *b;
+	uint32_t i, k, p;
+
+	(void)state;
+	chart_fixture(&fx, 0);
+	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_int_equal(v.t0, S(0));
+	assert_int_equal(v.t1, S(600));
+	assert_string_equal(v.room_span, "created 09:59:55 · still open at export");
+	assert_int_equal(v.ongoing, 1);
+
+	assert_int_equal(v.nlanes, 2);
+	a = &v.lanes[0];
+	b = &v.lanes[1];
+	assert_string_equal(a->device, "iPhone14,2");
+	assert_string_equal(a->sdk, "11.4.0");
+	assert_string_equal(a->ip, "10.0.0.1");
+	assert_int_equal(a->still_in_room, 1);
+	assert_string_equal(b->device, "Pixel 7");
+	assert_string_equal(b->sdk, "");
+	assert_string_equal(b->ip, "");
+	assert_int_equal(b->still_in_room, 0);
+
+	assert_int_equal(a->ncharts, 5);
+	assert_int_equal(b->ncharts, 1);
+	assert_int_equal(v.ncharts, 6);
+	for (i = 0; i < a->ncharts; i++) {
+		const struct cv_chart *ch = &v.charts[a->first_chart + i];
+
+		print_message("chart %s\n", want[i].title);
+		assert_string_equal(ch->title, want[i].title);
+		assert_int_equal(ch->group, want[i].group);
+		assert_true(ch->y_min == want[i].y_min);
+		assert_true(ch->y_max == want[i].y_max);
+		assert_int_equal(ch->nrefs, want[i].nrefs);
+		assert_string_equal(ch->desc, want[i].desc);
+		for (k = 0; k < ch->nseries; k++) {
+			const struct cv_series *se = &v.series[ch->first_series + k];
+
+			assert_non_null(want[i].series[k]);
+			assert_string_equal(se->name, want[i].series[k]);
+			assert_int_equal(se->npoints, want[i].npoints[k]);
+			assert_int_equal(se->style, k);
+			for (p = 0; p < se->npoints; p++) {
+				const struct cv_point *pt = &v.points[se->first_point + p];
+
+				/* Clipped to the axis, in time order. */
+				assert_true(pt->time_ms >= v.t0 && pt->time_ms <= v.t1);
+				if (p > 0)
+					assert_true(pt->time_ms >= pt[-1].time_ms);
+				assert_true(pt->value >= ch->y_min && pt->value <= ch->y_max);
+			}
+			if (k > 0)
+				assert_string_equal(se->unit, v.series[ch->first_series].unit);
+		}
+		assert_int_equal(ch->nseries, want[i].series[1] ? 2 : 1);
+	}
+	/* rtt: the 400 ms line; loss: only the 2 % line is within reach. */
+	assert_true(v.charts[a->first_chart].refs[0].value == 400);
+	assert_string_equal(v.charts[a->first_chart + 1].refs[0].label, "loss 2 % (fine)");
+	assert_int_equal(v.charts[a->first_chart + 1].refs[0].severity, SEV_INFO);
+	assert_string_equal(v.series[v.charts[a->first_chart].first_series].unit, "ms");
+	/* Thinning keeps the extremes: 0 and 99 both survive. */
+	{
+		const struct cv_series *se = &v.series[v.charts[a->first_chart + 2].first_series];
+		float lo = 1000, hi = -1;
+
+		for (p = 0; p < se->npoints; p++) {
+			float y = v.points[se->first_point + p].value;
+
+			lo = y < lo ? y : lo;
+			hi = y > hi ? y : hi;
+		}
+		assert_true(lo == 0 && hi == 99);
+	}
+	assert_string_equal(v.charts[b->first_chart].desc, "rtt: 11 samples, max 80 ms");
+	assert_int_equal(v.charts[b->first_chart].nrefs, 0);
+	assert_true(v.charts[b->first_chart].y_max == 100);
+	callview_free(&v);
+	fixture_free(&fx);
+
+	chart_fixture(&fx, 1);
+	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_string_equal(v.room_span, "created 09:59:55 · dismissed 10:10:05");
+	assert_int_equal(v.ongoing, 0);
+	callview_free(&v);
+	fixture_free(&fx);
+}
+
+/* Without companion files nothing changes: no charts, empty lane info. */
+static void test_no_companion(void **state)
+{
+	struct fixture fx;
+	struct callview v;
+	uint32_t i;
+
+	(void)state;
+	fixture_build(&fx, two_users, "UTC");
+	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_string_equal(v.room_span, "");
+	assert_int_equal(v.ongoing, 0);
+	assert_int_equal(v.ncharts, 0);
+	for (i = 0; i < v.nlanes; i++) {
+		assert_string_equal(v.lanes[i].device, "");
+		assert_string_equal(v.lanes[i].sdk, "");
+		assert_string_equal(v.lanes[i].ip, "");
+		assert_int_equal(v.lanes[i].ncharts, 0);
+		assert_int_equal(v.lanes[i].still_in_room, 0);
+	}
+	callview_free(&v);
+	fixture_free(&fx);
+}
+
+static void test_charts_out_of_memory(void **state)
+{
+	struct fixture fx;
+	struct callview v;
+	unsigned long n;
+	int ok = 0;
+
+	(void)state;
+	chart_fixture(&fx, 0);
+	for (n = 1; n < 2000 && !ok; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = callview_build(&fx.r, cat, 0, &v);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			ok = 1;
+			assert_int_equal(v.ncharts, 6);
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(v.charts);
+			assert_null(v.points);
+			assert_null(v.arena);
+		}
+		callview_free(&v);
+	}
+	assert_true(ok);
+	fixture_free(&fx);
+}
+
 /* ---- out of memory ---- */
 
 static void test_out_of_memory(void **state)
@@ -464,6 +768,9 @@ int main(void)
 		cmocka_unit_test(test_split_call_records),
 		cmocka_unit_test(test_ticks),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_charts),
+		cmocka_unit_test(test_no_companion),
+		cmocka_unit_test(test_charts_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

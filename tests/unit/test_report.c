@@ -2,7 +2,8 @@
  * Tests for report.c: nearest-rank percentiles, totals and per-day figures
  * over a session model built from a small dataset; entry rates, user time
  * and finding totals; the top event and cause lists; the worst calls; and
- * the call page file names, hostile room IDs included.
+ * the call page file names, hostile room IDs included; breakdowns by
+ * platform, device type and SDK version, and the ongoing total.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "companion.h"
 #include "dataset.h"
 #include "report.h"
 #include "sessions.h"
@@ -626,6 +628,202 @@ static void test_call_files_stable(void **state)
 	catalog_free(cat);
 }
 
+/* ---- breakdowns ---- */
+
+static uint32_t intern(struct dataset *ds, const char *s)
+{
+	uint32_t id = 0;
+
+	if (s && *s)
+		assert_int_equal(strtab_intern(ds->strs, s, strlen(s), &id), RR_OK);
+	return id;
+}
+
+static void ev(struct dataset *ds, const char *user, int64_t ms, int32_t id, int32_t p1)
+{
+	struct record r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ms = ms;
+	r.room = intern(ds, "r1");
+	r.user = intern(ds, user);
+	r.kind = REC_EVENT;
+	r.id = id;
+	r.p1 = p1;
+	r.p2 = -1;
+	r.stream = -1;
+	assert_int_equal(dataset_append(ds, &r), RR_OK);
+}
+
+/*
+ * 25 SDK users u00..u24 in one call, entering after (1 + n % 3) s: u00..u02
+ * on "iPhone" with SDK "11.4" (u00 has a second session in a later call, u02
+ * times out, u01 has no exit and is still in the room per the users file),
+ * u03/u04 on "Pixel", u05..u23 on a device each, u24 without a users row;
+ * one WebRTC user w, also without one.
+ */
+static void breakdown_model(struct dataset *ds, struct model *m, int with_users)
+{
+	struct sessions_options so;
+	struct companion_options co;
+	struct catalog *cat;
+	char name[16], dev[16];
+	int n;
+
+	assert_int_equal(dataset_init(ds), RR_OK);
+	for (n = 0; n < 25; n++) {
+		int64_t lat = 1000 * (1 + n % 3);
+
+		snprintf(name, sizeof name, "u%02d", n);
+		ev(ds, name, S(0), 5001, -1);
+		ev(ds, name, S(0) + lat, 5003, 1);
+		if (n == 1)
+			ev(ds, name, S(100), 1003, 1);
+		else if (n == 2)
+			ev(ds, name, S(100), 7001, 1);
+		else
+			ev(ds, name, S(100), 5008, 1);
+		if (with_users && n < 24) {
+			struct user_info u;
+
+			memset(&u, 0, sizeof u);
+			u.room = intern(ds, "r1");
+			u.user = intern(ds, name);
+			u.join_ms = u.leave_ms = RR_NONE;
+			u.finished = n == 1 ? 0 : -1;
+			snprintf(dev, sizeof dev, "dev%02d", n);
+			u.device = intern(ds, n < 3 ? "iPhone" : n < 5 ? "Pixel" : dev);
+			u.sdk = intern(ds, n < 3 ? "11.4" : NULL);
+			assert_int_equal(dataset_append_user(ds, &u), RR_OK);
+		}
+	}
+	ev(ds, "u00", S(2000), 5001, -1);
+	ev(ds, "u00", S(2001), 5003, 1);
+	ev(ds, "u00", S(2100), 5008, 1);
+	ev(ds, "w", S(10), 32788, -1);
+	ev(ds, "w", S(50), 32789, -1);
+	assert_int_equal(dataset_finish(ds), RR_OK);
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	sessions_options_init(&so);
+	assert_int_equal(sessions_build(ds, cat, &so, m), RR_OK);
+	companion_options_init(&co);
+	assert_int_equal(companion_link(ds, cat, &co, m), RR_OK);
+	catalog_free(cat);
+}
+
+struct want_bd {
+	const char *key;
+	uint32_t users, sessions, entered, timeouts;
+	uint64_t n;
+	int64_t p50, p95;
+};
+
+static void check_bd(const struct breakdown *b, size_t nb, const struct want_bd *w, size_t nw)
+{
+	size_t i;
+
+	assert_int_equal(nb, nw);
+	for (i = 0; i < nw; i++) {
+		if (!w[i].key)
+			continue;   /* not checked */
+		print_message("row %zu: %s\n", i, w[i].key);
+		assert_string_equal(b[i].key, w[i].key);
+		assert_int_equal(b[i].users, w[i].users);
+		assert_int_equal(b[i].sessions, w[i].sessions);
+		assert_int_equal(b[i].entered, w[i].entered);
+		assert_int_equal(b[i].timeouts, w[i].timeouts);
+		assert_int_equal(b[i].entry_latency.n, w[i].n);
+		assert_int_equal(b[i].entry_latency.p50, w[i].p50);
+		assert_int_equal(b[i].entry_latency.p95, w[i].p95);
+	}
+}
+
+static void test_breakdowns(void **state)
+{
+	static const struct want_bd platform[] = {
+		{ "sdk", 25, 26, 26, 1, 26, 2000, 3000 },
+		{ "webrtc", 1, 1, 1, 0, 0, RR_NONE, RR_NONE },
+	};
+	/* iPhone: latencies 1, 1 (u00 twice), 2, 3 s. Singles tie on one
+	 * session and go by key: "(not given)" sorts before "dev..". */
+	static const struct want_bd device[21] = {
+		{ "iPhone", 3, 4, 4, 1, 4, 1000, 3000 },
+		{ "(not given)", 2, 2, 2, 0, 1, 1000, 1000 },
+		{ "Pixel", 2, 2, 2, 0, 2, 1000, 2000 },
+		{ "dev05", 1, 1, 1, 0, 1, 3000, 3000 },
+		[19] = { "dev21", 1, 1, 1, 0, 1, 1000, 1000 },
+		[20] = { "(other)", 2, 2, 2, 0, 2, 2000, 3000 },
+	};
+	static const struct want_bd sdk[] = {
+		{ "(not given)", 23, 23, 23, 0, 22, 2000, 3000 },
+		{ "11.4", 3, 4, 4, 1, 4, 1000, 3000 },
+	};
+	struct dataset ds;
+	struct model m;
+	struct report r;
+
+	(void)state;
+	breakdown_model(&ds, &m, 1);
+	assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+	check_bd(r.by_platform, r.nby_platform, platform, 2);
+	check_bd(r.by_device, r.nby_device, device, 21);
+	check_bd(r.by_sdk, r.nby_sdk, sdk, 2);
+	assert_int_equal(r.ongoing, 1);
+	assert_int_equal(r.exits[EXIT_ONGOING], 1);
+	assert_int_equal(r.exits[EXIT_UNKNOWN], 0);
+	report_free(&r);
+	assert_null(r.by_platform);
+	assert_null(r.by_device);
+	assert_int_equal(r.nby_sdk, 0);
+	model_free(&m);
+	dataset_free(&ds);
+
+	/* Without a users file: platforms only, nobody ongoing. */
+	breakdown_model(&ds, &m, 0);
+	assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+	check_bd(r.by_platform, r.nby_platform, platform, 2);
+	assert_int_equal(r.nby_device, 0);
+	assert_null(r.by_device);
+	assert_int_equal(r.nby_sdk, 0);
+	assert_int_equal(r.ongoing, 0);
+	report_free(&r);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+static void test_breakdowns_out_of_memory(void **state)
+{
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	unsigned long n;
+	int ok = 0;
+
+	(void)state;
+	breakdown_model(&ds, &m, 1);
+	for (n = 1; n < 1000 && !ok; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = report_build(&ds, &m, NULL, NULL, NULL, &r);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			ok = 1;
+			assert_int_equal(r.nby_device, 21);
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(r.by_platform);
+			assert_null(r.by_device);
+			assert_null(r.by_sdk);
+		}
+		report_free(&r);
+	}
+	assert_true(ok);
+	assert_true(n > 20);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
 /* Failing each allocation in turn: RR_ENOMEM and nothing leaked (run under
  * ASan/valgrind), until the build needs no more. */
 static void test_out_of_memory(void **state)
@@ -671,6 +869,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentiles),
+		cmocka_unit_test(test_breakdowns),
+		cmocka_unit_test(test_breakdowns_out_of_memory),
 		cmocka_unit_test(test_totals_and_days),
 		cmocka_unit_test(test_empty_model),
 		cmocka_unit_test(test_day_rows_aggregates),
