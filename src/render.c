@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -614,6 +615,54 @@ static void fill_quality(struct page *p, xmlNodePtr root)
 	}
 }
 
+static void fill_breakdown(struct page *p, xmlNodePtr parent, const char *heading,
+			   const char *key, const struct breakdown *b, size_t n)
+{
+	const struct col cols[] = {
+		{ key, 0 }, { "Users", 1 }, { "Sessions", 1 }, { "Entered", 1 }, { "Timeouts", 1 },
+		{ "Entry latency p50", 1 }, { "Entry latency p95", 1 } };
+	xmlNodePtr div, tb, tr;
+	char t[64];
+
+	if (n == 0)
+		return;
+	div = add_el(p, parent, "div", "breakdown");
+	add_el_text(p, div, "h3", NULL, heading);
+	tb = add_table(p, div, "breakdown", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < n; i++) {
+		tr = add_el(p, tb, "tr", NULL);
+		td_text(p, tr, b[i].key, "id key");
+		td_u64(p, tr, b[i].users);
+		td_u64(p, tr, b[i].sessions);
+		td_u64(p, tr, b[i].entered);
+		td_u64(p, tr, b[i].timeouts);
+		fmt_dur(b[i].entry_latency.p50, t, sizeof t);
+		td_text(p, tr, t, "num");
+		fmt_dur(b[i].entry_latency.p95, t, sizeof t);
+		td_text(p, tr, t, "num");
+	}
+}
+
+/* Breakdowns by platform, device type and SDK version: each table only when
+ * it has rows, the section only when one has. */
+static void fill_breakdowns(struct page *p, xmlNodePtr root)
+{
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "breakdowns"), pair;
+
+	if (!n)                  /* optional slot */
+		return;
+	if (r->nby_platform + r->nby_device + r->nby_sdk == 0) {
+		xmlUnlinkNode(n);
+		xmlFreeNode(n);
+		return;
+	}
+	pair = add_el(p, n, "div", "breakdowns");
+	fill_breakdown(p, pair, "By platform", "Platform", r->by_platform, r->nby_platform);
+	fill_breakdown(p, pair, "By device type", "Device type", r->by_device, r->nby_device);
+	fill_breakdown(p, pair, "By SDK version", "SDK version", r->by_sdk, r->nby_sdk);
+}
+
 static void fill_overview(struct page *p, xmlNodePtr root)
 {
 	static const struct col ecols[] = { { "Exit", 0 }, { "Sessions", 1 } };
@@ -635,6 +684,7 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 	fact_u64(p, dl, "Users", r->users);
 	fact_u64(p, dl, "Sessions", r->sessions);
 	fact_u64(p, dl, "Entered", r->entered);
+	fact_u64(p, dl, "Still in the room at export", r->ongoing);
 	/* user_ms as hours with one decimal: a unit change, not a figure. */
 	snprintf(b, sizeof b, "%" PRId64 ".%" PRId64 " h", r->user_ms / 3600000,
 		 (r->user_ms % 3600000) / 360000);
@@ -708,6 +758,7 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 		fill_calls_table(p, det, NULL, r->m->ncalls, 1);
 	}
 
+	fill_breakdowns(p, root);
 	fill_input(p, root);
 	fill_quality(p, root);
 }
@@ -819,6 +870,14 @@ static void fill_timeline(struct page *p, xmlNodePtr root, const struct callview
 			set_num(p, e, "width", x1 - x0 < 1 ? 1 : x1 - x0);
 			set_num(p, e, "height", TL_LANE - 10);
 			svg_title(p, e, bar->title);
+			if (bar->exit == EXIT_ONGOING) {
+				/* An arrow past the bar's end: the stay goes on
+				 * beyond the export. */
+				e = add_el(p, g, "path", "ongoing-mark");
+				snprintf(b, sizeof b, "M%.1f %.1fl7 6l-7 6z", x1, y0 + 5);
+				set_attr(p, e, "d", b);
+				svg_title(p, e, "still in the room at export");
+			}
 		}
 		for (uint32_t k = 0; k < l->nspans; k++) {
 			const struct cv_span *s = &v->spans[l->first_span + k];
@@ -882,6 +941,10 @@ static void fill_call_summary(struct page *p, xmlNodePtr root, const struct call
 	fact_text(p, dl, "CommId", *v->comm ? v->comm : "—");
 	fact_text(p, dl, "Time", v->span);
 	fact_text(p, dl, "Duration", v->duration);
+	if (v->room_span && *v->room_span)
+		fact_text(p, dl, "Room lifetime", v->room_span);
+	if (v->ongoing)
+		fact_text(p, dl, "Room state", "not finished at export (ongoing)");
 	fact_u64(p, dl, "Users", c->users);
 	fact_u64(p, dl, "Peak users", c->peak_users);
 	fact_u64(p, dl, "Sessions", c->nsessions);
@@ -899,6 +962,240 @@ static void fill_call_summary(struct page *p, xmlNodePtr root, const struct call
 	snprintf(b, sizeof b, "errors %" PRIu32 ", warnings %" PRIu32,
 		 c->findings[SEV_ERROR], c->findings[SEV_WARNING]);
 	fact_text(p, dl, "Findings", b);
+}
+
+/* One row per lane: what the users file says of the user. */
+static void fill_participants(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	static const struct col cols[] = {
+		{ "User", 0 }, { "Platform", 0 }, { "Device", 0 }, { "SDK version", 0 },
+		{ "Client IP", 0 }, { "Still in the room at export", 0 } };
+	xmlNodePtr n = slot(p, root, "participants"), tb, tr, td;
+
+	if (!n)                  /* optional: a --templates copy may predate it */
+		return;
+	if (v->nlanes == 0) {
+		empty_note(p, n, "No users.");
+		return;
+	}
+	tb = add_table(p, n, "participants", cols, sizeof cols / sizeof cols[0]);
+	for (uint32_t i = 0; i < v->nlanes; i++) {
+		const struct cv_lane *l = &v->lanes[i];
+
+		tr = add_el(p, tb, "tr", l->still_in_room ? "still-in-room" : NULL);
+		td_text(p, tr, l->user, "id");
+		td_text(p, tr, l->platform, NULL);
+		td_text(p, tr, l->device && *l->device ? l->device : "—", "id");
+		td_text(p, tr, l->sdk && *l->sdk ? l->sdk : "—", "id");
+		td_text(p, tr, l->ip && *l->ip ? l->ip : "—", "id");
+		td = add_el(p, tr, "td", NULL);
+		if (l->still_in_room) {
+			add_el(p, td, "span", "swatch exit-ongoing");
+			add_text(p, td, "yes");
+		} else {
+			add_text(p, td, "no");
+		}
+	}
+}
+
+/* Quality charts: the timeline's x mapping (tl_x: same viewBox width, label
+ * column and plot width, same t0..t1) so that a time lines up vertically
+ * with the swimlane above; the y range is the chart's. */
+enum { CH_TOP = 8, CH_PLOT = 84, CH_BOTTOM = 18 };
+
+static double ch_y(const struct cv_chart *c, double v)
+{
+	double lo = c->y_min, hi = c->y_max, y;
+
+	if (!(hi > lo))          /* also NaN: a flat line in the middle */
+		return CH_TOP + CH_PLOT / 2.0;
+	if (v != v || v < lo)    /* NaN at the bottom */
+		v = lo;
+	if (v > hi)
+		v = hi;
+	y = CH_TOP + CH_PLOT * (1.0 - (v - lo) / (hi - lo));
+	/* Infinite ranges: never a non-number in an attribute. */
+	return isfinite(y) ? y : CH_TOP + CH_PLOT / 2.0;
+}
+
+/* "rtt (ms)", "myCustomMetric": a series' name and unit as text of n. */
+static void add_series_name(struct page *p, xmlNodePtr n, const struct cv_series *s)
+{
+	add_text(p, n, s->name);
+	if (s->unit && *s->unit) {
+		add_text(p, n, " (");
+		add_text(p, n, s->unit);
+		add_text(p, n, ")");
+	}
+}
+
+static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview *v,
+		       const struct cv_lane *l, const struct cv_chart *c)
+{
+	xmlNodePtr fig, wrap, svg, g, e, ul, li;
+	char b[200], num[32];
+	double height = CH_TOP + CH_PLOT + CH_BOTTOM;
+
+	fig = add_el(p, parent, "figure", "chart");
+	wrap = add_el(p, fig, "div", "svg-wrap");
+	svg = add_el(p, wrap, "svg", "chart");
+	snprintf(b, sizeof b, "0 0 %d %.0f", TL_W, height);
+	set_attr(p, svg, "viewBox", b);
+	set_attr(p, svg, "role", "img");
+	set_attr(p, svg, "data-group", c->group == CV_CHART_NETWORK ? "network"
+				       : c->group == CV_CHART_MEDIA ? "media"
+				       : c->group == CV_CHART_DEVICE ? "device" : "other");
+	{
+		xmlNodePtr t = add_el(p, svg, "title", NULL);
+
+		add_text(p, t, c->title);
+		add_text(p, t, " · ");
+		add_text(p, t, l->user);
+	}
+
+	/* The plot's frame and the timeline's tick grid. */
+	g = add_el(p, svg, "g", "axis");
+	e = add_el(p, g, "rect", "plot");
+	set_num(p, e, "x", TL_LABEL);
+	set_num(p, e, "y", CH_TOP);
+	set_num(p, e, "width", TL_W - TL_LABEL - TL_RIGHT);
+	set_num(p, e, "height", CH_PLOT);
+	for (uint32_t i = 0; i < v->nticks; i++) {
+		double x = tl_x(v, v->ticks[i].time_ms);
+
+		e = add_el(p, g, "line", "tick");
+		set_num(p, e, "x1", x);
+		set_num(p, e, "x2", x);
+		set_num(p, e, "y1", CH_TOP);
+		set_num(p, e, "y2", CH_TOP + CH_PLOT);
+		e = add_el(p, g, "text", "tick-label");
+		set_num(p, e, "x", x);
+		set_num(p, e, "y", height - 5);
+		add_text(p, e, v->ticks[i].label);
+	}
+	/* Chart name and y range in the label column. */
+	e = add_el(p, g, "text", "chart-name");
+	set_num(p, e, "x", 4);
+	set_num(p, e, "y", CH_TOP + 10);
+	add_text(p, e, c->title);
+	snprintf(num, sizeof num, "%g", c->y_max);
+	e = add_el(p, g, "text", "y-label");
+	set_num(p, e, "x", TL_LABEL - 4);
+	set_num(p, e, "y", CH_TOP + 8);
+	add_text(p, e, num);
+	snprintf(num, sizeof num, "%g", c->y_min);
+	e = add_el(p, g, "text", "y-label");
+	set_num(p, e, "x", TL_LABEL - 4);
+	set_num(p, e, "y", CH_TOP + CH_PLOT);
+	add_text(p, e, num);
+
+	/* Reference lines under the data. */
+	g = add_el(p, svg, "g", "refs");
+	for (uint32_t k = 0; k < c->nrefs; k++) {
+		const struct cv_refline *r = &c->refs[k];
+		double y = ch_y(c, r->value);
+		xmlNodePtr rg;
+
+		snprintf(b, sizeof b, "ref %s", sev_class(r->severity));
+		rg = add_el(p, g, "g", b);
+		svg_title(p, rg, r->label);
+		e = add_el(p, rg, "line", "ref-line");
+		set_num(p, e, "x1", TL_LABEL);
+		set_num(p, e, "x2", TL_W - TL_RIGHT);
+		set_num(p, e, "y1", y);
+		set_num(p, e, "y2", y);
+		/* Labels alternate between the plot's right and left ends, so
+		 * that two close lines keep readable labels. */
+		e = add_el(p, rg, "text", k % 2 ? "ref-label left" : "ref-label");
+		set_num(p, e, "x", k % 2 ? TL_LABEL + 2 : TL_W - TL_RIGHT - 2);
+		set_num(p, e, "y", y - 2);
+		add_text(p, e, r->label);
+	}
+
+	g = add_el(p, svg, "g", "data");
+	for (uint32_t k = 0; k < c->nseries; k++) {
+		const struct cv_series *s = &v->series[c->first_series + k];
+		const struct cv_point *pt = v->points + s->first_point;
+		size_t cap = (size_t)s->npoints * 24 + 1, o = 0;
+		char *pts;
+
+		snprintf(b, sizeof b, "series s%u", (unsigned)(s->style % 8));
+		e = add_el(p, g, "polyline", b);
+		add_series_name(p, add_el(p, e, "title", NULL), s);
+		if (s->npoints == 0)
+			continue;        /* no points attribute: nothing drawn */
+		/* x in [TL_LABEL, TL_W], y in the plot: at most 12 bytes a point. */
+		if (!(pts = rr_malloc(cap))) {
+			p->oom = 1;
+			continue;
+		}
+		for (uint32_t q = 0; q < s->npoints && o < cap; q++)
+			o += (size_t)snprintf(pts + o, cap - o, "%s%.1f,%.1f", q ? " " : "",
+					      tl_x(v, pt[q].time_ms), ch_y(c, pt[q].value));
+		set_attr(p, e, "points", pts);
+		rr_free(pts);
+		if (s->npoints == 1) {
+			/* One sample draws no line: a dot instead. */
+			snprintf(b, sizeof b, "dot s%u", (unsigned)(s->style % 8));
+			e = add_el(p, g, "circle", b);
+			set_num(p, e, "cx", tl_x(v, pt[0].time_ms));
+			set_num(p, e, "cy", ch_y(c, pt[0].value));
+			set_num(p, e, "r", 2.5);
+			add_series_name(p, add_el(p, e, "title", NULL), s);
+		}
+	}
+
+	/* Legend and the text summary (shown when SVG is not). */
+	ul = add_el(p, fig, "ul", "legend chart-legend");
+	for (uint32_t k = 0; k < c->nseries; k++) {
+		const struct cv_series *s = &v->series[c->first_series + k];
+
+		li = add_el(p, ul, "li", NULL);
+		snprintf(b, sizeof b, "swatch line s%u", (unsigned)(s->style % 8));
+		add_el(p, li, "span", b);
+		add_series_name(p, li, s);
+	}
+	for (uint32_t k = 0; k < c->nrefs; k++) {
+		snprintf(b, sizeof b, "ref-key %s", sev_class(c->refs[k].severity));
+		li = add_el(p, ul, "li", b);
+		add_el(p, li, "span", "swatch dash");
+		add_text(p, li, c->refs[k].label);
+	}
+	if (c->desc && *c->desc)
+		add_el_text(p, fig, "figcaption", "chart-desc", c->desc);
+}
+
+/* The "charts" section: one block per lane with charts; the section is
+ * removed when no lane has any. */
+static void fill_charts(struct page *p, xmlNodePtr root, const struct callview *v)
+{
+	xmlNodePtr n = slot(p, root, "charts"), blk, h;
+
+	if (!n)                  /* optional slot */
+		return;
+	if (v->ncharts == 0) {
+		xmlUnlinkNode(n);
+		xmlFreeNode(n);
+		return;
+	}
+	for (uint32_t i = 0; i < v->nlanes; i++) {
+		const struct cv_lane *l = &v->lanes[i];
+
+		if (l->ncharts == 0)
+			continue;
+		blk = add_el(p, n, "div", "lane-charts");
+		set_attr(p, blk, "data-user", l->user);
+		h = add_el(p, blk, "h3", NULL);
+		add_text(p, h, l->user);
+		if (l->device && *l->device) {
+			add_text(p, h, " · ");
+			add_text(p, h, l->device);
+		}
+		if (l->still_in_room)
+			add_el_text(p, h, "span", "badge ongoing", "still in the room");
+		for (uint32_t k = 0; k < l->ncharts; k++)
+			fill_chart(p, blk, v, l, &v->charts[l->first_chart + k]);
+	}
 }
 
 static void fill_findings(struct page *p, xmlNodePtr root, const struct callview *v)
@@ -1040,6 +1337,10 @@ static void fill_call(struct page *p, xmlNodePtr root, const struct callview *v)
 	remove_children(n);
 	add_text(p, n, "Room ");
 	add_text(p, n, v->room);
+	if (v->ongoing) {
+		add_text(p, n, " ");
+		add_el_text(p, n, "span", "badge ongoing", "ongoing");
+	}
 
 	n = slot(p, root, "zone");
 	add_text(p, n, "Times in ");
@@ -1047,7 +1348,9 @@ static void fill_call(struct page *p, xmlNodePtr root, const struct callview *v)
 
 	fill_call_summary(p, root, v);
 	fill_timeline(p, root, v);
+	fill_charts(p, root, v);
 	fill_findings(p, root, v);
+	fill_participants(p, root, v);
 	fill_sessions(p, root, v);
 	fill_call_exps(p, root, v);
 	fill_log(p, root, v);

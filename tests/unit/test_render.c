@@ -27,6 +27,7 @@
 
 #include "callview.h"
 #include "catalog.h"
+#include "companion.h"
 #include "dataset.h"
 #include "decode.h"
 #include "render.h"
@@ -83,6 +84,110 @@ static void stay(struct fixture *fx, const char *room, const char *user, int64_t
 	ev(fx, room, user, at + len, REC_EVENT, close_id, close_p1, "");
 }
 
+/* Companion rows (users, rooms and quality files) and events with a CommId. */
+static uint32_t id_of(struct fixture *fx, const char *s)
+{
+	uint32_t id;
+
+	assert_int_equal(strtab_intern(fx->ds.strs, s, strlen(s), &id), RR_OK);
+	return id;
+}
+
+static void evc(struct fixture *fx, const char *room, const char *comm, const char *user,
+		int64_t sec, int32_t id, int32_t p1)
+{
+	struct record r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ms = S(sec);
+	r.room = id_of(fx, room);
+	r.comm = id_of(fx, comm);
+	r.user = id_of(fx, user);
+	r.peer = id_of(fx, "");
+	r.kind = REC_EVENT;
+	r.id = id;
+	r.p1 = p1;
+	r.p2 = -1;
+	r.stream = -1;
+	assert_int_equal(dataset_append(&fx->ds, &r), RR_OK);
+}
+
+static void user_row(struct fixture *fx, const char *room, const char *comm, const char *user,
+		     int64_t join, int64_t leave, const char *device, const char *sdk,
+		     const char *ip, int finished)
+{
+	struct user_info u;
+
+	memset(&u, 0, sizeof u);
+	u.join_ms = S(join);
+	u.leave_ms = S(leave);
+	u.room = id_of(fx, room);
+	u.comm = id_of(fx, comm);
+	u.user = id_of(fx, user);
+	u.device = id_of(fx, device);
+	u.sdk = id_of(fx, sdk);
+	u.ip = id_of(fx, ip);
+	u.finished = (int8_t)finished;
+	assert_int_equal(dataset_append_user(&fx->ds, &u), RR_OK);
+}
+
+static void quality(struct fixture *fx, const char *room, const char *comm, const char *user,
+		    const char *peer, const char *metric, int64_t sec, float value)
+{
+	struct quality_sample q;
+
+	memset(&q, 0, sizeof q);
+	q.time_ms = S(sec);
+	q.room = id_of(fx, room);
+	q.comm = id_of(fx, comm);
+	q.user = id_of(fx, user);
+	q.peer = id_of(fx, peer);
+	assert_int_equal(dataset_metric(&fx->ds, id_of(fx, metric), &q.metric), RR_OK);
+	q.value = value;
+	assert_int_equal(dataset_append_quality(&fx->ds, &q), RR_OK);
+}
+
+/* Call "qroom" (CommId "C1"), with every companion file: qa stays 600 s,
+ * with RTT above 400 ms for 2 min before a timeout, video loss and system
+ * CPU; qb enters and never leaves (the users file: still in the room); the
+ * room is not finished. */
+#define Q0 40000
+static void companion_call(struct fixture *fx)
+{
+	struct room_info ri;
+
+	evc(fx, "qroom", "C1", "qa", Q0, 5001, -1);
+	evc(fx, "qroom", "C1", "qa", Q0 + 1, 5003, 1);
+	evc(fx, "qroom", "C1", "qa", Q0 + 600, 7001, 1);
+	evc(fx, "qroom", "C1", "qb", Q0 + 30, 5001, -1);
+	evc(fx, "qroom", "C1", "qb", Q0 + 31, 5003, 1);
+	evc(fx, "qroom", "C1", "qb", Q0 + 500, 1003, 1);
+	user_row(fx, "qroom", "C1", "qa", Q0, Q0 + 600, "iPhone14,2", "11.4.0", "203.0.113.9", 1);
+	user_row(fx, "qroom", "C1", "qb", Q0 + 30, Q0 + 700, "<b>Pixel</b>", "10.9.0",
+		 "198.51.100.7", 0);
+	memset(&ri, 0, sizeof ri);
+	ri.create_ms = S(Q0 - 5);
+	ri.destroy_ms = RR_NONE;
+	ri.room = id_of(fx, "qroom");
+	ri.comm = id_of(fx, "C1");
+	ri.finished = 0;
+	assert_int_equal(dataset_append_room(&fx->ds, &ri), RR_OK);
+	for (int k = 0; k < 100; k++) {          /* 5 s apart over 500 s */
+		int64_t at = Q0 + 10 + 5 * k;
+
+		quality(fx, "qroom", "C1", "qa", "", "rtt", at, at >= Q0 + 300 ? 450.0f + k : 60.0f);
+		if (k % 2 == 0) {
+			quality(fx, "qroom", "C1", "qa", "", "bigvLoss", at, k > 60 ? 12.0f : 1.0f);
+			quality(fx, "qroom", "C1", "qa", "", "sysCpu", at, k > 70 ? 90.0f : 40.0f);
+		}
+		if (k % 4 == 0) {
+			quality(fx, "qroom", "C1", "qb", "", "rtt", Q0 + 40 + 4 * k, 80.0f);
+			quality(fx, "qroom", "C1", "qb", "qa", "bigvLoss", Q0 + 40 + 4 * k, 3.0f);
+			quality(fx, "qroom", "C1", "qb", "", "myCustomMetric", Q0 + 40 + 4 * k, 7.0f);
+		}
+	}
+}
+
 #define HOSTILE_N 10
 static const char *const hostile_fixed[HOSTILE_N - 1] = {
 	"<script>alert(1)</script>",
@@ -123,6 +228,7 @@ static const char *shown(const char *s, char *buf, size_t n)
 static void build(struct fixture *fx, int big)
 {
 	struct sessions_options so;
+	struct companion_options co;
 	char err[256];
 	int i;
 
@@ -153,11 +259,15 @@ static void build(struct fixture *fx, int big)
 		snprintf(u, sizeof u, "user%02d", i);
 		stay(fx, "many", u, 20000 + 7 * i, 900 - 5 * i, i % 3 ? 5008 : 7001, 1);
 	}
+	companion_call(fx);
 	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
 	assert_int_equal(decode_scan(&fx->ds, fx->cat, &fx->dec), RR_OK);
 	sessions_options_init(&so);
 	so.display_tz = fx->tz;
 	assert_int_equal(sessions_build(&fx->ds, fx->cat, &so, &fx->m), RR_OK);
+	companion_options_init(&co);
+	co.display_tz = fx->tz;
+	assert_int_equal(companion_link(&fx->ds, fx->cat, &co, &fx->m), RR_OK);
 	assert_int_equal(report_build(&fx->ds, &fx->m, &fx->dec, fx->cat, fx->tz, &fx->r), RR_OK);
 	fx->r.generated_ms = RR_NONE;
 	assert_int_equal(render_open(NULL, &fx->rd, err, sizeof err), RR_OK);
@@ -309,11 +419,12 @@ static const char *const element_names[] = {
 	"html", "head", "meta", "title", "link", "style", "script", "body", "header", "main",
 	"section", "nav", "h1", "h2", "h3", "p", "div", "dl", "dt", "dd", "ul", "ol", "li",
 	"table", "thead", "tbody", "tr", "th", "td", "a", "span", "details", "summary",
-	"svg", "g", "rect", "line", "circle", "path", "text", NULL };
+	"svg", "g", "rect", "line", "circle", "path", "text", "h4", "figure", "figcaption",
+	"polyline", NULL };
 static const char *const attr_names[] = {
 	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
 	"scope", "viewbox", "role", "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx",
-	"cy", "r", "d", "data-code", "data-user", "title", NULL };
+	"cy", "r", "d", "data-code", "data-user", "title", "points", "data-group", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -451,7 +562,8 @@ static void test_call_pages(void **state)
 		assert_int_equal(v.nlanes, call->users);
 		assert_int_equal(COUNT(&p, "//svg[@class='timeline']/g[@class='lane']"), (long)v.nlanes);
 		/* A <title> on every mark and bar. */
-		assert_int_equal(COUNT(&p, "//svg[@class='timeline']/g[@class='lane']/*[not(self::svg)]"),
+		assert_int_equal(COUNT(&p, "//svg[@class='timeline']/g[@class='lane']/*[not(self::svg)]"
+				       "[not(@class='ongoing-mark')]"),
 				 (long)(v.nbars + v.nmarks + v.nspans + v.nexps));
 		assert_int_equal(COUNT(&p, "//svg[@class='timeline']/g[@class='lane']/*[not(self::svg)]"
 				       "[not(title)]"), 0);
@@ -492,12 +604,251 @@ static void test_call_pages(void **state)
 		assert_int_equal(COUNT(&p, "//details[@class='lane-log']"), (long)v.nlanes);
 		assert_int_equal(COUNT(&p, "//table[@class='log']/tbody/tr"), (long)v.nlog);
 		assert_int_equal(COUNT(&p, "//table[@class='sessions']/tbody/tr"), (long)v.nbars);
+		/* Participants: one row per lane; the "still in the room" ones marked;
+		 * an arrow past every bar that ends EXIT_ONGOING. */
+		{
+			long ongoing = 0, still = 0;
+
+			for (uint32_t b = 0; b < v.nbars; b++)
+				ongoing += v.bars[b].exit == EXIT_ONGOING;
+			for (uint32_t l = 0; l < v.nlanes; l++)
+				still += v.lanes[l].still_in_room;
+			assert_int_equal(COUNT(&p, "//table[@class='participants']/tbody/tr"),
+					 (long)v.nlanes);
+			assert_int_equal(COUNT(&p, "//table[@class='participants']/tbody/tr"
+					       "[@class='still-in-room']"), still);
+			assert_int_equal(COUNT(&p, "//svg[@class='timeline']//path[@class='ongoing-mark']"
+					       "[title]"), ongoing);
+			assert_int_equal(COUNT(&p, "//h1//span[@class='badge ongoing']"), v.ongoing ? 1 : 0);
+		}
+		/* Quality charts: exactly the view's; no section without any. */
+		assert_int_equal(COUNT(&p, "//svg[@class='chart']"), (long)v.ncharts);
+		assert_int_equal(COUNT(&p, "//section[@data-slot='charts']"), v.ncharts ? 1 : 0);
 		/* Back to the overview. */
 		assert_xstr(&p, "string(//nav[@class='back']/a/@href)", "../index.html");
 		callview_free(&v);
 		parsed_free(&p);
 		free(path);
 	}
+	free(dir);
+}
+
+static uint32_t call_of_room(struct fixture *fx, const char *room)
+{
+	for (uint32_t c = 0; c < fx->m.ncalls; c++)
+		if (strcmp(strtab_str(fx->ds.strs, fx->m.calls[c].room), room) == 0)
+			return c;
+	fail_msg("no call in room %s", room);
+	return 0;
+}
+
+static long count_tokens(const char *s)
+{
+	long n = 0;
+
+	for (const char *q = s; *q;) {
+		while (*q == ' ')
+			q++;
+		if (!*q)
+			break;
+		n++;
+		while (*q && *q != ' ')
+			q++;
+	}
+	return n;
+}
+
+/* The companion call's page: device, SDK and IP per user, the ongoing user
+ * and room, and one chart per cv_chart per lane, drawn on the timeline's x
+ * mapping. */
+static void test_charts(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "charts"), *path;
+	uint32_t c = call_of_room(fx, "qroom"), nchart = 0;
+	struct callview v;
+	struct parsed p;
+	char expr[320], *got;
+
+	write_dir(fx, dir);
+	path = join(dir, fx->r.call_file[c]);
+	assert_int_equal(callview_build(&fx->r, fx->cat, c, &v), RR_OK);
+	parse_file(path, &p);
+	check_page(&p);
+	/* The model side: qb still in the room, the room ongoing, charts made. */
+	assert_true(v.ongoing);
+	assert_true(v.room_span && *v.room_span);
+	assert_true(v.ncharts >= 3);
+	assert_int_equal(COUNT(&p, "//h1//span[@class='badge ongoing']"), 1);
+	assert_xstr(&p, "normalize-space(//dl[@class='facts']/dt[.='Room lifetime']/"
+		    "following-sibling::dd[1])", v.room_span);
+	for (uint32_t l = 0; l < v.nlanes; l++) {
+		const struct cv_lane *ln = &v.lanes[l];
+
+		/* Participants row: user, platform, device, SDK, IP, still in room. */
+		snprintf(expr, sizeof expr, "(//table[@class='participants']/tbody/tr)[%u]", l + 1);
+		{
+			char e2[400];
+
+			snprintf(e2, sizeof e2, "string(%s/td[1])", expr);
+			assert_xstr(&p, e2, ln->user);
+			snprintf(e2, sizeof e2, "string(%s/td[3])", expr);
+			assert_xstr(&p, e2, *ln->device ? ln->device : "—");
+			snprintf(e2, sizeof e2, "string(%s/td[4])", expr);
+			assert_xstr(&p, e2, *ln->sdk ? ln->sdk : "—");
+			snprintf(e2, sizeof e2, "string(%s/td[5])", expr);
+			assert_xstr(&p, e2, *ln->ip ? ln->ip : "—");
+			snprintf(e2, sizeof e2, "normalize-space(%s/td[6])", expr);
+			assert_xstr(&p, e2, ln->still_in_room ? "yes" : "no");
+		}
+		if (strcmp(ln->user, "qb") == 0) {
+			assert_true(ln->still_in_room);
+			assert_string_equal(ln->device, "<b>Pixel</b>");
+		}
+		/* Charts per lane, in its block. */
+		snprintf(expr, sizeof expr, "//div[@class='lane-charts'][@data-user='%s']//svg[@class='chart']",
+			 ln->user);
+		{
+			char e2[400];
+
+			snprintf(e2, sizeof e2, "count(%s)", expr);
+			assert_int_equal((long)xnum(&p, e2), (long)ln->ncharts);
+		}
+		for (uint32_t k = 0; k < ln->ncharts; k++) {
+			const struct cv_chart *ch = &v.charts[ln->first_chart + k];
+			char e2[400];
+
+			nchart++;
+			assert_true(ln->first_chart + k == nchart - 1);  /* charts in lane order */
+			snprintf(expr, sizeof expr, "(//svg[@class='chart'])[%u]", nchart);
+			snprintf(e2, sizeof e2, "count(%s//polyline)", expr);
+			assert_int_equal((long)xnum(&p, e2), (long)ch->nseries);
+			snprintf(e2, sizeof e2, "count(%s//polyline[not(title)])", expr);
+			assert_int_equal((long)xnum(&p, e2), 0);
+			snprintf(e2, sizeof e2, "count(%s//line[@class='ref-line'])", expr);
+			assert_int_equal((long)xnum(&p, e2), (long)ch->nrefs);
+			snprintf(e2, sizeof e2, "count(%s//g[starts-with(@class,'ref ')][not(title)])", expr);
+			assert_int_equal((long)xnum(&p, e2), 0);
+			for (uint32_t r = 0; r < ch->nrefs; r++) {
+				snprintf(e2, sizeof e2, "string((%s//g[starts-with(@class,'ref ')])[%u]/title)",
+					 expr, r + 1);
+				assert_xstr(&p, e2, ch->refs[r].label);
+			}
+			/* The legend lists every series and reference line. */
+			snprintf(e2, sizeof e2, "count(%s/ancestor::figure[1]/ul[contains(@class,'chart-legend')]/li)",
+				 expr);
+			assert_int_equal((long)xnum(&p, e2), (long)(ch->nseries + ch->nrefs));
+			if (ch->desc && *ch->desc) {
+				snprintf(e2, sizeof e2, "string(%s/ancestor::figure[1]/figcaption)", expr);
+				assert_xstr(&p, e2, ch->desc);
+			}
+			for (uint32_t q = 0; q < ch->nseries; q++) {
+				const struct cv_series *se = &v.series[ch->first_series + q];
+				char want[64];
+
+				snprintf(e2, sizeof e2, "string((%s//polyline)[%u]/@points)", expr, q + 1);
+				got = xstr(&p, e2);
+				assert_int_equal(count_tokens(got), (long)se->npoints);
+				/* The first point's x: the timeline's mapping. */
+				if (se->npoints) {
+					const struct cv_point *pt = &v.points[se->first_point];
+					double x = 150 + (double)(pt->time_ms - v.t0) * (1000 - 150 - 12) /
+							 (double)(v.t1 - v.t0);
+
+					if (pt->time_ms >= v.t0 && pt->time_ms <= v.t1) {
+						snprintf(want, sizeof want, "%.1f,", x);
+						assert_true(strncmp(got, want, strlen(want)) == 0);
+					}
+				}
+				free(got);
+				snprintf(e2, sizeof e2, "string((%s//polyline)[%u]/@class)", expr, q + 1);
+				snprintf(want, sizeof want, "series s%u", (unsigned)(se->style % 8));
+				assert_xstr(&p, e2, want);
+			}
+			/* Same viewBox width and the same tick x as the timeline. */
+			snprintf(e2, sizeof e2, "substring-before(substring-after(%s/@viewBox, '0 0 '), ' ')",
+				 expr);
+			got = xstr(&p, e2);
+			{
+				char *tw = xstr(&p, "substring-before(substring-after(//svg[@class='timeline']"
+						"/@viewBox, '0 0 '), ' ')");
+
+				assert_string_equal(got, tw);
+				free(tw);
+			}
+			free(got);
+			snprintf(e2, sizeof e2, "count(%s//line[@class='tick'])", expr);
+			assert_int_equal((long)xnum(&p, e2), (long)v.nticks);
+			for (uint32_t t = 0; t < v.nticks; t++) {
+				char e3[400], *tx;
+
+				snprintf(e2, sizeof e2, "string((%s//line[@class='tick'])[%u]/@x1)", expr, t + 1);
+				snprintf(e3, sizeof e3,
+					 "string((//svg[@class='timeline']//line[@class='tick'])[%u]/@x1)", t + 1);
+				got = xstr(&p, e2);
+				tx = xstr(&p, e3);
+				assert_string_equal(got, tx);
+				free(got);
+				free(tx);
+			}
+		}
+	}
+	assert_int_equal(nchart, v.ncharts);
+	assert_int_equal(COUNT(&p, "//svg[@class='chart']"), (long)v.ncharts);
+	/* The ongoing user: an arrow after his bar. */
+	assert_true(COUNT(&p, "//svg[@class='timeline']//path[@class='ongoing-mark']") >= 1);
+	/* The hostile device name is text, never markup. */
+	assert_int_equal(COUNT(&p, "//b"), 0);
+	callview_free(&v);
+	parsed_free(&p);
+	free(path);
+	free(dir);
+}
+
+/* Overview: breakdowns as the report has them; the count of users still in
+ * the room. */
+static void test_breakdowns(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "bd"), *idx = join(dir, "index.html");
+	const struct {
+		const char *h;
+		const struct breakdown *b;
+		size_t n;
+	} t[] = {
+		{ "By platform", fx->r.by_platform, fx->r.nby_platform },
+		{ "By device type", fx->r.by_device, fx->r.nby_device },
+		{ "By SDK version", fx->r.by_sdk, fx->r.nby_sdk },
+	};
+	struct parsed p;
+	char expr[256], want[32];
+
+	write_dir(fx, dir);
+	parse_file(idx, &p);
+	check_page(&p);
+	assert_true(fx->r.nby_platform > 0 && fx->r.nby_device > 0 && fx->r.nby_sdk > 0);
+	assert_int_equal(COUNT(&p, "//div[@class='breakdown']"), 3);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(expr, sizeof expr, "count(//div[@class='breakdown'][h3='%s']//tbody/tr)", t[i].h);
+		assert_int_equal((long)xnum(&p, expr), (long)t[i].n);
+		for (size_t k = 0; k < t[i].n; k++) {
+			snprintf(expr, sizeof expr,
+				 "string((//div[@class='breakdown'][h3='%s']//tbody/tr)[%zu]/td[1])",
+				 t[i].h, k + 1);
+			assert_xstr(&p, expr, t[i].b[k].key);
+			snprintf(expr, sizeof expr,
+				 "string((//div[@class='breakdown'][h3='%s']//tbody/tr)[%zu]/td[3])",
+				 t[i].h, k + 1);
+			snprintf(want, sizeof want, "%u", t[i].b[k].sessions);
+			assert_xstr(&p, expr, want);
+		}
+	}
+	snprintf(want, sizeof want, "%u", fx->r.ongoing);
+	assert_true(fx->r.ongoing >= 1);
+	assert_xstr(&p, "normalize-space(//*[@data-slot='totals']//dt[.='Still in the room at export']"
+		    "/following-sibling::dd[1])", want);
+	parsed_free(&p);
+	free(idx);
 	free(dir);
 }
 
@@ -817,6 +1168,8 @@ int main(void)
 		cmocka_unit_test(test_overview),
 		cmocka_unit_test(test_call_pages),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_charts),
+		cmocka_unit_test(test_breakdowns),
 		cmocka_unit_test(test_identical),
 		cmocka_unit_test(test_generated),
 		cmocka_unit_test(test_swap_and_failures),
