@@ -586,7 +586,6 @@ static void test_call_files(void **state)
 			if (strcmp(strtab_str(ds.strs, m.calls[k].room), room) == 0)
 				name = r.call_file[k];
 		assert_non_null(name);
-		print_message("room %.20s -> %s\n", room, name);
 		assert_int_equal(regexec(&re, name, 0, NULL, 0), 0);
 		assert_null(strstr(name, ".."));
 		assert_null(strchr(name + 6, '/'));
