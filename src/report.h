@@ -23,12 +23,76 @@ struct latency {
 	int64_t p50, p95;
 };
 
+/* Figures of one day in the display zone. Calls count by their start,
+ * sessions (and everything measured on sessions) by the session's start,
+ * experiences by their own time. Rates are integers so output is exact:
+ * _pm = per mille; experiences_per_100_x10 = tenths of experiences per 100
+ * sessions (a sample: TRTC returns at most 20 an hour). */
 struct day {
-	char date[11];           /* YYYY-MM-DD in the display zone */
-	uint32_t calls;          /* calls starting that day */
-	uint32_t sessions;       /* sessions starting that day */
-	uint32_t entered, entry_failed, timeouts;
+	char date[11];           /* YYYY-MM-DD */
+	uint32_t calls, sessions;
+	uint32_t users;          /* distinct users with a session starting that day */
+	int64_t user_ms;         /* summed session durations */
+	uint32_t entered, entry_failed, timeouts, kicks;
+	uint32_t no_exit;        /* sessions with EXIT_UNKNOWN */
+	int64_t entry_success_pm;    /* entered / sessions; RR_NONE without sessions */
+	int64_t entry_fast_pm;       /* latency <= 5 s / sessions with a latency; RR_NONE */
+	struct latency entry_latency;
+	struct latency first_frame;  /* time to first video frame (5001 -> 5007) */
+	uint32_t experiences;
+	int64_t experiences_per_100_x10; /* RR_NONE without sessions */
 };
+
+/* A histogram with fixed bins: bin i holds values in [lo[i], lo[i+1]), the
+ * last bin is open-ended. Labels are static text ("1–2 s", "2 h+"). */
+#define REPORT_HIST_BINS 8
+struct histogram {
+	uint32_t nbins;
+	int64_t lo[REPORT_HIST_BINS];
+	const char *label[REPORT_HIST_BINS];
+	uint32_t count[REPORT_HIST_BINS];
+	uint32_t total;
+};
+
+/* A user with problems, over the whole input. */
+struct problem_user {
+	uint32_t user;           /* strtab id */
+	uint32_t sessions, calls;
+	uint32_t errors, warnings;   /* findings of their sessions */
+	uint32_t timeouts, kicks, entry_failed;
+};
+#define REPORT_PROBLEM_USERS 10
+
+/* Headline figures: what a weekly report compares with last week. Keys are
+ * stable (they are the JSON keys of "headline" and what --baseline reads). */
+enum headline_id {
+	HL_CALLS, HL_SESSIONS, HL_USERS, HL_USER_MS,
+	HL_ENTRY_SUCCESS_PM, HL_ENTRY_FAST_PM,
+	HL_ENTRY_LATENCY_P50, HL_ENTRY_LATENCY_P95, HL_FIRST_FRAME_P50,
+	HL_TIMEOUTS_PM, HL_KICKS_PM, HL_ENTRY_FAILED_PM, HL_NO_EXIT_PM,
+	HL_EXPERIENCES_PER_100_X10,
+	HL__COUNT
+};
+
+struct headline {
+	const char *key;         /* "entry_latency_p50_ms", ... static */
+	const char *label;       /* "Entry latency p50" static */
+	int8_t better;           /* +1 higher is better, -1 lower is better, 0 volume */
+	uint8_t absolute;        /* compared in absolute points (success rates) */
+	int64_t value;           /* RR_NONE when not measurable */
+	/* Set by report_compare; RR_NONE / 0 without a baseline. */
+	int64_t previous;
+	int64_t change;          /* value - previous */
+	int64_t change_pm;       /* relative change, per mille of previous; RR_NONE */
+	uint8_t regression;      /* worse beyond the threshold */
+};
+
+struct baseline;
+
+/* --pages: which calls get a page of their own. */
+enum report_pages { REPORT_PAGES_ALL, REPORT_PAGES_PROBLEMS, REPORT_PAGES_NONE };
+
+#define REPORT_CALL_LIST 200     /* calls listed on the overview's "All calls" */
 
 /*
  * One row of a "top" list: an event (table CAT_SDK/CAT_WEBRTC, id, p1, p2)
@@ -110,9 +174,21 @@ struct report {
 	char **call_file;
 	/* Breakdowns, most sessions first (ties: key). Device type and SDK
 	 * version come from the users file (empty lists without one). */
-	struct breakdown *by_platform, *by_device, *by_sdk;
-	size_t nby_platform, nby_device, nby_sdk;
+	struct breakdown *by_platform, *by_device, *by_sdk, *by_network;
+	size_t nby_platform, nby_device, nby_sdk, nby_network;
 	uint32_t ongoing;                /* sessions still in the room at export */
+	/* Weekly-report figures. by_network: the network type each session
+	 * spent most time on ("Wi-Fi", "4G", ..., "(not reported)"). */
+	struct histogram latency_hist;   /* entry latency: 0,1,2,3,5,10,20,30 s+ */
+	struct histogram duration_hist;  /* session duration: 0,1,5,15,30 min,1,2,4 h+ */
+	struct problem_user *problem_users;  /* errors, warnings, sessions desc, user */
+	size_t nproblem_users;
+	struct headline headline[HL__COUNT];
+	int has_baseline;                /* report_compare was called */
+	char baseline_name[256];         /* the baseline's file name, for the page */
+	/* Per call: 1 when it gets a page (report_select_pages; all by default). */
+	uint8_t *call_page;
+	uint32_t npages;
 };
 
 /* Builds the aggregates; the report keeps pointers to ds, m, dec and tz,
@@ -121,6 +197,17 @@ int report_build(const struct dataset *ds, const struct model *m,
 		 const struct decode_stats *dec, const struct catalog *cat,
 		 const struct tz *tz, struct report *r);
 void report_free(struct report *r);
+
+/* Chooses the calls that get a page: all, only those with a warning or
+ * error finding or a timeout, kick or entry failure, or none. */
+void report_select_pages(struct report *r, enum report_pages mode);
+
+/* Fills previous/change/regression of every headline figure from b. A
+ * figure regresses when it moves the worse way by more than threshold_pct
+ * percent of its previous value, or, for absolute figures (success rates),
+ * by more than threshold_pct / 5 percentage points (10 % -> 2 points). */
+void report_compare(struct report *r, const struct baseline *b, const char *name,
+		    int threshold_pct);
 
 /* Nearest-rank percentile q (0 < q <= 1) of n values, sorted in place.
  * Returns RR_NONE when n == 0. */
