@@ -244,7 +244,16 @@ static void write_session(struct jw *w, const struct report *r, const struct ses
 	close_(w, '}');
 }
 
-static void write_call(struct jw *w, const struct report *r, const struct call *c)
+/* A call's page, or null when it has none (--pages). */
+static void page(struct jw *w, const struct report *r, uint32_t i)
+{
+	if (r->call_file && r->call_page && r->call_page[i])
+		str(w, "page", r->call_file[i]);
+	else
+		opt(w, "page", RR_NONE);
+}
+
+static void write_call(struct jw *w, const struct report *r, const struct call *c, uint32_t idx)
 {
 	const struct model *m = r->m;
 
@@ -266,6 +275,7 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 	opt(w, "destroyed_ms", c->destroyed_ms);
 	bool_(w, "ongoing", c->ongoing);
 	int_(w, "quality_samples", c->quality_samples);
+	page(w, r, idx);
 	open_(w, "sessions", '[');
 	for (uint32_t k = 0; k < c->nsessions; k++)
 		write_session(w, r, &m->sessions[c->first_session + k]);
@@ -276,6 +286,157 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 		write_experience(w, r, &m->experiences[c->first_exp + k]);
 	close_(w, ']');
 	close_(w, '}');
+}
+
+static void write_latency(struct jw *w, const char *k, const struct latency *l)
+{
+	open_(w, k, '{');
+	int_(w, "n", (int64_t)l->n);
+	opt(w, "p50", l->p50);
+	opt(w, "p95", l->p95);
+	close_(w, '}');
+}
+
+static void write_day(struct jw *w, const struct day *d)
+{
+	open_(w, NULL, '{');
+	str(w, "date", d->date);
+	int_(w, "calls", d->calls);
+	int_(w, "sessions", d->sessions);
+	int_(w, "users", d->users);
+	int_(w, "user_ms", d->user_ms);
+	int_(w, "entered", d->entered);
+	int_(w, "entry_failed", d->entry_failed);
+	int_(w, "timeouts", d->timeouts);
+	int_(w, "kicks", d->kicks);
+	int_(w, "no_exit", d->no_exit);
+	opt(w, "entry_success_pm", d->entry_success_pm);
+	opt(w, "entry_within_5s_pm", d->entry_fast_pm);
+	write_latency(w, "entry_latency_ms", &d->entry_latency);
+	write_latency(w, "first_frame_ms", &d->first_frame);
+	int_(w, "abnormal_experiences", d->experiences);
+	opt(w, "abnormal_experiences_per_100_x10", d->experiences_per_100_x10);
+	bool_(w, "abnormal_experiences_sampled", 1);
+	close_(w, '}');
+}
+
+static void write_hist(struct jw *w, const char *k, const struct histogram *h)
+{
+	open_(w, k, '[');
+	for (uint32_t i = 0; i < h->nbins && i < REPORT_HIST_BINS; i++) {
+		open_(w, NULL, '{');
+		str(w, "label", h->label[i]);
+		int_(w, "lo_ms", h->lo[i]);
+		int_(w, "count", h->count[i]);
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void write_headline(struct jw *w, const struct report *r)
+{
+	open_(w, "headline", '{');
+	for (int i = 0; i < HL__COUNT; i++)
+		opt(w, r->headline[i].key, r->headline[i].value);
+	close_(w, '}');
+	if (!r->has_baseline) {
+		opt(w, "baseline", RR_NONE);
+		return;
+	}
+	open_(w, "baseline", '{');
+	str(w, "file", r->baseline_name);
+	open_(w, "figures", '{');
+	for (int i = 0; i < HL__COUNT; i++) {
+		const struct headline *h = &r->headline[i];
+		open_(w, h->key, '{');
+		opt(w, "value", h->value);
+		opt(w, "previous", h->previous);
+		opt(w, "change", h->change);
+		opt(w, "change_pm", h->change_pm);
+		bool_(w, "regression", h->regression);
+		close_(w, '}');
+	}
+	close_(w, '}');
+	close_(w, '}');
+}
+
+/* A catalog parameter: CAT_ANY (any value) is null. */
+static void param(struct jw *w, const char *k, int32_t v)
+{
+	opt(w, k, v == CAT_ANY ? RR_NONE : (int64_t)v);
+}
+
+static void write_top(struct jw *w, const char *k, const struct top_item *t, size_t n)
+{
+	open_(w, k, '[');
+	for (size_t i = 0; i < n; i++) {
+		open_(w, NULL, '{');
+		str(w, "table", cat_table_name(t[i].table));
+		int_(w, "id", t[i].id);
+		param(w, "param_one", t[i].p1);
+		param(w, "param_two", t[i].p2);
+		str(w, "label", t[i].label);
+		str(w, "raw", t[i].raw);
+		str(w, "severity", severity_name(t[i].severity));
+		int_(w, "count", (int64_t)t[i].count);
+		int_(w, "users", t[i].users);
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void write_tops(struct jw *w, const struct report *r)
+{
+	open_(w, "top_events", '{');
+	write_top(w, "by_count", r->top_events_by_count, r->ntop_events_by_count);
+	write_top(w, "by_users", r->top_events_by_users, r->ntop_events_by_users);
+	close_(w, '}');
+	open_(w, "top_causes", '{');
+	write_top(w, "by_count", r->top_causes_by_count, r->ntop_causes_by_count);
+	write_top(w, "by_users", r->top_causes_by_users, r->ntop_causes_by_users);
+	close_(w, '}');
+}
+
+static void write_worst(struct jw *w, const struct report *r)
+{
+	const struct strtab *t = r->ds->strs;
+
+	open_(w, "worst_calls", '[');
+	for (size_t i = 0; i < r->nworst; i++) {
+		const struct call *c = &r->m->calls[r->worst[i]];
+		open_(w, NULL, '{');
+		int_(w, "call", r->worst[i]);
+		sid(w, "room_id", t, c->room);
+		sid_opt(w, "comm_id", t, c->comm);
+		int_(w, "start_ms", c->start_ms);
+		int_(w, "errors", c->findings[SEV_ERROR]);
+		int_(w, "warnings", c->findings[SEV_WARNING]);
+		int_(w, "timeouts", c->exits[EXIT_TIMEOUT]);
+		int_(w, "kicks", c->exits[EXIT_KICKED]);
+		int_(w, "entry_failed", c->exits[EXIT_ENTRY_FAILED]);
+		page(w, r, r->worst[i]);
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void write_problem_users(struct jw *w, const struct report *r)
+{
+	open_(w, "problem_users", '[');
+	for (size_t i = 0; i < r->nproblem_users; i++) {
+		const struct problem_user *u = &r->problem_users[i];
+		open_(w, NULL, '{');
+		sid(w, "user_id", r->ds->strs, u->user);
+		int_(w, "sessions", u->sessions);
+		int_(w, "calls", u->calls);
+		int_(w, "errors", u->errors);
+		int_(w, "warnings", u->warnings);
+		int_(w, "timeouts", u->timeouts);
+		int_(w, "kicks", u->kicks);
+		int_(w, "entry_failed", u->entry_failed);
+		close_(w, '}');
+	}
+	close_(w, ']');
 }
 
 static void write_breakdown(struct jw *w, const char *k, const struct breakdown *b, size_t n)
@@ -305,7 +466,7 @@ int json_write(const struct report *r, FILE *f)
 
 	open_(&w, NULL, '{');
 	str(&w, "generator", "roomreport " RR_VERSION);
-	str(&w, "tz", tz_name(r->tz));
+	str(&w, "tz", r->tz ? tz_name(r->tz) : "UTC");   /* no zone: UTC dates */
 	key(&w, "title");
 	if (r->title)
 		jstr(f, r->title, strlen(r->title));
@@ -332,7 +493,7 @@ int json_write(const struct report *r, FILE *f)
 
 	open_(&w, "calls", '[');
 	for (uint32_t i = 0; i < m->ncalls; i++)
-		write_call(&w, r, &m->calls[i]);
+		write_call(&w, r, &m->calls[i], i);
 	close_(&w, ']');
 
 	open_(&w, "unattached_experiences", '[');
@@ -341,24 +502,26 @@ int json_write(const struct report *r, FILE *f)
 	close_(&w, ']');
 
 	open_(&w, "days", '[');
-	for (size_t i = 0; i < r->ndays; i++) {
-		const struct day *d = &r->days[i];
-		open_(&w, NULL, '{');
-		str(&w, "date", d->date);
-		int_(&w, "calls", d->calls);
-		int_(&w, "sessions", d->sessions);
-		int_(&w, "entered", d->entered);
-		int_(&w, "entry_failed", d->entry_failed);
-		int_(&w, "timeouts", d->timeouts);
-		close_(&w, '}');
-	}
+	for (size_t i = 0; i < r->ndays; i++)
+		write_day(&w, &r->days[i]);
 	close_(&w, ']');
+
+	write_headline(&w, r);
+	open_(&w, "distributions", '{');
+	write_hist(&w, "entry_latency", &r->latency_hist);
+	write_hist(&w, "session_duration", &r->duration_hist);
+	close_(&w, '}');
+	write_tops(&w, r);
+	write_worst(&w, r);
+	write_problem_users(&w, r);
+	int_(&w, "pages", r->npages);
 
 	/* Device type and SDK version lists are empty without a users file. */
 	open_(&w, "breakdowns", '{');
 	write_breakdown(&w, "platform", r->by_platform, r->nby_platform);
 	write_breakdown(&w, "device", r->by_device, r->nby_device);
 	write_breakdown(&w, "sdk_version", r->by_sdk, r->nby_sdk);
+	write_breakdown(&w, "network", r->by_network, r->nby_network);
 	close_(&w, '}');
 	close_(&w, '}');
 	putc('\n', f);

@@ -3,7 +3,10 @@
  * latency percentiles, entry rates, per-day figures in the display zone, the
  * top problem events and causes (one pass over the records, distinct users
  * counted by sorting compact (key, user) pairs), the worst calls and each
- * call page's file name — computed once so renderers only read.
+ * call page's file name; for the weekly report the histograms, the users
+ * with problems, the network breakdown, the headline figures with their
+ * baseline comparison and the choice of call pages — computed once so
+ * renderers only read.
  * Does not: change the model, or format anything but day keys, top-list
  * labels and file names (call pages: callview.c).
  */
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "report.h"
 #include "util.h"
 
@@ -71,69 +75,144 @@ static void day_text(int64_t days, char out[11])
 	snprintf(out, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
 }
 
-/* One call or session on its day: what it adds to that day's row. */
+/* Per mille of num/den, rounded half up; RR_NONE when den is 0. */
+static int64_t per_mille(uint64_t num, uint64_t den)
+{
+	if (den == 0)
+		return RR_NONE;
+	return (int64_t)((num * 2000 + den) / (den * 2));
+}
+
+/* One call, session or experience on its day: what it adds to that day's
+ * row. Sorted by (day, kind, user) so a day's sessions are contiguous and
+ * ordered by user, which counts distinct users without a set. */
+enum { DI_CALL, DI_SESSION, DI_EXPERIENCE };
+
 struct day_item {
 	int64_t day;
-	uint8_t call, entered, entry_failed, timeout;
+	int64_t dur, lat, ff;
+	uint32_t user;
+	uint8_t kind, entered, entry_failed, timeout, kicked, no_exit;
 };
 
 static int cmp_day_item(const void *pa, const void *pb)
 {
 	const struct day_item *a = pa, *b = pb;
 
-	return a->day < b->day ? -1 : a->day > b->day;
+	if (a->day != b->day)
+		return a->day < b->day ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->user < b->user ? -1 : a->user > b->user;
+}
+
+/* Fills day d from items it[0..n) (all of one day); lat[] and ff[] are
+ * scratch for the day's values. */
+static void day_fill(struct day *d, const struct day_item *it, size_t n, int64_t *lat, int64_t *ff)
+{
+	size_t i, nl = 0, nf = 0, nfast = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct day_item *x = &it[i];
+
+		if (x->kind == DI_CALL) {
+			d->calls++;
+			continue;
+		}
+		if (x->kind == DI_EXPERIENCE) {
+			d->experiences++;
+			continue;
+		}
+		d->sessions++;
+		d->users += i == 0 || it[i - 1].kind != DI_SESSION || it[i - 1].user != x->user;
+		d->user_ms += x->dur;
+		d->entered += x->entered;
+		d->entry_failed += x->entry_failed;
+		d->timeouts += x->timeout;
+		d->kicks += x->kicked;
+		d->no_exit += x->no_exit;
+		if (x->lat != RR_NONE) {
+			lat[nl++] = x->lat;
+			nfast += x->lat <= 5000;
+		}
+		if (x->ff != RR_NONE)
+			ff[nf++] = x->ff;
+	}
+	d->entry_success_pm = per_mille(d->entered, d->sessions);
+	d->entry_fast_pm = per_mille(nfast, nl);
+	d->entry_latency.n = nl;
+	d->entry_latency.p50 = percentile_nearest_rank(lat, nl, 0.50);
+	d->entry_latency.p95 = percentile_nearest_rank(lat, nl, 0.95);
+	d->first_frame.n = nf;
+	d->first_frame.p50 = percentile_nearest_rank(ff, nf, 0.50);
+	d->first_frame.p95 = percentile_nearest_rank(ff, nf, 0.95);
+	d->experiences_per_100_x10 = per_mille(d->experiences, d->sessions);
 }
 
 static int build_days(struct report *r)
 {
 	const struct model *m = r->m;
 	struct day_item *it;
-	size_t n = (size_t)m->ncalls + m->nsessions, i, k;
+	int64_t *lat, *ff;
+	size_t n = (size_t)m->ncalls + m->nsessions + m->nexperiences, i, k;
 	uint32_t j;
 
 	if (n == 0)
 		return RR_OK;
 	it = rr_calloc(n, sizeof *it);
-	if (!it)
-		return RR_ENOMEM;
+	lat = rr_malloc(((size_t)m->nsessions + 1) * sizeof *lat);
+	ff = rr_malloc(((size_t)m->nsessions + 1) * sizeof *ff);
+	if (!it || !lat || !ff)
+		goto fail;
 	k = 0;
 	for (j = 0; j < m->ncalls; j++) {
 		it[k].day = day_number(r->tz, m->calls[j].start_ms);
-		it[k++].call = 1;
+		it[k++].kind = DI_CALL;
 	}
 	for (j = 0; j < m->nsessions; j++) {
 		const struct session *s = &m->sessions[j];
 
 		it[k].day = day_number(r->tz, s->start_ms);
+		it[k].kind = DI_SESSION;
+		it[k].user = s->user;
+		it[k].dur = s->end_ms - s->start_ms;
+		it[k].lat = s->entry_latency_ms;
+		it[k].ff = s->first_frame_ms;
 		it[k].entered = s->entered;
 		it[k].entry_failed = s->exit == EXIT_ENTRY_FAILED;
-		it[k++].timeout = s->exit == EXIT_TIMEOUT;
+		it[k].timeout = s->exit == EXIT_TIMEOUT;
+		it[k].kicked = s->exit == EXIT_KICKED;
+		it[k++].no_exit = s->exit == EXIT_UNKNOWN;
+	}
+	for (j = 0; j < m->nexperiences; j++) {
+		it[k].day = day_number(r->tz, m->experiences[j].time_ms);
+		it[k++].kind = DI_EXPERIENCE;
 	}
 	qsort(it, n, sizeof *it, cmp_day_item);
-	r->days = rr_calloc(n, sizeof *r->days);   /* at most one day per item */
-	if (!r->days) {
-		rr_free(it);
-		return RR_ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		struct day *d;
+	for (i = 0, k = 0; i < n; i++)
+		k += i == 0 || it[i].day != it[i - 1].day;
+	r->days = rr_calloc(k, sizeof *r->days);
+	if (!r->days)
+		goto fail;
+	for (i = 0; i < n;) {
+		size_t e = i + 1;
+		struct day *d = &r->days[r->ndays++];
 
-		if (i == 0 || it[i].day != it[i - 1].day) {
-			d = &r->days[r->ndays++];
-			day_text(it[i].day, d->date);
-		}
-		d = &r->days[r->ndays - 1];
-		if (it[i].call) {
-			d->calls++;
-			continue;
-		}
-		d->sessions++;
-		d->entered += it[i].entered;
-		d->entry_failed += it[i].entry_failed;
-		d->timeouts += it[i].timeout;
+		while (e < n && it[e].day == it[i].day)
+			e++;
+		day_text(it[i].day, d->date);
+		day_fill(d, it + i, e - i, lat, ff);
+		i = e;
 	}
 	rr_free(it);
+	rr_free(lat);
+	rr_free(ff);
 	return RR_OK;
+fail:
+	rr_free(it);
+	rr_free(lat);
+	rr_free(ff);
+	return RR_ENOMEM;
 }
 
 /* Counts distinct strtab ids; seen[] is scratch of strtab_count entries. */
@@ -143,14 +222,6 @@ static uint32_t mark_new(unsigned char *seen, uint32_t id, uint32_t nstr)
 		return 0;
 	seen[id] = 1;
 	return 1;
-}
-
-/* Per mille of num/den, rounded half up; RR_NONE when den is 0. */
-static int64_t per_mille(uint64_t num, uint64_t den)
-{
-	if (den == 0)
-		return RR_NONE;
-	return (int64_t)((num * 2000 + den) / (den * 2));
 }
 
 /* ---- top lists ---- */
@@ -658,7 +729,23 @@ static int build_call_files(struct report *r)
 
 /* ---- breakdowns ---- */
 
-enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK };
+enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK, BD_NETWORK };
+
+/* The network key of a session: 1 + the 1003 type it spent the most time
+ * on (ties: the lower type), 0 when it spent no time on any ("(not
+ * reported)": no 1003, or only at its very end). */
+static uint32_t session_network(const struct session *s)
+{
+	int64_t best = 0;
+	uint32_t key = 0, t;
+
+	for (t = 0; t < NET__TYPES; t++)
+		if (s->net_ms[t] > best) {
+			best = s->net_ms[t];
+			key = t + 1;
+		}
+	return key;
+}
 
 /* One session under a breakdown key (a platform, or a strtab id). */
 struct bitem {
@@ -702,6 +789,8 @@ static const char *bd_text(const struct report *r, enum bd_kind k, uint32_t key)
 {
 	if (k == BD_PLATFORM)
 		return platform_name((enum platform)key);
+	if (k == BD_NETWORK)
+		return key ? network_name((int32_t)key - 1) : "(not reported)";
 	return key ? strtab_str(r->ds->strs, key) : "(not given)";
 }
 
@@ -773,6 +862,7 @@ static int build_breakdown(struct report *r, enum bd_kind kind, struct breakdown
 		const struct session *s = &m->sessions[i];
 
 		it[i].key = kind == BD_PLATFORM ? (uint32_t)s->platform
+			  : kind == BD_NETWORK ? session_network(s)
 			  : kind == BD_DEVICE ? s->device : s->sdk;
 		it[i].user = s->user;
 		it[i].lat = s->entry_latency_ms;
@@ -816,12 +906,344 @@ static int build_breakdowns(struct report *r)
 {
 	int rc = build_breakdown(r, BD_PLATFORM, &r->by_platform, &r->nby_platform);
 
+	if (rc == RR_OK)
+		rc = build_breakdown(r, BD_NETWORK, &r->by_network, &r->nby_network);
+
 	/* Device type and SDK version exist only with a users file. */
 	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
 		rc = build_breakdown(r, BD_DEVICE, &r->by_device, &r->nby_device);
 	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
 		rc = build_breakdown(r, BD_SDK, &r->by_sdk, &r->nby_sdk);
 	return rc;
+}
+
+/* ---- histograms ---- */
+
+static const int64_t latency_lo[REPORT_HIST_BINS] = {
+	0, 1000, 2000, 3000, 5000, 10000, 20000, 30000,
+};
+static const char *const latency_label[REPORT_HIST_BINS] = {
+	"0–1 s", "1–2 s", "2–3 s", "3–5 s", "5–10 s", "10–20 s", "20–30 s", "30 s+",
+};
+static const int64_t duration_lo[REPORT_HIST_BINS] = {
+	0, 60000, 300000, 900000, 1800000, 3600000, 7200000, 14400000,
+};
+static const char *const duration_label[REPORT_HIST_BINS] = {
+	"0–1 min", "1–5 min", "5–15 min", "15–30 min", "30–60 min", "1–2 h", "2–4 h", "4 h+",
+};
+
+static void hist_init(struct histogram *h, const int64_t *lo, const char *const *label)
+{
+	uint32_t i;
+
+	memset(h, 0, sizeof *h);
+	h->nbins = REPORT_HIST_BINS;
+	for (i = 0; i < REPORT_HIST_BINS; i++) {
+		h->lo[i] = lo[i];
+		h->label[i] = label[i];
+	}
+}
+
+/* Counts v in its bin; values below the first bound go to the first bin. */
+static void hist_add(struct histogram *h, int64_t v)
+{
+	uint32_t i = h->nbins - 1;
+
+	while (i > 0 && v < h->lo[i])
+		i--;
+	h->count[i]++;
+	h->total++;
+}
+
+static void build_hists(struct report *r)
+{
+	const struct model *m = r->m;
+	uint32_t i;
+
+	hist_init(&r->latency_hist, latency_lo, latency_label);
+	hist_init(&r->duration_hist, duration_lo, duration_label);
+	for (i = 0; i < m->nsessions; i++) {
+		const struct session *s = &m->sessions[i];
+
+		if (s->entry_latency_ms != RR_NONE)
+			hist_add(&r->latency_hist, s->entry_latency_ms);
+		hist_add(&r->duration_hist, s->end_ms - s->start_ms);
+	}
+}
+
+/* ---- problem users ---- */
+
+/* One session's share of its user's problems; sorted by (user, call). */
+struct pitem {
+	uint32_t user, call, errors, warnings;
+	uint8_t exit;
+};
+
+/* A folded user with its ID text for the final order. */
+struct pkey {
+	struct problem_user u;
+	const char *name;
+	size_t len;
+};
+
+static int cmp_pitem(const void *pa, const void *pb)
+{
+	const struct pitem *a = pa, *b = pb;
+
+	if (a->user != b->user)
+		return a->user < b->user ? -1 : 1;
+	return a->call < b->call ? -1 : a->call > b->call;
+}
+
+static int cmp_pkey(const void *pa, const void *pb)
+{
+	const struct pkey *a = pa, *b = pb;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c;
+
+	if (a->u.errors != b->u.errors)
+		return a->u.errors > b->u.errors ? -1 : 1;
+	if (a->u.warnings != b->u.warnings)
+		return a->u.warnings > b->u.warnings ? -1 : 1;
+	if (a->u.sessions != b->u.sessions)
+		return a->u.sessions > b->u.sessions ? -1 : 1;
+	c = n ? memcmp(a->name, b->name, n) : 0;
+	if (c)
+		return c;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	return a->u.user < b->u.user ? -1 : a->u.user > b->u.user;
+}
+
+static int build_problem_users(struct report *r)
+{
+	const struct model *m = r->m;
+	const struct strtab *st = r->ds ? r->ds->strs : NULL;
+	uint32_t n = m->nsessions, i, k;
+	struct pitem *it;
+	struct pkey *pk;
+	size_t np = 0, j;
+
+	if (n == 0)
+		return RR_OK;
+	it = rr_malloc((size_t)n * sizeof *it);
+	pk = rr_malloc((size_t)n * sizeof *pk);
+	if (!it || !pk) {
+		rr_free(it);
+		rr_free(pk);
+		return RR_ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		const struct session *s = &m->sessions[i];
+
+		it[i].user = s->user;
+		it[i].call = s->call;
+		it[i].exit = (uint8_t)s->exit;
+		it[i].errors = it[i].warnings = 0;
+		for (k = 0; k < s->nfindings; k++) {
+			enum severity sev = m->findings[s->first_finding + k].severity;
+
+			it[i].errors += sev == SEV_ERROR;
+			it[i].warnings += sev == SEV_WARNING;
+		}
+	}
+	qsort(it, n, sizeof *it, cmp_pitem);
+	for (i = 0; i < n;) {
+		struct problem_user u;
+		uint32_t e = i;
+
+		memset(&u, 0, sizeof u);
+		u.user = it[i].user;
+		for (; e < n && it[e].user == it[i].user; e++) {
+			u.sessions++;
+			u.calls += e == i || it[e].call != it[e - 1].call;
+			u.errors += it[e].errors;
+			u.warnings += it[e].warnings;
+			u.timeouts += it[e].exit == EXIT_TIMEOUT;
+			u.kicks += it[e].exit == EXIT_KICKED;
+			u.entry_failed += it[e].exit == EXIT_ENTRY_FAILED;
+		}
+		i = e;
+		if ((uint64_t)u.errors + u.warnings + u.timeouts + u.kicks + u.entry_failed == 0)
+			continue;
+		pk[np].u = u;
+		pk[np].name = st ? strtab_str(st, u.user) : "";
+		pk[np].len = st ? strtab_len(st, u.user) : 0;
+		np++;
+	}
+	rr_free(it);
+	if (np > 0) {
+		qsort(pk, np, sizeof *pk, cmp_pkey);
+		if (np > REPORT_PROBLEM_USERS)
+			np = REPORT_PROBLEM_USERS;
+		r->problem_users = rr_malloc(np * sizeof *r->problem_users);
+		if (!r->problem_users) {
+			rr_free(pk);
+			return RR_ENOMEM;
+		}
+		for (j = 0; j < np; j++)
+			r->problem_users[j] = pk[j].u;
+		r->nproblem_users = np;
+	}
+	rr_free(pk);
+	return RR_OK;
+}
+
+/* ---- headline figures and the baseline ---- */
+
+static const struct {
+	const char *key, *label;
+	int8_t better;
+	uint8_t absolute;
+} headline_def[HL__COUNT] = {
+	[HL_CALLS] = { "calls", "Calls", 0, 0 },
+	[HL_SESSIONS] = { "sessions", "Sessions", 0, 0 },
+	[HL_USERS] = { "users", "Users", 0, 0 },
+	[HL_USER_MS] = { "user_ms", "User time", 0, 0 },
+	[HL_ENTRY_SUCCESS_PM] = { "entry_success_pm", "Entry success", 1, 1 },
+	[HL_ENTRY_FAST_PM] = { "entry_within_5s_pm", "Entered within 5 s", 1, 1 },
+	[HL_ENTRY_LATENCY_P50] = { "entry_latency_p50_ms", "Entry latency p50", -1, 0 },
+	[HL_ENTRY_LATENCY_P95] = { "entry_latency_p95_ms", "Entry latency p95", -1, 0 },
+	[HL_FIRST_FRAME_P50] = { "first_frame_p50_ms", "Time to first frame p50", -1, 0 },
+	[HL_TIMEOUTS_PM] = { "timeouts_pm", "Timeouts per 1000 sessions", -1, 0 },
+	[HL_KICKS_PM] = { "kicks_pm", "Kicks per 1000 sessions", -1, 0 },
+	[HL_ENTRY_FAILED_PM] = { "entry_failed_pm", "Entry failures per 1000 sessions", -1, 0 },
+	[HL_NO_EXIT_PM] = { "no_exit_pm", "No exit recorded per 1000 sessions", -1, 0 },
+	[HL_EXPERIENCES_PER_100_X10] = { "abnormal_experiences_per_100_x10",
+					  "Abnormal experiences per 100 sessions (sampled)", -1, 0 },
+};
+
+static void build_headline(struct report *r, int64_t first_frame_p50)
+{
+	int64_t v[HL__COUNT];
+	int i;
+
+	v[HL_CALLS] = r->calls;
+	v[HL_SESSIONS] = r->sessions;
+	v[HL_USERS] = r->users;
+	v[HL_USER_MS] = r->user_ms;
+	v[HL_ENTRY_SUCCESS_PM] = r->entry_success_pm;
+	v[HL_ENTRY_FAST_PM] = r->entry_fast_pm;
+	v[HL_ENTRY_LATENCY_P50] = r->entry_latency.p50;
+	v[HL_ENTRY_LATENCY_P95] = r->entry_latency.p95;
+	v[HL_FIRST_FRAME_P50] = first_frame_p50;
+	v[HL_TIMEOUTS_PM] = per_mille(r->exits[EXIT_TIMEOUT], r->sessions);
+	v[HL_KICKS_PM] = per_mille(r->exits[EXIT_KICKED], r->sessions);
+	v[HL_ENTRY_FAILED_PM] = per_mille(r->exits[EXIT_ENTRY_FAILED], r->sessions);
+	v[HL_NO_EXIT_PM] = per_mille(r->exits[EXIT_UNKNOWN], r->sessions);
+	v[HL_EXPERIENCES_PER_100_X10] = per_mille(r->abnormal_experiences, r->sessions);
+	for (i = 0; i < HL__COUNT; i++) {
+		struct headline *h = &r->headline[i];
+
+		h->key = headline_def[i].key;
+		h->label = headline_def[i].label;
+		h->better = headline_def[i].better;
+		h->absolute = headline_def[i].absolute;
+		h->value = v[i];
+		h->previous = h->change = h->change_pm = RR_NONE;
+		h->regression = 0;
+	}
+}
+
+/* a - b, or RR_NONE when either is absent or the difference overflows. */
+static int64_t safe_sub(int64_t a, int64_t b)
+{
+	if (a == RR_NONE || b == RR_NONE)
+		return RR_NONE;
+	if ((b > 0 && a < INT64_MIN + b) || (b < 0 && a > INT64_MAX + b))
+		return RR_NONE;
+	return a - b;
+}
+
+static uint64_t mag(int64_t v)
+{
+	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
+/* change * 1000 / previous rounded half away from zero; RR_NONE when
+ * either is absent or previous is 0. */
+static int64_t change_per_mille(int64_t change, int64_t previous)
+{
+	uint64_t num, den = mag(previous), q;
+	int neg;
+
+	if (change == RR_NONE || previous == RR_NONE || previous == 0)
+		return RR_NONE;
+	neg = (change < 0) != (previous < 0);
+	num = mag(change);
+	if (num <= (uint64_t)INT64_MAX / 2000) {
+		q = (num * 2000 + den) / (den * 2);
+	} else {
+		long double x = (long double)num * 1000.0L / (long double)den + 0.5L;
+
+		q = x >= (long double)INT64_MAX ? (uint64_t)INT64_MAX : (uint64_t)x;
+	}
+	if (q > (uint64_t)INT64_MAX)
+		q = (uint64_t)INT64_MAX;
+	return neg ? -(int64_t)q : (int64_t)q;
+}
+
+void report_compare(struct report *r, const struct baseline *b, const char *name,
+		    int threshold_pct)
+{
+	long double thr = threshold_pct > 0 ? threshold_pct : 0;
+	size_t len;
+	int i;
+
+	for (i = 0; i < HL__COUNT; i++) {
+		struct headline *h = &r->headline[i];
+		int worse;
+
+		h->previous = b && b->have[i] ? b->value[i] : RR_NONE;
+		h->change = safe_sub(h->value, h->previous);
+		h->change_pm = h->change == RR_NONE ? RR_NONE
+			       : change_per_mille(h->change, h->previous);
+		h->regression = 0;
+		if (h->better == 0 || h->change == RR_NONE)
+			continue;
+		worse = h->better > 0 ? h->change < 0 : h->change > 0;
+		if (!worse)
+			continue;
+		/* Absolute figures are per mille: threshold/5 points is
+		 * threshold*2 per mille. Others: more than threshold percent of
+		 * the previous value (any worsening from 0 counts). */
+		if (h->absolute)
+			h->regression = (long double)mag(h->change) > thr * 2;
+		else
+			h->regression = (long double)mag(h->change) * 100 >
+					thr * (long double)mag(h->previous);
+	}
+	r->has_baseline = 1;
+	if (!name)
+		name = "";
+	len = strlen(name);
+	if (len >= sizeof r->baseline_name)
+		len = utf8_cut(name, sizeof r->baseline_name - 1);
+	memcpy(r->baseline_name, name, len);
+	r->baseline_name[len] = '\0';
+}
+
+/* ---- call pages ---- */
+
+static int call_has_problem(const struct call *c)
+{
+	return c->findings[SEV_WARNING] + c->findings[SEV_ERROR] > 0 ||
+	       c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] + c->exits[EXIT_ENTRY_FAILED] > 0;
+}
+
+void report_select_pages(struct report *r, enum report_pages mode)
+{
+	uint32_t i;
+
+	r->npages = 0;
+	if (!r->call_page)
+		return;
+	for (i = 0; i < r->m->ncalls; i++) {
+		r->call_page[i] = mode == REPORT_PAGES_ALL ? 1
+				  : mode == REPORT_PAGES_NONE ? 0
+				  : (uint8_t)call_has_problem(&r->m->calls[i]);
+		r->npages += r->call_page[i];
+	}
 }
 
 /* ---- entry points ---- */
@@ -832,8 +1254,8 @@ int report_build(const struct dataset *ds, const struct model *m,
 {
 	uint32_t nstr = ds ? strtab_count(ds->strs) : 0, i;
 	unsigned char *seen;
-	int64_t *lat;
-	size_t nlat = 0, nfast = 0;
+	int64_t *lat, ff_p50;
+	size_t nlat = 0, nfast = 0, nff = 0;
 	int rc;
 
 	memset(r, 0, sizeof *r);
@@ -879,8 +1301,15 @@ int report_build(const struct dataset *ds, const struct model *m,
 	r->entry_latency.p50 = percentile_nearest_rank(lat, nlat, 0.50);
 	r->entry_latency.p95 = percentile_nearest_rank(lat, nlat, 0.95);
 	r->ongoing = r->exits[EXIT_ONGOING];
+	/* The latencies are done with: the same scratch takes first frames. */
+	for (i = 0; i < m->nsessions; i++)
+		if (m->sessions[i].first_frame_ms != RR_NONE)
+			lat[nff++] = m->sessions[i].first_frame_ms;
+	ff_p50 = percentile_nearest_rank(lat, nff, 0.50);
 	rr_free(seen);
 	rr_free(lat);
+	build_hists(r);
+	build_headline(r, ff_p50);
 	rc = build_days(r);
 	if (rc == RR_OK)
 		rc = build_tops(r, cat);
@@ -890,6 +1319,17 @@ int report_build(const struct dataset *ds, const struct model *m,
 		rc = build_call_files(r);
 	if (rc == RR_OK)
 		rc = build_breakdowns(r);
+	if (rc == RR_OK)
+		rc = build_problem_users(r);
+	if (rc == RR_OK && m->ncalls > 0) {
+		r->call_page = rr_malloc(m->ncalls);
+		if (r->call_page) {
+			memset(r->call_page, 1, m->ncalls);
+			r->npages = m->ncalls;
+		} else {
+			rc = RR_ENOMEM;
+		}
+	}
 	if (rc != RR_OK)
 		report_free(r);
 	return rc;
@@ -925,4 +1365,11 @@ void report_free(struct report *r)
 	bd_free(&r->by_platform, &r->nby_platform);
 	bd_free(&r->by_device, &r->nby_device);
 	bd_free(&r->by_sdk, &r->nby_sdk);
+	bd_free(&r->by_network, &r->nby_network);
+	rr_free(r->problem_users);
+	r->problem_users = NULL;
+	r->nproblem_users = 0;
+	rr_free(r->call_page);
+	r->call_page = NULL;
+	r->npages = 0;
 }

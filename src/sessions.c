@@ -199,7 +199,7 @@ const char *platform_name(enum platform p)
 	}
 }
 
-static const char *network_name(int32_t type)
+const char *network_name(int32_t type)
 {
 	static const char *const names[NET__TYPES] = {
 		"no network", "Wi-Fi", "4G", "3G", "2G", "wired",

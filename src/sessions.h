@@ -27,6 +27,9 @@ enum { NET__TYPES = 6 };
 
 const char *exit_reason_name(enum exit_reason e);   /* "normal", "timeout", ... */
 const char *platform_name(enum platform p);         /* "sdk", "webrtc", "unknown" */
+/* 1003 ParamOne type: "no network", "Wi-Fi", "4G", "3G", "2G", "wired"; NULL
+ * outside 0..NET__TYPES-1. */
+const char *network_name(int32_t type);
 
 struct finding {
 	const char *code;        /* stable code, e.g. "timeout"; static storage */
