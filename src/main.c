@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "catalog.h"
 #include "companion.h"
 #include "dataset.h"
@@ -47,6 +48,9 @@ struct cli {
 	size_t nrooms, nusers;
 	int64_t call_gap_ms;
 	int no_html, strict, quiet;
+	const char *baseline;            /* --baseline FILE */
+	int regression_pct;              /* --regression-threshold, 1..1000 */
+	enum report_pages pages;         /* --pages */
 	char **files;
 	size_t nfiles;
 };
@@ -71,6 +75,8 @@ struct run {
 	struct model model;
 	struct report rep;
 	struct render *rd;
+	struct baseline baseline;
+	int have_baseline;
 	int64_t generated_ms;    /* SOURCE_DATE_EPOCH in ms, or RR_NONE */
 	struct out rejected, json, sessions_csv;
 };
@@ -101,6 +107,18 @@ static void usage(FILE *f)
 "      --json FILE      write the report model as JSON ('-' = stdout)\n"
 "      --sessions-csv FILE  one row per session ('-' = stdout)\n"
 "      --rejected FILE  write every rejected row with its reason\n"
+"      --pages all|problems|none\n"
+"                       which calls get a page of their own: all (default),\n"
+"                       those with a warning, error, timeout, kick or entry\n"
+"                       failure, or none (the overview only)\n"
+"\n"
+"Week over week:\n"
+"      --baseline FILE  the JSON of an earlier run (--json): show each\n"
+"                       headline figure beside its previous value\n"
+"      --regression-threshold PCT\n"
+"                       mark a figure as a regression when it got worse by\n"
+"                       more than PCT %% of its previous value (rates: PCT/5\n"
+"                       points); 1..1000, default 10\n"
 "\n"
 "Input and filters:\n"
 "      --catalog FILE   add or override catalog entries (CSV as printed by\n"
@@ -162,6 +180,24 @@ static int64_t parse_duration(const char *s)
 	return -1;
 }
 
+/* "10" or "10%" → 10; -1 unless a whole number from 1 to 1000. */
+static int parse_percent(const char *s)
+{
+	int v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > 1000)
+			return -1;
+	}
+	if (*p == '%')
+		p++;
+	return *p || v < 1 ? -1 : v;
+}
+
 static int push(const char ***list, size_t *n, const char *v)
 {
 	const char **l = rr_realloc(*list, (*n + 1) * sizeof *l);
@@ -175,7 +211,7 @@ static int push(const char ***list, size_t *n, const char *v)
 
 enum { OPT_NO_HTML = 256, OPT_TEMPLATES, OPT_JSON, OPT_SESSIONS_CSV, OPT_REJECTED, OPT_CATALOG,
        OPT_ROOM, OPT_USER, OPT_FROM, OPT_TO, OPT_TZ, OPT_INPUT_TZ, OPT_CALL_GAP,
-       OPT_STRICT, OPT_TITLE };
+       OPT_STRICT, OPT_TITLE, OPT_BASELINE, OPT_REGRESSION_THRESHOLD, OPT_PAGES };
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -194,6 +230,9 @@ static const struct option long_options[] = {
 	{ "call-gap", required_argument, NULL, OPT_CALL_GAP },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "title", required_argument, NULL, OPT_TITLE },
+	{ "baseline", required_argument, NULL, OPT_BASELINE },
+	{ "regression-threshold", required_argument, NULL, OPT_REGRESSION_THRESHOLD },
+	{ "pages", required_argument, NULL, OPT_PAGES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -207,6 +246,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 	c->call_gap_ms = 5 * 60 * 1000;
 	c->output = "report";
+	c->regression_pct = 10;
+	c->pages = REPORT_PAGES_ALL;
 	if (argc > 1 && strcmp(argv[1], "events") == 0) {
 		c->cmd = CMD_EVENTS;
 		argv++;
@@ -248,6 +289,24 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			if (!utf8_valid(optarg, strlen(optarg)))
 				return usage_error("%s", "--title is not valid UTF-8");
 			c->title = optarg;
+			break;
+		case OPT_BASELINE: c->baseline = optarg; break;
+		case OPT_REGRESSION_THRESHOLD:
+			c->regression_pct = parse_percent(optarg);
+			if (c->regression_pct < 0)
+				return usage_error("invalid --regression-threshold '%s' (a whole "
+						   "percentage from 1 to 1000, e.g. 10)", optarg);
+			break;
+		case OPT_PAGES:
+			if (strcmp(optarg, "all") == 0)
+				c->pages = REPORT_PAGES_ALL;
+			else if (strcmp(optarg, "problems") == 0)
+				c->pages = REPORT_PAGES_PROBLEMS;
+			else if (strcmp(optarg, "none") == 0)
+				c->pages = REPORT_PAGES_NONE;
+			else
+				return usage_error("invalid --pages '%s' (all, problems or none)",
+						   optarg);
 			break;
 		case 'q': c->quiet = 1; break;
 		case 'h':
@@ -599,6 +658,15 @@ static int run_pipeline(struct run *r)
 	}
 	if (st == RR_OK)
 		st = report_build(&r->ds, &r->model, &r->dec, r->cat, r->tz, &r->rep);
+	if (st == RR_OK) {
+		report_select_pages(&r->rep, c->pages);
+		if (r->have_baseline) {
+			const char *slash = strrchr(c->baseline, '/');
+
+			report_compare(&r->rep, &r->baseline, slash && slash[1] ? slash + 1
+					: c->baseline, c->regression_pct);
+		}
+	}
 	r->rep.title = c->title;
 	r->rep.generated_ms = r->generated_ms;
 	if (st == RR_OK)
@@ -658,6 +726,17 @@ static int run_main(struct run *r)
 	if (c->cmd == CMD_CATALOG) {
 		struct out o = { stdout, "-", NULL };
 		return out_close(&o, catalog_write_csv(r->cat, stdout));
+	}
+	if (c->cmd == CMD_REPORT && c->baseline) {
+		/* Read before the input, so a wrong file fails at once. */
+		err[0] = '\0';
+		st = baseline_read(c->baseline, &r->baseline, err, sizeof err);
+		if (st != RR_OK) {
+			if (st != RR_ENOMEM && err[0])
+				fprintf(stderr, "%s: --baseline %s\n", progname, err);
+			return st;
+		}
+		r->have_baseline = 1;
 	}
 	return run_pipeline(r);
 }

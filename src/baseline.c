@@ -1,0 +1,582 @@
+/*
+ * baseline — reads the headline figures of an earlier run's JSON.
+ *
+ * A streaming, validating RFC 8259 scanner over a 64 KiB read buffer: every
+ * value is checked (string escapes and \u surrogate pairs, UTF-8, number
+ * syntax, literals, nesting at most BASELINE_MAX_DEPTH) but only the
+ * top-level "headline" object's integer members and the top-level
+ * "generator" string are kept. Memory use is the buffer whatever the size
+ * of the file.
+ *
+ * The headline keys are listed here (hl_keys) in enum headline_id order;
+ * they must equal the keys json.c writes (report.c's struct headline .key).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "util.h"
+
+#define BASELINE_MAX_DEPTH 64
+#define BASELINE_CHUNK 65536
+#define KEY_MAX 64               /* longer keys match no figure */
+
+static const char *const hl_keys[HL__COUNT] = {
+	[HL_CALLS] = "calls",
+	[HL_SESSIONS] = "sessions",
+	[HL_USERS] = "users",
+	[HL_USER_MS] = "user_ms",
+	[HL_ENTRY_SUCCESS_PM] = "entry_success_pm",
+	[HL_ENTRY_FAST_PM] = "entry_within_5s_pm",
+	[HL_ENTRY_LATENCY_P50] = "entry_latency_p50_ms",
+	[HL_ENTRY_LATENCY_P95] = "entry_latency_p95_ms",
+	[HL_FIRST_FRAME_P50] = "first_frame_p50_ms",
+	[HL_TIMEOUTS_PM] = "timeouts_pm",
+	[HL_KICKS_PM] = "kicks_pm",
+	[HL_ENTRY_FAILED_PM] = "entry_failed_pm",
+	[HL_NO_EXIT_PM] = "no_exit_pm",
+	[HL_EXPERIENCES_PER_100_X10] = "abnormal_experiences_per_100_x10",
+};
+
+struct scan {
+	const unsigned char *p;  /* current buffer */
+	size_t n, i;             /* its length and read position */
+	uint64_t base;           /* file offset of p[0] */
+	FILE *f;                 /* NULL when reading memory */
+	unsigned char *chunk;
+	int ioerr;
+	const char *name;
+	char *err;
+	size_t errlen;
+	int status;              /* RR_OK until the first error */
+	struct baseline *b;
+	int seen_headline;
+};
+
+static uint64_t offset(const struct scan *s)
+{
+	return s->base + s->i;
+}
+
+static int fail_at(struct scan *s, uint64_t off, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (s->status != RR_OK)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	s->status = RR_EDATA;
+	if (s->errlen)
+		snprintf(s->err, s->errlen, "%s: offset %llu: %s", s->name,
+			 (unsigned long long)off, msg);
+	return -1;
+}
+
+/* The next byte without consuming it, or -1 at the end (or on a read error,
+ * recorded in s->ioerr and reported by the caller of the scan). */
+static int peek(struct scan *s)
+{
+	if (s->i < s->n)
+		return s->p[s->i];
+	if (!s->f || s->ioerr)
+		return -1;
+	s->base += s->n;
+	s->i = 0;
+	s->n = fread(s->chunk, 1, BASELINE_CHUNK, s->f);
+	if (s->n == 0) {
+		if (ferror(s->f))
+			s->ioerr = errno ? errno : EIO;
+		return -1;
+	}
+	return s->p[0];
+}
+
+static int next(struct scan *s)
+{
+	int c = peek(s);
+
+	if (c >= 0)
+		s->i++;
+	return c;
+}
+
+static int unexpected(struct scan *s, int c, const char *what)
+{
+	if (c < 0)
+		return fail_at(s, offset(s), "unexpected end of input, expected %s", what);
+	if (c >= 0x20 && c < 0x7F)
+		return fail_at(s, offset(s), "unexpected '%c', expected %s", c, what);
+	return fail_at(s, offset(s), "unexpected byte 0x%02X, expected %s", c, what);
+}
+
+static int skip_ws(struct scan *s)
+{
+	int c;
+
+	while ((c = peek(s)) == ' ' || c == '\t' || c == '\n' || c == '\r')
+		s->i++;
+	return c;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Reads the 4 hex digits after "\u". */
+static int read_hex4(struct scan *s, uint32_t *v)
+{
+	*v = 0;
+	for (int k = 0; k < 4; k++) {
+		int h = hexval(peek(s));
+
+		if (h < 0)
+			return fail_at(s, offset(s), "%s", "bad \\u escape: expected 4 hex digits");
+		s->i++;
+		*v = *v << 4 | (uint32_t)h;
+	}
+	return 0;
+}
+
+struct strbuf {
+	char *out;               /* NULL: validate only */
+	size_t cap, len;         /* cap includes the NUL */
+	int truncated;
+};
+
+static void put(struct strbuf *sb, const unsigned char *bytes, size_t n)
+{
+	if (!sb->out)
+		return;
+	if (sb->truncated || sb->len + n >= sb->cap) {
+		sb->truncated = 1;
+		return;
+	}
+	memcpy(sb->out + sb->len, bytes, n);
+	sb->len += n;
+}
+
+static size_t utf8_encode(uint32_t cp, unsigned char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | cp >> 6);
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | cp >> 12);
+		o[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | cp >> 18);
+	o[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+	o[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* One escape after the backslash. */
+static int read_escape(struct scan *s, struct strbuf *sb)
+{
+	uint64_t at = offset(s) - 1;
+	unsigned char o[4];
+	uint32_t cp, lo;
+	int c = next(s);
+
+	switch (c) {
+	case '"': case '\\': case '/':
+		o[0] = (unsigned char)c;
+		put(sb, o, 1);
+		return 0;
+	case 'b': o[0] = '\b'; put(sb, o, 1); return 0;
+	case 'f': o[0] = '\f'; put(sb, o, 1); return 0;
+	case 'n': o[0] = '\n'; put(sb, o, 1); return 0;
+	case 'r': o[0] = '\r'; put(sb, o, 1); return 0;
+	case 't': o[0] = '\t'; put(sb, o, 1); return 0;
+	case 'u':
+		break;
+	case -1:
+		return fail_at(s, offset(s), "%s", "unexpected end of input in a string");
+	default:
+		return fail_at(s, at, "bad escape '\\%c'", c >= 0x20 && c < 0x7F ? c : '?');
+	}
+	if (read_hex4(s, &cp))
+		return -1;
+	if (cp >= 0xDC00 && cp <= 0xDFFF)
+		return fail_at(s, at, "%s", "lone low surrogate in \\u escape");
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		if (next(s) != '\\' || next(s) != 'u')
+			return fail_at(s, at, "%s", "high surrogate not followed by a low surrogate");
+		if (read_hex4(s, &lo))
+			return -1;
+		if (lo < 0xDC00 || lo > 0xDFFF)
+			return fail_at(s, at, "%s", "high surrogate not followed by a low surrogate");
+		cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+	}
+	put(sb, o, utf8_encode(cp, o));
+	return 0;
+}
+
+/* One UTF-8 sequence whose lead byte c (>= 0x80) was consumed. */
+static int read_utf8(struct scan *s, int c, struct strbuf *sb)
+{
+	uint64_t at = offset(s) - 1;
+	unsigned char o[4];
+	size_t need;
+	int lo = 0x80, hi = 0xBF;
+
+	o[0] = (unsigned char)c;
+	/* Second-byte ranges exclude overlongs, surrogates and > U+10FFFF. */
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		lo = c == 0xE0 ? 0xA0 : 0x80;
+		hi = c == 0xED ? 0x9F : 0xBF;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		lo = c == 0xF0 ? 0x90 : 0x80;
+		hi = c == 0xF4 ? 0x8F : 0xBF;
+	} else {
+		return fail_at(s, at, "%s", "invalid UTF-8 in a string");
+	}
+	for (size_t k = 1; k <= need; k++) {
+		int d = peek(s);
+
+		if (d < lo || d > hi)
+			return fail_at(s, at, "%s", "invalid UTF-8 in a string");
+		s->i++;
+		o[k] = (unsigned char)d;
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	put(sb, o, need + 1);
+	return 0;
+}
+
+/* A string; the opening quote is next. Decodes into sb (may be NULL). */
+static int read_string(struct scan *s, struct strbuf *sb)
+{
+	struct strbuf none = { NULL, 0, 0, 0 };
+	unsigned char o[1];
+
+	if (!sb)
+		sb = &none;
+	s->i++;                  /* '"' */
+	for (;;) {
+		int c = next(s);
+
+		if (c == '"')
+			break;
+		if (c < 0)
+			return fail_at(s, offset(s), "%s", "unexpected end of input in a string");
+		if (c == '\\') {
+			if (read_escape(s, sb))
+				return -1;
+		} else if (c < 0x20) {
+			return fail_at(s, offset(s) - 1, "%s", "control character in a string");
+		} else if (c >= 0x80) {
+			if (read_utf8(s, c, sb))
+				return -1;
+		} else {
+			o[0] = (unsigned char)c;
+			put(sb, o, 1);
+		}
+	}
+	if (sb->out) {
+		sb->len = utf8_cut(sb->out, sb->len);
+		sb->out[sb->len] = '\0';
+	}
+	return 0;
+}
+
+static int digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A number. *is_int: no fraction or exponent and within int64 (not
+ * INT64_MIN, which is RR_NONE); *v is then its value. */
+static int read_number(struct scan *s, int *is_int, int64_t *v)
+{
+	uint64_t mag = 0;
+	int neg = 0, big = 0, c;
+
+	*is_int = 0;
+	if (peek(s) == '-') {
+		neg = 1;
+		s->i++;
+	}
+	c = peek(s);
+	if (!digit(c))
+		return unexpected(s, c, "a digit");
+	if (c == '0') {
+		s->i++;
+	} else {
+		while (digit(c = peek(s))) {
+			s->i++;
+			if (mag > ((uint64_t)INT64_MAX - (uint64_t)(c - '0')) / 10)
+				big = 1;
+			else
+				mag = mag * 10 + (uint64_t)(c - '0');
+		}
+	}
+	c = peek(s);
+	if (c == '.') {
+		s->i++;
+		if (!digit(peek(s)))
+			return unexpected(s, peek(s), "a digit after '.'");
+		while (digit(peek(s)))
+			s->i++;
+		big = -1;
+	}
+	c = peek(s);
+	if (c == 'e' || c == 'E') {
+		s->i++;
+		c = peek(s);
+		if (c == '+' || c == '-')
+			s->i++;
+		if (!digit(peek(s)))
+			return unexpected(s, peek(s), "a digit in the exponent");
+		while (digit(peek(s)))
+			s->i++;
+		big = -1;
+	}
+	if (big == 0) {
+		*is_int = 1;
+		*v = neg ? -(int64_t)mag : (int64_t)mag;
+	} else if (big == 1) {
+		*is_int = 2;     /* an integer, out of range */
+	}
+	return 0;
+}
+
+static int literal(struct scan *s, const char *word)
+{
+	uint64_t at = offset(s);
+
+	for (const char *w = word; *w; w++)
+		if (next(s) != *w)
+			return fail_at(s, at, "invalid literal, expected '%s'", word);
+	return 0;
+}
+
+enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE };
+
+static int value(struct scan *s, int depth, enum ctx ctx);
+
+/* An object or array; the opening bracket is next. */
+static int container(struct scan *s, int depth, enum ctx ctx)
+{
+	int obj = peek(s) == '{', c;
+	char key[KEY_MAX + 1];
+
+	if (depth > BASELINE_MAX_DEPTH)
+		return fail_at(s, offset(s), "nesting deeper than %d", BASELINE_MAX_DEPTH);
+	s->i++;
+	c = skip_ws(s);
+	if (c == (obj ? '}' : ']')) {
+		s->i++;
+		return 0;
+	}
+	for (;;) {
+		enum ctx sub = CTX_SKIP;
+		int hl = -1;
+
+		if (obj) {
+			struct strbuf kb = { key, sizeof key, 0, 0 };
+			uint64_t kat;
+
+			c = skip_ws(s);
+			if (c != '"')
+				return unexpected(s, c, "a string key");
+			if (read_string(s, &kb))
+				return -1;
+			if (kb.truncated)
+				key[0] = '\0';
+			c = skip_ws(s);
+			if (c != ':')
+				return unexpected(s, c, "':'");
+			s->i++;
+			c = skip_ws(s);
+			kat = offset(s);
+			if (ctx == CTX_TOP && strcmp(key, "headline") == 0) {
+				if (c != '{')
+					return fail_at(s, kat, "%s", "\"headline\" is not an object");
+				memset(s->b->have, 0, sizeof s->b->have);
+				memset(s->b->value, 0, sizeof s->b->value);
+				s->seen_headline = 1;
+				sub = CTX_HEADLINE;
+			} else if (ctx == CTX_TOP && strcmp(key, "generator") == 0 && c == '"') {
+				struct strbuf gb = { s->b->generator, sizeof s->b->generator, 0, 0 };
+
+				if (read_string(s, &gb))
+					return -1;
+				goto member_done;
+			} else if (ctx == CTX_HEADLINE) {
+				for (int k = 0; k < HL__COUNT; k++)
+					if (strcmp(key, hl_keys[k]) == 0)
+						hl = k;
+			}
+			if (hl >= 0) {
+				int is_int;
+				int64_t v;
+
+				if (c == 'n') {
+					if (literal(s, "null"))
+						return -1;
+					s->b->have[hl] = 0;
+				} else if (c == '-' || digit(c)) {
+					if (read_number(s, &is_int, &v))
+						return -1;
+					if (is_int != 1)
+						return fail_at(s, kat, "headline \"%s\": %s", key,
+							       is_int == 2 ? "number out of range"
+									   : "not an integer");
+					s->b->have[hl] = 1;
+					s->b->value[hl] = v;
+				} else {
+					return fail_at(s, kat, "headline \"%s\": not an integer or null",
+						       key);
+				}
+				goto member_done;
+			}
+		}
+		if (value(s, depth + 1, sub))
+			return -1;
+member_done:
+		c = skip_ws(s);
+		if (c == ',') {
+			s->i++;
+			continue;
+		}
+		if (c == (obj ? '}' : ']')) {
+			s->i++;
+			return 0;
+		}
+		return unexpected(s, c, obj ? "',' or '}'" : "',' or ']'");
+	}
+}
+
+/* Any value at depth (containers count from 1). */
+static int value(struct scan *s, int depth, enum ctx ctx)
+{
+	int c = skip_ws(s), is_int;
+	int64_t v;
+
+	switch (c) {
+	case '{':
+	case '[':
+		return container(s, depth, c == '{' ? ctx : CTX_SKIP);
+	case '"':
+		return read_string(s, NULL);
+	case 't':
+		return literal(s, "true");
+	case 'f':
+		return literal(s, "false");
+	case 'n':
+		return literal(s, "null");
+	default:
+		if (c == '-' || digit(c))
+			return read_number(s, &is_int, &v);
+		return unexpected(s, c, "a value");
+	}
+}
+
+static int scan_all(struct scan *s)
+{
+	uint64_t at;
+	int c;
+
+	memset(s->b, 0, sizeof *s->b);
+	/* A UTF-8 byte order mark is tolerated (RFC 8259 §8.1). */
+	if (peek(s) == 0xEF) {
+		s->i++;
+		if (next(s) != 0xBB || next(s) != 0xBF)
+			return fail_at(s, 0, "%s", "not JSON (bad byte order mark)");
+	}
+	c = skip_ws(s);
+	at = offset(s);
+	if (value(s, 1, c == '{' ? CTX_TOP : CTX_SKIP) == 0) {
+		c = skip_ws(s);
+		if (c >= 0)
+			unexpected(s, c, "the end of input");
+	}
+	if (s->ioerr) {
+		s->status = RR_EIO;
+		if (s->errlen)
+			snprintf(s->err, s->errlen, "%s: %s", s->name, strerror(s->ioerr));
+		return RR_EIO;
+	}
+	if (s->status == RR_OK && !s->seen_headline)
+		fail_at(s, at, "%s", "no top-level \"headline\" object (not a roomreport JSON?)");
+	if (s->status != RR_OK)
+		memset(s->b, 0, sizeof *s->b);
+	return s->status;
+}
+
+int baseline_read_mem(const char *name, const char *buf, size_t len, struct baseline *b,
+		      char *err, size_t errlen)
+{
+	struct scan s;
+
+	memset(&s, 0, sizeof s);
+	s.p = (const unsigned char *)buf;
+	s.n = len;
+	s.name = name;
+	s.err = err;
+	s.errlen = errlen;
+	s.b = b;
+	if (errlen)
+		err[0] = '\0';
+	return scan_all(&s);
+}
+
+int baseline_read(const char *path, struct baseline *b, char *err, size_t errlen)
+{
+	struct scan s;
+	int st;
+
+	memset(&s, 0, sizeof s);
+	if (errlen)
+		err[0] = '\0';
+	s.f = fopen(path, "rb");
+	if (!s.f) {
+		memset(b, 0, sizeof *b);
+		if (errlen)
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return RR_EIO;
+	}
+	s.chunk = rr_malloc(BASELINE_CHUNK);
+	if (!s.chunk) {
+		fclose(s.f);
+		memset(b, 0, sizeof *b);
+		return RR_ENOMEM;
+	}
+	s.p = s.chunk;
+	s.name = path;
+	s.err = err;
+	s.errlen = errlen;
+	s.b = b;
+	errno = 0;
+	st = scan_all(&s);
+	rr_free(s.chunk);
+	fclose(s.f);
+	return st;
+}

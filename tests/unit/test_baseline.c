@@ -1,0 +1,426 @@
+/* Unit tests: baseline (the validating JSON scanner that reads the headline
+ * figures of an earlier run for --baseline). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "catalog.h"
+#include "dataset.h"
+#include "decode.h"
+#include "json.h"
+#include "report.h"
+#include "sessions.h"
+#include "tz.h"
+#include "util.h"
+
+/* What json.c writes, trimmed: figures, a null, nested content around. */
+static const char REAL[] =
+	"{\n"
+	"  \"generator\": \"roomreport 0.1.0\",\n"
+	"  \"tz\": \"UTC\",\n"
+	"  \"title\": null,\n"
+	"  \"input\": {\"rows\": 120, \"files\": [\"a.csv\", \"b\\u00e9.csv\"], \"unknown\": []},\n"
+	"  \"headline\": {\n"
+	"    \"calls\": 300, \"sessions\": 1210, \"users\": 977, \"user_ms\": 812345678,\n"
+	"    \"entry_success_pm\": 962, \"entry_within_5s_pm\": 911,\n"
+	"    \"entry_latency_p50_ms\": 1480, \"entry_latency_p95_ms\": 6210,\n"
+	"    \"first_frame_p50_ms\": null, \"timeouts_pm\": 71, \"kicks_pm\": 30,\n"
+	"    \"entry_failed_pm\": 38, \"no_exit_pm\": 45,\n"
+	"    \"abnormal_experiences_per_100_x10\": 52\n"
+	"  },\n"
+	"  \"calls\": [{\"room_id\": \"r\\\"1\", \"sessions\": [{\"headline\": {\"calls\": 9}}],"
+	" \"x\": [true, false, null, -0.5e-3, 1E+9]}],\n"
+	"  \"days\": []\n"
+	"}\n";
+
+static int read_str(const char *json, struct baseline *b, char *err, size_t errlen)
+{
+	return baseline_read_mem("old.json", json, strlen(json), b, err, errlen);
+}
+
+static void expect_error(const char *json, int status, const char *needle)
+{
+	struct baseline b;
+	char err[512];
+	int st = read_str(json, &b, err, sizeof err);
+
+	if (st != status || !strstr(err, needle))
+		fail_msg("%s\n-> status %d, err '%s' (wanted %d, '%s')", json, st, err, status,
+			 needle);
+	assert_true(strncmp(err, "old.json: ", 10) == 0);
+	for (int k = 0; k < HL__COUNT; k++)
+		assert_int_equal(b.have[k], 0);
+}
+
+static void test_real(void **state)
+{
+	struct baseline b;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(read_str(REAL, &b, err, sizeof err), RR_OK);
+	assert_string_equal(err, "");
+	assert_string_equal(b.generator, "roomreport 0.1.0");
+	assert_true(b.have[HL_CALLS]);
+	assert_int_equal(b.value[HL_CALLS], 300);   /* not the nested 9 */
+	assert_int_equal(b.value[HL_SESSIONS], 1210);
+	assert_int_equal(b.value[HL_USERS], 977);
+	assert_int_equal(b.value[HL_USER_MS], 812345678);
+	assert_int_equal(b.value[HL_ENTRY_SUCCESS_PM], 962);
+	assert_int_equal(b.value[HL_ENTRY_FAST_PM], 911);
+	assert_int_equal(b.value[HL_ENTRY_LATENCY_P50], 1480);
+	assert_int_equal(b.value[HL_ENTRY_LATENCY_P95], 6210);
+	assert_false(b.have[HL_FIRST_FRAME_P50]);
+	assert_int_equal(b.value[HL_TIMEOUTS_PM], 71);
+	assert_int_equal(b.value[HL_KICKS_PM], 30);
+	assert_int_equal(b.value[HL_ENTRY_FAILED_PM], 38);
+	assert_int_equal(b.value[HL_NO_EXIT_PM], 45);
+	assert_int_equal(b.value[HL_EXPERIENCES_PER_100_X10], 52);
+	for (int k = 0; k < HL__COUNT; k++)
+		assert_int_equal(b.have[k], k != HL_FIRST_FRAME_P50);
+}
+
+static void test_file_and_chunks(void **state)
+{
+	/* The headline straddles the 64 KiB read buffer at every offset near
+	 * the boundary. */
+	char path[] = "/tmp/test_baseline.XXXXXX";
+	int fd = mkstemp(path);
+	(void)state;
+
+	assert_true(fd >= 0);
+	close(fd);
+	for (size_t pad = 65500; pad < 65560; pad++) {
+		struct baseline b;
+		char err[256];
+		FILE *f = fopen(path, "wb");
+
+		assert_non_null(f);
+		fputs("{\"pad\": \"", f);
+		for (size_t i = 0; i < pad; i++)
+			fputc(i % 7 ? 'x' : ' ', f);
+		fputs("\\u00e9\", \"headline\": {\"timeouts_pm\": -12345, \"calls\": null}, "
+		      "\"generator\": \"roomreport 9\"}", f);
+		fclose(f);
+		assert_int_equal(baseline_read(path, &b, err, sizeof err), RR_OK);
+		assert_int_equal(b.have[HL_TIMEOUTS_PM], 1);
+		assert_int_equal(b.value[HL_TIMEOUTS_PM], -12345);
+		assert_int_equal(b.have[HL_CALLS], 0);
+		assert_string_equal(b.generator, "roomreport 9");
+	}
+	/* An error offset counts from the start of the file, past the buffer. */
+	{
+		struct baseline b;
+		char err[256], want[64];
+		FILE *f = fopen(path, "wb");
+
+		assert_non_null(f);
+		fputs("[\"", f);
+		for (size_t i = 0; i < 100000; i++)
+			fputc('y', f);
+		fputs("\", tru]", f);
+		fclose(f);
+		assert_int_equal(baseline_read(path, &b, err, sizeof err), RR_EDATA);
+		snprintf(want, sizeof want, ": offset %d: invalid literal", 2 + 100000 + 3);
+		assert_non_null(strstr(err, want));
+		assert_true(strncmp(err, path, strlen(path)) == 0);
+	}
+	unlink(path);
+}
+
+static void test_io_errors(void **state)
+{
+	struct baseline b;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(baseline_read("/nonexistent/old.json", &b, err, sizeof err), RR_EIO);
+	assert_non_null(strstr(err, "/nonexistent/old.json: "));
+	assert_non_null(strstr(err, "No such file"));
+	assert_int_equal(baseline_read("/tmp", &b, err, sizeof err), RR_EIO);
+	assert_non_null(strstr(err, "/tmp: "));
+	rr_alloc_fail_at(1);
+	assert_int_equal(baseline_read(RR_TEST_DATA "/../../README.md", &b, err, sizeof err),
+			 RR_ENOMEM);
+	rr_alloc_fail_at(0);
+}
+
+static void test_missing_headline(void **state)
+{
+	(void)state;
+	expect_error("{}", RR_EDATA, "offset 0: no top-level \"headline\" object");
+	expect_error("  [{\"headline\": {\"calls\": 1}}]", RR_EDATA,
+		     "offset 2: no top-level \"headline\"");
+	expect_error("{\"calls\": [{\"headline\": {\"calls\": 1}}]}", RR_EDATA,
+		     "no top-level \"headline\"");
+	expect_error("{\"headline\": [1, 2]}", RR_EDATA, "offset 13: \"headline\" is not an object");
+	expect_error("{\"headline\": null}", RR_EDATA, "\"headline\" is not an object");
+	expect_error("", RR_EDATA, "offset 0: unexpected end of input");
+	expect_error("   \n", RR_EDATA, "offset 4: unexpected end of input");
+	expect_error("\"headline\"", RR_EDATA, "no top-level");
+	expect_error("<html></html>", RR_EDATA, "offset 0: unexpected '<', expected a value");
+}
+
+static void test_nested_junk_and_unknown_keys(void **state)
+{
+	struct baseline b;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(read_str("{\"a\": {\"b\": [[], {}, [{\"headline\": {\"calls\": 7}}]]},"
+				  " \"headline\": {\"future_figure\": {\"x\": [1, 2.5, \"s\"]},"
+				  " \"calls\": 5, \"\": 3, \"calls_extra\": \"x\","
+				  " \"kicks_pm\": 0},"
+				  " \"generator\": 42, \"more\": {\"headline\": 1}}",
+				  &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.value[HL_CALLS], 5);
+	assert_int_equal(b.have[HL_KICKS_PM], 1);
+	assert_int_equal(b.value[HL_KICKS_PM], 0);
+	assert_int_equal(b.have[HL_SESSIONS], 0);
+	assert_string_equal(b.generator, "");   /* not a string: ignored */
+	/* A key longer than any figure's never matches. */
+	{
+		char json[400];
+
+		snprintf(json, sizeof json, "{\"headline\": {\"%0200d\": 1, \"calls\": 2}}", 0);
+		assert_int_equal(read_str(json, &b, err, sizeof err), RR_OK);
+		assert_int_equal(b.value[HL_CALLS], 2);
+	}
+	/* BOM tolerated. */
+	assert_int_equal(read_str("\xef\xbb\xbf{\"headline\": {}}", &b, err, sizeof err), RR_OK);
+}
+
+static void test_depth(void **state)
+{
+	/* The top-level object is level 1; 64 levels pass, 65 do not. */
+	char json[400];
+	struct baseline b;
+	char err[256];
+	size_t n;
+	(void)state;
+
+	for (int levels = 63; levels <= 66; levels++) {
+		n = (size_t)snprintf(json, sizeof json, "{\"headline\": {}, \"x\": ");
+		for (int i = 1; i < levels; i++)
+			json[n++] = '[';
+		for (int i = 1; i < levels; i++)
+			json[n++] = ']';
+		json[n++] = '}';
+		json[n] = '\0';
+		int st = read_str(json, &b, err, sizeof err);
+		if (levels <= 64) {
+			assert_int_equal(st, RR_OK);
+		} else {
+			assert_int_equal(st, RR_EDATA);
+			assert_non_null(strstr(err, "nesting deeper than 64"));
+			assert_non_null(strstr(err, "offset 85:"));  /* the 65th '[' */
+		}
+	}
+	/* Depth counts inside the headline too. */
+	n = (size_t)snprintf(json, sizeof json, "{\"headline\": {\"x\": ");
+	for (int i = 0; i < 70; i++)
+		json[n++] = '{', json[n++] = '"', json[n++] = 'k', json[n++] = '"', json[n++] = ':';
+	json[n] = '\0';
+	assert_int_equal(read_str(json, &b, err, sizeof err), RR_EDATA);
+	assert_non_null(strstr(err, "nesting deeper than 64"));
+}
+
+static void test_truncated(void **state)
+{
+	/* Every proper prefix of a valid document is an error, never RR_OK. */
+	size_t len = strlen(REAL);
+	struct baseline b;
+	char err[256];
+	(void)state;
+
+	for (size_t n = 0; n < len - 1; n++) {   /* len - 1: the final '\n' is optional */
+		int st = baseline_read_mem("t", REAL, n, &b, err, sizeof err);
+
+		if (st != RR_EDATA)
+			fail_msg("prefix of %zu bytes: status %d", n, st);
+		assert_non_null(strstr(err, "t: offset "));
+	}
+	expect_error("{\"headline\": {\"calls\": 1}", RR_EDATA,
+		     "offset 25: unexpected end of input, expected ',' or '}'");
+	expect_error("{\"headline\": {\"calls\": 1}} {}", RR_EDATA,
+		     "offset 27: unexpected '{', expected the end of input");
+	expect_error("{\"headline\": {}, }", RR_EDATA, "expected a string key");
+	expect_error("{\"headline\": {} \"x\": 1}", RR_EDATA, "expected ',' or '}'");
+	expect_error("{\"headline\": {}, \"x\": [1,]}", RR_EDATA, "expected a value");
+	expect_error("{\"headline\": {}, \"x\" 1}", RR_EDATA, "expected ':'");
+	expect_error("{\"headline\": {}, 1: 1}", RR_EDATA, "expected a string key");
+	expect_error("{'headline': {}}", RR_EDATA, "offset 1:");
+	expect_error("{\"headline\": {}, \"x\": nul}", RR_EDATA, "invalid literal, expected 'null'");
+	expect_error("{\"headline\": {}, \"x\": True}", RR_EDATA, "unexpected 'T'");
+}
+
+static void test_strings(void **state)
+{
+	struct baseline b;
+	char err[256];
+	(void)state;
+
+	/* Valid escapes, a surrogate pair, raw UTF-8. */
+	assert_int_equal(read_str("{\"generator\": \"a\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041"
+				  "\\ud83d\\ude00\xe6\x88\xbf\", \"headline\": {}}",
+				  &b, err, sizeof err), RR_OK);
+	assert_string_equal(b.generator, "a\"\\/\b\f\n\r\tA\xf0\x9f\x98\x80\xe6\x88\xbf");
+	expect_error("{\"headline\": {}, \"x\": \"\\x\"}", RR_EDATA, "offset 23: bad escape '\\x'");
+	expect_error("{\"headline\": {}, \"x\": \"\\u12\"}", RR_EDATA,
+		     "bad \\u escape: expected 4 hex digits");
+	expect_error("{\"headline\": {}, \"x\": \"\\uD800\"}", RR_EDATA,
+		     "offset 23: high surrogate not followed by a low surrogate");
+	expect_error("{\"headline\": {}, \"x\": \"\\uD800\\u0041\"}", RR_EDATA,
+		     "high surrogate not followed by a low surrogate");
+	expect_error("{\"headline\": {}, \"x\": \"\\uDC00\"}", RR_EDATA, "lone low surrogate");
+	expect_error("{\"headline\": {}, \"x\": \"a\tb\"}", RR_EDATA,
+		     "offset 24: control character in a string");
+	expect_error("{\"headline\": {}, \"x\": \"\xff\"}", RR_EDATA, "offset 23: invalid UTF-8");
+	expect_error("{\"headline\": {}, \"x\": \"\xc0\xaf\"}", RR_EDATA, "invalid UTF-8");
+	expect_error("{\"headline\": {}, \"x\": \"\xed\xa0\x80\"}", RR_EDATA, "invalid UTF-8");
+	expect_error("{\"headline\": {}, \"x\": \"\xe6\x88\"}", RR_EDATA, "invalid UTF-8");
+	expect_error("{\"headline\": {}, \"x\": \"abc", RR_EDATA, "end of input in a string");
+	expect_error("{\"headline\": {}, \"\\uZZZZ\": 1}", RR_EDATA, "bad \\u escape");
+
+	/* The generator is cut to fit, never inside a UTF-8 sequence. */
+	{
+		char json[400];
+		size_t n = (size_t)snprintf(json, sizeof json, "{\"headline\": {}, \"generator\": \"");
+
+		for (int i = 0; i < 40; i++)
+			n += (size_t)snprintf(json + n, sizeof json - n, "\xe6\x88\xbf");
+		snprintf(json + n, sizeof json - n, "\"}");
+		assert_int_equal(read_str(json, &b, err, sizeof err), RR_OK);
+		assert_int_equal(strlen(b.generator), 63);   /* 21 whole characters */
+		assert_true(utf8_valid(b.generator, strlen(b.generator)));
+	}
+}
+
+static void test_numbers(void **state)
+{
+	struct baseline b;
+	char err[256];
+	(void)state;
+
+	/* Outside the headline any valid number passes, however large. */
+	assert_int_equal(read_str("{\"headline\": {\"calls\": 9223372036854775807,"
+				  " \"kicks_pm\": -9223372036854775807, \"users\": -0},"
+				  " \"x\": [123456789012345678901234567890, 1e999999, -0.0, 0E-0]}",
+				  &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.value[HL_CALLS], INT64_MAX);
+	assert_int_equal(b.value[HL_KICKS_PM], -INT64_MAX);
+	assert_int_equal(b.value[HL_USERS], 0);
+	expect_error("{\"headline\": {\"calls\": 9223372036854775808}}", RR_EDATA,
+		     "offset 23: headline \"calls\": number out of range");
+	expect_error("{\"headline\": {\"calls\": -9223372036854775808}}", RR_EDATA,
+		     "number out of range");
+	expect_error("{\"headline\": {\"calls\": 1.5}}", RR_EDATA,
+		     "offset 23: headline \"calls\": not an integer");
+	expect_error("{\"headline\": {\"calls\": 1e3}}", RR_EDATA, "not an integer");
+	expect_error("{\"headline\": {\"calls\": \"12\"}}", RR_EDATA, "not an integer or null");
+	expect_error("{\"headline\": {\"calls\": true}}", RR_EDATA, "not an integer or null");
+	expect_error("{\"headline\": {\"calls\": 012}}", RR_EDATA, "unexpected '1'");
+	expect_error("{\"headline\": {}, \"x\": -}", RR_EDATA, "expected a digit");
+	expect_error("{\"headline\": {}, \"x\": 1.}", RR_EDATA, "a digit after '.'");
+	expect_error("{\"headline\": {}, \"x\": .5}", RR_EDATA, "unexpected '.'");
+	expect_error("{\"headline\": {}, \"x\": 1e}", RR_EDATA, "a digit in the exponent");
+	expect_error("{\"headline\": {}, \"x\": +1}", RR_EDATA, "unexpected '+'");
+	expect_error("{\"headline\": {}, \"x\": NaN}", RR_EDATA, "unexpected 'N'");
+}
+
+static void test_duplicate_headline(void **state)
+{
+	/* The last "headline" wins as a whole. */
+	struct baseline b;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(read_str("{\"headline\": {\"calls\": 1, \"users\": 2},"
+				  " \"headline\": {\"calls\": 3}}", &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.value[HL_CALLS], 3);
+	assert_int_equal(b.have[HL_USERS], 0);
+}
+
+/* The keys read here are the keys the report gives its figures, and a JSON
+ * written by json_write reads back as the figures it was written from. */
+static void test_roundtrip_json_write(void **state)
+{
+	struct catalog *cat;
+	struct dataset ds;
+	struct decode_stats dec;
+	struct model m;
+	struct report r;
+	struct baseline b;
+	struct tz *z;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	assert_int_equal(tz_open("UTC", &z, err, sizeof err), RR_OK);
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(dataset_finish(&ds), RR_OK);
+	memset(&m, 0, sizeof m);
+	memset(&dec, 0, sizeof dec);
+	assert_int_equal(report_build(&ds, &m, &dec, cat, z, &r), RR_OK);
+	for (int k = 0; k < HL__COUNT; k++) {
+		char doc[200];
+
+		assert_non_null(r.headline[k].key);
+		snprintf(doc, sizeof doc, "{\"headline\": {\"%s\": %d}}", r.headline[k].key, k + 1);
+		assert_int_equal(read_str(doc, &b, err, sizeof err), RR_OK);
+		for (int j = 0; j < HL__COUNT; j++)
+			assert_int_equal(b.have[j], j == k);
+		assert_int_equal(b.value[k], k + 1);
+		/* Distinct values for the writer, one absent. */
+		r.headline[k].value = k == HL_FIRST_FRAME_P50 ? RR_NONE : 1000 * k - 7;
+	}
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(json_write(&r, f), RR_OK);
+	fclose(f);
+	if (read_str(buf, &b, err, sizeof err) != RR_OK)
+		fail_msg("json_write output not read back: %s", err);
+	for (int k = 0; k < HL__COUNT; k++) {
+		if (k == HL_FIRST_FRAME_P50) {
+			assert_int_equal(b.have[k], 0);
+			continue;
+		}
+		if (!b.have[k])
+			fail_msg("headline \"%s\" missing from json_write's output", r.headline[k].key);
+		assert_int_equal(b.value[k], 1000 * k - 7);
+	}
+	assert_true(strncmp(b.generator, "roomreport ", 11) == 0);
+	free(buf);
+	report_free(&r);
+	dataset_free(&ds);
+	catalog_free(cat);
+	tz_free(z);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_real),
+		cmocka_unit_test(test_file_and_chunks),
+		cmocka_unit_test(test_io_errors),
+		cmocka_unit_test(test_missing_headline),
+		cmocka_unit_test(test_nested_junk_and_unknown_keys),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_duplicate_headline),
+		cmocka_unit_test(test_roundtrip_json_write),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
