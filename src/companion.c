@@ -287,19 +287,18 @@ static int cand_push(struct linker *L, uint32_t s)
 
 /* ---- users file ---- */
 
-/* Which of two users rows describes a session better: the one that joined
- * closest before its start, then closest after it, then one without a join
- * time; the earlier row on a tie. */
+/* Which of two users rows describes a session better: the one whose join
+ * time is nearest its start, either side (clocks differ by a second or
+ * two, so "before the start" alone picks an earlier stay's row), then a row
+ * without a join time; the earlier row on a tie. */
 static int row_better(const struct user_info *rows, uint32_t a, uint32_t b, int64_t start)
 {
 	int64_t ja = rows[a].join_ms, jb = rows[b].join_ms;
-	int ca = ja == RR_NONE ? 2 : ja <= start ? 0 : 1;
-	int cb = jb == RR_NONE ? 2 : jb <= start ? 0 : 1;
 	int64_t da, db;
 
-	if (ca != cb)
-		return ca < cb;
-	if (ca == 2)
+	if ((ja == RR_NONE) != (jb == RR_NONE))
+		return jb == RR_NONE;
+	if (ja == RR_NONE)
 		return a < b;
 	da = ja <= start ? start - ja : ja - start;
 	db = jb <= start ? start - jb : jb - start;
