@@ -456,8 +456,15 @@ static void fill_generated(struct page *p, xmlNodePtr root)
 
 /* ------------------------------------------------------------- overview */
 
+/* 1 when call i has a page of its own (report_select_pages; all when the
+ * report has no selection). */
+static int has_page(const struct report *r, uint32_t i)
+{
+	return !r->call_page || r->call_page[i];
+}
+
 /* Link target of call i: its page in a multi-page report, its section in a
- * single file. */
+ * single file. Only for calls with a page. */
 static void call_href(const struct page *p, uint32_t i, char *b, size_t n)
 {
 	if (p->single)
@@ -466,8 +473,9 @@ static void call_href(const struct page *p, uint32_t i, char *b, size_t n)
 		snprintf(b, n, "%s", p->r->call_file[i]);
 }
 
-static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *idx, size_t n,
-			     int all)
+/* Rows for calls idx[0..n) (or calls 0..n when idx is NULL); the room links
+ * to the call's page when it has one, else it is plain text. */
+static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *idx, size_t n)
 {
 	static const struct col cols[] = {
 		{ "Room", 0 }, { "CommId", 0 }, { "Start", 0 }, { "Users", 1 }, { "Sessions", 1 },
@@ -475,19 +483,24 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 		{ "Entry failed", 1 } };
 	const struct model *m = p->r->m;
 	const struct strtab *st = p->r->ds->strs;
-	xmlNodePtr tb, tr, a;
+	xmlNodePtr tb, tr, td, a;
 	char b[64];
 
 	tb = add_table(p, parent, "calls", cols, sizeof cols / sizeof cols[0]);
 	for (size_t k = 0; k < n; k++) {
-		uint32_t i = all ? (uint32_t)k : idx[k];
+		uint32_t i = idx ? idx[k] : (uint32_t)k;
 		const struct call *c = &m->calls[i];
 
 		tr = add_el(p, tb, "tr", NULL);
-		a = add_el(p, add_el(p, tr, "td", "id"), "a", NULL);
-		call_href(p, i, b, sizeof b);
-		set_attr(p, a, "href", b);
-		add_text(p, a, strtab_str(st, c->room));
+		td = add_el(p, tr, "td", "id");
+		if (has_page(p->r, i)) {
+			a = add_el(p, td, "a", NULL);
+			call_href(p, i, b, sizeof b);
+			set_attr(p, a, "href", b);
+			add_text(p, a, strtab_str(st, c->room));
+		} else {
+			add_text(p, td, strtab_str(st, c->room));
+		}
 		td_text(p, tr, strtab_str(st, c->comm), "id");
 		/* The call list has no formatted start in the model; the zone's
 		 * formatter is the one callview uses. */
@@ -643,8 +656,9 @@ static void fill_breakdown(struct page *p, xmlNodePtr parent, const char *headin
 	}
 }
 
-/* Breakdowns by platform, device type and SDK version: each table only when
- * it has rows, the section only when one has. */
+/* Breakdowns by platform, network type, device type and SDK version: each
+ * table only when it has rows (a note when none has: the section stays, the
+ * page's contents link to it). */
 static void fill_breakdowns(struct page *p, xmlNodePtr root)
 {
 	const struct report *r = p->r;
@@ -652,31 +666,614 @@ static void fill_breakdowns(struct page *p, xmlNodePtr root)
 
 	if (!n)                  /* optional slot */
 		return;
-	if (r->nby_platform + r->nby_device + r->nby_sdk == 0) {
-		xmlUnlinkNode(n);
-		xmlFreeNode(n);
+	if (r->nby_platform + r->nby_device + r->nby_sdk + r->nby_network == 0) {
+		empty_note(p, n, "No sessions.");
 		return;
 	}
 	pair = add_el(p, n, "div", "breakdowns");
 	fill_breakdown(p, pair, "By platform", "Platform", r->by_platform, r->nby_platform);
+	fill_breakdown(p, pair, "By network type", "Network", r->by_network, r->nby_network);
 	fill_breakdown(p, pair, "By device type", "Device type", r->by_device, r->nby_device);
 	fill_breakdown(p, pair, "By SDK version", "SDK version", r->by_sdk, r->nby_sdk);
+}
+
+static void set_num(struct page *p, xmlNodePtr n, const char *name, double x)
+{
+	char b[32];
+
+	snprintf(b, sizeof b, "%.1f", x);
+	set_attr(p, n, name, b);
+}
+
+/* <title> as the first child: the hover text of an SVG mark. */
+static void svg_title(struct page *p, xmlNodePtr mark, const char *s)
+{
+	add_el_text(p, mark, "title", NULL, s);
+}
+
+/* ---------------------------------------------------------- weekly view */
+
+/* How a figure is shown. The renderer only formats: per mille as a
+ * percentage with one decimal (success rates) or as a plain number where the
+ * label says "per 1000 sessions", tenths as one decimal, ms as a duration,
+ * summed ms as hours with one decimal. */
+enum unit { U_COUNT, U_PM, U_PER1000, U_MS, U_X10, U_HOURS };
+
+static enum unit headline_unit(int id)
+{
+	switch (id) {
+	case HL_USER_MS:
+		return U_HOURS;
+	case HL_ENTRY_SUCCESS_PM: case HL_ENTRY_FAST_PM:
+		return U_PM;
+	case HL_TIMEOUTS_PM: case HL_KICKS_PM: case HL_ENTRY_FAILED_PM: case HL_NO_EXIT_PM:
+		return U_PER1000;
+	case HL_ENTRY_LATENCY_P50: case HL_ENTRY_LATENCY_P95: case HL_FIRST_FRAME_P50:
+		return U_MS;
+	case HL_EXPERIENCES_PER_100_X10:
+		return U_X10;
+	default:
+		return U_COUNT;
+	}
+}
+
+/* v tenths as "12.3" (with a leading '+' for positive values when plus),
+ * then suffix. */
+static void fmt_tenths(int64_t v, int plus, const char *suffix, char *b, size_t n)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	snprintf(b, n, "%s%" PRIu64 ".%" PRIu64 "%s", v < 0 ? "-" : plus && v > 0 ? "+" : "",
+		 a / 10, a % 10, suffix);
+}
+
+/* A value in its unit; "—" for RR_NONE. */
+static void fmt_value(enum unit u, int64_t v, char *b, size_t n)
+{
+	if (v == RR_NONE) {
+		snprintf(b, n, "—");
+		return;
+	}
+	switch (u) {
+	case U_PM:
+		fmt_tenths(v, 0, " %", b, n);
+		break;
+	case U_MS:
+		fmt_duration(v, b, n);
+		break;
+	case U_X10:
+		fmt_tenths(v, 0, "", b, n);
+		break;
+	case U_HOURS:
+		fmt_tenths(v / 360000, 0, " h", b, n);
+		break;
+	default:
+		snprintf(b, n, "%" PRId64, v);
+		break;
+	}
+}
+
+/* A difference in the figure's unit, signed: "+120 ms", "-1.2 pts". */
+static void fmt_change(enum unit u, int64_t v, char *b, size_t n)
+{
+	char t[48];
+
+	if (v == RR_NONE) {
+		snprintf(b, n, "—");
+		return;
+	}
+	switch (u) {
+	case U_PM:
+		fmt_tenths(v, 1, " pts", b, n);
+		break;
+	case U_MS:
+		fmt_duration(v, t, sizeof t);
+		snprintf(b, n, "%s%s", v > 0 ? "+" : "", t);
+		break;
+	case U_X10:
+		fmt_tenths(v, 1, "", b, n);
+		break;
+	case U_HOURS:
+		fmt_tenths(v / 360000, 1, " h", b, n);
+		break;
+	default:
+		snprintf(b, n, v ? "%+" PRId64 : "%" PRId64, v);
+		break;
+	}
+}
+
+/* The headline figures; with a baseline, the previous value, the change
+ * (arrow, signed difference, relative change) and a "regression" badge. */
+static void fill_headline(struct page *p, xmlNodePtr root)
+{
+	static const struct col cols[] = {
+		{ "Figure", 0 }, { "This report", 1 }, { "Previous", 1 }, { "Change", 1 },
+		{ "Change %", 1 } };
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "headline"), tb, tr, th, td, pp;
+	char b[64];
+
+	if (!n)                  /* optional slot */
+		return;
+	if (r->has_baseline) {
+		pp = add_el(p, n, "p", "baseline");
+		add_text(p, pp, "Compared with ");
+		add_el_text(p, pp, "span", "baseline-name", r->baseline_name);
+		add_text(p, pp, ". Rows marked “regression” moved the worse way beyond the "
+			 "threshold.");
+	}
+	tb = add_table(p, n, r->has_baseline ? "headline compared" : "headline", cols,
+		       r->has_baseline ? 5 : 2);
+	for (int i = 0; i < HL__COUNT; i++) {
+		const struct headline *h = &r->headline[i];
+		enum unit u = headline_unit(i);
+
+		if (!h->label)   /* not filled */
+			continue;
+		tr = add_el(p, tb, "tr", r->has_baseline && h->regression ? "regression" : NULL);
+		set_attr(p, tr, "data-key", h->key ? h->key : "");
+		th = add_el(p, tr, "th", NULL);
+		set_attr(p, th, "scope", "row");
+		add_text(p, th, h->label);
+		if (i == HL_EXPERIENCES_PER_100_X10 && !strstr(h->label, "sampl"))
+			add_el_text(p, th, "span", "note", " (sampled)");
+		/* In the figure's cell: seen first, also on a phone where the
+		 * table scrolls. */
+		if (r->has_baseline && h->regression) {
+			add_text(p, th, " ");
+			add_el_text(p, th, "span", "badge regression", "regression");
+		}
+		fmt_value(u, h->value, b, sizeof b);
+		td_text(p, tr, b, "num value");
+		if (!r->has_baseline)
+			continue;
+		fmt_value(u, h->previous, b, sizeof b);
+		td_text(p, tr, b, "num previous");
+		if (h->value == RR_NONE || h->previous == RR_NONE || h->change == RR_NONE) {
+			td_text(p, tr, "—", "num change");
+		} else {
+			td = add_el(p, tr, "td", "num change");
+			add_el_text(p, td, "span", "arrow",
+				    h->change > 0 ? "▲ " : h->change < 0 ? "▼ " : "= ");
+			fmt_change(u, h->change, b, sizeof b);
+			add_text(p, td, b);
+		}
+		if (h->change_pm == RR_NONE || h->previous == RR_NONE)
+			snprintf(b, sizeof b, "—");
+		else
+			fmt_tenths(h->change_pm, 1, " %", b, sizeof b);
+		td_text(p, tr, b, "num change-pm");
+	}
+	if (!r->has_baseline)
+		add_el_text(p, n, "p", "note", "Run with --baseline OLD.json (the JSON of an "
+			    "earlier run) to compare with it.");
+	add_el_text(p, n, "p", "note", "Rates are per session; abnormal experiences are "
+		    "sampled by TRTC (at most 20 per hour).");
+}
+
+/* ------------------------------------------------------------ day charts */
+
+/* Small multiples: one chart per figure over the days. Columns for counts
+ * (from 0), lines for rates and times (over their own range, labelled). */
+enum { TR_W = 360, TR_H = 130, TR_LEFT = 60, TR_RIGHT = 8, TR_TOP = 10, TR_BOTTOM = 22 };
+
+enum trend_fig {
+	TF_CALLS, TF_SESSIONS, TF_SUCCESS, TF_LATENCY, TF_TIMEOUTS, TF_FAILED, TF_EXP, TF__COUNT
+};
+
+static const struct trend {
+	const char *key, *title;
+	enum unit unit;
+	int columns;
+	int nseries;
+	const char *series[2];
+} trends[TF__COUNT] = {
+	{ "calls", "Calls", U_COUNT, 1, 1, { "calls", NULL } },
+	{ "sessions", "Sessions", U_COUNT, 1, 1, { "sessions", NULL } },
+	{ "entry-success", "Entry success", U_PM, 0, 1, { "entry success", NULL } },
+	{ "entry-latency", "Entry latency p50 / p95", U_MS, 0, 2, { "p50", "p95" } },
+	{ "timeouts", "Timeouts", U_COUNT, 1, 1, { "timeouts", NULL } },
+	{ "entry-failed", "Entry failures", U_COUNT, 1, 1, { "entry failures", NULL } },
+	{ "experiences", "Abnormal experiences per 100 sessions (sample)", U_X10, 0, 1,
+	  { "per 100 sessions", NULL } },
+};
+
+static int64_t trend_value(const struct day *d, int fig, int series)
+{
+	switch (fig) {
+	case TF_CALLS:
+		return d->calls;
+	case TF_SESSIONS:
+		return d->sessions;
+	case TF_SUCCESS:
+		return d->entry_success_pm;
+	case TF_LATENCY:
+		return series ? d->entry_latency.p95 : d->entry_latency.p50;
+	case TF_TIMEOUTS:
+		return d->timeouts;
+	case TF_FAILED:
+		return d->entry_failed;
+	default:
+		return d->experiences_per_100_x10;
+	}
+}
+
+static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
+{
+	const struct trend *t = &trends[fig];
+	const struct report *r = p->r;
+	double pw = TR_W - TR_LEFT - TR_RIGHT, ph = TR_H - TR_TOP - TR_BOTTOM;
+	double slotw = pw / (double)r->ndays, lo, hi;
+	int64_t vmin = INT64_MAX, vmax = INT64_MIN;
+	size_t step = (r->ndays + 6) / 7;
+	xmlNodePtr fig_el, svg, g, e, ul, li;
+	char b[200], v[48];
+
+	for (size_t i = 0; i < r->ndays; i++) {
+		for (int s = 0; s < t->nseries; s++) {
+			int64_t x = trend_value(&r->days[i], fig, s);
+
+			if (x == RR_NONE)
+				continue;
+			if (x < vmin)
+				vmin = x;
+			if (x > vmax)
+				vmax = x;
+		}
+	}
+	if (vmax == INT64_MIN)
+		vmin = vmax = 0;
+	if (t->columns)
+		vmin = 0;     /* columns stand on 0 */
+	lo = (double)vmin;
+	hi = (double)vmax;
+
+	fig_el = add_el(p, parent, "figure", "trend");
+	set_attr(p, fig_el, "data-figure", t->key);
+	add_el_text(p, fig_el, "figcaption", NULL, t->title);
+	svg = add_el(p, fig_el, "svg", t->columns ? "trend columns" : "trend lines");
+	snprintf(b, sizeof b, "0 0 %d %d", TR_W, TR_H);
+	set_attr(p, svg, "viewBox", b);
+	set_attr(p, svg, "role", "img");
+	snprintf(b, sizeof b, "%s per day, %s to %s", t->title, r->days[0].date,
+		 r->days[r->ndays - 1].date);
+	add_el_text(p, svg, "title", NULL, b);
+
+	/* Frame, y range labels, date labels. */
+	g = add_el(p, svg, "g", "axis");
+	e = add_el(p, g, "rect", "plot");
+	set_num(p, e, "x", TR_LEFT);
+	set_num(p, e, "y", TR_TOP);
+	set_num(p, e, "width", pw);
+	set_num(p, e, "height", ph);
+	fmt_value(t->unit, vmax, v, sizeof v);
+	e = add_el_text(p, g, "text", "y-label", v);
+	set_num(p, e, "x", TR_LEFT - 4);
+	set_num(p, e, "y", TR_TOP + 8);
+	if (vmin != vmax) {
+		fmt_value(t->unit, vmin, v, sizeof v);
+		e = add_el_text(p, g, "text", "y-label", v);
+		set_num(p, e, "x", TR_LEFT - 4);
+		set_num(p, e, "y", TR_TOP + ph);
+	}
+	for (size_t i = 0; i < r->ndays; i += step) {
+		/* "MM-DD" of "YYYY-MM-DD". */
+		const char *d = r->days[i].date;
+
+		e = add_el_text(p, g, "text", "tick-label", strlen(d) == 10 ? d + 5 : d);
+		set_num(p, e, "x", TR_LEFT + ((double)i + 0.5) * slotw);
+		set_num(p, e, "y", TR_H - 7);
+	}
+
+	g = add_el(p, svg, "g", "data");
+	for (int s = 0; s < t->nseries; s++) {
+		char *pts = NULL;
+		size_t cap = r->ndays * 24 + 1, o = 0;
+
+		if (!t->columns && !(pts = rr_malloc(cap))) {
+			p->oom = 1;
+			return;
+		}
+		for (size_t i = 0; i <= r->ndays; i++) {
+			int64_t x = i < r->ndays ? trend_value(&r->days[i], fig, s) : RR_NONE;
+			double cx = TR_LEFT + ((double)i + 0.5) * slotw, y;
+
+			/* A gap (no value) or the end: draw the line so far. */
+			if (x == RR_NONE) {
+				if (pts && o) {
+					snprintf(b, sizeof b, "series s%d", s);
+					e = add_el(p, g, "polyline", b);
+					set_attr(p, e, "points", pts);
+					o = 0;
+				}
+				continue;
+			}
+			y = hi > lo ? TR_TOP + ph * (1.0 - ((double)x - lo) / (hi - lo))
+				    : t->columns ? TR_TOP + ph : TR_TOP + ph / 2.0;
+			if (t->columns && hi <= lo)
+				y = TR_TOP + ph;     /* all zero */
+			fmt_value(t->unit, x, v, sizeof v);
+			if (t->nseries > 1)
+				snprintf(b, sizeof b, "%s: %s %s", r->days[i].date, t->series[s], v);
+			else
+				snprintf(b, sizeof b, "%s: %s", r->days[i].date, v);
+			if (t->columns) {
+				double w = slotw * 0.7 > 28 ? 28 : slotw * 0.7;
+
+				e = add_el(p, g, "rect", "pt col");
+				set_num(p, e, "x", cx - w / 2);
+				set_num(p, e, "y", y);
+				set_num(p, e, "width", w);
+				set_num(p, e, "height", TR_TOP + ph - y);
+			} else {
+				if (o < cap)
+					o += (size_t)snprintf(pts + o, cap - o, "%s%.1f,%.1f",
+							      o ? " " : "", cx, y);
+				snprintf(v, sizeof v, "pt dot s%d", s);
+				e = add_el(p, g, "circle", v);
+				set_num(p, e, "cx", cx);
+				set_num(p, e, "cy", y);
+				set_num(p, e, "r", 2.5);
+			}
+			svg_title(p, e, b);
+		}
+		rr_free(pts);
+	}
+	if (t->nseries > 1) {
+		ul = add_el(p, fig_el, "ul", "legend chart-legend");
+		for (int s = 0; s < t->nseries; s++) {
+			li = add_el(p, ul, "li", NULL);
+			snprintf(b, sizeof b, "swatch line s%d", s);
+			add_el(p, li, "span", b);
+			add_text(p, li, t->series[s]);
+		}
+	}
+}
+
+static void fill_days(struct page *p, xmlNodePtr root)
+{
+	static const struct col cols[] = {
+		{ "Date", 0 }, { "Calls", 1 }, { "Sessions", 1 }, { "Users", 1 },
+		{ "User-hours", 1 }, { "Entered", 1 }, { "Entry success", 1 },
+		{ "Within 5 s", 1 }, { "Entry latency p50", 1 }, { "Entry latency p95", 1 },
+		{ "First frame p50", 1 }, { "Timeouts", 1 }, { "Kicks", 1 },
+		{ "Entry failures", 1 }, { "No exit recorded", 1 },
+		{ "Abnormal experiences (sample)", 1 },
+		{ "Experiences per 100 sessions (sample)", 1 } };
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "days"), grid, tb, tr, th;
+	char b[48];
+
+	if (r->ndays == 0) {
+		empty_note(p, n, "No sessions.");
+		return;
+	}
+	grid = add_el(p, n, "div", "trends");
+	for (int f = 0; f < TF__COUNT; f++)
+		fill_trend(p, grid, f);
+	tb = add_table(p, n, "days", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < r->ndays; i++) {
+		const struct day *d = &r->days[i];
+
+		tr = add_el(p, tb, "tr", NULL);
+		th = add_el_text(p, tr, "th", NULL, d->date);
+		set_attr(p, th, "scope", "row");
+		td_u64(p, tr, d->calls);
+		td_u64(p, tr, d->sessions);
+		td_u64(p, tr, d->users);
+		fmt_value(U_HOURS, d->user_ms, b, sizeof b);
+		td_text(p, tr, b, "num");
+		td_u64(p, tr, d->entered);
+		fmt_value(U_PM, d->entry_success_pm, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_PM, d->entry_fast_pm, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_MS, d->entry_latency.p50, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_MS, d->entry_latency.p95, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_MS, d->first_frame.p50, b, sizeof b);
+		td_text(p, tr, b, "num");
+		td_u64(p, tr, d->timeouts);
+		td_u64(p, tr, d->kicks);
+		td_u64(p, tr, d->entry_failed);
+		td_u64(p, tr, d->no_exit);
+		td_u64(p, tr, d->experiences);
+		fmt_value(U_X10, d->experiences_per_100_x10, b, sizeof b);
+		td_text(p, tr, b, "num");
+	}
+	add_el_text(p, n, "p", "note", "Days in the display zone; calls count on the day they "
+		    "start, sessions on the day they start. Abnormal experiences are a sample "
+		    "(TRTC returns at most 20 per hour).");
+}
+
+/* --------------------------------------------------------- distributions */
+
+enum { HG_W = 480, HG_H = 170, HG_SIDE = 8, HG_TOP = 16, HG_BOTTOM = 22 };
+
+/* A histogram as columns: the bin's label under each, its count on it, and
+ * a <title>. what names the counted things ("sessions"). */
+static void fill_histogram(struct page *p, xmlNodePtr parent, const char *heading,
+			   const char *what, const struct histogram *h)
+{
+	uint32_t nb = h->nbins < REPORT_HIST_BINS ? h->nbins : REPORT_HIST_BINS, max = 0;
+	double pw = HG_W - 2 * HG_SIDE, ph = HG_H - HG_TOP - HG_BOTTOM, slotw;
+	xmlNodePtr fig, wrap, svg, g, e;
+	char b[160];
+
+	fig = add_el(p, parent, "figure", "hist");
+	add_el_text(p, fig, "figcaption", NULL, heading);
+	if (nb == 0 || h->total == 0) {
+		empty_note(p, fig, "No values.");
+		return;
+	}
+	for (uint32_t i = 0; i < nb; i++)
+		if (h->count[i] > max)
+			max = h->count[i];
+	slotw = pw / nb;
+	wrap = add_el(p, fig, "div", "svg-wrap");
+	svg = add_el(p, wrap, "svg", "hist");
+	snprintf(b, sizeof b, "0 0 %d %d", HG_W, HG_H);
+	set_attr(p, svg, "viewBox", b);
+	set_attr(p, svg, "role", "img");
+	snprintf(b, sizeof b, "%s: %" PRIu32 " %s", heading, h->total, what);
+	add_el_text(p, svg, "title", NULL, b);
+	e = add_el(p, svg, "line", "baseline");
+	set_num(p, e, "x1", HG_SIDE);
+	set_num(p, e, "x2", HG_W - HG_SIDE);
+	set_num(p, e, "y1", HG_TOP + ph);
+	set_num(p, e, "y2", HG_TOP + ph);
+	for (uint32_t i = 0; i < nb; i++) {
+		double x = HG_SIDE + i * slotw, bh = max ? ph * h->count[i] / max : 0;
+		const char *label = h->label[i] ? h->label[i] : "";
+
+		g = add_el(p, svg, "g", "bin");
+		snprintf(b, sizeof b, "%s: %" PRIu32 " %s", label, h->count[i], what);
+		svg_title(p, g, b);
+		e = add_el(p, g, "rect", "bar");
+		set_num(p, e, "x", x + slotw * 0.1);
+		set_num(p, e, "y", HG_TOP + ph - bh);
+		set_num(p, e, "width", slotw * 0.8);
+		set_num(p, e, "height", bh);
+		e = add_el(p, g, "text", "count");
+		set_num(p, e, "x", x + slotw / 2);
+		set_num(p, e, "y", HG_TOP + ph - bh - 3);
+		add_u64(p, e, h->count[i]);
+		e = add_el_text(p, g, "text", "bin-label", label);
+		set_num(p, e, "x", x + slotw / 2);
+		set_num(p, e, "y", HG_H - 7);
+	}
+}
+
+/* Exits as one stacked bar, beside the table (which carries the numbers and
+ * the colour key). */
+static void fill_exit_bar(struct page *p, xmlNodePtr parent)
+{
+	const struct report *r = p->r;
+	uint64_t total = 0, acc = 0;
+	xmlNodePtr wrap, svg, e;
+	char b[96];
+
+	for (int k = 0; k < EXIT__COUNT; k++)
+		total += r->exits[k];
+	if (total == 0)
+		return;
+	wrap = add_el(p, parent, "div", "exit-bar");
+	svg = add_el(p, wrap, "svg", "exit-bar");
+	set_attr(p, svg, "viewBox", "0 0 1000 24");
+	set_attr(p, svg, "preserveAspectRatio", "none");
+	set_attr(p, svg, "role", "img");
+	add_el_text(p, svg, "title", NULL, "Sessions by exit reason");
+	for (int k = 0; k < EXIT__COUNT; k++) {
+		double x0 = 1000.0 * (double)acc / (double)total, x1;
+
+		if (!r->exits[k])
+			continue;
+		acc += r->exits[k];
+		x1 = 1000.0 * (double)acc / (double)total;
+		snprintf(b, sizeof b, "seg exit-%s", exit_reason_name((enum exit_reason)k));
+		e = add_el(p, svg, "rect", b);
+		set_num(p, e, "x", x0);
+		set_num(p, e, "y", 0);
+		set_num(p, e, "width", x1 - x0);
+		set_num(p, e, "height", 24);
+		snprintf(b, sizeof b, "%s: %" PRIu32 " sessions",
+			 exit_reason_name((enum exit_reason)k), r->exits[k]);
+		svg_title(p, e, b);
+	}
+}
+
+static void fill_distributions(struct page *p, xmlNodePtr root)
+{
+	xmlNodePtr n = slot(p, root, "distributions"), pair;
+
+	if (!n)                  /* optional slot */
+		return;
+	pair = add_el(p, n, "div", "pair");
+	fill_histogram(p, add_el(p, pair, "div", NULL), "Entry latency", "sessions",
+		       &p->r->latency_hist);
+	fill_histogram(p, add_el(p, pair, "div", NULL), "Session duration", "sessions",
+		       &p->r->duration_hist);
+}
+
+static void fill_problem_users(struct page *p, xmlNodePtr root)
+{
+	static const struct col cols[] = {
+		{ "User", 0 }, { "Sessions", 1 }, { "Calls", 1 }, { "Errors", 1 },
+		{ "Warnings", 1 }, { "Timeouts", 1 }, { "Kicked", 1 }, { "Entry failed", 1 } };
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "problem-users"), tb, tr;
+
+	if (!n)                  /* optional slot */
+		return;
+	if (r->nproblem_users == 0) {
+		empty_note(p, n, "No user has a warning or an error.");
+		return;
+	}
+	tb = add_table(p, n, "problem-users", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < r->nproblem_users; i++) {
+		const struct problem_user *u = &r->problem_users[i];
+
+		tr = add_el(p, tb, "tr", u->errors ? "sev-error" : u->warnings ? "sev-warning" : NULL);
+		td_text(p, tr, strtab_str(r->ds->strs, u->user), "id");
+		td_u64(p, tr, u->sessions);
+		td_u64(p, tr, u->calls);
+		td_u64(p, tr, u->errors);
+		td_u64(p, tr, u->warnings);
+		td_u64(p, tr, u->timeouts);
+		td_u64(p, tr, u->kicks);
+		td_u64(p, tr, u->entry_failed);
+	}
+}
+
+/* All calls (model order), at most REPORT_CALL_LIST of them. */
+static void fill_all_calls(struct page *p, xmlNodePtr root)
+{
+	const struct report *r = p->r;
+	uint32_t ncalls = r->m->ncalls, shown = ncalls < REPORT_CALL_LIST ? ncalls : REPORT_CALL_LIST;
+	uint32_t pages = 0;
+	xmlNodePtr n = slot(p, root, "all-calls"), det;
+	char b[160];
+
+	if (ncalls == 0) {
+		empty_note(p, n, "No calls.");
+		return;
+	}
+	for (uint32_t i = 0; i < ncalls; i++)
+		pages += has_page(r, i) != 0;
+	if (pages < ncalls) {
+		snprintf(b, sizeof b, "%" PRIu32 " of %" PRIu32 " calls have a page of their "
+			 "own (--pages); the others are listed without a link.", pages, ncalls);
+		add_el_text(p, n, "p", "note pages", b);
+	}
+	/* Folded: the list is long. */
+	det = add_el(p, n, "details", "all-calls");
+	if (shown < ncalls)
+		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order (the first %" PRIu32
+			 " listed)", ncalls, shown);
+	else
+		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order", ncalls);
+	add_el_text(p, det, "summary", NULL, b);
+	fill_calls_table(p, det, NULL, shown);
+	if (shown < ncalls) {
+		snprintf(b, sizeof b, "%" PRIu32 " more calls not listed (every call is in the "
+			 "--json and --sessions-csv outputs).", ncalls - shown);
+		add_el_text(p, det, "p", "note more", b);
+	}
 }
 
 static void fill_overview(struct page *p, xmlNodePtr root)
 {
 	static const struct col ecols[] = { { "Exit", 0 }, { "Sessions", 1 } };
-	static const struct col dcols[] = {
-		{ "Date", 0 }, { "Calls", 1 }, { "Sessions", 1 }, { "Entered", 1 },
-		{ "Entry failed", 1 }, { "Timeouts", 1 } };
 	const struct report *r = p->r;
 	const char *title = r->title && *r->title ? r->title : "roomreport";
-	xmlNodePtr n, dl, tb, tr, det;
+	xmlNodePtr n, dl, tb, tr;
 	char b[64];
 
 	fill_head(p, title);
 	slot_set_text(p, root, "heading", title);
 	fill_generated(p, root);
+	fill_headline(p, root);
 
 	dl = add_el(p, slot(p, root, "totals"), "dl", "facts");
 	fact_u64(p, dl, "Calls", r->calls);
@@ -685,9 +1282,7 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 	fact_u64(p, dl, "Sessions", r->sessions);
 	fact_u64(p, dl, "Entered", r->entered);
 	fact_u64(p, dl, "Still in the room at export", r->ongoing);
-	/* user_ms as hours with one decimal: a unit change, not a figure. */
-	snprintf(b, sizeof b, "%" PRId64 ".%" PRId64 " h", r->user_ms / 3600000,
-		 (r->user_ms % 3600000) / 360000);
+	fmt_value(U_HOURS, r->user_ms, b, sizeof b);
 	fact_text(p, dl, "User-hours", b);
 	fact_u64(p, dl, "Error findings", r->findings[SEV_ERROR]);
 	fact_u64(p, dl, "Warning findings", r->findings[SEV_WARNING]);
@@ -703,12 +1298,15 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 	fact_text(p, dl, "Entry latency p95", b);
 	fact_u64(p, dl, "Sessions with an entry latency", r->entry_latency.n);
 
-	tb = add_table(p, slot(p, root, "exits"), "exits", ecols, 2);
+	n = slot(p, root, "exits");
+	fill_exit_bar(p, n);
+	tb = add_table(p, n, "exits", ecols, 2);
 	for (int e = 0; e < EXIT__COUNT; e++) {
 		tr = add_el(p, tb, "tr", NULL);
 		exit_cell(p, tr, (enum exit_reason)e);
 		td_u64(p, tr, r->exits[e]);
 	}
+	fill_distributions(p, root);
 
 	n = slot(p, root, "experiences");
 	dl = add_el(p, n, "dl", "facts");
@@ -725,39 +1323,16 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 	fill_top(p, slot(p, root, "top-causes-users"), r->top_causes_by_users,
 		 r->ntop_causes_by_users, 1);
 
-	n = slot(p, root, "days");
-	if (r->ndays == 0) {
-		empty_note(p, n, "No sessions.");
-	} else {
-		tb = add_table(p, n, "days", dcols, sizeof dcols / sizeof dcols[0]);
-		for (size_t i = 0; i < r->ndays; i++) {
-			tr = add_el(p, tb, "tr", NULL);
-			td_text(p, tr, r->days[i].date, NULL);
-			td_u64(p, tr, r->days[i].calls);
-			td_u64(p, tr, r->days[i].sessions);
-			td_u64(p, tr, r->days[i].entered);
-			td_u64(p, tr, r->days[i].entry_failed);
-			td_u64(p, tr, r->days[i].timeouts);
-		}
-	}
+	fill_days(p, root);
 
 	n = slot(p, root, "worst");
 	if (r->nworst == 0)
 		empty_note(p, n, "No call has a warning or an error.");
 	else
-		fill_calls_table(p, n, r->worst, r->nworst, 0);
+		fill_calls_table(p, n, r->worst, r->nworst);
+	fill_problem_users(p, root);
 
-	n = slot(p, root, "all-calls");
-	if (r->m->ncalls == 0) {
-		empty_note(p, n, "No calls.");
-	} else {
-		/* Folded: with thousands of calls the list is long. */
-		det = add_el(p, n, "details", "all-calls");
-		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order", r->m->ncalls);
-		add_el_text(p, det, "summary", NULL, b);
-		fill_calls_table(p, det, NULL, r->m->ncalls, 1);
-	}
-
+	fill_all_calls(p, root);
 	fill_breakdowns(p, root);
 	fill_input(p, root);
 	fill_quality(p, root);
@@ -785,20 +1360,6 @@ static double tl_x(const struct callview *v, int64_t t)
 		t = v->t1;
 	x = TL_LABEL + (double)(t - v->t0) * w / (double)(v->t1 - v->t0);
 	return x;
-}
-
-static void set_num(struct page *p, xmlNodePtr n, const char *name, double x)
-{
-	char b[32];
-
-	snprintf(b, sizeof b, "%.1f", x);
-	set_attr(p, n, name, b);
-}
-
-/* <title> as the first child: the hover text of an SVG mark. */
-static void svg_title(struct page *p, xmlNodePtr mark, const char *s)
-{
-	add_el_text(p, mark, "title", NULL, s);
 }
 
 static void fill_timeline(struct page *p, xmlNodePtr root, const struct callview *v)
@@ -1639,6 +2200,8 @@ int render_write_dir(struct render *rd, const struct report *r, const struct cat
 	if (rc != RR_OK)
 		goto out;
 	for (uint32_t i = 0; i < r->m->ncalls; i++) {
+		if (!has_page(r, i))
+			continue;
 		rr_free(path);
 		if (!(path = path_join(tmp, r->call_file[i])))
 			goto nomem_tmp;
@@ -1739,6 +2302,8 @@ static int write_file_body(struct render *rd, const struct report *r, const stru
 		struct callview v;
 		char id[32];
 
+		if (!has_page(r, i))
+			continue;
 		memset(&v, 0, sizeof v);
 		if ((rc = callview_build(r, cat, i, &v)) != RR_OK)
 			break;

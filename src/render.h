@@ -26,7 +26,8 @@ void render_close(struct render *rd);
 
 /*
  * Writes the multi-page report into directory dir: dir/index.html and
- * dir/calls/<report.call_file>. The pages are written into a fresh sibling
+ * dir/calls/<report.call_file> for each call selected by report.call_page
+ * (every call when call_page is NULL); links go only to written pages. The pages are written into a fresh sibling
  * directory and swapped into place at the end, so an interrupted or failed
  * run leaves any previous report at dir untouched. Returns RR_OK, RR_EIO
  * (err names the path), or RR_ENOMEM.
@@ -35,8 +36,8 @@ int render_write_dir(struct render *rd, const struct report *r, const struct cat
 		     const char *dir, char *err, size_t errlen);
 
 /*
- * Writes everything — overview and every call — into one self-contained
- * file (for tickets), through a temporary name and a rename. Links between
+ * Writes everything — overview and every selected call — into one
+ * self-contained file (for tickets), through a temporary name and a rename. Links between
  * parts are in-page anchors. Same returns as render_write_dir.
  */
 int render_write_file(struct render *rd, const struct report *r, const struct catalog *cat,

@@ -386,7 +386,8 @@ class TestCallPage(Base):
         page = self.index
         tables = page.find("div", "breakdown")
         heads = [page.els[page.find("h3", under=i)[0]]["text"] for i in tables]
-        self.assertEqual(heads, ["By platform", "By device type", "By SDK version"])
+        self.assertEqual(heads, ["By platform", "By network type", "By device type",
+                                 "By SDK version"])
 
 
 if __name__ == "__main__":
