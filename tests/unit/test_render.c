@@ -1248,7 +1248,7 @@ static void test_weekly(void **state)
 			const struct day *d = &days[i];
 
 			switch (c) {
-			case 0: snprintf(b, sizeof b, "%s", d->date); break;
+			case 0: snprintf(b, sizeof b, "%.10s", d->date); break;
 			case 1: snprintf(b, sizeof b, "%u", d->calls); break;
 			case 2: snprintf(b, sizeof b, "%u", d->sessions); break;
 			case 3: snprintf(b, sizeof b, "%u", d->users); break;
