@@ -250,6 +250,9 @@ def main():
             room = "room%d" % rng.randint(1, max(5, target // 20))
             day = rng.randrange(a.days)
             hour = weighted(rng, list(enumerate(HOUR_WEIGHTS)))
+            if day == a.days - 1:
+                # Calls, rejoins and all, end inside the week (in UTC).
+                hour = min(hour, 20)
             t0 = a.start + day * DAY_MS + hour * 3_600_000 + rng.randrange(3_600_000)
             # CommId = SdkAppId_RoomId_CreateTime: one per call.
             while (room, t0 // 1000) in used:
