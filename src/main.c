@@ -376,6 +376,11 @@ static int out_open(struct out *o, const char *path)
 		o->tmp = NULL;
 		return RR_EIO;
 	}
+	/* mkstemp creates 0600; the output should get the mode any new file
+	 * gets (0666 less the umask), like the HTML report's files. */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
 	return RR_OK;
 }
 

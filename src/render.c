@@ -727,6 +727,12 @@ static void fmt_tenths(int64_t v, int plus, const char *suffix, char *b, size_t 
 		 a / 10, a % 10, suffix);
 }
 
+/* Milliseconds as tenths of an hour, rounded half away from zero. */
+static int64_t tenths_of_hours(int64_t ms)
+{
+	return ms >= 0 ? (ms + 180000) / 360000 : -((-ms + 180000) / 360000);
+}
+
 /* A value in its unit; "—" for RR_NONE. */
 static void fmt_value(enum unit u, int64_t v, char *b, size_t n)
 {
@@ -745,7 +751,7 @@ static void fmt_value(enum unit u, int64_t v, char *b, size_t n)
 		fmt_tenths(v, 0, "", b, n);
 		break;
 	case U_HOURS:
-		fmt_tenths(v / 360000, 0, " h", b, n);
+		fmt_tenths(tenths_of_hours(v), 0, " h", b, n);
 		break;
 	default:
 		snprintf(b, n, "%" PRId64, v);
@@ -774,7 +780,7 @@ static void fmt_change(enum unit u, int64_t v, char *b, size_t n)
 		fmt_tenths(v, 1, "", b, n);
 		break;
 	case U_HOURS:
-		fmt_tenths(v / 360000, 1, " h", b, n);
+		fmt_tenths(tenths_of_hours(v), 1, " h", b, n);
 		break;
 	default:
 		snprintf(b, n, v ? "%+" PRId64 : "%" PRId64, v);

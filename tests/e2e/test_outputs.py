@@ -42,6 +42,20 @@ class Outputs(unittest.TestCase):
             self.assertEqual(sorted(os.listdir(d)), ["r.json", "s.csv"])
             self.assertIn("wrote " + out, err)
 
+    def test_files_get_the_usual_mode(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "r.json")
+            csv = os.path.join(d, "s.csv")
+            old = os.umask(0o022)
+            try:
+                code, _, err = run(["--no-html", "-q", "--json", out, "--sessions-csv", csv]
+                                   + SAMPLES)
+            finally:
+                os.umask(old)
+            self.assertEqual(code, 0, err)
+            for f in (out, csv):
+                self.assertEqual(stat.S_IMODE(os.stat(f).st_mode), 0o644, f)
+
     def test_failed_run_keeps_previous_output(self):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "r.json")
