@@ -168,9 +168,11 @@ static int quality_rest(const void *x, const void *y)
 #undef CMP
 
 /*
- * Bottom-up merge sort, one per row type so the comparison inlines (a
- * million quality samples sort in well under a second): stable, so input
- * order survives among equal keys.
+ * Bottom-up merge sort for the companion rows, one per row type so the
+ * comparison inlines (a million quality samples sort in well under a
+ * second): stable, so input order survives among equal keys. It needs a
+ * second copy of the array, which is fine for these smaller tables; the
+ * records have their own sort below.
  */
 #define DEFINE_MERGE_SORT(name, T, cmp)                                              \
 	static void name(T *a, T *tmp, size_t n)                                     \
@@ -197,10 +199,188 @@ static int quality_rest(const void *x, const void *y)
 			memcpy(a, src, n * sizeof *a);                               \
 	}
 
-DEFINE_MERGE_SORT(sort_records, struct record, rec_key)
 DEFINE_MERGE_SORT(sort_users, struct user_info, user_key)
 DEFINE_MERGE_SORT(sort_rooms, struct room_info, room_key)
 DEFINE_MERGE_SORT(sort_quality, struct quality_sample, quality_key)
+
+/* ---- the record sort ----------------------------------------------------------
+ * Records are the big array (ten million rows is an ordinary week), so they
+ * get an LSD radix sort over a 4-byte index instead of the merge sort: that
+ * needs 8 bytes per record of scratch (two index arrays) where the merge sort
+ * needed a second 40-byte copy, and it runs in a fixed number of linear
+ * passes. LSD radix is stable by construction — each pass keeps the order of
+ * the previous one among equal digits, and the first pass starts from input
+ * order — so input order survives among equal keys, as the contract says.
+ * The sorted index is then applied to the records in place by following the
+ * permutation's cycles, which needs no further memory.
+ *
+ * The key is (room, comm, user, time). Each field is taken relative to its
+ * minimum, and only as many digits as its range needs are sorted, so a week
+ * of data (a 30-bit time range, a few thousand rooms) takes about nine
+ * passes rather than the fifteen a full 136-bit key would; a digit that
+ * every record shares is skipped too. */
+
+#define RADIX_BITS 11
+#define RADIX_SIZE (1u << RADIX_BITS)
+/* ceil(64 / 11) digits of time plus ceil(32 / 11) each for three ids. */
+#define RADIX_MAX_DIGITS (6 + 3 * 3)
+
+enum { F_TIME, F_USER, F_COMM, F_ROOM };
+
+struct radix_digit {
+	int field;              /* F_* */
+	unsigned shift;         /* bit offset within the field's relative key */
+};
+
+static inline uint64_t rec_field(const struct record *r, int field, const uint64_t *min)
+{
+	switch (field) {
+	case F_TIME: return (uint64_t)r->time_ms - min[F_TIME];
+	case F_USER: return r->user - min[F_USER];
+	case F_COMM: return r->comm - min[F_COMM];
+	default:     return r->room - min[F_ROOM];
+	}
+}
+
+static inline unsigned rec_digit(const struct record *r, const struct radix_digit *d,
+				 const uint64_t *min)
+{
+	return (unsigned)(rec_field(r, d->field, min) >> d->shift) & (RADIX_SIZE - 1);
+}
+
+static int recs_sorted(const struct record *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (rec_key(&a[i - 1], &a[i]) > 0)
+			return 0;
+	return 1;
+}
+
+/* Number of bits needed to write v. */
+static unsigned bit_width(uint64_t v)
+{
+	unsigned w = 0;
+
+	while (v) {
+		w++;
+		v >>= 1;
+	}
+	return w;
+}
+
+/* How far ahead the scatter loop prefetches the record it will read: the
+ * index order is random with respect to memory after the first pass, and
+ * without this each read is a cache miss waited for in turn. */
+#define RADIX_PREFETCH 16
+
+static int sort_records(struct record *a, size_t n)
+{
+	struct radix_digit dig[RADIX_MAX_DIGITS];
+	uint64_t min[4], max[4];
+	unsigned ndig = 0;
+	uint32_t *count = NULL, *idx = NULL, *tmp = NULL;
+
+	if (n < 2 || recs_sorted(a, n))
+		return RR_OK;       /* also the common case of one pre-sorted export */
+	/* The index is 32-bit: 4 G records would be 160 GB in memory. */
+	if (n > UINT32_MAX)
+		return RR_ENOMEM;
+
+	/* Each field's range, least significant field first. */
+	min[F_TIME] = max[F_TIME] = (uint64_t)a[0].time_ms ^ (UINT64_C(1) << 63);
+	min[F_USER] = max[F_USER] = a[0].user;
+	min[F_COMM] = max[F_COMM] = a[0].comm;
+	min[F_ROOM] = max[F_ROOM] = a[0].room;
+	for (size_t i = 1; i < n; i++) {
+		/* Flipping the sign bit makes signed order unsigned order. */
+		uint64_t v[4] = { (uint64_t)a[i].time_ms ^ (UINT64_C(1) << 63),
+				  a[i].user, a[i].comm, a[i].room };
+		for (int f = 0; f < 4; f++) {
+			if (v[f] < min[f])
+				min[f] = v[f];
+			if (v[f] > max[f])
+				max[f] = v[f];
+		}
+	}
+	for (int f = 0; f < 4; f++) {
+		unsigned w = bit_width(max[f] - min[f]);
+		for (unsigned s = 0; s < w; s += RADIX_BITS) {
+			dig[ndig].field = f;
+			dig[ndig].shift = s;
+			ndig++;
+		}
+	}
+	/* rec_field subtracts min from the raw value; for time that is the
+	 * sign-flipped minimum flipped back, and (uint64_t)t - (uint64_t)tmin
+	 * is then the unsigned distance, which preserves order. */
+	min[F_TIME] ^= UINT64_C(1) << 63;
+
+	/* All digits' histograms in one sequential pass over the records. */
+	count = rr_calloc((size_t)ndig * RADIX_SIZE, sizeof *count);
+	idx = rr_malloc(n * sizeof *idx);
+	tmp = rr_malloc(n * sizeof *tmp);
+	if (!count || !idx || !tmp) {
+		rr_free(count);
+		rr_free(idx);
+		rr_free(tmp);
+		return RR_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = (uint32_t)i;
+		for (unsigned d = 0; d < ndig; d++)
+			count[d * RADIX_SIZE + rec_digit(&a[i], &dig[d], min)]++;
+	}
+
+	for (unsigned d = 0; d < ndig; d++) {
+		uint32_t *c = count + (size_t)d * RADIX_SIZE;
+		uint32_t sum = 0;
+		int trivial = 0;
+
+		for (unsigned b = 0; b < RADIX_SIZE; b++) {
+			uint32_t k = c[b];
+			if (k == n)
+				trivial = 1;
+			c[b] = sum;
+			sum += k;
+		}
+		if (trivial)
+			continue;   /* every record has this digit: order unchanged */
+		for (size_t i = 0; i < n; i++) {
+#if defined(__GNUC__)
+			if (i + RADIX_PREFETCH < n)
+				__builtin_prefetch(&a[idx[i + RADIX_PREFETCH]]);
+#endif
+			uint32_t j = idx[i];
+			tmp[c[rec_digit(&a[j], &dig[d], min)]++] = j;
+		}
+		uint32_t *t = idx;
+		idx = tmp;
+		tmp = t;
+	}
+	rr_free(tmp);
+	rr_free(count);
+
+	/* Position k receives record idx[k]. Walk each cycle once, holding one
+	 * record aside; idx[k] = k marks a place as final. */
+	for (size_t k = 0; k < n; k++) {
+		if (idx[k] == k)
+			continue;
+		struct record hold = a[k];
+		size_t cur = k;
+		for (;;) {
+			size_t src = idx[cur];
+			idx[cur] = (uint32_t)cur;
+			if (src == k) {
+				a[cur] = hold;
+				break;
+			}
+			a[cur] = a[src];
+			cur = src;
+		}
+	}
+	rr_free(idx);
+	return RR_OK;
+}
 
 static const unsigned char *sort_base;
 static size_t sort_size;
@@ -312,7 +492,8 @@ DEFINE_RUN_END(user_run, struct user_info, user_key)
 DEFINE_RUN_END(room_run, struct room_info, room_key)
 DEFINE_RUN_END(quality_run, struct quality_sample, quality_key)
 
-/* Sorts and de-duplicates one array; tmp is scratch for at least n rows. */
+/* Sorts and de-duplicates one companion array; tmp is scratch for at least
+ * n rows. */
 #define SORT_AND_DEDUPE(arr, n, sorter, run, rest)                                      \
 	do {                                                                            \
 		if ((n) > 1)                                                            \
@@ -326,9 +507,16 @@ DEFINE_RUN_END(quality_run, struct quality_sample, quality_key)
 
 int dataset_finish(struct dataset *ds)
 {
-	/* One scratch buffer, sized for the largest array, serves all four sorts. */
-	size_t bytes = ds->nrecs * sizeof *ds->recs;
+	/* Records first, with their own low-memory sort; then one scratch
+	 * buffer, sized for the largest companion array, serves the other three
+	 * (allocated after the records' scratch is gone, so peaks do not add). */
+	size_t bytes = 0;
 	void *tmp = NULL;
+
+	if (sort_records(ds->recs, ds->nrecs) != RR_OK ||
+	    drop_repeats((unsigned char *)(void *)ds->recs, &ds->nrecs, sizeof *ds->recs,
+			 rec_run, rec_rest, &ds->counts.duplicates) != RR_OK)
+		return RR_ENOMEM;
 
 	if (ds->nusers * sizeof *ds->users > bytes)
 		bytes = ds->nusers * sizeof *ds->users;
@@ -339,7 +527,6 @@ int dataset_finish(struct dataset *ds)
 	if (bytes && !(tmp = rr_malloc(bytes)))
 		return RR_ENOMEM;
 
-	SORT_AND_DEDUPE(ds->recs, ds->nrecs, sort_records, rec_run, rec_rest);
 	SORT_AND_DEDUPE(ds->users, ds->nusers, sort_users, user_run, user_rest);
 	SORT_AND_DEDUPE(ds->rooms, ds->nrooms, sort_rooms, room_run, room_rest);
 	SORT_AND_DEDUPE(ds->quality, ds->nquality, sort_quality, quality_run, quality_rest);

@@ -130,7 +130,10 @@ int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index);
  * join), rooms by (room, comm, create), quality by (room, comm, user, peer,
  * metric, time); exact repeats dropped and counted as duplicates; counts
  * users, rooms and quality set (and included in used).
- * RR_OK or RR_ENOMEM.
+ * Memory: records are sorted through a 4-byte index (8 bytes per record of
+ * scratch, then rearranged in place); companion arrays use a second copy of
+ * the largest one. RR_OK or RR_ENOMEM (also past 2^32 - 1 records); on
+ * RR_ENOMEM every row is still there, possibly reordered.
  */
 int dataset_finish(struct dataset *ds);
 

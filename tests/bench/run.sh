@@ -1,34 +1,97 @@
 #!/usr/bin/env bash
-# Benchmark (not part of the test suite): builds with -O2, generates a
-# deterministic input with gen.py, and prints medians of 3 runs of the
-# JSON-only pipeline: wall time, rows/s, MB/s, peak RSS and bytes per event.
-#   tests/bench/run.sh [ROWS...]     (default: 1000000)
+# Benchmark of issue 5 (not part of the test suite). Builds roomreport with
+# -O2 into build-bench and the libcsv parse floor (parse_only.c), generates
+# deterministic inputs with gen.py (cached under $BENCH_DIR), and prints for
+# each input, as medians of $BENCH_RUNS runs (default 3): wall time, rows/s,
+# MB/s, peak RSS and bytes per event of
+#   json    roomreport --no-html --json /dev/null
+#   full    roomreport -o DIR (the HTML report with its call pages)
+#   parse   parse_only: libcsv alone on one core, counting fields and rows
+#   duckdb  SELECT RoomId, UserId, count(*), min(Time), max(Time) ... GROUP BY 1,2
+#           (2 threads; only when node and npm can install @duckdb/node-api)
+# and each one's time and RSS as a ratio to parse's from the same run.
+#
+#   tests/bench/run.sh [ROWS...]   default: 1000000, plus 10000000 when BENCH_10M=1
+#   BENCH_DIR=/tmp/roomreport-bench  inputs (10M rows is ~0.9 GB), builds, node_modules
+#   BENCH_NODUCK=1                   skip DuckDB
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${BENCH_DIR:-/tmp/roomreport-bench}
+runs=${BENCH_RUNS:-3}
 mkdir -p "$work"
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
+
 cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
   -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
 cmake --build "$root/build-bench" -j2 >/dev/null
 bin="$root/build-bench/roomreport"
-command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
+parse="$root/build-bench/parse_only"
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -o "$parse" \
+  "$root/tests/bench/parse_only.c" -lcsv
+
+# DuckDB lives next to its own node_modules under $work, so the repository
+# stays clean; the version is pinned by tests/bench/package.json.
+duck=""
+if [ -z "${BENCH_NODUCK:-}" ] && command -v node >/dev/null && command -v npm >/dev/null; then
+  d="$work/duckdb"
+  mkdir -p "$d"
+  cp "$root/tests/bench/package.json" "$root/tests/bench/duckdb_groupby.mjs" "$d/"
+  if [ -d "$d/node_modules/@duckdb/node-api" ] ||
+     (cd "$d" && npm install --no-audit --no-fund >"$work/npm.log" 2>&1); then
+    duck="$d/duckdb_groupby.mjs"
+  else
+    echo "duckdb: npm install failed (see $work/npm.log); skipping it" >&2
+  fi
+fi
 
 median() { sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
-printf '%-10s %-8s %8s %10s %8s %10s %10s\n' rows run wall_s rows/s MB/s peak_MB B/event
-for rows in "${@:-1000000}"; do
-  in="$work/events-$rows.csv"
-  [ -f "$in" ] || python3 "$root/tests/bench/gen.py" --rows "$rows" --seed 1 --out "$in"
-  n=$(($(wc -l < "$in") - 1))
-  mb=$(awk -v b="$(stat -c %s "$in")" 'BEGIN{printf "%.1f", b/1e6}')
-  walls=(); rss=()
-  for i in 1 2 3; do
-    /usr/bin/time -v -o "$work/time.txt" "$bin" -q --no-html --json /dev/null "$in"
+# measure NAME CMD...: runs CMD $runs times under /usr/bin/time -v and sets
+# W[NAME] (median wall seconds) and R[NAME] (median peak RSS, KB).
+declare -A W R
+measure() {
+  local name=$1 walls=() rss=() i
+  shift
+  for ((i = 0; i < runs; i++)); do
+    /usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null
     walls+=("$(awk -F': ' '/Elapsed/{n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/time.txt")")
     rss+=("$(awk -F': ' '/Maximum resident/{print $2}' "$work/time.txt")")
   done
-  w=$(printf '%s\n' "${walls[@]}" | median)
-  r=$(printf '%s\n' "${rss[@]}" | median)
-  awk -v n="$n" -v w="$w" -v r="$r" -v mb="$mb" 'BEGIN{
-    printf "%-10d %-8s %8.2f %10.0f %8.1f %10.1f %10.1f\n", n, "json", w, n/w, mb/w, r/1024, r*1024/n }'
+  W[$name]=$(printf '%s\n' "${walls[@]}" | median)
+  R[$name]=$(printf '%s\n' "${rss[@]}" | median)
+}
+
+sizes=("$@")
+if [ ${#sizes[@]} -eq 0 ]; then
+  sizes=(1000000)
+  [ -n "${BENCH_10M:-}" ] && sizes+=(10000000)
+fi
+
+printf 'medians of %d runs; ratios are to parse on the same input\n' "$runs"
+printf '%-9s %-7s %8s %10s %7s %8s %8s %7s %7s\n' \
+  rows run wall_s rows/s MB/s peak_MB B/event t/parse rss/pa
+for rows in "${sizes[@]}"; do
+  in="$work/events-$rows.csv"
+  if [ ! -f "$in" ]; then
+    python3 "$root/tests/bench/gen.py" --rows "$rows" --seed 1 --out "$in.tmp"
+    mv "$in.tmp" "$in"
+  fi
+  n=$(($(wc -l <"$in") - 1))
+  bytes=$(stat -c %s "$in")
+  W=(); R=()
+  measure parse "$parse" "$in"
+  measure json "$bin" -q --no-html --json /dev/null "$in"
+  rm -rf "$work/pages"
+  measure full "$bin" -q -o "$work/pages" "$in"
+  names=(parse json full)
+  if [ -n "$duck" ]; then
+    measure duckdb node "$duck" "$in" 2
+    names+=(duckdb)
+  fi
+  for k in "${names[@]}"; do
+    awk -v n="$n" -v b="$bytes" -v w="${W[$k]}" -v r="${R[$k]}" -v k="$k" \
+        -v pw="${W[parse]}" -v pr="${R[parse]}" 'BEGIN{
+      printf "%-9d %-7s %8.2f %10.0f %7.1f %8.1f %8.1f %7.2f %7.1f\n",
+        n, k, w, n / w, b / 1e6 / w, r / 1024, r * 1024 / n, w / pw, r / pr }'
+  done
 done
