@@ -914,7 +914,36 @@ static double nice_ceil(double x)
 	return 10 * p;
 }
 
-/* One series from pieces [i, j) (same peer and metric). */
+static int cmp_i64_asc(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* The longest step between consecutive points p[0..n) that still draws a
+ * line: CV_GAP_FACTOR times the median step, at least CV_GAP_MIN_MS.
+ * INT64_MIN when out of memory. */
+static int64_t gap_after(struct builder *b, const struct cv_point *p, uint32_t n)
+{
+	int64_t *d, med, lim;
+	uint32_t i;
+
+	(void)b;
+	if (n < 3)
+		return INT64_MAX;
+	if (!(d = rr_malloc((size_t)(n - 1) * sizeof *d)))
+		return INT64_MIN;
+	for (i = 1; i < n; i++)
+		d[i - 1] = p[i].time_ms - p[i - 1].time_ms;
+	qsort(d, n - 1, sizeof *d, cmp_i64_asc);
+	med = d[(n - 2) / 2];
+	rr_free(d);
+	lim = med > INT64_MAX / CV_GAP_FACTOR ? INT64_MAX : med * CV_GAP_FACTOR;
+	return lim < CV_GAP_MIN_MS ? CV_GAP_MIN_MS : lim;
+}
+
+/* One series from pieces [i, j) (same peer and metric), cut at gaps. */
 static int add_series(struct builder *b, const struct piece *pc, size_t np, uint32_t style,
 		      uint32_t *nsamples)
 {
@@ -924,13 +953,14 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 	struct textbuf t = { .len = 0 };
 	size_t total = 0, i, k;
 	uint32_t first = v->npoints;
+	const char *name;
+	int64_t gap;
 
 	for (i = 0; i < np; i++)
 		total += pc[i].b - pc[i].a;
 	if (total > UINT32_MAX - (size_t)v->npoints)
 		return RR_ENOMEM;
-	if (rr_grow(&v->series, &b->capseries, (size_t)v->nseries + 1, sizeof *v->series) != RR_OK ||
-	    rr_grow(&v->points, &b->cappoints, (size_t)v->npoints + total, sizeof *v->points) != RR_OK)
+	if (rr_grow(&v->points, &b->cappoints, (size_t)v->npoints + total, sizeof *v->points) != RR_OK)
 		return RR_ENOMEM;
 	for (i = 0; i < np; i++)
 		for (k = pc[i].a; k < pc[i].b; k++) {
@@ -946,15 +976,26 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 		textbuf_add(&t, " from ");
 		textbuf_add_clipped(&t, pc->peer_text, strlen(pc->peer_text), PEER_TEXT_MAX);
 	}
-	se = &v->series[v->nseries];
-	se->name = put_text(b, &t);
-	if (!se->name)
+	name = put_text(b, &t);
+	if (!name)
 		return RR_ENOMEM;
-	se->unit = slots[pc->slot].unit;
-	se->first_point = first;
-	se->npoints = v->npoints - first;
-	se->style = (uint8_t)(style % 8);
-	v->nseries++;
+	gap = gap_after(b, v->points + first, v->npoints - first);
+	if (gap == INT64_MIN)
+		return RR_ENOMEM;
+	/* One series per stretch of samples without a gap (see callview.h). */
+	for (i = first; i < v->npoints; i = k) {
+		for (k = i + 1; k < v->npoints && v->points[k].time_ms - v->points[k - 1].time_ms <= gap; k++)
+			;
+		if (rr_grow(&v->series, &b->capseries, (size_t)v->nseries + 1, sizeof *v->series) != RR_OK)
+			return RR_ENOMEM;
+		se = &v->series[v->nseries++];
+		se->name = name;
+		se->unit = slots[pc->slot].unit;
+		se->first_point = (uint32_t)i;
+		se->npoints = (uint32_t)(k - i);
+		se->style = (uint8_t)(style % 8);
+		se->continued = i > first;
+	}
 	*nsamples = (uint32_t)total;
 	return RR_OK;
 }
@@ -1051,13 +1092,17 @@ static int lane_charts(struct builder *b, struct cv_lane *ln, uint32_t user)
 			while (f < e && b->pieces[f].metric == b->pieces[j].metric &&
 			       b->pieces[f].peer == b->pieces[j].peer)
 				f++;
+			uint32_t s0 = v->nseries, p0, p1;
+
 			if ((rc = add_series(b, b->pieces + j, f - j, style++, &nsamples)))
 				return rc;
-			se = &v->series[v->nseries - 1];
-			top = v->points[se->first_point].value;
-			for (k = 1; k < se->npoints; k++)
-				if (v->points[se->first_point + k].value > top)
-					top = v->points[se->first_point + k].value;
+			se = &v->series[s0];
+			p0 = se->first_point;
+			p1 = v->series[v->nseries - 1].first_point + v->series[v->nseries - 1].npoints;
+			top = v->points[p0].value;
+			for (k = p0 + 1; k < p1; k++)
+				if (v->points[k].value > top)
+					top = v->points[k].value;
 			num_text(top, mx, sizeof mx);
 			textbuf_add(&t, "%s%s: %" PRIu32 " sample%s, max %s%s%s", t.len ? "; " : "",
 				    se->name, nsamples, nsamples == 1 ? "" : "s", mx,

@@ -88,7 +88,15 @@ struct cv_series {
 	const char *unit;        /* "ms", "%", "kbps", "fps", "" */
 	uint32_t first_point, npoints;   /* into callview.points, time order */
 	uint8_t style;           /* 0..7: which colour/dash the renderer uses */
+	/* A series is cut where its samples stop for a while (a gap longer
+	 * than CV_GAP_FACTOR median intervals and CV_GAP_MIN_MS), so no line
+	 * is drawn across time without data; each later piece is a series of
+	 * its own with continued = 1: same name, style and legend entry. */
+	uint8_t continued;
 };
+
+#define CV_GAP_FACTOR 3
+#define CV_GAP_MIN_MS 10000
 
 struct cv_refline {
 	double value;

@@ -1717,6 +1717,8 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 	for (uint32_t k = 0; k < c->nseries; k++) {
 		const struct cv_series *s = &v->series[c->first_series + k];
 
+		if (s->continued)
+			continue;        /* one legend entry per line, not per piece */
 		li = add_el(p, ul, "li", NULL);
 		snprintf(b, sizeof b, "swatch line s%u", (unsigned)(s->style % 8));
 		add_el(p, li, "span", b);

@@ -507,7 +507,7 @@ static const struct qs chart_series[] = {
 	{ NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 },
 };
 
-static void chart_fixture(struct fixture *fx, int room_finished)
+static void chart_fixture_with(struct fixture *fx, int room_finished, const struct qs *series)
 {
 	struct sessions_options o;
 	struct companion_options co;
@@ -543,7 +543,7 @@ static void chart_fixture(struct fixture *fx, int room_finished)
 	ri.destroy_ms = S(605);
 	ri.finished = (int8_t)room_finished;
 	assert_int_equal(dataset_append_room(&fx->ds, &ri), RR_OK);
-	for (q = chart_series; q->metric; q++)
+	for (q = series; q->metric; q++)
 		add_series(&fx->ds, q);
 	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
 	sessions_options_init(&o);
@@ -553,6 +553,65 @@ static void chart_fixture(struct fixture *fx, int room_finished)
 	co.display_tz = fx->tz;
 	assert_int_equal(companion_link(&fx->ds, cat, &co, &fx->m), RR_OK);
 	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, cat, fx->tz, &fx->r), RR_OK);
+}
+
+static void chart_fixture(struct fixture *fx, int room_finished)
+{
+	chart_fixture_with(fx, room_finished, chart_series);
+}
+
+/* Samples that stop for a while are drawn as separate pieces of one line. */
+static void test_chart_gaps(void **state)
+{
+	static const struct qs series[] = {
+		/* rtt every 5 s over 0..200 s and 300..500 s: a 100 s gap. */
+		{ "room", "alice", NULL, "rtt", 0, 5, 41, 100, 0, 0, 0, 0 },
+		{ "room", "alice", NULL, "rtt", 300, 5, 41, 120, 0, 0, 0, 0 },
+		/* 12 s steps: longer than the 10 s floor, but regular: one piece. */
+		{ "room", "alice", NULL, "sysCpu", 0, 12, 50, 40, 0, 0, 0, 0 },
+		/* Two samples far apart: too few to judge a gap, one piece. */
+		{ "room", "alice", NULL, "aLoss", 0, 500, 2, 1, 0, 0, 0, 0 },
+		{ NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0 },
+	};
+	struct fixture fx;
+	struct callview v;
+	const struct cv_lane *a;
+	const struct cv_chart *ch = NULL;
+	const struct cv_series *s0, *s1;
+	uint32_t i;
+
+	(void)state;
+	chart_fixture_with(&fx, 1, series);
+	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	a = &v.lanes[0];
+	assert_string_equal(a->user, "alice");
+	for (i = 0; i < a->ncharts; i++) {
+		ch = &v.charts[a->first_chart + i];
+		if (strcmp(ch->title, "Network · ms") == 0)
+			break;
+	}
+	assert_true(i < a->ncharts);
+	assert_int_equal(ch->nseries, 2);
+	s0 = &v.series[ch->first_series];
+	s1 = &v.series[ch->first_series + 1];
+	assert_int_equal(s0->npoints, 41);
+	assert_int_equal(s1->npoints, 41);
+	assert_int_equal(s0->continued, 0);
+	assert_int_equal(s1->continued, 1);
+	assert_string_equal(s1->name, s0->name);
+	assert_int_equal(s1->style, s0->style);
+	assert_int_equal(v.points[s0->first_point + 40].time_ms, S(200));
+	assert_int_equal(v.points[s1->first_point].time_ms, S(300));
+	assert_string_equal(ch->desc, "rtt: 82 samples, max 120 ms");
+	for (i = 0; i < a->ncharts; i++) {
+		ch = &v.charts[a->first_chart + i];
+		if (strcmp(ch->title, "Device · %") == 0 || strcmp(ch->title, "Network · %") == 0) {
+			assert_int_equal(ch->nseries, 1);
+			assert_int_equal(v.series[ch->first_series].continued, 0);
+		}
+	}
+	callview_free(&v);
+	fixture_free(&fx);
 }
 
 struct want_chart {
@@ -768,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_split_call_records),
 		cmocka_unit_test(test_ticks),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_chart_gaps),
 		cmocka_unit_test(test_charts),
 		cmocka_unit_test(test_no_companion),
 		cmocka_unit_test(test_charts_out_of_memory),
