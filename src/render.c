@@ -23,6 +23,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1989,7 +1991,7 @@ static int build_overview(struct render *rd, const struct report *r, const struc
 }
 
 /* Builds call i's view and page and writes it to path. */
-static int write_call_page(struct render *rd, const struct report *r, const struct catalog *cat,
+static int write_call_page(xmlDocPtr tmpl, const struct report *r, const struct catalog *cat,
 			   uint32_t i, const char *path, char *err, size_t errlen)
 {
 	struct callview v;
@@ -2002,7 +2004,7 @@ static int write_call_page(struct render *rd, const struct report *r, const stru
 		set_err(err, errlen, path, "out of memory");
 		return rc;
 	}
-	if ((rc = page_init(&p, rd->call, r, cat, 0)) != RR_OK) {
+	if ((rc = page_init(&p, tmpl, r, cat, 0)) != RR_OK) {
 		callview_free(&v);
 		set_err(err, errlen, path, "out of memory");
 		return rc;
@@ -2149,6 +2151,132 @@ static int swap_into_place(const char *tmp, const char *dir, int exists, char *e
 	}
 }
 
+/* ---- call pages, in parallel ---- */
+
+static void quiet(void *ctx, const char *msg, ...);
+
+#define MAX_WORKERS 8
+
+/* One page-writing thread. Calls are handed out through a shared counter;
+ * each thread holds one call's view and tree at a time and has its own copy
+ * of the template, so threads share only read-only data (the report, the
+ * catalog, the string table). Pages do not depend on the order they are
+ * written in, so the output is the same whatever the scheduling. */
+struct worker {
+	pthread_t thread;
+	xmlDocPtr tmpl;
+	const struct report *r;
+	const struct catalog *cat;
+	const char *dir;
+	atomic_uint *next;
+	atomic_int *stop;
+	int rc;
+	uint32_t failed;         /* the call whose page failed (rc != RR_OK) */
+	char err[512];
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	unsigned i;
+
+	/* libxml2's error handler is per thread. */
+	xmlSetGenericErrorFunc(NULL, quiet);
+	while (!atomic_load(w->stop) && (i = atomic_fetch_add(w->next, 1)) < w->r->m->ncalls) {
+		char *path;
+
+		if (!has_page(w->r, i))
+			continue;
+		if (!(path = path_join(w->dir, w->r->call_file[i]))) {
+			w->rc = RR_ENOMEM;
+			set_err(w->err, sizeof w->err, w->dir, "out of memory");
+		} else {
+			w->rc = write_call_page(w->tmpl, w->r, w->cat, i, path, w->err, sizeof w->err);
+			rr_free(path);
+		}
+		if (w->rc != RR_OK) {
+			w->failed = i;
+			atomic_store(w->stop, 1);
+		}
+	}
+	return NULL;
+}
+
+/* How many page-writing threads: the online processors, at most
+ * MAX_WORKERS, never more than there are pages. */
+static unsigned worker_count(uint32_t pages)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		n = 1;
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
+	return pages < (uint32_t)n ? (pages ? pages : 1) : (unsigned)n;
+}
+
+/* Writes every selected call's page into dir/calls/. On failure err holds
+ * the message of the lowest-numbered call that failed. */
+static int write_call_pages(struct render *rd, const struct report *r, const struct catalog *cat,
+			    const char *dir, char *err, size_t errlen)
+{
+	struct worker w[MAX_WORKERS];
+	atomic_uint next = 0;
+	atomic_int stop = 0;
+	unsigned n, started = 0, k;
+	uint32_t pages = 0;
+	int rc = RR_OK;
+	const struct worker *bad = NULL;
+
+	for (uint32_t i = 0; i < r->m->ncalls; i++)
+		pages += has_page(r, i) != 0;
+	if (pages == 0)
+		return RR_OK;
+	n = worker_count(pages);
+	memset(w, 0, sizeof w);
+	for (k = 0; k < n; k++) {
+		w[k].r = r;
+		w[k].cat = cat;
+		w[k].dir = dir;
+		w[k].next = &next;
+		w[k].stop = &stop;
+		w[k].rc = RR_OK;
+		/* Copied here, in one thread: libxml2 documents are not shared. */
+		if (!(w[k].tmpl = xmlCopyDoc(rd->call, 1))) {
+			rc = RR_ENOMEM;
+			break;
+		}
+	}
+	if (rc == RR_OK && n == 1) {
+		worker_run(&w[0]);
+		started = 0;
+	} else if (rc == RR_OK) {
+		for (k = 0; k < n; k++, started++)
+			if (pthread_create(&w[k].thread, NULL, worker_run, &w[k]) != 0)
+				break;
+		if (started == 0)
+			worker_run(&w[0]);  /* no thread at all: write them here */
+		for (k = 0; k < started; k++)
+			pthread_join(w[k].thread, NULL);
+	}
+	for (k = 0; k < n; k++) {
+		if (w[k].rc != RR_OK && (!bad || w[k].failed < bad->failed))
+			bad = &w[k];
+		if (w[k].tmpl)
+			xmlFreeDoc(w[k].tmpl);
+	}
+	if (rc != RR_OK) {
+		set_err(err, errlen, dir, "out of memory");
+		return rc;
+	}
+	if (bad) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", bad->err);
+		return bad->rc;
+	}
+	return RR_OK;
+}
+
 int render_write_dir(struct render *rd, const struct report *r, const struct catalog *cat,
 		     const char *dir, char *err, size_t errlen)
 {
@@ -2207,15 +2335,8 @@ int render_write_dir(struct render *rd, const struct report *r, const struct cat
 	page_free(&p);
 	if (rc != RR_OK)
 		goto out;
-	for (uint32_t i = 0; i < r->m->ncalls; i++) {
-		if (!has_page(r, i))
-			continue;
-		rr_free(path);
-		if (!(path = path_join(tmp, r->call_file[i])))
-			goto nomem_tmp;
-		if ((rc = write_call_page(rd, r, cat, i, path, err, errlen)) != RR_OK)
-			goto out;
-	}
+	if ((rc = write_call_pages(rd, r, cat, tmp, err, errlen)) != RR_OK)
+		goto out;
 	rc = swap_into_place(tmp, base, exists, err, errlen);
 	goto out;
 

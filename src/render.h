@@ -27,7 +27,9 @@ void render_close(struct render *rd);
 /*
  * Writes the multi-page report into directory dir: dir/index.html and
  * dir/calls/<report.call_file> for each call selected by report.call_page
- * (every call when call_page is NULL); links go only to written pages. The pages are written into a fresh sibling
+ * (every call when call_page is NULL); links go only to written pages.
+ * Call pages are written by one thread per online processor (at most 8),
+ * each holding one call's tree at a time; the bytes do not depend on it. The pages are written into a fresh sibling
  * directory and swapped into place at the end, so an interrupted or failed
  * run leaves any previous report at dir untouched. Returns RR_OK, RR_EIO
  * (err names the path), or RR_ENOMEM.

@@ -5,24 +5,29 @@
  */
 #include "util.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Allocation failure injection for tests: 0 = off. Not thread-safe, which is
- * fine because only single-threaded tests set it. */
-static unsigned long fail_countdown;
+/* Allocation failure injection for tests: 0 = off. Atomic because pages
+ * are rendered by several threads: exactly one allocation fails. */
+static atomic_ulong fail_countdown;
 
 void rr_alloc_fail_at(unsigned long n)
 {
-	fail_countdown = n;
+	atomic_store(&fail_countdown, n);
 }
 
 static int injected_failure(void)
 {
-	if (fail_countdown == 0)
-		return 0;
-	return --fail_countdown == 0;
+	unsigned long cur = atomic_load(&fail_countdown);
+
+	while (cur != 0) {
+		if (atomic_compare_exchange_weak(&fail_countdown, &cur, cur - 1))
+			return cur == 1;
+	}
+	return 0;
 }
 
 void *rr_malloc(size_t n)
