@@ -16,6 +16,7 @@
 #include "dataset.h"
 #include "ingest.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 
 /* 2026-11-20 10:00:00 UTC as seconds, ms and ISO, and its value in ms. */
@@ -24,26 +25,6 @@
 #define T_MS 1795168800000LL
 #define T2_MS 1795168860000LL
 
-static struct tz *utc_zone;
-
-static int setup(void **state)
-{
-	(void)state;
-	return tz_open("UTC", &utc_zone, NULL, 0) == RR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tz_free(utc_zone);
-	return 0;
-}
-
-static void opts(struct ingest_options *o)
-{
-	ingest_options_init(o);
-	o->input_tz = utc_zone;
-}
 
 /* Ingests text as file name; returns the status. */
 static int run_named(struct dataset *ds, const char *name, const char *text,
@@ -52,7 +33,7 @@ static int run_named(struct dataset *ds, const char *name, const char *text,
 	struct ingest_options def;
 
 	if (!o) {
-		opts(&def);
+		kit_ingest_options(&def);
 		o = &def;
 	}
 	err[0] = '\0';
@@ -372,7 +353,7 @@ static void test_rejects(void **state)
 		if (rc->reason == REJ_NUL)
 			len += strlen(rc->csv + len + 1) + 1;
 
-		opts(&o);
+		kit_ingest_options(&o);
 		o.rejected = open_memstream(&out, &outlen);
 		assert_non_null(o.rejected);
 		assert_int_equal(dataset_init(&ds), RR_OK);
@@ -523,7 +504,7 @@ static void test_filters(void **state)
 		char err[200];
 		const char *room[1] = { fc->room }, *user[1] = { fc->user };
 
-		opts(&o);
+		kit_ingest_options(&o);
 		if (fc->room) {
 			o.rooms = room;
 			o.nrooms = 1;
@@ -739,5 +720,5 @@ int main(void)
 		cmocka_unit_test(test_long_run_dedupe),
 		cmocka_unit_test(test_metric_limit),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kit_setup_utc, kit_teardown_utc);
 }

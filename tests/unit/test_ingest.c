@@ -16,6 +16,7 @@
 #include "ingest.h"
 #include "reader.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 
 /* Realistic times: 2026-11-20 10:00:00 UTC in ms, and one second later. */
@@ -23,26 +24,6 @@
 #define T2 "1795168801000"
 #define T_MS 1795168800000LL
 
-static struct tz *utc_zone;
-
-static int setup(void **state)
-{
-	(void)state;
-	return tz_open("UTC", &utc_zone, NULL, 0) == RR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tz_free(utc_zone);
-	return 0;
-}
-
-static void opts(struct ingest_options *o)
-{
-	ingest_options_init(o);
-	o->input_tz = utc_zone;
-}
 
 /* Ingests text (C string) as file "f.csv"; returns the status. */
 static int run(struct dataset *ds, const char *text, const struct ingest_options *o, char *err)
@@ -50,7 +31,7 @@ static int run(struct dataset *ds, const char *text, const struct ingest_options
 	struct ingest_options def;
 
 	if (!o) {
-		opts(&def);
+		kit_ingest_options(&def);
 		o = &def;
 	}
 	err[0] = '\0';
@@ -290,7 +271,7 @@ static void test_nul(void **state)
 	char err[200];
 
 	(void)state;
-	opts(&o);
+	kit_ingest_options(&o);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "n.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ds.counts.rows, 2);
@@ -325,7 +306,7 @@ static void test_mixed(void **state)
 	k += (size_t)sprintf(text + k, "r,u6," T ",nope,,,\n");            /* 7 bad id */
 	k += (size_t)sprintf(text + k, "r,u7," T ",5001,,,");              /* 8 good, no newline */
 
-	opts(&o);
+	kit_ingest_options(&o);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "m.csv", text, k, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ds.counts.rows, 7);
@@ -457,7 +438,7 @@ static void test_filters(void **state)
 	char err[200];
 
 	(void)state;
-	opts(&o);
+	kit_ingest_options(&o);
 	o.rooms = rooms;
 	o.nrooms = 2;
 	o.users = users;
@@ -469,7 +450,7 @@ static void test_filters(void **state)
 	assert_int_equal(ds.nrecs, 2);
 	dataset_free(&ds);
 
-	opts(&o);
+	kit_ingest_options(&o);
 	o.from_ms = 1795168801000LL;
 	o.to_ms = 1795168804000LL;      /* exclusive */
 	assert_int_equal(dataset_init(&ds), RR_OK);
@@ -481,7 +462,7 @@ static void test_filters(void **state)
 	dataset_free(&ds);
 
 	/* Room IDs match exactly: no trimming or case folding beyond libcsv's. */
-	opts(&o);
+	kit_ingest_options(&o);
 	o.rooms = (const char *[]){ "R1" };
 	o.nrooms = 1;
 	assert_int_equal(dataset_init(&ds), RR_OK);
@@ -509,7 +490,7 @@ static void test_rejected_csv(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	opts(&o);
+	kit_ingest_options(&o);
 	o.rejected = f;
 	assert_int_equal(ingest_write_rejected_header(f), RR_OK);
 	assert_int_equal(dataset_init(&ds), RR_OK);
@@ -528,24 +509,6 @@ static void test_rejected_csv(void **state)
 
 /* ---- encodings and compression ------------------------------------------------------ */
 
-static unsigned char *gzip_buf(const void *s, size_t len, size_t *outlen)
-{
-	z_stream zs;
-	size_t cap = len + len / 100 + 1024;
-	unsigned char *out = malloc(cap);
-
-	assert_non_null(out);
-	memset(&zs, 0, sizeof zs);
-	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	zs.next_in = (Bytef *)s;
-	zs.avail_in = (uInt)len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	*outlen = zs.total_out;
-	deflateEnd(&zs);
-	return out;
-}
 
 static void test_gzip_bom_crlf(void **state)
 {
@@ -554,13 +517,13 @@ static void test_gzip_bom_crlf(void **state)
 				   "r,u,bad,5001\r\n"
 				   "r,u,1763634666000,5003\r\n";
 	size_t n;
-	unsigned char *gz = gzip_buf(text, sizeof text - 1, &n);
+	unsigned char *gz = kit_gzip(text, sizeof text - 1, &n);
 	struct dataset ds;
 	struct ingest_options o;
 	char err[200];
 
 	(void)state;
-	opts(&o);
+	kit_ingest_options(&o);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "g.csv.gz", gz, n, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ds.nrecs, 2);
@@ -581,7 +544,7 @@ static void test_encoding_and_paths(void **state)
 	char err[300], want[300];
 
 	(void)state;
-	opts(&o);
+	kit_ingest_options(&o);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "w.csv", utf16, sizeof utf16 - 1, &o, err, sizeof err), RR_EDATA);
 	assert_string_equal(err, "w.csv: UTF-16 LE encoding is not supported; convert the file to UTF-8");
@@ -607,7 +570,7 @@ static void test_input_zone(void **state)
 
 	(void)state;
 	assert_int_equal(tz_open("Asia/Shanghai", &sh, NULL, 0), RR_OK);
-	opts(&o);
+	kit_ingest_options(&o);
 	o.input_tz = sh;
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "z.csv", text, sizeof text - 1, &o, err, sizeof err), RR_OK);
@@ -628,7 +591,7 @@ static void test_two_files(void **state)
 	static const char b[] = "RoomId,UserId,EventTime,ExperienceId\nr,u,1795168800,2\n";
 
 	(void)state;
-	opts(&o);
+	kit_ingest_options(&o);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "a.csv", a, sizeof a - 1, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "b.csv", b, sizeof b - 1, &o, err, sizeof err), RR_OK);
@@ -654,7 +617,7 @@ static void test_out_of_memory(void **state)
 		char err[200];
 		int rc;
 
-		opts(&o);
+		kit_ingest_options(&o);
 		assert_int_equal(dataset_init(&ds), RR_OK);
 		rr_alloc_fail_at(n);
 		rc = ingest_mem(&ds, "f.csv", text, sizeof text - 1, &o, err, sizeof err);
@@ -686,5 +649,5 @@ int main(void)
 		cmocka_unit_test(test_two_files),
 		cmocka_unit_test(test_out_of_memory),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kit_setup_utc, kit_teardown_utc);
 }

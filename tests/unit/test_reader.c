@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "reader.h"
+#include "kit.h"
 #include "util.h"
 
 /* A compact description of what the reader returned, one string per
@@ -274,25 +275,6 @@ static void test_bom(void **state)
 	}
 }
 
-/* gzip-compresses len bytes at s; *outlen gets the size. */
-static unsigned char *gzip_buf(const void *s, size_t len, size_t *outlen)
-{
-	z_stream zs;
-	size_t cap = len + len / 100 + 1024;
-	unsigned char *out = malloc(cap);
-
-	assert_non_null(out);
-	memset(&zs, 0, sizeof zs);
-	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-	zs.next_in = (Bytef *)s;
-	zs.avail_in = (uInt)len;
-	zs.next_out = out;
-	zs.avail_out = (uInt)cap;
-	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	*outlen = zs.total_out;
-	deflateEnd(&zs);
-	return out;
-}
 
 static void test_gzip_mem(void **state)
 {
@@ -304,7 +286,7 @@ static void test_gzip_mem(void **state)
 	struct reader_record rec;
 
 	(void)state;
-	gz = gzip_buf(plain, sizeof plain - 1, &n);
+	gz = kit_gzip(plain, sizeof plain - 1, &n);
 	got = describe(gz, n);
 	assert_string_equal(got, "L1:a|b L2:x\ny|2");
 	free(got);
@@ -329,7 +311,7 @@ static void test_gzip_mem(void **state)
 		assert_non_null(text);
 		while (k < 399000)
 			k += (size_t)sprintf(text + k, "%zu,row\n", k);
-		bgz = gzip_buf(text, k, &n2);
+		bgz = kit_gzip(text, k, &n2);
 		assert_int_equal(reader_open_mem(bgz, n2 / 2, &r, NULL, 0), RR_OK);
 		{
 			enum reader_status st;
@@ -378,7 +360,7 @@ static void test_files(void **state)
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	gz = gzip_buf(plain, sizeof plain - 1, &n);
+	gz = kit_gzip(plain, sizeof plain - 1, &n);
 	write_file(path, gz, n);
 	assert_int_equal(reader_open_file(path, &r, err, sizeof err), RR_OK);
 	assert_int_equal(reader_next(r, &rec), READER_ROW);

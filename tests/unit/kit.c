@@ -1,0 +1,55 @@
+/* kit — shared unit-test helpers (see kit.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "kit.h"
+#include "util.h"
+
+struct tz *kit_utc;
+
+int kit_setup_utc(void **state)
+{
+	(void)state;
+	return tz_open("UTC", &kit_utc, NULL, 0) == RR_OK ? 0 : -1;
+}
+
+int kit_teardown_utc(void **state)
+{
+	(void)state;
+	tz_free(kit_utc);
+	kit_utc = NULL;
+	return 0;
+}
+
+void kit_ingest_options(struct ingest_options *o)
+{
+	ingest_options_init(o);
+	o->input_tz = kit_utc;
+}
+
+unsigned char *kit_gzip(const void *s, size_t len, size_t *outlen)
+{
+	z_stream zs;
+	size_t cap = len + len / 100 + 1024;
+	unsigned char *out = malloc(cap);
+
+	assert_non_null(out);
+	memset(&zs, 0, sizeof zs);
+	/* 16 + MAX_WBITS: a gzip wrapper, as exports have, not raw zlib. */
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (Bytef *)s;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	return out;
+}

@@ -1,0 +1,23 @@
+/* kit — helpers shared by the unit tests (not a module of roomreport): a UTC
+ * zone and ingest options that use it, and gzip-compressing a buffer. */
+#ifndef RR_TEST_KIT_H
+#define RR_TEST_KIT_H
+
+#include <stddef.h>
+
+#include "ingest.h"
+#include "tz.h"
+
+/* cmocka group setup/teardown opening and freeing kit_utc. */
+extern struct tz *kit_utc;
+int kit_setup_utc(void **state);
+int kit_teardown_utc(void **state);
+
+/* Default ingest options reading times without an offset as UTC. */
+void kit_ingest_options(struct ingest_options *o);
+
+/* gzip-compresses len bytes at s into a malloc'd buffer (the caller frees);
+ * *outlen gets its size. Fails the test on any zlib error. */
+unsigned char *kit_gzip(const void *s, size_t len, size_t *outlen);
+
+#endif
