@@ -12,7 +12,22 @@
 #include "kit.h"
 #include "util.h"
 
+struct catalog *kit_cat;
 struct tz *kit_utc;
+
+int kit_setup_catalog(void **state)
+{
+	(void)state;
+	return catalog_new(&kit_cat) == RR_OK ? 0 : -1;
+}
+
+int kit_teardown_catalog(void **state)
+{
+	(void)state;
+	catalog_free(kit_cat);
+	kit_cat = NULL;
+	return 0;
+}
 
 int kit_setup_utc(void **state)
 {

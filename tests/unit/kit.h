@@ -1,12 +1,19 @@
-/* kit — helpers shared by the unit tests (not a module of roomreport): a UTC
- * zone and ingest options that use it, and gzip-compressing a buffer. */
+/* kit — helpers shared by the unit tests (not a module of roomreport): the
+ * built-in catalog, a UTC zone and ingest options that use it, and
+ * gzip-compressing a buffer. */
 #ifndef RR_TEST_KIT_H
 #define RR_TEST_KIT_H
 
 #include <stddef.h>
 
+#include "catalog.h"
 #include "ingest.h"
 #include "tz.h"
+
+/* cmocka setup/teardown creating and freeing kit_cat (the built-in catalog). */
+extern struct catalog *kit_cat;
+int kit_setup_catalog(void **state);
+int kit_teardown_catalog(void **state);
 
 /* cmocka group setup/teardown opening and freeing kit_utc. */
 extern struct tz *kit_utc;

@@ -22,6 +22,7 @@
 #include "report.h"
 #include "sessions.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 
 #define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
@@ -42,20 +43,6 @@ struct row {
 #define E(c, u, s, i, a) { c, u, s, EV, i, a, -1, NULL }
 #define E2(c, u, s, i, a, b) { c, u, s, EV, i, a, b, NULL }
 
-static struct catalog *cat;
-
-static int setup(void **state)
-{
-	(void)state;
-	return catalog_new(&cat) == RR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
 
 /* Everything one call page needs, built in the given zone. */
 struct fixture {
@@ -98,8 +85,8 @@ static void fixture_build(struct fixture *fx, const struct row *rows, const char
 	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
 	sessions_options_init(&o);
 	o.display_tz = fx->tz;
-	assert_int_equal(sessions_build(&fx->ds, cat, &o, &fx->m), RR_OK);
-	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, cat, fx->tz, &fx->r), RR_OK);
+	assert_int_equal(sessions_build(&fx->ds, kit_cat, &o, &fx->m), RR_OK);
+	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, kit_cat, fx->tz, &fx->r), RR_OK);
 }
 
 static void fixture_free(struct fixture *fx)
@@ -188,7 +175,7 @@ static void test_two_users(void **state)
 	(void)state;
 	fixture_build(&fx, two_users, "UTC");
 	assert_int_equal(fx.m.ncalls, 1);
-	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
 
 	assert_string_equal(v.room, "room");
 	assert_string_equal(v.comm, "c1");
@@ -305,8 +292,8 @@ static void test_deterministic(void **state)
 
 	(void)state;
 	fixture_build(&fx, two_users, "Asia/Shanghai");
-	assert_int_equal(callview_build(&fx.r, cat, 0, &v1), RR_OK);
-	assert_int_equal(callview_build(&fx.r, cat, 0, &v2), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v1), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v2), RR_OK);
 	assert_string_equal(v1.span, "2026-11-20 18:00:00 – 18:05:00 (Asia/Shanghai)");
 	assert_int_equal(v1.nlog, v2.nlog);
 	for (i = 0; i < v1.nlog; i++) {
@@ -340,7 +327,7 @@ static void test_split_call_records(void **state)
 	(void)state;
 	fixture_build(&fx, rows, "UTC");
 	assert_int_equal(fx.m.ncalls, 2);
-	assert_int_equal(callview_build(&fx.r, cat, 1, &v), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 1, &v), RR_OK);
 	assert_int_equal(v.call, 1);
 	assert_string_equal(v.comm, "");
 	assert_int_equal(v.nlanes, 1);
@@ -404,7 +391,7 @@ static void test_ticks(void **state)
 		if (tc->len == 0)
 			rows[1] = rows[2];
 		fixture_build(&fx, rows, tc->zone);
-		assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+		assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
 		assert_string_equal(v.span, tc->span);
 		assert_true(v.t1 > v.t0);
 		assert_true(v.nticks >= 4 && v.nticks <= 12);
@@ -548,11 +535,11 @@ static void chart_fixture_with(struct fixture *fx, int room_finished, const stru
 	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
 	sessions_options_init(&o);
 	o.display_tz = fx->tz;
-	assert_int_equal(sessions_build(&fx->ds, cat, &o, &fx->m), RR_OK);
+	assert_int_equal(sessions_build(&fx->ds, kit_cat, &o, &fx->m), RR_OK);
 	companion_options_init(&co);
 	co.display_tz = fx->tz;
-	assert_int_equal(companion_link(&fx->ds, cat, &co, &fx->m), RR_OK);
-	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, cat, fx->tz, &fx->r), RR_OK);
+	assert_int_equal(companion_link(&fx->ds, kit_cat, &co, &fx->m), RR_OK);
+	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, kit_cat, fx->tz, &fx->r), RR_OK);
 }
 
 static void chart_fixture(struct fixture *fx, int room_finished)
@@ -582,7 +569,7 @@ static void test_chart_gaps(void **state)
 
 	(void)state;
 	chart_fixture_with(&fx, 1, series);
-	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
 	a = &v.lanes[0];
 	assert_string_equal(a->user, "alice");
 	for (i = 0; i < a->ncharts; i++) {
@@ -648,7 +635,7 @@ static void test_charts(void **state)
 
 	(void)state;
 	chart_fixture(&fx, 0);
-	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
 	assert_int_equal(v.t0, S(0));
 	assert_int_equal(v.t1, S(600));
 	assert_string_equal(v.room_span, "created 09:59:55 · still open at export");
@@ -725,7 +712,7 @@ static void test_charts(void **state)
 	fixture_free(&fx);
 
 	chart_fixture(&fx, 1);
-	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
 	assert_string_equal(v.room_span, "created 09:59:55 · dismissed 10:10:05");
 	assert_int_equal(v.ongoing, 0);
 	callview_free(&v);
@@ -741,7 +728,7 @@ static void test_no_companion(void **state)
 
 	(void)state;
 	fixture_build(&fx, two_users, "UTC");
-	assert_int_equal(callview_build(&fx.r, cat, 0, &v), RR_OK);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
 	assert_string_equal(v.room_span, "");
 	assert_int_equal(v.ongoing, 0);
 	assert_int_equal(v.ncharts, 0);
@@ -769,7 +756,7 @@ static void test_charts_out_of_memory(void **state)
 		int rc;
 
 		rr_alloc_fail_at(n);
-		rc = callview_build(&fx.r, cat, 0, &v);
+		rc = callview_build(&fx.r, kit_cat, 0, &v);
 		rr_alloc_fail_at(0);
 		if (rc == RR_OK) {
 			ok = 1;
@@ -801,7 +788,7 @@ static void test_out_of_memory(void **state)
 		int rc;
 
 		rr_alloc_fail_at(n);
-		rc = callview_build(&fx.r, cat, 0, &v);
+		rc = callview_build(&fx.r, kit_cat, 0, &v);
 		rr_alloc_fail_at(0);
 		if (rc == RR_OK) {
 			ok = 1;
@@ -833,5 +820,5 @@ int main(void)
 		cmocka_unit_test(test_charts_out_of_memory),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kit_setup_catalog, kit_teardown_catalog);
 }

@@ -21,26 +21,13 @@
 #include "dataset.h"
 #include "sessions.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 
 #define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
 #define S(sec) (T0 + (int64_t)llround((sec) * 1000))
 #define NO -1.0                     /* "not given" for a time in seconds */
 
-static struct catalog *cat;
-
-static int setup(void **state)
-{
-	(void)state;
-	return catalog_new(&cat) == RR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
 
 struct fixture {
 	struct dataset ds;
@@ -153,9 +140,9 @@ static void fx_build(struct fixture *fx)
 
 	assert_int_equal(dataset_finish(&fx->ds), RR_OK);
 	sessions_options_init(&so);
-	assert_int_equal(sessions_build(&fx->ds, cat, &so, &fx->m), RR_OK);
+	assert_int_equal(sessions_build(&fx->ds, kit_cat, &so, &fx->m), RR_OK);
 	companion_options_init(&co);
-	assert_int_equal(companion_link(&fx->ds, cat, &co, &fx->m), RR_OK);
+	assert_int_equal(companion_link(&fx->ds, kit_cat, &co, &fx->m), RR_OK);
 }
 
 static void fx_free(struct fixture *fx)
@@ -691,7 +678,7 @@ static void test_model_add_and_drop(void **state)
 		struct sessions_options so;
 
 		sessions_options_init(&so);
-		assert_int_equal(sessions_build(&fx.ds, cat, &so, &fx.m), RR_OK);
+		assert_int_equal(sessions_build(&fx.ds, kit_cat, &so, &fx.m), RR_OK);
 	}
 	a = find_session(&fx, "alice", 0);
 	b = find_session(&fx, "bob", 0);
@@ -798,12 +785,12 @@ static void test_link_out_of_memory(void **state)
 	assert_int_equal(dataset_finish(&fx.ds), RR_OK);
 	sessions_options_init(&so);
 	companion_options_init(&co);
-	assert_int_equal(sessions_build(&fx.ds, cat, &so, &fx.m), RR_OK);
+	assert_int_equal(sessions_build(&fx.ds, kit_cat, &so, &fx.m), RR_OK);
 	for (n = 1; n < 1000 && !ok; n++) {
 		int rc;
 
 		rr_alloc_fail_at(n);
-		rc = companion_link(&fx.ds, cat, &co, &fx.m);
+		rc = companion_link(&fx.ds, kit_cat, &co, &fx.m);
 		rr_alloc_fail_at(0);
 		if (rc == RR_OK) {
 			ok = 1;
@@ -848,5 +835,5 @@ int main(void)
 		cmocka_unit_test(test_link_out_of_memory),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kit_setup_catalog, kit_teardown_catalog);
 }

@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "sessions.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 
 #define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
@@ -37,20 +38,6 @@ struct row {
 #define E(u, s, i, a) { "r", "", u, s, EV, i, a, -1, NULL }
 #define E2(u, s, i, a, b) { "r", "", u, s, EV, i, a, b, NULL }
 
-static struct catalog *cat;
-
-static int setup(void **state)
-{
-	(void)state;
-	return catalog_new(&cat) == RR_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	catalog_free(cat);
-	return 0;
-}
 
 static void load(struct dataset *ds, const struct row *rows)
 {
@@ -81,7 +68,7 @@ static void build(const struct row *rows, struct dataset *ds, struct model *m)
 
 	sessions_options_init(&o);
 	load(ds, rows);
-	assert_int_equal(sessions_build(ds, cat, &o, m), RR_OK);
+	assert_int_equal(sessions_build(ds, kit_cat, &o, m), RR_OK);
 }
 
 static const char *str(const struct dataset *ds, uint32_t id)
@@ -650,7 +637,7 @@ static void test_out_of_memory(void **state)
 		int rc;
 
 		rr_alloc_fail_at(n);
-		rc = sessions_build(&ds, cat, &o, &m);
+		rc = sessions_build(&ds, kit_cat, &o, &m);
 		rr_alloc_fail_at(0);
 		if (rc == RR_OK) {
 			ok = 1;
@@ -683,7 +670,7 @@ static void test_display_zone(void **state)
 	sessions_options_init(&o);
 	o.display_tz = z;
 	load(&ds, rows);
-	assert_int_equal(sessions_build(&ds, cat, &o, &m), RR_OK);
+	assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
 	assert_int_equal(m.nfindings, 1);
 	assert_string_equal(m.findings[0].text, "Removed from the room at 18:00:30");
 	model_free(&m);
@@ -721,5 +708,5 @@ int main(void)
 		cmocka_unit_test(test_options_defaults),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, kit_setup_catalog, kit_teardown_catalog);
 }
