@@ -8,8 +8,7 @@
  * "generator" string are kept. Memory use is the buffer whatever the size
  * of the file.
  *
- * The headline keys are listed here (hl_keys) in enum headline_id order;
- * they must equal the keys json.c writes (report.c's struct headline .key).
+ * Figures are matched by report_headline_key(), the keys json.c writes.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -23,22 +22,6 @@
 #define BASELINE_CHUNK 65536
 #define KEY_MAX 64               /* longer keys match no figure */
 
-static const char *const hl_keys[HL__COUNT] = {
-	[HL_CALLS] = "calls",
-	[HL_SESSIONS] = "sessions",
-	[HL_USERS] = "users",
-	[HL_USER_MS] = "user_ms",
-	[HL_ENTRY_SUCCESS_PM] = "entry_success_pm",
-	[HL_ENTRY_FAST_PM] = "entry_within_5s_pm",
-	[HL_ENTRY_LATENCY_P50] = "entry_latency_p50_ms",
-	[HL_ENTRY_LATENCY_P95] = "entry_latency_p95_ms",
-	[HL_FIRST_FRAME_P50] = "first_frame_p50_ms",
-	[HL_TIMEOUTS_PM] = "timeouts_pm",
-	[HL_KICKS_PM] = "kicks_pm",
-	[HL_ENTRY_FAILED_PM] = "entry_failed_pm",
-	[HL_NO_EXIT_PM] = "no_exit_pm",
-	[HL_EXPERIENCES_PER_100_X10] = "abnormal_experiences_per_100_x10",
-};
 
 struct scan {
 	const unsigned char *p;  /* current buffer */
@@ -431,7 +414,7 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 				goto member_done;
 			} else if (ctx == CTX_HEADLINE) {
 				for (int k = 0; k < HL__COUNT; k++)
-					if (strcmp(key, hl_keys[k]) == 0)
+					if (strcmp(key, report_headline_key(k)) == 0)
 						hl = k;
 			}
 			if (hl >= 0) {

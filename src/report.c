@@ -1113,6 +1113,11 @@ static const struct {
 					  "Abnormal experiences per 100 sessions (sampled)", -1, 0 },
 };
 
+const char *report_headline_key(enum headline_id id)
+{
+	return (unsigned)id < HL__COUNT ? headline_def[id].key : "";
+}
+
 static void build_headline(struct report *r, int64_t first_frame_p50)
 {
 	int64_t v[HL__COUNT];

@@ -87,6 +87,9 @@ struct headline {
 	uint8_t regression;      /* worse beyond the threshold */
 };
 
+/* The stable JSON key of headline figure id ("entry_latency_p50_ms"...). */
+const char *report_headline_key(enum headline_id id);
+
 struct baseline;
 
 /* --pages: which calls get a page of their own. */
