@@ -122,6 +122,24 @@ int dataset_append_quality(struct dataset *ds, const struct quality_sample *q);
 int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index);
 
 /*
+ * Moves everything src holds into dst, as if src's rows had been appended to
+ * dst after dst's own: records (their strtab ids translated into dst's table,
+ * new strings interned in the order src first met them, so ids equal those a
+ * single dataset fed the same rows in the same order would have), companion
+ * rows and metrics, counts (added), diagnostics (kept items appended in
+ * order within DIAG_KEEP per reason, with line_offset added to their lines;
+ * notes appended). src's file indexes must be dst's (src registers no files
+ * of its own). src's storage is released as it is consumed, so peak memory
+ * stays near the sum of both. Only before dataset_finish on either.
+ * Returns RR_OK; RR_EDATA, with dst and src unchanged, when dst's string
+ * table would pass its limits (the caller can then re-read src's rows one by
+ * one to find the row that passes them); RR_ENOMEM, after which dst holds
+ * part of src and is only fit to be freed. src is freed by the caller
+ * (dataset_free) in every case.
+ */
+int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offset);
+
+/*
  * Sorts records by (room, comm, user, time), keeping input order among equal
  * keys, then removes records equal in every field but `file` to an earlier
  * one, counting them in counts.duplicates. Sets used, events and abnormal.

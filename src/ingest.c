@@ -106,6 +106,7 @@ void ingest_options_init(struct ingest_options *o)
 	memset(o, 0, sizeof *o);
 	o->from_ms = INT64_MIN;
 	o->to_ms = INT64_MAX;
+	o->part_min_bytes = INGEST_PART_MIN_BYTES;
 }
 
 int ingest_write_rejected_header(FILE *f)

@@ -42,7 +42,18 @@ struct ingest_options {
 	 * file,line,reason,detail,row (row = the record's raw text). ingest does
 	 * not write the header line (see ingest_write_rejected_header). */
 	FILE *rejected;
+	/* Parsing one big file on several threads: at most `threads` parts
+	 * (0 = one per online processor, at most INGEST_MAX_THREADS), none
+	 * smaller than part_min_bytes. Only plain (uncompressed) event/abnormal
+	 * files, and not with `rejected` set; the result is the same as reading
+	 * on one thread, byte for byte (the part boundaries are checked against
+	 * where the sequential reader lands, see ingest.c). */
+	unsigned threads;
+	uint64_t part_min_bytes;
 };
+
+#define INGEST_MAX_THREADS 8
+#define INGEST_PART_MIN_BYTES (8u << 20)
 
 /* Writes the header line of the rejected-rows CSV. RR_OK or RR_EIO. */
 int ingest_write_rejected_header(FILE *f);

@@ -67,6 +67,57 @@ enum reader_status reader_next(struct reader *r, struct reader_record *rec);
 const char *reader_error(const struct reader *r);
 int reader_error_status(const struct reader *r);
 
+/*
+ * Parts of one source, for parsing a big file on several threads. A part
+ * starts at a byte offset the caller believes to be a record start; it has
+ * no gzip, BOM or UTF-16 detection (whatever the bytes are, they are CSV)
+ * and numbers its lines from first_line. Its reader runs to the end of the
+ * source; the caller stops it where it likes (see reader_tell).
+ * reader_open_file_part: path must be a regular file; err as for
+ * reader_open_file. reader_open_mem_part: buf/len as for reader_open_mem
+ * (offset is into buf). Both return RR_OK, RR_EIO or RR_ENOMEM.
+ */
+int reader_open_file_part(const char *path, uint64_t offset, uint64_t first_line,
+			  struct reader **out, char *err, size_t errlen);
+int reader_open_mem_part(const void *buf, size_t len, size_t offset, uint64_t first_line,
+			 struct reader **out, char *err, size_t errlen);
+
+/*
+ * Where the next record starts, as a byte offset into the file or buffer
+ * (for a whole-file reader, BOM included; for a part, from the start of the
+ * file, not of the part). An LF pending after a record that ended in CR is
+ * consumed first, so after "a\r\n" the offset is past the LF. Two readers
+ * of the same source that report the same offset (and line) read the same
+ * records from there on: the reader carries no other state between records.
+ * After READER_EOF: the source's size. Not meaningful for gzip input.
+ */
+uint64_t reader_tell(struct reader *r);
+
+/* The physical line the next record starts on (1-based). */
+uint64_t reader_line(const struct reader *r);
+
+/*
+ * 1 when r reads an uncompressed regular file or memory buffer, so that
+ * parts of it can be opened; *size is then its size in bytes. 0 for gzip,
+ * stdin, pipes.
+ */
+int reader_is_plain(const struct reader *r, uint64_t *size);
+
+/*
+ * The offset just after the first LF at or after from, in r's source, or the
+ * source's size when there is none. Reads the source with pread (files) and
+ * does not move r. Only for plain sources (reader_is_plain). Returns RR_OK,
+ * or RR_EIO when the file cannot be read.
+ */
+int reader_next_line_start(struct reader *r, uint64_t from, uint64_t *out);
+
+/*
+ * Records without a quote are split by the reader itself instead of libcsv
+ * (the same fields, trimmed the same way); on is the default. Turning it off
+ * is for the test that checks both give the same records.
+ */
+void reader_set_fast(struct reader *r, int on);
+
 /* Closes and frees; NULL is allowed. */
 void reader_close(struct reader *r);
 
