@@ -2,12 +2,25 @@
  * reader — bytes to CSV records with physical line numbers.
  *
  * Input flows through one fixed window (READER_MAX_RECORD plus a read chunk),
- * so memory stays bounded whatever the input: files and stdin go through
- * zlib's gzread (which passes plain bytes through untouched), memory buffers
- * are copied or inflated into the same window. A small RFC 4180 state
- * machine finds where each record ends, so a broken record can be skipped
- * and the next physical line read; only then is the record handed to libcsv
- * (strict mode) to split and unquote its fields.
+ * so memory stays bounded whatever the input: plain regular files are read
+ * with pread (zlib's transparent mode costs an extra copy and its own
+ * buffering), gzip files, stdin and pipes go through zlib's gzread, memory
+ * buffers are copied or inflated into the same window.
+ *
+ * Two ways to a record. The fast path takes a record that ends inside the
+ * window and has no quote: one word-at-a-time pass finds its commas and its
+ * line end, and the fields are cut out of one copy of the record with the
+ * same trimming and limits as libcsv applies (the test in
+ * tests/unit/test_reader_fast.c holds the two to that). Everything else --
+ * quotes, the last record without a line end, records over a limit -- goes
+ * the general way: a small RFC 4180 state machine finds where the record
+ * ends, so a broken record can be skipped and the next physical line read,
+ * and only then is the record handed to libcsv (strict mode) to split and
+ * unquote its fields.
+ *
+ * Between records the reader's only state is the offset and the line
+ * number (an LF owed to a CR-ended record is settled by reader_tell), which
+ * is what lets a big file be read in parts on several threads.
  *
  * Choices made here, on purpose:
  *  - libcsv's trimming of spaces and tabs around unquoted fields is kept: the
@@ -29,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,10 +56,22 @@
  * over), a lookahead byte and room for a read. */
 #define WIN_CAP (READER_MAX_RECORD + 2 + CHUNK)
 
-enum src_kind { SRC_GZ, SRC_MEM, SRC_MEM_GZ };
+/* libcsv's options: strict quoting, an unclosed quote reported at the end,
+ * fields NUL-terminated. */
+#define CSV_OPTS (CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL)
+
+enum src_kind {
+	SRC_FD,         /* plain regular file, read with pread */
+	SRC_GZ,         /* gzip file, stdin or pipe, through gzread */
+	SRC_MEM,        /* plain memory buffer */
+	SRC_MEM_GZ,     /* gzip in memory, through inflate */
+};
 
 struct reader {
 	enum src_kind kind;
+	int fd;                     /* SRC_FD */
+	uint64_t fdpos;             /* SRC_FD: file offset of the next read */
+	uint64_t size;              /* SRC_FD / SRC_MEM: the source's size */
 	gzFile gz;
 	const unsigned char *mem;   /* SRC_MEM / SRC_MEM_GZ input */
 	size_t memlen, mempos;
@@ -54,9 +80,15 @@ struct reader {
 
 	unsigned char *win;
 	size_t pos, end;            /* unconsumed bytes are win[pos..end) */
+	uint64_t base;              /* source offset of win[0] */
 	int eof;                    /* the source has no more bytes */
 	int skip_lf;                /* last record ended in CR: an LF next is its pair */
 	uint64_t line;              /* physical line of win[pos] */
+	/* One byte read past the window by reader_tell to settle skip_lf
+	 * without moving the window (which holds the current record). */
+	unsigned char stash;
+	int have_stash;
+	int fast;                   /* fast path for records without quotes */
 
 	struct csv_parser csv;
 	int csv_live;
@@ -73,8 +105,8 @@ struct reader {
 	char errmsg[160];
 };
 
-/* libcsv's realloc hook cannot carry context, so the cap flags live here.
- * The program is single-threaded; _Thread_local keeps it safe anyway. */
+/* libcsv's realloc hook cannot carry context, so the cap flags live here,
+ * one set per thread (parts of a file are read on several threads). */
 static _Thread_local int field_capped;
 static _Thread_local int field_oom;
 
@@ -120,8 +152,27 @@ static void z_free(voidpf opaque, voidpf p)
  * -1 with the error recorded. */
 static long src_read(struct reader *r, unsigned char *dst, size_t n)
 {
+	if (r->have_stash) {
+		dst[0] = r->stash;
+		r->have_stash = 0;
+		return 1;
+	}
 	if (n > INT_MAX)
 		n = INT_MAX;
+	if (r->kind == SRC_FD) {
+		for (;;) {
+			ssize_t got = pread(r->fd, dst, n, (off_t)r->fdpos);
+
+			if (got >= 0) {
+				r->fdpos += (uint64_t)got;
+				return (long)got;
+			}
+			if (errno != EINTR) {
+				set_error(r, RR_EIO, strerror(errno));
+				return -1;
+			}
+		}
+	}
 	if (r->kind == SRC_GZ) {
 		int got = gzread(r->gz, dst, (unsigned)n);
 		int zerr;
@@ -213,12 +264,15 @@ static int refill(struct reader *r)
 
 	if (r->pos > 0) {
 		memmove(r->win, r->win + r->pos, r->end - r->pos);
+		r->base += r->pos;
 		r->end -= r->pos;
 		r->pos = 0;
 	}
 	if (r->eof || r->end == WIN_CAP)
 		return 0;
-	got = src_read(r, r->win + r->end, WIN_CAP - r->end);
+	/* A chunk at a time, so that what was read is still in the cache when
+	 * it is scanned. */
+	got = src_read(r, r->win + r->end, WIN_CAP - r->end < CHUNK ? WIN_CAP - r->end : CHUNK);
 	if (got < 0)
 		return -1;
 	if (got == 0)
@@ -244,7 +298,7 @@ static int reader_alloc(struct reader **out)
 		reader_close(r);
 		return RR_ENOMEM;
 	}
-	if (csv_init(&r->csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+	if (csv_init(&r->csv, CSV_OPTS) != 0) {
 		reader_close(r);
 		return RR_ENOMEM;
 	}
@@ -253,7 +307,9 @@ static int reader_alloc(struct reader **out)
 	csv_set_free_func(&r->csv, rr_free);
 	/* Growth step, not a limit: fewer reallocs on the way to a long field. */
 	csv_set_blk_size(&r->csv, 4096);
+	r->fd = -1;
 	r->line = 1;
+	r->fast = 1;
 	r->done = READER_ROW;
 	*out = r;
 	return RR_OK;
@@ -312,32 +368,122 @@ static void put_err(char *err, size_t errlen, const char *path, const char *why)
 		snprintf(err, errlen, "%s", why);
 }
 
+/* Opens path read-only and checks what it is: a directory is refused with
+ * its errno text, anything but a regular file or pipe with a reason. */
+static int open_checked(const char *path, int is_stdin, int *fd_out, struct stat *st,
+			char *err, size_t errlen)
+{
+	int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY);
+
+	if (fd < 0) {
+		put_err(err, errlen, path, strerror(errno));
+		return RR_EIO;
+	}
+	if (fstat(fd, st) != 0) {
+		put_err(err, errlen, path, strerror(errno));
+		close(fd);
+		return RR_EIO;
+	}
+	if (S_ISDIR(st->st_mode)) {
+		put_err(err, errlen, path, strerror(EISDIR));
+		close(fd);
+		return RR_EIO;
+	}
+	if (!is_stdin && !S_ISREG(st->st_mode) && !S_ISFIFO(st->st_mode)) {
+		put_err(err, errlen, path, "not a regular file or pipe");
+		close(fd);
+		return RR_EIO;
+	}
+	*fd_out = fd;
+	return RR_OK;
+}
+
+/* 1 when the regular file at fd starts with the gzip magic bytes (the test
+ * gzread's transparent mode makes), 0 when not, -1 on a read error. */
+static int fd_is_gzip(int fd)
+{
+	unsigned char m[2];
+	ssize_t got;
+
+	do
+		got = pread(fd, m, 2, 0);
+	while (got < 0 && errno == EINTR);
+	if (got < 0)
+		return -1;
+	return got == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
 int reader_open_file(const char *path, struct reader **out, char *err, size_t errlen)
 {
 	struct reader *r;
 	struct stat st;
 	char why[160];
 	int fd, is_stdin = strcmp(path, "-") == 0;
-	int rc;
+	int rc, gz = 1;
 
 	*out = NULL;
-	fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY);
-	if (fd < 0) {
-		put_err(err, errlen, path, strerror(errno));
-		return RR_EIO;
+	rc = open_checked(path, is_stdin, &fd, &st, err, errlen);
+	if (rc != RR_OK)
+		return rc;
+	/* stdin is read as a stream even when it is a redirected file: it may
+	 * not start at offset 0, and it is never split into parts. */
+	if (!is_stdin && S_ISREG(st.st_mode)) {
+		gz = fd_is_gzip(fd);
+		if (gz < 0) {
+			put_err(err, errlen, path, strerror(errno));
+			close(fd);
+			return RR_EIO;
+		}
 	}
-	if (fstat(fd, &st) != 0) {
-		put_err(err, errlen, path, strerror(errno));
+	rc = reader_alloc(&r);
+	if (rc != RR_OK) {
+		close(fd);
+		put_err(err, errlen, path, "out of memory");
+		return rc;
+	}
+	if (gz) {
+		r->kind = SRC_GZ;
+		r->gz = gzdopen(fd, "rb");
+		if (!r->gz) {
+			close(fd);
+			reader_close(r);
+			put_err(err, errlen, path, "out of memory");
+			return RR_ENOMEM;
+		}
+		gzbuffer(r->gz, CHUNK);
+	} else {
+		r->kind = SRC_FD;
+		r->fd = fd;
+		r->size = (uint64_t)st.st_size;
+	}
+	rc = check_bom(r, why, sizeof why);
+	if (rc != RR_OK) {
+		put_err(err, errlen, path, why);
+		reader_close(r);
+		return rc;
+	}
+	*out = r;
+	return RR_OK;
+}
+
+int reader_open_file_part(const char *path, uint64_t offset, uint64_t first_line,
+			  struct reader **out, char *err, size_t errlen)
+{
+	struct reader *r;
+	struct stat st;
+	int fd, rc;
+
+	*out = NULL;
+	rc = open_checked(path, 0, &fd, &st, err, errlen);
+	if (rc != RR_OK)
+		return rc;
+	if (!S_ISREG(st.st_mode)) {
+		put_err(err, errlen, path, "not a regular file");
 		close(fd);
 		return RR_EIO;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		put_err(err, errlen, path, strerror(EISDIR));
-		close(fd);
-		return RR_EIO;
-	}
-	if (!is_stdin && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-		put_err(err, errlen, path, "not a regular file or pipe");
+	if (offset > (uint64_t)st.st_size) {
+		put_err(err, errlen, path, "part starts past the end of the file");
 		close(fd);
 		return RR_EIO;
 	}
@@ -347,21 +493,12 @@ int reader_open_file(const char *path, struct reader **out, char *err, size_t er
 		put_err(err, errlen, path, "out of memory");
 		return rc;
 	}
-	r->kind = SRC_GZ;
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz) {
-		close(fd);
-		reader_close(r);
-		put_err(err, errlen, path, "out of memory");
-		return RR_ENOMEM;
-	}
-	gzbuffer(r->gz, CHUNK);
-	rc = check_bom(r, why, sizeof why);
-	if (rc != RR_OK) {
-		put_err(err, errlen, path, why);
-		reader_close(r);
-		return rc;
-	}
+	r->kind = SRC_FD;
+	r->fd = fd;
+	r->size = (uint64_t)st.st_size;
+	r->fdpos = offset;
+	r->base = offset;
+	r->line = first_line;
 	*out = r;
 	return RR_OK;
 }
@@ -392,6 +529,7 @@ int reader_open_mem(const void *buf, size_t len, struct reader **out, char *err,
 		r->zs_live = 1;
 	} else {
 		r->kind = SRC_MEM;
+		r->size = len;
 	}
 	rc = check_bom(r, why, sizeof why);
 	if (rc != RR_OK) {
@@ -403,12 +541,41 @@ int reader_open_mem(const void *buf, size_t len, struct reader **out, char *err,
 	return RR_OK;
 }
 
+int reader_open_mem_part(const void *buf, size_t len, size_t offset, uint64_t first_line,
+			 struct reader **out, char *err, size_t errlen)
+{
+	struct reader *r;
+	int rc;
+
+	*out = NULL;
+	if (offset > len) {
+		put_err(err, errlen, NULL, "part starts past the end of the buffer");
+		return RR_EIO;
+	}
+	rc = reader_alloc(&r);
+	if (rc != RR_OK) {
+		put_err(err, errlen, NULL, "out of memory");
+		return rc;
+	}
+	r->kind = SRC_MEM;
+	r->mem = buf;
+	r->memlen = len;
+	r->mempos = offset;
+	r->size = len;
+	r->base = offset;
+	r->line = first_line;
+	*out = r;
+	return RR_OK;
+}
+
 void reader_close(struct reader *r)
 {
 	if (!r)
 		return;
 	if (r->gz)
 		gzclose(r->gz);
+	if (r->fd >= 0)
+		close(r->fd);
 	if (r->zs_live)
 		inflateEnd(&r->zs);
 	if (r->csv_live)
@@ -671,9 +838,13 @@ static int skip_line(struct reader *r, size_t off, const char **raw, size_t *raw
 			return 0;
 		}
 		if (r->pos == 0 && r->end == WIN_CAP) {
-			/* Window full of this one line: keep its head, drop the rest. */
+			/* Window full of this one line: keep its head, drop the rest.
+			 * What is read next lands where the dropped bytes were, so
+			 * base moves on by as many to keep the offsets right past
+			 * the head. */
 			r->end = READER_MAX_RECORD;
 			off = READER_MAX_RECORD;
+			r->base += WIN_CAP - READER_MAX_RECORD;
 		}
 		if (refill(r) != 0)
 			return -1;
@@ -723,6 +894,22 @@ static void cb_row(int c, void *data)
 
 enum split_result { SP_ROW, SP_BLANK, SP_QUOTE, SP_LONG, SP_WIDE, SP_OOM };
 
+/*
+ * Empties the parser after a failed record, dropping what it holds. With
+ * CSV_STRICT_FINI, csv_fini refuses (and resets nothing) while a quoted
+ * field is open -- as it is when such a field ran into the length cap --
+ * and the next record would carry on inside that field. So the flag is off
+ * for this one call.
+ */
+static void reset_parser(struct reader *r)
+{
+	r->discard = 1;
+	csv_set_opts(&r->csv, CSV_OPTS & ~CSV_STRICT_FINI);
+	csv_fini(&r->csv, cb_field, cb_row, r);
+	csv_set_opts(&r->csv, CSV_OPTS);
+	r->discard = 0;
+}
+
 static enum split_result split_fields(struct reader *r, const unsigned char *s, size_t len)
 {
 	size_t used;
@@ -740,15 +927,14 @@ static enum split_result split_fields(struct reader *r, const unsigned char *s, 
 	used = csv_parse(&r->csv, s, len, cb_field, cb_row, r);
 	e = csv_error(&r->csv);
 	if (used == len && e == CSV_SUCCESS) {
-		if (csv_fini(&r->csv, cb_field, cb_row, r) != 0)
+		if (csv_fini(&r->csv, cb_field, cb_row, r) != 0) {
 			e = CSV_EPARSE;
+			reset_parser(r);
+		}
 	} else {
 		if (e == CSV_SUCCESS)
 			e = CSV_EPARSE;
-		/* Reset the parser; whatever it still holds is dropped. */
-		r->discard = 1;
-		csv_fini(&r->csv, cb_field, cb_row, r);
-		r->discard = 0;
+		reset_parser(r);
 	}
 	if (r->cb_oom || field_oom)
 		return SP_OOM;
@@ -763,6 +949,185 @@ static enum split_result split_fields(struct reader *r, const unsigned char *s, 
 	if (!r->got_row)
 		return SP_BLANK;
 	return SP_ROW;
+}
+
+/* ---- the fast path: records without quotes --------------------------------- */
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t load_word(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* The high bit of every byte of w below ',' + 1: the four bytes the fast
+ * path stops at (comma, quote, CR, LF) are all there, and ordinary ID and
+ * number text (digits, letters, '-', '_', ':', '.', UTF-8) is not. Exact
+ * per byte: no carry crosses a byte since the high bits are masked off
+ * before the add. */
+static inline uint64_t low_bytes(uint64_t w)
+{
+	return ~(((w & ~HIGHS) + ONES * (0x80 - ',' - 1)) | w) & HIGHS;
+}
+
+static inline bool is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Cuts the field ar[a..b) the way libcsv does for an unquoted field: leading
+ * and trailing spaces and tabs go, and the limit falls where libcsv's capped
+ * buffer runs out. That buffer holds the field from its first non-blank byte
+ * to its end, trailing blanks included, and can take READER_MAX_FIELD + 1
+ * bytes: one more is over, and so is that many when a comma still follows
+ * (libcsv asks for room before it looks at the next byte); at the record's
+ * end the trimmed length is what cb_field checks. Returns 0, or -1 when the
+ * field is too long.
+ */
+static int cut_field(struct reader *r, unsigned char *ar, size_t a, size_t b, size_t i, bool last)
+{
+	size_t held;
+
+	while (a < b && is_blank(ar[a]))
+		a++;
+	held = b - a;
+	while (b > a && is_blank(ar[b - 1]))
+		b--;
+	if (held > READER_MAX_FIELD + 1 || (held == READER_MAX_FIELD + 1 && !last) ||
+	    b - a > READER_MAX_FIELD)
+		return -1;
+	ar[b] = '\0';
+	r->fptr[i] = (const char *)ar + a;
+	r->flen[i] = b - a;
+	return 0;
+}
+
+enum fast_result { FR_ROW, FR_LONG, FR_SLOW, FR_ERROR };
+
+/*
+ * The next record, when it ends (CR or LF) inside the window within the
+ * record limit, has no quote and at most READER_MAX_FIELDS fields: rows are
+ * returned (FR_ROW), over-long fields reported (FR_LONG, record consumed),
+ * blank lines consumed on the way. FR_SLOW leaves the reader at the start
+ * of a record for the general path; FR_ERROR has the error recorded.
+ */
+static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
+{
+	size_t *comma = r->foff;
+
+	for (;;) {
+		const unsigned char *s;
+		unsigned char *ar;
+		size_t avail, lim, i = 0, nc = 0, len;
+		unsigned char term;
+
+		if (eat_pending_lf(r) != 0)
+			return FR_ERROR;
+		s = r->win + r->pos;
+		avail = r->end - r->pos;
+		lim = avail < READER_MAX_RECORD + 1 ? avail : READER_MAX_RECORD + 1;
+		while (i + 8 <= lim) {
+			uint64_t m = low_bytes(load_word(s + i));
+
+			while (m) {
+				size_t k = i + ((size_t)__builtin_ctzll(m) >> 3);
+				unsigned char c = s[k];
+
+				m &= m - 1;
+				if (c == ',') {
+					if (nc == READER_MAX_FIELDS - 1)
+						return FR_SLOW;
+					comma[nc++] = k;
+				} else if (c == '\n' || c == '\r') {
+					len = k;
+					goto found;
+				} else if (c == '"') {
+					return FR_SLOW;
+				}
+			}
+			i += 8;
+		}
+		for (; i < lim; i++) {
+			unsigned char c = s[i];
+
+			if (c == ',') {
+				if (nc == READER_MAX_FIELDS - 1)
+					return FR_SLOW;
+				comma[nc++] = i;
+			} else if (c == '\n' || c == '\r') {
+				len = i;
+				goto found;
+			} else if (c == '"') {
+				return FR_SLOW;
+			}
+		}
+		/* No line end in the window: read more if the record could still
+		 * fit, else (end of input, over the limit) it is not ours. */
+		if (r->eof || avail > READER_MAX_RECORD)
+			return FR_SLOW;
+		if (refill(r) != 0)
+			return FR_ERROR;
+		continue;
+found:
+		term = s[len];
+		if (len > 0) {
+			bool long_field = false;
+
+			if (len + 1 > r->arena_cap &&
+			    rr_grow(&r->arena, &r->arena_cap, len + 1, 1) != RR_OK) {
+				set_error(r, RR_ENOMEM, "out of memory");
+				return FR_ERROR;
+			}
+			ar = (unsigned char *)r->arena;
+			memcpy(ar, s, len);
+			for (size_t j = 0, a = 0; j <= nc; j++) {
+				size_t b = j < nc ? comma[j] : len;
+
+				/* Most fields have no blank at either end and fit. */
+				if (b > a && b - a <= READER_MAX_FIELD &&
+				    !is_blank(ar[a]) && !is_blank(ar[b - 1])) {
+					ar[b] = '\0';
+					r->fptr[j] = (const char *)ar + a;
+					r->flen[j] = b - a;
+				} else if (cut_field(r, ar, a, b, j, j == nc) != 0) {
+					long_field = true;
+					break;
+				}
+				a = b + 1;
+			}
+			rec->line = r->line;
+			if (long_field) {
+				rec->raw = (const char *)s;
+				rec->raw_len = len;
+				rec->bad_reason = READER_BAD_LONG;
+				consume_record(r, len, 0);
+				return FR_LONG;
+			}
+			/* A line of blanks alone is no row for libcsv either. */
+			if (nc > 0 || r->flen[0] > 0) {
+				rec->raw = (const char *)s;
+				rec->raw_len = len;
+				rec->nfields = nc + 1;
+				rec->field = r->fptr;
+				rec->len = r->flen;
+				r->pos += len + 1;
+				r->line++;
+				r->skip_lf = term == '\r';
+				return FR_ROW;
+			}
+		}
+		r->pos += len + 1;
+		r->line++;
+		r->skip_lf = term == '\r';
+	}
 }
 
 /* ---- the public iterator -------------------------------------------------- */
@@ -795,7 +1160,21 @@ enum reader_status reader_next(struct reader *r, struct reader_record *rec)
 	if (r->done != READER_ROW)
 		return r->done;
 	for (;;) {
-		enum scan_result res = scan_record(r, &sc);
+		enum scan_result res;
+
+		if (r->fast) {
+			switch (fast_record(r, rec)) {
+			case FR_ROW:
+				return READER_ROW;
+			case FR_LONG:
+				return READER_BAD;
+			case FR_ERROR:
+				return READER_ERROR;
+			case FR_SLOW:
+				break;
+			}
+		}
+		res = scan_record(r, &sc);
 		uint64_t start_line = r->line;
 		size_t raw_len = 0;
 
@@ -867,4 +1246,95 @@ enum reader_status reader_next(struct reader *r, struct reader_record *rec)
 		rec->raw_len = raw_len;
 		return READER_BAD;
 	}
+}
+
+/* ---- parts -------------------------------------------------------------------- */
+
+/* Settles the LF owed to a CR-ended record. The window holds the current
+ * record, so when the next byte is not in it yet it is read into the stash
+ * (refill hands it over first) instead of refilling. */
+static void settle_lf(struct reader *r)
+{
+	unsigned char c;
+	long got;
+
+	if (r->pos < r->end || r->eof) {
+		(void)eat_pending_lf(r);
+		return;
+	}
+	got = src_read(r, &c, 1);
+	if (got < 0)
+		return;
+	r->skip_lf = 0;
+	if (got == 0)
+		r->eof = 1;
+	else if (c == '\n')
+		r->base++;   /* read past win[end]: what comes next lands one further on */
+	else {
+		r->stash = c;
+		r->have_stash = 1;
+	}
+}
+
+uint64_t reader_tell(struct reader *r)
+{
+	if (r->skip_lf && r->done == READER_ROW)
+		settle_lf(r);
+	return r->base + r->pos;
+}
+
+uint64_t reader_line(const struct reader *r)
+{
+	return r->line;
+}
+
+int reader_is_plain(const struct reader *r, uint64_t *size)
+{
+	if (r->kind != SRC_FD && r->kind != SRC_MEM)
+		return 0;
+	if (size)
+		*size = r->size;
+	return 1;
+}
+
+int reader_next_line_start(struct reader *r, uint64_t from, uint64_t *out)
+{
+	unsigned char buf[16384];
+
+	*out = r->size;
+	if (from >= r->size)
+		return RR_OK;
+	if (r->kind == SRC_MEM) {
+		const unsigned char *nl = memchr(r->mem + from, '\n', r->size - from);
+		if (nl)
+			*out = (uint64_t)(nl - r->mem) + 1;
+		return RR_OK;
+	}
+	if (r->kind != SRC_FD)
+		return RR_EIO;
+	while (from < r->size) {
+		size_t want = r->size - from < sizeof buf ? (size_t)(r->size - from) : sizeof buf;
+		ssize_t got = pread(r->fd, buf, want, (off_t)from);
+		const unsigned char *nl;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return RR_EIO;
+		}
+		if (got == 0)
+			break;   /* the file shrank: no LF before its old size */
+		nl = memchr(buf, '\n', (size_t)got);
+		if (nl) {
+			*out = from + (uint64_t)(nl - buf) + 1;
+			return RR_OK;
+		}
+		from += (uint64_t)got;
+	}
+	return RR_OK;
+}
+
+void reader_set_fast(struct reader *r, int on)
+{
+	r->fast = on != 0;
 }

@@ -18,7 +18,7 @@
 
 /* A compact description of what the reader returned, one string per
  * record: "L3:a|b|c" for rows, "L3:BAD_QUOTE" for bad records. */
-static char *describe(const void *buf, size_t len)
+static char *describe_with(const void *buf, size_t len, int fast)
 {
 	struct reader *r;
 	struct reader_record rec;
@@ -30,6 +30,7 @@ static char *describe(const void *buf, size_t len)
 	assert_non_null(out);
 	out[0] = '\0';
 	assert_int_equal(reader_open_mem(buf, len, &r, err, sizeof err), RR_OK);
+	reader_set_fast(r, fast);
 	while ((st = reader_next(r, &rec)) != READER_EOF) {
 		assert_int_not_equal(st, READER_ERROR);
 		n += (size_t)snprintf(out + n, cap - n, "%sL%llu:", n ? " " : "",
@@ -55,6 +56,17 @@ static char *describe(const void *buf, size_t len)
 	assert_int_equal(reader_next(r, &rec), READER_EOF);
 	reader_close(r);
 	return out;
+}
+
+/* The same with the fast path on and off, which must agree. */
+static char *describe(const void *buf, size_t len)
+{
+	char *fast = describe_with(buf, len, 1);
+	char *slow = describe_with(buf, len, 0);
+
+	assert_string_equal(fast, slow);
+	free(slow);
+	return fast;
 }
 
 struct case_ {
@@ -156,6 +168,14 @@ static void test_field_limit(void **state)
 	s = filled("x,", 'a', READER_MAX_FIELD + 1, "\nok\n", &len);
 	got = describe(s, len);
 	assert_string_equal(got, "L1:BAD_LONG L2:ok");
+	free(got);
+	free(s);
+
+	/* A quoted field over the limit: libcsv is left inside the open quote,
+	 * and the next record must not be read as more of it. */
+	s = filled("\"", 'a', READER_MAX_FIELD + 1, "\",b\n\"ok\"\n\"next\",1\n", &len);
+	got = describe(s, len);
+	assert_string_equal(got, "L1:BAD_LONG L2:ok L3:next|1");
 	free(got);
 	free(s);
 
@@ -442,6 +462,342 @@ static void test_chunk_boundaries(void **state)
 	free(b);
 }
 
+/* ---- parts: tell, line, is_plain, next_line_start -------------------------- */
+
+/* Opens a memory reader, checks reader_tell() before the first record and
+ * after each one against want (-1 ends the list), and after EOF. */
+static void tells(const char *in, size_t len, const long *want, int fast)
+{
+	struct reader *r;
+	struct reader_record rec;
+	size_t i = 0;
+
+	assert_int_equal(reader_open_mem(in, len, &r, NULL, 0), RR_OK);
+	reader_set_fast(r, fast);
+	assert_int_equal(reader_tell(r), want[i++]);
+	while (reader_next(r, &rec) != READER_EOF) {
+		assert_true(want[i] >= 0);
+		if (reader_tell(r) != (uint64_t)want[i])
+			fail_msg("[%s] record %zu: tell %llu, want %ld", in, i,
+				 (unsigned long long)reader_tell(r), want[i]);
+		/* Asking twice changes nothing. */
+		assert_int_equal(reader_tell(r), want[i]);
+		i++;
+	}
+	assert_int_equal(want[i], -1);
+	assert_int_equal(reader_tell(r), len);
+	reader_close(r);
+}
+
+static void test_tell(void **state)
+{
+	static const struct {
+		const char *in;
+		long want[8];
+	} cases[] = {
+		{ "a,b\n1,2\n", { 0, 4, 8, -1 } },
+		{ "a,b\r\n1,2\r\n", { 0, 5, 10, -1 } },
+		{ "a\rb\r", { 0, 2, 4, -1 } },
+		{ "a\r\rb", { 0, 2, 4, -1 } },
+		/* Blank lines are skipped on the way to the next record, not
+		 * after the last one. */
+		{ "a\n\n\r\nb\n\n", { 0, 2, 7, -1 } },
+		{ "\xEF\xBB\xBF" "a\r\n", { 3, 6, -1 } },
+		{ "a,\"x\r\ny\"\r\nb", { 0, 10, 11, -1 } },
+		/* A stray quote: the next line is where reading goes on. */
+		{ "a\"b\r\nc\n", { 0, 5, 7, -1 } },
+		{ "\"open\nok\r\n", { 0, 6, 10, -1 } },
+		{ "x,\"a\nb\"c\nok\n", { 0, 5, 9, 12, -1 } },
+		{ "", { 0, -1 } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		for (int fast = 0; fast < 2; fast++)
+			tells(cases[i].in, strlen(cases[i].in), cases[i].want, fast);
+}
+
+/*
+ * Records ending in CR all through the first window: one of them ends
+ * exactly where the window does, so reader_tell() must look at the byte
+ * after it without losing the record it holds. Each record is a distinct
+ * six-digit number; with CRLF (8 bytes a record) and CR alone (7) and the
+ * first record padded by every shift, a CR falls on every offset.
+ */
+static void test_tell_window_edge(void **state)
+{
+	size_t n = 600000, len;
+	char *b = malloc(n + 16);
+
+	(void)state;
+	assert_non_null(b);
+	for (int crlf = 0; crlf < 2; crlf++) {
+		size_t step = crlf ? 8 : 7;
+		for (size_t shift = 0; shift < step; shift++) {
+			struct reader *r;
+			struct reader_record rec;
+			size_t at, k;
+
+			memset(b, 'h', shift);
+			len = shift;
+			for (k = 0; len + step <= n; k++) {
+				snprintf(b + len, 16, "%06zu\r\n", k);
+				len += step;
+			}
+			for (int fast = 0; fast < 2; fast++) {
+				char want[16];
+
+				assert_int_equal(reader_open_mem(b, len, &r, NULL, 0), RR_OK);
+				reader_set_fast(r, fast);
+				at = 0;
+				k = 0;
+				while (reader_next(r, &rec) == READER_ROW) {
+					at += k == 0 ? shift + step : step;
+					assert_int_equal(reader_tell(r), at);
+					/* raw is still this record after tell looked ahead. */
+					snprintf(want, sizeof want, "%06zu", k);
+					assert_int_equal(rec.raw_len, (k == 0 ? shift : 0) + 6);
+					assert_memory_equal(rec.raw + rec.raw_len - 6, want, 6);
+					assert_string_equal(rec.field[0] + rec.len[0] - 6, want);
+					assert_int_equal(rec.line, k + 1);
+					k++;
+				}
+				assert_int_equal(at, len);
+				assert_int_equal(k, (len - shift) / step);
+				reader_close(r);
+			}
+		}
+	}
+	free(b);
+}
+
+static void test_tell_long_line(void **state)
+{
+	size_t len;
+	char *s;
+	struct reader *r;
+	struct reader_record rec;
+
+	(void)state;
+	/* A line longer than the window: the bytes dropped while skipping it
+	 * still count in the offset. */
+	s = filled("h\n", 'z', 5u * 1024 * 1024, "\r\nok,1\n", &len);
+	for (int fast = 0; fast < 2; fast++) {
+		assert_int_equal(reader_open_mem(s, len, &r, NULL, 0), RR_OK);
+		reader_set_fast(r, fast);
+		assert_int_equal(reader_next(r, &rec), READER_ROW);
+		assert_int_equal(reader_tell(r), 2);
+		assert_int_equal(reader_next(r, &rec), READER_BAD);
+		assert_int_equal(reader_tell(r), len - 5);
+		assert_int_equal(reader_line(r), 3);
+		assert_int_equal(reader_next(r, &rec), READER_ROW);
+		assert_int_equal(reader_tell(r), len);
+		assert_int_equal(reader_next(r, &rec), READER_EOF);
+		assert_int_equal(reader_tell(r), len);
+		reader_close(r);
+	}
+	free(s);
+}
+
+static void test_parts(void **state)
+{
+	static const char in[] = "h1,h2\n\"a\nb\",1\r\nc,2\r\n\nd,3";
+	char path[] = "/tmp/rr_test_reader_part_XXXXXX";
+	char err[300];
+	struct reader *r;
+	struct reader_record rec;
+	uint64_t size;
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, in, sizeof in - 1);
+	for (int file = 0; file < 2; file++) {
+		/* From the record at offset 15 ("c,2"), numbered from line 40. */
+		if (file)
+			assert_int_equal(reader_open_file_part(path, 15, 40, &r, err, sizeof err), RR_OK);
+		else
+			assert_int_equal(reader_open_mem_part(in, sizeof in - 1, 15, 40, &r, err,
+							      sizeof err), RR_OK);
+		assert_int_equal(reader_tell(r), 15);
+		assert_int_equal(reader_line(r), 40);
+		assert_true(reader_is_plain(r, &size));
+		assert_int_equal(size, sizeof in - 1);
+		assert_int_equal(reader_next(r, &rec), READER_ROW);
+		assert_int_equal(rec.line, 40);
+		assert_string_equal(rec.field[0], "c");
+		assert_int_equal(reader_line(r), 41);
+		assert_int_equal(reader_next(r, &rec), READER_ROW);
+		assert_int_equal(rec.line, 42);
+		assert_string_equal(rec.field[0], "d");
+		assert_int_equal(reader_next(r, &rec), READER_EOF);
+		assert_int_equal(reader_tell(r), sizeof in - 1);
+		reader_close(r);
+
+		/* A part is CSV from its first byte: no BOM, UTF-16 or gzip sniffing. */
+		if (!file) {
+			static const char odd[] = "\xEF\xBB\xBFx\n\xFF\xFE,y\n";
+			assert_int_equal(reader_open_mem_part(odd, sizeof odd - 1, 0, 1, &r, err,
+							      sizeof err), RR_OK);
+			assert_int_equal(reader_next(r, &rec), READER_ROW);
+			assert_string_equal(rec.field[0], "\xEF\xBB\xBFx");
+			assert_int_equal(reader_next(r, &rec), READER_ROW);
+			assert_string_equal(rec.field[0], "\xFF\xFE");
+			reader_close(r);
+		}
+
+		/* Starting at the end: nothing; past it: refused. */
+		if (file) {
+			assert_int_equal(reader_open_file_part(path, sizeof in - 1, 9, &r, err, sizeof err),
+					 RR_OK);
+		} else {
+			assert_int_equal(reader_open_mem_part(in, sizeof in - 1, sizeof in - 1, 9, &r,
+							      err, sizeof err), RR_OK);
+		}
+		assert_int_equal(reader_next(r, &rec), READER_EOF);
+		assert_int_equal(reader_tell(r), sizeof in - 1);
+		reader_close(r);
+		r = (struct reader *)1;
+		if (file)
+			assert_int_equal(reader_open_file_part(path, sizeof in, 1, &r, err, sizeof err),
+					 RR_EIO);
+		else
+			assert_int_equal(reader_open_mem_part(in, sizeof in - 1, sizeof in, 1, &r, err,
+							      sizeof err), RR_EIO);
+		assert_null(r);
+	}
+	assert_int_equal(reader_open_file_part(RR_TEST_DATA, 0, 1, &r, err, sizeof err), RR_EIO);
+	assert_int_equal(reader_open_file_part("/nonexistent/x.csv", 0, 1, &r, err, sizeof err), RR_EIO);
+	assert_string_equal(err, "/nonexistent/x.csv: No such file or directory");
+	unlink(path);
+}
+
+static void test_is_plain(void **state)
+{
+	static const char plain[] = "a,b\n1,2\n";
+	char path[] = "/tmp/rr_test_reader_plain_XXXXXX";
+	struct reader *r;
+	struct reader_record rec;
+	unsigned char *gz;
+	uint64_t size = 99;
+	size_t n;
+	int fd, p[2], saved;
+
+	(void)state;
+	gz = kit_gzip(plain, sizeof plain - 1, &n);
+	assert_int_equal(reader_open_mem(plain, sizeof plain - 1, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_is_plain(r, &size), 1);
+	assert_int_equal(size, sizeof plain - 1);
+	reader_close(r);
+	assert_int_equal(reader_open_mem(gz, n, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_is_plain(r, &size), 0);
+	reader_close(r);
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, plain, sizeof plain - 1);
+	assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_is_plain(r, &size), 1);
+	assert_int_equal(size, sizeof plain - 1);
+	reader_close(r);
+	write_file(path, gz, n);
+	assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_is_plain(r, &size), 0);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_string_equal(rec.field[1], "b");
+	reader_close(r);
+	/* One byte, the first of the gzip magic: plain, as gzread sees it. */
+	write_file(path, "\x1f", 1);
+	assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_is_plain(r, &size), 1);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_int_equal(rec.len[0], 1);
+	reader_close(r);
+	unlink(path);
+
+	/* stdin, a pipe here: read as a stream. */
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], plain, sizeof plain - 1), (ssize_t)(sizeof plain - 1));
+	close(p[1]);
+	saved = dup(STDIN_FILENO);
+	assert_true(saved >= 0);
+	assert_int_equal(dup2(p[0], STDIN_FILENO), STDIN_FILENO);
+	close(p[0]);
+	assert_int_equal(reader_open_file("-", &r, NULL, 0), RR_OK);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	assert_int_equal(reader_is_plain(r, &size), 0);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_int_equal(reader_next(r, &rec), READER_ROW);
+	assert_string_equal(rec.field[1], "2");
+	assert_int_equal(reader_next(r, &rec), READER_EOF);
+	reader_close(r);
+	free(gz);
+}
+
+static void test_next_line_start(void **state)
+{
+	char path[] = "/tmp/rr_test_reader_nls_XXXXXX";
+	size_t len = 40000;
+	char *b = malloc(len);
+	struct reader *r;
+	struct reader_record rec;
+	uint64_t at;
+	int fd;
+
+	(void)state;
+	assert_non_null(b);
+	/* LFs at 3, 20000 (after a long line, longer than one read) and the
+	 * last byte; a CR alone is no line start. */
+	memset(b, 'q', len);
+	memcpy(b, "a\rb\n", 4);
+	b[20000] = '\n';
+	b[len - 1] = '\n';
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, b, len);
+	for (int file = 0; file < 2; file++) {
+		static const struct {
+			uint64_t from, want;
+		} cases[] = {
+			{ 0, 4 }, { 3, 4 }, { 4, 20001 }, { 20000, 20001 }, { 20001, 40000 },
+			{ 39999, 40000 }, { 40000, 40000 }, { 1000000, 40000 },
+		};
+		if (file)
+			assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
+		else
+			assert_int_equal(reader_open_mem(b, len, &r, NULL, 0), RR_OK);
+		assert_int_equal(reader_next(r, &rec), READER_ROW);
+		assert_string_equal(rec.field[0], "a");
+		for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+			at = 7;
+			assert_int_equal(reader_next_line_start(r, cases[i].from, &at), RR_OK);
+			if (at != cases[i].want)
+				fail_msg("file %d from %llu: %llu, want %llu", file,
+					 (unsigned long long)cases[i].from, (unsigned long long)at,
+					 (unsigned long long)cases[i].want);
+		}
+		/* The reader goes on where it was. */
+		assert_int_equal(reader_next(r, &rec), READER_ROW);
+		assert_string_equal(rec.field[0], "b");
+		assert_int_equal(rec.line, 2);
+		assert_int_equal(reader_tell(r), 4);
+		reader_close(r);
+	}
+	/* No LF at all: the size. */
+	write_file(path, "abc", 3);
+	assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
+	assert_int_equal(reader_next_line_start(r, 0, &at), RR_OK);
+	assert_int_equal(at, 3);
+	reader_close(r);
+	unlink(path);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +810,12 @@ int main(void)
 		cmocka_unit_test(test_gzip_mem),
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_chunk_boundaries),
+		cmocka_unit_test(test_tell),
+		cmocka_unit_test(test_tell_window_edge),
+		cmocka_unit_test(test_tell_long_line),
+		cmocka_unit_test(test_parts),
+		cmocka_unit_test(test_is_plain),
+		cmocka_unit_test(test_next_line_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
