@@ -48,6 +48,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "util.h"
 
@@ -294,7 +297,11 @@ static int reader_alloc(struct reader **out)
 	r->foff = rr_malloc(READER_MAX_FIELDS * sizeof *r->foff);
 	r->flen = rr_malloc(READER_MAX_FIELDS * sizeof *r->flen);
 	r->fptr = rr_malloc(READER_MAX_FIELDS * sizeof *r->fptr);
-	if (!r->win || !r->foff || !r->flen || !r->fptr) {
+	/* The fast path copies a record into the arena as it scans it, up to
+	 * the record limit, without stopping to check for room. */
+	r->arena_cap = READER_MAX_RECORD + 1;
+	r->arena = rr_malloc(r->arena_cap);
+	if (!r->win || !r->foff || !r->flen || !r->fptr || !r->arena) {
 		reader_close(r);
 		return RR_ENOMEM;
 	}
@@ -1010,6 +1017,22 @@ static int cut_field(struct reader *r, unsigned char *ar, size_t a, size_t b, si
 	return 0;
 }
 
+/* The common case of cut_field, inline: a field with no blank or other
+ * low byte at either end, within the limit (or empty). */
+static inline int emit_field(struct reader *r, unsigned char *ar, size_t a, size_t b, size_t i,
+			     bool last)
+{
+	size_t n = b - a;
+
+	if (n == 0 || (n <= READER_MAX_FIELD && ar[a] > ' ' && ar[b - 1] > ' ')) {
+		ar[b] = '\0';
+		r->fptr[i] = (const char *)ar + a;
+		r->flen[i] = n;
+		return 0;
+	}
+	return cut_field(r, ar, a, b, i, last);
+}
+
 enum fast_result { FR_ROW, FR_LONG, FR_SLOW, FR_ERROR };
 
 /*
@@ -1018,15 +1041,19 @@ enum fast_result { FR_ROW, FR_LONG, FR_SLOW, FR_ERROR };
  * returned (FR_ROW), over-long fields reported (FR_LONG, record consumed),
  * blank lines consumed on the way. FR_SLOW leaves the reader at the start
  * of a record for the general path; FR_ERROR has the error recorded.
+ *
+ * One pass: each word of the record is copied to the arena as it is
+ * scanned, and each comma found ends a field there (NUL over the comma),
+ * so raw stays the untouched bytes in the window.
  */
 static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 {
-	size_t *comma = r->foff;
+	unsigned char *ar = (unsigned char *)r->arena;
 
 	for (;;) {
 		const unsigned char *s;
-		unsigned char *ar;
-		size_t avail, lim, i = 0, nc = 0, len;
+		size_t avail, lim, i = 0, a = 0, nf = 0, len;
+		bool long_field = false;
 		unsigned char term;
 
 		if (eat_pending_lf(r) != 0)
@@ -1034,41 +1061,61 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 		s = r->win + r->pos;
 		avail = r->end - r->pos;
 		lim = avail < READER_MAX_RECORD + 1 ? avail : READER_MAX_RECORD + 1;
+
+/* What to do with a byte below ',' + 1 at offset k of the record. */
+#define FAST_SPECIAL(k)                                                        \
+	do {                                                                   \
+		unsigned char c_ = s[k];                                       \
+		if (c_ == ',') {                                               \
+			if (nf == READER_MAX_FIELDS - 1)                       \
+				return FR_SLOW;                                \
+			if (!long_field &&                                     \
+			    emit_field(r, ar, a, (k), nf, false) != 0)         \
+				long_field = true;                             \
+			nf++;                                                  \
+			a = (k) + 1;                                           \
+		} else if (c_ == '\n' || c_ == '\r') {                         \
+			len = (k);                                             \
+			goto found;                                            \
+		} else if (c_ == '"') {                                        \
+			return FR_SLOW;                                        \
+		}                                                              \
+	} while (0)
+
+#ifdef __SSE2__
+		while (i + 16 <= lim) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+			unsigned m = (unsigned)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(',')), v));
+
+			_mm_storeu_si128((__m128i *)(ar + i), v);
+			while (m) {
+				size_t k = i + (size_t)__builtin_ctz(m);
+
+				m &= m - 1;
+				FAST_SPECIAL(k);
+			}
+			i += 16;
+		}
+#endif
 		while (i + 8 <= lim) {
 			uint64_t m = low_bytes(load_word(s + i));
 
+			memcpy(ar + i, s + i, 8);
 			while (m) {
 				size_t k = i + ((size_t)__builtin_ctzll(m) >> 3);
-				unsigned char c = s[k];
 
 				m &= m - 1;
-				if (c == ',') {
-					if (nc == READER_MAX_FIELDS - 1)
-						return FR_SLOW;
-					comma[nc++] = k;
-				} else if (c == '\n' || c == '\r') {
-					len = k;
-					goto found;
-				} else if (c == '"') {
-					return FR_SLOW;
-				}
+				FAST_SPECIAL(k);
 			}
 			i += 8;
 		}
 		for (; i < lim; i++) {
-			unsigned char c = s[i];
-
-			if (c == ',') {
-				if (nc == READER_MAX_FIELDS - 1)
-					return FR_SLOW;
-				comma[nc++] = i;
-			} else if (c == '\n' || c == '\r') {
-				len = i;
-				goto found;
-			} else if (c == '"') {
-				return FR_SLOW;
-			}
+			ar[i] = s[i];
+			if (s[i] <= ',')
+				FAST_SPECIAL(i);
 		}
+#undef FAST_SPECIAL
 		/* No line end in the window: read more if the record could still
 		 * fit, else (end of input, over the limit) it is not ours. */
 		if (r->eof || avail > READER_MAX_RECORD)
@@ -1079,30 +1126,8 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 found:
 		term = s[len];
 		if (len > 0) {
-			bool long_field = false;
-
-			if (len + 1 > r->arena_cap &&
-			    rr_grow(&r->arena, &r->arena_cap, len + 1, 1) != RR_OK) {
-				set_error(r, RR_ENOMEM, "out of memory");
-				return FR_ERROR;
-			}
-			ar = (unsigned char *)r->arena;
-			memcpy(ar, s, len);
-			for (size_t j = 0, a = 0; j <= nc; j++) {
-				size_t b = j < nc ? comma[j] : len;
-
-				/* Most fields have no blank at either end and fit. */
-				if (b > a && b - a <= READER_MAX_FIELD &&
-				    !is_blank(ar[a]) && !is_blank(ar[b - 1])) {
-					ar[b] = '\0';
-					r->fptr[j] = (const char *)ar + a;
-					r->flen[j] = b - a;
-				} else if (cut_field(r, ar, a, b, j, j == nc) != 0) {
-					long_field = true;
-					break;
-				}
-				a = b + 1;
-			}
+			if (!long_field && emit_field(r, ar, a, len, nf, true) != 0)
+				long_field = true;
 			rec->line = r->line;
 			if (long_field) {
 				rec->raw = (const char *)s;
@@ -1112,10 +1137,10 @@ found:
 				return FR_LONG;
 			}
 			/* A line of blanks alone is no row for libcsv either. */
-			if (nc > 0 || r->flen[0] > 0) {
+			if (nf > 0 || r->flen[0] > 0) {
 				rec->raw = (const char *)s;
 				rec->raw_len = len;
-				rec->nfields = nc + 1;
+				rec->nfields = nf + 1;
 				rec->field = r->fptr;
 				rec->len = r->flen;
 				r->pos += len + 1;
