@@ -75,7 +75,8 @@ int reader_error_status(const struct reader *r);
  * source; the caller stops it where it likes (see reader_tell).
  * reader_open_file_part: path must be a regular file; err as for
  * reader_open_file. reader_open_mem_part: buf/len as for reader_open_mem
- * (offset is into buf). Both return RR_OK, RR_EIO or RR_ENOMEM.
+ * (offset is into buf). Both return RR_OK, RR_EIO (also for an offset past
+ * the end; an offset at the end gives a part with no records) or RR_ENOMEM.
  */
 int reader_open_file_part(const char *path, uint64_t offset, uint64_t first_line,
 			  struct reader **out, char *err, size_t errlen);
@@ -90,6 +91,9 @@ int reader_open_mem_part(const void *buf, size_t len, size_t offset, uint64_t fi
  * of the same source that report the same offset (and line) read the same
  * records from there on: the reader carries no other state between records.
  * After READER_EOF: the source's size. Not meaningful for gzip input.
+ * Cheap enough to call after every record: it reads at most one byte (the
+ * possible LF, when it is not buffered yet), and the record just returned
+ * stays valid. A read error there shows at the next reader_next.
  */
 uint64_t reader_tell(struct reader *r);
 
@@ -98,8 +102,8 @@ uint64_t reader_line(const struct reader *r);
 
 /*
  * 1 when r reads an uncompressed regular file or memory buffer, so that
- * parts of it can be opened; *size is then its size in bytes. 0 for gzip,
- * stdin, pipes.
+ * parts of it can be opened; *size (when size is not NULL) is then its size
+ * in bytes, as it was when r was opened. 0 for gzip, stdin, pipes.
  */
 int reader_is_plain(const struct reader *r, uint64_t *size);
 
@@ -107,7 +111,7 @@ int reader_is_plain(const struct reader *r, uint64_t *size);
  * The offset just after the first LF at or after from, in r's source, or the
  * source's size when there is none. Reads the source with pread (files) and
  * does not move r. Only for plain sources (reader_is_plain). Returns RR_OK,
- * or RR_EIO when the file cannot be read.
+ * or RR_EIO when the file cannot be read or r is not plain.
  */
 int reader_next_line_start(struct reader *r, uint64_t from, uint64_t *out);
 

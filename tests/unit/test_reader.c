@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -794,8 +795,73 @@ static void test_next_line_start(void **state)
 	assert_int_equal(reader_next_line_start(r, 0, &at), RR_OK);
 	assert_int_equal(at, 3);
 	reader_close(r);
+	/* Not for gzip. */
+	{
+		size_t n;
+		unsigned char *gz = kit_gzip("a\nb\n", 4, &n);
+		assert_int_equal(reader_open_mem(gz, n, &r, NULL, 0), RR_OK);
+		assert_int_equal(reader_next_line_start(r, 0, &at), RR_EIO);
+		reader_close(r);
+		free(gz);
+	}
 	unlink(path);
 	free(b);
+}
+
+/* Every allocation failing in turn: a clean RR_ENOMEM at open or
+ * READER_ERROR (RR_ENOMEM) later, nothing leaked, no stray descriptor
+ * closed (stdin's state is the same afterwards). */
+static void test_out_of_memory(void **state)
+{
+	static const char in[] = "a,b\n\"q,\"\"x\"\"\",2\n  c , d \n";
+	char path[] = "/tmp/rr_test_reader_oom_XXXXXX";
+	int stdin_open = fcntl(STDIN_FILENO, F_GETFD) != -1;
+	int fd, opened = 0, finished = 0;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_file(path, in, sizeof in - 1);
+	for (unsigned long n = 1; n < 40; n++) {
+		for (int how = 0; how < 3; how++) {
+			struct reader *r = NULL;
+			struct reader_record rec;
+			enum reader_status st;
+			int rc, rows = 0;
+
+			rr_alloc_fail_at(n);
+			if (how == 0)
+				rc = reader_open_file(path, &r, NULL, 0);
+			else if (how == 1)
+				rc = reader_open_file_part(path, 4, 2, &r, NULL, 0);
+			else
+				rc = reader_open_mem(in, sizeof in - 1, &r, NULL, 0);
+			if (rc != RR_OK) {
+				rr_alloc_fail_at(0);
+				assert_int_equal(rc, RR_ENOMEM);
+				assert_null(r);
+				continue;
+			}
+			opened++;
+			while ((st = reader_next(r, &rec)) == READER_ROW)
+				rows++;
+			rr_alloc_fail_at(0);
+			if (st == READER_ERROR) {
+				assert_int_equal(reader_error_status(r), RR_ENOMEM);
+			} else {
+				assert_int_equal(st, READER_EOF);
+				assert_int_equal(rows, how == 1 ? 2 : 3);
+				finished++;
+			}
+			reader_close(r);
+		}
+	}
+	/* Failures were met on the way, and runs past them finished. */
+	assert_true(opened > 0);
+	assert_true(finished > 0);
+	assert_int_equal(fcntl(STDIN_FILENO, F_GETFD) != -1, stdin_open);
+	unlink(path);
 }
 
 int main(void)
@@ -816,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_parts),
 		cmocka_unit_test(test_is_plain),
 		cmocka_unit_test(test_next_line_start),
+		cmocka_unit_test(test_out_of_memory),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
