@@ -82,6 +82,7 @@ struct reader {
 	int zs_live;
 
 	unsigned char *win;
+	size_t cap;                 /* win's size: WIN_CAP, or less for a buffer that fits */
 	size_t pos, end;            /* unconsumed bytes are win[pos..end) */
 	uint64_t base;              /* source offset of win[0] */
 	int eof;                    /* the source has no more bytes */
@@ -271,11 +272,11 @@ static int refill(struct reader *r)
 		r->end -= r->pos;
 		r->pos = 0;
 	}
-	if (r->eof || r->end == WIN_CAP)
+	if (r->eof || r->end == r->cap)
 		return 0;
 	/* A chunk at a time, so that what was read is still in the cache when
 	 * it is scanned. */
-	got = src_read(r, r->win + r->end, WIN_CAP - r->end < CHUNK ? WIN_CAP - r->end : CHUNK);
+	got = src_read(r, r->win + r->end, r->cap - r->end < CHUNK ? r->cap - r->end : CHUNK);
 	if (got < 0)
 		return -1;
 	if (got == 0)
@@ -286,21 +287,25 @@ static int refill(struct reader *r)
 
 /* ---- opening ------------------------------------------------------------ */
 
-static int reader_alloc(struct reader **out)
+/* A reader with a window of cap bytes: WIN_CAP, or for a plain buffer
+ * that fits, its size + 1 (room for the read that finds its end). */
+static int reader_alloc(struct reader **out, size_t cap)
 {
 	struct reader *r = rr_calloc(1, sizeof *r);
 
 	if (!r)
 		return RR_ENOMEM;
 	r->fd = -1;   /* before anything can fail: reader_close closes it */
-	r->win = rr_malloc(WIN_CAP);
+	r->cap = cap;
+	r->win = rr_malloc(cap);
 	/* The field index arrays are small enough to size for the limit once. */
 	r->foff = rr_malloc(READER_MAX_FIELDS * sizeof *r->foff);
 	r->flen = rr_malloc(READER_MAX_FIELDS * sizeof *r->flen);
 	r->fptr = rr_malloc(READER_MAX_FIELDS * sizeof *r->fptr);
 	/* The fast path copies a record into the arena as it scans it, up to
-	 * the record limit, without stopping to check for room. */
-	r->arena_cap = READER_MAX_RECORD + 1;
+	 * the record limit or the window's end, without stopping to check for
+	 * room. */
+	r->arena_cap = cap < READER_MAX_RECORD + 1 ? cap : READER_MAX_RECORD + 1;
 	r->arena = rr_malloc(r->arena_cap);
 	if (!r->win || !r->foff || !r->flen || !r->fptr || !r->arena) {
 		reader_close(r);
@@ -442,7 +447,7 @@ int reader_open_file(const char *path, struct reader **out, char *err, size_t er
 			return RR_EIO;
 		}
 	}
-	rc = reader_alloc(&r);
+	rc = reader_alloc(&r, WIN_CAP);
 	if (rc != RR_OK) {
 		close(fd);
 		put_err(err, errlen, path, "out of memory");
@@ -494,7 +499,7 @@ int reader_open_file_part(const char *path, uint64_t offset, uint64_t first_line
 		close(fd);
 		return RR_EIO;
 	}
-	rc = reader_alloc(&r);
+	rc = reader_alloc(&r, WIN_CAP);
 	if (rc != RR_OK) {
 		close(fd);
 		put_err(err, errlen, path, "out of memory");
@@ -514,17 +519,19 @@ int reader_open_mem(const void *buf, size_t len, struct reader **out, char *err,
 {
 	struct reader *r;
 	char why[160];
-	int rc;
+	int rc, gz;
 
 	*out = NULL;
-	rc = reader_alloc(&r);
+	gz = len >= 2 && ((const unsigned char *)buf)[0] == 0x1f &&
+	     ((const unsigned char *)buf)[1] == 0x8b;
+	rc = reader_alloc(&r, gz || len >= WIN_CAP ? WIN_CAP : len + 1);
 	if (rc != RR_OK) {
 		put_err(err, errlen, NULL, "out of memory");
 		return rc;
 	}
 	r->mem = buf;
 	r->memlen = len;
-	if (len >= 2 && r->mem[0] == 0x1f && r->mem[1] == 0x8b) {
+	if (gz) {
 		r->kind = SRC_MEM_GZ;
 		r->zs.zalloc = z_alloc;
 		r->zs.zfree = z_free;
@@ -559,7 +566,7 @@ int reader_open_mem_part(const void *buf, size_t len, size_t offset, uint64_t fi
 		put_err(err, errlen, NULL, "part starts past the end of the buffer");
 		return RR_EIO;
 	}
-	rc = reader_alloc(&r);
+	rc = reader_alloc(&r, len - offset >= WIN_CAP ? WIN_CAP : len - offset + 1);
 	if (rc != RR_OK) {
 		put_err(err, errlen, NULL, "out of memory");
 		return rc;
@@ -646,7 +653,7 @@ struct scan {
 static int need(struct reader *r, size_t off)
 {
 	while (r->pos + off >= r->end) {
-		if (r->eof || off >= WIN_CAP)
+		if (r->eof || off >= r->cap)
 			return 0;
 		if (refill(r) != 0)
 			return -1;
@@ -844,14 +851,14 @@ static int skip_line(struct reader *r, size_t off, const char **raw, size_t *raw
 			r->pos = r->end;
 			return 0;
 		}
-		if (r->pos == 0 && r->end == WIN_CAP) {
+		if (r->pos == 0 && r->end == r->cap) {
 			/* Window full of this one line: keep its head, drop the rest.
 			 * What is read next lands where the dropped bytes were, so
 			 * base moves on by as many to keep the offsets right past
 			 * the head. */
 			r->end = READER_MAX_RECORD;
 			off = READER_MAX_RECORD;
-			r->base += WIN_CAP - READER_MAX_RECORD;
+			r->base += r->cap - READER_MAX_RECORD;
 		}
 		if (refill(r) != 0)
 			return -1;
