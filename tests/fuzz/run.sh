@@ -6,7 +6,7 @@
 # crash, leak, timeout or out-of-memory; the input is saved in
 # build-fuzz/artifacts/.
 #
-#   tests/fuzz/run.sh SECONDS [fuzz_ingest fuzz_pipeline fuzz_render]
+#   tests/fuzz/run.sh SECONDS [fuzz_ingest fuzz_pipeline fuzz_render fuzz_reader]
 #
 # FUZZ_JOBS (default: nproc, at most 2) targets run at a time, one process
 # each; logs in build-fuzz/fuzz-<target>.log.
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.."
 secs=$1
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_ingest fuzz_pipeline fuzz_render)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_ingest fuzz_pipeline fuzz_render fuzz_reader)
 jobs=${FUZZ_JOBS:-$(nproc)}
 [ "$jobs" -le 2 ] || jobs=2
 B=build-fuzz
