@@ -83,7 +83,8 @@ struct input_counts {
 
 struct dataset {
 	struct strtab *strs;
-	struct record *recs;
+	struct record *recs;    /* a mapping of its own (see dataset.c): only the
+				 * functions below grow or release it */
 	size_t nrecs, caprecs;
 	char **files;           /* owned names, as given on the command line */
 	size_t nfiles, capfiles;
@@ -148,10 +149,17 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  * join), rooms by (room, comm, create), quality by (room, comm, user, peer,
  * metric, time); exact repeats dropped and counted as duplicates; counts
  * users, rooms and quality set (and included in used).
- * Memory: records are sorted through a 4-byte index (8 bytes per record of
- * scratch, then rearranged in place); companion arrays use a second copy of
- * the largest one. RR_OK or RR_ENOMEM (also past 2^32 - 1 records); on
- * RR_ENOMEM every row is still there, possibly reordered.
+ * Memory: records are rearranged in place. Scratch: a table of the distinct
+ * (room, comm) pairs (about 32 bytes each), plus a 4-byte index per record
+ * when the calls are not already contiguous and in order, or twice the
+ * largest call's record count in 4-byte entries when that is more; when
+ * there are more pairs than one per 8 records, 8 bytes per record instead of
+ * all that. Companion arrays use a second copy of the largest one.
+ * Time: one pass when the records are already in order; input grouped by
+ * call (in any call order) costs a few sequential passes.
+ * RR_OK or RR_ENOMEM (also past 2^32 - 1 records); on RR_ENOMEM no row is
+ * lost except exact repeats already removed and counted, the order may have
+ * changed, and dataset_finish may be called again.
  */
 int dataset_finish(struct dataset *ds);
 

@@ -1,5 +1,6 @@
-/* Unit tests: dataset (stable sort, exact-duplicate removal, counts, lookup)
- * and diag (counting, keeping the first rows per reason, cleaning text). */
+/* Unit tests: dataset (record storage, stable sort, exact-duplicate removal,
+ * counts, lookup) and diag (counting, keeping the first rows per reason,
+ * cleaning text). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -212,6 +213,324 @@ static void test_sort_allocation_failure(void **state)
 	}
 }
 
+/* ---- the sort over input shapes, against a reference ------------------------ */
+
+static int key_cmp(const struct record *a, const struct record *b)
+{
+	if (a->room != b->room) return a->room < b->room ? -1 : 1;
+	if (a->comm != b->comm) return a->comm < b->comm ? -1 : 1;
+	if (a->user != b->user) return a->user < b->user ? -1 : 1;
+	if (a->time_ms != b->time_ms) return a->time_ms < b->time_ms ? -1 : 1;
+	return 0;
+}
+
+/* Equal in every field but the key and `file`. */
+static int same_rest(const struct record *a, const struct record *b)
+{
+	return a->peer == b->peer && a->id == b->id && a->p1 == b->p1 && a->p2 == b->p2 &&
+	       a->kind == b->kind && a->stream == b->stream;
+}
+
+/* The plainest stable sort: top-down merge sort by key. */
+static void ref_msort(struct record *a, struct record *tmp, size_t n)
+{
+	size_t h = n / 2, i = 0, j = h, k = 0;
+
+	if (n < 2)
+		return;
+	ref_msort(a, tmp, h);
+	ref_msort(a + h, tmp, n - h);
+	while (i < h && j < n)
+		tmp[k++] = key_cmp(&a[j], &a[i]) < 0 ? a[j++] : a[i++];
+	while (i < h)
+		tmp[k++] = a[i++];
+	while (j < n)
+		tmp[k++] = a[j++];
+	memcpy(a, tmp, n * sizeof *a);
+}
+
+/* What dataset_finish should make of in[0..n): sorted stably, then every
+ * record equal to an earlier one of the same key (file aside) dropped.
+ * Returns the number kept; *dups gets the number dropped. */
+static size_t ref_finish(const struct record *in, size_t n, struct record *out, uint64_t *dups)
+{
+	struct record *tmp = malloc((n ? n : 1) * sizeof *tmp);
+	size_t m = 0, lo = 0;
+
+	assert_non_null(tmp);
+	memcpy(out, in, n * sizeof *in);
+	ref_msort(out, tmp, n);
+	free(tmp);
+	*dups = 0;
+	for (size_t i = 0; i < n; i++) {
+		int dup = 0;
+		if (m == 0 || key_cmp(&out[i], &out[m - 1]) != 0)
+			lo = m;
+		for (size_t j = lo; j < m && !dup; j++)
+			dup = same_rest(&out[i], &out[j]);
+		if (dup)
+			(*dups)++;
+		else
+			out[m++] = out[i];
+	}
+	return m;
+}
+
+/* Input orders the sort must handle, each with the fast path it is meant to
+ * take. Fields other than the key come from small ranges, so exact repeats
+ * are common wherever keys tie. */
+enum shape {
+	SH_SCATTERED,           /* a few calls, records in random order: reordered by call */
+	SH_TINY_CALLS,          /* a call per record or two: one radix sort of everything */
+	SH_CALLS_OUT_OF_ORDER,  /* grouped by call and user, calls in any order (exports) */
+	SH_CALLS_IN_ORDER,      /* calls contiguous and in order, users not */
+	SH_SORTED,              /* already in order */
+	SH_BIG_CALL_TIME_SORTED,/* one call, time order, users interleaved */
+	SH_BIG_CALL_RANDOM,     /* one call, random order */
+	SH_MIXED,               /* half one big call, half scattered */
+	SH__COUNT
+};
+
+static void fill_rest(struct record *r, uint64_t *s)
+{
+	uint64_t x = rng_next(s);
+
+	r->peer = (uint32_t)(x % 3);
+	r->id = (int32_t)((x >> 8) % 3);
+	r->p1 = (int32_t)((x >> 16) % 2);
+	r->p2 = -1;
+	r->kind = (x >> 24) % 4 == 0 ? REC_ABNORMAL : REC_EVENT;
+	r->stream = (int8_t)((x >> 28) % 2) - 1;
+	r->file = (uint16_t)((x >> 32) % 3);
+}
+
+static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
+{
+	uint64_t s = seed * 0x9e3779b97f4a7c15u + 1;
+	uint32_t call = 0;
+
+	for (size_t i = 0; i < n;) {
+		uint64_t x = rng_next(&s);
+		struct record *r = &a[i];
+
+		switch (shape) {
+		case SH_SCATTERED:
+		case SH_SORTED:
+			*r = rec(1 + (uint32_t)(x % 5), (uint32_t)(x >> 8) % 4, 1 + (uint32_t)(x >> 16) % 20,
+				 (int64_t)((x >> 32) % 500), 0, 0, 0);
+			fill_rest(r, &s);
+			i++;
+			break;
+		case SH_TINY_CALLS:
+			*r = rec(1 + (uint32_t)(x % 1000000), (uint32_t)(x >> 20) % 2,
+				 (uint32_t)(x >> 40) % 4, (int64_t)(rng_next(&s) % 2000) - 1000, 0, 0, 0);
+			if (i % 97 == 0)
+				r->time_ms = (i % 2) ? INT64_MAX - 5 : INT64_MIN + 5;
+			fill_rest(r, &s);
+			i++;
+			break;
+		case SH_CALLS_OUT_OF_ORDER:
+		case SH_CALLS_IN_ORDER: {
+			/* One call: a few users' blocks, each in time order; a user
+			 * may come back for a second block. */
+			uint32_t room, comm, users = 1 + (uint32_t)(x % 6);
+			call++;
+			if (shape == SH_CALLS_IN_ORDER) {
+				room = call / 3 + 1;
+				comm = call;
+			} else {
+				room = 1 + (uint32_t)(x >> 8) % 50;
+				comm = 1000000 - call;
+			}
+			for (uint32_t u = 0; u < users && i < n; u++) {
+				uint64_t y = rng_next(&s);
+				uint32_t user = 1 + (uint32_t)(y % 100);
+				size_t len = 1 + (size_t)(y >> 8) % 40;
+				int64_t t = (int64_t)((y >> 16) % 100000);
+				for (size_t k = 0; k < len && i < n; k++, i++) {
+					t += (int64_t)(rng_next(&s) % 3);
+					a[i] = rec(room, comm, user, t, 0, 0, 0);
+					fill_rest(&a[i], &s);
+				}
+			}
+			break;
+		}
+		case SH_BIG_CALL_TIME_SORTED:
+			*r = rec(7, 3, 1 + (uint32_t)(x % 50), (int64_t)(i / 3), 0, 0, 0);
+			fill_rest(r, &s);
+			i++;
+			break;
+		case SH_BIG_CALL_RANDOM:
+			/* Times in steps of 4096 ms: the lowest radix digit is the
+			 * same for all, a pass the sort skips. */
+			*r = rec(7, 3, (uint32_t)(x % 5000), (int64_t)((x >> 20) % 100000) * 4096,
+				 0, 0, 0);
+			fill_rest(r, &s);
+			i++;
+			break;
+		default: /* SH_MIXED */
+			if (x % 2)
+				*r = rec(7, 3, (uint32_t)(x >> 8) % 300, (int64_t)((x >> 20) % 1000), 0, 0, 0);
+			else
+				*r = rec(1 + (uint32_t)(x >> 8) % 500, 1, 1 + (uint32_t)(x >> 20) % 5,
+					 (int64_t)((x >> 32) % 50), 0, 0, 0);
+			fill_rest(r, &s);
+			i++;
+			break;
+		}
+	}
+	if (shape == SH_SORTED) {
+		struct record *tmp = malloc((n ? n : 1) * sizeof *tmp);
+		assert_non_null(tmp);
+		ref_msort(a, tmp, n);
+		free(tmp);
+	}
+}
+
+/* Checks ds (after dataset_finish) against the reference for in[0..n). */
+static void check_finished(const struct dataset *ds, const struct record *in, size_t n,
+			   int shape)
+{
+	struct record *want = malloc((n ? n : 1) * sizeof *want);
+	uint64_t dups, events = 0;
+
+	assert_non_null(want);
+	size_t m = ref_finish(in, n, want, &dups);
+	for (size_t i = 0; i < m; i++)
+		events += want[i].kind == REC_EVENT;
+	if (ds->nrecs != m || ds->counts.duplicates != dups) {
+		print_message("shape %d, %zu records: kept %zu (want %zu), dropped %llu (want %llu)\n",
+			      shape, n, ds->nrecs, m, (unsigned long long)ds->counts.duplicates,
+			      (unsigned long long)dups);
+		fail();
+	}
+	for (size_t i = 0; i < m; i++) {
+		if (memcmp(&ds->recs[i], &want[i], sizeof *want) != 0) {
+			print_message("shape %d, %zu records: first difference at %zu\n", shape, n, i);
+			fail();
+		}
+	}
+	assert_int_equal(ds->counts.events, events);
+	assert_int_equal(ds->counts.abnormal, m - events);
+	assert_true(ds->finished);
+	free(want);
+}
+
+static void test_sort_shapes_match_reference(void **state)
+{
+	/* 100000 is past the size where records are moved through buckets. */
+	static const size_t sizes[] = { 0, 1, 2, 17, 40, 1000, 100000 };
+	(void)state;
+
+	for (int shape = 0; shape < SH__COUNT; shape++) {
+		for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+			size_t n = sizes[si];
+			struct record *in = malloc((n ? n : 1) * sizeof *in);
+			struct dataset ds;
+
+			assert_non_null(in);
+			gen_shape(shape, in, n, (uint64_t)shape * 100 + si);
+			assert_int_equal(dataset_init(&ds), RR_OK);
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(dataset_append(&ds, &in[i]), RR_OK);
+			assert_int_equal(dataset_finish(&ds), RR_OK);
+			check_finished(&ds, in, n, shape);
+			dataset_free(&ds);
+			free(in);
+		}
+	}
+}
+
+static int rec_bytes_cmp(const void *x, const void *y)
+{
+	return memcmp(x, y, sizeof(struct record));
+}
+
+/* Allocation failure at every step of dataset_finish, for each path through
+ * the sort: RR_ENOMEM with every record still there, and a second call then
+ * gives the right result. */
+static void test_sort_shapes_allocation_failure(void **state)
+{
+	static const struct { int shape; size_t n; } cases[] = {
+		{ SH_SCATTERED, 3000 }, { SH_TINY_CALLS, 3000 }, { SH_CALLS_IN_ORDER, 3000 },
+		{ SH_SORTED, 3000 }, { SH_BIG_CALL_RANDOM, 10000 }, { SH_CALLS_OUT_OF_ORDER, 3000 },
+		{ SH_CALLS_OUT_OF_ORDER, 40000 },   /* enough calls to grow the call table */
+	};
+	(void)state;
+
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		size_t n = cases[c].n;
+		struct record *in = malloc(n * sizeof *in), *bag = malloc(n * sizeof *bag);
+		struct record *got = malloc(n * sizeof *got);
+		unsigned long k;
+
+		assert_true(in && bag && got);
+		gen_shape(cases[c].shape, in, n, 7 + c);
+		memcpy(bag, in, n * sizeof *in);
+		qsort(bag, n, sizeof *bag, rec_bytes_cmp);
+		for (k = 1;; k++) {
+			struct dataset ds;
+			assert_int_equal(dataset_init(&ds), RR_OK);
+			for (size_t i = 0; i < n; i++)
+				assert_int_equal(dataset_append(&ds, &in[i]), RR_OK);
+			rr_alloc_fail_at(k);
+			int st = dataset_finish(&ds);
+			rr_alloc_fail_at(0);
+			if (st == RR_OK) {
+				check_finished(&ds, in, n, cases[c].shape);
+				dataset_free(&ds);
+				break;
+			}
+			assert_int_equal(st, RR_ENOMEM);
+			assert_false(ds.finished);
+			assert_int_equal(ds.nrecs, n);
+			memcpy(got, ds.recs, n * sizeof *got);
+			qsort(got, n, sizeof *got, rec_bytes_cmp);
+			assert_memory_equal(got, bag, n * sizeof *got);
+			assert_int_equal(dataset_finish(&ds), RR_OK);
+			check_finished(&ds, in, n, cases[c].shape);
+			dataset_free(&ds);
+			assert_true(k < 100);
+		}
+		assert_true(k > 1);     /* every path allocates something */
+		free(in);
+		free(bag);
+		free(got);
+	}
+}
+
+/* The record array's growth counts as an allocation: it can be made to
+ * fail, and the records stay as they were. */
+static void test_append_allocation_failure(void **state)
+{
+	struct dataset ds;
+	struct record r = rec(1, 2, 3, 4, 5, 6, 0);
+	(void)state;
+
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	rr_alloc_fail_at(1);
+	assert_int_equal(dataset_append(&ds, &r), RR_ENOMEM);
+	rr_alloc_fail_at(0);
+	assert_int_equal(ds.nrecs, 0);
+	do {
+		r.id = (int32_t)ds.nrecs;
+		assert_int_equal(dataset_append(&ds, &r), RR_OK);
+	} while (ds.nrecs < ds.caprecs);
+	size_t n = ds.nrecs;
+	rr_alloc_fail_at(1);
+	assert_int_equal(dataset_append(&ds, &r), RR_ENOMEM);
+	rr_alloc_fail_at(0);
+	assert_int_equal(ds.nrecs, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(ds.recs[i].id, (int32_t)i);
+	r.id = -7;
+	assert_int_equal(dataset_append(&ds, &r), RR_OK);
+	assert_true(ds.caprecs > n);
+	assert_int_equal(ds.recs[n].id, -7);
+	assert_int_equal(ds.recs[n - 1].id, (int32_t)(n - 1));
+	dataset_free(&ds);
+}
+
 static void test_diag_keeps_first_per_reason(void **state)
 {
 	struct diag d;
@@ -253,6 +572,9 @@ int main(void)
 		cmocka_unit_test(test_many_equal_keys_keep_input_order),
 		cmocka_unit_test(test_random_keys_match_reference),
 		cmocka_unit_test(test_sort_allocation_failure),
+		cmocka_unit_test(test_sort_shapes_match_reference),
+		cmocka_unit_test(test_sort_shapes_allocation_failure),
+		cmocka_unit_test(test_append_allocation_failure),
 		cmocka_unit_test(test_diag_keeps_first_per_reason),
 		cmocka_unit_test(test_diag_cleans_hostile_text),
 	};
