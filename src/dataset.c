@@ -88,6 +88,18 @@ static void recs_release(struct dataset *ds)
 	ds->nrecs = ds->caprecs = 0;
 }
 
+/* Returns the whole pages inside recs[0..upto) at or past byte *done to the
+ * kernel (the records there are no longer needed) and advances *done. */
+static void recs_drop_prefix(struct dataset *ds, size_t upto, size_t *done)
+{
+	size_t end = upto * sizeof(struct record) / RECS_PAGE * RECS_PAGE;
+
+	if (end > *done) {
+		(void)madvise((char *)ds->recs + *done, end - *done, MADV_DONTNEED);
+		*done = end;
+	}
+}
+
 int dataset_init(struct dataset *ds)
 {
 	memset(ds, 0, sizeof *ds);
@@ -1057,3 +1069,199 @@ size_t dataset_lower_bound(const struct dataset *ds, uint32_t room, uint32_t com
 	return lo;
 }
 
+/* ---- moving one dataset into another -------------------------------------------- */
+
+/* Records per copying step in dataset_absorb: after each, the source pages
+ * copied so far go back to the kernel. */
+#define ABSORB_STEP 16384
+
+static void translate_records(struct record *r, size_t n, const uint32_t *map)
+{
+	for (size_t i = 0; i < n; i++) {
+		r[i].room = map[r[i].room];
+		r[i].comm = map[r[i].comm];
+		r[i].user = map[r[i].user];
+		r[i].peer = map[r[i].peer];
+	}
+}
+
+static int metric_index(const struct dataset *ds, uint32_t name, uint16_t *index)
+{
+	for (size_t i = 0; i < ds->nmetrics; i++) {
+		if (ds->metrics[i] == name) {
+			*index = (uint16_t)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void counts_add(struct input_counts *d, const struct input_counts *s)
+{
+	d->rows += s->rows;
+	d->used += s->used;
+	d->filtered += s->filtered;
+	d->rejected += s->rejected;
+	d->duplicates += s->duplicates;
+	d->events += s->events;
+	d->abnormal += s->abnormal;
+	d->users += s->users;
+	d->rooms += s->rooms;
+	d->quality += s->quality;
+}
+
+/* Grows a companion array of dst for its rows plus src's. */
+#define RESERVE_ROWS(arr, n, cap)                                                    	(src->n == 0 || rr_grow(&dst->arr, &dst->cap, dst->n + src->n, sizeof *dst->arr) == RR_OK)
+
+/*
+ * Every step that can fail comes first — the metric limit, all the memory
+ * dst will need, then the strings (whose merge checks its own limits and is
+ * all or nothing) — so on any failure dst holds what it held before and src
+ * is untouched. After that, rows move without allocating.
+ */
+int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offset)
+{
+	uint32_t nstr = strtab_count(src->strs), *map;
+	uint16_t metric_map[DATASET_MAX_METRICS];
+	uint64_t seen[REJ__COUNT] = { 0 };
+	size_t new_metrics = 0, new_kept = 0;
+	int identity = 1;
+
+	map = rr_malloc((size_t)nstr * sizeof *map);
+	if (!map)
+		return RR_ENOMEM;
+
+	for (size_t i = 0; i < src->nmetrics; i++) {
+		uint32_t id;
+		uint16_t index;
+		if (!strtab_find(dst->strs, strtab_str(src->strs, src->metrics[i]),
+				 strtab_len(src->strs, src->metrics[i]), &id) ||
+		    !metric_index(dst, id, &index))
+			new_metrics++;
+	}
+	if (dst->nmetrics + new_metrics > DATASET_MAX_METRICS) {
+		rr_free(map);
+		return RR_EDATA;
+	}
+	for (size_t i = 0; i < src->diag.nkept; i++) {
+		enum diag_reason r = src->diag.kept[i].reason;
+		if (dst->diag.count[r] + seen[r]++ < DIAG_KEEP)
+			new_kept++;
+	}
+
+	if ((dst->nrecs > 0 && recs_reserve(dst, dst->nrecs + src->nrecs) != RR_OK) ||
+	    !RESERVE_ROWS(users, nusers, capusers) ||
+	    !RESERVE_ROWS(rooms, nrooms, caprooms) ||
+	    !RESERVE_ROWS(quality, nquality, capquality) ||
+	    (new_metrics && rr_grow(&dst->metrics, &dst->capmetrics, dst->nmetrics + new_metrics,
+				    sizeof *dst->metrics) != RR_OK) ||
+	    (new_kept && rr_grow(&dst->diag.kept, &dst->diag.capkept, dst->diag.nkept + new_kept,
+				 sizeof *dst->diag.kept) != RR_OK) ||
+	    (src->diag.nnotes && rr_grow(&dst->diag.notes, &dst->diag.capnotes,
+					 dst->diag.nnotes + src->diag.nnotes,
+					 sizeof *dst->diag.notes) != RR_OK)) {
+		rr_free(map);
+		return RR_ENOMEM;
+	}
+	int st = strtab_merge(dst->strs, src->strs, map);
+	if (st != RR_OK) {
+		rr_free(map);
+		return st;
+	}
+	for (uint32_t i = 0; i < nstr && identity; i++)
+		identity = map[i] == i;
+
+	/* Metrics: the new ones appended in src's order, as a single run would
+	 * have met them. */
+	for (size_t i = 0; i < src->nmetrics; i++) {
+		uint32_t name = map[src->metrics[i]];
+		if (!metric_index(dst, name, &metric_map[i])) {
+			metric_map[i] = (uint16_t)dst->nmetrics;
+			dst->metrics[dst->nmetrics++] = name;
+		}
+	}
+
+	/* Records. Into an empty dst, src's mapping is taken over whole. */
+	if (dst->nrecs == 0) {
+		if (!identity)
+			translate_records(src->recs, src->nrecs, map);
+		recs_release(dst);
+		dst->recs = src->recs;
+		dst->nrecs = src->nrecs;
+		dst->caprecs = src->caprecs;
+		src->recs = NULL;
+		src->nrecs = src->caprecs = 0;
+	} else {
+		size_t dropped = 0;
+		for (size_t i = 0; i < src->nrecs; i += ABSORB_STEP) {
+			size_t k = src->nrecs - i < ABSORB_STEP ? src->nrecs - i : ABSORB_STEP;
+			struct record *d = dst->recs + dst->nrecs;
+			memcpy(d, src->recs + i, k * sizeof *d);
+			if (!identity)
+				translate_records(d, k, map);
+			dst->nrecs += k;
+			recs_drop_prefix(src, i + k, &dropped);
+		}
+		recs_release(src);
+	}
+
+	/* Companion rows. */
+	for (size_t i = 0; i < src->nusers; i++) {
+		struct user_info u = src->users[i];
+		u.room = map[u.room];
+		u.comm = map[u.comm];
+		u.user = map[u.user];
+		u.device = map[u.device];
+		u.sdk = map[u.sdk];
+		u.ip = map[u.ip];
+		dst->users[dst->nusers++] = u;
+	}
+	for (size_t i = 0; i < src->nrooms; i++) {
+		struct room_info r = src->rooms[i];
+		r.room = map[r.room];
+		r.comm = map[r.comm];
+		dst->rooms[dst->nrooms++] = r;
+	}
+	for (size_t i = 0; i < src->nquality; i++) {
+		struct quality_sample q = src->quality[i];
+		q.room = map[q.room];
+		q.comm = map[q.comm];
+		q.user = map[q.user];
+		q.peer = map[q.peer];
+		q.metric = metric_map[q.metric];
+		dst->quality[dst->nquality++] = q;
+	}
+	rr_free(src->users);
+	rr_free(src->rooms);
+	rr_free(src->quality);
+	rr_free(src->metrics);
+	src->users = NULL;
+	src->rooms = NULL;
+	src->quality = NULL;
+	src->metrics = NULL;
+	src->nusers = src->capusers = src->nrooms = src->caprooms = 0;
+	src->nquality = src->capquality = src->nmetrics = src->capmetrics = 0;
+
+	/* Diagnostics: src's kept rows are the first of each reason in src, so
+	 * the j-th of a reason is kept when dst had fewer than DIAG_KEEP - j. */
+	memset(seen, 0, sizeof seen);
+	for (size_t i = 0; i < src->diag.nkept; i++) {
+		struct diag_item *it = &src->diag.kept[i];
+		if (dst->diag.count[it->reason] + seen[it->reason]++ >= DIAG_KEEP)
+			continue;
+		dst->diag.kept[dst->diag.nkept] = *it;
+		dst->diag.kept[dst->diag.nkept++].line += line_offset;
+		it->file = it->detail = NULL;
+	}
+	for (size_t i = 0; i < src->diag.nnotes; i++) {
+		dst->diag.notes[dst->diag.nnotes++] = src->diag.notes[i];
+		src->diag.notes[i] = NULL;
+	}
+	for (int r = 0; r < REJ__COUNT; r++)
+		dst->diag.count[r] += src->diag.count[r];
+	diag_free(&src->diag);
+	counts_add(&dst->counts, &src->counts);
+	memset(&src->counts, 0, sizeof src->counts);
+	rr_free(map);
+	return RR_OK;
+}

@@ -135,12 +135,35 @@ void strtab_free(struct strtab *t)
 	rr_free(t);
 }
 
+/* Stores a string known to be absent at the empty slot i; the caller has
+ * checked the limits and made room in slots and strs. */
+static int insert_at(struct strtab *t, size_t i, const char *s, size_t len, uint32_t h,
+		     uint32_t *id)
+{
+	char *copy = arena_copy(t, s, len);
+
+	if (!copy)
+		return RR_ENOMEM;
+	t->strs[t->nstrs] = (struct str){ copy, (uint32_t)len, h };
+	t->nbytes += len;
+	t->slots[i] = (uint32_t)t->nstrs + 1;
+	*id = (uint32_t)t->nstrs++;
+	return RR_OK;
+}
+
+/* Keep the load under 1/2 so probes stay short. */
+static size_t slots_for(size_t nstrs, size_t nslots)
+{
+	while (nstrs * 2 > nslots)
+		nslots *= 2;
+	return nslots;
+}
+
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 {
 	uint32_t h = hash_bytes(s, len);
 	int found;
 	size_t i = slot_of(t, s, len, h, &found);
-	char *copy;
 
 	if (found) {
 		*id = t->slots[i] - 1;
@@ -148,21 +171,65 @@ int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 	}
 	if (t->nstrs >= t->max_strings || len > t->max_bytes - t->nbytes)
 		return RR_EDATA;
-	/* Keep the load under 1/2 so probes stay short. */
-	if ((t->nstrs + 1) * 2 > t->nslots) {
+	if (slots_for(t->nstrs + 1, t->nslots) != t->nslots) {
 		if (rehash(t, t->nslots * 2) != RR_OK)
 			return RR_ENOMEM;
 		i = slot_of(t, s, len, h, &found);
 	}
 	if (rr_grow(&t->strs, &t->capstrs, t->nstrs + 1, sizeof *t->strs) != RR_OK)
 		return RR_ENOMEM;
-	copy = arena_copy(t, s, len);
-	if (!copy)
+	return insert_at(t, i, s, len, h, id);
+}
+
+int strtab_merge(struct strtab *t, const struct strtab *src, uint32_t *map)
+{
+	size_t nnew = 0, bytes = 0;
+	int found;
+
+	/* Look everything up first, so the limits are checked and the memory
+	 * reserved before t changes. src's stored hashes are t's too. */
+	for (size_t id = 0; id < src->nstrs; id++) {
+		const struct str *e = &src->strs[id];
+		size_t i = slot_of(t, e->s, e->len, e->hash, &found);
+
+		if (found) {
+			map[id] = t->slots[i] - 1;
+		} else {
+			map[id] = UINT32_MAX;
+			nnew++;
+			bytes += e->len;
+		}
+	}
+	if (nnew == 0)
+		return RR_OK;
+	if (nnew > t->max_strings - t->nstrs || bytes > t->max_bytes - t->nbytes)
+		return RR_EDATA;
+	size_t nslots = slots_for(t->nstrs + nnew, t->nslots);
+	if (nslots != t->nslots && rehash(t, nslots) != RR_OK)
 		return RR_ENOMEM;
-	t->strs[t->nstrs] = (struct str){ copy, (uint32_t)len, h };
-	t->nbytes += len;
-	t->slots[i] = (uint32_t)t->nstrs + 1;
-	*id = (uint32_t)t->nstrs++;
+	if (rr_grow(&t->strs, &t->capstrs, t->nstrs + nnew, sizeof *t->strs) != RR_OK)
+		return RR_ENOMEM;
+	/* One chunk that holds all the new text (and its NULs), so no copy
+	 * below can fail. */
+	struct chunk *c = t->chunks;
+	if (!c || c->size - c->used < bytes + nnew) {
+		size_t size = bytes + nnew > CHUNK_SIZE ? bytes + nnew : CHUNK_SIZE;
+		c = rr_malloc(sizeof *c + size);
+		if (!c)
+			return RR_ENOMEM;
+		c->size = size;
+		c->used = 0;
+		c->next = t->chunks;
+		t->chunks = c;
+	}
+	for (size_t id = 0; id < src->nstrs; id++) {
+		const struct str *e = &src->strs[id];
+
+		if (map[id] != UINT32_MAX)
+			continue;
+		size_t i = slot_of(t, e->s, e->len, e->hash, &found);
+		(void)insert_at(t, i, e->s, e->len, e->hash, &map[id]);
+	}
 	return RR_OK;
 }
 

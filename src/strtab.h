@@ -29,6 +29,17 @@ void strtab_free(struct strtab *t);
  */
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id);
 
+/*
+ * Interns every string of src into t, in src's id order, and sets map[id] to
+ * t's id for each src id (map has strtab_count(src) entries). Strings new to
+ * t thus get ids in the order src first met them, as if src's rows had been
+ * interned into t directly. Returns RR_OK; RR_EDATA when the new strings
+ * would pass t's limits, RR_ENOMEM when out of memory; either way t holds
+ * the same strings as before (its capacity may have grown) and map is
+ * undefined.
+ */
+int strtab_merge(struct strtab *t, const struct strtab *src, uint32_t *map);
+
 /* Lowers the limits of t (for tests of the limit paths); values above the
  * defaults are clamped to them. */
 void strtab_set_limits(struct strtab *t, uint32_t max_strings, size_t max_bytes);
