@@ -20,9 +20,11 @@
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "csvout.h"
 #include "reader.h"
@@ -99,7 +101,13 @@ struct ctx {
 	 * empty names are rejected before they get here. */
 	uint32_t metric_id[METRIC_SLOTS];
 	uint16_t metric_idx[METRIC_SLOTS];
+	/* The id each ID column got on the previous row: exports list a user's
+	 * events together, so most rows repeat the room, call and user of the
+	 * row before and skip the hash lookup. Ids of ds->strs; 0 = none. */
+	uint32_t last_id[4];
 };
+
+enum { LAST_ROOM, LAST_USER, LAST_COMM, LAST_PEER };
 
 void ingest_options_init(struct ingest_options *o)
 {
@@ -618,6 +626,27 @@ static int filtered(struct ctx *c)
 	return RR_OK;
 }
 
+/* strtab_intern, trying the previous row's id for this column first. */
+static int intern_last(struct ctx *c, int slot, const char *s, size_t n, uint32_t *id)
+{
+	const struct strtab *t = c->ds->strs;
+	uint32_t k = c->last_id[slot];
+	int rc;
+
+	if (n == 0) {
+		*id = 0;
+		return RR_OK;
+	}
+	if (k && strtab_len(t, k) == n && memcmp(strtab_str(t, k), s, n) == 0) {
+		*id = k;
+		return RR_OK;
+	}
+	rc = strtab_intern(c->ds->strs, s, n, id);
+	if (rc == RR_OK)
+		c->last_id[slot] = *id;
+	return rc;
+}
+
 /* Interns the cell of col (empty when the file has none) into *id. */
 static int intern_col(struct ctx *c, const struct reader_record *rec, enum col col, uint32_t *id)
 {
@@ -632,8 +661,8 @@ static int event_row(struct ctx *c, const struct reader_record *rec)
 {
 	char detail[160];
 	struct record r;
-	const char *room, *user, *ts;
-	size_t nroom, nuser, nts;
+	const char *room, *user, *ts, *comm, *peer;
+	size_t nroom, nuser, nts, ncomm, npeer;
 	enum col tcol;
 	int64_t v1, v2, v3;
 	int why, rc;
@@ -700,10 +729,12 @@ static int event_row(struct ctx *c, const struct reader_record *rec)
 	if (!passes(c->o, room, nroom, user, nuser, r.time_ms))
 		return filtered(c);
 
-	if ((rc = strtab_intern(c->ds->strs, room, nroom, &r.room)) != RR_OK ||
-	    (rc = strtab_intern(c->ds->strs, user, nuser, &r.user)) != RR_OK ||
-	    (rc = intern_col(c, rec, COL_COMM, &r.comm)) != RR_OK ||
-	    (rc = intern_col(c, rec, COL_PEER, &r.peer)) != RR_OK)
+	cell(c, rec, COL_COMM, &comm, &ncomm);
+	cell(c, rec, COL_PEER, &peer, &npeer);
+	if ((rc = intern_last(c, LAST_ROOM, room, nroom, &r.room)) != RR_OK ||
+	    (rc = intern_last(c, LAST_USER, user, nuser, &r.user)) != RR_OK ||
+	    (rc = intern_last(c, LAST_COMM, comm, ncomm, &r.comm)) != RR_OK ||
+	    (rc = intern_last(c, LAST_PEER, peer, npeer, &r.peer)) != RR_OK)
 		return rc;
 	r.file = c->file;
 	return dataset_append(c->ds, &r);
@@ -908,14 +939,215 @@ static const char *bad_detail(enum reader_bad b)
 	return "a field over 65536 bytes or a row over 1 MiB";
 }
 
+/* Where a part of the input comes from: a path, or a buffer (ingest_mem). */
+struct source {
+	const char *path;
+	const void *buf;
+	size_t len;
+};
+
+/*
+ * Reads data rows from r into c's dataset until the end of the input, or
+ * until the reader lands exactly on one of the ascending offsets splits[next..]
+ * (then *stopped is that index; nsplits at the end of the input). Offsets it
+ * passes without landing on them are skipped: the part that starts there is
+ * not a record boundary for this reader and will not be used.
+ */
+static int read_rows(struct ctx *c, struct reader *r, const uint64_t *splits, size_t nsplits,
+		     size_t next, size_t *stopped, char *err, size_t errlen)
+{
+	struct reader_record rec;
+	enum reader_status st;
+	int rc;
+
+	while ((st = reader_next(r, &rec)) != READER_EOF) {
+		if (st == READER_ERROR)
+			return read_failed(r, c->name, err, errlen);
+		c->ds->counts.rows++;
+		if (st == READER_BAD)
+			rc = reject(c, &rec, bad_reason(rec.bad_reason), bad_detail(rec.bad_reason));
+		else
+			rc = row(c, &rec);
+		if (rc != RR_OK) {
+			if (err && errlen && rc == RR_EDATA)
+				snprintf(err, errlen, "%s:%" PRIu64 ": more than %u distinct IDs or %u MiB "
+					 "of ID text (rooms, users, peers, CommIds, device types, versions, IPs, metric names); split the input",
+					 c->name, rec.line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
+			else if (err && errlen)
+				snprintf(err, errlen, "%s: %s", c->name,
+					 rc == RR_EIO ? "cannot write the rejected rows" : "out of memory");
+			return rc;
+		}
+		if (next < nsplits) {
+			uint64_t at = reader_tell(r);
+
+			while (next < nsplits && at > splits[next])
+				next++;
+			if (next < nsplits && at == splits[next]) {
+				*stopped = next;
+				return RR_OK;
+			}
+		}
+	}
+	*stopped = nsplits;
+	return RR_OK;
+}
+
+static int open_part(const struct source *src, uint64_t offset, uint64_t first_line,
+		     struct reader **out, char *err, size_t errlen)
+{
+	if (src->path)
+		return reader_open_file_part(src->path, offset, first_line, out, err, errlen);
+	return reader_open_mem_part(src->buf, src->len, (size_t)offset, first_line, out, err, errlen);
+}
+
+/*
+ * One part of a file read on its own thread into its own dataset. Its line
+ * numbers count from 1 at its first byte; dataset_absorb shifts them. It
+ * stops where the next part starts (or at the end), like read_rows.
+ */
+struct part {
+	struct ctx c;
+	struct dataset ds;
+	const struct source *src;
+	const uint64_t *splits;
+	size_t nsplits;
+	size_t index;            /* starts at splits[index] */
+	size_t stopped;          /* where it stopped: a split index or nsplits */
+	uint64_t lines;          /* physical lines it consumed */
+	int rc;
+	int started;
+	pthread_t thread;
+};
+
+static void *part_run(void *arg)
+{
+	struct part *p = arg;
+	struct reader *r;
+	char err[256];
+
+	p->rc = open_part(p->src, p->splits[p->index], 1, &r, err, sizeof err);
+	if (p->rc != RR_OK)
+		return NULL;
+	p->rc = read_rows(&p->c, r, p->splits, p->nsplits, p->index + 1, &p->stopped,
+			  err, sizeof err);
+	p->lines = reader_line(r) - 1;
+	reader_close(r);
+	return NULL;
+}
+
+static unsigned part_count(const struct ingest_options *o, uint64_t bytes)
+{
+	uint64_t n = o->threads;
+	uint64_t min = o->part_min_bytes ? o->part_min_bytes : 1;
+
+	if (n == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		n = cpus > 0 ? (uint64_t)cpus : 1;
+	}
+	if (n > INGEST_MAX_THREADS)
+		n = INGEST_MAX_THREADS;
+	if (bytes / min < n)
+		n = bytes / min;
+	return n ? (unsigned)n : 1;
+}
+
+/*
+ * Reads the data rows of a plain event/abnormal file on several threads.
+ * The input after the header is cut just after an LF near each k/n of it.
+ * An LF can sit inside a quoted field, so a cut is only trusted when the
+ * reader of the part before it lands exactly on it: that reader is the
+ * sequential one up to there, and the reader carries nothing but the offset
+ * and line number from one record to the next (reader_tell), so the part
+ * read from the cut holds exactly the records the sequential reader would
+ * have read. A part whose cut is passed over is dropped and the part before
+ * reads on through it. The main thread reads the first part into ds itself;
+ * the others are absorbed in order, their line numbers shifted. A part that
+ * failed (a read error, or the string table's limits, whose message needs
+ * the right line) is read again on this thread from its cut, which gives the
+ * sequential reader's outcome and message.
+ */
+static int read_parallel(struct ctx *c, struct reader *r, const struct source *src,
+			 uint64_t size, unsigned nparts, char *err, size_t errlen)
+{
+	uint64_t splits[INGEST_MAX_THREADS];
+	struct part parts[INGEST_MAX_THREADS];
+	uint64_t begin = reader_tell(r), base;
+	size_t nsplits = 0, cur;
+	int rc = RR_OK;
+
+	for (unsigned k = 1; k < nparts; k++) {
+		uint64_t at;
+
+		if (reader_next_line_start(r, begin + (size - begin) / nparts * k, &at) != RR_OK)
+			break;
+		if (at < size && (nsplits == 0 || at > splits[nsplits - 1]))
+			splits[nsplits++] = at;
+	}
+	memset(parts, 0, sizeof parts);
+	for (size_t k = 0; k < nsplits; k++) {
+		struct part *p = &parts[k];
+
+		p->c = *c;
+		p->src = src;
+		p->splits = splits;
+		p->nsplits = nsplits;
+		p->index = k;
+		p->rc = dataset_init(&p->ds);
+		if (p->rc != RR_OK)
+			continue;
+		p->c.ds = &p->ds;
+		memset(p->c.last_id, 0, sizeof p->c.last_id);   /* ids of another table */
+		p->started = pthread_create(&p->thread, NULL, part_run, p) == 0;
+		if (!p->started)
+			p->rc = RR_ENOMEM;
+	}
+
+	rc = read_rows(c, r, splits, nsplits, 0, &cur, err, errlen);
+	base = reader_line(r) - 1;
+	for (size_t k = 0; k < nsplits; k++) {
+		if (parts[k].started)
+			pthread_join(parts[k].thread, NULL);
+	}
+	while (rc == RR_OK && cur < nsplits) {
+		struct part *p = &parts[cur];
+
+		if (p->rc == RR_OK)
+			rc = dataset_absorb(c->ds, &p->ds, base);
+		if (p->rc != RR_OK || rc == RR_EDATA) {
+			struct reader *again;
+
+			rc = open_part(src, splits[cur], base + 1, &again, err, errlen);
+			if (rc == RR_OK) {
+				rc = read_rows(c, again, NULL, 0, 0, &cur, err, errlen);
+				reader_close(again);
+			}
+			break;
+		}
+		if (rc != RR_OK) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s: out of memory", c->name);
+			break;
+		}
+		base += p->lines;
+		cur = p->stopped;
+	}
+	for (size_t k = 0; k < nsplits; k++)
+		dataset_free(&parts[k].ds);
+	return rc;
+}
+
 static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
-			 const struct ingest_options *o, char *err, size_t errlen)
+			 const struct source *src, const struct ingest_options *o,
+			 char *err, size_t errlen)
 {
 	struct ctx c;
 	struct reader_record rec;
 	enum reader_status st;
 	const char *kind = NULL;
-	uint64_t rows = 0;
+	uint64_t rows = ds->counts.rows, size;
+	size_t stopped;
+	unsigned nparts = 1;
 	int known, miss, rc;
 
 	memset(&c, 0, sizeof c);
@@ -961,27 +1193,17 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	if (rc != RR_OK)
 		return rc;
 
-	while ((st = reader_next(r, &rec)) != READER_EOF) {
-		if (st == READER_ERROR)
-			return read_failed(r, name, err, errlen);
-		ds->counts.rows++;
-		rows++;
-		if (st == READER_BAD)
-			rc = reject(&c, &rec, bad_reason(rec.bad_reason), bad_detail(rec.bad_reason));
-		else
-			rc = row(&c, &rec);
-		if (rc != RR_OK) {
-			if (err && errlen && rc == RR_EDATA)
-				snprintf(err, errlen, "%s:%" PRIu64 ": more than %u distinct IDs or %u MiB "
-					 "of ID text (rooms, users, peers, CommIds, device types, versions, IPs, metric names); split the input",
-					 name, rec.line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
-			else if (err && errlen)
-				snprintf(err, errlen, "%s: %s", name,
-					 rc == RR_EIO ? "cannot write the rejected rows" : "out of memory");
-			return rc;
-		}
-	}
-	if (rows == 0 && diag_note(&ds->diag, "%s: no data rows", name) != RR_OK)
+	/* Companion files are small next to the event lists, and the rejected
+	 * rows go to one stream in input order: both stay on one thread. */
+	if (src && c.kind == FK_RECORDS && !o->rejected && reader_is_plain(r, &size))
+		nparts = part_count(o, size - reader_tell(r));
+	if (nparts > 1)
+		rc = read_parallel(&c, r, src, size, nparts, err, errlen);
+	else
+		rc = read_rows(&c, r, NULL, 0, 0, &stopped, err, errlen);
+	if (rc != RR_OK)
+		return rc;
+	if (ds->counts.rows == rows && diag_note(&ds->diag, "%s: no data rows", name) != RR_OK)
 		return RR_ENOMEM;
 	return RR_OK;
 }
@@ -994,7 +1216,11 @@ int ingest_file(struct dataset *ds, const char *path,
 
 	if (rc != RR_OK)
 		return rc;
-	rc = ingest_reader(ds, path, r, o, err, errlen);
+	{
+		struct source src = { path, NULL, 0 };
+
+		rc = ingest_reader(ds, path, r, strcmp(path, "-") ? &src : NULL, o, err, errlen);
+	}
 	reader_close(r);
 	return rc;
 }
@@ -1011,7 +1237,11 @@ int ingest_mem(struct dataset *ds, const char *name, const void *buf, size_t len
 			snprintf(err, errlen, "%s: %s", name, why);
 		return rc;
 	}
-	rc = ingest_reader(ds, name, r, o, err, errlen);
+	{
+		struct source src = { NULL, buf, len };
+
+		rc = ingest_reader(ds, name, r, &src, o, err, errlen);
+	}
 	reader_close(r);
 	return rc;
 }

@@ -5,7 +5,9 @@
  * CR-only line ends; RFC 4180 quoting (commas, quotes, newlines in fields).
  * It finds record boundaries itself so that one bad record (stray quote,
  * over-long field) is reported and skipped while every later record is still
- * read, then hands each record to libcsv (strict mode) for its fields.
+ * read, then splits each record into fields: a record with a quote through
+ * libcsv (strict mode), one without by the reader itself, which gives the
+ * same fields (tests/unit/test_reader_fast.c checks both agree).
  * This is the only file that includes libcsv or zlib.
  * Does not: interpret fields, check field counts or UTF-8 (ingest does).
  */

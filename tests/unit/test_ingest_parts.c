@@ -1,0 +1,303 @@
+/* Tests for ingest's parallel path: a file read in parts on several threads
+ * must give the very dataset one thread gives — records in the same order
+ * with the same string ids, counts, kept diagnostics with their lines, notes
+ * — whatever the part sizes, on every file of the test corpus and on inputs
+ * built to put quoted line ends, CRLFs, blank lines and broken quotes where
+ * the cuts fall. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dataset.h"
+#include "ingest.h"
+#include "kit.h"
+#include "util.h"
+
+#define SAMPLES RR_TEST_DATA "/../../samples"
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void assert_same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Everything ingest can have put into a dataset, compared field by field. */
+static void assert_same_dataset(const struct dataset *a, const struct dataset *b)
+{
+	assert_int_equal(strtab_count(a->strs), strtab_count(b->strs));
+	for (uint32_t i = 0; i < strtab_count(a->strs); i++) {
+		assert_int_equal(strtab_len(a->strs, i), strtab_len(b->strs, i));
+		assert_memory_equal(strtab_str(a->strs, i), strtab_str(b->strs, i),
+				    strtab_len(a->strs, i));
+	}
+	assert_int_equal(a->nrecs, b->nrecs);
+	for (size_t i = 0; i < a->nrecs; i++) {
+		const struct record *x = &a->recs[i], *y = &b->recs[i];
+
+		assert_int_equal(x->time_ms, y->time_ms);
+		assert_int_equal(x->room, y->room);
+		assert_int_equal(x->comm, y->comm);
+		assert_int_equal(x->user, y->user);
+		assert_int_equal(x->peer, y->peer);
+		assert_int_equal(x->id, y->id);
+		assert_int_equal(x->p1, y->p1);
+		assert_int_equal(x->p2, y->p2);
+		assert_int_equal(x->kind, y->kind);
+		assert_int_equal(x->stream, y->stream);
+		assert_int_equal(x->file, y->file);
+	}
+	assert_memory_equal(&a->counts, &b->counts, sizeof a->counts);
+	assert_int_equal(a->nusers, b->nusers);
+	assert_int_equal(a->nrooms, b->nrooms);
+	assert_int_equal(a->nquality, b->nquality);
+	assert_memory_equal(a->diag.count, b->diag.count, sizeof a->diag.count);
+	assert_int_equal(a->diag.nkept, b->diag.nkept);
+	for (size_t i = 0; i < a->diag.nkept; i++) {
+		const struct diag_item *x = &a->diag.kept[i], *y = &b->diag.kept[i];
+
+		assert_same_str(x->file, y->file);
+		assert_int_equal(x->line, y->line);
+		assert_int_equal(x->reason, y->reason);
+		assert_same_str(x->detail, y->detail);
+	}
+	assert_int_equal(a->diag.nnotes, b->diag.nnotes);
+	for (size_t i = 0; i < a->diag.nnotes; i++)
+		assert_string_equal(a->diag.notes[i], b->diag.notes[i]);
+}
+
+/* Ingests buf on one thread and then in parts with each (threads, part
+ * size) combination, and checks every result equals the first. Returns how
+ * many of the part readers' datasets were compared. */
+static void check_parts(const char *name, const unsigned char *buf, size_t len)
+{
+	static const unsigned threads[] = { 2, 3, 8 };
+	static const uint64_t part_min[] = { 1, 7, 64, 1000 };
+	struct dataset one;
+	struct ingest_options o;
+	char err1[300], err2[300];
+	int rc1;
+
+	kit_ingest_options(&o);
+	o.threads = 1;
+	assert_int_equal(dataset_init(&one), RR_OK);
+	err1[0] = '\0';
+	rc1 = ingest_mem(&one, name, buf, len, &o, err1, sizeof err1);
+	for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+		for (size_t m = 0; m < sizeof part_min / sizeof *part_min; m++) {
+			struct dataset many;
+			int rc2;
+
+			o.threads = threads[t];
+			o.part_min_bytes = part_min[m];
+			assert_int_equal(dataset_init(&many), RR_OK);
+			err2[0] = '\0';
+			rc2 = ingest_mem(&many, name, buf, len, &o, err2, sizeof err2);
+			if (rc1 != rc2 || strcmp(err1, err2) != 0)
+				fail_msg("%s (threads %u, parts >= %llu bytes): %d \"%s\" vs %d \"%s\"",
+					 name, threads[t], (unsigned long long)part_min[m],
+					 rc1, err1, rc2, err2);
+			assert_same_dataset(&one, &many);
+			dataset_free(&many);
+		}
+	}
+	dataset_free(&one);
+}
+
+static size_t check_dir(const char *dir)
+{
+	struct dirent **names;
+	size_t files = 0;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		char path[1024];
+		struct stat st;
+
+		if (names[i]->d_name[0] == '.') {
+			free(names[i]);
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		free(names[i]);
+		assert_int_equal(stat(path, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			files += check_dir(path);
+		} else if (S_ISREG(st.st_mode)) {
+			size_t len;
+			unsigned char *buf = slurp(path, &len);
+
+			check_parts(path, buf, len);
+			free(buf);
+			files++;
+		}
+	}
+	free(names);
+	return files;
+}
+
+/* Every file of the test data and the samples. */
+static void test_corpus(void **state)
+{
+	(void)state;
+	assert_true(check_dir(RR_TEST_DATA) >= 25);
+	assert_true(check_dir(SAMPLES) >= 5);
+}
+
+#define HDR "RoomId,UserId,Time,EventId,ParamOne,ParamTwo,PeerId\n"
+
+/* Inputs whose line ends are not all record ends: a cut placed after an LF
+ * inside a quoted field, after a CR of a CRLF, or at a blank line must not
+ * change anything. */
+static void test_tricky_cuts(void **state)
+{
+	static const char *const rows[] = {
+		"r1,u1,1795168800000,5001,1,2,\n",
+		"r1,\"u\n1\",1795168800001,5002,,,\n",
+		"\"r\n\n2\",u2,1795168801000,5003,,,\"p\n\"\n",
+		"r2,u2,1795168802000,5004,,,\r\n",
+		"\n\n",
+		"r3,\"u\"\"3\",1795168803000,5005,,,\r\n",
+		"r3,u3\",1795168803000,5006,,,\n",          /* stray quote */
+		"r4,\"u4,1795168804000,5007,,,\nr4,u4,1795168804000,5008,,,\n", /* quote left open a while */
+		"r5,u5,x,5009,,,\n",                         /* bad time */
+		"r6,u6,1795168806000,5010,,,,\n",            /* ragged */
+		"\r\n",
+		"r7,u7,1795168807000,5011,\"1\r\n2\",,\r\n",
+	};
+	size_t nrows = sizeof rows / sizeof *rows;
+	char *buf = malloc(64 * 1024);
+	unsigned seed = 12345;
+
+	(void)state;
+	assert_non_null(buf);
+	for (int round = 0; round < 60; round++) {
+		size_t len = strlen(HDR);
+
+		memcpy(buf, HDR, len);
+		for (int i = 0; i < 40; i++) {
+			const char *r;
+
+			seed = seed * 1103515245u + 12345u;
+			r = rows[(seed >> 16) % nrows];
+			memcpy(buf + len, r, strlen(r));
+			len += strlen(r);
+		}
+		check_parts("tricky.csv", (const unsigned char *)buf, len);
+	}
+	free(buf);
+}
+
+/* The parts really are read on their own: a file with one bad row in each
+ * part keeps every rejection with its own absolute line. */
+static void test_lines_across_parts(void **state)
+{
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+	char *buf = malloc(1 << 20);
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	len += (size_t)sprintf(buf + len, HDR);
+	for (int i = 2; i <= 4001; i++) {
+		if (i % 1000 == 0)
+			len += (size_t)sprintf(buf + len, "r%d,u,bad,5001,,,\n", i);
+		else
+			len += (size_t)sprintf(buf + len, "r%d,u%d,%lld,5001,,,\n", i / 50, i % 7,
+					       1795168800000LL + i);
+	}
+	kit_ingest_options(&o);
+	o.threads = 4;
+	o.part_min_bytes = 1000;
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "big.csv", buf, len, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.counts.rows, 4000);
+	assert_int_equal(ds.nrecs, 3996);
+	assert_int_equal(ds.diag.count[REJ_BAD_TIME], 4);
+	assert_int_equal(ds.diag.nkept, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(ds.diag.kept[i].line, 1000 * (i + 1));
+	dataset_free(&ds);
+	free(buf);
+}
+
+/* Allocation failures anywhere in the parallel path: RR_ENOMEM or the same
+ * dataset as one thread, never a crash or a leak (ASan/valgrind). */
+static void test_out_of_memory(void **state)
+{
+	char *buf = malloc(64 * 1024);
+	size_t len = 0;
+	int saw_ok = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	len += (size_t)sprintf(buf + len, HDR);
+	for (int i = 0; i < 200; i++)
+		len += (size_t)sprintf(buf + len, "r%d,u%d,%lld,5001,,,\n", i / 20, i % 5,
+				       1795168800000LL + i);
+	for (unsigned long n = 1; n < 2000 && !saw_ok; n++) {
+		struct dataset ds;
+		struct ingest_options o;
+		char err[200];
+		int rc;
+
+		kit_ingest_options(&o);
+		o.threads = 4;
+		o.part_min_bytes = 100;
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		rr_alloc_fail_at(n);
+		rc = ingest_mem(&ds, "f.csv", buf, len, &o, err, sizeof err);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			saw_ok = 1;
+			assert_int_equal(ds.nrecs, 200);
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+		}
+		dataset_free(&ds);
+	}
+	assert_true(saw_ok);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_tricky_cuts),
+		cmocka_unit_test(test_lines_across_parts),
+		cmocka_unit_test(test_out_of_memory),
+	};
+	return cmocka_run_group_tests(tests, kit_setup_utc, kit_teardown_utc);
+}
