@@ -1,8 +1,11 @@
 /*
  * catalog — lookup, formatting, printing and loading of the event catalog.
- * Entries live in one array sorted by (table, id, p1, p2); a lookup binary
- * searches the run of one (table, id) and picks the most exact parameter
- * match, which keeps it cheap enough to run once per event.
+ * Entries live in one array sorted by (table, id, p1, p2); a lookup finds
+ * the run of one (table, id) and picks the most exact parameter match. Runs
+ * are found through a direct table per catalog table covering CAT_WINDOW ids
+ * from the table's smallest id (all of the official IDs), so the lookup that
+ * runs once per event is an array index; ids outside the window fall back to
+ * a binary search.
  * Loading a --catalog file is all-or-nothing: every line is parsed and
  * checked, and memory reserved, before the catalog changes.
  * Does not: walk records or count unknowns (decode), or quote CSV (csvout).
@@ -29,9 +32,22 @@ struct cat_slot {
 	int owned;               /* label was allocated by a load */
 };
 
+/* Ids per table that the direct table covers: the official SDK IDs span
+ * 1001..7001 and the WebRTC ones 32768..36864. */
+#define CAT_WINDOW 8192
+
+/* The run of slots of one (table, id): n == 0 when there is none. */
+struct cat_run {
+	uint32_t first, n;
+};
+
 struct catalog {
 	struct cat_slot *slot;
 	size_t n, cap;
+	/* Direct table: run[t][id - base[t]] for base[t] <= id < base[t] +
+	 * CAT_WINDOW. Rebuilt (without allocating) whenever slot changes. */
+	int32_t base[CAT__TABLES], top[CAT__TABLES];   /* smallest and largest id */
+	struct cat_run run[CAT__TABLES][CAT_WINDOW];
 };
 
 static const char *const table_names[CAT__TABLES] = {
@@ -80,6 +96,35 @@ static int slot_cmp(const void *a, const void *b)
 	return key_cmp(&((const struct cat_slot *)a)->e, &((const struct cat_slot *)b)->e);
 }
 
+/* Refills the direct table from the sorted slots. Runs longer than a
+ * uint32 cannot occur: slots are counted in size_t but a run is one id. */
+static void index_build(struct catalog *c)
+{
+	memset(c->run, 0, sizeof c->run);
+	for (int t = 0; t < CAT__TABLES; t++) {
+		c->base[t] = INT32_MAX;
+		c->top[t] = INT32_MIN;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		const struct cat_entry *e = &c->slot[i].e;
+		if (e->id < c->base[e->table])
+			c->base[e->table] = e->id;
+		if (e->id > c->top[e->table])
+			c->top[e->table] = e->id;
+	}
+	for (size_t i = 0; i < c->n && i < UINT32_MAX; i++) {
+		const struct cat_entry *e = &c->slot[i].e;
+		int64_t k = (int64_t)e->id - c->base[e->table];
+		struct cat_run *r;
+
+		if (k >= CAT_WINDOW)
+			continue;
+		r = &c->run[e->table][k];
+		if (r->n++ == 0)
+			r->first = (uint32_t)i;
+	}
+}
+
 int catalog_new(struct catalog **out)
 {
 	struct catalog *c;
@@ -99,6 +144,7 @@ int catalog_new(struct catalog **out)
 	}
 	c->n = c->cap = catalog_nbuiltin;
 	qsort(c->slot, c->n, sizeof *c->slot, slot_cmp);
+	index_build(c);
 	*out = c;
 	return RR_OK;
 }
@@ -124,6 +170,12 @@ const struct cat_entry *catalog_at(const struct catalog *c, size_t i)
 	return i < c->n ? &c->slot[i].e : NULL;
 }
 
+size_t catalog_index_of(const struct catalog *c, const struct cat_entry *e)
+{
+	/* e is the first member of its slot. */
+	return (size_t)((const struct cat_slot *)(const void *)e - c->slot);
+}
+
 /* Index of the first slot with key >= (table, id). */
 static size_t lower_bound(const struct catalog *c, enum cat_table t, int32_t id)
 {
@@ -146,22 +198,21 @@ static int is_wild(int32_t v)
 }
 
 /*
- * Best entry of (t, id) for the parameters: an exactly equal parameter scores
- * over a wildcard one, p1 weighing more than p2 because it is the parameter
- * that selects rows in the official table. Ties go to the first in key order.
+ * Best entry of the run slot[first, first + n) (one table and id) for the
+ * parameters: an exactly equal parameter scores over a wildcard one, p1
+ * weighing more than p2 because it is the parameter that selects rows in the
+ * official table. Ties go to the first in key order.
  */
-static const struct cat_entry *find_in(const struct catalog *c, enum cat_table t,
-				       int32_t id, int32_t p1, int32_t p2)
+static const struct cat_entry *best_in_run(const struct catalog *c, size_t first, size_t n,
+					   int32_t p1, int32_t p2)
 {
 	const struct cat_entry *best = NULL;
 	int best_score = -1;
 
-	for (size_t i = lower_bound(c, t, id); i < c->n; i++) {
+	for (size_t i = first; i < first + n; i++) {
 		const struct cat_entry *e = &c->slot[i].e;
 		int score;
 
-		if (e->table != t || e->id != id)
-			break;
 		if (e->p1 == p1)
 			score = 2;
 		else if (is_wild(e->p1))
@@ -178,6 +229,24 @@ static const struct cat_entry *find_in(const struct catalog *c, enum cat_table t
 		}
 	}
 	return best;
+}
+
+static const struct cat_entry *find_in(const struct catalog *c, enum cat_table t,
+				       int32_t id, int32_t p1, int32_t p2)
+{
+	int64_t k = (int64_t)id - c->base[t];
+	size_t i, j;
+
+	if (k >= 0 && k < CAT_WINDOW) {
+		const struct cat_run *r = &c->run[t][k];
+		return r->n ? best_in_run(c, r->first, r->n, p1, p2) : NULL;
+	}
+	if (id < c->base[t] || id > c->top[t])
+		return NULL;
+	i = lower_bound(c, t, id);
+	for (j = i; j < c->n && c->slot[j].e.table == t && c->slot[j].e.id == id; j++)
+		;
+	return best_in_run(c, i, j - i, p1, p2);
 }
 
 /* SDK first: the two ID ranges do not overlap in the official table, and a
@@ -689,6 +758,7 @@ static int merge(struct catalog *c, struct loader *l)
 	}
 	l->n = 0;      /* labels now belong to the catalog */
 	qsort(c->slot, c->n, sizeof *c->slot, slot_cmp);
+	index_build(c);
 	return RR_OK;
 }
 

@@ -85,6 +85,9 @@ void catalog_format(const struct cat_entry *e, enum cat_table table, int32_t id,
 /* Entries in table order, then id, p1, p2. */
 size_t catalog_count(const struct catalog *c);
 const struct cat_entry *catalog_at(const struct catalog *c, size_t i);
+/* The i for which catalog_at(c, i) == e; e must be an entry of c (as the
+ * find functions return). Valid until the catalog is freed or loaded into. */
+size_t catalog_index_of(const struct catalog *c, const struct cat_entry *e);
 
 /* Prints the catalog as CSV (header + one line per entry). RR_OK or RR_EIO. */
 int catalog_write_csv(const struct catalog *c, FILE *f);

@@ -359,6 +359,72 @@ static void test_exact_beats_wildcard(void **state)
 	catalog_free(c);
 }
 
+/* Lookups go through a direct table over a window of ids per table and a
+ * binary search outside it: entries anywhere in the int32 range are found,
+ * and widening a table (here to INT32_MIN, which puts every built-in SDK ID
+ * outside the window) changes no answer for the built-in IDs. */
+static void test_ids_anywhere(void **state)
+{
+	static const char text[] = HEADER
+		"sdk,-2147483648,any,any,Lowest,app,info\n"
+		"sdk,2147483647,any,any,Highest,app,info\n"
+		"sdk,100000,any,any,Far any,app,info\n"
+		"sdk,100000,5,any,Far five,app,warning\n"
+		"webrtc,50000,any,any,Far webrtc,app,info\n"
+		"experience,70000,-1,-1,Far experience,app,info\n"
+		"realtime,-7,any,any,Negative cause,app,info\n";
+	static const struct {
+		int32_t lo, hi;
+	} ranges[] = { { 990, 1010 }, { 2000, 2030 }, { 3000, 7010 }, { 32760, 36870 } };
+	static const int32_t params[] = { -1, 0, 1, 2, 3, 4, 7, 12, 640 };
+	struct catalog *plain = new_catalog(), *c = new_catalog();
+	char err[256];
+	size_t checked = 0;
+
+	(void)state;
+	assert_int_equal(load_str(c, text, err, sizeof err), RR_OK);
+	assert_string_equal(catalog_find_event(c, INT32_MIN, 0, 0)->label, "Lowest");
+	assert_string_equal(catalog_find_event(c, INT32_MAX, -1, -1)->label, "Highest");
+	assert_string_equal(catalog_find_event(c, 100000, 5, 1)->label, "Far five");
+	assert_string_equal(catalog_find_event(c, 100000, 6, 1)->label, "Far any");
+	assert_string_equal(catalog_find_event(c, 50000, 6, 1)->label, "Far webrtc");
+	assert_string_equal(catalog_find_experience(c, 70000)->label, "Far experience");
+	assert_string_equal(catalog_find_cause(c, -7)->label, "Negative cause");
+	assert_null(catalog_find_event(c, 99999, -1, -1));
+	assert_null(catalog_find_event(c, INT32_MIN + 1, -1, -1));
+	assert_null(catalog_find_event(c, 49999, -1, -1));
+	assert_null(catalog_find_experience(c, 69999));
+	assert_null(catalog_find_cause(c, -8));
+	for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++)
+		for (int32_t id = ranges[r].lo; id <= ranges[r].hi; id++)
+			for (size_t a = 0; a < sizeof params / sizeof params[0]; a++)
+				for (size_t b = 0; b < 3; b++) {
+					const struct cat_entry *x = catalog_find_event(plain, id, params[a], params[b]);
+					const struct cat_entry *y = catalog_find_event(c, id, params[a], params[b]);
+
+					assert_true((x == NULL) == (y == NULL));
+					if (x) {
+						assert_true(entry_equal(x, y));
+						checked++;
+					}
+				}
+	assert_true(checked > 500);
+	for (int32_t id = -10; id < 3000; id++) {
+		const struct cat_entry *x = catalog_find_cause(plain, id), *y = catalog_find_cause(c, id);
+
+		if (id == -7)
+			continue;
+		assert_true((x == NULL) == (y == NULL));
+		if (x)
+			assert_true(entry_equal(x, y));
+	}
+	/* catalog_index_of is the inverse of catalog_at. */
+	for (size_t i = 0; i < catalog_count(c); i++)
+		assert_int_equal(catalog_index_of(c, catalog_at(c, i)), i);
+	catalog_free(plain);
+	catalog_free(c);
+}
+
 /* ---- formatting ---- */
 
 static void test_format_truncates_cleanly(void **state)
@@ -620,6 +686,7 @@ int main(void)
 		cmocka_unit_test(test_event_and_cause_1001_differ),
 		cmocka_unit_test(test_unknown_lookups_and_labels),
 		cmocka_unit_test(test_exact_beats_wildcard),
+		cmocka_unit_test(test_ids_anywhere),
 		cmocka_unit_test(test_format_truncates_cleanly),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_csv_shape),
