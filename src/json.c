@@ -12,70 +12,159 @@
 #include "util.h"
 #include "version.h"
 
+/* Output goes through a buffer of our own: a model of a million sessions
+ * is hundreds of MB of JSON, and stdio's per-call locking costs more than
+ * the formatting. The buffer is handed to stdio in pieces small enough
+ * that stdio buffers them as it would single characters (a large fwrite
+ * is written past stdio's buffer): after a write error the stream then
+ * still holds unwritten data, so the caller's final fflush fails again and
+ * reports the system's reason, as with character-wise writing. */
+#define JW_BUF 65536
+#define JW_PIECE 1024
+
 struct jw {
 	FILE *f;
 	int first;          /* no comma needed before the next member */
+	size_t len;
+	char buf[JW_BUF];
 };
 
-static void jstr(FILE *f, const char *s, size_t n)
+static void flush(struct jw *w)
+{
+	for (size_t i = 0; i < w->len; i += JW_PIECE)
+		fwrite(w->buf + i, 1, w->len - i < JW_PIECE ? w->len - i : JW_PIECE, w->f);
+	w->len = 0;
+}
+
+static void put(struct jw *w, const char *s, size_t n)
+{
+	while (n > JW_BUF - w->len) {
+		size_t k = JW_BUF - w->len;
+
+		memcpy(w->buf + w->len, s, k);
+		w->len = JW_BUF;
+		flush(w);
+		s += k;
+		n -= k;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void putch(struct jw *w, char c)
+{
+	if (w->len == JW_BUF)
+		flush(w);
+	w->buf[w->len++] = c;
+}
+
+static void puts_(struct jw *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+/* Decimal, as printf's %" PRId64 " writes it. */
+static void put_i64(struct jw *w, int64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof tmp;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		tmp[--i] = '-';
+	put(w, tmp + i, sizeof tmp - i);
+}
+
+static void put_u_escape(struct jw *w, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
+		      hex[v & 15] };
+
+	put(w, e, sizeof e);
+}
+
+/* Bytes that jstr writes as they are: everything but quotes, backslashes,
+ * controls, DEL, <, >, & and 0xE2 (which may start U+2028/9). */
+static int plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
+	       c != 0x7F && c != 0xE2;
+}
+
+static void jstr(struct jw *w, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run;
 
-	putc('"', f);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = u[i];
+	putch(w, '"');
+	while (i < n) {
+		unsigned char c;
+
+		for (run = i; run < n && plain(u[run]); run++)
+			;
+		put(w, s + i, run - i);
+		if (run == n)
+			break;
+		i = run;
+		c = u[i];
 		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
+		case '"': put(w, "\\\"", 2); break;
+		case '\\': put(w, "\\\\", 2); break;
+		case '\n': put(w, "\\n", 2); break;
+		case '\r': put(w, "\\r", 2); break;
+		case '\t': put(w, "\\t", 2); break;
 		case '<': case '>': case '&':
-			fprintf(f, "\\u%04x", c);
+			put_u_escape(w, c);
 			break;
 		default:
 			if (c < 0x20 || c == 0x7F) {
-				fprintf(f, "\\u%04x", c);
+				put_u_escape(w, c);
 			} else if (c == 0xE2 && i + 2 < n && u[i + 1] == 0x80 &&
 				   (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
-				fprintf(f, "\\u%04x", u[i + 2] == 0xA8 ? 0x2028 : 0x2029);
+				put_u_escape(w, u[i + 2] == 0xA8 ? 0x2028 : 0x2029);
 				i += 2;
 			} else {
-				putc(c, f);
+				putch(w, (char)c);
 			}
 		}
+		i++;
 	}
-	putc('"', f);
+	putch(w, '"');
 }
 
 static void key(struct jw *w, const char *k)
 {
 	if (!w->first)
-		putc(',', w->f);
+		putch(w, ',');
 	w->first = 0;
 	if (k) {
-		jstr(w->f, k, strlen(k));
-		putc(':', w->f);
+		jstr(w, k, strlen(k));
+		putch(w, ':');
 	}
 }
 
 static void open_(struct jw *w, const char *k, char c)
 {
 	key(w, k);
-	putc(c, w->f);
+	putch(w, c);
 	w->first = 1;
 }
 
 static void close_(struct jw *w, char c)
 {
-	putc(c, w->f);
+	putch(w, c);
 	w->first = 0;
 }
 
 static void int_(struct jw *w, const char *k, int64_t v)
 {
 	key(w, k);
-	fprintf(w->f, "%" PRId64, v);
+	put_i64(w, v);
 }
 
 /* RR_NONE is the model's "absent": JSON null. */
@@ -83,27 +172,27 @@ static void opt(struct jw *w, const char *k, int64_t v)
 {
 	key(w, k);
 	if (v == RR_NONE)
-		fputs("null", w->f);
+		put(w, "null", 4);
 	else
-		fprintf(w->f, "%" PRId64, v);
+		put_i64(w, v);
 }
 
 static void bool_(struct jw *w, const char *k, int v)
 {
 	key(w, k);
-	fputs(v ? "true" : "false", w->f);
+	puts_(w, v ? "true" : "false");
 }
 
 static void str(struct jw *w, const char *k, const char *s)
 {
 	key(w, k);
-	jstr(w->f, s, strlen(s));
+	jstr(w, s, strlen(s));
 }
 
 static void sid(struct jw *w, const char *k, const struct strtab *t, uint32_t id)
 {
 	key(w, k);
-	jstr(w->f, strtab_str(t, id), strtab_len(t, id));
+	jstr(w, strtab_str(t, id), strtab_len(t, id));
 }
 
 /* A string id where the empty string means "not given". */
@@ -111,7 +200,7 @@ static void sid_opt(struct jw *w, const char *k, const struct strtab *t, uint32_
 {
 	if (id == 0) {
 		key(w, k);
-		fputs("null", w->f);
+		put(w, "null", 4);
 	} else {
 		sid(w, k, t, id);
 	}
@@ -461,17 +550,21 @@ static void write_breakdown(struct jw *w, const char *k, const struct breakdown 
 
 int json_write(const struct report *r, FILE *f)
 {
-	struct jw w = { f, 1 };
+	struct jw w;     /* 64 KB on the stack: no allocation, no failure */
 	const struct model *m = r->m;
+
+	w.f = f;
+	w.first = 1;
+	w.len = 0;
 
 	open_(&w, NULL, '{');
 	str(&w, "generator", "roomreport " RR_VERSION);
 	str(&w, "tz", r->tz ? tz_name(r->tz) : "UTC");   /* no zone: UTC dates */
 	key(&w, "title");
 	if (r->title)
-		jstr(f, r->title, strlen(r->title));
+		jstr(&w, r->title, strlen(r->title));
 	else
-		fputs("null", f);
+		put(&w, "null", 4);
 	write_input(&w, r);
 
 	open_(&w, "totals", '{');
@@ -524,6 +617,7 @@ int json_write(const struct report *r, FILE *f)
 	write_breakdown(&w, "network", r->by_network, r->nby_network);
 	close_(&w, '}');
 	close_(&w, '}');
-	putc('\n', f);
+	putch(&w, '\n');
+	flush(&w);
 	return ferror(f) ? RR_EIO : RR_OK;
 }
