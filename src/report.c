@@ -731,22 +731,6 @@ static int build_call_files(struct report *r)
 
 enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK, BD_NETWORK };
 
-/* The network key of a session: 1 + the 1003 type it spent the most time
- * on (ties: the lower type), 0 when it spent no time on any ("(not
- * reported)": no 1003, or only at its very end). */
-static uint32_t session_network(const struct session *s)
-{
-	int64_t best = 0;
-	uint32_t key = 0, t;
-
-	for (t = 0; t < NET__TYPES; t++)
-		if (s->net_ms[t] > best) {
-			best = s->net_ms[t];
-			key = t + 1;
-		}
-	return key;
-}
-
 /* One session under a breakdown key (a platform, or a strtab id). */
 struct bitem {
 	uint32_t key, user;
@@ -862,7 +846,7 @@ static int build_breakdown(struct report *r, enum bd_kind kind, struct breakdown
 		const struct session *s = &m->sessions[i];
 
 		it[i].key = kind == BD_PLATFORM ? (uint32_t)s->platform
-			  : kind == BD_NETWORK ? session_network(s)
+			  : kind == BD_NETWORK ? (uint32_t)s->network
 			  : kind == BD_DEVICE ? s->device : s->sdk;
 		it[i].user = s->user;
 		it[i].lat = s->entry_latency_ms;

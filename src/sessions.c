@@ -4,7 +4,14 @@
  * DESIGN §3 rule by rule. Each (room, comm, user) run is walked once; events
  * that wait outside any session are replayed at most once more, when a
  * closing event shows they belonged to a session whose start was not seen.
- * Allocation is per session, call, finding or experience, into growth arrays.
+ *
+ * Memory is the model plus scratch of one (room, comm) group. Sessions are
+ * written straight into the model's array as they are built; what only the
+ * walk and the findings need stays in scratch of one user's run. A group's
+ * sessions are put in start order where they lie; once every call is known,
+ * sessions and calls are moved into call order in place, along the cycles
+ * of the permutation, and findings are placed by session the same way.
+ * Finding texts go into a store of large blocks, not one allocation each.
  * Does not: aggregate across calls (report.c), decide how anything is shown,
  * or escape text (peer and user strings go into finding texts as data).
  */
@@ -60,30 +67,26 @@ enum {
 /* What an event does to the session state machine. */
 enum role { ROLE_PLAIN, ROLE_OPEN, ROLE_ENTER, ROLE_CLOSE };
 
-/* A session while it is being built, with what its findings need later. */
-struct tsess {
-	struct session s;
-	uint32_t seq;             /* creation order: findings refer to sessions by it */
+/* What a session of the user being walked needs besides struct session,
+ * until its findings are written at the end of the user's run. */
+struct textra {
 	uint8_t exit_from_7001;   /* the exit reason came from a 7001 and is final */
+	int32_t net_from, net_to; /* network types around the last 1003 (-1: not known) */
 	int64_t net_change_ms;    /* last 1003 of the session, RR_NONE when none */
-	int32_t net_from, net_to; /* network types around it (-1: not known) */
 	int64_t reentry_ms;       /* first re-entry */
 	int64_t background_ms;    /* first switch to the background */
+	struct session_detail d;
 };
 
-struct tfind {
-	struct finding f;
-	uint32_t owner;           /* session seq while walking, final index later */
-};
-
-/* State of the walk over one user's run of records. */
+/* State of the walk over one user's run of records. Sessions are indexes
+ * into model.sessions; those of the run start at run_first. */
 struct walk {
-	int open;                 /* b->ts[cur] is open */
+	int open;                 /* sessions[cur] is open */
 	size_t cur;
 	int64_t last_ms;          /* time of the open session's latest event */
-	int refining;             /* closing events now refine b->ts[prev] */
+	int refining;             /* closing events now refine sessions[prev] */
 	size_t prev;
-	size_t run_first;         /* first session of this run in b->ts */
+	size_t run_first;         /* first session of this run */
 	size_t pend_first;        /* first record waiting outside any session */
 	uint32_t npend;
 	int64_t opened_5001;      /* time of the observed 5001, RR_NONE otherwise */
@@ -96,21 +99,35 @@ struct walk {
 	enum platform first_kind;
 };
 
+/* A room with abnormal rows: where its records, sessions and calls are, so
+ * its experiences can be attached once the final order is known. Sessions
+ * and calls are in build order (before the moves into call order). */
+struct room_span {
+	uint32_t rec_first, rec_end;
+	uint32_t s_first, s_end;
+	uint32_t c_first, c_end;
+};
+
 struct builder {
 	const struct dataset *ds;
 	const struct catalog *cat;
 	const struct sessions_options *o;
 	const struct tz *tz;
-	struct tsess *ts;
-	size_t nts, capts;
-	struct tfind *tf;
-	size_t ntf, captf;
-	struct call *calls;       /* temporary calls: first_session indexes ts */
-	size_t ncalls, capcalls;
+	struct model *m;
+	size_t capsessions, capdetails, capcalls, capfindings, capexp, capcauses;
+	uint32_t *owner;          /* per finding: the index of its session */
+	size_t capowner;
+	struct textra *tx;        /* tx[i - w.run_first] goes with sessions[i] */
+	size_t captx;
 	int64_t *outside;         /* times of outside events of the current group */
 	size_t noutside, capoutside;
-	size_t *abn;              /* indices of REC_ABNORMAL records, in dataset order */
-	size_t nabn, capabn;
+	uint32_t *idx;            /* scratch of one group or room */
+	size_t capidx;
+	int64_t *ends;            /* scratch: session ends of one call */
+	size_t capends;
+	struct room_span *rooms;
+	size_t nrooms, caprooms;
+	int room_abn;             /* the room being built has abnormal rows */
 	unsigned char *scratch;   /* merge-sort buffer */
 	size_t capscratch;
 	struct walk w;
@@ -145,15 +162,21 @@ static void msort_rec(unsigned char *a, unsigned char *tmp, size_t n, size_t sz,
 		memcpy(a + k * sz, tmp + i * sz, (h - i) * sz);
 }
 
-static int sort_stable(struct builder *b, void *base, size_t n, size_t sz,
-		       int (*cmp)(const void *, const void *, const void *), const void *ctx)
+static int sort_with(unsigned char **scratch, size_t *cap, void *base, size_t n, size_t sz,
+		     int (*cmp)(const void *, const void *, const void *), const void *ctx)
 {
 	if (n < 2)
 		return RR_OK;
-	if (rr_grow(&b->scratch, &b->capscratch, (n / 2 + 1) * sz, 1) != RR_OK)
+	if (rr_grow(scratch, cap, (n / 2 + 1) * sz, 1) != RR_OK)
 		return RR_ENOMEM;
-	msort_rec(base, b->scratch, n, sz, cmp, ctx);
+	msort_rec(base, *scratch, n, sz, cmp, ctx);
 	return RR_OK;
+}
+
+static int sort_stable(struct builder *b, void *base, size_t n, size_t sz,
+		       int (*cmp)(const void *, const void *, const void *), const void *ctx)
+{
+	return sort_with(&b->scratch, &b->capscratch, base, n, sz, cmp, ctx);
 }
 
 static int cmp_i64(int64_t a, int64_t b)
@@ -165,6 +188,14 @@ static int cmp_i64_sort(const void *pa, const void *pb, const void *ctx)
 {
 	(void)ctx;
 	return cmp_i64(*(const int64_t *)pa, *(const int64_t *)pb);
+}
+
+static int cmp_u32_sort(const void *pa, const void *pb, const void *ctx)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	(void)ctx;
+	return a < b ? -1 : a > b;
 }
 
 static int cmp_str(const struct strtab *t, uint32_t a, uint32_t b)
@@ -180,6 +211,95 @@ static int cmp_str(const struct strtab *t, uint32_t a, uint32_t b)
 	if (c)
 		return c;
 	return la < lb ? -1 : la > lb;
+}
+
+/* Moves a[i] (and d[i] when d is set) to position dest[i] for every i,
+ * following the cycles of the permutation; dest ends as the identity. */
+static void permute_sessions(struct session *a, struct session_detail *d, uint32_t *dest,
+			     size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		while (dest[i] != i) {
+			uint32_t j = dest[i];
+			struct session t = a[j];
+
+			a[j] = a[i];
+			a[i] = t;
+			if (d) {
+				struct session_detail u = d[j];
+
+				d[j] = d[i];
+				d[i] = u;
+			}
+			dest[i] = dest[j];
+			dest[j] = j;
+		}
+	}
+}
+
+static void permute_calls(struct call *a, uint32_t *dest, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		while (dest[i] != i) {
+			uint32_t j = dest[i];
+			struct call t = a[j];
+
+			a[j] = a[i];
+			a[i] = t;
+			dest[i] = dest[j];
+			dest[j] = j;
+		}
+	}
+}
+
+static void permute_findings(struct finding *a, uint32_t *dest, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		while (dest[i] != i) {
+			uint32_t j = dest[i];
+			struct finding t = a[j];
+
+			a[j] = a[i];
+			a[i] = t;
+			dest[i] = dest[j];
+			dest[j] = j;
+		}
+	}
+}
+
+/* ---- the text store ---- */
+
+#define TEXT_BLOCK 65536
+
+struct model_text {
+	struct model_text *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* A NUL-terminated copy of the n bytes at s in m's store, or NULL when out
+ * of memory. */
+static char *text_copy(struct model *m, const char *s, size_t n)
+{
+	struct model_text *t = m->text;
+	char *p;
+
+	if (!t || t->cap - t->used < n + 1) {
+		size_t cap = n + 1 > TEXT_BLOCK ? n + 1 : TEXT_BLOCK;
+
+		t = rr_malloc(sizeof *t + cap);
+		if (!t)
+			return NULL;
+		t->next = m->text;
+		t->used = 0;
+		t->cap = cap;
+		m->text = t;
+	}
+	p = t->data + t->used;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	t->used += n + 1;
+	return p;
 }
 
 const char *exit_reason_name(enum exit_reason e)
@@ -249,6 +369,7 @@ static enum role event_role(const struct record *r, enum exit_reason *why, int *
 	}
 }
 
+
 /* ---- finding texts ---- */
 
 static void time_text(const struct builder *b, int64_t ms, char *out)
@@ -256,30 +377,34 @@ static void time_text(const struct builder *b, int64_t ms, char *out)
 	tz_format(b->tz, ms, TZF_TIME, out, TIME_TEXT);
 }
 
+/* Appends a finding of session `owner` (its index in model.sessions at the
+ * time; the index is kept up to date as sessions move). */
 static int finding_add(struct builder *b, uint32_t owner, const char *code,
 		       enum severity sev, int64_t time_ms, const struct textbuf *t)
 {
-	struct tfind *f;
+	struct model *m = b->m;
+	struct finding *f;
 	char *copy;
 
-	if (b->ntf >= UINT32_MAX - 1)
+	if (m->nfindings >= UINT32_MAX - 1)
 		return RR_ENOMEM;
-	if (rr_grow(&b->tf, &b->captf, b->ntf + 1, sizeof *b->tf) != RR_OK)
+	if (rr_grow(&m->findings, &b->capfindings, m->nfindings + 1, sizeof *m->findings) != RR_OK ||
+	    rr_grow(&b->owner, &b->capowner, m->nfindings + 1, sizeof *b->owner) != RR_OK)
 		return RR_ENOMEM;
-	copy = rr_strndup(t->buf, t->len);
+	copy = text_copy(m, t->buf, t->len);
 	if (!copy)
 		return RR_ENOMEM;
-	f = &b->tf[b->ntf++];
-	f->f.code = code;
-	f->f.severity = sev;
-	f->f.time_ms = time_ms;
-	f->f.text = copy;
-	f->owner = owner;
+	f = &m->findings[m->nfindings];
+	f->code = code;
+	f->severity = sev;
+	f->time_ms = time_ms;
+	f->text = copy;
+	b->owner[m->nfindings++] = owner;
 	return RR_OK;
 }
 
-/* Findings raised by single events inside a session. */
-static int event_findings(struct builder *b, const struct tsess *t, const struct record *r)
+/* Findings raised by single events inside session `si`. */
+static int event_findings(struct builder *b, uint32_t si, const struct record *r)
 {
 	static const char *const permissions[] = {
 		NULL, "network", "read file", "write file", "microphone", "camera",
@@ -305,31 +430,31 @@ static int event_findings(struct builder *b, const struct tsess *t, const struct
 			textbuf_add(&x, "Permission missing: %s (at %s)", permissions[r->p1], at);
 		else
 			textbuf_add(&x, "Permission missing: permission %d (at %s)", (int)r->p1, at);
-		return finding_add(b, t->seq, "permission_missing", SEV_ERROR, r->time_ms, &x);
+		return finding_add(b, si, "permission_missing", SEV_ERROR, r->time_ms, &x);
 	case EV_CAMERA_FAILED:
 		textbuf_add(&x, "%s failed to start at %s",
 			 r->p1 == 0 ? "Front camera" : r->p1 == 1 ? "Rear camera" : "Camera", at);
-		return finding_add(b, t->seq, "camera_failed", SEV_ERROR, r->time_ms, &x);
+		return finding_add(b, si, "camera_failed", SEV_ERROR, r->time_ms, &x);
 	case EV_DECODE_FAILED:
 		textbuf_add(&x, "Video decoding failed at %s", at);
 		if (r->p1 >= 0)
 			textbuf_add(&x, " (%d frames in 3 s%s)", (int)r->p1,
 				 r->p2 == 1 ? ", hardware" : r->p2 == 0 ? ", software" : "");
-		return finding_add(b, t->seq, "decode_failed", SEV_WARNING, r->time_ms, &x);
+		return finding_add(b, si, "decode_failed", SEV_WARNING, r->time_ms, &x);
 	case EV_W_SIGNALING_LOST:
 	case EV_W_SIGNALING_LOST_SERVER:
 		textbuf_add(&x, "Signaling connection lost at %s%s", at,
 			 r->id == EV_W_SIGNALING_LOST_SERVER ? " (reported by the server)" : "");
-		return finding_add(b, t->seq, "signaling_lost", SEV_WARNING, r->time_ms, &x);
+		return finding_add(b, si, "signaling_lost", SEV_WARNING, r->time_ms, &x);
 	case EV_W_MEDIA_LOST:
 		textbuf_add(&x, "Media connection lost at %s", at);
-		return finding_add(b, t->seq, "media_lost", SEV_WARNING, r->time_ms, &x);
+		return finding_add(b, si, "media_lost", SEV_WARNING, r->time_ms, &x);
 	default:
 		return RR_OK;
 	}
 }
 
-static int outage_finding(struct builder *b, const struct tsess *t, int64_t from, int64_t to)
+static int outage_finding(struct builder *b, uint32_t si, int64_t from, int64_t to)
 {
 	struct textbuf x = { .len = 0 };
 	char at[TIME_TEXT], dur[32];
@@ -339,13 +464,13 @@ static int outage_finding(struct builder *b, const struct tsess *t, int64_t from
 	time_text(b, from, at);
 	fmt_duration(to - from, dur, sizeof dur);
 	textbuf_add(&x, "No network for %s from %s", dur, at);
-	return finding_add(b, t->seq, "network_lost", SEV_WARNING, from, &x);
+	return finding_add(b, si, "network_lost", SEV_WARNING, from, &x);
 }
 
 /* Findings about a whole session; run once its exit reason is final. */
-static int session_findings(struct builder *b, const struct tsess *t)
+static int session_findings(struct builder *b, uint32_t si, const struct textra *t)
 {
-	const struct session *s = &t->s;
+	const struct session *s = &b->m->sessions[si];
 	struct textbuf x = { .len = 0 };
 	char a[TIME_TEXT], c[TIME_TEXT], dur[32];
 	int rc = RR_OK;
@@ -367,24 +492,24 @@ static int session_findings(struct builder *b, const struct tsess *t)
 			else
 				textbuf_add(&x, "; network changed %s before", dur);
 		}
-		rc = finding_add(b, t->seq, "timeout", SEV_ERROR, s->end_ms, &x);
+		rc = finding_add(b, si, "timeout", SEV_ERROR, s->end_ms, &x);
 		break;
 	case EXIT_KICKED:
 		textbuf_add(&x, "Removed from the room at %s", a);
-		rc = finding_add(b, t->seq, "kicked", SEV_WARNING, s->end_ms, &x);
+		rc = finding_add(b, si, "kicked", SEV_WARNING, s->end_ms, &x);
 		break;
 	case EXIT_EXIT_FAILED:
 		textbuf_add(&x, "Exit from the room failed at %s", a);
-		rc = finding_add(b, t->seq, "exit_failed", SEV_WARNING, s->end_ms, &x);
+		rc = finding_add(b, si, "exit_failed", SEV_WARNING, s->end_ms, &x);
 		break;
 	case EXIT_ENTRY_FAILED:
 		time_text(b, s->start_ms, a);
 		textbuf_add(&x, "Could not enter the room (attempt at %s)", a);
-		rc = finding_add(b, t->seq, "entry_failed", SEV_ERROR, s->start_ms, &x);
+		rc = finding_add(b, si, "entry_failed", SEV_ERROR, s->start_ms, &x);
 		break;
 	case EXIT_UNKNOWN:
 		textbuf_add(&x, "No exit recorded; last seen %s", c);
-		rc = finding_add(b, t->seq, "no_exit", SEV_WARNING, s->last_seen_ms, &x);
+		rc = finding_add(b, si, "no_exit", SEV_WARNING, s->last_seen_ms, &x);
 		break;
 	default:
 		break;
@@ -395,7 +520,7 @@ static int session_findings(struct builder *b, const struct tsess *t)
 		x.len = 0;
 		fmt_duration(s->entry_latency_ms, dur, sizeof dur);
 		textbuf_add(&x, "Entered after %s", dur);
-		rc = finding_add(b, t->seq, "entry_slow", SEV_WARNING, s->entered_ms, &x);
+		rc = finding_add(b, si, "entry_slow", SEV_WARNING, t->d.entered_ms, &x);
 		if (rc != RR_OK)
 			return rc;
 	}
@@ -403,7 +528,7 @@ static int session_findings(struct builder *b, const struct tsess *t)
 		x.len = 0;
 		textbuf_add(&x, "Entered again %u time%s", (unsigned)s->reentries,
 			 s->reentries == 1 ? "" : "s");
-		rc = finding_add(b, t->seq, "reentry", SEV_INFO, t->reentry_ms, &x);
+		rc = finding_add(b, si, "reentry", SEV_INFO, t->reentry_ms, &x);
 		if (rc != RR_OK)
 			return rc;
 	}
@@ -411,7 +536,7 @@ static int session_findings(struct builder *b, const struct tsess *t)
 		x.len = 0;
 		fmt_duration(s->background_ms, dur, sizeof dur);
 		textbuf_add(&x, "In the background for %s", dur);
-		rc = finding_add(b, t->seq, "background", SEV_INFO, t->background_ms, &x);
+		rc = finding_add(b, si, "background", SEV_INFO, t->background_ms, &x);
 	}
 	return rc;
 }
@@ -420,34 +545,37 @@ static int session_findings(struct builder *b, const struct tsess *t)
 
 static int session_open(struct builder *b, const struct record *r, int observed)
 {
+	struct model *m = b->m;
 	struct walk *w = &b->w;
-	struct tsess *t;
+	struct textra *t;
 	struct session *s;
 
-	if (b->nts >= UINT32_MAX - 1)
+	if (m->nsessions >= UINT32_MAX - 1)
 		return RR_ENOMEM;
-	if (rr_grow(&b->ts, &b->capts, b->nts + 1, sizeof *b->ts) != RR_OK)
+	if (rr_grow(&m->sessions, &b->capsessions, m->nsessions + 1, sizeof *m->sessions) != RR_OK ||
+	    rr_grow(&b->tx, &b->captx, m->nsessions + 1 - w->run_first, sizeof *b->tx) != RR_OK)
 		return RR_ENOMEM;
-	t = &b->ts[b->nts];
+	t = &b->tx[m->nsessions - w->run_first];
 	memset(t, 0, sizeof *t);
-	t->seq = (uint32_t)b->nts;
 	t->net_change_ms = RR_NONE;
 	t->net_from = t->net_to = -1;
 	t->reentry_ms = RR_NONE;
 	t->background_ms = RR_NONE;
-	s = &t->s;
+	t->d.entered_ms = t->d.first_audio_ms = RR_NONE;
+	t->d.audio_codec = t->d.qos_mode = t->d.qos_scene = -1;
+	s = &m->sessions[m->nsessions];
+	memset(s, 0, sizeof *s);
 	s->call = RR_NOIDX;
 	s->user = r->user;
 	s->platform = PLAT_UNKNOWN;
 	s->exit = EXIT_UNKNOWN;
 	s->start_observed = observed ? 1 : 0;
 	s->start_ms = s->end_ms = s->last_seen_ms = r->time_ms;
-	s->entered_ms = s->entry_latency_ms = RR_NONE;
-	s->first_frame_ms = s->first_audio_ms = RR_NONE;
-	s->audio_codec = s->qos_mode = s->qos_scene = -1;
+	s->entry_latency_ms = RR_NONE;
+	s->first_frame_ms = RR_NONE;
 	s->user_info = RR_NOIDX;     /* device, sdk, ip: 0 until companion_link */
 
-	w->cur = b->nts++;
+	w->cur = m->nsessions++;
 	w->open = 1;
 	w->refining = 0;
 	w->last_ms = r->time_ms;
@@ -472,8 +600,10 @@ static int is_enter_event(const struct record *r)
 static int session_feed(struct builder *b, const struct record *r)
 {
 	struct walk *w = &b->w;
-	struct tsess *t = &b->ts[w->cur];
-	struct session *s = &t->s;
+	uint32_t si = (uint32_t)w->cur;
+	struct session *s = &b->m->sessions[si];
+	struct textra *t = &b->tx[w->cur - w->run_first];
+	struct session_detail *d = &t->d;
 	int64_t now = r->time_ms;
 	enum platform kind = event_kind(r->id);
 	int rc;
@@ -490,7 +620,7 @@ static int session_feed(struct builder *b, const struct record *r)
 	if (is_enter_event(r)) {
 		if (!s->entered) {
 			s->entered = 1;
-			s->entered_ms = now;
+			d->entered_ms = now;
 			if (w->opened_5001 != RR_NONE)
 				s->entry_latency_ms = now - w->opened_5001;
 		} else if (r->id == EV_ENTERED && r->p1 == 1) {
@@ -505,14 +635,14 @@ static int session_feed(struct builder *b, const struct record *r)
 			s->first_frame_ms = now - w->opened_5001;
 		break;
 	case EV_FIRST_AUDIO:
-		if (s->first_audio_ms == RR_NONE && w->opened_5001 != RR_NONE)
-			s->first_audio_ms = now - w->opened_5001;
+		if (d->first_audio_ms == RR_NONE && w->opened_5001 != RR_NONE)
+			d->first_audio_ms = now - w->opened_5001;
 		break;
 	case EV_NETWORK:
 		if (w->net_reports++ > 0)
 			s->net_changes++;
 		if (w->net_type >= 0 && w->net_type < NET__TYPES)
-			s->net_ms[w->net_type] += now - w->net_since;
+			d->net_ms[w->net_type] += now - w->net_since;
 		t->net_from = w->net_type;
 		t->net_to = r->p1;
 		t->net_change_ms = now;
@@ -523,7 +653,7 @@ static int session_feed(struct builder *b, const struct record *r)
 			s->outages++;
 		} else if (w->outage_since != RR_NONE) {
 			s->outage_ms += now - w->outage_since;
-			rc = outage_finding(b, t, w->outage_since, now);
+			rc = outage_finding(b, si, w->outage_since, now);
 			w->outage_since = RR_NONE;
 			if (rc != RR_OK)
 				return rc;
@@ -542,21 +672,21 @@ static int session_feed(struct builder *b, const struct record *r)
 		}
 		break;
 	case EV_PERMISSION:
-		s->permission_failures++;
+		d->permission_failures++;
 		break;
 	case EV_MIC:
-		s->mic_changes++;
+		d->mic_changes++;
 		break;
 	case EV_CODEC:
-		s->audio_codec = r->p1;
+		d->audio_codec = r->p1;
 		break;
 	case EV_QOS:
-		s->qos_mode = r->p1;
-		s->qos_scene = r->p2;
+		d->qos_mode = r->p1;
+		d->qos_scene = r->p2;
 		break;
 	case EV_CAMERA_FAILED:
-		s->device_failures++;
-		s->camera_changes++;
+		d->device_failures++;
+		d->camera_changes++;
 		break;
 	case EV_CAMERA_ON:
 	case EV_VIDEO_UPSTREAM:
@@ -564,22 +694,22 @@ static int session_feed(struct builder *b, const struct record *r)
 	case EV_W_VIDEO_OFF:
 	case EV_W_VIDEO_BLACK:
 	case EV_W_VIDEO_ON_AGAIN:
-		s->camera_changes++;
+		d->camera_changes++;
 		break;
 	case EV_RESOLUTION:
 	case EV_USER_RESOLUTION:
 	case EV_FRAME_RATE:
 	case EV_BITRATE:
-		s->video_changes++;
+		d->video_changes++;
 		break;
 	case EV_HW_DECODER_FAILED:
 	case EV_DECODE_FAILED:
-		s->device_failures++;
+		d->device_failures++;
 		break;
 	default:
 		break;
 	}
-	return event_findings(b, t, r);
+	return event_findings(b, si, r);
 }
 
 /* Closes the open session at end_ms; spans still running end there. */
@@ -587,28 +717,35 @@ static int session_close(struct builder *b, int64_t end_ms, int64_t last_seen_ms
 			 enum exit_reason why, int from_7001)
 {
 	struct walk *w = &b->w;
-	struct tsess *t = &b->ts[w->cur];
-	struct session *s = &t->s;
+	uint32_t si = (uint32_t)w->cur;
+	struct session *s = &b->m->sessions[si];
+	struct textra *t = &b->tx[w->cur - w->run_first];
+	int64_t best = 0;
 	int rc = RR_OK;
 
 	if (w->net_type >= 0 && w->net_type < NET__TYPES)
-		s->net_ms[w->net_type] += end_ms - w->net_since;
+		t->d.net_ms[w->net_type] += end_ms - w->net_since;
 	if (w->outage_since != RR_NONE) {
 		s->outage_ms += end_ms - w->outage_since;
-		rc = outage_finding(b, t, w->outage_since, end_ms);
+		rc = outage_finding(b, si, w->outage_since, end_ms);
 	}
 	if (w->bg_since != RR_NONE)
 		s->background_ms += end_ms - w->bg_since;
 	s->end_ms = end_ms;
 	s->last_seen_ms = last_seen_ms;
-	s->exit = why;
+	s->exit = (uint8_t)why;
 	t->exit_from_7001 = from_7001 && why != EXIT_UNKNOWN;
 	if (w->nwebrtc && !w->nsdk)
 		s->platform = PLAT_WEBRTC;
 	else if (w->nsdk && !w->nwebrtc)
 		s->platform = PLAT_SDK;
 	else if (w->nsdk && w->nwebrtc)
-		s->platform = w->first_kind;
+		s->platform = (uint8_t)w->first_kind;
+	for (int k = 0; k < NET__TYPES; k++)
+		if (t->d.net_ms[k] > best) {
+			best = t->d.net_ms[k];
+			s->network = (uint8_t)(k + 1);
+		}
 	w->open = 0;
 	w->refining = 1;
 	w->prev = w->cur;
@@ -617,16 +754,17 @@ static int session_close(struct builder *b, int64_t end_ms, int64_t last_seen_ms
 
 /* A closing event right after a close: only the reason may change, and a
  * 7001's reason is the one that stays. */
-static void session_refine(struct tsess *t, enum exit_reason why, int from_7001)
+static void session_refine(struct session *s, struct textra *t, enum exit_reason why,
+			   int from_7001)
 {
-	t->s.nevents++;
+	s->nevents++;
 	if (from_7001 && why != EXIT_UNKNOWN) {
 		if (!t->exit_from_7001) {
-			t->s.exit = why;
+			s->exit = (uint8_t)why;
 			t->exit_from_7001 = 1;
 		}
-	} else if (t->s.exit == EXIT_UNKNOWN && why != EXIT_UNKNOWN) {
-		t->s.exit = why;
+	} else if (s->exit == EXIT_UNKNOWN && why != EXIT_UNKNOWN) {
+		s->exit = (uint8_t)why;
 	}
 }
 
@@ -688,7 +826,8 @@ static int walk_event(struct builder *b, size_t i)
 		return session_feed(b, r);
 	case ROLE_CLOSE:
 		if (!w->open && w->refining && w->npend == 0) {
-			session_refine(&b->ts[w->prev], why, from_7001);
+			session_refine(&b->m->sessions[w->prev], &b->tx[w->prev - w->run_first],
+				       why, from_7001);
 			return RR_OK;
 		}
 		if (!w->open) {
@@ -696,7 +835,7 @@ static int walk_event(struct builder *b, size_t i)
 			if (rc)
 				return rc;
 		}
-		last_seen = b->ts[w->cur].s.nevents ? w->last_ms : r->time_ms;
+		last_seen = b->m->sessions[w->cur].nevents ? w->last_ms : r->time_ms;
 		if ((rc = session_feed(b, r)))
 			return rc;
 		return session_close(b, r->time_ms, last_seen, why, from_7001);
@@ -714,27 +853,25 @@ static int walk_event(struct builder *b, size_t i)
 static int walk_user(struct builder *b, size_t ub, size_t ue)
 {
 	const struct record *recs = b->ds->recs;
+	struct model *m = b->m;
 	struct walk *w = &b->w;
 	size_t i;
 	int rc = RR_OK;
 
 	memset(w, 0, sizeof *w);
-	w->run_first = b->nts;
+	w->run_first = m->nsessions;
 	for (i = ub; i < ue && rc == RR_OK; i++) {
-		if (recs[i].kind == REC_EVENT) {
+		if (recs[i].kind == REC_EVENT)
 			rc = walk_event(b, i);
-		} else {
-			if (rr_grow(&b->abn, &b->capabn, b->nabn + 1, sizeof *b->abn) != RR_OK)
-				return RR_ENOMEM;
-			b->abn[b->nabn++] = i;
-		}
+		else
+			b->room_abn = 1;
 	}
 	if (rc == RR_OK && w->open)
 		rc = session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
 	if (rc == RR_OK && w->npend) {
 		/* A user with no opening or closing event at all still stayed
 		 * somewhere: one session over everything seen. */
-		if (b->nts == w->run_first) {
+		if (m->nsessions == w->run_first) {
 			rc = pending_adopt(b, ue);
 			if (rc == RR_OK)
 				rc = session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
@@ -742,60 +879,138 @@ static int walk_user(struct builder *b, size_t ub, size_t ue)
 			rc = pending_drop(b, ue);
 		}
 	}
-	for (i = w->run_first; rc == RR_OK && i < b->nts; i++)
-		rc = session_findings(b, &b->ts[i]);
+	for (i = w->run_first; rc == RR_OK && i < m->nsessions; i++)
+		rc = session_findings(b, (uint32_t)i, &b->tx[i - w->run_first]);
+	if (rc == RR_OK && b->o->details && m->nsessions > w->run_first) {
+		if (rr_grow(&m->details, &b->capdetails, m->nsessions, sizeof *m->details) != RR_OK)
+			return RR_ENOMEM;
+		for (i = w->run_first; i < m->nsessions; i++)
+			m->details[i] = b->tx[i - w->run_first].d;
+	}
 	return rc;
 }
 
 /* ---- calls ---- */
 
-static int cmp_tsess_start(const void *pa, const void *pb, const void *ctx)
+struct group_ctx {
+	const struct session *s;
+	const struct strtab *strs;
+};
+
+/* Sessions of one group by start, then user ID, then creation order. */
+static int cmp_group_start(const void *pa, const void *pb, const void *ctx)
 {
-	const struct tsess *a = pa, *b = pb;
-	int c = cmp_i64(a->s.start_ms, b->s.start_ms);
+	const struct group_ctx *g = ctx;
+	uint32_t ia = *(const uint32_t *)pa, ib = *(const uint32_t *)pb;
+	const struct session *a = &g->s[ia], *b = &g->s[ib];
+	int c = cmp_i64(a->start_ms, b->start_ms);
 
 	if (c)
 		return c;
-	c = cmp_str(ctx, a->s.user, b->s.user);
+	c = cmp_str(g->strs, a->user, b->user);
 	if (c)
 		return c;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
+	return ia < ib ? -1 : ia > ib;
+}
+
+/* Puts the group's sessions [s0, nsessions) in start order where they lie;
+ * their findings (from f0 on) follow. */
+static int group_order(struct builder *b, size_t s0, size_t f0)
+{
+	struct model *m = b->m;
+	size_t n = m->nsessions - s0, i;
+	struct group_ctx g = { m->sessions + s0, b->ds->strs };
+	uint32_t *ord, *inv;
+
+	if (rr_grow(&b->idx, &b->capidx, 2 * n, sizeof *b->idx) != RR_OK)
+		return RR_ENOMEM;
+	ord = b->idx;
+	inv = b->idx + n;
+	for (i = 0; i < n; i++)
+		ord[i] = (uint32_t)i;
+	if (sort_stable(b, ord, n, sizeof *ord, cmp_group_start, &g) != RR_OK)
+		return RR_ENOMEM;
+	for (i = 0; i < n; i++)
+		inv[ord[i]] = (uint32_t)i;
+	for (i = f0; i < m->nfindings; i++)
+		b->owner[i] = (uint32_t)s0 + inv[b->owner[i] - s0];
+	permute_sessions(m->sessions + s0, m->details ? m->details + s0 : NULL, inv, n);
+	return RR_OK;
+}
+
+/* Distinct users, peak concurrency and exits of call c, whose sessions are
+ * in start order. */
+static int call_stats(struct builder *b, struct call *c)
+{
+	const struct session *s = &b->m->sessions[c->first_session];
+	uint32_t i, j, cur = 0, n = c->nsessions;
+
+	if (rr_grow(&b->idx, &b->capidx, n, sizeof *b->idx) != RR_OK ||
+	    rr_grow(&b->ends, &b->capends, n, sizeof *b->ends) != RR_OK)
+		return RR_ENOMEM;
+	for (i = 0; i < n; i++) {
+		b->idx[i] = s[i].user;
+		b->ends[i] = s[i].end_ms;
+		c->exits[s[i].exit]++;
+	}
+	if (sort_stable(b, b->idx, n, sizeof *b->idx, cmp_u32_sort, NULL) != RR_OK ||
+	    sort_stable(b, b->ends, n, sizeof *b->ends, cmp_i64_sort, NULL) != RR_OK)
+		return RR_ENOMEM;
+	for (i = 0; i < n; i++)
+		c->users += i == 0 || b->idx[i] != b->idx[i - 1];
+	/* Sweep: at equal times a session that ends leaves before one that
+	 * starts arrives. */
+	for (i = 0, j = 0; i < n; i++) {
+		while (j < i && b->ends[j] <= s[i].start_ms) {
+			cur--;
+			j++;
+		}
+		cur++;
+		if (cur > c->peak_users)
+			c->peak_users = cur;
+	}
+	return RR_OK;
 }
 
 static int call_add(struct builder *b, uint32_t room, uint32_t comm, size_t first,
 		    size_t n, size_t rec_first, size_t rec_end)
 {
+	struct model *m = b->m;
 	struct call *c;
 	size_t i;
 
-	if (b->ncalls >= UINT32_MAX - 1)
+	if (m->ncalls >= UINT32_MAX - 1)
 		return RR_ENOMEM;
-	if (rr_grow(&b->calls, &b->capcalls, b->ncalls + 1, sizeof *b->calls) != RR_OK)
+	if (rr_grow(&m->calls, &b->capcalls, m->ncalls + 1, sizeof *m->calls) != RR_OK)
 		return RR_ENOMEM;
-	c = &b->calls[b->ncalls++];
+	c = &m->calls[m->ncalls];
 	memset(c, 0, sizeof *c);
 	c->room = room;
 	c->comm = comm;
 	c->first_session = (uint32_t)first;
 	c->nsessions = (uint32_t)n;
-	c->start_ms = b->ts[first].s.start_ms;
-	c->end_ms = b->ts[first].s.end_ms;
-	for (i = first + 1; i < first + n; i++)
-		if (b->ts[i].s.end_ms > c->end_ms)
-			c->end_ms = b->ts[i].s.end_ms;
-	c->rec_first = rec_first;
-	c->rec_end = rec_end;
+	c->start_ms = m->sessions[first].start_ms;
+	c->end_ms = m->sessions[first].end_ms;
+	for (i = first; i < first + n; i++) {
+		if (m->sessions[i].end_ms > c->end_ms)
+			c->end_ms = m->sessions[i].end_ms;
+		m->sessions[i].call = m->ncalls;
+	}
+	c->rec_first = (uint32_t)rec_first;
+	c->rec_end = (uint32_t)rec_end;
 	/* Rooms-file facts are absent until companion_link finds a row. */
 	c->created_ms = c->destroyed_ms = RR_NONE;
 	c->room_info = RR_NOIDX;
-	return RR_OK;
+	m->ncalls++;
+	return call_stats(b, c);
 }
 
 /* Builds the sessions and calls of the records [gb, ge) of one (room, comm). */
 static int build_group(struct builder *b, size_t gb, size_t ge)
 {
 	const struct record *recs = b->ds->recs;
-	size_t s0 = b->nts, c0 = b->ncalls, ub, ue, i, first;
+	struct model *m = b->m;
+	size_t s0 = m->nsessions, c0 = m->ncalls, f0 = m->nfindings, ub, ue, i, first;
 	int64_t max_end;
 	int rc;
 
@@ -806,148 +1021,72 @@ static int build_group(struct builder *b, size_t gb, size_t ge)
 		if ((rc = walk_user(b, ub, ue)))
 			return rc;
 	}
-	if (b->nts == s0)
+	if (m->nsessions == s0)
 		return RR_OK;      /* only abnormal rows: no call of its own */
-	rc = sort_stable(b, b->ts + s0, b->nts - s0, sizeof *b->ts, cmp_tsess_start,
-			 b->ds->strs);
+	rc = group_order(b, s0, f0);
 	if (rc)
 		return rc;
 	if (recs[gb].comm != 0) {
-		rc = call_add(b, recs[gb].room, recs[gb].comm, s0, b->nts - s0, gb, ge);
+		rc = call_add(b, recs[gb].room, recs[gb].comm, s0, m->nsessions - s0, gb, ge);
 	} else {
 		/* Without a CommId, nobody in the room for longer than the gap
 		 * separates two calls. */
 		first = s0;
-		max_end = b->ts[s0].s.end_ms;
-		for (i = s0 + 1; i < b->nts && rc == RR_OK; i++) {
-			if (b->ts[i].s.start_ms - max_end > b->o->call_gap_ms) {
+		max_end = m->sessions[s0].end_ms;
+		for (i = s0 + 1; i < m->nsessions && rc == RR_OK; i++) {
+			if (m->sessions[i].start_ms - max_end > b->o->call_gap_ms) {
 				rc = call_add(b, recs[gb].room, 0, first, i - first, gb, ge);
 				first = i;
 			}
-			if (b->ts[i].s.end_ms > max_end)
-				max_end = b->ts[i].s.end_ms;
+			if (m->sessions[i].end_ms > max_end)
+				max_end = m->sessions[i].end_ms;
 		}
 		if (rc == RR_OK)
-			rc = call_add(b, recs[gb].room, 0, first, b->nts - first, gb, ge);
+			rc = call_add(b, recs[gb].room, 0, first, m->nsessions - first, gb, ge);
 	}
 	if (rc)
 		return rc;
 	/* Outside events go to the call containing them, else the nearest. */
 	for (i = 0; i < b->noutside; i++) {
 		int64_t t = b->outside[i];
-		size_t lo = c0 + 1, hi = b->ncalls, mid, k, best;
+		size_t lo = c0 + 1, hi = m->ncalls, mid, k, best;
 
 		/* k = the last call starting at or before t (else the first). */
 		while (lo < hi) {
 			mid = lo + (hi - lo) / 2;
-			if (b->calls[mid].start_ms <= t)
+			if (m->calls[mid].start_ms <= t)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
 		k = lo - 1;
 		best = k;
-		if (t > b->calls[k].end_ms && k + 1 < b->ncalls &&
-		    b->calls[k + 1].start_ms - t < t - b->calls[k].end_ms)
+		if (t > m->calls[k].end_ms && k + 1 < m->ncalls &&
+		    m->calls[k + 1].start_ms - t < t - m->calls[k].end_ms)
 			best = k + 1;
-		b->calls[best].outside_events++;
+		m->calls[best].outside_events++;
 	}
 	return RR_OK;
 }
 
+struct calls_ctx {
+	const struct call *c;
+	const struct strtab *strs;
+};
+
+/* Calls by start, then room ID, then CommId (build order among equals). */
 static int cmp_call_order(const void *pa, const void *pb, const void *ctx)
 {
-	const struct call *a = pa, *b = pb;
+	const struct calls_ctx *g = ctx;
+	const struct call *a = &g->c[*(const uint32_t *)pa], *b = &g->c[*(const uint32_t *)pb];
 	int c = cmp_i64(a->start_ms, b->start_ms);
 
 	if (c)
 		return c;
-	c = cmp_str(ctx, a->room, b->room);
+	c = cmp_str(g->strs, a->room, b->room);
 	if (c)
 		return c;
-	return cmp_str(ctx, a->comm, b->comm);
-}
-
-/* Puts calls in start order and their sessions into the model, grouped by
- * call; map[seq] receives each session's final index. */
-static int order_calls(struct builder *b, struct model *m, uint32_t *map)
-{
-	size_t k, j, pos = 0;
-	int rc;
-
-	rc = sort_stable(b, b->calls, b->ncalls, sizeof *b->calls, cmp_call_order, b->ds->strs);
-	if (rc)
-		return rc;
-	m->calls = rr_calloc(b->ncalls ? b->ncalls : 1, sizeof *m->calls);
-	m->sessions = rr_calloc(b->nts ? b->nts : 1, sizeof *m->sessions);
-	if (!m->calls || !m->sessions)
-		return RR_ENOMEM;
-	for (k = 0; k < b->ncalls; k++) {
-		struct call *c = &m->calls[k];
-
-		*c = b->calls[k];
-		for (j = c->first_session; j < (size_t)c->first_session + c->nsessions; j++) {
-			m->sessions[pos] = b->ts[j].s;
-			m->sessions[pos].call = (uint32_t)k;
-			map[b->ts[j].seq] = (uint32_t)pos;
-			pos++;
-		}
-		c->first_session = (uint32_t)(pos - c->nsessions);
-	}
-	m->ncalls = (uint32_t)b->ncalls;
-	m->nsessions = (uint32_t)b->nts;
-	return RR_OK;
-}
-
-/* Distinct users, peak concurrency and exits of each call. */
-static int call_stats(struct builder *b, struct model *m)
-{
-	uint32_t *seen = NULL;
-	int64_t *ends = NULL;
-	size_t capends = 0, k, i, j;
-	uint32_t nstr = strtab_count(b->ds->strs);
-
-	seen = rr_calloc(nstr ? nstr : 1, sizeof *seen);
-	if (!seen)
-		return RR_ENOMEM;
-	for (k = 0; k < m->ncalls; k++) {
-		struct call *c = &m->calls[k];
-		const struct session *s = &m->sessions[c->first_session];
-		uint32_t cur = 0;
-
-		if (rr_grow(&ends, &capends, c->nsessions, sizeof *ends) != RR_OK) {
-			rr_free(seen);
-			rr_free(ends);
-			return RR_ENOMEM;
-		}
-		for (i = 0; i < c->nsessions; i++) {
-			if (s[i].user < nstr && seen[s[i].user] != k + 1) {
-				seen[s[i].user] = (uint32_t)(k + 1);
-				c->users++;
-			}
-			c->exits[s[i].exit]++;
-			ends[i] = s[i].end_ms;
-		}
-		if (sort_stable(b, ends, c->nsessions, sizeof *ends, cmp_i64_sort, NULL) != RR_OK) {
-			rr_free(seen);
-			rr_free(ends);
-			return RR_ENOMEM;
-		}
-		/* Sweep: at equal times a session that ends leaves before one
-		 * that starts arrives. */
-		for (i = 0, j = 0; i < c->nsessions; i++) {
-			while (j < i && ends[j] <= s[i].start_ms) {
-				cur--;
-				j++;
-			}
-			cur++;
-			if (cur > c->peak_users)
-				c->peak_users = cur;
-		}
-	}
-	rr_free(seen);
-	rr_free(ends);
-	return RR_OK;
+	return cmp_str(g->strs, a->comm, b->comm);
 }
 
 /* ---- abnormal experiences ---- */
@@ -955,79 +1094,72 @@ static int call_stats(struct builder *b, struct model *m)
 static int cmp_abn_id(const void *pa, const void *pb, const void *ctx)
 {
 	const struct record *recs = ctx;
-	int32_t a = recs[*(const size_t *)pa].id, b = recs[*(const size_t *)pb].id;
+	int32_t a = recs[*(const uint32_t *)pa].id, b = recs[*(const uint32_t *)pb].id;
 
 	return a < b ? -1 : a > b;
 }
 
-/* Session index sorted by (room, user, start). */
+/* A session of one room: p its index in build order, f its final index. */
 struct skey {
-	uint32_t room, user;
+	uint32_t user, p, f;
 	int64_t start;
-	uint32_t idx;
 };
 
+/* By user, then start, then final order. */
 static int cmp_skey(const void *pa, const void *pb, const void *ctx)
 {
 	const struct skey *a = pa, *b = pb;
 
 	(void)ctx;
-	if (a->room != b->room)
-		return a->room < b->room ? -1 : 1;
 	if (a->user != b->user)
 		return a->user < b->user ? -1 : 1;
-	return cmp_i64(a->start, b->start);
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->f < b->f ? -1 : a->f > b->f;
 }
 
-static int cmp_ckey(const void *pa, const void *pb, const void *ctx)
+/* What experience_attach looks at: one room's sessions and calls, and
+ * where the final order puts them. */
+struct attach_ctx {
+	const struct model *m;    /* sessions and calls still in build order */
+	const struct skey *sk;    /* the room's sessions, cmp_skey order */
+	size_t nsk;
+	const uint32_t *ck;       /* the room's calls (build indexes) in final order */
+	size_t nck;
+	const uint32_t *cmap;     /* build call index -> final */
+};
+
+static void experience_attach(const struct attach_ctx *a, struct experience *x)
 {
-	const struct skey *a = pa, *b = pb;
-
-	(void)ctx;
-	if (a->room != b->room)
-		return a->room < b->room ? -1 : 1;
-	return cmp_i64(a->start, b->start);
-}
-
-/* First index in k[0..n) whose (room, user) is not below the given one. */
-static size_t skey_lower(const struct skey *k, size_t n, uint32_t room, uint32_t user)
-{
-	size_t lo = 0, hi = n, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (k[mid].room < room || (k[mid].room == room && k[mid].user < user))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static void experience_attach(const struct model *m, const struct skey *sk, size_t nsk,
-			      const struct skey *ck, size_t nck, struct experience *x)
-{
-	size_t lo, hi, i, best = SIZE_MAX, contained;
+	const struct model *m = a->m;
+	const struct skey *sk = a->sk;
+	size_t lo = 0, hi = a->nsk, mid, i, best = SIZE_MAX, contained;
 	int64_t t = x->time_ms, best_d = 0;
 	int same_comm = 0;
 
 	x->session = RR_NOIDX;
 	x->call = RR_NOIDX;
 
-	lo = skey_lower(sk, nsk, x->room, x->user);
-	for (hi = lo; hi < nsk && sk[hi].room == x->room && sk[hi].user == x->user; hi++)
-		if (x->comm && m->calls[m->sessions[sk[hi].idx].call].comm == x->comm)
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (sk[mid].user < x->user)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; hi < a->nsk && sk[hi].user == x->user; hi++)
+		if (x->comm && m->calls[m->sessions[sk[hi].p].call].comm == x->comm)
 			same_comm = 1;
-#define SESSION_OK(i) (!same_comm || m->calls[m->sessions[sk[i].idx].call].comm == x->comm)
+#define SESSION_OK(i) (!same_comm || m->calls[m->sessions[sk[i].p].call].comm == x->comm)
 	for (i = lo; i < hi; i++) {          /* containing the time: the latest such */
-		const struct session *s = &m->sessions[sk[i].idx];
+		const struct session *s = &m->sessions[sk[i].p];
 
 		if (SESSION_OK(i) && s->start_ms <= t && t <= s->end_ms)
 			best = i;
 	}
 	contained = best;
 	for (i = lo; contained == SIZE_MAX && i < hi; i++) {   /* ended before it */
-		const struct session *s = &m->sessions[sk[i].idx];
+		const struct session *s = &m->sessions[sk[i].p];
 
 		if (SESSION_OK(i) && s->end_ms < t) {
 			int64_t d = t - s->end_ms;
@@ -1043,18 +1175,17 @@ static void experience_attach(const struct model *m, const struct skey *sk, size
 			best = i;
 #undef SESSION_OK
 	if (best != SIZE_MAX) {
-		x->session = sk[best].idx;
-		x->call = m->sessions[x->session].call;
+		x->session = sk[best].f;
+		x->call = a->cmap[m->sessions[sk[best].p].call];
 		return;
 	}
 
-	lo = skey_lower(ck, nck, x->room, 0);
 	same_comm = 0;
-	for (hi = lo; hi < nck && ck[hi].room == x->room; hi++)
-		if (x->comm && m->calls[ck[hi].idx].comm == x->comm)
+	for (i = 0; i < a->nck; i++)
+		if (x->comm && m->calls[a->ck[i]].comm == x->comm)
 			same_comm = 1;
-	for (i = lo; i < hi; i++) {
-		const struct call *c = &m->calls[ck[i].idx];
+	for (i = 0; i < a->nck; i++) {
+		const struct call *c = &m->calls[a->ck[i]];
 		int64_t d;
 
 		if (same_comm && c->comm != x->comm)
@@ -1066,7 +1197,118 @@ static void experience_attach(const struct model *m, const struct skey *sk, size
 		}
 	}
 	if (best != SIZE_MAX)
-		x->call = ck[best].idx;
+		x->call = a->cmap[a->ck[best]];
+}
+
+static int cmp_ck(const void *pa, const void *pb, const void *ctx)
+{
+	const uint32_t *cmap = ctx;
+	uint32_t a = cmap[*(const uint32_t *)pa], b = cmap[*(const uint32_t *)pb];
+
+	return a < b ? -1 : a > b;
+}
+
+/* Groups one room's abnormal rows into experiences with their causes and
+ * attaches each. fmap and cmap give the final index of a session or call
+ * from its build index. */
+static int room_experiences(struct builder *b, const struct room_span *r, const uint32_t *fmap,
+			    const uint32_t *cmap, struct skey **skp, size_t *capsk)
+{
+	const struct record *recs = b->ds->recs;
+	struct model *m = b->m;
+	struct attach_ctx a;
+	struct skey *sk;
+	uint32_t *ck, *grp;
+	size_t ns = r->s_end - r->s_first, nc = r->c_end - r->c_first, i, j, k, n;
+
+	if (rr_grow(skp, capsk, ns ? ns : 1, sizeof **skp) != RR_OK)
+		return RR_ENOMEM;
+	sk = *skp;
+	for (i = 0; i < ns; i++) {
+		uint32_t p = r->s_first + (uint32_t)i;
+
+		sk[i].user = m->sessions[p].user;
+		sk[i].start = m->sessions[p].start_ms;
+		sk[i].p = p;
+		sk[i].f = fmap[p];
+	}
+	if (sort_stable(b, sk, ns, sizeof *sk, cmp_skey, NULL) != RR_OK)
+		return RR_ENOMEM;
+	/* ck first, then one (comm, user, time) group of abnormal rows. */
+	for (i = r->rec_first, n = 0, j = 0; i < r->rec_end; i = j) {
+		for (j = i + 1; j < r->rec_end && recs[j].comm == recs[i].comm &&
+				recs[j].user == recs[i].user && recs[j].time_ms == recs[i].time_ms; j++)
+			;
+		k = 0;
+		for (size_t e = i; e < j; e++)
+			k += recs[e].kind == REC_ABNORMAL;
+		if (k > n)
+			n = k;
+	}
+	if (rr_grow(&b->idx, &b->capidx, nc + n, sizeof *b->idx) != RR_OK)
+		return RR_ENOMEM;
+	ck = b->idx;
+	grp = b->idx + nc;
+	for (i = 0; i < nc; i++)
+		ck[i] = r->c_first + (uint32_t)i;
+	if (sort_stable(b, ck, nc, sizeof *ck, cmp_ck, cmap) != RR_OK)
+		return RR_ENOMEM;
+	a.m = m;
+	a.sk = sk;
+	a.nsk = ns;
+	a.ck = ck;
+	a.nck = nc;
+	a.cmap = cmap;
+
+	for (i = r->rec_first; i < r->rec_end; i = j) {
+		for (j = i + 1; j < r->rec_end && recs[j].comm == recs[i].comm &&
+				recs[j].user == recs[i].user && recs[j].time_ms == recs[i].time_ms; j++)
+			;
+		n = 0;
+		for (size_t e = i; e < j; e++)
+			if (recs[e].kind == REC_ABNORMAL)
+				grp[n++] = (uint32_t)e;
+		if (n == 0)
+			continue;
+		/* Rows of one time may interleave experience IDs. */
+		if (sort_stable(b, grp, n, sizeof *grp, cmp_abn_id, recs) != RR_OK)
+			return RR_ENOMEM;
+		for (k = 0; k < n;) {
+			const struct record *rk = &recs[grp[k]];
+			struct experience *x;
+			size_t e;
+
+			if (m->nexperiences >= UINT32_MAX - 1 ||
+			    rr_grow(&m->experiences, &b->capexp, m->nexperiences + 1,
+				    sizeof *m->experiences) != RR_OK)
+				return RR_ENOMEM;
+			x = &m->experiences[m->nexperiences++];
+			memset(x, 0, sizeof *x);
+			x->time_ms = rk->time_ms;
+			x->id = rk->id;
+			x->room = rk->room;
+			x->comm = rk->comm;
+			x->user = rk->user;
+			x->first_cause = m->ncauses;
+			for (e = k; e < n && recs[grp[e]].id == rk->id; e++) {
+				const struct record *rc_ = &recs[grp[e]];
+
+				if (rc_->p1 == -1)
+					continue;   /* a blank cause: no listed cause */
+				if (m->ncauses >= UINT32_MAX - 1 ||
+				    rr_grow(&m->causes, &b->capcauses, m->ncauses + 1,
+					    sizeof *m->causes) != RR_OK)
+					return RR_ENOMEM;
+				m->causes[m->ncauses].id = rc_->p1;
+				m->causes[m->ncauses].peer = rc_->peer;
+				m->ncauses++;
+				x->ncauses++;
+			}
+			experience_attach(&a, x);
+			k = e;
+		}
+	}
+	return RR_OK;
 }
 
 static int experience_class(const struct experience *x)
@@ -1092,93 +1334,16 @@ static int cmp_experience(const void *pa, const void *pb, const void *ctx)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* Groups abnormal rows into experiences with their causes. */
-static int experiences_collect(struct builder *b, struct model *m)
+/* Orders the experiences (final indexes by now) and points sessions and
+ * calls at theirs. */
+static int experiences_place(struct builder *b)
 {
-	const struct record *recs = b->ds->recs;
-	size_t capx = 0, capc = 0, i = 0, j, k;
-	int rc;
-
-	while (i < b->nabn) {
-		const struct record *r0 = &recs[b->abn[i]];
-
-		for (j = i + 1; j < b->nabn; j++) {
-			const struct record *r = &recs[b->abn[j]];
-
-			if (r->room != r0->room || r->comm != r0->comm || r->user != r0->user ||
-			    r->time_ms != r0->time_ms)
-				break;
-		}
-		/* Rows of one time may interleave experience IDs. */
-		rc = sort_stable(b, b->abn + i, j - i, sizeof *b->abn, cmp_abn_id, recs);
-		if (rc)
-			return rc;
-		for (k = i; k < j;) {
-			const struct record *rk = &recs[b->abn[k]];
-			struct experience *x;
-			size_t e;
-
-			if (m->nexperiences >= UINT32_MAX - 1 ||
-			    rr_grow(&m->experiences, &capx, m->nexperiences + 1,
-				    sizeof *m->experiences) != RR_OK)
-				return RR_ENOMEM;
-			x = &m->experiences[m->nexperiences++];
-			memset(x, 0, sizeof *x);
-			x->time_ms = rk->time_ms;
-			x->id = rk->id;
-			x->room = rk->room;
-			x->comm = rk->comm;
-			x->user = rk->user;
-			x->first_cause = m->ncauses;
-			for (e = k; e < j && recs[b->abn[e]].id == rk->id; e++) {
-				const struct record *rc_ = &recs[b->abn[e]];
-
-				if (rc_->p1 == -1)
-					continue;   /* a blank cause: no listed cause */
-				if (m->ncauses >= UINT32_MAX - 1 ||
-				    rr_grow(&m->causes, &capc, m->ncauses + 1, sizeof *m->causes) != RR_OK)
-					return RR_ENOMEM;
-				m->causes[m->ncauses].id = rc_->p1;
-				m->causes[m->ncauses].peer = rc_->peer;
-				m->ncauses++;
-				x->ncauses++;
-			}
-			k = e;
-		}
-		i = j;
-	}
-	return RR_OK;
-}
-
-static int experiences_attach_all(struct builder *b, struct model *m)
-{
-	struct skey *sk = NULL, *ck = NULL;
+	struct model *m = b->m;
 	uint32_t i;
-	int rc = RR_ENOMEM;
 
-	sk = rr_calloc(m->nsessions ? m->nsessions : 1, sizeof *sk);
-	ck = rr_calloc(m->ncalls ? m->ncalls : 1, sizeof *ck);
-	if (!sk || !ck)
-		goto out;
-	for (i = 0; i < m->nsessions; i++) {
-		sk[i].room = m->calls[m->sessions[i].call].room;
-		sk[i].user = m->sessions[i].user;
-		sk[i].start = m->sessions[i].start_ms;
-		sk[i].idx = i;
-	}
-	for (i = 0; i < m->ncalls; i++) {
-		ck[i].room = m->calls[i].room;
-		ck[i].start = m->calls[i].start_ms;
-		ck[i].idx = i;
-	}
-	if (sort_stable(b, sk, m->nsessions, sizeof *sk, cmp_skey, NULL) ||
-	    sort_stable(b, ck, m->ncalls, sizeof *ck, cmp_ckey, NULL))
-		goto out;
-	for (i = 0; i < m->nexperiences; i++)
-		experience_attach(m, sk, m->nsessions, ck, m->ncalls, &m->experiences[i]);
 	if (sort_stable(b, m->experiences, m->nexperiences, sizeof *m->experiences,
 			cmp_experience, NULL))
-		goto out;
+		return RR_ENOMEM;
 	m->first_orphan_exp = m->nexperiences;
 	for (i = 0; i < m->nexperiences; i++) {
 		const struct experience *x = &m->experiences[i];
@@ -1198,11 +1363,7 @@ static int experiences_attach_all(struct builder *b, struct model *m)
 				m->first_orphan_exp = i;
 		}
 	}
-	rc = RR_OK;
-out:
-	rr_free(sk);
-	rr_free(ck);
-	return rc;
+	return RR_OK;
 }
 
 /* Cause labels read as part of a sentence: "possible causes: downstream ...". */
@@ -1212,8 +1373,9 @@ static void lower_first(char *s)
 		s[0] = (char)(s[0] - 'A' + 'a');
 }
 
-static int experience_findings(struct builder *b, const struct model *m)
+static int experience_findings(struct builder *b)
 {
+	const struct model *m = b->m;
 	const struct strtab *st = b->ds->strs;
 	uint32_t i, k;
 	int rc;
@@ -1277,39 +1439,43 @@ static int cmp_finding_order(enum severity sa, int64_t ta, const char *ca,
 	return strcmp(ca, cb);
 }
 
-static int cmp_tfind(const void *pa, const void *pb, const void *ctx)
+static int cmp_finding(const void *pa, const void *pb, const void *ctx)
 {
-	const struct tfind *a = pa, *b = pb;
+	const struct finding *a = pa, *b = pb;
 
 	(void)ctx;
-	if (a->owner != b->owner)
-		return a->owner < b->owner ? -1 : 1;
-	return cmp_finding_order(a->f.severity, a->f.time_ms, a->f.code,
-				 b->f.severity, b->f.time_ms, b->f.code);
+	return cmp_finding_order(a->severity, a->time_ms, a->code,
+				 b->severity, b->time_ms, b->code);
 }
 
-static int findings_finish(struct builder *b, struct model *m)
+/* Groups the findings by session (owner holds final session indexes), in
+ * creation order, then sorts each session's; counts them per call. */
+static int findings_place(struct builder *b)
 {
-	size_t i;
-	int rc;
+	struct model *m = b->m;
+	uint32_t i, nf = m->nfindings, pos = 0;
 
-	rc = sort_stable(b, b->tf, b->ntf, sizeof *b->tf, cmp_tfind, NULL);
-	if (rc)
-		return rc;
-	m->findings = rr_calloc(b->ntf ? b->ntf : 1, sizeof *m->findings);
-	if (!m->findings)
-		return RR_ENOMEM;
-	for (i = 0; i < b->ntf; i++) {
-		struct session *s = &m->sessions[b->tf[i].owner];
-
-		m->findings[i] = b->tf[i].f;
-		b->tf[i].f.text = NULL;   /* now owned by the model */
-		if (s->nfindings++ == 0)
-			s->first_finding = (uint32_t)i;
-		m->calls[s->call].findings[m->findings[i].severity]++;
+	for (i = 0; i < nf; i++)
+		m->sessions[b->owner[i]].nfindings++;
+	for (i = 0; i < m->nsessions; i++) {
+		pos += m->sessions[i].nfindings;
+		m->sessions[i].first_finding = pos;      /* one past its last, for now */
 	}
-	m->nfindings = (uint32_t)b->ntf;
-	b->ntf = 0;
+	/* Backwards, so each session's findings keep their creation order. */
+	for (i = nf; i-- > 0;)
+		b->owner[i] = --m->sessions[b->owner[i]].first_finding;
+	permute_findings(m->findings, b->owner, nf);
+	for (i = 0; i < m->nsessions; i++) {
+		const struct session *s = &m->sessions[i];
+		struct call *c = &m->calls[s->call];
+		uint32_t k;
+
+		if (s->nfindings > 1 && sort_stable(b, m->findings + s->first_finding, s->nfindings,
+						    sizeof *m->findings, cmp_finding, NULL) != RR_OK)
+			return RR_ENOMEM;
+		for (k = 0; k < s->nfindings; k++)
+			c->findings[m->findings[s->first_finding + k].severity]++;
+	}
 	return RR_OK;
 }
 
@@ -1331,16 +1497,17 @@ static int cmp_finding_new(const void *pa, const void *pb, const void *ctx)
  * The new findings are sorted (through pointers, so f stays as given) and
  * merged with the existing ones session by session into a fresh array: one
  * pass over everything, whatever the number of sessions touched. Texts are
- * copied before anything changes, so a failure leaves m as it was. At equal
- * keys an existing finding stays ahead of a new one.
+ * copied into the store before anything changes, so a failure leaves the
+ * findings as they were (copies made by then stay unused in the store). At
+ * equal keys an existing finding stays ahead of a new one.
  */
 int model_add_findings(struct model *m, const struct finding_new *f, size_t n)
 {
-	struct builder b;
 	const struct finding_new **order = NULL;
 	struct finding *out = NULL;
 	char **texts = NULL;
-	size_t i, j, k, total;
+	unsigned char *scratch = NULL;
+	size_t capscratch = 0, i, j, k, total;
 	uint32_t s;
 	int rc = RR_ENOMEM;
 
@@ -1352,7 +1519,6 @@ int model_add_findings(struct model *m, const struct finding_new *f, size_t n)
 	if (n > (size_t)(UINT32_MAX - 1) - m->nfindings)
 		return RR_ENOMEM;
 	total = (size_t)m->nfindings + n;
-	memset(&b, 0, sizeof b);
 	order = rr_malloc(n * sizeof *order);
 	texts = rr_calloc(n, sizeof *texts);
 	out = rr_calloc(total, sizeof *out);
@@ -1360,11 +1526,12 @@ int model_add_findings(struct model *m, const struct finding_new *f, size_t n)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		order[i] = &f[i];
-		texts[i] = rr_strndup(f[i].text, strlen(f[i].text));
+		texts[i] = text_copy(m, f[i].text, strlen(f[i].text));
 		if (!texts[i])
 			goto fail;
 	}
-	if (sort_stable(&b, order, n, sizeof *order, cmp_finding_new, NULL) != RR_OK)
+	if (sort_with(&scratch, &capscratch, order, n, sizeof *order, cmp_finding_new,
+		      NULL) != RR_OK)
 		goto fail;
 
 	/* From here on nothing can fail. */
@@ -1386,7 +1553,6 @@ int model_add_findings(struct model *m, const struct finding_new *f, size_t n)
 			out[k].severity = nw->severity;
 			out[k].time_ms = nw->time_ms;
 			out[k].text = texts[nw - f];
-			texts[nw - f] = NULL;
 			k++;
 			j++;
 			added++;
@@ -1400,12 +1566,10 @@ int model_add_findings(struct model *m, const struct finding_new *f, size_t n)
 	out = NULL;
 	rc = RR_OK;
 fail:
-	for (i = 0; texts && i < n; i++)
-		rr_free(texts[i]);
 	rr_free(texts);
 	rr_free(order);
 	rr_free(out);
-	rr_free(b.scratch);
+	rr_free(scratch);
 	return rc;
 }
 
@@ -1433,7 +1597,6 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
 
 			if (listed && strcmp(f->code, code) == 0) {
 				m->calls[ss->call].findings[f->severity]--;
-				rr_free(f->text);
 				ss->nfindings--;
 				continue;
 			}
@@ -1450,42 +1613,109 @@ void sessions_options_init(struct sessions_options *o)
 	o->call_gap_ms = 5 * 60 * 1000;
 	o->slow_entry_ms = 5000;
 	o->display_tz = NULL;
+	o->details = 0;
 }
 
-static int build(struct builder *b, struct model *m)
+/* Ends the room whose groups were built since the last call: remembers it
+ * when it has abnormal rows. */
+static int room_end(struct builder *b, size_t rec_first, size_t rec_end, size_t s_first,
+		    size_t c_first)
+{
+	struct room_span *r;
+
+	if (!b->room_abn)
+		return RR_OK;
+	b->room_abn = 0;
+	if (rr_grow(&b->rooms, &b->caprooms, b->nrooms + 1, sizeof *b->rooms) != RR_OK)
+		return RR_ENOMEM;
+	r = &b->rooms[b->nrooms++];
+	r->rec_first = (uint32_t)rec_first;
+	r->rec_end = (uint32_t)rec_end;
+	r->s_first = (uint32_t)s_first;
+	r->s_end = b->m->nsessions;
+	r->c_first = (uint32_t)c_first;
+	r->c_end = b->m->ncalls;
+	return RR_OK;
+}
+
+/* Once every group is built: calls into start order and sessions after
+ * them, experiences attached, findings placed. */
+static int finish(struct builder *b)
+{
+	struct model *m = b->m;
+	struct calls_ctx g = { m->calls, b->ds->strs };
+	uint32_t *corder = NULL, *cmap = NULL, *fmap = NULL, i, k, pos = 0;
+	struct skey *sk = NULL;
+	size_t capsk = 0;
+	int rc = RR_ENOMEM;
+
+	corder = rr_malloc(((size_t)m->ncalls + 1) * sizeof *corder);
+	cmap = rr_malloc(((size_t)m->ncalls + 1) * sizeof *cmap);
+	fmap = rr_malloc(((size_t)m->nsessions + 1) * sizeof *fmap);
+	if (!corder || !cmap || !fmap)
+		goto out;
+	for (i = 0; i < m->ncalls; i++)
+		corder[i] = i;
+	if (sort_stable(b, corder, m->ncalls, sizeof *corder, cmp_call_order, &g) != RR_OK)
+		goto out;
+	for (k = 0; k < m->ncalls; k++) {
+		const struct call *c = &m->calls[corder[k]];
+
+		cmap[corder[k]] = k;
+		for (i = 0; i < c->nsessions; i++)
+			fmap[c->first_session + i] = pos + i;
+		pos += c->nsessions;
+	}
+	for (i = 0; i < b->nrooms; i++)
+		if (room_experiences(b, &b->rooms[i], fmap, cmap, &sk, &capsk) != RR_OK)
+			goto out;
+	for (i = 0; i < m->nfindings; i++)
+		b->owner[i] = fmap[b->owner[i]];
+	permute_sessions(m->sessions, m->details, fmap, m->nsessions);
+	permute_calls(m->calls, cmap, m->ncalls);
+	for (k = 0, pos = 0; k < m->ncalls; k++) {
+		struct call *c = &m->calls[k];
+
+		c->first_session = pos;
+		for (i = pos; i < pos + c->nsessions; i++)
+			m->sessions[i].call = k;
+		pos += c->nsessions;
+	}
+	if (experiences_place(b) == RR_OK && experience_findings(b) == RR_OK &&
+	    findings_place(b) == RR_OK)
+		rc = RR_OK;
+out:
+	rr_free(corder);
+	rr_free(cmap);
+	rr_free(fmap);
+	rr_free(sk);
+	return rc;
+}
+
+static int build(struct builder *b)
 {
 	const struct dataset *ds = b->ds;
-	uint32_t *map = NULL;
-	size_t gb, ge, i;
+	const struct record *recs = ds->recs;
+	size_t gb, ge, room_rec = 0, room_s = 0, room_c = 0;
 	int rc;
 
 	for (gb = 0; gb < ds->nrecs; gb = ge) {
-		for (ge = gb + 1; ge < ds->nrecs && ds->recs[ge].room == ds->recs[gb].room &&
-				  ds->recs[ge].comm == ds->recs[gb].comm; ge++)
+		if (gb > 0 && recs[gb].room != recs[gb - 1].room) {
+			if ((rc = room_end(b, room_rec, gb, room_s, room_c)))
+				return rc;
+			room_rec = gb;
+			room_s = b->m->nsessions;
+			room_c = b->m->ncalls;
+		}
+		for (ge = gb + 1; ge < ds->nrecs && recs[ge].room == recs[gb].room &&
+				  recs[ge].comm == recs[gb].comm; ge++)
 			;
 		if ((rc = build_group(b, gb, ge)))
 			return rc;
 	}
-	map = rr_calloc(b->nts ? b->nts : 1, sizeof *map);
-	if (!map)
-		return RR_ENOMEM;
-	rc = order_calls(b, m, map);
-	if (rc == RR_OK) {
-		for (i = 0; i < b->ntf; i++)
-			b->tf[i].owner = map[b->tf[i].owner];
-	}
-	rr_free(map);
-	if (rc == RR_OK)
-		rc = call_stats(b, m);
-	if (rc == RR_OK)
-		rc = experiences_collect(b, m);
-	if (rc == RR_OK)
-		rc = experiences_attach_all(b, m);
-	if (rc == RR_OK)
-		rc = experience_findings(b, m);
-	if (rc == RR_OK)
-		rc = findings_finish(b, m);
-	return rc;
+	if ((rc = room_end(b, room_rec, ds->nrecs, room_s, room_c)))
+		return rc;
+	return finish(b);
 }
 
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
@@ -1494,7 +1724,6 @@ int sessions_build(const struct dataset *ds, const struct catalog *cat,
 	struct builder b;
 	struct tz *utc = NULL;
 	char err[128];
-	size_t i;
 	int rc;
 
 	memset(m, 0, sizeof *m);
@@ -1503,6 +1732,9 @@ int sessions_build(const struct dataset *ds, const struct catalog *cat,
 	b.cat = cat;
 	b.o = o;
 	b.tz = o->display_tz;
+	b.m = m;
+	if (ds->nrecs > UINT32_MAX)
+		return RR_ENOMEM;      /* dataset_finish refuses these already */
 	if (!b.tz) {
 		/* Without a display zone, texts show UTC. */
 		rc = tz_open("UTC", &utc, err, sizeof err);
@@ -1510,14 +1742,13 @@ int sessions_build(const struct dataset *ds, const struct catalog *cat,
 			return rc;
 		b.tz = utc;
 	}
-	rc = build(&b, m);
-	for (i = 0; i < b.ntf; i++)
-		rr_free(b.tf[i].f.text);
-	rr_free(b.tf);
-	rr_free(b.ts);
-	rr_free(b.calls);
+	rc = build(&b);
+	rr_free(b.owner);
+	rr_free(b.tx);
 	rr_free(b.outside);
-	rr_free(b.abn);
+	rr_free(b.idx);
+	rr_free(b.ends);
+	rr_free(b.rooms);
 	rr_free(b.scratch);
 	if (utc)
 		tz_free(utc);
@@ -1528,15 +1759,18 @@ int sessions_build(const struct dataset *ds, const struct catalog *cat,
 
 void model_free(struct model *m)
 {
-	uint32_t i;
+	struct model_text *t, *next;
 
 	if (!m)
 		return;
-	for (i = 0; i < m->nfindings; i++)
-		rr_free(m->findings[i].text);
+	for (t = m->text; t; t = next) {
+		next = t->next;
+		rr_free(t);
+	}
 	rr_free(m->findings);
 	rr_free(m->calls);
 	rr_free(m->sessions);
+	rr_free(m->details);
 	rr_free(m->experiences);
 	rr_free(m->causes);
 	memset(m, 0, sizeof *m);

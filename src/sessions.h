@@ -35,7 +35,8 @@ struct finding {
 	const char *code;        /* stable code, e.g. "timeout"; static storage */
 	enum severity severity;
 	int64_t time_ms;
-	char *text;              /* owned; times in it are in the display zone */
+	char *text;              /* in the model's text store (model_free frees it);
+				    times in it are in the display zone */
 };
 
 struct cause {
@@ -52,37 +53,53 @@ struct experience {
 	uint32_t first_cause, ncauses;   /* into model.causes */
 };
 
+/*
+ * One stay of one user in one call. 120 bytes: the model holds one per
+ * session of the input, so the figures no output shows live apart, in
+ * struct session_detail, kept only on request (sessions_options.details).
+ * platform and exit hold enum platform and enum exit_reason values.
+ */
 struct session {
-	uint32_t call, user;
-	enum platform platform;
-	enum exit_reason exit;
-	uint8_t start_observed;  /* opened by 5001/32788 (not inferred) */
-	uint8_t entered;
 	int64_t start_ms, end_ms;
-	int64_t entered_ms;      /* RR_NONE when never entered */
 	int64_t entry_latency_ms;/* 5001 -> entered; RR_NONE without both */
 	int64_t first_frame_ms;  /* 5001 -> first 5007; RR_NONE without both */
-	int64_t first_audio_ms;  /* 5001 -> first 5009; RR_NONE without both */
 	int64_t last_seen_ms;    /* last event before the closing one (= end when none) */
+	int64_t outage_ms;       /* after 1003/0 until the next 1003 or the end */
+	int64_t background_ms;   /* after 2001/1 until 2001/0 or the end */
+	uint32_t call, user;
 	uint32_t reentries;
 	uint32_t net_changes;    /* 1003 events after the first */
-	int64_t outage_ms;       /* after 1003/0 until the next 1003 or the end */
 	uint32_t outages;        /* number of 1003/0 events */
+	uint32_t nevents;        /* events inside the session, refining closers included */
+	uint32_t first_finding, nfindings;   /* into model.findings */
+	uint32_t first_exp, nexp;            /* into model.experiences */
+	/* From the users file (companion_link); 0 / RR_NOIDX when there is
+	 * none for this user and call. */
+	uint32_t device, sdk, ip;            /* strtab ids */
+	uint32_t user_info;                  /* index into dataset.users */
+	uint8_t platform;        /* enum platform */
+	uint8_t exit;            /* enum exit_reason */
+	uint8_t start_observed;  /* opened by 5001/32788 (not inferred) */
+	uint8_t entered;
+	/* The 1003 network type the session spent most time on, plus one
+	 * (ties: the lower type); 0 when it spent no time on any (no 1003, or
+	 * only at its very end). */
+	uint8_t network;
+};
+
+/* The rest of a session's figures (DESIGN §3), parallel to model.sessions
+ * when asked for. */
+struct session_detail {
+	int64_t entered_ms;      /* RR_NONE when never entered */
+	int64_t first_audio_ms;  /* 5001 -> first 5009; RR_NONE without both */
 	int64_t net_ms[NET__TYPES]; /* time spent on each network type */
-	int64_t background_ms;   /* after 2001/1 until 2001/0 or the end */
 	uint32_t mic_changes, camera_changes, video_changes;
 	uint32_t device_failures, permission_failures;
 	int32_t audio_codec;     /* last 3003 ParamOne, -1 none */
 	int32_t qos_mode, qos_scene; /* last 6001 parameters, -1 none */
-	uint32_t nevents;        /* events inside the session, refining closers included */
-	uint32_t first_finding, nfindings;   /* into model.findings */
-	uint32_t first_exp, nexp;            /* into model.experiences */
-	/* From the users file (companion_link); 0 / RR_NONE / RR_NOIDX when
-	 * there is none for this user and call. */
-	uint32_t device, sdk, ip;            /* strtab ids */
-	uint32_t user_info;                  /* index into dataset.users */
 };
 
+/* 128 bytes. */
 struct call {
 	uint32_t room, comm;     /* comm 0: split by --call-gap */
 	int64_t start_ms, end_ms;
@@ -92,21 +109,26 @@ struct call {
 	uint32_t findings[SEV__COUNT];       /* findings of its sessions by severity */
 	uint32_t first_exp, nexp;            /* experiences attached to the call only */
 	uint32_t outside_events;             /* events outside every session */
-	size_t rec_first, rec_end;           /* records of (room, comm), a superset when split by gap */
+	/* Records of (room, comm), a superset when split by gap (a finished
+	 * dataset holds fewer than 2^32 records). */
+	uint32_t rec_first, rec_end;
 	/* From the rooms file (companion_link): RR_NONE when not given. The
 	 * call's start/end stay those of its sessions; these bound it on the
 	 * page. ongoing: the room was not finished at export. */
 	int64_t created_ms, destroyed_ms;
 	uint32_t room_info;                  /* index into dataset.rooms; RR_NOIDX */
-	uint8_t ongoing;
 	uint32_t quality_samples;            /* samples linked to this call */
+	uint8_t ongoing;
 };
+
+struct model_text;   /* where finding texts live (sessions.c) */
 
 struct model {
 	struct call *calls;              /* in start order */
 	uint32_t ncalls;
 	struct session *sessions;        /* grouped by call, in start order within it */
 	uint32_t nsessions;
+	struct session_detail *details;  /* details[i] is of sessions[i]; NULL unless asked for */
 	struct finding *findings;        /* grouped by session, most severe first, then time */
 	uint32_t nfindings;
 	struct experience *experiences;  /* grouped by session / call; orphans last */
@@ -114,12 +136,14 @@ struct model {
 	uint32_t first_orphan_exp, norphan_exp;
 	struct cause *causes;
 	uint32_t ncauses;
+	struct model_text *text;
 };
 
 struct sessions_options {
 	int64_t call_gap_ms;             /* --call-gap, default 5 min */
 	int64_t slow_entry_ms;           /* entry_slow threshold, default 5000 */
 	const struct tz *display_tz;     /* zone of times in finding texts; NULL: UTC */
+	int details;                     /* also fill model.details (default 0) */
 };
 
 void sessions_options_init(struct sessions_options *o);
@@ -139,13 +163,17 @@ struct finding_new {
 int model_add_findings(struct model *m, const struct finding_new *f, size_t n);
 
 /* Drops every finding with the given code of the listed sessions
- * (ascending session indexes), keeping the calls' counts in step. Cannot
+ * (ascending session indexes), keeping the calls' counts in step (their
+ * texts stay in the model's store until model_free). Cannot
  * fail (nothing is allocated): pair it with model_add_findings to replace a
  * finding, e.g. an unknown exit's "no_exit" by "still_in_room". */
 void model_drop_findings(struct model *m, const char *code, const uint32_t *sessions, size_t n);
 
 /* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
- * m left empty. The catalog is used for the words of findings. */
+ * m left empty. The catalog is used for the words of findings.
+ * Memory: the model itself (about 120 bytes per session, 128 per call, 32
+ * per finding plus its text) and scratch bounded by the largest (room,
+ * CommId) group, plus 4 bytes per session while the calls are ordered. */
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		   const struct sessions_options *o, struct model *m);
 void model_free(struct model *m);

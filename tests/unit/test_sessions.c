@@ -220,36 +220,90 @@ static void test_metrics(void **state)
 		E("u", 86, 4011, -1), E("u", 87, 2002, 4), E("u", 88, 4002, 1),
 		E("u", 100, 5008, 1), END,
 	};
+	struct sessions_options o;
 	struct dataset ds;
-	struct model m;
+	struct model m, plain;
 	const struct session *s;
+	const struct session_detail *d;
 
 	(void)state;
-	build(rows, &ds, &m);
+	sessions_options_init(&o);
+	o.details = 1;
+	load(&ds, rows);
+	assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
 	assert_int_equal(m.nsessions, 1);
+	assert_non_null(m.details);
 	s = &m.sessions[0];
-	assert_int_equal(s->entered_ms, S(1));
+	d = &m.details[0];
 	assert_int_equal(s->first_frame_ms, 3000);
-	assert_int_equal(s->first_audio_ms, 4000);
 	assert_int_equal(s->net_changes, 3);
 	assert_int_equal(s->outages, 2);
 	assert_int_equal(s->outage_ms, 47000);
-	assert_int_equal(s->net_ms[0], 47000);
-	assert_int_equal(s->net_ms[1], 8000);
-	assert_int_equal(s->net_ms[2], 43000);
-	assert_int_equal(s->net_ms[3], 0);
+	/* 8 s on Wi-Fi, 47 s without network, 43 s on 4G: mostly "no network". */
+	assert_int_equal(s->network, 1);
 	assert_int_equal(s->background_ms, 30000);
-	assert_int_equal(s->mic_changes, 1);
-	assert_int_equal(s->camera_changes, 3);
-	assert_int_equal(s->video_changes, 2);
-	assert_int_equal(s->device_failures, 2);
-	assert_int_equal(s->permission_failures, 1);
-	assert_int_equal(s->audio_codec, 11);
-	assert_int_equal(s->qos_mode, 1);
-	assert_int_equal(s->qos_scene, 2);
 	assert_int_equal(s->nevents, 24);
+	assert_int_equal(d->entered_ms, S(1));
+	assert_int_equal(d->first_audio_ms, 4000);
+	assert_int_equal(d->net_ms[0], 47000);
+	assert_int_equal(d->net_ms[1], 8000);
+	assert_int_equal(d->net_ms[2], 43000);
+	assert_int_equal(d->net_ms[3], 0);
+	assert_int_equal(d->mic_changes, 1);
+	assert_int_equal(d->camera_changes, 3);
+	assert_int_equal(d->video_changes, 2);
+	assert_int_equal(d->device_failures, 2);
+	assert_int_equal(d->permission_failures, 1);
+	assert_int_equal(d->audio_codec, 11);
+	assert_int_equal(d->qos_mode, 1);
+	assert_int_equal(d->qos_scene, 2);
+
+	/* Without asking, the same sessions and no details. */
+	o.details = 0;
+	assert_int_equal(sessions_build(&ds, kit_cat, &o, &plain), RR_OK);
+	assert_null(plain.details);
+	assert_int_equal(plain.nsessions, 1);
+	assert_memory_equal(&plain.sessions[0], s, sizeof *s);
+	model_free(&plain);
 	model_free(&m);
 	dataset_free(&ds);
+}
+
+/* The network a session spent most time on (the breakdown key). */
+static void test_main_network(void **state)
+{
+	static const struct {
+		const char *name;
+		struct row rows[8];
+		uint8_t network;
+	} cases[] = {
+		{ "no 1003: not reported",
+		  { E("u", 0, 5001, -1), E("u", 10, 5008, 1), END }, 0 },
+		{ "a 1003 only at the very end: not reported",
+		  { E("u", 0, 5001, -1), E("u", 10, 1003, 2), E("u", 10, 5008, 1), END }, 0 },
+		{ "Wi-Fi then longer on 4G",
+		  { E("u", 0, 5001, -1), E("u", 1, 1003, 1), E("u", 3, 1003, 2), E("u", 10, 5008, 1),
+		    END }, 3 },
+		{ "equal time on 4G and Wi-Fi: the lower type",
+		  { E("u", 0, 5001, -1), E("u", 0, 1003, 2), E("u", 5, 1003, 1), E("u", 10, 5008, 1),
+		    END }, 2 },
+		{ "an unlisted type counts for nothing",
+		  { E("u", 0, 5001, -1), E("u", 0, 1003, 9), E("u", 8, 1003, 5), E("u", 10, 5008, 1),
+		    END }, 6 },
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct dataset ds;
+		struct model m;
+
+		print_message("case: %s\n", cases[c].name);
+		build(cases[c].rows, &ds, &m);
+		assert_int_equal(m.nsessions, 1);
+		assert_int_equal(m.sessions[0].network, cases[c].network);
+		model_free(&m);
+		dataset_free(&ds);
+	}
 }
 
 /* ---- calls ---- */
@@ -696,6 +750,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_session_rules),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_main_network),
 		cmocka_unit_test(test_calls),
 		cmocka_unit_test(test_session_ties_by_user),
 		cmocka_unit_test(test_experience_attachment),

@@ -48,21 +48,22 @@ struct srow {
 	uint8_t entered;
 	int64_t lat, ff;
 	enum exit_reason exit;
-	int64_t net[NET__TYPES];     /* none, Wi-Fi, 4G, 3G, 2G, wired */
+	uint8_t network;             /* 1 + main network type (none, Wi-Fi, 4G, 3G, 2G,
+					wired); 0 not reported */
 	uint32_t errors, warnings, infos;
 };
 
 static const struct srow srows[] = {
-	{ 0, "amy", MIN(60), 600000, 1, 800, 1500, EXIT_NORMAL, { 0, 600000 }, 0, 1, 0 },
-	{ 0, "bob", MIN(61), 1800000, 1, 2500, 4000, EXIT_TIMEOUT, { 0, 800000, 1000000 }, 1, 1, 0 },
-	{ 0, "amy", MIN(75), 30000, 0, N, N, EXIT_ENTRY_FAILED, { 0 }, 1, 0, 0 },
+	{ 0, "amy", MIN(60), 600000, 1, 800, 1500, EXIT_NORMAL, 2 /* Wi-Fi */, 0, 1, 0 },
+	{ 0, "bob", MIN(61), 1800000, 1, 2500, 4000, EXIT_TIMEOUT, 3 /* 4G */, 1, 1, 0 },
+	{ 0, "amy", MIN(75), 30000, 0, N, N, EXIT_ENTRY_FAILED, 0, 1, 0, 0 },
 	{ 1, "cat", MIN(1430), 7800000, 1, 12000, 15000, EXIT_KICKED,
-	  { 5000, 0, 0, 0, 0, 5000 }, 1, 2, 0 },
-	{ 1, "zed", MIN(1450), 18000000, 1, 5000, N, EXIT_UNKNOWN, { 0, 0, 0, 100 }, 0, 0, 0 },
-	{ 2, "amy", MIN(2040), 60000, 1, 1000, 2000, EXIT_NORMAL, { 0, 60000 }, 0, 0, 1 },
-	{ 2, "bob", MIN(2041), 59999, 1, 30000, 31000, EXIT_EXIT_FAILED, { 0, 0, 0, 0, 10 }, 0, 0, 0 },
-	{ 2, "dan", MIN(2042), 900000, 1, 999, 1200, EXIT_ONGOING, { 0 }, 0, 0, 1 },
-	{ 3, "dan", MIN(2885), 3600000, 1, 4999, 5000, EXIT_TIMEOUT, { 0, 1 }, 0, 0, 0 },
+	  1 /* none */, 1, 2, 0 },
+	{ 1, "zed", MIN(1450), 18000000, 1, 5000, N, EXIT_UNKNOWN, 4 /* 3G */, 0, 0, 0 },
+	{ 2, "amy", MIN(2040), 60000, 1, 1000, 2000, EXIT_NORMAL, 2 /* Wi-Fi */, 0, 0, 1 },
+	{ 2, "bob", MIN(2041), 59999, 1, 30000, 31000, EXIT_EXIT_FAILED, 5 /* 2G */, 0, 0, 0 },
+	{ 2, "dan", MIN(2042), 900000, 1, 999, 1200, EXIT_ONGOING, 0, 0, 0, 1 },
+	{ 3, "dan", MIN(2885), 3600000, 1, 4999, 5000, EXIT_TIMEOUT, 2 /* Wi-Fi */, 0, 0, 0 },
 };
 enum { NS = sizeof srows / sizeof srows[0] };
 
@@ -119,12 +120,10 @@ static void fixture_init(struct fixture *f)
 		s->entered = w->entered;
 		s->start_ms = w->start;
 		s->end_ms = w->start + w->dur;
-		s->entered_ms = w->entered ? w->start + 1 : RR_NONE;
 		s->entry_latency_ms = w->lat;
 		s->first_frame_ms = w->ff;
-		s->first_audio_ms = RR_NONE;
 		s->last_seen_ms = s->end_ms;
-		memcpy(s->net_ms, w->net, sizeof s->net_ms);
+		s->network = w->network;
 		s->user_info = RR_NOIDX;
 		s->first_finding = nf;
 		for (k = 0; k < w->errors + w->warnings + w->infos; k++) {
