@@ -29,6 +29,64 @@ static int cmp_int64(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
+static void swap64(int64_t *a, int64_t *b)
+{
+	int64_t t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Moves the k-th smallest of v[0..n) (0-based) to v[k], with nothing larger
+ * before it and nothing smaller after. Quickselect with a median-of-three
+ * pivot: linear on any ordinary input; a range that keeps resisting (after
+ * 2 log2 n + 16 rounds) is sorted instead, which bounds the worst case.
+ */
+static void select_kth(int64_t *v, size_t n, size_t k)
+{
+	ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, kk = (ptrdiff_t)k;
+	unsigned rounds = 16;
+
+	for (size_t m = n; m > 1; m >>= 1)
+		rounds += 2;
+	while (hi > lo) {
+		ptrdiff_t mid = lo + (hi - lo) / 2, i = lo, j = hi;
+		int64_t pivot;
+
+		if (rounds-- == 0) {
+			qsort(v + lo, (size_t)(hi - lo + 1), sizeof *v, cmp_int64);
+			return;
+		}
+		if (v[mid] < v[lo])
+			swap64(&v[mid], &v[lo]);
+		if (v[hi] < v[lo])
+			swap64(&v[hi], &v[lo]);
+		if (v[hi] < v[mid])
+			swap64(&v[hi], &v[mid]);
+		pivot = v[mid];
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				swap64(&v[i], &v[j]);
+				i++;
+				j--;
+			}
+		}
+		/* Now v[lo..j] <= pivot, v[i..hi] >= pivot, and anything between
+		 * equals the pivot. */
+		if (kk <= j)
+			hi = j;
+		else if (kk >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
 int64_t percentile_nearest_rank(int64_t *v, size_t n, double q)
 {
 	double r;
@@ -36,11 +94,11 @@ int64_t percentile_nearest_rank(int64_t *v, size_t n, double q)
 
 	if (n == 0)
 		return RR_NONE;
-	qsort(v, n, sizeof *v, cmp_int64);
 	/* The small slack keeps q*n that should be whole (0.95 * 20) from
 	 * rounding up to the next rank through floating-point error. */
 	r = ceil(q * (double)n - 1e-9);
 	rank = r < 1 ? 1 : r > (double)n ? n : (size_t)r;
+	select_kth(v, n, rank - 1);
 	return v[rank - 1];
 }
 
@@ -83,145 +141,167 @@ static int64_t per_mille(uint64_t num, uint64_t den)
 	return (int64_t)((num * 2000 + den) / (den * 2));
 }
 
-/* One call, session or experience on its day: what it adds to that day's
- * row. Sorted by (day, kind, user) so a day's sessions are contiguous and
- * ordered by user, which counts distinct users without a set. */
-enum { DI_CALL, DI_SESSION, DI_EXPERIENCE };
-
-struct day_item {
-	int64_t day;
-	int64_t dur, lat, ff;
-	uint32_t user;
-	uint8_t kind, entered, entry_failed, timeout, kicked, no_exit;
+/*
+ * Scratch shared by the steps of report_build, each as long as the model's
+ * sessions, so that no step allocates per session on its own.
+ * Marks over ids (strtab ids of users, rooms, devices) count distinct ids
+ * without clearing between uses: an id is marked in the current set when
+ * mark[id] == set, and a new set is the next number.
+ */
+struct scratch {
+	uint32_t *mark;
+	uint32_t nmark, set;
+	int64_t *v;            /* nsessions values */
+	uint32_t *order;       /* nsessions session indexes */
 };
 
-static int cmp_day_item(const void *pa, const void *pb)
+static void marks_next(struct scratch *x)
 {
-	const struct day_item *a = pa, *b = pb;
-
-	if (a->day != b->day)
-		return a->day < b->day ? -1 : 1;
-	if (a->kind != b->kind)
-		return a->kind < b->kind ? -1 : 1;
-	return a->user < b->user ? -1 : a->user > b->user;
+	if (++x->set == 0) {
+		memset(x->mark, 0, (size_t)x->nmark * sizeof *x->mark);
+		x->set = 1;
+	}
 }
 
-/* Fills day d from items it[0..n) (all of one day); lat[] and ff[] are
- * scratch for the day's values. */
-static void day_fill(struct day *d, const struct day_item *it, size_t n, int64_t *lat, int64_t *ff)
+/* 1 when id is not marked in the current set yet (it is then). */
+static int mark_new(struct scratch *x, uint32_t id)
+{
+	if (x->mark[id] == x->set)
+		return 0;
+	x->mark[id] = x->set;
+	return 1;
+}
+
+/* Position of day in the sorted d[0..n): its index, or where it would go.
+ * *hint is the previous answer, tried first (items come nearly in order). */
+static size_t day_find(const int64_t *d, size_t n, int64_t day, size_t *hint)
+{
+	size_t lo = 0, hi = n, mid;
+
+	if (*hint < n && d[*hint] == day)
+		return *hint;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (d[mid] < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*hint = lo;
+	return lo;
+}
+
+static int day_add(int64_t **d, size_t *n, size_t *cap, int64_t day, size_t *hint)
+{
+	size_t k = day_find(*d, *n, day, hint);
+
+	if (k < *n && (*d)[k] == day)
+		return RR_OK;
+	if (rr_grow(d, cap, *n + 1, sizeof **d) != RR_OK)
+		return RR_ENOMEM;
+	memmove(*d + k + 1, *d + k, (*n - k) * sizeof **d);
+	(*d)[k] = day;
+	(*n)++;
+	return RR_OK;
+}
+
+/* Fills day d from its sessions order[0..n) (model order); v[] is scratch
+ * for as many values. Calls and experiences are counted already. */
+static void day_fill(const struct model *m, struct day *d, const uint32_t *order, size_t n,
+		     int64_t *v, struct scratch *x)
 {
 	size_t i, nl = 0, nf = 0, nfast = 0;
 
+	marks_next(x);
 	for (i = 0; i < n; i++) {
-		const struct day_item *x = &it[i];
+		const struct session *s = &m->sessions[order[i]];
 
-		if (x->kind == DI_CALL) {
-			d->calls++;
-			continue;
-		}
-		if (x->kind == DI_EXPERIENCE) {
-			d->experiences++;
-			continue;
-		}
 		d->sessions++;
-		d->users += i == 0 || it[i - 1].kind != DI_SESSION || it[i - 1].user != x->user;
-		d->user_ms += x->dur;
-		d->entered += x->entered;
-		d->entry_failed += x->entry_failed;
-		d->timeouts += x->timeout;
-		d->kicks += x->kicked;
-		d->no_exit += x->no_exit;
-		if (x->lat != RR_NONE) {
-			lat[nl++] = x->lat;
-			nfast += x->lat <= 5000;
+		d->users += mark_new(x, s->user);
+		d->user_ms += s->end_ms - s->start_ms;
+		d->entered += s->entered;
+		d->entry_failed += s->exit == EXIT_ENTRY_FAILED;
+		d->timeouts += s->exit == EXIT_TIMEOUT;
+		d->kicks += s->exit == EXIT_KICKED;
+		d->no_exit += s->exit == EXIT_UNKNOWN;
+		if (s->entry_latency_ms != RR_NONE) {
+			v[nl++] = s->entry_latency_ms;
+			nfast += s->entry_latency_ms <= 5000;
 		}
-		if (x->ff != RR_NONE)
-			ff[nf++] = x->ff;
 	}
 	d->entry_success_pm = per_mille(d->entered, d->sessions);
 	d->entry_fast_pm = per_mille(nfast, nl);
 	d->entry_latency.n = nl;
-	d->entry_latency.p50 = percentile_nearest_rank(lat, nl, 0.50);
-	d->entry_latency.p95 = percentile_nearest_rank(lat, nl, 0.95);
+	d->entry_latency.p50 = percentile_nearest_rank(v, nl, 0.50);
+	d->entry_latency.p95 = percentile_nearest_rank(v, nl, 0.95);
+	for (i = 0; i < n; i++)
+		if (m->sessions[order[i]].first_frame_ms != RR_NONE)
+			v[nf++] = m->sessions[order[i]].first_frame_ms;
 	d->first_frame.n = nf;
-	d->first_frame.p50 = percentile_nearest_rank(ff, nf, 0.50);
-	d->first_frame.p95 = percentile_nearest_rank(ff, nf, 0.95);
+	d->first_frame.p50 = percentile_nearest_rank(v, nf, 0.50);
+	d->first_frame.p95 = percentile_nearest_rank(v, nf, 0.95);
 	d->experiences_per_100_x10 = per_mille(d->experiences, d->sessions);
 }
 
-static int build_days(struct report *r)
+/*
+ * The distinct days first (a sorted list; items come nearly in date order,
+ * so finding a day's place is cheap), then the sessions grouped by day with
+ * a counting sort into x->order, then each day from its sessions. x->v holds
+ * each session's day, then its day's index, then serves as value scratch.
+ */
+static int build_days(struct report *r, struct scratch *x)
 {
 	const struct model *m = r->m;
-	struct day_item *it;
-	int64_t *lat, *ff;
-	size_t n = (size_t)m->ncalls + m->nsessions + m->nexperiences, i, k;
+	int64_t *dl = NULL;
+	uint32_t *end = NULL;
+	size_t nd = 0, capd = 0, hint = 0, k;
 	uint32_t j;
+	int rc = RR_ENOMEM;
 
-	if (n == 0)
+	if ((size_t)m->ncalls + m->nsessions + m->nexperiences == 0)
 		return RR_OK;
-	it = rr_calloc(n, sizeof *it);
-	lat = rr_malloc(((size_t)m->nsessions + 1) * sizeof *lat);
-	ff = rr_malloc(((size_t)m->nsessions + 1) * sizeof *ff);
-	if (!it || !lat || !ff)
-		goto fail;
-	k = 0;
-	for (j = 0; j < m->ncalls; j++) {
-		it[k].day = day_number(r->tz, m->calls[j].start_ms);
-		it[k++].kind = DI_CALL;
-	}
+	for (j = 0; j < m->ncalls; j++)
+		if (day_add(&dl, &nd, &capd, day_number(r->tz, m->calls[j].start_ms), &hint))
+			goto out;
 	for (j = 0; j < m->nsessions; j++) {
-		const struct session *s = &m->sessions[j];
-
-		it[k].day = day_number(r->tz, s->start_ms);
-		it[k].kind = DI_SESSION;
-		it[k].user = s->user;
-		it[k].dur = s->end_ms - s->start_ms;
-		it[k].lat = s->entry_latency_ms;
-		it[k].ff = s->first_frame_ms;
-		it[k].entered = s->entered;
-		it[k].entry_failed = s->exit == EXIT_ENTRY_FAILED;
-		it[k].timeout = s->exit == EXIT_TIMEOUT;
-		it[k].kicked = s->exit == EXIT_KICKED;
-		it[k++].no_exit = s->exit == EXIT_UNKNOWN;
+		x->v[j] = day_number(r->tz, m->sessions[j].start_ms);
+		if (day_add(&dl, &nd, &capd, x->v[j], &hint))
+			goto out;
 	}
-	for (j = 0; j < m->nexperiences; j++) {
-		it[k].day = day_number(r->tz, m->experiences[j].time_ms);
-		it[k++].kind = DI_EXPERIENCE;
+	for (j = 0; j < m->nexperiences; j++)
+		if (day_add(&dl, &nd, &capd, day_number(r->tz, m->experiences[j].time_ms), &hint))
+			goto out;
+	r->days = rr_calloc(nd, sizeof *r->days);
+	end = rr_calloc(nd + 1, sizeof *end);
+	if (!r->days || !end)
+		goto out;
+	r->ndays = nd;
+	for (j = 0; j < m->ncalls; j++)
+		r->days[day_find(dl, nd, day_number(r->tz, m->calls[j].start_ms), &hint)].calls++;
+	for (j = 0; j < m->nexperiences; j++)
+		r->days[day_find(dl, nd, day_number(r->tz, m->experiences[j].time_ms),
+				 &hint)].experiences++;
+	for (j = 0; j < m->nsessions; j++) {
+		k = day_find(dl, nd, x->v[j], &hint);
+		x->v[j] = (int64_t)k;
+		end[k + 1]++;
 	}
-	qsort(it, n, sizeof *it, cmp_day_item);
-	for (i = 0, k = 0; i < n; i++)
-		k += i == 0 || it[i].day != it[i - 1].day;
-	r->days = rr_calloc(k, sizeof *r->days);
-	if (!r->days)
-		goto fail;
-	for (i = 0; i < n;) {
-		size_t e = i + 1;
-		struct day *d = &r->days[r->ndays++];
+	for (k = 0; k < nd; k++)
+		end[k + 1] += end[k];
+	/* end[k] starts as day k's first position and ends as its last + 1. */
+	for (j = 0; j < m->nsessions; j++)
+		x->order[end[x->v[j]]++] = j;
+	for (k = 0; k < nd; k++) {
+		uint32_t first = k ? end[k - 1] : 0;
 
-		while (e < n && it[e].day == it[i].day)
-			e++;
-		day_text(it[i].day, d->date);
-		day_fill(d, it + i, e - i, lat, ff);
-		i = e;
+		day_text(dl[k], r->days[k].date);
+		day_fill(m, &r->days[k], x->order + first, end[k] - first, x->v, x);
 	}
-	rr_free(it);
-	rr_free(lat);
-	rr_free(ff);
-	return RR_OK;
-fail:
-	rr_free(it);
-	rr_free(lat);
-	rr_free(ff);
-	return RR_ENOMEM;
-}
-
-/* Counts distinct strtab ids; seen[] is scratch of strtab_count entries. */
-static uint32_t mark_new(unsigned char *seen, uint32_t id, uint32_t nstr)
-{
-	if (id >= nstr || seen[id])
-		return 0;
-	seen[id] = 1;
-	return 1;
+	rc = RR_OK;
+out:
+	rr_free(dl);
+	rr_free(end);
+	return rc;
 }
 
 /* ---- top lists ---- */
@@ -679,130 +759,146 @@ static int cmp_nkey(const void *pa, const void *pb)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* Pointers and texts in one block, the texts packed (a name is about half
+ * of CALL_FILE_MAX): built once from the base names, and built again with
+ * room for the numbers only when two calls share a name. */
 static int build_call_files(struct report *r)
 {
 	const struct model *m = r->m;
-	uint32_t n = m->ncalls, i;
-	struct nkey *k;
-	char **names, *text;
+	uint32_t n = m->ncalls, i, ndup = 0;
+	struct nkey *k = NULL;
+	uint32_t *dup = NULL;
+	char **names = NULL, **out, *text, base[CALL_FILE_MAX];
+	size_t total = 0, len;
+	int rc = RR_ENOMEM;
 
 	if (n == 0)
 		return RR_OK;
-	/* Pointers and texts in one block, so report_free frees one thing. */
-	names = rr_malloc((size_t)n * (sizeof *names + CALL_FILE_MAX));
-	k = rr_malloc((size_t)n * sizeof *k);
-	if (!names || !k) {
-		rr_free(names);
-		rr_free(k);
-		return RR_ENOMEM;
+	for (i = 0; i < n; i++) {
+		call_file_base(r->ds->strs, &m->calls[i], base);
+		total += strlen(base) + 1;
 	}
+	names = rr_malloc((size_t)n * sizeof *names + total);
+	k = rr_malloc((size_t)n * sizeof *k);
+	if (!names || !k)
+		goto out;
 	text = (char *)(names + n);
 	for (i = 0; i < n; i++) {
-		names[i] = text + (size_t)i * CALL_FILE_MAX;
-		call_file_base(r->ds->strs, &m->calls[i], names[i]);
+		call_file_base(r->ds->strs, &m->calls[i], text);
+		names[i] = text;
+		text += strlen(text) + 1;
 		k[i].name = names[i];
 		k[i].idx = i;
 	}
 	/* Equal names end up adjacent in model order; the first keeps its
 	 * name, later ones get a number. A numbered name ends in "-<digits>"
 	 * of fewer than 8 characters after the last '-', so it cannot equal
-	 * any base name (which ends in "-<8 hex>"). Names are only rewritten
-	 * after the group is found, since k[].name points at them. */
+	 * any base name (which ends in "-<8 hex>"). */
 	qsort(k, n, sizeof *k, cmp_nkey);
-	for (i = 0; i < n;) {
-		uint32_t j = i + 1, d;
-
-		while (j < n && strcmp(k[j].name, k[i].name) == 0)
-			j++;
-		for (d = i + 1; d < j; d++) {
-			char *s = names[k[d].idx];
-			size_t len = strlen(s) - 5;   /* before ".html" */
-
-			snprintf(s + len, CALL_FILE_MAX - len, "-%" PRIu32 ".html", d - i + 1);
+	for (i = 1; i < n; i++)
+		ndup += strcmp(k[i].name, k[i - 1].name) == 0;
+	if (ndup) {
+		dup = rr_calloc(n, sizeof *dup);
+		/* "-4294967295" at most per numbered name. */
+		out = rr_malloc((size_t)n * sizeof *out + total + (size_t)ndup * 11);
+		if (!dup || !out) {
+			rr_free(out);
+			goto out;
 		}
-		i = j;
+		for (i = 1; i < n; i++)
+			if (strcmp(k[i].name, k[i - 1].name) == 0)
+				dup[k[i].idx] = dup[k[i - 1].idx] ? dup[k[i - 1].idx] + 1 : 2;
+		text = (char *)(out + n);
+		for (i = 0; i < n; i++) {
+			len = strlen(names[i]);
+			out[i] = text;
+			if (dup[i]) {
+				len -= 5;     /* before ".html" */
+				memcpy(text, names[i], len);
+				len += (size_t)sprintf(text + len, "-%" PRIu32 ".html", dup[i]);
+			} else {
+				memcpy(text, names[i], len + 1);
+			}
+			text += len + 1;
+		}
+		rr_free(names);
+		names = out;
 	}
-	rr_free(k);
 	r->call_file = names;
-	return RR_OK;
+	names = NULL;
+	rc = RR_OK;
+out:
+	rr_free(names);
+	rr_free(k);
+	rr_free(dup);
+	return rc;
 }
 
 /* ---- breakdowns ---- */
 
 enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK, BD_NETWORK };
 
-/* One session under a breakdown key (a platform, or a strtab id). */
-struct bitem {
-	uint32_t key, user;
-	int64_t lat;
-	uint8_t entered, timeout;
-};
-
-/* A key's run of items in the sorted array. */
+/* A key's sessions: order[first, first + n) after the grouping. */
 struct bgroup {
 	const char *text;
-	size_t first, n;
+	uint32_t key;
+	uint32_t first, n;
 };
-
-static int cmp_bitem(const void *pa, const void *pb)
-{
-	const struct bitem *a = pa, *b = pb;
-
-	if (a->key != b->key)
-		return a->key < b->key ? -1 : 1;
-	return a->user < b->user ? -1 : a->user > b->user;
-}
 
 static int cmp_bgroup(const void *pa, const void *pb)
 {
 	const struct bgroup *a = pa, *b = pb;
+	int c;
 
 	if (a->n != b->n)
 		return a->n > b->n ? -1 : 1;
-	return strcmp(a->text, b->text);
-}
-
-static int cmp_u32(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-	return a < b ? -1 : a > b;
+	c = strcmp(a->text, b->text);
+	if (c)
+		return c;
+	return a->key < b->key ? -1 : a->key > b->key;
 }
 
 static const char *bd_text(const struct report *r, enum bd_kind k, uint32_t key)
 {
 	if (k == BD_PLATFORM)
 		return platform_name((enum platform)key);
-	if (k == BD_NETWORK)
-		return key ? network_name((int32_t)key - 1) : "(not reported)";
+	if (k == BD_NETWORK) {
+		const char *t = key ? network_name((int32_t)key - 1) : "(not reported)";
+
+		return t ? t : "(unknown)";
+	}
 	return key ? strtab_str(r->ds->strs, key) : "(not given)";
 }
 
-/* Fills one row from the items of groups g[0..ng) (one group, or all the
- * "(other)" ones); users[] and lat[] are scratch as long as the items. */
-static int bd_row(const struct bitem *it, const struct bgroup *g, size_t ng, const char *text,
-		  uint32_t *users, int64_t *lat, struct breakdown *row)
+static uint32_t bd_key(enum bd_kind kind, const struct session *s)
 {
-	size_t i, j, nu = 0, nl = 0;
+	return kind == BD_PLATFORM ? s->platform : kind == BD_NETWORK ? s->network
+	       : kind == BD_DEVICE ? s->device : s->sdk;
+}
+
+/* Fills one row from the sessions of groups g[0..ng) (one group, or all the
+ * "(other)" ones). */
+static int bd_row(const struct report *r, struct scratch *x, const struct bgroup *g, size_t ng,
+		  const char *text, struct breakdown *row)
+{
+	size_t i, j, nl = 0;
 
 	memset(row, 0, sizeof *row);
+	marks_next(x);
 	for (i = 0; i < ng; i++)
 		for (j = g[i].first; j < g[i].first + g[i].n; j++) {
-			users[nu++] = it[j].user;
+			const struct session *s = &r->m->sessions[x->order[j]];
+
+			row->users += mark_new(x, s->user);
 			row->sessions++;
-			row->entered += it[j].entered;
-			row->timeouts += it[j].timeout;
-			if (it[j].lat != RR_NONE)
-				lat[nl++] = it[j].lat;
+			row->entered += s->entered;
+			row->timeouts += s->exit == EXIT_TIMEOUT;
+			if (s->entry_latency_ms != RR_NONE)
+				x->v[nl++] = s->entry_latency_ms;
 		}
-	/* One group's users are already sorted; "(other)" mixes groups. */
-	if (ng > 1)
-		qsort(users, nu, sizeof *users, cmp_u32);
-	for (i = 0; i < nu; i++)
-		row->users += i == 0 || users[i] != users[i - 1];
 	row->entry_latency.n = nl;
-	row->entry_latency.p50 = percentile_nearest_rank(lat, nl, 0.50);
-	row->entry_latency.p95 = percentile_nearest_rank(lat, nl, 0.95);
+	row->entry_latency.p50 = percentile_nearest_rank(x->v, nl, 0.50);
+	row->entry_latency.p95 = percentile_nearest_rank(x->v, nl, 0.95);
 	row->key = rr_strndup(text, strlen(text));
 	return row->key ? RR_OK : RR_ENOMEM;
 }
@@ -820,58 +916,65 @@ static void bd_free(struct breakdown **b, size_t *n)
 
 /* Sessions grouped by key, most sessions first (ties: key text), at most
  * REPORT_BREAKDOWN rows and then one "(other)" row summing the rest, with
- * distinct users counted over the rest as a whole. */
-static int build_breakdown(struct report *r, enum bd_kind kind, struct breakdown **out,
-			   size_t *nout)
+ * distinct users counted over the rest as a whole. Keys map to groups
+ * through a small table (platforms, networks) or, for strtab ids, an array
+ * as long as the largest id; sessions are then grouped into x->order by a
+ * counting sort. */
+static int build_breakdown(struct report *r, struct scratch *x, enum bd_kind kind,
+			   struct breakdown **out, size_t *nout)
 {
 	const struct model *m = r->m;
-	size_t n = m->nsessions, ng = 0, i, rows;
-	struct bitem *it;
-	struct bgroup *g;
-	uint32_t *users;
-	int64_t *lat;
+	uint32_t n = m->nsessions, ng = 0, i, key, small[256];
+	uint32_t *map = small, *rank = NULL;
+	struct bgroup *g = NULL;
+	size_t capg = 0, rows;
 	int rc = RR_ENOMEM;
 
 	*out = NULL;
 	*nout = 0;
 	if (n == 0)
 		return RR_OK;
-	it = rr_malloc(n * sizeof *it);
-	g = rr_malloc(n * sizeof *g);
-	users = rr_malloc(n * sizeof *users);
-	lat = rr_malloc(n * sizeof *lat);
-	if (!it || !g || !users || !lat)
-		goto done;
-	for (i = 0; i < n; i++) {
-		const struct session *s = &m->sessions[i];
-
-		it[i].key = kind == BD_PLATFORM ? (uint32_t)s->platform
-			  : kind == BD_NETWORK ? (uint32_t)s->network
-			  : kind == BD_DEVICE ? s->device : s->sdk;
-		it[i].user = s->user;
-		it[i].lat = s->entry_latency_ms;
-		it[i].entered = s->entered;
-		it[i].timeout = s->exit == EXIT_TIMEOUT;
+	/* map[key] = 1 + its group. Platforms and networks are bytes; the
+	 * scratch's marks cover every strtab id of the model. */
+	if (kind == BD_DEVICE || kind == BD_SDK) {
+		map = rr_calloc(x->nmark, sizeof *map);
+		if (!map)
+			return RR_ENOMEM;
+	} else {
+		memset(small, 0, sizeof small);
 	}
-	qsort(it, n, sizeof *it, cmp_bitem);
 	for (i = 0; i < n; i++) {
-		if (i == 0 || it[i].key != it[i - 1].key) {
-			g[ng].text = bd_text(r, kind, it[i].key);
-			g[ng].first = i;
-			g[ng++].n = 0;
+		key = bd_key(kind, &m->sessions[i]);
+		if (!map[key]) {
+			if (rr_grow(&g, &capg, (size_t)ng + 1, sizeof *g) != RR_OK)
+				goto done;
+			g[ng].key = key;
+			g[ng].text = bd_text(r, kind, key);
+			g[ng].n = 0;
+			map[key] = ++ng;
 		}
-		g[ng - 1].n++;
+		g[map[key] - 1].n++;
 	}
+	rank = rr_malloc((size_t)ng * sizeof *rank);
+	if (!rank)
+		goto done;
 	qsort(g, ng, sizeof *g, cmp_bgroup);
+	for (i = 0; i < ng; i++) {
+		map[g[i].key] = i + 1;
+		g[i].first = i ? g[i - 1].first + g[i - 1].n : 0;
+		rank[i] = g[i].first;
+	}
+	for (i = 0; i < n; i++)
+		x->order[rank[map[bd_key(kind, &m->sessions[i])] - 1]++] = i;
 	rows = ng > REPORT_BREAKDOWN ? REPORT_BREAKDOWN + 1 : ng;
 	*out = rr_calloc(rows, sizeof **out);
 	if (!*out)
 		goto done;
+	rc = RR_OK;
 	for (i = 0; i < rows; i++) {
 		int last = i == REPORT_BREAKDOWN;
 
-		rc = bd_row(it, g + i, last ? ng - i : 1, last ? "(other)" : g[i].text, users, lat,
-			    &(*out)[i]);
+		rc = bd_row(r, x, g + i, last ? ng - i : 1, last ? "(other)" : g[i].text, &(*out)[i]);
 		*nout = i + 1;   /* so a failure frees what was made */
 		if (rc != RR_OK)
 			break;
@@ -879,25 +982,25 @@ static int build_breakdown(struct report *r, enum bd_kind kind, struct breakdown
 	if (rc != RR_OK)
 		bd_free(out, nout);
 done:
-	rr_free(it);
+	if (map != small)
+		rr_free(map);
 	rr_free(g);
-	rr_free(users);
-	rr_free(lat);
+	rr_free(rank);
 	return rc;
 }
 
-static int build_breakdowns(struct report *r)
+static int build_breakdowns(struct report *r, struct scratch *x)
 {
-	int rc = build_breakdown(r, BD_PLATFORM, &r->by_platform, &r->nby_platform);
+	int rc = build_breakdown(r, x, BD_PLATFORM, &r->by_platform, &r->nby_platform);
 
 	if (rc == RR_OK)
-		rc = build_breakdown(r, BD_NETWORK, &r->by_network, &r->nby_network);
+		rc = build_breakdown(r, x, BD_NETWORK, &r->by_network, &r->nby_network);
 
 	/* Device type and SDK version exist only with a users file. */
 	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
-		rc = build_breakdown(r, BD_DEVICE, &r->by_device, &r->nby_device);
+		rc = build_breakdown(r, x, BD_DEVICE, &r->by_device, &r->nby_device);
 	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
-		rc = build_breakdown(r, BD_SDK, &r->by_sdk, &r->nby_sdk);
+		rc = build_breakdown(r, x, BD_SDK, &r->by_sdk, &r->nby_sdk);
 	return rc;
 }
 
@@ -957,27 +1060,12 @@ static void build_hists(struct report *r)
 
 /* ---- problem users ---- */
 
-/* One session's share of its user's problems; sorted by (user, call). */
-struct pitem {
-	uint32_t user, call, errors, warnings;
-	uint8_t exit;
-};
-
-/* A folded user with its ID text for the final order. */
+/* A user with problems and the ID text for the final order. */
 struct pkey {
 	struct problem_user u;
 	const char *name;
 	size_t len;
 };
-
-static int cmp_pitem(const void *pa, const void *pb)
-{
-	const struct pitem *a = pa, *b = pb;
-
-	if (a->user != b->user)
-		return a->user < b->user ? -1 : 1;
-	return a->call < b->call ? -1 : a->call > b->call;
-}
 
 static int cmp_pkey(const void *pa, const void *pb)
 {
@@ -999,77 +1087,79 @@ static int cmp_pkey(const void *pa, const void *pb)
 	return a->u.user < b->u.user ? -1 : a->u.user > b->u.user;
 }
 
-static int build_problem_users(struct report *r)
+/*
+ * Sessions grouped by user with a counting sort (the marks array holds the
+ * counts meanwhile), each user's in model order, so its calls come in order
+ * and are counted by their changes. cmp_pkey is a total order, so keeping
+ * the best REPORT_PROBLEM_USERS while going gives the head of the full sort.
+ */
+static int build_problem_users(struct report *r, struct scratch *x)
 {
 	const struct model *m = r->m;
 	const struct strtab *st = r->ds ? r->ds->strs : NULL;
-	uint32_t n = m->nsessions, i, k;
-	struct pitem *it;
-	struct pkey *pk;
-	size_t np = 0, j;
+	uint32_t n = m->nsessions, i, k, id, pos = 0, *cnt = x->mark;
+	struct pkey best[REPORT_PROBLEM_USERS];
+	size_t nbest = 0, j;
 
 	if (n == 0)
 		return RR_OK;
-	it = rr_malloc((size_t)n * sizeof *it);
-	pk = rr_malloc((size_t)n * sizeof *pk);
-	if (!it || !pk) {
-		rr_free(it);
-		rr_free(pk);
-		return RR_ENOMEM;
-	}
-	for (i = 0; i < n; i++) {
-		const struct session *s = &m->sessions[i];
+	memset(cnt, 0, (size_t)x->nmark * sizeof *cnt);
+	for (i = 0; i < n; i++)
+		cnt[m->sessions[i].user]++;
+	for (id = 0; id < x->nmark; id++) {
+		uint32_t c = cnt[id];
 
-		it[i].user = s->user;
-		it[i].call = s->call;
-		it[i].exit = (uint8_t)s->exit;
-		it[i].errors = it[i].warnings = 0;
-		for (k = 0; k < s->nfindings; k++) {
-			enum severity sev = m->findings[s->first_finding + k].severity;
-
-			it[i].errors += sev == SEV_ERROR;
-			it[i].warnings += sev == SEV_WARNING;
-		}
+		cnt[id] = pos;
+		pos += c;
 	}
-	qsort(it, n, sizeof *it, cmp_pitem);
+	for (i = 0; i < n; i++)
+		x->order[cnt[m->sessions[i].user]++] = i;
 	for (i = 0; i < n;) {
-		struct problem_user u;
-		uint32_t e = i;
+		struct pkey p;
+		uint32_t e = i, prev_call = 0;
 
-		memset(&u, 0, sizeof u);
-		u.user = it[i].user;
-		for (; e < n && it[e].user == it[i].user; e++) {
-			u.sessions++;
-			u.calls += e == i || it[e].call != it[e - 1].call;
-			u.errors += it[e].errors;
-			u.warnings += it[e].warnings;
-			u.timeouts += it[e].exit == EXIT_TIMEOUT;
-			u.kicks += it[e].exit == EXIT_KICKED;
-			u.entry_failed += it[e].exit == EXIT_ENTRY_FAILED;
+		memset(&p, 0, sizeof p);
+		p.u.user = m->sessions[x->order[i]].user;
+		for (; e < n && m->sessions[x->order[e]].user == p.u.user; e++) {
+			const struct session *s = &m->sessions[x->order[e]];
+
+			p.u.sessions++;
+			p.u.calls += e == i || s->call != prev_call;
+			prev_call = s->call;
+			for (k = 0; k < s->nfindings; k++) {
+				enum severity sev = m->findings[s->first_finding + k].severity;
+
+				p.u.errors += sev == SEV_ERROR;
+				p.u.warnings += sev == SEV_WARNING;
+			}
+			p.u.timeouts += s->exit == EXIT_TIMEOUT;
+			p.u.kicks += s->exit == EXIT_KICKED;
+			p.u.entry_failed += s->exit == EXIT_ENTRY_FAILED;
 		}
 		i = e;
-		if ((uint64_t)u.errors + u.warnings + u.timeouts + u.kicks + u.entry_failed == 0)
+		if ((uint64_t)p.u.errors + p.u.warnings + p.u.timeouts + p.u.kicks +
+		    p.u.entry_failed == 0)
 			continue;
-		pk[np].u = u;
-		pk[np].name = st ? strtab_str(st, u.user) : "";
-		pk[np].len = st ? strtab_len(st, u.user) : 0;
-		np++;
+		p.name = st ? strtab_str(st, p.u.user) : "";
+		p.len = st ? strtab_len(st, p.u.user) : 0;
+		if (nbest == REPORT_PROBLEM_USERS && cmp_pkey(&p, &best[nbest - 1]) >= 0)
+			continue;
+		j = nbest < REPORT_PROBLEM_USERS ? nbest++ : nbest - 1;
+		for (; j > 0 && cmp_pkey(&p, &best[j - 1]) < 0; j--)
+			best[j] = best[j - 1];
+		best[j] = p;
 	}
-	rr_free(it);
-	if (np > 0) {
-		qsort(pk, np, sizeof *pk, cmp_pkey);
-		if (np > REPORT_PROBLEM_USERS)
-			np = REPORT_PROBLEM_USERS;
-		r->problem_users = rr_malloc(np * sizeof *r->problem_users);
-		if (!r->problem_users) {
-			rr_free(pk);
+	/* The counts left the marks array: start its sets afresh. */
+	memset(x->mark, 0, (size_t)x->nmark * sizeof *x->mark);
+	x->set = 0;
+	if (nbest > 0) {
+		r->problem_users = rr_malloc(nbest * sizeof *r->problem_users);
+		if (!r->problem_users)
 			return RR_ENOMEM;
-		}
-		for (j = 0; j < np; j++)
-			r->problem_users[j] = pk[j].u;
-		r->nproblem_users = np;
+		for (j = 0; j < nbest; j++)
+			r->problem_users[j] = best[j].u;
+		r->nproblem_users = nbest;
 	}
-	rr_free(pk);
 	return RR_OK;
 }
 
@@ -1237,15 +1327,37 @@ void report_select_pages(struct report *r, enum report_pages mode)
 
 /* ---- entry points ---- */
 
+/* The largest strtab id in the model plus one (at least the table's count),
+ * so the marks cover every id without a range check per use. */
+static uint32_t id_bound(const struct model *m, uint32_t nstr)
+{
+	uint32_t n = nstr ? nstr : 1, i;
+
+	for (i = 0; i < m->ncalls; i++)
+		if (m->calls[i].room >= n)
+			n = m->calls[i].room + 1;
+	for (i = 0; i < m->nsessions; i++) {
+		const struct session *s = &m->sessions[i];
+
+		if (s->user >= n)
+			n = s->user + 1;
+		if (s->device >= n)
+			n = s->device + 1;
+		if (s->sdk >= n)
+			n = s->sdk + 1;
+	}
+	return n;
+}
+
 int report_build(const struct dataset *ds, const struct model *m,
 		 const struct decode_stats *dec, const struct catalog *cat,
 		 const struct tz *tz, struct report *r)
 {
 	uint32_t nstr = ds ? strtab_count(ds->strs) : 0, i;
-	unsigned char *seen;
-	int64_t *lat, ff_p50;
+	struct scratch x;
+	int64_t ff_p50;
 	size_t nlat = 0, nfast = 0, nff = 0;
-	int rc;
+	int rc = RR_ENOMEM;
 
 	memset(r, 0, sizeof *r);
 	r->ds = ds;
@@ -1258,25 +1370,27 @@ int report_build(const struct dataset *ds, const struct model *m,
 	r->abnormal_experiences = m->nexperiences;
 	r->entry_latency.p50 = r->entry_latency.p95 = RR_NONE;
 
-	seen = rr_calloc(nstr ? nstr : 1, 1);
-	lat = rr_calloc(m->nsessions ? m->nsessions : 1, sizeof *lat);
-	if (!seen || !lat) {
-		rr_free(seen);
-		rr_free(lat);
-		return RR_ENOMEM;
-	}
+	memset(&x, 0, sizeof x);
+	x.nmark = id_bound(m, nstr);
+	x.mark = rr_calloc(x.nmark, sizeof *x.mark);
+	x.v = rr_malloc(((size_t)m->nsessions + 1) * sizeof *x.v);
+	x.order = rr_malloc(((size_t)m->nsessions + 1) * sizeof *x.order);
+	if (!x.mark || !x.v || !x.order)
+		goto out;
+	/* Rooms and users count only ids of the table (none without ds). */
+	marks_next(&x);
 	for (i = 0; i < m->ncalls; i++)
-		r->rooms += mark_new(seen, m->calls[i].room, nstr);
-	memset(seen, 0, nstr ? nstr : 1);
+		r->rooms += m->calls[i].room < nstr && mark_new(&x, m->calls[i].room);
+	marks_next(&x);
 	for (i = 0; i < m->nsessions; i++) {
 		const struct session *s = &m->sessions[i];
 
-		r->users += mark_new(seen, s->user, nstr);
+		r->users += s->user < nstr && mark_new(&x, s->user);
 		r->entered += s->entered;
 		if ((unsigned)s->exit < EXIT__COUNT)
 			r->exits[s->exit]++;
 		if (s->entry_latency_ms != RR_NONE) {
-			lat[nlat++] = s->entry_latency_ms;
+			x.v[nlat++] = s->entry_latency_ms;
 			nfast += s->entry_latency_ms <= 5000;
 		}
 		r->user_ms += s->end_ms - s->start_ms;
@@ -1287,19 +1401,16 @@ int report_build(const struct dataset *ds, const struct model *m,
 	r->entry_success_pm = per_mille(r->entered, r->sessions);
 	r->entry_fast_pm = per_mille(nfast, nlat);
 	r->entry_latency.n = nlat;
-	r->entry_latency.p50 = percentile_nearest_rank(lat, nlat, 0.50);
-	r->entry_latency.p95 = percentile_nearest_rank(lat, nlat, 0.95);
+	r->entry_latency.p50 = percentile_nearest_rank(x.v, nlat, 0.50);
+	r->entry_latency.p95 = percentile_nearest_rank(x.v, nlat, 0.95);
 	r->ongoing = r->exits[EXIT_ONGOING];
-	/* The latencies are done with: the same scratch takes first frames. */
 	for (i = 0; i < m->nsessions; i++)
 		if (m->sessions[i].first_frame_ms != RR_NONE)
-			lat[nff++] = m->sessions[i].first_frame_ms;
-	ff_p50 = percentile_nearest_rank(lat, nff, 0.50);
-	rr_free(seen);
-	rr_free(lat);
+			x.v[nff++] = m->sessions[i].first_frame_ms;
+	ff_p50 = percentile_nearest_rank(x.v, nff, 0.50);
 	build_hists(r);
 	build_headline(r, ff_p50);
-	rc = build_days(r);
+	rc = build_days(r, &x);
 	if (rc == RR_OK)
 		rc = build_tops(r, cat);
 	if (rc == RR_OK)
@@ -1307,9 +1418,9 @@ int report_build(const struct dataset *ds, const struct model *m,
 	if (rc == RR_OK && ds)
 		rc = build_call_files(r);
 	if (rc == RR_OK)
-		rc = build_breakdowns(r);
+		rc = build_breakdowns(r, &x);
 	if (rc == RR_OK)
-		rc = build_problem_users(r);
+		rc = build_problem_users(r, &x);
 	if (rc == RR_OK && m->ncalls > 0) {
 		r->call_page = rr_malloc(m->ncalls);
 		if (r->call_page) {
@@ -1319,6 +1430,10 @@ int report_build(const struct dataset *ds, const struct model *m,
 			rc = RR_ENOMEM;
 		}
 	}
+out:
+	rr_free(x.mark);
+	rr_free(x.v);
+	rr_free(x.order);
 	if (rc != RR_OK)
 		report_free(r);
 	return rc;

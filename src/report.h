@@ -212,8 +212,8 @@ void report_select_pages(struct report *r, enum report_pages mode);
 void report_compare(struct report *r, const struct baseline *b, const char *name,
 		    int threshold_pct);
 
-/* Nearest-rank percentile q (0 < q <= 1) of n values, sorted in place.
- * Returns RR_NONE when n == 0. */
+/* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders
+ * (by selection, in linear time). Returns RR_NONE when n == 0. */
 int64_t percentile_nearest_rank(int64_t *v, size_t n, double q);
 
 #endif

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,53 @@ static void test_percentiles(void **state)
 		memcpy(v, pct_cases[c].v, sizeof v);
 		assert_int_equal(percentile_nearest_rank(v, pct_cases[c].n, pct_cases[c].q),
 				 pct_cases[c].want);
+	}
+}
+
+static int cmp_i64_ref(const void *pa, const void *pb)
+{
+	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Selection gives what sorting would, on the shapes that trouble
+ * quickselect: sorted, reversed, few distinct values, organ pipe, random. */
+static void test_percentiles_match_sort(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 3, 7, 20, 101, 1000, 4096, 20011 };
+	static const double qs[] = { 0.01, 0.5, 0.95, 0.999, 1.0 };
+	uint64_t seed = 12345;
+
+	(void)state;
+	for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+		size_t n = sizes[si];
+		int64_t *v = malloc(n * sizeof *v), *ref = malloc(n * sizeof *ref);
+
+		assert_non_null(v);
+		assert_non_null(ref);
+		for (int shape = 0; shape < 5; shape++) {
+			for (size_t i = 0; i < n; i++) {
+				seed = seed * 6364136223846793005u + 1442695040888963407u;
+				ref[i] = shape == 0 ? (int64_t)i : shape == 1 ? (int64_t)(n - i)
+				       : shape == 2 ? (int64_t)(seed >> 61)
+				       : shape == 3 ? (int64_t)(i < n / 2 ? i : n - i)
+				       : (int64_t)(seed >> 1) - INT64_MAX / 2;
+			}
+			for (size_t qi = 0; qi < sizeof qs / sizeof qs[0]; qi++) {
+				double r = ceil(qs[qi] * (double)n - 1e-9);
+				size_t rank = r < 1 ? 1 : (size_t)r;
+				int64_t got;
+
+				memcpy(v, ref, n * sizeof *v);
+				got = percentile_nearest_rank(v, n, qs[qi]);
+				memcpy(v, ref, n * sizeof *v);
+				qsort(v, n, sizeof *v, cmp_i64_ref);
+				assert_int_equal(got, v[rank - 1]);
+			}
+		}
+		free(v);
+		free(ref);
 	}
 }
 
@@ -868,6 +916,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentiles),
+		cmocka_unit_test(test_percentiles_match_sort),
 		cmocka_unit_test(test_breakdowns),
 		cmocka_unit_test(test_breakdowns_out_of_memory),
 		cmocka_unit_test(test_totals_and_days),
