@@ -257,6 +257,28 @@ const struct cat_entry *catalog_find_event(const struct catalog *c, int32_t id, 
 	return e ? e : find_in(c, CAT_WEBRTC, id, p1, p2);
 }
 
+void catalog_memo_init(struct cat_memo *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+const struct cat_entry *catalog_find_event_memo(const struct catalog *c, struct cat_memo *m,
+						int32_t id, int32_t p1, int32_t p2)
+{
+	uint32_t h = (uint32_t)id * 0x9E3779B1u ^ (uint32_t)p1 * 0x85EBCA77u ^
+		     (uint32_t)p2 * 0xC2B2AE3Du;
+	unsigned k = (h ^ (h >> 15)) & (CAT_MEMO_SLOTS - 1);
+
+	if (!m->slot[k].used || m->slot[k].id != id || m->slot[k].p1 != p1 || m->slot[k].p2 != p2) {
+		m->slot[k].id = id;
+		m->slot[k].p1 = p1;
+		m->slot[k].p2 = p2;
+		m->slot[k].used = 1;
+		m->slot[k].e = catalog_find_event(c, id, p1, p2);
+	}
+	return m->slot[k].e;
+}
+
 const struct cat_entry *catalog_find_experience(const struct catalog *c, int32_t id)
 {
 	return find_in(c, CAT_EXPERIENCE, id, -1, -1);

@@ -71,6 +71,25 @@ int catalog_load_mem(struct catalog *c, const char *name, const void *buf, size_
  */
 const struct cat_entry *catalog_find_event(const struct catalog *c, int32_t id, int32_t p1, int32_t p2);
 const struct cat_entry *catalog_find_experience(const struct catalog *c, int32_t id);
+
+/*
+ * Remembered answers of catalog_find_event for a loop over many records,
+ * where a few (id, p1, p2) triples make up most rows: 256 direct-mapped
+ * slots. One per thread and per catalog; valid until the catalog is loaded
+ * into. catalog_memo_init before the first use.
+ */
+#define CAT_MEMO_SLOTS 256
+struct cat_memo {
+	struct {
+		int32_t id, p1, p2;
+		int32_t used;
+		const struct cat_entry *e;
+	} slot[CAT_MEMO_SLOTS];
+};
+void catalog_memo_init(struct cat_memo *m);
+/* catalog_find_event through the memo: the same answer. */
+const struct cat_entry *catalog_find_event_memo(const struct catalog *c, struct cat_memo *m,
+						int32_t id, int32_t p1, int32_t p2);
 const struct cat_entry *catalog_find_cause(const struct catalog *c, int32_t id);
 
 /*
