@@ -102,16 +102,18 @@ static int unknown_cmp(const void *a, const void *b)
 int decode_scan(const struct dataset *ds, const struct catalog *c, struct decode_stats *st)
 {
 	struct uhash h = { NULL, 0, 0 };
+	struct cat_memo memo;
 	int rc = RR_OK;
 	size_t m = 0;
 
 	memset(st, 0, sizeof *st);
+	catalog_memo_init(&memo);
 	for (size_t i = 0; i < ds->nrecs && rc == RR_OK; i++) {
 		const struct record *r = &ds->recs[i];
 		int unknown = 0;
 
 		if (r->kind == REC_EVENT) {
-			if (!catalog_find_event(c, r->id, r->p1, r->p2)) {
+			if (!catalog_find_event_memo(c, &memo, r->id, r->p1, r->p2)) {
 				unknown = 1;
 				rc = uhash_add(&h, CAT_SDK, r->id, r->p1, r->p2);
 			}

@@ -540,15 +540,16 @@ static int top_make(const struct titem *src, size_t n,
 }
 
 /* Classifies one record into the event or cause list (or neither). */
-static int top_feed(const struct catalog *cat, const struct record *rec, struct tlist *ev,
-		    struct tlist *ca)
+static int top_feed(const struct catalog *cat, struct cat_memo *memo, const struct record *rec,
+		    struct tlist *ev, struct tlist *ca)
 {
 	struct titem it;
 
 	memset(&it, 0, sizeof it);
 	it.user = rec->user;
 	if (rec->kind == REC_EVENT) {
-		const struct cat_entry *e = catalog_find_event(cat, rec->id, rec->p1, rec->p2);
+		const struct cat_entry *e = catalog_find_event_memo(cat, memo, rec->id, rec->p1,
+								   rec->p2);
 
 		if (e) {
 			if (e->severity < SEV_WARNING)
@@ -585,11 +586,13 @@ static int build_tops(struct report *r, const struct catalog *cat)
 {
 	const struct dataset *ds = r->ds;
 	struct tlist *ev, *ca;
+	struct cat_memo memo;
 	size_t i;
 	int rc = RR_OK;
 
 	if (!ds || !cat || ds->nrecs == 0)
 		return RR_OK;
+	catalog_memo_init(&memo);
 	ev = rr_calloc(1, sizeof *ev);
 	ca = rr_calloc(1, sizeof *ca);
 	if (!ev || !ca) {
@@ -606,7 +609,7 @@ static int build_tops(struct report *r, const struct catalog *cat)
 				rc = tlist_flush(ca);
 		}
 		if (rc == RR_OK)
-			rc = top_feed(cat, a, ev, ca);
+			rc = top_feed(cat, &memo, a, ev, ca);
 	}
 	if (rc == RR_OK)
 		rc = tlist_flush(ev);
