@@ -409,7 +409,7 @@ static int event_findings(struct builder *b, uint32_t si, const struct record *r
 	static const char *const permissions[] = {
 		NULL, "network", "read file", "write file", "microphone", "camera",
 	};
-	struct textbuf x = { .len = 0 };
+	struct textbuf x;         /* not zeroed: 1 KB per event would cost more than the rest */
 	char at[TIME_TEXT];
 
 	switch (r->id) {
@@ -423,6 +423,7 @@ static int event_findings(struct builder *b, uint32_t si, const struct record *r
 	default:
 		return RR_OK;   /* most events raise nothing: skip the formatting */
 	}
+	x.len = 0;
 	time_text(b, r->time_ms, at);
 	switch (r->id) {
 	case EV_PERMISSION:
@@ -456,11 +457,12 @@ static int event_findings(struct builder *b, uint32_t si, const struct record *r
 
 static int outage_finding(struct builder *b, uint32_t si, int64_t from, int64_t to)
 {
-	struct textbuf x = { .len = 0 };
+	struct textbuf x;
 	char at[TIME_TEXT], dur[32];
 
 	if (to <= from)
 		return RR_OK;
+	x.len = 0;
 	time_text(b, from, at);
 	fmt_duration(to - from, dur, sizeof dur);
 	textbuf_add(&x, "No network for %s from %s", dur, at);
@@ -471,10 +473,11 @@ static int outage_finding(struct builder *b, uint32_t si, int64_t from, int64_t 
 static int session_findings(struct builder *b, uint32_t si, const struct textra *t)
 {
 	const struct session *s = &b->m->sessions[si];
-	struct textbuf x = { .len = 0 };
+	struct textbuf x;
 	char a[TIME_TEXT], c[TIME_TEXT], dur[32];
 	int rc = RR_OK;
 
+	x.len = 0;
 	time_text(b, s->end_ms, a);
 	time_text(b, s->last_seen_ms, c);
 	switch (s->exit) {
@@ -1383,12 +1386,13 @@ static int experience_findings(struct builder *b)
 	for (i = 0; i < m->nexperiences; i++) {
 		const struct experience *x = &m->experiences[i];
 		const struct cat_entry *e;
-		struct textbuf t = { .len = 0 };
+		struct textbuf t;
 		char label[256], at[TIME_TEXT];
 		size_t n;
 
 		if (x->session == RR_NOIDX)
 			continue;
+		t.len = 0;
 		e = catalog_find_experience(b->cat, x->id);
 		catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
 		time_text(b, x->time_ms, at);
