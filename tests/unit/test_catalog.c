@@ -425,6 +425,38 @@ static void test_ids_anywhere(void **state)
 	catalog_free(c);
 }
 
+/* The memo answers as the plain lookup does, on first sight and when it
+ * remembers (and when slots are taken over by other triples). */
+static void test_memo_agrees(void **state)
+{
+	static const int32_t params[] = { -1, 0, 1, 2, 4, 640 };
+	struct catalog *c = new_catalog();
+	struct cat_memo *memo = malloc(sizeof *memo);
+	size_t hits = 0;
+
+	(void)state;
+	assert_non_null(memo);
+	catalog_memo_init(memo);
+	for (int round = 0; round < 3; round++)
+		for (int32_t id = 995; id <= 7005; id += round ? 1 : 7)
+			for (size_t a = 0; a < sizeof params / sizeof params[0]; a++)
+				for (size_t b = 0; b < 3; b++) {
+					const struct cat_entry *x = catalog_find_event(c, id, params[a], params[b]);
+					const struct cat_entry *y = catalog_find_event_memo(c, memo, id, params[a],
+											    params[b]);
+
+					assert_ptr_equal(x, y);
+					hits += x != NULL;
+				}
+	assert_true(hits > 100);
+	/* A small working set stays remembered: the same pointers again. */
+	for (int i = 0; i < 1000; i++)
+		assert_ptr_equal(catalog_find_event_memo(c, memo, 1003, i % 6, -1),
+				 catalog_find_event(c, 1003, i % 6, -1));
+	free(memo);
+	catalog_free(c);
+}
+
 /* ---- formatting ---- */
 
 static void test_format_truncates_cleanly(void **state)
@@ -687,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_lookups_and_labels),
 		cmocka_unit_test(test_exact_beats_wildcard),
 		cmocka_unit_test(test_ids_anywhere),
+		cmocka_unit_test(test_memo_agrees),
 		cmocka_unit_test(test_format_truncates_cleanly),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_write_csv_shape),
