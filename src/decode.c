@@ -1,17 +1,26 @@
 /*
- * decode — finds the records the catalog cannot name. One pass over the
- * finished dataset; distinct unknowns are gathered in a small open-addressing
- * hash (there are few of them even when millions of rows are unknown), then
- * listed most frequent first.
- * Does not: drop, change or re-order records; an unknown event is still an
- * event for the later stages.
+ * decode — joins the records to the catalog in one pass: finds the rows the
+ * catalog cannot name, and counts the rows and distinct users of the keys
+ * the top lists rank. Distinct unknowns are gathered in a small
+ * open-addressing hash (there are few of them even when millions of rows are
+ * unknown), then listed most frequent first. Key counts gather (key, user)
+ * pairs, one per key and (room, CommId, user) run of records, which are
+ * sorted and folded at the end: such rows are few next to all events.
+ * Large datasets are split into contiguous parts scanned on several
+ * threads; the parts' results are merged into what one pass would give.
+ * Does not: drop, change or re-order records (an unknown event stays an
+ * event), or rank or label keys (report does).
  */
 #include "decode.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
+
+/* ---- distinct unknowns ---- */
 
 struct uhash {
 	struct unknown_id *slot;    /* count == 0: empty */
@@ -57,25 +66,33 @@ static int uhash_resize(struct uhash *h, size_t cap)
 	return RR_OK;
 }
 
-static int uhash_add(struct uhash *h, enum cat_table t, int32_t id, int32_t p1, int32_t p2)
+/* Adds count rows of key k. */
+static int uhash_add(struct uhash *h, const struct unknown_id *k, uint64_t count)
 {
-	struct unknown_id k = { t, id, p1, p2, 1 };
 	size_t j;
 
 	/* Keep the load under one half so probes stay short. */
 	if (2 * (h->n + 1) > h->cap && uhash_resize(h, h->cap ? 2 * h->cap : 64) != RR_OK)
 		return RR_ENOMEM;
-	j = uhash_index(&k, h->cap - 1);
+	j = uhash_index(k, h->cap - 1);
 	while (h->slot[j].count) {
-		if (same_key(&h->slot[j], &k)) {
-			h->slot[j].count++;
+		if (same_key(&h->slot[j], k)) {
+			h->slot[j].count += count;
 			return RR_OK;
 		}
 		j = (j + 1) & (h->cap - 1);
 	}
-	h->slot[j] = k;
+	h->slot[j] = *k;
+	h->slot[j].count = count;
 	h->n++;
 	return RR_OK;
+}
+
+static int add_unknown(struct uhash *h, enum cat_table t, int32_t id, int32_t p1, int32_t p2)
+{
+	struct unknown_id k = { t, id, p1, p2, 1 };
+
+	return uhash_add(h, &k, 1);
 }
 
 static int cmp_i64(int64_t a, int64_t b)
@@ -99,53 +116,322 @@ static int unknown_cmp(const void *a, const void *b)
 	return cmp_i64(x->p2, y->p2);
 }
 
-int decode_scan(const struct dataset *ds, const struct catalog *c, struct decode_stats *st)
+/* ---- key counts ---- */
+
+/* A (key, user) pair is a struct decode_count whose `users` holds the user
+ * id until the pairs are folded into one count per key. */
+struct pair {
+	struct decode_count c;
+};
+
+/* Pairs are collected per run of records through a small direct-mapped
+ * cache, so repeated rows of one key cost one pair per run, not per row. */
+#define PCACHE 64
+
+struct plist {
+	struct pair *v;
+	size_t n, cap;
+	struct pair cache[PCACHE];
+	uint8_t used[PCACHE];
+};
+
+static int key_cmp(const struct decode_count *a, const struct decode_count *b)
 {
-	struct uhash h = { NULL, 0, 0 };
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	if (a->p1 != b->p1)
+		return a->p1 < b->p1 ? -1 : 1;
+	if (a->p2 != b->p2)
+		return a->p2 < b->p2 ? -1 : 1;
+	if ((a->e != NULL) != (b->e != NULL))
+		return a->e ? -1 : 1;   /* known first */
+	return 0;
+}
+
+static int cmp_key_user(const void *pa, const void *pb)
+{
+	const struct decode_count *a = &((const struct pair *)pa)->c;
+	const struct decode_count *b = &((const struct pair *)pb)->c;
+	int c = key_cmp(a, b);
+
+	if (c)
+		return c;
+	return a->users < b->users ? -1 : a->users > b->users;
+}
+
+static int plist_push(struct plist *l, const struct pair *p)
+{
+	if (rr_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) != RR_OK)
+		return RR_ENOMEM;
+	l->v[l->n++] = *p;
+	return RR_OK;
+}
+
+static int plist_flush(struct plist *l)
+{
+	for (size_t i = 0; i < PCACHE; i++) {
+		if (l->used[i] && plist_push(l, &l->cache[i]) != RR_OK)
+			return RR_ENOMEM;
+		l->used[i] = 0;
+	}
+	return RR_OK;
+}
+
+static int plist_add(struct plist *l, const struct pair *p)
+{
+	uint32_t h = (uint32_t)p->c.id * 2654435761u ^ (uint32_t)p->c.p1 * 40503u ^
+		     (uint32_t)p->c.p2 * 97u ^ (uint32_t)p->c.table;
+	size_t k = (h ^ (h >> 16)) % PCACHE;
+
+	if (l->used[k] && key_cmp(&l->cache[k].c, &p->c) == 0) {
+		l->cache[k].c.rows++;
+		return RR_OK;
+	}
+	if (l->used[k] && plist_push(l, &l->cache[k]) != RR_OK)
+		return RR_ENOMEM;
+	l->cache[k] = *p;
+	l->cache[k].c.rows = 1;
+	l->used[k] = 1;
+	return RR_OK;
+}
+
+/* Sorts the pairs and folds them into one item per key: rows summed, users
+ * = number of distinct users. */
+static void plist_fold(struct plist *l)
+{
+	size_t i, k = 0;
+	uint32_t prev_user = 0;
+
+	if (l->n == 0)
+		return;
+	qsort(l->v, l->n, sizeof *l->v, cmp_key_user);
+	for (i = 0; i < l->n; i++) {
+		uint32_t user = l->v[i].c.users;
+
+		if (k > 0 && key_cmp(&l->v[k - 1].c, &l->v[i].c) == 0) {
+			l->v[k - 1].c.rows += l->v[i].c.rows;
+			l->v[k - 1].c.users += user != prev_user;
+		} else {
+			l->v[k] = l->v[i];
+			l->v[k].c.users = 1;
+			k++;
+		}
+		prev_user = user;
+	}
+	l->n = k;
+}
+
+/* The key of one row for the top lists, if it has one. */
+static int count_row(struct plist *l, const struct record *r, const struct cat_entry *e,
+		     const struct cat_entry *cause)
+{
+	struct pair p;
+
+	memset(&p, 0, sizeof p);
+	p.c.users = r->user;
+	if (r->kind == REC_EVENT) {
+		if (e && e->severity < SEV_WARNING)
+			return RR_OK;
+		p.c.e = e;
+		p.c.table = e ? e->table : CAT_SDK;
+		p.c.id = e ? e->id : r->id;
+		p.c.p1 = e ? e->p1 : r->p1;
+		p.c.p2 = e ? e->p2 : r->p2;
+		p.c.severity = e ? e->severity : SEV_WARNING;
+		return plist_add(l, &p);
+	}
+	if (r->p1 == -1)
+		return RR_OK;   /* an experience with no listed cause */
+	p.c.e = cause;
+	p.c.table = cause ? cause->table
+		    : r->p1 >= 2001 && r->p1 <= 2999 ? CAT_REALTIME : CAT_DISMISSAL;
+	p.c.id = r->p1;
+	p.c.p1 = p.c.p2 = -1;
+	p.c.severity = cause ? cause->severity : SEV_WARNING;
+	return plist_add(l, &p);
+}
+
+/* ---- the scan ---- */
+
+/* One contiguous part of the records and what it found. */
+struct part {
+	const struct dataset *ds;
+	const struct catalog *c;
+	size_t first, end;
+	struct uhash h;
+	uint64_t unknown_rows;
+	struct plist pl;
+	int rc;
+};
+
+static int scan(struct part *p)
+{
+	const struct record *recs = p->ds->recs;
+	const struct catalog *c = p->c;
 	struct cat_memo memo;
 	int rc = RR_OK;
-	size_t m = 0;
 
-	memset(st, 0, sizeof *st);
 	catalog_memo_init(&memo);
-	for (size_t i = 0; i < ds->nrecs && rc == RR_OK; i++) {
-		const struct record *r = &ds->recs[i];
+	for (size_t i = p->first; i < p->end && rc == RR_OK; i++) {
+		const struct record *r = &recs[i];
+		const struct cat_entry *e = NULL, *cause = NULL;
 		int unknown = 0;
 
+		if (i > p->first && (r->room != r[-1].room || r->comm != r[-1].comm ||
+				     r->user != r[-1].user) && (rc = plist_flush(&p->pl)))
+			break;
 		if (r->kind == REC_EVENT) {
-			if (!catalog_find_event_memo(c, &memo, r->id, r->p1, r->p2)) {
+			e = catalog_find_event_memo(c, &memo, r->id, r->p1, r->p2);
+			if (!e) {
 				unknown = 1;
-				rc = uhash_add(&h, CAT_SDK, r->id, r->p1, r->p2);
+				rc = add_unknown(&p->h, CAT_SDK, r->id, r->p1, r->p2);
 			}
 		} else {
 			if (r->id > 0 && !catalog_find_experience(c, r->id)) {
 				unknown = 1;
-				rc = uhash_add(&h, CAT_EXPERIENCE, r->id, -1, -1);
+				rc = add_unknown(&p->h, CAT_EXPERIENCE, r->id, -1, -1);
 			}
-			if (rc == RR_OK && r->p1 != -1 && !catalog_find_cause(c, r->p1)) {
-				unknown = 1;
-				rc = uhash_add(&h, CAT_DISMISSAL, r->p1, -1, -1);
+			if (r->p1 != -1) {
+				cause = catalog_find_cause(c, r->p1);
+				if (rc == RR_OK && !cause) {
+					unknown = 1;
+					rc = add_unknown(&p->h, CAT_DISMISSAL, r->p1, -1, -1);
+				}
 			}
 		}
-		st->unknown_rows += (uint64_t)unknown;
+		p->unknown_rows += (uint64_t)unknown;
+		if (rc == RR_OK)
+			rc = count_row(&p->pl, r, e, cause);
 	}
+	if (rc == RR_OK)
+		rc = plist_flush(&p->pl);
+	return rc;
+}
+
+static void *scan_thread(void *arg)
+{
+	struct part *p = arg;
+
+	p->rc = scan(p);
+	return NULL;
+}
+
+static void part_free(struct part *p)
+{
+	rr_free(p->h.slot);
+	rr_free(p->pl.v);
+}
+
+/* Parts of fewer records than this are not worth a thread. */
+#define DECODE_PART_MIN ((size_t)1 << 19)
+#define DECODE_MAX_THREADS 8
+
+/* Adds part q's results to part p's (q then holds nothing to free). */
+static int merge(struct part *p, struct part *q)
+{
+	for (size_t i = 0; i < q->h.cap; i++)
+		if (q->h.slot[i].count && uhash_add(&p->h, &q->h.slot[i], q->h.slot[i].count))
+			return RR_ENOMEM;
+	p->unknown_rows += q->unknown_rows;
+	if (rr_grow(&p->pl.v, &p->pl.cap, p->pl.n + q->pl.n, sizeof *p->pl.v) != RR_OK)
+		return RR_ENOMEM;
+	if (q->pl.n)
+		memcpy(p->pl.v + p->pl.n, q->pl.v, q->pl.n * sizeof *q->pl.v);
+	p->pl.n += q->pl.n;
+	part_free(q);
+	memset(q, 0, sizeof *q);
+	return RR_OK;
+}
+
+int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsigned threads,
+			struct decode_stats *st)
+{
+	struct part *parts;
+	pthread_t tid[DECODE_MAX_THREADS];
+	int started[DECODE_MAX_THREADS] = { 0 };
+	unsigned n, k;
+	size_t m = 0;
+	int rc = RR_OK;
+
+	memset(st, 0, sizeof *st);
+	if (threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		n = cpus < 1 ? 1 : cpus > DECODE_MAX_THREADS ? DECODE_MAX_THREADS : (unsigned)cpus;
+		while (n > 1 && ds->nrecs / n < DECODE_PART_MIN)
+			n--;
+	} else {
+		n = threads > DECODE_MAX_THREADS ? DECODE_MAX_THREADS : threads;
+	}
+	if (n > ds->nrecs)
+		n = ds->nrecs ? (unsigned)ds->nrecs : 1;
+	parts = rr_calloc(n, sizeof *parts);
+	if (!parts)
+		return RR_ENOMEM;
+	for (k = 0; k < n; k++) {
+		parts[k].ds = ds;
+		parts[k].c = c;
+		parts[k].first = ds->nrecs / n * k;
+		parts[k].end = k + 1 == n ? ds->nrecs : ds->nrecs / n * (k + 1);
+	}
+	/* Part 0 runs here; a thread that cannot start leaves its part to
+	 * this one. */
+	for (k = 1; k < n; k++)
+		started[k] = pthread_create(&tid[k], NULL, scan_thread, &parts[k]) == 0;
+	parts[0].rc = scan(&parts[0]);
+	for (k = 1; k < n; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else
+			parts[k].rc = scan(&parts[k]);
+	}
+	for (k = 0; k < n; k++)
+		if (parts[k].rc != RR_OK)
+			rc = parts[k].rc;
+	for (k = 1; k < n && rc == RR_OK; k++)
+		rc = merge(&parts[0], &parts[k]);
 	if (rc != RR_OK) {
-		rr_free(h.slot);
-		memset(st, 0, sizeof *st);
+		for (k = 0; k < n; k++)
+			part_free(&parts[k]);
+		rr_free(parts);
 		return rc;
 	}
+
+	st->unknown_rows = parts[0].unknown_rows;
 	/* Compact the hash in place into the sorted list. */
-	for (size_t i = 0; i < h.cap; i++)
-		if (h.slot[i].count)
-			h.slot[m++] = h.slot[i];
+	for (size_t i = 0; i < parts[0].h.cap; i++)
+		if (parts[0].h.slot[i].count)
+			parts[0].h.slot[m++] = parts[0].h.slot[i];
 	if (m == 0) {
-		rr_free(h.slot);
-		return RR_OK;
+		rr_free(parts[0].h.slot);
+	} else {
+		qsort(parts[0].h.slot, m, sizeof *parts[0].h.slot, unknown_cmp);
+		st->unknown = parts[0].h.slot;
+		st->nunknown = m;
 	}
-	qsort(h.slot, m, sizeof *h.slot, unknown_cmp);
-	st->unknown = h.slot;
-	st->nunknown = m;
+	plist_fold(&parts[0].pl);
+	if (parts[0].pl.n == 0) {
+		rr_free(parts[0].pl.v);
+	} else {
+		/* The pairs took far more room than the keys do: give it back,
+		 * since the stats live as long as the report. */
+		struct pair *v = rr_realloc(parts[0].pl.v, parts[0].pl.n * sizeof *v);
+
+		if (v)
+			parts[0].pl.v = v;
+		/* struct pair is its decode_count: the folded list is the result. */
+		st->counts = &parts[0].pl.v->c;
+		st->ncounts = parts[0].pl.n;
+	}
+	rr_free(parts);
 	return RR_OK;
+}
+
+int decode_scan(const struct dataset *ds, const struct catalog *c, struct decode_stats *st)
+{
+	return decode_scan_threads(ds, c, 0, st);
 }
 
 void decode_stats_free(struct decode_stats *st)
@@ -153,6 +439,7 @@ void decode_stats_free(struct decode_stats *st)
 	if (!st)
 		return;
 	rr_free(st->unknown);
+	rr_free(st->counts);
 	memset(st, 0, sizeof *st);
 }
 

@@ -2,8 +2,10 @@
  * decode — joins records to the catalog: counts used rows whose ID or
  * parameter values the catalog does not know (input.unknown_ids) and lists
  * each distinct unknown (table, id, p1, p2) with its count for the
- * data-quality section, and renders a record's label.
- * Does not: drop or alter records (an unknown event stays an event).
+ * data-quality section; counts the rows and distinct users of every key the
+ * top lists rank; and renders a record's label.
+ * Does not: drop or alter records (an unknown event stays an event), or
+ * rank keys (report does).
  */
 #ifndef RR_DECODE_H
 #define RR_DECODE_H
@@ -20,15 +22,44 @@ struct unknown_id {
 	uint64_t count;
 };
 
+/*
+ * Rows and distinct users (user ID strings) of one key over every used
+ * record. Keys are those the top lists rank: events of a catalog entry of
+ * severity warning or error, counted per entry (table, id, p1, p2 are the
+ * entry's own, CAT_ANY or -1 where it takes any value); unknown events,
+ * per exact (CAT_SDK, id, p1, p2); and every AbnormalEventId, per entry, or
+ * when unknown per (CAT_REALTIME for 2001..2999 else CAT_DISMISSAL, id,
+ * -1, -1).
+ */
+struct decode_count {
+	const struct cat_entry *e;     /* NULL when unknown */
+	enum cat_table table;
+	int32_t id, p1, p2;
+	enum severity severity;        /* the entry's; warning when unknown */
+	uint64_t rows;
+	uint32_t users;
+};
+
 struct decode_stats {
 	uint64_t unknown_rows;         /* used rows with an unknown event, experience or cause */
 	struct unknown_id *unknown;    /* distinct unknowns, most frequent first, then by id */
 	size_t nunknown;
+	/* By table, id, p1, p2, known before unknown. Entries point into the
+	 * catalog scanned with. */
+	struct decode_count *counts;
+	size_t ncounts;
 };
 
-/* Scans every record of a finished dataset. Returns RR_OK or RR_ENOMEM
- * (stats is then empty). */
+/* Scans every record of a finished dataset, on one thread per online
+ * processor (at most 8) when it has at least half a million records per
+ * thread. Returns RR_OK or RR_ENOMEM (stats is then empty). Memory: a few
+ * KB per thread, plus 40 bytes per run of records of one (room, CommId,
+ * user) and key with rows to count (few: most events are info). */
 int decode_scan(const struct dataset *ds, const struct catalog *c, struct decode_stats *st);
+/* The same on `threads` parts and threads (0: as decode_scan chooses); the
+ * result does not depend on the number. */
+int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsigned threads,
+			struct decode_stats *st);
 void decode_stats_free(struct decode_stats *st);
 
 /* The label of record r (an event, or an abnormal row's experience) into buf,

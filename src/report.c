@@ -1,14 +1,15 @@
 /*
  * report — the aggregates every output shows: totals, exits by reason, entry
  * latency percentiles, entry rates, per-day figures in the display zone, the
- * top problem events and causes (one pass over the records, distinct users
- * counted by sorting compact (key, user) pairs), the worst calls and each
+ * top problem events and causes (ranked from decode's counts), the worst
+ * calls and each
  * call page's file name; for the weekly report the histograms, the users
  * with problems, the network breakdown, the headline figures with their
  * baseline comparison and the choice of call pages — computed once so
  * renderers only read.
- * Does not: change the model, or format anything but day keys, top-list
- * labels and file names (call pages: callview.c).
+ * Does not: change the model, walk the records (the top lists rank the
+ * counts decode made), or format anything but day keys, top-list labels and
+ * file names (call pages: callview.c).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -307,27 +308,17 @@ out:
 /* ---- top lists ---- */
 
 /*
- * One (key, user) pair with the rows it stands for. Keys are (table, id, p1,
- * p2, known): a catalog entry's own key for known events and causes, the
- * data's values for unknown ones. e is payload for the label, never compared.
+ * One key with its rows (count) and distinct users (user), as decode counted
+ * them. Keys are (table, id, p1, p2, known): a catalog entry's own key for
+ * known events and causes, the data's values for unknown ones. e is payload
+ * for the label, never compared.
  */
 struct titem {
 	int32_t id, p1, p2;
 	uint32_t user;
 	uint64_t count;
 	const struct cat_entry *e;
-	uint8_t table, known, sev, used;
-};
-
-/* Items are collected per (room, comm, user) run through a small
- * direct-mapped cache, so repeated rows of one key cost one item per run
- * instead of one per row; distinct users are then counted by sorting. */
-#define TCACHE 64
-
-struct tlist {
-	struct titem *v;
-	size_t n, cap;
-	struct titem cache[TCACHE];
+	uint8_t table, known, sev;
 };
 
 static int key_cmp(const struct titem *a, const struct titem *b)
@@ -343,80 +334,6 @@ static int key_cmp(const struct titem *a, const struct titem *b)
 	if (a->known != b->known)
 		return a->known > b->known ? -1 : 1;
 	return 0;
-}
-
-static int cmp_key_user(const void *pa, const void *pb)
-{
-	const struct titem *a = pa, *b = pb;
-	int c = key_cmp(a, b);
-
-	if (c)
-		return c;
-	return a->user < b->user ? -1 : a->user > b->user;
-}
-
-static int tlist_push(struct tlist *l, const struct titem *it)
-{
-	if (rr_grow(&l->v, &l->cap, l->n + 1, sizeof *l->v) != RR_OK)
-		return RR_ENOMEM;
-	l->v[l->n++] = *it;
-	return RR_OK;
-}
-
-static int tlist_flush(struct tlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < TCACHE; i++) {
-		if (l->cache[i].used && tlist_push(l, &l->cache[i]) != RR_OK)
-			return RR_ENOMEM;
-		l->cache[i].used = 0;
-	}
-	return RR_OK;
-}
-
-static int tlist_add(struct tlist *l, struct titem *it)
-{
-	uint32_t h = (uint32_t)it->id * 2654435761u ^ (uint32_t)it->p1 * 40503u ^
-		     (uint32_t)it->p2 * 97u ^ it->table;
-	struct titem *slot = &l->cache[(h ^ (h >> 16)) % TCACHE];
-
-	if (slot->used && key_cmp(slot, it) == 0) {
-		slot->count++;
-		return RR_OK;
-	}
-	if (slot->used && tlist_push(l, slot) != RR_OK)
-		return RR_ENOMEM;
-	*slot = *it;
-	slot->count = 1;
-	slot->used = 1;
-	return RR_OK;
-}
-
-/* Sorts the pairs and folds them into one item per key, count = rows and
- * user = number of distinct users. */
-static void tlist_fold(struct tlist *l)
-{
-	size_t i, k = 0;
-	uint32_t prev_user = 0;
-
-	if (l->n == 0)
-		return;
-	qsort(l->v, l->n, sizeof *l->v, cmp_key_user);
-	for (i = 0; i < l->n; i++) {
-		uint32_t user = l->v[i].user;
-
-		if (k > 0 && key_cmp(&l->v[k - 1], &l->v[i]) == 0) {
-			l->v[k - 1].count += l->v[i].count;
-			l->v[k - 1].user += user != prev_user;
-		} else {
-			l->v[k] = l->v[i];
-			l->v[k].user = 1;
-			k++;
-		}
-		prev_user = user;
-	}
-	l->n = k;
 }
 
 static int cmp_by_count(const void *pa, const void *pb)
@@ -539,101 +456,64 @@ static int top_make(const struct titem *src, size_t n,
 	return RR_OK;
 }
 
-/* Classifies one record into the event or cause list (or neither). */
-static int top_feed(const struct catalog *cat, struct cat_memo *memo, const struct record *rec,
-		    struct tlist *ev, struct tlist *ca)
-{
-	struct titem it;
-
-	memset(&it, 0, sizeof it);
-	it.user = rec->user;
-	if (rec->kind == REC_EVENT) {
-		const struct cat_entry *e = catalog_find_event_memo(cat, memo, rec->id, rec->p1,
-								   rec->p2);
-
-		if (e) {
-			if (e->severity < SEV_WARNING)
-				return RR_OK;
-			it.table = (uint8_t)e->table;
-			it.id = e->id;
-			it.p1 = e->p1;
-			it.p2 = e->p2;
-			it.known = 1;
-			it.sev = (uint8_t)e->severity;
-		} else {
-			it.table = CAT_SDK;
-			it.id = rec->id;
-			it.p1 = rec->p1;
-			it.p2 = rec->p2;
-			it.sev = SEV_WARNING;
-		}
-		it.e = e;
-		return tlist_add(ev, &it);
-	}
-	if (rec->p1 == -1)
-		return RR_OK;   /* an experience with no listed cause */
-	it.e = catalog_find_cause(cat, rec->p1);
-	it.table = (uint8_t)(it.e ? it.e->table
-			     : rec->p1 >= 2001 && rec->p1 <= 2999 ? CAT_REALTIME : CAT_DISMISSAL);
-	it.id = rec->p1;
-	it.p1 = it.p2 = -1;
-	it.known = it.e != NULL;
-	it.sev = (uint8_t)(it.e ? it.e->severity : SEV_WARNING);
-	return tlist_add(ca, &it);
-}
-
+/* The top lists from decode's key counts (scanned here when the caller
+ * has none). */
 static int build_tops(struct report *r, const struct catalog *cat)
 {
 	const struct dataset *ds = r->ds;
-	struct tlist *ev, *ca;
-	struct cat_memo memo;
-	size_t i;
-	int rc = RR_OK;
+	const struct decode_stats *dec = r->dec;
+	struct decode_stats local;
+	struct titem *ev = NULL, *ca = NULL;
+	size_t i, nev = 0, nca = 0;
+	int rc = RR_ENOMEM;
 
 	if (!ds || !cat || ds->nrecs == 0)
 		return RR_OK;
-	catalog_memo_init(&memo);
-	ev = rr_calloc(1, sizeof *ev);
-	ca = rr_calloc(1, sizeof *ca);
-	if (!ev || !ca) {
-		rr_free(ev);
-		rr_free(ca);
-		return RR_ENOMEM;
+	if (!dec) {
+		rc = decode_scan(ds, cat, &local);
+		if (rc != RR_OK)
+			return rc;
+		dec = &local;
 	}
-	for (i = 0; i < ds->nrecs && rc == RR_OK; i++) {
-		const struct record *a = &ds->recs[i];
-
-		if (i > 0 && (a->room != a[-1].room || a->comm != a[-1].comm || a->user != a[-1].user)) {
-			rc = tlist_flush(ev);
-			if (rc == RR_OK)
-				rc = tlist_flush(ca);
+	if (dec->ncounts) {
+		ev = rr_malloc(dec->ncounts * sizeof *ev);
+		ca = rr_malloc(dec->ncounts * sizeof *ca);
+		if (!ev || !ca) {
+			rc = RR_ENOMEM;
+			goto out;
 		}
-		if (rc == RR_OK)
-			rc = top_feed(cat, &memo, a, ev, ca);
 	}
-	if (rc == RR_OK)
-		rc = tlist_flush(ev);
-	if (rc == RR_OK)
-		rc = tlist_flush(ca);
-	if (rc == RR_OK) {
-		tlist_fold(ev);
-		tlist_fold(ca);
-		rc = top_make(ev->v, ev->n, cmp_by_count, &r->top_events_by_count,
-			      &r->ntop_events_by_count);
+	for (i = 0; i < dec->ncounts; i++) {
+		const struct decode_count *c = &dec->counts[i];
+		int event = c->table == CAT_SDK || c->table == CAT_WEBRTC;
+		struct titem *it = event ? &ev[nev++] : &ca[nca++];
+
+		memset(it, 0, sizeof *it);
+		it->table = (uint8_t)c->table;
+		it->id = c->id;
+		it->p1 = c->p1;
+		it->p2 = c->p2;
+		it->known = c->e != NULL;
+		it->sev = (uint8_t)c->severity;
+		it->e = c->e;
+		it->count = c->rows;
+		it->user = c->users;
 	}
+	rc = top_make(ev, nev, cmp_by_count, &r->top_events_by_count, &r->ntop_events_by_count);
 	if (rc == RR_OK)
-		rc = top_make(ev->v, ev->n, cmp_by_users, &r->top_events_by_users,
+		rc = top_make(ev, nev, cmp_by_users, &r->top_events_by_users,
 			      &r->ntop_events_by_users);
 	if (rc == RR_OK)
-		rc = top_make(ca->v, ca->n, cmp_by_count, &r->top_causes_by_count,
+		rc = top_make(ca, nca, cmp_by_count, &r->top_causes_by_count,
 			      &r->ntop_causes_by_count);
 	if (rc == RR_OK)
-		rc = top_make(ca->v, ca->n, cmp_by_users, &r->top_causes_by_users,
+		rc = top_make(ca, nca, cmp_by_users, &r->top_causes_by_users,
 			      &r->ntop_causes_by_users);
-	rr_free(ev->v);
-	rr_free(ca->v);
+out:
 	rr_free(ev);
 	rr_free(ca);
+	if (dec == &local)
+		decode_stats_free(&local);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "dataset.h"
 #include "decode.h"
+#include "strtab.h"
 #include "util.h"
 
 struct fixture {
@@ -147,6 +148,124 @@ static void test_scan_many_distinct(void **state)
 	decode_stats_free(&st);
 }
 
+/* A row of room and user given by name. */
+static void add_ru(struct fixture *f, const char *room, const char *user, enum rec_kind kind,
+		   int32_t id, int32_t p1, int32_t p2)
+{
+	struct record r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ms = f->t++;
+	assert_int_equal(strtab_intern(f->ds.strs, room, strlen(room), &r.room), RR_OK);
+	assert_int_equal(strtab_intern(f->ds.strs, user, strlen(user), &r.user), RR_OK);
+	r.kind = (uint8_t)kind;
+	r.id = id;
+	r.p1 = p1;
+	r.p2 = kind == REC_EVENT ? p2 : -1;
+	r.stream = -1;
+	assert_int_equal(dataset_append(&f->ds, &r), RR_OK);
+}
+
+/* Rows and distinct users per key: warning and error entries (per entry,
+ * whatever the parameter values), unknown events (per exact values) and
+ * causes; info events and experiences without a cause are not counted. */
+static void test_key_counts(void **state)
+{
+	static const struct {
+		enum cat_table table;
+		int32_t id, p1, p2;
+		int known;
+		enum severity sev;
+		uint64_t rows;
+		uint32_t users;
+	} want[] = {
+		{ CAT_SDK, 1003, 0, -1, 1, SEV_WARNING, 4, 2 },
+		{ CAT_SDK, 4013, CAT_ANY, 1, 1, SEV_WARNING, 2, 1 },
+		{ CAT_SDK, 7001, 1, -1, 1, SEV_ERROR, 2, 2 },
+		{ CAT_SDK, 9999, 1, 2, 0, SEV_WARNING, 1, 1 },
+		{ CAT_SDK, 9999, 3, -1, 0, SEV_WARNING, 4, 3 },
+		{ CAT_DISMISSAL, 1005, -1, -1, 1, SEV_ERROR, 1, 1 },
+		{ CAT_DISMISSAL, 3000, -1, -1, 0, SEV_WARNING, 2, 1 },
+		{ CAT_REALTIME, 2017, -1, -1, 1, SEV_WARNING, 3, 2 },
+		{ CAT_REALTIME, 2999, -1, -1, 0, SEV_WARNING, 1, 1 },
+	};
+	struct fixture *f = *state;
+	struct decode_stats one, st;
+
+	/* ann in two rooms is one user; 3001 and 1003/1 are info. */
+	add_ru(f, "r1", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r1", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r2", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r2", "bob", REC_EVENT, 1003, 1, -1);
+	add_ru(f, "r1", "bob", REC_EVENT, 3001, 0, -1);
+	add_ru(f, "r1", "bob", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r1", "bob", REC_EVENT, 4013, 7, 1);
+	add_ru(f, "r2", "bob", REC_EVENT, 4013, 12, 1);
+	add_ru(f, "r1", "ann", REC_EVENT, 7001, 1, -1);
+	add_ru(f, "r1", "cy", REC_EVENT, 7001, 1, -1);
+	add_ru(f, "r1", "cy", REC_EVENT, 7001, 0, -1);
+	add_ru(f, "r1", "cy", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r2", "cy", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r2", "ann", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r3", "dee", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r3", "dee", REC_EVENT, 9999, 1, 2);
+	add_ru(f, "r1", "ann", REC_ABNORMAL, 4, 2017, -1);
+	add_ru(f, "r2", "ann", REC_ABNORMAL, 4, 2017, -1);
+	add_ru(f, "r2", "bob", REC_ABNORMAL, 3, 2017, -1);
+	add_ru(f, "r2", "bob", REC_ABNORMAL, 9, 1005, -1);
+	add_ru(f, "r2", "bob", REC_ABNORMAL, 4, 3000, -1);
+	add_ru(f, "r3", "bob", REC_ABNORMAL, 4, 3000, -1);
+	add_ru(f, "r3", "dee", REC_ABNORMAL, 0, 2999, -1);
+	add_ru(f, "r3", "dee", REC_ABNORMAL, 4, -1, -1);
+	assert_int_equal(dataset_finish(&f->ds), RR_OK);
+
+	assert_int_equal(decode_scan_threads(&f->ds, f->cat, 1, &one), RR_OK);
+	assert_int_equal(one.ncounts, sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < one.ncounts; i++) {
+		const struct decode_count *c = &one.counts[i];
+
+		assert_int_equal(c->table, want[i].table);
+		assert_int_equal(c->id, want[i].id);
+		assert_int_equal(c->p1, want[i].p1);
+		assert_int_equal(c->p2, want[i].p2);
+		assert_int_equal(c->e != NULL, want[i].known);
+		assert_int_equal(c->severity, want[i].sev);
+		assert_int_equal(c->rows, want[i].rows);
+		assert_int_equal(c->users, want[i].users);
+		if (c->e)
+			assert_int_equal(c->e->id, c->id);
+	}
+	/* Split into parts anywhere, on threads: the same result. */
+	for (unsigned t = 2; t <= 9; t++) {
+		assert_int_equal(decode_scan_threads(&f->ds, f->cat, t, &st), RR_OK);
+		assert_int_equal(st.unknown_rows, one.unknown_rows);
+		assert_int_equal(st.nunknown, one.nunknown);
+		assert_memory_equal(st.unknown, one.unknown, one.nunknown * sizeof *one.unknown);
+		assert_int_equal(st.ncounts, one.ncounts);
+		assert_memory_equal(st.counts, one.counts, one.ncounts * sizeof *one.counts);
+		decode_stats_free(&st);
+	}
+	/* Any allocation failing, on any part: RR_ENOMEM and empty stats. */
+	for (unsigned long n = 1; n < 60; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = decode_scan_threads(&f->ds, f->cat, 3, &st);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			assert_int_equal(st.ncounts, one.ncounts);
+			decode_stats_free(&st);
+			continue;
+		}
+		assert_int_equal(rc, RR_ENOMEM);
+		assert_null(st.unknown);
+		assert_null(st.counts);
+		assert_int_equal(st.unknown_rows, 0);
+	}
+	decode_stats_free(&one);
+	assert_null(one.counts);
+}
+
 static void test_scan_out_of_memory(void **state)
 {
 	struct fixture *f = *state;
@@ -218,6 +337,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scan_counts_unknowns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_all_known, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_many_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_out_of_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
