@@ -7,66 +7,129 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "version.h"
 
-/* Output goes through a buffer of our own: a model of a million sessions
- * is hundreds of MB of JSON, and stdio's per-call locking costs more than
- * the formatting. The buffer is handed to stdio in pieces small enough
- * that stdio buffers them as it would single characters (a large fwrite
- * is written past stdio's buffer): after a write error the stream then
- * still holds unwritten data, so the caller's final fflush fails again and
- * reports the system's reason, as with character-wise writing. */
+/*
+ * Output goes through a buffer of our own: a model of a million sessions is
+ * hundreds of MB of JSON, and stdio's per-call locking costs more than the
+ * formatting. The buffer is handed to stdio in pieces small enough that
+ * stdio buffers them as it would single characters (a large fwrite is
+ * written past stdio's buffer): after a write error the stream then still
+ * holds unwritten data, so the caller's final fflush fails again and
+ * reports the system's reason, as with character-wise writing.
+ *
+ * The calls, nearly all of the output, can be formatted on several
+ * threads: they are cut into chunks of consecutive calls, each thread takes
+ * the next chunk and formats it into its own buffer, and the chunks reach
+ * the file strictly in order (a thread waits for its chunk's turn before
+ * writing). A buffer grows while its chunk waits, up to JW_HOLD bytes (or
+ * as far as memory allows); past that its thread waits for the turn and
+ * writes as it goes. So memory stays a few MB, nothing can fail for want
+ * of it, and the bytes are those of a single thread.
+ */
 #define JW_BUF 65536
 #define JW_PIECE 1024
+#define JW_HOLD (4u << 20)
+#define JSON_CHUNK_SESSIONS 1024       /* sessions per chunk, about 0.5 MB of JSON */
+#define JSON_MIN_PARALLEL 16384        /* fewer sessions: one thread */
+#define JSON_MAX_THREADS 4
+
+struct jpar;
 
 struct jw {
 	FILE *f;
 	int first;          /* no comma needed before the next member */
-	size_t len;
-	char buf[JW_BUF];
+	char *buf;
+	size_t len, cap;
+	struct jpar *par;   /* set while formatting chunks for later */
+	size_t chunk;       /* the chunk being formatted */
+	int turn;           /* that chunk is the next to be written */
 };
 
-static void flush(struct jw *w)
+/* Shared by the threads of the parallel section. */
+struct jpar {
+	pthread_mutex_t lock;
+	pthread_cond_t turn_cv;
+	size_t next_take;            /* next chunk to format */
+	size_t next_write;           /* chunk whose turn it is */
+	size_t nchunks;
+	const uint32_t *chunk_first; /* nchunks + 1 call indexes */
+	const struct report *r;
+	FILE *f;
+};
+
+static void write_out(struct jw *w)
 {
 	for (size_t i = 0; i < w->len; i += JW_PIECE)
 		fwrite(w->buf + i, 1, w->len - i < JW_PIECE ? w->len - i : JW_PIECE, w->f);
 	w->len = 0;
 }
 
+static void wait_turn(struct jw *w)
+{
+	struct jpar *p = w->par;
+
+	pthread_mutex_lock(&p->lock);
+	while (p->next_write != w->chunk)
+		pthread_cond_wait(&p->turn_cv, &p->lock);
+	pthread_mutex_unlock(&p->lock);
+	w->turn = 1;
+}
+
+/* Makes room for n more bytes (n <= JW_BUF). */
+static void make_room(struct jw *w, size_t n)
+{
+	if (w->par && !w->turn && w->cap < JW_HOLD) {
+		size_t cap = w->cap * 2 < JW_HOLD ? w->cap * 2 : JW_HOLD;
+		char *b = rr_realloc(w->buf, cap);
+
+		if (b) {
+			w->buf = b;
+			w->cap = cap;
+			if (w->cap - w->len >= n)
+				return;
+		}
+	}
+	if (w->par && !w->turn)
+		wait_turn(w);
+	write_out(w);
+}
+
+/* Where the next n bytes (n <= JW_BUF) go; the caller adds n to len. */
+static inline char *room(struct jw *w, size_t n)
+{
+	if (w->cap - w->len < n)
+		make_room(w, n);
+	return w->buf + w->len;
+}
+
 static void put(struct jw *w, const char *s, size_t n)
 {
-	while (n > JW_BUF - w->len) {
-		size_t k = JW_BUF - w->len;
+	while (n > 0) {
+		size_t k = n < JW_BUF ? n : JW_BUF;
 
-		memcpy(w->buf + w->len, s, k);
-		w->len = JW_BUF;
-		flush(w);
+		memcpy(room(w, k), s, k);
+		w->len += k;
 		s += k;
 		n -= k;
 	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
 }
 
-static void putch(struct jw *w, char c)
+static inline void putch(struct jw *w, char c)
 {
-	if (w->len == JW_BUF)
-		flush(w);
-	w->buf[w->len++] = c;
-}
-
-static void puts_(struct jw *w, const char *s)
-{
-	put(w, s, strlen(s));
+	*room(w, 1) = c;
+	w->len++;
 }
 
 /* Decimal, as printf's %" PRId64 " writes it. */
-static void put_i64(struct jw *w, int64_t v)
+static inline void put_i64(struct jw *w, int64_t v)
 {
-	char tmp[24];
+	char tmp[24], *p;
 	size_t i = sizeof tmp;
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
@@ -76,7 +139,9 @@ static void put_i64(struct jw *w, int64_t v)
 	} while (u);
 	if (v < 0)
 		tmp[--i] = '-';
-	put(w, tmp + i, sizeof tmp - i);
+	p = room(w, sizeof tmp);
+	memcpy(p, tmp + i, sizeof tmp - i);
+	w->len += sizeof tmp - i;
 }
 
 static void put_u_escape(struct jw *w, unsigned v)
@@ -88,13 +153,13 @@ static void put_u_escape(struct jw *w, unsigned v)
 	put(w, e, sizeof e);
 }
 
-/* Bytes that jstr writes as they are: everything but quotes, backslashes,
- * controls, DEL, <, >, & and 0xE2 (which may start U+2028/9). */
-static int plain(unsigned char c)
-{
-	return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' &&
-	       c != 0x7F && c != 0xE2;
-}
+/* Bytes that jstr cannot write as they are: quotes, backslashes, controls,
+ * DEL, <, >, & and 0xE2 (which may start U+2028/9). */
+static const unsigned char special[256] = {
+	[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, [0x7F] = 1, [0xE2] = 1,
+};
 
 static void jstr(struct jw *w, const char *s, size_t n)
 {
@@ -105,7 +170,7 @@ static void jstr(struct jw *w, const char *s, size_t n)
 	while (i < n) {
 		unsigned char c;
 
-		for (run = i; run < n && plain(u[run]); run++)
+		for (run = i; run < n && !special[u[run]]; run++)
 			;
 		put(w, s + i, run - i);
 		if (run == n)
@@ -137,38 +202,48 @@ static void jstr(struct jw *w, const char *s, size_t n)
 	putch(w, '"');
 }
 
-static void key(struct jw *w, const char *k)
+/* A member's key, after a comma when one is due. Keys are this file's
+ * literals or names from static tables (exit reasons, severities, rejection
+ * reasons, headline keys): identifiers that need no escaping. */
+static inline void key(struct jw *w, const char *k)
 {
+	size_t n = k ? strlen(k) : 0;
+	char *p = room(w, n + 4);
+
 	if (!w->first)
-		putch(w, ',');
+		*p++ = ',';
 	w->first = 0;
 	if (k) {
-		jstr(w, k, strlen(k));
-		putch(w, ':');
+		*p++ = '"';
+		memcpy(p, k, n);
+		p += n;
+		*p++ = '"';
+		*p++ = ':';
 	}
+	w->len = (size_t)(p - w->buf);
 }
 
-static void open_(struct jw *w, const char *k, char c)
+static inline void open_(struct jw *w, const char *k, char c)
 {
 	key(w, k);
 	putch(w, c);
 	w->first = 1;
 }
 
-static void close_(struct jw *w, char c)
+static inline void close_(struct jw *w, char c)
 {
 	putch(w, c);
 	w->first = 0;
 }
 
-static void int_(struct jw *w, const char *k, int64_t v)
+static inline void int_(struct jw *w, const char *k, int64_t v)
 {
 	key(w, k);
 	put_i64(w, v);
 }
 
 /* RR_NONE is the model's "absent": JSON null. */
-static void opt(struct jw *w, const char *k, int64_t v)
+static inline void opt(struct jw *w, const char *k, int64_t v)
 {
 	key(w, k);
 	if (v == RR_NONE)
@@ -177,10 +252,13 @@ static void opt(struct jw *w, const char *k, int64_t v)
 		put_i64(w, v);
 }
 
-static void bool_(struct jw *w, const char *k, int v)
+static inline void bool_(struct jw *w, const char *k, int v)
 {
 	key(w, k);
-	puts_(w, v ? "true" : "false");
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
 }
 
 static void str(struct jw *w, const char *k, const char *s)
@@ -548,14 +626,145 @@ static void write_breakdown(struct jw *w, const char *k, const struct breakdown 
 	close_(w, ']');
 }
 
+/* ---- the calls, on several threads ---- */
+
+/* Takes chunks until none is left; each goes out in its turn. */
+static void run_chunks(struct jw *w, const struct report *r)
+{
+	struct jpar *p = w->par;
+
+	for (;;) {
+		size_t k;
+
+		pthread_mutex_lock(&p->lock);
+		k = p->next_take++;
+		pthread_mutex_unlock(&p->lock);
+		if (k >= p->nchunks)
+			break;
+		w->chunk = k;
+		w->turn = 0;
+		w->first = p->chunk_first[k] == 0;
+		for (uint32_t i = p->chunk_first[k]; i < p->chunk_first[k + 1]; i++)
+			write_call(w, r, &r->m->calls[i], i);
+		if (!w->turn)
+			wait_turn(w);
+		write_out(w);
+		pthread_mutex_lock(&p->lock);
+		p->next_write++;
+		pthread_cond_broadcast(&p->turn_cv);
+		pthread_mutex_unlock(&p->lock);
+		w->turn = 0;
+	}
+}
+
+struct jworker {
+	struct jw w;
+	const struct report *r;
+	pthread_t thread;
+	int started;
+};
+
+static void *chunk_thread(void *arg)
+{
+	struct jworker *k = arg;
+
+	run_chunks(&k->w, k->r);
+	return NULL;
+}
+
+static unsigned json_threads(const struct model *m, unsigned threads)
+{
+	long cpus;
+
+	if (threads)
+		return threads > JSON_MAX_THREADS ? JSON_MAX_THREADS : threads;
+	if (m->nsessions < JSON_MIN_PARALLEL)
+		return 1;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : cpus > JSON_MAX_THREADS ? JSON_MAX_THREADS : (unsigned)cpus;
+}
+
+/* The members of the "calls" array. Falls back to one thread whenever
+ * something for more is missing (memory, a thread). */
+static void write_calls(struct jw *w, const struct report *r, unsigned threads,
+			unsigned chunk_sessions)
+{
+	const struct model *m = r->m;
+	unsigned nt = json_threads(m, threads), k;
+	struct jworker ws[JSON_MAX_THREADS];
+	uint32_t *first = NULL, i, acc = 0;
+	struct jpar p;
+	size_t nch = 0;
+
+	memset(ws, 0, sizeof ws);
+	if (nt > 1) {
+		first = rr_malloc(((size_t)m->ncalls + 1) * sizeof *first);
+		ws[0].w.buf = rr_malloc(JW_BUF);
+	}
+	if (!first || !ws[0].w.buf) {
+		rr_free(first);
+		rr_free(ws[0].w.buf);
+		for (i = 0; i < m->ncalls; i++)
+			write_call(w, r, &m->calls[i], i);
+		return;
+	}
+	first[0] = 0;
+	for (i = 0; i < m->ncalls; i++) {
+		acc += m->calls[i].nsessions + 1;
+		if (acc >= chunk_sessions || i + 1 == m->ncalls) {
+			first[++nch] = i + 1;
+			acc = 0;
+		}
+	}
+	write_out(w);      /* everything before the calls goes first */
+	memset(&p, 0, sizeof p);
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.turn_cv, NULL);
+	p.nchunks = nch;
+	p.chunk_first = first;
+	p.r = r;
+	p.f = w->f;
+	for (k = 0; k < nt; k++) {
+		ws[k].w.f = w->f;
+		ws[k].w.par = &p;
+		ws[k].r = r;
+	}
+	ws[0].w.cap = JW_BUF;          /* this thread formats chunks too */
+	for (k = 1; k < nt; k++) {
+		ws[k].w.buf = rr_malloc(JW_BUF);
+		ws[k].w.cap = JW_BUF;
+		ws[k].started = ws[k].w.buf &&
+				pthread_create(&ws[k].thread, NULL, chunk_thread, &ws[k]) == 0;
+	}
+	run_chunks(&ws[0].w, r);
+	for (k = 0; k < nt; k++) {
+		if (ws[k].started)
+			pthread_join(ws[k].thread, NULL);
+		rr_free(ws[k].w.buf);
+	}
+	w->first = m->ncalls == 0;
+	pthread_cond_destroy(&p.turn_cv);
+	pthread_mutex_destroy(&p.lock);
+	rr_free(first);
+}
+
 int json_write(const struct report *r, FILE *f)
 {
-	struct jw w;     /* 64 KB on the stack: no allocation, no failure */
+	return json_write_threads(r, f, 0, 0);
+}
+
+int json_write_threads(const struct report *r, FILE *f, unsigned threads,
+		       unsigned chunk_sessions)
+{
+	char buf[JW_BUF];   /* on the stack: writing needs no allocation */
+	struct jw w;
 	const struct model *m = r->m;
 
+	memset(&w, 0, sizeof w);
 	w.f = f;
 	w.first = 1;
-	w.len = 0;
+	w.buf = buf;
+	w.cap = sizeof buf;
 
 	open_(&w, NULL, '{');
 	str(&w, "generator", "roomreport " RR_VERSION);
@@ -585,8 +794,7 @@ int json_write(const struct report *r, FILE *f)
 	close_(&w, '}');
 
 	open_(&w, "calls", '[');
-	for (uint32_t i = 0; i < m->ncalls; i++)
-		write_call(&w, r, &m->calls[i], i);
+	write_calls(&w, r, threads, chunk_sessions ? chunk_sessions : JSON_CHUNK_SESSIONS);
 	close_(&w, ']');
 
 	open_(&w, "unattached_experiences", '[');
@@ -618,6 +826,6 @@ int json_write(const struct report *r, FILE *f)
 	close_(&w, '}');
 	close_(&w, '}');
 	putch(&w, '\n');
-	flush(&w);
+	write_out(&w);
 	return ferror(f) ? RR_EIO : RR_OK;
 }

@@ -11,7 +11,15 @@
 
 #include "report.h"
 
-/* Writes r to f. Returns RR_OK, or RR_EIO when f has an error afterwards. */
+/* Writes r to f. Returns RR_OK, or RR_EIO when f has an error afterwards.
+ * With 16384 sessions or more the calls are formatted on one thread per
+ * online processor (at most 4); memory stays a few MB either way. */
 int json_write(const struct report *r, FILE *f);
+
+/* The same with the calls on `threads` threads (0: as json_write chooses),
+ * cut into chunks of about chunk_sessions sessions (0: the default). The
+ * bytes do not depend on either. */
+int json_write_threads(const struct report *r, FILE *f, unsigned threads,
+		       unsigned chunk_sessions);
 
 #endif

@@ -21,6 +21,7 @@
 #include "json.h"
 #include "report.h"
 #include "sessions.h"
+#include "strtab.h"
 #include "tz.h"
 #include "util.h"
 
@@ -806,6 +807,86 @@ static void assert_contains(const char *hay, const char *needle)
 		fail_msg("missing in JSON: %s", needle);
 }
 
+static char *json_threads_of(const struct report *r, unsigned threads, unsigned chunk)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(json_write_threads(r, f, threads, chunk), RR_OK);
+	assert_int_equal(fclose(f), 0);
+	return buf;
+}
+
+/* The calls formatted on several threads, in chunks of any size, give the
+ * bytes of one thread; so they do when a chunk's buffer cannot grow (an
+ * allocation failing: its thread waits for its turn and writes as it goes)
+ * and when threads or buffers cannot be had at all. */
+static void test_json_threads(void **state)
+{
+	static const unsigned chunks[] = { 1, 2, 3, 7, 150, 400, 100000 };
+	struct sessions_options so;
+	struct decode_stats dec;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	char *one, *js;
+	int64_t t = 1795136400000;
+
+	(void)state;
+	memset(&dec, 0, sizeof dec);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	for (int i = 0; i < 1200; i++) {
+		char room[16], user[16];
+		struct record rec;
+
+		snprintf(room, sizeof room, "room<%d>", i % 37);
+		snprintf(user, sizeof user, "u%d", i);
+		memset(&rec, 0, sizeof rec);
+		assert_int_equal(strtab_intern(ds.strs, room, strlen(room), &rec.room), RR_OK);
+		assert_int_equal(strtab_intern(ds.strs, user, strlen(user), &rec.user), RR_OK);
+		rec.kind = REC_EVENT;
+		rec.p2 = -1;
+		rec.stream = -1;
+		rec.time_ms = t + (int64_t)(i % 91) * 60000;
+		rec.id = 5001;
+		rec.p1 = -1;
+		assert_int_equal(dataset_append(&ds, &rec), RR_OK);
+		rec.time_ms += 1000 + i;
+		rec.id = i % 5 ? 5008 : 7001;
+		rec.p1 = 1;
+		assert_int_equal(dataset_append(&ds, &rec), RR_OK);
+	}
+	assert_int_equal(dataset_finish(&ds), RR_OK);
+	sessions_options_init(&so);
+	assert_int_equal(sessions_build(&ds, NULL, &so, &m), RR_OK);
+	assert_int_equal(m.nsessions, 1200);
+	assert_int_equal(report_build(&ds, &m, &dec, NULL, NULL, &r), RR_OK);
+	one = json_threads_of(&r, 1, 0);
+	assert_true(strlen(one) > 300000);
+	for (unsigned t = 1; t <= 4; t++)
+		for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+			js = json_threads_of(&r, t, chunks[c]);
+			assert_string_equal(js, one);
+			free(js);
+		}
+	for (unsigned long n = 1; n < 12; n++) {
+		rr_alloc_fail_at(n);
+		js = json_threads_of(&r, 3, 400);
+		rr_alloc_fail_at(0);
+		assert_string_equal(js, one);
+		free(js);
+	}
+	js = json_of(&r);
+	assert_string_equal(js, one);
+	free(js);
+	free(one);
+	report_free(&r);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
 static void test_json(void **state)
 {
 	struct decode_stats dec;
@@ -930,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_compare_report),
 		cmocka_unit_test(test_select_pages),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_threads),
 		cmocka_unit_test(test_out_of_memory),
 	};
 
