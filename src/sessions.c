@@ -15,10 +15,12 @@
  * Does not: aggregate across calls (report.c), decide how anything is shown,
  * or escape text (peer and user strings go into finding texts as data).
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sessions.h"
 #include "textbuf.h"
@@ -108,15 +110,29 @@ struct room_span {
 	uint32_t c_first, c_end;
 };
 
+/*
+ * What a builder writes: a model and what goes with it until the end. The
+ * main part holds the model being built. With several threads each thread
+ * builds chunks of whole rooms into a part of its own, and the parts are
+ * appended to the main part in record order, so it ends as one thread
+ * would have left it.
+ */
+struct part {
+	struct model m;
+	size_t capsessions, capdetails, capcalls, capfindings, capexp, capcauses;
+	uint32_t *owner;          /* per finding: the index of its session */
+	size_t capowner;
+	struct room_span *rooms;  /* rooms with abnormal rows */
+	size_t nrooms, caprooms;
+};
+
 struct builder {
 	const struct dataset *ds;
 	const struct catalog *cat;
 	const struct sessions_options *o;
 	const struct tz *tz;
-	struct model *m;
-	size_t capsessions, capdetails, capcalls, capfindings, capexp, capcauses;
-	uint32_t *owner;          /* per finding: the index of its session */
-	size_t capowner;
+	struct part *p;           /* where the builder writes */
+	struct model *m;          /* &p->m */
 	struct textra *tx;        /* tx[i - w.run_first] goes with sessions[i] */
 	size_t captx;
 	int64_t *outside;         /* times of outside events of the current group */
@@ -125,8 +141,6 @@ struct builder {
 	size_t capidx;
 	int64_t *ends;            /* scratch: session ends of one call */
 	size_t capends;
-	struct room_span *rooms;
-	size_t nrooms, caprooms;
 	int room_abn;             /* the room being built has abnormal rows */
 	unsigned char *scratch;   /* merge-sort buffer */
 	size_t capscratch;
@@ -388,8 +402,8 @@ static int finding_add(struct builder *b, uint32_t owner, const char *code,
 
 	if (m->nfindings >= UINT32_MAX - 1)
 		return RR_ENOMEM;
-	if (rr_grow(&m->findings, &b->capfindings, m->nfindings + 1, sizeof *m->findings) != RR_OK ||
-	    rr_grow(&b->owner, &b->capowner, m->nfindings + 1, sizeof *b->owner) != RR_OK)
+	if (rr_grow(&m->findings, &b->p->capfindings, m->nfindings + 1, sizeof *m->findings) != RR_OK ||
+	    rr_grow(&b->p->owner, &b->p->capowner, m->nfindings + 1, sizeof *b->p->owner) != RR_OK)
 		return RR_ENOMEM;
 	copy = text_copy(m, t->buf, t->len);
 	if (!copy)
@@ -399,7 +413,7 @@ static int finding_add(struct builder *b, uint32_t owner, const char *code,
 	f->severity = sev;
 	f->time_ms = time_ms;
 	f->text = copy;
-	b->owner[m->nfindings++] = owner;
+	b->p->owner[m->nfindings++] = owner;
 	return RR_OK;
 }
 
@@ -555,7 +569,7 @@ static int session_open(struct builder *b, const struct record *r, int observed)
 
 	if (m->nsessions >= UINT32_MAX - 1)
 		return RR_ENOMEM;
-	if (rr_grow(&m->sessions, &b->capsessions, m->nsessions + 1, sizeof *m->sessions) != RR_OK ||
+	if (rr_grow(&m->sessions, &b->p->capsessions, m->nsessions + 1, sizeof *m->sessions) != RR_OK ||
 	    rr_grow(&b->tx, &b->captx, m->nsessions + 1 - w->run_first, sizeof *b->tx) != RR_OK)
 		return RR_ENOMEM;
 	t = &b->tx[m->nsessions - w->run_first];
@@ -885,7 +899,7 @@ static int walk_user(struct builder *b, size_t ub, size_t ue)
 	for (i = w->run_first; rc == RR_OK && i < m->nsessions; i++)
 		rc = session_findings(b, (uint32_t)i, &b->tx[i - w->run_first]);
 	if (rc == RR_OK && b->o->details && m->nsessions > w->run_first) {
-		if (rr_grow(&m->details, &b->capdetails, m->nsessions, sizeof *m->details) != RR_OK)
+		if (rr_grow(&m->details, &b->p->capdetails, m->nsessions, sizeof *m->details) != RR_OK)
 			return RR_ENOMEM;
 		for (i = w->run_first; i < m->nsessions; i++)
 			m->details[i] = b->tx[i - w->run_first].d;
@@ -936,7 +950,7 @@ static int group_order(struct builder *b, size_t s0, size_t f0)
 	for (i = 0; i < n; i++)
 		inv[ord[i]] = (uint32_t)i;
 	for (i = f0; i < m->nfindings; i++)
-		b->owner[i] = (uint32_t)s0 + inv[b->owner[i] - s0];
+		b->p->owner[i] = (uint32_t)s0 + inv[b->p->owner[i] - s0];
 	permute_sessions(m->sessions + s0, m->details ? m->details + s0 : NULL, inv, n);
 	return RR_OK;
 }
@@ -984,7 +998,7 @@ static int call_add(struct builder *b, uint32_t room, uint32_t comm, size_t firs
 
 	if (m->ncalls >= UINT32_MAX - 1)
 		return RR_ENOMEM;
-	if (rr_grow(&m->calls, &b->capcalls, m->ncalls + 1, sizeof *m->calls) != RR_OK)
+	if (rr_grow(&m->calls, &b->p->capcalls, m->ncalls + 1, sizeof *m->calls) != RR_OK)
 		return RR_ENOMEM;
 	c = &m->calls[m->ncalls];
 	memset(c, 0, sizeof *c);
@@ -1282,7 +1296,7 @@ static int room_experiences(struct builder *b, const struct room_span *r, const 
 			size_t e;
 
 			if (m->nexperiences >= UINT32_MAX - 1 ||
-			    rr_grow(&m->experiences, &b->capexp, m->nexperiences + 1,
+			    rr_grow(&m->experiences, &b->p->capexp, m->nexperiences + 1,
 				    sizeof *m->experiences) != RR_OK)
 				return RR_ENOMEM;
 			x = &m->experiences[m->nexperiences++];
@@ -1299,7 +1313,7 @@ static int room_experiences(struct builder *b, const struct room_span *r, const 
 				if (rc_->p1 == -1)
 					continue;   /* a blank cause: no listed cause */
 				if (m->ncauses >= UINT32_MAX - 1 ||
-				    rr_grow(&m->causes, &b->capcauses, m->ncauses + 1,
+				    rr_grow(&m->causes, &b->p->capcauses, m->ncauses + 1,
 					    sizeof *m->causes) != RR_OK)
 					return RR_ENOMEM;
 				m->causes[m->ncauses].id = rc_->p1;
@@ -1460,15 +1474,15 @@ static int findings_place(struct builder *b)
 	uint32_t i, nf = m->nfindings, pos = 0;
 
 	for (i = 0; i < nf; i++)
-		m->sessions[b->owner[i]].nfindings++;
+		m->sessions[b->p->owner[i]].nfindings++;
 	for (i = 0; i < m->nsessions; i++) {
 		pos += m->sessions[i].nfindings;
 		m->sessions[i].first_finding = pos;      /* one past its last, for now */
 	}
 	/* Backwards, so each session's findings keep their creation order. */
 	for (i = nf; i-- > 0;)
-		b->owner[i] = --m->sessions[b->owner[i]].first_finding;
-	permute_findings(m->findings, b->owner, nf);
+		b->p->owner[i] = --m->sessions[b->p->owner[i]].first_finding;
+	permute_findings(m->findings, b->p->owner, nf);
 	for (i = 0; i < m->nsessions; i++) {
 		const struct session *s = &m->sessions[i];
 		struct call *c = &m->calls[s->call];
@@ -1618,6 +1632,7 @@ void sessions_options_init(struct sessions_options *o)
 	o->slow_entry_ms = 5000;
 	o->display_tz = NULL;
 	o->details = 0;
+	o->threads = 0;
 }
 
 /* Ends the room whose groups were built since the last call: remembers it
@@ -1630,9 +1645,9 @@ static int room_end(struct builder *b, size_t rec_first, size_t rec_end, size_t 
 	if (!b->room_abn)
 		return RR_OK;
 	b->room_abn = 0;
-	if (rr_grow(&b->rooms, &b->caprooms, b->nrooms + 1, sizeof *b->rooms) != RR_OK)
+	if (rr_grow(&b->p->rooms, &b->p->caprooms, b->p->nrooms + 1, sizeof *b->p->rooms) != RR_OK)
 		return RR_ENOMEM;
-	r = &b->rooms[b->nrooms++];
+	r = &b->p->rooms[b->p->nrooms++];
 	r->rec_first = (uint32_t)rec_first;
 	r->rec_end = (uint32_t)rec_end;
 	r->s_first = (uint32_t)s_first;
@@ -1670,11 +1685,11 @@ static int finish(struct builder *b)
 			fmap[c->first_session + i] = pos + i;
 		pos += c->nsessions;
 	}
-	for (i = 0; i < b->nrooms; i++)
-		if (room_experiences(b, &b->rooms[i], fmap, cmap, &sk, &capsk) != RR_OK)
+	for (i = 0; i < b->p->nrooms; i++)
+		if (room_experiences(b, &b->p->rooms[i], fmap, cmap, &sk, &capsk) != RR_OK)
 			goto out;
 	for (i = 0; i < m->nfindings; i++)
-		b->owner[i] = fmap[b->owner[i]];
+		b->p->owner[i] = fmap[b->p->owner[i]];
 	permute_sessions(m->sessions, m->details, fmap, m->nsessions);
 	permute_calls(m->calls, cmap, m->ncalls);
 	for (k = 0, pos = 0; k < m->ncalls; k++) {
@@ -1696,47 +1711,290 @@ out:
 	return rc;
 }
 
-static int build(struct builder *b)
+/* Builds the groups of records [rb, re), which begin and end at rooms'
+ * boundaries. */
+static int build_range(struct builder *b, size_t rb, size_t re)
 {
-	const struct dataset *ds = b->ds;
-	const struct record *recs = ds->recs;
-	size_t gb, ge, room_rec = 0, room_s = 0, room_c = 0;
+	const struct record *recs = b->ds->recs;
+	size_t gb, ge, room_rec = rb, room_s = b->m->nsessions, room_c = b->m->ncalls;
 	int rc;
 
-	for (gb = 0; gb < ds->nrecs; gb = ge) {
-		if (gb > 0 && recs[gb].room != recs[gb - 1].room) {
+	for (gb = rb; gb < re; gb = ge) {
+		if (gb > rb && recs[gb].room != recs[gb - 1].room) {
 			if ((rc = room_end(b, room_rec, gb, room_s, room_c)))
 				return rc;
 			room_rec = gb;
 			room_s = b->m->nsessions;
 			room_c = b->m->ncalls;
 		}
-		for (ge = gb + 1; ge < ds->nrecs && recs[ge].room == recs[gb].room &&
+		for (ge = gb + 1; ge < re && recs[ge].room == recs[gb].room &&
 				  recs[ge].comm == recs[gb].comm; ge++)
 			;
 		if ((rc = build_group(b, gb, ge)))
 			return rc;
 	}
-	if ((rc = room_end(b, room_rec, ds->nrecs, room_s, room_c)))
-		return rc;
-	return finish(b);
+	return re > rb ? room_end(b, room_rec, re, room_s, room_c) : RR_OK;
+}
+
+static void builder_free(struct builder *b)
+{
+	rr_free(b->tx);
+	rr_free(b->outside);
+	rr_free(b->idx);
+	rr_free(b->ends);
+	rr_free(b->scratch);
+}
+
+static void part_free(struct part *p)
+{
+	model_free(&p->m);
+	rr_free(p->owner);
+	rr_free(p->rooms);
+	memset(p, 0, sizeof *p);
+}
+
+/* Appends what part q built to part p, and empties q (keeping its arrays
+ * for the next chunk). On RR_ENOMEM nothing was appended. */
+static int part_append(struct part *p, struct part *q)
+{
+	struct model *m = &p->m, *n = &q->m;
+	uint32_t s_off = m->nsessions, c_off = m->ncalls, f_off = m->nfindings, i;
+	struct model_text *tail;
+
+	if (n->nsessions > UINT32_MAX - 1 - m->nsessions || n->ncalls > UINT32_MAX - 1 - m->ncalls ||
+	    n->nfindings > UINT32_MAX - 1 - m->nfindings)
+		return RR_ENOMEM;
+	if (rr_grow(&m->sessions, &p->capsessions, (size_t)s_off + n->nsessions,
+		    sizeof *m->sessions) != RR_OK ||
+	    (n->details && rr_grow(&m->details, &p->capdetails, (size_t)s_off + n->nsessions,
+				   sizeof *m->details) != RR_OK) ||
+	    rr_grow(&m->calls, &p->capcalls, (size_t)c_off + n->ncalls, sizeof *m->calls) != RR_OK ||
+	    rr_grow(&m->findings, &p->capfindings, (size_t)f_off + n->nfindings,
+		    sizeof *m->findings) != RR_OK ||
+	    rr_grow(&p->owner, &p->capowner, (size_t)f_off + n->nfindings, sizeof *p->owner) != RR_OK ||
+	    rr_grow(&p->rooms, &p->caprooms, p->nrooms + q->nrooms, sizeof *p->rooms) != RR_OK)
+		return RR_ENOMEM;
+	if (n->nsessions)
+		memcpy(m->sessions + s_off, n->sessions, n->nsessions * sizeof *n->sessions);
+	if (n->details && n->nsessions)
+		memcpy(m->details + s_off, n->details, n->nsessions * sizeof *n->details);
+	for (i = s_off; i < s_off + n->nsessions; i++)
+		m->sessions[i].call += c_off;
+	if (n->ncalls)
+		memcpy(m->calls + c_off, n->calls, n->ncalls * sizeof *n->calls);
+	for (i = c_off; i < c_off + n->ncalls; i++)
+		m->calls[i].first_session += s_off;
+	if (n->nfindings)
+		memcpy(m->findings + f_off, n->findings, n->nfindings * sizeof *n->findings);
+	for (i = 0; i < n->nfindings; i++)
+		p->owner[f_off + i] = q->owner[i] + s_off;
+	for (size_t r = 0; r < q->nrooms; r++) {
+		struct room_span x = q->rooms[r];
+
+		x.s_first += s_off;
+		x.s_end += s_off;
+		x.c_first += c_off;
+		x.c_end += c_off;
+		p->rooms[p->nrooms++] = x;
+	}
+	/* The texts stay where they are: their blocks join p's list. */
+	if (n->text) {
+		for (tail = n->text; tail->next; tail = tail->next)
+			;
+		tail->next = m->text;
+		m->text = n->text;
+		n->text = NULL;
+	}
+	m->nsessions += n->nsessions;
+	m->ncalls += n->ncalls;
+	m->nfindings += n->nfindings;
+	n->nsessions = n->ncalls = n->nfindings = 0;
+	q->nrooms = 0;
+	return RR_OK;
+}
+
+/* ---- several threads ---- */
+
+/* Chunks of whole rooms, taken by the threads in order and appended to the
+ * main part in that same order. */
+struct sched {
+	pthread_mutex_t lock;
+	pthread_cond_t cv;
+	const size_t *first;      /* nchunks + 1 record indexes */
+	size_t nchunks, next_take, next_commit;
+	struct part *main;
+	int rc;                   /* the first failure */
+};
+
+struct worker {
+	struct builder b;
+	struct part part;
+	struct sched *s;
+	pthread_t thread;
+	int started;
+};
+
+static void run_chunks(struct worker *w)
+{
+	struct sched *s = w->s;
+
+	for (;;) {
+		size_t k;
+		int rc;
+
+		pthread_mutex_lock(&s->lock);
+		k = s->next_take++;
+		rc = s->rc;
+		pthread_mutex_unlock(&s->lock);
+		if (rc != RR_OK || k >= s->nchunks)
+			break;
+		rc = build_range(&w->b, s->first[k], s->first[k + 1]);
+		pthread_mutex_lock(&s->lock);
+		while (s->rc == RR_OK && s->next_commit != k)
+			pthread_cond_wait(&s->cv, &s->lock);
+		if (rc == RR_OK && s->rc == RR_OK)
+			rc = part_append(s->main, &w->part);
+		if (rc != RR_OK && s->rc == RR_OK)
+			s->rc = rc;
+		s->next_commit++;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->lock);
+		if (rc != RR_OK)
+			break;
+	}
+}
+
+static void *chunk_thread(void *arg)
+{
+	run_chunks(arg);
+	return NULL;
+}
+
+#define SESSIONS_MAX_THREADS 8
+#define SESSIONS_PART_MIN ((size_t)1 << 20)   /* records per thread worth one */
+#define SESSIONS_CHUNK ((size_t)1 << 18)      /* records per chunk */
+
+/* How many threads, and chunk boundaries at rooms' starts (*first, set
+ * only for more than one thread). Returns the number of chunks, 0 when out
+ * of memory. */
+static size_t plan_chunks(const struct dataset *ds, unsigned threads, unsigned *nt,
+			  size_t **first)
+{
+	const struct record *recs = ds->recs;
+	size_t want, size, n = 0, pos;
+
+	if (threads == 0) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		*nt = cpus < 1 ? 1 : cpus > SESSIONS_MAX_THREADS ? SESSIONS_MAX_THREADS : (unsigned)cpus;
+		while (*nt > 1 && ds->nrecs / *nt < SESSIONS_PART_MIN)
+			(*nt)--;
+		size = SESSIONS_CHUNK;
+	} else {
+		*nt = threads > SESSIONS_MAX_THREADS ? SESSIONS_MAX_THREADS : threads;
+		size = ds->nrecs / (4 * (size_t)*nt) + 1;
+	}
+	if (*nt <= 1)
+		return 1;
+	want = ds->nrecs / size + 2;
+	*first = rr_malloc((want + 1) * sizeof **first);
+	if (!*first)
+		return 0;
+	(*first)[0] = 0;
+	while (n + 1 < want) {
+		pos = (*first)[n] + size;
+		if (pos >= ds->nrecs)
+			break;
+		while (pos < ds->nrecs && recs[pos].room == recs[pos - 1].room)
+			pos++;
+		(*first)[++n] = pos;
+	}
+	if ((*first)[n] != ds->nrecs)
+		(*first)[++n] = ds->nrecs;
+	return n ? n : 1;
+}
+
+static int build_parallel(struct builder *b, unsigned nt, const size_t *first, size_t nchunks)
+{
+	struct worker *ws = rr_calloc(nt, sizeof *ws);
+	struct sched s;
+	unsigned k;
+	int rc;
+
+	if (!ws)
+		return RR_ENOMEM;
+	memset(&s, 0, sizeof s);
+	pthread_mutex_init(&s.lock, NULL);
+	pthread_cond_init(&s.cv, NULL);
+	s.first = first;
+	s.nchunks = nchunks;
+	s.main = b->p;
+	for (k = 0; k < nt; k++) {
+		ws[k].b = *b;            /* the shared inputs; scratch of its own */
+		ws[k].b.tx = NULL;
+		ws[k].b.outside = NULL;
+		ws[k].b.idx = NULL;
+		ws[k].b.ends = NULL;
+		ws[k].b.scratch = NULL;
+		ws[k].b.captx = ws[k].b.capoutside = ws[k].b.capidx = ws[k].b.capends = 0;
+		ws[k].b.capscratch = 0;
+		ws[k].b.p = &ws[k].part;
+		ws[k].b.m = &ws[k].part.m;
+		ws[k].s = &s;
+	}
+	/* This thread is worker 0; a thread that cannot start leaves its
+	 * share to the others. */
+	for (k = 1; k < nt; k++)
+		ws[k].started = pthread_create(&ws[k].thread, NULL, chunk_thread, &ws[k]) == 0;
+	run_chunks(&ws[0]);
+	for (k = 0; k < nt; k++) {
+		if (ws[k].started)
+			pthread_join(ws[k].thread, NULL);
+		builder_free(&ws[k].b);
+		part_free(&ws[k].part);
+	}
+	rc = s.rc;
+	pthread_cond_destroy(&s.cv);
+	pthread_mutex_destroy(&s.lock);
+	rr_free(ws);
+	return rc;
+}
+
+static int build(struct builder *b)
+{
+	size_t *first = NULL, nchunks;
+	unsigned nt;
+	int rc;
+
+	nchunks = plan_chunks(b->ds, b->o->threads, &nt, &first);
+	if (nchunks == 0)
+		return RR_ENOMEM;
+	if (nt <= 1 || nchunks <= 1)
+		rc = build_range(b, 0, b->ds->nrecs);
+	else
+		rc = build_parallel(b, nt, first, nchunks);
+	rr_free(first);
+	return rc == RR_OK ? finish(b) : rc;
 }
 
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		   const struct sessions_options *o, struct model *m)
 {
 	struct builder b;
+	struct part main;
 	struct tz *utc = NULL;
 	char err[128];
 	int rc;
 
 	memset(m, 0, sizeof *m);
 	memset(&b, 0, sizeof b);
+	memset(&main, 0, sizeof main);
 	b.ds = ds;
 	b.cat = cat;
 	b.o = o;
 	b.tz = o->display_tz;
-	b.m = m;
+	b.p = &main;
+	b.m = &main.m;
 	if (ds->nrecs > UINT32_MAX)
 		return RR_ENOMEM;      /* dataset_finish refuses these already */
 	if (!b.tz) {
@@ -1747,17 +2005,14 @@ int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		b.tz = utc;
 	}
 	rc = build(&b);
-	rr_free(b.owner);
-	rr_free(b.tx);
-	rr_free(b.outside);
-	rr_free(b.idx);
-	rr_free(b.ends);
-	rr_free(b.rooms);
-	rr_free(b.scratch);
+	builder_free(&b);
 	if (utc)
 		tz_free(utc);
-	if (rc != RR_OK)
-		model_free(m);
+	if (rc == RR_OK) {
+		*m = main.m;
+		memset(&main.m, 0, sizeof main.m);
+	}
+	part_free(&main);
 	return rc;
 }
 

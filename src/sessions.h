@@ -144,6 +144,10 @@ struct sessions_options {
 	int64_t slow_entry_ms;           /* entry_slow threshold, default 5000 */
 	const struct tz *display_tz;     /* zone of times in finding texts; NULL: UTC */
 	int details;                     /* also fill model.details (default 0) */
+	/* Threads building the sessions: 0 (default) one per online processor
+	 * (at most 8) with at least 1M records each, so small inputs use
+	 * one. The model does not depend on the number. */
+	unsigned threads;
 };
 
 void sessions_options_init(struct sessions_options *o);
@@ -173,7 +177,9 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
  * m left empty. The catalog is used for the words of findings.
  * Memory: the model itself (about 120 bytes per session, 128 per call, 32
  * per finding plus its text) and scratch bounded by the largest (room,
- * CommId) group, plus 4 bytes per session while the calls are ordered. */
+ * CommId) group, plus 4 bytes per session while the calls are ordered;
+ * with several threads, each also holds the part of the model built from
+ * its chunk of records (a quarter million) until it joins the rest. */
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		   const struct sessions_options *o, struct model *m);
 void model_free(struct model *m);

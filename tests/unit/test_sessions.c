@@ -745,6 +745,117 @@ static void test_options_defaults(void **state)
 	assert_string_equal(platform_name(PLAT_WEBRTC), "webrtc");
 }
 
+/* ---- several threads ---- */
+
+static void random_rows(struct dataset *ds, unsigned seed, int n)
+{
+	static const int32_t ids[] = { 5001, 5003, 5008, 7000, 7001, 32788, 32789, 1003, 2001, 2002,
+				       3001, 4002, 4013, 5007, 32790, 9999 };
+	static const char *const comms[] = { "", "c1", "c2" };
+	uint64_t x = seed * 2654435761u + 1;
+
+	assert_int_equal(dataset_init(ds), RR_OK);
+	for (int i = 0; i < n; i++) {
+		char room[16], user[16];
+		struct record r;
+
+		x = x * 6364136223846793005u + 1442695040888963407u;
+		memset(&r, 0, sizeof r);
+		snprintf(room, sizeof room, "r%u", (unsigned)(x >> 60) % 13);
+		snprintf(user, sizeof user, "u%u", (unsigned)(x >> 40) % 9);
+		assert_int_equal(strtab_intern(ds->strs, room, strlen(room), &r.room), RR_OK);
+		assert_int_equal(strtab_intern(ds->strs, comms[(x >> 36) % 3], strlen(comms[(x >> 36) % 3]),
+						&r.comm), RR_OK);
+		assert_int_equal(strtab_intern(ds->strs, user, strlen(user), &r.user), RR_OK);
+		r.time_ms = T0 + (int64_t)((x >> 20) % 7200) * 1000;
+		r.stream = -1;
+		r.p2 = -1;
+		if ((x >> 8) % 11 == 0) {
+			r.kind = REC_ABNORMAL;
+			r.time_ms -= r.time_ms % 60000;
+			r.id = (int32_t)((x >> 12) % 6);
+			r.p1 = (x >> 14) % 3 ? 2017 : -1;
+		} else {
+			r.kind = REC_EVENT;
+			r.id = ids[(x >> 4) % (sizeof ids / sizeof ids[0])];
+			r.p1 = (int32_t)((x >> 16) % 4) - 1;
+		}
+		assert_int_equal(dataset_append(ds, &r), RR_OK);
+	}
+	assert_int_equal(dataset_finish(ds), RR_OK);
+}
+
+static void assert_same_model(const struct model *a, const struct model *b)
+{
+	assert_int_equal(a->nsessions, b->nsessions);
+	assert_int_equal(a->ncalls, b->ncalls);
+	assert_int_equal(a->nfindings, b->nfindings);
+	assert_int_equal(a->nexperiences, b->nexperiences);
+	assert_int_equal(a->ncauses, b->ncauses);
+	assert_int_equal(a->first_orphan_exp, b->first_orphan_exp);
+	assert_int_equal(a->norphan_exp, b->norphan_exp);
+	assert_memory_equal(a->sessions, b->sessions, a->nsessions * sizeof *a->sessions);
+	assert_memory_equal(a->details, b->details, a->nsessions * sizeof *a->details);
+	assert_memory_equal(a->calls, b->calls, a->ncalls * sizeof *a->calls);
+	if (a->nexperiences)
+		assert_memory_equal(a->experiences, b->experiences,
+				    a->nexperiences * sizeof *a->experiences);
+	if (a->ncauses)
+		assert_memory_equal(a->causes, b->causes, a->ncauses * sizeof *a->causes);
+	for (uint32_t i = 0; i < a->nfindings; i++) {
+		assert_string_equal(a->findings[i].code, b->findings[i].code);
+		assert_int_equal(a->findings[i].severity, b->findings[i].severity);
+		assert_int_equal(a->findings[i].time_ms, b->findings[i].time_ms);
+		assert_string_equal(a->findings[i].text, b->findings[i].text);
+	}
+}
+
+/* Chunks of rooms built on several threads make the model one thread
+ * makes; an allocation failing anywhere gives RR_ENOMEM and an empty
+ * model (and no leak, under the sanitizer). */
+static void test_threads_same_model(void **state)
+{
+	struct sessions_options o;
+	struct dataset ds;
+	struct model one, m;
+
+	(void)state;
+	for (unsigned seed = 1; seed <= 4; seed++) {
+		random_rows(&ds, seed, 3000);
+		sessions_options_init(&o);
+		o.details = 1;
+		o.threads = 1;
+		assert_int_equal(sessions_build(&ds, kit_cat, &o, &one), RR_OK);
+		assert_true(one.ncalls > 13);
+		assert_true(one.nexperiences > 0);
+		for (unsigned t = 2; t <= 6; t++) {
+			o.threads = t;
+			assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
+			assert_same_model(&one, &m);
+			model_free(&m);
+		}
+		o.threads = 3;
+		for (unsigned long n = 1; n < 80; n += 3) {
+			int rc;
+
+			rr_alloc_fail_at(n);
+			rc = sessions_build(&ds, kit_cat, &o, &m);
+			rr_alloc_fail_at(0);
+			if (rc == RR_OK) {
+				assert_same_model(&one, &m);
+				model_free(&m);
+				continue;
+			}
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(m.sessions);
+			assert_int_equal(m.nsessions, 0);
+		}
+		model_free(&one);
+		dataset_free(&ds);
+	}
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -753,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_main_network),
 		cmocka_unit_test(test_calls),
 		cmocka_unit_test(test_session_ties_by_user),
+		cmocka_unit_test(test_threads_same_model),
 		cmocka_unit_test(test_experience_attachment),
 		cmocka_unit_test(test_experience_same_comm),
 		cmocka_unit_test(test_findings),
