@@ -594,16 +594,15 @@ static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
 	return h;
 }
 
-/* The file name a call would get before collisions are resolved. */
-static void call_file_base(const struct strtab *st, const struct call *c, char *out)
+/* The room ID's slug (see report.h) into slug, NUL-terminated; returns its
+ * length. */
+static size_t call_slug(const struct strtab *st, uint32_t room, char slug[SLUG_MAX + 1])
 {
-	const char *room = strtab_str(st, c->room), *comm = strtab_str(st, c->comm);
-	size_t rl = strtab_len(st, c->room), i, n = 0;
-	char slug[SLUG_MAX + 1], num[24];
-	uint32_t h = 2166136261u;
+	const char *s = strtab_str(st, room);
+	size_t rl = strtab_len(st, room), i, n = 0;
 
 	for (i = 0; i < rl && n < SLUG_MAX; i++) {
-		unsigned char ch = (unsigned char)room[i];
+		unsigned char ch = (unsigned char)s[i];
 		int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 			   (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
 
@@ -616,23 +615,72 @@ static void call_file_base(const struct strtab *st, const struct call *c, char *
 	while (n > 0 && slug[n - 1] == '-')
 		n--;
 	slug[n] = '\0';
-	h = fnv1a(h, room, rl + 1);           /* the NUL is the separator */
-	h = fnv1a(h, comm, strtab_len(st, c->comm) + 1);
-	snprintf(num, sizeof num, "%" PRId64, c->start_ms);
-	h = fnv1a(h, num, strlen(num));
-	snprintf(out, CALL_FILE_MAX, "calls/%s-%08" PRIx32 ".html", n ? slug : "room", h);
+	return n;
 }
 
+/* Length of a base name from its slug's: "calls/" slug "-" 8 hex ".html". */
+static size_t call_file_len(size_t slug_len)
+{
+	return 6 + (slug_len ? slug_len : 4) + 1 + 8 + 5;
+}
+
+/* The 32-bit FNV-1a of room, '\0', CommId, '\0', decimal start_ms. */
+static uint32_t call_hash(const struct strtab *st, const struct call *c)
+{
+	char num[24];
+	size_t i = sizeof num;
+	int64_t v = c->start_ms;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	uint32_t h = 2166136261u;
+
+	do {
+		num[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		num[--i] = '-';
+	h = fnv1a(h, strtab_str(st, c->room), strtab_len(st, c->room) + 1);   /* NUL separates */
+	h = fnv1a(h, strtab_str(st, c->comm), strtab_len(st, c->comm) + 1);
+	return fnv1a(h, num + i, sizeof num - i);
+}
+
+/* The file name a call would get before collisions are resolved, into out
+ * (CALL_FILE_MAX bytes); *hash gets call_hash. Returns its length. */
+static size_t call_file_base(const struct strtab *st, const struct call *c, char *out,
+			     uint32_t *hash)
+{
+	static const char hex[] = "0123456789abcdef";
+	char slug[SLUG_MAX + 1], *p = out;
+	size_t n = call_slug(st, c->room, slug);
+	uint32_t h = call_hash(st, c);
+
+	memcpy(p, "calls/", 6);
+	p += 6;
+	memcpy(p, n ? slug : "room", n ? n : 4);
+	p += n ? n : 4;
+	*p++ = '-';
+	for (int k = 7; k >= 0; k--)
+		*p++ = hex[(h >> (4 * k)) & 15];
+	memcpy(p, ".html", 6);
+	*hash = h;
+	return call_file_len(n);
+}
+
+/* Equal names are equal slugs with equal hashes: sorting by hash first
+ * leaves strcmp for the rare hash ties. */
 struct nkey {
 	const char *name;
-	uint32_t idx;
+	uint32_t hash, idx;
 };
 
 static int cmp_nkey(const void *pa, const void *pb)
 {
 	const struct nkey *a = pa, *b = pb;
-	int c = strcmp(a->name, b->name);
+	int c;
 
+	if (a->hash != b->hash)
+		return a->hash < b->hash ? -1 : 1;
+	c = strcmp(a->name, b->name);
 	if (c)
 		return c;
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
@@ -647,25 +695,22 @@ static int build_call_files(struct report *r)
 	uint32_t n = m->ncalls, i, ndup = 0;
 	struct nkey *k = NULL;
 	uint32_t *dup = NULL;
-	char **names = NULL, **out, *text, base[CALL_FILE_MAX];
+	char **names = NULL, **out, *text, base[SLUG_MAX + 1];
 	size_t total = 0, len;
 	int rc = RR_ENOMEM;
 
 	if (n == 0)
 		return RR_OK;
-	for (i = 0; i < n; i++) {
-		call_file_base(r->ds->strs, &m->calls[i], base);
-		total += strlen(base) + 1;
-	}
+	for (i = 0; i < n; i++)
+		total += call_file_len(call_slug(r->ds->strs, m->calls[i].room, base)) + 1;
 	names = rr_malloc((size_t)n * sizeof *names + total);
 	k = rr_malloc((size_t)n * sizeof *k);
 	if (!names || !k)
 		goto out;
 	text = (char *)(names + n);
 	for (i = 0; i < n; i++) {
-		call_file_base(r->ds->strs, &m->calls[i], text);
 		names[i] = text;
-		text += strlen(text) + 1;
+		text += call_file_base(r->ds->strs, &m->calls[i], text, &k[i].hash) + 1;
 		k[i].name = names[i];
 		k[i].idx = i;
 	}
@@ -675,7 +720,7 @@ static int build_call_files(struct report *r)
 	 * any base name (which ends in "-<8 hex>"). */
 	qsort(k, n, sizeof *k, cmp_nkey);
 	for (i = 1; i < n; i++)
-		ndup += strcmp(k[i].name, k[i - 1].name) == 0;
+		ndup += k[i].hash == k[i - 1].hash && strcmp(k[i].name, k[i - 1].name) == 0;
 	if (ndup) {
 		dup = rr_calloc(n, sizeof *dup);
 		/* "-4294967295" at most per numbered name. */
@@ -685,7 +730,7 @@ static int build_call_files(struct report *r)
 			goto out;
 		}
 		for (i = 1; i < n; i++)
-			if (strcmp(k[i].name, k[i - 1].name) == 0)
+			if (k[i].hash == k[i - 1].hash && strcmp(k[i].name, k[i - 1].name) == 0)
 				dup[k[i].idx] = dup[k[i - 1].idx] ? dup[k[i - 1].idx] + 1 : 2;
 		text = (char *)(out + n);
 		for (i = 0; i < n; i++) {
