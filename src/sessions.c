@@ -1086,6 +1086,12 @@ static int build_group(struct builder *b, size_t gb, size_t ge)
 	return RR_OK;
 }
 
+/* A call's sort key, copied out so the comparisons stay in one array. */
+struct ckey {
+	int64_t start;
+	uint32_t idx;
+};
+
 struct calls_ctx {
 	const struct call *c;
 	const struct strtab *strs;
@@ -1094,12 +1100,15 @@ struct calls_ctx {
 /* Calls by start, then room ID, then CommId (build order among equals). */
 static int cmp_call_order(const void *pa, const void *pb, const void *ctx)
 {
+	const struct ckey *ka = pa, *kb = pb;
 	const struct calls_ctx *g = ctx;
-	const struct call *a = &g->c[*(const uint32_t *)pa], *b = &g->c[*(const uint32_t *)pb];
-	int c = cmp_i64(a->start_ms, b->start_ms);
+	const struct call *a, *b;
+	int c;
 
-	if (c)
-		return c;
+	if (ka->start != kb->start)
+		return ka->start < kb->start ? -1 : 1;
+	a = &g->c[ka->idx];
+	b = &g->c[kb->idx];
 	c = cmp_str(g->strs, a->room, b->room);
 	if (c)
 		return c;
@@ -1663,7 +1672,8 @@ static int finish(struct builder *b)
 {
 	struct model *m = b->m;
 	struct calls_ctx g = { m->calls, b->ds->strs };
-	uint32_t *corder = NULL, *cmap = NULL, *fmap = NULL, i, k, pos = 0;
+	struct ckey *corder = NULL;
+	uint32_t *cmap = NULL, *fmap = NULL, i, k, pos = 0;
 	struct skey *sk = NULL;
 	size_t capsk = 0;
 	int rc = RR_ENOMEM;
@@ -1673,14 +1683,16 @@ static int finish(struct builder *b)
 	fmap = rr_malloc(((size_t)m->nsessions + 1) * sizeof *fmap);
 	if (!corder || !cmap || !fmap)
 		goto out;
-	for (i = 0; i < m->ncalls; i++)
-		corder[i] = i;
+	for (i = 0; i < m->ncalls; i++) {
+		corder[i].start = m->calls[i].start_ms;
+		corder[i].idx = i;
+	}
 	if (sort_stable(b, corder, m->ncalls, sizeof *corder, cmp_call_order, &g) != RR_OK)
 		goto out;
 	for (k = 0; k < m->ncalls; k++) {
-		const struct call *c = &m->calls[corder[k]];
+		const struct call *c = &m->calls[corder[k].idx];
 
-		cmap[corder[k]] = k;
+		cmap[corder[k].idx] = k;
 		for (i = 0; i < c->nsessions; i++)
 			fmap[c->first_session + i] = pos + i;
 		pos += c->nsessions;
