@@ -12,6 +12,9 @@
  * sessions and calls are moved into call order in place, along the cycles
  * of the permutation, and findings are placed by session the same way.
  * Finding texts go into a store of large blocks, not one allocation each.
+ * Large datasets are built on several threads, each taking chunks of whole
+ * rooms into a part of its own; parts join the model in record order, so
+ * the result is what one thread builds.
  * Does not: aggregate across calls (report.c), decide how anything is shown,
  * or escape text (peer and user strings go into finding texts as data).
  */

@@ -163,7 +163,8 @@ struct finding_new {
 
 /* Adds findings to their sessions, keeping every session's findings most
  * severe first, then time, then code, and the calls' counts by severity in
- * step. Returns RR_OK, or RR_ENOMEM with m unchanged. */
+ * step. Returns RR_OK, or RR_ENOMEM with the findings unchanged (texts
+ * copied by then stay unused in the model's store). */
 int model_add_findings(struct model *m, const struct finding_new *f, size_t n);
 
 /* Drops every finding with the given code of the listed sessions
