@@ -70,9 +70,10 @@ struct companion_options {
 
 void companion_options_init(struct companion_options *o);
 
-/* Links ds's users, rooms and quality rows into m and adds their findings.
- * Returns RR_OK or RR_ENOMEM (m is then as sessions_build left it). Without
- * companion rows it changes nothing. cat is not used yet. */
+/* Links ds's users, rooms and quality rows into m and adds their findings
+ * (ds's event records are not read). Returns RR_OK or RR_ENOMEM (m is then
+ * as sessions_build left it). Without companion rows it changes nothing.
+ * cat is not used yet. */
 int companion_link(const struct dataset *ds, const struct catalog *cat,
 		   const struct companion_options *o, struct model *m);
 

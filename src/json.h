@@ -11,7 +11,8 @@
 
 #include "report.h"
 
-/* Writes r to f. Returns RR_OK, or RR_EIO when f has an error afterwards.
+/* Writes r to f (reading no records of r's dataset). Returns RR_OK, or
+ * RR_EIO when f has an error afterwards.
  * With 16384 sessions or more the calls are formatted on one thread per
  * online processor (at most 4); memory stays a few MB either way. */
 int json_write(const struct report *r, FILE *f);

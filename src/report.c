@@ -467,7 +467,7 @@ static int build_tops(struct report *r, const struct catalog *cat)
 	size_t i, nev = 0, nca = 0;
 	int rc = RR_ENOMEM;
 
-	if (!ds || !cat || ds->nrecs == 0)
+	if (!ds || !cat)
 		return RR_OK;
 	if (!dec) {
 		rc = decode_scan(ds, cat, &local);

@@ -197,8 +197,10 @@ struct report {
 /* Builds the aggregates; the report keeps pointers to ds, m, dec and tz,
  * which must outlive it; labels come from cat. The top lists come from
  * dec's counts (made with cat); with dec NULL report_build runs decode_scan
- * itself for them. Without cat (or ds) there are none. Returns RR_OK or
- * RR_ENOMEM. */
+ * itself for them. Without cat (or ds) there are none. With dec given,
+ * neither report_build nor anything reading the report but the HTML
+ * renderer reads ds's records (counts, strings and companion rows only).
+ * Returns RR_OK or RR_ENOMEM. */
 int report_build(const struct dataset *ds, const struct model *m,
 		 const struct decode_stats *dec, const struct catalog *cat,
 		 const struct tz *tz, struct report *r);

@@ -14,7 +14,8 @@
 #include "tz.h"
 
 /* One header line, then one line per session in call order. Times are
- * written twice: epoch ms and text in the report's zone. RR_OK or RR_EIO. */
+ * written twice: epoch ms and text in the report's zone. Reads no records.
+ * RR_OK or RR_EIO. */
 int tables_write_sessions(const struct report *r, FILE *f);
 
 /*

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "catalog.h"
 #include "decode.h"
 #include "json.h"
 #include "report.h"
@@ -828,6 +829,7 @@ static void test_json_threads(void **state)
 	static const unsigned chunks[] = { 1, 2, 3, 7, 150, 400, 100000 };
 	struct sessions_options so;
 	struct decode_stats dec;
+	struct catalog *cat;
 	struct dataset ds;
 	struct model m;
 	struct report r;
@@ -835,7 +837,7 @@ static void test_json_threads(void **state)
 	int64_t t = 1795136400000;
 
 	(void)state;
-	memset(&dec, 0, sizeof dec);
+	assert_int_equal(catalog_new(&cat), RR_OK);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	for (int i = 0; i < 1200; i++) {
 		char room[16], user[16];
@@ -859,12 +861,14 @@ static void test_json_threads(void **state)
 		assert_int_equal(dataset_append(&ds, &rec), RR_OK);
 	}
 	assert_int_equal(dataset_finish(&ds), RR_OK);
+	assert_int_equal(decode_scan(&ds, cat, &dec), RR_OK);
 	sessions_options_init(&so);
-	assert_int_equal(sessions_build(&ds, NULL, &so, &m), RR_OK);
+	assert_int_equal(sessions_build(&ds, cat, &so, &m), RR_OK);
 	assert_int_equal(m.nsessions, 1200);
-	assert_int_equal(report_build(&ds, &m, &dec, NULL, NULL, &r), RR_OK);
+	assert_int_equal(report_build(&ds, &m, &dec, cat, NULL, &r), RR_OK);
 	one = json_threads_of(&r, 1, 0);
 	assert_true(strlen(one) > 300000);
+	assert_non_null(strstr(one, "\"label\":\"Left room: timed out\""));
 	for (unsigned t = 1; t <= 4; t++)
 		for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
 			js = json_threads_of(&r, t, chunks[c]);
@@ -881,10 +885,25 @@ static void test_json_threads(void **state)
 	js = json_of(&r);
 	assert_string_equal(js, one);
 	free(js);
-	free(one);
 	report_free(&r);
+
+	/* Neither the report nor the JSON reads the records: a caller may
+	 * release them once the model and decode's counts exist. */
+	{
+		struct dataset bare = ds;
+
+		bare.recs = NULL;
+		assert_int_equal(report_build(&bare, &m, &dec, cat, NULL, &r), RR_OK);
+		js = json_threads_of(&r, 2, 100);
+		assert_string_equal(js, one);
+		free(js);
+		report_free(&r);
+	}
+	free(one);
 	model_free(&m);
+	decode_stats_free(&dec);
 	dataset_free(&ds);
+	catalog_free(cat);
 }
 
 static void test_json(void **state)
