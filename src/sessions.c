@@ -1700,6 +1700,8 @@ static int finish(struct builder *b)
 			fmap[c->first_session + i] = pos + i;
 		pos += c->nsessions;
 	}
+	rr_free(corder);    /* early: this is the sessions stage's peak */
+	corder = NULL;
 	for (i = 0; i < b->p->nrooms; i++)
 		if (room_experiences(b, &b->p->rooms[i], fmap, cmap, &sk, &capsk) != RR_OK)
 			goto out;
