@@ -59,8 +59,6 @@ struct jpar {
 	size_t next_write;           /* chunk whose turn it is */
 	size_t nchunks;
 	const uint32_t *chunk_first; /* nchunks + 1 call indexes */
-	const struct report *r;
-	FILE *f;
 };
 
 static void write_out(struct jw *w)
@@ -722,8 +720,6 @@ static void write_calls(struct jw *w, const struct report *r, unsigned threads,
 	pthread_cond_init(&p.turn_cv, NULL);
 	p.nchunks = nch;
 	p.chunk_first = first;
-	p.r = r;
-	p.f = w->f;
 	for (k = 0; k < nt; k++) {
 		ws[k].w.f = w->f;
 		ws[k].w.par = &p;
