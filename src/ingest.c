@@ -663,6 +663,8 @@ static int event_row(struct ctx *c, const struct reader_record *rec)
 	struct record r;
 	const char *room, *user, *ts, *comm, *peer;
 	size_t nroom, nuser, nts, ncomm, npeer;
+	uint32_t ids[4];
+	int64_t t;
 	enum col tcol;
 	int64_t v1, v2, v3;
 	int why, rc;
@@ -723,20 +725,25 @@ static int event_row(struct ctx *c, const struct reader_record *rec)
 		if (is_blank(ts, nts) && has(c, COL_TIME))
 			tcol = COL_TIME;
 	}
-	if ((why = time_column(c, rec, tcol, 1, &r.time_ms, detail, sizeof detail)) >= 0)
+	if ((why = time_column(c, rec, tcol, 1, &t, detail, sizeof detail)) >= 0)
 		return reject(c, rec, (enum diag_reason)why, detail);
+	r.time_ms = t;
 
-	if (!passes(c->o, room, nroom, user, nuser, r.time_ms))
+	if (!passes(c->o, room, nroom, user, nuser, t))
 		return filtered(c);
 
 	cell(c, rec, COL_COMM, &comm, &ncomm);
 	cell(c, rec, COL_PEER, &peer, &npeer);
-	if ((rc = intern_last(c, LAST_ROOM, room, nroom, &r.room)) != RR_OK ||
-	    (rc = intern_last(c, LAST_USER, user, nuser, &r.user)) != RR_OK ||
-	    (rc = intern_last(c, LAST_COMM, comm, ncomm, &r.comm)) != RR_OK ||
-	    (rc = intern_last(c, LAST_PEER, peer, npeer, &r.peer)) != RR_OK)
+	if ((rc = intern_last(c, LAST_ROOM, room, nroom, &ids[0])) != RR_OK ||
+	    (rc = intern_last(c, LAST_USER, user, nuser, &ids[1])) != RR_OK ||
+	    (rc = intern_last(c, LAST_COMM, comm, ncomm, &ids[2])) != RR_OK ||
+	    (rc = intern_last(c, LAST_PEER, peer, npeer, &ids[3])) != RR_OK)
 		return rc;
-	r.file = c->file;
+	r.room = ids[0];
+	r.user = ids[1];
+	r.comm = ids[2];
+	r.peer = ids[3];
+	record_set_file(&r, c->file);
 	return dataset_append(c->ds, &r);
 }
 

@@ -68,3 +68,11 @@ unsigned char *kit_gzip(const void *s, size_t len, size_t *outlen)
 	deflateEnd(&zs);
 	return out;
 }
+
+uint32_t kit_intern(struct strtab *t, const char *s)
+{
+	uint32_t id = 0;
+
+	assert_int_equal(strtab_intern(t, s, strlen(s), &id), RR_OK);
+	return id;
+}

@@ -27,4 +27,9 @@ void kit_ingest_options(struct ingest_options *o);
  * *outlen gets its size. Fails the test on any zlib error. */
 unsigned char *kit_gzip(const void *s, size_t len, size_t *outlen);
 
+/* Interns the C string s into t and returns its id; fails the test when the
+ * table refuses it. For filling struct record, whose id fields are
+ * bit-fields and so cannot be passed to strtab_intern by address. */
+uint32_t kit_intern(struct strtab *t, const char *s);
+
 #endif

@@ -70,11 +70,11 @@ static void fixture_build(struct fixture *fx, const struct row *rows, const char
 
 		memset(&r, 0, sizeof r);
 		r.time_ms = S(rows->sec);
-		intern(&fx->ds, "room", &r.room);
-		intern(&fx->ds, rows->comm, &r.comm);
-		intern(&fx->ds, rows->user, &r.user);
+		r.room = kit_intern(fx->ds.strs, "room");
+		r.comm = kit_intern(fx->ds.strs, rows->comm);
+		r.user = kit_intern(fx->ds.strs, rows->user);
 		if (rows->peer)
-			intern(&fx->ds, rows->peer, &r.peer);
+			r.peer = kit_intern(fx->ds.strs, rows->peer);
 		r.kind = (uint8_t)rows->kind;
 		r.id = rows->id;
 		r.p1 = rows->p1;

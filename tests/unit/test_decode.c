@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "decode.h"
 #include "strtab.h"
+#include "kit.h"
 #include "util.h"
 
 struct fixture {
@@ -156,8 +157,8 @@ static void add_ru(struct fixture *f, const char *room, const char *user, enum r
 
 	memset(&r, 0, sizeof r);
 	r.time_ms = f->t++;
-	assert_int_equal(strtab_intern(f->ds.strs, room, strlen(room), &r.room), RR_OK);
-	assert_int_equal(strtab_intern(f->ds.strs, user, strlen(user), &r.user), RR_OK);
+	r.room = kit_intern(f->ds.strs, room);
+	r.user = kit_intern(f->ds.strs, user);
 	r.kind = (uint8_t)kind;
 	r.id = id;
 	r.p1 = p1;

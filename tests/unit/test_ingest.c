@@ -596,8 +596,8 @@ static void test_two_files(void **state)
 	assert_int_equal(ingest_mem(&ds, "a.csv", a, sizeof a - 1, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "b.csv", b, sizeof b - 1, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ds.nrecs, 2);
-	assert_int_equal(ds.recs[0].file, 0);
-	assert_int_equal(ds.recs[1].file, 1);
+	assert_int_equal(record_file(&ds.recs[0]), 0);
+	assert_int_equal(record_file(&ds.recs[1]), 1);
 	assert_int_equal(ds.recs[1].kind, REC_ABNORMAL);
 	assert_int_equal(ds.counts.rows, 2);
 	dataset_free(&ds);

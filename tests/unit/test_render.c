@@ -34,6 +34,7 @@
 #include "report.h"
 #include "sessions.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 #include "version.h"
 
@@ -62,10 +63,10 @@ static void ev(struct fixture *fx, const char *room, const char *user, int64_t s
 
 	memset(&r, 0, sizeof r);
 	r.time_ms = S(sec);
-	assert_int_equal(strtab_intern(st, room, strlen(room), &r.room), RR_OK);
-	assert_int_equal(strtab_intern(st, "", 0, &r.comm), RR_OK);
-	assert_int_equal(strtab_intern(st, user, strlen(user), &r.user), RR_OK);
-	assert_int_equal(strtab_intern(st, peer, strlen(peer), &r.peer), RR_OK);
+	r.room = kit_intern(st, room);
+	r.comm = kit_intern(st, "");
+	r.user = kit_intern(st, user);
+	r.peer = kit_intern(st, peer);
 	r.kind = (uint8_t)kind;
 	r.id = id;
 	r.p1 = p1;

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "sessions.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 
 #define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
@@ -137,9 +138,9 @@ static void load(struct dataset *ds, const struct row *rows)
 
 		memset(&r, 0, sizeof r);
 		r.time_ms = S(rows->sec);
-		assert_int_equal(strtab_intern(ds->strs, rows->room, strlen(rows->room), &r.room), RR_OK);
-		assert_int_equal(strtab_intern(ds->strs, rows->comm, strlen(rows->comm), &r.comm), RR_OK);
-		assert_int_equal(strtab_intern(ds->strs, rows->user, strlen(rows->user), &r.user), RR_OK);
+		r.room = kit_intern(ds->strs, rows->room);
+		r.comm = kit_intern(ds->strs, rows->comm);
+		r.user = kit_intern(ds->strs, rows->user);
 		r.kind = (uint8_t)rows->kind;
 		r.id = rows->id;
 		r.p1 = rows->p1;

@@ -47,11 +47,11 @@ static void load(struct dataset *ds, const struct row *rows)
 
 		memset(&r, 0, sizeof r);
 		r.time_ms = S(rows->sec);
-		assert_int_equal(strtab_intern(ds->strs, rows->room, strlen(rows->room), &r.room), RR_OK);
-		assert_int_equal(strtab_intern(ds->strs, rows->comm, strlen(rows->comm), &r.comm), RR_OK);
-		assert_int_equal(strtab_intern(ds->strs, rows->user, strlen(rows->user), &r.user), RR_OK);
+		r.room = kit_intern(ds->strs, rows->room);
+		r.comm = kit_intern(ds->strs, rows->comm);
+		r.user = kit_intern(ds->strs, rows->user);
 		if (rows->peer)
-			assert_int_equal(strtab_intern(ds->strs, rows->peer, strlen(rows->peer), &r.peer), RR_OK);
+			r.peer = kit_intern(ds->strs, rows->peer);
 		r.kind = (uint8_t)rows->kind;
 		r.id = rows->id;
 		r.p1 = rows->p1;
@@ -763,10 +763,9 @@ static void random_rows(struct dataset *ds, unsigned seed, int n)
 		memset(&r, 0, sizeof r);
 		snprintf(room, sizeof room, "r%u", (unsigned)(x >> 60) % 13);
 		snprintf(user, sizeof user, "u%u", (unsigned)(x >> 40) % 9);
-		assert_int_equal(strtab_intern(ds->strs, room, strlen(room), &r.room), RR_OK);
-		assert_int_equal(strtab_intern(ds->strs, comms[(x >> 36) % 3], strlen(comms[(x >> 36) % 3]),
-						&r.comm), RR_OK);
-		assert_int_equal(strtab_intern(ds->strs, user, strlen(user), &r.user), RR_OK);
+		r.room = kit_intern(ds->strs, room);
+		r.comm = kit_intern(ds->strs, comms[(x >> 36) % 3]);
+		r.user = kit_intern(ds->strs, user);
 		r.time_ms = T0 + (int64_t)((x >> 20) % 7200) * 1000;
 		r.stream = -1;
 		r.p2 = -1;

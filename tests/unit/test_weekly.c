@@ -24,6 +24,7 @@
 #include "sessions.h"
 #include "strtab.h"
 #include "tz.h"
+#include "kit.h"
 #include "util.h"
 
 #define D1 1795132800000LL           /* 2026-11-20 00:00:00 UTC */
@@ -846,8 +847,8 @@ static void test_json_threads(void **state)
 		snprintf(room, sizeof room, "room<%d>", i % 37);
 		snprintf(user, sizeof user, "u%d", i);
 		memset(&rec, 0, sizeof rec);
-		assert_int_equal(strtab_intern(ds.strs, room, strlen(room), &rec.room), RR_OK);
-		assert_int_equal(strtab_intern(ds.strs, user, strlen(user), &rec.user), RR_OK);
+		rec.room = kit_intern(ds.strs, room);
+		rec.user = kit_intern(ds.strs, user);
 		rec.kind = REC_EVENT;
 		rec.p2 = -1;
 		rec.stream = -1;
