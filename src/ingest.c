@@ -80,6 +80,9 @@ static const struct {
 	{ "isfinished", COL_ISFINISHED },
 };
 
+/* IDs up to this long are remembered by intern_last. */
+#define LAST_MAX 56
+
 /* What a file holds, decided once from its header. */
 enum file_kind { FK_RECORDS, FK_USERS, FK_ROOMS, FK_QUALITY };
 
@@ -101,10 +104,14 @@ struct ctx {
 	 * empty names are rejected before they get here. */
 	uint32_t metric_id[METRIC_SLOTS];
 	uint16_t metric_idx[METRIC_SLOTS];
-	/* The id each ID column got on the previous row: exports list a user's
-	 * events together, so most rows repeat the room, call and user of the
-	 * row before and skip the hash lookup. Ids of ds->strs; 0 = none. */
-	uint32_t last_id[4];
+	/* The string and id each ID column had on the previous row: exports
+	 * list a user's events together, so most rows repeat the room, call and
+	 * user of the row before and skip the hash lookup. Ids of ds->strs;
+	 * len 0 = none. */
+	struct {
+		uint32_t id, len;
+		char s[LAST_MAX];
+	} last[4];
 };
 
 enum { LAST_ROOM, LAST_USER, LAST_COMM, LAST_PEER };
@@ -291,6 +298,28 @@ static enum num_result parse_int(const char *s, size_t n, int64_t lo, int64_t hi
 	return NUM_OK;
 }
 
+/* The shape nearly every exported number has: an optional '-' and at most
+ * 11 digits, nothing around them. Returns 1 with *out set for those; the
+ * caller takes every other spelling (spaces, '+', blank, junk) through
+ * parse_int, which gives the same value for these. */
+static inline int quick_int(const char *s, size_t n, int64_t *out)
+{
+	size_t i = s[0] == '-';
+	int64_t v = 0;
+
+	if (n <= i || n > 11)
+		return 0;
+	for (size_t k = i; k < n; k++) {
+		unsigned d = (unsigned)((unsigned char)s[k] - '0');
+
+		if (d > 9)
+			return 0;
+		v = v * 10 + d;
+	}
+	*out = i ? -v : v;
+	return 1;
+}
+
 /* Copies at most 40 bytes of a value for a message, cut on a UTF-8 boundary. */
 static void quote_value(char *out, size_t size, const char *s, size_t n)
 {
@@ -462,6 +491,8 @@ static int int_column(const struct ctx *c, const struct reader_record *rec, enum
 	enum num_result r;
 
 	cell(c, rec, col, &s, &n);
+	if (quick_int(s, n, v) && *v >= lo && *v <= hi)
+		return -1;
 	if (is_blank(s, n)) {
 		*v = dflt;
 		return -1;
@@ -548,6 +579,22 @@ static int time_column(const struct ctx *c, const struct reader_record *rec, enu
 	char q[64];
 
 	cell(c, rec, col, &ts, &nts);
+	/* Epoch milliseconds (13 digits) or seconds (10), as TRTC writes them:
+	 * the same values tz_parse_time gives, without its general path. */
+	if (nts == 13 || nts == 10) {
+		int64_t v = 0;
+		size_t i;
+
+		for (i = 0; i < nts && (unsigned)((unsigned char)ts[i] - '0') <= 9; i++)
+			v = v * 10 + (ts[i] - '0');
+		if (i == nts) {
+			v = nts == 10 ? v * 1000 : v;
+			if (v >= INGEST_MIN_TIME_MS && v < INGEST_MAX_TIME_MS) {
+				*ms = v;
+				return -1;
+			}
+		}
+	}
 	if (is_blank(ts, nts)) {
 		if (!required) {
 			*ms = RR_NONE;
@@ -626,24 +673,25 @@ static int filtered(struct ctx *c)
 	return RR_OK;
 }
 
-/* strtab_intern, trying the previous row's id for this column first. */
+/* strtab_intern, trying the previous row's string of this column first. */
 static int intern_last(struct ctx *c, int slot, const char *s, size_t n, uint32_t *id)
 {
-	const struct strtab *t = c->ds->strs;
-	uint32_t k = c->last_id[slot];
 	int rc;
 
 	if (n == 0) {
 		*id = 0;
 		return RR_OK;
 	}
-	if (k && strtab_len(t, k) == n && memcmp(strtab_str(t, k), s, n) == 0) {
-		*id = k;
+	if (n == c->last[slot].len && memcmp(c->last[slot].s, s, n) == 0) {
+		*id = c->last[slot].id;
 		return RR_OK;
 	}
 	rc = strtab_intern(c->ds->strs, s, n, id);
-	if (rc == RR_OK)
-		c->last_id[slot] = *id;
+	if (rc == RR_OK && n <= LAST_MAX) {
+		c->last[slot].id = *id;
+		c->last[slot].len = (uint32_t)n;
+		memcpy(c->last[slot].s, s, n);
+	}
 	return rc;
 }
 
@@ -1104,7 +1152,7 @@ static int read_parallel(struct ctx *c, struct reader *r, const struct source *s
 		if (p->rc != RR_OK)
 			continue;
 		p->c.ds = &p->ds;
-		memset(p->c.last_id, 0, sizeof p->c.last_id);   /* ids of another table */
+		memset(p->c.last, 0, sizeof p->c.last);   /* ids of another table */
 		p->started = pthread_create(&p->thread, NULL, part_run, p) == 0;
 		if (!p->started)
 			p->rc = RR_ENOMEM;
