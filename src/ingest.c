@@ -940,7 +940,7 @@ static int row(struct ctx *c, const struct reader_record *rec)
 			 rec->nfields, c->ncols);
 		return reject(c, rec, REJ_RAGGED, detail);
 	}
-	if (!plain_ascii(rec->raw, rec->raw_len) &&
+	if (!rec->plain && !plain_ascii(rec->raw, rec->raw_len) &&
 	    bad_bytes(c, rec, &bad, detail, sizeof detail))
 		return reject(c, rec, bad, detail);
 	switch (c->kind) {

@@ -1060,7 +1060,8 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 	for (;;) {
 		const unsigned char *s;
 		size_t avail, lim, i = 0, a = 0, nf = 0, len;
-		bool long_field = false;
+		bool long_field = false, nul = false;
+		unsigned hi = 0;
 		unsigned char term;
 
 		if (eat_pending_lf(r) != 0)
@@ -1086,6 +1087,8 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 			goto found;                                            \
 		} else if (c_ == '"') {                                        \
 			return FR_SLOW;                                        \
+		} else if (c_ == '\0') {                                       \
+			nul = true;                                            \
 		}                                                              \
 	} while (0)
 
@@ -1096,6 +1099,7 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 				_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(',')), v));
 
 			_mm_storeu_si128((__m128i *)(ar + i), v);
+			hi |= (unsigned)_mm_movemask_epi8(v);
 			while (m) {
 				size_t k = i + (size_t)__builtin_ctz(m);
 
@@ -1106,9 +1110,10 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 		}
 #endif
 		while (i + 8 <= lim) {
-			uint64_t m = low_bytes(load_word(s + i));
+			uint64_t w = load_word(s + i), m = low_bytes(w);
 
 			memcpy(ar + i, s + i, 8);
+			hi |= (w & UINT64_C(0x8080808080808080)) != 0;
 			while (m) {
 				size_t k = i + ((size_t)__builtin_ctzll(m) >> 3);
 
@@ -1119,6 +1124,7 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 		}
 		for (; i < lim; i++) {
 			ar[i] = s[i];
+			hi |= s[i] & 0x80;
 			if (s[i] <= ',')
 				FAST_SPECIAL(i);
 		}
@@ -1150,6 +1156,9 @@ found:
 				rec->nfields = nf + 1;
 				rec->field = r->fptr;
 				rec->len = r->flen;
+				/* hi may have seen bytes past the line end: then
+				 * plain is 0, which only costs the caller a check. */
+				rec->plain = !hi && !nul;
 				r->pos += len + 1;
 				r->line++;
 				r->skip_lf = term == '\r';
@@ -1181,6 +1190,7 @@ static void clear_record(struct reader_record *rec)
 	rec->raw = NULL;
 	rec->raw_len = 0;
 	rec->bad_reason = READER_BAD_QUOTE;
+	rec->plain = 0;
 }
 
 enum reader_status reader_next(struct reader *r, struct reader_record *rec)

@@ -46,6 +46,8 @@ struct reader_record {
 	                             * for READER_BAD_QUOTE, the record's first physical
 	                             * line (reading resumes on the next one) */
 	enum reader_bad bad_reason; /* set with READER_BAD */
+	int plain;                  /* 1: the record has no NUL and no byte >= 0x80, so
+	                             * every field is valid UTF-8; 0: not known */
 };
 
 /*

@@ -103,6 +103,38 @@ static const struct case_ cases[] = {
 	{ "\r\n", "" },
 };
 
+/* plain promises "no NUL, no byte >= 0x80" whenever it is 1, so ingest may
+ * skip its UTF-8 checks; 0 is always allowed (quoted records, libcsv). */
+static void test_plain_flag(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		int may_be_plain;
+	} cases[] = {
+		{ "abc,def,123\n", 12, 1 },
+		{ "abc,d\xc3\xa9" "f,123\n", 14, 0 },
+		{ "abc,d\0f,123\n", 12, 0 },
+		{ "a,b\nx,\xff\n", 9, 1 },          /* first record plain, even with a high byte after it */
+		{ "\"q\",b\n", 7, 0 },
+		{ "0123456789012345678901234567890123456789,\xe4\xb8\xad\n", 45, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct reader *r;
+		struct reader_record rec;
+
+		assert_int_equal(reader_open_mem(cases[i].text, cases[i].len, &r, NULL, 0), RR_OK);
+		assert_int_equal(reader_next(r, &rec), READER_ROW);
+		if (!cases[i].may_be_plain)
+			assert_int_equal(rec.plain, 0);
+		else if (i == 0)
+			assert_int_equal(rec.plain, 1);
+		reader_close(r);
+	}
+}
+
 static void test_table(void **state)
 {
 	(void)state;
@@ -868,6 +900,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_plain_flag),
 		cmocka_unit_test(test_nul_passes_through),
 		cmocka_unit_test(test_field_limit),
 		cmocka_unit_test(test_record_limit),
