@@ -52,6 +52,20 @@ static int counted_alloc_ok(void)
 	return 1;
 }
 
+/* ThreadSanitizer does not follow mremap: memory moved by it keeps the
+ * shadow state of its old address, and a later mapping there shows races
+ * that are not. Its builds grow by copying. */
+#if defined(__SANITIZE_THREAD__)
+#define RECS_NO_MREMAP 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RECS_NO_MREMAP 1
+#endif
+#endif
+#ifndef RECS_NO_MREMAP
+#define RECS_NO_MREMAP 0
+#endif
+
 /* Makes room for at least need records. RR_OK, or RR_ENOMEM with the array
  * unchanged. */
 static int recs_reserve(struct dataset *ds, size_t need)
@@ -69,12 +83,22 @@ static int recs_reserve(struct dataset *ds, size_t need)
 	bytes = round_up(bytes, RECS_PAGE);
 	if (!counted_alloc_ok())
 		return RR_ENOMEM;
+#if RECS_NO_MREMAP
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return RR_ENOMEM;
+	if (ds->recs) {
+		memcpy(p, ds->recs, ds->nrecs * sizeof(struct record));
+		munmap(ds->recs, old);
+	}
+#else
 	if (ds->recs)
 		p = mremap(ds->recs, old, bytes, MREMAP_MAYMOVE);
 	else
 		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return RR_ENOMEM;
+#endif
 	ds->recs = p;
 	ds->caprecs = bytes / sizeof(struct record);
 	return RR_OK;
