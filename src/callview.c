@@ -39,6 +39,9 @@ enum {
 
 /* ---- arena ---- */
 
+/* String blocks: filled front to back; an oversized string gets a block of
+ * its own behind the current one. Emptied between views, keeping the first
+ * block, so a writer going through many calls allocates nothing per call. */
 struct chunk {
 	struct chunk *next;
 	size_t used, cap;
@@ -49,17 +52,34 @@ struct arena {
 	struct chunk *head;
 };
 
-static void arena_free(struct arena *a)
+static void arena_free_chunks(struct chunk *c)
 {
-	struct chunk *c, *next;
+	struct chunk *next;
 
-	if (!a)
-		return;
-	for (c = a->head; c; c = next) {
+	for (; c; c = next) {
 		next = c->next;
 		rr_free(c);
 	}
-	rr_free(a);
+}
+
+/* Keeps one standard block, emptied. */
+static void arena_reset(struct arena *a)
+{
+	struct chunk *c = a->head, *keep = NULL, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (!keep && c->cap == CHUNK) {
+			keep = c;
+			continue;
+		}
+		rr_free(c);
+	}
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
+	a->head = keep;
 }
 
 /* A NUL-terminated copy of the n bytes at s, or NULL when out of memory. */
@@ -76,8 +96,6 @@ static char *arena_put(struct arena *a, const char *s, size_t n)
 			return NULL;
 		c->cap = cap;
 		c->used = 0;
-		/* An oversized string gets a block of its own behind the
-		 * current one, which keeps filling. */
 		if (a->head && cap > CHUNK) {
 			c->next = a->head->next;
 			a->head->next = c;
@@ -93,7 +111,38 @@ static char *arena_put(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
-/* Length of s[0..len) without a trailing incomplete UTF-8 sequence. */
+/* Decoded labels of events by (id, p1, p2), kept from call to call: the
+ * same few events come back all the time, so most are looked up and
+ * formatted once. The labels live in an arena of their own; when it holds
+ * LABEL_BYTES, it and the cache are emptied (a new gen). */
+#define LABEL_CACHE 1024
+#define LABEL_BYTES (1 << 20)
+
+struct label_slot {
+	int32_t id, p1, p2;
+	uint32_t gen;            /* 0: empty */
+	const struct cat_entry *e;
+	const char *label;       /* in the arena */
+	size_t len;
+};
+
+/* Everything a view keeps between callview_rebuild calls. */
+struct cv_storage {
+	struct label_slot labels[LABEL_CACHE];
+	uint32_t gen;
+	struct arena label_arena;
+	size_t label_bytes;
+	const struct catalog *label_cat;   /* the labels' catalog */
+	struct arena arena;
+	size_t caplanes, capbars, capmarks, capspans, capexps, caplog, capticks;
+	size_t capfindings, capcx, capcharts, capseries, cappoints;
+	struct piece *pieces;    /* scratch: one lane's sample ranges */
+	size_t cappieces;
+	uint32_t *order;         /* scratch: the call's sessions by lane */
+	const struct session **ss;
+	size_t caporder, capss;
+};
+
 /* ---- the builder ---- */
 
 /* One run of quality samples [a, b) of one (peer, metric) of a lane's user,
@@ -115,16 +164,45 @@ struct builder {
 	const struct strtab *st;
 	const struct tz *tz;
 	struct callview *v;
-	struct arena *arena;
-	size_t capbars, capmarks, capspans, capexps, caplog;
-	size_t capcharts, capseries, cappoints;
-	struct piece *pieces;    /* scratch: one lane's sample ranges */
-	size_t npieces, cappieces;
+	struct cv_storage *st_;  /* v->storage */
+	struct arena *arena;     /* &st_->arena */
+	size_t npieces;
+	/* time_of_day's zone offset, for the UTC second off_sec */
+	int64_t off_sec;
+	int32_t off;
+	int off_known;
 };
 
-static void time_of_day(const struct builder *b, int64_t ms, char out[40])
+static int64_t floor_div(int64_t a, int64_t b);
+
+/* "HH:MM:SS" of ms in the display zone, as tz_format's TZF_TIME writes it
+ * but without its calendar work (this runs once per record); the zone's
+ * offset, which tz_offset gives per second, is looked up once per second. */
+static void time_of_day(struct builder *b, int64_t ms, char out[40])
 {
-	tz_format(b->tz, ms, TZF_TIME, out, 40);
+	int64_t sec, local, sod;
+
+	if (ms > 8000000000000000LL || ms < -8000000000000000LL) {
+		tz_format(b->tz, ms, TZF_TIME, out, 40);   /* clamped there */
+		return;
+	}
+	sec = floor_div(ms, 1000);
+	if (!b->off_known || sec != b->off_sec) {
+		b->off = b->tz ? tz_offset(b->tz, ms) : 0;
+		b->off_sec = sec;
+		b->off_known = 1;
+	}
+	local = ms + (int64_t)b->off * 1000;
+	sod = (local - floor_div(local, 86400000) * 86400000) / 1000;
+	out[0] = (char)('0' + sod / 36000);
+	out[1] = (char)('0' + sod / 3600 % 10);
+	out[2] = ':';
+	out[3] = (char)('0' + sod / 600 % 6);
+	out[4] = (char)('0' + sod / 60 % 10);
+	out[5] = ':';
+	out[6] = (char)('0' + sod % 60 / 10);
+	out[7] = (char)('0' + sod % 10);
+	out[8] = '\0';
 }
 
 static const char *put_text(struct builder *b, const struct textbuf *t)
@@ -173,12 +251,12 @@ static int make_lanes(struct builder *b, uint32_t *order)
 
 	k = rr_malloc((size_t)n * sizeof *k);
 	u = rr_malloc((size_t)n * sizeof *u);
-	v->lanes = rr_calloc(n, sizeof *v->lanes);
-	if (!k || !u || !v->lanes) {
+	if (!k || !u || rr_grow(&v->lanes, &b->st_->caplanes, n, sizeof *v->lanes) != RR_OK) {
 		rr_free(k);
 		rr_free(u);
 		return RR_ENOMEM;
 	}
+	memset(v->lanes, 0, (size_t)n * sizeof *v->lanes);
 	for (i = 0; i < n; i++) {
 		k[i].user = b->m->sessions[c->first_session + i].user;
 		k[i].pos = i;
@@ -246,7 +324,7 @@ static int add_bar(struct builder *b, uint32_t sidx)
 	struct textbuf t = { .len = 0 };
 	char a[40], z[40], d[32];
 
-	if (rr_grow(&v->bars, &b->capbars, (size_t)v->nbars + 1, sizeof *v->bars) != RR_OK)
+	if (rr_grow(&v->bars, &b->st_->capbars, (size_t)v->nbars + 1, sizeof *v->bars) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, s->start_ms, a);
 	time_of_day(b, s->end_ms, z);
@@ -285,7 +363,7 @@ static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int
 
 	if (to <= from)
 		return RR_OK;   /* as sessions.c: an instant is no span */
-	if (rr_grow(&v->spans, &b->capspans, (size_t)v->nspans + 1, sizeof *v->spans) != RR_OK)
+	if (rr_grow(&v->spans, &b->st_->capspans, (size_t)v->nspans + 1, sizeof *v->spans) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, from, a);
 	time_of_day(b, to, z);
@@ -321,25 +399,106 @@ static enum cat_table cause_table(const struct cat_entry *e, int32_t id)
 	return e ? e->table : id >= 2001 && id <= 2999 ? CAT_REALTIME : CAT_DISMISSAL;
 }
 
-/* One record into the mark and log arrays. */
+/* The cached label of event rec (decoded and stored on first use in this
+ * call), or NULL when out of memory. */
+static struct label_slot *event_label(struct builder *b, const struct record *rec)
+{
+	struct cv_storage *st = b->st_;
+	uint32_t h = ((uint32_t)rec->id * 2654435761u) ^ ((uint32_t)rec->p1 * 40503u) ^
+		     (uint32_t)rec->p2;
+	struct label_slot *ls = NULL;
+	char label[256];
+
+	h = (h ^ (h >> 15)) % LABEL_CACHE;
+	for (unsigned i = 0; i < 8; i++) {
+		struct label_slot *c = &st->labels[(h + i) % LABEL_CACHE];
+
+		if (c->gen == st->gen && c->id == rec->id && c->p1 == rec->p1 && c->p2 == rec->p2)
+			return c;
+		if (!ls && c->gen != st->gen)
+			ls = c;
+	}
+	if (!ls)
+		ls = &st->labels[h];     /* a full run: replace the first */
+	if (st->label_bytes >= LABEL_BYTES) {
+		arena_reset(&st->label_arena);
+		st->label_bytes = 0;
+		if (++st->gen == 0) {
+			memset(st->labels, 0, sizeof st->labels);
+			st->gen = 1;
+		}
+		ls = &st->labels[h];
+	}
+	ls->e = decode_label(b->cat, rec, label, sizeof label);
+	ls->len = strlen(label);
+	st->label_bytes += ls->len + 1;
+	if (!(ls->label = arena_put(&st->label_arena, label, ls->len))) {
+		ls->gen = 0;
+		return NULL;
+	}
+	ls->id = rec->id;
+	ls->p1 = rec->p1;
+	ls->p2 = rec->p2;
+	ls->gen = st->gen;
+	return ls;
+}
+
+/* Writes v in decimal at p; returns the end (no NUL). At most 11 bytes. */
+static char *put_i32(char *p, int32_t v)
+{
+	char tmp[12];
+	size_t n = 0;
+	uint32_t u = v < 0 ? (uint32_t)0 - (uint32_t)v : (uint32_t)v;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*p++ = '-';
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* One record into the mark and log arrays. Called once per record of the
+ * call: the text is put together by hand, without printf, as it is the
+ * hot path of a full report. */
 static int add_record(struct builder *b, const struct record *rec, int outside)
 {
 	struct callview *v = b->v;
 	const struct cat_entry *e;
 	struct cv_log *lg;
-	struct textbuf t = { .len = 0 };
-	char at[40], label[256], raw[64];
-	const char *title;
-	size_t prefix;
+	char at[40], label[256], raw[64], title[40 + 5 + sizeof label], *q;
+	size_t nat, nlabel, prefix;
 	int64_t msec;
 
-	if (rr_grow(&v->log, &b->caplog, (size_t)v->nlog + 1, sizeof *v->log) != RR_OK)
+	if (rr_grow(&v->log, &b->st_->caplog, (size_t)v->nlog + 1, sizeof *v->log) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, rec->time_ms, at);
-	e = decode_label(b->cat, rec, label, sizeof label);
 	if (rec->kind == REC_EVENT) {
-		snprintf(raw, sizeof raw, "%" PRId32 " (%" PRId32 ", %" PRId32 ")", rec->id,
-			 rec->p1, rec->p2);
+		struct label_slot *ls = event_label(b, rec);
+
+		if (!ls)
+			return RR_ENOMEM;
+		e = ls->e;
+		memcpy(label, ls->label, ls->len + 1);
+	} else {
+		e = decode_label(b->cat, rec, label, sizeof label);
+	}
+	q = raw;
+	if (rec->kind == REC_EVENT) {
+		/* Unused parameters (-1) at the end are left out. */
+		q = put_i32(q, rec->id);
+		if (rec->p1 != -1 || rec->p2 != -1) {
+			memcpy(q, " (", 2);
+			q = put_i32(q + 2, rec->p1);
+			if (rec->p2 != -1) {
+				memcpy(q, ", ", 2);
+				q = put_i32(q + 2, rec->p2);
+			}
+			*q++ = ')';
+		}
 	} else {
 		if (rec->id > 0 && rec->p1 != -1) {
 			const struct cat_entry *ce = catalog_find_cause(b->cat, rec->p1);
@@ -352,29 +511,43 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 				 " — possible cause: %s", cl);
 			label[utf8_cut(label, strlen(label))] = '\0';
 		}
-		if (rec->id > 0 && rec->p1 != -1)
-			snprintf(raw, sizeof raw, "experience %" PRId32 ", cause %" PRId32, rec->id, rec->p1);
-		else if (rec->id > 0)
-			snprintf(raw, sizeof raw, "experience %" PRId32, rec->id);
-		else
-			snprintf(raw, sizeof raw, "cause %" PRId32, rec->p1);
+		if (rec->id > 0) {
+			memcpy(q, "experience ", 11);
+			q = put_i32(q + 11, rec->id);
+		}
+		if (rec->id > 0 && rec->p1 != -1) {
+			memcpy(q, ", ", 2);
+			q += 2;
+		}
+		if (rec->id <= 0 || rec->p1 != -1) {
+			memcpy(q, "cause ", 6);
+			q = put_i32(q + 6, rec->p1);
+		}
 	}
+	*q = '\0';
 	/* The mark's title is "time · label"; the log row's label is its tail,
 	 * so each label is stored once. */
-	textbuf_add(&t, "%s · ", at);
-	prefix = t.len;
-	textbuf_add(&t, "%s", label);
-	title = put_text(b, &t);
-	if (!title)
-		return RR_ENOMEM;
+	nat = strlen(at);
+	nlabel = strlen(label);
+	memcpy(title, at, nat);
+	memcpy(title + nat, " · ", 4);
+	prefix = nat + 4;
+	memcpy(title + prefix, label, nlabel);
 	lg = &v->log[v->nlog];
 	memset(lg, 0, sizeof *lg);
+	if (!(lg->label = arena_put(b->arena, title, prefix + nlabel)))
+		return RR_ENOMEM;
+	lg->label += prefix;
 	lg->time_ms = rec->time_ms;
-	lg->label = title + prefix;
-	lg->raw = arena_put(b->arena, raw, strlen(raw));
+	lg->raw = arena_put(b->arena, raw, (size_t)(q - raw));
 	msec = rec->time_ms % 1000;
-	snprintf(at + strlen(at), 8, ".%03d", (int)(msec < 0 ? msec + 1000 : msec));
-	lg->time = arena_put(b->arena, at, strlen(at));
+	if (msec < 0)
+		msec += 1000;
+	at[nat] = '.';
+	at[nat + 1] = (char)('0' + msec / 100);
+	at[nat + 2] = (char)('0' + msec / 10 % 10);
+	at[nat + 3] = (char)('0' + msec % 10);
+	lg->time = arena_put(b->arena, at, nat + 4);
 	if (!lg->raw || !lg->time)
 		return RR_ENOMEM;
 	lg->peer = strtab_str(b->st, rec->peer);
@@ -385,14 +558,14 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 	if (rec->kind == REC_EVENT) {
 		struct cv_mark *mk;
 
-		if (rr_grow(&v->marks, &b->capmarks, (size_t)v->nmarks + 1, sizeof *v->marks) != RR_OK)
+		if (rr_grow(&v->marks, &b->st_->capmarks, (size_t)v->nmarks + 1, sizeof *v->marks) != RR_OK)
 			return RR_ENOMEM;
 		mk = &v->marks[v->nmarks++];
 		mk->time_ms = rec->time_ms;
 		mk->severity = lg->severity;
 		mk->category = e ? e->category : CC_APP;
 		mk->outside = (uint8_t)outside;
-		mk->title = title;
+		mk->title = lg->label - prefix;
 	}
 	return RR_OK;
 }
@@ -580,8 +753,7 @@ static int build_findings(struct builder *b)
 		n += m->sessions[c->first_session + i].nfindings;
 	if (n == 0)
 		return RR_OK;
-	v->findings = rr_calloc(n, sizeof *v->findings);
-	if (!v->findings)
+	if (rr_grow(&v->findings, &b->st_->capfindings, n, sizeof *v->findings) != RR_OK)
 		return RR_ENOMEM;
 	for (i = 0; i < c->nsessions; i++) {
 		const struct session *s = &m->sessions[c->first_session + i];
@@ -651,8 +823,7 @@ static int build_ticks(struct builder *b)
 	}
 	while (s == n && floor_div(l1, step) - (floor_div(l0 - 1, step) + 1) + 1 > MAX_TICKS)
 		step *= 2;       /* beyond a week: 14, 28... days */
-	v->ticks = rr_calloc(MAX_TICKS + 1, sizeof *v->ticks);
-	if (!v->ticks)
+	if (rr_grow(&v->ticks, &b->st_->capticks, MAX_TICKS + 1, sizeof *v->ticks) != RR_OK)
 		return RR_ENOMEM;
 	prev = INT64_MIN;
 	for (l = (floor_div(l0 - 1, step) + 1) * step; l <= l1 && v->nticks < MAX_TICKS + 1;
@@ -836,9 +1007,9 @@ static int lane_pieces(struct builder *b, uint32_t room, uint32_t comm, uint32_t
 		i = next;
 		if (e == a)
 			continue;
-		if (rr_grow(&b->pieces, &b->cappieces, b->npieces + 1, sizeof *b->pieces) != RR_OK)
+		if (rr_grow(&b->st_->pieces, &b->st_->cappieces, b->npieces + 1, sizeof *b->st_->pieces) != RR_OK)
 			return RR_ENOMEM;
-		pc = &b->pieces[b->npieces++];
+		pc = &b->st_->pieces[b->npieces++];
 		pc->a = a;
 		pc->b = e;
 		pc->peer = q->peer;
@@ -960,7 +1131,7 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 		total += pc[i].b - pc[i].a;
 	if (total > UINT32_MAX - (size_t)v->npoints)
 		return RR_ENOMEM;
-	if (rr_grow(&v->points, &b->cappoints, (size_t)v->npoints + total, sizeof *v->points) != RR_OK)
+	if (rr_grow(&v->points, &b->st_->cappoints, (size_t)v->npoints + total, sizeof *v->points) != RR_OK)
 		return RR_ENOMEM;
 	for (i = 0; i < np; i++)
 		for (k = pc[i].a; k < pc[i].b; k++) {
@@ -986,7 +1157,7 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 	for (i = first; i < v->npoints; i = k) {
 		for (k = i + 1; k < v->npoints && v->points[k].time_ms - v->points[k - 1].time_ms <= gap; k++)
 			;
-		if (rr_grow(&v->series, &b->capseries, (size_t)v->nseries + 1, sizeof *v->series) != RR_OK)
+		if (rr_grow(&v->series, &b->st_->capseries, (size_t)v->nseries + 1, sizeof *v->series) != RR_OK)
 			return RR_ENOMEM;
 		se = &v->series[v->nseries++];
 		se->name = name;
@@ -1066,20 +1237,20 @@ static int lane_charts(struct builder *b, struct cv_lane *ln, uint32_t user)
 		return rc;
 	if (b->npieces == 0)
 		return RR_OK;
-	qsort(b->pieces, b->npieces, sizeof *b->pieces, cmp_piece);
+	qsort(b->st_->pieces, b->npieces, sizeof *b->st_->pieces, cmp_piece);
 	for (i = 0; i < b->npieces; i = e) {
 		struct cv_chart *ch;
 		struct textbuf t = { .len = 0 };
 		uint32_t style = 0;
 
-		for (e = i + 1; e < b->npieces && b->pieces[e].slot == b->pieces[i].slot; e++)
+		for (e = i + 1; e < b->npieces && b->st_->pieces[e].slot == b->st_->pieces[i].slot; e++)
 			;
-		if (rr_grow(&v->charts, &b->capcharts, (size_t)v->ncharts + 1, sizeof *v->charts))
+		if (rr_grow(&v->charts, &b->st_->capcharts, (size_t)v->ncharts + 1, sizeof *v->charts))
 			return RR_ENOMEM;
 		ch = &v->charts[v->ncharts];
 		memset(ch, 0, sizeof *ch);
-		ch->group = slots[b->pieces[i].slot].group;
-		ch->title = slots[b->pieces[i].slot].title;
+		ch->group = slots[b->st_->pieces[i].slot].group;
+		ch->title = slots[b->st_->pieces[i].slot].title;
 		ch->first_series = v->nseries;
 		for (j = i; j < e;) {
 			size_t f = j + 1;
@@ -1089,12 +1260,12 @@ static int lane_charts(struct builder *b, struct cv_lane *ln, uint32_t user)
 			float top;
 			uint32_t k;
 
-			while (f < e && b->pieces[f].metric == b->pieces[j].metric &&
-			       b->pieces[f].peer == b->pieces[j].peer)
+			while (f < e && b->st_->pieces[f].metric == b->st_->pieces[j].metric &&
+			       b->st_->pieces[f].peer == b->st_->pieces[j].peer)
 				f++;
 			uint32_t s0 = v->nseries, p0, p1;
 
-			if ((rc = add_series(b, b->pieces + j, f - j, style++, &nsamples)))
+			if ((rc = add_series(b, b->st_->pieces + j, f - j, style++, &nsamples)))
 				return rc;
 			se = &v->series[s0];
 			p0 = se->first_point;
@@ -1110,7 +1281,7 @@ static int lane_charts(struct builder *b, struct cv_lane *ln, uint32_t user)
 			j = f;
 		}
 		ch->nseries = v->nseries - ch->first_series;
-		chart_scale(b, ch, b->pieces + i, e - i);
+		chart_scale(b, ch, b->st_->pieces + i, e - i);
 		ch->desc = put_text(b, &t);
 		if (!ch->desc)
 			return RR_ENOMEM;
@@ -1180,7 +1351,6 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 	const struct model *m = b->m;
 	const struct call *c = b->c;
 	uint32_t l, i;
-	size_t capcx = 0;
 	int rc;
 
 	if ((rc = build_header(b)) || (rc = make_lanes(b, order)))
@@ -1215,7 +1385,7 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 			uint32_t e;
 
 			for (e = 0; e < ls[k]->nexp; e++)
-				if ((rc = add_exp(b, &v->exps, &v->nexps, &b->capexps,
+				if ((rc = add_exp(b, &v->exps, &v->nexps, &b->st_->capexps,
 						  &m->experiences[ls[k]->first_exp + e])))
 					return rc;
 		}
@@ -1224,7 +1394,7 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 			qsort(v->exps + ln->first_exp, ln->nexps, sizeof *v->exps, cmp_exp);
 	}
 	for (i = 0; i < c->nexp; i++)
-		if ((rc = add_exp(b, &v->call_exps, &v->ncall_exps, &capcx,
+		if ((rc = add_exp(b, &v->call_exps, &v->ncall_exps, &b->st_->capcx,
 				  &m->experiences[c->first_exp + i])))
 			return rc;
 	if (v->ncall_exps > 1)
@@ -1262,15 +1432,50 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
 		   struct callview *v)
 {
-	struct builder b;
-	uint32_t *order = NULL;
-	const struct session **ss = NULL;
-	size_t n;
-	int rc = RR_ENOMEM;
-
 	memset(v, 0, sizeof *v);
-	if (!r || !r->m || !r->ds || call >= r->m->ncalls)
+	return callview_rebuild(r, cat, call, v);
+}
+
+int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t call,
+		     struct callview *v)
+{
+	struct callview keep = *v;
+	struct cv_storage *st = v->storage;
+	struct builder b;
+	size_t n;
+	int rc;
+
+	if (!r || !r->m || !r->ds || call >= r->m->ncalls) {
+		callview_free(v);
 		return RR_EDATA;
+	}
+	if (!st && !(st = rr_calloc(1, sizeof *st))) {
+		memset(v, 0, sizeof *v);
+		return RR_ENOMEM;
+	}
+	arena_reset(&st->arena);
+	if (st->gen == 0 || st->label_cat != cat) {
+		/* 0 marks an empty cache entry; another catalog, other labels */
+		memset(st->labels, 0, sizeof st->labels);
+		st->gen = 1;
+		st->label_cat = cat;
+	}
+	/* Counts and scalars start from zero; the arrays stay. */
+	memset(v, 0, sizeof *v);
+	v->storage = st;
+	v->lanes = keep.lanes;
+	v->bars = keep.bars;
+	v->marks = keep.marks;
+	v->spans = keep.spans;
+	v->exps = keep.exps;
+	v->log = keep.log;
+	v->ticks = keep.ticks;
+	v->findings = keep.findings;
+	v->call_exps = keep.call_exps;
+	v->charts = keep.charts;
+	v->series = keep.series;
+	v->points = keep.points;
+
 	memset(&b, 0, sizeof b);
 	b.r = r;
 	b.cat = cat;
@@ -1279,20 +1484,15 @@ int callview_build(const struct report *r, const struct catalog *cat, uint32_t c
 	b.st = r->ds->strs;
 	b.tz = r->tz;
 	b.v = v;
+	b.st_ = st;
+	b.arena = &st->arena;
 	v->call = call;
 	n = b.c->nsessions ? b.c->nsessions : 1;
-	b.arena = rr_calloc(1, sizeof *b.arena);
-	order = rr_malloc(n * sizeof *order);
-	ss = rr_malloc(n * sizeof *ss);
-	if (b.arena && order && ss) {
-		v->arena = b.arena;
-		rc = build(&b, order, ss);
-	} else {
-		arena_free(b.arena);
-	}
-	rr_free(order);
-	rr_free(ss);
-	rr_free(b.pieces);
+	if (rr_grow(&st->order, &st->caporder, n, sizeof *st->order) != RR_OK ||
+	    rr_grow(&st->ss, &st->capss, n, sizeof *st->ss) != RR_OK)
+		rc = RR_ENOMEM;
+	else
+		rc = build(&b, st->order, st->ss);
 	if (rc != RR_OK)
 		callview_free(v);
 	return rc;
@@ -1314,6 +1514,13 @@ void callview_free(struct callview *v)
 	rr_free(v->charts);
 	rr_free(v->series);
 	rr_free(v->points);
-	arena_free(v->arena);
+	if (v->storage) {
+		arena_free_chunks(v->storage->arena.head);
+		arena_free_chunks(v->storage->label_arena.head);
+		rr_free(v->storage->pieces);
+		rr_free(v->storage->order);
+		rr_free(v->storage->ss);
+		rr_free(v->storage);
+	}
 	memset(v, 0, sizeof *v);
 }

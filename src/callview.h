@@ -63,7 +63,9 @@ struct cv_log {
 	const char *time;        /* "10:10:40.120" in the display zone */
 	const char *label;       /* decoded, parameters rendered; abnormal rows:
 				  * "Video lagged — possible cause: downstream ..." */
-	const char *raw;         /* "1003 (0, -1)"; "experience 4, cause 2017",
+	const char *raw;         /* "1003 (0)": the ID and the parameters up to the
+				  * last one that is not -1 ("5001", "4003 (1280,
+				  * 720)", "6001 (-1, 3)"); "experience 4, cause 2017",
 				  * "experience 4" (no cause), "cause 2017" (no experience) */
 	const char *peer;        /* "" when none */
 	enum severity severity;  /* SEV_WARNING for unknown IDs */
@@ -176,14 +178,24 @@ struct callview {
 	struct cv_series *series;
 	struct cv_point *points;
 	uint32_t ncharts, nseries, npoints;
-	void *arena;             /* private: string storage */
+	struct cv_storage *storage;  /* private: strings and array capacities */
 };
 
 /* Builds the view of call number `call` of r's model, using the records of
  * r->ds. Returns RR_OK, or RR_ENOMEM with v empty (RR_EDATA, v empty, when
- * call is out of range). */
+ * call is out of range). Whatever v held before is ignored (not freed). */
 int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
 		   struct callview *v);
+
+/* As callview_build, but v must be zeroed or hold a view made by one of the
+ * two: its storage (arrays, string blocks) is reused for the new view and
+ * pointers into the old one become invalid. For a writer that goes through
+ * many calls one at a time without allocating per call. Same returns; on
+ * failure v is freed (empty). */
+int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t call,
+		     struct callview *v);
+
+/* Releases everything v holds and zeroes it; v may be empty. */
 void callview_free(struct callview *v);
 
 #endif

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,6 +39,7 @@
 #include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 #include <libxml/xmlIO.h>
+#include <libxml/xmlsave.h>
 #include <libxml/xpath.h>
 
 #include "callview.h"
@@ -69,6 +71,17 @@ struct page {
 	const struct report *r;
 	const struct catalog *cat;
 	int single;              /* single-file report: in-page links */
+	char *tb;                /* text scratch of call pages (tb_*), reused */
+	size_t tblen, tbcap;
+	struct page_buf {        /* a second one (pb_add) */
+		char *buf;
+		size_t len, cap;
+	} pb;
+	/* Call pages (lean = 1) build cheaply: names from the document's
+	 * dictionary, looked up once per name (a small cache keyed by the
+	 * literal's address), and short texts stored in their node. */
+	int lean;
+	struct { const char *key; const xmlChar *name; } names[32];
 };
 
 static void set_err(char *err, size_t errlen, const char *path, const char *what)
@@ -129,24 +142,50 @@ static int forbidden(uint32_t c)
 	return (c & 0xFFFE) == 0xFFFE;
 }
 
-/*
- * Returns s itself when it can go into the tree as is, else a cleaned copy
- * (rr_malloc'd; *owned set) with every forbidden character, and every byte
- * of an invalid sequence, replaced by U+FFFD. IDs reach us as valid UTF-8,
- * but libxml2 would drop a text with invalid UTF-8, so this stays defensive.
- * NULL when out of memory. NULL s is read as "".
- */
-static const char *clean(const char *s, char **owned)
+/* Whether any byte of the 8 in w is below 0x20, or above 0x7E: the word
+ * may hold something other than printable ASCII. */
+static int word_unusual(uint64_t w)
 {
-	const unsigned char *u = (const unsigned char *)(s ? s : "");
-	size_t n = strlen((const char *)u), i = 0, k, o = 0;
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+
+	return ((w - ones * 0x20) & ~w & highs) || (((w + ones * (0x7F - 0x7E)) | w) & highs);
+}
+
+/*
+ * Returns s (n bytes) itself when it can go into the tree as is, else a
+ * cleaned copy (rr_malloc'd; *owned set) with every forbidden character,
+ * and every byte of an invalid sequence, replaced by U+FFFD; *outn gets the
+ * length. IDs reach us as valid UTF-8, but libxml2 would drop a text with
+ * invalid UTF-8, so this stays defensive. NULL when out of memory.
+ */
+static const char *clean_n(const char *s, size_t n, size_t *outn, char **owned)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, k, o = 0;
 	uint32_t cp;
 	char *out;
 
 	*owned = NULL;
+	*outn = n;
 	for (;;) {
+		/* Printable ASCII, the bulk of every page: a word at a time,
+		 * then bytes. */
+		while (i + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, u + i, 8);
+			if (word_unusual(w))
+				break;
+			i += 8;
+		}
+		while (i < n && u[i] >= 0x20 && u[i] < 0x7F)
+			i++;
 		if (i == n)
-			return (const char *)u;
+			return s;
+		if (u[i] == '\t' || u[i] == '\n') {
+			i++;
+			continue;
+		}
 		k = utf8_next(u + i, n - i, &cp);
 		if (k == 0 || forbidden(cp))
 			break;
@@ -171,11 +210,31 @@ static const char *clean(const char *s, char **owned)
 	}
 	out[o] = '\0';
 	*owned = out;
+	*outn = o;
 	return out;
 }
 
-/* Appends text s to element parent (escaped on output). */
-static void add_text(struct page *p, xmlNodePtr parent, const char *s)
+/* clean_n of a string (NULL is read as ""). */
+static const char *clean(const char *s, char **owned)
+{
+	size_t n;
+
+	s = s ? s : "";
+	return clean_n(s, strlen(s), &n, owned);
+}
+
+static xmlNodePtr lean_text(struct page *p, const char *c, size_t n);
+
+/* Text goes into the tree in pieces of at most this many bytes. glibc's
+ * malloc sorts out its small free blocks (a page's nodes, just freed) on
+ * every request of 1 KB or more, which made the big texts of call pages
+ * (a user's event log) cost more than all their nodes. */
+#define TEXT_PIECE 960
+
+/* Appends the n bytes at s to element parent as text (escaped on output):
+ * one text node, or several after each other when n > TEXT_PIECE (linked
+ * directly: xmlAddChild would merge them back into one). */
+static void add_text_n(struct page *p, xmlNodePtr parent, const char *s, size_t n)
 {
 	char *owned;
 	const char *c;
@@ -183,18 +242,43 @@ static void add_text(struct page *p, xmlNodePtr parent, const char *s)
 
 	if (!parent)
 		return;
-	if (!(c = clean(s, &owned))) {
+	if (!(c = clean_n(s, n, &n, &owned))) {
 		p->oom = 1;
 		return;
 	}
-	if (*c) {
-		t = xmlNewDocText(p->doc, (const xmlChar *)c);
-		if (!t || !xmlAddChild(parent, t)) {
-			xmlFreeNode(t);
+	while (n > 0) {
+		size_t k = n > TEXT_PIECE ? utf8_cut(c, TEXT_PIECE) : n;
+
+		if (k == 0)
+			k = n;           /* cannot happen with valid UTF-8 */
+		t = lean_text(p, c, k);
+		if (!t) {
 			p->oom = 1;
+			break;
 		}
+		if (!parent->last || parent->last->type != XML_TEXT_NODE) {
+			if (!xmlAddChild(parent, t)) {
+				xmlFreeNode(t);
+				p->oom = 1;
+				break;
+			}
+		} else {
+			t->parent = parent;
+			t->prev = parent->last;
+			parent->last->next = t;
+			parent->last = t;
+		}
+		c += k;
+		n -= k;
 	}
 	rr_free(owned);
+}
+
+/* Appends text s to element parent (escaped on output). */
+static void add_text(struct page *p, xmlNodePtr parent, const char *s)
+{
+	s = s ? s : "";
+	add_text_n(p, parent, s, strlen(s));
 }
 
 static void add_u64(struct page *p, xmlNodePtr parent, uint64_t v)
@@ -222,6 +306,50 @@ static void set_attr(struct page *p, xmlNodePtr node, const char *name, const ch
 	rr_free(owned);
 }
 
+static void new_attr(struct page *p, xmlNodePtr node, const char *name, const char *s);
+
+/* The dictionary's copy of name (one of our literals), or NULL when out
+ * of memory. */
+static const xmlChar *lean_name(struct page *p, const char *name)
+{
+	size_t n = sizeof p->names / sizeof p->names[0];
+	size_t h = ((uintptr_t)name >> 3) % n;
+
+	for (size_t i = 0; i < n; i++, h = (h + 1) % n) {
+		if (p->names[h].key == name)
+			return p->names[h].name;
+		if (!p->names[h].key) {
+			const xmlChar *d = xmlDictLookup(p->doc->dict, (const xmlChar *)name, -1);
+
+			if (d) {
+				p->names[h].key = name;
+				p->names[h].name = d;
+			}
+			return d;
+		}
+	}
+	return xmlDictLookup(p->doc->dict, (const xmlChar *)name, -1);
+}
+
+/* A text node holding the n bytes at c (already clean). A short one keeps
+ * its bytes in the node itself, in the space that only elements use for
+ * attributes: libxml2's own compact text nodes (XML_PARSE_COMPACT), which
+ * it knows not to free separately. One allocation instead of two. */
+static xmlNodePtr lean_text(struct page *p, const char *c, size_t n)
+{
+	xmlNodePtr t;
+
+	/* The node's properties and nsDef fields, as libxml2 does it. */
+	if (!p->lean || n >= 2 * sizeof(void *))
+		return xmlNewDocTextLen(p->doc, (const xmlChar *)c, (int)n);
+	if (!(t = xmlNewDocText(p->doc, NULL)))
+		return NULL;
+	t->content = (xmlChar *)&t->properties;
+	memcpy(t->content, c, n);
+	t->content[n] = '\0';
+	return t;
+}
+
 /* A new element name under parent (NULL when parent is NULL or on failure),
  * with class cls unless NULL. Element names are always ours. */
 static xmlNodePtr add_el(struct page *p, xmlNodePtr parent, const char *name, const char *cls)
@@ -230,6 +358,28 @@ static xmlNodePtr add_el(struct page *p, xmlNodePtr parent, const char *name, co
 
 	if (!parent)
 		return NULL;
+	if (p->lean) {
+		const xmlChar *d = lean_name(p, name);
+
+		e = d ? xmlNewDocNodeEatName(p->doc, NULL, (xmlChar *)d, NULL) : NULL;
+		if (e) {
+			/* Appended directly: a new element merges with nothing. */
+			e->parent = parent;
+			if (parent->last) {
+				e->prev = parent->last;
+				parent->last->next = e;
+			} else {
+				parent->children = e;
+			}
+			parent->last = e;
+		} else {
+			p->oom = 1;
+			return NULL;
+		}
+		if (cls)
+			new_attr(p, e, "class", cls);
+		return e;
+	}
 	e = xmlNewDocNode(p->doc, NULL, (const xmlChar *)name, NULL);
 	if (!e || !xmlAddChild(parent, e)) {
 		xmlFreeNode(e);
@@ -239,6 +389,41 @@ static xmlNodePtr add_el(struct page *p, xmlNodePtr parent, const char *name, co
 	if (cls)
 		set_attr(p, e, "class", cls);
 	return e;
+}
+
+/* A new attribute on an element that does not have it yet (no search for
+ * an old value, unlike set_attr). Names are ours; the value is escaped. */
+static void new_attr(struct page *p, xmlNodePtr node, const char *name, const char *s)
+{
+	char *owned;
+	const char *c;
+	size_t n;
+	xmlAttrPtr a;
+	xmlNodePtr t;
+
+	if (!node)
+		return;
+	s = s ? s : "";
+	if (!(c = clean_n(s, strlen(s), &n, &owned))) {
+		p->oom = 1;
+		return;
+	}
+	if (!p->lean) {
+		if (!xmlNewProp(node, (const xmlChar *)name, (const xmlChar *)c))
+			p->oom = 1;
+	} else {
+		const xmlChar *d = lean_name(p, name);
+
+		/* The attribute, then its value as a (lean) text child. */
+		if (!d || !(a = xmlNewNsPropEatName(node, NULL, (xmlChar *)d, NULL)) ||
+		    !(t = lean_text(p, c, n))) {
+			p->oom = 1;
+		} else {
+			t->parent = (xmlNodePtr)a;
+			a->children = a->last = t;
+		}
+	}
+	rr_free(owned);
 }
 
 /* An element holding text s. */
@@ -1346,13 +1531,58 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 	fill_quality(p, root);
 }
 
+/* In the single file a call is a section under the overview's <h1>: its
+ * headings go one level down (h1 → h2, h2 → h3...). */
+static void demote_headings(xmlNodePtr n)
+{
+	static const char *const h[] = { "h1", "h2", "h3", "h4", "h5", "h6" };
+
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		for (int i = 0; i < 5; i++) {
+			if (xmlStrcasecmp(c->name, (const xmlChar *)h[i]) == 0) {
+				xmlNodeSetName(c, (const xmlChar *)h[i + 1]);
+				break;
+			}
+		}
+		demote_headings(c);
+	}
+}
+
 /* ------------------------------------------------------------- call page */
+
+/*
+ * Call pages are nearly all of a report's bytes and time (one page per call,
+ * every event of the call on it), so they are made differently from the
+ * overview. The template is serialized once and cut at its slots (struct
+ * frame, below); per call only the slots' contents are built as nodes,
+ * written between the template's bytes and freed. The markup is lean: timeline
+ * marks merged per lane, kind and x unit; the event log as preformatted text
+ * with an element only for the rows that need one; classes, never inline
+ * styles, and no classes the stylesheet does not use.
+ */
 
 /* The timeline's geometry, in viewBox units. Width is fixed (the SVG scales
  * to the page with CSS); height grows with the lanes. */
 enum {
 	TL_W = 1000, TL_LABEL = 150, TL_RIGHT = 12, TL_AXIS = 22, TL_LANE = 22, TL_BOTTOM = 6
 };
+
+/* Timeline marks of one kind within the same stretch of the lane (1/8 of
+ * the plot for infos, 1/80 for warnings and errors) share one element and
+ * its hover text, which lists at most MARK_LINES events; the rest are
+ * counted (the event log has them all). */
+#define MARK_BUCKET_INFO 105
+#define MARK_BUCKET_PROBLEM 10
+#define MARK_LINES 8
+/* A lane's label shows at most this many columns of the user ID (a wide
+ * character counts two), so that it stays in the label column; the
+ * whole ID is its hover text and in the tables. */
+#define LABEL_COLUMNS 18
+/* The event log's raw-ID column is padded to the lane's widest ID up to
+ * this many bytes; a longer one pushes its own label right. */
+#define LOG_RAW_MAX 16
 
 /* Linear map of a time to x, clamped to the plot. */
 static double tl_x(const struct callview *v, int64_t t)
@@ -1370,61 +1600,336 @@ static double tl_x(const struct callview *v, int64_t t)
 	return x;
 }
 
-static void fill_timeline(struct page *p, xmlNodePtr root, const struct callview *v)
+static char *put_u64(char *b, uint64_t v)
 {
-	xmlNodePtr svg, g, e, clip, t;
-	char b[160];
+	char tmp[24];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*b++ = tmp[--n];
+	return b;
+}
+
+/* A viewBox number with at most one decimal ("150", "150.6", "-3.5") at
+ * b, NUL-terminated; returns the end. At most 24 bytes. Non-numbers and
+ * absurd values (never produced by the geometry) become 0. */
+static char *put_coord(char *b, double x)
+{
+	int64_t t;
+	int neg = x < 0;
+
+	if (!(x > -1e15 && x < 1e15))
+		x = 0;
+	if (neg)
+		x = -x;
+	t = (int64_t)(x * 10 + 0.5);
+	if (neg && t)
+		*b++ = '-';
+	if (t < 10000) {
+		/* The usual case, without division loops: 0 .. 999.9. */
+		int i = (int)(t / 10), f = (int)(t % 10);
+
+		if (i >= 100)
+			*b++ = (char)('0' + i / 100);
+		if (i >= 10)
+			*b++ = (char)('0' + i / 10 % 10);
+		*b++ = (char)('0' + i % 10);
+		if (f) {
+			*b++ = '.';
+			*b++ = (char)('0' + f);
+		}
+	} else {
+		b = put_u64(b, (uint64_t)t / 10);
+		if (t % 10) {
+			*b++ = '.';
+			*b++ = (char)('0' + t % 10);
+		}
+	}
+	*b = '\0';
+	return b;
+}
+
+static void coord_attr(struct page *p, xmlNodePtr n, const char *name, double x)
+{
+	char b[32];
+
+	put_coord(b, x);
+	new_attr(p, n, name, b);
+}
+
+/* ---- the page's text scratch: one growing buffer, reused ---- */
+
+static void tb_reset(struct page *p)
+{
+	p->tblen = 0;
+	if (p->tb)
+		p->tb[0] = '\0';
+}
+
+/* Appends n bytes at s; newlines and tabs become spaces when flat is set
+ * (data going into one line of text). */
+static void tb_add(struct page *p, const char *s, size_t n, int flat)
+{
+	if (rr_grow(&p->tb, &p->tbcap, p->tblen + n + 1, 1) != RR_OK) {
+		p->oom = 1;
+		return;
+	}
+	memcpy(p->tb + p->tblen, s, n);
+	if (flat) {
+		char *q, *end = p->tb + p->tblen + n;
+
+		for (q = p->tb + p->tblen; (q = memchr(q, '\n', (size_t)(end - q))); q++)
+			*q = ' ';
+		for (q = p->tb + p->tblen; (q = memchr(q, '\t', (size_t)(end - q))); q++)
+			*q = ' ';
+	}
+	p->tblen += n;
+	p->tb[p->tblen] = '\0';
+}
+
+static void tb_str(struct page *p, const char *s)
+{
+	tb_add(p, s, strlen(s), 1);
+}
+
+static void tb_pad(struct page *p, size_t n)
+{
+	static const char spaces[] = "                                ";
+
+	while (n > 0) {
+		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+
+		tb_add(p, spaces, k, 0);
+		n -= k;
+	}
+}
+
+/* The second scratch (path data while tb holds a title). */
+static void pb_add(struct page *p, const char *s, size_t n)
+{
+	struct page_buf *b = &p->pb;
+
+	if (rr_grow(&b->buf, &b->cap, b->len + n + 1, 1) != RR_OK) {
+		p->oom = 1;
+		return;
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+/* The scratch as a text node of parent, then emptied. */
+static void tb_flush(struct page *p, xmlNodePtr parent)
+{
+	if (p->tblen)
+		add_text_n(p, parent, p->tb, p->tblen);
+	tb_reset(p);
+}
+
+/* ---- timeline ---- */
+
+/* A lane's event marks. Every event is drawn where it happened (a tick for
+ * an info, a dot for a warning or an error), but the marks of one kind
+ * (severity, inside or outside sessions) in one stretch of the lane (see
+ * MARK_BUCKET_INFO) are one <path>, whose hover text lists their events: a busy lane
+ * gets a bounded number of elements, not one per event. A group per kind
+ * carries the class; infos come first so that dots are drawn on top. */
+static void lane_marks(struct page *p, xmlNodePtr lane, const struct callview *v,
+		       const struct cv_lane *l, double y0)
+{
+	static const char *const cls[2 * SEV__COUNT] = {
+		"mk sev-info", "mk sev-info outside", "mk sev-warning", "mk sev-warning outside",
+		"mk sev-error", "mk sev-error outside" };
+	const struct cv_mark *m = v->marks + l->first_mark;
+	struct page_buf *d = &p->pb;
+	char num[32], *q;
+
+	for (int kind = 0; kind < 2 * SEV__COUNT; kind++) {
+		xmlNodePtr g = NULL, e;
+		uint32_t k, j;
+		double width = kind / 2 == SEV_INFO ? MARK_BUCKET_INFO : MARK_BUCKET_PROBLEM;
+
+		for (k = 0; k < l->nmarks; k = j) {
+			uint32_t n = 0;
+			double bucket, last = -1;
+
+			if ((int)(m[k].severity * 2 + (m[k].outside != 0)) != kind) {
+				j = k + 1;
+				continue;
+			}
+			bucket = floor((tl_x(v, m[k].time_ms) - TL_LABEL) / width);
+			tb_reset(p);
+			d->len = 0;
+			for (j = k; j < l->nmarks; j++) {
+				double x;
+
+				if ((int)(m[j].severity * 2 + (m[j].outside != 0)) != kind)
+					continue;
+				x = tl_x(v, m[j].time_ms);
+				if (floor((x - TL_LABEL) / width) != bucket)
+					break;
+				if (n < MARK_LINES) {
+					if (n)
+						tb_add(p, "\n", 1, 0);
+					tb_str(p, m[j].title);
+				}
+				n++;
+				/* One drawing per distinct x unit. */
+				x = floor(x + 0.5);
+				if (x == last)
+					continue;
+				last = x;
+				q = num;
+				*q++ = 'M';
+				if (kind / 2 == SEV_INFO) {
+					/* A tick across the lane. */
+					q = put_coord(q, x);
+					*q++ = ' ';
+					q = put_coord(q, y0 + 3);
+					q = stpcpy(q, "v16");
+				} else {
+					/* A dot: two half circles. */
+					q = put_coord(q, x - (kind / 2 == SEV_ERROR ? 4.5 : 3.5));
+					*q++ = ' ';
+					q = put_coord(q, y0 + TL_LANE / 2.0);
+					q = stpcpy(q, kind / 2 == SEV_ERROR ? "a4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0-9 0"
+									 : "a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0");
+				}
+				pb_add(p, num, (size_t)(q - num));
+			}
+			if (n > MARK_LINES) {
+				char more[64];
+
+				snprintf(more, sizeof more, "\n… and %" PRIu32 " more (see the event log)",
+					 n - MARK_LINES);
+				tb_add(p, more, strlen(more), 0);
+			}
+			if (!g)
+				g = add_el(p, lane, "g", cls[kind]);
+			e = add_el(p, g, "path", NULL);
+			new_attr(p, e, "d", d->len ? d->buf : "");
+			tb_flush(p, add_el(p, e, "title", NULL));
+		}
+	}
+}
+
+/* Bytes of the longest start of s that fits LABEL_COLUMNS columns (all of
+ * s when it fits), on a character boundary. */
+static size_t label_cut(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, cols = 0;
+
+	while (u[i]) {
+		size_t k = 1;
+
+		if (u[i] >= 0x80)
+			while ((u[i + k] & 0xC0) == 0x80)
+				k++;
+		cols += u[i] >= 0x80 ? 2 : 1;
+		if (cols > LABEL_COLUMNS)
+			return i;
+		i += k;
+	}
+	return i;
+}
+
+/* A bar across the middle of the lane at y0 from x0 to x1 (at least one
+ * unit wide), as the path data of e. */
+static void lane_box(struct page *p, xmlNodePtr e, double x0, double x1, double y0)
+{
+	char d[96], *q = d;
+	double w = x1 - x0 < 1 ? 1 : x1 - x0;
+
+	*q++ = 'M';
+	q = put_coord(q, x0);
+	*q++ = ' ';
+	q = put_coord(q, y0 + 5);
+	*q++ = 'h';
+	q = put_coord(q, w);
+	q += sprintf(q, "v%dh", TL_LANE - 10);
+	q = put_coord(q, -w);
+	strcpy(q, "z");
+	new_attr(p, e, "d", d);
+}
+
+static void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
+{
+	xmlNodePtr svg, g, e, t;
+	char b[160], *q;
 	double height = TL_AXIS + (double)v->nlanes * TL_LANE + TL_BOTTOM;
 
-	svg = add_el(p, slot(p, root, "timeline"), "svg", "timeline");
-	snprintf(b, sizeof b, "0 0 %d %.0f", TL_W, height);
-	set_attr(p, svg, "viewBox", b);
-	set_attr(p, svg, "role", "img");
+	svg = add_el(p, n, "svg", "timeline");
+	q = b + sprintf(b, "0 0 %d ", TL_W);
+	put_coord(q, height);
+	new_attr(p, svg, "viewBox", b);
+	new_attr(p, svg, "role", "img");
 	add_el_text(p, svg, "title", NULL, "Timeline: one lane per user");
 
-	/* Lane bands first, then the axis over them, then the marks. */
-	g = add_el(p, svg, "g", "lanes");
-	for (uint32_t i = 0; i < v->nlanes; i++) {
-		if (i % 2 == 0)
-			continue;
-		e = add_el(p, g, "rect", "lane-band");
-		set_num(p, e, "x", 0);
-		set_num(p, e, "y", TL_AXIS + (double)i * TL_LANE);
-		set_num(p, e, "width", TL_W);
-		set_num(p, e, "height", TL_LANE);
+	/* Lane bands first (every other lane, one path), then the axis over
+	 * them, then the lanes. */
+	if (v->nlanes > 1) {
+		tb_reset(p);
+		for (uint32_t i = 1; i < v->nlanes; i += 2) {
+			q = stpcpy(b, "M0 ");
+			q = put_coord(q, TL_AXIS + (double)i * TL_LANE);
+			q += sprintf(q, "h%dv%dh-%dz", TL_W, TL_LANE, TL_W);
+			tb_add(p, b, (size_t)(q - b), 0);
+		}
+		e = add_el(p, svg, "path", "lane-band");
+		new_attr(p, e, "d", p->tb);
 	}
+	/* The tick lines start at the group's origin (no y1), the labels
+	 * share their class and baseline through theirs. */
 	g = add_el(p, svg, "g", "axis");
+	e = add_el(p, g, "g", NULL);
+	q = stpcpy(b, "translate(0 ");
+	q = put_coord(q, TL_AXIS - 4);
+	strcpy(q, ")");
+	new_attr(p, e, "transform", b);
 	for (uint32_t i = 0; i < v->nticks; i++) {
 		double x = tl_x(v, v->ticks[i].time_ms);
+		xmlNodePtr l = add_el(p, e, "line", "tick");
 
-		e = add_el(p, g, "line", "tick");
-		set_num(p, e, "x1", x);
-		set_num(p, e, "x2", x);
-		set_num(p, e, "y1", TL_AXIS - 4);
-		set_num(p, e, "y2", height - TL_BOTTOM);
-		e = add_el(p, g, "text", "tick-label");
-		set_num(p, e, "x", x);
-		set_num(p, e, "y", TL_AXIS - 8);
+		coord_attr(p, l, "x1", x);
+		coord_attr(p, l, "x2", x);
+		coord_attr(p, l, "y2", height - TL_BOTTOM - (TL_AXIS - 4));
+	}
+	g = add_el(p, g, "g", "tick-label");
+	q = stpcpy(b, "translate(0 ");
+	q = put_coord(q, TL_AXIS - 8);
+	strcpy(q, ")");
+	new_attr(p, g, "transform", b);
+	for (uint32_t i = 0; i < v->nticks; i++) {
+		e = add_el(p, g, "text", NULL);
+		coord_attr(p, e, "x", tl_x(v, v->ticks[i].time_ms));
 		add_text(p, e, v->ticks[i].label);
 	}
 
 	for (uint32_t i = 0; i < v->nlanes; i++) {
 		const struct cv_lane *l = &v->lanes[i];
 		double y0 = TL_AXIS + (double)i * TL_LANE, mid = y0 + TL_LANE / 2.0;
+		size_t cut = label_cut(l->user);
 
 		g = add_el(p, svg, "g", "lane");
-		/* A nested <svg> clips a long name to the label column; the full
-		 * name is in the <title>. */
-		clip = add_el(p, g, "svg", "lane-name");
-		set_num(p, clip, "x", 0);
-		set_num(p, clip, "y", y0);
-		set_num(p, clip, "width", TL_LABEL - 6);
-		set_num(p, clip, "height", TL_LANE);
-		t = add_el(p, clip, "text", "lane-label");
-		set_num(p, t, "x", 4);
-		set_num(p, t, "y", TL_LANE * 0.68);
-		svg_title(p, t, l->user);
-		add_text(p, t, l->user);
+		/* The name, cut to fit the label column; then the whole name
+		 * is the hover text. */
+		t = add_el(p, g, "text", "lane-label");
+		coord_attr(p, t, "x", 4);
+		coord_attr(p, t, "y", y0 + TL_LANE * 0.68);
+		if (l->user[cut]) {
+			svg_title(p, t, l->user);
+			tb_reset(p);
+			tb_add(p, l->user, cut, 1);
+			tb_str(p, "…");
+			tb_flush(p, t);
+		} else {
+			add_text(p, t, l->user);
+		}
 
 		for (uint32_t k = 0; k < l->nbars; k++) {
 			const struct cv_bar *bar = &v->bars[l->first_bar + k];
@@ -1433,18 +1938,20 @@ static void fill_timeline(struct page *p, xmlNodePtr root, const struct callview
 			snprintf(b, sizeof b, "bar exit-%s%s%s", exit_reason_name(bar->exit),
 				 bar->start_observed ? "" : " unobserved",
 				 bar->entered ? "" : " not-entered");
-			e = add_el(p, g, "rect", b);
-			set_num(p, e, "x", x0);
-			set_num(p, e, "y", y0 + 5);
-			set_num(p, e, "width", x1 - x0 < 1 ? 1 : x1 - x0);
-			set_num(p, e, "height", TL_LANE - 10);
+			e = add_el(p, g, "path", b);
+			lane_box(p, e, x0, x1, y0);
 			svg_title(p, e, bar->title);
 			if (bar->exit == EXIT_ONGOING) {
 				/* An arrow past the bar's end: the stay goes on
 				 * beyond the export. */
 				e = add_el(p, g, "path", "ongoing-mark");
-				snprintf(b, sizeof b, "M%.1f %.1fl7 6l-7 6z", x1, y0 + 5);
-				set_attr(p, e, "d", b);
+				q = b;
+				*q++ = 'M';
+				q = put_coord(q, x1);
+				*q++ = ' ';
+				q = put_coord(q, y0 + 5);
+				strcpy(q, "l7 6l-7 6z");
+				new_attr(p, e, "d", b);
 				svg_title(p, e, "still in the room at export");
 			}
 		}
@@ -1452,57 +1959,33 @@ static void fill_timeline(struct page *p, xmlNodePtr root, const struct callview
 			const struct cv_span *s = &v->spans[l->first_span + k];
 			double x0 = tl_x(v, s->start_ms), x1 = tl_x(v, s->end_ms);
 
-			e = add_el(p, g, "rect", s->kind == CV_SPAN_OUTAGE ? "span span-outage"
+			e = add_el(p, g, "path", s->kind == CV_SPAN_OUTAGE ? "span span-outage"
 									     : "span span-background");
-			set_num(p, e, "x", x0);
-			set_num(p, e, "y", y0 + 5);
-			set_num(p, e, "width", x1 - x0 < 1 ? 1 : x1 - x0);
-			set_num(p, e, "height", TL_LANE - 10);
+			lane_box(p, e, x0, x1, y0);
 			svg_title(p, e, s->title);
 		}
-		/* Info events are thin ticks; warnings and errors are dots on top
-		 * of them, so they are drawn last. */
-		for (int pass = 0; pass < 2; pass++) {
-			for (uint32_t k = 0; k < l->nmarks; k++) {
-				const struct cv_mark *m = &v->marks[l->first_mark + k];
-				double x = tl_x(v, m->time_ms);
-
-				if ((m->severity == SEV_INFO) != (pass == 0))
-					continue;
-				snprintf(b, sizeof b, "mark %s%s", sev_class(m->severity),
-					 m->outside ? " outside" : "");
-				if (m->severity == SEV_INFO) {
-					e = add_el(p, g, "line", b);
-					set_num(p, e, "x1", x);
-					set_num(p, e, "x2", x);
-					set_num(p, e, "y1", y0 + 3);
-					set_num(p, e, "y2", y0 + TL_LANE - 3);
-				} else {
-					e = add_el(p, g, "circle", b);
-					set_num(p, e, "cx", x);
-					set_num(p, e, "cy", mid);
-					set_num(p, e, "r", m->severity == SEV_ERROR ? 4.5 : 3.5);
-				}
-				svg_title(p, e, m->title);
-			}
-		}
+		lane_marks(p, g, v, l, y0);
 		for (uint32_t k = 0; k < l->nexps; k++) {
 			const struct cv_exp *x = &v->exps[l->first_exp + k];
 
 			/* A diamond: distinct from the event dots. */
 			e = add_el(p, g, "path", "exp");
-			snprintf(b, sizeof b, "M%.1f %.1fl6 6l-6 6l-6-6z", tl_x(v, x->time_ms),
-				 mid - 6);
-			set_attr(p, e, "d", b);
+			q = b;
+			*q++ = 'M';
+			q = put_coord(q, tl_x(v, x->time_ms));
+			*q++ = ' ';
+			q = put_coord(q, mid - 6);
+			strcpy(q, "l6 6l-6 6l-6-6z");
+			new_attr(p, e, "d", b);
 			svg_title(p, e, x->title);
 		}
 	}
 }
 
-static void fill_call_summary(struct page *p, xmlNodePtr root, const struct callview *v)
+static void fill_call_summary(struct page *p, xmlNodePtr n, const struct callview *v)
 {
 	const struct call *c = &p->r->m->calls[v->call];
-	xmlNodePtr dl = add_el(p, slot(p, root, "summary"), "dl", "facts"), dd;
+	xmlNodePtr dl = add_el(p, n, "dl", "facts"), dd;
 	int first = 1;
 	char b[64];
 
@@ -1518,33 +2001,47 @@ static void fill_call_summary(struct page *p, xmlNodePtr root, const struct call
 	fact_u64(p, dl, "Peak users", c->peak_users);
 	fact_u64(p, dl, "Sessions", c->nsessions);
 	dd = add_fact(p, dl, "Exits");
+	tb_reset(p);
 	for (int e = 0; e < EXIT__COUNT; e++) {
 		if (!c->exits[e])
 			continue;
 		snprintf(b, sizeof b, "%s%s %" PRIu32, first ? "" : ", ",
 			 exit_reason_name((enum exit_reason)e), c->exits[e]);
-		add_text(p, dd, b);
+		tb_str(p, b);
 		first = 0;
 	}
 	if (first)
-		add_text(p, dd, "none");
+		tb_str(p, "none");
+	tb_flush(p, dd);
 	snprintf(b, sizeof b, "errors %" PRIu32 ", warnings %" PRIu32,
 		 c->findings[SEV_ERROR], c->findings[SEV_WARNING]);
 	fact_text(p, dl, "Findings", b);
 }
 
-/* One row per lane: what the users file says of the user. */
-static void fill_participants(struct page *p, xmlNodePtr root, const struct callview *v)
+/* One row per lane: what the users file says of the user. Without a users
+ * file (and nobody still in the room) the table would say nothing but "—":
+ * a note says so instead. */
+static void fill_participants(struct page *p, xmlNodePtr n, const struct callview *v)
 {
 	static const struct col cols[] = {
 		{ "User", 0 }, { "Platform", 0 }, { "Device", 0 }, { "SDK version", 0 },
 		{ "Client IP", 0 }, { "Still in the room at export", 0 } };
-	xmlNodePtr n = slot(p, root, "participants"), tb, tr, td;
+	xmlNodePtr tb, tr, td;
+	int known = 0;
 
-	if (!n)                  /* optional: a --templates copy may predate it */
-		return;
 	if (v->nlanes == 0) {
 		empty_note(p, n, "No users.");
+		return;
+	}
+	for (uint32_t i = 0; i < v->nlanes && !known; i++) {
+		const struct cv_lane *l = &v->lanes[i];
+
+		known = l->still_in_room || (l->device && *l->device) || (l->sdk && *l->sdk) ||
+			(l->ip && *l->ip);
+	}
+	if (!known) {
+		empty_note(p, n, "No device, SDK version or client IP known (no users file), "
+				 "and nobody still in the room at export.");
 		return;
 	}
 	tb = add_table(p, n, "participants", cols, sizeof cols / sizeof cols[0]);
@@ -1590,72 +2087,77 @@ static double ch_y(const struct cv_chart *c, double v)
 /* "rtt (ms)", "myCustomMetric": a series' name and unit as text of n. */
 static void add_series_name(struct page *p, xmlNodePtr n, const struct cv_series *s)
 {
-	add_text(p, n, s->name);
+	tb_reset(p);
+	tb_str(p, s->name);
 	if (s->unit && *s->unit) {
-		add_text(p, n, " (");
-		add_text(p, n, s->unit);
-		add_text(p, n, ")");
+		tb_str(p, " (");
+		tb_str(p, s->unit);
+		tb_str(p, ")");
 	}
+	tb_flush(p, n);
 }
 
 static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview *v,
 		       const struct cv_lane *l, const struct cv_chart *c)
 {
 	xmlNodePtr fig, wrap, svg, g, e, ul, li;
-	char b[200], num[32];
+	char b[200], num[32], *q;
 	double height = CH_TOP + CH_PLOT + CH_BOTTOM;
 
 	fig = add_el(p, parent, "figure", "chart");
 	wrap = add_el(p, fig, "div", "svg-wrap");
 	svg = add_el(p, wrap, "svg", "chart");
-	snprintf(b, sizeof b, "0 0 %d %.0f", TL_W, height);
-	set_attr(p, svg, "viewBox", b);
-	set_attr(p, svg, "role", "img");
-	set_attr(p, svg, "data-group", c->group == CV_CHART_NETWORK ? "network"
+	q = b + sprintf(b, "0 0 %d ", TL_W);
+	put_coord(q, height);
+	new_attr(p, svg, "viewBox", b);
+	new_attr(p, svg, "role", "img");
+	new_attr(p, svg, "data-group", c->group == CV_CHART_NETWORK ? "network"
 				       : c->group == CV_CHART_MEDIA ? "media"
 				       : c->group == CV_CHART_DEVICE ? "device" : "other");
 	{
 		xmlNodePtr t = add_el(p, svg, "title", NULL);
 
-		add_text(p, t, c->title);
-		add_text(p, t, " · ");
-		add_text(p, t, l->user);
+		tb_reset(p);
+		tb_str(p, c->title);
+		tb_str(p, " · ");
+		tb_str(p, l->user);
+		tb_flush(p, t);
 	}
 
 	/* The plot's frame and the timeline's tick grid. */
 	g = add_el(p, svg, "g", "axis");
 	e = add_el(p, g, "rect", "plot");
-	set_num(p, e, "x", TL_LABEL);
-	set_num(p, e, "y", CH_TOP);
-	set_num(p, e, "width", TL_W - TL_LABEL - TL_RIGHT);
-	set_num(p, e, "height", CH_PLOT);
+	coord_attr(p, e, "x", TL_LABEL);
+	coord_attr(p, e, "y", CH_TOP);
+	coord_attr(p, e, "width", TL_W - TL_LABEL - TL_RIGHT);
+	coord_attr(p, e, "height", CH_PLOT);
 	for (uint32_t i = 0; i < v->nticks; i++) {
 		double x = tl_x(v, v->ticks[i].time_ms);
 
 		e = add_el(p, g, "line", "tick");
-		set_num(p, e, "x1", x);
-		set_num(p, e, "x2", x);
-		set_num(p, e, "y1", CH_TOP);
-		set_num(p, e, "y2", CH_TOP + CH_PLOT);
+		coord_attr(p, e, "x1", x);
+		coord_attr(p, e, "x2", x);
+		coord_attr(p, e, "y1", CH_TOP);
+		coord_attr(p, e, "y2", CH_TOP + CH_PLOT);
 		e = add_el(p, g, "text", "tick-label");
-		set_num(p, e, "x", x);
-		set_num(p, e, "y", height - 5);
+		coord_attr(p, e, "x", x);
+		coord_attr(p, e, "y", height - 5);
 		add_text(p, e, v->ticks[i].label);
 	}
 	/* Chart name and y range in the label column. */
 	e = add_el(p, g, "text", "chart-name");
-	set_num(p, e, "x", 4);
-	set_num(p, e, "y", CH_TOP + 10);
+	coord_attr(p, e, "x", 4);
+	coord_attr(p, e, "y", CH_TOP + 10);
 	add_text(p, e, c->title);
 	snprintf(num, sizeof num, "%g", c->y_max);
 	e = add_el(p, g, "text", "y-label");
-	set_num(p, e, "x", TL_LABEL - 4);
-	set_num(p, e, "y", CH_TOP + 8);
+	coord_attr(p, e, "x", TL_LABEL - 4);
+	coord_attr(p, e, "y", CH_TOP + 8);
 	add_text(p, e, num);
 	snprintf(num, sizeof num, "%g", c->y_min);
 	e = add_el(p, g, "text", "y-label");
-	set_num(p, e, "x", TL_LABEL - 4);
-	set_num(p, e, "y", CH_TOP + CH_PLOT);
+	coord_attr(p, e, "x", TL_LABEL - 4);
+	coord_attr(p, e, "y", CH_TOP + CH_PLOT);
 	add_text(p, e, num);
 
 	/* Reference lines under the data. */
@@ -1669,15 +2171,15 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 		rg = add_el(p, g, "g", b);
 		svg_title(p, rg, r->label);
 		e = add_el(p, rg, "line", "ref-line");
-		set_num(p, e, "x1", TL_LABEL);
-		set_num(p, e, "x2", TL_W - TL_RIGHT);
-		set_num(p, e, "y1", y);
-		set_num(p, e, "y2", y);
+		coord_attr(p, e, "x1", TL_LABEL);
+		coord_attr(p, e, "x2", TL_W - TL_RIGHT);
+		coord_attr(p, e, "y1", y);
+		coord_attr(p, e, "y2", y);
 		/* Labels alternate between the plot's right and left ends, so
 		 * that two close lines keep readable labels. */
 		e = add_el(p, rg, "text", k % 2 ? "ref-label left" : "ref-label");
-		set_num(p, e, "x", k % 2 ? TL_LABEL + 2 : TL_W - TL_RIGHT - 2);
-		set_num(p, e, "y", y - 2);
+		coord_attr(p, e, "x", k % 2 ? TL_LABEL + 2 : TL_W - TL_RIGHT - 2);
+		coord_attr(p, e, "y", y - 2);
 		add_text(p, e, r->label);
 	}
 
@@ -1685,31 +2187,30 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 	for (uint32_t k = 0; k < c->nseries; k++) {
 		const struct cv_series *s = &v->series[c->first_series + k];
 		const struct cv_point *pt = v->points + s->first_point;
-		size_t cap = (size_t)s->npoints * 24 + 1, o = 0;
-		char *pts;
 
 		snprintf(b, sizeof b, "series s%u", (unsigned)(s->style % 8));
 		e = add_el(p, g, "polyline", b);
 		add_series_name(p, add_el(p, e, "title", NULL), s);
 		if (s->npoints == 0)
 			continue;        /* no points attribute: nothing drawn */
-		/* x in [TL_LABEL, TL_W], y in the plot: at most 12 bytes a point. */
-		if (!(pts = rr_malloc(cap))) {
-			p->oom = 1;
-			continue;
+		tb_reset(p);
+		for (uint32_t i = 0; i < s->npoints; i++) {
+			q = num;
+			if (i)
+				*q++ = ' ';
+			q = put_coord(q, tl_x(v, pt[i].time_ms));
+			*q++ = ',';
+			q = put_coord(q, ch_y(c, pt[i].value));
+			tb_add(p, num, (size_t)(q - num), 0);
 		}
-		for (uint32_t q = 0; q < s->npoints && o < cap; q++)
-			o += (size_t)snprintf(pts + o, cap - o, "%s%.1f,%.1f", q ? " " : "",
-					      tl_x(v, pt[q].time_ms), ch_y(c, pt[q].value));
-		set_attr(p, e, "points", pts);
-		rr_free(pts);
+		new_attr(p, e, "points", p->tb ? p->tb : "");
 		if (s->npoints == 1) {
 			/* One sample draws no line: a dot instead. */
 			snprintf(b, sizeof b, "dot s%u", (unsigned)(s->style % 8));
 			e = add_el(p, g, "circle", b);
-			set_num(p, e, "cx", tl_x(v, pt[0].time_ms));
-			set_num(p, e, "cy", ch_y(c, pt[0].value));
-			set_num(p, e, "r", 2.5);
+			coord_attr(p, e, "cx", tl_x(v, pt[0].time_ms));
+			coord_attr(p, e, "cy", ch_y(c, pt[0].value));
+			coord_attr(p, e, "r", 2.5);
 			add_series_name(p, add_el(p, e, "title", NULL), s);
 		}
 	}
@@ -1736,42 +2237,40 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 		add_el_text(p, fig, "figcaption", "chart-desc", c->desc);
 }
 
-/* The "charts" section: one block per lane with charts; the section is
- * removed when no lane has any. */
-static void fill_charts(struct page *p, xmlNodePtr root, const struct callview *v)
+/* The "charts" section: one block per lane with charts. Returns 0 when no
+ * lane has any: the section is then left out. */
+static int fill_charts(struct page *p, xmlNodePtr n, const struct callview *v)
 {
-	xmlNodePtr n = slot(p, root, "charts"), blk, h;
+	xmlNodePtr blk, h;
 
-	if (!n)                  /* optional slot */
-		return;
-	if (v->ncharts == 0) {
-		xmlUnlinkNode(n);
-		xmlFreeNode(n);
-		return;
-	}
+	if (v->ncharts == 0)
+		return 0;
 	for (uint32_t i = 0; i < v->nlanes; i++) {
 		const struct cv_lane *l = &v->lanes[i];
 
 		if (l->ncharts == 0)
 			continue;
 		blk = add_el(p, n, "div", "lane-charts");
-		set_attr(p, blk, "data-user", l->user);
+		new_attr(p, blk, "data-user", l->user);
 		h = add_el(p, blk, "h3", NULL);
-		add_text(p, h, l->user);
+		tb_reset(p);
+		tb_str(p, l->user);
 		if (l->device && *l->device) {
-			add_text(p, h, " · ");
-			add_text(p, h, l->device);
+			tb_str(p, " · ");
+			tb_str(p, l->device);
 		}
+		tb_flush(p, h);
 		if (l->still_in_room)
 			add_el_text(p, h, "span", "badge ongoing", "still in the room");
 		for (uint32_t k = 0; k < l->ncharts; k++)
 			fill_chart(p, blk, v, l, &v->charts[l->first_chart + k]);
 	}
+	return 1;
 }
 
-static void fill_findings(struct page *p, xmlNodePtr root, const struct callview *v)
+static void fill_findings(struct page *p, xmlNodePtr n, const struct callview *v)
 {
-	xmlNodePtr n = slot(p, root, "findings"), ol, li;
+	xmlNodePtr ol, li;
 
 	if (v->nfindings == 0) {
 		empty_note(p, n, "No findings.");
@@ -1784,7 +2283,7 @@ static void fill_findings(struct page *p, xmlNodePtr root, const struct callview
 
 		snprintf(cls, sizeof cls, "finding %s", sev_class(f->f->severity));
 		li = add_el(p, ol, "li", cls);
-		set_attr(p, li, "data-code", f->f->code);
+		new_attr(p, li, "data-code", f->f->code);
 		badge(p, li, f->f->severity);
 		add_el_text(p, li, "span", "when", f->time);
 		add_el_text(p, li, "span", "user", f->user);
@@ -1792,7 +2291,10 @@ static void fill_findings(struct page *p, xmlNodePtr root, const struct callview
 	}
 }
 
-static void fill_sessions(struct page *p, xmlNodePtr root, const struct callview *v)
+/* One row per session, into the slot when it is the table's <tbody>, else
+ * into a table of its own. Cells carry no classes: the stylesheet aligns the
+ * columns of table.sessions by position. */
+static void fill_sessions(struct page *p, xmlNodePtr n, const struct callview *v)
 {
 	static const struct col cols[] = {
 		{ "User", 0 }, { "Session", 0 }, { "Platform", 0 }, { "Exit", 0 },
@@ -1800,14 +2302,18 @@ static void fill_sessions(struct page *p, xmlNodePtr root, const struct callview
 		{ "Network changes", 1 }, { "No network", 1 }, { "In background", 1 },
 		{ "Events", 1 }, { "Findings", 1 } };
 	const struct model *m = p->r->m;
-	xmlNodePtr n = slot(p, root, "sessions"), tb, tr;
+	xmlNodePtr tb = n, tr;
 	char b[64];
 
-	if (v->nbars == 0) {
-		empty_note(p, n, "No sessions.");
-		return;
+	/* The built-in template has the table and its head, and the slot is
+	 * the body; a --templates copy may have a container instead. */
+	if (!xmlStrEqual(n->name, (const xmlChar *)"tbody")) {
+		if (v->nbars == 0) {
+			empty_note(p, n, "No sessions.");
+			return;
+		}
+		tb = add_table(p, n, "sessions", cols, sizeof cols / sizeof cols[0]);
 	}
-	tb = add_table(p, n, "sessions", cols, sizeof cols / sizeof cols[0]);
 	for (uint32_t i = 0; i < v->nlanes; i++) {
 		const struct cv_lane *l = &v->lanes[i];
 
@@ -1816,31 +2322,44 @@ static void fill_sessions(struct page *p, xmlNodePtr root, const struct callview
 			const struct session *s = &m->sessions[bar->session];
 
 			tr = add_el(p, tb, "tr", NULL);
-			td_text(p, tr, l->user, "id");
-			td_text(p, tr, bar->title, "session");
+			td_text(p, tr, l->user, NULL);
+			td_text(p, tr, bar->title, NULL);
 			td_text(p, tr, platform_name(s->platform), NULL);
 			exit_cell(p, tr, s->exit);
 			fmt_dur(s->entry_latency_ms, b, sizeof b);
-			td_text(p, tr, b, "num");
+			td_text(p, tr, b, NULL);
 			fmt_dur(s->first_frame_ms, b, sizeof b);
-			td_text(p, tr, b, "num");
-			td_u64(p, tr, s->reentries);
-			td_u64(p, tr, s->net_changes);
+			td_text(p, tr, b, NULL);
+			put_u64(b, s->reentries)[0] = '\0';
+			td_text(p, tr, b, NULL);
+			put_u64(b, s->net_changes)[0] = '\0';
+			td_text(p, tr, b, NULL);
 			fmt_dur(s->outages ? s->outage_ms : RR_NONE, b, sizeof b);
-			td_text(p, tr, b, "num");
+			td_text(p, tr, b, NULL);
 			fmt_dur(s->background_ms > 0 ? s->background_ms : RR_NONE, b, sizeof b);
-			td_text(p, tr, b, "num");
-			td_u64(p, tr, s->nevents);
-			td_u64(p, tr, s->nfindings);
+			td_text(p, tr, b, NULL);
+			put_u64(b, s->nevents)[0] = '\0';
+			td_text(p, tr, b, NULL);
+			put_u64(b, s->nfindings)[0] = '\0';
+			td_text(p, tr, b, NULL);
 		}
 	}
 }
 
-static void fill_log(struct page *p, xmlNodePtr root, const struct callview *v)
+/*
+ * The event log: per lane a heading and a <pre> of one line per record,
+ *   "10:10:40.120  1003 (0, -1)    Network: none (disconnected)  (peer ben)"
+ * (time, raw ID, label, peer), the raw IDs padded so the labels line up.
+ * Plain lines (info, inside a session) run together as one text; a warning,
+ * error or outside-session line is an element of its own, so the stylesheet
+ * can mark it, and says its severity in words ("warning: ...").
+ */
+static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 {
-	static const struct col cols[] = {
-		{ "Time", 0 }, { "Event", 0 }, { "Raw ID (params)", 0 }, { "Peer", 0 } };
-	xmlNodePtr n = slot(p, root, "log"), det, sum, tb, tr, td;
+	static const char *const row_cls[2 * SEV__COUNT] = {
+		NULL, "outside", "sev-warning", "sev-warning outside", "sev-error",
+		"sev-error outside" };
+	static const char *const sev_word[SEV__COUNT] = { "", "warning: ", "error: " };
 	char b[96];
 
 	if (v->nlanes == 0) {
@@ -1849,40 +2368,69 @@ static void fill_log(struct page *p, xmlNodePtr root, const struct callview *v)
 	}
 	for (uint32_t i = 0; i < v->nlanes; i++) {
 		const struct cv_lane *l = &v->lanes[i];
+		const struct cv_log *g = v->log + l->first_log;
+		xmlNodePtr h, pre;
+		size_t w = 0;
 
-		det = add_el(p, n, "details", "lane-log");
-		set_attr(p, det, "data-user", l->user);
-		sum = add_el(p, det, "summary", NULL);
-		add_el_text(p, sum, "span", "user", l->user);
-		snprintf(b, sizeof b, "%" PRIu32 " events · %" PRIu32 " problems · %s",
+		h = add_el(p, n, p->single ? "h4" : "h3", "log-user");
+		snprintf(b, sizeof b, " · %" PRIu32 " events · %" PRIu32 " problems · %s",
 			 l->nlog, l->problems, l->platform);
-		add_el_text(p, sum, "span", "count", b);
-		tb = add_table(p, det, "log", cols, sizeof cols / sizeof cols[0]);
+		tb_reset(p);
+		tb_str(p, l->user);
+		tb_add(p, b, strlen(b), 0);
+		tb_flush(p, h);
+		if (l->nlog == 0)
+			continue;
+		pre = add_el(p, n, "pre", "log");
 		for (uint32_t k = 0; k < l->nlog; k++) {
-			const struct cv_log *g = &v->log[l->first_log + k];
+			size_t r = strlen(g[k].raw);
 
-			snprintf(b, sizeof b, "%s%s%s", sev_class(g->severity),
-				 g->kind == REC_ABNORMAL ? " abnormal" : "",
-				 g->outside ? " outside" : "");
-			tr = add_el(p, tb, "tr", b);
-			if (g->outside)
-				set_attr(p, tr, "title", "outside every session");
-			td_text(p, tr, g->time, "when");
-			td = add_el(p, tr, "td", NULL);
-			if (g->severity != SEV_INFO) {
-				badge(p, td, g->severity);
-				add_text(p, td, " ");
-			}
-			add_text(p, td, g->label);
-			td_text(p, tr, g->raw, "raw");
-			td_text(p, tr, g->peer, "id");
+			if (r > w)
+				w = r;
 		}
+		if (w > LOG_RAW_MAX)
+			w = LOG_RAW_MAX;
+		tb_reset(p);
+		for (uint32_t k = 0; k < l->nlog; k++) {
+			unsigned sev = g[k].severity < SEV__COUNT ? g[k].severity : SEV_WARNING;
+			unsigned kind = sev * 2 + (g[k].outside != 0);
+			size_t r = strlen(g[k].raw);
+			xmlNodePtr row = NULL;
+
+			if (k)
+				tb_add(p, "\n", 1, 0);
+			if (row_cls[kind]) {
+				/* The plain lines so far, then this one in its own
+				 * element. */
+				tb_flush(p, pre);
+				row = add_el(p, pre, "span", row_cls[kind]);
+				if (g[k].outside)
+					new_attr(p, row, "title", "outside every session");
+			}
+			/* Times, raw IDs and our words hold no line breaks;
+			 * labels and peers may (a --catalog label, a quoted
+			 * CSV field), and are flattened. */
+			tb_add(p, g[k].time, strlen(g[k].time), 0);
+			tb_add(p, "  ", 2, 0);
+			tb_add(p, g[k].raw, r, 0);
+			tb_pad(p, (r < w ? w - r : 0) + 2);
+			tb_add(p, sev_word[sev], strlen(sev_word[sev]), 0);
+			tb_str(p, g[k].label);
+			if (g[k].peer && *g[k].peer) {
+				tb_add(p, "  (peer ", 8, 0);
+				tb_str(p, g[k].peer);
+				tb_add(p, ")", 1, 0);
+			}
+			if (row)
+				tb_flush(p, row);
+		}
+		tb_flush(p, pre);
 	}
 }
 
-static void fill_call_exps(struct page *p, xmlNodePtr root, const struct callview *v)
+static void fill_call_exps(struct page *p, xmlNodePtr n, const struct callview *v)
 {
-	xmlNodePtr n = slot(p, root, "experiences"), ul;
+	xmlNodePtr ul;
 
 	if (v->ncall_exps == 0) {
 		empty_note(p, n, "None.");
@@ -1893,38 +2441,407 @@ static void fill_call_exps(struct page *p, xmlNodePtr root, const struct callvie
 		add_el_text(p, ul, "li", NULL, v->call_exps[i].title);
 }
 
-/* Fills the call slots under root (the page's <main>, or a section of the
- * single-file report). */
-static void fill_call(struct page *p, xmlNodePtr root, const struct callview *v)
+/* The bytes of one call page (or single-file section) as they are made:
+ * the template's parts are appended directly, the slots' contents by
+ * libxml2's serializer through sink_write. The page then goes out in one
+ * write. */
+struct sink {
+	char *buf;
+	size_t len, cap;
+};
+
+static int sink_write(void *ctx, const char *b, int n)
 {
-	xmlNodePtr n, a;
+	struct sink *k = ctx;
 
-	n = slot(p, root, "back");
-	a = add_el(p, n, "a", NULL);
-	set_attr(p, a, "href", p->single ? "#top" : "../index.html");
-	add_text(p, a, p->single ? "↑ Overview" : "← Overview");
+	if (n < 0 || rr_grow(&k->buf, &k->cap, k->len + (size_t)n, 1) != RR_OK)
+		return -1;
+	memcpy(k->buf + k->len, b, (size_t)n);
+	k->len += (size_t)n;
+	return n;
+}
 
-	n = slot(p, root, "heading");
-	remove_children(n);
-	add_text(p, n, "Room ");
-	add_text(p, n, v->room);
-	if (v->ongoing) {
-		add_text(p, n, " ");
-		add_el_text(p, n, "span", "badge ongoing", "ongoing");
+static int sink_add(struct sink *k, const char *b, size_t n)
+{
+	return n > INT_MAX || sink_write(k, b, (int)n) < 0 ? RR_ENOMEM : RR_OK;
+}
+
+/* ---- frames: a call template cut at its slots ---- */
+
+/* The slots filled per call. */
+enum cslot {
+	CS_TITLE, CS_BACK, CS_HEADING, CS_ZONE, CS_SUMMARY, CS_TIMELINE, CS_CHARTS,
+	CS_FINDINGS, CS_PARTICIPANTS, CS_SESSIONS, CS_EXPERIENCES, CS_LOG, CS__COUNT
+};
+
+static const char *const cslot_names[CS__COUNT] = {
+	"title", "back", "heading", "zone", "summary", "timeline", "charts", "findings",
+	"participants", "sessions", "experiences", "log" };
+
+/* The comment that stands for a slot while the template is serialized. A
+ * template with this comment of its own is refused (frame_open). */
+#define SLOT_MARK "roomreport-slot"
+
+/*
+ * A call template, cut at its slots: its bytes were serialized once, with a
+ * marker before each slot element, one after its own children (where a call
+ * appends) and one after its end tag. Per call, only what is appended to the
+ * slots is built, written (between the template's bytes) and freed again; a
+ * slot left out (no charts) takes its start and end tags with it. For the
+ * single file the frame is the template's <main> as a <section> (headings
+ * one level down), whose start tag is written per call with the call's id.
+ * Each thread has a frame of its own: libxml2 trees are not shared.
+ */
+struct frame {
+	xmlDocPtr doc;                 /* a copy of the template; builds the nodes */
+	xmlNodePtr root;               /* the <section> (single file), else NULL */
+	xmlNodePtr slot[CS__COUNT];    /* NULL: not in the template */
+	xmlNodePtr keep[CS__COUNT];    /* the marker that the new children follow */
+	uint8_t order[CS__COUNT];      /* the slots present, in document order */
+	unsigned nslots;
+	char *bytes;                   /* the template, serialized, markers cut out */
+	/* The parts between markers, [start, end) in bytes: part 0, and per
+	 * slot k in order, the slot's start tag and own children (3k + 1), its
+	 * end tag (3k + 2) and what follows up to the next slot (3k + 3). A
+	 * section has one more part first: its start tag. */
+	size_t part[3 * CS__COUNT + 2][2];
+	unsigned nparts;
+};
+
+static void frame_close(struct frame *f)
+{
+	if (f->doc)
+		xmlFreeDoc(f->doc);
+	rr_free(f->bytes);
+	memset(f, 0, sizeof *f);
+}
+
+/* The value of n's data-slot attribute as a call slot, or -1. */
+static int slot_of(xmlNodePtr n)
+{
+	for (xmlAttrPtr a = n->properties; a; a = a->next) {
+		if (a->ns || !xmlStrEqual(a->name, (const xmlChar *)"data-slot"))
+			continue;
+		if (!a->children || a->children->type != XML_TEXT_NODE || a->children->next)
+			return -1;
+		for (int i = 0; i < CS__COUNT; i++)
+			if (xmlStrEqual(a->children->content, (const xmlChar *)cslot_names[i]))
+				return i;
+		return -1;
 	}
+	return -1;
+}
 
-	n = slot(p, root, "zone");
-	add_text(p, n, "Times in ");
-	add_text(p, n, v->zone);
+/* The first element at or under n with data-slot="call". */
+static xmlNodePtr find_call_slot(xmlNodePtr n)
+{
+	for (; n; n = n->next) {
+		xmlNodePtr r;
 
-	fill_call_summary(p, root, v);
-	fill_timeline(p, root, v);
-	fill_charts(p, root, v);
-	fill_findings(p, root, v);
-	fill_participants(p, root, v);
-	fill_sessions(p, root, v);
-	fill_call_exps(p, root, v);
-	fill_log(p, root, v);
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		for (xmlAttrPtr a = n->properties; a; a = a->next)
+			if (!a->ns && xmlStrEqual(a->name, (const xmlChar *)"data-slot") &&
+			    a->children && a->children->type == XML_TEXT_NODE &&
+			    xmlStrEqual(a->children->content, (const xmlChar *)"call"))
+				return n;
+		if ((r = find_call_slot(n->children)))
+			return r;
+	}
+	return NULL;
+}
+
+/* Records the call slots under n (the first of each name, in document
+ * order; nothing under a slot is searched). */
+static void collect_slots(struct frame *f, xmlNodePtr n)
+{
+	for (; n; n = n->next) {
+		int s;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		s = slot_of(n);
+		if (s >= 0 && !f->slot[s]) {
+			f->slot[s] = n;
+			f->order[f->nslots++] = (uint8_t)s;
+			continue;
+		}
+		collect_slots(f, n->children);
+	}
+}
+
+/* Removes the comments at and after n and under them: notes for whoever
+ * edits a template, not for the reader of every page. */
+static void strip_comments(xmlNodePtr n)
+{
+	xmlNodePtr next;
+
+	for (; n; n = next) {
+		next = n->next;
+		if (n->type == XML_COMMENT_NODE) {
+			xmlUnlinkNode(n);
+			xmlFreeNode(n);
+		} else if (n->type == XML_ELEMENT_NODE) {
+			strip_comments(n->children);
+		}
+	}
+}
+
+/* Makes frame f from the call template tmpl (parsed, style filled): the page
+ * (section = 0) or the single-file section (section = 1). RR_OK; RR_ENOMEM;
+ * RR_EDATA when the template has no "call" slot or uses the slot marker. */
+static int frame_open(struct frame *f, xmlDocPtr tmpl, int section)
+{
+	xmlOutputBufferPtr mem = NULL;
+	xmlNodePtr top, mark;
+	const char *buf, *at;
+	size_t len, mlen = strlen("<!--" SLOT_MARK "-->"), from;
+	int rc = RR_ENOMEM;
+
+	memset(f, 0, sizeof *f);
+	if (!(f->doc = xmlCopyDoc(tmpl, 1)))
+		return RR_ENOMEM;
+	/* Element and attribute names from a dictionary: no copy per node. */
+	if (!f->doc->dict && !(f->doc->dict = xmlDictCreate()))
+		goto out;
+	strip_comments(f->doc->children);
+	top = xmlDocGetRootElement(f->doc);
+	if (section) {
+		if (!(f->root = find_call_slot(top))) {
+			rc = RR_EDATA;
+			goto out;
+		}
+		/* The section stays in the document, which is never written as
+		 * a whole. */
+		xmlNodeSetName(f->root, (const xmlChar *)"section");
+		demote_headings(f->root);
+		top = f->root;
+	}
+	collect_slots(f, section ? f->root->children : top);
+	if (section) {
+		/* Cuts off the start tag, which is written per call. */
+		if (!(mark = xmlNewDocComment(f->doc, (const xmlChar *)SLOT_MARK)))
+			goto out;
+		if (f->root->children)
+			xmlAddPrevSibling(f->root->children, mark);
+		else
+			xmlAddChild(f->root, mark);
+	}
+	for (unsigned k = 0; k < f->nslots; k++) {
+		xmlNodePtr n = f->slot[f->order[k]], m[3];
+
+		if (f->order[k] == CS_TITLE || f->order[k] == CS_HEADING)
+			remove_children(n);     /* replaced, not added to */
+		for (int i = 0; i < 3; i++)
+			if (!(m[i] = xmlNewDocComment(f->doc, (const xmlChar *)SLOT_MARK)))
+				goto out;
+		xmlAddPrevSibling(n, m[0]);
+		xmlAddChild(n, m[1]);
+		xmlAddNextSibling(n, m[2]);
+		f->keep[f->order[k]] = m[1];
+	}
+	if (!(mem = xmlAllocOutputBuffer(NULL)))
+		goto out;
+	if (section)
+		htmlNodeDumpFormatOutput(mem, f->doc, f->root, "UTF-8", 0);
+	else
+		htmlDocContentDumpFormatOutput(mem, f->doc, "UTF-8", 0);
+	buf = (const char *)xmlOutputBufferGetContent(mem);
+	len = xmlOutputBufferGetSize(mem);
+	if (mem->error || !buf || !(f->bytes = rr_malloc(len + 1)))
+		goto out;
+	memcpy(f->bytes, buf, len);
+	f->bytes[len] = '\0';
+	/* Every marker is ours: exactly three per slot (plus the start
+	 * tag's). */
+	from = 0;
+	for (at = f->bytes; (at = strstr(at, "<!--" SLOT_MARK "-->")); at += mlen) {
+		if (f->nparts == 3 * CS__COUNT + 1) {
+			rc = RR_EDATA;
+			goto out;
+		}
+		f->part[f->nparts][0] = from;
+		f->part[f->nparts][1] = (size_t)(at - f->bytes);
+		f->nparts++;
+		from = (size_t)(at - f->bytes) + mlen;
+	}
+	f->part[f->nparts][0] = from;
+	f->part[f->nparts][1] = len;
+	f->nparts++;
+	rc = f->nparts == 3 * f->nslots + 1 + (unsigned)section ? RR_OK : RR_EDATA;
+out:
+	if (mem)
+		xmlOutputBufferClose(mem);
+	if (rc != RR_OK)
+		frame_close(f);
+	return rc;
+}
+
+/* Frees what a call added to slot s. */
+static void frame_clear(struct frame *f, int s)
+{
+	xmlNodePtr c, next;
+
+	for (c = f->keep[s]->next; c; c = next) {
+		next = c->next;
+		xmlUnlinkNode(c);
+		xmlFreeNode(c);
+	}
+}
+
+/* Fills slot s for call view v; 0 when the slot is to be left out. */
+static int fill_slot(struct page *p, int s, xmlNodePtr n, const struct callview *v)
+{
+	char b[64];
+	xmlNodePtr a;
+
+	switch (s) {
+	case CS_TITLE:
+		snprintf(b, sizeof b, "Call %" PRIu32 " · Room ", v->call + 1);
+		tb_reset(p);
+		tb_str(p, b);
+		tb_str(p, v->room);
+		tb_str(p, " · ");
+		tb_str(p, v->span);
+		tb_flush(p, n);
+		break;
+	case CS_BACK:
+		a = add_el(p, n, "a", NULL);
+		new_attr(p, a, "href", p->single ? "#top" : "../index.html");
+		add_text(p, a, p->single ? "↑ Overview" : "← Overview");
+		break;
+	case CS_HEADING:
+		tb_reset(p);
+		tb_str(p, "Room ");
+		tb_str(p, v->room);
+		if (v->ongoing)
+			tb_str(p, " ");
+		tb_flush(p, n);
+		if (v->ongoing)
+			add_el_text(p, n, "span", "badge ongoing", "ongoing");
+		break;
+	case CS_ZONE:
+		tb_reset(p);
+		tb_str(p, "Times in ");
+		tb_str(p, v->zone);
+		tb_flush(p, n);
+		break;
+	case CS_SUMMARY:
+		fill_call_summary(p, n, v);
+		break;
+	case CS_TIMELINE:
+		fill_timeline(p, n, v);
+		break;
+	case CS_CHARTS:
+		return fill_charts(p, n, v);
+	case CS_FINDINGS:
+		fill_findings(p, n, v);
+		break;
+	case CS_PARTICIPANTS:
+		fill_participants(p, n, v);
+		break;
+	case CS_SESSIONS:
+		fill_sessions(p, n, v);
+		break;
+	case CS_EXPERIENCES:
+		fill_call_exps(p, n, v);
+		break;
+	case CS_LOG:
+		fill_log(p, n, v);
+		break;
+	}
+	return 1;
+}
+
+/* The single file's per-call start tag: the section's, with id="call-N". */
+static int write_section_start(struct frame *f, struct page *p, uint32_t call,
+			       struct sink *out)
+{
+	xmlOutputBufferPtr mem;
+	xmlNodePtr tag, mark;
+	const char *buf, *at;
+	char id[32];
+	int rc = RR_ENOMEM;
+
+	if (!(tag = xmlDocCopyNode(f->root, f->doc, 2)))
+		return RR_ENOMEM;
+	snprintf(id, sizeof id, "call-%" PRIu32, call + 1);
+	new_attr(p, tag, "id", id);
+	mark = xmlNewDocComment(f->doc, (const xmlChar *)SLOT_MARK);
+	if (!mark || !xmlAddChild(tag, mark)) {
+		xmlFreeNode(mark);
+		xmlFreeNode(tag);
+		return RR_ENOMEM;
+	}
+	if ((mem = xmlAllocOutputBuffer(NULL))) {
+		htmlNodeDumpFormatOutput(mem, f->doc, tag, "UTF-8", 0);
+		buf = (const char *)xmlOutputBufferGetContent(mem);
+		if (!mem->error && buf && (at = strstr(buf, "<!--" SLOT_MARK "-->")))
+			rc = sink_add(out, buf, (size_t)(at - buf));
+		xmlOutputBufferClose(mem);
+	}
+	xmlFreeNode(tag);
+	return p->oom ? RR_ENOMEM : rc;
+}
+
+/* A serializer for what is built in the slots, writing into sink k. XML
+ * serialization of the (HTML) nodes, with explicit end tags: we build no
+ * void elements (the template's own bytes come from the HTML serializer),
+ * and it spares the HTML serializer's per-element tag lookups and
+ * per-attribute copies. Either way libxml2 escapes every text and
+ * attribute value; UTF-8 stays UTF-8. NULL when out of memory. */
+static xmlSaveCtxtPtr slot_saver(struct sink *k)
+{
+	return xmlSaveToIO(sink_write, NULL, k, "UTF-8",
+			   XML_SAVE_NO_EMPTY | XML_SAVE_NO_DECL | XML_SAVE_AS_XML);
+}
+
+static int write_part(struct frame *f, const size_t *part, struct sink *out)
+{
+	return sink_add(out, f->bytes + part[0], part[1] - part[0]);
+}
+
+/* Writes call view v through frame f into sink out: the template's bytes
+ * and, in between, each slot's new children, serialized by save (which
+ * writes into the same sink) and freed again. RR_OK or RR_ENOMEM. */
+static int frame_write(struct frame *f, struct page *p, const struct callview *v,
+		       xmlSaveCtxtPtr save, struct sink *out)
+{
+	const size_t (*pt)[2] = f->part;
+	int rc;
+
+	/* The template up to the first slot; a section's start tag is the
+	 * call's own. */
+	if (f->root) {
+		if ((rc = write_section_start(f, p, v->call, out)) != RR_OK)
+			return rc;
+		pt++;
+	}
+	if ((rc = write_part(f, pt[0], out)) != RR_OK)
+		return rc;
+	for (unsigned k = 0; k < f->nslots; k++) {
+		int s = f->order[k];
+
+		if (fill_slot(p, s, f->slot[s], v) && !p->oom) {
+			rc = write_part(f, pt[3 * k + 1], out);
+			for (xmlNodePtr c = f->keep[s]->next; c && rc == RR_OK; c = c->next)
+				if (xmlSaveTree(save, c) < 0)
+					rc = RR_ENOMEM;
+			/* Out of the serializer's buffer before the next part. */
+			if (rc == RR_OK && xmlSaveFlush(save) < 0)
+				rc = RR_ENOMEM;
+			if (rc == RR_OK)
+				rc = write_part(f, pt[3 * k + 2], out);
+			if (rc != RR_OK)
+				p->oom = 1;
+		}
+		frame_clear(f, s);
+		if (p->oom)
+			return RR_ENOMEM;
+		if ((rc = write_part(f, pt[3 * k + 3], out)) != RR_OK)
+			return rc;
+	}
+	return RR_OK;
 }
 
 /* -------------------------------------------------------------- writing */
@@ -1970,15 +2887,6 @@ static int save_new(xmlDocPtr doc, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-static int page_status(const struct page *p, const char *path, char *err, size_t errlen)
-{
-	if (p->oom) {
-		set_err(err, errlen, path, "out of memory");
-		return RR_ENOMEM;
-	}
-	return RR_OK;
-}
-
 static int build_overview(struct render *rd, const struct report *r, const struct catalog *cat,
 			  int single, struct page *p)
 {
@@ -1990,43 +2898,93 @@ static int build_overview(struct render *rd, const struct report *r, const struc
 	return p->oom ? RR_ENOMEM : RR_OK;
 }
 
-/* Builds call i's view and page and writes it to path. */
-static int write_call_page(xmlDocPtr tmpl, const struct report *r, const struct catalog *cat,
-			   uint32_t i, const char *path, char *err, size_t errlen)
+/* Creates path (it must not exist: our fresh temporary directory) holding
+ * the n bytes at b. RR_OK or RR_EIO (err names the path). */
+static int write_new_file(const char *path, const char *b, size_t n, char *err, size_t errlen)
 {
-	struct callview v;
-	struct page p;
-	char title[64];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+
+	if (fd < 0) {
+		set_err(err, errlen, path, strerror(errno));
+		return RR_EIO;
+	}
+	while (n > 0) {
+		ssize_t k = write(fd, b, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			set_err(err, errlen, path, k < 0 ? strerror(errno) : "write error");
+			close(fd);
+			return RR_EIO;
+		}
+		b += k;
+		n -= (size_t)k;
+	}
+	if (close(fd) != 0) {
+		set_err(err, errlen, path, strerror(errno));
+		return RR_EIO;
+	}
+	return RR_OK;
+}
+
+/* What one page-writing thread keeps from call to call: its frame (its own
+ * copy of the template), the page state with its text scratch, the call
+ * view's storage, and the output buffer with its sink. */
+struct writer {
+	struct frame frame;
+	struct page page;
+	struct callview view;
+	struct sink sink;
+	xmlSaveCtxtPtr save;     /* into sink */
+};
+
+static void writer_close(struct writer *w)
+{
+	if (w->save)
+		xmlSaveClose(w->save);
+	frame_close(&w->frame);
+	callview_free(&w->view);
+	rr_free(w->page.tb);
+	rr_free(w->page.pb.buf);
+	rr_free(w->sink.buf);
+	memset(w, 0, sizeof *w);
+}
+
+static int writer_open(struct writer *w, xmlDocPtr tmpl, const struct report *r,
+		       const struct catalog *cat)
+{
 	int rc;
 
-	memset(&v, 0, sizeof v);
-	if ((rc = callview_build(r, cat, i, &v)) != RR_OK) {
-		set_err(err, errlen, path, "out of memory");
+	memset(w, 0, sizeof *w);
+	if ((rc = frame_open(&w->frame, tmpl, 0)) != RR_OK)
 		return rc;
+	w->page.doc = w->frame.doc;
+	w->page.r = r;
+	w->page.cat = cat;
+	w->page.lean = 1;
+	if (!(w->save = slot_saver(&w->sink))) {
+		writer_close(w);
+		return RR_ENOMEM;
 	}
-	if ((rc = page_init(&p, tmpl, r, cat, 0)) != RR_OK) {
-		callview_free(&v);
-		set_err(err, errlen, path, "out of memory");
-		return rc;
-	}
-	snprintf(title, sizeof title, "Call %" PRIu32 " · ", i + 1);
-	{
-		xmlNodePtr t = slot(&p, xmlDocGetRootElement(p.doc), "title");
+	return RR_OK;
+}
 
-		remove_children(t);
-		add_text(&p, t, title);
-		add_text(&p, t, "Room ");
-		add_text(&p, t, v.room);
-		add_text(&p, t, " · ");
-		add_text(&p, t, v.span);
+/* Builds call i's view and page and writes it to path. */
+static int write_call_page(struct writer *w, uint32_t i, const char *path, char *err,
+			   size_t errlen)
+{
+	int rc;
+
+	w->page.oom = 0;
+	w->sink.len = 0;
+	if ((rc = callview_rebuild(w->page.r, w->page.cat, i, &w->view)) == RR_OK)
+		rc = frame_write(&w->frame, &w->page, &w->view, w->save, &w->sink);
+	if (rc != RR_OK) {
+		set_err(err, errlen, path, "out of memory");
+		return rc;
 	}
-	fill_call(&p, slot(&p, xmlDocGetRootElement(p.doc), "call"), &v);
-	rc = page_status(&p, path, err, errlen);
-	if (rc == RR_OK)
-		rc = save_new(p.doc, path, err, errlen);
-	page_free(&p);
-	callview_free(&v);
-	return rc;
+	return write_new_file(path, w->sink.buf, w->sink.len, err, errlen);
 }
 
 /* Joins a and b with '/' into a new string; NULL when out of memory. */
@@ -2164,7 +3122,7 @@ static void quiet(void *ctx, const char *msg, ...);
  * written in, so the output is the same whatever the scheduling. */
 struct worker {
 	pthread_t thread;
-	xmlDocPtr tmpl;
+	xmlDocPtr tmpl;          /* the parsed call template (read only) */
 	const struct report *r;
 	const struct catalog *cat;
 	const char *dir;
@@ -2178,10 +3136,17 @@ struct worker {
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
+	struct writer wr;
 	unsigned i;
 
 	/* libxml2's error handler is per thread. */
 	xmlSetGenericErrorFunc(NULL, quiet);
+	if ((w->rc = writer_open(&wr, w->tmpl, w->r, w->cat)) != RR_OK) {
+		set_err(w->err, sizeof w->err, w->dir, "out of memory");
+		w->failed = 0;
+		atomic_store(w->stop, 1);
+		return NULL;
+	}
 	while (!atomic_load(w->stop) && (i = atomic_fetch_add(w->next, 1)) < w->r->m->ncalls) {
 		char *path;
 
@@ -2191,7 +3156,7 @@ static void *worker_run(void *arg)
 			w->rc = RR_ENOMEM;
 			set_err(w->err, sizeof w->err, w->dir, "out of memory");
 		} else {
-			w->rc = write_call_page(w->tmpl, w->r, w->cat, i, path, w->err, sizeof w->err);
+			w->rc = write_call_page(&wr, i, path, w->err, sizeof w->err);
 			rr_free(path);
 		}
 		if (w->rc != RR_OK) {
@@ -2199,6 +3164,7 @@ static void *worker_run(void *arg)
 			atomic_store(w->stop, 1);
 		}
 	}
+	writer_close(&wr);
 	return NULL;
 }
 
@@ -2357,49 +3323,51 @@ nomem:
 	return RR_ENOMEM;
 }
 
-/* In the single file a call is a section under the overview's <h1>: its
- * headings go one level down (h1 → h2, h2 → h3...). */
-static void demote_headings(xmlNodePtr n)
-{
-	static const char *const h[] = { "h1", "h2", "h3", "h4", "h5", "h6" };
-
-	for (xmlNodePtr c = n->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		for (int i = 0; i < 5; i++) {
-			if (xmlStrcasecmp(c->name, (const xmlChar *)h[i]) == 0) {
-				xmlNodeSetName(c, (const xmlChar *)h[i + 1]);
-				break;
-			}
-		}
-		demote_headings(c);
-	}
-}
-
 /*
  * The single-file body. The overview (small) is serialized to memory with a
  * marker comment in its "calls" slot, the last element of <body>; the bytes
  * before the marker go out, then each call's <section> is built, serialized
- * and freed in turn, then the bytes after the marker. This keeps one call's
- * tree in memory, not every call's. The marker is found searching from the
- * end, after every value from the data, so no data can be mistaken for it.
+ * and freed in turn (through a frame, as the pages of a directory report),
+ * then the bytes after the marker. This keeps one call's tree in memory, not
+ * every call's. The marker is found searching from the end, after every
+ * value from the data, so no data can be mistaken for it.
  */
 static int write_file_body(struct render *rd, const struct report *r, const struct catalog *cat,
 			   FILE *f, const char *path, char *err, size_t errlen)
 {
 	struct page p;
+	struct frame fr;
+	struct page cp;
+	struct callview v;
+	struct sink sk = { NULL, 0, 0 };
+	xmlSaveCtxtPtr save = NULL;
 	xmlOutputBufferPtr mem = NULL, out = NULL;
-	xmlNodePtr calls, mark, main_tmpl, sec;
+	xmlNodePtr calls, mark;
 	const char *buf, *at = NULL;
 	size_t len, mlen = strlen("<!--" CALLS_MARK "-->");
 	int rc;
 
+	memset(&fr, 0, sizeof fr);
+	memset(&cp, 0, sizeof cp);
+	memset(&v, 0, sizeof v);
 	if ((rc = build_overview(rd, r, cat, 1, &p)) != RR_OK)
 		goto fail;
+	if ((rc = frame_open(&fr, rd->call, 1)) != RR_OK) {
+		rc = RR_ENOMEM;          /* render_open checked the template */
+		goto fail;
+	}
+	cp.doc = fr.doc;
+	cp.r = r;
+	cp.cat = cat;
+	cp.single = 1;
+	cp.lean = 1;
+	if (!(save = slot_saver(&sk))) {
+		rc = RR_ENOMEM;
+		goto fail;
+	}
 	calls = slot(&p, xmlDocGetRootElement(p.doc), "calls");
-	main_tmpl = find_slot(p.xp, xmlDocGetRootElement(rd->call), "call", &p.oom);
 	mark = xmlNewDocComment(p.doc, (const xmlChar *)CALLS_MARK);
-	if (!calls || !main_tmpl || !mark || !xmlAddChild(calls, mark)) {
+	if (!calls || !mark || !xmlAddChild(calls, mark)) {
 		rc = RR_ENOMEM;
 		goto fail;
 	}
@@ -2420,43 +3388,24 @@ static int write_file_body(struct render *rd, const struct report *r, const stru
 		rc = RR_ENOMEM;
 		goto fail;
 	}
-	xmlUnlinkNode(mark);
-	xmlFreeNode(mark);
 	if (!(out = xmlOutputBufferCreateFile(f, NULL))) {
 		rc = RR_ENOMEM;
 		goto fail;
 	}
 	xmlOutputBufferWrite(out, (int)(at - buf), buf);
 	for (uint32_t i = 0; i < r->m->ncalls && rc == RR_OK; i++) {
-		struct callview v;
-		char id[32];
-
 		if (!has_page(r, i))
 			continue;
-		memset(&v, 0, sizeof v);
-		if ((rc = callview_build(r, cat, i, &v)) != RR_OK)
+		if ((rc = callview_rebuild(r, cat, i, &v)) != RR_OK)
 			break;
-		/* The call template's <main>, as a section of this document. */
-		sec = xmlDocCopyNode(main_tmpl, p.doc, 1);
-		if (!sec || !xmlAddChild(calls, sec)) {
-			xmlFreeNode(sec);
-			callview_free(&v);
+		cp.oom = 0;
+		sk.len = 0;
+		rc = frame_write(&fr, &cp, &v, save, &sk);
+		if (rc == RR_OK && sk.len > INT_MAX)
 			rc = RR_ENOMEM;
-			break;
-		}
-		xmlNodeSetName(sec, (const xmlChar *)"section");
-		demote_headings(sec);
-		snprintf(id, sizeof id, "call-%" PRIu32, i + 1);
-		set_attr(&p, sec, "id", id);
-		fill_call(&p, sec, &v);
-		if (p.oom)
-			rc = RR_ENOMEM;
-		else
-			htmlNodeDumpFormatOutput(out, p.doc, sec, "UTF-8", 1);
-		xmlUnlinkNode(sec);
-		xmlFreeNode(sec);
-		callview_free(&v);
-		if (out->error)
+		if (rc == RR_OK)
+			xmlOutputBufferWrite(out, (int)sk.len, sk.buf);
+		if (rc == RR_OK && out->error)
 			rc = RR_EIO;
 	}
 	if (rc == RR_OK)
@@ -2469,6 +3418,13 @@ fail:
 	if (mem)
 		xmlOutputBufferClose(mem);
 	page_free(&p);
+	if (save)
+		xmlSaveClose(save);
+	rr_free(sk.buf);
+	frame_close(&fr);
+	callview_free(&v);
+	rr_free(cp.tb);
+	rr_free(cp.pb.buf);
 	if (rc == RR_ENOMEM)
 		set_err(err, errlen, path, "out of memory");
 	else if (rc == RR_EIO)
@@ -2714,6 +3670,22 @@ static void quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+/* Checks a stylesheet or script that goes into <style>/<script> unescaped. */
+static int check_raw(const char *name, const char *s, size_t n, const char *tag, char *err,
+		     size_t errlen)
+{
+	if (has_end_tag(s, n, tag) || strlen(s) != n) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: contains </%s or a NUL byte", name, tag);
+		return RR_EDATA;
+	}
+	if (!utf8_valid(s, n)) {
+		set_err(err, errlen, name, "not valid UTF-8");
+		return RR_EDATA;
+	}
+	return RR_OK;
+}
+
 int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 {
 	static const char *const overview_slots[] = {
@@ -2724,8 +3696,10 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		"title", "style", "call", "back", "heading", "zone", "summary", "timeline",
 		"findings", "sessions", "experiences", "log", NULL };
 	struct render *rd;
-	char *css = NULL, *js = NULL;
-	size_t csslen, jslen = 0;
+	struct frame fr;
+	char *css = NULL, *js = NULL, *ccss = NULL;
+	const char *ccss_name = "call.css";
+	size_t csslen, jslen = 0, ccsslen = 0;
 	int rc;
 
 	*out = NULL;
@@ -2746,29 +3720,40 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	}
 	if (rc != RR_OK)
 		goto fail;
-	if (has_end_tag(css, csslen, "style") || strlen(css) != csslen) {
-		set_err(err, errlen, "style.css", "contains </style or a NUL byte");
-		rc = RR_EDATA;
-		goto fail;
+	/* Call pages have a stylesheet of their own, made from style.css when
+	 * the binary is built; a --templates directory may have one too, and
+	 * without it its style.css serves the call pages as well. */
+	rc = load_file(dir, "call.css", &ccss, &ccsslen, err, errlen);
+	if (rc == RR_EIO && dir) {
+		rc = RR_OK;
+		ccss_name = "style.css";
+		if (err && errlen)
+			err[0] = '\0';
 	}
-	if (js && (has_end_tag(js, jslen, "script") || strlen(js) != jslen)) {
-		set_err(err, errlen, "report.js", "contains </script or a NUL byte");
-		rc = RR_EDATA;
+	if (rc != RR_OK)
 		goto fail;
-	}
-	if (!utf8_valid(css, csslen) || (js && !utf8_valid(js, jslen))) {
-		set_err(err, errlen, js && !utf8_valid(js, jslen) ? "report.js" : "style.css",
-			"not valid UTF-8");
-		rc = RR_EDATA;
+	if ((rc = check_raw("style.css", css, csslen, "style", err, errlen)) != RR_OK ||
+	    (ccss && (rc = check_raw(ccss_name, ccss, ccsslen, "style", err, errlen)) != RR_OK) ||
+	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK))
 		goto fail;
-	}
 	if ((rc = prepare(dir, "overview.html", overview_slots, css, js, &rd->overview, err,
 			  errlen)) != RR_OK)
 		goto fail;
-	if ((rc = prepare(dir, "call.html", call_slots, css, js, &rd->call, err, errlen)) != RR_OK)
+	/* No script on call pages: what it did for them (open the logs for
+	 * printing, filter rows) the pages no longer need. */
+	if ((rc = prepare(dir, "call.html", call_slots, ccss ? ccss : css, NULL, &rd->call, err,
+			  errlen)) != RR_OK)
 		goto fail;
+	if ((rc = frame_open(&fr, rd->call, 0)) != RR_OK ||
+	    (frame_close(&fr), rc = frame_open(&fr, rd->call, 1)) != RR_OK) {
+		if (rc == RR_EDATA && err && errlen)
+			snprintf(err, errlen, "call.html: contains <!--%s-->", SLOT_MARK);
+		goto fail;
+	}
+	frame_close(&fr);
 	rr_free(css);
 	rr_free(js);
+	rr_free(ccss);
 	*out = rd;
 	return RR_OK;
 fail:
@@ -2776,6 +3761,7 @@ fail:
 		snprintf(err, errlen, "templates: out of memory");
 	rr_free(css);
 	rr_free(js);
+	rr_free(ccss);
 	render_close(rd);
 	return rc;
 }

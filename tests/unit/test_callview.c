@@ -145,17 +145,17 @@ static void test_two_users(void **state)
 	};
 	/* Selected alice log rows by index. */
 	static const struct { uint32_t i; struct want_log w; } alice_log[] = {
-		{ 0, { "10:00:00.000", "Entering room", "5001 (-1, -1)", "", SEV_INFO, EV, 0 } },
-		{ 1, { "10:00:01.200", "Room entry succeeded", "5003 (1, -1)", "", SEV_INFO, EV, 0 } },
-		{ 3, { "10:00:40.000", "Network: none (disconnected)", "1003 (0, -1)", "", SEV_WARNING, EV, 0 } },
+		{ 0, { "10:00:00.000", "Entering room", "5001", "", SEV_INFO, EV, 0 } },
+		{ 1, { "10:00:01.200", "Room entry succeeded", "5003 (1)", "", SEV_INFO, EV, 0 } },
+		{ 3, { "10:00:40.000", "Network: none (disconnected)", "1003 (0)", "", SEV_WARNING, EV, 0 } },
 		{ 5, { "10:01:00.000", "Audio lagged", "experience 5", "", SEV_WARNING, AB, 0 } },
 		{ 9, { "10:02:30.000", "5 frames failed to decode in 3 s (hardware)", "4013 (5, 1)", "",
 		       SEV_WARNING, EV, 0 } },
-		{ 10, { "10:03:20.000", "Left room: timed out", "7001 (1, -1)", "", SEV_ERROR, EV, 0 } },
-		{ 11, { "10:03:30.000", "App moved to the background", "2001 (1, -1)", "", SEV_INFO, EV, 1 } },
+		{ 10, { "10:03:20.000", "Left room: timed out", "7001 (1)", "", SEV_ERROR, EV, 0 } },
+		{ 11, { "10:03:30.000", "App moved to the background", "2001 (1)", "", SEV_INFO, EV, 1 } },
 		{ 15, { "10:04:00.000", "Video lagged — possible cause: downstream big-stream loss too high",
 			"experience 4, cause 2017", "bob", SEV_WARNING, AB, 0 } },
-		{ 17, { "10:05:01.000", "Left room: normal", "7001 (0, -1)", "", SEV_INFO, EV, 0 } },
+		{ 17, { "10:05:01.000", "Left room: normal", "7001 (0)", "", SEV_INFO, EV, 0 } },
 	};
 	static const struct { const char *code, *user; double sec; const char *time; } finds[] = {
 		{ "timeout", "alice", 200, "10:03:20" },
@@ -263,7 +263,7 @@ static void test_two_users(void **state)
 		assert_int_equal(lg->kind, w->kind);
 		assert_int_equal(lg->outside, w->outside);
 	}
-	assert_string_equal(v.log[b->first_log].raw, "32788 (-1, -1)");
+	assert_string_equal(v.log[b->first_log].raw, "32788");
 
 	assert_int_equal(v.nfindings, sizeof finds / sizeof finds[0]);
 	for (i = 0; i < v.nfindings; i++) {
@@ -337,6 +337,114 @@ static void test_split_call_records(void **state)
 	assert_string_equal(v.spans[0].title, "No network 10:16:45–10:16:50 (5 s)");
 	assert_int_equal(v.t0, S(1000));
 	assert_int_equal(v.t1, S(1010));
+	callview_free(&v);
+	fixture_free(&fx);
+}
+
+/* ---- one view reused across calls ---- */
+
+static void assert_same_view(const struct callview *a, const struct callview *b)
+{
+	uint32_t i;
+
+	assert_int_equal(a->call, b->call);
+	assert_string_equal(a->room, b->room);
+	assert_string_equal(a->span, b->span);
+	assert_string_equal(a->duration, b->duration);
+	assert_string_equal(a->room_span, b->room_span);
+	assert_int_equal(a->t0, b->t0);
+	assert_int_equal(a->t1, b->t1);
+	assert_int_equal(a->nlanes, b->nlanes);
+	for (i = 0; i < a->nlanes; i++) {
+		assert_string_equal(a->lanes[i].user, b->lanes[i].user);
+		assert_int_equal(a->lanes[i].nlog, b->lanes[i].nlog);
+		assert_int_equal(a->lanes[i].problems, b->lanes[i].problems);
+	}
+	assert_int_equal(a->nbars, b->nbars);
+	for (i = 0; i < a->nbars; i++)
+		assert_string_equal(a->bars[i].title, b->bars[i].title);
+	assert_int_equal(a->nmarks, b->nmarks);
+	for (i = 0; i < a->nmarks; i++) {
+		assert_string_equal(a->marks[i].title, b->marks[i].title);
+		assert_int_equal(a->marks[i].severity, b->marks[i].severity);
+	}
+	assert_int_equal(a->nspans, b->nspans);
+	for (i = 0; i < a->nspans; i++)
+		assert_string_equal(a->spans[i].title, b->spans[i].title);
+	assert_int_equal(a->nlog, b->nlog);
+	for (i = 0; i < a->nlog; i++) {
+		assert_string_equal(a->log[i].time, b->log[i].time);
+		assert_string_equal(a->log[i].label, b->log[i].label);
+		assert_string_equal(a->log[i].raw, b->log[i].raw);
+		assert_string_equal(a->log[i].peer, b->log[i].peer);
+	}
+	assert_int_equal(a->nticks, b->nticks);
+	for (i = 0; i < a->nticks; i++)
+		assert_string_equal(a->ticks[i].label, b->ticks[i].label);
+	assert_int_equal(a->nfindings, b->nfindings);
+	for (i = 0; i < a->nfindings; i++) {
+		assert_ptr_equal(a->findings[i].f, b->findings[i].f);
+		assert_string_equal(a->findings[i].time, b->findings[i].time);
+	}
+}
+
+/* callview_rebuild on one view, call after call (and back), gives what a
+ * fresh build gives, though its storage (and its cache of labels) carries
+ * over; a failure leaves the view empty and usable again. */
+static void test_rebuild(void **state)
+{
+	static const struct row rows[] = {
+		E("", "u", 0, 5001, -1), E("", "u", 1, 5003, 1), E("", "u", 5, 1003, 1),
+		E2("", "u", 6, 4003, 1280, 720), E("", "u", 10, 5008, 1),
+		E("", "v", 2, 5001, -1), E("", "v", 3, 5003, 1), E("", "v", 9, 7001, 1),
+		E("", "u", 1000, 5001, -1), E("", "u", 1001, 5003, 1), E("", "u", 1005, 1003, 0),
+		E2("", "u", 1006, 4003, 640, 360), E("", "u", 1010, 5008, 1),
+		END,
+	};
+	static const uint32_t order[] = { 0, 1, 1, 0, 1 };
+	struct fixture fx;
+	struct callview v, fresh;
+	unsigned long n;
+	int ok = 0;
+
+	(void)state;
+	fixture_build(&fx, rows, "Asia/Kolkata");
+	assert_int_equal(fx.m.ncalls, 2);
+	memset(&v, 0, sizeof v);
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		assert_int_equal(callview_rebuild(&fx.r, kit_cat, order[i], &v), RR_OK);
+		assert_int_equal(callview_build(&fx.r, kit_cat, order[i], &fresh), RR_OK);
+		assert_same_view(&v, &fresh);
+		callview_free(&fresh);
+	}
+	/* The same event with other parameters is another label. */
+	assert_int_equal(callview_rebuild(&fx.r, kit_cat, 1, &v), RR_OK);
+	assert_string_equal(v.log[3].label, "Video resolution changed to 640×360");
+	assert_string_equal(v.log[3].raw, "4003 (640, 360)");
+	assert_int_equal(callview_rebuild(&fx.r, kit_cat, 5, &v), RR_EDATA);
+	assert_null(v.storage);
+	assert_int_equal(v.nlog, 0);
+	/* Out of memory at every point of a rebuild over a built view. */
+	for (n = 1; n < 500 && !ok; n++) {
+		int rc;
+
+		assert_int_equal(callview_rebuild(&fx.r, kit_cat, 0, &v), RR_OK);
+		rr_alloc_fail_at(n);
+		rc = callview_rebuild(&fx.r, kit_cat, 1, &v);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			ok = 1;
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(v.storage);
+			assert_null(v.log);
+			assert_int_equal(v.nlog, 0);
+		}
+	}
+	assert_true(ok);
+	assert_int_equal(callview_build(&fx.r, kit_cat, 1, &fresh), RR_OK);
+	assert_same_view(&v, &fresh);
+	callview_free(&fresh);
 	callview_free(&v);
 	fixture_free(&fx);
 }
@@ -765,7 +873,7 @@ static void test_charts_out_of_memory(void **state)
 			assert_int_equal(rc, RR_ENOMEM);
 			assert_null(v.charts);
 			assert_null(v.points);
-			assert_null(v.arena);
+			assert_null(v.storage);
 		}
 		callview_free(&v);
 	}
@@ -796,7 +904,7 @@ static void test_out_of_memory(void **state)
 		} else {
 			assert_int_equal(rc, RR_ENOMEM);
 			assert_null(v.lanes);
-			assert_null(v.arena);
+			assert_null(v.storage);
 			assert_int_equal(v.nlog, 0);
 		}
 		callview_free(&v);
@@ -812,6 +920,7 @@ int main(void)
 		cmocka_unit_test(test_two_users),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_split_call_records),
+		cmocka_unit_test(test_rebuild),
 		cmocka_unit_test(test_ticks),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_chart_gaps),
