@@ -7,26 +7,30 @@
 # From style.css it also makes call.css, the call pages' stylesheet: the
 # sections of style.css for "all" pages and for "call" pages (a section
 # starts at a comment opened with a slash, a star and "@", then the pages it
-# is for), minified. Call pages are most of a report's bytes, so they carry
-# only the rules they use, without comments or layout whitespace.
+# is for), minified; and charts.css, the "charts" section, minified, which
+# only call pages with quality charts get. Call pages are most of a report's
+# bytes, so they carry only the rules they use, without comments or layout
+# whitespace.
 cmake_policy(VERSION 3.25)
 if(NOT SRC_DIR OR NOT OUT OR NOT NAMES)
   message(FATAL_ERROR "embed_templates: SRC_DIR, OUT and NAMES are required")
 endif()
 string(REPLACE "," ";" NAMES "${NAMES}")
 
-# css_for_calls(<style.css text> <out var>)
-function(css_for_calls css out)
+# css_sections(<style.css text> <out var> <section>...)
+function(css_sections css out)
   # CMake lists split at ";": set the CSS's own aside, then split at the
   # section comments.
   string(REPLACE ";" "@rr-semicolon@" css "${css}")
   string(REPLACE "/*@" ";/*@" css "${css}")
   set(kept "")
   foreach(sec IN LISTS css)
+    set(tag all)             # the file's opening comment
     if(sec MATCHES "^/\\*@ *([a-z]+)")
-      if(NOT CMAKE_MATCH_1 STREQUAL "all" AND NOT CMAKE_MATCH_1 STREQUAL "call")
-        continue()
-      endif()
+      set(tag ${CMAKE_MATCH_1})
+    endif()
+    if(NOT tag IN_LIST ARGN)
+      continue()
     endif()
     string(APPEND kept "${sec}")
   endforeach()
@@ -50,12 +54,16 @@ string(APPEND body "#include <stddef.h>\n#include <string.h>\n\n#include \"templ
 set(table "")
 set(i 0)
 if("style.css" IN_LIST NAMES)
-  list(APPEND NAMES call.css)
+  list(APPEND NAMES call.css charts.css)
 endif()
 foreach(name IN LISTS NAMES)
-  if(name STREQUAL "call.css")
+  if(name STREQUAL "call.css" OR name STREQUAL "charts.css")
     file(READ "${SRC_DIR}/style.css" css)
-    css_for_calls("${css}" css)
+    if(name STREQUAL "call.css")
+      css_sections("${css}" css all call)
+    else()
+      css_sections("${css}" css charts)
+    endif()
     string(LENGTH "${css}" size)
     string(HEX "${css}" hex)
   else()

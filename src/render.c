@@ -57,8 +57,15 @@
 
 struct render {
 	htmlDocPtr overview;     /* parsed templates, style/script/generator filled */
-	htmlDocPtr call;
+	htmlDocPtr call;         /* its <style> ends with CHARTS_MARK */
+	char *charts_css;        /* for call pages with quality charts; "" when the
+				  * call stylesheet has their rules already */
+	size_t charts_len;
 };
+
+/* Where the quality charts' rules go in a call page's stylesheet: a CSS
+ * comment that render_open puts at its end and frame_open cuts out. */
+#define CHARTS_MARK "/*roomreport-charts*/"
 
 /* The page being built: its document, an XPath context for slots, and a
  * sticky failure flag so that builders can go on calling helpers after a
@@ -77,6 +84,11 @@ struct page {
 		char *buf;
 		size_t len, cap;
 	} pb;
+	struct mark_pos {        /* lane_marks' scratch */
+		double x;
+		int kind, bucket;
+	} *mp;
+	size_t mpcap;
 	/* Call pages (lean = 1) build cheaply: names from the document's
 	 * dictionary, looked up once per name (a small cache keyed by the
 	 * literal's address), and short texts stored in their node. */
@@ -1580,9 +1592,6 @@ enum {
  * character counts two), so that it stays in the label column; the
  * whole ID is its hover text and in the tables. */
 #define LABEL_COLUMNS 18
-/* The event log's raw-ID column is padded to the lane's widest ID up to
- * this many bytes; a longer one pushes its own label right. */
-#define LOG_RAW_MAX 16
 
 /* Linear map of a time to x, clamped to the plot. */
 static double tl_x(const struct callview *v, int64_t t)
@@ -1696,18 +1705,6 @@ static void tb_str(struct page *p, const char *s)
 	tb_add(p, s, strlen(s), 1);
 }
 
-static void tb_pad(struct page *p, size_t n)
-{
-	static const char spaces[] = "                                ";
-
-	while (n > 0) {
-		size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
-
-		tb_add(p, spaces, k, 0);
-		n -= k;
-	}
-}
-
 /* The second scratch (path data while tb holds a title). */
 static void pb_add(struct page *p, const char *s, size_t n)
 {
@@ -1746,54 +1743,71 @@ static void lane_marks(struct page *p, xmlNodePtr lane, const struct callview *v
 		"mk sev-error", "mk sev-error outside" };
 	const struct cv_mark *m = v->marks + l->first_mark;
 	struct page_buf *d = &p->pb;
-	char num[32], *q;
+	struct mark_pos *mp;
+	char num[96], *q;
+	int used[2 * SEV__COUNT] = { 0 };
 
+	/* Where each mark goes: its kind, x unit and stretch, once. */
+	if (rr_grow(&p->mp, &p->mpcap, l->nmarks ? l->nmarks : 1, sizeof *p->mp) != RR_OK) {
+		p->oom = 1;
+		return;
+	}
+	mp = p->mp;
+	for (uint32_t k = 0; k < l->nmarks; k++) {
+		double x = tl_x(v, m[k].time_ms);
+		int kind = (m[k].severity < SEV__COUNT ? (int)m[k].severity : SEV_WARNING) * 2 +
+			   (m[k].outside != 0);
+
+		mp[k].kind = kind;
+		mp[k].x = floor(x + 0.5);
+		mp[k].bucket = (int)floor((x - TL_LABEL) /
+					  (kind / 2 == SEV_INFO ? MARK_BUCKET_INFO : MARK_BUCKET_PROBLEM));
+		used[kind] = 1;
+	}
 	for (int kind = 0; kind < 2 * SEV__COUNT; kind++) {
 		xmlNodePtr g = NULL, e;
 		uint32_t k, j;
-		double width = kind / 2 == SEV_INFO ? MARK_BUCKET_INFO : MARK_BUCKET_PROBLEM;
 
+		if (!used[kind])
+			continue;
 		for (k = 0; k < l->nmarks; k = j) {
 			uint32_t n = 0;
-			double bucket, last = -1;
+			double last = -1;
 
-			if ((int)(m[k].severity * 2 + (m[k].outside != 0)) != kind) {
+			if (mp[k].kind != kind) {
 				j = k + 1;
 				continue;
 			}
-			bucket = floor((tl_x(v, m[k].time_ms) - TL_LABEL) / width);
 			tb_reset(p);
 			d->len = 0;
 			for (j = k; j < l->nmarks; j++) {
-				double x;
-
-				if ((int)(m[j].severity * 2 + (m[j].outside != 0)) != kind)
+				if (mp[j].kind != kind)
 					continue;
-				x = tl_x(v, m[j].time_ms);
-				if (floor((x - TL_LABEL) / width) != bucket)
+				if (mp[j].bucket != mp[k].bucket)
 					break;
 				if (n < MARK_LINES) {
+					/* Hover text: line breaks in a label would
+					 * only add lines. */
 					if (n)
 						tb_add(p, "\n", 1, 0);
-					tb_str(p, m[j].title);
+					tb_add(p, m[j].title, strlen(m[j].title), 0);
 				}
 				n++;
 				/* One drawing per distinct x unit. */
-				x = floor(x + 0.5);
-				if (x == last)
+				if (mp[j].x == last)
 					continue;
-				last = x;
+				last = mp[j].x;
 				q = num;
 				*q++ = 'M';
 				if (kind / 2 == SEV_INFO) {
 					/* A tick across the lane. */
-					q = put_coord(q, x);
+					q = put_coord(q, last);
 					*q++ = ' ';
 					q = put_coord(q, y0 + 3);
 					q = stpcpy(q, "v16");
 				} else {
 					/* A dot: two half circles. */
-					q = put_coord(q, x - (kind / 2 == SEV_ERROR ? 4.5 : 3.5));
+					q = put_coord(q, last - (kind / 2 == SEV_ERROR ? 4.5 : 3.5));
 					*q++ = ' ';
 					q = put_coord(q, y0 + TL_LANE / 2.0);
 					q = stpcpy(q, kind / 2 == SEV_ERROR ? "a4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0-9 0"
@@ -2348,8 +2362,10 @@ static void fill_sessions(struct page *p, xmlNodePtr n, const struct callview *v
 
 /*
  * The event log: per lane a heading and a <pre> of one line per record,
- *   "10:10:40.120  1003 (0, -1)    Network: none (disconnected)  (peer ben)"
- * (time, raw ID, label, peer), the raw IDs padded so the labels line up.
+ *   "10:10:40.120  1003 (0)<TAB>Network: none (disconnected)  (peer ben)"
+ * (time, raw ID, label, peer); the tab lines the labels up (the stylesheet
+ * sets the tab stops past the longest usual raw ID), and the columns come
+ * apart again when the lines are pasted into a spreadsheet.
  * Plain lines (info, inside a session) run together as one text; a warning,
  * error or outside-session line is an element of its own, so the stylesheet
  * can mark it, and says its severity in words ("warning: ...").
@@ -2370,7 +2386,6 @@ static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 		const struct cv_lane *l = &v->lanes[i];
 		const struct cv_log *g = v->log + l->first_log;
 		xmlNodePtr h, pre;
-		size_t w = 0;
 
 		h = add_el(p, n, p->single ? "h4" : "h3", "log-user");
 		snprintf(b, sizeof b, " · %" PRIu32 " events · %" PRIu32 " problems · %s",
@@ -2382,14 +2397,6 @@ static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 		if (l->nlog == 0)
 			continue;
 		pre = add_el(p, n, "pre", "log");
-		for (uint32_t k = 0; k < l->nlog; k++) {
-			size_t r = strlen(g[k].raw);
-
-			if (r > w)
-				w = r;
-		}
-		if (w > LOG_RAW_MAX)
-			w = LOG_RAW_MAX;
 		tb_reset(p);
 		for (uint32_t k = 0; k < l->nlog; k++) {
 			unsigned sev = g[k].severity < SEV__COUNT ? g[k].severity : SEV_WARNING;
@@ -2413,7 +2420,7 @@ static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 			tb_add(p, g[k].time, strlen(g[k].time), 0);
 			tb_add(p, "  ", 2, 0);
 			tb_add(p, g[k].raw, r, 0);
-			tb_pad(p, (r < w ? w - r : 0) + 2);
+			tb_add(p, "\t", 1, 0);
 			tb_add(p, sev_word[sev], strlen(sev_word[sev]), 0);
 			tb_str(p, g[k].label);
 			if (g[k].peer && *g[k].peer) {
@@ -2506,6 +2513,11 @@ struct frame {
 	 * section has one more part first: its start tag. */
 	size_t part[3 * CS__COUNT + 2][2];
 	unsigned nparts;
+	/* Where the stylesheet takes the charts' rules, in bytes (a page
+	 * with charts gets css there), or SIZE_MAX. */
+	size_t css_at;
+	const char *css;
+	size_t css_len;
 };
 
 static void frame_close(struct frame *f)
@@ -2588,9 +2600,12 @@ static void strip_comments(xmlNodePtr n)
 }
 
 /* Makes frame f from the call template tmpl (parsed, style filled): the page
- * (section = 0) or the single-file section (section = 1). RR_OK; RR_ENOMEM;
- * RR_EDATA when the template has no "call" slot or uses the slot marker. */
-static int frame_open(struct frame *f, xmlDocPtr tmpl, int section)
+ * (section = 0), whose stylesheet gets css (css_len bytes, kept by the
+ * caller) where CHARTS_MARK ends it when the call has charts, or the
+ * single-file section (section = 1). RR_OK; RR_ENOMEM; RR_EDATA when the
+ * template has no "call" slot or uses the slot marker. */
+static int frame_open(struct frame *f, xmlDocPtr tmpl, int section, const char *css,
+		      size_t css_len)
 {
 	xmlOutputBufferPtr mem = NULL;
 	xmlNodePtr top, mark;
@@ -2669,6 +2684,14 @@ static int frame_open(struct frame *f, xmlDocPtr tmpl, int section)
 	f->part[f->nparts][1] = len;
 	f->nparts++;
 	rc = f->nparts == 3 * f->nslots + 1 + (unsigned)section ? RR_OK : RR_EDATA;
+	/* The charts' rules: at the end of the stylesheet, if it has the
+	 * mark there, once. */
+	f->css_at = SIZE_MAX;
+	f->css = css;
+	f->css_len = css_len;
+	if (rc == RR_OK && !section && (at = strstr(f->bytes, CHARTS_MARK "</style>")) &&
+	    !strstr(at + 1, CHARTS_MARK))
+		f->css_at = (size_t)(at - f->bytes);
 out:
 	if (mem)
 		xmlOutputBufferClose(mem);
@@ -2796,9 +2819,20 @@ static xmlSaveCtxtPtr slot_saver(struct sink *k)
 			   XML_SAVE_NO_EMPTY | XML_SAVE_NO_DECL | XML_SAVE_AS_XML);
 }
 
-static int write_part(struct frame *f, const size_t *part, struct sink *out)
+/* A part of the template; the one with the stylesheet's end takes the
+ * charts' rules when v has charts. */
+static int write_part(struct frame *f, const size_t *part, const struct callview *v,
+		      struct sink *out)
 {
-	return sink_add(out, f->bytes + part[0], part[1] - part[0]);
+	size_t mlen = strlen(CHARTS_MARK);
+	int rc;
+
+	if (f->css_at < part[0] || f->css_at >= part[1])
+		return sink_add(out, f->bytes + part[0], part[1] - part[0]);
+	if ((rc = sink_add(out, f->bytes + part[0], f->css_at - part[0])) != RR_OK ||
+	    (v->ncharts && (rc = sink_add(out, f->css, f->css_len)) != RR_OK))
+		return rc;
+	return sink_add(out, f->bytes + f->css_at + mlen, part[1] - f->css_at - mlen);
 }
 
 /* Writes call view v through frame f into sink out: the template's bytes
@@ -2817,13 +2851,13 @@ static int frame_write(struct frame *f, struct page *p, const struct callview *v
 			return rc;
 		pt++;
 	}
-	if ((rc = write_part(f, pt[0], out)) != RR_OK)
+	if ((rc = write_part(f, pt[0], v, out)) != RR_OK)
 		return rc;
 	for (unsigned k = 0; k < f->nslots; k++) {
 		int s = f->order[k];
 
 		if (fill_slot(p, s, f->slot[s], v) && !p->oom) {
-			rc = write_part(f, pt[3 * k + 1], out);
+			rc = write_part(f, pt[3 * k + 1], v, out);
 			for (xmlNodePtr c = f->keep[s]->next; c && rc == RR_OK; c = c->next)
 				if (xmlSaveTree(save, c) < 0)
 					rc = RR_ENOMEM;
@@ -2831,14 +2865,14 @@ static int frame_write(struct frame *f, struct page *p, const struct callview *v
 			if (rc == RR_OK && xmlSaveFlush(save) < 0)
 				rc = RR_ENOMEM;
 			if (rc == RR_OK)
-				rc = write_part(f, pt[3 * k + 2], out);
+				rc = write_part(f, pt[3 * k + 2], v, out);
 			if (rc != RR_OK)
 				p->oom = 1;
 		}
 		frame_clear(f, s);
 		if (p->oom)
 			return RR_ENOMEM;
-		if ((rc = write_part(f, pt[3 * k + 3], out)) != RR_OK)
+		if ((rc = write_part(f, pt[3 * k + 3], v, out)) != RR_OK)
 			return rc;
 	}
 	return RR_OK;
@@ -2947,17 +2981,18 @@ static void writer_close(struct writer *w)
 	callview_free(&w->view);
 	rr_free(w->page.tb);
 	rr_free(w->page.pb.buf);
+	rr_free(w->page.mp);
 	rr_free(w->sink.buf);
 	memset(w, 0, sizeof *w);
 }
 
-static int writer_open(struct writer *w, xmlDocPtr tmpl, const struct report *r,
-		       const struct catalog *cat)
+static int writer_open(struct writer *w, xmlDocPtr tmpl, const char *css, size_t css_len,
+		       const struct report *r, const struct catalog *cat)
 {
 	int rc;
 
 	memset(w, 0, sizeof *w);
-	if ((rc = frame_open(&w->frame, tmpl, 0)) != RR_OK)
+	if ((rc = frame_open(&w->frame, tmpl, 0, css, css_len)) != RR_OK)
 		return rc;
 	w->page.doc = w->frame.doc;
 	w->page.r = r;
@@ -3123,6 +3158,8 @@ static void quiet(void *ctx, const char *msg, ...);
 struct worker {
 	pthread_t thread;
 	xmlDocPtr tmpl;          /* the parsed call template (read only) */
+	const char *css;         /* the charts' stylesheet (read only) */
+	size_t css_len;
 	const struct report *r;
 	const struct catalog *cat;
 	const char *dir;
@@ -3141,7 +3178,7 @@ static void *worker_run(void *arg)
 
 	/* libxml2's error handler is per thread. */
 	xmlSetGenericErrorFunc(NULL, quiet);
-	if ((w->rc = writer_open(&wr, w->tmpl, w->r, w->cat)) != RR_OK) {
+	if ((w->rc = writer_open(&wr, w->tmpl, w->css, w->css_len, w->r, w->cat)) != RR_OK) {
 		set_err(w->err, sizeof w->err, w->dir, "out of memory");
 		w->failed = 0;
 		atomic_store(w->stop, 1);
@@ -3203,6 +3240,8 @@ static int write_call_pages(struct render *rd, const struct report *r, const str
 	for (k = 0; k < n; k++) {
 		w[k].r = r;
 		w[k].cat = cat;
+		w[k].css = rd->charts_css;
+		w[k].css_len = rd->charts_len;
 		w[k].dir = dir;
 		w[k].next = &next;
 		w[k].stop = &stop;
@@ -3352,7 +3391,7 @@ static int write_file_body(struct render *rd, const struct report *r, const stru
 	memset(&v, 0, sizeof v);
 	if ((rc = build_overview(rd, r, cat, 1, &p)) != RR_OK)
 		goto fail;
-	if ((rc = frame_open(&fr, rd->call, 1)) != RR_OK) {
+	if ((rc = frame_open(&fr, rd->call, 1, NULL, 0)) != RR_OK) {
 		rc = RR_ENOMEM;          /* render_open checked the template */
 		goto fail;
 	}
@@ -3425,6 +3464,7 @@ fail:
 	callview_free(&v);
 	rr_free(cp.tb);
 	rr_free(cp.pb.buf);
+	rr_free(cp.mp);
 	if (rc == RR_ENOMEM)
 		set_err(err, errlen, path, "out of memory");
 	else if (rc == RR_EIO)
@@ -3697,7 +3737,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		"findings", "sessions", "experiences", "log", NULL };
 	struct render *rd;
 	struct frame fr;
-	char *css = NULL, *js = NULL, *ccss = NULL;
+	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL;
 	const char *ccss_name = "call.css";
 	size_t csslen, jslen = 0, ccsslen = 0;
 	int rc;
@@ -3732,7 +3772,25 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	}
 	if (rc != RR_OK)
 		goto fail;
+	/* ... and the charts' rules apart, when the call stylesheet is
+	 * call.css (else style.css has them). */
+	if (ccss) {
+		rc = load_file(dir, "charts.css", &rd->charts_css, &rd->charts_len, err, errlen);
+		if (rc == RR_EIO && dir) {
+			rc = RR_OK;
+			if (err && errlen)
+				err[0] = '\0';
+		}
+		if (rc != RR_OK)
+			goto fail;
+	}
+	if (!rd->charts_css && !(rd->charts_css = rr_strndup("", 0))) {
+		rc = RR_ENOMEM;
+		goto fail;
+	}
 	if ((rc = check_raw("style.css", css, csslen, "style", err, errlen)) != RR_OK ||
+	    (rc = check_raw("charts.css", rd->charts_css, rd->charts_len, "style", err,
+			    errlen)) != RR_OK ||
 	    (ccss && (rc = check_raw(ccss_name, ccss, ccsslen, "style", err, errlen)) != RR_OK) ||
 	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK))
 		goto fail;
@@ -3741,11 +3799,24 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		goto fail;
 	/* No script on call pages: what it did for them (open the logs for
 	 * printing, filter rows) the pages no longer need. */
-	if ((rc = prepare(dir, "call.html", call_slots, ccss ? ccss : css, NULL, &rd->call, err,
+	/* The call pages' stylesheet, with the place of the charts' rules
+	 * at its end. */
+	{
+		const char *c = ccss ? ccss : css;
+		size_t n = strlen(c);
+
+		if (!(page_css = rr_malloc(n + sizeof CHARTS_MARK))) {
+			rc = RR_ENOMEM;
+			goto fail;
+		}
+		memcpy(page_css, c, n);
+		memcpy(page_css + n, CHARTS_MARK, sizeof CHARTS_MARK);
+	}
+	if ((rc = prepare(dir, "call.html", call_slots, page_css, NULL, &rd->call, err,
 			  errlen)) != RR_OK)
 		goto fail;
-	if ((rc = frame_open(&fr, rd->call, 0)) != RR_OK ||
-	    (frame_close(&fr), rc = frame_open(&fr, rd->call, 1)) != RR_OK) {
+	if ((rc = frame_open(&fr, rd->call, 0, NULL, 0)) != RR_OK ||
+	    (frame_close(&fr), rc = frame_open(&fr, rd->call, 1, NULL, 0)) != RR_OK) {
 		if (rc == RR_EDATA && err && errlen)
 			snprintf(err, errlen, "call.html: contains <!--%s-->", SLOT_MARK);
 		goto fail;
@@ -3754,6 +3825,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	rr_free(css);
 	rr_free(js);
 	rr_free(ccss);
+	rr_free(page_css);
 	*out = rd;
 	return RR_OK;
 fail:
@@ -3762,6 +3834,7 @@ fail:
 	rr_free(css);
 	rr_free(js);
 	rr_free(ccss);
+	rr_free(page_css);
 	render_close(rd);
 	return rc;
 }
@@ -3774,5 +3847,6 @@ void render_close(struct render *rd)
 		xmlFreeDoc(rd->overview);
 	if (rd->call)
 		xmlFreeDoc(rd->call);
+	rr_free(rd->charts_css);
 	rr_free(rd);
 }

@@ -34,6 +34,7 @@
 #include "render.h"
 #include "report.h"
 #include "sessions.h"
+#include "templates.h"
 #include "tz.h"
 #include "kit.h"
 #include "util.h"
@@ -792,9 +793,13 @@ static void test_call_pages(void **state)
 					       "[title]"), ongoing);
 			assert_int_equal(COUNT(&p, "//h1//span[@class='badge ongoing']"), v.ongoing ? 1 : 0);
 		}
-		/* Quality charts: exactly the view's; no section without any. */
+		/* Quality charts: exactly the view's; no section without any,
+		 * and their rules in the stylesheet only with them. */
 		assert_int_equal(COUNT(&p, "//svg[@class='chart']"), (long)v.ncharts);
 		assert_int_equal(COUNT(&p, "//section[@data-slot='charts']"), v.ncharts ? 1 : 0);
+		assert_int_equal((long)xnum(&p, "count(//style[contains(., 'svg.chart .series')])"),
+				 v.ncharts ? 1 : 0);
+		assert_null(strstr(p.bytes, "roomreport-charts"));
 		/* Back to the overview; the title names the call. */
 		assert_xstr(&p, "string(//nav[@class='back']/a/@href)", "../index.html");
 		snprintf(expr, sizeof expr, "starts-with(//title, 'Call %u · Room ')", c + 1);
@@ -1715,6 +1720,56 @@ static void test_templates_dir(void **state)
 		assert_int_equal(render_open(dir, &rd, err, sizeof err), RR_EDATA);
 		assert_non_null(strstr(err, "</style"));
 		free(f);
+	}
+	/* A copy of the built-in templates: without call.css the call pages
+	 * get the whole style.css; with call.css and charts.css, those. */
+	for (int round = 0; round < 2; round++) {
+		static const char *const files[] = { "overview.html", "call.html", "style.css",
+						     "call.css", "charts.css" };
+		char *out = join(fx->tmp, round ? "tplout2" : "tplout1");
+		struct render *saved = fx->rd;
+
+		for (int i = 0; i < (round ? 5 : 3); i++) {
+			const struct template_file *t = templates_find(files[i]);
+			char *f = join(dir, files[i]);
+			FILE *fp = fopen(f, "w");
+
+			assert_non_null(t);
+			assert_non_null(fp);
+			if (i < 3)
+				assert_int_equal(fwrite(t->data, 1, t->len, fp), t->len);
+			else
+				fputs(i == 3 ? "p.call-only{color:red}" : "p.charts-only{color:blue}", fp);
+			fclose(fp);
+			free(f);
+		}
+		assert_int_equal(render_open(dir, &rd, err, sizeof err), RR_OK);
+		fx->rd = rd;
+		write_dir(fx, out);
+		fx->rd = saved;
+		render_close(rd);
+		rd = NULL;
+		for (uint32_t c = 0; c < fx->m.ncalls; c++) {
+			char *path = join(out, fx->r.call_file[c]);
+			struct parsed p;
+			char *css;
+			int charts;
+
+			parse_file(path, &p);
+			css = xstr(&p, "string(//style)");
+			charts = COUNT(&p, "//svg[@class='chart']") > 0;
+			if (round == 0) {
+				assert_non_null(strstr(css, "svg.hist"));
+				assert_non_null(strstr(css, "svg.chart"));
+			} else {
+				assert_string_equal(css, charts ? "p.call-only{color:red}p.charts-only{color:blue}"
+								: "p.call-only{color:red}");
+			}
+			free(css);
+			parsed_free(&p);
+			free(path);
+		}
+		free(out);
 	}
 	free(dir);
 }
