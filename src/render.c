@@ -1575,6 +1575,23 @@ static void demote_headings(xmlNodePtr n)
  * styles, and no classes the stylesheet does not use.
  */
 
+/* The slots filled per call. */
+enum cslot {
+	CS_TITLE, CS_BACK, CS_HEADING, CS_ZONE, CS_SUMMARY, CS_TIMELINE, CS_CHARTS,
+	CS_FINDINGS, CS_PARTICIPANTS, CS_SESSIONS, CS_EXPERIENCES, CS_LOG,
+	/* The header's facts one by one, their terms in the template (the
+	 * built-in one); a template may have "summary" instead, which gets
+	 * the whole list. */
+	CS_ROOM, CS_COMM, CS_TIME, CS_DURATION, CS_LIFETIME, CS_USERS, CS_PEAK,
+	CS_NSESSIONS, CS_EXITS, CS_NFINDINGS, CS__COUNT
+};
+
+static const char *const cslot_names[CS__COUNT] = {
+	"title", "back", "heading", "zone", "summary", "timeline", "charts", "findings",
+	"participants", "sessions", "experiences", "log",
+	"fact-room", "fact-comm", "fact-time", "fact-duration", "fact-lifetime", "fact-users",
+	"fact-peak", "fact-sessions", "fact-exits", "fact-findings" };
+
 /* The timeline's geometry, in viewBox units. Width is fixed (the SVG scales
  * to the page with CSS); height grows with the lanes. */
 enum {
@@ -1996,40 +2013,78 @@ static void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v
 	}
 }
 
-static void fill_call_summary(struct page *p, xmlNodePtr n, const struct callview *v)
+/* The text of header fact s (CS_ROOM .. CS_NFINDINGS) into the scratch. */
+static void fact_of(struct page *p, int s, const struct callview *v)
 {
 	const struct call *c = &p->r->m->calls[v->call];
-	xmlNodePtr dl = add_el(p, n, "dl", "facts"), dd;
-	int first = 1;
 	char b[64];
+	int first = 1;
 
-	fact_text(p, dl, "Room", v->room);
-	fact_text(p, dl, "CommId", *v->comm ? v->comm : "—");
-	fact_text(p, dl, "Time", v->span);
-	fact_text(p, dl, "Duration", v->duration);
-	if (v->room_span && *v->room_span)
-		fact_text(p, dl, "Room lifetime", v->room_span);
-	if (v->ongoing)
-		fact_text(p, dl, "Room state", "not finished at export (ongoing)");
-	fact_u64(p, dl, "Users", c->users);
-	fact_u64(p, dl, "Peak users", c->peak_users);
-	fact_u64(p, dl, "Sessions", c->nsessions);
-	dd = add_fact(p, dl, "Exits");
 	tb_reset(p);
-	for (int e = 0; e < EXIT__COUNT; e++) {
-		if (!c->exits[e])
-			continue;
-		snprintf(b, sizeof b, "%s%s %" PRIu32, first ? "" : ", ",
-			 exit_reason_name((enum exit_reason)e), c->exits[e]);
+	switch (s) {
+	case CS_ROOM:
+		tb_str(p, v->room);
+		break;
+	case CS_COMM:
+		tb_str(p, *v->comm ? v->comm : "—");
+		break;
+	case CS_TIME:
+		tb_str(p, v->span);
+		break;
+	case CS_DURATION:
+		tb_str(p, v->duration);
+		break;
+	case CS_LIFETIME:
+		/* From the rooms file; it says "still open at export" too. */
+		tb_str(p, v->room_span && *v->room_span ? v->room_span
+			   : v->ongoing ? "not finished at export (ongoing)" : "—");
+		break;
+	case CS_USERS:
+	case CS_PEAK:
+	case CS_NSESSIONS:
+		snprintf(b, sizeof b, "%" PRIu32, s == CS_USERS ? c->users
+				 : s == CS_PEAK ? c->peak_users : c->nsessions);
 		tb_str(p, b);
-		first = 0;
+		break;
+	case CS_EXITS:
+		for (int e = 0; e < EXIT__COUNT; e++) {
+			if (!c->exits[e])
+				continue;
+			snprintf(b, sizeof b, "%s%s %" PRIu32, first ? "" : ", ",
+				 exit_reason_name((enum exit_reason)e), c->exits[e]);
+			tb_str(p, b);
+			first = 0;
+		}
+		if (first)
+			tb_str(p, "none");
+		break;
+	case CS_NFINDINGS:
+		snprintf(b, sizeof b, "errors %" PRIu32 ", warnings %" PRIu32,
+			 c->findings[SEV_ERROR], c->findings[SEV_WARNING]);
+		tb_str(p, b);
+		break;
 	}
-	if (first)
-		tb_str(p, "none");
-	tb_flush(p, dd);
-	snprintf(b, sizeof b, "errors %" PRIu32 ", warnings %" PRIu32,
-		 c->findings[SEV_ERROR], c->findings[SEV_WARNING]);
-	fact_text(p, dl, "Findings", b);
+}
+
+/* The whole list of facts, for a template with a "summary" slot. */
+static void fill_call_summary(struct page *p, xmlNodePtr n, const struct callview *v)
+{
+	static const struct {
+		int slot;
+		const char *term;
+	} facts[] = {
+		{ CS_ROOM, "Room" }, { CS_COMM, "CommId" }, { CS_TIME, "Time" },
+		{ CS_DURATION, "Duration" }, { CS_LIFETIME, "Room lifetime" },
+		{ CS_USERS, "Users" }, { CS_PEAK, "Peak users" }, { CS_NSESSIONS, "Sessions" },
+		{ CS_EXITS, "Exits" }, { CS_NFINDINGS, "Findings" } };
+	xmlNodePtr dl = add_el(p, n, "dl", "facts");
+
+	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
+		xmlNodePtr dd = add_fact(p, dl, facts[i].term);
+
+		fact_of(p, facts[i].slot, v);
+		tb_flush(p, dd);
+	}
 }
 
 /* One row per lane: what the users file says of the user. Without a users
@@ -2475,16 +2530,6 @@ static int sink_add(struct sink *k, const char *b, size_t n)
 
 /* ---- frames: a call template cut at its slots ---- */
 
-/* The slots filled per call. */
-enum cslot {
-	CS_TITLE, CS_BACK, CS_HEADING, CS_ZONE, CS_SUMMARY, CS_TIMELINE, CS_CHARTS,
-	CS_FINDINGS, CS_PARTICIPANTS, CS_SESSIONS, CS_EXPERIENCES, CS_LOG, CS__COUNT
-};
-
-static const char *const cslot_names[CS__COUNT] = {
-	"title", "back", "heading", "zone", "summary", "timeline", "charts", "findings",
-	"participants", "sessions", "experiences", "log" };
-
 /* The comment that stands for a slot while the template is serialized. A
  * template with this comment of its own is refused (frame_open). */
 #define SLOT_MARK "roomreport-slot"
@@ -2751,6 +2796,19 @@ static int fill_slot(struct page *p, int s, xmlNodePtr n, const struct callview 
 		break;
 	case CS_SUMMARY:
 		fill_call_summary(p, n, v);
+		break;
+	case CS_ROOM:
+	case CS_COMM:
+	case CS_TIME:
+	case CS_DURATION:
+	case CS_LIFETIME:
+	case CS_USERS:
+	case CS_PEAK:
+	case CS_NSESSIONS:
+	case CS_EXITS:
+	case CS_NFINDINGS:
+		fact_of(p, s, v);
+		tb_flush(p, n);
 		break;
 	case CS_TIMELINE:
 		fill_timeline(p, n, v);
@@ -3733,7 +3791,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		"top-events-count", "top-events-users", "top-causes-count", "top-causes-users",
 		"days", "all-calls", "input", "quality", "calls", NULL };
 	static const char *const call_slots[] = {
-		"title", "style", "call", "back", "heading", "zone", "summary", "timeline",
+		"title", "style", "call", "back", "heading", "zone", "timeline",
 		"findings", "sessions", "experiences", "log", NULL };
 	struct render *rd;
 	struct frame fr;

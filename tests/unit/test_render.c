@@ -800,6 +800,22 @@ static void test_call_pages(void **state)
 		assert_int_equal((long)xnum(&p, "count(//style[contains(., 'svg.chart .series')])"),
 				 v.ncharts ? 1 : 0);
 		assert_null(strstr(p.bytes, "roomreport-charts"));
+		/* The header's facts: the template's terms, the call's values. */
+		{
+			char want[32];
+
+			assert_xstr(&p, "string(//dl[@class='facts']/dt[.='Time']/following-sibling::dd[1])",
+				    v.span);
+			assert_xstr(&p, "string(//dl[@class='facts']/dt[.='Duration']/following-sibling::dd[1])",
+				    v.duration);
+			snprintf(want, sizeof want, "%u", call->users);
+			assert_xstr(&p, "string(//dl[@class='facts']/dt[.='Users']/following-sibling::dd[1])",
+				    want);
+			snprintf(want, sizeof want, "%u", call->nsessions);
+			assert_xstr(&p, "string(//dl[@class='facts']/dt[.='Sessions']/following-sibling::dd[1])",
+				    want);
+			assert_int_equal(COUNT(&p, "//dl[@class='facts']/dd"), 10);
+		}
 		/* Back to the overview; the title names the call. */
 		assert_xstr(&p, "string(//nav[@class='back']/a/@href)", "../index.html");
 		snprintf(expr, sizeof expr, "starts-with(//title, 'Call %u · Room ')", c + 1);
