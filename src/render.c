@@ -3,18 +3,20 @@
  * libxml2.
  *
  * How a page is made: the templates are parsed once (render_open) and the
- * stylesheet, script and generator are put into them then; each page is a
+ * stylesheet, script and generator are put into them then. The overview is a
  * copy of its template (xmlCopyDoc) whose slots — elements with
- * data-slot="NAME", found by XPath — get new nodes appended. Every string from
- * the model enters the tree through xmlNewText/xmlNodeAddContent (text) or
- * xmlNewProp/xmlSetProp (attribute values), which escape on output, after
- * clean() has replaced what HTML forbids (control characters,
- * noncharacters, invalid UTF-8). Nothing here concatenates markup, and no
- * data ever goes into <script> or <style>.
+ * data-slot="NAME", found by XPath — get new nodes appended. Call pages, of
+ * which there are many, are cut from the call template serialized once
+ * (struct frame): per call only the nodes appended to the slots are built,
+ * serialized between the template's bytes and freed. Every string from the
+ * model enters the tree as text or attribute value nodes, which libxml2
+ * escapes on output, after clean() has replaced what HTML forbids (control
+ * characters, noncharacters, invalid UTF-8). Nothing here concatenates
+ * markup, and no data ever goes into <script> or <style>.
  *
  * Memory: one page's tree at a time. The multi-page report frees each call
- * page after writing it; the single-file report writes the overview, then
- * each call's <section>, one at a time (see write_file_body).
+ * page's nodes after writing it; the single-file report writes the overview,
+ * then each call's <section>, one at a time (see write_file_body).
  */
 #define _GNU_SOURCE 1   /* syscall() for renameat2 */
 
@@ -2516,7 +2518,9 @@ static int sink_write(void *ctx, const char *b, int n)
 {
 	struct sink *k = ctx;
 
-	if (n < 0 || rr_grow(&k->buf, &k->cap, k->len + (size_t)n, 1) != RR_OK)
+	if (n <= 0)
+		return n < 0 ? -1 : 0;
+	if (rr_grow(&k->buf, &k->cap, k->len + (size_t)n, 1) != RR_OK)
 		return -1;
 	memcpy(k->buf + k->len, b, (size_t)n);
 	k->len += (size_t)n;

@@ -18,8 +18,12 @@ struct render;
 
 /*
  * Loads and parses the templates from dir, or the embedded ones when dir is
- * NULL. Returns RR_OK; RR_EIO or RR_EDATA with err = "FILE: reason" when a
- * template is missing or lacks a slot; RR_ENOMEM.
+ * NULL: overview.html, call.html, style.css (the overview's and the single
+ * file's stylesheet), report.js (the overview's script; optional in dir),
+ * call.css and charts.css (the call pages' stylesheet and the rules added
+ * on pages with quality charts; optional in dir: without call.css, call
+ * pages get style.css). Returns RR_OK; RR_EIO or RR_EDATA with err =
+ * "FILE: reason" when a template is missing or lacks a slot; RR_ENOMEM.
  */
 int render_open(const char *dir, struct render **out, char *err, size_t errlen);
 void render_close(struct render *rd);
@@ -29,7 +33,8 @@ void render_close(struct render *rd);
  * dir/calls/<report.call_file> for each call selected by report.call_page
  * (every call when call_page is NULL); links go only to written pages.
  * Call pages are written by one thread per online processor (at most 8),
- * each holding one call's tree at a time; the bytes do not depend on it. The pages are written into a fresh sibling
+ * each holding one call's tree at a time; the bytes do not depend on it.
+ * They have no script. The pages are written into a fresh sibling
  * directory and swapped into place at the end, so an interrupted or failed
  * run leaves any previous report at dir untouched. Returns RR_OK, RR_EIO
  * (err names the path), or RR_ENOMEM.
