@@ -5,7 +5,10 @@ byte-identical output, SOURCE_DATE_EPOCH, and failed or killed runs leaving
 the previous report intact.
 
 The hostile export is tests/data/hostile/ (see its README and gen.py)."""
+import csv
+import html
 import html.parser
+import io
 import json
 import os
 import re
@@ -337,6 +340,66 @@ class EveryPage(Base):
         for name, page in self.all_pages():
             with self.subTest(page=name):
                 self.assertLessEqual(page.scripts, 1)
+
+
+class CallPages(Base):
+    """What call pages are made of (issue 5): no script, a stylesheet of
+    their own, and an event log of one line per record of the call."""
+
+    LOG_RE = re.compile(r'<pre class="log">(.*?)</pre>', re.S)
+    TAG_RE = re.compile(r"<[^>]*>")
+
+    def log_lines(self, page):
+        out = []
+        for block in self.LOG_RE.findall(page.source):
+            out += html.unescape(self.TAG_RE.sub("", block)).split("\n")
+        return out
+
+    def test_no_script_and_own_stylesheet(self):
+        for name in ("samples-dir", "hostile-dir"):
+            root, pages = self.dir_pages(name)
+            overview_css = pages["index.html"].styles[0]
+            for p, page in pages.items():
+                if p == "index.html":
+                    continue
+                with self.subTest(page=name + "/" + p):
+                    self.assertEqual(page.scripts, 0)
+                    self.assertNotIn("<!--", page.source)
+                    [css] = page.styles
+                    self.assertLess(len(css), len(overview_css) * 0.7)
+                    self.assertNotIn("/*", css)
+                    self.assertIn("@media print", css)
+                    self.assertIn("svg.timeline", css)
+
+    def test_log_has_every_event(self):
+        root, pages = self.dir_pages("samples-dir")
+        code, out, err = run(["events", "--tz", "UTC"] + SAMPLES)
+        self.assertEqual(code, 0, err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        rep = report_json(SAMPLES)
+        self.assertEqual(len(pages) - 1, len(rep["calls"]))
+        seen = 0
+        for p, page in pages.items():
+            if p == "index.html":
+                continue
+            lines = self.log_lines(page)
+            heading = re.search(r'<h1 data-slot="heading">Room ([^<]*)', page.source).group(1)
+            comm = [c["comm_id"] for c in rep["calls"] if c["room_id"] == heading]
+            mine = [r for r in rows if r["room_id"] == heading and r["comm_id"] in comm]
+            with self.subTest(page=p):
+                self.assertTrue(lines)
+                for r in mine:
+                    if r["kind"] != "event":
+                        continue
+                    raw = r["event_id"]
+                    if r["param_one"] != "-1" or r["param_two"] != "-1":
+                        raw += " (" + r["param_one"]
+                        raw += ", " + r["param_two"] + ")" if r["param_two"] != "-1" else ")"
+                    want = "%s  %s\t" % (r["time"][11:], raw)
+                    hits = [ln for ln in lines if ln.startswith(want) and r["label"] in ln]
+                    self.assertTrue(hits, "no log line %r ... %r" % (want, r["label"]))
+                    seen += 1
+        self.assertGreater(seen, 100)
 
 
 class Hostile(Base):
