@@ -49,11 +49,15 @@ median() { sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 # measure NAME CMD...: runs CMD $runs times under /usr/bin/time -v and sets
 # W[NAME] (median wall seconds) and R[NAME] (median peak RSS, KB).
 declare -A W R
+# An argument @RUN@ is replaced by the run's number, so each full report goes
+# to a directory of its own: deleting tens of thousands of pages just before
+# writing as many again makes ext4 slow to create files for a minute, which
+# would time the file system rather than roomreport.
 measure() {
   local name=$1 walls=() rss=() i
   shift
   for ((i = 0; i < runs; i++)); do
-    /usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null
+    /usr/bin/time -v -o "$work/time.txt" "${@//@RUN@/$i}" >/dev/null
     walls+=("$(awk -F': ' '/Elapsed/{n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/time.txt")")
     rss+=("$(awk -F': ' '/Maximum resident/{print $2}' "$work/time.txt")")
   done
@@ -65,6 +69,13 @@ sizes=("$@")
 if [ ${#sizes[@]} -eq 0 ]; then
   sizes=(1000000)
   [ -n "${BENCH_10M:-}" ] && sizes+=(10000000)
+fi
+
+# Reports of an earlier invocation go first, then a minute's wait (see measure).
+if compgen -G "$work/pages*" >/dev/null; then
+  rm -rf "$work"/pages*
+  sync
+  sleep 60
 fi
 
 printf 'medians of %d runs; ratios are to parse on the same input\n' "$runs"
@@ -81,8 +92,7 @@ for rows in "${sizes[@]}"; do
   W=(); R=()
   measure parse "$parse" "$in"
   measure json "$bin" -q --no-html --json /dev/null "$in"
-  rm -rf "$work/pages"
-  measure full "$bin" -q -o "$work/pages" "$in"
+  measure full "$bin" -q -o "$work/pages-$rows-@RUN@" "$in"
   names=(parse json full)
   if [ -n "$duck" ]; then
     measure duckdb node "$duck" "$in" 2
