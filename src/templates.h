@@ -1,7 +1,10 @@
 /*
  * templates — the default page templates (overview.html, call.html, style.css,
  * report.js), embedded in the binary at build time by
- * cmake/embed_templates.cmake so the installed binary works anywhere.
+ * cmake/embed_templates.cmake so the installed binary works anywhere. The
+ * same step cuts two minified stylesheets out of style.css's tagged
+ * sections: call.css (what every call page uses) and charts.css (only pages
+ * with quality charts), so call pages carry less than the overview.
  * Does not: parse or fill them (render does).
  */
 #ifndef RR_TEMPLATES_H
@@ -10,7 +13,8 @@
 #include <stddef.h>
 
 struct template_file {
-	const char *name;            /* "overview.html", "call.html", "style.css", "report.js" */
+	const char *name;            /* "overview.html", "call.html", "style.css", "report.js",
+	                              * "call.css", "charts.css" */
 	const unsigned char *data;   /* len bytes, followed by a NUL */
 	size_t len;
 };
