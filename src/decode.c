@@ -357,9 +357,7 @@ int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsig
 
 	memset(st, 0, sizeof *st);
 	if (threads == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-		n = cpus < 1 ? 1 : cpus > DECODE_MAX_THREADS ? DECODE_MAX_THREADS : (unsigned)cpus;
+		n = rr_threads(DECODE_MAX_THREADS);
 		while (n > 1 && ds->nrecs / n < DECODE_PART_MIN)
 			n--;
 	} else {

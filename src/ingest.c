@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "csvout.h"
 #include "reader.h"
@@ -1096,10 +1095,8 @@ static unsigned part_count(const struct ingest_options *o, uint64_t bytes)
 	uint64_t n = o->threads;
 	uint64_t min = o->part_min_bytes ? o->part_min_bytes : 1;
 
-	if (n == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus > 0 ? (uint64_t)cpus : 1;
-	}
+	if (n == 0)
+		n = rr_threads(INGEST_MAX_THREADS);
 	if (n > INGEST_MAX_THREADS)
 		n = INGEST_MAX_THREADS;
 	if (bytes / min < n)

@@ -672,14 +672,11 @@ static void *chunk_thread(void *arg)
 
 static unsigned json_threads(const struct model *m, unsigned threads)
 {
-	long cpus;
-
 	if (threads)
 		return threads > JSON_MAX_THREADS ? JSON_MAX_THREADS : threads;
 	if (m->nsessions < JSON_MIN_PARALLEL)
 		return 1;
-	cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return cpus < 1 ? 1 : cpus > JSON_MAX_THREADS ? JSON_MAX_THREADS : (unsigned)cpus;
+	return rr_threads(JSON_MAX_THREADS);
 }
 
 /* The members of the "calls" array. Falls back to one thread whenever

@@ -3271,13 +3271,9 @@ static void *worker_run(void *arg)
  * MAX_WORKERS, never more than there are pages. */
 static unsigned worker_count(uint32_t pages)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned n = rr_threads(MAX_WORKERS);
 
-	if (n < 1)
-		n = 1;
-	if (n > MAX_WORKERS)
-		n = MAX_WORKERS;
-	return pages < (uint32_t)n ? (pages ? pages : 1) : (unsigned)n;
+	return pages < n ? (pages ? pages : 1) : n;
 }
 
 /* Writes every selected call's page into dir/calls/. On failure err holds

@@ -1901,9 +1901,7 @@ static size_t plan_chunks(const struct dataset *ds, unsigned threads, unsigned *
 	size_t want, size, n = 0, pos;
 
 	if (threads == 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-		*nt = cpus < 1 ? 1 : cpus > SESSIONS_MAX_THREADS ? SESSIONS_MAX_THREADS : (unsigned)cpus;
+		*nt = rr_threads(SESSIONS_MAX_THREADS);
 		while (*nt > 1 && ds->nrecs / *nt < SESSIONS_PART_MIN)
 			(*nt)--;
 		size = SESSIONS_CHUNK;

@@ -5,6 +5,8 @@
  */
 #include "util.h"
 
+#include <unistd.h>
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,4 +177,13 @@ void fmt_duration(int64_t ms, char *buf, size_t size)
 	else
 		snprintf(buf, size, "%s%llu h %02llu min", sign, (unsigned long long)(v / 3600000),
 			 (unsigned long long)(v % 3600000 / 60000));
+}
+
+unsigned rr_threads(unsigned cap)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return (unsigned long)n > cap ? cap : (unsigned)n;
 }

@@ -45,6 +45,10 @@ void rr_alloc_fail_at(unsigned long n);
  */
 int rr_grow(void *base, size_t *cap, size_t need, size_t elem);
 
+/* Online processors, at least 1 and at most cap: how many threads a stage
+ * that splits its work uses when not told. */
+unsigned rr_threads(unsigned cap);
+
 /* 1 when the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const char *s, size_t n);
 
