@@ -127,19 +127,12 @@ static inline void putch(struct jw *w, char c)
 /* Decimal, as printf's %" PRId64 " writes it. */
 static inline void put_i64(struct jw *w, int64_t v)
 {
-	char tmp[24], *p;
-	size_t i = sizeof tmp;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char tmp[RR_I64_CHARS], *s = fmt_i64(v, tmp + sizeof tmp), *p;
+	size_t n = (size_t)(tmp + sizeof tmp - s);
 
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		tmp[--i] = '-';
-	p = room(w, sizeof tmp);
-	memcpy(p, tmp + i, sizeof tmp - i);
-	w->len += sizeof tmp - i;
+	p = room(w, n);
+	memcpy(p, s, n);
+	w->len += n;
 }
 
 static void put_u_escape(struct jw *w, unsigned v)

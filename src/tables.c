@@ -19,17 +19,9 @@ static void field_id(FILE *f, const struct strtab *t, uint32_t id)
  * costs more than the rest of a row. */
 static void field_int(FILE *f, int64_t v, int first)
 {
-	char tmp[24];
-	size_t i = sizeof tmp;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char tmp[RR_I64_CHARS], *s = fmt_i64(v, tmp + sizeof tmp);
 
-	do {
-		tmp[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		tmp[--i] = '-';
-	csv_field(f, tmp + i, sizeof tmp - i, first);
+	csv_field(f, s, (size_t)(tmp + sizeof tmp - s), first);
 }
 
 /* Empty cell for an absent value, as spreadsheets expect. */

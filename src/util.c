@@ -187,3 +187,16 @@ unsigned rr_threads(unsigned cap)
 		return 1;
 	return (unsigned long)n > cap ? cap : (unsigned)n;
 }
+
+char *fmt_i64(int64_t v, char *end)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--end = '-';
+	return end;
+}

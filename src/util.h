@@ -45,6 +45,12 @@ void rr_alloc_fail_at(unsigned long n);
  */
 int rr_grow(void *base, size_t *cap, size_t need, size_t elem);
 
+/* Writes v in decimal as printf's "%" PRId64 does, ending just before end,
+ * and returns where the text starts (no NUL). end must have RR_I64_CHARS
+ * bytes of room before it. */
+#define RR_I64_CHARS 20
+char *fmt_i64(int64_t v, char *end);
+
 /* Online processors, at least 1 and at most cap: how many threads a stage
  * that splits its work uses when not told. */
 unsigned rr_threads(unsigned cap);

@@ -27,6 +27,10 @@ void kit_ingest_options(struct ingest_options *o);
  * *outlen gets its size. Fails the test on any zlib error. */
 unsigned char *kit_gzip(const void *s, size_t len, size_t *outlen);
 
+/* The whole file at path in a malloc'd buffer (the caller frees; one spare
+ * byte after the end); *len gets its size. Fails the test when unreadable. */
+unsigned char *kit_slurp(const char *path, size_t *len);
+
 /* Interns the C string s into t and returns its id; fails the test when the
  * table refuses it. For filling struct record, whose id fields are
  * bit-fields and so cannot be passed to strtab_intern by address. */

@@ -23,25 +23,6 @@
 
 #define SAMPLES RR_TEST_DATA "/../../samples"
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static void assert_same_str(const char *a, const char *b)
 {
 	if (!a || !b)
@@ -154,7 +135,7 @@ static size_t check_dir(const char *dir)
 			files += check_dir(path);
 		} else if (S_ISREG(st.st_mode)) {
 			size_t len;
-			unsigned char *buf = slurp(path, &len);
+			unsigned char *buf = kit_slurp(path, &len);
 
 			check_parts(path, buf, len);
 			free(buf);

@@ -366,25 +366,6 @@ static size_t check_input(const char *name, const unsigned char *buf, size_t len
 
 /* ---- the corpus on disk ------------------------------------------------ */
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *b;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	b = malloc((size_t)n + 1);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return b;
-}
-
 static void check_tree(const char *dir, const char *suffix, int recurse)
 {
 	DIR *d = opendir(dir);
@@ -410,7 +391,7 @@ static void check_tree(const char *dir, const char *suffix, int recurse)
 			continue;
 		{
 			size_t len;
-			unsigned char *b = slurp(path, &len);
+			unsigned char *b = kit_slurp(path, &len);
 			check_input(path, b, len, path, 0);
 			free(b);
 		}

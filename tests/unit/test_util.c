@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,25 @@ static void test_utf8_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		assert_int_equal(utf8_valid(cases[i].s, cases[i].n), cases[i].ok);
+}
+
+/* fmt_i64 writes what printf writes, at the extremes too. */
+static void test_fmt_i64(void **state)
+{
+	static const int64_t v[] = { 0, 7, -1, 10, -10, 1795168800000LL, INT64_MAX, INT64_MIN };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+		char want[32], buf[RR_I64_CHARS + 8], *s;
+
+		snprintf(want, sizeof want, "%" PRId64, v[i]);
+		memset(buf, 'x', sizeof buf);
+		s = fmt_i64(v[i], buf + RR_I64_CHARS);
+		assert_true(s >= buf);
+		assert_int_equal((size_t)(buf + RR_I64_CHARS - s), strlen(want));
+		assert_memory_equal(s, want, strlen(want));
+		assert_int_equal(buf[RR_I64_CHARS], 'x');
+	}
 }
 
 static void test_duration_table(void **state)
@@ -159,6 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8_table),
 		cmocka_unit_test(test_duration_table),
+		cmocka_unit_test(test_fmt_i64),
 		cmocka_unit_test(test_grow_and_injection),
 		cmocka_unit_test(test_strtab),
 		cmocka_unit_test(test_strtab_nomem),
