@@ -8,9 +8,11 @@
 
 #include "dataset.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -225,12 +227,6 @@ int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index)
 
 #define CMP(f) if (a->f != b->f) return a->f < b->f ? -1 : 1
 
-static int rec_key(const struct record *a, const struct record *b)
-{
-	CMP(room); CMP(comm); CMP(user); CMP(time_ms);
-	return 0;
-}
-
 static int rec_rest(const void *x, const void *y)
 {
 	const struct record *a = x, *b = y;
@@ -434,7 +430,6 @@ static size_t dedupe_range(unsigned char *base, size_t lo, size_t hi, size_t out
 		return hi;                                                     \
 	}
 
-DEFINE_RUN_END(rec_run, struct record, rec_key)
 DEFINE_RUN_END(user_run, struct user_info, user_key)
 DEFINE_RUN_END(room_run, struct room_info, room_key)
 DEFINE_RUN_END(quality_run, struct quality_sample, quality_key)
@@ -443,31 +438,54 @@ DEFINE_RUN_END(quality_run, struct quality_sample, quality_key)
  * Records are the big array (ten million rows is an ordinary week), and
  * exports usually arrive grouped already: by call, then by user, each user's
  * events in time order, the calls themselves in some other order. So the sort
- * works in two levels, each of which notices order that is already there:
+ * works in levels, each of which notices order that is already there:
  *
- *  1. One pass finds the distinct (room, comm) pairs — the calls — in a small
- *     hash table, counting each and noting whether the input is sorted or at
+ *  1. One pass finds the distinct (room, comm) pairs — the calls — in small
+ *     hash tables, counting each and noting whether the input is sorted or at
  *     least grouped with the calls in order.
  *  2. Unless they are, a counting sort by call gives each record its place
- *     (stable: input order within a call) in a 4-byte index written in one
- *     sequential pass, and the records are moved there in place (apply_dest).
- *  3. Each call's records, now contiguous, are sorted by (user, time) through
- *     a small index of their own — skipped when already in order, a merge of
- *     the natural runs when there are few (a call's users one after the
- *     other), an LSD radix sort when a big call has many — and its exact
- *     repeats are removed while it is still in cache.
+ *     (stable: input order within a call) in a 4-byte index, and the records
+ *     are moved there in place: first into buckets of places, then each
+ *     bucket into order through a buffer (apply_region).
+ *  3. Each call's records, now contiguous, are sorted by (user, time) —
+ *     nothing to do when they are in order already, a merge straight from
+ *     the runs already in order when there are few (a call's users one after
+ *     the other), else through an index of their own (a natural merge sort,
+ *     or an LSD radix sort when a big call has many runs) — and its exact
+ *     repeats are removed while it is still in cache. When every call fits
+ *     the buffer, this is done as level 2 puts each bucket in order: the
+ *     calls go from the buffer straight to their sorted places.
  *
  * Every level is stable, so input order survives among equal keys. Scratch is
  * the index (4 bytes per record; only when the calls must be reordered), or
- * twice the largest call when that is more, plus the call table. When calls
- * are tiny (more than one per RADIX_CALL_RATIO records) the table would cost
- * more than the index, so the whole array takes one LSD radix sort over the
- * full key instead (8 bytes per record). */
+ * twice the largest call when that is more, plus the call tables, and per
+ * thread a buffer of APPLY_BUF records, radix counts (when a call is big
+ * enough for the radix sort) and, when level 3 is done with the moves, twice
+ * its largest call. When calls are tiny (more than one per RADIX_CALL_RATIO
+ * records) the tables would cost more than the index, so the whole array
+ * takes one LSD radix sort over the full key instead (8 bytes per record).
+ *
+ * Threads. The array is cut into consecutive slices, one per thread, each cut
+ * where a call's run of records begins, so no run is split. Level 1 scans each
+ * slice into a table of its own; the order checks compare neighbouring slices'
+ * edges. Level 2 gives a call's records from earlier slices the earlier places,
+ * so each slice fills its share of the index alone, exactly as one pass would.
+ * The moves are split by first swapping records across the middle of the array
+ * until each half holds just the records whose places are in it (again for each
+ * half, until there is a region per thread); each region then moves its own.
+ * Level 3 takes consecutive runs of whole calls per thread (the same as the
+ * regions when it is done with the moves), each thread closing up its own
+ * repeats; the gaps between the threads' parts are closed at the end. Each
+ * record ends where the one-thread sort puts it, so the result does not
+ * depend on the number of threads. Every allocation is made before the first
+ * record moves (the scans allocate on their threads), so RR_ENOMEM still
+ * leaves the records as they were. */
 
 #define RADIX_BITS 11
 #define RADIX_SIZE (1u << RADIX_BITS)
 /* ceil(64 / 11) digits of time plus ceil(32 / 11) each for three ids. */
 #define RADIX_MAX_DIGITS (6 + 3 * 3)
+#define RADIX_COUNT ((size_t)RADIX_MAX_DIGITS * RADIX_SIZE)
 /* Calls at least this big with at least this many runs take the radix sort. */
 #define RADIX_MIN_CALL 8192
 #define RADIX_MIN_RUNS 32
@@ -517,10 +535,10 @@ static unsigned bit_width(uint64_t v)
 /*
  * LSD radix sort of the positions idx[0..n) = 0, 1, ... n-1 of a[0..n) by the
  * fields lo..hi (F_*; hi most significant), through tmp; count holds
- * RADIX_MAX_DIGITS * RADIX_SIZE entries. Returns the array holding the
- * result. Each field is taken relative to its minimum, and only as many
- * digits as its range needs are sorted (a week of times is 30 bits, three
- * digits, not six); a digit every record shares costs no pass.
+ * RADIX_COUNT entries. Returns the array holding the result. Each field is
+ * taken relative to its minimum, and only as many digits as its range needs
+ * are sorted (a week of times is 30 bits, three digits, not six); a digit
+ * every record shares costs no pass.
  */
 static uint32_t *radix_index(const struct record *a, uint32_t *idx, uint32_t *tmp, size_t n,
 			     int lo, int hi, uint32_t *count)
@@ -592,6 +610,66 @@ static uint32_t *radix_index(const struct record *a, uint32_t *idx, uint32_t *tm
 	return idx;
 }
 
+/* ---- threads ------------------------------------------------------------------ */
+
+struct part_run {
+	void (*fn)(void *, unsigned);
+	void *arg;
+	unsigned k;
+};
+
+static void *part_thread(void *x)
+{
+	struct part_run *r = x;
+
+	r->fn(r->arg, r->k);
+	return NULL;
+}
+
+/* Runs fn(arg, k) for k = 0 .. n-1 (n <= DATASET_MAX_THREADS), every part
+ * but the first on a thread of its own; a part whose thread cannot be
+ * started runs on this one afterwards, so parts must not wait for each
+ * other. */
+static void run_parts(unsigned n, void (*fn)(void *, unsigned), void *arg)
+{
+	pthread_t tid[DATASET_MAX_THREADS];
+	struct part_run r[DATASET_MAX_THREADS];
+	int started[DATASET_MAX_THREADS] = { 0 };
+
+	for (unsigned k = 1; k < n; k++) {
+		r[k] = (struct part_run){ fn, arg, k };
+		started[k] = pthread_create(&tid[k], NULL, part_thread, &r[k]) == 0;
+	}
+	fn(arg, 0);
+	for (unsigned k = 1; k < n; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else
+			fn(arg, k);
+	}
+}
+
+static unsigned finish_threads(const struct dataset *ds, size_t n)
+{
+	unsigned t;
+
+	if (ds->threads)
+		return ds->threads > DATASET_MAX_THREADS ? DATASET_MAX_THREADS : ds->threads;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	t = cpus < 1 ? 1 : cpus > DATASET_MAX_THREADS ? DATASET_MAX_THREADS : (unsigned)cpus;
+	while (t > 1 && n / t < DATASET_PART_MIN)
+		t--;
+	return t;
+}
+
+/* The start of part j of k equal parts of [lo, hi). */
+static size_t share(size_t lo, size_t hi, unsigned j, unsigned k)
+{
+	return lo + (hi - lo) * j / k;
+}
+
+/* ---- putting records in place -------------------------------------------------- */
+
 /* Moves each a[i] to a[dest[i] - base] for the permutation dest of base,
  * base + 1, ... base + n - 1, in place: each step puts the record in hand
  * where it belongs and picks up the one it displaces. dest is consumed. */
@@ -618,82 +696,39 @@ static void cycle_dest(struct record *a, uint32_t *dest, size_t n, size_t base)
 	}
 }
 
+/* The same through buf (room for n records): a copy out and one store per
+ * record, none of which waits for another, where following the cycles
+ * waits on each load in turn. */
+static void scatter_dest(struct record *a, const uint32_t *dest, size_t n, size_t base,
+			 struct record *buf)
+{
+	memcpy(buf, a, n * sizeof *a);
+	for (size_t i = 0; i < n; i++)
+		a[dest[i] - base] = buf[i];
+}
+
+/* The same, but the records go to buf[dest[i] - base] (the caller puts
+ * them back). */
+static void scatter_out(const struct record *a, const uint32_t *dest, size_t n, size_t base,
+			struct record *buf)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[dest[i] - base] = a[i];
+}
+
 /* Up to this many records, the cycles stay in cache and cycle_dest alone is
  * fast. */
 #define APPLY_LOCAL 65536
 #define APPLY_BUCKETS 1024
+/* More buckets, when that keeps each within the buffer (see below). */
+#define APPLY_MAX_BUCKETS 4096
+/* Records in each thread's moving buffer (576 kB: a bucket, the buffer and
+ * its places fit the 2 MB second-level cache of the machines this runs on). */
+#define APPLY_BUF 16384
+/* Gaps are closed on several threads from this many records a thread. */
+#define CLOSE_MIN 4096
 
-/*
- * Moves each a[i] to a[dest[i]] (dest a permutation of 0..n-1), in place;
- * dest is consumed. Following the cycles of a big permutation directly is a
- * chain of dependent cache misses (a quarter of a microsecond per record at
- * ten million records). So first every record is moved into its bucket of
- * about n / APPLY_BUCKETS destinations, American-flag style: each bucket is
- * filled from its front, so the places written next are few and sequential
- * and can be prefetched; then each bucket, now small enough for the cache,
- * follows its own cycles.
- */
-static void apply_dest(struct record *a, uint32_t *dest, size_t n)
-{
-	size_t next[APPLY_BUCKETS], end[APPLY_BUCKETS];
-	unsigned shift = 0;
-	size_t nb;
-
-	if (n <= APPLY_LOCAL) {
-		cycle_dest(a, dest, n, 0);
-		return;
-	}
-	while (((n - 1) >> shift) >= APPLY_BUCKETS)
-		shift++;
-	nb = ((n - 1) >> shift) + 1;
-	for (size_t b = 0; b < nb; b++) {
-		next[b] = b << shift;
-		end[b] = (b + 1) << shift < n ? (b + 1) << shift : n;
-	}
-	for (size_t b = 0; b < nb; b++) {
-		while (next[b] < end[b]) {
-			size_t i = next[b];
-			size_t bb = dest[i] >> shift;
-			if (bb == b) {
-				next[b]++;
-				continue;
-			}
-			struct record hold = a[i];
-			uint32_t hd = dest[i];
-			do {
-				size_t j = next[bb]++;
-#if defined(__GNUC__)
-				__builtin_prefetch(&a[j + 1], 1);
-				__builtin_prefetch((const char *)&a[j + 1] + sizeof *a, 1);
-				__builtin_prefetch(&dest[j + 16], 1);
-#endif
-				struct record t = a[j];
-				uint32_t td = dest[j];
-				a[j] = hold;
-				dest[j] = hd;
-				hold = t;
-				hd = td;
-				bb = hd >> shift;
-			} while (bb != b);
-			a[i] = hold;
-			dest[i] = hd;
-			next[b]++;
-		}
-	}
-	for (size_t b = 0; b < nb; b++) {
-		size_t lo = b << shift;
-		cycle_dest(a + lo, dest + lo, end[b] - lo, lo);
-	}
-}
-
-/* Turns the sorted positions r[0..n) (record r[k] goes to k) into
- * destinations in d and moves the records. */
-static void apply_sorted(struct record *a, const uint32_t *r, uint32_t *d, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		d[r[k]] = (uint32_t)k;
-	apply_dest(a, d, n);
-}
+/* ---- level 3: one call's records ---------------------------------------------- */
 
 /* (user, time) order, the key within one call. */
 static inline int ut_less(const struct record *x, const struct record *y)
@@ -739,47 +774,678 @@ static uint32_t *merge_index(const struct record *a, uint32_t *s, uint32_t *t, s
 	}
 }
 
+struct call_job;
+struct call_part;
+static void apply_region(struct record *a, uint32_t *dest, size_t lo, size_t hi,
+			 struct record *buf, size_t bufrecs, const struct call_job *cj,
+			 struct call_part *p);
+
+/* Puts a[r[k]] at a[k] for the sorted positions r[0..n), through buf when
+ * the n records fit there, else through the places in d. */
+static void apply_sorted(struct record *a, const uint32_t *r, uint32_t *d, size_t n,
+			 struct record *buf, size_t bufrecs)
+{
+	if (n <= bufrecs) {
+		for (size_t k = 0; k < n; k++)
+			buf[k] = a[r[k]];
+		memcpy(a, buf, n * sizeof *a);
+		return;
+	}
+	for (size_t k = 0; k < n; k++)
+		d[r[k]] = (uint32_t)k;
+	apply_region(a, d, 0, n, buf, bufrecs, NULL, NULL);
+}
+
+/* Insertion sort of a[0..n) by (user, time): stable, and cheaper than an
+ * index for a few records. */
+static void insertion_sort(struct record *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct record r = a[i];
+		size_t j = i;
+		while (j > 0 && ut_less(&r, &a[j - 1])) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = r;
+	}
+}
+
 /*
- * Sorts one call's records a[0..n) by (user, time), stably. scratch holds
- * 2 * n entries and count is the radix histogram space.
+ * The (user, time) order of one call's records a[0..n), stably: NULL when
+ * they are in order already or, setting *small, when n <= SHORT_RUN (an
+ * insertion sort is cheaper then); else the positions in order, in scratch
+ * (2 * n entries); count holds RADIX_COUNT entries when n >= RADIX_MIN_CALL.
  */
-static void sort_call(struct record *a, size_t n, uint32_t *scratch, uint32_t *count)
+static const uint32_t *call_order(const struct record *a, size_t n, uint32_t *scratch,
+				  uint32_t *count, int *small)
 {
 	size_t descents = 0;
 	int time_sorted = 1;
 
+	*small = 0;
 	for (size_t i = 1; i < n; i++) {
-		if (ut_less(&a[i], &a[i - 1]))
-			descents++;
-		if (a[i].time_ms < a[i - 1].time_ms)
-			time_sorted = 0;
+		descents += ut_less(&a[i], &a[i - 1]);
+		time_sorted &= a[i].time_ms >= a[i - 1].time_ms;
 	}
 	if (descents == 0)
-		return;
+		return NULL;
 	if (n <= SHORT_RUN) {
-		/* Insertion sort: stable, and cheaper than an index here. */
-		for (size_t i = 1; i < n; i++) {
-			struct record r = a[i];
-			size_t j = i;
-			while (j > 0 && ut_less(&r, &a[j - 1])) {
-				a[j] = a[j - 1];
-				j--;
-			}
-			a[j] = r;
-		}
-		return;
+		*small = 1;
+		return NULL;
 	}
-	uint32_t *s = scratch, *t = scratch + n, *r;
+	uint32_t *s = scratch, *t = scratch + n;
 	for (size_t i = 0; i < n; i++)
 		s[i] = (uint32_t)i;
 	if (n >= RADIX_MIN_CALL && descents >= RADIX_MIN_RUNS)
 		/* Time order already there (a time-sorted export of one room
 		 * without CommIds): a stable sort by user finishes the job. */
-		r = radix_index(a, s, t, n, time_sorted ? F_USER : F_TIME, F_USER, count);
-	else
-		r = merge_index(a, s, t, n);
-	apply_sorted(a, r, r == s ? t : s, n);
+		return radix_index(a, s, t, n, time_sorted ? F_USER : F_TIME, F_USER, count);
+	return merge_index(a, s, t, n);
 }
+
+/* Sorts one call's records a[0..n) by (user, time), stably, in place.
+ * scratch holds 2 * n entries when n > SHORT_RUN, count RADIX_COUNT when n
+ * >= RADIX_MIN_CALL, buf bufrecs records. */
+static void sort_call(struct record *a, size_t n, uint32_t *scratch, uint32_t *count,
+		      struct record *buf, size_t bufrecs)
+{
+	int small;
+	const uint32_t *r = call_order(a, n, scratch, count, &small);
+
+	if (small)
+		insertion_sort(a, n);
+	else if (r)
+		apply_sorted(a, r, r == scratch ? scratch + n : scratch, n, buf, bufrecs);
+}
+
+/* Scratch entries sort_call and the repeat marking need for a call of n
+ * records. */
+static size_t call_need(size_t n)
+{
+	return n > SHORT_RUN ? 2 * n : 0;
+}
+
+/* A thread's share of level 3: whole calls a[lo..hi). */
+struct call_part {
+	size_t lo, hi;
+	size_t done;            /* the calls before are sorted and de-duplicated */
+	size_t out;             /* the kept records are a[lo..out) */
+	uint64_t dups, events;
+	uint32_t *scratch;      /* twice its largest call (or tie, when sorted) */
+	uint32_t *count;        /* RADIX_COUNT entries, or NULL when no call is
+				 * big enough for the radix sort */
+	struct record *buf;
+};
+
+struct call_job {
+	struct record *a;
+	int sorted;             /* the records are in order already */
+	size_t bufrecs;
+	struct call_part p[DATASET_MAX_THREADS];
+};
+
+/*
+ * Removes the exact repeats among one call's sorted records a[lo..hi),
+ * moving the records kept to a[out...] (out <= lo) in order; returns the
+ * new end of the kept records. A record whose (user, time) differs from both
+ * neighbours' is kept without a look at the rest of it.
+ */
+static size_t dedupe_call(struct record *a, size_t lo, size_t hi, size_t out, struct call_part *p)
+{
+	uint32_t small[SHORT_RUN];
+	uint64_t events = 0, dups = 0;
+
+	for (size_t i = lo, j; i < hi; i = j) {
+		uint32_t user = a[i].user;
+		int64_t t = a[i].time_ms;
+
+		for (j = i + 1; j < hi && a[j].time_ms == t && a[j].user == user; j++)
+			;
+		if (j == i + 1) {
+			if (out != i)
+				a[out] = a[i];
+			events += a[out].kind == REC_EVENT;
+			out++;
+			continue;
+		}
+		const uint32_t *keep = mark_run((const unsigned char *)(const void *)&a[i], j - i,
+						sizeof *a, rec_rest, small, p->scratch);
+		for (size_t k = 0; k < j - i; k++) {
+			if (!keep[k]) {
+				dups++;
+				continue;
+			}
+			if (out != i + k)
+				a[out] = a[i + k];
+			events += a[out].kind == REC_EVENT;
+			out++;
+		}
+	}
+	p->events += events;
+	p->dups += dups;
+	return out;
+}
+
+/* Level 3 for one call, a[lo..hi) (lo = p->done): buf is the part's
+ * buffer, or NULL when that is in use. */
+static void call_finish(const struct call_job *job, struct call_part *p, size_t lo, size_t hi,
+			struct record *buf)
+{
+	if (!job->sorted)
+		sort_call(job->a + lo, hi - lo, p->scratch, p->count, buf, buf ? job->bufrecs : 0);
+	p->out = dedupe_call(job->a, lo, hi, p->out, p);
+	p->done = hi;
+}
+
+/* Level 3 for the calls of p from p->done on. */
+static void calls_run(const struct call_job *job, struct call_part *p)
+{
+	struct record *a = job->a;
+
+	for (size_t lo = p->done, hi; lo < p->hi; lo = hi) {
+		uint32_t room = a[lo].room, comm = a[lo].comm;
+
+		for (hi = lo + 1; hi < p->hi && a[hi].room == room && a[hi].comm == comm; hi++)
+			;
+		call_finish(job, p, lo, hi, p->buf);
+	}
+}
+
+/* A call with at most this many runs in (user, time) order (its users'
+ * blocks, as exports come) is merged straight from the runs. */
+#define MERGE_WAYS 8
+
+/* (user, time) order, ties to the earlier run x < y: whether src[i] of run x
+ * goes before src[j] of run y. */
+static inline int run_before(const struct record *src, uint32_t i, unsigned x, uint32_t j,
+			     unsigned y)
+{
+	return ut_less(&src[i], &src[j]) || (x < y && !ut_less(&src[j], &src[i]));
+}
+
+/* Merges the runs src[start[q]..start[q+1]) for q < k, each in (user, time)
+ * order, into dst, stably (ties in run order). The run in front gives all
+ * the records that go before every other run's next one in one go: a call's
+ * users' blocks are copied whole. */
+static void merge_runs(struct record *dst, const struct record *src, const uint32_t *start,
+		       unsigned k)
+{
+	uint32_t pos[MERGE_WAYS], end[MERGE_WAYS];
+	unsigned live = 0;
+	size_t o = 0;
+
+	for (unsigned q = 0; q < k; q++) {
+		pos[q] = start[q];
+		end[q] = start[q + 1];
+		live += pos[q] < end[q];
+	}
+	while (live > 1) {
+		unsigned best = k, second = k;
+		for (unsigned q = 0; q < k; q++) {
+			if (pos[q] == end[q])
+				continue;
+			if (best == k || run_before(src, pos[q], q, pos[best], best)) {
+				second = best;
+				best = q;
+			} else if (second == k || run_before(src, pos[q], q, pos[second], second)) {
+				second = q;
+			}
+		}
+		uint32_t from = pos[best];
+		do
+			pos[best]++;
+		while (pos[best] < end[best] &&
+		       run_before(src, pos[best], best, pos[second], second));
+		memcpy(dst + o, src + from, (pos[best] - from) * sizeof *dst);
+		o += pos[best] - from;
+		live -= pos[best] == end[best];
+	}
+	for (unsigned q = 0; q < k; q++) {
+		if (pos[q] < end[q]) {
+			memcpy(dst + o, src + pos[q], (end[q] - pos[q]) * sizeof *dst);
+			o += end[q] - pos[q];
+		}
+	}
+}
+
+/* Level 3 for one call whose records, in input order, are src[0..n),
+ * outside the array: sorted straight into their places from a[p->out], then
+ * de-duplicated there. */
+static void place_call(const struct call_job *job, struct call_part *p, const struct record *src,
+		       size_t n)
+{
+	struct record *dst = job->a + p->out;
+	uint32_t start[MERGE_WAYS + 1];
+	unsigned runs = 1;
+
+	start[0] = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (!ut_less(&src[i], &src[i - 1]))
+			continue;
+		if (runs == MERGE_WAYS) {
+			runs++;
+			break;
+		}
+		start[runs++] = (uint32_t)i;
+	}
+	if (runs <= MERGE_WAYS) {
+		start[runs] = (uint32_t)n;
+		merge_runs(dst, src, start, runs);
+	} else if (n <= SHORT_RUN) {
+		memcpy(dst, src, n * sizeof *dst);
+		insertion_sort(dst, n);
+	} else {
+		int small;
+		const uint32_t *r = call_order(src, n, p->scratch, p->count, &small);
+		for (size_t k = 0; k < n; k++)
+			dst[k] = src[r[k]];
+	}
+	p->out = dedupe_call(job->a, p->out, p->out + n, p->out, p);
+}
+
+/* Level 3 for a bucket of p put in order into buf, len records that belong
+ * at a[blo..blo+len): each call wholly in it goes from buf straight to its
+ * place (one copy instead of three). The call the bucket ends in the middle
+ * of, unless that is the part's end, goes back as it is, to be finished with
+ * the next bucket (in place, buf being in use then). */
+static void bucket_calls(const struct call_job *job, struct call_part *p, const struct record *buf,
+			 size_t blo, size_t len)
+{
+	struct record *a = job->a;
+	size_t c = 0, bhi = blo + len;
+
+	if (p->done < blo) {
+		uint32_t room = a[p->done].room, comm = a[p->done].comm;
+		while (c < len && buf[c].room == room && buf[c].comm == comm)
+			c++;
+		memcpy(a + blo, buf, c * sizeof *a);
+		if (c == len && bhi < p->hi)
+			return;
+		call_finish(job, p, p->done, blo + c, NULL);
+	}
+	while (c < len) {
+		size_t e = c + 1;
+		uint32_t room = buf[c].room, comm = buf[c].comm;
+		while (e < len && buf[e].room == room && buf[e].comm == comm)
+			e++;
+		if (e == len && bhi < p->hi) {
+			memcpy(a + blo + c, buf + c, (len - c) * sizeof *a);
+			p->done = blo + c;
+			return;
+		}
+		place_call(job, p, buf + c, e - c);
+		c = e;
+	}
+	p->done = bhi;
+}
+
+static void call_part_run(void *arg, unsigned k)
+{
+	struct call_job *job = arg;
+
+	calls_run(job, &job->p[k]);
+}
+
+/* How level 3 shares the array out: part k takes a[lo[k]..lo[k+1]), whole
+ * calls, and needs need[k] scratch entries. */
+struct split {
+	unsigned parts, cur;
+	size_t n;
+	size_t lo[DATASET_MAX_THREADS + 1];
+	size_t need[DATASET_MAX_THREADS];
+};
+
+static void split_init(struct split *s, unsigned parts, size_t n)
+{
+	memset(s, 0, sizeof *s);
+	s->parts = parts;
+	s->n = n;
+	for (unsigned k = 1; k <= parts; k++)
+		s->lo[k] = n;
+}
+
+/* The next call in order, len records at pos, needing `need` scratch
+ * entries: a part starts with the first call at or past its equal share. */
+static void split_call(struct split *s, size_t pos, size_t need)
+{
+	while (s->cur + 1 < s->parts && pos >= share(0, s->n, s->cur + 1, s->parts)) {
+		s->cur++;
+		s->lo[s->cur] = pos;
+	}
+	if (need > s->need[s->cur])
+		s->need[s->cur] = need;
+}
+
+static size_t split_need(const struct split *s)
+{
+	size_t sum = 0;
+
+	for (unsigned k = 0; k < s->parts; k++)
+		sum += s->need[k];
+	return sum;
+}
+
+/* Joins neighbouring parts, the pair with the fewest records first, until
+ * their scratch fits in avail (one part always does). */
+static void split_fit(struct split *s, size_t avail)
+{
+	while (s->parts > 1 && split_need(s) > avail) {
+		unsigned best = 0;
+		size_t len = SIZE_MAX;
+
+		for (unsigned k = 0; k + 1 < s->parts; k++) {
+			if (s->lo[k + 2] - s->lo[k] < len) {
+				len = s->lo[k + 2] - s->lo[k];
+				best = k;
+			}
+		}
+		if (s->need[best + 1] > s->need[best])
+			s->need[best] = s->need[best + 1];
+		for (unsigned k = best + 1; k + 1 < s->parts; k++)
+			s->need[k] = s->need[k + 1];
+		for (unsigned k = best + 1; k < s->parts; k++)
+			s->lo[k] = s->lo[k + 1];
+		s->parts--;
+	}
+}
+
+/* ---- level 2: the moves ------------------------------------------------------------ */
+
+/*
+ * Moves every record of r[0..) into its bucket: bucket b holds the records
+ * whose place d - lo, shifted right by shift, is b, and spans
+ * [next[b], end[b]) on entry. Each bucket is filled from its front: a record
+ * not in its bucket is carried to the next free place of the one it belongs
+ * to, and the record there taken on, until one belongs where the chain
+ * started. The places written next in each bucket are few and sequential,
+ * so they are prefetched. (Following several chains side by side was
+ * measured slower: this is bound by memory traffic, not by waiting.)
+ */
+static void distribute(struct record *r, uint32_t *d, size_t lo, unsigned shift,
+		       uint32_t *next, const uint32_t *end, size_t nb)
+{
+	for (size_t b = 0; b < nb; b++) {
+		while (next[b] < end[b]) {
+			size_t i = next[b];
+			size_t bb = (d[i] - lo) >> shift;
+			if (bb == b) {
+				next[b]++;
+				continue;
+			}
+			struct record hold = r[i];
+			uint32_t hd = d[i];
+			do {
+				size_t j = next[bb]++;
+#if defined(__GNUC__)
+				__builtin_prefetch(&r[j + 1], 1);
+				__builtin_prefetch((const char *)&r[j + 1] + sizeof *r, 1);
+				__builtin_prefetch(&d[j + 16], 1);
+#endif
+				struct record t = r[j];
+				uint32_t td = d[j];
+				r[j] = hold;
+				d[j] = hd;
+				hold = t;
+				hd = td;
+				bb = (hd - lo) >> shift;
+			} while (bb != b);
+			r[i] = hold;
+			d[i] = hd;
+			next[b]++;
+		}
+	}
+}
+
+/*
+ * Moves each a[i] to a[dest[i]] for i in [lo, hi), dest[lo..hi) a
+ * permutation of lo .. hi-1, in place; dest is consumed. buf holds bufrecs
+ * records (bufrecs may be 0). Following the cycles of a big permutation
+ * directly is a chain of dependent cache misses (a quarter of a microsecond
+ * per record at ten million records). So first every record is moved into
+ * its bucket of about n / APPLY_BUCKETS destinations (distribute); then each
+ * bucket, now small enough for the cache, is put in order through buf.
+ * With p, a[lo..hi) is p's part of level 3 (cj's), done here too, each
+ * bucket's calls right after the bucket is in order and still in cache.
+ */
+static void apply_region(struct record *a, uint32_t *dest, size_t lo, size_t hi,
+			 struct record *buf, size_t bufrecs, const struct call_job *cj,
+			 struct call_part *p)
+{
+	uint32_t next[APPLY_MAX_BUCKETS], end[APPLY_MAX_BUCKETS];
+	struct record *r = a + lo;
+	uint32_t *d = dest + lo;
+	size_t n = hi - lo, nb;
+	unsigned shift = 0;
+
+	if (n <= bufrecs && p) {
+		scatter_out(r, d, n, lo, buf);
+		bucket_calls(cj, p, buf, lo, n);
+	} else if (n <= bufrecs) {
+		scatter_dest(r, d, n, lo, buf);
+	} else if (n <= APPLY_LOCAL) {
+		cycle_dest(r, d, n, lo);
+	} else {
+		while (((n - 1) >> shift) >= APPLY_BUCKETS)
+			shift++;
+		/* With level 3 to do, every bucket goes through the buffer: the
+		 * caller keeps regions within APPLY_MAX_BUCKETS of them. */
+		while (p && ((size_t)1 << shift) > bufrecs)
+			shift--;
+		nb = ((n - 1) >> shift) + 1;
+		for (size_t b = 0; b < nb; b++) {
+			next[b] = (uint32_t)(b << shift);
+			end[b] = (uint32_t)((b + 1) << shift < n ? (b + 1) << shift : n);
+		}
+		distribute(r, d, lo, shift, next, end, nb);
+		for (size_t b = 0; b < nb; b++) {
+			size_t blo = b << shift, len = end[b] - blo;
+			if (p) {
+				scatter_out(r + blo, d + blo, len, lo + blo, buf);
+				bucket_calls(cj, p, buf, lo + blo, len);
+			} else if (len <= bufrecs) {
+				scatter_dest(r + blo, d + blo, len, lo + blo, buf);
+			} else {
+				cycle_dest(r + blo, d + blo, len, lo + blo);
+			}
+		}
+		return;
+	}
+	if (p)
+		calls_run(cj, p);
+}
+
+/* One region being split at mid by `parts` threads: after the swaps, every
+ * record in [lo, mid) has its place there, and likewise [mid, hi). Each
+ * side is counted in parts * CUT_BLOCKS blocks, so that finding where a
+ * thread's share of the swaps starts reads at most one block. */
+#define CUT_BLOCKS 64
+#define CUT_MAX (DATASET_MAX_THREADS * CUT_BLOCKS)
+
+struct cut {
+	size_t lo, mid, hi;
+	unsigned parts;
+	/* Records on the wrong side in each block of the left and right side. */
+	size_t left[CUT_MAX], right[CUT_MAX];
+	size_t x[DATASET_MAX_THREADS], y[DATASET_MAX_THREADS];  /* where part j starts */
+	size_t r[DATASET_MAX_THREADS + 1];                     /* the pairs part j swaps */
+};
+
+struct cut_job {
+	struct record *a;
+	uint32_t *dest;
+	struct cut cut[DATASET_MAX_THREADS / 2];
+	unsigned owner[DATASET_MAX_THREADS];   /* part -> its cut */
+	unsigned index[DATASET_MAX_THREADS];   /* part -> its number in the cut */
+};
+
+static inline int wrong_side(uint32_t d, size_t mid, int left)
+{
+	return left ? d >= mid : d < mid;
+}
+
+static void cut_count(void *arg, unsigned k)
+{
+	struct cut_job *job = arg;
+	struct cut *c = &job->cut[job->owner[k]];
+	unsigned nb = c->parts * CUT_BLOCKS;
+
+	for (unsigned b = job->index[k] * CUT_BLOCKS; b < (job->index[k] + 1) * CUT_BLOCKS; b++) {
+		size_t nl = 0, nr = 0;
+		for (size_t i = share(c->lo, c->mid, b, nb); i < share(c->lo, c->mid, b + 1, nb); i++)
+			nl += job->dest[i] >= c->mid;
+		for (size_t i = share(c->mid, c->hi, b, nb); i < share(c->mid, c->hi, b + 1, nb); i++)
+			nr += job->dest[i] < c->mid;
+		c->left[b] = nl;
+		c->right[b] = nr;
+	}
+}
+
+/* The place in side [lo, hi) past exactly r of its records on the wrong
+ * side, from the blocks' counts. */
+static size_t cut_seek(const uint32_t *dest, size_t lo, size_t hi, unsigned nb,
+		       const size_t *count, size_t r, size_t mid, int left)
+{
+	size_t seen = 0, i;
+	unsigned b = 0;
+
+	while (b + 1 < nb && seen + count[b] <= r)
+		seen += count[b++];
+	for (i = share(lo, hi, b, nb); seen < r; i++)
+		seen += wrong_side(dest[i], mid, left);
+	return i;
+}
+
+/* Where each part of the cut starts: part j swaps the pairs of wrong-side
+ * records ranked [r[j], r[j+1]) on both sides, the k-th from the left with
+ * the k-th from the right. Done before any swap, which would change what
+ * the search reads. */
+static void cut_plan(struct cut *c, const uint32_t *dest)
+{
+	unsigned nb = c->parts * CUT_BLOCKS;
+	size_t m = 0;
+
+	for (unsigned b = 0; b < nb; b++)
+		m += c->left[b];
+	for (unsigned j = 0; j <= c->parts; j++)
+		c->r[j] = m * j / c->parts;
+	for (unsigned j = 0; j < c->parts; j++) {
+		c->x[j] = cut_seek(dest, c->lo, c->mid, nb, c->left, c->r[j], c->mid, 1);
+		c->y[j] = cut_seek(dest, c->mid, c->hi, nb, c->right, c->r[j], c->mid, 0);
+	}
+}
+
+static void cut_swap(void *arg, unsigned k)
+{
+	struct cut_job *job = arg;
+	struct cut *c = &job->cut[job->owner[k]];
+	struct record *a = job->a;
+	uint32_t *dest = job->dest;
+	unsigned j = job->index[k];
+	size_t mid = c->mid, x = c->x[j], y = c->y[j];
+
+	for (size_t r = c->r[j]; r < c->r[j + 1]; r++, x++, y++) {
+		while (dest[x] < mid)
+			x++;
+		while (dest[y] >= mid)
+			y++;
+		struct record t = a[x];
+		uint32_t td = dest[x];
+		a[x] = a[y];
+		dest[x] = dest[y];
+		a[y] = t;
+		dest[y] = td;
+	}
+}
+
+struct region {
+	size_t lo, hi;
+	unsigned first, parts;  /* the parts [first, first + parts) share it */
+};
+
+struct apply_job {
+	struct record *a;
+	uint32_t *dest;
+	struct region reg[DATASET_MAX_THREADS];
+	struct record *buf;     /* a buffer of bufrecs records per part */
+	size_t bufrecs;
+	struct call_job *cj;
+};
+
+static void apply_part(void *arg, unsigned k)
+{
+	struct apply_job *job = arg;
+
+	apply_region(job->a, job->dest, job->reg[k].lo, job->reg[k].hi,
+		     job->buf ? job->buf + k * job->bufrecs : NULL, job->bufrecs, job->cj,
+		     job->cj ? &job->cj->p[k] : NULL);
+}
+
+/* Moves each a[i] to a[dest[i]] (dest a permutation of 0..n-1) in place on
+ * `parts` threads; dest is consumed. The regions the threads end with are
+ * [bounds[k], bounds[k+1]) (bounds NULL: equal shares). buf: parts buffers
+ * of bufrecs records. With cj, the regions are its parts, and level 3 is
+ * done as they are put in order. */
+static void apply_dest(struct record *a, uint32_t *dest, size_t n, unsigned parts,
+		       const size_t *bounds, struct record *buf, size_t bufrecs,
+		       struct call_job *cj)
+{
+	struct apply_job aj = { a, dest, { { 0, n, 0, parts } }, buf, bufrecs, cj };
+	unsigned nreg = 1;
+
+	while (nreg < parts) {
+		struct cut_job cj2;
+		unsigned ncut = 0, np = 0, n2 = 0;
+		struct region next[DATASET_MAX_THREADS];
+
+		cj2.a = a;
+		cj2.dest = dest;
+		for (unsigned r = 0; r < nreg; r++) {
+			struct region *g = &aj.reg[r];
+			unsigned k1 = g->parts / 2;
+			if (g->parts < 2) {
+				next[n2++] = *g;
+				continue;
+			}
+			struct cut *c = &cj2.cut[ncut];
+			c->lo = g->lo;
+			c->hi = g->hi;
+			c->mid = bounds ? bounds[g->first + k1] : share(g->lo, g->hi, k1, g->parts);
+			c->parts = g->parts;
+			for (unsigned j = 0; j < g->parts; j++) {
+				cj2.owner[np] = ncut;
+				cj2.index[np++] = j;
+			}
+			next[n2++] = (struct region){ g->lo, c->mid, g->first, k1 };
+			next[n2++] = (struct region){ c->mid, g->hi, g->first + k1, g->parts - k1 };
+			ncut++;
+		}
+		run_parts(np, cut_count, &cj2);
+		for (unsigned c = 0; c < ncut; c++)
+			cut_plan(&cj2.cut[c], dest);
+		run_parts(np, cut_swap, &cj2);
+		memcpy(aj.reg, next, n2 * sizeof *next);
+		nreg = n2;
+	}
+	run_parts(parts, apply_part, &aj);
+}
+
+struct invert_job {
+	const uint32_t *r;
+	uint32_t *d;
+	size_t n;
+	unsigned parts;
+};
+
+static void invert_part(void *arg, unsigned k)
+{
+	struct invert_job *job = arg;
+
+	for (size_t i = share(0, job->n, k, job->parts); i < share(0, job->n, k + 1, job->parts); i++)
+		job->d[job->r[i]] = (uint32_t)i;
+}
+
+/* ---- level 1: the calls ----------------------------------------------------------- */
 
 /* The calls: distinct (room, comm) pairs with their record counts, in an
  * open-addressing table. */
@@ -809,7 +1475,14 @@ static size_t call_slot(const struct call_table *t, uint32_t room, uint32_t comm
 	}
 }
 
-/* Rebuilds the slots for the calls in their current order. */
+/* Fills the slots for the calls in their current order. */
+static void call_reslot(struct call_table *t)
+{
+	memset(t->slots, 0, t->nslots * sizeof *t->slots);
+	for (size_t k = 0; k < t->n; k++)
+		t->slots[call_slot(t, t->c[k].room, t->c[k].comm)] = (uint32_t)k + 1;
+}
+
 static int call_rehash(struct call_table *t, size_t nslots)
 {
 	uint32_t *slots = rr_calloc(nslots, sizeof *slots);
@@ -819,8 +1492,7 @@ static int call_rehash(struct call_table *t, size_t nslots)
 	rr_free(t->slots);
 	t->slots = slots;
 	t->nslots = nslots;
-	for (size_t k = 0; k < t->n; k++)
-		t->slots[call_slot(t, t->c[k].room, t->c[k].comm)] = (uint32_t)k + 1;
+	call_reslot(t);
 	return RR_OK;
 }
 
@@ -831,112 +1503,360 @@ static void call_table_free(struct call_table *t)
 	memset(t, 0, sizeof *t);
 }
 
-static int call_cmp(const void *x, const void *y)
+static inline int call_key(const struct call *a, const struct call *b)
 {
-	const struct call *a = x, *b = y;
-
 	if (a->room != b->room)
 		return a->room < b->room ? -1 : 1;
 	return a->comm < b->comm ? -1 : a->comm > b->comm;
 }
 
-/* What one pass over the records found. */
-struct rec_scan {
-	int sorted;             /* already in (room, comm, user, time) order */
-	int grouped;            /* each call's records contiguous, calls in order */
-	size_t longest_tie;     /* longest run of equal keys (when sorted) */
-	size_t largest_call;
-};
+DEFINE_MERGE_SORT(sort_calls, struct call, call_key)
 
 enum { SCAN_OK = RR_OK, SCAN_NOMEM = RR_ENOMEM, SCAN_TOO_MANY = -1 };
 
-/* Fills t with the calls of a[0..n) and sc with what the order looks like.
- * SCAN_TOO_MANY when there are more than max_calls calls; sc->sorted and
- * sc->longest_tie are still right then. */
-static int scan_records(const struct record *a, size_t n, struct call_table *t,
-			struct rec_scan *sc, size_t max_calls)
+/* Keep the list of the runs only while they average at least this many
+ * records: it saves level 2 reading the records again. */
+#define RUN_LIST_RATIO 32
+
+/* One thread's slice of level 1: the runs of records of one call that
+ * start in [from, to). */
+struct scan_part {
+	size_t from, to, max_calls;
+	size_t first, end;      /* the records it covers */
+	struct call_table t;    /* its calls in the order first met */
+	uint32_t *runs;         /* while runs_ok, for each run: where it starts
+				 * and its call's index in t.c */
+	size_t nruns, capruns;
+	int runs_ok;
+	int status;             /* SCAN_*: SCAN_TOO_MANY past max_calls calls */
+	int sorted;             /* in (room, comm, user, time) order */
+	int grouped;            /* each call's records contiguous, calls in order */
+	size_t longest_tie;     /* longest run of equal keys (when sorted) */
+};
+
+struct scan_job {
+	const struct record *a;
+	uint32_t *dest;
+	size_t n;
+	struct scan_part p[DATASET_MAX_THREADS];
+};
+
+static void scan_part_free(struct scan_part *p)
 {
-	size_t tie = 1;
+	call_table_free(&p->t);
+	rr_free(p->runs);
+	p->runs = NULL;
+	p->nruns = p->capruns = 0;
+	p->runs_ok = 0;
+}
+
+/* Fills p's table and flags. With SCAN_TOO_MANY the table is of no use, but
+ * sorted and longest_tie are still right and, when sorted, end too. */
+static void scan_run(void *arg, unsigned k)
+{
+	struct scan_job *job = arg;
+	struct scan_part *p = &job->p[k];
+	const struct record *a = job->a;
+	struct call_table *t = &p->t;
+	size_t n = job->n, lo = p->from, hi, tie = 1;
+	size_t max_runs = (p->to - p->from) / RUN_LIST_RATIO + 16;
 	int full = 0;
 
-	memset(sc, 0, sizeof *sc);
-	sc->sorted = sc->grouped = 1;
-	sc->longest_tie = 1;
-	if (call_rehash(t, 1024) != RR_OK)
-		return SCAN_NOMEM;
-	for (size_t lo = 0, hi; lo < n; lo = hi) {
+	p->sorted = p->grouped = 1;
+	p->longest_tie = 1;
+	p->status = SCAN_OK;
+	p->runs_ok = 1;
+	if (lo > 0)
+		while (lo < p->to && a[lo].room == a[lo - 1].room && a[lo].comm == a[lo - 1].comm)
+			lo++;
+	p->first = p->end = lo;
+	if (lo >= p->to)
+		return;
+	if (call_rehash(t, 1024) != RR_OK) {
+		p->status = SCAN_NOMEM;
+		return;
+	}
+	for (; lo < p->to; lo = hi) {
 		uint32_t room = a[lo].room, comm = a[lo].comm;
 
-		for (hi = lo + 1; hi < n && a[hi].room == room && a[hi].comm == comm; hi++) {
-			if (!sc->sorted)
-				continue;
-			const struct record *p = &a[hi - 1], *r = &a[hi];
-			if (ut_less(r, p)) {
-				sc->sorted = 0;
-			} else if (r->user == p->user && r->time_ms == p->time_ms) {
-				if (++tie > sc->longest_tie)
-					sc->longest_tie = tie;
-			} else {
-				tie = 1;
+		hi = lo + 1;
+		if (p->sorted) {
+			size_t longest = p->longest_tie;
+			for (; hi < n && a[hi].room == room && a[hi].comm == comm; hi++) {
+				const struct record *q = &a[hi - 1], *r = &a[hi];
+				if (ut_less(r, q)) {
+					p->sorted = 0;
+					break;
+				} else if (r->user == q->user && r->time_ms == q->time_ms) {
+					if (++tie > longest)
+						longest = tie;
+				} else {
+					tie = 1;
+				}
 			}
+			p->longest_tie = longest;
 		}
+		for (; hi < n && a[hi].room == room && a[hi].comm == comm; hi++)
+			;
 		tie = 1;
-		if (lo > 0 && (a[lo - 1].room > room ||
-			       (a[lo - 1].room == room && a[lo - 1].comm > comm)))
-			sc->sorted = sc->grouped = 0;
+		p->end = hi;
+		if (lo > p->first && (a[lo - 1].room > room ||
+				      (a[lo - 1].room == room && a[lo - 1].comm > comm)))
+			p->sorted = p->grouped = 0;
 		if (full) {
-			if (!sc->sorted)
+			if (!p->sorted)
 				break;          /* nothing more to learn */
 			continue;
+		}
+		if (p->runs_ok && p->nruns >= max_runs)
+			p->runs_ok = 0;
+		if (p->runs_ok && rr_grow(&p->runs, &p->capruns, 2 * p->nruns + 2,
+					  sizeof *p->runs) != RR_OK) {
+			p->status = SCAN_NOMEM;
+			return;
 		}
 
 		size_t i = call_slot(t, room, comm);
 		if (t->slots[i]) {
 			/* Seen before, with another call in between. */
-			sc->sorted = sc->grouped = 0;
+			p->sorted = p->grouped = 0;
 			t->c[t->slots[i] - 1].count += (uint32_t)(hi - lo);
+			if (p->runs_ok) {
+				p->runs[2 * p->nruns] = (uint32_t)lo;
+				p->runs[2 * p->nruns++ + 1] = t->slots[i] - 1;
+			}
 			continue;
 		}
-		if (t->n >= max_calls) {
+		if (t->n >= p->max_calls) {
 			full = 1;
+			p->runs_ok = 0;
 			continue;
 		}
-		if (rr_grow(&t->c, &t->cap, t->n + 1, sizeof *t->c) != RR_OK)
-			return SCAN_NOMEM;
+		if (p->runs_ok) {
+			p->runs[2 * p->nruns] = (uint32_t)lo;
+			p->runs[2 * p->nruns++ + 1] = (uint32_t)t->n;
+		}
+		if (rr_grow(&t->c, &t->cap, t->n + 1, sizeof *t->c) != RR_OK) {
+			p->status = SCAN_NOMEM;
+			return;
+		}
 		t->c[t->n] = (struct call){ room, comm, (uint32_t)(hi - lo), 0 };
 		t->slots[i] = (uint32_t)++t->n;
-		if (t->n * 2 > t->nslots && call_rehash(t, t->nslots * 2) != RR_OK)
-			return SCAN_NOMEM;
+		if (t->n * 2 > t->nslots && call_rehash(t, t->nslots * 2) != RR_OK) {
+			p->status = SCAN_NOMEM;
+			return;
+		}
 	}
 	if (full)
-		return SCAN_TOO_MANY;
-	for (size_t k = 0; k < t->n; k++)
-		if (t->c[k].count > sc->largest_call)
-			sc->largest_call = t->c[k].count;
-	return SCAN_OK;
+		p->status = SCAN_TOO_MANY;
 }
 
-/* Writes into dest where each record of a[0..n) goes in call order, input
- * order within a call: a counting sort with the calls as buckets. */
-static int index_by_call(const struct record *a, size_t n, struct call_table *t, uint32_t *dest)
+/* Sorts a slice's calls by (room, comm) for place_calls. The run list's
+ * call indexes follow them (the slots, no longer needed then, hold the
+ * new index of each old one); without the list, the slots are rebuilt.
+ * SCAN_NOMEM in status when there is no memory for the sort, before
+ * anything changed. */
+static void sort_table_run(void *arg, unsigned k)
 {
+	struct scan_part *p = &((struct scan_job *)arg)->p[k];
+	struct call_table *t = &p->t;
+	struct call *tmp;
+
+	if (!t->n)
+		return;
+	tmp = rr_malloc(t->n * sizeof *tmp);
+	if (!tmp) {
+		p->status = SCAN_NOMEM;
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		t->c[i].next = (uint32_t)i;
+	sort_calls(t->c, tmp, t->n);
+	rr_free(tmp);
+	if (!p->runs_ok) {
+		call_reslot(t);
+		return;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		t->slots[t->c[i].next] = (uint32_t)i;
+	for (size_t r = 0; r < p->nruns; r++)
+		p->runs[2 * r + 1] = t->slots[p->runs[2 * r + 1]];
+}
+
+/* Gives the calls of all slices (tables sorted) their first places: calls
+ * in (room, comm) order, within a call the slices in order, so the records
+ * keep their input order. Feeds the calls to s; returns the largest. */
+static size_t place_calls(struct scan_part *sp, unsigned ns, struct split *s)
+{
+	size_t head[DATASET_MAX_THREADS] = { 0 }, largest = 0;
 	uint32_t pos = 0;
 
-	qsort(t->c, t->n, sizeof *t->c, call_cmp);
-	if (call_rehash(t, t->nslots) != RR_OK)
-		return RR_ENOMEM;
-	for (size_t k = 0; k < t->n; k++) {
-		t->c[k].next = pos;
-		pos += t->c[k].count;
+	for (;;) {
+		const struct call *best = NULL;
+		for (unsigned k = 0; k < ns; k++)
+			if (head[k] < sp[k].t.n &&
+			    (!best || call_key(&sp[k].t.c[head[k]], best) < 0))
+				best = &sp[k].t.c[head[k]];
+		if (!best)
+			break;
+		uint32_t room = best->room, comm = best->comm, len = 0;
+		for (unsigned k = 0; k < ns; k++) {
+			struct call *c = &sp[k].t.c[head[k]];
+			if (head[k] < sp[k].t.n && c->room == room && c->comm == comm) {
+				c->next = pos + len;
+				len += c->count;
+				head[k]++;
+			}
+		}
+		split_call(s, pos, call_need(len));
+		if (len > largest)
+			largest = len;
+		pos += len;
 	}
-	for (size_t lo = 0, hi; lo < n; lo = hi) {
-		uint32_t room = a[lo].room, comm = a[lo].comm;
-		struct call *c = &t->c[t->slots[call_slot(t, room, comm)] - 1];
+	return largest;
+}
 
-		for (hi = lo; hi < n && a[hi].room == room && a[hi].comm == comm; hi++)
-			dest[hi] = c->next++;
+/* Writes each record's place into dest, for the records of slice k. */
+static void index_run(void *arg, unsigned k)
+{
+	struct scan_job *job = arg;
+	struct scan_part *p = &job->p[k];
+	const struct record *a = job->a;
+	uint32_t *dest = job->dest;
+
+	if (p->runs_ok) {
+		for (size_t r = 0; r < p->nruns; r++) {
+			size_t lo = p->runs[2 * r], hi = r + 1 < p->nruns ? p->runs[2 * r + 2] : p->end;
+			struct call *c = &p->t.c[p->runs[2 * r + 1]];
+			uint32_t pos = c->next;
+			for (size_t i = lo; i < hi; i++)
+				dest[i] = pos++;
+			c->next = pos;
+		}
+		return;
 	}
-	return RR_OK;
+	for (size_t lo = p->first, hi; lo < p->end; lo = hi) {
+		uint32_t room = a[lo].room, comm = a[lo].comm;
+		struct call *c = &p->t.c[p->t.slots[call_slot(&p->t, room, comm)] - 1];
+		uint32_t pos = c->next;
+
+		for (hi = lo + 1; hi < p->end && a[hi].room == room && a[hi].comm == comm; hi++)
+			;
+		for (size_t i = lo; i < hi; i++)
+			dest[i] = pos++;
+		c->next = pos;
+	}
+}
+
+/* A part of the array after the whole-array radix sort, cut where calls
+ * start. */
+static void split_sorted(struct split *s, const struct record *a, size_t n, unsigned parts)
+{
+	split_init(s, parts, n);
+	for (unsigned k = 1; k < parts; k++) {
+		size_t i = share(0, n, k, parts);
+		if (i < s->lo[k - 1])
+			i = s->lo[k - 1];
+		while (i > 0 && i < n && a[i].room == a[i - 1].room && a[i].comm == a[i - 1].comm)
+			i++;
+		s->lo[k] = i;
+	}
+	for (unsigned k = 0; k < parts; k++)
+		s->need[k] = 2 * (s->lo[k + 1] - s->lo[k]);
+}
+
+/* ---- closing the gaps ------------------------------------------------------------- */
+
+/* A part's records kept, a[lo..lo+len), to move `shift` places down. */
+struct close_seg {
+	size_t lo, len, shift;
+};
+
+struct close_job {
+	struct record *a;
+	struct close_seg seg[DATASET_MAX_THREADS];
+	unsigned nseg;
+	/* Thread j moves records [cut[j], cut[j+1]) of the segments taken one
+	 * after the other; the last ntail[j] of them it takes from tail[j]. */
+	size_t cut[DATASET_MAX_THREADS + 1];
+	size_t ntail[DATASET_MAX_THREADS];
+	struct record *tail[DATASET_MAX_THREADS];
+};
+
+static void close_part(void *arg, unsigned j)
+{
+	struct close_job *job = arg;
+	struct record *a = job->a;
+	size_t u = 0;
+
+	for (unsigned k = 0; k < job->nseg; u += job->seg[k++].len) {
+		const struct close_seg *s = &job->seg[k];
+		size_t from = job->cut[j] > u ? job->cut[j] : u;
+		size_t to = job->cut[j + 1] < u + s->len ? job->cut[j + 1] : u + s->len;
+		if (from >= to)
+			continue;
+		size_t src = s->lo + (from - u), len = to - from, tail = 0;
+		if (to == job->cut[j + 1])
+			tail = job->ntail[j];
+		memmove(a + src - s->shift, a + src, (len - tail) * sizeof *a);
+		if (tail)
+			memcpy(a + src + len - tail - s->shift, job->tail[j], tail * sizeof *a);
+	}
+}
+
+/*
+ * Moves the parts' kept records together, in order; returns how many there
+ * are. Each part after a part with repeats moves down by their number,
+ * which is a copy of most of the array even for one repeat; so, when it is
+ * big and the moves are short (all but the tail of a thread's share of the
+ * records being where the next thread writes), it is shared by the threads,
+ * each thread's tail saved in buf (bufrecs records per thread) first.
+ */
+static size_t close_gaps(struct record *a, struct call_job *cj, unsigned parts, unsigned nt,
+			 struct record *buf, size_t bufrecs)
+{
+	struct close_job job;
+	size_t out = cj->p[0].out, total = 0;
+
+	memset(&job, 0, sizeof job);
+	job.a = a;
+	for (unsigned k = 1; k < parts; k++) {
+		struct call_part *p = &cj->p[k];
+		size_t len = p->out - p->lo;
+		if (len && out != p->lo) {
+			job.seg[job.nseg++] = (struct close_seg){ p->lo, len, p->lo - out };
+			total += len;
+		}
+		out += len;
+	}
+	if (nt < 2 || !buf || total < (size_t)nt * CLOSE_MIN) {
+		for (unsigned k = 0; k < job.nseg; k++)
+			memmove(a + job.seg[k].lo - job.seg[k].shift, a + job.seg[k].lo,
+				job.seg[k].len * sizeof *a);
+		return out;
+	}
+	/* Equal shares, a cut dropped where the tail would not fit the buffer,
+	 * reach back past its segment's start or past the share's start. */
+	unsigned m = 0;
+	job.cut[0] = 0;
+	for (unsigned j = 1; j < nt; j++) {
+		size_t c = share(0, total, j, nt), u = 0;
+		unsigned k = 0;
+		while (c > u + job.seg[k].len) {
+			u += job.seg[k].len;
+			k++;
+		}
+		size_t g = job.seg[k].shift;
+		if (g > bufrecs || c - u < g || c - job.cut[m] < g)
+			continue;
+		job.ntail[m] = g;
+		job.tail[m] = buf + (size_t)m * bufrecs;
+		memcpy(job.tail[m], a + job.seg[k].lo + (c - u) - g, g * sizeof *a);
+		job.cut[++m] = c;
+	}
+	job.cut[++m] = total;
+	run_parts(m, close_part, &job);
+	return out;
 }
 
 /*
@@ -947,89 +1867,189 @@ static int index_by_call(const struct record *a, size_t n, struct call_table *t,
 static int finish_records(struct dataset *ds)
 {
 	struct record *a = ds->recs;
-	size_t n = ds->nrecs;
-	struct call_table calls = { 0 };
-	struct rec_scan sc;
-	size_t nscratch, out = 0;
-	uint32_t *mem = NULL, *count, *scratch;
-	int whole_radix = 0, st;
+	size_t n = ds->nrecs, nscratch = 0, nlocal = 0, largest = 0, longest_tie = 1;
+	size_t bufrecs = 0, ncount = 0;
+	unsigned nt = finish_threads(ds, n), ns = 0;
+	struct scan_job sj;
+	struct split sp;
+	struct call_job cj;
+	uint32_t *mem = NULL, *scratch = NULL, *local = NULL, *count = NULL;
+	struct record *buf = NULL;
+	int sorted = 1, grouped = 1, too_many = 0, whole_radix, fused = 0, nomem = 0;
 
 	/* Positions are 32-bit: 4 G records would be 160 GB in memory. */
 	if (n > UINT32_MAX)
 		return RR_ENOMEM;
-	if (n < 2) {
-		memset(&sc, 0, sizeof sc);
-		sc.sorted = sc.grouped = 1;
-		st = SCAN_OK;
-	} else {
-		st = scan_records(a, n, &calls, &sc, n / RADIX_CALL_RATIO + 64);
-	}
-	if (st == SCAN_NOMEM) {
-		call_table_free(&calls);
-		return RR_ENOMEM;
-	}
-	if (sc.sorted) {
-		call_table_free(&calls);
-		nscratch = sc.longest_tie > SHORT_RUN ? 2 * sc.longest_tie : 0;
-	} else if (st == SCAN_TOO_MANY) {
-		call_table_free(&calls);
-		whole_radix = 1;
-		nscratch = 2 * n;
-	} else {
-		nscratch = 2 * sc.largest_call;
-		if (!sc.grouped && nscratch < n)
-			nscratch = n;
-	}
-	/* All the memory this needs, before anything moves. */
-	if (nscratch) {
-		mem = rr_malloc(((size_t)RADIX_MAX_DIGITS * RADIX_SIZE + nscratch) * sizeof *mem);
-		if (!mem) {
-			call_table_free(&calls);
-			return RR_ENOMEM;
+	memset(&sj, 0, sizeof sj);
+	sj.a = a;
+	sj.n = n;
+	if (n >= 2) {
+		ns = nt;
+		for (unsigned k = 0; k < ns; k++) {
+			sj.p[k].from = share(0, n, k, ns);
+			sj.p[k].to = share(0, n, k + 1, ns);
+			sj.p[k].max_calls = (sj.p[k].to - sj.p[k].from) / RADIX_CALL_RATIO + 64;
 		}
+		run_parts(ns, scan_run, &sj);
+		for (unsigned k = 0; k < ns; k++) {
+			struct scan_part *p = &sj.p[k];
+			nomem |= p->status == SCAN_NOMEM;
+			too_many |= p->status == SCAN_TOO_MANY;
+			sorted &= p->sorted;
+			grouped &= p->grouped;
+			if (p->longest_tie > longest_tie)
+				longest_tie = p->longest_tie;
+		}
+		/* Slice edges: the calls either side must be in order too (a
+		 * slice stopped early is unsorted, and then this cannot matter). */
+		for (unsigned k = 0, prev = ns; k < ns && (sorted || !too_many); k++) {
+			const struct scan_part *p = &sj.p[k];
+			if (p->first >= p->end)
+				continue;
+			if (prev < ns) {
+				const struct record *x = &a[sj.p[prev].end - 1], *y = &a[p->first];
+				if (x->room > y->room || (x->room == y->room && x->comm > y->comm))
+					sorted = grouped = 0;
+			}
+			prev = k;
+		}
+		if (nomem)
+			goto fail;
 	}
-	count = mem;
-	scratch = mem ? mem + (size_t)RADIX_MAX_DIGITS * RADIX_SIZE : NULL;
 
+	/* Decide the path and the memory it takes. */
+	whole_radix = !sorted && too_many;
+	if (sorted) {
+		/* Level 3 alone, on the slices as they are (an empty slice
+		 * starts where the next one does). */
+		split_init(&sp, ns ? ns : 1, n);
+		for (unsigned k = ns; k-- > 1;)
+			sp.lo[k] = sj.p[k].first < sj.p[k].end ? sj.p[k].first : sp.lo[k + 1];
+		for (unsigned k = 0; k < ns; k++)
+			sp.need[k] = call_need(sj.p[k].longest_tie);
+		nscratch = call_need(longest_tie);
+	} else if (whole_radix) {
+		nscratch = 2 * n;
+		ncount = 1;
+		bufrecs = n;
+	} else {
+		split_init(&sp, nt, n);
+		if (grouped) {
+			size_t pos = 0;
+			for (unsigned k = 0; k < ns; k++) {
+				for (size_t i = 0; i < sj.p[k].t.n; i++) {
+					size_t len = sj.p[k].t.c[i].count;
+					split_call(&sp, pos, call_need(len));
+					if (len > largest)
+						largest = len;
+					pos += len;
+				}
+			}
+		} else {
+			run_parts(ns, sort_table_run, &sj);
+			for (unsigned k = 0; k < ns; k++)
+				if (sj.p[k].status == SCAN_NOMEM)
+					goto fail;
+			largest = place_calls(sj.p, ns, &sp);
+		}
+		/* Calls that fit the moving buffer are sorted as their buckets
+		 * are put in order, each part with scratch of its own. */
+		fused = !grouped && largest <= APPLY_BUF;
+		for (unsigned k = 0; k < sp.parts; k++)
+			if (sp.lo[k + 1] - sp.lo[k] > (size_t)APPLY_MAX_BUCKETS * APPLY_BUF)
+				fused = 0;
+		nscratch = 2 * largest;
+		if (!grouped && nscratch < n)
+			nscratch = n;
+		if (fused)
+			nlocal = split_need(&sp);
+		bufrecs = grouped ? largest : n;
+		if (largest >= RADIX_MIN_CALL)
+			ncount = 1;
+	}
+	if (!whole_radix && !fused) {
+		/* Room for every part's scratch, as far as the index's 4 bytes a
+		 * record (or twice the largest call) go; fewer parts otherwise. */
+		size_t want = split_need(&sp), cap = nscratch > n ? nscratch : n;
+		if (want > nscratch)
+			nscratch = want < cap ? want : cap;
+		split_fit(&sp, nscratch);
+	}
+	if (ncount && !whole_radix)
+		ncount = sp.parts;
+	if (bufrecs > APPLY_BUF)
+		bufrecs = APPLY_BUF;
+	/* The call tables are done with, but for the index. */
+	if (sorted || whole_radix || grouped)
+		for (unsigned k = 0; k < ns; k++)
+			scan_part_free(&sj.p[k]);
+	/* All the memory this needs, before anything moves. */
+	size_t words = ncount * RADIX_COUNT + nscratch + nlocal +
+		       nt * bufrecs * (sizeof *buf / sizeof *mem);
+	if (words) {
+		mem = rr_malloc(words * sizeof *mem);
+		if (!mem)
+			goto fail;
+		count = ncount ? mem : NULL;
+		scratch = mem + ncount * RADIX_COUNT;
+		local = scratch + nscratch;
+		buf = bufrecs ? (struct record *)(void *)(local + nlocal) : NULL;
+	}
+
+	/* Level 3's parts (for the whole-array radix sort, once it is done). */
+	memset(&cj, 0, sizeof cj);
+	cj.a = a;
+	cj.sorted = sorted || whole_radix;
+	cj.bufrecs = bufrecs;
 	if (whole_radix) {
 		for (size_t i = 0; i < n; i++)
 			scratch[i] = (uint32_t)i;
 		uint32_t *r = radix_index(a, scratch, scratch + n, n, F_TIME, F_ROOM, count);
-		apply_sorted(a, r, r == scratch ? scratch + n : scratch, n);
-		sc.sorted = 1;
-	} else if (!sc.grouped) {
-		if (index_by_call(a, n, &calls, scratch) != RR_OK) {
-			call_table_free(&calls);
-			rr_free(mem);
-			return RR_ENOMEM;
-		}
-		apply_dest(a, scratch, n);
+		struct invert_job ij = { r, r == scratch ? scratch + n : scratch, n, nt };
+		run_parts(nt, invert_part, &ij);
+		apply_dest(a, ij.d, n, nt, NULL, buf, bufrecs, NULL);
+		split_sorted(&sp, a, n, nt);
+		count = NULL;
 	}
-	call_table_free(&calls);
+	for (size_t k = 0, off = 0; k < sp.parts; k++) {
+		struct call_part *p = &cj.p[k];
+		p->lo = p->done = p->out = sp.lo[k];
+		p->hi = sp.lo[k + 1];
+		p->scratch = (fused ? local : scratch) + off;
+		off += sp.need[k];
+		p->count = count ? count + k * RADIX_COUNT : NULL;
+		p->buf = buf ? buf + k * bufrecs : NULL;
+	}
+	if (!sorted && !whole_radix && !grouped) {
+		sj.dest = scratch;
+		run_parts(ns, index_run, &sj);
+		for (unsigned k = 0; k < ns; k++)
+			scan_part_free(&sj.p[k]);
+		if (fused)
+			apply_dest(a, scratch, n, sp.parts, sp.lo, buf, bufrecs, &cj);
+		else
+			apply_dest(a, scratch, n, nt, NULL, buf, bufrecs, NULL);
+	}
+	if (!fused)
+		run_parts(sp.parts, call_part_run, &cj);
 
-	/* Calls are contiguous now: sort each, then drop its repeats while it
-	 * is in cache. */
-	ds->counts.events = ds->counts.abnormal = 0;
-	for (size_t lo = 0, hi; lo < n; lo = hi) {
-		uint32_t room = a[lo].room, comm = a[lo].comm;
-		size_t first = out;
-
-		for (hi = lo + 1; hi < n && a[hi].room == room && a[hi].comm == comm; hi++)
-			;
-		if (!sc.sorted)
-			sort_call(a + lo, hi - lo, scratch, count);
-		out = dedupe_range((unsigned char *)(void *)a, lo, hi, out, sizeof *a, rec_run,
-				   rec_rest, &ds->counts.duplicates, scratch);
-		for (size_t i = first; i < out; i++) {
-			if (a[i].kind == REC_EVENT)
-				ds->counts.events++;
-			else
-				ds->counts.abnormal++;
-		}
+	size_t out = close_gaps(a, &cj, sp.parts, nt, buf, bufrecs);
+	uint64_t dups = 0, events = 0;
+	for (unsigned k = 0; k < sp.parts; k++) {
+		dups += cj.p[k].dups;
+		events += cj.p[k].events;
 	}
 	ds->nrecs = out;
+	ds->counts.duplicates += dups;
+	ds->counts.events = events;
+	ds->counts.abnormal = out - events;
 	rr_free(mem);
 	return RR_OK;
+
+fail:
+	for (unsigned k = 0; k < ns; k++)
+		scan_part_free(&sj.p[k]);
+	return RR_ENOMEM;
 }
 
 /* Sorts and de-duplicates one companion array through tmp, scratch for at

@@ -120,7 +120,16 @@ struct dataset {
 	struct input_counts counts;
 	struct diag diag;
 	int finished;           /* set by dataset_finish */
+	/* Threads dataset_finish sorts the records on: 0 (dataset_init's
+	 * choice) = one per online processor, at most DATASET_MAX_THREADS, and
+	 * fewer so that each has DATASET_PART_MIN records or more; n >= 1 = n
+	 * (at most DATASET_MAX_THREADS), however few the records, which tests
+	 * use. The result is the same for any number. */
+	unsigned threads;
 };
+
+#define DATASET_MAX_THREADS 8
+#define DATASET_PART_MIN 65536
 
 /* Returns RR_OK or RR_ENOMEM (nothing to free then). */
 int dataset_init(struct dataset *ds);
@@ -170,11 +179,17 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  * metric, time); exact repeats dropped and counted as duplicates; counts
  * users, rooms and quality set (and included in used).
  * Memory: records are rearranged in place. Scratch: a table of the distinct
- * (room, comm) pairs (about 32 bytes each), plus a 4-byte index per record
- * when the calls are not already contiguous and in order, or twice the
- * largest call's record count in 4-byte entries when that is more; when
- * there are more pairs than one per 8 records, 8 bytes per record instead of
- * all that. Companion arrays use a second copy of the largest one.
+ * (room, comm) pairs (about 32 bytes each; a pair met by several threads is
+ * in each one's table), plus a 4-byte index per record when the calls are
+ * not already contiguous and in order, or twice the largest call's record
+ * count in 4-byte entries when that is more (with several threads, twice
+ * each one's largest call, as far as 4 bytes per record allow, fewer
+ * threads sorting the calls otherwise); when there are more pairs than one
+ * per 8 records, 8 bytes per record instead of all that; and per thread
+ * under 1 MB of buffers. Companion arrays use a second copy of the largest
+ * one.
+ * Threads: as ds->threads says; the records, order and counts are the same
+ * for any number.
  * Time: one pass when the records are already in order; input grouped by
  * call (in any call order) costs a few sequential passes.
  * RR_OK or RR_ENOMEM (also past 2^32 - 1 records); on RR_ENOMEM no row is

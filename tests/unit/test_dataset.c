@@ -302,6 +302,8 @@ enum shape {
 	SH_BIG_CALL_TIME_SORTED,/* one call, time order, users interleaved */
 	SH_BIG_CALL_RANDOM,     /* one call, random order */
 	SH_MIXED,               /* half one big call, half scattered */
+	SH_TIES,                /* three calls, a few keys each: long ties, many repeats */
+	SH_TIES_SORTED,         /* the same in order */
 	SH__COUNT
 };
 
@@ -382,6 +384,13 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 			fill_rest(r, &s);
 			i++;
 			break;
+		case SH_TIES:
+		case SH_TIES_SORTED:
+			*r = rec(1 + (uint32_t)(x % 3), 0, 1 + (uint32_t)(x >> 8) % 2,
+				 (int64_t)((x >> 32) % 4), 0, 0, 0);
+			fill_rest(r, &s);
+			i++;
+			break;
 		default: /* SH_MIXED */
 			if (x % 2)
 				*r = rec(7, 3, (uint32_t)(x >> 8) % 300, (int64_t)((x >> 20) % 1000), 0, 0, 0);
@@ -393,7 +402,7 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 			break;
 		}
 	}
-	if (shape == SH_SORTED) {
+	if (shape == SH_SORTED || shape == SH_TIES_SORTED) {
 		struct record *tmp = malloc((n ? n : 1) * sizeof *tmp);
 		assert_non_null(tmp);
 		ref_msort(a, tmp, n);
@@ -432,8 +441,9 @@ static void check_finished(const struct dataset *ds, const struct record *in, si
 
 static void test_sort_shapes_match_reference(void **state)
 {
-	/* 100000 is past the size where records are moved through buckets. */
-	static const size_t sizes[] = { 0, 1, 2, 17, 40, 1000, 100000 };
+	/* 100000 is past the size where records are moved through buckets;
+	 * 250 scatters about a dozen records over each of twenty calls. */
+	static const size_t sizes[] = { 0, 1, 2, 17, 40, 250, 1000, 100000 };
 	(void)state;
 
 	for (int shape = 0; shape < SH__COUNT; shape++) {
@@ -507,6 +517,116 @@ static void test_sort_shapes_allocation_failure(void **state)
 			assert_true(k < 100);
 		}
 		assert_true(k > 1);     /* every path allocates something */
+		free(in);
+		free(bag);
+		free(got);
+	}
+}
+
+/* ---- the sort on several threads ------------------------------------------------ */
+
+static void fill_dataset(struct dataset *ds, const struct record *in, size_t n, unsigned threads)
+{
+	assert_int_equal(dataset_init(ds), RR_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(dataset_append(ds, &in[i]), RR_OK);
+	ds->threads = threads;
+}
+
+/* Every shape and size, on 2 to 6 threads (and more than the most there can
+ * be), gives exactly what one thread gives: the same records in the same
+ * order and the same counts. The sizes reach past a thread's region being
+ * moved in buckets (over 65536 records each), where the calls are sorted as
+ * their buckets come into order. */
+static void test_threads_match_one_thread(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 17, 40, 250, 1000, 20000, 40000, 100000, 300000 };
+	static const unsigned threads[] = { 2, 3, 4, 5, 6, 64 };
+	(void)state;
+
+	for (int shape = 0; shape < SH__COUNT; shape++) {
+		for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+			size_t n = sizes[si];
+			struct record *in;
+			struct dataset one;
+
+			/* The biggest size for the shapes with their own paths. */
+			if (n == 300000 && shape != SH_CALLS_OUT_OF_ORDER && shape != SH_SCATTERED &&
+			    shape != SH_TINY_CALLS && shape != SH_TIES_SORTED)
+				continue;
+			in = malloc((n ? n : 1) * sizeof *in);
+			assert_non_null(in);
+			gen_shape(shape, in, n, (uint64_t)shape * 1000 + si + 5);
+			fill_dataset(&one, in, n, 1);
+			assert_int_equal(dataset_finish(&one), RR_OK);
+			check_finished(&one, in, n, shape);
+			for (size_t ti = 0; ti < sizeof threads / sizeof *threads; ti++) {
+				struct dataset ds;
+				fill_dataset(&ds, in, n, threads[ti]);
+				assert_int_equal(dataset_finish(&ds), RR_OK);
+				if (ds.nrecs != one.nrecs ||
+				    memcmp(&ds.counts, &one.counts, sizeof ds.counts) != 0 ||
+				    (n && memcmp(ds.recs, one.recs, one.nrecs * sizeof *ds.recs) != 0)) {
+					print_message("shape %d, %zu records, %u threads: differs from one thread\n",
+						      shape, n, threads[ti]);
+					fail();
+				}
+				assert_true(ds.finished);
+				dataset_free(&ds);
+			}
+			dataset_free(&one);
+			free(in);
+		}
+	}
+}
+
+/* Allocation failure at every step on several threads (the scans allocate
+ * on their own threads): RR_ENOMEM, every record still there, nothing
+ * leaked (the sanitizer runs check), and a second call sorts. */
+static void test_threads_allocation_failure(void **state)
+{
+	static const struct { int shape; size_t n; unsigned threads; } cases[] = {
+		{ SH_SCATTERED, 3000, 2 }, { SH_TINY_CALLS, 3000, 3 }, { SH_CALLS_IN_ORDER, 3000, 2 },
+		{ SH_SORTED, 3000, 4 }, { SH_BIG_CALL_RANDOM, 10000, 2 }, { SH_MIXED, 40000, 3 },
+		{ SH_CALLS_OUT_OF_ORDER, 40000, 2 }, { SH_CALLS_OUT_OF_ORDER, 200000, 3 },
+		{ SH_TIES, 5000, 5 }, { SH_TIES_SORTED, 5000, 6 },
+	};
+	(void)state;
+
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		size_t n = cases[c].n;
+		struct record *in = malloc(n * sizeof *in), *bag = malloc(n * sizeof *bag);
+		struct record *got = malloc(n * sizeof *got);
+		unsigned long k;
+
+		assert_true(in && bag && got);
+		gen_shape(cases[c].shape, in, n, 31 + c);
+		memcpy(bag, in, n * sizeof *in);
+		qsort(bag, n, sizeof *bag, rec_bytes_cmp);
+		for (k = 1;; k++) {
+			struct dataset ds;
+			fill_dataset(&ds, in, n, cases[c].threads);
+			rr_alloc_fail_at(k);
+			int st = dataset_finish(&ds);
+			rr_alloc_fail_at(0);
+			if (st == RR_OK) {
+				check_finished(&ds, in, n, cases[c].shape);
+				dataset_free(&ds);
+				break;
+			}
+			assert_int_equal(st, RR_ENOMEM);
+			assert_false(ds.finished);
+			assert_int_equal(ds.nrecs, n);
+			assert_int_equal(ds.counts.duplicates, 0);
+			memcpy(got, ds.recs, n * sizeof *got);
+			qsort(got, n, sizeof *got, rec_bytes_cmp);
+			assert_memory_equal(got, bag, n * sizeof *got);
+			assert_int_equal(dataset_finish(&ds), RR_OK);
+			check_finished(&ds, in, n, cases[c].shape);
+			dataset_free(&ds);
+			assert_true(k < 200);
+		}
+		assert_true(k > (size_t)cases[c].threads);  /* a table per scanning thread */
 		free(in);
 		free(bag);
 		free(got);
@@ -1088,6 +1208,8 @@ int main(void)
 		cmocka_unit_test(test_sort_allocation_failure),
 		cmocka_unit_test(test_sort_shapes_match_reference),
 		cmocka_unit_test(test_sort_shapes_allocation_failure),
+		cmocka_unit_test(test_threads_match_one_thread),
+		cmocka_unit_test(test_threads_allocation_failure),
 		cmocka_unit_test(test_append_allocation_failure),
 		cmocka_unit_test(test_strtab_merge),
 		cmocka_unit_test(test_strtab_merge_limits_and_memory),
