@@ -655,8 +655,7 @@ static unsigned finish_threads(const struct dataset *ds, size_t n)
 
 	if (ds->threads)
 		return ds->threads > DATASET_MAX_THREADS ? DATASET_MAX_THREADS : ds->threads;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	t = cpus < 1 ? 1 : cpus > DATASET_MAX_THREADS ? DATASET_MAX_THREADS : (unsigned)cpus;
+	t = rr_threads(DATASET_MAX_THREADS);
 	while (t > 1 && n / t < DATASET_PART_MIN)
 		t--;
 	return t;
