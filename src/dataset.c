@@ -667,6 +667,220 @@ static size_t share(size_t lo, size_t hi, unsigned j, unsigned k)
 	return lo + (hi - lo) * j / k;
 }
 
+/* ---- the radix sort on several threads -------------------------------------------
+ * The same sort as radix_index, each pass shared out: every thread takes an
+ * equal share of the positions in their current order and needs, for each
+ * bucket, how many records of that share fall in it, to know where its own
+ * start. For the first pass that is a histogram of its share of the records;
+ * for each later one, the thread counts while scattering the pass before,
+ * by the share of the output each record lands in, so no pass reads the
+ * records twice. */
+
+/* Words of memory per thread, for parts threads. */
+static size_t radix_par_words(unsigned parts)
+{
+	return RADIX_COUNT + ((size_t)parts + 3) * RADIX_SIZE;
+}
+
+struct radix_part {
+	uint32_t *count;        /* RADIX_COUNT: every digit's histogram of its share */
+	uint32_t *next;         /* parts * RADIX_SIZE: the next digit's counts, by
+				 * the share of the output each record went to */
+	uint32_t *off, *cur, *lim;  /* RADIX_SIZE each: per bucket, the next
+				 * place, its share and that share's end */
+	uint64_t min[4], max[4];
+};
+
+struct radix_job {
+	const struct record *a;
+	uint32_t *idx, *tmp;
+	size_t n;
+	unsigned parts;
+	int lo, hi;             /* the fields, as for radix_index */
+	const struct radix_digit *d, *dn;   /* this pass's digit and the next's (or NULL) */
+	uint64_t min[4];
+	struct radix_part p[DATASET_MAX_THREADS];
+};
+
+static inline void rec_fields(const struct record *r, uint64_t *v)
+{
+	v[F_TIME] = (uint64_t)r->time_ms ^ (UINT64_C(1) << 63);
+	v[F_USER] = r->user;
+	v[F_COMM] = r->comm;
+	v[F_ROOM] = r->room;
+}
+
+static void radix_range_run(void *arg, unsigned k)
+{
+	struct radix_job *job = arg;
+	struct radix_part *p = &job->p[k];
+	size_t lo = share(0, job->n, k, job->parts), hi = share(0, job->n, k + 1, job->parts);
+	uint64_t v[4];
+
+	for (int f = 0; f < 4; f++) {
+		p->min[f] = UINT64_MAX;
+		p->max[f] = 0;
+	}
+	for (size_t i = lo; i < hi; i++) {
+		job->idx[i] = (uint32_t)i;
+		rec_fields(&job->a[i], v);
+		for (int f = job->lo; f <= job->hi; f++) {
+			if (v[f] < p->min[f])
+				p->min[f] = v[f];
+			if (v[f] > p->max[f])
+				p->max[f] = v[f];
+		}
+	}
+}
+
+static void radix_hist_run(void *arg, unsigned k)
+{
+	struct radix_job *job = arg;
+	struct radix_part *p = &job->p[k];
+	size_t lo = share(0, job->n, k, job->parts), hi = share(0, job->n, k + 1, job->parts);
+	const struct radix_digit *dig = job->d;
+	unsigned ndig = (unsigned)(job->dn - job->d);
+
+	memset(p->count, 0, (size_t)ndig * RADIX_SIZE * sizeof *p->count);
+	for (size_t i = lo; i < hi; i++)
+		for (unsigned d = 0; d < ndig; d++)
+			p->count[d * RADIX_SIZE + rec_digit(&job->a[i], &dig[d], job->min)]++;
+}
+
+static void radix_scatter_run(void *arg, unsigned k)
+{
+	struct radix_job *job = arg;
+	struct radix_part *p = &job->p[k];
+	const struct record *a = job->a;
+	const uint32_t *idx = job->idx;
+	uint32_t *tmp = job->tmp;
+	size_t n = job->n, lo = share(0, n, k, job->parts), hi = share(0, n, k + 1, job->parts);
+
+	for (size_t i = lo; i < hi; i++) {
+#if defined(__GNUC__)
+		if (i + RADIX_PREFETCH < hi)
+			__builtin_prefetch(&a[idx[i + RADIX_PREFETCH]]);
+#endif
+		uint32_t j = idx[i];
+		unsigned b = rec_digit(&a[j], job->d, job->min);
+		uint32_t q = p->off[b]++;
+		tmp[q] = j;
+		if (job->dn) {
+			while (q >= p->lim[b]) {
+				p->cur[b]++;
+				p->lim[b] = (uint32_t)share(0, n, p->cur[b] + 1, job->parts);
+			}
+			p->next[p->cur[b] * RADIX_SIZE + rec_digit(&a[j], job->dn, job->min)]++;
+		}
+	}
+}
+
+/*
+ * radix_index on `parts` threads (2 or more): sorts the positions of
+ * a[0..n) by the fields lo..hi into idx or tmp (both n entries; idx need
+ * not be filled) and returns which; mem holds parts * radix_par_words(parts)
+ * entries.
+ */
+static uint32_t *radix_index_par(const struct record *a, uint32_t *idx, uint32_t *tmp, size_t n,
+				 int lo, int hi, unsigned parts, uint32_t *mem)
+{
+	struct radix_job job;
+	struct radix_digit dig[RADIX_MAX_DIGITS];
+	uint64_t max[4] = { 0 };
+	unsigned ndig = 0;
+
+	memset(&job, 0, sizeof job);
+	job.a = a;
+	job.idx = idx;
+	job.tmp = tmp;
+	job.n = n;
+	job.parts = parts;
+	job.lo = lo;
+	job.hi = hi;
+	for (unsigned k = 0; k < parts; k++) {
+		struct radix_part *p = &job.p[k];
+		p->count = mem + k * radix_par_words(parts);
+		p->next = p->count + RADIX_COUNT;
+		p->off = p->next + (size_t)parts * RADIX_SIZE;
+		p->cur = p->off + RADIX_SIZE;
+		p->lim = p->cur + RADIX_SIZE;
+	}
+	run_parts(parts, radix_range_run, &job);
+	for (int f = lo; f <= hi; f++) {
+		job.min[f] = UINT64_MAX;
+		for (unsigned k = 0; k < parts; k++) {
+			if (job.p[k].min[f] < job.min[f])
+				job.min[f] = job.p[k].min[f];
+			if (job.p[k].max[f] > max[f])
+				max[f] = job.p[k].max[f];
+		}
+		unsigned w = bit_width(max[f] - job.min[f]);
+		for (unsigned sh = 0; sh < w; sh += RADIX_BITS) {
+			dig[ndig].field = f;
+			dig[ndig].shift = sh;
+			ndig++;
+		}
+	}
+	job.min[F_TIME] ^= UINT64_C(1) << 63;   /* as in radix_index */
+
+	job.d = dig;
+	job.dn = dig + ndig;
+	run_parts(parts, radix_hist_run, &job);
+
+	/* The digits that sort anything (one every record shares does not). */
+	unsigned live[RADIX_MAX_DIGITS], nlive = 0;
+	for (unsigned d = 0; d < ndig; d++) {
+		int trivial = 0;
+		for (unsigned b = 0; b < RADIX_SIZE && !trivial; b++) {
+			size_t sum = 0;
+			for (unsigned k = 0; k < parts; k++)
+				sum += job.p[k].count[d * RADIX_SIZE + b];
+			trivial = sum == n;
+		}
+		if (!trivial)
+			live[nlive++] = d;
+	}
+
+	for (unsigned x = 0; x < nlive; x++) {
+		/* Each share's count of each bucket: the histogram for the
+		 * first pass, what the pass before counted for the others. */
+		uint32_t base = 0;
+		for (unsigned b = 0; b < RADIX_SIZE; b++) {
+			for (unsigned k = 0; k < parts; k++) {
+				uint32_t c = 0;
+				if (x == 0) {
+					c = job.p[k].count[live[0] * RADIX_SIZE + b];
+				} else {
+					for (unsigned u = 0; u < parts; u++)
+						c += job.p[u].next[k * RADIX_SIZE + b];
+				}
+				job.p[k].off[b] = base;
+				base += c;
+			}
+		}
+		for (unsigned k = 0; k < parts; k++) {
+			struct radix_part *p = &job.p[k];
+			for (unsigned b = 0; b < RADIX_SIZE; b++) {
+				unsigned c = 0;
+				while (c + 1 < parts && p->off[b] >= share(0, n, c + 1, parts))
+					c++;
+				p->cur[b] = c;
+				p->lim[b] = (uint32_t)share(0, n, c + 1, parts);
+			}
+		}
+		job.d = &dig[live[x]];
+		job.dn = x + 1 < nlive ? &dig[live[x + 1]] : NULL;
+		if (job.dn)
+			for (unsigned k = 0; k < parts; k++)
+				memset(job.p[k].next, 0, (size_t)parts * RADIX_SIZE * sizeof *job.p[k].next);
+		run_parts(parts, radix_scatter_run, &job);
+		uint32_t *t = job.idx;
+		job.idx = job.tmp;
+		job.tmp = t;
+	}
+	return job.idx;
+}
+
 /* ---- putting records in place -------------------------------------------------- */
 
 /* Moves each a[i] to a[dest[i] - base] for the permutation dest of base,
@@ -724,6 +938,9 @@ static void scatter_out(const struct record *a, const uint32_t *dest, size_t n, 
 /* Records in each thread's moving buffer (576 kB: a bucket, the buffer and
  * its places fit the 2 MB second-level cache of the machines this runs on). */
 #define APPLY_BUF 16384
+/* Calls of at least 1 / (BIG_CALLS / DATASET_MAX_THREADS) of a thread's
+ * share of the records are sorted by all threads together. */
+#define BIG_CALLS (2 * DATASET_MAX_THREADS)
 /* Gaps are closed on several threads from this many records a thread. */
 #define CLOSE_MIN 4096
 
@@ -810,6 +1027,59 @@ static void insertion_sort(struct record *a, size_t n)
 	}
 }
 
+/* At most this many users in a call, each user's records in time order (as
+ * in an export sorted by time): sorted by counting. */
+#define FEW_USERS 8
+
+/*
+ * The (user, time) order of one call's records a[0..n) in s, when they have
+ * at most FEW_USERS users and each user's records come in time order: a
+ * stable counting sort by user then gives it. NULL otherwise, found out as
+ * soon as it shows. t holds n entries.
+ */
+static uint32_t *user_order(const struct record *a, size_t n, uint32_t *s, uint32_t *t)
+{
+	uint32_t user[FEW_USERS], off[FEW_USERS], rank[FEW_USERS];
+	int64_t last[FEW_USERS];
+	unsigned nu = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u = a[i].user;
+		unsigned q = 0;
+		while (q < nu && user[q] != u)
+			q++;
+		if (q == nu) {
+			if (nu == FEW_USERS)
+				return NULL;
+			user[nu] = u;
+			last[nu] = INT64_MIN;
+			off[nu++] = 0;
+		}
+		if (a[i].time_ms < last[q])
+			return NULL;
+		last[q] = a[i].time_ms;
+		off[q]++;
+		t[i] = q;
+	}
+	/* The users in order, their records' places after all lower ones'. */
+	for (unsigned q = 0; q < nu; q++) {
+		unsigned j = q;
+		while (j > 0 && user[rank[j - 1]] > user[q]) {
+			rank[j] = rank[j - 1];
+			j--;
+		}
+		rank[j] = q;
+	}
+	for (unsigned j = 0, pos = 0; j < nu; j++) {
+		unsigned q = rank[j], c = off[q];
+		off[q] = pos;
+		pos += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		s[off[t[i]]++] = (uint32_t)i;
+	return s;
+}
+
 /*
  * The (user, time) order of one call's records a[0..n), stably: NULL when
  * they are in order already or, setting *small, when n <= SHORT_RUN (an
@@ -833,7 +1103,9 @@ static const uint32_t *call_order(const struct record *a, size_t n, uint32_t *sc
 		*small = 1;
 		return NULL;
 	}
-	uint32_t *s = scratch, *t = scratch + n;
+	uint32_t *s = scratch, *t = scratch + n, *r;
+	if (descents >= FEW_USERS && (r = user_order(a, n, s, t)))
+		return r;
 	for (size_t i = 0; i < n; i++)
 		s[i] = (uint32_t)i;
 	if (n >= RADIX_MIN_CALL && descents >= RADIX_MIN_RUNS)
@@ -1093,6 +1365,10 @@ struct split {
 	size_t n;
 	size_t lo[DATASET_MAX_THREADS + 1];
 	size_t need[DATASET_MAX_THREADS];
+	/* The calls too big for one thread to sort while the others wait: at
+	 * least bigmin records, so at most BIG_CALLS of them. */
+	size_t bigmin, nbig;
+	size_t bigpos[BIG_CALLS], biglen[BIG_CALLS];
 };
 
 static void split_init(struct split *s, unsigned parts, size_t n)
@@ -1102,18 +1378,28 @@ static void split_init(struct split *s, unsigned parts, size_t n)
 	s->n = n;
 	for (unsigned k = 1; k <= parts; k++)
 		s->lo[k] = n;
+	s->bigmin = SIZE_MAX;
+	if (parts > 1) {
+		s->bigmin = n / (BIG_CALLS / DATASET_MAX_THREADS * parts);
+		if (s->bigmin < RADIX_MIN_CALL)
+			s->bigmin = RADIX_MIN_CALL;
+	}
 }
 
-/* The next call in order, len records at pos, needing `need` scratch
- * entries: a part starts with the first call at or past its equal share. */
-static void split_call(struct split *s, size_t pos, size_t need)
+/* The next call in order, len records at pos: a part starts with the first
+ * call at or past its equal share. */
+static void split_call(struct split *s, size_t pos, size_t len)
 {
 	while (s->cur + 1 < s->parts && pos >= share(0, s->n, s->cur + 1, s->parts)) {
 		s->cur++;
 		s->lo[s->cur] = pos;
 	}
-	if (need > s->need[s->cur])
-		s->need[s->cur] = need;
+	if (call_need(len) > s->need[s->cur])
+		s->need[s->cur] = call_need(len);
+	if (len >= s->bigmin && s->nbig < BIG_CALLS) {
+		s->bigpos[s->nbig] = pos;
+		s->biglen[s->nbig++] = len;
+	}
 }
 
 static size_t split_need(const struct split *s)
@@ -1474,6 +1760,23 @@ static size_t call_slot(const struct call_table *t, uint32_t room, uint32_t comm
 	}
 }
 
+/* The calls met lately, by a few bits of their hash, with what is to be
+ * added to the call's count or its next place: when calls come interleaved
+ * (an export in time order), most runs find theirs here, with no look in
+ * the big table; the table is brought up to date when a hint is replaced,
+ * and at the end. v is the call's index + 1, 0 = none. */
+#define CALL_HINTS 1024
+
+struct call_hint {
+	uint32_t room, comm, v;
+	uint32_t acc;
+};
+
+static inline size_t hint_index(uint32_t room, uint32_t comm)
+{
+	return (size_t)((((uint64_t)room << 32 | comm) * UINT64_C(0x9E3779B97F4A7C15)) >> 54);
+}
+
 /* Fills the slots for the calls in their current order. */
 static void call_reslot(struct call_table *t)
 {
@@ -1559,7 +1862,10 @@ static void scan_run(void *arg, unsigned k)
 	struct call_table *t = &p->t;
 	size_t n = job->n, lo = p->from, hi, tie = 1;
 	size_t max_runs = (p->to - p->from) / RUN_LIST_RATIO + 16;
+	struct call_hint hint[CALL_HINTS];
 	int full = 0;
+
+	memset(hint, 0, sizeof hint);
 
 	p->sorted = p->grouped = 1;
 	p->longest_tie = 1;
@@ -1615,14 +1921,23 @@ static void scan_run(void *arg, unsigned k)
 			return;
 		}
 
-		size_t i = call_slot(t, room, comm);
-		if (t->slots[i]) {
+		struct call_hint *h = &hint[hint_index(room, comm)];
+		size_t i = 0;
+		uint32_t v;
+		if (h->v && h->room == room && h->comm == comm) {
+			v = h->v;
+			h->acc += (uint32_t)(hi - lo);
+		} else if ((v = t->slots[i = call_slot(t, room, comm)])) {
+			if (h->v)
+				t->c[h->v - 1].count += h->acc;
+			*h = (struct call_hint){ room, comm, v, (uint32_t)(hi - lo) };
+		}
+		if (v) {
 			/* Seen before, with another call in between. */
 			p->sorted = p->grouped = 0;
-			t->c[t->slots[i] - 1].count += (uint32_t)(hi - lo);
 			if (p->runs_ok) {
 				p->runs[2 * p->nruns] = (uint32_t)lo;
-				p->runs[2 * p->nruns++ + 1] = t->slots[i] - 1;
+				p->runs[2 * p->nruns++ + 1] = v - 1;
 			}
 			continue;
 		}
@@ -1639,13 +1954,19 @@ static void scan_run(void *arg, unsigned k)
 			p->status = SCAN_NOMEM;
 			return;
 		}
-		t->c[t->n] = (struct call){ room, comm, (uint32_t)(hi - lo), 0 };
+		t->c[t->n] = (struct call){ room, comm, 0, 0 };
 		t->slots[i] = (uint32_t)++t->n;
+		if (h->v)
+			t->c[h->v - 1].count += h->acc;
+		*h = (struct call_hint){ room, comm, (uint32_t)t->n, (uint32_t)(hi - lo) };
 		if (t->n * 2 > t->nslots && call_rehash(t, t->nslots * 2) != RR_OK) {
 			p->status = SCAN_NOMEM;
 			return;
 		}
 	}
+	for (size_t k = 0; k < CALL_HINTS; k++)
+		if (hint[k].v)
+			t->c[hint[k].v - 1].count += hint[k].acc;
 	if (full)
 		p->status = SCAN_TOO_MANY;
 }
@@ -1707,7 +2028,7 @@ static size_t place_calls(struct scan_part *sp, unsigned ns, struct split *s)
 				head[k]++;
 			}
 		}
-		split_call(s, pos, call_need(len));
+		split_call(s, pos, len);
 		if (len > largest)
 			largest = len;
 		pos += len;
@@ -1734,16 +2055,24 @@ static void index_run(void *arg, unsigned k)
 		}
 		return;
 	}
+	struct call_hint hint[CALL_HINTS];
+	memset(hint, 0, sizeof hint);
 	for (size_t lo = p->first, hi; lo < p->end; lo = hi) {
 		uint32_t room = a[lo].room, comm = a[lo].comm;
-		struct call *c = &p->t.c[p->t.slots[call_slot(&p->t, room, comm)] - 1];
-		uint32_t pos = c->next;
+		struct call_hint *h = &hint[hint_index(room, comm)];
+		if (!h->v || h->room != room || h->comm != comm) {
+			if (h->v)
+				p->t.c[h->v - 1].next = h->acc;
+			uint32_t v = p->t.slots[call_slot(&p->t, room, comm)];
+			*h = (struct call_hint){ room, comm, v, p->t.c[v - 1].next };
+		}
+		uint32_t pos = h->acc;
 
 		for (hi = lo + 1; hi < p->end && a[hi].room == room && a[hi].comm == comm; hi++)
 			;
 		for (size_t i = lo; i < hi; i++)
 			dest[i] = pos++;
-		c->next = pos;
+		h->acc = pos;
 	}
 }
 
@@ -1762,6 +2091,64 @@ static void split_sorted(struct split *s, const struct record *a, size_t n, unsi
 	}
 	for (unsigned k = 0; k < parts; k++)
 		s->need[k] = 2 * (s->lo[k + 1] - s->lo[k]);
+}
+
+/* ---- the big calls -------------------------------------------------------------- */
+
+struct order_job {
+	const struct record *a;
+	size_t n;
+	unsigned parts;
+	size_t descents[DATASET_MAX_THREADS];
+	int time_sorted[DATASET_MAX_THREADS];
+};
+
+/* What call_order first looks at, for share k of one call's records. */
+static void order_run(void *arg, unsigned k)
+{
+	struct order_job *job = arg;
+	const struct record *a = job->a;
+	size_t lo = share(0, job->n, k, job->parts), hi = share(0, job->n, k + 1, job->parts);
+	size_t descents = 0;
+	int time_sorted = 1;
+
+	for (size_t i = lo ? lo : 1; i < hi; i++) {
+		descents += ut_less(&a[i], &a[i - 1]);
+		time_sorted &= a[i].time_ms >= a[i - 1].time_ms;
+	}
+	job->descents[k] = descents;
+	job->time_sorted[k] = time_sorted;
+}
+
+/*
+ * Sorts each of s's big calls (contiguous by now) by (user, time) on nt
+ * threads, as sort_call would on one, so that level 3 finds them in order:
+ * those with many runs by the radix sort; those with few, which merge
+ * quickly, are left to level 3. scratch holds twice the largest call,
+ * radix nt * radix_par_words(nt) entries, buf nt buffers of bufrecs records.
+ */
+static void sort_big_calls(struct record *a, const struct split *s, unsigned nt,
+			   uint32_t *scratch, uint32_t *radix, struct record *buf, size_t bufrecs)
+{
+	for (size_t c = 0; c < s->nbig; c++) {
+		struct record *x = a + s->bigpos[c];
+		size_t n = s->biglen[c], descents = 0;
+		struct order_job oj = { x, n, nt, { 0 }, { 0 } };
+		int time_sorted = 1;
+
+		run_parts(nt, order_run, &oj);
+		for (unsigned k = 0; k < nt; k++) {
+			descents += oj.descents[k];
+			time_sorted &= oj.time_sorted[k];
+		}
+		if (descents < RADIX_MIN_RUNS)
+			continue;
+		uint32_t *r = radix_index_par(x, scratch, scratch + n, n, time_sorted ? F_USER : F_TIME,
+					      F_USER, nt, radix);
+		struct invert_job ij = { r, r == scratch ? scratch + n : scratch, n, nt };
+		run_parts(nt, invert_part, &ij);
+		apply_dest(x, ij.d, n, nt, NULL, buf, bufrecs, NULL);
+	}
 }
 
 /* ---- closing the gaps ------------------------------------------------------------- */
@@ -1867,7 +2254,7 @@ static int finish_records(struct dataset *ds)
 {
 	struct record *a = ds->recs;
 	size_t n = ds->nrecs, nscratch = 0, nlocal = 0, largest = 0, longest_tie = 1;
-	size_t bufrecs = 0, ncount = 0;
+	size_t bufrecs = 0, ncount = 0, nradix = 0;
 	unsigned nt = finish_threads(ds, n), ns = 0;
 	struct scan_job sj;
 	struct split sp;
@@ -1938,7 +2325,7 @@ static int finish_records(struct dataset *ds)
 			for (unsigned k = 0; k < ns; k++) {
 				for (size_t i = 0; i < sj.p[k].t.n; i++) {
 					size_t len = sj.p[k].t.c[i].count;
-					split_call(&sp, pos, call_need(len));
+					split_call(&sp, pos, len);
 					if (len > largest)
 						largest = len;
 					pos += len;
@@ -1976,6 +2363,12 @@ static int finish_records(struct dataset *ds)
 	}
 	if (ncount && !whole_radix)
 		ncount = sp.parts;
+	if (fused || sorted || whole_radix)
+		sp.nbig = 0;
+	if (nt > 1 && (whole_radix || sp.nbig))
+		nradix = nt * radix_par_words(nt);
+	if (nradix < ncount * RADIX_COUNT)
+		nradix = ncount * RADIX_COUNT;
 	if (bufrecs > APPLY_BUF)
 		bufrecs = APPLY_BUF;
 	/* The call tables are done with, but for the index. */
@@ -1983,14 +2376,13 @@ static int finish_records(struct dataset *ds)
 		for (unsigned k = 0; k < ns; k++)
 			scan_part_free(&sj.p[k]);
 	/* All the memory this needs, before anything moves. */
-	size_t words = ncount * RADIX_COUNT + nscratch + nlocal +
-		       nt * bufrecs * (sizeof *buf / sizeof *mem);
+	size_t words = nradix + nscratch + nlocal + nt * bufrecs * (sizeof *buf / sizeof *mem);
 	if (words) {
 		mem = rr_malloc(words * sizeof *mem);
 		if (!mem)
 			goto fail;
 		count = ncount ? mem : NULL;
-		scratch = mem + ncount * RADIX_COUNT;
+		scratch = mem + nradix;
 		local = scratch + nscratch;
 		buf = bufrecs ? (struct record *)(void *)(local + nlocal) : NULL;
 	}
@@ -2001,9 +2393,14 @@ static int finish_records(struct dataset *ds)
 	cj.sorted = sorted || whole_radix;
 	cj.bufrecs = bufrecs;
 	if (whole_radix) {
-		for (size_t i = 0; i < n; i++)
-			scratch[i] = (uint32_t)i;
-		uint32_t *r = radix_index(a, scratch, scratch + n, n, F_TIME, F_ROOM, count);
+		uint32_t *r;
+		if (nt > 1) {
+			r = radix_index_par(a, scratch, scratch + n, n, F_TIME, F_ROOM, nt, mem);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				scratch[i] = (uint32_t)i;
+			r = radix_index(a, scratch, scratch + n, n, F_TIME, F_ROOM, count);
+		}
 		struct invert_job ij = { r, r == scratch ? scratch + n : scratch, n, nt };
 		run_parts(nt, invert_part, &ij);
 		apply_dest(a, ij.d, n, nt, NULL, buf, bufrecs, NULL);
@@ -2029,8 +2426,10 @@ static int finish_records(struct dataset *ds)
 		else
 			apply_dest(a, scratch, n, nt, NULL, buf, bufrecs, NULL);
 	}
-	if (!fused)
+	if (!fused) {
+		sort_big_calls(a, &sp, nt, scratch, mem, buf, bufrecs);
 		run_parts(sp.parts, call_part_run, &cj);
+	}
 
 	size_t out = close_gaps(a, &cj, sp.parts, nt, buf, bufrecs);
 	uint64_t dups = 0, events = 0;

@@ -304,6 +304,9 @@ enum shape {
 	SH_MIXED,               /* half one big call, half scattered */
 	SH_TIES,                /* three calls, a few keys each: long ties, many repeats */
 	SH_TIES_SORTED,         /* the same in order */
+	SH_BY_TIME,             /* twenty calls of 1-10 users interleaved, in time order
+				 * but for a few records a little late */
+	SH_BIG_CALL_BLOCKS,     /* one call, five users one after the other, highest first */
 	SH__COUNT
 };
 
@@ -388,6 +391,21 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 		case SH_TIES_SORTED:
 			*r = rec(1 + (uint32_t)(x % 3), 0, 1 + (uint32_t)(x >> 8) % 2,
 				 (int64_t)((x >> 32) % 4), 0, 0, 0);
+			fill_rest(r, &s);
+			i++;
+			break;
+		case SH_BY_TIME: {
+			uint32_t c = (uint32_t)(x % 20);
+			*r = rec(100 + c, 5, 1 + (uint32_t)(x >> 8) % (1 + c % 10), (int64_t)(i / 3),
+				 0, 0, 0);
+			if (i % 997 == 0)
+				r->time_ms -= 7;
+			fill_rest(r, &s);
+			i++;
+			break;
+		}
+		case SH_BIG_CALL_BLOCKS:
+			*r = rec(9, 9, 5 - (uint32_t)(i * 5 / n), (int64_t)(i % (n / 5 + 1)), 0, 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
@@ -552,7 +570,7 @@ static void test_threads_match_one_thread(void **state)
 
 			/* The biggest size for the shapes with their own paths. */
 			if (n == 300000 && shape != SH_CALLS_OUT_OF_ORDER && shape != SH_SCATTERED &&
-			    shape != SH_TINY_CALLS && shape != SH_TIES_SORTED)
+			    shape != SH_TINY_CALLS && shape != SH_TIES_SORTED && shape != SH_BY_TIME)
 				continue;
 			in = malloc((n ? n : 1) * sizeof *in);
 			assert_non_null(in);
