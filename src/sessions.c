@@ -230,59 +230,39 @@ static int cmp_str(const struct strtab *t, uint32_t a, uint32_t b)
 	return la < lb ? -1 : la > lb;
 }
 
-/* Moves a[i] (and d[i] when d is set) to position dest[i] for every i,
- * following the cycles of the permutation; dest ends as the identity. */
-static void permute_sessions(struct session *a, struct session_detail *d, uint32_t *dest,
-			     size_t n)
+/* Swaps the size-byte elements i and j of base (size <= PERMUTE_MAX). */
+#define PERMUTE_MAX 256
+static inline void swap_elems(void *base, size_t size, size_t i, size_t j)
+{
+	unsigned char t[PERMUTE_MAX], *x = (unsigned char *)base + i * size,
+		      *y = (unsigned char *)base + j * size;
+
+	memcpy(t, x, size);
+	memcpy(x, y, size);
+	memcpy(y, t, size);
+}
+
+/* Moves element i of a (and of b, when set, in step) to position dest[i] for
+ * every i, following the cycles of the permutation; dest ends as the
+ * identity. Nothing is allocated. */
+static void permute(void *a, size_t asize, void *b, size_t bsize, uint32_t *dest, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		while (dest[i] != i) {
 			uint32_t j = dest[i];
-			struct session t = a[j];
 
-			a[j] = a[i];
-			a[i] = t;
-			if (d) {
-				struct session_detail u = d[j];
-
-				d[j] = d[i];
-				d[i] = u;
-			}
+			swap_elems(a, asize, i, j);
+			if (b)
+				swap_elems(b, bsize, i, j);
 			dest[i] = dest[j];
 			dest[j] = j;
 		}
 	}
 }
 
-static void permute_calls(struct call *a, uint32_t *dest, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		while (dest[i] != i) {
-			uint32_t j = dest[i];
-			struct call t = a[j];
-
-			a[j] = a[i];
-			a[i] = t;
-			dest[i] = dest[j];
-			dest[j] = j;
-		}
-	}
-}
-
-static void permute_findings(struct finding *a, uint32_t *dest, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		while (dest[i] != i) {
-			uint32_t j = dest[i];
-			struct finding t = a[j];
-
-			a[j] = a[i];
-			a[i] = t;
-			dest[i] = dest[j];
-			dest[j] = j;
-		}
-	}
-}
+_Static_assert(sizeof(struct session) <= PERMUTE_MAX && sizeof(struct session_detail) <= PERMUTE_MAX &&
+	       sizeof(struct call) <= PERMUTE_MAX && sizeof(struct finding) <= PERMUTE_MAX,
+	       "model rows fit permute's buffer");
 
 /* ---- the text store ---- */
 
@@ -954,7 +934,8 @@ static int group_order(struct builder *b, size_t s0, size_t f0)
 		inv[ord[i]] = (uint32_t)i;
 	for (i = f0; i < m->nfindings; i++)
 		b->p->owner[i] = (uint32_t)s0 + inv[b->p->owner[i] - s0];
-	permute_sessions(m->sessions + s0, m->details ? m->details + s0 : NULL, inv, n);
+	permute(m->sessions + s0, sizeof *m->sessions, m->details ? m->details + s0 : NULL,
+		sizeof *m->details, inv, n);
 	return RR_OK;
 }
 
@@ -1494,7 +1475,7 @@ static int findings_place(struct builder *b)
 	/* Backwards, so each session's findings keep their creation order. */
 	for (i = nf; i-- > 0;)
 		b->p->owner[i] = --m->sessions[b->p->owner[i]].first_finding;
-	permute_findings(m->findings, b->p->owner, nf);
+	permute(m->findings, sizeof *m->findings, NULL, 0, b->p->owner, nf);
 	for (i = 0; i < m->nsessions; i++) {
 		const struct session *s = &m->sessions[i];
 		struct call *c = &m->calls[s->call];
@@ -1707,8 +1688,8 @@ static int finish(struct builder *b)
 			goto out;
 	for (i = 0; i < m->nfindings; i++)
 		b->p->owner[i] = fmap[b->p->owner[i]];
-	permute_sessions(m->sessions, m->details, fmap, m->nsessions);
-	permute_calls(m->calls, cmap, m->ncalls);
+	permute(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details, fmap, m->nsessions);
+	permute(m->calls, sizeof *m->calls, NULL, 0, cmap, m->ncalls);
 	for (k = 0, pos = 0; k < m->ncalls; k++) {
 		struct call *c = &m->calls[k];
 

@@ -76,8 +76,8 @@ static void assert_same_dataset(const struct dataset *a, const struct dataset *b
 }
 
 /* Ingests buf on one thread and then in parts with each (threads, part
- * size) combination, and checks every result equals the first. Returns how
- * many of the part readers' datasets were compared. */
+ * size) combination, and checks every result (status, message, dataset)
+ * equals the one-thread result. */
 static void check_parts(const char *name, const unsigned char *buf, size_t len)
 {
 	static const unsigned threads[] = { 2, 3, 8 };
