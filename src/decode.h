@@ -62,6 +62,26 @@ int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsig
 			struct decode_stats *st);
 void decode_stats_free(struct decode_stats *st);
 
+/*
+ * The same stats gathered over several finished datasets in turn (runs
+ * larger than memory, partition.h): datasets sharing one string table, each
+ * holding whole (room, CommId, user) runs. decode_end gives what
+ * decode_scan gives on one dataset holding all their records (distinct
+ * users are counted over all of them). Between calls the scanner keeps one
+ * entry per distinct (key, user) pair and per distinct unknown, not per
+ * record; no record is read after decode_add returns.
+ * decode_begin: RR_OK or RR_ENOMEM (*out NULL). decode_add: RR_OK or
+ * RR_ENOMEM, after which the scanner is only fit for decode_abort.
+ * decode_end: RR_OK with the stats in *st, or RR_ENOMEM with st empty; it
+ * frees the scanner either way. decode_abort frees one (NULL is fine).
+ * The catalog must outlive the scanner.
+ */
+struct decode_scanner;
+int decode_begin(const struct catalog *c, struct decode_scanner **out);
+int decode_add(struct decode_scanner *sc, const struct dataset *ds);
+int decode_end(struct decode_scanner *sc, struct decode_stats *st);
+void decode_abort(struct decode_scanner *sc);
+
 /* The label of record r (an event, or an abnormal row's experience) into buf,
  * always NUL-terminated; returns the entry or NULL when unknown. */
 const struct cat_entry *decode_label(const struct catalog *c, const struct record *r,

@@ -43,6 +43,38 @@ int render_write_dir(struct render *rd, const struct report *r, const struct cat
 		     const char *dir, char *err, size_t errlen);
 
 /*
+ * The same report written in steps, for runs larger than memory
+ * (partition.h), where the calls' records are in memory a range of rooms
+ * at a time. render_dir_begin prepares the fresh sibling directory;
+ * render_dir_calls writes the pages of the n listed calls (model indexes;
+ * those report.call_page leaves out are skipped), reading their records
+ * from ds, the dataset their rec_first/rec_end index (its string table and
+ * companion rows are r->ds's); render_dir_end writes index.html and swaps
+ * the directory into place. Every call page is listed in exactly one
+ * render_dir_calls, in any order, with any n; the bytes written are those
+ * of render_write_dir. A step that fails returns as render_write_dir does
+ * and leaves the job only fit for render_dir_abort, which removes what was
+ * written (NULL is fine). render_dir_end frees the job in every case.
+ * render_write_file has the same three steps (render_file_*): call
+ * sections may come in any order; they are kept in an unlinked temporary
+ * file until render_file_end puts them in model order.
+ */
+struct render_job;
+int render_dir_begin(struct render *rd, const struct report *r, const struct catalog *cat,
+		     const char *dir, struct render_job **out, char *err, size_t errlen);
+int render_dir_calls(struct render_job *job, const struct dataset *ds, const uint32_t *calls,
+		     size_t n, char *err, size_t errlen);
+int render_dir_end(struct render_job *job, char *err, size_t errlen);
+void render_dir_abort(struct render_job *job);
+
+int render_file_begin(struct render *rd, const struct report *r, const struct catalog *cat,
+		      const char *path, struct render_job **out, char *err, size_t errlen);
+int render_file_calls(struct render_job *job, const struct dataset *ds, const uint32_t *calls,
+		      size_t n, char *err, size_t errlen);
+int render_file_end(struct render_job *job, char *err, size_t errlen);
+void render_file_abort(struct render_job *job);
+
+/*
  * Writes everything — overview and every selected call — into one
  * self-contained file (for tickets), through a temporary name and a rename. Links between
  * parts are in-page anchors. Same returns as render_write_dir.

@@ -183,6 +183,31 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
  * its chunk of records (a quarter million) until it joins the rest. */
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		   const struct sessions_options *o, struct model *m);
+
+/*
+ * The same model built from several finished datasets in turn, for runs
+ * larger than memory (partition.h): each holds the records of a range of
+ * rooms, all share one string table, and they are added in the order their
+ * records would have in one finished dataset (ascending room id), so no room
+ * spans two of them. sessions_end then gives exactly the model
+ * sessions_build gives on one dataset holding all of them, except that a
+ * call's rec_first/rec_end index the records of the dataset it was built
+ * from. No record is read after sessions_add returns (what the last steps
+ * need of abnormal rows is copied), so each dataset can be freed before the
+ * next is added. The builder keeps pointers to cat, o and the string table
+ * (o->display_tz included), which must outlive it.
+ * sessions_begin: RR_OK or RR_ENOMEM (*out NULL). sessions_add: RR_OK or
+ * RR_ENOMEM, after which the builder is only fit for sessions_abort.
+ * sessions_end: RR_OK with the model in *m, or RR_ENOMEM with m empty; it
+ * frees the builder either way. sessions_abort frees an unfinished builder
+ * (NULL is fine).
+ */
+struct sessions_builder;
+int sessions_begin(const struct catalog *cat, const struct sessions_options *o,
+		   struct sessions_builder **out);
+int sessions_add(struct sessions_builder *sb, const struct dataset *ds);
+int sessions_end(struct sessions_builder *sb, struct model *m);
+void sessions_abort(struct sessions_builder *sb);
 void model_free(struct model *m);
 
 #endif

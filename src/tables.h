@@ -28,4 +28,11 @@ int tables_write_sessions(const struct report *r, FILE *f);
 int tables_write_events(const struct dataset *ds, const struct catalog *c,
 			const struct tz *z, FILE *f);
 
+/* The pieces of that log, for writers that order the records themselves
+ * (partition.c merges partitions by time): the header line, and one row for
+ * record r, whose ids are in table t. Errors show in ferror(f). */
+void tables_write_events_header(FILE *f);
+void tables_write_event(FILE *f, const struct strtab *t, const struct catalog *c,
+			const struct tz *z, const struct record *r);
+
 #endif
