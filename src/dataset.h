@@ -126,6 +126,16 @@ struct dataset {
 	 * (at most DATASET_MAX_THREADS), however few the records, which tests
 	 * use. The result is the same for any number. */
 	unsigned threads;
+	/* Records beyond memory (partition.h). When spill is set, the record
+	 * array never holds more than spill_at records: once it does,
+	 * dataset_append and dataset_absorb hand them to spill(spill_ctx,
+	 * recs, n), in input order, and start the array again (keeping its
+	 * memory). A status other than RR_OK from spill is what the append or
+	 * absorb returns (the records handed over are then lost to ds). */
+	int (*spill)(void *ctx, const struct record *recs, size_t n);
+	void *spill_ctx;
+	size_t spill_at;
+	int shared_strs;        /* strs belongs to another dataset (dataset_init_part) */
 };
 
 #define DATASET_MAX_THREADS 8
@@ -134,6 +144,21 @@ struct dataset {
 /* Returns RR_OK or RR_ENOMEM (nothing to free then). */
 int dataset_init(struct dataset *ds);
 void dataset_free(struct dataset *ds);
+
+/* Initialises ds to hold records whose string ids are those of strs,
+ * which it uses but does not own (dataset_free leaves it): one partition of
+ * a larger run. ds gets no files or companion rows of its own; only
+ * dataset_append_many, dataset_finish and the readers are meant for it.
+ * Cannot fail. */
+void dataset_init_part(struct dataset *ds, struct strtab *strs);
+
+/* Appends copies of n records. RR_OK or RR_ENOMEM (none appended). */
+int dataset_append_many(struct dataset *ds, const struct record *r, size_t n);
+
+/* With ds->spill set: hands the records still held to the hook and
+ * releases the array's memory. Returns what the hook returns (RR_OK
+ * without records). */
+int dataset_spill_rest(struct dataset *ds);
 
 /* Registers a file name (copied); *index receives its number. RR_EDATA when
  * more than 65535 files are given, RR_ENOMEM when out of memory. */
