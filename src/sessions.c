@@ -15,6 +15,11 @@
  * Large datasets are built on several threads, each taking chunks of whole
  * rooms into a part of its own; parts join the model in record order, so
  * the result is what one thread builds.
+ * The records may come in several finished datasets, one after the other
+ * (sessions_add): each is walked while it is there, and the only thing kept
+ * of its records is a copy of the abnormal rows, which the experiences are
+ * made of once every call is known (sessions_end). sessions_build is the
+ * same three steps on a single dataset.
  * Does not: aggregate across calls (report.c), decide how anything is shown,
  * or escape text (peer and user strings go into finding texts as data).
  */
@@ -104,11 +109,12 @@ struct walk {
 	enum platform first_kind;
 };
 
-/* A room with abnormal rows: where its records, sessions and calls are, so
- * its experiences can be attached once the final order is known. Sessions
- * and calls are in build order (before the moves into call order). */
+/* A room with abnormal rows: where its abnormal rows (copied into
+ * part.abn), sessions and calls are, so its experiences can be attached
+ * once the final order is known. Sessions and calls are in build order
+ * (before the moves into call order). */
 struct room_span {
-	uint32_t rec_first, rec_end;
+	uint32_t abn_first, abn_end;
 	uint32_t s_first, s_end;
 	uint32_t c_first, c_end;
 };
@@ -127,10 +133,15 @@ struct part {
 	size_t capowner;
 	struct room_span *rooms;  /* rooms with abnormal rows */
 	size_t nrooms, caprooms;
+	/* Copies of the abnormal rows, in record order: the records are gone
+	 * by the time the experiences are made. */
+	struct record *abn;
+	size_t nabn, capabn;
 };
 
 struct builder {
-	const struct dataset *ds;
+	const struct dataset *ds;  /* the dataset being added; NULL between adds */
+	const struct strtab *strs; /* shared by every dataset added */
 	const struct catalog *cat;
 	const struct sessions_options *o;
 	const struct tz *tz;
@@ -144,7 +155,6 @@ struct builder {
 	size_t capidx;
 	int64_t *ends;            /* scratch: session ends of one call */
 	size_t capends;
-	int room_abn;             /* the room being built has abnormal rows */
 	unsigned char *scratch;   /* merge-sort buffer */
 	size_t capscratch;
 	struct walk w;
@@ -849,6 +859,18 @@ static int walk_event(struct builder *b, size_t i)
 	}
 }
 
+/* Keeps a copy of an abnormal row for room_experiences. */
+static int abn_keep(struct builder *b, const struct record *r)
+{
+	struct part *p = b->p;
+
+	if (p->nabn >= UINT32_MAX - 1 ||
+	    rr_grow(&p->abn, &p->capabn, p->nabn + 1, sizeof *p->abn) != RR_OK)
+		return RR_ENOMEM;
+	p->abn[p->nabn++] = *r;
+	return RR_OK;
+}
+
 /* Walks records [ub, ue) of one (room, comm, user). */
 static int walk_user(struct builder *b, size_t ub, size_t ue)
 {
@@ -864,7 +886,7 @@ static int walk_user(struct builder *b, size_t ub, size_t ue)
 		if (recs[i].kind == REC_EVENT)
 			rc = walk_event(b, i);
 		else
-			b->room_abn = 1;
+			rc = abn_keep(b, &recs[i]);
 	}
 	if (rc == RR_OK && w->open)
 		rc = session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
@@ -919,7 +941,7 @@ static int group_order(struct builder *b, size_t s0, size_t f0)
 {
 	struct model *m = b->m;
 	size_t n = m->nsessions - s0, i;
-	struct group_ctx g = { m->sessions + s0, b->ds->strs };
+	struct group_ctx g = { m->sessions + s0, b->strs };
 	uint32_t *ord, *inv;
 
 	if (rr_grow(&b->idx, &b->capidx, 2 * n, sizeof *b->idx) != RR_OK)
@@ -1218,13 +1240,28 @@ static int cmp_ck(const void *pa, const void *pb, const void *ctx)
 	return a < b ? -1 : a > b;
 }
 
+/* The end of the run of abnormal rows from i on that share (comm, user,
+ * time). The records were sorted by (room, comm, user, time), so all rows
+ * of one room with equal keys are adjacent, and the copies, which keep the
+ * abnormal ones in record order, hold each such run whole: the runs are
+ * the groups the records would give, in the same order, less their events. */
+static size_t abn_run_end(const struct record *recs, size_t i, size_t end)
+{
+	size_t j;
+
+	for (j = i + 1; j < end && recs[j].comm == recs[i].comm && recs[j].user == recs[i].user &&
+			recs[j].time_ms == recs[i].time_ms; j++)
+		;
+	return j;
+}
+
 /* Groups one room's abnormal rows into experiences with their causes and
  * attaches each. fmap and cmap give the final index of a session or call
  * from its build index. */
 static int room_experiences(struct builder *b, const struct room_span *r, const uint32_t *fmap,
 			    const uint32_t *cmap, struct skey **skp, size_t *capsk)
 {
-	const struct record *recs = b->ds->recs;
+	const struct record *recs = b->p->abn;
 	struct model *m = b->m;
 	struct attach_ctx a;
 	struct skey *sk;
@@ -1245,15 +1282,10 @@ static int room_experiences(struct builder *b, const struct room_span *r, const 
 	if (sort_stable(b, sk, ns, sizeof *sk, cmp_skey, NULL) != RR_OK)
 		return RR_ENOMEM;
 	/* ck first, then one (comm, user, time) group of abnormal rows. */
-	for (i = r->rec_first, n = 0, j = 0; i < r->rec_end; i = j) {
-		for (j = i + 1; j < r->rec_end && recs[j].comm == recs[i].comm &&
-				recs[j].user == recs[i].user && recs[j].time_ms == recs[i].time_ms; j++)
-			;
-		k = 0;
-		for (size_t e = i; e < j; e++)
-			k += recs[e].kind == REC_ABNORMAL;
-		if (k > n)
-			n = k;
+	for (i = r->abn_first, n = 0; i < r->abn_end; i = j) {
+		j = abn_run_end(recs, i, r->abn_end);
+		if (j - i > n)
+			n = j - i;
 	}
 	if (rr_grow(&b->idx, &b->capidx, nc + n, sizeof *b->idx) != RR_OK)
 		return RR_ENOMEM;
@@ -1270,16 +1302,11 @@ static int room_experiences(struct builder *b, const struct room_span *r, const 
 	a.nck = nc;
 	a.cmap = cmap;
 
-	for (i = r->rec_first; i < r->rec_end; i = j) {
-		for (j = i + 1; j < r->rec_end && recs[j].comm == recs[i].comm &&
-				recs[j].user == recs[i].user && recs[j].time_ms == recs[i].time_ms; j++)
-			;
+	for (i = r->abn_first; i < r->abn_end; i = j) {
+		j = abn_run_end(recs, i, r->abn_end);
 		n = 0;
 		for (size_t e = i; e < j; e++)
-			if (recs[e].kind == REC_ABNORMAL)
-				grp[n++] = (uint32_t)e;
-		if (n == 0)
-			continue;
+			grp[n++] = (uint32_t)e;
 		/* Rows of one time may interleave experience IDs. */
 		if (sort_stable(b, grp, n, sizeof *grp, cmp_abn_id, recs) != RR_OK)
 			return RR_ENOMEM;
@@ -1386,7 +1413,7 @@ static void lower_first(char *s)
 static int experience_findings(struct builder *b)
 {
 	const struct model *m = b->m;
-	const struct strtab *st = b->ds->strs;
+	const struct strtab *st = b->strs;
 	uint32_t i, k;
 	int rc;
 
@@ -1629,20 +1656,18 @@ void sessions_options_init(struct sessions_options *o)
 }
 
 /* Ends the room whose groups were built since the last call: remembers it
- * when it has abnormal rows. */
-static int room_end(struct builder *b, size_t rec_first, size_t rec_end, size_t s_first,
-		    size_t c_first)
+ * when it has abnormal rows (copied from abn_first on). */
+static int room_end(struct builder *b, size_t abn_first, size_t s_first, size_t c_first)
 {
 	struct room_span *r;
 
-	if (!b->room_abn)
+	if (b->p->nabn == abn_first)
 		return RR_OK;
-	b->room_abn = 0;
 	if (rr_grow(&b->p->rooms, &b->p->caprooms, b->p->nrooms + 1, sizeof *b->p->rooms) != RR_OK)
 		return RR_ENOMEM;
 	r = &b->p->rooms[b->p->nrooms++];
-	r->rec_first = (uint32_t)rec_first;
-	r->rec_end = (uint32_t)rec_end;
+	r->abn_first = (uint32_t)abn_first;
+	r->abn_end = (uint32_t)b->p->nabn;
 	r->s_first = (uint32_t)s_first;
 	r->s_end = b->m->nsessions;
 	r->c_first = (uint32_t)c_first;
@@ -1655,7 +1680,7 @@ static int room_end(struct builder *b, size_t rec_first, size_t rec_end, size_t 
 static int finish(struct builder *b)
 {
 	struct model *m = b->m;
-	struct calls_ctx g = { m->calls, b->ds->strs };
+	struct calls_ctx g = { m->calls, b->strs };
 	struct ckey *corder = NULL;
 	uint32_t *cmap = NULL, *fmap = NULL, i, k, pos = 0;
 	struct skey *sk = NULL;
@@ -1686,6 +1711,9 @@ static int finish(struct builder *b)
 	for (i = 0; i < b->p->nrooms; i++)
 		if (room_experiences(b, &b->p->rooms[i], fmap, cmap, &sk, &capsk) != RR_OK)
 			goto out;
+	rr_free(b->p->abn);     /* the abnormal rows are experiences by now */
+	b->p->abn = NULL;
+	b->p->nabn = b->p->capabn = 0;
 	for (i = 0; i < m->nfindings; i++)
 		b->p->owner[i] = fmap[b->p->owner[i]];
 	permute(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details, fmap, m->nsessions);
@@ -1714,14 +1742,14 @@ out:
 static int build_range(struct builder *b, size_t rb, size_t re)
 {
 	const struct record *recs = b->ds->recs;
-	size_t gb, ge, room_rec = rb, room_s = b->m->nsessions, room_c = b->m->ncalls;
+	size_t gb, ge, room_a = b->p->nabn, room_s = b->m->nsessions, room_c = b->m->ncalls;
 	int rc;
 
 	for (gb = rb; gb < re; gb = ge) {
 		if (gb > rb && recs[gb].room != recs[gb - 1].room) {
-			if ((rc = room_end(b, room_rec, gb, room_s, room_c)))
+			if ((rc = room_end(b, room_a, room_s, room_c)))
 				return rc;
-			room_rec = gb;
+			room_a = b->p->nabn;
 			room_s = b->m->nsessions;
 			room_c = b->m->ncalls;
 		}
@@ -1731,7 +1759,7 @@ static int build_range(struct builder *b, size_t rb, size_t re)
 		if ((rc = build_group(b, gb, ge)))
 			return rc;
 	}
-	return re > rb ? room_end(b, room_rec, re, room_s, room_c) : RR_OK;
+	return re > rb ? room_end(b, room_a, room_s, room_c) : RR_OK;
 }
 
 static void builder_free(struct builder *b)
@@ -1748,6 +1776,7 @@ static void part_free(struct part *p)
 	model_free(&p->m);
 	rr_free(p->owner);
 	rr_free(p->rooms);
+	rr_free(p->abn);
 	memset(p, 0, sizeof *p);
 }
 
@@ -1760,7 +1789,7 @@ static int part_append(struct part *p, struct part *q)
 	struct model_text *tail;
 
 	if (n->nsessions > UINT32_MAX - 1 - m->nsessions || n->ncalls > UINT32_MAX - 1 - m->ncalls ||
-	    n->nfindings > UINT32_MAX - 1 - m->nfindings)
+	    n->nfindings > UINT32_MAX - 1 - m->nfindings || q->nabn > UINT32_MAX - 1 - p->nabn)
 		return RR_ENOMEM;
 	if (rr_grow(&m->sessions, &p->capsessions, (size_t)s_off + n->nsessions,
 		    sizeof *m->sessions) != RR_OK ||
@@ -1770,7 +1799,8 @@ static int part_append(struct part *p, struct part *q)
 	    rr_grow(&m->findings, &p->capfindings, (size_t)f_off + n->nfindings,
 		    sizeof *m->findings) != RR_OK ||
 	    rr_grow(&p->owner, &p->capowner, (size_t)f_off + n->nfindings, sizeof *p->owner) != RR_OK ||
-	    rr_grow(&p->rooms, &p->caprooms, p->nrooms + q->nrooms, sizeof *p->rooms) != RR_OK)
+	    rr_grow(&p->rooms, &p->caprooms, p->nrooms + q->nrooms, sizeof *p->rooms) != RR_OK ||
+	    (q->nabn && rr_grow(&p->abn, &p->capabn, p->nabn + q->nabn, sizeof *p->abn) != RR_OK))
 		return RR_ENOMEM;
 	if (n->nsessions)
 		memcpy(m->sessions + s_off, n->sessions, n->nsessions * sizeof *n->sessions);
@@ -1793,8 +1823,14 @@ static int part_append(struct part *p, struct part *q)
 		x.s_end += s_off;
 		x.c_first += c_off;
 		x.c_end += c_off;
+		x.abn_first += (uint32_t)p->nabn;
+		x.abn_end += (uint32_t)p->nabn;
 		p->rooms[p->nrooms++] = x;
 	}
+	if (q->nabn)
+		memcpy(p->abn + p->nabn, q->abn, q->nabn * sizeof *q->abn);
+	p->nabn += q->nabn;
+	q->nabn = 0;
 	/* The texts stay where they are: their blocks join p's list. */
 	if (n->text) {
 		for (tail = n->text; tail->next; tail = tail->next)
@@ -1956,6 +1992,7 @@ static int build_parallel(struct builder *b, unsigned nt, const size_t *first, s
 	return rc;
 }
 
+/* Builds the groups of b->ds, on as many threads as the options say. */
 static int build(struct builder *b)
 {
 	size_t *first = NULL, nchunks;
@@ -1970,46 +2007,105 @@ static int build(struct builder *b)
 	else
 		rc = build_parallel(b, nt, first, nchunks);
 	rr_free(first);
-	return rc == RR_OK ? finish(b) : rc;
+	return rc;
+}
+
+/* The builder's main part is what the workers append to and what finish
+ * orders; it lives here so that b.p can point at it across calls. */
+struct sessions_builder {
+	struct builder b;
+	struct part main;
+	struct tz *utc;           /* opened when no display zone is given */
+	int failed;               /* an add failed: the model is incomplete */
+};
+
+int sessions_begin(const struct catalog *cat, const struct sessions_options *o,
+		   struct sessions_builder **out)
+{
+	struct sessions_builder *sb = rr_calloc(1, sizeof *sb);
+	char err[128];
+	int rc;
+
+	*out = NULL;
+	if (!sb)
+		return RR_ENOMEM;
+	sb->b.cat = cat;
+	sb->b.o = o;
+	sb->b.tz = o->display_tz;
+	sb->b.p = &sb->main;
+	sb->b.m = &sb->main.m;
+	if (!sb->b.tz) {
+		/* Without a display zone, texts show UTC. */
+		rc = tz_open("UTC", &sb->utc, err, sizeof err);
+		if (rc != RR_OK) {
+			rr_free(sb);
+			return rc;
+		}
+		sb->b.tz = sb->utc;
+	}
+	*out = sb;
+	return RR_OK;
+}
+
+int sessions_add(struct sessions_builder *sb, const struct dataset *ds)
+{
+	int rc;
+
+	if (sb->failed)
+		return RR_ENOMEM;
+	if (ds->nrecs > UINT32_MAX) {
+		sb->failed = 1;        /* dataset_finish refuses these already */
+		return RR_ENOMEM;
+	}
+	sb->b.ds = ds;
+	sb->b.strs = ds->strs;
+	rc = build(&sb->b);
+	sb->b.ds = NULL;           /* nothing past this point reads a record */
+	if (rc != RR_OK)
+		sb->failed = 1;
+	return rc;
+}
+
+void sessions_abort(struct sessions_builder *sb)
+{
+	if (!sb)
+		return;
+	builder_free(&sb->b);
+	part_free(&sb->main);
+	if (sb->utc)
+		tz_free(sb->utc);
+	rr_free(sb);
+}
+
+int sessions_end(struct sessions_builder *sb, struct model *m)
+{
+	int rc = sb->failed ? RR_ENOMEM : finish(&sb->b);
+
+	memset(m, 0, sizeof *m);
+	if (rc == RR_OK) {
+		*m = sb->main.m;
+		memset(&sb->main.m, 0, sizeof sb->main.m);
+	}
+	sessions_abort(sb);
+	return rc;
 }
 
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		   const struct sessions_options *o, struct model *m)
 {
-	struct builder b;
-	struct part main;
-	struct tz *utc = NULL;
-	char err[128];
+	struct sessions_builder *sb;
 	int rc;
 
 	memset(m, 0, sizeof *m);
-	memset(&b, 0, sizeof b);
-	memset(&main, 0, sizeof main);
-	b.ds = ds;
-	b.cat = cat;
-	b.o = o;
-	b.tz = o->display_tz;
-	b.p = &main;
-	b.m = &main.m;
-	if (ds->nrecs > UINT32_MAX)
-		return RR_ENOMEM;      /* dataset_finish refuses these already */
-	if (!b.tz) {
-		/* Without a display zone, texts show UTC. */
-		rc = tz_open("UTC", &utc, err, sizeof err);
-		if (rc != RR_OK)
-			return rc;
-		b.tz = utc;
+	rc = sessions_begin(cat, o, &sb);
+	if (rc != RR_OK)
+		return rc;
+	rc = sessions_add(sb, ds);
+	if (rc != RR_OK) {
+		sessions_abort(sb);
+		return rc;
 	}
-	rc = build(&b);
-	builder_free(&b);
-	if (utc)
-		tz_free(utc);
-	if (rc == RR_OK) {
-		*m = main.m;
-		memset(&main.m, 0, sizeof main.m);
-	}
-	part_free(&main);
-	return rc;
+	return sessions_end(sb, m);
 }
 
 void model_free(struct model *m)
