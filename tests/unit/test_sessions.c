@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalog.h"
@@ -408,22 +409,23 @@ static void test_session_ties_by_user(void **state)
 
 #define AX(room, comm, u, s, exp, cause, peer) { room, comm, u, s, AB, exp, cause, -1, peer }
 
+static const struct row attach_rows[] = {
+	/* u: sessions [0,100] and [200,300] in room r, one call. */
+	E("u", 0, 5001, -1), E("u", 100, 5008, 1), E("u", 200, 5001, -1), E("u", 300, 5008, 1),
+	AX("r", "", "u", 60, 4, 2017, "8812"),   /* inside session 0 */
+	AX("r", "", "u", 60, 5, -1, NULL),       /* same time, other experience, no cause */
+	AX("r", "", "u", 60, 4, 2023, NULL),     /* second cause of the first */
+	AX("r", "", "u", 120, 1, 1005, NULL),    /* after session 0 ended */
+	AX("r", "", "u", 420, 2, 1016, NULL),    /* after the last session */
+	AX("r", "", "u", -60, 3, -1, NULL),      /* before any: nearest session */
+	AX("r", "", "v", 240, 4, -1, NULL),      /* no session of v: the call */
+	AX("r", "", "v", 1200, 4, -1, NULL),     /* outside every call: nearest call */
+	AX("q", "", "w", 0, 4, -1, NULL),        /* no call in room q: orphan */
+	END,
+};
+
 static void test_experience_attachment(void **state)
 {
-	static const struct row rows[] = {
-		/* u: sessions [0,100] and [200,300] in room r, one call. */
-		E("u", 0, 5001, -1), E("u", 100, 5008, 1), E("u", 200, 5001, -1), E("u", 300, 5008, 1),
-		AX("r", "", "u", 60, 4, 2017, "8812"),   /* inside session 0 */
-		AX("r", "", "u", 60, 5, -1, NULL),       /* same time, other experience, no cause */
-		AX("r", "", "u", 60, 4, 2023, NULL),     /* second cause of the first */
-		AX("r", "", "u", 120, 1, 1005, NULL),    /* after session 0 ended */
-		AX("r", "", "u", 420, 2, 1016, NULL),    /* after the last session */
-		AX("r", "", "u", -60, 3, -1, NULL),      /* before any: nearest session */
-		AX("r", "", "v", 240, 4, -1, NULL),      /* no session of v: the call */
-		AX("r", "", "v", 1200, 4, -1, NULL),     /* outside every call: nearest call */
-		AX("q", "", "w", 0, 4, -1, NULL),        /* no call in room q: orphan */
-		END,
-	};
 	struct dataset ds;
 	struct model m;
 	const struct experience *x;
@@ -433,7 +435,7 @@ static void test_experience_attachment(void **state)
 	int seen_cause_text = 0, seen_none_text = 0;
 
 	(void)state;
-	build(rows, &ds, &m);
+	build(attach_rows, &ds, &m);
 	assert_int_equal(m.ncalls, 1);
 	assert_int_equal(m.nsessions, 2);
 	assert_int_equal(m.nexperiences, 8);
@@ -494,21 +496,22 @@ static void test_experience_attachment(void **state)
 	dataset_free(&ds);
 }
 
+static const struct row same_comm_rows[] = {
+	RC("r", "A", "u", 0, 5001, -1), RC("r", "A", "u", 100, 5008, 1),
+	RC("r", "B", "u", 0, 5001, -1), RC("r", "B", "u", 100, 5008, 1),
+	AX("r", "B", "u", 50, 4, -1, NULL),   /* both contain it: comm B's */
+	AX("r", "C", "u", 50, 5, -1, NULL),   /* unknown comm: any session of the room */
+	END,
+};
+
 static void test_experience_same_comm(void **state)
 {
-	static const struct row rows[] = {
-		RC("r", "A", "u", 0, 5001, -1), RC("r", "A", "u", 100, 5008, 1),
-		RC("r", "B", "u", 0, 5001, -1), RC("r", "B", "u", 100, 5008, 1),
-		AX("r", "B", "u", 50, 4, -1, NULL),   /* both contain it: comm B's */
-		AX("r", "C", "u", 50, 5, -1, NULL),   /* unknown comm: any session of the room */
-		END,
-	};
 	struct dataset ds;
 	struct model m;
 	uint32_t i;
 
 	(void)state;
-	build(rows, &ds, &m);
+	build(same_comm_rows, &ds, &m);
 	assert_int_equal(m.ncalls, 2);
 	assert_int_equal(m.nexperiences, 2);
 	for (i = 0; i < m.nexperiences; i++) {
@@ -670,14 +673,15 @@ static void test_empty_dataset(void **state)
 
 /* Every allocation failure gives RR_ENOMEM and an empty model, no leak
  * (the sanitizer build checks the last part). */
+static const struct row oom_rows[] = {
+	E("a", 0, 5001, -1), E("a", 1, 5003, 1), E("a", 10, 1003, 0), E("a", 20, 1003, 1),
+	E("a", 30, 7001, 1), E("b", 5, 32788, -1), E("b", 6, 2002, 4), E("b", 900, 32789, -1),
+	AX("r", "", "a", 60, 4, 2017, "p"), AX("r", "", "z", 60, 4, -1, NULL),
+	AX("q", "", "z", 60, 4, -1, NULL), END,
+};
+
 static void test_out_of_memory(void **state)
 {
-	static const struct row rows[] = {
-		E("a", 0, 5001, -1), E("a", 1, 5003, 1), E("a", 10, 1003, 0), E("a", 20, 1003, 1),
-		E("a", 30, 7001, 1), E("b", 5, 32788, -1), E("b", 6, 2002, 4), E("b", 900, 32789, -1),
-		AX("r", "", "a", 60, 4, 2017, "p"), AX("r", "", "z", 60, 4, -1, NULL),
-		AX("q", "", "z", 60, 4, -1, NULL), END,
-	};
 	struct sessions_options o;
 	struct dataset ds;
 	struct model m;
@@ -686,7 +690,7 @@ static void test_out_of_memory(void **state)
 
 	(void)state;
 	sessions_options_init(&o);
-	load(&ds, rows);
+	load(&ds, oom_rows);
 	for (n = 1; n < 500 && !ok; n++) {
 		int rc;
 
@@ -855,6 +859,406 @@ static void test_threads_same_model(void **state)
 }
 
 
+/* ---- the incremental builder (sessions_begin / add / end) ---- */
+
+/* Inputs of several rooms whose abnormal rows land on sessions, on calls
+ * only, or nowhere. Rooms are numbered in the string table in the order
+ * they first appear here, which is the order of their records. */
+static const struct row parts_sessions_rows[] = {
+	RC("r1", "", "a", 0, 5001, -1), RC("r1", "", "a", 90, 5008, 1),
+	AX("r1", "", "a", 60, 4, 2017, "b"), AX("r1", "", "a", 60, 4, 2023, NULL),
+	RC("r2", "c", "b", 10, 32788, -1), RC("r2", "c", "b", 50, 32789, -1),
+	AX("r2", "c", "b", 120, 1, 1005, NULL),      /* after its only session */
+	RC("r3", "", "c", 0, 5001, -1), RC("r3", "", "c", 30, 7001, 1),
+	RC("r3", "", "c", 900, 5001, -1), RC("r3", "", "c", 960, 5008, 1),
+	AX("r3", "", "c", 940, 2, -1, NULL),         /* the second call's session */
+	AX("r3", "", "c", -120, 3, 1016, NULL),      /* before both: the nearest */
+	END,
+};
+
+static const struct row parts_calls_rows[] = {
+	RC("r1", "", "a", 0, 5001, -1), RC("r1", "", "a", 90, 5008, 1),
+	AX("r1", "", "z", 60, 4, -1, NULL),          /* z has no session: the call */
+	RC("r2", "", "a", 0, 5001, -1), RC("r2", "", "a", 30, 5008, 1),
+	RC("r2", "", "a", 1000, 5001, -1), RC("r2", "", "a", 1030, 5008, 1),
+	AX("r2", "", "y", 1010, 5, 2017, "a"),       /* inside the second call */
+	AX("r2", "", "y", 500, 5, -1, NULL),         /* between calls: the nearer */
+	END,
+};
+
+static const struct row parts_orphans_rows[] = {
+	AX("q1", "", "w", 0, 4, -1, NULL),           /* rooms with no call at all */
+	RC("r1", "", "a", 0, 5001, -1), RC("r1", "", "a", 90, 5008, 1),
+	AX("q2", "", "w", 60, 4, 2017, NULL), AX("q2", "", "w", 60, 1, -1, NULL),
+	RC("r2", "", "a", 0, 5001, -1), RC("r2", "", "a", 90, 5008, 1),
+	AX("r2", "", "a", 30, 3, -1, NULL),
+	AX("q3", "k", "v", 0, 2, 1005, "a"),
+	END,
+};
+
+/* Events between abnormal rows of one (comm, user, time): the copies of the
+ * abnormal rows must still form one experience per ExperienceId. */
+static const struct row parts_interleaved_rows[] = {
+	RC("r1", "", "a", 0, 5001, -1),
+	AX("r1", "", "a", 60, 4, 2017, NULL), RC("r1", "", "a", 60, 3001, 1),
+	AX("r1", "", "a", 60, 5, -1, NULL), RC("r1", "", "a", 60, 1003, 2),
+	AX("r1", "", "a", 60, 4, 2023, "b"),
+	RC("r1", "", "a", 90, 5008, 1),
+	RC("r2", "", "b", 60, 5001, -1), AX("r2", "", "b", 60, 4, 2017, NULL),
+	RC("r2", "", "b", 61, 5008, 1),
+	END,
+};
+
+struct parts_case {
+	const char *name;
+	const struct row *rows;     /* NULL: random_rows(seed) */
+	unsigned seed;
+	/* Experiences on sessions, on calls only, orphans (-1: not checked). */
+	int on_sessions, on_calls, orphans;
+};
+
+#define PARTS_MAX_VIEWS 64
+
+/* Records [lo[i], hi[i]) of a finished dataset, cut at room boundaries. */
+struct cut {
+	size_t lo[PARTS_MAX_VIEWS], hi[PARTS_MAX_VIEWS];
+	size_t n;
+};
+
+/* Cuts ds into `parts` views of whole rooms (as even in rooms as can be;
+ * fewer when there are fewer rooms), or one per room when parts is 0;
+ * with `empties`, an empty view goes before every view and after the last. */
+static void cut_rooms(const struct dataset *ds, unsigned parts, int empties, struct cut *c)
+{
+	size_t starts[PARTS_MAX_VIEWS], nrooms = 0, k, i;
+
+	for (i = 0; i < ds->nrecs; i++)
+		if (i == 0 || ds->recs[i].room != ds->recs[i - 1].room) {
+			assert_true(nrooms < PARTS_MAX_VIEWS);
+			starts[nrooms++] = i;
+		}
+	k = parts == 0 || parts > nrooms ? nrooms : parts;
+	c->n = 0;
+	for (i = 0; i < k || (i == 0 && k == 0); i++) {
+		size_t lo = k ? starts[i * nrooms / k] : 0;
+		size_t hi = i + 1 < k ? starts[(i + 1) * nrooms / k] : ds->nrecs;
+
+		if (empties) {
+			c->lo[c->n] = c->hi[c->n] = lo;
+			c->n++;
+		}
+		assert_true(c->n < PARTS_MAX_VIEWS - 1);
+		c->lo[c->n] = lo;
+		c->hi[c->n] = hi;
+		c->n++;
+	}
+	if (empties) {
+		c->lo[c->n] = c->hi[c->n] = ds->nrecs;
+		c->n++;
+	}
+}
+
+/* Which step of build_views failed (0: none). */
+enum { STEP_NONE, STEP_BEGIN, STEP_ADD, STEP_END };
+
+/* Builds a model from the views of c in turn. Each view's records are a
+ * copy that is overwritten and freed as soon as sessions_add returns, so a
+ * record read later makes a different model (or an ASan report). Returns
+ * the status of the step that failed, or RR_OK; *step says which. */
+static int build_views(const struct dataset *full, const struct cut *c,
+		       const struct sessions_options *o, struct model *m, int *step)
+{
+	/* Not NULL, so that a failing begin is seen to clear it. */
+	struct sessions_builder *sb = (struct sessions_builder *)1;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	*step = STEP_BEGIN;
+	rc = sessions_begin(kit_cat, o, &sb);
+	if (rc != RR_OK) {
+		assert_null(sb);
+		return rc;
+	}
+	assert_non_null(sb);
+	*step = STEP_ADD;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t n = c->hi[i] - c->lo[i];
+		struct record *copy = malloc(n ? n * sizeof *copy : 1);
+		struct dataset v = *full;
+
+		assert_non_null(copy);
+		if (n)
+			memcpy(copy, full->recs + c->lo[i], n * sizeof *copy);
+		v.recs = copy;
+		v.nrecs = v.caprecs = n;
+		rc = sessions_add(sb, &v);
+		memset(copy, 0xa5, n * sizeof *copy);
+		free(copy);
+		if (rc != RR_OK) {
+			sessions_abort(sb);
+			return rc;
+		}
+	}
+	*step = STEP_END;
+	rc = sessions_end(sb, m);
+	if (rc == RR_OK)
+		*step = STEP_NONE;
+	return rc;
+}
+
+/* b, built from the views of c, is a (built from all records), except that
+ * its calls' record ranges count from the start of their view. */
+static void assert_same_from_views(const struct model *a, const struct model *b,
+				   const struct cut *c)
+{
+	assert_int_equal(a->nsessions, b->nsessions);
+	assert_int_equal(a->ncalls, b->ncalls);
+	assert_int_equal(a->nfindings, b->nfindings);
+	assert_int_equal(a->nexperiences, b->nexperiences);
+	assert_int_equal(a->ncauses, b->ncauses);
+	assert_int_equal(a->first_orphan_exp, b->first_orphan_exp);
+	assert_int_equal(a->norphan_exp, b->norphan_exp);
+	if (a->nsessions)
+		assert_memory_equal(a->sessions, b->sessions, a->nsessions * sizeof *a->sessions);
+	assert_true((a->details == NULL) == (b->details == NULL));
+	if (a->details && a->nsessions)
+		assert_memory_equal(a->details, b->details, a->nsessions * sizeof *a->details);
+	for (uint32_t i = 0; i < a->ncalls; i++) {
+		struct call x = b->calls[i];
+		size_t v;
+
+		for (v = 0; v < c->n && !(c->lo[v] <= a->calls[i].rec_first &&
+					  a->calls[i].rec_first < c->hi[v]); v++)
+			;
+		assert_true(v < c->n);
+		assert_true(a->calls[i].rec_end <= c->hi[v]);
+		assert_int_equal(x.rec_first + c->lo[v], a->calls[i].rec_first);
+		assert_int_equal(x.rec_end + c->lo[v], a->calls[i].rec_end);
+		x.rec_first = a->calls[i].rec_first;
+		x.rec_end = a->calls[i].rec_end;
+		assert_memory_equal(&x, &a->calls[i], sizeof x);
+	}
+	if (a->nexperiences)
+		assert_memory_equal(a->experiences, b->experiences,
+				    a->nexperiences * sizeof *a->experiences);
+	if (a->ncauses)
+		assert_memory_equal(a->causes, b->causes, a->ncauses * sizeof *a->causes);
+	for (uint32_t i = 0; i < a->nfindings; i++) {
+		assert_string_equal(a->findings[i].code, b->findings[i].code);
+		assert_int_equal(a->findings[i].severity, b->findings[i].severity);
+		assert_int_equal(a->findings[i].time_ms, b->findings[i].time_ms);
+		assert_string_equal(a->findings[i].text, b->findings[i].text);
+	}
+}
+
+static void assert_experience_classes(const struct model *m, const struct parts_case *pc)
+{
+	int on_sessions = 0, on_calls = 0, orphans = 0;
+
+	for (uint32_t i = 0; i < m->nexperiences; i++) {
+		const struct experience *x = &m->experiences[i];
+
+		if (x->session != RR_NOIDX)
+			on_sessions++;
+		else if (x->call != RR_NOIDX)
+			on_calls++;
+		else
+			orphans++;
+	}
+	if (pc->on_sessions >= 0)
+		assert_int_equal(on_sessions, pc->on_sessions);
+	if (pc->on_calls >= 0)
+		assert_int_equal(on_calls, pc->on_calls);
+	if (pc->orphans >= 0)
+		assert_int_equal(orphans, pc->orphans);
+}
+
+/* Every input of this file's tables, the multi-room ones above and random
+ * ones: the model from views of 1, 2, 3 and one room each, on one thread
+ * and on three, is the model sessions_build makes from all records. */
+static void test_views_same_model(void **state)
+{
+	static const struct parts_case own[] = {
+		{ "abnormal rows on sessions in three rooms", parts_sessions_rows, 0, 4, 0, 0 },
+		{ "abnormal rows on calls only", parts_calls_rows, 0, 0, 3, 0 },
+		{ "orphans between rooms with calls", parts_orphans_rows, 0, 1, 0, 4 },
+		{ "events between abnormal rows of one key", parts_interleaved_rows, 0, 3, 0, 0 },
+		{ "experiences attachment fixture", attach_rows, 0, 5, 2, 1 },
+		{ "same CommId fixture", same_comm_rows, 0, 2, 0, 0 },
+		{ "out-of-memory fixture", oom_rows, 0, 1, 1, 1 },
+		{ "random 1", NULL, 1, -1, -1, -1 },
+		{ "random 2", NULL, 2, -1, -1, -1 },
+		{ "random 3", NULL, 3, -1, -1, -1 },
+	};
+	static const struct { unsigned parts; int empties; } cuts[] = {
+		{ 1, 0 }, { 2, 0 }, { 3, 0 }, { 0, 0 }, { 0, 1 },
+	};
+	size_t ncases = sizeof own / sizeof own[0] + sizeof session_cases / sizeof session_cases[0] +
+			sizeof call_cases / sizeof call_cases[0] +
+			sizeof finding_cases / sizeof finding_cases[0];
+
+	(void)state;
+	for (size_t t = 0; t < ncases; t++) {
+		struct parts_case pc = { NULL, NULL, 0, -1, -1, -1 };
+		struct sessions_options o;
+		struct dataset ds;
+		struct model whole;
+		size_t k = t;
+
+		if (k < sizeof own / sizeof own[0]) {
+			pc = own[k];
+		} else if ((k -= sizeof own / sizeof own[0]) <
+			   sizeof session_cases / sizeof session_cases[0]) {
+			pc.name = session_cases[k].name;
+			pc.rows = session_cases[k].rows;
+		} else if ((k -= sizeof session_cases / sizeof session_cases[0]) <
+			   sizeof call_cases / sizeof call_cases[0]) {
+			pc.name = call_cases[k].name;
+			pc.rows = call_cases[k].rows;
+		} else {
+			k -= sizeof call_cases / sizeof call_cases[0];
+			pc.name = finding_cases[k].name;
+			pc.rows = finding_cases[k].rows;
+		}
+		print_message("case: %s\n", pc.name);
+		if (pc.rows)
+			load(&ds, pc.rows);
+		else
+			random_rows(&ds, pc.seed, 3000);
+		sessions_options_init(&o);
+		o.details = 1;
+		o.threads = 1;
+		assert_int_equal(sessions_build(&ds, kit_cat, &o, &whole), RR_OK);
+		assert_experience_classes(&whole, &pc);
+		for (size_t ci = 0; ci < sizeof cuts / sizeof cuts[0]; ci++) {
+			struct cut c;
+
+			cut_rooms(&ds, cuts[ci].parts, cuts[ci].empties, &c);
+			for (unsigned th = 1; th <= 3; th += 2) {
+				struct model m;
+				int step;
+
+				o.threads = th;
+				assert_int_equal(build_views(&ds, &c, &o, &m, &step), RR_OK);
+				assert_same_from_views(&whole, &m, &c);
+				model_free(&m);
+			}
+		}
+		model_free(&whole);
+		dataset_free(&ds);
+	}
+}
+
+/* The cut itself: views hold whole rooms, in order, and cover everything
+ * (so the test above really splits inputs of several rooms). */
+static void test_cut_rooms(void **state)
+{
+	struct dataset ds;
+	struct cut c;
+
+	(void)state;
+	load(&ds, parts_orphans_rows);   /* rooms q1 r1 q2 r2 q3 */
+	cut_rooms(&ds, 0, 0, &c);
+	assert_int_equal(c.n, 5);
+	cut_rooms(&ds, 2, 0, &c);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.lo[0], 0);
+	assert_int_equal(c.hi[0], c.lo[1]);
+	assert_int_equal(c.hi[1], ds.nrecs);
+	assert_int_not_equal(ds.recs[c.lo[1]].room, ds.recs[c.lo[1] - 1].room);
+	cut_rooms(&ds, 3, 1, &c);
+	assert_int_equal(c.n, 7);
+	assert_int_equal(c.hi[0], c.lo[0]);
+	assert_int_equal(c.hi[6], ds.nrecs);
+	dataset_free(&ds);
+}
+
+/* An allocation failing in begin, in any add or in end gives RR_ENOMEM
+ * from that step, an empty model when it is end, and no leak (the
+ * sanitizer build checks that); with no failure, the same model. */
+static void test_views_out_of_memory(void **state)
+{
+	static const struct { const struct row *rows; unsigned seed; unsigned long stride; } cases[] = {
+		{ parts_orphans_rows, 0, 1 }, { attach_rows, 0, 1 }, { parts_calls_rows, 0, 1 },
+		{ NULL, 4, 5 },
+	};
+
+	(void)state;
+	for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+		struct sessions_options o;
+		struct dataset ds;
+		struct model whole;
+		struct cut c;
+
+		if (cases[t].rows)
+			load(&ds, cases[t].rows);
+		else
+			random_rows(&ds, cases[t].seed, 3000);
+		cut_rooms(&ds, 0, 1, &c);
+		sessions_options_init(&o);
+		assert_int_equal(sessions_build(&ds, kit_cat, &o, &whole), RR_OK);
+		for (unsigned th = 1; th <= 3; th += 2) {
+			int seen[4] = { 0, 0, 0, 0 }, ok = 0;
+
+			o.threads = th;
+			for (unsigned long n = 1; n < 20000 && !ok; n += cases[t].stride) {
+				struct model m;
+				int rc, step;
+
+				rr_alloc_fail_at(n);
+				rc = build_views(&ds, &c, &o, &m, &step);
+				rr_alloc_fail_at(0);
+				seen[step] = 1;
+				if (rc == RR_OK) {
+					ok = 1;
+					assert_same_from_views(&whole, &m, &c);
+					model_free(&m);
+					continue;
+				}
+				assert_int_equal(rc, RR_ENOMEM);
+				assert_int_equal(m.nsessions, 0);
+				assert_int_equal(m.ncalls, 0);
+				assert_null(m.sessions);
+				assert_null(m.calls);
+				assert_null(m.findings);
+				assert_null(m.experiences);
+			}
+			assert_true(ok);
+			/* Failures were met in every step. */
+			assert_true(seen[STEP_BEGIN] && seen[STEP_ADD] && seen[STEP_END]);
+		}
+		model_free(&whole);
+		dataset_free(&ds);
+	}
+}
+
+/* Nothing added: an empty model; a builder dropped unfinished (NULL too)
+ * frees what it holds. */
+static void test_builder_empty_and_abort(void **state)
+{
+	struct sessions_options o;
+	struct sessions_builder *sb;
+	struct dataset ds;
+	struct model m;
+
+	(void)state;
+	sessions_options_init(&o);
+	assert_int_equal(sessions_begin(kit_cat, &o, &sb), RR_OK);
+	assert_int_equal(sessions_end(sb, &m), RR_OK);
+	assert_int_equal(m.ncalls, 0);
+	assert_int_equal(m.nsessions, 0);
+	assert_int_equal(m.nexperiences, 0);
+	model_free(&m);
+
+	load(&ds, parts_sessions_rows);
+	assert_int_equal(sessions_begin(kit_cat, &o, &sb), RR_OK);
+	assert_int_equal(sessions_add(sb, &ds), RR_OK);
+	sessions_abort(sb);
+	sessions_abort(NULL);
+	dataset_free(&ds);
+}
+
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,6 +1276,10 @@ int main(void)
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_display_zone),
 		cmocka_unit_test(test_options_defaults),
+		cmocka_unit_test(test_cut_rooms),
+		cmocka_unit_test(test_views_same_model),
+		cmocka_unit_test(test_views_out_of_memory),
+		cmocka_unit_test(test_builder_empty_and_abort),
 	};
 
 	return cmocka_run_group_tests(tests, kit_setup_catalog, kit_teardown_catalog);
