@@ -4,8 +4,11 @@
  * the top lists rank. Distinct unknowns are gathered in a small
  * open-addressing hash (there are few of them even when millions of rows are
  * unknown), then listed most frequent first. Key counts gather (key, user)
- * pairs, one per key and (room, CommId, user) run of records, which are
- * sorted and folded at the end: such rows are few next to all events.
+ * pairs, one per key and (room, CommId, user) run of records (such rows are
+ * few next to all events); each scanned part sorts its pairs and folds
+ * repeats of one (key, user), and the scanner merges the sorted lists into
+ * one, so what it keeps between datasets grows with the distinct pairs, not
+ * with the records. Users are counted per key only at the end.
  * Large datasets are split into contiguous parts scanned on several
  * threads; the parts' results are merged into what one pass would give.
  * Does not: drop, change or re-order records (an unknown event stays an
@@ -197,30 +200,41 @@ static int plist_add(struct plist *l, const struct pair *p)
 	return RR_OK;
 }
 
-/* Sorts the pairs and folds them into one item per key: rows summed, users
- * = number of distinct users. */
-static void plist_fold(struct plist *l)
+/* Sorts n pairs by key then user and folds each (key, user) into one pair,
+ * rows summed; returns how many are left. */
+static size_t pairs_fold_users(struct pair *v, size_t n)
 {
-	size_t i, k = 0;
-	uint32_t prev_user = 0;
+	size_t k = 0;
 
-	if (l->n == 0)
-		return;
-	qsort(l->v, l->n, sizeof *l->v, cmp_key_user);
-	for (i = 0; i < l->n; i++) {
-		uint32_t user = l->v[i].c.users;
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, cmp_key_user);
+	for (size_t i = 1; i < n; i++) {
+		if (cmp_key_user(&v[k], &v[i]) == 0)
+			v[k].c.rows += v[i].c.rows;
+		else
+			v[++k] = v[i];
+	}
+	return k + 1;
+}
 
-		if (k > 0 && key_cmp(&l->v[k - 1].c, &l->v[i].c) == 0) {
-			l->v[k - 1].c.rows += l->v[i].c.rows;
-			l->v[k - 1].c.users += user != prev_user;
+/* Folds n pairs sorted by key then user, one per (key, user), into one item
+ * per key: rows summed, users = number of pairs; returns the item count. */
+static size_t pairs_fold_keys(struct pair *v, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (k > 0 && key_cmp(&v[k - 1].c, &v[i].c) == 0) {
+			v[k - 1].c.rows += v[i].c.rows;
+			v[k - 1].c.users++;
 		} else {
-			l->v[k] = l->v[i];
-			l->v[k].c.users = 1;
+			v[k] = v[i];
+			v[k].c.users = 1;
 			k++;
 		}
-		prev_user = user;
 	}
-	l->n = k;
+	return k;
 }
 
 /* The key of one row for the top lists, if it has one. */
@@ -307,6 +321,10 @@ static int scan(struct part *p)
 	}
 	if (rc == RR_OK)
 		rc = plist_flush(&p->pl);
+	/* Sorting here sorts the parts in parallel; merging sorted lists is
+	 * then linear. */
+	if (rc == RR_OK)
+		p->pl.n = pairs_fold_users(p->pl.v, p->pl.n);
 	return rc;
 }
 
@@ -328,34 +346,89 @@ static void part_free(struct part *p)
 #define DECODE_PART_MIN ((size_t)1 << 19)
 #define DECODE_MAX_THREADS 8
 
-/* Adds part q's results to part p's (q then holds nothing to free). */
-static int merge(struct part *p, struct part *q)
+struct decode_scanner {
+	const struct catalog *c;
+	struct uhash h;
+	uint64_t unknown_rows;
+	/* One pair per distinct (key, user) met so far, sorted by key then
+	 * user, rows summed; `users` is still the user id (pairs_fold_keys
+	 * turns it into a count at the end). */
+	struct pair *v;
+	size_t n, cap;
+};
+
+int decode_begin(const struct catalog *c, struct decode_scanner **out)
 {
-	for (size_t i = 0; i < q->h.cap; i++)
-		if (q->h.slot[i].count && uhash_add(&p->h, &q->h.slot[i], q->h.slot[i].count))
-			return RR_ENOMEM;
-	p->unknown_rows += q->unknown_rows;
-	if (rr_grow(&p->pl.v, &p->pl.cap, p->pl.n + q->pl.n, sizeof *p->pl.v) != RR_OK)
+	struct decode_scanner *sc = rr_calloc(1, sizeof *sc);
+
+	*out = sc;
+	if (!sc)
 		return RR_ENOMEM;
-	if (q->pl.n)
-		memcpy(p->pl.v + p->pl.n, q->pl.v, q->pl.n * sizeof *q->pl.v);
-	p->pl.n += q->pl.n;
-	part_free(q);
-	memset(q, 0, sizeof *q);
+	sc->c = c;
 	return RR_OK;
 }
 
-int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsigned threads,
-			struct decode_stats *st)
+void decode_abort(struct decode_scanner *sc)
+{
+	if (!sc)
+		return;
+	rr_free(sc->h.slot);
+	rr_free(sc->v);
+	rr_free(sc);
+}
+
+/* Merges the n sorted, folded pairs of w into the scanner's; takes *w when
+ * the scanner has none yet (then *w is NULL). */
+static int scanner_merge_pairs(struct decode_scanner *sc, struct pair **w, size_t n, size_t cap)
+{
+	struct pair *v;
+	size_t i, j, k;
+
+	if (n == 0)
+		return RR_OK;
+	if (sc->n == 0) {
+		rr_free(sc->v);
+		sc->v = *w;
+		sc->n = n;
+		sc->cap = cap;
+		*w = NULL;
+		return RR_OK;
+	}
+	if (rr_grow(&sc->v, &sc->cap, sc->n + n, sizeof *sc->v) != RR_OK)
+		return RR_ENOMEM;
+	/* From the back, so the scanner's pairs move at most once and need no
+	 * second buffer; equal pairs end up adjacent and are folded after. */
+	v = sc->v;
+	i = sc->n;
+	j = n;
+	k = sc->n + n;
+	while (j > 0) {
+		if (i > 0 && cmp_key_user(&v[i - 1], &(*w)[j - 1]) > 0)
+			v[--k] = v[--i];
+		else
+			v[--k] = (*w)[--j];
+	}
+	k = 0;
+	for (i = 1; i < sc->n + n; i++) {
+		if (cmp_key_user(&v[k], &v[i]) == 0)
+			v[k].c.rows += v[i].c.rows;
+		else
+			v[++k] = v[i];
+	}
+	sc->n = k + 1;
+	return RR_OK;
+}
+
+/* Scans ds on `threads` parts (0: as many as pay) and adds what they found
+ * to the scanner. */
+static int scanner_add(struct decode_scanner *sc, const struct dataset *ds, unsigned threads)
 {
 	struct part *parts;
 	pthread_t tid[DECODE_MAX_THREADS];
 	int started[DECODE_MAX_THREADS] = { 0 };
 	unsigned n, k;
-	size_t m = 0;
 	int rc = RR_OK;
 
-	memset(st, 0, sizeof *st);
 	if (threads == 0) {
 		n = rr_threads(DECODE_MAX_THREADS);
 		while (n > 1 && ds->nrecs / n < DECODE_PART_MIN)
@@ -370,7 +443,7 @@ int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsig
 		return RR_ENOMEM;
 	for (k = 0; k < n; k++) {
 		parts[k].ds = ds;
-		parts[k].c = c;
+		parts[k].c = sc->c;
 		parts[k].first = ds->nrecs / n * k;
 		parts[k].end = k + 1 == n ? ds->nrecs : ds->nrecs / n * (k + 1);
 	}
@@ -388,43 +461,74 @@ int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsig
 	for (k = 0; k < n; k++)
 		if (parts[k].rc != RR_OK)
 			rc = parts[k].rc;
-	for (k = 1; k < n && rc == RR_OK; k++)
-		rc = merge(&parts[0], &parts[k]);
-	if (rc != RR_OK) {
-		for (k = 0; k < n; k++)
-			part_free(&parts[k]);
-		rr_free(parts);
-		return rc;
-	}
+	for (k = 0; k < n && rc == RR_OK; k++) {
+		struct uhash *h = &parts[k].h;
 
-	st->unknown_rows = parts[0].unknown_rows;
-	/* Compact the hash in place into the sorted list. */
-	for (size_t i = 0; i < parts[0].h.cap; i++)
-		if (parts[0].h.slot[i].count)
-			parts[0].h.slot[m++] = parts[0].h.slot[i];
-	if (m == 0) {
-		rr_free(parts[0].h.slot);
-	} else {
-		qsort(parts[0].h.slot, m, sizeof *parts[0].h.slot, unknown_cmp);
-		st->unknown = parts[0].h.slot;
-		st->nunknown = m;
+		for (size_t i = 0; i < h->cap && rc == RR_OK; i++)
+			if (h->slot[i].count)
+				rc = uhash_add(&sc->h, &h->slot[i], h->slot[i].count);
+		sc->unknown_rows += parts[k].unknown_rows;
+		if (rc == RR_OK)
+			rc = scanner_merge_pairs(sc, &parts[k].pl.v, parts[k].pl.n, parts[k].pl.cap);
 	}
-	plist_fold(&parts[0].pl);
-	if (parts[0].pl.n == 0) {
-		rr_free(parts[0].pl.v);
-	} else {
+	for (k = 0; k < n; k++)
+		part_free(&parts[k]);
+	rr_free(parts);
+	return rc;
+}
+
+int decode_add(struct decode_scanner *sc, const struct dataset *ds)
+{
+	return scanner_add(sc, ds, 0);
+}
+
+int decode_end(struct decode_scanner *sc, struct decode_stats *st)
+{
+	struct unknown_id *u = sc->h.slot;
+	size_t m = 0;
+
+	memset(st, 0, sizeof *st);
+	st->unknown_rows = sc->unknown_rows;
+	/* Compact the hash in place into the sorted list. */
+	for (size_t i = 0; i < sc->h.cap; i++)
+		if (u[i].count)
+			u[m++] = u[i];
+	if (m) {
+		qsort(u, m, sizeof *u, unknown_cmp);
+		st->unknown = u;
+		st->nunknown = m;
+		sc->h.slot = NULL;
+	}
+	sc->n = pairs_fold_keys(sc->v, sc->n);
+	if (sc->n) {
 		/* The pairs took far more room than the keys do: give it back,
 		 * since the stats live as long as the report. */
-		struct pair *v = rr_realloc(parts[0].pl.v, parts[0].pl.n * sizeof *v);
+		struct pair *v = rr_realloc(sc->v, sc->n * sizeof *v);
 
 		if (v)
-			parts[0].pl.v = v;
+			sc->v = v;
 		/* struct pair is its decode_count: the folded list is the result. */
-		st->counts = &parts[0].pl.v->c;
-		st->ncounts = parts[0].pl.n;
+		st->counts = &sc->v->c;
+		st->ncounts = sc->n;
+		sc->v = NULL;
 	}
-	rr_free(parts);
+	decode_abort(sc);
 	return RR_OK;
+}
+
+int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsigned threads,
+			struct decode_stats *st)
+{
+	struct decode_scanner *sc;
+
+	memset(st, 0, sizeof *st);
+	if (decode_begin(c, &sc) != RR_OK)
+		return RR_ENOMEM;
+	if (scanner_add(sc, ds, threads) != RR_OK) {
+		decode_abort(sc);
+		return RR_ENOMEM;
+	}
+	return decode_end(sc, st);
 }
 
 int decode_scan(const struct dataset *ds, const struct catalog *c, struct decode_stats *st)

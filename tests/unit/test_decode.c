@@ -1,6 +1,7 @@
 /*
  * Tests for decode: counting rows with unknown events, experiences and
- * causes, the order of the distinct unknowns, and record labels.
+ * causes, the order of the distinct unknowns, key counts, the same stats
+ * gathered over several datasets in turn, and record labels.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -267,6 +268,260 @@ static void test_key_counts(void **state)
 	assert_null(one.counts);
 }
 
+/* Every field of two stats, in order. */
+static void assert_stats_equal(const struct decode_stats *a, const struct decode_stats *b)
+{
+	assert_int_equal(a->unknown_rows, b->unknown_rows);
+	assert_int_equal(a->nunknown, b->nunknown);
+	for (size_t i = 0; i < a->nunknown; i++) {
+		assert_int_equal(a->unknown[i].table, b->unknown[i].table);
+		assert_int_equal(a->unknown[i].id, b->unknown[i].id);
+		assert_int_equal(a->unknown[i].p1, b->unknown[i].p1);
+		assert_int_equal(a->unknown[i].p2, b->unknown[i].p2);
+		assert_int_equal(a->unknown[i].count, b->unknown[i].count);
+	}
+	assert_int_equal(a->ncounts, b->ncounts);
+	for (size_t i = 0; i < a->ncounts; i++) {
+		assert_ptr_equal(a->counts[i].e, b->counts[i].e);
+		assert_int_equal(a->counts[i].table, b->counts[i].table);
+		assert_int_equal(a->counts[i].id, b->counts[i].id);
+		assert_int_equal(a->counts[i].p1, b->counts[i].p1);
+		assert_int_equal(a->counts[i].p2, b->counts[i].p2);
+		assert_int_equal(a->counts[i].severity, b->counts[i].severity);
+		assert_int_equal(a->counts[i].rows, b->counts[i].rows);
+		assert_int_equal(a->counts[i].users, b->counts[i].users);
+	}
+}
+
+/* Scans full as consecutive views, the i-th ending at cut[i] (the last cut
+ * is full->nrecs), through one scanner. Views share full's records and are
+ * never freed. st is zeroed first, so it is empty on any failure. */
+static int scan_views(const struct dataset *full, const struct catalog *c, const size_t *cut,
+		      size_t ncut, struct decode_stats *st)
+{
+	struct decode_scanner *sc;
+	size_t lo = 0;
+	int rc;
+
+	memset(st, 0, sizeof *st);
+	if ((rc = decode_begin(c, &sc)) != RR_OK) {
+		assert_null(sc);
+		return rc;
+	}
+	for (size_t i = 0; i < ncut; i++) {
+		struct dataset v = *full;
+
+		v.recs = full->recs + lo;
+		v.nrecs = cut[i] - lo;
+		if ((rc = decode_add(sc, &v)) != RR_OK) {
+			decode_abort(sc);
+			return rc;
+		}
+		lo = cut[i];
+	}
+	return decode_end(sc, st);
+}
+
+/* Five rooms; users with problem events in several rooms, unknown events,
+ * experiences and causes spread over them, and a key whose rows are all in
+ * one room. Returns the number of room starts written to starts (the first
+ * is 0), plus nrecs as a last entry. */
+static size_t fill_rooms(struct fixture *f, size_t *starts, size_t cap)
+{
+	size_t n = 0;
+
+	add_ru(f, "r1", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r1", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r1", "ann", REC_EVENT, 7001, 1, -1);
+	add_ru(f, "r1", "ann", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r1", "bob", REC_EVENT, 4013, 7, 1);
+	add_ru(f, "r1", "cy", REC_ABNORMAL, 4, 2017, -1);
+	add_ru(f, "r1", "cy", REC_ABNORMAL, 9, 3000, -1);
+	add_ru(f, "r2", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r2", "ann", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r2", "bob", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r2", "bob", REC_EVENT, 40000, 1, 2);
+	add_ru(f, "r2", "dee", REC_ABNORMAL, 8, 3001, -1);
+	add_ru(f, "r2", "ann", REC_ABNORMAL, 4, 2017, -1);
+	add_ru(f, "r3", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r3", "ann", REC_EVENT, 7001, 1, -1);
+	add_ru(f, "r3", "cy", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r3", "cy", REC_EVENT, 3001, 0, -1);     /* info: not counted */
+	add_ru(f, "r3", "dee", REC_ABNORMAL, 0, 2999, -1);
+	add_ru(f, "r4", "bob", REC_EVENT, 4013, 12, 1);
+	add_ru(f, "r4", "bob", REC_ABNORMAL, 9, 1005, -1);
+	add_ru(f, "r4", "eve", REC_EVENT, 9999, 3, -1);
+	add_ru(f, "r4", "eve", REC_EVENT, 40000, 1, 2);
+	add_ru(f, "r5", "ann", REC_EVENT, 1003, 0, -1);
+	add_ru(f, "r5", "ann", REC_ABNORMAL, 4, 2017, -1);
+	add_ru(f, "r5", "dee", REC_ABNORMAL, 4, -1, -1);   /* no cause: not counted */
+	add_ru(f, "r5", "eve", REC_EVENT, 1001, 7, -1);
+	assert_int_equal(dataset_finish(&f->ds), RR_OK);
+	for (size_t i = 0; i < f->ds.nrecs; i++) {
+		if (i == 0 || f->ds.recs[i].room != f->ds.recs[i - 1].room) {
+			assert_true(n < cap);
+			starts[n++] = i;
+		}
+	}
+	assert_true(n < cap);
+	starts[n] = f->ds.nrecs;
+	return n;
+}
+
+static const struct decode_count *find_count(const struct decode_stats *st, enum cat_table t,
+					     int32_t id, int32_t p1, int32_t p2)
+{
+	for (size_t i = 0; i < st->ncounts; i++)
+		if (st->counts[i].table == t && st->counts[i].id == id &&
+		    st->counts[i].p1 == p1 && st->counts[i].p2 == p2)
+			return &st->counts[i];
+	return NULL;
+}
+
+/* Scanning room ranges one after another gives what one scan of all of them
+ * gives, whatever the split: users met in several ranges count once. */
+static void test_incremental_views(void **state)
+{
+	static const struct unknown_id want_unknown[] = {
+		{ CAT_SDK, 9999, 3, -1, 5 },
+		{ CAT_SDK, 40000, 1, 2, 2 },
+		{ CAT_EXPERIENCE, 9, -1, -1, 2 },
+		{ CAT_SDK, 1001, 7, -1, 1 },
+		{ CAT_EXPERIENCE, 8, -1, -1, 1 },
+		{ CAT_DISMISSAL, 2999, -1, -1, 1 },
+		{ CAT_DISMISSAL, 3000, -1, -1, 1 },
+		{ CAT_DISMISSAL, 3001, -1, -1, 1 },
+	};
+	struct fixture *f = *state;
+	size_t starts[8], nrooms = fill_rooms(f, starts, 8);
+	size_t nrecs = f->ds.nrecs;
+	const struct decode_count *k;
+	struct decode_stats whole, st;
+
+	assert_int_equal(nrooms, 5);
+	assert_int_equal(decode_scan(&f->ds, f->cat, &whole), RR_OK);
+	/* The reference itself, so a fault shared by both ways is caught. */
+	assert_int_equal(whole.unknown_rows, 12);
+	assert_int_equal(whole.nunknown, sizeof want_unknown / sizeof want_unknown[0]);
+	for (size_t i = 0; i < whole.nunknown; i++) {
+		assert_int_equal(whole.unknown[i].table, want_unknown[i].table);
+		assert_int_equal(whole.unknown[i].id, want_unknown[i].id);
+		assert_int_equal(whole.unknown[i].p1, want_unknown[i].p1);
+		assert_int_equal(whole.unknown[i].p2, want_unknown[i].p2);
+		assert_int_equal(whole.unknown[i].count, want_unknown[i].count);
+	}
+	k = find_count(&whole, CAT_SDK, 1003, 0, -1);       /* ann, in four rooms */
+	assert_non_null(k);
+	assert_int_equal(k->rows, 5);
+	assert_int_equal(k->users, 1);
+	k = find_count(&whole, CAT_SDK, 9999, 3, -1);       /* ann twice, bob, cy, eve */
+	assert_non_null(k);
+	assert_null(k->e);
+	assert_int_equal(k->rows, 5);
+	assert_int_equal(k->users, 4);
+	k = find_count(&whole, CAT_REALTIME, 2017, -1, -1); /* cy in r1, ann in r2 and r5 */
+	assert_non_null(k);
+	assert_int_equal(k->rows, 3);
+	assert_int_equal(k->users, 2);
+	k = find_count(&whole, CAT_SDK, 7001, 1, -1);       /* ann in r1 and r3 */
+	assert_non_null(k);
+	assert_int_equal(k->rows, 2);
+	assert_int_equal(k->users, 1);
+	assert_null(find_count(&whole, CAT_SDK, 3001, 0, -1));
+
+	{
+		/* 1, 2 and 3 parts at room starts, an empty first view, one
+		 * view per room. */
+		const size_t one[] = { nrecs };
+		const size_t two[] = { starts[2], nrecs };
+		const size_t three[] = { starts[1], starts[3], nrecs };
+		const size_t empty_first[] = { 0, starts[4], nrecs };
+		const struct {
+			const size_t *cut;
+			size_t n;
+		} splits[] = {
+			{ one, 1 },
+			{ two, 2 },
+			{ three, 3 },
+			{ empty_first, 3 },
+			{ starts + 1, nrooms },
+		};
+
+		for (size_t i = 0; i < sizeof splits / sizeof splits[0]; i++) {
+			assert_int_equal(scan_views(&f->ds, f->cat, splits[i].cut, splits[i].n, &st),
+					 RR_OK);
+			assert_stats_equal(&st, &whole);
+			decode_stats_free(&st);
+		}
+	}
+	/* Not promised by the contract, but a cut inside a run changes
+	 * nothing either. */
+	for (size_t at = 0; at <= nrecs; at++) {
+		const size_t cut[] = { at, nrecs };
+
+		assert_int_equal(scan_views(&f->ds, f->cat, cut, 2, &st), RR_OK);
+		assert_stats_equal(&st, &whole);
+		decode_stats_free(&st);
+	}
+	decode_stats_free(&whole);
+}
+
+/* A scanner that is given nothing, or only empty datasets, ends empty. */
+static void test_incremental_empty(void **state)
+{
+	struct fixture *f = *state;
+	struct decode_scanner *sc;
+	struct decode_stats st;
+
+	assert_int_equal(dataset_finish(&f->ds), RR_OK);
+	assert_int_equal(decode_begin(f->cat, &sc), RR_OK);
+	assert_int_equal(decode_end(sc, &st), RR_OK);
+	assert_int_equal(st.unknown_rows, 0);
+	assert_null(st.unknown);
+	assert_null(st.counts);
+	assert_int_equal(st.nunknown + st.ncounts, 0);
+	assert_int_equal(decode_begin(f->cat, &sc), RR_OK);
+	assert_int_equal(decode_add(sc, &f->ds), RR_OK);
+	assert_int_equal(decode_add(sc, &f->ds), RR_OK);
+	assert_int_equal(decode_end(sc, &st), RR_OK);
+	assert_null(st.unknown);
+	assert_null(st.counts);
+	decode_abort(NULL);
+}
+
+/* Any allocation failing anywhere in begin, add or end: RR_ENOMEM and empty
+ * stats, or (a failed shrink is harmless) the right result. Leaks show
+ * under the sanitizer build. */
+static void test_incremental_out_of_memory(void **state)
+{
+	struct fixture *f = *state;
+	size_t starts[8], nrooms = fill_rooms(f, starts, 8);
+	struct decode_stats whole, st;
+	unsigned failed = 0;
+
+	assert_int_equal(decode_scan(&f->ds, f->cat, &whole), RR_OK);
+	for (unsigned long n = 1; n < 200; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = scan_views(&f->ds, f->cat, starts + 1, nrooms, &st);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			assert_stats_equal(&st, &whole);
+			decode_stats_free(&st);
+			continue;
+		}
+		failed++;
+		assert_int_equal(rc, RR_ENOMEM);
+		assert_null(st.unknown);
+		assert_null(st.counts);
+		assert_int_equal(st.unknown_rows, 0);
+	}
+	/* Every add allocates: the loop must have hit many of them. */
+	assert_true(failed >= nrooms);
+	decode_stats_free(&whole);
+}
+
 static void test_scan_out_of_memory(void **state)
 {
 	struct fixture *f = *state;
@@ -341,6 +596,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_key_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_many_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scan_out_of_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incremental_views, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incremental_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incremental_out_of_memory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_labels, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
