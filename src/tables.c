@@ -92,12 +92,41 @@ static int by_time(const void *x, const void *y)
 	return i < j ? -1 : i > j;
 }
 
+void tables_write_events_header(FILE *f)
+{
+	fputs("time_ms,time,room_id,comm_id,user_id,peer_id,kind,event_id,param_one,"
+	      "param_two,stream_type,label,category,severity\n", f);
+}
+
+void tables_write_event(FILE *f, const struct strtab *t, const struct catalog *c,
+			const struct tz *z, const struct record *r)
+{
+	const struct cat_entry *e;
+	char buf[256];
+
+	field_int(f, r->time_ms, 1);
+	tz_format(z, r->time_ms, TZF_DATETIME_MS, buf, sizeof buf);
+	csv_field_str(f, buf, 0);
+	field_id(f, t, r->room);
+	field_id(f, t, r->comm);
+	field_id(f, t, r->user);
+	field_id(f, t, r->peer);
+	csv_field_str(f, r->kind == REC_EVENT ? "event" : "abnormal", 0);
+	field_int(f, r->id, 0);
+	field_int(f, r->p1, 0);
+	field_int(f, r->p2, 0);
+	field_int(f, r->stream, 0);
+	e = decode_label(c, r, buf, sizeof buf);
+	csv_field_str(f, buf, 0);
+	csv_field_str(f, e ? cat_category_name(e->category) : "", 0);
+	csv_field_str(f, e ? severity_name(e->severity) : "", 0);
+	csv_end(f);
+}
+
 int tables_write_events(const struct dataset *ds, const struct catalog *c,
 			const struct tz *z, FILE *f)
 {
 	uint32_t *order = NULL;
-	const struct strtab *t = ds->strs;
-	char buf[256];
 
 	if (ds->nrecs > UINT32_MAX)
 		return RR_ENOMEM;
@@ -112,31 +141,11 @@ int tables_write_events(const struct dataset *ds, const struct catalog *c,
 	if (ds->nrecs)
 		qsort(order, ds->nrecs, sizeof *order, by_time);
 
+	/* One lock for the whole log, as for the sessions table. */
 	flockfile(f);
-	fputs("time_ms,time,room_id,comm_id,user_id,peer_id,kind,event_id,param_one,"
-	      "param_two,stream_type,label,category,severity\n", f);
-	for (size_t i = 0; i < ds->nrecs; i++) {
-		const struct record *r = &ds->recs[order[i]];
-		const struct cat_entry *e;
-
-		field_int(f, r->time_ms, 1);
-		tz_format(z, r->time_ms, TZF_DATETIME_MS, buf, sizeof buf);
-		csv_field_str(f, buf, 0);
-		field_id(f, t, r->room);
-		field_id(f, t, r->comm);
-		field_id(f, t, r->user);
-		field_id(f, t, r->peer);
-		csv_field_str(f, r->kind == REC_EVENT ? "event" : "abnormal", 0);
-		field_int(f, r->id, 0);
-		field_int(f, r->p1, 0);
-		field_int(f, r->p2, 0);
-		field_int(f, r->stream, 0);
-		e = decode_label(c, r, buf, sizeof buf);
-		csv_field_str(f, buf, 0);
-		csv_field_str(f, e ? cat_category_name(e->category) : "", 0);
-		csv_field_str(f, e ? severity_name(e->severity) : "", 0);
-		csv_end(f);
-	}
+	tables_write_events_header(f);
+	for (size_t i = 0; i < ds->nrecs; i++)
+		tables_write_event(f, ds->strs, c, z, &ds->recs[order[i]]);
 	funlockfile(f);
 	rr_free(order);
 	return ferror(f) ? RR_EIO : RR_OK;
