@@ -134,9 +134,18 @@ int dataset_init(struct dataset *ds)
 	return ds->strs ? RR_OK : RR_ENOMEM;
 }
 
+void dataset_init_part(struct dataset *ds, struct strtab *strs)
+{
+	memset(ds, 0, sizeof *ds);
+	diag_init(&ds->diag);
+	ds->strs = strs;
+	ds->shared_strs = 1;
+}
+
 void dataset_free(struct dataset *ds)
 {
-	strtab_free(ds->strs);
+	if (!ds->shared_strs)
+		strtab_free(ds->strs);
 	recs_release(ds);
 	rr_free(ds->users);
 	rr_free(ds->rooms);
@@ -165,12 +174,68 @@ int dataset_add_file(struct dataset *ds, const char *name, uint16_t *index)
 	return RR_OK;
 }
 
+/* Hands the records held to the spill hook and empties the array. */
+static int spill_now(struct dataset *ds)
+{
+	size_t n = ds->nrecs;
+
+	ds->nrecs = 0;
+	return n ? ds->spill(ds->spill_ctx, ds->recs, n) : RR_OK;
+}
+
 int dataset_append(struct dataset *ds, const struct record *r)
 {
+	if (ds->spill && ds->nrecs >= ds->spill_at) {
+		int rc = spill_now(ds);
+		if (rc != RR_OK)
+			return rc;
+	}
 	if (ds->nrecs == ds->caprecs && recs_reserve(ds, ds->nrecs + 1) != RR_OK)
 		return RR_ENOMEM;
 	ds->recs[ds->nrecs++] = *r;
 	return RR_OK;
+}
+
+int dataset_reserve(struct dataset *ds, size_t n)
+{
+	size_t old = ds->recs ? recs_map_bytes(ds->caprecs) : 0, bytes;
+	void *q;
+
+	if (n <= ds->caprecs)
+		return RR_OK;
+	if (ds->nrecs || n > SIZE_MAX / 2 / sizeof(struct record))
+		return recs_reserve(ds, n);
+	/* Empty: map exactly what is asked, not twice the old size. */
+	bytes = round_up(n * sizeof(struct record), RECS_PAGE);
+	if (!counted_alloc_ok())
+		return RR_ENOMEM;
+	q = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q == MAP_FAILED)
+		return RR_ENOMEM;
+	if (ds->recs)
+		munmap(ds->recs, old);
+	ds->recs = q;
+	ds->caprecs = bytes / sizeof(struct record);
+	return RR_OK;
+}
+
+int dataset_append_many(struct dataset *ds, const struct record *r, size_t n)
+{
+	if (n == 0)
+		return RR_OK;
+	if (n > SIZE_MAX / 2 - ds->nrecs || recs_reserve(ds, ds->nrecs + n) != RR_OK)
+		return RR_ENOMEM;
+	memcpy(ds->recs + ds->nrecs, r, n * sizeof *r);
+	ds->nrecs += n;
+	return RR_OK;
+}
+
+int dataset_spill_rest(struct dataset *ds)
+{
+	int rc = ds->spill ? spill_now(ds) : RR_OK;
+
+	recs_release(ds);
+	return rc;
 }
 
 int dataset_append_user(struct dataset *ds, const struct user_info *u)
@@ -2591,7 +2656,9 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
 			new_kept++;
 	}
 
-	if ((dst->nrecs > 0 && recs_reserve(dst, dst->nrecs + src->nrecs) != RR_OK) ||
+	if ((dst->nrecs > 0 && !dst->spill &&
+	     recs_reserve(dst, dst->nrecs + src->nrecs) != RR_OK) ||
+	    (dst->spill && src->nrecs && recs_reserve(dst, dst->spill_at) != RR_OK) ||
 	    !RESERVE_ROWS(users, nusers, capusers) ||
 	    !RESERVE_ROWS(rooms, nrooms, caprooms) ||
 	    !RESERVE_ROWS(quality, nquality, capquality) ||
@@ -2623,8 +2690,36 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
 		}
 	}
 
-	/* Records. Into an empty dst, src's mapping is taken over whole. */
-	if (dst->nrecs == 0) {
+	/* Records. With a spill hook they go through dst's array, spilled
+	 * whenever it is full; else into an empty dst, src's mapping is taken
+	 * over whole. */
+	if (dst->spill) {
+		size_t dropped = 0, i = 0;
+		int rc = RR_OK;
+		while (i < src->nrecs && rc == RR_OK) {
+			size_t room = dst->spill_at > dst->nrecs ? dst->spill_at - dst->nrecs : 0, k;
+			if (room == 0) {
+				rc = spill_now(dst);
+				continue;
+			}
+			k = src->nrecs - i < room ? src->nrecs - i : room;
+			if (k > ABSORB_STEP)
+				k = ABSORB_STEP;
+			memcpy(dst->recs + dst->nrecs, src->recs + i, k * sizeof *dst->recs);
+			if (!identity)
+				translate_records(dst->recs + dst->nrecs, k, map);
+			dst->nrecs += k;
+			i += k;
+			recs_drop_prefix(src, i, &dropped);
+		}
+		recs_release(src);
+		if (rc != RR_OK) {
+			/* The rest of src is dropped like the records handed over:
+			 * the caller stops the run on this status. */
+			rr_free(map);
+			return rc;
+		}
+	} else if (dst->nrecs == 0) {
 		if (!identity)
 			translate_records(src->recs, src->nrecs, map);
 		recs_release(dst);

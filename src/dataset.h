@@ -152,6 +152,10 @@ void dataset_free(struct dataset *ds);
  * Cannot fail. */
 void dataset_init_part(struct dataset *ds, struct strtab *strs);
 
+/* Makes room for n records in all without growing again. RR_OK or
+ * RR_ENOMEM (nothing changed). */
+int dataset_reserve(struct dataset *ds, size_t n);
+
 /* Appends copies of n records. RR_OK or RR_ENOMEM (none appended). */
 int dataset_append_many(struct dataset *ds, const struct record *r, size_t n);
 

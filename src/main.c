@@ -20,6 +20,7 @@
 #include "decode.h"
 #include "ingest.h"
 #include "json.h"
+#include "partition.h"
 #include "reader.h"
 #include "render.h"
 #include "report.h"
@@ -51,6 +52,7 @@ struct cli {
 	const char *baseline;            /* --baseline FILE */
 	int regression_pct;              /* --regression-threshold, 1..1000 */
 	enum report_pages pages;         /* --pages */
+	uint64_t max_memory;             /* --max-memory in bytes; 0: half of physical memory */
 	char **files;
 	size_t nfiles;
 };
@@ -77,6 +79,7 @@ struct run {
 	struct render *rd;
 	struct baseline baseline;
 	int have_baseline;
+	struct partition *part;  /* records over --max-memory; NULL when not set up */
 	int64_t generated_ms;    /* SOURCE_DATE_EPOCH in ms, or RR_NONE */
 	struct out rejected, json, sessions_csv;
 };
@@ -136,6 +139,13 @@ static void usage(FILE *f)
 "      --tz ZONE        zone for displayed times (IANA name; default local)\n"
 "      --title TEXT     report title\n"
 "  -q, --quiet          no progress and no summary on stderr\n"
+"\n"
+"Memory:\n"
+"      --max-memory SIZE  memory for the event records (bytes, or with K, M,\n"
+"                       G, T: binary units; default half of the physical\n"
+"                       memory). Past it the records go to temporary files\n"
+"                       ($TMPDIR, else /tmp) and the calls are built a range\n"
+"                       of rooms at a time; the output is the same\n"
 "  -h, --help           show this help and exit\n"
 "  -V, --version        show the version and exit\n"
 "\n"
@@ -180,6 +190,35 @@ static int64_t parse_duration(const char *s)
 	return -1;
 }
 
+/* "512", "64K", "300M", "2G", "1T" (binary units; "KB", "KiB", any case) →
+ * bytes; 0 when invalid, zero or too large. */
+static uint64_t parse_size(const char *s)
+{
+	uint64_t v = 0, mul = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case 'k': case 'K': mul = 1ull << 10; p++; break;
+	case 'm': case 'M': mul = 1ull << 20; p++; break;
+	case 'g': case 'G': mul = 1ull << 30; p++; break;
+	case 't': case 'T': mul = 1ull << 40; p++; break;
+	}
+	if (mul > 1 && (*p == 'i' || *p == 'I'))
+		p++;
+	if (*p == 'b' || *p == 'B')
+		p++;
+	if (*p || v == 0 || v > UINT64_MAX / mul)
+		return 0;
+	return v * mul;
+}
+
 /* "10" or "10%" → 10; -1 unless a whole number from 1 to 1000. */
 static int parse_percent(const char *s)
 {
@@ -211,7 +250,8 @@ static int push(const char ***list, size_t *n, const char *v)
 
 enum { OPT_NO_HTML = 256, OPT_TEMPLATES, OPT_JSON, OPT_SESSIONS_CSV, OPT_REJECTED, OPT_CATALOG,
        OPT_ROOM, OPT_USER, OPT_FROM, OPT_TO, OPT_TZ, OPT_INPUT_TZ, OPT_CALL_GAP,
-       OPT_STRICT, OPT_TITLE, OPT_BASELINE, OPT_REGRESSION_THRESHOLD, OPT_PAGES };
+       OPT_STRICT, OPT_TITLE, OPT_BASELINE, OPT_REGRESSION_THRESHOLD, OPT_PAGES,
+       OPT_MAX_MEMORY };
 
 static const struct option long_options[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -233,6 +273,7 @@ static const struct option long_options[] = {
 	{ "baseline", required_argument, NULL, OPT_BASELINE },
 	{ "regression-threshold", required_argument, NULL, OPT_REGRESSION_THRESHOLD },
 	{ "pages", required_argument, NULL, OPT_PAGES },
+	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -307,6 +348,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			else
 				return usage_error("invalid --pages '%s' (all, problems or none)",
 						   optarg);
+			break;
+		case OPT_MAX_MEMORY:
+			c->max_memory = parse_size(optarg);
+			if (c->max_memory == 0)
+				return usage_error("invalid --max-memory '%s' (bytes, or a number "
+						   "with K, M, G or T, e.g. 512M)", optarg);
 			break;
 		case 'q': c->quiet = 1; break;
 		case 'h':
@@ -484,6 +531,37 @@ static void print_rejects(const struct dataset *ds)
 		fprintf(stderr, "%s: note: %s\n", progname, d->notes[i]);
 }
 
+/* Input rows are at least this long (an event row has ten fields); used to
+ * bound how many records a file can hold before reading it. */
+#define MIN_ROW_BYTES 24
+
+/* The memory --max-memory allows: as given, else half of physical memory
+ * (or no limit when the system does not say). */
+static uint64_t memory_limit(const struct cli *c)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (c->max_memory)
+		return c->max_memory;
+	if (pages <= 0 || size <= 0)
+		return UINT64_MAX;
+	return (uint64_t)pages * (uint64_t)size / 2;
+}
+
+/* Reading a file in parallel parts holds all of its records at once, so a
+ * file that may hold more than the limit allows is read on one thread and
+ * spills as it goes. */
+static unsigned ingest_threads(const struct cli *c, const char *path)
+{
+	struct stat sb;
+	uint64_t limit = memory_limit(c);
+
+	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (uint64_t)sb.st_size / MIN_ROW_BYTES > limit / PARTITION_BYTES_PER_RECORD)
+		return 1;
+	return 0;
+}
+
 static int load_inputs(struct run *r)
 {
 	struct cli *c = &r->cli;
@@ -521,11 +599,15 @@ static int load_inputs(struct run *r)
 			fprintf(stderr, "\rroomreport: reading %zu/%zu %.60s\033[K", i + 1,
 				c->nfiles, c->files[i]);
 		err[0] = '\0';
+		io.threads = ingest_threads(c, c->files[i]);
 		st = ingest_file(&r->ds, c->files[i], &io, err, sizeof err);
-		if (st != RR_OK && st != RR_ENOMEM && err[0]) {
+		if (st != RR_OK && st != RR_ENOMEM && (err[0] || partition_error(r->part))) {
 			if (progress)
 				fputs("\r\033[K", stderr);
-			fprintf(stderr, "%s: %s\n", progname, err);
+			/* A failing spill surfaces through ingest as a write error;
+			 * the partition knows what failed. */
+			fprintf(stderr, "%s: %s\n", progname,
+				partition_error(r->part) ? partition_error(r->part) : err);
 		}
 	}
 	if (progress)
@@ -546,13 +628,85 @@ static int is_html_file(const char *path)
 	return n > 5 && strcasecmp(path + n - 5, ".html") == 0;
 }
 
+/* Loads range k of a partitioned run, finished. */
+static int range_load(struct run *r, size_t k, struct dataset *part)
+{
+	int st;
+
+	dataset_init_part(part, r->ds.strs);
+	st = partition_load(r->part, k, part);
+	if (st == RR_OK)
+		st = dataset_finish(part);
+	return st;
+}
+
+/* The HTML report of a partitioned run: the call pages a range of rooms
+ * at a time, from each range's records. */
+static int write_html_ranges(struct run *r, int single, char *err, size_t errlen)
+{
+	const struct model *m = &r->model;
+	size_t nr = partition_count(r->part), *first, k;
+	uint32_t *calls;
+	struct render_job *job = NULL;
+	int st;
+
+	first = rr_calloc(nr + 2, sizeof *first);
+	calls = rr_malloc(((size_t)m->ncalls + 1) * sizeof *calls);
+	if (!first || !calls) {
+		rr_free(first);
+		rr_free(calls);
+		return RR_ENOMEM;
+	}
+	/* The calls grouped by range, in model order within each. */
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		first[partition_of_room(r->part, m->calls[i].room) + 2]++;
+	for (k = 0; k < nr; k++)
+		first[k + 2] += first[k + 1];
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		calls[first[partition_of_room(r->part, m->calls[i].room) + 1]++] = i;
+	st = single ? render_file_begin(r->rd, &r->rep, r->cat, r->cli.output, &job, err, errlen)
+		    : render_dir_begin(r->rd, &r->rep, r->cat, r->cli.output, &job, err, errlen);
+	for (k = 0; st == RR_OK && k < nr; k++) {
+		struct dataset part;
+
+		if (first[k + 1] == first[k])
+			continue;
+		st = range_load(r, k, &part);
+		if (st == RR_OK)
+			st = single ? render_file_calls(job, &part, calls + first[k],
+							first[k + 1] - first[k], err, errlen)
+				    : render_dir_calls(job, &part, calls + first[k],
+						       first[k + 1] - first[k], err, errlen);
+		dataset_free(&part);
+	}
+	if (st == RR_OK)
+		st = single ? render_file_end(job, err, errlen) : render_dir_end(job, err, errlen);
+	else if (single)
+		render_file_abort(job);
+	else
+		render_dir_abort(job);
+	rr_free(first);
+	rr_free(calls);
+	return st;
+}
+
 static int write_html(struct run *r)
 {
 	const struct cli *c = &r->cli;
 	char err[512] = "", index[4096];
 	int st;
 
-	if (is_html_file(c->output)) {
+	if (partition_active(r->part)) {
+		int single = is_html_file(c->output);
+
+		st = write_html_ranges(r, single, err, sizeof err);
+		if (st == RR_EIO && !err[0] && partition_error(r->part))
+			snprintf(err, sizeof err, "%s", partition_error(r->part));
+		if (single)
+			snprintf(index, sizeof index, "%s", c->output);
+		else
+			snprintf(index, sizeof index, "%s/index.html", c->output);
+	} else if (is_html_file(c->output)) {
 		st = render_write_file(r->rd, &r->rep, r->cat, c->output, err, sizeof err);
 		snprintf(index, sizeof index, "%s", c->output);
 	} else {
@@ -617,19 +771,95 @@ static void print_summary(const struct run *r)
 		n->duplicates, r->model.ncalls, r->model.nsessions);
 }
 
+/*
+ * The first pass of a partitioned run, range after range in room order:
+ * each range sorted and de-duplicated (its counts join the run's), then
+ * decoded and built into sessions — or, for `events`, set aside in time
+ * order for the merge.
+ */
+static int ranges_build(struct run *r, const struct sessions_options *so)
+{
+	struct decode_scanner *dsc = NULL;
+	struct sessions_builder *sb = NULL;
+	int report = r->cli.cmd != CMD_EVENTS, st = RR_OK;
+
+	if (report) {
+		st = decode_begin(r->cat, &dsc);
+		if (st == RR_OK)
+			st = sessions_begin(r->cat, so, &sb);
+	}
+	for (size_t k = 0; st == RR_OK && k < partition_count(r->part); k++) {
+		struct dataset part;
+		struct input_counts *n = &r->ds.counts;
+
+		st = range_load(r, k, &part);
+		if (st == RR_OK) {
+			n->used += part.counts.used;
+			n->duplicates += part.counts.duplicates;
+			n->events += part.counts.events;
+			n->abnormal += part.counts.abnormal;
+			if (!report)
+				st = partition_add_events(r->part, &part);
+			else if ((st = decode_add(dsc, &part)) == RR_OK)
+				st = sessions_add(sb, &part);
+		}
+		if (st == RR_EIO)
+			fprintf(stderr, "%s: %s\n", progname, partition_error(r->part));
+		dataset_free(&part);
+	}
+	if (!report)
+		return st;
+	if (st != RR_OK) {
+		decode_abort(dsc);
+		sessions_abort(sb);
+		return st;
+	}
+	st = decode_end(dsc, &r->dec);
+	if (st != RR_OK) {
+		sessions_abort(sb);
+		return st;
+	}
+	return sessions_end(sb, &r->model);
+}
+
 static int run_pipeline(struct run *r)
 {
 	struct cli *c = &r->cli;
 	struct sessions_options so;
-	int st;
+	int st, parted;
 
 	st = dataset_init(&r->ds);
 	if (st != RR_OK)
 		return st;
 	r->ds_ready = 1;
-	st = load_inputs(r);
+	sessions_options_init(&so);
+	so.call_gap_ms = c->call_gap_ms;
+	so.display_tz = r->tz;
+	st = partition_open(&r->ds, memory_limit(c), &r->part);
+	if (st == RR_OK)
+		st = load_inputs(r);
+	parted = partition_active(r->part);
+	if (st == RR_OK && parted) {
+		st = partition_plan(r->part);
+		if (st == RR_EIO)
+			fprintf(stderr, "%s: %s\n", progname, partition_error(r->part));
+		if (st == RR_OK && !c->quiet) {
+			char size[32];
+			uint64_t lim = memory_limit(c);
+
+			if (lim >= 1 << 20)
+				snprintf(size, sizeof size, "%.1f MiB", (double)lim / (1 << 20));
+			else
+				snprintf(size, sizeof size, "%" PRIu64 " bytes", lim);
+			fprintf(stderr, "%s: the events need more memory than %s (--max-memory): "
+				"building the calls in %zu ranges of rooms\n", progname, size,
+				partition_count(r->part));
+		}
+	}
 	if (st == RR_OK)
 		st = dataset_finish(&r->ds);
+	if (st == RR_OK && parted)
+		st = ranges_build(r, &so);
 	if (st != RR_OK)
 		return st;
 	if (!c->quiet)
@@ -647,16 +877,19 @@ static int run_pipeline(struct run *r)
 	}
 	if (c->cmd == CMD_EVENTS) {
 		struct out o = { stdout, "-", NULL };
-		st = out_close(&o, tables_write_events(&r->ds, r->cat, r->tz, stdout));
+
+		st = parted ? partition_write_events(r->part, r->cat, r->tz, stdout)
+			    : tables_write_events(&r->ds, r->cat, r->tz, stdout);
+		if (st == RR_EIO && partition_error(r->part))
+			fprintf(stderr, "%s: %s\n", progname, partition_error(r->part));
+		st = out_close(&o, st);
 		return st == RR_OK ? out_commit(&r->rejected) : st;
 	}
-	st = decode_scan(&r->ds, r->cat, &r->dec);
-	if (st != RR_OK)
-		return st;
-	sessions_options_init(&so);
-	so.call_gap_ms = c->call_gap_ms;
-	so.display_tz = r->tz;
-	st = sessions_build(&r->ds, r->cat, &so, &r->model);
+	if (!parted) {
+		st = decode_scan(&r->ds, r->cat, &r->dec);
+		if (st == RR_OK)
+			st = sessions_build(&r->ds, r->cat, &so, &r->model);
+	}
 	if (st == RR_OK) {
 		struct companion_options co;
 
@@ -774,6 +1007,7 @@ int main(int argc, char **argv)
 	report_free(&r.rep);
 	model_free(&r.model);
 	decode_stats_free(&r.dec);
+	partition_close(r.part);     /* removes the temporary files */
 	if (r.ds_ready)
 		dataset_free(&r.ds);
 	render_close(r.rd);
