@@ -30,7 +30,9 @@ int tables_write_events(const struct dataset *ds, const struct catalog *c,
 
 /* The pieces of that log, for writers that order the records themselves
  * (partition.c merges partitions by time): the header line, and one row for
- * record r, whose ids are in table t. Errors show in ferror(f). */
+ * record r, whose ids are in table t. Errors show in ferror(f). Neither
+ * locks f: a caller writing many rows holds flockfile(f) around them, as
+ * tables_write_events does. */
 void tables_write_events_header(FILE *f);
 void tables_write_event(FILE *f, const struct strtab *t, const struct catalog *c,
 			const struct tz *z, const struct record *r);
