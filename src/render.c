@@ -16,7 +16,7 @@
  *
  * Memory: one page's tree at a time. The multi-page report frees each call
  * page's nodes after writing it; the single-file report writes the overview,
- * then each call's <section>, one at a time (see write_file_body).
+ * then each call's <section>, one at a time (see struct render_job).
  */
 #define _GNU_SOURCE 1   /* syscall() for renameat2 */
 
@@ -54,7 +54,7 @@
 		     HTML_PARSE_NOWARNING | HTML_PARSE_NODEFDTD)
 
 /* Comment put into the overview's "calls" slot in single-file mode, where
- * the call sections are streamed in (see write_file_body). */
+ * the call sections are streamed in (see render_file_begin). */
 #define CALLS_MARK "roomreport:calls"
 
 struct render {
@@ -102,6 +102,15 @@ static void set_err(char *err, size_t errlen, const char *path, const char *what
 {
 	if (err && errlen)
 		snprintf(err, errlen, "%s: %s", path, what);
+}
+
+/* "PATH: write error", with the reason when errno has one. */
+static void set_write_err(char *err, size_t errlen, const char *path, int e)
+{
+	if (err && errlen && e)
+		snprintf(err, errlen, "%s: write error: %s", path, strerror(e));
+	else
+		set_err(err, errlen, path, "write error");
 }
 
 /* ------------------------------------------------------------------ text */
@@ -2977,7 +2986,7 @@ static int save_new(xmlDocPtr doc, const char *path, char *err, size_t errlen)
 	if (rc == RR_OK && bad)
 		rc = RR_EIO;
 	if (rc == RR_EIO)
-		set_err(err, errlen, path, errno ? strerror(errno) : "write error");
+		set_write_err(err, errlen, path, errno);
 	else if (rc == RR_ENOMEM)
 		set_err(err, errlen, path, "out of memory");
 	return rc;
@@ -3010,7 +3019,7 @@ static int write_new_file(const char *path, const char *b, size_t n, char *err, 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			set_err(err, errlen, path, k < 0 ? strerror(errno) : "write error");
+			set_write_err(err, errlen, path, k < 0 ? errno : 0);
 			close(fd);
 			return RR_EIO;
 		}
@@ -3212,31 +3221,40 @@ static void quiet(void *ctx, const char *msg, ...);
 
 #define MAX_WORKERS 8
 
-/* One page-writing thread. Calls are handed out through a shared counter;
- * each thread holds one call's view and tree at a time and has its own copy
- * of the template, so threads share only read-only data (the report, the
- * catalog, the string table). Pages do not depend on the order they are
- * written in, so the output is the same whatever the scheduling. */
+/* One page-writing thread. Calls are handed out through a shared counter
+ * over the step's list; each thread holds one call's view and tree at a
+ * time and has its own copy of the template, so threads share only
+ * read-only data (the report, the catalog, the string table, the records).
+ * Pages do not depend on the order they are written in, so the output is
+ * the same whatever the scheduling. */
 struct worker {
 	pthread_t thread;
 	xmlDocPtr tmpl;          /* the parsed call template (read only) */
 	const char *css;         /* the charts' stylesheet (read only) */
 	size_t css_len;
-	const struct report *r;
+	const struct report *r;  /* its ds holds the step's records */
 	const struct catalog *cat;
 	const char *dir;
-	atomic_uint *next;
+	const uint32_t *calls;   /* the step's calls; NULL: 0 .. ncalls - 1 */
+	size_t ncalls;
+	atomic_size_t *next;
 	atomic_int *stop;
 	int rc;
 	uint32_t failed;         /* the call whose page failed (rc != RR_OK) */
 	char err[512];
 };
 
+/* The k-th call of a step's list. */
+static uint32_t list_call(const uint32_t *calls, size_t k)
+{
+	return calls ? calls[k] : (uint32_t)k;
+}
+
 static void *worker_run(void *arg)
 {
 	struct worker *w = arg;
 	struct writer wr;
-	unsigned i;
+	size_t k;
 
 	/* libxml2's error handler is per thread. */
 	xmlSetGenericErrorFunc(NULL, quiet);
@@ -3246,10 +3264,11 @@ static void *worker_run(void *arg)
 		atomic_store(w->stop, 1);
 		return NULL;
 	}
-	while (!atomic_load(w->stop) && (i = atomic_fetch_add(w->next, 1)) < w->r->m->ncalls) {
+	while (!atomic_load(w->stop) && (k = atomic_fetch_add(w->next, 1)) < w->ncalls) {
+		uint32_t i = list_call(w->calls, k);
 		char *path;
 
-		if (!has_page(w->r, i))
+		if (i >= w->r->m->ncalls || !has_page(w->r, i))
 			continue;
 		if (!(path = path_join(w->dir, w->r->call_file[i]))) {
 			w->rc = RR_ENOMEM;
@@ -3269,28 +3288,33 @@ static void *worker_run(void *arg)
 
 /* How many page-writing threads: the online processors, at most
  * MAX_WORKERS, never more than there are pages. */
-static unsigned worker_count(uint32_t pages)
+static unsigned worker_count(size_t pages)
 {
 	unsigned n = rr_threads(MAX_WORKERS);
 
-	return pages < n ? (pages ? pages : 1) : n;
+	return pages < n ? (pages ? (unsigned)pages : 1) : n;
 }
 
-/* Writes every selected call's page into dir/calls/. On failure err holds
- * the message of the lowest-numbered call that failed. */
+/* Writes the pages of the listed calls (NULL: every call; those without a
+ * page skipped) into dir/calls/, with r (whose ds holds their records). On
+ * failure err holds the message of the lowest-numbered call that failed. */
 static int write_call_pages(struct render *rd, const struct report *r, const struct catalog *cat,
-			    const char *dir, char *err, size_t errlen)
+			    const char *dir, const uint32_t *calls, size_t ncalls, char *err,
+			    size_t errlen)
 {
 	struct worker w[MAX_WORKERS];
-	atomic_uint next = 0;
+	atomic_size_t next = 0;
 	atomic_int stop = 0;
 	unsigned n, started = 0, k;
-	uint32_t pages = 0;
+	size_t pages = 0;
 	int rc = RR_OK;
 	const struct worker *bad = NULL;
 
-	for (uint32_t i = 0; i < r->m->ncalls; i++)
-		pages += has_page(r, i) != 0;
+	for (size_t j = 0; j < ncalls; j++) {
+		uint32_t i = list_call(calls, j);
+
+		pages += i < r->m->ncalls && has_page(r, i);
+	}
 	if (pages == 0)
 		return RR_OK;
 	n = worker_count(pages);
@@ -3301,6 +3325,8 @@ static int write_call_pages(struct render *rd, const struct report *r, const str
 		w[k].css = rd->charts_css;
 		w[k].css_len = rd->charts_len;
 		w[k].dir = dir;
+		w[k].calls = calls;
+		w[k].ncalls = ncalls;
 		w[k].next = &next;
 		w[k].stop = &stop;
 		w[k].rc = RR_OK;
@@ -3340,230 +3366,369 @@ static int write_call_pages(struct render *rd, const struct report *r, const str
 	return RR_OK;
 }
 
-int render_write_dir(struct render *rd, const struct report *r, const struct catalog *cat,
-		     const char *dir, char *err, size_t errlen)
+/* ---- reports in steps ---- */
+
+/*
+ * A report being written (render_dir_* / render_file_*). The calls' records
+ * come with each step; everything else (model, strings, companion rows) is
+ * r's throughout.
+ *
+ * Single file: the overview does not read records, so render_file_begin
+ * writes it up to its "calls" slot at once and keeps the rest (tail) for
+ * render_file_end. A section that arrives when it is the next one in model
+ * order goes straight after what is written; one that arrives early goes to
+ * an unlinked temporary file (its offset and length kept per call) and is
+ * copied over when its turn comes. Calls given in model order, as
+ * render_write_file gives them, are thus written once, and the temporary
+ * file is never even created.
+ */
+struct render_job {
+	struct render *rd;
+	const struct report *r;
+	const struct catalog *cat;
+	int rc;                  /* not RR_OK once a step failed */
+	/* directory */
+	char *base;              /* the report's path without a trailing '/' */
+	char *tmp;               /* the fresh sibling directory */
+	int exists;              /* base existed: swapped, not renamed */
+	/* single file */
+	char *path;              /* as given */
+	char *ftmp;              /* the temporary name; NULL: a device, written in place */
+	FILE *f;
+	xmlOutputBufferPtr ov;   /* the overview's bytes; tail .. end still to write */
+	const char *tail;
+	size_t tail_len;
+	struct frame fr;         /* the call template as a <section> */
+	struct page cp;
+	struct callview v;
+	struct sink sk;          /* one section's bytes */
+	xmlSaveCtxtPtr save;     /* into sk */
+	uint32_t next;           /* the first call not yet in f */
+	int sfd;                 /* the sections written ahead; -1 until needed */
+	char *spath;             /* its name while it had one, for messages */
+	uint64_t send;           /* its length */
+	uint64_t *soff;          /* per call: 1 + offset in sfd, 0 when not there */
+	uint64_t *slen;
+	char *copy;              /* a buffer for copying out of sfd */
+};
+
+#define COPY_BUF 65536
+
+/* r with the records of ds: callview reads a call's records through r->ds
+ * (its rec_first/rec_end index ds's), its strings and companion rows are
+ * r->ds's anyway. */
+static void report_view(const struct report *r, const struct dataset *ds, struct report *rv,
+			struct dataset *dv)
 {
+	*dv = *r->ds;
+	if (ds) {
+		dv->recs = ds->recs;
+		dv->nrecs = ds->nrecs;
+	}
+	*rv = *r;
+	rv->ds = dv;
+}
+
+int render_dir_begin(struct render *rd, const struct report *r, const struct catalog *cat,
+		     const char *dir, struct render_job **out, char *err, size_t errlen)
+{
+	struct render_job *job;
 	struct stat st;
-	char *base = NULL, *tmp = NULL, *path = NULL;
+	char *path = NULL;
 	size_t n;
-	int exists, rc = RR_OK;
-	struct page p;
+	int rc;
 	mode_t mask;
 
+	*out = NULL;
+	if (!(job = rr_calloc(1, sizeof *job)))
+		goto nomem;
+	job->rd = rd;
+	job->r = r;
+	job->cat = cat;
+	job->sfd = -1;
 	/* "report/" and "report" are the same directory; renaming needs the
 	 * name without the slash. */
 	n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
-	if (!(base = rr_strndup(dir, n)))
+	if (!(job->base = rr_strndup(dir, n)))
 		goto nomem;
-	exists = lstat(base, &st) == 0;
-	if (exists && S_ISDIR(st.st_mode) && (rc = looks_like_report(base)) < 0)
+	job->exists = lstat(job->base, &st) == 0;
+	rc = 1;
+	if (job->exists && S_ISDIR(st.st_mode) && (rc = looks_like_report(job->base)) < 0)
 		goto nomem;
-	if (exists && (!S_ISDIR(st.st_mode) || rc == 0)) {
-		set_err(err, errlen, base, "exists and is not a roomreport report");
-		rr_free(base);
+	if (job->exists && (!S_ISDIR(st.st_mode) || rc == 0)) {
+		set_err(err, errlen, job->base, "exists and is not a roomreport report");
+		render_dir_abort(job);
 		return RR_EIO;
 	}
-	rc = RR_OK;
-	if (!(tmp = rr_malloc(n + 16)))
+	if (!(job->tmp = rr_malloc(n + 16)))
 		goto nomem;
-	snprintf(tmp, n + 16, "%s.tmp.XXXXXX", base);
-	if (!mkdtemp(tmp)) {
-		set_err(err, errlen, base, strerror(errno));
-		rr_free(tmp);
-		rr_free(base);
+	snprintf(job->tmp, n + 16, "%s.tmp.XXXXXX", job->base);
+	if (!mkdtemp(job->tmp)) {
+		set_err(err, errlen, job->base, strerror(errno));
+		rr_free(job->tmp);
+		job->tmp = NULL;
+		render_dir_abort(job);
 		return RR_EIO;
 	}
 	/* mkdtemp makes the directory private; a report is as readable as any
 	 * file the user creates. */
 	mask = umask(0);
 	umask(mask);
-	chmod(tmp, 0777 & ~mask);
-
-	if (!(path = path_join(tmp, "calls")))
-		goto nomem_tmp;
+	chmod(job->tmp, 0777 & ~mask);
+	if (!(path = path_join(job->tmp, "calls")))
+		goto nomem;
 	if (mkdir(path, 0777) != 0) {
 		set_err(err, errlen, path, strerror(errno));
-		rc = RR_EIO;
-		goto out;
+		rr_free(path);
+		render_dir_abort(job);
+		return RR_EIO;
 	}
 	rr_free(path);
-	if (!(path = path_join(tmp, "index.html")))
-		goto nomem_tmp;
-	if ((rc = build_overview(rd, r, cat, 0, &p)) == RR_OK)
+	*out = job;
+	return RR_OK;
+nomem:
+	set_err(err, errlen, dir, "out of memory");
+	render_dir_abort(job);
+	return RR_ENOMEM;
+}
+
+/* render_dir_calls, where calls == NULL stands for every call. */
+static int dir_calls(struct render_job *job, const struct dataset *ds, const uint32_t *calls,
+		     size_t n, char *err, size_t errlen)
+{
+	struct report rv;
+	struct dataset dv;
+
+	if (job->rc != RR_OK)
+		return job->rc;
+	report_view(job->r, ds, &rv, &dv);
+	job->rc = write_call_pages(job->rd, &rv, job->cat, job->tmp, calls, n, err, errlen);
+	return job->rc;
+}
+
+int render_dir_calls(struct render_job *job, const struct dataset *ds, const uint32_t *calls,
+		     size_t n, char *err, size_t errlen)
+{
+	return n ? dir_calls(job, ds, calls, n, err, errlen) : job->rc;
+}
+
+int render_dir_end(struct render_job *job, char *err, size_t errlen)
+{
+	struct page p;
+	char *path;
+	int rc = job->rc;
+
+	if (rc != RR_OK) {
+		render_dir_abort(job);
+		return rc;
+	}
+	if (!(path = path_join(job->tmp, "index.html"))) {
+		set_err(err, errlen, job->base, "out of memory");
+		render_dir_abort(job);
+		return RR_ENOMEM;
+	}
+	if ((rc = build_overview(job->rd, job->r, job->cat, 0, &p)) == RR_OK)
 		rc = save_new(p.doc, path, err, errlen);
 	else
 		set_err(err, errlen, path, "out of memory");
 	page_free(&p);
-	if (rc != RR_OK)
-		goto out;
-	if ((rc = write_call_pages(rd, r, cat, tmp, err, errlen)) != RR_OK)
-		goto out;
-	rc = swap_into_place(tmp, base, exists, err, errlen);
-	goto out;
-
-nomem_tmp:
-	set_err(err, errlen, base, "out of memory");
-	rc = RR_ENOMEM;
-out:
-	if (rc != RR_OK)
-		remove_report_tree(tmp);
 	rr_free(path);
-	rr_free(tmp);
-	rr_free(base);
+	if (rc == RR_OK)
+		rc = swap_into_place(job->tmp, job->base, job->exists, err, errlen);
+	if (rc == RR_OK) {
+		rr_free(job->tmp);
+		job->tmp = NULL;    /* nothing left to remove */
+	}
+	render_dir_abort(job);
 	return rc;
-nomem:
-	set_err(err, errlen, dir, "out of memory");
-	rr_free(tmp);
-	rr_free(base);
-	return RR_ENOMEM;
 }
 
-/*
- * The single-file body. The overview (small) is serialized to memory with a
- * marker comment in its "calls" slot, the last element of <body>; the bytes
- * before the marker go out, then each call's <section> is built, serialized
- * and freed in turn (through a frame, as the pages of a directory report),
- * then the bytes after the marker. This keeps one call's tree in memory, not
- * every call's. The marker is found searching from the end, after every
- * value from the data, so no data can be mistaken for it.
- */
-static int write_file_body(struct render *rd, const struct report *r, const struct catalog *cat,
-			   FILE *f, const char *path, char *err, size_t errlen)
+void render_dir_abort(struct render_job *job)
 {
-	struct page p;
-	struct frame fr;
-	struct page cp;
-	struct callview v;
-	struct sink sk = { NULL, 0, 0 };
-	xmlSaveCtxtPtr save = NULL;
-	xmlOutputBufferPtr mem = NULL, out = NULL;
-	xmlNodePtr calls, mark;
-	const char *buf, *at = NULL;
-	size_t len, mlen = strlen("<!--" CALLS_MARK "-->");
+	if (!job)
+		return;
+	if (job->tmp)
+		remove_report_tree(job->tmp);
+	rr_free(job->tmp);
+	rr_free(job->base);
+	rr_free(job);
+}
+
+int render_write_dir(struct render *rd, const struct report *r, const struct catalog *cat,
+		     const char *dir, char *err, size_t errlen)
+{
+	struct render_job *job;
 	int rc;
 
-	memset(&fr, 0, sizeof fr);
-	memset(&cp, 0, sizeof cp);
-	memset(&v, 0, sizeof v);
-	if ((rc = build_overview(rd, r, cat, 1, &p)) != RR_OK)
-		goto fail;
-	if ((rc = frame_open(&fr, rd->call, 1, NULL, 0)) != RR_OK) {
-		rc = RR_ENOMEM;          /* render_open checked the template */
-		goto fail;
+	if ((rc = render_dir_begin(rd, r, cat, dir, &job, err, errlen)) != RR_OK)
+		return rc;
+	if ((rc = dir_calls(job, r->ds, NULL, r->m->ncalls, err, errlen)) != RR_OK) {
+		render_dir_abort(job);
+		return rc;
 	}
-	cp.doc = fr.doc;
-	cp.r = r;
-	cp.cat = cat;
-	cp.single = 1;
-	cp.lean = 1;
-	if (!(save = slot_saver(&sk))) {
-		rc = RR_ENOMEM;
-		goto fail;
-	}
-	calls = slot(&p, xmlDocGetRootElement(p.doc), "calls");
-	mark = xmlNewDocComment(p.doc, (const xmlChar *)CALLS_MARK);
-	if (!calls || !mark || !xmlAddChild(calls, mark)) {
-		rc = RR_ENOMEM;
-		goto fail;
-	}
-	if (!(mem = xmlAllocOutputBuffer(NULL))) {
-		rc = RR_ENOMEM;
-		goto fail;
-	}
-	htmlDocContentDumpFormatOutput(mem, p.doc, "UTF-8", 1);
-	buf = (const char *)xmlOutputBufferGetContent(mem);
-	len = xmlOutputBufferGetSize(mem);
-	for (size_t i = len >= mlen ? len - mlen + 1 : 0; buf && i-- > 0;) {
-		if (memcmp(buf + i, "<!--" CALLS_MARK "-->", mlen) == 0) {
-			at = buf + i;
-			break;
-		}
-	}
-	if (!at || mem->error) {
-		rc = RR_ENOMEM;
-		goto fail;
-	}
-	if (!(out = xmlOutputBufferCreateFile(f, NULL))) {
-		rc = RR_ENOMEM;
-		goto fail;
-	}
-	xmlOutputBufferWrite(out, (int)(at - buf), buf);
-	for (uint32_t i = 0; i < r->m->ncalls && rc == RR_OK; i++) {
-		if (!has_page(r, i))
-			continue;
-		if ((rc = callview_rebuild(r, cat, i, &v)) != RR_OK)
-			break;
-		cp.oom = 0;
-		sk.len = 0;
-		rc = frame_write(&fr, &cp, &v, save, &sk);
-		if (rc == RR_OK && sk.len > INT_MAX)
-			rc = RR_ENOMEM;
-		if (rc == RR_OK)
-			xmlOutputBufferWrite(out, (int)sk.len, sk.buf);
-		if (rc == RR_OK && out->error)
-			rc = RR_EIO;
-	}
-	if (rc == RR_OK)
-		xmlOutputBufferWrite(out, (int)(len - (size_t)(at - buf) - mlen), at + mlen);
-	errno = 0;
-	if (xmlOutputBufferClose(out) < 0 && rc == RR_OK)
-		rc = RR_EIO;
-	out = NULL;
-fail:
-	if (mem)
-		xmlOutputBufferClose(mem);
-	page_free(&p);
-	if (save)
-		xmlSaveClose(save);
-	rr_free(sk.buf);
-	frame_close(&fr);
-	callview_free(&v);
-	rr_free(cp.tb);
-	rr_free(cp.pb.buf);
-	rr_free(cp.mp);
+	return render_dir_end(job, err, errlen);
+}
+
+/* ---- the single file in steps ---- */
+
+/* Sets job->rc (and err, naming the file) for a failed step. */
+static int file_fail(struct render_job *job, int rc, const char *path, char *err, size_t errlen)
+{
 	if (rc == RR_ENOMEM)
 		set_err(err, errlen, path, "out of memory");
-	else if (rc == RR_EIO)
-		set_err(err, errlen, path, errno ? strerror(errno) : "write error");
+	else
+		set_write_err(err, errlen, path, errno);
+	job->rc = rc;
 	return rc;
 }
 
-int render_write_file(struct render *rd, const struct report *r, const struct catalog *cat,
-		      const char *path, char *err, size_t errlen)
+/* Appends n bytes to the output file; RR_OK or RR_EIO. */
+static int file_put(struct render_job *job, const char *b, size_t n)
 {
-	struct stat st;
-	size_t n = strlen(path) + 16;
-	char *tmp = NULL;
-	FILE *f;
-	int fd, rc, bad;
+	errno = 0;
+	if (n && fwrite(b, 1, n, job->f) != n)
+		return RR_EIO;
+	return ferror(job->f) ? RR_EIO : RR_OK;
+}
 
+/* Writes n bytes at b to fd, all of them; RR_OK or RR_EIO (errno set). */
+static int fd_put(int fd, const char *b, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = write(fd, b, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (k == 0)
+				errno = EIO;
+			return RR_EIO;
+		}
+		b += k;
+		n -= (size_t)k;
+	}
+	return RR_OK;
+}
+
+/* The unlinked temporary file for sections that arrive early, in $TMPDIR
+ * (else /tmp), with the per-call offsets. RR_OK; RR_EIO (err names it);
+ * RR_ENOMEM. */
+static int spill_open(struct render_job *job, char *err, size_t errlen)
+{
+	const char *d = getenv("TMPDIR");
+	uint32_t nc = job->r->m->ncalls;
+
+	if (!(job->soff = rr_calloc(nc, sizeof *job->soff)) ||
+	    !(job->slen = rr_calloc(nc, sizeof *job->slen)) ||
+	    !(job->spath = path_join(d && *d ? d : "/tmp", "roomreport-sections.XXXXXX")))
+		return file_fail(job, RR_ENOMEM, job->path, err, errlen);
+	if ((job->sfd = mkostemp(job->spath, O_CLOEXEC)) < 0) {
+		set_err(err, errlen, job->spath, strerror(errno));
+		return job->rc = RR_EIO;
+	}
+	/* Gone from the directory at once: whatever happens to us, nothing is
+	 * left behind. */
+	unlink(job->spath);
+	return RR_OK;
+}
+
+/* Copies stored section i into the output file. */
+static int spill_copy(struct render_job *job, uint32_t i, char *err, size_t errlen)
+{
+	uint64_t at = job->soff[i] - 1, left = job->slen[i];
+
+	if (!job->copy && !(job->copy = rr_malloc(COPY_BUF)))
+		return file_fail(job, RR_ENOMEM, job->path, err, errlen);
+	while (left > 0) {
+		size_t want = left < COPY_BUF ? (size_t)left : COPY_BUF;
+		ssize_t k = pread(job->sfd, job->copy, want, (off_t)at);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			set_err(err, errlen, job->spath, k < 0 ? strerror(errno) : "read error");
+			return job->rc = RR_EIO;
+		}
+		if (file_put(job, job->copy, (size_t)k) != RR_OK)
+			return file_fail(job, RR_EIO, job->path, err, errlen);
+		at += (uint64_t)k;
+		left -= (uint64_t)k;
+	}
+	job->soff[i] = 0;
+	return RR_OK;
+}
+
+/* Moves job->next past calls without a page and past stored sections,
+ * copying those out. */
+static int file_drain(struct render_job *job, char *err, size_t errlen)
+{
+	const struct report *r = job->r;
+	int rc;
+
+	for (; job->next < r->m->ncalls; job->next++) {
+		if (!has_page(r, job->next))
+			continue;
+		if (!job->soff || !job->soff[job->next])
+			break;
+		if ((rc = spill_copy(job, job->next, err, errlen)) != RR_OK)
+			return rc;
+	}
+	return RR_OK;
+}
+
+int render_file_begin(struct render *rd, const struct report *r, const struct catalog *cat,
+		      const char *path, struct render_job **out, char *err, size_t errlen)
+{
+	struct render_job *job;
+	struct stat st;
+	struct page p;
+	xmlNodePtr calls, mark;
+	const char *buf, *at = NULL;
+	size_t n = strlen(path) + 16, len, mlen = strlen("<!--" CALLS_MARK "-->");
+	int fd, rc;
+
+	*out = NULL;
+	if (!(job = rr_calloc(1, sizeof *job)) || !(job->path = rr_strndup(path, strlen(path)))) {
+		rr_free(job);
+		set_err(err, errlen, path, "out of memory");
+		return RR_ENOMEM;
+	}
+	job->rd = rd;
+	job->r = r;
+	job->cat = cat;
+	job->sfd = -1;
 	/* A device (/dev/null, /dev/stdout) is written in place: renaming over
 	 * it would replace the device node. */
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		if (S_ISDIR(st.st_mode)) {
 			set_err(err, errlen, path, "is a directory");
+			render_file_abort(job);
 			return RR_EIO;
 		}
-		if (!(f = fopen(path, "w"))) {
+		if (!(job->f = fopen(path, "w"))) {
 			set_err(err, errlen, path, strerror(errno));
+			render_file_abort(job);
 			return RR_EIO;
 		}
 	} else {
-		if (!(tmp = rr_malloc(n))) {
+		if (!(job->ftmp = rr_malloc(n))) {
 			set_err(err, errlen, path, "out of memory");
+			render_file_abort(job);
 			return RR_ENOMEM;
 		}
-		snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-		fd = mkstemp(tmp);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		snprintf(job->ftmp, n, "%s.tmp.XXXXXX", path);
+		fd = mkstemp(job->ftmp);
+		if (fd < 0 || !(job->f = fdopen(fd, "w"))) {
 			set_err(err, errlen, path, strerror(errno));
 			if (fd >= 0) {
 				close(fd);
-				unlink(tmp);
+				unlink(job->ftmp);
 			}
-			rr_free(tmp);
+			rr_free(job->ftmp);
+			job->ftmp = NULL;
+			render_file_abort(job);
 			return RR_EIO;
 		}
 		/* mkstemp makes the file private; give it the usual mode. */
@@ -3574,25 +3739,190 @@ int render_write_file(struct render *rd, const struct report *r, const struct ca
 			fchmod(fd, 0666 & ~mask);
 		}
 	}
-	rc = write_file_body(rd, r, cat, f, path, err, errlen);
+
+	/* The overview, serialized to memory with a marker comment in its
+	 * "calls" slot, the last element of <body>; the bytes before the
+	 * marker go out now. The marker is found searching from the end,
+	 * after every value from the data, so no data can be mistaken for
+	 * it. */
+	rc = build_overview(rd, r, cat, 1, &p);
+	calls = rc == RR_OK ? slot(&p, xmlDocGetRootElement(p.doc), "calls") : NULL;
+	mark = calls ? xmlNewDocComment(p.doc, (const xmlChar *)CALLS_MARK) : NULL;
+	if (!mark || !xmlAddChild(calls, mark)) {
+		xmlFreeNode(mark);
+		rc = RR_ENOMEM;
+	} else if (!(job->ov = xmlAllocOutputBuffer(NULL))) {
+		rc = RR_ENOMEM;
+	} else {
+		htmlDocContentDumpFormatOutput(job->ov, p.doc, "UTF-8", 1);
+		buf = (const char *)xmlOutputBufferGetContent(job->ov);
+		len = xmlOutputBufferGetSize(job->ov);
+		for (size_t i = len >= mlen ? len - mlen + 1 : 0; buf && i-- > 0;) {
+			if (memcmp(buf + i, "<!--" CALLS_MARK "-->", mlen) == 0) {
+				at = buf + i;
+				break;
+			}
+		}
+		if (!at || job->ov->error)
+			rc = RR_ENOMEM;
+	}
+	page_free(&p);
+	if (rc == RR_OK) {
+		job->tail = at + mlen;
+		job->tail_len = len - (size_t)(at - buf) - mlen;
+		if (file_put(job, buf, (size_t)(at - buf)) != RR_OK)
+			rc = RR_EIO;
+	}
+	/* The frame the sections are cut from, and their serializer. */
+	if (rc == RR_OK && frame_open(&job->fr, rd->call, 1, NULL, 0) != RR_OK)
+		rc = RR_ENOMEM;          /* render_open checked the template */
+	if (rc == RR_OK && !(job->save = slot_saver(&job->sk)))
+		rc = RR_ENOMEM;
+	if (rc != RR_OK) {
+		file_fail(job, rc, path, err, errlen);
+		render_file_abort(job);
+		return rc;
+	}
+	job->cp.doc = job->fr.doc;
+	job->cp.r = r;
+	job->cp.cat = cat;
+	job->cp.single = 1;
+	job->cp.lean = 1;
+	*out = job;
+	return file_drain(job, err, errlen) == RR_OK ? RR_OK : (render_file_abort(job), RR_EIO);
+}
+
+int render_file_calls(struct render_job *job, const struct dataset *ds, const uint32_t *calls,
+		      size_t n, char *err, size_t errlen)
+{
+	const struct report *r = job->r;
+	struct report rv;
+	struct dataset dv;
+	int rc = job->rc;
+
+	report_view(r, ds, &rv, &dv);
+	job->cp.r = &rv;
+	for (size_t k = 0; k < n && rc == RR_OK; k++) {
+		uint32_t i = list_call(calls, k);
+
+		/* Not a page, or one already given: the contract says neither
+		 * comes, and neither changes the file. */
+		if (i >= r->m->ncalls || !has_page(r, i) || i < job->next ||
+		    (job->soff && job->soff[i]))
+			continue;
+		if ((rc = callview_rebuild(&rv, job->cat, i, &job->v)) != RR_OK) {
+			rc = file_fail(job, rc, job->path, err, errlen);
+			break;
+		}
+		job->cp.oom = 0;
+		job->sk.len = 0;
+		if ((rc = frame_write(&job->fr, &job->cp, &job->v, job->save, &job->sk)) != RR_OK) {
+			rc = file_fail(job, rc, job->path, err, errlen);
+			break;
+		}
+		if (i == job->next) {
+			if (file_put(job, job->sk.buf, job->sk.len) != RR_OK) {
+				rc = file_fail(job, RR_EIO, job->path, err, errlen);
+				break;
+			}
+			job->next++;
+			rc = file_drain(job, err, errlen);
+			continue;
+		}
+		if (job->sfd < 0 && (rc = spill_open(job, err, errlen)) != RR_OK)
+			break;
+		if (fd_put(job->sfd, job->sk.buf, job->sk.len) != RR_OK) {
+			rc = file_fail(job, RR_EIO, job->spath, err, errlen);
+			break;
+		}
+		job->soff[i] = job->send + 1;
+		job->slen[i] = job->sk.len;
+		job->send += job->sk.len;
+	}
+	job->cp.r = r;
+	job->rc = rc;
+	return rc;
+}
+
+int render_file_end(struct render_job *job, char *err, size_t errlen)
+{
+	int rc = job->rc, bad;
+
+	/* Sections of calls never given would have stopped the drain: what
+	 * follows them still goes out, in order. */
+	while (rc == RR_OK && job->next < job->r->m->ncalls) {
+		job->next++;
+		rc = file_drain(job, err, errlen);
+	}
+	if (rc == RR_OK && file_put(job, job->tail, job->tail_len) != RR_OK)
+		rc = file_fail(job, RR_EIO, job->path, err, errlen);
+	if (rc != RR_OK) {
+		render_file_abort(job);
+		return rc;
+	}
 	errno = 0;
-	bad = ferror(f) != 0;
-	if (fclose(f) != 0)
+	bad = ferror(job->f) != 0;
+	if (fclose(job->f) != 0)
 		bad = 1;
-	if (rc == RR_OK && bad) {
-		set_err(err, errlen, path, errno ? strerror(errno) : "write error");
+	job->f = NULL;
+	if (bad)
+		rc = file_fail(job, RR_EIO, job->path, err, errlen);
+	if (rc == RR_OK && job->ftmp && rename(job->ftmp, job->path) != 0) {
+		set_err(err, errlen, job->path, strerror(errno));
 		rc = RR_EIO;
 	}
-	if (tmp) {
-		if (rc == RR_OK && rename(tmp, path) != 0) {
-			set_err(err, errlen, path, strerror(errno));
-			rc = RR_EIO;
-		}
-		if (rc != RR_OK)
-			unlink(tmp);
-		rr_free(tmp);
+	if (rc == RR_OK) {
+		rr_free(job->ftmp);
+		job->ftmp = NULL;   /* it is the report now */
 	}
+	render_file_abort(job);
 	return rc;
+}
+
+void render_file_abort(struct render_job *job)
+{
+	if (!job)
+		return;
+	if (job->f)
+		fclose(job->f);
+	if (job->ftmp)
+		unlink(job->ftmp);
+	if (job->sfd >= 0)
+		close(job->sfd);
+	if (job->ov)
+		xmlOutputBufferClose(job->ov);
+	if (job->save)
+		xmlSaveClose(job->save);
+	frame_close(&job->fr);
+	callview_free(&job->v);
+	rr_free(job->cp.tb);
+	rr_free(job->cp.pb.buf);
+	rr_free(job->cp.mp);
+	rr_free(job->sk.buf);
+	rr_free(job->soff);
+	rr_free(job->slen);
+	rr_free(job->copy);
+	rr_free(job->spath);
+	rr_free(job->ftmp);
+	rr_free(job->path);
+	rr_free(job);
+}
+
+/* Writes everything into one file: the steps above with every call at once,
+ * in model order, so each section goes straight into the file. */
+int render_write_file(struct render *rd, const struct report *r, const struct catalog *cat,
+		      const char *path, char *err, size_t errlen)
+{
+	struct render_job *job;
+	int rc;
+
+	if ((rc = render_file_begin(rd, r, cat, path, &job, err, errlen)) != RR_OK)
+		return rc;
+	if ((rc = render_file_calls(job, r->ds, NULL, r->m->ncalls, err, errlen)) != RR_OK) {
+		render_file_abort(job);
+		return rc;
+	}
+	return render_file_end(job, err, errlen);
 }
 
 /* ------------------------------------------------------------- templates */

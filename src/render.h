@@ -56,8 +56,12 @@ int render_write_dir(struct render *rd, const struct report *r, const struct cat
  * and leaves the job only fit for render_dir_abort, which removes what was
  * written (NULL is fine). render_dir_end frees the job in every case.
  * render_write_file has the same three steps (render_file_*): call
- * sections may come in any order; they are kept in an unlinked temporary
- * file until render_file_end puts them in model order.
+ * sections may come in any order; a section that is next in model order
+ * goes straight into the file, one that comes early is kept in an unlinked
+ * temporary file in $TMPDIR (else /tmp) until its turn. render_file_begin
+ * writes the overview's first part; render_file_end the rest, and renames
+ * the file into place. Calls given in model order need no temporary file.
+ * A call listed twice or out of range is ignored.
  */
 struct render_job;
 int render_dir_begin(struct render *rd, const struct report *r, const struct catalog *cat,

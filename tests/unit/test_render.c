@@ -6,8 +6,9 @@
  * lane per user, a <title> on every timeline mark, bar classes by exit,
  * findings in the view's order, every log row), links of worst calls,
  * hostile IDs only as text or attribute values, no external URL, the
- * directory swap and its failure paths, the single-file form, and
- * byte-identical output.
+ * directory swap and its failure paths, the single-file form,
+ * byte-identical output, and the same reports written in steps (calls in
+ * any order, records a range at a time).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1283,6 +1284,298 @@ static void test_swap_and_failures(void **state)
 	free(box);
 }
 
+/* ---- reports in steps (render_dir_* / render_file_*) ---- */
+
+/* How a stepped report is given its calls. */
+enum step_split {
+	/* Up to 3 ranges of records, as a run larger than memory has them:
+	 * each range a dataset of its own (a window on fx->ds) with the calls'
+	 * rec_first/rec_end rebased to it; the report's own dataset has no
+	 * records at all. Last range first, calls in reverse model order. */
+	SPLIT_RANGES,
+	/* One call per step, last call first, each with all of fx->ds. */
+	SPLIT_SINGLES,
+	/* Every call in one step in model order, as render_write_* do. */
+	SPLIT_ONCE,
+};
+
+#define STEP_PARTS 8
+
+struct stepped {
+	struct model m;              /* fx->m with the calls below */
+	struct call *calls;
+	struct dataset norecs;       /* fx->ds without its records */
+	struct report r;             /* fx->r on m and norecs (SPLIT_RANGES) */
+	struct dataset part[STEP_PARTS];
+	uint32_t *list[STEP_PARTS];
+	size_t nlist[STEP_PARTS];
+	int nparts;                  /* given last to first */
+};
+
+static void stepped_make(struct fixture *fx, enum step_split split, struct stepped *s)
+{
+	uint32_t n = fx->m.ncalls, *order;
+
+	memset(s, 0, sizeof *s);
+	s->r = fx->r;
+	if (split != SPLIT_RANGES) {
+		/* Parts given last to first: part k holds call n - 1 - k, or
+		 * (SPLIT_ONCE) one part holds them all. */
+		s->nparts = split == SPLIT_ONCE ? 1 : (int)n;
+		assert_true(s->nparts <= STEP_PARTS);
+		for (int k = 0; k < s->nparts; k++) {
+			size_t m = split == SPLIT_ONCE ? n : 1;
+
+			s->list[k] = malloc(m * sizeof **s->list);
+			assert_non_null(s->list[k]);
+			for (size_t j = 0; j < m; j++)
+				s->list[k][j] = split == SPLIT_ONCE ? (uint32_t)j : (uint32_t)k;
+			s->nlist[k] = m;
+			s->part[k] = fx->ds;
+		}
+		return;
+	}
+	s->calls = malloc(n * sizeof *s->calls);
+	order = malloc(n * sizeof *order);
+	assert_non_null(s->calls);
+	assert_non_null(order);
+	memcpy(s->calls, fx->m.calls, n * sizeof *s->calls);
+	/* Calls by their first record (insertion: a handful of calls). */
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t j = i;
+
+		for (; j > 0 && s->calls[order[j - 1]].rec_first > s->calls[i].rec_first; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	/* Cut where no earlier call's records reach: about n / 3 calls a
+	 * range. */
+	for (uint32_t a = 0, b; a < n; a = b) {
+		uint32_t lo = s->calls[order[a]].rec_first, hi = s->calls[order[a]].rec_end;
+		struct dataset *d = &s->part[s->nparts];
+
+		for (b = a + 1; b < n; b++) {
+			if (s->calls[order[b]].rec_first >= hi && b - a >= (n + 2) / 3)
+				break;
+			if (s->calls[order[b]].rec_end > hi)
+				hi = s->calls[order[b]].rec_end;
+		}
+		assert_true(s->nparts < STEP_PARTS);
+		*d = fx->ds;
+		d->recs = fx->ds.recs + lo;
+		d->nrecs = hi - lo;
+		s->list[s->nparts] = malloc((b - a) * sizeof **s->list);
+		assert_non_null(s->list[s->nparts]);
+		for (uint32_t k = a; k < b; k++) {
+			/* Reverse model order within the range too. */
+			uint32_t c = order[k];
+			size_t at = 0;
+
+			s->calls[c].rec_first -= lo;
+			s->calls[c].rec_end -= lo;
+			while (at < s->nlist[s->nparts] && s->list[s->nparts][at] > c)
+				at++;
+			memmove(s->list[s->nparts] + at + 1, s->list[s->nparts] + at,
+				(s->nlist[s->nparts] - at) * sizeof **s->list);
+			s->list[s->nparts][at] = c;
+			s->nlist[s->nparts]++;
+		}
+		s->nparts++;
+	}
+	free(order);
+	s->m = fx->m;
+	s->m.calls = s->calls;
+	s->norecs = fx->ds;
+	s->norecs.recs = NULL;
+	s->norecs.nrecs = 0;
+	s->r.m = &s->m;
+	s->r.ds = &s->norecs;
+}
+
+static void stepped_free(struct stepped *s)
+{
+	for (int k = 0; k < s->nparts; k++)
+		free(s->list[k]);
+	free(s->calls);
+}
+
+/* Writes s's report into out (a directory, or with single one file) in
+ * steps; the steps' returns. */
+static int write_stepped(struct fixture *fx, struct stepped *s, int single, const char *out,
+			 char *err, size_t errlen)
+{
+	struct render_job *job = NULL;
+	int rc = single ? render_file_begin(fx->rd, &s->r, fx->cat, out, &job, err, errlen)
+			: render_dir_begin(fx->rd, &s->r, fx->cat, out, &job, err, errlen);
+
+	if (rc != RR_OK) {
+		assert_null(job);
+		return rc;
+	}
+	for (int k = s->nparts; k-- > 0 && rc == RR_OK;)
+		rc = single ? render_file_calls(job, &s->part[k], s->list[k], s->nlist[k], err, errlen)
+			    : render_dir_calls(job, &s->part[k], s->list[k], s->nlist[k], err, errlen);
+	if (rc != RR_OK) {
+		if (single)
+			render_file_abort(job);
+		else
+			render_dir_abort(job);
+		return rc;
+	}
+	return single ? render_file_end(job, err, errlen) : render_dir_end(job, err, errlen);
+}
+
+/* Open descriptors on deleted files under dir: the single file's sections
+ * kept aside. */
+static int deleted_fds_under(const char *dir)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char link[300], target[4096];
+		ssize_t k;
+
+		snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
+		if ((k = readlink(link, target, sizeof target - 1)) <= 0)
+			continue;
+		target[k] = '\0';
+		if (strncmp(target, dir, strlen(dir)) == 0 && strstr(target, " (deleted)"))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void test_steps(void **state)
+{
+	static const struct {
+		enum step_split split;
+		int single;
+	} cases[] = {
+		{ SPLIT_RANGES, 0 }, { SPLIT_RANGES, 1 }, { SPLIT_SINGLES, 0 },
+		{ SPLIT_SINGLES, 1 }, { SPLIT_ONCE, 0 }, { SPLIT_ONCE, 1 },
+	};
+	struct fixture *fx = *state;
+	char *whole = join(fx->tmp, "whole"), *whole1 = join(fx->tmp, "whole.html");
+	char err[512] = "";
+	size_t la, lb;
+	char *x, *y;
+
+	assert_true(fx->m.ncalls >= 3);
+	write_dir(fx, whole);
+	assert_int_equal(render_write_file(fx->rd, &fx->r, fx->cat, whole1, err, sizeof err), RR_OK);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct stepped s;
+		char name[32], *out;
+		int rc;
+
+		snprintf(name, sizeof name, "steps%zu%s", i, cases[i].single ? ".html" : "");
+		out = join(fx->tmp, name);
+		stepped_make(fx, cases[i].split, &s);
+		if (cases[i].split == SPLIT_RANGES)
+			assert_true(s.nparts >= 2);
+		rc = write_stepped(fx, &s, cases[i].single, out, err, sizeof err);
+		if (rc != RR_OK)
+			print_message("case %zu: %s\n", i, err);
+		assert_int_equal(rc, RR_OK);
+		if (cases[i].single) {
+			x = slurp(whole1, &la);
+			y = slurp(out, &lb);
+			assert_true(la == lb && memcmp(x, y, la) == 0);
+			free(x), free(y);
+		} else {
+			assert_same_tree(fx, whole, out);
+			assert_int_equal(count_entries(out), 2);
+		}
+		stepped_free(&s);
+		free(out);
+	}
+	free(whole), free(whole1);
+}
+
+/* Abort removes what the steps wrote (a previous report stays as it was);
+ * sections kept aside live in an unlinked file in $TMPDIR; an unusable
+ * output path is RR_EIO naming it. */
+static void test_steps_abort(void **state)
+{
+	struct fixture *fx = *state;
+	char *box = join(fx->tmp, "abortbox"), *dir = join(box, "report");
+	char *one = join(box, "one.html"), *spill = join(fx->tmp, "spill"), *idx = join(dir, "index.html");
+	char *bad = join(fx->tmp, "no/such/dir"), *badf = join(fx->tmp, "no/such/one.html");
+	const char *old_tmpdir = getenv("TMPDIR");
+	struct render_job *job;
+	struct stepped s;
+	char err[512] = "", *before, *after;
+	size_t lb, la;
+
+	assert_int_equal(mkdir(box, 0755), 0);
+	assert_int_equal(mkdir(spill, 0755), 0);
+	write_dir(fx, dir);
+	before = slurp(idx, &lb);
+	stepped_make(fx, SPLIT_RANGES, &s);
+
+	/* Directory: pages written, then abort; the old report untouched. */
+	fx->r.title = "changed";
+	s.r.title = "changed";
+	assert_int_equal(render_dir_begin(fx->rd, &s.r, fx->cat, dir, &job, err, sizeof err), RR_OK);
+	assert_int_equal(count_entries(box), 2);         /* report and its sibling */
+	assert_int_equal(render_dir_calls(job, &s.part[s.nparts - 1], s.list[s.nparts - 1],
+					  s.nlist[s.nparts - 1], err, sizeof err), RR_OK);
+	render_dir_abort(job);
+	assert_int_equal(count_entries(box), 1);
+	after = slurp(idx, &la);
+	assert_true(la == lb && memcmp(before, after, la) == 0);
+	free(after);
+	render_dir_abort(NULL);
+
+	/* Single file: the last range first goes aside, into $TMPDIR,
+	 * already unlinked; abort leaves no file at all. */
+	assert_int_equal(setenv("TMPDIR", spill, 1), 0);
+	assert_int_equal(render_file_begin(fx->rd, &s.r, fx->cat, one, &job, err, sizeof err), RR_OK);
+	assert_int_equal(count_entries(box), 2);         /* report and one.html's temporary */
+	assert_int_equal(deleted_fds_under(spill), 0);
+	assert_int_equal(render_file_calls(job, &s.part[s.nparts - 1], s.list[s.nparts - 1],
+					   s.nlist[s.nparts - 1], err, sizeof err), RR_OK);
+	assert_int_equal(deleted_fds_under(spill), 1);
+	assert_int_equal(count_entries(spill), 0);
+	render_file_abort(job);
+	assert_int_equal(deleted_fds_under(spill), 0);
+	assert_int_equal(count_entries(box), 1);
+	render_file_abort(NULL);
+	/* ... and a finished one closes it too. */
+	assert_int_equal(write_stepped(fx, &s, 1, one, err, sizeof err), RR_OK);
+	assert_int_equal(deleted_fds_under(spill), 0);
+	assert_int_equal(count_entries(box), 2);
+	if (old_tmpdir)
+		setenv("TMPDIR", old_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	fx->r.title = NULL;
+
+	/* Paths that cannot be written. */
+	job = (struct render_job *)&s;                   /* must be reset */
+	assert_int_equal(render_dir_begin(fx->rd, &fx->r, fx->cat, bad, &job, err, sizeof err),
+			 RR_EIO);
+	assert_null(job);
+	assert_non_null(strstr(err, "no/such/dir"));
+	job = (struct render_job *)&s;
+	err[0] = '\0';
+	assert_int_equal(render_file_begin(fx->rd, &fx->r, fx->cat, badf, &job, err, sizeof err),
+			 RR_EIO);
+	assert_null(job);
+	assert_non_null(strstr(err, "no/such/one.html"));
+	assert_int_equal(render_dir_begin(fx->rd, &fx->r, fx->cat, one, &job, err, sizeof err),
+			 RR_EIO);
+	assert_non_null(strstr(err, "one.html: exists and is not a roomreport report"));
+	assert_int_equal(count_entries(box), 2);
+
+	stepped_free(&s);
+	free(before), free(box), free(dir), free(one), free(spill), free(idx), free(bad), free(badf);
+}
+
 /* ---- the weekly view, from a report whose weekly fields are set by hand
  * (independent of how report.c computes them) ---- */
 
@@ -1802,6 +2095,8 @@ int main(void)
 		cmocka_unit_test(test_generated),
 		cmocka_unit_test(test_swap_and_failures),
 		cmocka_unit_test(test_single_file),
+		cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_steps_abort),
 		cmocka_unit_test(test_templates_dir),
 		cmocka_unit_test(test_weekly),
 	};
