@@ -63,7 +63,7 @@ class Base(unittest.TestCase):
                                 env=self.env())
         got["single"] = (code2, err2, open(single, "rb").read() if os.path.exists(single)
                          else None)
-        got["events"] = rr.run(mm + ["events", "-q"] + files, env=self.env(), binary=True)
+        got["events"] = rr.run(["events", "-q"] + mm + files, env=self.env(), binary=True)
         self.assertEqual(os.listdir(self.spill), [], "temporary files left behind")
         return got, notes
 
@@ -97,15 +97,16 @@ class TestSameOutput(Base):
                     self.assertEqual(two[k], one[k], k)
 
     def test_generated_week_many_ranges(self):
-        week = os.path.join(self.tmp.name, "week.csv")
-        subprocess.run([sys.executable, GEN, "--calls", "300", "--days", "2", "--seed", "11",
-                        "--out", week], check=True)
-        # 64 KiB holds about 1,400 records: dozens of ranges, more than
-        # the 64 range files, so loading a range filters its file.
-        _, note = self.same([week], "64K")
+        d = self.tmp.name
+        week, abn, users = (os.path.join(d, n) for n in ("week.csv", "abn.csv", "users.csv"))
+        subprocess.run([sys.executable, GEN, "--calls", "1500", "--days", "2", "--seed", "11",
+                        "--out", week, "--abnormal", abn, "--users", users], check=True)
+        # 75 rooms. 8 KiB holds about 170 records: a range per room, more
+        # than the 64 range files, so loading a range filters its file.
+        _, note = self.same([week, abn, users], "8K")
         ranges = int(note.split(" in ")[1].split()[0])
         self.assertGreater(ranges, 64)
-        _, note = self.same([week], "2M")
+        _, note = self.same([week, abn, users], "256K")
         ranges = int(note.split(" in ")[1].split()[0])
         self.assertGreater(ranges, 1)
         self.assertLess(ranges, 64)
