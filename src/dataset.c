@@ -2561,6 +2561,33 @@ int dataset_finish(struct dataset *ds)
 	return RR_OK;
 }
 
+static int by_time(const void *x, const void *y, void *ctx)
+{
+	const struct record *recs = ctx;
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
+	int64_t a = recs[i].time_ms, b = recs[j].time_ms;
+
+	if (a != b)
+		return a < b ? -1 : 1;
+	return i < j ? -1 : i > j;
+}
+
+int dataset_time_order(const struct dataset *ds, uint32_t **out)
+{
+	uint32_t *order;
+
+	*out = NULL;
+	if (ds->nrecs == 0)
+		return RR_OK;
+	if (ds->nrecs > UINT32_MAX || !(order = rr_malloc(ds->nrecs * sizeof *order)))
+		return RR_ENOMEM;
+	for (size_t i = 0; i < ds->nrecs; i++)
+		order[i] = (uint32_t)i;
+	qsort_r(order, ds->nrecs, sizeof *order, by_time, ds->recs);
+	*out = order;
+	return RR_OK;
+}
+
 size_t dataset_lower_bound(const struct dataset *ds, uint32_t room, uint32_t comm)
 {
 	size_t lo = 0, hi = ds->nrecs;

@@ -227,6 +227,11 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  */
 int dataset_finish(struct dataset *ds);
 
+/* The records' indexes in time order, ties in array order, into *out
+ * (rr_malloc'd, nrecs entries; NULL without records; the caller frees it
+ * with rr_free). RR_OK, or RR_ENOMEM (also past 2^32 - 1 records). */
+int dataset_time_order(const struct dataset *ds, uint32_t **out);
+
 /* Index of the first record with the given (room, comm), or nrecs. Only after
  * dataset_finish. */
 size_t dataset_lower_bound(const struct dataset *ds, uint32_t room, uint32_t comm);

@@ -357,39 +357,20 @@ int partition_load(struct partition *p, size_t k, struct dataset *part)
 
 /* ---- the events log ---- */
 
-static const struct record *order_base;
-
-static int by_time(const void *x, const void *y)
-{
-	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
-	int64_t a = order_base[i].time_ms, b = order_base[j].time_ms;
-
-	if (a != b)
-		return a < b ? -1 : 1;
-	return i < j ? -1 : i > j;
-}
-
 int partition_add_events(struct partition *p, const struct dataset *part)
 {
 	uint32_t *order;
 	size_t n = part->nrecs, i, k;
 	int rc = RR_OK;
 
-	if (n > UINT32_MAX)
-		return RR_ENOMEM;
 	if (rr_grow(&p->runs, &p->capruns, p->nruns + 1, sizeof *p->runs) != RR_OK)
 		return RR_ENOMEM;
 	if (!p->io && !(p->io = rr_malloc(IO_RECORDS * sizeof *p->io)))
 		return RR_ENOMEM;
 	if (p->events_fd < 0 && (p->events_fd = temp_open(p)) < 0)
 		return RR_EIO;
-	order = rr_malloc((n ? n : 1) * sizeof *order);
-	if (!order)
+	if (dataset_time_order(part, &order) != RR_OK)
 		return RR_ENOMEM;
-	for (i = 0; i < n; i++)
-		order[i] = (uint32_t)i;
-	order_base = part->recs;
-	qsort(order, n, sizeof *order, by_time);
 	for (i = 0; i < n && rc == RR_OK; i += k) {
 		k = n - i < IO_RECORDS ? n - i : IO_RECORDS;
 		for (size_t j = 0; j < k; j++)

@@ -80,18 +80,6 @@ int tables_write_sessions(const struct report *r, FILE *f)
 	return ferror(f) ? RR_EIO : RR_OK;
 }
 
-static const struct record *order_base;
-
-static int by_time(const void *x, const void *y)
-{
-	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
-	int64_t a = order_base[i].time_ms, b = order_base[j].time_ms;
-
-	if (a != b)
-		return a < b ? -1 : 1;
-	return i < j ? -1 : i > j;
-}
-
 void tables_write_events_header(FILE *f)
 {
 	fputs("time_ms,time,room_id,comm_id,user_id,peer_id,kind,event_id,param_one,"
@@ -126,21 +114,10 @@ void tables_write_event(FILE *f, const struct strtab *t, const struct catalog *c
 int tables_write_events(const struct dataset *ds, const struct catalog *c,
 			const struct tz *z, FILE *f)
 {
-	uint32_t *order = NULL;
+	uint32_t *order;
 
-	if (ds->nrecs > UINT32_MAX)
+	if (dataset_time_order(ds, &order) != RR_OK)
 		return RR_ENOMEM;
-	if (ds->nrecs) {
-		order = rr_malloc(ds->nrecs * sizeof *order);
-		if (!order)
-			return RR_ENOMEM;
-	}
-	for (size_t i = 0; i < ds->nrecs; i++)
-		order[i] = (uint32_t)i;
-	order_base = ds->recs;
-	if (ds->nrecs)
-		qsort(order, ds->nrecs, sizeof *order, by_time);
-
 	/* One lock for the whole log, as for the sessions table. */
 	flockfile(f);
 	tables_write_events_header(f);
