@@ -24,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "csvout.h"
 #include "reader.h"
@@ -82,6 +85,13 @@ static const struct {
 /* IDs up to this long are remembered by intern_last. */
 #define LAST_MAX 56
 
+/* Event files with at most this many columns get the column-specialised
+ * row parser; wider ones (no export is) take the general way. */
+#define PLAN_MAX_COLS 64
+/* ... and only for records shorter than this, so that no field can reach
+ * READER_MAX_FIELD. */
+#define PLAN_MAX_RECORD 4096
+
 /* What a file holds, decided once from its header. */
 enum file_kind { FK_RECORDS, FK_USERS, FK_ROOMS, FK_QUALITY };
 
@@ -111,6 +121,10 @@ struct ctx {
 		uint32_t id, len;
 		char s[LAST_MAX];
 	} last[4];
+	/* The column-specialised row parser (plan_row): what to do with each
+	 * column; plan_on is 0 when the file's rows all take the general way. */
+	int plan_on;
+	unsigned char plan[PLAN_MAX_COLS];
 };
 
 enum { LAST_ROOM, LAST_USER, LAST_COMM, LAST_PEER };
@@ -955,6 +969,266 @@ static int row(struct ctx *c, const struct reader_record *rec)
 	return event_row(c, rec);
 }
 
+/* ---- the column-specialised row parser ---------------------------------------- */
+
+/*
+ * Nearly every row of an event export has one shape: no quotes, no spaces
+ * around fields, plain ASCII, numbers as bare digits, the time as 13 (or 10)
+ * digits. plan_row takes such a row straight from the reader's window in one
+ * pass, column by column as the header laid them out -- numbers and the time
+ * parsed as they are scanned, no field array -- and gives up on the first
+ * byte that is not that shape, leaving the row untouched for the general way
+ * (reader_next and row()), which stays the reference: a row plan_row takes
+ * gives the same record, string ids, filter decision and counts as the
+ * general way gives it. tests/unit/test_ingest_fast.c runs both on the
+ * whole test corpus and on generated near-miss rows.
+ */
+enum plan_op { OP_SKIP, OP_ROOM, OP_USER, OP_COMM, OP_PEER, OP_TIME, OP_EVENTID, OP_P1,
+	       OP_P2, OP_TYPE };
+
+/* Sets c->plan_on and c->plan from the header: only event files (EventId
+ * and Time present) qualify. Columns ingest does not use are skipped, but
+ * still checked for the shape, since the general way checks their bytes. */
+static void plan_columns(struct ctx *c)
+{
+	static const struct {
+		enum col col;
+		enum plan_op op;
+	} uses[] = {
+		{ COL_ROOM, OP_ROOM }, { COL_USER, OP_USER }, { COL_COMM, OP_COMM },
+		{ COL_PEER, OP_PEER }, { COL_TIME, OP_TIME }, { COL_EVENTID, OP_EVENTID },
+		{ COL_P1, OP_P1 }, { COL_P2, OP_P2 }, { COL_TYPE, OP_TYPE },
+	};
+
+	c->plan_on = 0;
+	if (c->kind != FK_RECORDS || !has(c, COL_EVENTID) || !has(c, COL_TIME) ||
+	    c->ncols > PLAN_MAX_COLS || c->o->general_rows)
+		return;
+	memset(c->plan, OP_SKIP, sizeof c->plan);
+	for (size_t i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+		if (has(c, uses[i].col))
+			c->plan[c->idx[uses[i].col]] = (unsigned char)uses[i].op;
+	}
+	c->plan_on = 1;
+}
+
+/* Bytes a field of the common shape is made of: above ',' and below 0x80.
+ * That leaves out the separators, quotes, line ends, blanks (trimmed by the
+ * general way), NUL and every byte of a multi-byte UTF-8 sequence. */
+static inline int plain_byte(unsigned char b)
+{
+	return (signed char)b > ',';
+}
+
+/* The offset of the first byte at or after i, below lim, that plain_byte
+ * refuses, or lim. */
+static inline size_t plain_run(const unsigned char *s, size_t i, size_t lim)
+{
+#ifdef __SSE2__
+	const __m128i comma = _mm_set1_epi8(',');
+
+	while (i + 16 <= lim) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpgt_epi8(v, comma)) ^ 0xffffu;
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < lim && plain_byte(s[i]))
+		i++;
+	return i;
+}
+
+/* An integer cell at s[*i] in quick_int's shape: an optional '-' and 1 to
+ * 11 characters in all. Returns 1 with *v set, 0 for an empty cell, -1 for
+ * anything else; *i is left past the digits. */
+static inline int plan_int(const unsigned char *s, size_t *i, size_t lim, int64_t *v)
+{
+	size_t a = *i, k = a;
+	int64_t x = 0;
+	int neg = k < lim && s[k] == '-';
+
+	k += (size_t)neg;
+	while (k < lim && k - a < 12) {
+		unsigned d = (unsigned)s[k] - '0';
+
+		if (d > 9)
+			break;
+		x = x * 10 + d;
+		k++;
+	}
+	*i = k;
+	if (k == a)
+		return 0;
+	if (k == a + (size_t)neg || k - a > 11)
+		return -1;
+	*v = neg ? -x : x;
+	return 1;
+}
+
+/* Eight bytes at p as a little-endian word. */
+static inline uint64_t load8(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* 1 when the eight bytes at p are all ASCII digits: each byte's high
+ * nibble is 3, and so it still is after adding 6 (which carries out of the
+ * low nibble for ':' and up). */
+static inline int digits8(const unsigned char *p)
+{
+	uint64_t w = load8(p);
+
+	return ((w & 0xf0f0f0f0f0f0f0f0u) |
+		(((w + 0x0606060606060606u) & 0xf0f0f0f0f0f0f0f0u) >> 4)) == 0x3333333333333333u;
+}
+
+/* The eight digits at p (digits8 true) as a number: pairs, then fours,
+ * then the whole, each step one multiply on all lanes at once. */
+static inline uint64_t value8(const unsigned char *p)
+{
+	uint64_t w = load8(p) - 0x3030303030303030u;
+
+	w = w * 10 + (w >> 8);
+	w = (((w & 0x000000ff000000ffu) * (100 + (1000000ull << 32))) +
+	     (((w >> 16) & 0x000000ff000000ffu) * (1 + (10000ull << 32)))) >> 32;
+	return w;
+}
+
+enum plan_result { PLAN_TAKEN, PLAN_GENERAL };
+
+/*
+ * Takes the next row through c->plan when it has the common shape: appends
+ * its record (or counts it filtered) and moves the reader past it, with *rc
+ * the outcome and *line the row's line. PLAN_GENERAL: not that shape (or not
+ * all of it in the window); the reader has not moved.
+ */
+static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint64_t *line)
+{
+	const unsigned char *s;
+	const char *p;
+	size_t avail = reader_peek(rd, &p), lim, i = 0;
+	const unsigned char *str[4] = { NULL, NULL, NULL, NULL };
+	size_t slen[4] = { 0, 0, 0, 0 };
+	int64_t v, id = 0, p1 = -1, p2 = -1, type = -1, t = 0;
+	uint32_t ids[4];
+	struct record r;
+	int got_id = 0;
+
+	s = (const unsigned char *)p;
+	lim = avail < PLAN_MAX_RECORD ? avail : PLAN_MAX_RECORD;
+	for (size_t col = 0; col < c->ncols; col++) {
+		size_t a = i;
+		int k;
+
+		switch (c->plan[col]) {
+		case OP_SKIP:
+			i = plain_run(s, i, lim);
+			break;
+		case OP_ROOM:
+		case OP_USER:
+		case OP_COMM:
+		case OP_PEER: {
+			int slot = c->plan[col] - OP_ROOM;
+
+			i = plain_run(s, i, lim);
+			str[slot] = s + a;
+			slen[slot] = i - a;
+			break;
+		}
+		case OP_TIME: {
+			int64_t x = 0;
+
+			if (i + 13 < lim && digits8(s + i) && digits8(s + i + 5)) {
+				/* 13 digits, overlapping loads: the second holds
+				 * digits 5..12, of which the last five count. A
+				 * 14th digit fails the separator check below. */
+				x = (int64_t)(value8(s + i) * 100000 + value8(s + i + 5) % 100000);
+				i += 13;
+			} else {
+				while (i < lim && i - a < 14 && (unsigned)s[i] - '0' <= 9) {
+					x = x * 10 + (s[i] - '0');
+					i++;
+				}
+				if (i - a == 10)
+					x *= 1000;
+				else if (i - a != 13)
+					return PLAN_GENERAL;
+			}
+			if (x < INGEST_MIN_TIME_MS || x >= INGEST_MAX_TIME_MS)
+				return PLAN_GENERAL;
+			t = x;
+			break;
+		}
+		case OP_EVENTID:
+			if (plan_int(s, &i, lim, &v) <= 0 || v < 0 || v > INT32_MAX)
+				return PLAN_GENERAL;
+			id = v;
+			got_id = 1;
+			break;
+		case OP_P1:
+		case OP_P2:
+		case OP_TYPE:
+			k = plan_int(s, &i, lim, &v);
+			if (k < 0)
+				return PLAN_GENERAL;
+			if (k > 0) {
+				if (c->plan[col] == OP_TYPE ? v < INT8_MIN || v > INT8_MAX
+				    : v < INT32_MIN || v > INT32_MAX)
+					return PLAN_GENERAL;
+				if (c->plan[col] == OP_P1)
+					p1 = v;
+				else if (c->plan[col] == OP_P2)
+					p2 = v;
+				else
+					type = v;
+			}
+			break;
+		}
+		if (i >= lim)
+			return PLAN_GENERAL;
+		if (col + 1 < c->ncols) {
+			if (s[i] != ',')
+				return PLAN_GENERAL;
+			i++;
+		} else if (s[i] != '\n' && s[i] != '\r') {
+			return PLAN_GENERAL;
+		}
+	}
+	/* The general way rejects rows with an empty RoomId or UserId. */
+	if (!got_id || slen[0] == 0 || slen[1] == 0)
+		return PLAN_GENERAL;
+
+	*line = reader_line(rd);
+	reader_take(rd, i);
+	if (!passes(c->o, (const char *)str[0], slen[0], (const char *)str[1], slen[1], t)) {
+		*rc = filtered(c);
+		return PLAN_TAKEN;
+	}
+	for (int k = 0; k < 4; k++) {
+		*rc = intern_last(c, k, (const char *)str[k], slen[k], &ids[k]);
+		if (*rc != RR_OK)
+			return PLAN_TAKEN;
+	}
+	/* Every field at once, so the bit-fields are put together in registers. */
+	r = (struct record){
+		.time_ms = t, .room = ids[LAST_ROOM], .kind = REC_EVENT,
+		.comm = ids[LAST_COMM], .stream = (int8_t)type, .user = ids[LAST_USER],
+		.file_lo = c->file & 0xff, .peer = ids[LAST_PEER], .file_hi = c->file >> 8,
+		.id = (int32_t)id, .p1 = (int32_t)p1, .p2 = (int32_t)p2,
+	};
+	*rc = dataset_append(c->ds, &r);
+	return PLAN_TAKEN;
+}
+
 /* ---- files ------------------------------------------------------------------ */
 
 static int read_failed(struct reader *r, const char *name, char *err, size_t errlen)
@@ -1012,21 +1286,29 @@ static int read_rows(struct ctx *c, struct reader *r, const uint64_t *splits, si
 {
 	struct reader_record rec;
 	enum reader_status st;
+	uint64_t line;
 	int rc;
 
-	while ((st = reader_next(r, &rec)) != READER_EOF) {
-		if (st == READER_ERROR)
-			return read_failed(r, c->name, err, errlen);
+	for (;;) {
+		if (!c->plan_on || plan_row(c, r, &rc, &line) != PLAN_TAKEN) {
+			st = reader_next(r, &rec);
+			if (st == READER_EOF)
+				break;
+			if (st == READER_ERROR)
+				return read_failed(r, c->name, err, errlen);
+			line = rec.line;
+			if (st == READER_BAD)
+				rc = reject(c, &rec, bad_reason(rec.bad_reason),
+					    bad_detail(rec.bad_reason));
+			else
+				rc = row(c, &rec);
+		}
 		c->ds->counts.rows++;
-		if (st == READER_BAD)
-			rc = reject(c, &rec, bad_reason(rec.bad_reason), bad_detail(rec.bad_reason));
-		else
-			rc = row(c, &rec);
 		if (rc != RR_OK) {
 			if (err && errlen && rc == RR_EDATA)
 				snprintf(err, errlen, "%s:%" PRIu64 ": more than %u distinct IDs or %u MiB "
 					 "of ID text (rooms, users, peers, CommIds, device types, versions, IPs, metric names); split the input",
-					 c->name, rec.line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
+					 c->name, line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
 			else if (err && errlen)
 				snprintf(err, errlen, "%s: %s", c->name,
 					 rc == RR_EIO ? "cannot write the rejected rows" : "out of memory");
@@ -1244,6 +1526,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	rc = register_file(&c, err, errlen);
 	if (rc != RR_OK)
 		return rc;
+	plan_columns(&c);
 
 	/* Companion files are small next to the event lists, and the rejected
 	 * rows go to one stream in input order: both stay on one thread. */

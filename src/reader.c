@@ -1376,6 +1376,24 @@ int reader_next_line_start(struct reader *r, uint64_t from, uint64_t *out)
 	return RR_OK;
 }
 
+size_t reader_peek(struct reader *r, const char **p)
+{
+	if (r->done != READER_ROW || eat_pending_lf(r) != 0) {
+		*p = NULL;
+		return 0;
+	}
+	*p = (const char *)r->win + r->pos;
+	return r->end - r->pos;
+}
+
+void reader_take(struct reader *r, size_t len)
+{
+	/* The same steps as the end of fast_record. */
+	r->skip_lf = r->win[r->pos + len] == '\r';
+	r->pos += len + 1;
+	r->line++;
+}
+
 void reader_set_fast(struct reader *r, int on)
 {
 	r->fast = on != 0;

@@ -120,6 +120,27 @@ int reader_is_plain(const struct reader *r, uint64_t *size);
 int reader_next_line_start(struct reader *r, uint64_t from, uint64_t *out);
 
 /*
+ * For a caller with a parser of its own for the commonest shape of record
+ * (ingest's column-specialised one): the unread bytes of the reader's
+ * window, starting where the next record starts (an LF owed to a CR-ended
+ * record is consumed first). *p points at them; the count is returned. It
+ * does not read more input, so it may hold only part of the next record or
+ * nothing (always nothing after READER_EOF or READER_ERROR, or when a read
+ * error happened here: reader_next then reports it). The bytes stay valid
+ * until the reader is next moved.
+ */
+size_t reader_peek(struct reader *r, const char **p);
+
+/*
+ * Consumes a record the caller split itself from reader_peek's bytes: len
+ * bytes holding no quote, CR or LF, then p[len], which must be a CR or LF
+ * (and len < READER_MAX_RECORD). The reader is left exactly where
+ * reader_next would have left it after that record (line, offset, an LF
+ * owed to a CR).
+ */
+void reader_take(struct reader *r, size_t len);
+
+/*
  * Records without a quote are split by the reader itself instead of libcsv
  * (the same fields, trimmed the same way); on is the default. Turning it off
  * is for the test that checks both give the same records.

@@ -271,6 +271,94 @@ static int check_split(const char *name, const unsigned char *buf, size_t len, s
 	return 1;
 }
 
+/* 1 when reader_next would return the n bytes at p, ended by the CR or LF
+ * at p[n], as a row: no quote, within the limits, not blanks alone. */
+static int takeable(const char *p, size_t n)
+{
+	size_t commas = 0;
+	int filled = 0;
+
+	if (n > READER_MAX_FIELD)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"')
+			return 0;
+		commas += p[i] == ',';
+		filled |= p[i] != ' ' && p[i] != '\t';
+	}
+	return commas < READER_MAX_FIELDS && (filled || commas);
+}
+
+/*
+ * reader_peek + reader_take against reader_next: reader b takes every
+ * record it can from the peeked bytes (as ingest's row parser does), a
+ * reads with reader_next only; every record taken must be the one a
+ * returns (line, raw bytes), and both readers must then agree on where
+ * they are (reader_tell, reader_line). Returns the records taken.
+ */
+static size_t check_peek(const char *name, struct reader *a, struct reader *b)
+{
+	struct reader_record ra, rb;
+	enum reader_status sa, sb;
+	size_t taken = 0;
+
+	for (;;) {
+		const char *p;
+		size_t avail = reader_peek(b, &p), n = 0;
+
+		while (n < avail && p[n] != '\n' && p[n] != '\r')
+			n++;
+		if (n < avail && takeable(p, n)) {
+			uint64_t line = reader_line(b);
+
+			sa = reader_next(a, &ra);
+			if (sa != READER_ROW || ra.line != line || ra.raw_len != n ||
+			    memcmp(ra.raw, p, n) != 0)
+				fail_msg("%s: line %llu taken from the window is not what reader_next reads",
+					 name, (unsigned long long)line);
+			reader_take(b, n);
+			taken++;
+		} else {
+			sa = reader_next(a, &ra);
+			sb = reader_next(b, &rb);
+			assert_int_equal(sa, sb);
+			if (sa == READER_EOF || sa == READER_ERROR)
+				break;
+			assert_int_equal(ra.line, rb.line);
+			assert_int_equal(ra.raw_len, rb.raw_len);
+			if (ra.raw_len)
+				assert_memory_equal(ra.raw, rb.raw, ra.raw_len);
+		}
+		assert_int_equal(reader_line(a), reader_line(b));
+		assert_int_equal(reader_tell(a), reader_tell(b));
+	}
+	return taken;
+}
+
+static size_t peek_takes;
+
+static void check_peek_mem(const char *name, const unsigned char *buf, size_t len)
+{
+	struct reader *a, *b;
+
+	assert_int_equal(reader_open_mem(buf, len, &a, NULL, 0), RR_OK);
+	assert_int_equal(reader_open_mem(buf, len, &b, NULL, 0), RR_OK);
+	peek_takes += check_peek(name, a, b);
+	reader_close(a);
+	reader_close(b);
+}
+
+static void check_peek_file(const char *path)
+{
+	struct reader *a, *b;
+
+	assert_int_equal(reader_open_file(path, &a, NULL, 0), RR_OK);
+	assert_int_equal(reader_open_file(path, &b, NULL, 0), RR_OK);
+	peek_takes += check_peek(path, a, b);
+	reader_close(a);
+	reader_close(b);
+}
+
 /*
  * Everything about one input. path, when given, holds the same bytes.
  * ordinary: every LF ends a record that is followed by another record (no
@@ -297,6 +385,9 @@ static size_t check_input(const char *name, const unsigned char *buf, size_t len
 	snprintf(what, sizeof what, "%s (mem, fast against libcsv)", name);
 	same_logs(what, &fast, &slow, 1);
 	/* reader_tell() settles a pending LF; not asking must change nothing. */
+	check_peek_mem(name, buf, len);
+	if (path)
+		check_peek_file(path);
 	mem_log(buf, len, 1, 0, &fast_nt, &rc3, e3, sizeof e3);
 	snprintf(what, sizeof what, "%s (mem, without tell)", name);
 	same_logs(what, &fast, &fast_nt, 0);
@@ -584,6 +675,8 @@ static void test_generated(void **state)
 	check_generated("ordinary, big", &g, 1);
 	assert_true(tot.records >= 8000);
 	assert_true(tot.landed > 0);
+	/* Most generated records are takeable from the window. */
+	assert_true(peek_takes >= 4000);
 	print_message("generated: %zu inputs, %zu records, %zu splits, %zu landed\n",
 		      tot.inputs, tot.records, tot.splits, tot.landed);
 	unlink(tmp_path);

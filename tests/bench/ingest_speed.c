@@ -1,0 +1,66 @@
+/*
+ * ingest_speed — CPU time of ingest_file alone over a file, on one thread
+ * (no parts), best of 5 passes, so a change to the per-row path can be
+ * judged without the noise of the other stages and of a shared machine.
+ * Not part of the test build; after a Release build in build-rel:
+ *   cc -O2 -Isrc -o build-rel/ingest_speed tests/bench/ingest_speed.c \
+ *      build-rel/libroomreport_core.a -lcsv -lz -lm -lpthread
+ *   build-rel/ingest_speed FILE.csv [threads]
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "dataset.h"
+#include "ingest.h"
+#include "tz.h"
+
+static double cpu_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	struct ingest_options o;
+	struct tz *utc;
+	char zerr[200];
+	double best = 1e30;
+	size_t nrecs = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: ingest_speed FILE [threads]\n");
+		return 2;
+	}
+	if (tz_open("UTC", &utc, zerr, sizeof zerr) != 0) {
+		fprintf(stderr, "%s\n", zerr);
+		return 1;
+	}
+	ingest_options_init(&o);
+	o.input_tz = utc;
+	o.threads = argc > 2 ? (unsigned)atoi(argv[2]) : 1;
+	for (int pass = 0; pass < 5; pass++) {
+		struct dataset ds;
+		char err[300];
+		double t0;
+
+		if (dataset_init(&ds) != 0)
+			return 1;
+		t0 = cpu_now();
+		if (ingest_file(&ds, argv[1], &o, err, sizeof err) != 0) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
+		if (cpu_now() - t0 < best)
+			best = cpu_now() - t0;
+		nrecs = ds.nrecs;
+		dataset_free(&ds);
+	}
+	tz_free(utc);
+	printf("%.3f s CPU  %.1f ns/row  records %zu\n", best, best * 1e9 / (double)nrecs, nrecs);
+	return 0;
+}
