@@ -1,6 +1,6 @@
 /*
  * ingest_speed — CPU time of ingest_file alone over a file, on one thread
- * (no parts), best of 5 passes, so a change to the per-row path can be
+ * (or as many as given), best of 5 passes, so a change to the per-row path can be
  * judged without the noise of the other stages and of a shared machine.
  * Not part of the test build; after a Release build in build-rel:
  *   cc -O2 -Isrc -o build-rel/ingest_speed tests/bench/ingest_speed.c \
@@ -16,6 +16,14 @@
 #include "ingest.h"
 #include "tz.h"
 
+static double wall_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static double cpu_now(void)
 {
 	struct timespec t;
@@ -29,7 +37,7 @@ int main(int argc, char **argv)
 	struct ingest_options o;
 	struct tz *utc;
 	char zerr[200];
-	double best = 1e30;
+	double best = 1e30, best_wall = 1e30;
 	size_t nrecs = 0;
 
 	if (argc < 2) {
@@ -46,21 +54,25 @@ int main(int argc, char **argv)
 	for (int pass = 0; pass < 5; pass++) {
 		struct dataset ds;
 		char err[300];
-		double t0;
+		double t0, w0;
 
 		if (dataset_init(&ds) != 0)
 			return 1;
 		t0 = cpu_now();
+		w0 = wall_now();
 		if (ingest_file(&ds, argv[1], &o, err, sizeof err) != 0) {
 			fprintf(stderr, "%s\n", err);
 			return 1;
 		}
 		if (cpu_now() - t0 < best)
 			best = cpu_now() - t0;
+		if (wall_now() - w0 < best_wall)
+			best_wall = wall_now() - w0;
 		nrecs = ds.nrecs;
 		dataset_free(&ds);
 	}
 	tz_free(utc);
-	printf("%.3f s CPU  %.1f ns/row  records %zu\n", best, best * 1e9 / (double)nrecs, nrecs);
+	printf("%.3f s CPU  %.1f ns/row  %.3f s wall  records %zu\n", best,
+	       best * 1e9 / (double)nrecs, best_wall, nrecs);
 	return 0;
 }
