@@ -686,6 +686,45 @@ static int cmp_nkey(const void *pa, const void *pb)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/*
+ * Sorts k[0..n) into cmp_nkey's order: a stable radix sort on the hash
+ * (four byte-wide passes; k comes in idx order, so equal hashes stay in idx
+ * order), then cmp_nkey on each run of equal hashes, which are rare and
+ * short. cmp_nkey is a total order (idx is unique), so this is the order a
+ * comparison sort of the whole gives, in O(n) for tens of thousands of
+ * calls. RR_OK or RR_ENOMEM (k unchanged).
+ */
+static int sort_nkeys(struct nkey *k, uint32_t n)
+{
+	struct nkey *tmp = rr_malloc((size_t)n * sizeof *tmp), *src = k, *dst = tmp, *t;
+	uint32_t i, j;
+
+	if (!tmp)
+		return RR_ENOMEM;
+	for (int shift = 0; shift < 32; shift += 8) {
+		uint32_t count[257] = { 0 };
+
+		for (i = 0; i < n; i++)
+			count[((src[i].hash >> shift) & 0xff) + 1]++;
+		for (j = 0; j < 256; j++)
+			count[j + 1] += count[j];
+		for (i = 0; i < n; i++)
+			dst[count[(src[i].hash >> shift) & 0xff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	/* Four passes: the sorted keys are back in k. */
+	rr_free(tmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && k[j].hash == k[i].hash; j++)
+			;
+		if (j - i > 1)
+			qsort(k + i, j - i, sizeof *k, cmp_nkey);
+	}
+	return RR_OK;
+}
+
 /* Pointers and texts in one block, the texts packed (a name is about half
  * of CALL_FILE_MAX): built once from the base names, and built again with
  * room for the numbers only when two calls share a name. */
@@ -718,7 +757,8 @@ static int build_call_files(struct report *r)
 	 * name, later ones get a number. A numbered name ends in "-<digits>"
 	 * of fewer than 8 characters after the last '-', so it cannot equal
 	 * any base name (which ends in "-<8 hex>"). */
-	qsort(k, n, sizeof *k, cmp_nkey);
+	if (sort_nkeys(k, n) != RR_OK)
+		goto out;
 	for (i = 1; i < n; i++)
 		ndup += k[i].hash == k[i - 1].hash && strcmp(k[i].name, k[i - 1].name) == 0;
 	if (ndup) {
