@@ -2660,6 +2660,9 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
 	uint64_t seen[REJ__COUNT] = { 0 };
 	size_t new_metrics = 0, new_kept = 0;
 	int identity = 1;
+	/* Only records that would pass the spill limit go through the hook. */
+	int spilling = dst->spill && (dst->nrecs >= dst->spill_at ||
+				       src->nrecs > dst->spill_at - dst->nrecs);
 
 	map = rr_malloc((size_t)nstr * sizeof *map);
 	if (!map)
@@ -2683,9 +2686,9 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
 			new_kept++;
 	}
 
-	if ((dst->nrecs > 0 && !dst->spill &&
+	if ((dst->nrecs > 0 && !spilling &&
 	     recs_reserve(dst, dst->nrecs + src->nrecs) != RR_OK) ||
-	    (dst->spill && src->nrecs && recs_reserve(dst, dst->spill_at) != RR_OK) ||
+	    (spilling && recs_reserve(dst, dst->spill_at) != RR_OK) ||
 	    !RESERVE_ROWS(users, nusers, capusers) ||
 	    !RESERVE_ROWS(rooms, nrooms, caprooms) ||
 	    !RESERVE_ROWS(quality, nquality, capquality) ||
@@ -2717,10 +2720,10 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
 		}
 	}
 
-	/* Records. With a spill hook they go through dst's array, spilled
+	/* Records. Past the spill limit they go through dst's array, spilled
 	 * whenever it is full; else into an empty dst, src's mapping is taken
 	 * over whole. */
-	if (dst->spill) {
+	if (spilling) {
 		size_t dropped = 0, i = 0;
 		int rc = RR_OK;
 		while (i < src->nrecs && rc == RR_OK) {

@@ -196,6 +196,78 @@ static void test_under_limit_stays_in_memory(void **state)
 	free(in);
 }
 
+/* dataset_absorb into a dataset with a spill hook (what parallel parsing
+ * does): records past the limit are spilled in order with their ids
+ * translated; under the limit nothing is spilled. */
+static void absorb_case(size_t ndst, size_t nsrc, size_t limit_recs, int expect_spill)
+{
+	struct dataset dst, src;
+	struct partition *p;
+	char name[16];
+	size_t seen = 0;
+
+	assert_int_equal(dataset_init(&dst), RR_OK);
+	assert_int_equal(dataset_init(&src), RR_OK);
+	assert_int_equal(partition_open(&dst, 48 * limit_recs, &p), RR_OK);
+	/* src meets the rooms in another order, so its ids differ from dst's. */
+	for (size_t i = 0; i < ndst + nsrc; i++) {
+		struct dataset *d = i < ndst ? &dst : &src;
+		struct record r;
+
+		memset(&r, 0, sizeof r);
+		snprintf(name, sizeof name, "room-%zu", i < ndst ? i % 4 : 7 - i % 8);
+		r.room = kit_intern(d->strs, name);
+		r.p1 = (int32_t)i;
+		assert_int_equal(dataset_append(d, &r), RR_OK);
+	}
+	assert_int_equal(dataset_absorb(&dst, &src, 0), RR_OK);
+	dataset_free(&src);
+	assert_int_equal(partition_active(p), expect_spill);
+	if (!expect_spill) {
+		assert_int_equal(dst.nrecs, ndst + nsrc);
+		for (size_t i = 0; i < dst.nrecs; i++)
+			assert_int_equal(dst.recs[i].p1, i);
+	} else {
+		int32_t last[8];
+
+		assert_int_equal(partition_plan(p), RR_OK);
+		for (size_t k = 0; k < partition_count(p); k++) {
+			struct dataset part;
+
+			memset(last, -1, sizeof last);
+			dataset_init_part(&part, dst.strs);
+			assert_int_equal(partition_load(p, k, &part), RR_OK);
+			for (size_t i = 0; i < part.nrecs; i++) {
+				const struct record *r = &part.recs[i];
+				size_t in = (size_t)r->p1;
+				size_t room = in < ndst ? in % 4 : 7 - in % 8;
+
+				/* The id names the room the record was made with,
+				 * and each room's records come in input order. */
+				snprintf(name, sizeof name, "room-%zu", room);
+				assert_string_equal(strtab_str(dst.strs, r->room), name);
+				assert_true(r->p1 > last[room]);
+				last[room] = r->p1;
+			}
+			seen += part.nrecs;
+			dataset_free(&part);
+		}
+		assert_int_equal(seen, ndst + nsrc);
+	}
+	partition_close(p);
+	dataset_free(&dst);
+}
+
+static void test_absorb(void **state)
+{
+	(void)state;
+	absorb_case(7, 3, 10, 0);      /* fits: src's array taken over */
+	absorb_case(0, 10, 10, 0);
+	absorb_case(7, 25, 10, 1);     /* passes the limit inside src */
+	absorb_case(10, 1, 10, 1);     /* dst already full */
+	absorb_case(3, 40000, 1000, 1);
+}
+
 static char *events_in_memory(const struct shape *s)
 {
 	struct dataset ds;
@@ -344,6 +416,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_under_limit_stays_in_memory),
+		cmocka_unit_test(test_absorb),
 		cmocka_unit_test(test_events_merge),
 		cmocka_unit_test(test_missing_tmpdir),
 		cmocka_unit_test(test_allocation_failures),
