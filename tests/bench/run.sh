@@ -7,6 +7,9 @@
 #   json    roomreport --no-html --json /dev/null
 #   full    roomreport -o DIR (the HTML report with its call pages)
 #   parse   parse_only: libcsv alone on one core, counting fields and rows
+#   split   json with --max-memory at a tenth of json's peak RSS (the calls
+#           built a range of rooms at a time from temporary files); its JSON
+#           is compared with an in-memory run's, byte for byte
 #   duckdb  SELECT RoomId, UserId, count(*), min(Time), max(Time) ... GROUP BY 1,2
 #           (2 threads; only when node and npm can install @duckdb/node-api)
 # and each one's time and RSS as a ratio to parse's from the same run.
@@ -81,6 +84,7 @@ fi
 printf 'medians of %d runs; ratios are to parse on the same input\n' "$runs"
 printf '%-9s %-7s %8s %10s %7s %8s %8s %7s %7s\n' \
   rows run wall_s rows/s MB/s peak_MB B/event t/parse rss/pa
+splits=()
 for rows in "${sizes[@]}"; do
   in="$work/events-$rows.csv"
   if [ ! -f "$in" ]; then
@@ -93,7 +97,13 @@ for rows in "${sizes[@]}"; do
   measure parse "$parse" "$in"
   measure json "$bin" -q --no-html --json /dev/null "$in"
   measure full "$bin" -q -o "$work/pages-$rows-@RUN@" "$in"
-  names=(parse json full)
+  limit=$((R[json] * 1024 / 10))
+  measure split "$bin" -q --no-html --json "$work/split-$rows.json" --max-memory "$limit" "$in"
+  "$bin" -q --no-html --json "$work/mem-$rows.json" "$in"
+  if cmp -s "$work/split-$rows.json" "$work/mem-$rows.json"; then same=identical; else same=DIFFERENT; fi
+  splits+=("$n rows: split run at --max-memory $limit bytes: JSON $same to the in-memory run's")
+  rm -f "$work/split-$rows.json" "$work/mem-$rows.json"
+  names=(parse json full split)
   if [ -n "$duck" ]; then
     measure duckdb node "$duck" "$in" 2
     names+=(duckdb)
@@ -105,3 +115,4 @@ for rows in "${sizes[@]}"; do
         n, k, w, n / w, b / 1e6 / w, r / 1024, r * 1024 / n, w / pw, r / pr }'
   done
 done
+printf '%s\n' "${splits[@]}"
