@@ -118,6 +118,14 @@ class TestSameOutput(Base):
         self.assertRegex(one["stderr"], r"[1-9]\d* duplicates")
 
 
+    def test_other_options(self):
+        files = sorted(glob.glob(os.path.join(rr.SAMPLES_DIR, "*.csv")))
+        for extra in (["--pages", "problems"], ["--pages", "none"], ["--tz", "Asia/Shanghai"],
+                      ["--call-gap", "30s"], ["--room", "3102", "--room", "4200"]):
+            with self.subTest(options=extra):
+                self.same(files + extra, "1K")
+
+
 class TestLimits(Base):
     def test_big_limit_stays_in_memory(self):
         _, notes = self.outputs([rr.EVENTS], "1G")
