@@ -96,6 +96,13 @@ struct page {
 	 * literal's address), and short texts stored in their node. */
 	int lean;
 	struct { const char *key; const xmlChar *name; } names[32];
+	/* Call pages: the nodes of the previous page, for the next one (see
+	 * pool_take). */
+	struct pool {
+		xmlNodePtr els, texts;   /* linked through next */
+		xmlAttrPtr attrs;
+		const xmlChar *text_name;  /* libxml2's name of text nodes */
+	} pool;
 };
 
 static void set_err(char *err, size_t errlen, const char *path, const char *what)
@@ -354,6 +361,131 @@ static const xmlChar *lean_name(struct page *p, const char *name)
 	return xmlDictLookup(p->doc->dict, (const xmlChar *)name, -1);
 }
 
+/*
+ * Node reuse on call pages. A page's nodes are not freed when it has been
+ * written: pool_put takes them back (a few free lists), and the next page's
+ * add_el/new_attr/lean_text take them from there, set up as libxml2 sets
+ * up a new node of the kind (xmlNewNodeEatName, xmlNewPropInternal,
+ * xmlNewText: zeroed, type, name, doc). A full report makes millions of
+ * nodes; this spares a malloc and a free for each. Only nodes whose names
+ * the document's dictionary owns and plain text nodes are kept; any other
+ * node is freed by libxml2 as before. Memory: the nodes of the largest
+ * page so far.
+ */
+static xmlNodePtr pool_take(struct pool *pl, int type)
+{
+	xmlNodePtr n = NULL;
+
+	if (type == XML_ELEMENT_NODE && (n = pl->els)) {
+		pl->els = n->next;
+		memset(n, 0, sizeof *n);
+		n->type = XML_ELEMENT_NODE;
+	} else if (type == XML_TEXT_NODE && (n = pl->texts)) {
+		pl->texts = n->next;
+		memset(n, 0, sizeof *n);
+		n->type = XML_TEXT_NODE;
+		n->name = pl->text_name;
+	}
+	return n;
+}
+
+static void pool_put_list(struct pool *pl, xmlDocPtr doc, xmlNodePtr n);
+
+/* Takes back attribute a and its value; what it cannot keep, it frees. */
+static void pool_put_attr(struct pool *pl, xmlDocPtr doc, xmlAttrPtr a)
+{
+	pool_put_list(pl, doc, a->children);
+	a->children = a->last = NULL;
+	if (a->atype == XML_ATTRIBUTE_ID || a->ns || !xmlDictOwns(doc->dict, a->name)) {
+		a->next = a->prev = NULL;
+		a->parent = NULL;
+		xmlFreeProp(a);
+		return;
+	}
+	a->next = (xmlAttrPtr)pl->attrs;
+	pl->attrs = a;
+}
+
+/* Takes back n, its following siblings and everything under them. The
+ * links between them are not kept: the nodes are only fit for pool_take. */
+static void pool_put_list(struct pool *pl, xmlDocPtr doc, xmlNodePtr n)
+{
+	xmlNodePtr next;
+
+	for (; n; n = next) {
+		next = n->next;
+		if (n->type == XML_TEXT_NODE && pl->text_name && n->name == pl->text_name) {
+			if (n->content && n->content != (xmlChar *)&n->properties &&
+			    !xmlDictOwns(doc->dict, n->content))
+				xmlFree(n->content);
+			n->next = pl->texts;
+			pl->texts = n;
+		} else if (n->type == XML_ELEMENT_NODE && !n->ns && !n->nsDef &&
+			   xmlDictOwns(doc->dict, n->name)) {
+			xmlAttrPtr a, an;
+
+			pool_put_list(pl, doc, n->children);
+			for (a = n->properties; a; a = an) {
+				an = a->next;
+				pool_put_attr(pl, doc, a);
+			}
+			n->next = pl->els;
+			pl->els = n;
+		} else {
+			n->next = n->prev = NULL;
+			n->parent = NULL;
+			xmlFreeNode(n);
+		}
+	}
+}
+
+static void pool_free(struct pool *pl)
+{
+	xmlNodePtr n;
+	xmlAttrPtr a;
+
+	while ((n = pl->els)) {
+		pl->els = n->next;
+		xmlFree(n);
+	}
+	while ((n = pl->texts)) {
+		pl->texts = n->next;
+		xmlFree(n);
+	}
+	while ((a = pl->attrs)) {
+		pl->attrs = a->next;
+		xmlFree(a);
+	}
+}
+
+/* A new attribute name on element node, as xmlNewNsPropEatName(node, NULL,
+ * name, NULL) makes it (name is the dictionary's), from the pool when it
+ * has one. */
+static xmlAttrPtr pool_attr(struct page *p, xmlNodePtr node, const xmlChar *name)
+{
+	xmlAttrPtr a = p->pool.attrs;
+
+	if (!a)
+		return xmlNewNsPropEatName(node, NULL, (xmlChar *)name, NULL);
+	p->pool.attrs = a->next;
+	memset(a, 0, sizeof *a);
+	a->type = XML_ATTRIBUTE_NODE;
+	a->parent = node;
+	a->doc = node->doc;
+	a->name = name;
+	if (!node->properties) {
+		node->properties = a;
+	} else {
+		xmlAttrPtr prev = node->properties;
+
+		while (prev->next)
+			prev = prev->next;
+		prev->next = a;
+		a->prev = prev;
+	}
+	return a;
+}
+
 /* A text node holding the n bytes at c (already clean). A short one keeps
  * its bytes in the node itself, in the space that only elements use for
  * attributes: libxml2's own compact text nodes (XML_PARSE_COMPACT), which
@@ -362,11 +494,22 @@ static xmlNodePtr lean_text(struct page *p, const char *c, size_t n)
 {
 	xmlNodePtr t;
 
-	/* The node's properties and nsDef fields, as libxml2 does it. */
-	if (!p->lean || n >= 2 * sizeof(void *))
+	if (!p->lean)
 		return xmlNewDocTextLen(p->doc, (const xmlChar *)c, (int)n);
-	if (!(t = xmlNewDocText(p->doc, NULL)))
-		return NULL;
+	if (!(t = pool_take(&p->pool, XML_TEXT_NODE))) {
+		if (!(t = xmlNewDocText(p->doc, NULL)))
+			return NULL;
+		p->pool.text_name = t->name;
+	}
+	t->doc = p->doc;
+	if (n >= 2 * sizeof(void *)) {
+		if (!(t->content = xmlStrndup((const xmlChar *)c, (int)n))) {
+			xmlFreeNode(t);
+			return NULL;
+		}
+		return t;
+	}
+	/* The node's properties and nsDef fields, as libxml2 does it. */
 	t->content = (xmlChar *)&t->properties;
 	memcpy(t->content, c, n);
 	t->content[n] = '\0';
@@ -384,7 +527,12 @@ static xmlNodePtr add_el(struct page *p, xmlNodePtr parent, const char *name, co
 	if (p->lean) {
 		const xmlChar *d = lean_name(p, name);
 
-		e = d ? xmlNewDocNodeEatName(p->doc, NULL, (xmlChar *)d, NULL) : NULL;
+		if (d && (e = pool_take(&p->pool, XML_ELEMENT_NODE))) {
+			e->name = d;
+			e->doc = p->doc;
+		} else {
+			e = d ? xmlNewDocNodeEatName(p->doc, NULL, (xmlChar *)d, NULL) : NULL;
+		}
 		if (e) {
 			/* Appended directly: a new element merges with nothing. */
 			e->parent = parent;
@@ -438,7 +586,7 @@ static void new_attr(struct page *p, xmlNodePtr node, const char *name, const ch
 		const xmlChar *d = lean_name(p, name);
 
 		/* The attribute, then its value as a (lean) text child. */
-		if (!d || !(a = xmlNewNsPropEatName(node, NULL, (xmlChar *)d, NULL)) ||
+		if (!d || !(a = pool_attr(p, node, d)) ||
 		    !(t = lean_text(p, c, n))) {
 			p->oom = 1;
 		} else {
@@ -1711,19 +1859,20 @@ static void tb_reset(struct page *p)
  * (data going into one line of text). */
 static void tb_add(struct page *p, const char *s, size_t n, int flat)
 {
-	if (rr_grow(&p->tb, &p->tbcap, p->tblen + n + 1, 1) != RR_OK) {
+	char *d;
+
+	/* Called for every piece of every log line: grows only when full. */
+	if (p->tbcap - p->tblen <= n &&
+	    rr_grow(&p->tb, &p->tbcap, p->tblen + n + 1, 1) != RR_OK) {
 		p->oom = 1;
 		return;
 	}
-	memcpy(p->tb + p->tblen, s, n);
-	if (flat) {
-		char *q, *end = p->tb + p->tblen + n;
-
-		for (q = p->tb + p->tblen; (q = memchr(q, '\n', (size_t)(end - q))); q++)
-			*q = ' ';
-		for (q = p->tb + p->tblen; (q = memchr(q, '\t', (size_t)(end - q))); q++)
-			*q = ' ';
-	}
+	d = p->tb + p->tblen;
+	memcpy(d, s, n);
+	if (flat)
+		for (size_t i = 0; i < n; i++)
+			if (d[i] == '\n' || d[i] == '\t')
+				d[i] = ' ';
 	p->tblen += n;
 	p->tb[p->tblen] = '\0';
 }
@@ -1738,7 +1887,7 @@ static void pb_add(struct page *p, const char *s, size_t n)
 {
 	struct page_buf *b = &p->pb;
 
-	if (rr_grow(&b->buf, &b->cap, b->len + n + 1, 1) != RR_OK) {
+	if (b->cap - b->len <= n && rr_grow(&b->buf, &b->cap, b->len + n + 1, 1) != RR_OK) {
 		p->oom = 1;
 		return;
 	}
@@ -2538,6 +2687,14 @@ static int sink_write(void *ctx, const char *b, int n)
 
 static int sink_add(struct sink *k, const char *b, size_t n)
 {
+	/* Most writes are a few bytes into room already there. */
+	if (n < k->cap - k->len) {
+		if (n) {
+			memcpy(k->buf + k->len, b, n);
+			k->len += n;
+		}
+		return RR_OK;
+	}
 	return n > INT_MAX || sink_write(k, b, (int)n) < 0 ? RR_ENOMEM : RR_OK;
 }
 
@@ -2758,16 +2915,16 @@ out:
 	return rc;
 }
 
-/* Frees what a call added to slot s. */
-static void frame_clear(struct frame *f, int s)
+/* Takes back what a call added to slot s into p's pool. */
+static void frame_clear(struct frame *f, struct page *p, int s)
 {
-	xmlNodePtr c, next;
+	xmlNodePtr m = f->keep[s], c = m->next;
 
-	for (c = f->keep[s]->next; c; c = next) {
-		next = c->next;
-		xmlUnlinkNode(c);
-		xmlFreeNode(c);
-	}
+	if (!c)
+		return;
+	m->next = NULL;
+	m->parent->last = m;
+	pool_put_list(&p->pool, f->doc, c);
 }
 
 /* Fills slot s for call view v; 0 when the slot is to be left out. */
@@ -2890,6 +3047,171 @@ static xmlSaveCtxtPtr slot_saver(struct sink *k)
 			   XML_SAVE_NO_EMPTY | XML_SAVE_NO_DECL | XML_SAVE_AS_XML);
 }
 
+/*
+ * What slot_saver's xmlSaveTree writes for the nodes from n on (and their
+ * following siblings), written straight into sink k: the nodes call pages
+ * are made of (elements without namespaces, attributes whose value is
+ * text, text) are walked here, anything else goes to xmlSaveTree itself
+ * (save, flushed at once so the order holds). The bytes are the same:
+ * "<name", ' attr="value"' for each attribute, then ">" children "</name>"
+ * (also when there are no children: XML_SAVE_NO_EMPTY). The escaping stays
+ * libxml2's: a text or value that has a character its escaper would change
+ * (see text_plain, attr_plain) is passed to it (xmlOutputBufferWriteEscape
+ * with the default content escaper, xmlAttrSerializeTxtContent); one that
+ * has none is copied, as the escaper would copy it. Saves the serializer's
+ * per-node calls and output buffer, a quarter of a call page's time.
+ * RR_OK or RR_ENOMEM.
+ */
+struct ser {
+	struct sink *k;
+	xmlSaveCtxtPtr save;       /* the fallback, writing into k */
+	xmlOutputBufferPtr esc;    /* text escaping, writing into k */
+	xmlBufferPtr abuf;         /* attribute escaping */
+};
+
+/* What libxml2's escapers change. In text (xmlOutputBufferWriteEscape
+ * with no escaper of its own: xmlEscapeContent): these. In attribute
+ * values (xmlBufAttrSerializeTxtContent): attr_special's, where a byte >=
+ * 0x80 may or may not be, depending on the document's encoding, so goes to
+ * libxml2 anyway. */
+#define TEXT_SPECIAL "<>&\r"
+
+static int attr_special(unsigned char c)
+{
+	return c >= 0x80 || c == '<' || c == '>' || c == '&' || c == '"' || c == '\n' ||
+	       c == '\r' || c == '\t';
+}
+
+/* The length of s, and in *plain whether it has none of TEXT_SPECIAL. */
+static size_t text_scan(const xmlChar *s, int *plain)
+{
+	size_t i = strcspn((const char *)s, TEXT_SPECIAL);
+
+	*plain = s[i] == '\0';
+	return *plain ? i : i + strlen((const char *)s + i);
+}
+
+static int ser_text(struct ser *w, const xmlChar *s)
+{
+	int plain;
+	size_t n = text_scan(s, &plain);
+
+	if (plain)
+		return sink_add(w->k, (const char *)s, n);
+	/* libxml2's content escaper, flushed into the sink right away. */
+	if (xmlOutputBufferWriteEscape(w->esc, s, NULL) < 0 || xmlOutputBufferFlush(w->esc) < 0)
+		return RR_ENOMEM;
+	return RR_OK;
+}
+
+static int ser_attr_value(struct ser *w, xmlAttrPtr a, const xmlChar *s)
+{
+	size_t i = 0;
+
+	while (s[i] && !attr_special(s[i]))
+		i++;
+	if (!s[i])
+		return sink_add(w->k, (const char *)s, i);
+	xmlBufferEmpty(w->abuf);
+	xmlAttrSerializeTxtContent(w->abuf, a->doc, a, s);
+	return sink_add(w->k, (const char *)xmlBufferContent(w->abuf),
+			(size_t)xmlBufferLength(w->abuf));
+}
+
+static int ser_str(struct ser *w, const xmlChar *s)
+{
+	return sink_add(w->k, (const char *)s, strlen((const char *)s));
+}
+
+/* 1 when ser_nodes writes element n itself (not through the fallback):
+ * no namespace, attributes of text only. */
+static int ser_simple(xmlNodePtr n)
+{
+	if (n->ns || n->nsDef)
+		return 0;
+	for (xmlAttrPtr a = n->properties; a; a = a->next) {
+		if (a->ns)
+			return 0;
+		for (xmlNodePtr t = a->children; t; t = t->next)
+			if (t->type != XML_TEXT_NODE || !t->content)
+				return 0;
+	}
+	return 1;
+}
+
+static int ser_nodes(struct ser *w, xmlNodePtr n)
+{
+	int rc = RR_OK;
+
+	for (; n && rc == RR_OK; n = n->next) {
+		/* A "textnoenc" node (unescaped text) is the fallback's. */
+		if (n->type == XML_TEXT_NODE && !xmlStrEqual(n->name, (const xmlChar *)"textnoenc")) {
+			if (n->content)
+				rc = ser_text(w, n->content);
+			continue;
+		}
+		if (n->type != XML_ELEMENT_NODE || !ser_simple(n)) {
+			if (xmlSaveTree(w->save, n) < 0 || xmlSaveFlush(w->save) < 0)
+				rc = RR_ENOMEM;
+			continue;
+		}
+		if ((rc = sink_add(w->k, "<", 1)) != RR_OK || (rc = ser_str(w, n->name)) != RR_OK)
+			break;
+		for (xmlAttrPtr a = n->properties; a && rc == RR_OK; a = a->next) {
+			if ((rc = sink_add(w->k, " ", 1)) != RR_OK ||
+			    (rc = ser_str(w, a->name)) != RR_OK ||
+			    (rc = sink_add(w->k, "=\"", 2)) != RR_OK)
+				break;
+			for (xmlNodePtr t = a->children; t && rc == RR_OK; t = t->next)
+				rc = ser_attr_value(w, a, t->content);
+			if (rc == RR_OK)
+				rc = sink_add(w->k, "\"", 1);
+		}
+		if (rc != RR_OK)
+			break;
+		if (n->children) {
+			if ((rc = sink_add(w->k, ">", 1)) != RR_OK ||
+			    (rc = ser_nodes(w, n->children)) != RR_OK ||
+			    (rc = sink_add(w->k, "</", 2)) != RR_OK)
+				break;
+		} else if ((rc = sink_add(w->k, "></", 3)) != RR_OK) {
+			break;
+		}
+		if ((rc = ser_str(w, n->name)) == RR_OK)
+			rc = sink_add(w->k, ">", 1);
+	}
+	return rc;
+}
+
+/* A ser writing into sink k; RR_OK or RR_ENOMEM (w then empty). */
+static int ser_open(struct ser *w, struct sink *k)
+{
+	memset(w, 0, sizeof *w);
+	w->k = k;
+	if (!(w->save = slot_saver(k)) ||
+	    !(w->esc = xmlOutputBufferCreateIO(sink_write, NULL, k, NULL)) ||
+	    !(w->abuf = xmlBufferCreate())) {
+		if (w->save)
+			xmlSaveClose(w->save);
+		if (w->esc)
+			xmlOutputBufferClose(w->esc);
+		memset(w, 0, sizeof *w);
+		return RR_ENOMEM;
+	}
+	return RR_OK;
+}
+
+static void ser_close(struct ser *w)
+{
+	if (w->save)
+		xmlSaveClose(w->save);
+	if (w->esc)
+		xmlOutputBufferClose(w->esc);
+	if (w->abuf)
+		xmlBufferFree(w->abuf);
+	memset(w, 0, sizeof *w);
+}
+
 /* A part of the template; the one with the stylesheet's end takes the
  * charts' rules when v has charts. */
 static int write_part(struct frame *f, const size_t *part, const struct callview *v,
@@ -2910,7 +3232,7 @@ static int write_part(struct frame *f, const size_t *part, const struct callview
  * and, in between, each slot's new children, serialized by save (which
  * writes into the same sink) and freed again. RR_OK or RR_ENOMEM. */
 static int frame_write(struct frame *f, struct page *p, const struct callview *v,
-		       xmlSaveCtxtPtr save, struct sink *out)
+		       struct ser *save, struct sink *out)
 {
 	const size_t (*pt)[2] = f->part;
 	int rc;
@@ -2929,18 +3251,14 @@ static int frame_write(struct frame *f, struct page *p, const struct callview *v
 
 		if (fill_slot(p, s, f->slot[s], v) && !p->oom) {
 			rc = write_part(f, pt[3 * k + 1], v, out);
-			for (xmlNodePtr c = f->keep[s]->next; c && rc == RR_OK; c = c->next)
-				if (xmlSaveTree(save, c) < 0)
-					rc = RR_ENOMEM;
-			/* Out of the serializer's buffer before the next part. */
-			if (rc == RR_OK && xmlSaveFlush(save) < 0)
-				rc = RR_ENOMEM;
+			if (rc == RR_OK)
+				rc = ser_nodes(save, f->keep[s]->next);
 			if (rc == RR_OK)
 				rc = write_part(f, pt[3 * k + 2], v, out);
 			if (rc != RR_OK)
 				p->oom = 1;
 		}
-		frame_clear(f, s);
+		frame_clear(f, p, s);
 		if (p->oom)
 			return RR_ENOMEM;
 		if ((rc = write_part(f, pt[3 * k + 3], v, out)) != RR_OK)
@@ -3003,15 +3321,17 @@ static int build_overview(struct render *rd, const struct report *r, const struc
 	return p->oom ? RR_ENOMEM : RR_OK;
 }
 
-/* Creates path (it must not exist: our fresh temporary directory) holding
- * the n bytes at b. RR_OK or RR_EIO (err names the path). */
-static int write_new_file(const char *path, const char *b, size_t n, char *err, size_t errlen)
+/* Creates name in directory dfd (it must not exist: our fresh temporary
+ * directory) holding the n bytes at b: one open, one write, one close.
+ * RR_OK or RR_EIO (err names the file as dir/name). */
+static int write_new_file(int dfd, const char *dir, const char *name, const char *b, size_t n,
+			  char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666), e;
 
 	if (fd < 0) {
-		set_err(err, errlen, path, strerror(errno));
-		return RR_EIO;
+		e = errno;
+		goto fail;
 	}
 	while (n > 0) {
 		ssize_t k = write(fd, b, n);
@@ -3019,18 +3339,22 @@ static int write_new_file(const char *path, const char *b, size_t n, char *err, 
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			set_write_err(err, errlen, path, k < 0 ? errno : 0);
+			if (err && errlen)
+				snprintf(err, errlen, "%s/%s: write error%s%s", dir, name,
+					 k < 0 ? ": " : "", k < 0 ? strerror(errno) : "");
 			close(fd);
 			return RR_EIO;
 		}
 		b += k;
 		n -= (size_t)k;
 	}
-	if (close(fd) != 0) {
-		set_err(err, errlen, path, strerror(errno));
-		return RR_EIO;
-	}
-	return RR_OK;
+	if (close(fd) == 0)
+		return RR_OK;
+	e = errno;
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(e));
+	return RR_EIO;
 }
 
 /* What one page-writing thread keeps from call to call: its frame (its own
@@ -3041,18 +3365,18 @@ struct writer {
 	struct page page;
 	struct callview view;
 	struct sink sink;
-	xmlSaveCtxtPtr save;     /* into sink */
+	struct ser save;         /* into sink */
 };
 
 static void writer_close(struct writer *w)
 {
-	if (w->save)
-		xmlSaveClose(w->save);
+	ser_close(&w->save);
 	frame_close(&w->frame);
 	callview_free(&w->view);
 	rr_free(w->page.tb);
 	rr_free(w->page.pb.buf);
 	rr_free(w->page.mp);
+	pool_free(&w->page.pool);
 	rr_free(w->sink.buf);
 	memset(w, 0, sizeof *w);
 }
@@ -3069,28 +3393,30 @@ static int writer_open(struct writer *w, xmlDocPtr tmpl, const char *css, size_t
 	w->page.r = r;
 	w->page.cat = cat;
 	w->page.lean = 1;
-	if (!(w->save = slot_saver(&w->sink))) {
+	if (ser_open(&w->save, &w->sink) != RR_OK) {
 		writer_close(w);
 		return RR_ENOMEM;
 	}
 	return RR_OK;
 }
 
-/* Builds call i's view and page and writes it to path. */
-static int write_call_page(struct writer *w, uint32_t i, const char *path, char *err,
-			   size_t errlen)
+/* Builds call i's view and page and writes it to name in dfd (dir, for
+ * messages). */
+static int write_call_page(struct writer *w, uint32_t i, int dfd, const char *dir,
+			   const char *name, char *err, size_t errlen)
 {
 	int rc;
 
 	w->page.oom = 0;
 	w->sink.len = 0;
 	if ((rc = callview_rebuild(w->page.r, w->page.cat, i, &w->view)) == RR_OK)
-		rc = frame_write(&w->frame, &w->page, &w->view, w->save, &w->sink);
+		rc = frame_write(&w->frame, &w->page, &w->view, &w->save, &w->sink);
 	if (rc != RR_OK) {
-		set_err(err, errlen, path, "out of memory");
+		if (err && errlen)
+			snprintf(err, errlen, "%s/%s: out of memory", dir, name);
 		return rc;
 	}
-	return write_new_file(path, w->sink.buf, w->sink.len, err, errlen);
+	return write_new_file(dfd, dir, name, w->sink.buf, w->sink.len, err, errlen);
 }
 
 /* Joins a and b with '/' into a new string; NULL when out of memory. */
@@ -3235,6 +3561,8 @@ struct worker {
 	const struct report *r;  /* its ds holds the step's records */
 	const struct catalog *cat;
 	const char *dir;
+	const char *calls_dir;   /* dir/calls */
+	int dir_fd, calls_fd;    /* open on those two */
 	const uint32_t *calls;   /* the step's calls; NULL: 0 .. ncalls - 1 */
 	size_t ncalls;
 	atomic_size_t *next;
@@ -3266,17 +3594,18 @@ static void *worker_run(void *arg)
 	}
 	while (!atomic_load(w->stop) && (k = atomic_fetch_add(w->next, 1)) < w->ncalls) {
 		uint32_t i = list_call(w->calls, k);
-		char *path;
+		const char *name;
 
 		if (i >= w->r->m->ncalls || !has_page(w->r, i))
 			continue;
-		if (!(path = path_join(w->dir, w->r->call_file[i]))) {
-			w->rc = RR_ENOMEM;
-			set_err(w->err, sizeof w->err, w->dir, "out of memory");
-		} else {
-			w->rc = write_call_page(&wr, i, path, w->err, sizeof w->err);
-			rr_free(path);
-		}
+		/* Opened in calls/ itself: the kernel walks no path per page. */
+		name = w->r->call_file[i];
+		if (strncmp(name, "calls/", 6) == 0)
+			w->rc = write_call_page(&wr, i, w->calls_fd, w->calls_dir, name + 6, w->err,
+						sizeof w->err);
+		else
+			w->rc = write_call_page(&wr, i, w->dir_fd, w->dir, name, w->err,
+						sizeof w->err);
 		if (w->rc != RR_OK) {
 			w->failed = i;
 			atomic_store(w->stop, 1);
@@ -3307,7 +3636,8 @@ static int write_call_pages(struct render *rd, const struct report *r, const str
 	atomic_int stop = 0;
 	unsigned n, started = 0, k;
 	size_t pages = 0;
-	int rc = RR_OK;
+	int rc = RR_OK, dir_fd, calls_fd = -1;
+	char *calls_dir;
 	const struct worker *bad = NULL;
 
 	for (size_t j = 0; j < ncalls; j++) {
@@ -3319,7 +3649,22 @@ static int write_call_pages(struct render *rd, const struct report *r, const str
 		return RR_OK;
 	n = worker_count(pages);
 	memset(w, 0, sizeof w);
+	if (!(calls_dir = path_join(dir, "calls"))) {
+		set_err(err, errlen, dir, "out of memory");
+		return RR_ENOMEM;
+	}
+	if ((dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (calls_fd = open(calls_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		set_err(err, errlen, dir_fd < 0 ? dir : calls_dir, strerror(errno));
+		if (dir_fd >= 0)
+			close(dir_fd);
+		rr_free(calls_dir);
+		return RR_EIO;
+	}
 	for (k = 0; k < n; k++) {
+		w[k].dir_fd = dir_fd;
+		w[k].calls_fd = calls_fd;
+		w[k].calls_dir = calls_dir;
 		w[k].r = r;
 		w[k].cat = cat;
 		w[k].css = rd->charts_css;
@@ -3354,6 +3699,9 @@ static int write_call_pages(struct render *rd, const struct report *r, const str
 		if (w[k].tmpl)
 			xmlFreeDoc(w[k].tmpl);
 	}
+	close(dir_fd);
+	close(calls_fd);
+	rr_free(calls_dir);
 	if (rc != RR_OK) {
 		set_err(err, errlen, dir, "out of memory");
 		return rc;
@@ -3402,7 +3750,7 @@ struct render_job {
 	struct page cp;
 	struct callview v;
 	struct sink sk;          /* one section's bytes */
-	xmlSaveCtxtPtr save;     /* into sk */
+	struct ser save;         /* into sk */
 	uint32_t next;           /* the first call not yet in f */
 	int sfd;                 /* the sections written ahead; -1 until needed */
 	char *spath;             /* its name while it had one, for messages */
@@ -3776,7 +4124,7 @@ int render_file_begin(struct render *rd, const struct report *r, const struct ca
 	/* The frame the sections are cut from, and their serializer. */
 	if (rc == RR_OK && frame_open(&job->fr, rd->call, 1, NULL, 0) != RR_OK)
 		rc = RR_ENOMEM;          /* render_open checked the template */
-	if (rc == RR_OK && !(job->save = slot_saver(&job->sk)))
+	if (rc == RR_OK && ser_open(&job->save, &job->sk) != RR_OK)
 		rc = RR_ENOMEM;
 	if (rc != RR_OK) {
 		file_fail(job, rc, path, err, errlen);
@@ -3816,7 +4164,7 @@ int render_file_calls(struct render_job *job, const struct dataset *ds, const ui
 		}
 		job->cp.oom = 0;
 		job->sk.len = 0;
-		if ((rc = frame_write(&job->fr, &job->cp, &job->v, job->save, &job->sk)) != RR_OK) {
+		if ((rc = frame_write(&job->fr, &job->cp, &job->v, &job->save, &job->sk)) != RR_OK) {
 			rc = file_fail(job, rc, job->path, err, errlen);
 			break;
 		}
@@ -3891,13 +4239,13 @@ void render_file_abort(struct render_job *job)
 		close(job->sfd);
 	if (job->ov)
 		xmlOutputBufferClose(job->ov);
-	if (job->save)
-		xmlSaveClose(job->save);
+	ser_close(&job->save);
 	frame_close(&job->fr);
 	callview_free(&job->v);
 	rr_free(job->cp.tb);
 	rr_free(job->cp.pb.buf);
 	rr_free(job->cp.mp);
+	pool_free(&job->cp.pool);
 	rr_free(job->sk.buf);
 	rr_free(job->soff);
 	rr_free(job->slen);
