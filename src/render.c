@@ -103,7 +103,20 @@ struct page {
 		xmlAttrPtr attrs;
 		const xmlChar *text_name;  /* libxml2's name of text nodes */
 	} pool;
+	/* Call pages: the contents of the page's longer text nodes (see
+	 * text_keep), emptied when the next page starts. */
+	struct text_block {
+		struct text_block *next;
+		size_t used, cap;
+		char data[];
+	} *texts;
 };
+
+/* Marks (in the node's psvi, which nothing else here uses) a text node
+ * whose content is in the page's text blocks, not libxml2's to free. */
+static char text_in_block;
+#define TEXT_KEPT ((void *)&text_in_block)
+#define TEXT_BLOCK 65536
 
 static void set_err(char *err, size_t errlen, const char *path, const char *what)
 {
@@ -253,7 +266,7 @@ static const char *clean(const char *s, char **owned)
 	return clean_n(s, strlen(s), &n, owned);
 }
 
-static xmlNodePtr lean_text(struct page *p, const char *c, size_t n);
+static xmlNodePtr lean_text(struct page *p, const char *c, size_t n, int keep);
 
 /* Text goes into the tree in pieces of at most this many bytes. glibc's
  * malloc sorts out its small free blocks (a page's nodes, just freed) on
@@ -276,12 +289,29 @@ static void add_text_n(struct page *p, xmlNodePtr parent, const char *s, size_t 
 		p->oom = 1;
 		return;
 	}
+	if (p->lean && n > 0) {
+		/* One node in the page's text blocks, appended directly (a
+		 * text after a text stays a node of its own: same bytes). */
+		if (!(t = lean_text(p, c, n, 1))) {
+			p->oom = 1;
+		} else {
+			t->parent = parent;
+			if (parent->last) {
+				t->prev = parent->last;
+				parent->last->next = t;
+			} else {
+				parent->children = t;
+			}
+			parent->last = t;
+		}
+		n = 0;
+	}
 	while (n > 0) {
 		size_t k = n > TEXT_PIECE ? utf8_cut(c, TEXT_PIECE) : n;
 
 		if (k == 0)
 			k = n;           /* cannot happen with valid UTF-8 */
-		t = lean_text(p, c, k);
+		t = lean_text(p, c, k, 0);
 		if (!t) {
 			p->oom = 1;
 			break;
@@ -391,6 +421,59 @@ static xmlNodePtr pool_take(struct pool *pl, int type)
 
 static void pool_put_list(struct pool *pl, xmlDocPtr doc, xmlNodePtr n);
 
+/* A NUL-terminated copy of the n bytes at c in p's text blocks, which live
+ * until text_reset: a text node's content without a malloc and a free of
+ * its own. NULL when out of memory. */
+static char *text_keep(struct page *p, const char *c, size_t n)
+{
+	struct text_block *b = p->texts;
+	char *d;
+
+	if (!b || b->cap - b->used <= n) {
+		size_t cap = n + 1 > TEXT_BLOCK ? n + 1 : TEXT_BLOCK;
+
+		if (!(b = rr_malloc(sizeof *b + cap)))
+			return NULL;
+		b->used = 0;
+		b->cap = cap;
+		/* A big text's block goes behind the current one, which
+		 * still has room. */
+		if (p->texts && cap > TEXT_BLOCK) {
+			b->next = p->texts->next;
+			p->texts->next = b;
+		} else {
+			b->next = p->texts;
+			p->texts = b;
+		}
+	}
+	d = b->data + b->used;
+	memcpy(d, c, n);
+	d[n] = '\0';
+	b->used += n + 1;
+	return d;
+}
+
+/* Empties the text blocks (no node may point into them any more), keeping
+ * one of the standard size; all == 1 frees them all. */
+static void text_reset(struct page *p, int all)
+{
+	struct text_block *b = p->texts, *next, *keep = NULL;
+
+	for (; b; b = next) {
+		next = b->next;
+		if (!all && !keep && b->cap == TEXT_BLOCK) {
+			keep = b;
+			continue;
+		}
+		rr_free(b);
+	}
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
+	p->texts = keep;
+}
+
 /* Takes back attribute a and its value; what it cannot keep, it frees. */
 static void pool_put_attr(struct pool *pl, xmlDocPtr doc, xmlAttrPtr a)
 {
@@ -416,7 +499,7 @@ static void pool_put_list(struct pool *pl, xmlDocPtr doc, xmlNodePtr n)
 		next = n->next;
 		if (n->type == XML_TEXT_NODE && pl->text_name && n->name == pl->text_name) {
 			if (n->content && n->content != (xmlChar *)&n->properties &&
-			    !xmlDictOwns(doc->dict, n->content))
+			    n->psvi != TEXT_KEPT && !xmlDictOwns(doc->dict, n->content))
 				xmlFree(n->content);
 			n->next = pl->texts;
 			pl->texts = n;
@@ -432,6 +515,11 @@ static void pool_put_list(struct pool *pl, xmlDocPtr doc, xmlNodePtr n)
 			n->next = pl->els;
 			pl->els = n;
 		} else {
+			/* Its children may hold kept texts: ours to take. */
+			if (n->type == XML_ELEMENT_NODE) {
+				pool_put_list(pl, doc, n->children);
+				n->children = n->last = NULL;
+			}
 			n->next = n->prev = NULL;
 			n->parent = NULL;
 			xmlFreeNode(n);
@@ -489,8 +577,10 @@ static xmlAttrPtr pool_attr(struct page *p, xmlNodePtr node, const xmlChar *name
 /* A text node holding the n bytes at c (already clean). A short one keeps
  * its bytes in the node itself, in the space that only elements use for
  * attributes: libxml2's own compact text nodes (XML_PARSE_COMPACT), which
- * it knows not to free separately. One allocation instead of two. */
-static xmlNodePtr lean_text(struct page *p, const char *c, size_t n)
+ * it knows not to free separately. On call pages a longer one's bytes go
+ * into the page's text blocks when keep is set (element text only: a node
+ * that libxml2 may free itself, an attribute's value, must own its bytes). */
+static xmlNodePtr lean_text(struct page *p, const char *c, size_t n, int keep)
 {
 	xmlNodePtr t;
 
@@ -503,7 +593,14 @@ static xmlNodePtr lean_text(struct page *p, const char *c, size_t n)
 	}
 	t->doc = p->doc;
 	if (n >= 2 * sizeof(void *)) {
-		if (!(t->content = xmlStrndup((const xmlChar *)c, (int)n))) {
+		if (keep) {
+			t->content = (xmlChar *)text_keep(p, c, n);
+			t->psvi = TEXT_KEPT;
+		} else {
+			t->content = xmlStrndup((const xmlChar *)c, (int)n);
+		}
+		if (!t->content) {
+			t->psvi = NULL;
 			xmlFreeNode(t);
 			return NULL;
 		}
@@ -587,7 +684,7 @@ static void new_attr(struct page *p, xmlNodePtr node, const char *name, const ch
 
 		/* The attribute, then its value as a (lean) text child. */
 		if (!d || !(a = pool_attr(p, node, d)) ||
-		    !(t = lean_text(p, c, n))) {
+		    !(t = lean_text(p, c, n, 0))) {
 			p->oom = 1;
 		} else {
 			t->parent = (xmlNodePtr)a;
@@ -2042,7 +2139,9 @@ static void lane_box(struct page *p, xmlNodePtr e, double x0, double x1, double 
 	q = put_coord(q, y0 + 5);
 	*q++ = 'h';
 	q = put_coord(q, w);
-	q += sprintf(q, "v%dh", TL_LANE - 10);
+	*q++ = 'v';
+	q = put_coord(q, TL_LANE - 10);
+	*q++ = 'h';
 	q = put_coord(q, -w);
 	strcpy(q, "z");
 	new_attr(p, e, "d", d);
@@ -2126,9 +2225,11 @@ static void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v
 			const struct cv_bar *bar = &v->bars[l->first_bar + k];
 			double x0 = tl_x(v, bar->start_ms), x1 = tl_x(v, bar->end_ms);
 
-			snprintf(b, sizeof b, "bar exit-%s%s%s", exit_reason_name(bar->exit),
-				 bar->start_observed ? "" : " unobserved",
-				 bar->entered ? "" : " not-entered");
+			q = stpcpy(stpcpy(b, "bar exit-"), exit_reason_name(bar->exit));
+			if (!bar->start_observed)
+				q = stpcpy(q, " unobserved");
+			if (!bar->entered)
+				stpcpy(q, " not-entered");
 			e = add_el(p, g, "path", b);
 			lane_box(p, e, x0, x1, y0);
 			svg_title(p, e, bar->title);
@@ -3237,6 +3338,9 @@ static int frame_write(struct frame *f, struct page *p, const struct callview *v
 	const size_t (*pt)[2] = f->part;
 	int rc;
 
+	/* The previous page's nodes are all in the pool by now. */
+	text_reset(p, 0);
+
 	/* The template up to the first slot; a section's start tag is the
 	 * call's own. */
 	if (f->root) {
@@ -3377,6 +3481,7 @@ static void writer_close(struct writer *w)
 	rr_free(w->page.pb.buf);
 	rr_free(w->page.mp);
 	pool_free(&w->page.pool);
+	text_reset(&w->page, 1);
 	rr_free(w->sink.buf);
 	memset(w, 0, sizeof *w);
 }
@@ -4246,6 +4351,7 @@ void render_file_abort(struct render_job *job)
 	rr_free(job->cp.pb.buf);
 	rr_free(job->cp.mp);
 	pool_free(&job->cp.pool);
+	text_reset(&job->cp, 1);
 	rr_free(job->sk.buf);
 	rr_free(job->soff);
 	rr_free(job->slen);
