@@ -8,14 +8,17 @@
  * data-slot="NAME", found by XPath — get new nodes appended. Call pages, of
  * which there are many, are cut from the call template serialized once
  * (struct frame): per call only the nodes appended to the slots are built,
- * serialized between the template's bytes and freed. Every string from the
+ * serialized between the template's bytes (ser_nodes: the bytes
+ * xmlSaveTree would write, with libxml2's escapers) and taken back into a
+ * pool for the next page (pool_take). Every string from the
  * model enters the tree as text or attribute value nodes, which libxml2
  * escapes on output, after clean() has replaced what HTML forbids (control
  * characters, noncharacters, invalid UTF-8). Nothing here concatenates
  * markup, and no data ever goes into <script> or <style>.
  *
- * Memory: one page's tree at a time. The multi-page report frees each call
- * page's nodes after writing it; the single-file report writes the overview,
+ * Memory: one page's tree at a time. The multi-page report takes each call
+ * page's nodes back (into the writer's pool, for the next page) after
+ * writing it; the single-file report writes the overview,
  * then each call's <section>, one at a time (see struct render_job).
  */
 #define _GNU_SOURCE 1   /* syscall() for renameat2 */
