@@ -10,6 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "dataset.h"
 #include "kit.h"
 #include "util.h"
 
@@ -96,3 +97,55 @@ unsigned char *kit_slurp(const char *path, size_t *len)
 	*len = (size_t)n;
 	return buf;
 }
+static void same_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+/* Everything ingest can have put into a dataset, compared field by field. */
+void kit_assert_same_dataset(const struct dataset *a, const struct dataset *b)
+{
+	assert_int_equal(strtab_count(a->strs), strtab_count(b->strs));
+	for (uint32_t i = 0; i < strtab_count(a->strs); i++) {
+		assert_int_equal(strtab_len(a->strs, i), strtab_len(b->strs, i));
+		assert_memory_equal(strtab_str(a->strs, i), strtab_str(b->strs, i),
+				    strtab_len(a->strs, i));
+	}
+	assert_int_equal(a->nrecs, b->nrecs);
+	for (size_t i = 0; i < a->nrecs; i++) {
+		const struct record *x = &a->recs[i], *y = &b->recs[i];
+
+		assert_int_equal(x->time_ms, y->time_ms);
+		assert_int_equal(x->room, y->room);
+		assert_int_equal(x->comm, y->comm);
+		assert_int_equal(x->user, y->user);
+		assert_int_equal(x->peer, y->peer);
+		assert_int_equal(x->id, y->id);
+		assert_int_equal(x->p1, y->p1);
+		assert_int_equal(x->p2, y->p2);
+		assert_int_equal(x->kind, y->kind);
+		assert_int_equal(x->stream, y->stream);
+		assert_int_equal(record_file(x), record_file(y));
+	}
+	assert_memory_equal(&a->counts, &b->counts, sizeof a->counts);
+	assert_int_equal(a->nusers, b->nusers);
+	assert_int_equal(a->nrooms, b->nrooms);
+	assert_int_equal(a->nquality, b->nquality);
+	assert_memory_equal(a->diag.count, b->diag.count, sizeof a->diag.count);
+	assert_int_equal(a->diag.nkept, b->diag.nkept);
+	for (size_t i = 0; i < a->diag.nkept; i++) {
+		const struct diag_item *x = &a->diag.kept[i], *y = &b->diag.kept[i];
+
+		same_str(x->file, y->file);
+		assert_int_equal(x->line, y->line);
+		assert_int_equal(x->reason, y->reason);
+		same_str(x->detail, y->detail);
+	}
+	assert_int_equal(a->diag.nnotes, b->diag.nnotes);
+	for (size_t i = 0; i < a->diag.nnotes; i++)
+		assert_string_equal(a->diag.notes[i], b->diag.notes[i]);
+}
+

@@ -36,4 +36,10 @@ unsigned char *kit_slurp(const char *path, size_t *len);
  * bit-fields and so cannot be passed to strtab_intern by address. */
 uint32_t kit_intern(struct strtab *t, const char *s);
 
+/* Fails the test unless a and b hold the same strings (ids included),
+ * records, counts, companion row counts, diagnostics and notes: everything
+ * ingest can have put into a dataset. */
+struct dataset;
+void kit_assert_same_dataset(const struct dataset *a, const struct dataset *b);
+
 #endif

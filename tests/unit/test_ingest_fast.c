@@ -26,56 +26,6 @@
 
 #define SAMPLES RR_TEST_DATA "/../../samples"
 
-static void assert_same_str(const char *a, const char *b)
-{
-	if (!a || !b)
-		assert_ptr_equal(a, b);
-	else
-		assert_string_equal(a, b);
-}
-
-static void assert_same_dataset(const struct dataset *a, const struct dataset *b)
-{
-	assert_int_equal(strtab_count(a->strs), strtab_count(b->strs));
-	for (uint32_t i = 0; i < strtab_count(a->strs); i++) {
-		assert_int_equal(strtab_len(a->strs, i), strtab_len(b->strs, i));
-		assert_memory_equal(strtab_str(a->strs, i), strtab_str(b->strs, i),
-				    strtab_len(a->strs, i));
-	}
-	assert_int_equal(a->nrecs, b->nrecs);
-	for (size_t i = 0; i < a->nrecs; i++) {
-		const struct record *x = &a->recs[i], *y = &b->recs[i];
-
-		assert_int_equal(x->time_ms, y->time_ms);
-		assert_int_equal(x->room, y->room);
-		assert_int_equal(x->comm, y->comm);
-		assert_int_equal(x->user, y->user);
-		assert_int_equal(x->peer, y->peer);
-		assert_int_equal(x->id, y->id);
-		assert_int_equal(x->p1, y->p1);
-		assert_int_equal(x->p2, y->p2);
-		assert_int_equal(x->kind, y->kind);
-		assert_int_equal(x->stream, y->stream);
-		assert_int_equal(record_file(x), record_file(y));
-	}
-	assert_memory_equal(&a->counts, &b->counts, sizeof a->counts);
-	assert_int_equal(a->nusers, b->nusers);
-	assert_int_equal(a->nrooms, b->nrooms);
-	assert_int_equal(a->nquality, b->nquality);
-	assert_memory_equal(a->diag.count, b->diag.count, sizeof a->diag.count);
-	assert_int_equal(a->diag.nkept, b->diag.nkept);
-	for (size_t i = 0; i < a->diag.nkept; i++) {
-		const struct diag_item *x = &a->diag.kept[i], *y = &b->diag.kept[i];
-
-		assert_same_str(x->file, y->file);
-		assert_int_equal(x->line, y->line);
-		assert_int_equal(x->reason, y->reason);
-		assert_same_str(x->detail, y->detail);
-	}
-	assert_int_equal(a->diag.nnotes, b->diag.nnotes);
-	for (size_t i = 0; i < a->diag.nnotes; i++)
-		assert_string_equal(a->diag.notes[i], b->diag.notes[i]);
-}
 
 /* Filters applied in the "filtered" variant of each input. */
 static const char *const filter_rooms[] = { "room1", "r2", "1001" };
@@ -120,7 +70,7 @@ static uint64_t check_both(const char *name, const unsigned char *buf, size_t le
 		if (rc[0] != rc[1] || strcmp(err[0], err[1]) != 0)
 			fail_msg("%s: %d \"%s\" (fast) vs %d \"%s\" (general)", name, rc[0], err[0],
 				 rc[1], err[1]);
-		assert_same_dataset(&ds[0], &ds[1]);
+		kit_assert_same_dataset(&ds[0], &ds[1]);
 		assert_int_equal(rejlen[0], rejlen[1]);
 		assert_memory_equal(rej[0], rej[1], rejlen[0]);
 		rows = ds[0].counts.rows;
@@ -351,7 +301,7 @@ static void test_window_edges(void **state)
 		assert_int_equal(ingest_file(&ds[general], path, &o, err, sizeof err), RR_OK);
 	}
 	assert_true(ds[0].nrecs > 30000);
-	assert_same_dataset(&ds[0], &ds[1]);
+	kit_assert_same_dataset(&ds[0], &ds[1]);
 	dataset_free(&ds[0]);
 	dataset_free(&ds[1]);
 	remove(path);
