@@ -1,11 +1,14 @@
 /*
  * partition — event records beyond --max-memory, on disk a range of rooms
  * at a time (see partition.h for why ranges of room id give the same
- * output). Three kinds of unlinked temporary file: the spill (records in
- * input order, as ingest handed them over), the range files (the spill
- * distributed by range; a file holds one range, or a few neighbouring ones
- * when there are more ranges than PARTITION_FILES), and the events file
- * (each range's records in time order, for `events`).
+ * output). Unlinked temporary files of three kinds: the spill (records in
+ * input order, as ingest handed them over); the range files: the spill
+ * distributed by range into at most PARTITION_FILES files, where a file of
+ * one range is read as it is and a file of several is distributed again,
+ * level by level, its ranges ending one after the other in one sorted file,
+ * so that loading a range is one sequential read whatever the number of
+ * ranges; and the events file (each range's records in time order, for
+ * `events`).
  * Does not: decide whether a run needs this (main does, from the limit), or
  * parse, sort or interpret records.
  */
@@ -57,8 +60,12 @@ struct partition {
 	size_t nranges;
 	uint32_t *first_room;     /* per range: its lowest room id */
 	uint64_t *range_recs;     /* per range: its record count */
-	struct bucket *buckets;
-	size_t nbuckets;
+	/* Where each range is read from: its own file (range_fd, from the
+	 * first distribution) or, -1, the sorted file at range_off records. */
+	int *range_fd;
+	uint64_t *range_off;
+	int sorted_fd;
+	uint64_t sorted_n;
 	struct record *io;        /* IO_RECORDS */
 	int events_fd;
 	struct run *runs;
@@ -190,6 +197,7 @@ int partition_open(struct dataset *ds, uint64_t limit, struct partition **out)
 		p->per_range = 1;
 	p->spill_fd = -1;
 	p->events_fd = -1;
+	p->sorted_fd = -1;
 	ds->spill = spill;
 	ds->spill_ctx = p;
 	ds->spill_at = p->per_range;
@@ -252,11 +260,6 @@ static int cut_ranges(struct partition *p)
 	return RR_OK;
 }
 
-static size_t bucket_of(const struct partition *p, size_t range)
-{
-	return range * p->nbuckets / p->nranges;
-}
-
 static int bucket_flush(struct partition *p, struct bucket *b)
 {
 	if (b->nbuf == 0)
@@ -270,10 +273,184 @@ static int bucket_flush(struct partition *p, struct bucket *b)
 	return RR_OK;
 }
 
+/* Which of nb buckets over ranges [r0, r1) range r goes to. */
+static size_t bucket_of(size_t r, size_t r0, size_t r1, size_t nb)
+{
+	return (r - r0) * nb / (r1 - r0);
+}
+
+static void buckets_close(struct bucket *bk, size_t nb)
+{
+	for (size_t b = 0; b < nb; b++) {
+		if (bk[b].fd >= 0)
+			close(bk[b].fd);
+		bk[b].fd = -1;
+		rr_free(bk[b].buf);
+		bk[b].buf = NULL;
+	}
+}
+
+/* Reads the n records of src and writes each to bucket bk[bucket_of(its
+ * range)], all nb buckets sharing ranges [r0, r1); every bucket is
+ * flushed and its buffer freed at the end. */
+static int distribute(struct partition *p, int src, uint64_t n, size_t r0, size_t r1,
+		      struct bucket *bk, size_t nb)
+{
+	for (size_t b = 0; b < nb; b++) {
+		bk[b].fd = -1;
+		if (!(bk[b].buf = rr_malloc(BUCKET_RECORDS * sizeof *bk[b].buf)))
+			return RR_ENOMEM;
+	}
+	for (uint64_t off = 0; off < n;) {
+		size_t k = n - off < IO_RECORDS ? (size_t)(n - off) : IO_RECORDS;
+
+		if (read_recs(p, src, off, p->io, k) != RR_OK)
+			return RR_EIO;
+		for (size_t i = 0; i < k; i++) {
+			struct bucket *b = &bk[bucket_of(p->room[p->io[i].room], r0, r1, nb)];
+
+			b->buf[b->nbuf++] = p->io[i];
+			if (b->nbuf == BUCKET_RECORDS && bucket_flush(p, b) != RR_OK)
+				return RR_EIO;
+		}
+		off += k;
+	}
+	for (size_t b = 0; b < nb; b++) {
+		if (bucket_flush(p, &bk[b]) != RR_OK)
+			return RR_EIO;
+		rr_free(bk[b].buf);
+		bk[b].buf = NULL;
+	}
+	return RR_OK;
+}
+
+/* Appends the n records of fd to the file of ranges sorted by range. */
+static int append_sorted(struct partition *p, int fd, uint64_t n)
+{
+	if (p->sorted_fd < 0 && (p->sorted_fd = temp_open(p)) < 0)
+		return RR_EIO;
+	for (uint64_t off = 0; off < n;) {
+		size_t k = n - off < IO_RECORDS ? (size_t)(n - off) : IO_RECORDS;
+
+		if (read_recs(p, fd, off, p->io, k) != RR_OK ||
+		    write_all(p, p->sorted_fd, p->io, k * sizeof *p->io) != RR_OK)
+			return RR_EIO;
+		off += k;
+	}
+	p->sorted_n += n;
+	return RR_OK;
+}
+
+/* The n records of fd, ranges [r0, r1), few enough to hold (see
+ * small_cap): appended to the sorted file one range after the other, in
+ * input order within each, by a counting sort on an index. */
+static int sort_small(struct partition *p, int fd, uint64_t n, size_t r0, size_t r1)
+{
+	struct record *all = rr_malloc((size_t)(n ? n : 1) * sizeof *all);
+	uint32_t *order = rr_malloc((size_t)(n ? n : 1) * sizeof *order);
+	size_t *at = rr_calloc(r1 - r0 + 1, sizeof *at), k;
+	int rc = RR_ENOMEM;
+
+	if (!all || !order || !at)
+		goto out;
+	rc = RR_EIO;
+	if ((p->sorted_fd < 0 && (p->sorted_fd = temp_open(p)) < 0) ||
+	    read_recs(p, fd, 0, all, (size_t)n) != RR_OK)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		at[p->room[all[i].room] - r0 + 1]++;
+	for (size_t r = r0; r < r1; r++) {
+		at[r - r0 + 1] += at[r - r0];
+		p->range_fd[r] = -1;
+		p->range_off[r] = p->sorted_n + at[r - r0];
+	}
+	for (size_t i = 0; i < n; i++)
+		order[at[p->room[all[i].room] - r0]++] = (uint32_t)i;
+	rc = RR_OK;
+	for (size_t i = 0; rc == RR_OK && i < n; i += k) {
+		k = n - i < IO_RECORDS ? (size_t)(n - i) : IO_RECORDS;
+		for (size_t j = 0; j < k; j++)
+			p->io[j] = all[order[i + j]];
+		rc = write_all(p, p->sorted_fd, p->io, k * sizeof *p->io);
+	}
+	p->sorted_n += n;
+out:
+	rr_free(all);
+	rr_free(order);
+	rr_free(at);
+	return rc;
+}
+
+/* Records a file may hold to be sorted in memory: a range's worth, or
+ * SMALL_BYTES' worth when that is more (a fixed few MB, so that a tiny
+ * limit does not make thousands of tiny files). */
+#define SMALL_BYTES ((size_t)4 << 20)
+
+static uint64_t small_cap(const struct partition *p)
+{
+	size_t fixed = SMALL_BYTES / (sizeof(struct record) + sizeof(uint32_t));
+
+	return p->per_range > fixed ? p->per_range : fixed;
+}
+
+/*
+ * Gives every range in [r0, r1), whose n records are in file fd, a place
+ * to load it from. One range: fd itself at the top level (a range file,
+ * kept open), else its records appended to the sorted file. Below the top,
+ * records few enough to hold: sorted in memory (sort_small). Otherwise:
+ * distributed into at most PARTITION_FILES files by range, each placed in
+ * turn, one level down. So every record is rewritten once per level (a
+ * few levels at most), and loading a range reads only it. At
+ * most PARTITION_FILES files are open per level. fd is the caller's to
+ * close, except when kept.
+ */
+static int place(struct partition *p, int fd, uint64_t n, size_t r0, size_t r1, int level)
+{
+	struct bucket *bk;
+	size_t nb, b, r;
+	int rc = RR_OK;
+
+	if (r1 - r0 == 1) {
+		if (level == 1) {
+			p->range_fd[r0] = fd;
+			p->range_off[r0] = 0;
+			return RR_OK;
+		}
+		p->range_fd[r0] = -1;        /* the sorted file: it may not exist yet */
+		p->range_off[r0] = p->sorted_n;
+		return append_sorted(p, fd, n);
+	}
+	if (level > 0 && n <= small_cap(p))
+		return sort_small(p, fd, n, r0, r1);
+	/* Below the top, only as many files as make each small enough to
+	 * sort in memory when the records spread evenly. */
+	nb = r1 - r0 < PARTITION_FILES ? r1 - r0 : PARTITION_FILES;
+	if (level > 0 && nb > 2 * n / small_cap(p) + 2)
+		nb = (size_t)(2 * n / small_cap(p) + 2);
+	bk = rr_calloc(nb, sizeof *bk);
+	if (!bk)
+		return RR_ENOMEM;
+	rc = distribute(p, fd, n, r0, r1, bk, nb);
+	for (b = 0, r = r0; rc == RR_OK && b < nb; b++) {
+		size_t lo = r;
+
+		while (r < r1 && bucket_of(r, r0, r1, nb) == b)
+			r++;
+		rc = place(p, bk[b].fd, bk[b].nrecs, lo, r, level + 1);
+		if (level + 1 == 1 && r - lo == 1)
+			bk[b].fd = -1;           /* kept as that range's file */
+		else if (bk[b].fd >= 0) {
+			close(bk[b].fd);
+			bk[b].fd = -1;
+		}
+	}
+	buckets_close(bk, nb);
+	rr_free(bk);
+	return rc;
+}
+
 int partition_plan(struct partition *p)
 {
-	uint64_t off;
-	size_t nb;
 	int rc;
 
 	if (!partition_active(p) || p->planned)
@@ -285,72 +462,38 @@ int partition_plan(struct partition *p)
 	if (cut_ranges(p) != RR_OK)
 		return RR_ENOMEM;
 	p->planned = 1;
-	nb = p->nranges < PARTITION_FILES ? p->nranges : PARTITION_FILES;
-	p->buckets = rr_calloc(nb, sizeof *p->buckets);
-	if (!p->buckets)
+	p->range_fd = rr_malloc(p->nranges * sizeof *p->range_fd);
+	if (!p->range_fd)
 		return RR_ENOMEM;
-	p->nbuckets = nb;
-	for (size_t b = 0; b < nb; b++)
-		p->buckets[b].fd = -1;
+	for (size_t k = 0; k < p->nranges; k++)
+		p->range_fd[k] = -1;
+	p->range_off = rr_malloc(p->nranges * sizeof *p->range_off);
+	if (!p->range_off)
+		return RR_ENOMEM;
 	if (!p->io && !(p->io = rr_malloc(IO_RECORDS * sizeof *p->io)))
 		return RR_ENOMEM;
-	for (size_t b = 0; b < nb; b++)
-		if (!(p->buckets[b].buf = rr_malloc(BUCKET_RECORDS * sizeof *p->buckets[b].buf)))
-			return RR_ENOMEM;
-	for (off = 0; off < p->spilled;) {
-		size_t n = p->spilled - off < IO_RECORDS ? (size_t)(p->spilled - off) : IO_RECORDS;
-
-		if (read_recs(p, p->spill_fd, off, p->io, n) != RR_OK)
-			return RR_EIO;
-		for (size_t i = 0; i < n; i++) {
-			struct bucket *b = &p->buckets[bucket_of(p, p->room[p->io[i].room])];
-
-			b->buf[b->nbuf++] = p->io[i];
-			if (b->nbuf == BUCKET_RECORDS && bucket_flush(p, b) != RR_OK)
-				return RR_EIO;
-		}
-		off += n;
-	}
-	for (size_t b = 0; b < p->nbuckets; b++) {
-		if (bucket_flush(p, &p->buckets[b]) != RR_OK)
-			return RR_EIO;
-		rr_free(p->buckets[b].buf);
-		p->buckets[b].buf = NULL;
-	}
+	rc = place(p, p->spill_fd, p->spilled, 0, p->nranges, 0);
 	/* The spill is all in the range files now. */
 	close(p->spill_fd);
 	p->spill_fd = -2;         /* spilled, but closed: still "active" */
-	return RR_OK;
+	return rc;
 }
 
 int partition_load(struct partition *p, size_t k, struct dataset *part)
 {
-	size_t b = bucket_of(p, k);
-	const struct bucket *bk = &p->buckets[b];
-	int whole = bk->nrecs == p->range_recs[k];
+	int fd = p->range_fd[k] >= 0 ? p->range_fd[k] : p->sorted_fd;
+	uint64_t n = p->range_recs[k];
 
-	if (dataset_reserve(part, (size_t)p->range_recs[k]) != RR_OK)
+	if (dataset_reserve(part, (size_t)n) != RR_OK)
 		return RR_ENOMEM;
-	for (uint64_t off = 0; off < bk->nrecs;) {
-		size_t n = bk->nrecs - off < IO_RECORDS ? (size_t)(bk->nrecs - off) : IO_RECORDS;
+	/* Straight into the dataset's array. */
+	for (uint64_t off = 0; off < n;) {
+		size_t c = n - off < IO_RECORDS ? (size_t)(n - off) : IO_RECORDS;
 
-		if (whole) {
-			/* Straight into the dataset's array. */
-			if (read_recs(p, bk->fd, off, part->recs + part->nrecs, n) != RR_OK)
-				return RR_EIO;
-			part->nrecs += n;
-		} else {
-			if (read_recs(p, bk->fd, off, p->io, n) != RR_OK)
-				return RR_EIO;
-			for (size_t i = 0; i < n; i++)
-				if (p->room[p->io[i].room] == k)
-					part->recs[part->nrecs++] = p->io[i];
-		}
-		off += n;
-	}
-	if (part->nrecs != p->range_recs[k]) {
-		errno = 0;
-		return fail_io(p, "range file");
+		if (read_recs(p, fd, p->range_off[k] + off, part->recs + part->nrecs, c) != RR_OK)
+			return RR_EIO;
+		part->nrecs += c;
+		off += c;
 	}
 	return RR_OK;
 }
@@ -487,12 +630,13 @@ void partition_close(struct partition *p)
 		close(p->spill_fd);
 	if (p->events_fd >= 0)
 		close(p->events_fd);
-	for (size_t b = 0; b < p->nbuckets; b++) {
-		if (p->buckets[b].fd >= 0)
-			close(p->buckets[b].fd);
-		rr_free(p->buckets[b].buf);
-	}
-	rr_free(p->buckets);
+	if (p->sorted_fd >= 0)
+		close(p->sorted_fd);
+	for (size_t k = 0; p->range_fd && k < p->nranges; k++)
+		if (p->range_fd[k] >= 0)
+			close(p->range_fd[k]);
+	rr_free(p->range_fd);
+	rr_free(p->range_off);
 	rr_free(p->room);
 	rr_free(p->first_room);
 	rr_free(p->range_recs);

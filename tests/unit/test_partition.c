@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,8 @@ static const struct shape shapes[] = {
 	{ "room bigger than a range", 10, { 50, 1 }, 2, 48 * 8, 5 },
 	{ "more ranges than files", 150, { 3, 1 }, 2, 48 * 2, 65 },
 	{ "one record per range", 100, { 1 }, 1, 1, 100 },
+	/* Over 64 * 64 ranges: distributed on three levels. */
+	{ "three levels", 4500, { 1, 2 }, 2, 48 * 2, 4500 },
 };
 
 static size_t fill(struct dataset *ds, const struct shape *s, struct record **copy)
@@ -407,6 +410,10 @@ static void test_allocation_failures(void **state)
 		dataset_free(&ds);
 		free(in);
 		assert_int_equal(entries(tmpdir), 0);
+		/* Closing only its own files: a descriptor it never opened
+		 * (here the standard streams) stays open. */
+		assert_int_not_equal(fcntl(1, F_GETFD), -1);
+		assert_int_not_equal(fcntl(2, F_GETFD), -1);
 	}
 	assert_true(done);
 }
