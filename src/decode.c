@@ -352,9 +352,16 @@ struct decode_scanner {
 	uint64_t unknown_rows;
 	/* One pair per distinct (key, user) met so far, sorted by key then
 	 * user, rows summed; `users` is still the user id (pairs_fold_keys
-	 * turns it into a count at the end). */
-	struct pair *v;
-	size_t n, cap;
+	 * turns it into a count at the end). Kept as a few sorted runs, each
+	 * under half the size of the one before, merged when a new one grows
+	 * to that: merging every add's pairs into all kept so far would cost
+	 * (adds x pairs), and a run split into thousands of ranges makes
+	 * thousands of adds. */
+	struct prun {
+		struct pair *v;
+		size_t n, cap;
+	} *runs;
+	size_t nruns, capruns;
 };
 
 int decode_begin(const struct catalog *c, struct decode_scanner **out)
@@ -373,49 +380,65 @@ void decode_abort(struct decode_scanner *sc)
 	if (!sc)
 		return;
 	rr_free(sc->h.slot);
-	rr_free(sc->v);
+	for (size_t i = 0; i < sc->nruns; i++)
+		rr_free(sc->runs[i].v);
+	rr_free(sc->runs);
 	rr_free(sc);
 }
 
-/* Merges the n sorted, folded pairs of w into the scanner's; takes *w when
- * the scanner has none yet (then *w is NULL). */
-static int scanner_merge_pairs(struct decode_scanner *sc, struct pair **w, size_t n, size_t cap)
+/* Merges run b (sorted, folded) into run a, folding equal pairs; b is
+ * then empty. RR_OK or RR_ENOMEM (both unchanged). */
+static int run_merge(struct prun *a, struct prun *b)
 {
 	struct pair *v;
 	size_t i, j, k;
 
-	if (n == 0)
-		return RR_OK;
-	if (sc->n == 0) {
-		rr_free(sc->v);
-		sc->v = *w;
-		sc->n = n;
-		sc->cap = cap;
-		*w = NULL;
-		return RR_OK;
-	}
-	if (rr_grow(&sc->v, &sc->cap, sc->n + n, sizeof *sc->v) != RR_OK)
+	if (rr_grow(&a->v, &a->cap, a->n + b->n, sizeof *a->v) != RR_OK)
 		return RR_ENOMEM;
-	/* From the back, so the scanner's pairs move at most once and need no
-	 * second buffer; equal pairs end up adjacent and are folded after. */
-	v = sc->v;
-	i = sc->n;
-	j = n;
-	k = sc->n + n;
+	/* From the back, so a's pairs move at most once and need no second
+	 * buffer; equal pairs end up adjacent and are folded after. */
+	v = a->v;
+	i = a->n;
+	j = b->n;
+	k = a->n + b->n;
 	while (j > 0) {
-		if (i > 0 && cmp_key_user(&v[i - 1], &(*w)[j - 1]) > 0)
+		if (i > 0 && cmp_key_user(&v[i - 1], &b->v[j - 1]) > 0)
 			v[--k] = v[--i];
 		else
-			v[--k] = (*w)[--j];
+			v[--k] = b->v[--j];
 	}
 	k = 0;
-	for (i = 1; i < sc->n + n; i++) {
+	for (i = 1; i < a->n + b->n; i++) {
 		if (cmp_key_user(&v[k], &v[i]) == 0)
 			v[k].c.rows += v[i].c.rows;
 		else
 			v[++k] = v[i];
 	}
-	sc->n = k + 1;
+	a->n = a->n + b->n ? k + 1 : 0;
+	rr_free(b->v);
+	memset(b, 0, sizeof *b);
+	return RR_OK;
+}
+
+/* Adds the n sorted, folded pairs of *w (capacity cap) as a run, taking
+ * *w (then NULL), and merges runs from the top while the newest is at
+ * least half the size of the one below. */
+static int scanner_merge_pairs(struct decode_scanner *sc, struct pair **w, size_t n, size_t cap)
+{
+	if (n == 0)
+		return RR_OK;
+	if (rr_grow(&sc->runs, &sc->capruns, sc->nruns + 1, sizeof *sc->runs) != RR_OK)
+		return RR_ENOMEM;
+	sc->runs[sc->nruns].v = *w;
+	sc->runs[sc->nruns].n = n;
+	sc->runs[sc->nruns].cap = cap;
+	sc->nruns++;
+	*w = NULL;
+	while (sc->nruns > 1 && 2 * sc->runs[sc->nruns - 1].n >= sc->runs[sc->nruns - 2].n) {
+		if (run_merge(&sc->runs[sc->nruns - 2], &sc->runs[sc->nruns - 1]) != RR_OK)
+			return RR_ENOMEM;
+		sc->nruns--;
+	}
 	return RR_OK;
 }
 
@@ -499,18 +522,28 @@ int decode_end(struct decode_scanner *sc, struct decode_stats *st)
 		st->nunknown = m;
 		sc->h.slot = NULL;
 	}
-	sc->n = pairs_fold_keys(sc->v, sc->n);
-	if (sc->n) {
+	while (sc->nruns > 1) {
+		if (run_merge(&sc->runs[sc->nruns - 2], &sc->runs[sc->nruns - 1]) != RR_OK) {
+			decode_stats_free(st);
+			decode_abort(sc);
+			return RR_ENOMEM;
+		}
+		sc->nruns--;
+	}
+	if (sc->nruns)
+		sc->runs[0].n = pairs_fold_keys(sc->runs[0].v, sc->runs[0].n);
+	if (sc->nruns && sc->runs[0].n) {
+		struct prun *r = &sc->runs[0];
 		/* The pairs took far more room than the keys do: give it back,
 		 * since the stats live as long as the report. */
-		struct pair *v = rr_realloc(sc->v, sc->n * sizeof *v);
+		struct pair *v = rr_realloc(r->v, r->n * sizeof *v);
 
 		if (v)
-			sc->v = v;
+			r->v = v;
 		/* struct pair is its decode_count: the folded list is the result. */
-		st->counts = &sc->v->c;
-		st->ncounts = sc->n;
-		sc->v = NULL;
+		st->counts = &r->v->c;
+		st->ncounts = r->n;
+		r->v = NULL;
 	}
 	decode_abort(sc);
 	return RR_OK;
