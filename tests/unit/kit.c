@@ -1,13 +1,16 @@
 /* kit — shared unit-test helpers (see kit.h). */
+#define _POSIX_C_SOURCE 200809L   /* scandir */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "dataset.h"
@@ -149,3 +152,37 @@ void kit_assert_same_dataset(const struct dataset *a, const struct dataset *b)
 		assert_string_equal(a->diag.notes[i], b->diag.notes[i]);
 }
 
+
+size_t kit_each_file(const char *dir,
+		     void (*fn)(const char *path, const unsigned char *buf, size_t len))
+{
+	struct dirent **names;
+	size_t files = 0;
+	int n = scandir(dir, &names, NULL, alphasort);
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		char path[1024];
+		struct stat st;
+
+		if (names[i]->d_name[0] == '.') {
+			free(names[i]);
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+		free(names[i]);
+		assert_int_equal(stat(path, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			files += kit_each_file(path, fn);
+		} else if (S_ISREG(st.st_mode)) {
+			size_t len;
+			unsigned char *buf = kit_slurp(path, &len);
+
+			fn(path, buf, len);
+			free(buf);
+			files++;
+		}
+	}
+	free(names);
+	return files;
+}

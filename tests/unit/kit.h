@@ -36,6 +36,12 @@ unsigned char *kit_slurp(const char *path, size_t *len);
  * bit-fields and so cannot be passed to strtab_intern by address. */
 uint32_t kit_intern(struct strtab *t, const char *s);
 
+/* Calls fn with the path and contents of every regular file under dir
+ * (subdirectories included, names starting with '.' skipped, in name
+ * order); returns how many. Fails the test when dir cannot be read. */
+size_t kit_each_file(const char *dir,
+		     void (*fn)(const char *path, const unsigned char *buf, size_t len));
+
 /* Fails the test unless a and b hold the same strings (ids included),
  * records, counts, companion row counts, diagnostics and notes: everything
  * ingest can have put into a dataset. */

@@ -62,45 +62,12 @@ static void check_parts(const char *name, const unsigned char *buf, size_t len)
 	dataset_free(&one);
 }
 
-static size_t check_dir(const char *dir)
-{
-	struct dirent **names;
-	size_t files = 0;
-	int n = scandir(dir, &names, NULL, alphasort);
-
-	assert_true(n >= 0);
-	for (int i = 0; i < n; i++) {
-		char path[1024];
-		struct stat st;
-
-		if (names[i]->d_name[0] == '.') {
-			free(names[i]);
-			continue;
-		}
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
-		free(names[i]);
-		assert_int_equal(stat(path, &st), 0);
-		if (S_ISDIR(st.st_mode)) {
-			files += check_dir(path);
-		} else if (S_ISREG(st.st_mode)) {
-			size_t len;
-			unsigned char *buf = kit_slurp(path, &len);
-
-			check_parts(path, buf, len);
-			free(buf);
-			files++;
-		}
-	}
-	free(names);
-	return files;
-}
-
 /* Every file of the test data and the samples. */
 static void test_corpus(void **state)
 {
 	(void)state;
-	assert_true(check_dir(RR_TEST_DATA) >= 25);
-	assert_true(check_dir(SAMPLES) >= 5);
+	assert_true(kit_each_file(RR_TEST_DATA, check_parts) >= 25);
+	assert_true(kit_each_file(SAMPLES, check_parts) >= 5);
 }
 
 #define HDR "RoomId,UserId,Time,EventId,ParamOne,ParamTwo,PeerId\n"
