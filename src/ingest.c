@@ -1068,24 +1068,12 @@ static inline int plan_int(const unsigned char *s, size_t *i, size_t lim, int64_
 	return 1;
 }
 
-/* Eight bytes at p as a little-endian word. */
-static inline uint64_t load8(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, sizeof w);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 /* 1 when the eight bytes at p are all ASCII digits: each byte's high
  * nibble is 3, and so it still is after adding 6 (which carries out of the
  * low nibble for ':' and up). */
 static inline int digits8(const unsigned char *p)
 {
-	uint64_t w = load8(p);
+	uint64_t w = rr_load_le64(p);
 
 	return ((w & 0xf0f0f0f0f0f0f0f0u) |
 		(((w + 0x0606060606060606u) & 0xf0f0f0f0f0f0f0f0u) >> 4)) == 0x3333333333333333u;
@@ -1095,7 +1083,7 @@ static inline int digits8(const unsigned char *p)
  * then the whole, each step one multiply on all lanes at once. */
 static inline uint64_t value8(const unsigned char *p)
 {
-	uint64_t w = load8(p) - 0x3030303030303030u;
+	uint64_t w = rr_load_le64(p) - 0x3030303030303030u;
 
 	w = w * 10 + (w >> 8);
 	w = (((w & 0x000000ff000000ffu) * (100 + (1000000ull << 32))) +

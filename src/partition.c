@@ -58,7 +58,6 @@ struct partition {
 	size_t caproom;
 	int planned;
 	size_t nranges;
-	uint32_t *first_room;     /* per range: its lowest room id */
 	uint64_t *range_recs;     /* per range: its record count */
 	/* Where each range is read from: its own file (range_fd, from the
 	 * first distribution) or, -1, the sorted file at range_off records. */
@@ -207,7 +206,7 @@ int partition_open(struct dataset *ds, uint64_t limit, struct partition **out)
 
 int partition_active(const struct partition *p)
 {
-	return p && p->spill_fd != -1;   /* -2: spilled, and distributed since */
+	return p && p->spilled > 0;
 }
 
 const char *partition_error(const struct partition *p)
@@ -232,8 +231,7 @@ size_t partition_of_room(const struct partition *p, uint32_t room)
  * become UINT32_MAX, the others their range. */
 static int cut_ranges(struct partition *p)
 {
-	uint64_t in = 0;
-	size_t cap_first = 0, cap_recs = 0;
+	size_t cap = 0;
 
 	for (size_t r = 0; r < p->caproom; r++) {
 		uint32_t n = p->room[r];
@@ -242,18 +240,12 @@ static int cut_ranges(struct partition *p)
 			p->room[r] = UINT32_MAX;
 			continue;
 		}
-		if (p->nranges == 0 || in + n > p->per_range) {
-			if (rr_grow(&p->first_room, &cap_first, p->nranges + 1,
-				    sizeof *p->first_room) != RR_OK ||
-			    rr_grow(&p->range_recs, &cap_recs, p->nranges + 1,
+		if (p->nranges == 0 || p->range_recs[p->nranges - 1] + n > p->per_range) {
+			if (rr_grow(&p->range_recs, &cap, p->nranges + 1,
 				    sizeof *p->range_recs) != RR_OK)
 				return RR_ENOMEM;
-			p->first_room[p->nranges] = (uint32_t)r;
-			p->range_recs[p->nranges] = 0;
-			p->nranges++;
-			in = 0;
+			p->range_recs[p->nranges++] = 0;
 		}
-		in += n;
 		p->range_recs[p->nranges - 1] += n;
 		p->room[r] = (uint32_t)(p->nranges - 1);
 	}
@@ -475,7 +467,7 @@ int partition_plan(struct partition *p)
 	rc = place(p, p->spill_fd, p->spilled, 0, p->nranges, 0);
 	/* The spill is all in the range files now. */
 	close(p->spill_fd);
-	p->spill_fd = -2;         /* spilled, but closed: still "active" */
+	p->spill_fd = -1;
 	return rc;
 }
 
@@ -638,7 +630,6 @@ void partition_close(struct partition *p)
 	rr_free(p->range_fd);
 	rr_free(p->range_off);
 	rr_free(p->room);
-	rr_free(p->first_room);
 	rr_free(p->range_recs);
 	rr_free(p->io);
 	rr_free(p->runs);

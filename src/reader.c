@@ -970,17 +970,6 @@ static enum split_result split_fields(struct reader *r, const unsigned char *s, 
 #define ONES  0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 
-static inline uint64_t load_word(const unsigned char *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, sizeof w);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 /* The high bit of every byte of w below ',' + 1: the four bytes the fast
  * path stops at (comma, quote, CR, LF) are all there, and ordinary ID and
  * number text (digits, letters, '-', '_', ':', '.', UTF-8) is not. Exact
@@ -1110,7 +1099,7 @@ static enum fast_result fast_record(struct reader *r, struct reader_record *rec)
 		}
 #endif
 		while (i + 8 <= lim) {
-			uint64_t w = load_word(s + i), m = low_bytes(w);
+			uint64_t w = rr_load_le64(s + i), m = low_bytes(w);
 
 			memcpy(ar + i, s + i, 8);
 			hi |= (w & UINT64_C(0x8080808080808080)) != 0;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Status codes returned upward by every stage. Values double as exit codes
  * where they coincide (see main.c). */
@@ -65,5 +66,18 @@ size_t utf8_cut(const char *s, size_t len);
 /* Formats n milliseconds as a short duration: "850 ms", "7.2 s", "3 min 05 s",
  * "2 h 04 min". Always NUL-terminates buf. */
 void fmt_duration(int64_t ms, char *buf, size_t size);
+
+/* The eight bytes at p as a little-endian word, whatever the alignment:
+ * for the parsers that look at eight bytes at a time. */
+static inline uint64_t rr_load_le64(const void *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
 
 #endif

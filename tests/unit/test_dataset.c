@@ -488,9 +488,62 @@ static int rec_bytes_cmp(const void *x, const void *y)
 	return memcmp(x, y, sizeof(struct record));
 }
 
-/* Allocation failure at every step of dataset_finish, for each path through
- * the sort: RR_ENOMEM with every record still there, and a second call then
- * gives the right result. */
+static void fill_dataset(struct dataset *ds, const struct record *in, size_t n, unsigned threads)
+{
+	assert_int_equal(dataset_init(ds), RR_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(dataset_append(ds, &in[i]), RR_OK);
+	ds->threads = threads;
+}
+
+/* Allocation failure at every step of dataset_finish on n records of the
+ * given shape, sorted on `threads` threads (0: dataset_init's choice):
+ * RR_ENOMEM with every record still there and nothing counted, and a second
+ * call then gives the right result. Every path allocates something: more
+ * than one step (one per scanning thread), fewer than max_steps. */
+static void check_allocation_failures(int shape, size_t n, unsigned threads, uint64_t seed,
+				      unsigned long max_steps)
+{
+	struct record *in = malloc(n * sizeof *in), *bag = malloc(n * sizeof *bag);
+	struct record *got = malloc(n * sizeof *got);
+	unsigned long k;
+
+	assert_true(in && bag && got);
+	gen_shape(shape, in, n, seed);
+	memcpy(bag, in, n * sizeof *in);
+	qsort(bag, n, sizeof *bag, rec_bytes_cmp);
+	for (k = 1;; k++) {
+		struct dataset ds;
+		int st;
+
+		fill_dataset(&ds, in, n, threads);
+		rr_alloc_fail_at(k);
+		st = dataset_finish(&ds);
+		rr_alloc_fail_at(0);
+		if (st == RR_OK) {
+			check_finished(&ds, in, n, shape);
+			dataset_free(&ds);
+			break;
+		}
+		assert_int_equal(st, RR_ENOMEM);
+		assert_false(ds.finished);
+		assert_int_equal(ds.nrecs, n);
+		assert_int_equal(ds.counts.duplicates, 0);
+		memcpy(got, ds.recs, n * sizeof *got);
+		qsort(got, n, sizeof *got, rec_bytes_cmp);
+		assert_memory_equal(got, bag, n * sizeof *got);
+		assert_int_equal(dataset_finish(&ds), RR_OK);
+		check_finished(&ds, in, n, shape);
+		dataset_free(&ds);
+		assert_true(k < max_steps);
+	}
+	assert_true(k > (threads > 1 ? threads : 1));
+	free(in);
+	free(bag);
+	free(got);
+}
+
+/* Each path through the sort on one thread. */
 static void test_sort_shapes_allocation_failure(void **state)
 {
 	static const struct { int shape; size_t n; } cases[] = {
@@ -500,56 +553,11 @@ static void test_sort_shapes_allocation_failure(void **state)
 	};
 	(void)state;
 
-	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-		size_t n = cases[c].n;
-		struct record *in = malloc(n * sizeof *in), *bag = malloc(n * sizeof *bag);
-		struct record *got = malloc(n * sizeof *got);
-		unsigned long k;
-
-		assert_true(in && bag && got);
-		gen_shape(cases[c].shape, in, n, 7 + c);
-		memcpy(bag, in, n * sizeof *in);
-		qsort(bag, n, sizeof *bag, rec_bytes_cmp);
-		for (k = 1;; k++) {
-			struct dataset ds;
-			assert_int_equal(dataset_init(&ds), RR_OK);
-			for (size_t i = 0; i < n; i++)
-				assert_int_equal(dataset_append(&ds, &in[i]), RR_OK);
-			rr_alloc_fail_at(k);
-			int st = dataset_finish(&ds);
-			rr_alloc_fail_at(0);
-			if (st == RR_OK) {
-				check_finished(&ds, in, n, cases[c].shape);
-				dataset_free(&ds);
-				break;
-			}
-			assert_int_equal(st, RR_ENOMEM);
-			assert_false(ds.finished);
-			assert_int_equal(ds.nrecs, n);
-			memcpy(got, ds.recs, n * sizeof *got);
-			qsort(got, n, sizeof *got, rec_bytes_cmp);
-			assert_memory_equal(got, bag, n * sizeof *got);
-			assert_int_equal(dataset_finish(&ds), RR_OK);
-			check_finished(&ds, in, n, cases[c].shape);
-			dataset_free(&ds);
-			assert_true(k < 100);
-		}
-		assert_true(k > 1);     /* every path allocates something */
-		free(in);
-		free(bag);
-		free(got);
-	}
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+		check_allocation_failures(cases[c].shape, cases[c].n, 0, 7 + c, 100);
 }
 
 /* ---- the sort on several threads ------------------------------------------------ */
-
-static void fill_dataset(struct dataset *ds, const struct record *in, size_t n, unsigned threads)
-{
-	assert_int_equal(dataset_init(ds), RR_OK);
-	for (size_t i = 0; i < n; i++)
-		assert_int_equal(dataset_append(ds, &in[i]), RR_OK);
-	ds->threads = threads;
-}
 
 /* Every shape and size, on 2 to 6 threads (and more than the most there can
  * be), gives exactly what one thread gives: the same records in the same
@@ -599,8 +607,7 @@ static void test_threads_match_one_thread(void **state)
 }
 
 /* Allocation failure at every step on several threads (the scans allocate
- * on their own threads): RR_ENOMEM, every record still there, nothing
- * leaked (the sanitizer runs check), and a second call sorts. */
+ * on their own threads); the sanitizer runs check that nothing leaks. */
 static void test_threads_allocation_failure(void **state)
 {
 	static const struct { int shape; size_t n; unsigned threads; } cases[] = {
@@ -611,44 +618,8 @@ static void test_threads_allocation_failure(void **state)
 	};
 	(void)state;
 
-	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-		size_t n = cases[c].n;
-		struct record *in = malloc(n * sizeof *in), *bag = malloc(n * sizeof *bag);
-		struct record *got = malloc(n * sizeof *got);
-		unsigned long k;
-
-		assert_true(in && bag && got);
-		gen_shape(cases[c].shape, in, n, 31 + c);
-		memcpy(bag, in, n * sizeof *in);
-		qsort(bag, n, sizeof *bag, rec_bytes_cmp);
-		for (k = 1;; k++) {
-			struct dataset ds;
-			fill_dataset(&ds, in, n, cases[c].threads);
-			rr_alloc_fail_at(k);
-			int st = dataset_finish(&ds);
-			rr_alloc_fail_at(0);
-			if (st == RR_OK) {
-				check_finished(&ds, in, n, cases[c].shape);
-				dataset_free(&ds);
-				break;
-			}
-			assert_int_equal(st, RR_ENOMEM);
-			assert_false(ds.finished);
-			assert_int_equal(ds.nrecs, n);
-			assert_int_equal(ds.counts.duplicates, 0);
-			memcpy(got, ds.recs, n * sizeof *got);
-			qsort(got, n, sizeof *got, rec_bytes_cmp);
-			assert_memory_equal(got, bag, n * sizeof *got);
-			assert_int_equal(dataset_finish(&ds), RR_OK);
-			check_finished(&ds, in, n, cases[c].shape);
-			dataset_free(&ds);
-			assert_true(k < 200);
-		}
-		assert_true(k > (size_t)cases[c].threads);  /* a table per scanning thread */
-		free(in);
-		free(bag);
-		free(got);
-	}
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+		check_allocation_failures(cases[c].shape, cases[c].n, cases[c].threads, 31 + c, 200);
 }
 
 /* The record array's growth counts as an allocation: it can be made to
