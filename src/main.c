@@ -628,6 +628,14 @@ static int is_html_file(const char *path)
 	return n > 5 && strcasecmp(path + n - 5, ".html") == 0;
 }
 
+/* Says why the temporary files of a partitioned run failed, when they
+ * did (an RR_EIO that may also come from elsewhere). */
+static void say_partition_error(const struct run *r)
+{
+	if (partition_error(r->part))
+		fprintf(stderr, "%s: %s\n", progname, partition_error(r->part));
+}
+
 /* Loads range k of a partitioned run, finished. */
 static int range_load(struct run *r, size_t k, struct dataset *part)
 {
@@ -804,7 +812,7 @@ static int ranges_build(struct run *r, const struct sessions_options *so)
 				st = sessions_add(sb, &part);
 		}
 		if (st == RR_EIO)
-			fprintf(stderr, "%s: %s\n", progname, partition_error(r->part));
+			say_partition_error(r);
 		dataset_free(&part);
 	}
 	if (!report)
@@ -842,7 +850,7 @@ static int run_pipeline(struct run *r)
 	if (st == RR_OK && parted) {
 		st = partition_plan(r->part);
 		if (st == RR_EIO)
-			fprintf(stderr, "%s: %s\n", progname, partition_error(r->part));
+			say_partition_error(r);
 		if (st == RR_OK && !c->quiet) {
 			char size[32];
 			uint64_t lim = memory_limit(c);
@@ -880,8 +888,8 @@ static int run_pipeline(struct run *r)
 
 		st = parted ? partition_write_events(r->part, r->cat, r->tz, stdout)
 			    : tables_write_events(&r->ds, r->cat, r->tz, stdout);
-		if (st == RR_EIO && partition_error(r->part))
-			fprintf(stderr, "%s: %s\n", progname, partition_error(r->part));
+		if (st == RR_EIO)
+			say_partition_error(r);
 		st = out_close(&o, st);
 		return st == RR_OK ? out_commit(&r->rejected) : st;
 	}

@@ -49,7 +49,6 @@ struct run {
 
 struct partition {
 	struct dataset *ds;
-	uint64_t limit;
 	size_t per_range;         /* records a range may hold */
 	int spill_fd;
 	uint64_t spilled;
@@ -190,7 +189,6 @@ int partition_open(struct dataset *ds, uint64_t limit, struct partition **out)
 	if (!p)
 		return RR_ENOMEM;
 	p->ds = ds;
-	p->limit = limit;
 	p->per_range = limit / PARTITION_BYTES_PER_RECORD;
 	if (p->per_range == 0)
 		p->per_range = 1;
