@@ -136,6 +136,18 @@ struct dataset {
 	void *spill_ctx;
 	size_t spill_at;
 	int shared_strs;        /* strs belongs to another dataset (dataset_init_part) */
+	/* Internal to dataset.c. dataset_absorb moves a part's pages into
+	 * recs instead of copying them, so the array may be made of several
+	 * kernel mappings: seams are the byte offsets where one ends and the
+	 * next begins, which growing the array must know. The move needs the
+	 * part to start on a page, so the records before it are padded with
+	 * copies of the record preceding them (pads: where and how many).
+	 * dataset_finish drops the copies as exact repeats and does not count
+	 * them as duplicates; the spill hook never sees them. */
+	size_t *seams;
+	size_t nseams, capseams;
+	struct dataset_pad { size_t at, n; } *pads;
+	size_t npads, cappads;
 };
 
 #define DATASET_MAX_THREADS 8
@@ -190,6 +202,11 @@ int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index);
  * notes appended). src's file indexes must be dst's (src registers no files
  * of its own). src's storage is released as it is consumed, so peak memory
  * stays near the sum of both. Only before dataset_finish on either.
+ * A big src (65,536 records or more) is not copied: its pages are moved
+ * onto the end of dst's array, after up to 1,023 copies of dst's last
+ * record that bring the array to a page boundary (listed in dst->pads).
+ * Until dataset_finish, which removes them without counting them, they are
+ * in recs and nrecs; the spill hook is never handed them.
  * Returns RR_OK; RR_EDATA, with dst and src unchanged, when dst's string
  * table would pass its limits (the caller can then re-read src's rows one by
  * one to find the row that passes them); RR_ENOMEM, after which dst holds

@@ -15,6 +15,18 @@
 #include "diag.h"
 #include "util.h"
 
+/* ThreadSanitizer builds copy instead of moving pages (dataset.c). */
+#if defined(__SANITIZE_THREAD__)
+#define MOVES_PAGES 0
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MOVES_PAGES 0
+#endif
+#endif
+#ifndef MOVES_PAGES
+#define MOVES_PAGES 1
+#endif
+
 static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
 			 int32_t id, int32_t p1, uint16_t file)
 {
@@ -873,16 +885,47 @@ static void gen_rows(struct trow *rows, size_t n, uint64_t seed, int events_only
 	}
 }
 
+/* ds's records without the padding dataset_absorb may have put in (a
+ * malloc'd copy; *n records). */
+static struct record *unpadded(const struct dataset *ds, size_t *n)
+{
+	struct record *out = malloc((ds->nrecs + 1) * sizeof *out);
+	size_t from = 0, k = 0;
+
+	assert_non_null(out);
+	for (size_t i = 0; i <= ds->npads; i++) {
+		size_t to = i < ds->npads ? ds->pads[i].at : ds->nrecs;
+
+		assert_true(to >= from && to <= ds->nrecs);
+		memcpy(out + k, ds->recs + from, (to - from) * sizeof *out);
+		k += to - from;
+		if (i < ds->npads) {
+			/* A pad is copies of the record before it. */
+			for (size_t j = 0; j < ds->pads[i].n; j++)
+				assert_memory_equal(&ds->recs[to + j], &ds->recs[to - 1], sizeof *out);
+			from = to + ds->pads[i].n;
+		}
+	}
+	*n = k;
+	return out;
+}
+
 static void assert_same_dataset(const struct dataset *a, const struct dataset *b)
 {
 	uint32_t n = strtab_count(a->strs);
+	struct record *ra, *rb;
+	size_t na, nb;
 
 	assert_int_equal(n, strtab_count(b->strs));
 	for (uint32_t id = 0; id < n; id++)
 		assert_string_equal(strtab_str(a->strs, id), strtab_str(b->strs, id));
-	assert_int_equal(a->nrecs, b->nrecs);
-	if (a->nrecs)
-		assert_memory_equal(a->recs, b->recs, a->nrecs * sizeof *a->recs);
+	ra = unpadded(a, &na);
+	rb = unpadded(b, &nb);
+	assert_int_equal(na, nb);
+	if (na)
+		assert_memory_equal(ra, rb, na * sizeof *ra);
+	free(ra);
+	free(rb);
 	assert_int_equal(a->nusers, b->nusers);
 	for (size_t i = 0; i < a->nusers; i++) {
 		const struct user_info *x = &a->users[i], *y = &b->users[i];
@@ -1115,15 +1158,17 @@ static void test_absorb_limits_leave_both_unchanged(void **state)
 /* Allocation failure at every step: RR_ENOMEM, and freeing both releases
  * everything (the sanitizer and valgrind runs check for leaks); for dst
  * with and without records of its own. */
-static void test_absorb_allocation_failure(void **state)
+/* Every allocation of dataset_absorb failing in turn: RR_ENOMEM, nothing
+ * leaked; cuts into an empty dataset, a copied part and (n big enough) a
+ * part whose pages are moved. */
+static void check_absorb_allocation_failure(size_t N, const size_t *cuts, size_t ncuts)
 {
-	enum { N = 3000 };
 	struct trow *rows = malloc(N * sizeof *rows);
-	(void)state;
 
 	assert_non_null(rows);
 	gen_rows(rows, N, 9, 0);
-	for (size_t cut = 0; cut <= 1000; cut += 1000) {
+	for (size_t c = 0; c < ncuts; c++) {
+		size_t cut = cuts[c];
 		struct dataset seq;
 		unsigned long k;
 
@@ -1138,10 +1183,13 @@ static void test_absorb_allocation_failure(void **state)
 			rr_alloc_fail_at(k);
 			int st = dataset_absorb(&dst, &src, cut);
 			rr_alloc_fail_at(0);
-			if (st == RR_OK)
+			if (st == RR_OK) {
 				assert_same_dataset(&seq, &dst);
-			else
+				/* The big case must have taken the moving path. */
+				assert_int_equal(dst.npads, MOVES_PAGES && N - cut >= 100000);
+			} else {
 				assert_int_equal(st, RR_ENOMEM);
+			}
 			dataset_free(&dst);
 			dataset_free(&src);
 			if (st == RR_OK)
@@ -1151,6 +1199,120 @@ static void test_absorb_allocation_failure(void **state)
 		assert_true(k > 5);
 		dataset_free(&seq);
 	}
+	free(rows);
+}
+
+static void test_absorb_allocation_failure(void **state)
+{
+	static const size_t small[] = { 0, 1000 }, big[] = { 1031 };
+	(void)state;
+
+	check_absorb_allocation_failure(3000, small, 2);
+	check_absorb_allocation_failure(1031 + 70000 * 16 / 10, big, 1);
+}
+
+/* Parts big enough to have their pages moved, after an unaligned prefix;
+ * rows appended between absorbs (the array, now several mappings, must
+ * grow); exact repeats across the parts and right at the cuts (a pad
+ * copies the record before the cut, which must not change the count of
+ * duplicates). Compared with one dataset fed everything, before and after
+ * dataset_finish. */
+static void test_absorb_moves_pages(void **state)
+{
+	enum { N = 300000 };
+	static const size_t cut[] = { 1031, 71000, 150000, 150100, 230000, N };
+	struct trow *rows = malloc(N * sizeof *rows);
+	struct dataset seq, dst;
+	(void)state;
+
+	assert_non_null(rows);
+	gen_rows(rows, N, 21, 1);
+	for (size_t i = 0; i < N; i += 97)
+		rows[i + 1 < N ? i + 1 : i] = rows[i];   /* repeats */
+	for (size_t c = 0; c + 1 < sizeof cut / sizeof *cut; c++)
+		rows[cut[c]] = rows[cut[c] - 1];          /* a repeat across each cut */
+	init_with_file(&seq);
+	feed(&seq, rows, 0, N, 0);
+	init_with_file(&dst);
+	feed(&dst, rows, 0, cut[0], 0);
+	for (size_t c = 0; c + 1 < sizeof cut / sizeof *cut; c++) {
+		struct dataset src;
+
+		if (cut[c + 1] - cut[c] < 1000) {       /* appended, not absorbed */
+			feed(&dst, rows, cut[c], cut[c + 1], 0);
+			continue;
+		}
+		assert_int_equal(dataset_init(&src), RR_OK);
+		feed(&src, rows, cut[c], cut[c + 1], cut[c]);
+		assert_int_equal(dataset_absorb(&dst, &src, cut[c]), RR_OK);
+		assert_int_equal(src.nrecs, 0);
+		dataset_free(&src);
+	}
+	if (MOVES_PAGES)
+		assert_int_equal(dst.npads, 4);
+	assert_same_dataset(&seq, &dst);
+	assert_int_equal(dataset_finish(&seq), RR_OK);
+	assert_int_equal(dataset_finish(&dst), RR_OK);
+	assert_true(seq.counts.duplicates >= N / 97);
+	assert_int_equal(dst.npads, 0);
+	assert_same_dataset(&seq, &dst);
+	dataset_free(&dst);
+	dataset_free(&seq);
+	free(rows);
+}
+
+struct spilled {
+	struct record *r;
+	size_t n;
+};
+
+static int collect(void *ctx, const struct record *recs, size_t n)
+{
+	struct spilled *s = ctx;
+
+	memcpy(s->r + s->n, recs, n * sizeof *recs);
+	s->n += n;
+	return RR_OK;
+}
+
+/* A dataset that spills after a part's pages were moved in hands the hook
+ * its records without the padding, in input order. */
+static void test_absorb_pads_never_spilled(void **state)
+{
+	enum { N = 200000, CUT = 1001, PART = 100000, SPILL_AT = 150000 };
+	struct trow *rows = malloc(N * sizeof *rows);
+	struct dataset seq, dst, src;
+	struct spilled got = { malloc((N + 1) * sizeof(struct record)), 0 };
+	struct record *want;
+	size_t nwant;
+	(void)state;
+
+	assert_non_null(rows);
+	assert_non_null(got.r);
+	gen_rows(rows, N, 8, 1);
+	init_with_file(&seq);
+	feed(&seq, rows, 0, N, 0);
+	init_with_file(&dst);
+	dst.spill = collect;
+	dst.spill_ctx = &got;
+	dst.spill_at = SPILL_AT;
+	feed(&dst, rows, 0, CUT, 0);
+	assert_int_equal(dataset_init(&src), RR_OK);
+	feed(&src, rows, CUT, CUT + PART, CUT);
+	assert_int_equal(dataset_absorb(&dst, &src, CUT), RR_OK);
+	dataset_free(&src);
+	if (MOVES_PAGES)
+		assert_int_equal(dst.npads, 1);
+	feed(&dst, rows, CUT + PART, N, 0);     /* passes spill_at */
+	assert_true(got.n > 0);
+	assert_int_equal(dataset_spill_rest(&dst), RR_OK);
+	want = unpadded(&seq, &nwant);
+	assert_int_equal(got.n, nwant);
+	assert_memory_equal(got.r, want, nwant * sizeof *want);
+	free(want);
+	free(got.r);
+	dataset_free(&dst);
+	dataset_free(&seq);
 	free(rows);
 }
 
@@ -1207,6 +1369,8 @@ int main(void)
 		cmocka_unit_test(test_absorb_diag_order_and_lines),
 		cmocka_unit_test(test_absorb_limits_leave_both_unchanged),
 		cmocka_unit_test(test_absorb_allocation_failure),
+		cmocka_unit_test(test_absorb_moves_pages),
+		cmocka_unit_test(test_absorb_pads_never_spilled),
 		cmocka_unit_test(test_diag_keeps_first_per_reason),
 		cmocka_unit_test(test_diag_cleans_hostile_text),
 	};
