@@ -13,6 +13,8 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,19 +90,45 @@ static void select_kth(int64_t *v, size_t n, size_t k)
 	}
 }
 
+/* The nearest rank of q among n > 0 values, 1-based. */
+static size_t rank_of(size_t n, double q)
+{
+	/* The small slack keeps q*n that should be whole (0.95 * 20) from
+	 * rounding up to the next rank through floating-point error. */
+	double r = ceil(q * (double)n - 1e-9);
+
+	return r < 1 ? 1 : r > (double)n ? n : (size_t)r;
+}
+
 int64_t percentile_nearest_rank(int64_t *v, size_t n, double q)
 {
-	double r;
 	size_t rank;
 
 	if (n == 0)
 		return RR_NONE;
-	/* The small slack keeps q*n that should be whole (0.95 * 20) from
-	 * rounding up to the next rank through floating-point error. */
-	r = ceil(q * (double)n - 1e-9);
-	rank = r < 1 ? 1 : r > (double)n ? n : (size_t)r;
+	rank = rank_of(n, q);
 	select_kth(v, n, rank - 1);
 	return v[rank - 1];
+}
+
+/* n, p50 and p95 of v[0..n), which it reorders. Once the median is in
+ * place nothing after it is smaller, so the p95 (never of a lower rank)
+ * is selected among those only. */
+static void latency_of(int64_t *v, size_t n, struct latency *l)
+{
+	size_t r50, r95;
+
+	l->n = n;
+	l->p50 = l->p95 = RR_NONE;
+	if (n == 0)
+		return;
+	r50 = rank_of(n, 0.50);
+	r95 = rank_of(n, 0.95);
+	select_kth(v, n, r50 - 1);
+	l->p50 = v[r50 - 1];
+	if (r95 > r50)
+		select_kth(v + r50 - 1, n - (r50 - 1), r95 - r50);
+	l->p95 = v[r95 - 1];
 }
 
 /* Days since 1970-01-01 of the civil date at utc_ms in zone z. */
@@ -143,8 +171,9 @@ static int64_t per_mille(uint64_t num, uint64_t den)
 }
 
 /*
- * Scratch shared by the steps of report_build, each as long as the model's
- * sessions, so that no step allocates per session on its own.
+ * One thread's scratch for the steps it runs, each array as long as the
+ * model's sessions, so that no step allocates per session on its own;
+ * allocated when a step first needs it.
  * Marks over ids (strtab ids of users, rooms, devices) count distinct ids
  * without clearing between uses: an id is marked in the current set when
  * mark[id] == set, and a new set is the next number.
@@ -152,9 +181,43 @@ static int64_t per_mille(uint64_t num, uint64_t den)
 struct scratch {
 	uint32_t *mark;
 	uint32_t nmark, set;
-	int64_t *v;            /* nsessions values */
-	uint32_t *order;       /* nsessions session indexes */
+	int64_t *v, *w;        /* nsessions values each */
+	uint32_t *order, *u;   /* nsessions indexes or ids each */
 };
+
+static int scratch_ready(struct scratch *x, uint32_t nmark, uint32_t nsessions)
+{
+	size_t n = (size_t)nsessions + 1;
+
+	if (x->mark)
+		return RR_OK;
+	x->mark = rr_calloc(nmark, sizeof *x->mark);
+	x->v = rr_malloc(n * sizeof *x->v);
+	x->w = rr_malloc(n * sizeof *x->w);
+	x->order = rr_malloc(n * sizeof *x->order);
+	x->u = rr_malloc(n * sizeof *x->u);
+	x->nmark = nmark;
+	x->set = 0;
+	if (x->mark && x->v && x->w && x->order && x->u)
+		return RR_OK;
+	rr_free(x->mark);
+	rr_free(x->v);
+	rr_free(x->w);
+	rr_free(x->order);
+	rr_free(x->u);
+	memset(x, 0, sizeof *x);
+	return RR_ENOMEM;
+}
+
+static void scratch_free(struct scratch *x)
+{
+	rr_free(x->mark);
+	rr_free(x->v);
+	rr_free(x->w);
+	rr_free(x->order);
+	rr_free(x->u);
+	memset(x, 0, sizeof *x);
+}
 
 static void marks_next(struct scratch *x)
 {
@@ -206,55 +269,19 @@ static int day_add(int64_t **d, size_t *n, size_t *cap, int64_t day, size_t *hin
 	return RR_OK;
 }
 
-/* Fills day d from its sessions order[0..n) (model order); v[] is scratch
- * for as many values. Calls and experiences are counted already. */
-static void day_fill(const struct model *m, struct day *d, const uint32_t *order, size_t n,
-		     int64_t *v, struct scratch *x)
-{
-	size_t i, nl = 0, nf = 0, nfast = 0;
-
-	marks_next(x);
-	for (i = 0; i < n; i++) {
-		const struct session *s = &m->sessions[order[i]];
-
-		d->sessions++;
-		d->users += mark_new(x, s->user);
-		d->user_ms += s->end_ms - s->start_ms;
-		d->entered += s->entered;
-		d->entry_failed += s->exit == EXIT_ENTRY_FAILED;
-		d->timeouts += s->exit == EXIT_TIMEOUT;
-		d->kicks += s->exit == EXIT_KICKED;
-		d->no_exit += s->exit == EXIT_UNKNOWN;
-		if (s->entry_latency_ms != RR_NONE) {
-			v[nl++] = s->entry_latency_ms;
-			nfast += s->entry_latency_ms <= 5000;
-		}
-	}
-	d->entry_success_pm = per_mille(d->entered, d->sessions);
-	d->entry_fast_pm = per_mille(nfast, nl);
-	d->entry_latency.n = nl;
-	d->entry_latency.p50 = percentile_nearest_rank(v, nl, 0.50);
-	d->entry_latency.p95 = percentile_nearest_rank(v, nl, 0.95);
-	for (i = 0; i < n; i++)
-		if (m->sessions[order[i]].first_frame_ms != RR_NONE)
-			v[nf++] = m->sessions[order[i]].first_frame_ms;
-	d->first_frame.n = nf;
-	d->first_frame.p50 = percentile_nearest_rank(v, nf, 0.50);
-	d->first_frame.p95 = percentile_nearest_rank(v, nf, 0.95);
-	d->experiences_per_100_x10 = per_mille(d->experiences, d->sessions);
-}
-
 /*
  * The distinct days first (a sorted list; items come nearly in date order,
- * so finding a day's place is cheap), then the sessions grouped by day with
- * a counting sort into x->order, then each day from its sessions. x->v holds
- * each session's day, then its day's index, then serves as value scratch.
+ * so finding a day's place is cheap), x->v holding each session's day
+ * number; then each session's day index into x->order and the sessions per
+ * day; then one more pass over the sessions sums each day's figures and
+ * puts its latencies (x->v), first frames (x->w) and users (x->u) in the
+ * day's segment, each segment as long as the day's sessions.
  */
 static int build_days(struct report *r, struct scratch *x)
 {
 	const struct model *m = r->m;
 	int64_t *dl = NULL;
-	uint32_t *end = NULL;
+	uint32_t *first = NULL, *nl, *nf, *nu, *nfast;
 	size_t nd = 0, capd = 0, hint = 0, k;
 	uint32_t j;
 	int rc = RR_ENOMEM;
@@ -273,9 +300,13 @@ static int build_days(struct report *r, struct scratch *x)
 		if (day_add(&dl, &nd, &capd, day_number(r->tz, m->experiences[j].time_ms), &hint))
 			goto out;
 	r->days = rr_calloc(nd, sizeof *r->days);
-	end = rr_calloc(nd + 1, sizeof *end);
-	if (!r->days || !end)
+	first = rr_calloc(5 * (nd + 1), sizeof *first);
+	if (!r->days || !first)
 		goto out;
+	nl = first + (nd + 1);
+	nf = nl + (nd + 1);
+	nu = nf + (nd + 1);
+	nfast = nu + (nd + 1);
 	r->ndays = nd;
 	for (j = 0; j < m->ncalls; j++)
 		r->days[day_find(dl, nd, day_number(r->tz, m->calls[j].start_ms), &hint)].calls++;
@@ -284,24 +315,48 @@ static int build_days(struct report *r, struct scratch *x)
 				 &hint)].experiences++;
 	for (j = 0; j < m->nsessions; j++) {
 		k = day_find(dl, nd, x->v[j], &hint);
-		x->v[j] = (int64_t)k;
-		end[k + 1]++;
+		x->order[j] = (uint32_t)k;
+		first[k + 1]++;
 	}
 	for (k = 0; k < nd; k++)
-		end[k + 1] += end[k];
-	/* end[k] starts as day k's first position and ends as its last + 1. */
-	for (j = 0; j < m->nsessions; j++)
-		x->order[end[x->v[j]]++] = j;
-	for (k = 0; k < nd; k++) {
-		uint32_t first = k ? end[k - 1] : 0;
+		first[k + 1] += first[k];
+	for (j = 0; j < m->nsessions; j++) {
+		const struct session *s = &m->sessions[j];
+		uint32_t dk = x->order[j];
+		struct day *d = &r->days[dk];
 
-		day_text(dl[k], r->days[k].date);
-		day_fill(m, &r->days[k], x->order + first, end[k] - first, x->v, x);
+		d->sessions++;
+		x->u[first[dk] + nu[dk]++] = s->user;
+		d->user_ms += s->end_ms - s->start_ms;
+		d->entered += s->entered;
+		d->entry_failed += s->exit == EXIT_ENTRY_FAILED;
+		d->timeouts += s->exit == EXIT_TIMEOUT;
+		d->kicks += s->exit == EXIT_KICKED;
+		d->no_exit += s->exit == EXIT_UNKNOWN;
+		if (s->entry_latency_ms != RR_NONE) {
+			x->v[first[dk] + nl[dk]++] = s->entry_latency_ms;
+			nfast[dk] += s->entry_latency_ms <= 5000;
+		}
+		if (s->first_frame_ms != RR_NONE)
+			x->w[first[dk] + nf[dk]++] = s->first_frame_ms;
+	}
+	for (k = 0; k < nd; k++) {
+		struct day *d = &r->days[k];
+
+		day_text(dl[k], d->date);
+		marks_next(x);
+		for (j = 0; j < nu[k]; j++)
+			d->users += mark_new(x, x->u[first[k] + j]);
+		d->entry_success_pm = per_mille(d->entered, d->sessions);
+		d->entry_fast_pm = per_mille(nfast[k], nl[k]);
+		latency_of(x->v + first[k], nl[k], &d->entry_latency);
+		latency_of(x->w + first[k], nf[k], &d->first_frame);
+		d->experiences_per_100_x10 = per_mille(d->experiences, d->sessions);
 	}
 	rc = RR_OK;
 out:
 	rr_free(dl);
-	rr_free(end);
+	rr_free(first);
 	return rc;
 }
 
@@ -802,11 +857,13 @@ out:
 
 enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK, BD_NETWORK };
 
-/* A key's sessions: order[first, first + n) after the grouping. */
+/* A key's sessions: n of them; after the grouping their users are
+ * x->u[first, first + n) and their nl latencies x->v[first, first + nl). */
 struct bgroup {
 	const char *text;
 	uint32_t key;
 	uint32_t first, n;
+	uint32_t nl, entered, timeouts;
 };
 
 static int cmp_bgroup(const void *pa, const void *pb)
@@ -840,29 +897,27 @@ static uint32_t bd_key(enum bd_kind kind, const struct session *s)
 	       : kind == BD_DEVICE ? s->device : s->sdk;
 }
 
-/* Fills one row from the sessions of groups g[0..ng) (one group, or all the
- * "(other)" ones). */
-static int bd_row(const struct report *r, struct scratch *x, const struct bgroup *g, size_t ng,
-		  const char *text, struct breakdown *row)
+/* Fills one row from groups g[0..ng) (one group, or all the "(other)"
+ * ones, whose user segments are adjacent; their latencies are moved
+ * together first, towards the front, so none is overwritten unread). */
+static int bd_row(struct scratch *x, const struct bgroup *g, size_t ng, const char *text,
+		  struct breakdown *row)
 {
-	size_t i, j, nl = 0;
+	size_t i, j, nl = 0, nu = 0;
 
 	memset(row, 0, sizeof *row);
+	for (i = 0; i < ng; i++) {
+		memmove(x->v + g[0].first + nl, x->v + g[i].first, g[i].nl * sizeof *x->v);
+		nl += g[i].nl;
+		nu += g[i].n;
+		row->sessions += g[i].n;
+		row->entered += g[i].entered;
+		row->timeouts += g[i].timeouts;
+	}
 	marks_next(x);
-	for (i = 0; i < ng; i++)
-		for (j = g[i].first; j < g[i].first + g[i].n; j++) {
-			const struct session *s = &r->m->sessions[x->order[j]];
-
-			row->users += mark_new(x, s->user);
-			row->sessions++;
-			row->entered += s->entered;
-			row->timeouts += s->exit == EXIT_TIMEOUT;
-			if (s->entry_latency_ms != RR_NONE)
-				x->v[nl++] = s->entry_latency_ms;
-		}
-	row->entry_latency.n = nl;
-	row->entry_latency.p50 = percentile_nearest_rank(x->v, nl, 0.50);
-	row->entry_latency.p95 = percentile_nearest_rank(x->v, nl, 0.95);
+	for (j = 0; j < nu; j++)
+		row->users += mark_new(x, x->u[g[0].first + j]);
+	latency_of(x->v + g[0].first, nl, &row->entry_latency);
 	row->key = rr_strndup(text, strlen(text));
 	return row->key ? RR_OK : RR_ENOMEM;
 }
@@ -882,14 +937,15 @@ static void bd_free(struct breakdown **b, size_t *n)
  * REPORT_BREAKDOWN rows and then one "(other)" row summing the rest, with
  * distinct users counted over the rest as a whole. Keys map to groups
  * through a small table (platforms, networks) or, for strtab ids, an array
- * as long as the largest id; sessions are then grouped into x->order by a
- * counting sort. */
+ * as long as the largest id. A first pass over the sessions counts each
+ * key's; a second puts their users and latencies in their group's segment
+ * (groups in rank order) and sums the rest, so the rows read only those. */
 static int build_breakdown(struct report *r, struct scratch *x, enum bd_kind kind,
 			   struct breakdown **out, size_t *nout)
 {
 	const struct model *m = r->m;
-	uint32_t n = m->nsessions, ng = 0, i, key, small[256];
-	uint32_t *map = small, *rank = NULL;
+	uint32_t n = m->nsessions, ng = 0, i, key, pos, small[256];
+	uint32_t *map = small;
 	struct bgroup *g = NULL;
 	size_t capg = 0, rows;
 	int rc = RR_ENOMEM;
@@ -912,24 +968,30 @@ static int build_breakdown(struct report *r, struct scratch *x, enum bd_kind kin
 		if (!map[key]) {
 			if (rr_grow(&g, &capg, (size_t)ng + 1, sizeof *g) != RR_OK)
 				goto done;
+			memset(&g[ng], 0, sizeof g[ng]);
 			g[ng].key = key;
 			g[ng].text = bd_text(r, kind, key);
-			g[ng].n = 0;
 			map[key] = ++ng;
 		}
 		g[map[key] - 1].n++;
 	}
-	rank = rr_malloc((size_t)ng * sizeof *rank);
-	if (!rank)
-		goto done;
 	qsort(g, ng, sizeof *g, cmp_bgroup);
-	for (i = 0; i < ng; i++) {
+	for (i = 0, pos = 0; i < ng; i++) {
 		map[g[i].key] = i + 1;
-		g[i].first = i ? g[i - 1].first + g[i - 1].n : 0;
-		rank[i] = g[i].first;
+		g[i].first = pos;
+		pos += g[i].n;
+		g[i].n = 0;   /* counted again as the segment fills */
 	}
-	for (i = 0; i < n; i++)
-		x->order[rank[map[bd_key(kind, &m->sessions[i])] - 1]++] = i;
+	for (i = 0; i < n; i++) {
+		const struct session *s = &m->sessions[i];
+		struct bgroup *gi = &g[map[bd_key(kind, s)] - 1];
+
+		x->u[gi->first + gi->n++] = s->user;
+		gi->entered += s->entered;
+		gi->timeouts += s->exit == EXIT_TIMEOUT;
+		if (s->entry_latency_ms != RR_NONE)
+			x->v[gi->first + gi->nl++] = s->entry_latency_ms;
+	}
 	rows = ng > REPORT_BREAKDOWN ? REPORT_BREAKDOWN + 1 : ng;
 	*out = rr_calloc(rows, sizeof **out);
 	if (!*out)
@@ -938,7 +1000,7 @@ static int build_breakdown(struct report *r, struct scratch *x, enum bd_kind kin
 	for (i = 0; i < rows; i++) {
 		int last = i == REPORT_BREAKDOWN;
 
-		rc = bd_row(r, x, g + i, last ? ng - i : 1, last ? "(other)" : g[i].text, &(*out)[i]);
+		rc = bd_row(x, g + i, last ? ng - i : 1, last ? "(other)" : g[i].text, &(*out)[i]);
 		*nout = i + 1;   /* so a failure frees what was made */
 		if (rc != RR_OK)
 			break;
@@ -949,22 +1011,6 @@ done:
 	if (map != small)
 		rr_free(map);
 	rr_free(g);
-	rr_free(rank);
-	return rc;
-}
-
-static int build_breakdowns(struct report *r, struct scratch *x)
-{
-	int rc = build_breakdown(r, x, BD_PLATFORM, &r->by_platform, &r->nby_platform);
-
-	if (rc == RR_OK)
-		rc = build_breakdown(r, x, BD_NETWORK, &r->by_network, &r->nby_network);
-
-	/* Device type and SDK version exist only with a users file. */
-	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
-		rc = build_breakdown(r, x, BD_DEVICE, &r->by_device, &r->nby_device);
-	if (rc == RR_OK && r->ds && r->ds->nusers > 0)
-		rc = build_breakdown(r, x, BD_SDK, &r->by_sdk, &r->nby_sdk);
 	return rc;
 }
 
@@ -1006,22 +1052,6 @@ static void hist_add(struct histogram *h, int64_t v)
 	h->total++;
 }
 
-static void build_hists(struct report *r)
-{
-	const struct model *m = r->m;
-	uint32_t i;
-
-	hist_init(&r->latency_hist, latency_lo, latency_label);
-	hist_init(&r->duration_hist, duration_lo, duration_label);
-	for (i = 0; i < m->nsessions; i++) {
-		const struct session *s = &m->sessions[i];
-
-		if (s->entry_latency_ms != RR_NONE)
-			hist_add(&r->latency_hist, s->entry_latency_ms);
-		hist_add(&r->duration_hist, s->end_ms - s->start_ms);
-	}
-}
-
 /* ---- problem users ---- */
 
 /* A user with problems and the ID text for the final order. */
@@ -1051,61 +1081,72 @@ static int cmp_pkey(const void *pa, const void *pb)
 	return a->u.user < b->u.user ? -1 : a->u.user > b->u.user;
 }
 
+/* One user's figures while going over the sessions. */
+struct uacc {
+	uint32_t sessions, calls, errors, warnings, timeouts, kicks, entry_failed;
+	uint32_t last_call;    /* call of the user's latest session so far */
+};
+
 /*
- * Sessions grouped by user with a counting sort (the marks array holds the
- * counts meanwhile), each user's in model order, so its calls come in order
- * and are counted by their changes. cmp_pkey is a total order, so keeping
- * the best REPORT_PROBLEM_USERS while going gives the head of the full sort.
+ * One pass over the sessions (model order) sums each user's figures in an
+ * array over the ids; a user's calls are the changes of call along their
+ * sessions. Then the users in id order: cmp_pkey is a total order, so
+ * keeping the best REPORT_PROBLEM_USERS while going gives the head of the
+ * full sort. Memory: 32 bytes per id while it runs.
  */
-static int build_problem_users(struct report *r, struct scratch *x)
+static int build_problem_users(struct report *r, uint32_t nmark)
 {
 	const struct model *m = r->m;
 	const struct strtab *st = r->ds ? r->ds->strs : NULL;
-	uint32_t n = m->nsessions, i, k, id, pos = 0, *cnt = x->mark;
 	struct pkey best[REPORT_PROBLEM_USERS];
+	struct uacc *acc;
 	size_t nbest = 0, j;
+	uint32_t i, k, id;
 
-	if (n == 0)
+	if (m->nsessions == 0)
 		return RR_OK;
-	memset(cnt, 0, (size_t)x->nmark * sizeof *cnt);
-	for (i = 0; i < n; i++)
-		cnt[m->sessions[i].user]++;
-	for (id = 0; id < x->nmark; id++) {
-		uint32_t c = cnt[id];
+	acc = rr_calloc(nmark, sizeof *acc);
+	if (!acc)
+		return RR_ENOMEM;
+	for (i = 0; i < m->nsessions; i++) {
+		const struct session *s = &m->sessions[i];
+		struct uacc *a = &acc[s->user];
 
-		cnt[id] = pos;
-		pos += c;
-	}
-	for (i = 0; i < n; i++)
-		x->order[cnt[m->sessions[i].user]++] = i;
-	for (i = 0; i < n;) {
-		struct pkey p;
-		uint32_t e = i, prev_call = 0;
+		a->calls += a->sessions == 0 || s->call != a->last_call;
+		a->last_call = s->call;
+		a->sessions++;
+		for (k = 0; k < s->nfindings; k++) {
+			enum severity sev = m->findings[s->first_finding + k].severity;
 
-		memset(&p, 0, sizeof p);
-		p.u.user = m->sessions[x->order[i]].user;
-		for (; e < n && m->sessions[x->order[e]].user == p.u.user; e++) {
-			const struct session *s = &m->sessions[x->order[e]];
-
-			p.u.sessions++;
-			p.u.calls += e == i || s->call != prev_call;
-			prev_call = s->call;
-			for (k = 0; k < s->nfindings; k++) {
-				enum severity sev = m->findings[s->first_finding + k].severity;
-
-				p.u.errors += sev == SEV_ERROR;
-				p.u.warnings += sev == SEV_WARNING;
-			}
-			p.u.timeouts += s->exit == EXIT_TIMEOUT;
-			p.u.kicks += s->exit == EXIT_KICKED;
-			p.u.entry_failed += s->exit == EXIT_ENTRY_FAILED;
+			a->errors += sev == SEV_ERROR;
+			a->warnings += sev == SEV_WARNING;
 		}
-		i = e;
-		if ((uint64_t)p.u.errors + p.u.warnings + p.u.timeouts + p.u.kicks +
-		    p.u.entry_failed == 0)
+		a->timeouts += s->exit == EXIT_TIMEOUT;
+		a->kicks += s->exit == EXIT_KICKED;
+		a->entry_failed += s->exit == EXIT_ENTRY_FAILED;
+	}
+	for (id = 0; id < nmark; id++) {
+		const struct uacc *a = &acc[id];
+		struct pkey p;
+
+		if ((uint64_t)a->errors + a->warnings + a->timeouts + a->kicks +
+		    a->entry_failed == 0)
 			continue;
-		p.name = st ? strtab_str(st, p.u.user) : "";
-		p.len = st ? strtab_len(st, p.u.user) : 0;
+		memset(&p, 0, sizeof p);
+		p.u.user = id;
+		p.u.sessions = a->sessions;
+		p.u.calls = a->calls;
+		p.u.errors = a->errors;
+		p.u.warnings = a->warnings;
+		p.u.timeouts = a->timeouts;
+		p.u.kicks = a->kicks;
+		p.u.entry_failed = a->entry_failed;
+		if (nbest == REPORT_PROBLEM_USERS && (p.u.errors < best[nbest - 1].u.errors ||
+		    (p.u.errors == best[nbest - 1].u.errors &&
+		     p.u.warnings < best[nbest - 1].u.warnings)))
+			continue;   /* cannot place: skip the name lookup */
+		p.name = st ? strtab_str(st, id) : "";
+		p.len = st ? strtab_len(st, id) : 0;
 		if (nbest == REPORT_PROBLEM_USERS && cmp_pkey(&p, &best[nbest - 1]) >= 0)
 			continue;
 		j = nbest < REPORT_PROBLEM_USERS ? nbest++ : nbest - 1;
@@ -1113,9 +1154,7 @@ static int build_problem_users(struct report *r, struct scratch *x)
 			best[j] = best[j - 1];
 		best[j] = p;
 	}
-	/* The counts left the marks array: start its sets afresh. */
-	memset(x->mark, 0, (size_t)x->nmark * sizeof *x->mark);
-	x->set = 0;
+	rr_free(acc);
 	if (nbest > 0) {
 		r->problem_users = rr_malloc(nbest * sizeof *r->problem_users);
 		if (!r->problem_users)
@@ -1313,15 +1352,154 @@ static uint32_t id_bound(const struct model *m, uint32_t nstr)
 	return n;
 }
 
+/* Totals over the calls and sessions, the histograms, the finding counts
+ * and the first-frame median (for the headline), in one pass over the
+ * sessions. */
+static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int64_t *ff_p50)
+{
+	const struct model *m = r->m;
+	size_t nlat = 0, nfast = 0, nff = 0;
+	uint32_t i;
+
+	hist_init(&r->latency_hist, latency_lo, latency_label);
+	hist_init(&r->duration_hist, duration_lo, duration_label);
+	/* Rooms and users count only ids of the table (none without ds). */
+	marks_next(x);
+	for (i = 0; i < m->ncalls; i++)
+		r->rooms += m->calls[i].room < nstr && mark_new(x, m->calls[i].room);
+	marks_next(x);
+	for (i = 0; i < m->nsessions; i++) {
+		const struct session *s = &m->sessions[i];
+
+		r->users += s->user < nstr && mark_new(x, s->user);
+		r->entered += s->entered;
+		if ((unsigned)s->exit < EXIT__COUNT)
+			r->exits[s->exit]++;
+		if (s->entry_latency_ms != RR_NONE) {
+			x->v[nlat++] = s->entry_latency_ms;
+			nfast += s->entry_latency_ms <= 5000;
+			hist_add(&r->latency_hist, s->entry_latency_ms);
+		}
+		if (s->first_frame_ms != RR_NONE)
+			x->w[nff++] = s->first_frame_ms;
+		r->user_ms += s->end_ms - s->start_ms;
+		hist_add(&r->duration_hist, s->end_ms - s->start_ms);
+	}
+	for (i = 0; i < m->nfindings; i++)
+		if ((unsigned)m->findings[i].severity < SEV__COUNT)
+			r->findings[m->findings[i].severity]++;
+	r->entry_success_pm = per_mille(r->entered, r->sessions);
+	r->entry_fast_pm = per_mille(nfast, nlat);
+	latency_of(x->v, nlat, &r->entry_latency);
+	r->ongoing = r->exits[EXIT_ONGOING];
+	*ff_p50 = percentile_nearest_rank(x->w, nff, 0.50);
+	return RR_OK;
+}
+
+/*
+ * The steps of report_build, each writing its own fields of the report.
+ * Threads take them in this order (the longest first) until none is left,
+ * each with its own scratch; the report is the same whoever runs which.
+ */
+enum step {
+	STEP_CALL_FILES, STEP_DAYS, STEP_TOTALS, STEP_PROBLEM_USERS,
+	STEP_BD_PLATFORM, STEP_BD_NETWORK, STEP_BD_DEVICE, STEP_BD_SDK,
+	STEP_TOPS, STEP_WORST,
+	STEP__COUNT
+};
+
+#define REPORT_MAX_THREADS 4
+#define REPORT_MIN_PARALLEL 16384    /* fewer sessions and calls: one thread */
+
+struct build {
+	struct report *r;
+	const struct catalog *cat;
+	uint32_t nstr, nmark;
+	int64_t ff_p50;
+	atomic_uint next;      /* the next step to take */
+	atomic_int failed;     /* a step failed: take no more */
+};
+
+struct worker {
+	struct build *b;
+	struct scratch x;
+	pthread_t thread;
+	int rc;
+};
+
+static int step_run(struct build *b, enum step t, struct scratch *x)
+{
+	struct report *r = b->r;
+	int users_file = r->ds && r->ds->nusers > 0;
+
+	switch (t) {
+	case STEP_CALL_FILES:
+		return r->ds ? build_call_files(r) : RR_OK;
+	case STEP_TOPS:
+		return build_tops(r, b->cat);
+	case STEP_WORST:
+		return build_worst(r);
+	case STEP_PROBLEM_USERS:
+		return build_problem_users(r, b->nmark);
+	default:
+		break;
+	}
+	/* Device type and SDK version exist only with a users file. */
+	if ((t == STEP_BD_DEVICE || t == STEP_BD_SDK) && !users_file)
+		return RR_OK;
+	if (scratch_ready(x, b->nmark, r->m->nsessions) != RR_OK)
+		return RR_ENOMEM;
+	switch (t) {
+	case STEP_DAYS:
+		return build_days(r, x);
+	case STEP_TOTALS:
+		return build_totals(r, x, b->nstr, &b->ff_p50);
+	case STEP_BD_PLATFORM:
+		return build_breakdown(r, x, BD_PLATFORM, &r->by_platform, &r->nby_platform);
+	case STEP_BD_NETWORK:
+		return build_breakdown(r, x, BD_NETWORK, &r->by_network, &r->nby_network);
+	case STEP_BD_DEVICE:
+		return build_breakdown(r, x, BD_DEVICE, &r->by_device, &r->nby_device);
+	case STEP_BD_SDK:
+		return build_breakdown(r, x, BD_SDK, &r->by_sdk, &r->nby_sdk);
+	default:
+		return RR_OK;
+	}
+}
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct build *b = w->b;
+	unsigned t;
+
+	while (!atomic_load(&b->failed) && (t = atomic_fetch_add(&b->next, 1)) < STEP__COUNT) {
+		int rc = step_run(b, (enum step)t, &w->x);
+
+		if (rc != RR_OK) {
+			w->rc = rc;
+			atomic_store(&b->failed, 1);
+		}
+	}
+	scratch_free(&w->x);
+	return NULL;
+}
+
 int report_build(const struct dataset *ds, const struct model *m,
 		 const struct decode_stats *dec, const struct catalog *cat,
 		 const struct tz *tz, struct report *r)
 {
-	uint32_t nstr = ds ? strtab_count(ds->strs) : 0, i;
-	struct scratch x;
-	int64_t ff_p50;
-	size_t nlat = 0, nfast = 0, nff = 0;
-	int rc = RR_ENOMEM;
+	return report_build_threads(ds, m, dec, cat, tz, 0, r);
+}
+
+int report_build_threads(const struct dataset *ds, const struct model *m,
+			 const struct decode_stats *dec, const struct catalog *cat,
+			 const struct tz *tz, unsigned threads, struct report *r)
+{
+	struct worker w[REPORT_MAX_THREADS];
+	struct build b;
+	unsigned nt, k, started;
+	int rc = RR_OK;
 
 	memset(r, 0, sizeof *r);
 	r->ds = ds;
@@ -1334,76 +1512,47 @@ int report_build(const struct dataset *ds, const struct model *m,
 	r->abnormal_experiences = m->nexperiences;
 	r->entry_latency.p50 = r->entry_latency.p95 = RR_NONE;
 
-	memset(&x, 0, sizeof x);
-	x.nmark = id_bound(m, nstr);
-	x.mark = rr_calloc(x.nmark, sizeof *x.mark);
-	x.v = rr_malloc(((size_t)m->nsessions + 1) * sizeof *x.v);
-	x.order = rr_malloc(((size_t)m->nsessions + 1) * sizeof *x.order);
-	if (!x.mark || !x.v || !x.order)
-		goto out;
-	/* Rooms and users count only ids of the table (none without ds). */
-	marks_next(&x);
-	for (i = 0; i < m->ncalls; i++)
-		r->rooms += m->calls[i].room < nstr && mark_new(&x, m->calls[i].room);
-	marks_next(&x);
-	for (i = 0; i < m->nsessions; i++) {
-		const struct session *s = &m->sessions[i];
-
-		r->users += s->user < nstr && mark_new(&x, s->user);
-		r->entered += s->entered;
-		if ((unsigned)s->exit < EXIT__COUNT)
-			r->exits[s->exit]++;
-		if (s->entry_latency_ms != RR_NONE) {
-			x.v[nlat++] = s->entry_latency_ms;
-			nfast += s->entry_latency_ms <= 5000;
-		}
-		r->user_ms += s->end_ms - s->start_ms;
+	memset(&b, 0, sizeof b);
+	b.r = r;
+	b.cat = cat;
+	b.nstr = ds ? strtab_count(ds->strs) : 0;
+	b.nmark = id_bound(m, b.nstr);
+	b.ff_p50 = RR_NONE;
+	atomic_init(&b.next, 0);
+	atomic_init(&b.failed, 0);
+	if (threads)
+		nt = threads > REPORT_MAX_THREADS ? REPORT_MAX_THREADS : threads;
+	else
+		nt = (size_t)m->nsessions + m->ncalls < REPORT_MIN_PARALLEL ? 1
+		     : rr_threads(REPORT_MAX_THREADS);
+	memset(w, 0, sizeof w);
+	/* This thread is worker 0; a thread that cannot start leaves its
+	 * share to the others. */
+	for (started = 1; started < nt; started++) {
+		w[started].b = &b;
+		if (pthread_create(&w[started].thread, NULL, worker_run, &w[started]) != 0)
+			break;
 	}
-	for (i = 0; i < m->nfindings; i++)
-		if ((unsigned)m->findings[i].severity < SEV__COUNT)
-			r->findings[m->findings[i].severity]++;
-	r->entry_success_pm = per_mille(r->entered, r->sessions);
-	r->entry_fast_pm = per_mille(nfast, nlat);
-	r->entry_latency.n = nlat;
-	r->entry_latency.p50 = percentile_nearest_rank(x.v, nlat, 0.50);
-	r->entry_latency.p95 = percentile_nearest_rank(x.v, nlat, 0.95);
-	r->ongoing = r->exits[EXIT_ONGOING];
-	for (i = 0; i < m->nsessions; i++)
-		if (m->sessions[i].first_frame_ms != RR_NONE)
-			x.v[nff++] = m->sessions[i].first_frame_ms;
-	ff_p50 = percentile_nearest_rank(x.v, nff, 0.50);
-	build_hists(r);
-	build_headline(r, ff_p50);
-	rc = build_days(r, &x);
-	if (rc == RR_OK)
-		rc = build_tops(r, cat);
-	if (rc == RR_OK)
-		rc = build_worst(r);
-	if (rc == RR_OK)
-		rc = build_breakdowns(r, &x);
-	if (rc == RR_OK)
-		rc = build_problem_users(r, &x);
-	/* The scratch goes before the page names come: the report's peak is
-	 * the larger of the two, not their sum. */
-	rr_free(x.mark);
-	rr_free(x.v);
-	rr_free(x.order);
-	memset(&x, 0, sizeof x);
-	if (rc == RR_OK && ds)
-		rc = build_call_files(r);
-	if (rc == RR_OK && m->ncalls > 0) {
-		r->call_page = rr_malloc(m->ncalls);
-		if (r->call_page) {
-			memset(r->call_page, 1, m->ncalls);
-			r->npages = m->ncalls;
-		} else {
-			rc = RR_ENOMEM;
+	w[0].b = &b;
+	worker_run(&w[0]);
+	for (k = 0; k < started; k++) {
+		if (k > 0)
+			pthread_join(w[k].thread, NULL);
+		if (rc == RR_OK)
+			rc = w[k].rc;
+	}
+	if (rc == RR_OK) {
+		build_headline(r, b.ff_p50);
+		if (m->ncalls > 0) {
+			r->call_page = rr_malloc(m->ncalls);
+			if (r->call_page) {
+				memset(r->call_page, 1, m->ncalls);
+				r->npages = m->ncalls;
+			} else {
+				rc = RR_ENOMEM;
+			}
 		}
 	}
-out:
-	rr_free(x.mark);
-	rr_free(x.v);
-	rr_free(x.order);
 	if (rc != RR_OK)
 		report_free(r);
 	return rc;
