@@ -3,7 +3,8 @@
  * over a session model built from a small dataset; entry rates, user time
  * and finding totals; the top event and cause lists; the worst calls; and
  * the call page file names, hostile room IDs included; breakdowns by
- * platform, device type and SDK version, and the ongoing total.
+ * platform, device type and SDK version, and the ongoing total; the same
+ * report on one thread as on several, also when an allocation fails.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -913,6 +914,289 @@ static void test_out_of_memory(void **state)
 	catalog_free(cat);
 }
 
+/* ---- the same report on any number of threads ---- */
+
+static void eq_latency(const struct latency *a, const struct latency *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->p50, b->p50);
+	assert_int_equal(a->p95, b->p95);
+}
+
+static void eq_hist(const struct histogram *a, const struct histogram *b)
+{
+	assert_int_equal(a->nbins, b->nbins);
+	assert_int_equal(a->total, b->total);
+	assert_memory_equal(a->lo, b->lo, sizeof a->lo);
+	assert_memory_equal(a->count, b->count, sizeof a->count);
+	for (uint32_t i = 0; i < a->nbins; i++)
+		assert_string_equal(a->label[i], b->label[i]);
+}
+
+static void eq_tops(const struct top_item *a, size_t na, const struct top_item *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].table, b[i].table);
+		assert_int_equal(a[i].id, b[i].id);
+		assert_int_equal(a[i].p1, b[i].p1);
+		assert_int_equal(a[i].p2, b[i].p2);
+		assert_int_equal(a[i].severity, b[i].severity);
+		assert_string_equal(a[i].label, b[i].label);
+		assert_string_equal(a[i].raw, b[i].raw);
+		assert_int_equal(a[i].count, b[i].count);
+		assert_int_equal(a[i].users, b[i].users);
+	}
+}
+
+static void eq_bd(const struct breakdown *a, size_t na, const struct breakdown *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(a[i].key, b[i].key);
+		assert_int_equal(a[i].users, b[i].users);
+		assert_int_equal(a[i].sessions, b[i].sessions);
+		assert_int_equal(a[i].entered, b[i].entered);
+		assert_int_equal(a[i].timeouts, b[i].timeouts);
+		eq_latency(&a[i].entry_latency, &b[i].entry_latency);
+	}
+}
+
+/* Every field of two reports of the same model. */
+static void eq_report(const struct report *a, const struct report *b)
+{
+	size_t i;
+
+	assert_int_equal(a->calls, b->calls);
+	assert_int_equal(a->rooms, b->rooms);
+	assert_int_equal(a->users, b->users);
+	assert_int_equal(a->sessions, b->sessions);
+	assert_int_equal(a->entered, b->entered);
+	assert_memory_equal(a->exits, b->exits, sizeof a->exits);
+	eq_latency(&a->entry_latency, &b->entry_latency);
+	assert_int_equal(a->entry_success_pm, b->entry_success_pm);
+	assert_int_equal(a->entry_fast_pm, b->entry_fast_pm);
+	assert_int_equal(a->user_ms, b->user_ms);
+	assert_memory_equal(a->findings, b->findings, sizeof a->findings);
+	assert_int_equal(a->abnormal_experiences, b->abnormal_experiences);
+	assert_int_equal(a->ongoing, b->ongoing);
+	assert_int_equal(a->ndays, b->ndays);
+	for (i = 0; i < a->ndays; i++) {
+		const struct day *x = &a->days[i], *y = &b->days[i];
+
+		assert_string_equal(x->date, y->date);
+		assert_int_equal(x->calls, y->calls);
+		assert_int_equal(x->sessions, y->sessions);
+		assert_int_equal(x->users, y->users);
+		assert_int_equal(x->user_ms, y->user_ms);
+		assert_int_equal(x->entered, y->entered);
+		assert_int_equal(x->entry_failed, y->entry_failed);
+		assert_int_equal(x->timeouts, y->timeouts);
+		assert_int_equal(x->kicks, y->kicks);
+		assert_int_equal(x->no_exit, y->no_exit);
+		assert_int_equal(x->entry_success_pm, y->entry_success_pm);
+		assert_int_equal(x->entry_fast_pm, y->entry_fast_pm);
+		eq_latency(&x->entry_latency, &y->entry_latency);
+		eq_latency(&x->first_frame, &y->first_frame);
+		assert_int_equal(x->experiences, y->experiences);
+		assert_int_equal(x->experiences_per_100_x10, y->experiences_per_100_x10);
+	}
+	eq_tops(a->top_events_by_count, a->ntop_events_by_count, b->top_events_by_count,
+		b->ntop_events_by_count);
+	eq_tops(a->top_events_by_users, a->ntop_events_by_users, b->top_events_by_users,
+		b->ntop_events_by_users);
+	eq_tops(a->top_causes_by_count, a->ntop_causes_by_count, b->top_causes_by_count,
+		b->ntop_causes_by_count);
+	eq_tops(a->top_causes_by_users, a->ntop_causes_by_users, b->top_causes_by_users,
+		b->ntop_causes_by_users);
+	assert_int_equal(a->nworst, b->nworst);
+	if (a->nworst)
+		assert_memory_equal(a->worst, b->worst, a->nworst * sizeof *a->worst);
+	assert_int_equal(a->call_file == NULL, b->call_file == NULL);
+	for (i = 0; a->call_file && i < a->m->ncalls; i++)
+		assert_string_equal(a->call_file[i], b->call_file[i]);
+	eq_bd(a->by_platform, a->nby_platform, b->by_platform, b->nby_platform);
+	eq_bd(a->by_device, a->nby_device, b->by_device, b->nby_device);
+	eq_bd(a->by_sdk, a->nby_sdk, b->by_sdk, b->nby_sdk);
+	eq_bd(a->by_network, a->nby_network, b->by_network, b->nby_network);
+	eq_hist(&a->latency_hist, &b->latency_hist);
+	eq_hist(&a->duration_hist, &b->duration_hist);
+	assert_int_equal(a->nproblem_users, b->nproblem_users);
+	if (a->nproblem_users)
+		assert_memory_equal(a->problem_users, b->problem_users,
+				    a->nproblem_users * sizeof *a->problem_users);
+	for (i = 0; i < HL__COUNT; i++) {
+		assert_string_equal(a->headline[i].key, b->headline[i].key);
+		assert_int_equal(a->headline[i].value, b->headline[i].value);
+	}
+	assert_int_equal(a->npages, b->npages);
+	if (a->npages)
+		assert_memory_equal(a->call_page, b->call_page, a->m->ncalls);
+}
+
+/*
+ * A model big enough that each step has work on both threads and the
+ * breakdowns an "(other)" row: 600 users over 40 rooms and three days,
+ * each user on one of 30 devices and 25 SDK versions, with latencies,
+ * first frames, timeouts, kicks and warnings spread by a fixed rule.
+ */
+static void spread_model(struct dataset *ds, struct model *m, struct catalog *cat)
+{
+	struct sessions_options so;
+	struct companion_options co;
+	char name[16], room[16], dev[16], sdk[16];
+	int n;
+
+	assert_int_equal(dataset_init(ds), RR_OK);
+	for (n = 0; n < 600; n++) {
+		int64_t t = S(n % 3 * 86400 + n * 7), lat = 300 + (int64_t)(n * 7919 % 9000);
+		struct record r;
+		struct user_info u;
+		int closer = n % 11 == 0 ? 7001 : n % 13 == 0 ? 7002 : 5008;
+
+		snprintf(name, sizeof name, "u%03d", n);
+		snprintf(room, sizeof room, "room%02d", n % 40);
+		memset(&r, 0, sizeof r);
+		r.room = intern(ds, room);
+		r.comm = intern(ds, NULL);
+		r.user = intern(ds, name);
+		r.kind = REC_EVENT;
+		r.p2 = -1;
+		r.stream = -1;
+		r.time_ms = t;
+		r.id = 5001;
+		r.p1 = -1;
+		assert_int_equal(dataset_append(ds, &r), RR_OK);
+		r.time_ms = t + lat;
+		r.id = 5003;
+		r.p1 = n % 17 == 0 ? 0 : 1;
+		assert_int_equal(dataset_append(ds, &r), RR_OK);
+		if (n % 3) {
+			r.time_ms = t + lat + 10 + n % 500;
+			r.id = 1003;
+			r.p1 = n % 4;
+			assert_int_equal(dataset_append(ds, &r), RR_OK);
+		}
+		if (n % 5 == 0) {
+			r.time_ms = t + lat + 600;
+			r.id = 1003;
+			r.p1 = 0;
+			assert_int_equal(dataset_append(ds, &r), RR_OK);
+		}
+		r.time_ms = t + lat + 1000 + (int64_t)n * 977 % 3600000;
+		r.id = closer;
+		r.p1 = 1;
+		assert_int_equal(dataset_append(ds, &r), RR_OK);
+		memset(&u, 0, sizeof u);
+		u.room = intern(ds, room);
+		u.user = intern(ds, name);
+		u.join_ms = u.leave_ms = RR_NONE;
+		u.finished = -1;
+		snprintf(dev, sizeof dev, "dev%02d", n % 30);
+		snprintf(sdk, sizeof sdk, "9.%d", n % 25);
+		u.device = intern(ds, dev);
+		u.sdk = intern(ds, sdk);
+		if (n % 7)
+			assert_int_equal(dataset_append_user(ds, &u), RR_OK);
+	}
+	assert_int_equal(dataset_finish(ds), RR_OK);
+	sessions_options_init(&so);
+	assert_int_equal(sessions_build(ds, cat, &so, m), RR_OK);
+	companion_options_init(&co);
+	assert_int_equal(companion_link(ds, cat, &co, m), RR_OK);
+}
+
+/* Each fixture's report on 1 thread equals the report on 2, 3 and 4. */
+static void test_threads_same_report(void **state)
+{
+	const struct row *fixtures[] = { day_rows, top_rows };
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report one, many;
+	size_t f;
+	unsigned t;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	for (f = 0; f < 4; f++) {
+		if (f < 2) {
+			struct sessions_options o;
+
+			load(&ds, fixtures[f]);
+			sessions_options_init(&o);
+			assert_int_equal(sessions_build(&ds, cat, &o, &m), RR_OK);
+		} else if (f == 2) {
+			breakdown_model(&ds, &m, 1);
+		} else {
+			spread_model(&ds, &m, cat);
+			assert_true(m.nsessions >= 600);
+		}
+		assert_int_equal(report_build_threads(&ds, &m, NULL, cat, NULL, 1, &one), RR_OK);
+		if (f == 3) {
+			/* The fixture reaches what it is for. */
+			assert_int_equal(one.ndays, 3);
+			assert_int_equal(one.nby_device, REPORT_BREAKDOWN + 1);
+			assert_int_equal(one.nby_sdk, REPORT_BREAKDOWN + 1);
+			assert_int_equal(one.nproblem_users, REPORT_PROBLEM_USERS);
+			assert_true(one.nby_network > 2);
+		}
+		for (t = 2; t <= 4; t++) {
+			assert_int_equal(report_build_threads(&ds, &m, NULL, cat, NULL, t, &many),
+					 RR_OK);
+			eq_report(&one, &many);
+			report_free(&many);
+		}
+		report_free(&one);
+		model_free(&m);
+		dataset_free(&ds);
+	}
+	catalog_free(cat);
+}
+
+/* Failing each allocation in turn on 2 threads: RR_ENOMEM, an empty report
+ * and nothing leaked (ASan), until the build needs no more; then the
+ * report is the one thread's. */
+static void test_threads_out_of_memory(void **state)
+{
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report one, r;
+	unsigned long n;
+	int ok = 0;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	spread_model(&ds, &m, cat);
+	assert_int_equal(report_build_threads(&ds, &m, NULL, cat, NULL, 1, &one), RR_OK);
+	for (n = 1; n < 2000 && !ok; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = report_build_threads(&ds, &m, NULL, cat, NULL, 2, &r);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			ok = 1;
+			eq_report(&one, &r);
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(r.days);
+			assert_null(r.by_device);
+			assert_null(r.problem_users);
+			assert_null(r.call_file);
+			assert_null(r.top_events_by_count);
+		}
+		report_free(&r);
+	}
+	assert_true(ok);
+	assert_true(n > 20);
+	report_free(&one);
+	model_free(&m);
+	dataset_free(&ds);
+	catalog_free(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -930,6 +1214,8 @@ int main(void)
 		cmocka_unit_test(test_call_files),
 		cmocka_unit_test(test_call_files_stable),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_threads_same_report),
+		cmocka_unit_test(test_threads_out_of_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
