@@ -780,34 +780,87 @@ static int sort_nkeys(struct nkey *k, uint32_t n)
 	return RR_OK;
 }
 
-/* Pointers and texts in one block, the texts packed (a name is about half
- * of CALL_FILE_MAX): built once from the base names, and built again with
- * room for the numbers only when two calls share a name. */
-static int build_call_files(struct report *r)
+/*
+ * The page names are made in three parts so that threads can share the
+ * work: call_files_start (one thread) lays out the block, pointers and
+ * texts, the texts packed (a name is about half of CALL_FILE_MAX), from
+ * each call's slug length, found once per room; call_files_fill writes the
+ * base names and hashes of a range of calls; call_files_end finds the
+ * names two calls share and, only then, builds the block again with room
+ * for the numbers.
+ */
+struct call_files {
+	char **names;          /* the block: n pointers, then the texts */
+	struct nkey *k;        /* per call: its name, hash and index */
+	size_t total;          /* bytes of the texts */
+};
+
+static void call_files_drop(struct call_files *cf)
+{
+	rr_free(cf->names);
+	rr_free(cf->k);
+	memset(cf, 0, sizeof *cf);
+}
+
+/* nmark bounds every room id of the model. */
+static int call_files_start(const struct report *r, uint32_t nmark, struct call_files *cf)
 {
 	const struct model *m = r->m;
-	uint32_t n = m->ncalls, i, ndup = 0;
-	struct nkey *k = NULL;
+	uint32_t n = m->ncalls, i;
+	uint8_t *slug_len;       /* per room id: slug length + 1; 0 not seen yet */
+	char base[SLUG_MAX + 1], *text;
+
+	memset(cf, 0, sizeof *cf);
+	if (n == 0 || !r->ds)
+		return RR_OK;
+	slug_len = rr_calloc(nmark, 1);
+	if (!slug_len)
+		return RR_ENOMEM;
+	for (i = 0; i < n; i++) {
+		uint32_t room = m->calls[i].room;
+
+		if (!slug_len[room])
+			slug_len[room] = (uint8_t)(call_slug(r->ds->strs, room, base) + 1);
+		cf->total += call_file_len(slug_len[room] - 1u) + 1;
+	}
+	cf->names = rr_malloc((size_t)n * sizeof *cf->names + cf->total);
+	cf->k = rr_malloc((size_t)n * sizeof *cf->k);
+	if (!cf->names || !cf->k) {
+		rr_free(slug_len);
+		call_files_drop(cf);
+		return RR_ENOMEM;
+	}
+	text = (char *)(cf->names + n);
+	for (i = 0; i < n; i++) {
+		cf->names[i] = text;
+		text += call_file_len(slug_len[m->calls[i].room] - 1u) + 1;
+		cf->k[i].name = cf->names[i];
+		cf->k[i].idx = i;
+	}
+	rr_free(slug_len);
+	return RR_OK;
+}
+
+/* Base names and hashes of calls [from, to). */
+static void call_files_fill(const struct report *r, struct call_files *cf, uint32_t from,
+			    uint32_t to)
+{
+	for (uint32_t i = from; i < to; i++)
+		call_file_base(r->ds->strs, &r->m->calls[i], cf->names[i], &cf->k[i].hash);
+}
+
+/* Gives the block to r->call_file, or frees it on failure. */
+static int call_files_end(struct report *r, struct call_files *cf)
+{
+	uint32_t n = r->m->ncalls, i, ndup = 0;
+	struct nkey *k = cf->k;
 	uint32_t *dup = NULL;
-	char **names = NULL, **out, *text, base[SLUG_MAX + 1];
-	size_t total = 0, len;
+	char **names = cf->names, **out, *text;
+	size_t len;
 	int rc = RR_ENOMEM;
 
-	if (n == 0)
+	if (!names)
 		return RR_OK;
-	for (i = 0; i < n; i++)
-		total += call_file_len(call_slug(r->ds->strs, m->calls[i].room, base)) + 1;
-	names = rr_malloc((size_t)n * sizeof *names + total);
-	k = rr_malloc((size_t)n * sizeof *k);
-	if (!names || !k)
-		goto out;
-	text = (char *)(names + n);
-	for (i = 0; i < n; i++) {
-		names[i] = text;
-		text += call_file_base(r->ds->strs, &m->calls[i], text, &k[i].hash) + 1;
-		k[i].name = names[i];
-		k[i].idx = i;
-	}
 	/* Equal names end up adjacent in model order; the first keeps its
 	 * name, later ones get a number. A numbered name ends in "-<digits>"
 	 * of fewer than 8 characters after the last '-', so it cannot equal
@@ -819,7 +872,7 @@ static int build_call_files(struct report *r)
 	if (ndup) {
 		dup = rr_calloc(n, sizeof *dup);
 		/* "-4294967295" at most per numbered name. */
-		out = rr_malloc((size_t)n * sizeof *out + total + (size_t)ndup * 11);
+		out = rr_malloc((size_t)n * sizeof *out + cf->total + (size_t)ndup * 11);
 		if (!dup || !out) {
 			rr_free(out);
 			goto out;
@@ -841,15 +894,14 @@ static int build_call_files(struct report *r)
 			text += len + 1;
 		}
 		rr_free(names);
-		names = out;
+		cf->names = out;
 	}
-	r->call_file = names;
-	names = NULL;
+	r->call_file = cf->names;
+	cf->names = NULL;
 	rc = RR_OK;
 out:
-	rr_free(names);
-	rr_free(k);
 	rr_free(dup);
+	call_files_drop(cf);
 	return rc;
 }
 
@@ -1402,7 +1454,7 @@ static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int6
  * each with its own scratch; the report is the same whoever runs which.
  */
 enum step {
-	STEP_CALL_FILES, STEP_DAYS, STEP_TOTALS, STEP_PROBLEM_USERS,
+	STEP_DAYS, STEP_TOTALS, STEP_PROBLEM_USERS, STEP_CALL_FILES_1, STEP_CALL_FILES_2,
 	STEP_BD_PLATFORM, STEP_BD_NETWORK, STEP_BD_DEVICE, STEP_BD_SDK,
 	STEP_TOPS, STEP_WORST,
 	STEP__COUNT
@@ -1416,6 +1468,7 @@ struct build {
 	const struct catalog *cat;
 	uint32_t nstr, nmark;
 	int64_t ff_p50;
+	struct call_files cf;
 	atomic_uint next;      /* the next step to take */
 	atomic_int failed;     /* a step failed: take no more */
 };
@@ -1433,8 +1486,12 @@ static int step_run(struct build *b, enum step t, struct scratch *x)
 	int users_file = r->ds && r->ds->nusers > 0;
 
 	switch (t) {
-	case STEP_CALL_FILES:
-		return r->ds ? build_call_files(r) : RR_OK;
+	case STEP_CALL_FILES_1:
+	case STEP_CALL_FILES_2:
+		if (b->cf.names)
+			call_files_fill(r, &b->cf, t == STEP_CALL_FILES_1 ? 0 : r->m->ncalls / 2,
+					t == STEP_CALL_FILES_1 ? r->m->ncalls / 2 : r->m->ncalls);
+		return RR_OK;
 	case STEP_TOPS:
 		return build_tops(r, b->cat);
 	case STEP_WORST:
@@ -1520,6 +1577,8 @@ int report_build_threads(const struct dataset *ds, const struct model *m,
 	b.ff_p50 = RR_NONE;
 	atomic_init(&b.next, 0);
 	atomic_init(&b.failed, 0);
+	if (call_files_start(r, b.nmark, &b.cf) != RR_OK)
+		atomic_store(&b.failed, 1);
 	if (threads)
 		nt = threads > REPORT_MAX_THREADS ? REPORT_MAX_THREADS : threads;
 	else
@@ -1541,6 +1600,11 @@ int report_build_threads(const struct dataset *ds, const struct model *m,
 		if (rc == RR_OK)
 			rc = w[k].rc;
 	}
+	if (atomic_load(&b.failed) && rc == RR_OK)
+		rc = RR_ENOMEM;   /* call_files_start */
+	if (rc == RR_OK)
+		rc = call_files_end(r, &b.cf);
+	call_files_drop(&b.cf);
 	if (rc == RR_OK) {
 		build_headline(r, b.ff_p50);
 		if (m->ncalls > 0) {
