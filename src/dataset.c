@@ -165,6 +165,11 @@ static void recs_drop_prefix(struct dataset *ds, size_t upto, size_t *done)
 	}
 }
 
+void dataset_drop_records(struct dataset *ds)
+{
+	recs_release(ds);
+}
+
 int dataset_init(struct dataset *ds)
 {
 	memset(ds, 0, sizeof *ds);

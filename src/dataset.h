@@ -176,6 +176,11 @@ int dataset_append_many(struct dataset *ds, const struct record *r, size_t n);
  * without records). */
 int dataset_spill_rest(struct dataset *ds);
 
+/* Gives the record array's memory back (recs NULL, nrecs 0); strings,
+ * counts and companion rows stay. For a run whose remaining stages read
+ * only what was built from the records. Cannot fail. */
+void dataset_drop_records(struct dataset *ds);
+
 /* Registers a file name (copied); *index receives its number. RR_EDATA when
  * more than 65535 files are given, RR_ENOMEM when out of memory. */
 int dataset_add_file(struct dataset *ds, const char *name, uint16_t *index);

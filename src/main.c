@@ -905,6 +905,10 @@ static int run_pipeline(struct run *r)
 		co.display_tz = r->tz;
 		st = companion_link(&r->ds, r->cat, &co, &r->model);
 	}
+	/* Only the call pages read the records again: without them, the
+	 * largest allocation goes before the report adds its own. */
+	if (st == RR_OK && !r->rd)
+		dataset_drop_records(&r->ds);
 	if (st == RR_OK)
 		st = report_build(&r->ds, &r->model, &r->dec, r->cat, r->tz, &r->rep);
 	if (st == RR_OK) {

@@ -1316,6 +1316,37 @@ static void test_absorb_pads_never_spilled(void **state)
 	free(rows);
 }
 
+/* Dropping the records keeps everything else: strings, counts, companion
+ * rows; the dataset can still be freed. */
+static void test_drop_records_keeps_the_rest(void **state)
+{
+	enum { N = 2000 };
+	struct trow *rows = malloc(N * sizeof *rows);
+	struct dataset ds;
+	struct input_counts before;
+	uint32_t nstr;
+	size_t nusers;
+	(void)state;
+
+	assert_non_null(rows);
+	gen_rows(rows, N, 4, 0);
+	init_with_file(&ds);
+	feed(&ds, rows, 0, N, 0);
+	assert_int_equal(dataset_finish(&ds), RR_OK);
+	assert_true(ds.nrecs > 0 && ds.nusers > 0);
+	before = ds.counts;
+	nstr = strtab_count(ds.strs);
+	nusers = ds.nusers;
+	dataset_drop_records(&ds);
+	assert_null(ds.recs);
+	assert_int_equal(ds.nrecs, 0);
+	assert_memory_equal(&ds.counts, &before, sizeof before);
+	assert_int_equal(strtab_count(ds.strs), nstr);
+	assert_int_equal(ds.nusers, nusers);
+	dataset_free(&ds);
+	free(rows);
+}
+
 static void test_diag_keeps_first_per_reason(void **state)
 {
 	struct diag d;
@@ -1371,6 +1402,7 @@ int main(void)
 		cmocka_unit_test(test_absorb_allocation_failure),
 		cmocka_unit_test(test_absorb_moves_pages),
 		cmocka_unit_test(test_absorb_pads_never_spilled),
+		cmocka_unit_test(test_drop_records_keeps_the_rest),
 		cmocka_unit_test(test_diag_keeps_first_per_reason),
 		cmocka_unit_test(test_diag_cleans_hostile_text),
 	};
