@@ -55,6 +55,16 @@ struct reader_record {
  * cannot be opened or is not a regular file or pipe (a directory, say), or
  * RR_EDATA for an encoding it refuses (UTF-16/32 BOM); in both cases err gets
  * "path: reason". RR_ENOMEM when out of memory.
+ *
+ * A plain (not gzip) regular file is mapped read-only and read in place;
+ * one that cannot be mapped (empty, /proc) is read with pread. A mapped
+ * file is read up to the size it had when opened: bytes appended later are
+ * not seen. If the file is truncated by someone else while a reader has it
+ * mapped, touching a page past the new end raises SIGBUS in the thread that
+ * reads (there is no error return for it): the program's entry point should
+ * turn SIGBUS into a message and an exit status. The pages behind the read
+ * position are released as reading goes on, so the mapping adds a few MB to
+ * RSS, not the file's size.
  */
 int reader_open_file(const char *path, struct reader **out, char *err, size_t errlen);
 
@@ -107,7 +117,8 @@ uint64_t reader_line(const struct reader *r);
 /*
  * 1 when r reads an uncompressed regular file or memory buffer, so that
  * parts of it can be opened; *size (when size is not NULL) is then its size
- * in bytes, as it was when r was opened. 0 for gzip, stdin, pipes.
+ * in bytes, as it was when r was opened (a mapped file is read to that size,
+ * a file read with pread to its end). 0 for gzip, stdin, pipes.
  */
 int reader_is_plain(const struct reader *r, uint64_t *size);
 
@@ -146,6 +157,15 @@ void reader_take(struct reader *r, size_t len);
  * is for the test that checks both give the same records.
  */
 void reader_set_fast(struct reader *r, int on);
+
+/*
+ * Readers of regular files opened after this call map them (on, the
+ * default) or read them with pread (off); either way they return the same
+ * records, lines, offsets and raw bytes. For the tests that check so, and
+ * for whoever wants to rule the mapping out. Not for use while other
+ * threads open readers.
+ */
+void reader_set_mmap(int on);
 
 /* Closes and frees; NULL is allowed. */
 void reader_close(struct reader *r);

@@ -1,5 +1,6 @@
 /* Tests for reader: record boundaries, line numbers, recovery after bad
- * records, limits, encodings and gzip. */
+ * records, limits, encodings and gzip. All of them run twice: with plain
+ * files mapped (the default) and read with pread. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -917,5 +918,9 @@ int main(void)
 		cmocka_unit_test(test_next_line_start),
 		cmocka_unit_test(test_out_of_memory),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("reader, files mapped", tests, NULL, NULL);
+
+	reader_set_mmap(0);
+	failed += cmocka_run_group_tests_name("reader, files read with pread", tests, NULL, NULL);
+	return failed;
 }

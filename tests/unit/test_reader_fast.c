@@ -7,7 +7,8 @@
  * fields and their lengths) and so must reader_tell() after it. Then plain
  * inputs are split after LFs: a whole reader that stops where reader_tell()
  * reaches the split, plus a part reader from the split, must give exactly
- * the records of one reader.
+ * the records of one reader. Files are read both mapped and with pread
+ * (reader_set_mmap), which must give the same, records and offsets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -201,12 +202,15 @@ static void mem_log(const void *buf, size_t len, int fast, int with_tell, struct
 	reader_close(r);
 }
 
-static void file_log(const char *path, int fast, struct log *lg, int *rc, char *err, size_t errlen)
+static void file_log(const char *path, int fast, int map, struct log *lg, int *rc, char *err,
+		     size_t errlen)
 {
 	struct reader *r;
 
 	memset(lg, 0, sizeof *lg);
+	reader_set_mmap(map);
 	*rc = reader_open_file(path, &r, err, errlen);
+	reader_set_mmap(1);
 	if (*rc != RR_OK)
 		return;
 	reader_set_fast(r, fast);
@@ -348,15 +352,22 @@ static void check_peek_mem(const char *name, const unsigned char *buf, size_t le
 	reader_close(b);
 }
 
+/* Through files: reader_next on a file read with pread against peek/take
+ * on the file mapped, and the other way round. */
 static void check_peek_file(const char *path)
 {
 	struct reader *a, *b;
 
-	assert_int_equal(reader_open_file(path, &a, NULL, 0), RR_OK);
-	assert_int_equal(reader_open_file(path, &b, NULL, 0), RR_OK);
-	peek_takes += check_peek(path, a, b);
-	reader_close(a);
-	reader_close(b);
+	for (int map = 0; map < 2; map++) {
+		reader_set_mmap(map);
+		assert_int_equal(reader_open_file(path, &a, NULL, 0), RR_OK);
+		reader_set_mmap(!map);
+		assert_int_equal(reader_open_file(path, &b, NULL, 0), RR_OK);
+		reader_set_mmap(1);
+		peek_takes += check_peek(path, a, b);
+		reader_close(a);
+		reader_close(b);
+	}
 }
 
 /*
@@ -368,14 +379,14 @@ static void check_peek_file(const char *path)
 static size_t check_input(const char *name, const unsigned char *buf, size_t len,
 			  const char *path, int ordinary)
 {
-	struct log fast, slow, fast_nt, ffast, fslow;
-	int rc1, rc2, rc3, rc4;
-	char e1[300], e2[300], e3[300], e4[300], what[400];
+	struct log fast, slow, fast_nt, ffast, fslow, pfast, pslow;
+	int rc1, rc2, rc3, rc4, rc5, rc6;
+	char e1[300], e2[300], e3[300], e4[300], e5[300], e6[300], what[400];
 	size_t nsplit = 0, *lfs = NULL, max_splits;
 	struct reader *r;
 	int plain;
 
-	e1[0] = e2[0] = e3[0] = e4[0] = '\0';
+	e1[0] = e2[0] = e3[0] = e4[0] = e5[0] = e6[0] = '\0';
 	mem_log(buf, len, 1, 1, &fast, &rc1, e1, sizeof e1);
 	mem_log(buf, len, 0, 1, &slow, &rc2, e2, sizeof e2);
 	assert_int_equal(rc1, rc2);
@@ -393,13 +404,25 @@ static size_t check_input(const char *name, const unsigned char *buf, size_t len
 	same_logs(what, &fast, &fast_nt, 0);
 	log_free(&fast_nt);
 	if (path) {
-		file_log(path, 1, &ffast, &rc3, e3, sizeof e3);
-		file_log(path, 0, &fslow, &rc4, e4, sizeof e4);
+		file_log(path, 1, 1, &ffast, &rc3, e3, sizeof e3);
+		file_log(path, 0, 1, &fslow, &rc4, e4, sizeof e4);
+		file_log(path, 1, 0, &pfast, &rc5, e5, sizeof e5);
+		file_log(path, 0, 0, &pslow, &rc6, e6, sizeof e6);
 		assert_int_equal(rc3, rc1);
 		assert_int_equal(rc4, rc1);
+		assert_int_equal(rc5, rc1);
+		assert_int_equal(rc6, rc1);
 		snprintf(what, sizeof what, "%s (file, fast against libcsv)", name);
 		same_logs(what, &ffast, &fslow, 1);
 		assert_string_equal(e3, e4);
+		snprintf(what, sizeof what, "%s (file mapped against pread)", name);
+		same_logs(what, &ffast, &pfast, 1);
+		snprintf(what, sizeof what, "%s (file with pread, fast against libcsv)", name);
+		same_logs(what, &pfast, &pslow, 1);
+		assert_string_equal(e3, e5);
+		assert_string_equal(e3, e6);
+		log_free(&pfast);
+		log_free(&pslow);
 		snprintf(what, sizeof what, "%s (file against mem)", name);
 		/* gzip offsets count uncompressed bytes either way. */
 		same_logs(what, &ffast, &fast, 1);
@@ -441,9 +464,12 @@ static size_t check_input(const char *name, const unsigned char *buf, size_t len
 			tot.landed += (size_t)landed;
 			if (ordinary && !landed)
 				fail_msg("%s: did not land on the split at %zu", name, lfs[i]);
-			/* Some through files too. */
-			if (path && landed && k % 8 == 0)
+			/* Some through files too, mapped and with pread. */
+			if (path && landed && k % 8 == 0) {
+				reader_set_mmap(k % 16 == 0);
 				check_split(name, buf, len, lfs[i], 1, &fast, path);
+				reader_set_mmap(1);
+			}
 		}
 		free(lfs);
 	}
