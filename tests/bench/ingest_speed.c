@@ -5,15 +5,18 @@
  * Not part of the test build; after a Release build in build-rel:
  *   cc -O2 -Isrc -o build-rel/ingest_speed tests/bench/ingest_speed.c \
  *      build-rel/libroomreport_core.a -lcsv -lz -lm -lpthread
- *   build-rel/ingest_speed FILE.csv [threads]
+ *   build-rel/ingest_speed FILE.csv [threads] [pread]
+ * pread: read the file with pread instead of mapping it.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "dataset.h"
 #include "ingest.h"
+#include "reader.h"
 #include "tz.h"
 
 static double wall_now(void)
@@ -41,7 +44,7 @@ int main(int argc, char **argv)
 	size_t nrecs = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: ingest_speed FILE [threads]\n");
+		fprintf(stderr, "usage: ingest_speed FILE [threads] [pread]\n");
 		return 2;
 	}
 	if (tz_open("UTC", &utc, zerr, sizeof zerr) != 0) {
@@ -51,6 +54,8 @@ int main(int argc, char **argv)
 	ingest_options_init(&o);
 	o.input_tz = utc;
 	o.threads = argc > 2 ? (unsigned)atoi(argv[2]) : 1;
+	if (argc > 3 && strcmp(argv[3], "pread") == 0)
+		reader_set_mmap(0);
 	for (int pass = 0; pass < 5; pass++) {
 		struct dataset ds;
 		char err[300];

@@ -2,11 +2,12 @@
  * reader_speed — throughput of reader_next alone over a file: opens it
  * (from the file, or read into memory first with "mem"), reads every record
  * and touches every field, 7 times, and prints the best pass in CPU time
- * and MB/s. "slow" turns the fast path off (libcsv for every record).
+ * and MB/s. "slow" turns the fast path off (libcsv for every record);
+ * "pread" reads the file with pread instead of mapping it.
  * Not part of the test build; after a Release build in build-rel:
  *   cc -O2 -Isrc -o build-rel/reader_speed tests/bench/reader_speed.c \
  *      build-rel/libroomreport_core.a -lcsv -lz -lm -lpthread
- *   build-rel/reader_speed FILE.csv [slow] [mem]
+ *   build-rel/reader_speed FILE.csv [slow] [mem] [pread]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -34,12 +35,14 @@ int main(int argc, char **argv)
 	struct stat st;
 
 	if (argc < 2 || stat(argv[1], &st) != 0) {
-		fprintf(stderr, "usage: reader_speed FILE [slow] [mem]\n");
+		fprintf(stderr, "usage: reader_speed FILE [slow] [mem] [pread]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
 		slow |= strcmp(argv[i], "slow") == 0;
 		mem |= strcmp(argv[i], "mem") == 0;
+		if (strcmp(argv[i], "pread") == 0)
+			reader_set_mmap(0);
 	}
 	if (mem) {
 		FILE *f = fopen(argv[1], "rb");
