@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,10 @@ struct run {
 };
 
 static const char *progname = "roomreport";
+
+/* The --rejected temporary file, for on_sigbus (the only output open while
+ * input is read). */
+static const char *volatile sigbus_tmp;
 
 static void usage(FILE *f)
 {
@@ -591,6 +596,7 @@ static int load_inputs(struct run *r)
 		st = out_open(rej, c->rejected);
 		if (st != RR_OK)
 			return st;
+		sigbus_tmp = rej->tmp;
 		io.rejected = rej->f;
 		st = ingest_write_rejected_header(rej->f);
 	}
@@ -612,6 +618,7 @@ static int load_inputs(struct run *r)
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
+	sigbus_tmp = NULL;
 	return out_close(rej, st);
 }
 
@@ -994,11 +1001,44 @@ static int run_main(struct run *r)
 	return run_pipeline(r);
 }
 
+/*
+ * Plain input files are mapped (reader.h): one cut short by someone else
+ * while it is read faults on the next page instead of returning a short
+ * read. That ends the run here as an I/O error (exit 3), with a message
+ * and without the temporary output. Only async-signal-safe calls. Any
+ * other SIGBUS is a bug and keeps its default action.
+ */
+static void on_sigbus(int sig, siginfo_t *info, void *ctx)
+{
+	static const char msg[] = ": an input file was truncated while it was being read\n";
+	const char *tmp = sigbus_tmp;
+	ssize_t w;
+
+	(void)ctx;
+	if (info->si_code != BUS_ADRERR) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	if (tmp)
+		unlink(tmp);
+	w = write(STDERR_FILENO, progname, strlen(progname));
+	w = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)w;
+	_exit(3);
+}
+
 int main(int argc, char **argv)
 {
 	struct run r;
+	struct sigaction sa;
 	int code, st;
 
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	memset(&r, 0, sizeof r);
 	/* Test hook for the out-of-memory paths: make allocation N fail. */
 	if (getenv("ROOMREPORT_FAIL_ALLOC"))

@@ -226,5 +226,46 @@ class WriteErrors(unittest.TestCase):
                 self.assertEqual(sorted(os.listdir(d)), listing, "temporary left")
 
 
+class TruncatedWhileRead(unittest.TestCase):
+    """A plain input is mapped; when someone truncates it during the read,
+    the run ends with exit 3, the message, and no temporary output left,
+    instead of dying by SIGBUS."""
+
+    def test_truncated_input(self):
+        header = "SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,ParamTwo\n"
+        row = "1400188366,1400188366_room1_1763553274,room1,u1,,%d,0,5001,-1,-1\n"
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "big.csv")
+            with open(path, "w") as f:
+                f.write(header)
+                block = "".join(row % (1763553286135 + i) for i in range(20000))
+                for _ in range(120):     # 2.4M rows, ~180 MB
+                    f.write(block)
+            rejected = os.path.join(d, "rejected.csv")
+            # --rejected reads the file on one thread: a long read to hit.
+            p = subprocess.Popen([BINARY, "-q", "--no-html", "--json", os.path.join(d, "o.json"),
+                                  "--rejected", rejected, path],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+            maps = "/proc/%d/maps" % p.pid
+            deadline = time.time() + 30
+            hit = False
+            while time.time() < deadline and p.poll() is None:
+                try:
+                    with open(maps) as m:
+                        hit = path in m.read()
+                except OSError:
+                    break
+                if hit:
+                    os.truncate(path, 0)
+                    break
+                time.sleep(0.001)
+            out, err = p.communicate(timeout=60)
+            self.assertTrue(hit, "the input was never seen mapped")
+            self.assertEqual(p.returncode, 3, err)
+            self.assertEqual(err.decode(),
+                             "roomreport: an input file was truncated while it was being read\n")
+            self.assertEqual(sorted(os.listdir(d)), ["big.csv"])
+
+
 if __name__ == "__main__":
     unittest.main()
