@@ -252,20 +252,63 @@ static inline void swap_elems(void *base, size_t size, size_t i, size_t j)
 	memcpy(y, t, size);
 }
 
+/* How many places along a cycle permute prefetches ahead of the one it is
+ * moving. */
+#define PERMUTE_AHEAD 12
+
+static inline void prefetch_elem(const void *base, size_t size, size_t i)
+{
+#if defined(__GNUC__)
+	const char *p = (const char *)base + i * size;
+
+	for (size_t o = 0; o < size; o += 64)
+		__builtin_prefetch(p + o, 1);
+	__builtin_prefetch(p + size - 1, 1);
+#else
+	(void)base;
+	(void)size;
+	(void)i;
+#endif
+}
+
 /* Moves element i of a (and of b, when set, in step) to position dest[i] for
  * every i, following the cycles of the permutation; dest ends as the
- * identity. Nothing is allocated. */
+ * identity. Nothing is allocated. Each step of a cycle lands on a place
+ * far from the last, so waiting for memory is most of the time: the places
+ * the next steps will swap with are known from dest (not yet visited, so
+ * still as given) and prefetched a few steps ahead. */
 static void permute(void *a, size_t asize, void *b, size_t bsize, uint32_t *dest, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		while (dest[i] != i) {
-			uint32_t j = dest[i];
+		size_t ahead = i, lead = 0;
+		int ended = 0;
 
+		while (dest[i] != i) {
+			uint32_t j;
+
+			/* ahead is lead places past the next swap; lead >= 1
+			 * once started, so dest[ahead] is an unvisited place's. */
+			while (!ended && lead < PERMUTE_AHEAD) {
+				uint32_t nx = dest[ahead];
+
+				if (nx == i) {
+					ended = 1;
+					break;
+				}
+				ahead = nx;
+				lead++;
+				prefetch_elem(a, asize, ahead);
+				if (b)
+					prefetch_elem(b, bsize, ahead);
+			}
+			j = dest[i];
 			swap_elems(a, asize, i, j);
 			if (b)
 				swap_elems(b, bsize, i, j);
 			dest[i] = dest[j];
 			dest[j] = j;
+			if (lead)
+				lead--;
 		}
 	}
 }
@@ -1092,10 +1135,13 @@ static int build_group(struct builder *b, size_t gb, size_t ge)
 	return RR_OK;
 }
 
-/* A call's sort key, copied out so the comparisons stay in one array. */
+/* A call's sort key, copied out so the comparisons stay in one array;
+ * n, its number of sessions, rides along (in what would be padding) so
+ * the final places can be counted without reading the calls again. */
 struct ckey {
 	int64_t start;
 	uint32_t idx;
+	uint32_t n;
 };
 
 struct calls_ctx {
@@ -1371,8 +1417,9 @@ static int cmp_experience(const void *pa, const void *pb, const void *ctx)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* Orders the experiences (final indexes by now) and points sessions and
- * calls at theirs. */
+/* Orders the experiences (final indexes by now) and points the calls and
+ * the orphans at theirs; the sessions are pointed at theirs by
+ * sessions_point, once they are in their final places. */
 static int experiences_place(struct builder *b)
 {
 	struct model *m = b->m;
@@ -1385,19 +1432,15 @@ static int experiences_place(struct builder *b)
 	for (i = 0; i < m->nexperiences; i++) {
 		const struct experience *x = &m->experiences[i];
 
-		if (x->session != RR_NOIDX) {
-			struct session *s = &m->sessions[x->session];
-
-			if (s->nexp++ == 0)
-				s->first_exp = i;
-		} else if (x->call != RR_NOIDX) {
+		if (x->session != RR_NOIDX)
+			continue;
+		if (x->call != RR_NOIDX) {
 			struct call *c = &m->calls[x->call];
 
 			if (c->nexp++ == 0)
 				c->first_exp = i;
-		} else {
-			if (m->norphan_exp++ == 0)
-				m->first_orphan_exp = i;
+		} else if (m->norphan_exp++ == 0) {
+			m->first_orphan_exp = i;
 		}
 	}
 	return RR_OK;
@@ -1487,32 +1530,40 @@ static int cmp_finding(const void *pa, const void *pb, const void *ctx)
 }
 
 /* Groups the findings by session (owner holds final session indexes), in
- * creation order, then sorts each session's; counts them per call. */
-static int findings_place(struct builder *b)
+ * creation order, then sorts each session's, and counts them per call
+ * (calls in their final places). ffirst gets each final session's first
+ * finding, and ffirst[nsessions] their number: the sessions themselves may
+ * be moving meanwhile (finish). */
+static int findings_place(struct builder *b, uint32_t *ffirst)
 {
 	struct model *m = b->m;
-	uint32_t i, nf = m->nfindings, pos = 0;
+	uint32_t *owner = b->p->owner, i, nf = m->nfindings, pos = 0;
 
+	memset(ffirst, 0, ((size_t)m->nsessions + 1) * sizeof *ffirst);
 	for (i = 0; i < nf; i++)
-		m->sessions[b->p->owner[i]].nfindings++;
+		ffirst[owner[i]]++;
 	for (i = 0; i < m->nsessions; i++) {
-		pos += m->sessions[i].nfindings;
-		m->sessions[i].first_finding = pos;      /* one past its last, for now */
+		pos += ffirst[i];
+		ffirst[i] = pos;      /* one past its last, for now */
 	}
+	ffirst[m->nsessions] = nf;
 	/* Backwards, so each session's findings keep their creation order. */
 	for (i = nf; i-- > 0;)
-		b->p->owner[i] = --m->sessions[b->p->owner[i]].first_finding;
-	permute(m->findings, sizeof *m->findings, NULL, 0, b->p->owner, nf);
+		owner[i] = --ffirst[owner[i]];
+	permute(m->findings, sizeof *m->findings, NULL, 0, owner, nf);
 	for (i = 0; i < m->nsessions; i++) {
-		const struct session *s = &m->sessions[i];
-		struct call *c = &m->calls[s->call];
-		uint32_t k;
+		uint32_t n = ffirst[i + 1] - ffirst[i];
 
-		if (s->nfindings > 1 && sort_stable(b, m->findings + s->first_finding, s->nfindings,
-						    sizeof *m->findings, cmp_finding, NULL) != RR_OK)
+		if (n > 1 && sort_stable(b, m->findings + ffirst[i], n, sizeof *m->findings,
+					 cmp_finding, NULL) != RR_OK)
 			return RR_ENOMEM;
-		for (k = 0; k < s->nfindings; k++)
-			c->findings[m->findings[s->first_finding + k].severity]++;
+	}
+	for (i = 0; i < m->ncalls; i++) {
+		struct call *c = &m->calls[i];
+		uint32_t k, end = ffirst[c->first_session + c->nsessions];
+
+		for (k = ffirst[c->first_session]; k < end; k++)
+			c->findings[m->findings[k].severity]++;
 	}
 	return RR_OK;
 }
@@ -1675,36 +1726,181 @@ static int room_end(struct builder *b, size_t abn_first, size_t s_first, size_t 
 	return RR_OK;
 }
 
+/* The calls in final order: by start, then room ID, then CommId, then
+ * build order, as cmp_call_order and a stable sort would put them. The
+ * starts are sorted by radix (stable passes over their offsets from the
+ * earliest), then each run of equal starts by comparison. */
+#define CALLS_RADIX_BITS 11
+
+static int calls_order(struct builder *b, struct ckey *k, size_t n)
+{
+	struct calls_ctx g = { b->m->calls, b->strs };
+	struct ckey *tmp, *from = k, *to, *sw;
+	int64_t min, max;
+	uint64_t lo, span;
+	size_t i, j;
+	unsigned shift;
+
+	if (n < 2)
+		return RR_OK;
+	min = max = k[0].start;
+	for (i = 1; i < n; i++) {
+		if (k[i].start < min)
+			min = k[i].start;
+		if (k[i].start > max)
+			max = k[i].start;
+	}
+	lo = (uint64_t)min;     /* offsets from it are exact modulo 2^64 */
+	span = (uint64_t)max - lo;
+	tmp = rr_malloc(n * sizeof *tmp);
+	if (!tmp)
+		return RR_ENOMEM;
+	to = tmp;
+	for (shift = 0; shift < 64 && (span >> shift) != 0; shift += CALLS_RADIX_BITS) {
+		size_t count[1u << CALLS_RADIX_BITS], sum = 0;
+		const uint64_t mask = (1u << CALLS_RADIX_BITS) - 1;
+
+		memset(count, 0, sizeof count);
+		for (i = 0; i < n; i++)
+			count[((uint64_t)from[i].start - lo) >> shift & mask]++;
+		for (i = 0; i <= mask; i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[((uint64_t)from[i].start - lo) >> shift & mask]++] = from[i];
+		sw = from;
+		from = to;
+		to = sw;
+	}
+	if (from != k)
+		memcpy(k, from, n * sizeof *k);
+	rr_free(tmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && k[j].start == k[i].start; j++)
+			;
+		if (j - i > 1 && sort_stable(b, k + i, j - i, sizeof *k, cmp_call_order, &g) != RR_OK)
+			return RR_ENOMEM;
+	}
+	return RR_OK;
+}
+
+/* The last steps of finish, on two threads when it pays: one moves the
+ * sessions into their final places while the other does everything that
+ * does not touch them. */
+struct tail {
+	struct builder *b;
+	uint32_t *fmap;           /* session build index -> final; consumed */
+	uint32_t *cmap;           /* call build index -> final; consumed */
+	uint32_t *ffirst;         /* per final session: its first finding */
+	int rc;                   /* of tail_rest */
+};
+
+static void tail_sessions(struct tail *t)
+{
+	struct model *m = t->b->m;
+
+	permute(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details, t->fmap,
+		m->nsessions);
+}
+
+/* Calls into final order, experiences placed and findings made of them,
+ * then every finding placed. Touches no session. */
+static void tail_rest(struct tail *t)
+{
+	struct builder *b = t->b;
+	struct model *m = b->m;
+	uint32_t k, pos = 0;
+
+	permute(m->calls, sizeof *m->calls, NULL, 0, t->cmap, m->ncalls);
+	for (k = 0; k < m->ncalls; k++) {
+		m->calls[k].first_session = pos;
+		pos += m->calls[k].nsessions;
+	}
+	t->rc = RR_ENOMEM;
+	if (experiences_place(b) == RR_OK && experience_findings(b) == RR_OK &&
+	    findings_place(b, t->ffirst) == RR_OK)
+		t->rc = RR_OK;
+}
+
+static void *tail_rest_thread(void *arg)
+{
+	tail_rest(arg);
+	return NULL;
+}
+
+/* Once both parts of the tail are done: each session learns its call, its
+ * findings and its experiences. */
+static void sessions_point(struct model *m, const uint32_t *ffirst)
+{
+	uint32_t k, i;
+
+	for (k = 0; k < m->ncalls; k++) {
+		const struct call *c = &m->calls[k];
+
+		for (i = c->first_session; i < c->first_session + c->nsessions; i++) {
+			struct session *s = &m->sessions[i];
+
+			s->call = k;
+			s->first_finding = ffirst[i];
+			s->nfindings = ffirst[i + 1] - ffirst[i];
+		}
+	}
+	for (i = 0; i < m->nexperiences && m->experiences[i].session != RR_NOIDX; i++) {
+		struct session *s = &m->sessions[m->experiences[i].session];
+
+		if (s->nexp++ == 0)
+			s->first_exp = i;
+	}
+}
+
+/* Sessions below which the tail stays on one thread: starting one costs
+ * more than it saves. */
+#define TAIL_PARALLEL_MIN ((uint32_t)1 << 15)
+
 /* Once every group is built: calls into start order and sessions after
  * them, experiences attached, findings placed. */
 static int finish(struct builder *b)
 {
 	struct model *m = b->m;
-	struct calls_ctx g = { m->calls, b->strs };
 	struct ckey *corder = NULL;
-	uint32_t *cmap = NULL, *fmap = NULL, i, k, pos = 0;
+	uint32_t *cmap = NULL, *fmap = NULL, *ffirst = NULL, i, k, pos = 0;
 	struct skey *sk = NULL;
 	size_t capsk = 0;
-	int rc = RR_ENOMEM;
+	struct tail t;
+	pthread_t th;
+	int two, rc = RR_ENOMEM;
 
 	corder = rr_malloc(((size_t)m->ncalls + 1) * sizeof *corder);
 	cmap = rr_malloc(((size_t)m->ncalls + 1) * sizeof *cmap);
 	fmap = rr_malloc(((size_t)m->nsessions + 1) * sizeof *fmap);
-	if (!corder || !cmap || !fmap)
+	ffirst = rr_malloc(((size_t)m->nsessions + 1) * sizeof *ffirst);
+	if (!corder || !cmap || !fmap || !ffirst)
 		goto out;
 	for (i = 0; i < m->ncalls; i++) {
 		corder[i].start = m->calls[i].start_ms;
 		corder[i].idx = i;
+		corder[i].n = m->calls[i].nsessions;
 	}
-	if (sort_stable(b, corder, m->ncalls, sizeof *corder, cmp_call_order, &g) != RR_OK)
+	if (calls_order(b, corder, m->ncalls) != RR_OK)
 		goto out;
+	/* n becomes the call's first final session; then fmap is written
+	 * walking the calls in build order, which reads them in sequence. */
 	for (k = 0; k < m->ncalls; k++) {
-		const struct call *c = &m->calls[corder[k].idx];
+		uint32_t n = corder[k].n;
 
 		cmap[corder[k].idx] = k;
-		for (i = 0; i < c->nsessions; i++)
-			fmap[c->first_session + i] = pos + i;
-		pos += c->nsessions;
+		corder[k].n = pos;
+		pos += n;
+	}
+	for (i = 0; i < m->ncalls; i++) {
+		const struct call *c = &m->calls[i];
+		uint32_t base = corder[cmap[i]].n;
+
+		for (k = 0; k < c->nsessions; k++)
+			fmap[c->first_session + k] = base + k;
 	}
 	rr_free(corder);    /* early: this is the sessions stage's peak */
 	corder = NULL;
@@ -1716,23 +1912,29 @@ static int finish(struct builder *b)
 	b->p->nabn = b->p->capabn = 0;
 	for (i = 0; i < m->nfindings; i++)
 		b->p->owner[i] = fmap[b->p->owner[i]];
-	permute(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details, fmap, m->nsessions);
-	permute(m->calls, sizeof *m->calls, NULL, 0, cmap, m->ncalls);
-	for (k = 0, pos = 0; k < m->ncalls; k++) {
-		struct call *c = &m->calls[k];
-
-		c->first_session = pos;
-		for (i = pos; i < pos + c->nsessions; i++)
-			m->sessions[i].call = k;
-		pos += c->nsessions;
-	}
-	if (experiences_place(b) == RR_OK && experience_findings(b) == RR_OK &&
-	    findings_place(b) == RR_OK)
-		rc = RR_OK;
+	t.b = b;
+	t.fmap = fmap;
+	t.cmap = cmap;
+	t.ffirst = ffirst;
+	t.rc = RR_OK;
+	two = b->o->threads != 1 && (b->o->threads > 1 ||
+				     (m->nsessions >= TAIL_PARALLEL_MIN && rr_threads(2) > 1));
+	/* The other thread does allocate; this one does not. */
+	two = two && pthread_create(&th, NULL, tail_rest_thread, &t) == 0;
+	tail_sessions(&t);
+	if (two)
+		pthread_join(th, NULL);
+	else
+		tail_rest(&t);
+	if (t.rc != RR_OK)
+		goto out;
+	sessions_point(m, ffirst);
+	rc = RR_OK;
 out:
 	rr_free(corder);
 	rr_free(cmap);
 	rr_free(fmap);
+	rr_free(ffirst);
 	rr_free(sk);
 	return rc;
 }

@@ -146,7 +146,9 @@ struct sessions_options {
 	int details;                     /* also fill model.details (default 0) */
 	/* Threads building the sessions: 0 (default) one per online processor
 	 * (at most 8) with at least 1M records each, so small inputs use
-	 * one. The model does not depend on the number. */
+	 * one. The last steps (putting everything in call order) use two
+	 * unless this is 1, or it is 0 and there are few sessions or one
+	 * processor. The model does not depend on the number. */
 	unsigned threads;
 };
 
@@ -178,7 +180,7 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
  * m left empty. The catalog is used for the words of findings.
  * Memory: the model itself (about 120 bytes per session, 128 per call, 32
  * per finding plus its text) and scratch bounded by the largest (room,
- * CommId) group, plus 4 bytes per session while the calls are ordered, plus
+ * CommId) group, plus 8 bytes per session while the calls are ordered, plus
  * a 36-byte copy of each abnormal row until the experiences are made (none
  * of the event records); with several threads, each also holds the part of
  * the model built from its chunk of records (a quarter million) until it

@@ -63,13 +63,19 @@ static void load(struct dataset *ds, const struct row *rows)
 	assert_int_equal(dataset_finish(ds), RR_OK);
 }
 
-static void build(const struct row *rows, struct dataset *ds, struct model *m)
+static void build_on(const struct row *rows, unsigned threads, struct dataset *ds, struct model *m)
 {
 	struct sessions_options o;
 
 	sessions_options_init(&o);
+	o.threads = threads;
 	load(ds, rows);
 	assert_int_equal(sessions_build(ds, kit_cat, &o, m), RR_OK);
+}
+
+static void build(const struct row *rows, struct dataset *ds, struct model *m)
+{
+	build_on(rows, 0, ds, m);
 }
 
 static const char *str(const struct dataset *ds, uint32_t id)
@@ -345,21 +351,34 @@ static const struct call_case call_cases[] = {
 	  { RC("r2", "", "a", 0, 5001, -1), RC("r2", "", "a", 9, 5008, 1),
 	    RC("r1", "", "a", 0, 5001, -1), RC("r1", "", "a", 9, 5008, 1), END },
 	  { { "r1", "", 0, 9, 1, 1, 1 }, { "r2", "", 0, 9, 1, 1, 1 } }, 2 },
+	{ "calls starting together: by room, then CommId; one decades earlier first",
+	  { RC("r1", "c2", "a", 0, 5001, -1), RC("r1", "c2", "a", 9, 5008, 1),
+	    RC("r1", "c1", "a", 0, 5001, -1), RC("r1", "c1", "a", 7, 5008, 1),
+	    RC("r9", "", "a", -1e9, 5001, -1), RC("r9", "", "a", -1e9 + 3, 5008, 1), END },
+	  { { "r9", "", -1e9, -1e9 + 3, 1, 1, 1 }, { "r1", "c1", 0, 7, 1, 1, 1 },
+	    { "r1", "c2", 0, 9, 1, 1, 1 } }, 3 },
+	{ "calls a millisecond apart and decades apart keep their start order",
+	  { RC("a", "", "u", 1e9, 5001, -1), RC("a", "", "u", 1e9 + 1, 5008, 1),
+	    RC("b", "", "u", 0.001, 5001, -1), RC("b", "", "u", 2, 5008, 1),
+	    RC("c", "", "u", 0, 5001, -1), RC("c", "", "u", 1, 5008, 1), END },
+	  { { "c", "", 0, 1, 1, 1, 1 }, { "b", "", 0.001, 2, 1, 1, 1 },
+	    { "a", "", 1e9, 1e9 + 1, 1, 1, 1 } }, 3 },
 };
 
+/* Each case on one thread and with the last steps on two. */
 static void test_calls(void **state)
 {
 	size_t c;
 
 	(void)state;
-	for (c = 0; c < sizeof call_cases / sizeof call_cases[0]; c++) {
-		const struct call_case *tc = &call_cases[c];
+	for (c = 0; c < 2 * sizeof call_cases / sizeof call_cases[0]; c++) {
+		const struct call_case *tc = &call_cases[c / 2];
 		struct dataset ds;
 		struct model m;
 		uint32_t i, j, n = 0;
 
-		print_message("case: %s\n", tc->name);
-		build(tc->rows, &ds, &m);
+		print_message("case: %s (%s)\n", tc->name, c % 2 ? "threads" : "one thread");
+		build_on(tc->rows, c % 2 ? 3 : 1, &ds, &m);
 		assert_int_equal(m.ncalls, tc->nwant);
 		for (i = 0; i < tc->nwant; i++) {
 			const struct call *k = &m.calls[i];
@@ -813,6 +832,87 @@ static void assert_same_model(const struct model *a, const struct model *b)
 	}
 }
 
+/* What every model holds to, however it was built: calls in start order
+ * (then room ID, then CommId), each owning the run of sessions that point
+ * back at it, in start order; each session owning the run of findings that
+ * follows its predecessor's, most severe first, then time, then code,
+ * counted by severity in its call; experiences pointed at by exactly the
+ * session, call or orphan range they name. */
+static void assert_model_consistent(const struct model *m, const struct strtab *strs)
+{
+	uint32_t k, i, f, nf = 0, ns = 0;
+
+	for (k = 0; k < m->ncalls; k++) {
+		const struct call *c = &m->calls[k];
+		uint32_t sev[SEV__COUNT] = { 0 };
+
+		if (k) {
+			const struct call *p = &m->calls[k - 1];
+
+			assert_true(p->start_ms <= c->start_ms);
+			if (p->start_ms == c->start_ms) {
+				int r = strcmp(strtab_str(strs, p->room), strtab_str(strs, c->room));
+
+				assert_true(r < 0 || (r == 0 && strcmp(strtab_str(strs, p->comm),
+								      strtab_str(strs, c->comm)) <= 0));
+			}
+		}
+		assert_int_equal(c->first_session, ns);
+		for (i = ns; i < ns + c->nsessions; i++) {
+			const struct session *s = &m->sessions[i];
+
+			assert_int_equal(s->call, k);
+			if (i > ns)
+				assert_true(m->sessions[i - 1].start_ms <= s->start_ms);
+			assert_int_equal(s->first_finding, nf);
+			for (f = nf; f < nf + s->nfindings; f++) {
+				const struct finding *a = &m->findings[f];
+
+				sev[a->severity]++;
+				if (f > nf) {
+					const struct finding *p = &m->findings[f - 1];
+
+					assert_true(p->severity >= a->severity);
+					if (p->severity == a->severity) {
+						assert_true(p->time_ms <= a->time_ms);
+						if (p->time_ms == a->time_ms)
+							assert_true(strcmp(p->code, a->code) <= 0);
+					}
+				}
+			}
+			nf += s->nfindings;
+			for (f = s->first_exp; f < s->first_exp + s->nexp; f++)
+				assert_int_equal(m->experiences[f].session, i);
+		}
+		ns += c->nsessions;
+		for (i = 0; i < SEV__COUNT; i++)
+			assert_int_equal(c->findings[i], sev[i]);
+		for (f = c->first_exp; f < c->first_exp + c->nexp; f++) {
+			assert_int_equal(m->experiences[f].session, RR_NOIDX);
+			assert_int_equal(m->experiences[f].call, k);
+		}
+	}
+	assert_int_equal(ns, m->nsessions);
+	assert_int_equal(nf, m->nfindings);
+	for (f = 0; f < m->nexperiences; f++) {
+		const struct experience *x = &m->experiences[f];
+
+		if (x->session != RR_NOIDX) {
+			const struct session *s = &m->sessions[x->session];
+
+			assert_true(f >= s->first_exp && f < s->first_exp + s->nexp);
+			assert_int_equal(s->call, x->call);
+		} else if (x->call != RR_NOIDX) {
+			const struct call *c = &m->calls[x->call];
+
+			assert_true(f >= c->first_exp && f < c->first_exp + c->nexp);
+		} else {
+			assert_true(f >= m->first_orphan_exp &&
+				    f < m->first_orphan_exp + m->norphan_exp);
+		}
+	}
+}
+
 /* Chunks of rooms built on several threads make the model one thread
  * makes; an allocation failing anywhere gives RR_ENOMEM and an empty
  * model (and no leak, under the sanitizer). */
@@ -831,9 +931,12 @@ static void test_threads_same_model(void **state)
 		assert_int_equal(sessions_build(&ds, kit_cat, &o, &one), RR_OK);
 		assert_true(one.ncalls > 13);
 		assert_true(one.nexperiences > 0);
+		assert_true(one.nfindings > one.nsessions);
+		assert_model_consistent(&one, ds.strs);
 		for (unsigned t = 2; t <= 6; t++) {
 			o.threads = t;
 			assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
+			assert_model_consistent(&m, ds.strs);
 			assert_same_model(&one, &m);
 			model_free(&m);
 		}
