@@ -273,16 +273,26 @@ static inline void prefetch_elem(const void *base, size_t size, size_t i)
 
 /* Moves element i of a (and of b, when set, in step) to position dest[i] for
  * every i, following the cycles of the permutation; dest ends as the
- * identity. Nothing is allocated. Each step of a cycle lands on a place
- * far from the last, so waiting for memory is most of the time: the places
- * the next steps will swap with are known from dest (not yet visited, so
- * still as given) and prefetched a few steps ahead. */
-static void permute(void *a, size_t asize, void *b, size_t bsize, uint32_t *dest, size_t n)
+ * identity. Nothing is allocated. land, when set, is called once for each
+ * position as soon as its element is there for good (while it is still in
+ * cache). Each step of a cycle lands on a place far from the last, so
+ * waiting for memory is most of the time: the places the next steps will
+ * swap with are known from dest (not yet visited, so still as given) and
+ * prefetched a few steps ahead. */
+static void permute_land(void *a, size_t asize, void *b, size_t bsize, uint32_t *dest, size_t n,
+			 void (*land)(void *ctx, size_t pos), void *ctx)
 {
+	/* Elements already in place land now; the others land as a swap puts
+	 * them in place, or (a cycle's first) once their cycle is done. */
+	for (size_t i = 0; land && i < n; i++)
+		if (dest[i] == i)
+			land(ctx, i);
 	for (size_t i = 0; i < n; i++) {
 		size_t ahead = i, lead = 0;
 		int ended = 0;
 
+		if (dest[i] == i)
+			continue;
 		while (dest[i] != i) {
 			uint32_t j;
 
@@ -307,10 +317,19 @@ static void permute(void *a, size_t asize, void *b, size_t bsize, uint32_t *dest
 				swap_elems(b, bsize, i, j);
 			dest[i] = dest[j];
 			dest[j] = j;
+			if (land)
+				land(ctx, j);
 			if (lead)
 				lead--;
 		}
+		if (land)
+			land(ctx, i);
 	}
+}
+
+static void permute(void *a, size_t asize, void *b, size_t bsize, uint32_t *dest, size_t n)
+{
+	permute_land(a, asize, b, bsize, dest, n, NULL, NULL);
 }
 
 _Static_assert(sizeof(struct session) <= PERMUTE_MAX && sizeof(struct session_detail) <= PERMUTE_MAX &&
@@ -1417,17 +1436,21 @@ static int cmp_experience(const void *pa, const void *pb, const void *ctx)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-/* Orders the experiences (final indexes by now) and points the calls and
- * the orphans at theirs; the sessions are pointed at theirs by
- * sessions_point, once they are in their final places. */
-static int experiences_place(struct builder *b)
+/* Orders the experiences (final indexes by now). */
+static int experiences_sort(struct builder *b)
 {
 	struct model *m = b->m;
+
+	return sort_stable(b, m->experiences, m->nexperiences, sizeof *m->experiences,
+			   cmp_experience, NULL);
+}
+
+/* Points the calls (in their final places) and the orphans at their
+ * experiences. */
+static void experiences_point_calls(struct model *m)
+{
 	uint32_t i;
 
-	if (sort_stable(b, m->experiences, m->nexperiences, sizeof *m->experiences,
-			cmp_experience, NULL))
-		return RR_ENOMEM;
 	m->first_orphan_exp = m->nexperiences;
 	for (i = 0; i < m->nexperiences; i++) {
 		const struct experience *x = &m->experiences[i];
@@ -1443,7 +1466,20 @@ static int experiences_place(struct builder *b)
 			m->first_orphan_exp = i;
 		}
 	}
-	return RR_OK;
+}
+
+/* Points the sessions (in their final places) at their experiences, which
+ * come first in the experiences' order. */
+static void experiences_point_sessions(struct model *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nexperiences && m->experiences[i].session != RR_NOIDX; i++) {
+		struct session *s = &m->sessions[m->experiences[i].session];
+
+		if (s->nexp++ == 0)
+			s->first_exp = i;
+	}
 }
 
 /* Cause labels read as part of a sentence: "possible causes: downstream ...". */
@@ -1529,15 +1565,13 @@ static int cmp_finding(const void *pa, const void *pb, const void *ctx)
 				 b->severity, b->time_ms, b->code);
 }
 
-/* Groups the findings by session (owner holds final session indexes), in
- * creation order, then sorts each session's, and counts them per call
- * (calls in their final places). ffirst gets each final session's first
- * finding, and ffirst[nsessions] their number: the sessions themselves may
- * be moving meanwhile (finish). */
-static int findings_place(struct builder *b, uint32_t *ffirst)
+/* Where the findings go: grouped by session (owner holds final session
+ * indexes), in creation order. owner becomes each finding's final place,
+ * ffirst each final session's first finding, and ffirst[nsessions] their
+ * number. */
+static void findings_slots(struct model *m, uint32_t *owner, uint32_t *ffirst)
 {
-	struct model *m = b->m;
-	uint32_t *owner = b->p->owner, i, nf = m->nfindings, pos = 0;
+	uint32_t i, nf = m->nfindings, pos = 0;
 
 	memset(ffirst, 0, ((size_t)m->nsessions + 1) * sizeof *ffirst);
 	for (i = 0; i < nf; i++)
@@ -1550,7 +1584,17 @@ static int findings_place(struct builder *b, uint32_t *ffirst)
 	/* Backwards, so each session's findings keep their creation order. */
 	for (i = nf; i-- > 0;)
 		owner[i] = --ffirst[owner[i]];
-	permute(m->findings, sizeof *m->findings, NULL, 0, owner, nf);
+}
+
+/* Moves the findings to the places findings_slots gave them, sorts each
+ * session's, and counts them per call (calls in their final places). The
+ * sessions themselves may be moving meanwhile (finish). */
+static int findings_place(struct builder *b, const uint32_t *ffirst)
+{
+	struct model *m = b->m;
+	uint32_t i;
+
+	permute(m->findings, sizeof *m->findings, NULL, 0, b->p->owner, m->nfindings);
 	for (i = 0; i < m->nsessions; i++) {
 		uint32_t n = ffirst[i + 1] - ffirst[i];
 
@@ -1788,72 +1832,57 @@ static int calls_order(struct builder *b, struct ckey *k, size_t n)
 }
 
 /* The last steps of finish, on two threads when it pays: one moves the
- * sessions into their final places while the other does everything that
- * does not touch them. */
+ * sessions into their final places, pointing each at its call and its
+ * findings as it lands, while the other does everything that does not
+ * touch them. */
 struct tail {
 	struct builder *b;
 	uint32_t *fmap;           /* session build index -> final; consumed */
-	uint32_t *cmap;           /* call build index -> final; consumed */
-	uint32_t *ffirst;         /* per final session: its first finding */
+	const uint32_t *cmap;     /* call build index -> final */
+	uint32_t *cdest;          /* a copy of cmap, consumed */
+	const uint32_t *ffirst;   /* per final session: its first finding */
 	int rc;                   /* of tail_rest */
 };
+
+static void session_land(void *ctx, size_t pos)
+{
+	const struct tail *t = ctx;
+	struct session *s = &t->b->m->sessions[pos];
+
+	s->call = t->cmap[s->call];
+	s->first_finding = t->ffirst[pos];
+	s->nfindings = t->ffirst[pos + 1] - t->ffirst[pos];
+}
 
 static void tail_sessions(struct tail *t)
 {
 	struct model *m = t->b->m;
 
-	permute(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details, t->fmap,
-		m->nsessions);
+	permute_land(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details, t->fmap,
+		     m->nsessions, session_land, t);
 }
 
-/* Calls into final order, experiences placed and findings made of them,
- * then every finding placed. Touches no session. */
+/* Calls into final order and pointed at their experiences, findings into
+ * final order. Touches no session. */
 static void tail_rest(struct tail *t)
 {
 	struct builder *b = t->b;
 	struct model *m = b->m;
 	uint32_t k, pos = 0;
 
-	permute(m->calls, sizeof *m->calls, NULL, 0, t->cmap, m->ncalls);
+	permute(m->calls, sizeof *m->calls, NULL, 0, t->cdest, m->ncalls);
 	for (k = 0; k < m->ncalls; k++) {
 		m->calls[k].first_session = pos;
 		pos += m->calls[k].nsessions;
 	}
-	t->rc = RR_ENOMEM;
-	if (experiences_place(b) == RR_OK && experience_findings(b) == RR_OK &&
-	    findings_place(b, t->ffirst) == RR_OK)
-		t->rc = RR_OK;
+	experiences_point_calls(m);
+	t->rc = findings_place(b, t->ffirst);
 }
 
 static void *tail_rest_thread(void *arg)
 {
 	tail_rest(arg);
 	return NULL;
-}
-
-/* Once both parts of the tail are done: each session learns its call, its
- * findings and its experiences. */
-static void sessions_point(struct model *m, const uint32_t *ffirst)
-{
-	uint32_t k, i;
-
-	for (k = 0; k < m->ncalls; k++) {
-		const struct call *c = &m->calls[k];
-
-		for (i = c->first_session; i < c->first_session + c->nsessions; i++) {
-			struct session *s = &m->sessions[i];
-
-			s->call = k;
-			s->first_finding = ffirst[i];
-			s->nfindings = ffirst[i + 1] - ffirst[i];
-		}
-	}
-	for (i = 0; i < m->nexperiences && m->experiences[i].session != RR_NOIDX; i++) {
-		struct session *s = &m->sessions[m->experiences[i].session];
-
-		if (s->nexp++ == 0)
-			s->first_exp = i;
-	}
 }
 
 /* Sessions below which the tail stays on one thread: starting one costs
@@ -1866,7 +1895,7 @@ static int finish(struct builder *b)
 {
 	struct model *m = b->m;
 	struct ckey *corder = NULL;
-	uint32_t *cmap = NULL, *fmap = NULL, *ffirst = NULL, i, k, pos = 0;
+	uint32_t *cmap = NULL, *cdest = NULL, *fmap = NULL, *ffirst = NULL, i, k, pos = 0;
 	struct skey *sk = NULL;
 	size_t capsk = 0;
 	struct tail t;
@@ -1875,9 +1904,10 @@ static int finish(struct builder *b)
 
 	corder = rr_malloc(((size_t)m->ncalls + 1) * sizeof *corder);
 	cmap = rr_malloc(((size_t)m->ncalls + 1) * sizeof *cmap);
+	cdest = rr_malloc(((size_t)m->ncalls + 1) * sizeof *cdest);
 	fmap = rr_malloc(((size_t)m->nsessions + 1) * sizeof *fmap);
 	ffirst = rr_malloc(((size_t)m->nsessions + 1) * sizeof *ffirst);
-	if (!corder || !cmap || !fmap || !ffirst)
+	if (!corder || !cmap || !cdest || !fmap || !ffirst)
 		goto out;
 	for (i = 0; i < m->ncalls; i++) {
 		corder[i].start = m->calls[i].start_ms;
@@ -1912,9 +1942,16 @@ static int finish(struct builder *b)
 	b->p->nabn = b->p->capabn = 0;
 	for (i = 0; i < m->nfindings; i++)
 		b->p->owner[i] = fmap[b->p->owner[i]];
+	/* Every finding exists before the places are counted. */
+	if (experiences_sort(b) != RR_OK || experience_findings(b) != RR_OK)
+		goto out;
+	findings_slots(m, b->p->owner, ffirst);
+	if (m->ncalls)
+		memcpy(cdest, cmap, m->ncalls * sizeof *cdest);
 	t.b = b;
 	t.fmap = fmap;
 	t.cmap = cmap;
+	t.cdest = cdest;
 	t.ffirst = ffirst;
 	t.rc = RR_OK;
 	two = b->o->threads != 1 && (b->o->threads > 1 ||
@@ -1928,11 +1965,12 @@ static int finish(struct builder *b)
 		tail_rest(&t);
 	if (t.rc != RR_OK)
 		goto out;
-	sessions_point(m, ffirst);
+	experiences_point_sessions(m);
 	rc = RR_OK;
 out:
 	rr_free(corder);
 	rr_free(cmap);
+	rr_free(cdest);
 	rr_free(fmap);
 	rr_free(ffirst);
 	rr_free(sk);
