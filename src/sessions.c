@@ -1909,28 +1909,23 @@ static int finish(struct builder *b)
 	ffirst = rr_malloc(((size_t)m->nsessions + 1) * sizeof *ffirst);
 	if (!corder || !cmap || !cdest || !fmap || !ffirst)
 		goto out;
+	/* The calls are read once, in sequence: cmap holds each one's first
+	 * session (build order) until it is replaced by its final index. */
 	for (i = 0; i < m->ncalls; i++) {
 		corder[i].start = m->calls[i].start_ms;
 		corder[i].idx = i;
 		corder[i].n = m->calls[i].nsessions;
+		cmap[i] = m->calls[i].first_session;
 	}
 	if (calls_order(b, corder, m->ncalls) != RR_OK)
 		goto out;
-	/* n becomes the call's first final session; then fmap is written
-	 * walking the calls in build order, which reads them in sequence. */
 	for (k = 0; k < m->ncalls; k++) {
-		uint32_t n = corder[k].n;
+		uint32_t first = cmap[corder[k].idx];
 
+		for (i = 0; i < corder[k].n; i++)
+			fmap[first + i] = pos + i;
+		pos += corder[k].n;
 		cmap[corder[k].idx] = k;
-		corder[k].n = pos;
-		pos += n;
-	}
-	for (i = 0; i < m->ncalls; i++) {
-		const struct call *c = &m->calls[i];
-		uint32_t base = corder[cmap[i]].n;
-
-		for (k = 0; k < c->nsessions; k++)
-			fmap[c->first_session + k] = base + k;
 	}
 	rr_free(corder);    /* early: this is the sessions stage's peak */
 	corder = NULL;
