@@ -2685,39 +2685,17 @@ _Static_assert(RECS_ALIGN * sizeof(struct record) % RECS_PAGE == 0,
  * in. Room for two more seams was made beforehand. */
 static void seams_cut(struct dataset *ds, size_t lo, size_t hi)
 {
-	size_t end = recs_map_bytes(ds->caprecs), n = 0, i = 0;
-	size_t out[2], nout = 0;
+	size_t out[2] = { lo, hi }, nout = hi < recs_map_bytes(ds->caprecs) ? 2 : 1;
+	size_t i = 0, j;
 
-	out[nout++] = lo;
-	if (hi < end)
-		out[nout++] = hi;
 	/* Seams before lo stay; those in [lo, hi] go; the rest follow the new ones. */
 	while (i < ds->nseams && ds->seams[i] < lo)
 		i++;
-	n = i;
-	size_t j = i;
-	while (j < ds->nseams && ds->seams[j] <= hi)
-		j++;
-	memmove(ds->seams + n + nout, ds->seams + j, (ds->nseams - j) * sizeof *ds->seams);
-	memcpy(ds->seams + n, out, nout * sizeof *out);
-	ds->nseams = n + nout + (ds->nseams - j);
-}
-
-struct translate_job {
-	struct record *r;
-	size_t n;
-	const uint32_t *map;
-	unsigned parts;
-};
-
-static void translate_records(struct record *r, size_t n, const uint32_t *map);
-
-static void translate_part(void *arg, unsigned k)
-{
-	struct translate_job *j = arg;
-	size_t lo = share(0, j->n, k, j->parts), hi = share(0, j->n, k + 1, j->parts);
-
-	translate_records(j->r + lo, hi - lo, j->map);
+	for (j = i; j < ds->nseams && ds->seams[j] <= hi; j++)
+		;
+	memmove(ds->seams + i + nout, ds->seams + j, (ds->nseams - j) * sizeof *ds->seams);
+	memcpy(ds->seams + i, out, nout * sizeof *out);
+	ds->nseams = i + nout + (ds->nseams - j);
 }
 
 static void translate_records(struct record *r, size_t n, const uint32_t *map)
@@ -2728,6 +2706,21 @@ static void translate_records(struct record *r, size_t n, const uint32_t *map)
 		r[i].user = map[r[i].user];
 		r[i].peer = map[r[i].peer];
 	}
+}
+
+struct translate_job {
+	struct record *r;
+	size_t n;
+	const uint32_t *map;
+	unsigned parts;
+};
+
+static void translate_part(void *arg, unsigned k)
+{
+	struct translate_job *j = arg;
+	size_t lo = share(0, j->n, k, j->parts), hi = share(0, j->n, k + 1, j->parts);
+
+	translate_records(j->r + lo, hi - lo, j->map);
 }
 
 static int metric_index(const struct dataset *ds, uint32_t name, uint16_t *index)

@@ -185,6 +185,16 @@ struct scratch {
 	uint32_t *order, *u;   /* nsessions indexes or ids each */
 };
 
+static void scratch_free(struct scratch *x)
+{
+	rr_free(x->mark);
+	rr_free(x->v);
+	rr_free(x->w);
+	rr_free(x->order);
+	rr_free(x->u);
+	memset(x, 0, sizeof *x);
+}
+
 static int scratch_ready(struct scratch *x, uint32_t nmark, uint32_t nsessions)
 {
 	size_t n = (size_t)nsessions + 1;
@@ -200,23 +210,8 @@ static int scratch_ready(struct scratch *x, uint32_t nmark, uint32_t nsessions)
 	x->set = 0;
 	if (x->mark && x->v && x->w && x->order && x->u)
 		return RR_OK;
-	rr_free(x->mark);
-	rr_free(x->v);
-	rr_free(x->w);
-	rr_free(x->order);
-	rr_free(x->u);
-	memset(x, 0, sizeof *x);
+	scratch_free(x);
 	return RR_ENOMEM;
-}
-
-static void scratch_free(struct scratch *x)
-{
-	rr_free(x->mark);
-	rr_free(x->v);
-	rr_free(x->w);
-	rr_free(x->order);
-	rr_free(x->u);
-	memset(x, 0, sizeof *x);
 }
 
 static void marks_next(struct scratch *x)
