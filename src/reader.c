@@ -66,9 +66,13 @@
  * over), a lookahead byte and room for a read. */
 #define WIN_CAP (READER_MAX_RECORD + 2 + CHUNK)
 /* A mapped window's end moves on by MAP_STEP at a time; the pages behind
- * pos are released once MAP_STEP of them have piled up. Together they bound
- * the mapped bytes in RSS to about three steps per reader. */
+ * pos are released once MAP_DROP of them have piled up. Together they bound
+ * the mapped bytes in RSS to about MAP_DROP + 2 MAP_STEP per reader. Each
+ * release interrupts every other core running the process to flush its TLB,
+ * which is dear in a virtual machine: MAP_DROP is a few steps long so that
+ * a gigabyte costs a few hundred of them, not a thousand. */
 #define MAP_STEP (1024u * 1024)
+#define MAP_DROP (4u * MAP_STEP)
 /* How far ahead of a record just consumed its successors are prefetched.
  * Read in place, the mapped bytes come from memory, not from the cache a
  * copy would have left them in; the hardware prefetcher stops at page
@@ -350,7 +354,7 @@ static void map_drop(struct reader *r, size_t from, size_t to)
  * moves end on. Nothing is copied and nothing moves. */
 static void map_more(struct reader *r)
 {
-	if (r->pos >= r->dropped + MAP_STEP) {
+	if (r->pos >= r->dropped + MAP_DROP) {
 		map_drop(r, r->dropped, r->pos);
 		r->dropped = r->pos / page_size() * page_size();
 	}

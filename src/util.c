@@ -39,11 +39,34 @@ void *rr_malloc(size_t n)
 	return malloc(n ? n : 1);
 }
 
+/* Large blocks are zeroed by writing rather than left to the kernel's
+ * zero page: a table that is read before it is written (a hash table's
+ * probe, a counter's increment) would otherwise fault each page twice, and
+ * the second fault (copy-on-write of the zero page) flushes the TLB of every
+ * core running one of our threads, an interrupt per page that costs tens of
+ * microseconds in a virtual machine. */
+#define RR_CALLOC_WRITE_MIN (64 * 1024)
+/* Called through a volatile pointer: compilers fold malloc + memset(0)
+ * back into calloc. */
+static void *(*volatile zero_fill)(void *, int, size_t) = memset;
+
 void *rr_calloc(size_t count, size_t size)
 {
+	size_t n;
+	void *p;
+
 	if (injected_failure())
 		return NULL;
-	return calloc(count ? count : 1, size ? size : 1);
+	if (!count || !size)
+		return calloc(1, 1);
+	if (count > SIZE_MAX / size)
+		return NULL;
+	n = count * size;
+	if (n < RR_CALLOC_WRITE_MIN)
+		return calloc(count, size);
+	if ((p = malloc(n)))
+		zero_fill(p, 0, n);
+	return p;
 }
 
 void *rr_realloc(void *p, size_t n)

@@ -88,6 +88,40 @@ static void test_grow_and_injection(void **state)
 	rr_alloc_fail_at(0);
 }
 
+/* rr_calloc zeroes by writing from 64 KiB up, through a path of its own:
+ * every size either side of that gives zeroed memory, also when it reuses
+ * a block just freed dirty, and a count * size that overflows is refused. */
+static void test_calloc_table(void **state)
+{
+	static const struct {
+		size_t count, size;
+	} t[] = {
+		{ 0, 0 }, { 0, 8 }, { 1, 1 }, { 7, 9 }, { 65535, 1 }, { 65536, 1 },
+		{ 16384, 4 }, { 25000, 4 }, { 1u << 20, 4 }, { 3, 40000 },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		size_t n = t[i].count * t[i].size;
+		unsigned char *dirty = malloc(n ? n : 1), *p;
+
+		assert_non_null(dirty);
+		memset(dirty, 0xA5, n ? n : 1);
+		free(dirty);
+		p = rr_calloc(t[i].count, t[i].size);
+		assert_non_null(p);
+		for (size_t k = 0; k < n; k++)
+			if (p[k] != 0)
+				fail_msg("case %zu: byte %zu of %zu is %u", i, k, n, p[k]);
+		rr_free(p);
+	}
+	assert_null(rr_calloc(SIZE_MAX / 2, 3));
+	assert_null(rr_calloc(3, SIZE_MAX / 2));
+	rr_alloc_fail_at(1);
+	assert_null(rr_calloc(1u << 20, 4));
+	rr_alloc_fail_at(0);
+}
+
 static void test_strtab(void **state)
 {
 	struct strtab *t = strtab_new();
@@ -181,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_duration_table),
 		cmocka_unit_test(test_fmt_i64),
 		cmocka_unit_test(test_grow_and_injection),
+		cmocka_unit_test(test_calloc_table),
 		cmocka_unit_test(test_strtab),
 		cmocka_unit_test(test_strtab_nomem),
 		cmocka_unit_test(test_csv_quoting),
