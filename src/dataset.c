@@ -2673,7 +2673,8 @@ size_t dataset_lower_bound(const struct dataset *ds, uint32_t room, uint32_t com
 /* A part at least this big has its pages moved into the array rather than
  * copied (at 10M rows the copy was a serial 0.12 s, page faults included).
  * The pages can only land on a page boundary that is also a record
- * boundary: every RECS_ALIGN records (lcm(36, 4096) bytes). */
+ * boundary: every RECS_ALIGN records (whole pages for any record size that
+ * is a multiple of 4 bytes). */
 #define ABSORB_MOVE_MIN 65536
 #define RECS_ALIGN (RECS_PAGE / 4)
 

@@ -17,45 +17,37 @@
 enum rec_kind { REC_EVENT = 0, REC_ABNORMAL = 1 };
 
 /*
- * One event row or one abnormal-experience row (one row per cause). 36 bytes:
- * there is one per input row, so it is packed. String ids fit in 24 bits
- * (STRTAB_MAX_STRINGS is 2^24), which leaves the top byte of each id word
- * for the small fields; time_ms is only 4-byte aligned. Read and assign the
- * fields as usual (they are bit-fields: no address can be taken), except the
- * file index, split over two bytes: record_file / record_set_file.
+ * One event row or one abnormal-experience row (one row per cause). 32 bytes:
+ * there is one per input row, so it is packed, without a spare bit: times
+ * fit in 48 bits (ingest takes 2000..2100, about 2^42 ms) and string ids in
+ * 24 (STRTAB_MAX_STRINGS is 2^24), so the four ids share twelve bytes and
+ * the int32 fields stay 4-byte aligned. Read and assign the fields as usual;
+ * they are bit-fields, so no address can be taken. Which file a
+ * record came from is not kept: nothing after ingest asks, and its
+ * diagnostics are written while the file is read.
  * For REC_EVENT: id = EventId, p1/p2 = ParamOne/ParamTwo (-1 when unused or
  * empty), stream = Type (-1 when absent).
  * For REC_ABNORMAL: id = ExperienceId (0 when the row gives none), p1 =
  * AbnormalEventId (-1 = experience with no listed cause), p2 = -1, stream = -1.
  */
 struct record {
-	int64_t time_ms;              /* epoch ms, UTC */
-	uint32_t room : 24;           /* strtab ids; 0 = empty */
+	int64_t time_ms : 48;         /* epoch ms, UTC */
 	uint32_t kind : 8;            /* enum rec_kind */
-	uint32_t comm : 24;
 	signed int stream : 8;
+	uint32_t room : 24;           /* strtab ids; 0 = empty */
+	uint32_t comm : 24;
 	uint32_t user : 24;
-	uint32_t file_lo : 8;         /* index into dataset.files, low byte */
 	uint32_t peer : 24;
-	uint32_t file_hi : 8;
 	int32_t id;
 	int32_t p1;
 	int32_t p2;
 } __attribute__((packed, aligned(4)));
 
-_Static_assert(sizeof(struct record) == 36, "struct record is 36 bytes");
+_Static_assert(sizeof(struct record) == 32, "struct record is 32 bytes");
 _Static_assert(STRTAB_MAX_STRINGS <= (1u << 24), "string ids fit in 24 bits");
-
-static inline uint16_t record_file(const struct record *r)
-{
-	return (uint16_t)(r->file_lo | r->file_hi << 8);
-}
-
-static inline void record_set_file(struct record *r, uint16_t file)
-{
-	r->file_lo = file & 0xff;
-	r->file_hi = file >> 8;
-}
+/* The range of record times: ingest's limits must stay inside it. */
+#define RECORD_MIN_TIME_MS (-(INT64_C(1) << 47))
+#define RECORD_MAX_TIME_MS ((INT64_C(1) << 47) - 1)
 
 /* One row of a users file: what TRTC knows of one user in one room. */
 struct user_info {

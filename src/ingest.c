@@ -804,7 +804,6 @@ static int event_row(struct ctx *c, const struct reader_record *rec)
 	r.user = ids[1];
 	r.comm = ids[2];
 	r.peer = ids[3];
-	record_set_file(&r, c->file);
 	return dataset_append(c->ds, &r);
 }
 
@@ -1210,7 +1209,7 @@ static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 	r = (struct record){
 		.time_ms = t, .room = ids[LAST_ROOM], .kind = REC_EVENT,
 		.comm = ids[LAST_COMM], .stream = (int8_t)type, .user = ids[LAST_USER],
-		.file_lo = c->file & 0xff, .peer = ids[LAST_PEER], .file_hi = c->file >> 8,
+		.peer = ids[LAST_PEER],
 		.id = (int32_t)id, .p1 = (int32_t)p1, .p2 = (int32_t)p2,
 	};
 	*rc = dataset_append(c->ds, &r);

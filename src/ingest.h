@@ -29,6 +29,8 @@
  * bad_time: no TRTC export holds them, so they are unit or column mix-ups. */
 #define INGEST_MIN_TIME_MS 946684800000LL
 #define INGEST_MAX_TIME_MS 4102444800000LL
+_Static_assert(INGEST_MIN_TIME_MS >= RECORD_MIN_TIME_MS && INGEST_MAX_TIME_MS <= RECORD_MAX_TIME_MS,
+	       "every accepted time fits a record");
 
 struct ingest_options {
 	const struct tz *input_tz;       /* zone of ISO times without offset; required */

@@ -24,7 +24,7 @@
 #include "tz.h"
 
 /* What a partitioned run budgets per event record held in memory: the
- * 36-byte record plus the sort's scratch and the stages' share. The range
+ * 32-byte record plus the sort's scratch and the stages' share. The range
  * sizes and the point where ingest starts spilling follow from it. */
 #define PARTITION_BYTES_PER_RECORD 48
 

@@ -181,7 +181,7 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
  * Memory: the model itself (about 120 bytes per session, 128 per call, 32
  * per finding plus its text) and scratch bounded by the largest (room,
  * CommId) group, plus 8 bytes per session while the calls are ordered, plus
- * a 36-byte copy of each abnormal row until the experiences are made (none
+ * a 32-byte copy of each abnormal row until the experiences are made (none
  * of the event records); with several threads, each also holds the part of
  * the model built from its chunk of records (a quarter million) until it
  * joins the rest. It is sessions_begin, sessions_add(ds), sessions_end. */
@@ -200,7 +200,7 @@ int sessions_build(const struct dataset *ds, const struct catalog *cat,
  * need of abnormal rows is copied), so each dataset can be freed before the
  * next is added. The builder keeps pointers to cat, o and the string table
  * (o->display_tz included), which must outlive it. Between the calls it
- * holds the model built so far and a copy of the abnormal rows (36 bytes
+ * holds the model built so far and a copy of the abnormal rows (32 bytes
  * each); each sessions_add uses threads as o->threads says for its dataset.
  * sessions_begin: RR_OK or RR_ENOMEM (*out NULL). sessions_add: RR_OK or
  * RR_ENOMEM, after which the builder is only fit for sessions_abort.

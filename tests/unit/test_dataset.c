@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dataset.h"
+#include "ingest.h"
 #include "diag.h"
 #include "util.h"
 
@@ -28,7 +29,7 @@
 #endif
 
 static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
-			 int32_t id, int32_t p1, uint16_t file)
+			 int32_t id, int32_t p1)
 {
 	struct record r;
 
@@ -42,14 +43,55 @@ static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
 	r.p2 = -1;
 	r.kind = REC_EVENT;
 	r.stream = -1;
-	record_set_file(&r, file);
 	return r;
 }
 
+/* 32 bytes with the int32 fields aligned, and every field holds the ends
+ * of its range with its neighbours set to theirs (the ids share bytes, the
+ * time shares a word). */
 static void test_record_is_compact(void **state)
 {
+	static const struct {
+		int64_t t;
+		uint32_t room, comm, user, peer;
+		int kind, stream;
+		int32_t id, p1, p2;
+	} row[] = {
+		{ RECORD_MIN_TIME_MS, 0, 0, 0, 0, REC_EVENT, -128, INT32_MIN, INT32_MIN, INT32_MIN },
+		{ RECORD_MAX_TIME_MS, 0xffffff, 0xffffff, 0xffffff, 0xffffff, REC_ABNORMAL, 127,
+		  INT32_MAX, INT32_MAX, INT32_MAX },
+		{ INGEST_MIN_TIME_MS, 1, 0xffffff, 1, 0xffffff, REC_EVENT, -1, 0, -1, -1 },
+		{ INGEST_MAX_TIME_MS - 1, 0xffffff, 1, 0xffffff, 1, REC_ABNORMAL, 0, 5001, 1, -1 },
+		{ -1, 0x800000, 0x7fffff, 0x800001, 0x7ffffe, REC_EVENT, 1, -1, 0, 0 },
+	};
 	(void)state;
-	assert_true(sizeof(struct record) == 36);
+	assert_true(sizeof(struct record) == 32);
+	assert_true(offsetof(struct record, id) % 4 == 0);
+	for (size_t i = 0; i < sizeof row / sizeof row[0]; i++) {
+		struct record r;
+
+		memset(&r, 0xff, sizeof r);
+		r.time_ms = row[i].t;
+		r.room = row[i].room;
+		r.comm = row[i].comm;
+		r.user = row[i].user;
+		r.peer = row[i].peer;
+		r.kind = (unsigned)row[i].kind;
+		r.stream = row[i].stream;
+		r.id = row[i].id;
+		r.p1 = row[i].p1;
+		r.p2 = row[i].p2;
+		assert_true(r.time_ms == row[i].t);
+		assert_int_equal(r.room, row[i].room);
+		assert_int_equal(r.comm, row[i].comm);
+		assert_int_equal(r.user, row[i].user);
+		assert_int_equal(r.peer, row[i].peer);
+		assert_int_equal(r.kind, row[i].kind);
+		assert_int_equal(r.stream, row[i].stream);
+		assert_int_equal(r.id, row[i].id);
+		assert_int_equal(r.p1, row[i].p1);
+		assert_int_equal(r.p2, row[i].p2);
+	}
 }
 
 static void test_sort_is_stable_and_grouped(void **state)
@@ -59,11 +101,11 @@ static void test_sort_is_stable_and_grouped(void **state)
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	/* Same user, same millisecond: input order (5001 before 5002) must stay. */
 	const struct record in[] = {
-		rec(2, 0, 1, 500, 7000, 0, 0),
-		rec(1, 0, 1, 100, 5001, -1, 0),
-		rec(1, 0, 1, 100, 5002, 1, 0),
-		rec(1, 0, 2, 50, 5001, -1, 0),
-		rec(1, 0, 1, 90, 1003, 1, 0),
+		rec(2, 0, 1, 500, 7000, 0),
+		rec(1, 0, 1, 100, 5001, -1),
+		rec(1, 0, 1, 100, 5002, 1),
+		rec(1, 0, 2, 50, 5001, -1),
+		rec(1, 0, 1, 90, 1003, 1),
 	};
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(dataset_append(&ds, &in[i]), RR_OK);
@@ -85,11 +127,9 @@ static void test_duplicates_across_files(void **state)
 	struct dataset ds;
 	(void)state;
 	assert_int_equal(dataset_init(&ds), RR_OK);
-	struct record a = rec(1, 0, 1, 100, 5001, -1, 0);
-	struct record b = rec(1, 0, 1, 100, 5003, 1, 0);
-	struct record a2 = a, b2 = b;
-	record_set_file(&a2, 1);               /* same rows from a second export */
-	record_set_file(&b2, 1);
+	struct record a = rec(1, 0, 1, 100, 5001, -1);
+	struct record b = rec(1, 0, 1, 100, 5003, 1);
+	struct record a2 = a, b2 = b;          /* the same rows from a second export */
 	struct record differs = a;
 	differs.peer = 7;                      /* not an exact repeat */
 	const struct record in[] = { a, b, a2, differs, b2 };
@@ -111,7 +151,7 @@ static void test_long_run_of_duplicates(void **state)
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	/* 3000 rows in one millisecond, 3 distinct: takes the sorting path. */
 	for (int i = 0; i < 3000; i++) {
-		struct record r = rec(1, 0, 1, 100, 3001, i % 3, 0);
+		struct record r = rec(1, 0, 1, 100, 3001, i % 3);
 		assert_int_equal(dataset_append(&ds, &r), RR_OK);
 	}
 	assert_int_equal(dataset_finish(&ds), RR_OK);
@@ -135,7 +175,7 @@ static void test_many_equal_keys_keep_input_order(void **state)
 	for (int i = 0; i < 20000; i++) {
 		/* Odd rows go to room 1, even rows to room 2; id = input position,
 		 * p1 differs so no row is a repeat of another. */
-		struct record r = rec(i % 2 ? 1 : 2, 0, 5, 1000, i, i, 0);
+		struct record r = rec(i % 2 ? 1 : 2, 0, 5, 1000, i, i);
 		assert_int_equal(dataset_append(&ds, &r), RR_OK);
 	}
 	assert_int_equal(dataset_finish(&ds), RR_OK);
@@ -190,7 +230,7 @@ static void test_random_keys_match_reference(void **state)
 		int64_t t = (int64_t)(rng_next(&s) % 2000) - 1000;
 		if (i % 97 == 0)
 			t = (i % 2) ? INT64_MAX - 5 : INT64_MIN + 5;   /* the widest range */
-		ref[i] = rec(room, comm, user, t, i, i, 0);
+		ref[i] = rec(room, comm, user, t, i, i);
 		assert_int_equal(dataset_append(&ds, &ref[i]), RR_OK);
 	}
 	qsort(ref, N, sizeof *ref, ref_cmp);
@@ -215,7 +255,7 @@ static void test_sort_allocation_failure(void **state)
 		assert_int_equal(dataset_init(&ds), RR_OK);
 		for (int i = 0; i < 1000; i++) {
 			struct record r = rec((uint32_t)(1000 - i) % 13, 0, (uint32_t)i % 5,
-					      i * 7 % 31, i, 0, 0);
+					      i * 7 % 31, i, 0);
 			assert_int_equal(dataset_append(&ds, &r), RR_OK);
 		}
 		rr_alloc_fail_at(k);
@@ -332,7 +372,6 @@ static void fill_rest(struct record *r, uint64_t *s)
 	r->p2 = -1;
 	r->kind = (x >> 24) % 4 == 0 ? REC_ABNORMAL : REC_EVENT;
 	r->stream = (int8_t)((x >> 28) % 2) - 1;
-	record_set_file(r, (uint16_t)((x >> 32) % 3));
 }
 
 static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
@@ -348,13 +387,13 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 		case SH_SCATTERED:
 		case SH_SORTED:
 			*r = rec(1 + (uint32_t)(x % 5), (uint32_t)(x >> 8) % 4, 1 + (uint32_t)(x >> 16) % 20,
-				 (int64_t)((x >> 32) % 500), 0, 0, 0);
+				 (int64_t)((x >> 32) % 500), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		case SH_TINY_CALLS:
 			*r = rec(1 + (uint32_t)(x % 1000000), (uint32_t)(x >> 20) % 2,
-				 (uint32_t)(x >> 40) % 4, (int64_t)(rng_next(&s) % 2000) - 1000, 0, 0, 0);
+				 (uint32_t)(x >> 40) % 4, (int64_t)(rng_next(&s) % 2000) - 1000, 0, 0);
 			if (i % 97 == 0)
 				r->time_ms = (i % 2) ? INT64_MAX - 5 : INT64_MIN + 5;
 			fill_rest(r, &s);
@@ -380,14 +419,14 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 				int64_t t = (int64_t)((y >> 16) % 100000);
 				for (size_t k = 0; k < len && i < n; k++, i++) {
 					t += (int64_t)(rng_next(&s) % 3);
-					a[i] = rec(room, comm, user, t, 0, 0, 0);
+					a[i] = rec(room, comm, user, t, 0, 0);
 					fill_rest(&a[i], &s);
 				}
 			}
 			break;
 		}
 		case SH_BIG_CALL_TIME_SORTED:
-			*r = rec(7, 3, 1 + (uint32_t)(x % 50), (int64_t)(i / 3), 0, 0, 0);
+			*r = rec(7, 3, 1 + (uint32_t)(x % 50), (int64_t)(i / 3), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
@@ -395,21 +434,21 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 			/* Times in steps of 4096 ms: the lowest radix digit is the
 			 * same for all, a pass the sort skips. */
 			*r = rec(7, 3, (uint32_t)(x % 5000), (int64_t)((x >> 20) % 100000) * 4096,
-				 0, 0, 0);
+				 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		case SH_TIES:
 		case SH_TIES_SORTED:
 			*r = rec(1 + (uint32_t)(x % 3), 0, 1 + (uint32_t)(x >> 8) % 2,
-				 (int64_t)((x >> 32) % 4), 0, 0, 0);
+				 (int64_t)((x >> 32) % 4), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		case SH_BY_TIME: {
 			uint32_t c = (uint32_t)(x % 20);
 			*r = rec(100 + c, 5, 1 + (uint32_t)(x >> 8) % (1 + c % 10), (int64_t)(i / 3),
-				 0, 0, 0);
+				 0, 0);
 			if (i % 997 == 0)
 				r->time_ms -= 7;
 			fill_rest(r, &s);
@@ -417,16 +456,16 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 			break;
 		}
 		case SH_BIG_CALL_BLOCKS:
-			*r = rec(9, 9, 5 - (uint32_t)(i * 5 / n), (int64_t)(i % (n / 5 + 1)), 0, 0, 0);
+			*r = rec(9, 9, 5 - (uint32_t)(i * 5 / n), (int64_t)(i % (n / 5 + 1)), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		default: /* SH_MIXED */
 			if (x % 2)
-				*r = rec(7, 3, (uint32_t)(x >> 8) % 300, (int64_t)((x >> 20) % 1000), 0, 0, 0);
+				*r = rec(7, 3, (uint32_t)(x >> 8) % 300, (int64_t)((x >> 20) % 1000), 0, 0);
 			else
 				*r = rec(1 + (uint32_t)(x >> 8) % 500, 1, 1 + (uint32_t)(x >> 20) % 5,
-					 (int64_t)((x >> 32) % 50), 0, 0, 0);
+					 (int64_t)((x >> 32) % 50), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
@@ -639,7 +678,7 @@ static void test_threads_allocation_failure(void **state)
 static void test_append_allocation_failure(void **state)
 {
 	struct dataset ds;
-	struct record r = rec(1, 2, 3, 4, 5, 6, 0);
+	struct record r = rec(1, 2, 3, 4, 5, 6);
 	(void)state;
 
 	assert_int_equal(dataset_init(&ds), RR_OK);
@@ -809,7 +848,7 @@ static void feed(struct dataset *ds, const struct trow *rows, size_t lo, size_t 
 		ds->counts.rows++;
 		switch (t->kind) {
 		case T_EVENT: {
-			struct record r = rec(room, comm, user, t->time, t->id, -1, 0);
+			struct record r = rec(room, comm, user, t->time, t->id, -1);
 			r.peer = t->peer ? put_num(ds, "u", t->peer) : 0;
 			assert_int_equal(dataset_append(ds, &r), RR_OK);
 			break;

@@ -581,7 +581,8 @@ static void test_input_zone(void **state)
 	tz_free(sh);
 }
 
-/* Several files into one dataset keep their indexes. */
+/* Several files into one dataset: both are listed, in order, and each
+ * gives its record. */
 static void test_two_files(void **state)
 {
 	struct dataset ds;
@@ -596,9 +597,14 @@ static void test_two_files(void **state)
 	assert_int_equal(ingest_mem(&ds, "a.csv", a, sizeof a - 1, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ingest_mem(&ds, "b.csv", b, sizeof b - 1, &o, err, sizeof err), RR_OK);
 	assert_int_equal(ds.nrecs, 2);
-	assert_int_equal(record_file(&ds.recs[0]), 0);
-	assert_int_equal(record_file(&ds.recs[1]), 1);
+	assert_int_equal(ds.nfiles, 2);
+	assert_string_equal(ds.files[0], "a.csv");
+	assert_string_equal(ds.files[1], "b.csv");
+	assert_int_equal(ds.recs[0].kind, REC_EVENT);
+	assert_int_equal(ds.recs[0].id, 1);
 	assert_int_equal(ds.recs[1].kind, REC_ABNORMAL);
+	assert_int_equal(ds.recs[1].time_ms, 1795168800000LL);
+	assert_int_equal(ds.recs[1].id, 2);
 	assert_int_equal(ds.counts.rows, 2);
 	dataset_free(&ds);
 }
