@@ -92,6 +92,11 @@ static const struct {
  * READER_MAX_FIELD. */
 #define PLAN_MAX_RECORD 4096
 
+/* plan_row remembers at most this many leading columns of a row, and at
+ * most this many bytes of them. */
+#define LEAD_MAX_COLS 8
+#define LEAD_MAX_BYTES 256
+
 /* What a file holds, decided once from its header. */
 enum file_kind { FK_RECORDS, FK_USERS, FK_ROOMS, FK_QUALITY };
 
@@ -125,6 +130,18 @@ struct ctx {
 	 * column; plan_on is 0 when the file's rows all take the general way. */
 	int plan_on;
 	unsigned char plan[PLAN_MAX_COLS];
+	/* The leading columns of the last row plan_row interned, when the file
+	 * starts with ID columns and skipped ones (exports begin SdkAppId,
+	 * CommId, RoomId, UserId, PeerId): their bytes, where each column ends
+	 * (past its comma) and the id each ID column gave. A row that begins
+	 * with the same bytes has the same fields there, so plan_row neither
+	 * splits nor looks them up again. nlead: how many leading columns
+	 * qualify (0: none); lead_len 0: nothing kept (a new part, or another
+	 * string table). */
+	size_t nlead, lead_len;
+	uint16_t lead_end[LEAD_MAX_COLS];
+	uint32_t lead_id[LEAD_MAX_COLS];
+	unsigned char lead[LEAD_MAX_BYTES];
 };
 
 enum { LAST_ROOM, LAST_USER, LAST_COMM, LAST_PEER };
@@ -1008,6 +1025,12 @@ static void plan_columns(struct ctx *c)
 		if (has(c, uses[i].col))
 			c->plan[c->idx[uses[i].col]] = (unsigned char)uses[i].op;
 	}
+	/* Leading columns end with a comma: the last column cannot be one. */
+	c->nlead = 0;
+	c->lead_len = 0;
+	while (c->nlead + 1 < c->ncols && c->nlead < LEAD_MAX_COLS &&
+	       c->plan[c->nlead] <= OP_PEER)
+		c->nlead++;
 	c->plan_on = 1;
 }
 
@@ -1036,6 +1059,27 @@ static inline size_t plain_run(const unsigned char *s, size_t i, size_t lim)
 	}
 #endif
 	while (i < lim && plain_byte(s[i]))
+		i++;
+	return i;
+}
+
+/* How many bytes a and b have in common from the start, at most n. */
+static inline size_t common_prefix(const unsigned char *a, const unsigned char *b, size_t n)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	while (i + 16 <= n) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(a + i));
+		__m128i y = _mm_loadu_si128((const __m128i *)(b + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) ^ 0xffffu;
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && a[i] == b[i])
 		i++;
 	return i;
 }
@@ -1108,11 +1152,32 @@ static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 	int64_t v, id = 0, p1 = -1, p2 = -1, type = -1, t = 0;
 	uint32_t ids[4];
 	struct record r;
-	int got_id = 0;
+	int got_id = 0, known[4] = { 0, 0, 0, 0 };
+	size_t col = 0, ends[LEAD_MAX_COLS];
 
 	s = (const unsigned char *)p;
 	lim = avail < PLAN_MAX_RECORD ? avail : PLAN_MAX_RECORD;
-	for (size_t col = 0; col < c->ncols; col++) {
+	if (c->lead_len) {
+		size_t same = common_prefix(s, c->lead, lim < c->lead_len ? lim : c->lead_len);
+
+		for (; col < c->nlead && c->lead_end[col] <= same; col++) {
+			size_t a = col ? c->lead_end[col - 1] : 0;
+
+			ends[col] = c->lead_end[col];
+			if (c->plan[col] != OP_SKIP) {
+				int slot = c->plan[col] - OP_ROOM;
+
+				str[slot] = s + a;
+				slen[slot] = c->lead_end[col] - 1 - a;
+				ids[slot] = c->lead_id[col];
+				known[slot] = 1;
+			}
+		}
+		i = col ? c->lead_end[col - 1] : 0;
+	}
+	size_t reused = col;
+
+	for (; col < c->ncols; col++) {
 		size_t a = i;
 		int k;
 
@@ -1186,6 +1251,8 @@ static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 			if (s[i] != ',')
 				return PLAN_GENERAL;
 			i++;
+			if (col < c->nlead)
+				ends[col] = i;
 		} else if (s[i] != '\n' && s[i] != '\r') {
 			return PLAN_GENERAL;
 		}
@@ -1201,9 +1268,25 @@ static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 		return PLAN_TAKEN;
 	}
 	for (int k = 0; k < 4; k++) {
+		if (known[k])
+			continue;
 		*rc = intern_last(c, k, (const char *)str[k], slen[k], &ids[k]);
 		if (*rc != RR_OK)
 			return PLAN_TAKEN;
+	}
+	if (reused < c->nlead && ends[c->nlead - 1] <= LEAD_MAX_BYTES) {
+		/* Keep what changed for the next row. */
+		size_t from = reused ? ends[reused - 1] : 0;
+
+		memcpy(c->lead + from, s + from, ends[c->nlead - 1] - from);
+		for (size_t k = reused; k < c->nlead; k++) {
+			c->lead_end[k] = (uint16_t)ends[k];
+			if (c->plan[k] != OP_SKIP)
+				c->lead_id[k] = ids[c->plan[k] - OP_ROOM];
+		}
+		c->lead_len = ends[c->nlead - 1];
+	} else if (reused < c->nlead) {
+		c->lead_len = 0;
 	}
 	/* Every field at once, so the bit-fields are put together in registers. */
 	r = (struct record){
@@ -1419,6 +1502,7 @@ static int read_parallel(struct ctx *c, struct reader *r, const struct source *s
 			continue;
 		p->c.ds = &p->ds;
 		memset(p->c.last, 0, sizeof p->c.last);   /* ids of another table */
+		p->c.lead_len = 0;
 		p->started = pthread_create(&p->thread, NULL, part_run, p) == 0;
 		if (!p->started)
 			p->rc = RR_ENOMEM;

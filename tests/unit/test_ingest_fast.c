@@ -280,6 +280,88 @@ static void test_window_edges(void **state)
 	free(buf);
 }
 
+/* Rows that begin like the row before, in part or in full: the parser
+ * reuses the leading ID columns of the last row it took while their bytes
+ * repeat, and must give what the general way gives wherever the repeat
+ * stops -- inside a field, at a comma that moved, at a field that grew or
+ * shrank, across rows the general way takes or rejects, filtered rows, and
+ * leading columns too long to be kept. */
+static void test_repeated_leads(void **state)
+{
+	static const char *const cases[] = {
+		/* The export's order; PeerId comes and goes. */
+		"SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,ParamTwo\n"
+		"1400,c_room1_1,room1,u1,,1763886519000,0,5001,-1,-1\n"
+		"1400,c_room1_1,room1,u1,,1763886519001,0,5002,1,-1\n"
+		"1400,c_room1_1,room1,u1,u2,1763886519002,2,5006,-1,-1\n"
+		"1400,c_room1_1,room1,u1,,1763886519003,0,3001,3,-1\n"
+		"1400,c_room1_1,room1,u1,u3,1763886519004,2,5006,-1,-1\n"
+		"1400,c_room1_1,room1,u1,u3,1763886519005,2,5007,-1,-1\n",
+		/* A user that is a prefix of the next one, and back. */
+		"SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,ParamTwo\n"
+		"1400,c1,room1,u1,,1763886519000,0,5001,-1,-1\n"
+		"1400,c1,room1,u12,,1763886519001,0,5001,-1,-1\n"
+		"1400,c1,room1,u1,,1763886519002,0,5002,-1,-1\n"
+		"1400,c1,room1,u1x,,1763886519003,0,5002,-1,-1\n"
+		"1400,c1,room1,u,,1763886519004,0,5002,-1,-1\n"
+		"1400,c1,room12,u,,1763886519005,0,5002,-1,-1\n"
+		"1400,c2,room1,u,,1763886519006,0,5002,-1,-1\n"
+		"1401,c2,room1,u,,1763886519007,0,5002,-1,-1\n"
+		"14011,c2,room1,u,,1763886519008,0,5002,-1,-1\n",
+		/* Rows the general way takes (quotes, blanks, UTF-8) or rejects
+		 * (no UserId, a bad time), between rows that repeat. */
+		"SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,ParamTwo\n"
+		"1400,c1,room1,u1,,1763886519000,0,5001,-1,-1\n"
+		"1400,c1,room1,\"u1\",,1763886519001,0,5002,-1,-1\n"
+		"1400,c1,room1,u1,,1763886519002,0,5003,-1,-1\n"
+		"1400,c1,room1, u1,,1763886519003,0,5003,-1,-1\n"
+		"1400,c1,room1,u1\xc3\xa9,,1763886519004,0,5003,-1,-1\n"
+		"1400,c1,room1,,,1763886519005,0,5003,-1,-1\n"
+		"1400,c1,room1,u1,,1763886519006,0,5004,-1,-1\n"
+		"1400,c1,room1,u1,,17638865190,0,5004,-1,-1\n"
+		"1400,c1,room1,u1,,1763886519007,0,5005,-1,-1\n"
+		"1400,c1,room1,u1\n"
+		"1400,c1,room1,u1,,1763886519008,0,5005,-1,-1\r\n"
+		"1400,c1,room1,u1,,1763886519009,0,5006,-1,-1\n",
+		/* Filtered rooms and users (the filtered pass keeps room1, u1). */
+		"RoomId,UserId,CommId,Time,EventId\n"
+		"room1,u1,c,1763886519000,5001\n"
+		"room1,u9,c,1763886519001,5001\n"
+		"room1,u9,c,1763886519002,5002\n"
+		"room1,u1,c,1763886519003,5002\n"
+		"room9,u1,c,1763886519004,5002\n"
+		"room1,u1,c,1763886519005,5003\n",
+		/* No leading ID column: nothing is kept. */
+		"Time,RoomId,UserId,EventId\n"
+		"1763886519000,room1,u1,5001\n"
+		"1763886519000,room1,u1,5002\n",
+		/* One column only before the time, and every column an ID but
+		 * the last. */
+		"UserId,Time,RoomId,EventId\n"
+		"u1,1763886519000,room1,5001\n"
+		"u1,1763886519001,room2,5001\n"
+		"u2,1763886519001,room2,5001\n",
+		"RoomId,UserId,PeerId,CommId,EventId,Time\n"
+		"room1,u1,,c1,5001,1763886519000\n"
+		"room1,u1,,c1,5002,1763886519001\n"
+		"room1,u1,u2,c1,5002,1763886519002\n",
+	};
+	char *buf = malloc(64 * 1024);
+	size_t len;
+
+	(void)state;
+	assert_non_null(buf);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_true(check_both(cases[i], (const unsigned char *)cases[i], strlen(cases[i])) > 1);
+	/* Leading columns longer than what is kept: a 300-byte CommId. */
+	len = (size_t)sprintf(buf, "RoomId,CommId,UserId,Time,EventId\n");
+	for (int k = 0; k < 20; k++)
+		len += (size_t)sprintf(buf + len, "room1,%0300d,u%d,%lld,5001\n", k / 5, k / 3,
+				       1763886519000LL + k);
+	assert_int_equal(check_both("long leads", (const unsigned char *)buf, len), 20);
+	free(buf);
+}
+
 /* The string table's limit met on a row the fast way takes: the same
  * status and message (with that row's line) as the general way. */
 static void test_limit_message(void **state)
@@ -317,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_near_misses),
 		cmocka_unit_test(test_window_edges),
+		cmocka_unit_test(test_repeated_leads),
 		cmocka_unit_test(test_limit_message),
 	};
 	return cmocka_run_group_tests(tests, kit_setup_utc, kit_teardown_utc);
