@@ -787,6 +787,29 @@ static void print_summary(const struct run *r)
 }
 
 /*
+ * sessions_build on the run's dataset, except that when nothing reads the
+ * records again (no call pages), they go back to the kernel as soon as the
+ * sessions have read them: the sessions' last steps and the report then
+ * have their memory instead of adding to it.
+ */
+static int sessions_from_records(struct run *r, const struct sessions_options *so)
+{
+	struct sessions_builder *sb;
+	int st = sessions_begin(r->cat, so, &sb);
+
+	if (st != RR_OK)
+		return st;
+	st = sessions_add(sb, &r->ds);
+	if (st != RR_OK) {
+		sessions_abort(sb);
+		return st;
+	}
+	if (!r->rd)
+		dataset_drop_records(&r->ds);
+	return sessions_end(sb, &r->model);
+}
+
+/*
  * The first pass of a partitioned run, range after range in room order:
  * each range sorted and de-duplicated (its counts join the run's), then
  * decoded and built into sessions — or, for `events`, set aside in time
@@ -903,7 +926,7 @@ static int run_pipeline(struct run *r)
 	if (!parted) {
 		st = decode_scan(&r->ds, r->cat, &r->dec);
 		if (st == RR_OK)
-			st = sessions_build(&r->ds, r->cat, &so, &r->model);
+			st = sessions_from_records(r, &so);
 	}
 	if (st == RR_OK) {
 		struct companion_options co;
@@ -913,7 +936,8 @@ static int run_pipeline(struct run *r)
 		st = companion_link(&r->ds, r->cat, &co, &r->model);
 	}
 	/* Only the call pages read the records again: without them, the
-	 * largest allocation goes before the report adds its own. */
+	 * largest allocation goes before the report adds its own (the
+	 * in-memory run's went already, in sessions_from_records). */
 	if (st == RR_OK && !r->rd)
 		dataset_drop_records(&r->ds);
 	if (st == RR_OK)

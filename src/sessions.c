@@ -1838,28 +1838,64 @@ static int calls_order(struct builder *b, struct ckey *k, size_t n)
 struct tail {
 	struct builder *b;
 	uint32_t *fmap;           /* session build index -> final; consumed */
+	/* When set, sessions are gathered into this new array (nsessions of
+	 * them), from[k] naming the build index of final session k; NULL:
+	 * they are permuted in place. */
+	struct session *gather;
+	uint32_t *from;
 	const uint32_t *cmap;     /* call build index -> final */
 	uint32_t *cdest;          /* a copy of cmap, consumed */
 	const uint32_t *ffirst;   /* per final session: its first finding */
 	int rc;                   /* of tail_rest */
 };
 
-static void session_land(void *ctx, size_t pos)
+/* Final session pos, s, gets its final call and findings. */
+static inline void session_fix(const struct tail *t, struct session *s, size_t pos)
 {
-	const struct tail *t = ctx;
-	struct session *s = &t->b->m->sessions[pos];
-
 	s->call = t->cmap[s->call];
 	s->first_finding = t->ffirst[pos];
 	s->nfindings = t->ffirst[pos + 1] - t->ffirst[pos];
 }
 
+static void session_land(void *ctx, size_t pos)
+{
+	const struct tail *t = ctx;
+
+	session_fix(t, &t->b->m->sessions[pos], pos);
+}
+
+/* How many sessions ahead the gather prefetches. */
+#define GATHER_AHEAD 8
+
 static void tail_sessions(struct tail *t)
 {
 	struct model *m = t->b->m;
+	uint32_t n = m->nsessions;
 
-	permute_land(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details, t->fmap,
-		     m->nsessions, session_land, t);
+	if (!t->gather) {
+		permute_land(m->sessions, sizeof *m->sessions, m->details, sizeof *m->details,
+			     t->fmap, n, session_land, t);
+		return;
+	}
+	/* Reading each session from its build place in final order writes
+	 * the new array in sequence; the places read are known ahead. */
+	for (uint32_t i = 0; i < n; i++)
+		t->from[t->fmap[i]] = i;
+	for (uint32_t k = 0; k < n; k++) {
+#if defined(__GNUC__)
+		if (k + GATHER_AHEAD < n) {
+			const char *p = (const char *)&m->sessions[t->from[k + GATHER_AHEAD]];
+			__builtin_prefetch(p);
+			__builtin_prefetch(p + sizeof *m->sessions - 1);
+		}
+#endif
+		t->gather[k] = m->sessions[t->from[k]];
+		session_fix(t, &t->gather[k], k);
+	}
+	rr_free(m->sessions);
+	m->sessions = t->gather;
+	t->b->p->capsessions = n;
+	t->gather = NULL;
 }
 
 /* Calls into final order and pointed at their experiences, findings into
@@ -1898,7 +1934,7 @@ static int finish(struct builder *b)
 	uint32_t *cmap = NULL, *cdest = NULL, *fmap = NULL, *ffirst = NULL, i, k, pos = 0;
 	struct skey *sk = NULL;
 	size_t capsk = 0;
-	struct tail t;
+	struct tail t = { 0 };
 	pthread_t th;
 	int two, rc = RR_ENOMEM;
 
@@ -1949,6 +1985,19 @@ static int finish(struct builder *b)
 	t.cdest = cdest;
 	t.ffirst = ffirst;
 	t.rc = RR_OK;
+	/* A gather into a new array beats following the permutation's cycles
+	 * (46 MB of sessions at ten million events: 0.04 s against 0.01);
+	 * without the memory for it, or with details to move in step, the
+	 * sessions are permuted in place. Allocated here: the tail threads
+	 * must not both allocate (failure injection counts in order). */
+	t.gather = NULL;
+	t.from = NULL;
+	if (!m->details && m->nsessions > 0 &&
+	    (t.gather = rr_malloc((size_t)m->nsessions * sizeof *m->sessions)) &&
+	    !(t.from = rr_malloc((size_t)m->nsessions * sizeof *t.from))) {
+		rr_free(t.gather);
+		t.gather = NULL;
+	}
 	two = b->o->threads != 1 && (b->o->threads > 1 ||
 				     (m->nsessions >= TAIL_PARALLEL_MIN && rr_threads(2) > 1));
 	/* The other thread does allocate; this one does not. */
@@ -1963,6 +2012,7 @@ static int finish(struct builder *b)
 	experiences_point_sessions(m);
 	rc = RR_OK;
 out:
+	rr_free(t.from);
 	rr_free(corder);
 	rr_free(cmap);
 	rr_free(cdest);

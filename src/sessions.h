@@ -182,7 +182,9 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
  * per finding plus its text) and scratch bounded by the largest (room,
  * CommId) group, plus 8 bytes per session while the calls are ordered, plus
  * a 32-byte copy of each abnormal row until the experiences are made (none
- * of the event records); with several threads, each also holds the part of
+ * of the event records), plus, at the very end and without details, a
+ * second sessions array (124 bytes per session) that the sessions are
+ * gathered into in their final order; with several threads, each also holds the part of
  * the model built from its chunk of records (a quarter million) until it
  * joins the rest. It is sessions_begin, sessions_add(ds), sessions_end. */
 int sessions_build(const struct dataset *ds, const struct catalog *cat,

@@ -817,7 +817,9 @@ static void assert_same_model(const struct model *a, const struct model *b)
 	assert_int_equal(a->first_orphan_exp, b->first_orphan_exp);
 	assert_int_equal(a->norphan_exp, b->norphan_exp);
 	assert_memory_equal(a->sessions, b->sessions, a->nsessions * sizeof *a->sessions);
-	assert_memory_equal(a->details, b->details, a->nsessions * sizeof *a->details);
+	assert_true((a->details == NULL) == (b->details == NULL));
+	if (a->details)
+		assert_memory_equal(a->details, b->details, a->nsessions * sizeof *a->details);
 	assert_memory_equal(a->calls, b->calls, a->ncalls * sizeof *a->calls);
 	if (a->nexperiences)
 		assert_memory_equal(a->experiences, b->experiences,
@@ -961,6 +963,54 @@ static void test_threads_same_model(void **state)
 	}
 }
 
+/* Without details the sessions reach their final places by a gather into a
+ * new array; with them (or without the memory for the gather) they are
+ * permuted in place. Both ways, on one thread or several, give the same
+ * model, allocation failures included. */
+static void test_gather_same_as_permute(void **state)
+{
+	struct sessions_options o;
+	struct dataset ds;
+	struct model with, m, x;
+
+	(void)state;
+	for (unsigned seed = 5; seed <= 7; seed++) {
+		random_rows(&ds, seed, 3000);
+		sessions_options_init(&o);
+		o.details = 1;
+		o.threads = 1;
+		assert_int_equal(sessions_build(&ds, kit_cat, &o, &with), RR_OK);
+		assert_non_null(with.details);
+		assert_true(with.nsessions > 100);
+		x = with;
+		x.details = NULL;
+		o.details = 0;
+		for (unsigned t = 1; t <= 3; t++) {
+			o.threads = t;
+			assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
+			assert_null(m.details);
+			assert_model_consistent(&m, ds.strs);
+			assert_same_model(&x, &m);
+			model_free(&m);
+		}
+		for (unsigned long n = 1; n < 400; n++) {
+			int rc;
+
+			rr_alloc_fail_at(n);
+			rc = sessions_build(&ds, kit_cat, &o, &m);
+			rr_alloc_fail_at(0);
+			if (rc == RR_OK) {
+				assert_same_model(&x, &m);
+				model_free(&m);
+				continue;
+			}
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(m.sessions);
+		}
+		model_free(&with);
+		dataset_free(&ds);
+	}
+}
 
 /* ---- the incremental builder (sessions_begin / add / end) ---- */
 
@@ -1371,6 +1421,7 @@ int main(void)
 		cmocka_unit_test(test_calls),
 		cmocka_unit_test(test_session_ties_by_user),
 		cmocka_unit_test(test_threads_same_model),
+		cmocka_unit_test(test_gather_same_as_permute),
 		cmocka_unit_test(test_experience_attachment),
 		cmocka_unit_test(test_experience_same_comm),
 		cmocka_unit_test(test_findings),
