@@ -135,15 +135,6 @@ static inline void put_i64(struct jw *w, int64_t v)
 	w->len += n;
 }
 
-static void put_u_escape(struct jw *w, unsigned v)
-{
-	static const char hex[] = "0123456789abcdef";
-	char e[6] = { '\\', 'u', hex[(v >> 12) & 15], hex[(v >> 8) & 15], hex[(v >> 4) & 15],
-		      hex[v & 15] };
-
-	put(w, e, sizeof e);
-}
-
 /* Bytes that jstr cannot write as they are: quotes, backslashes, controls,
  * DEL, <, >, & and 0xE2 (which may start U+2028/9). */
 static const unsigned char special[256] = {
@@ -152,43 +143,122 @@ static const unsigned char special[256] = {
 	['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, [0x7F] = 1, [0xE2] = 1,
 };
 
-static void jstr(struct jw *w, const char *s, size_t n)
+static const char two_digits[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+#define CUR_LIT(p, lit) ((p) = (char *)memcpy((p), (lit), sizeof(lit) - 1) + sizeof(lit) - 1)
+
+/* Decimal, as put_i64 writes it. */
+static inline char *cur_i64(char *p, int64_t v)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char tmp[RR_I64_CHARS], *e = tmp + sizeof tmp, *d = e;
+
+	while (u >= 100) {
+		d -= 2;
+		memcpy(d, two_digits + 2 * (u % 100), 2);
+		u /= 100;
+	}
+	if (u >= 10) {
+		d -= 2;
+		memcpy(d, two_digits + 2 * u, 2);
+	} else {
+		*--d = (char)('0' + u);
+	}
+	if (v < 0)
+		*p++ = '-';
+	memcpy(p, d, (size_t)(e - d));
+	return p + (e - d);
+}
+
+/* A \u escape with four lowercase hex digits. */
+static inline char *cur_u_escape(char *p, unsigned v)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	p[0] = '\\';
+	p[1] = 'u';
+	p[2] = hex[(v >> 12) & 15];
+	p[3] = hex[(v >> 8) & 15];
+	p[4] = hex[(v >> 4) & 15];
+	p[5] = hex[v & 15];
+	return p + 6;
+}
+
+/* Escapes s[i..end) of the n-byte string s into p, at most 6 (end - i)
+ * bytes, and returns where p got to; *next is where s stopped, which is
+ * end but for a U+2028/9 that starts before end (read whole, so at most
+ * two bytes past it). */
+static char *cur_escape(char *p, const char *s, size_t i, size_t end, size_t n, size_t *next)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, run;
 
-	putch(w, '"');
-	while (i < n) {
+	while (i < end) {
+		size_t run = i;
 		unsigned char c;
 
-		for (run = i; run < n && !special[u[run]]; run++)
-			;
-		put(w, s + i, run - i);
-		if (run == n)
+		while (run < end && !special[u[run]])
+			run++;
+		memcpy(p, s + i, run - i);
+		p += run - i;
+		if (run == end) {
+			i = end;
 			break;
+		}
 		i = run;
 		c = u[i];
 		switch (c) {
-		case '"': put(w, "\\\"", 2); break;
-		case '\\': put(w, "\\\\", 2); break;
-		case '\n': put(w, "\\n", 2); break;
-		case '\r': put(w, "\\r", 2); break;
-		case '\t': put(w, "\\t", 2); break;
+		case '"': *p++ = '\\'; *p++ = '"'; break;
+		case '\\': *p++ = '\\'; *p++ = '\\'; break;
+		case '\n': *p++ = '\\'; *p++ = 'n'; break;
+		case '\r': *p++ = '\\'; *p++ = 'r'; break;
+		case '\t': *p++ = '\\'; *p++ = 't'; break;
 		case '<': case '>': case '&':
-			put_u_escape(w, c);
+			p = cur_u_escape(p, c);
 			break;
 		default:
 			if (c < 0x20 || c == 0x7F) {
-				put_u_escape(w, c);
+				p = cur_u_escape(p, c);
 			} else if (c == 0xE2 && i + 2 < n && u[i + 1] == 0x80 &&
 				   (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
-				put_u_escape(w, u[i + 2] == 0xA8 ? 0x2028 : 0x2029);
+				p = cur_u_escape(p, u[i + 2] == 0xA8 ? 0x2028 : 0x2029);
 				i += 2;
 			} else {
-				putch(w, (char)c);
+				*p++ = (char)c;
 			}
 		}
 		i++;
+	}
+	*next = i;
+	return p;
+}
+
+/* A JSON string into p: at most 6 n + 2 bytes. */
+static inline char *cur_str(char *p, const char *s, size_t n)
+{
+	size_t next;
+
+	*p++ = '"';
+	p = cur_escape(p, s, 0, n, n, &next);
+	*p++ = '"';
+	return p;
+}
+
+/* A JSON string, escaped also for embedding in HTML; any length, in
+ * slices that fit the buffer. */
+static void jstr(struct jw *w, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	putch(w, '"');
+	while (i < n) {
+		size_t end = n - i < JW_BUF / 6 ? n : i + JW_BUF / 6;
+		char *p = room(w, 6 * (end - i));
+
+		p = cur_escape(p, s, i, end, n, &i);
+		w->len = (size_t)(p - w->buf);
 	}
 	putch(w, '"');
 }
@@ -402,6 +472,137 @@ static void write_session(struct jw *w, const struct report *r, const struct ses
 	close_(w, '}');
 }
 
+/* ---- sessions through a cursor ---- */
+
+/*
+ * Sessions are most of the output. The helpers above keep the write
+ * position in struct jw, and since every byte they store could alias it,
+ * the compiler reloads and stores it around each one. A session whose
+ * bytes surely fit JW_BUF is instead written through a local cursor into
+ * room reserved once; the bytes are the same as write_session's. Sessions
+ * with abnormal experiences, or strings too long for the bound, take
+ * write_session.
+ */
+
+static inline char *cur_opt(char *p, int64_t v)
+{
+	if (v == RR_NONE)
+		return (char *)memcpy(p, "null", 4) + 4;
+	return cur_i64(p, v);
+}
+
+static inline char *cur_bool(char *p, int v)
+{
+	if (v)
+		return (char *)memcpy(p, "true", 4) + 4;
+	return (char *)memcpy(p, "false", 5) + 5;
+}
+
+/* A string id where the empty string means "not given". */
+static inline char *cur_sid_opt(char *p, const struct strtab *t, uint32_t id)
+{
+	if (id == 0)
+		return (char *)memcpy(p, "null", 4) + 4;
+	return cur_str(p, strtab_str(t, id), strtab_len(t, id));
+}
+
+/* Bytes a session surely needs besides its strings: keys, punctuation and
+ * up to 20 characters for each of its 16 numbers. */
+#define SESSION_FIXED 768
+#define FINDING_FIXED 96
+
+static int session_fast = 1;
+
+void json_set_session_fast(int on)
+{
+	session_fast = on != 0;
+}
+
+/* write_session through a cursor; 0 when it must take write_session. */
+static int write_session_fast(struct jw *w, const struct report *r, const struct session *s)
+{
+	const struct model *m = r->m;
+	const struct strtab *t = r->ds->strs;
+	const char *platform = platform_name(s->platform), *exit = exit_reason_name(s->exit);
+	size_t need = SESSION_FIXED, np = strlen(platform), nx = strlen(exit);
+	char *p;
+
+	if (s->nexp || !session_fast)
+		return 0;
+	need += 6 * (strtab_len(t, s->user) + strtab_len(t, s->device) + strtab_len(t, s->sdk) +
+		     strtab_len(t, s->ip) + np + nx);
+	for (uint32_t k = 0; k < s->nfindings && need <= JW_BUF; k++) {
+		const struct finding *f = &m->findings[s->first_finding + k];
+
+		need += FINDING_FIXED + 6 * (strlen(f->code) + strlen(f->text) +
+					     strlen(severity_name(f->severity)));
+	}
+	if (need > JW_BUF)
+		return 0;
+	p = room(w, need);
+	if (!w->first)
+		*p++ = ',';
+	CUR_LIT(p, "{\"user_id\":");
+	p = cur_str(p, strtab_str(t, s->user), strtab_len(t, s->user));
+	CUR_LIT(p, ",\"platform\":");
+	p = cur_str(p, platform, np);
+	CUR_LIT(p, ",\"device\":");
+	p = cur_sid_opt(p, t, s->device);
+	CUR_LIT(p, ",\"sdk_version\":");
+	p = cur_sid_opt(p, t, s->sdk);
+	CUR_LIT(p, ",\"client_ip\":");
+	p = cur_sid_opt(p, t, s->ip);
+	CUR_LIT(p, ",\"start_ms\":");
+	p = cur_i64(p, s->start_ms);
+	CUR_LIT(p, ",\"end_ms\":");
+	p = cur_i64(p, s->end_ms);
+	CUR_LIT(p, ",\"duration_ms\":");
+	p = cur_i64(p, s->end_ms - s->start_ms);
+	CUR_LIT(p, ",\"start_observed\":");
+	p = cur_bool(p, s->start_observed);
+	CUR_LIT(p, ",\"entered\":");
+	p = cur_bool(p, s->entered);
+	CUR_LIT(p, ",\"entry_latency_ms\":");
+	p = cur_opt(p, s->entry_latency_ms);
+	CUR_LIT(p, ",\"first_frame_ms\":");
+	p = cur_opt(p, s->first_frame_ms);
+	CUR_LIT(p, ",\"exit_reason\":");
+	p = cur_str(p, exit, nx);
+	CUR_LIT(p, ",\"last_seen_ms\":");
+	p = cur_i64(p, s->last_seen_ms);
+	CUR_LIT(p, ",\"reentries\":");
+	p = cur_i64(p, s->reentries);
+	CUR_LIT(p, ",\"network\":{\"changes\":");
+	p = cur_i64(p, s->net_changes);
+	CUR_LIT(p, ",\"outage_ms\":");
+	p = cur_i64(p, s->outage_ms);
+	CUR_LIT(p, ",\"outages\":");
+	p = cur_i64(p, s->outages);
+	CUR_LIT(p, "},\"background_ms\":");
+	p = cur_i64(p, s->background_ms);
+	CUR_LIT(p, ",\"findings\":[");
+	for (uint32_t k = 0; k < s->nfindings; k++) {
+		const struct finding *f = &m->findings[s->first_finding + k];
+		const char *sev = severity_name(f->severity);
+
+		if (k)
+			*p++ = ',';
+		CUR_LIT(p, "{\"code\":");
+		p = cur_str(p, f->code, strlen(f->code));
+		CUR_LIT(p, ",\"severity\":");
+		p = cur_str(p, sev, strlen(sev));
+		CUR_LIT(p, ",\"time_ms\":");
+		p = cur_i64(p, f->time_ms);
+		CUR_LIT(p, ",\"text\":");
+		p = cur_str(p, f->text, strlen(f->text));
+		*p++ = '}';
+	}
+	CUR_LIT(p, "],\"abnormal_experiences\":[]}");
+	w->len = (size_t)(p - w->buf);
+	w->first = 0;
+	return 1;
+}
+
 /* A call's page, or null when it has none (--pages). */
 static void page(struct jw *w, const struct report *r, uint32_t i)
 {
@@ -436,7 +637,8 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 	page(w, r, idx);
 	open_(w, "sessions", '[');
 	for (uint32_t k = 0; k < c->nsessions; k++)
-		write_session(w, r, &m->sessions[c->first_session + k]);
+		if (!write_session_fast(w, r, &m->sessions[c->first_session + k]))
+			write_session(w, r, &m->sessions[c->first_session + k]);
 	close_(w, ']');
 	/* Experiences of the call that no session of their user contains. */
 	open_(w, "abnormal_experiences", '[');

@@ -821,6 +821,142 @@ static char *json_threads_of(const struct report *r, unsigned threads, unsigned 
 	return buf;
 }
 
+/* One session of user in room: an entry at `at` and, 1000 + extra ms
+ * later, the closing event `close` (5008 or 7001). Returns the record, so
+ * that callers may add rows of their own to the session. */
+static struct record add_session(struct dataset *ds, const char *room, const char *user,
+				 int64_t at, int64_t extra, int32_t close)
+{
+	struct record rec;
+
+	memset(&rec, 0, sizeof rec);
+	rec.room = kit_intern(ds->strs, room);
+	rec.user = kit_intern(ds->strs, user);
+	rec.kind = REC_EVENT;
+	rec.p2 = -1;
+	rec.stream = -1;
+	rec.time_ms = at;
+	rec.id = 5001;
+	rec.p1 = -1;
+	assert_int_equal(dataset_append(ds, &rec), RR_OK);
+	rec.time_ms += 1000 + extra;
+	rec.id = close;
+	rec.p1 = 1;
+	assert_int_equal(dataset_append(ds, &rec), RR_OK);
+	return rec;
+}
+
+/* Sessions go out through a cursor of their own when their bytes surely
+ * fit its buffer: the same bytes as the general writer, for every string
+ * JSON or HTML needs escaped, long strings (which take the general way),
+ * absent and extreme numbers, findings and sessions with experiences. */
+static void test_json_session_cursor(void **state)
+{
+	static const char *const hostile[] = {
+		"plain", "q\"uote", "back\\slash", "new\nline\r\t", "<b>&amp;</b>",
+		"\x01\x1f\x7f", "line\xe2\x80\xa8sep\xe2\x80\xa9", "\xe2\x80\xa7 \xe2\x82\xac",
+		"\xe2", "caf\xc3\xa9", "",
+	};
+	static const int64_t nums[] = {
+		0, 9, 10, 99, 100, 12345, -1, -10, -100, INT64_MAX, INT64_MIN + 1, RR_NONE,
+		1795136400123,
+	};
+	const size_t nh = sizeof hostile / sizeof hostile[0], nn = sizeof nums / sizeof nums[0];
+	struct sessions_options so;
+	struct decode_stats dec;
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	char *fast, *general, *longid = malloc(12001);
+	int64_t t = 1795136400000;
+
+	(void)state;
+	assert_non_null(longid);
+	/* 12000 bytes: past the cursor's bound, and written by the general
+	 * way in slices of 10922 bytes, with a U+2028 across the first cut. */
+	memset(longid, 'x', 12000);
+	longid[12000] = '\0';
+	longid[7] = '"';
+	memcpy(longid + 10921, "\xe2\x80\xa8", 3);
+	memset(longid + 10924, 'y', 12000 - 10924);
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	for (int i = 0; i < 300; i++) {
+		char room[32], user[64];
+		struct record rec;
+
+		snprintf(room, sizeof room, "r%s%d", hostile[i % nh], i % 7);
+		snprintf(user, sizeof user, "%s%d", hostile[(i + 3) % nh], i);
+		/* Timed out or kicked: findings. */
+		rec = add_session(&ds, room, i == 150 ? longid : user,
+				  t + (int64_t)(i % 13) * 60000, i, i % 3 ? 5008 : 7001);
+		if (i % 10 == 0) {
+			rec.kind = REC_ABNORMAL;
+			rec.id = 1;
+			rec.p1 = 1005;
+			rec.time_ms -= 500;
+			assert_int_equal(dataset_append(&ds, &rec), RR_OK);
+		}
+	}
+	assert_int_equal(dataset_finish(&ds), RR_OK);
+	assert_int_equal(decode_scan(&ds, cat, &dec), RR_OK);
+	sessions_options_init(&so);
+	assert_int_equal(sessions_build(&ds, cat, &so, &m), RR_OK);
+	assert_int_equal(m.nsessions, 300);
+	assert_true(m.nfindings > 100);
+	assert_true(m.nexperiences > 0);
+	/* What the users file would add, and numbers of every shape. */
+	for (uint32_t i = 0; i < m.nsessions; i++) {
+		struct session *x = &m.sessions[i];
+
+		x->device = i % 4 ? kit_intern(ds.strs, hostile[i % nh]) : 0;
+		x->sdk = i % 5 ? kit_intern(ds.strs, hostile[(i + 1) % nh]) : 0;
+		x->ip = i % 6 ? kit_intern(ds.strs, hostile[(i + 2) % nh]) : 0;
+		x->entry_latency_ms = nums[i % nn];
+		x->first_frame_ms = nums[(i + 1) % nn];
+		x->last_seen_ms = nums[(i + 2) % nn];
+		x->outage_ms = nums[(i + 3) % nn];
+		x->background_ms = nums[(i + 4) % nn];
+		x->reentries = (uint32_t)nums[(i + 5) % nn];
+		x->start_observed = i % 2;
+		x->entered = i % 3 != 0;
+	}
+	assert_int_equal(report_build(&ds, &m, &dec, cat, NULL, &r), RR_OK);
+	fast = json_threads_of(&r, 1, 0);
+	json_set_session_fast(0);
+	general = json_threads_of(&r, 1, 0);
+	json_set_session_fast(1);
+	assert_true(strlen(general) > 100000);
+	assert_non_null(strstr(general, "\"device\":\"\\u003cb\\u003e\\u0026amp;\\u003c/b\\u003e\""));
+	assert_non_null(strstr(general, "\\u2028sep\\u2029"));
+	assert_non_null(strstr(general, "\"entry_latency_ms\":-9223372036854775807,"));
+	assert_non_null(strstr(general, "\"outage_ms\":9223372036854775807,"));
+	assert_string_equal(fast, general);
+	{
+		char *want = malloc(12100), *q = want;
+
+		assert_non_null(want);
+		q += sprintf(q, "\"user_id\":\"xxxxxxx\\\"");
+		memset(q, 'x', 10921 - 8);
+		q += 10921 - 8;
+		q += sprintf(q, "\\u2028");
+		memset(q, 'y', 12000 - 10924);
+		q += 12000 - 10924;
+		strcpy(q, "\",");
+		assert_non_null(strstr(general, want));
+		free(want);
+	}
+	free(fast);
+	free(general);
+	report_free(&r);
+	model_free(&m);
+	decode_stats_free(&dec);
+	dataset_free(&ds);
+	catalog_free(cat);
+	free(longid);
+}
+
 /* The calls formatted on several threads, in chunks of any size, give the
  * bytes of one thread; so they do when a chunk's buffer cannot grow (an
  * allocation failing: its thread waits for its turn and writes as it goes)
@@ -842,24 +978,10 @@ static void test_json_threads(void **state)
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	for (int i = 0; i < 1200; i++) {
 		char room[16], user[16];
-		struct record rec;
 
 		snprintf(room, sizeof room, "room<%d>", i % 37);
 		snprintf(user, sizeof user, "u%d", i);
-		memset(&rec, 0, sizeof rec);
-		rec.room = kit_intern(ds.strs, room);
-		rec.user = kit_intern(ds.strs, user);
-		rec.kind = REC_EVENT;
-		rec.p2 = -1;
-		rec.stream = -1;
-		rec.time_ms = t + (int64_t)(i % 91) * 60000;
-		rec.id = 5001;
-		rec.p1 = -1;
-		assert_int_equal(dataset_append(&ds, &rec), RR_OK);
-		rec.time_ms += 1000 + i;
-		rec.id = i % 5 ? 5008 : 7001;
-		rec.p1 = 1;
-		assert_int_equal(dataset_append(&ds, &rec), RR_OK);
+		add_session(&ds, room, user, t + (int64_t)(i % 91) * 60000, i, i % 5 ? 5008 : 7001);
 	}
 	assert_int_equal(dataset_finish(&ds), RR_OK);
 	assert_int_equal(decode_scan(&ds, cat, &dec), RR_OK);
@@ -1032,6 +1154,7 @@ int main(void)
 		cmocka_unit_test(test_select_pages),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_json_threads),
+		cmocka_unit_test(test_json_session_cursor),
 		cmocka_unit_test(test_out_of_memory),
 	};
 
