@@ -30,6 +30,9 @@
  * and saved 0.03 s in the sort. */
 
 #define RECS_PAGE ((size_t)4096)
+/* How far ahead the passes that stream through the records prefetch: a
+ * page, as the hardware's own prefetch stops at page ends. */
+#define RECS_AHEAD (RECS_PAGE / sizeof(struct record))
 
 static size_t round_up(size_t v, size_t to)
 {
@@ -2010,6 +2013,8 @@ static void scan_run(void *arg, unsigned k)
 			size_t longest = p->longest_tie;
 			for (; hi < n && a[hi].room == room && a[hi].comm == comm; hi++) {
 				const struct record *q = &a[hi - 1], *r = &a[hi];
+
+				__builtin_prefetch(r + RECS_AHEAD);
 				if (ut_less(r, q)) {
 					p->sorted = 0;
 					break;
@@ -2023,7 +2028,7 @@ static void scan_run(void *arg, unsigned k)
 			p->longest_tie = longest;
 		}
 		for (; hi < n && a[hi].room == room && a[hi].comm == comm; hi++)
-			;
+			__builtin_prefetch(&a[hi + RECS_AHEAD]);
 		tie = 1;
 		p->end = hi;
 		if (lo > p->first && (a[lo - 1].room > room ||
@@ -2702,6 +2707,7 @@ static void seams_cut(struct dataset *ds, size_t lo, size_t hi)
 static void translate_records(struct record *r, size_t n, const uint32_t *map)
 {
 	for (size_t i = 0; i < n; i++) {
+		__builtin_prefetch(&r[i + RECS_AHEAD], 1);
 		r[i].room = map[r[i].room];
 		r[i].comm = map[r[i].comm];
 		r[i].user = map[r[i].user];
