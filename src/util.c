@@ -57,8 +57,8 @@ void *rr_calloc(size_t count, size_t size)
 
 	if (injected_failure())
 		return NULL;
-	if (!count || !size)
-		return calloc(1, 1);
+	count = count ? count : 1;
+	size = size ? size : 1;
 	if (count > SIZE_MAX / size)
 		return NULL;
 	n = count * size;
