@@ -1986,12 +1986,11 @@ static int finish(struct builder *b)
 	t.ffirst = ffirst;
 	t.rc = RR_OK;
 	/* A gather into a new array beats following the permutation's cycles
-	 * (46 MB of sessions at ten million events: 0.04 s against 0.01);
-	 * without the memory for it, or with details to move in step, the
-	 * sessions are permuted in place. Allocated here: the tail threads
-	 * must not both allocate (failure injection counts in order). */
-	t.gather = NULL;
-	t.from = NULL;
+	 * (at ten million events, 46 MB of sessions: the tail took 0.041 s in
+	 * place, 0.027 s gathered); without the memory for it, or with details
+	 * to move in step, the sessions are permuted in place. Allocated here:
+	 * the tail threads must not both allocate (failure injection counts in
+	 * order). */
 	if (!m->details && m->nsessions > 0 &&
 	    (t.gather = rr_malloc((size_t)m->nsessions * sizeof *m->sessions)) &&
 	    !(t.from = rr_malloc((size_t)m->nsessions * sizeof *t.from))) {
