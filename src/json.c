@@ -143,6 +143,9 @@ static const unsigned char special[256] = {
 	['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, [0x7F] = 1, [0xE2] = 1,
 };
 
+/* Writers at a cursor: each writes at p, into room the caller made, and
+ * returns where it ended. jstr and the sessions' writer share them. */
+
 static const char two_digits[] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
