@@ -124,17 +124,6 @@ static inline void putch(struct jw *w, char c)
 	w->len++;
 }
 
-/* Decimal, as printf's %" PRId64 " writes it. */
-static inline void put_i64(struct jw *w, int64_t v)
-{
-	char tmp[RR_I64_CHARS], *s = fmt_i64(v, tmp + sizeof tmp), *p;
-	size_t n = (size_t)(tmp + sizeof tmp - s);
-
-	p = room(w, n);
-	memcpy(p, s, n);
-	w->len += n;
-}
-
 /* Bytes that jstr cannot write as they are: quotes, backslashes, controls,
  * DEL, <, >, & and 0xE2 (which may start U+2028/9). */
 static const unsigned char special[256] = {
@@ -143,8 +132,7 @@ static const unsigned char special[256] = {
 	['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, [0x7F] = 1, [0xE2] = 1,
 };
 
-/* Writers at a cursor: each writes at p, into room the caller made, and
- * returns where it ended. jstr and the sessions' writer share them. */
+/* Writers at p, into room the caller made: each returns where it ended. */
 
 static const char two_digits[] =
 	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
@@ -153,7 +141,7 @@ static const char two_digits[] =
 
 #define CUR_LIT(p, lit) ((p) = (char *)memcpy((p), (lit), sizeof(lit) - 1) + sizeof(lit) - 1)
 
-/* Decimal, as put_i64 writes it. */
+/* Decimal, as printf's %" PRId64 " writes it; at most RR_I64_CHARS bytes. */
 static inline char *cur_i64(char *p, int64_t v)
 {
 	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -238,32 +226,69 @@ static char *cur_escape(char *p, const char *s, size_t i, size_t end, size_t n, 
 	return p;
 }
 
-/* A JSON string into p: at most 6 n + 2 bytes. */
-static inline char *cur_str(char *p, const char *s, size_t n)
+static inline void put_i64(struct jw *w, int64_t v)
 {
-	size_t next;
+	w->len = (size_t)(cur_i64(room(w, RR_I64_CHARS), v) - w->buf);
+}
 
-	*p++ = '"';
-	p = cur_escape(p, s, 0, n, n, &next);
-	*p++ = '"';
-	return p;
+/*
+ * A cursor over w's buffer, for runs of output written field after field:
+ * the position lives in a local (every byte stored through a char pointer
+ * could alias struct jw, so helpers that keep it there reload and store it
+ * around each byte), and w is brought up to date only to make room.
+ */
+struct cur {
+	struct jw *w;
+	char *p, *end;
+};
+
+static inline void cur_begin(struct cur *c, struct jw *w)
+{
+	c->w = w;
+	c->p = w->buf + w->len;
+	c->end = w->buf + w->cap;
+}
+
+static inline void cur_end(struct cur *c)
+{
+	c->w->len = (size_t)(c->p - c->w->buf);
+}
+
+/* Makes room for n more bytes (n <= JW_BUF) at c->p. */
+static inline void cur_need(struct cur *c, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n) {
+		cur_end(c);
+		make_room(c->w, n);
+		cur_begin(c, c->w);
+	}
 }
 
 /* A JSON string, escaped also for embedding in HTML; any length, in
- * slices that fit the buffer. */
-static void jstr(struct jw *w, const char *s, size_t n)
+ * slices whose escaped form surely fits the buffer. */
+static void cur_string(struct cur *c, const char *s, size_t n)
 {
 	size_t i = 0;
 
-	putch(w, '"');
+	cur_need(c, 1);
+	*c->p++ = '"';
 	while (i < n) {
 		size_t end = n - i < JW_BUF / 6 ? n : i + JW_BUF / 6;
-		char *p = room(w, 6 * (end - i));
 
-		p = cur_escape(p, s, i, end, n, &i);
-		w->len = (size_t)(p - w->buf);
+		cur_need(c, 6 * (end - i));
+		c->p = cur_escape(c->p, s, i, end, n, &i);
 	}
-	putch(w, '"');
+	cur_need(c, 1);
+	*c->p++ = '"';
+}
+
+static void jstr(struct jw *w, const char *s, size_t n)
+{
+	struct cur c;
+
+	cur_begin(&c, w);
+	cur_string(&c, s, n);
+	cur_end(&c);
 }
 
 /* A member's key, after a comma when one is due. Keys are this file's
@@ -431,61 +456,13 @@ static void write_experience(struct jw *w, const struct report *r, const struct 
 	close_(w, '}');
 }
 
-static void write_session(struct jw *w, const struct report *r, const struct session *s)
-{
-	const struct model *m = r->m;
-
-	open_(w, NULL, '{');
-	sid(w, "user_id", r->ds->strs, s->user);
-	str(w, "platform", platform_name(s->platform));
-	sid_opt(w, "device", r->ds->strs, s->device);
-	sid_opt(w, "sdk_version", r->ds->strs, s->sdk);
-	sid_opt(w, "client_ip", r->ds->strs, s->ip);
-	int_(w, "start_ms", s->start_ms);
-	int_(w, "end_ms", s->end_ms);
-	int_(w, "duration_ms", s->end_ms - s->start_ms);
-	bool_(w, "start_observed", s->start_observed);
-	bool_(w, "entered", s->entered);
-	opt(w, "entry_latency_ms", s->entry_latency_ms);
-	opt(w, "first_frame_ms", s->first_frame_ms);
-	str(w, "exit_reason", exit_reason_name(s->exit));
-	int_(w, "last_seen_ms", s->last_seen_ms);
-	int_(w, "reentries", s->reentries);
-	open_(w, "network", '{');
-	int_(w, "changes", s->net_changes);
-	int_(w, "outage_ms", s->outage_ms);
-	int_(w, "outages", s->outages);
-	close_(w, '}');
-	int_(w, "background_ms", s->background_ms);
-	open_(w, "findings", '[');
-	for (uint32_t k = 0; k < s->nfindings; k++) {
-		const struct finding *f = &m->findings[s->first_finding + k];
-		open_(w, NULL, '{');
-		str(w, "code", f->code);
-		str(w, "severity", severity_name(f->severity));
-		int_(w, "time_ms", f->time_ms);
-		str(w, "text", f->text);
-		close_(w, '}');
-	}
-	close_(w, ']');
-	open_(w, "abnormal_experiences", '[');
-	for (uint32_t k = 0; k < s->nexp; k++)
-		write_experience(w, r, &m->experiences[s->first_exp + k]);
-	close_(w, ']');
-	close_(w, '}');
-}
-
-/* ---- sessions through a cursor ---- */
-
-/*
- * Sessions are most of the output. The helpers above keep the write
- * position in struct jw, and since every byte they store could alias it,
- * the compiler reloads and stores it around each one. A session whose
- * bytes surely fit JW_BUF is instead written through a local cursor into
- * room reserved once; the bytes are the same as write_session's. Sessions
- * with abnormal experiences, or strings too long for the bound, take
- * write_session.
- */
+/* A member's literal key (with its comma, when one is due) at the cursor,
+ * with room for a number after it. */
+#define CUR_KEY(c, lit) (cur_need((c), sizeof(lit) - 1 + RR_I64_CHARS), CUR_LIT((c)->p, lit))
+#define CUR_INT(c, lit, v) (CUR_KEY(c, lit), (c)->p = cur_i64((c)->p, (v)))
+#define CUR_OPT(c, lit, v) (CUR_KEY(c, lit), (c)->p = cur_opt((c)->p, (v)))
+#define CUR_BOOL(c, lit, v) (CUR_KEY(c, lit), (c)->p = cur_bool((c)->p, (v)))
+#define CUR_STR(c, lit, s, n) (CUR_KEY(c, lit), cur_string((c), (s), (n)))
 
 static inline char *cur_opt(char *p, int64_t v)
 {
@@ -502,108 +479,70 @@ static inline char *cur_bool(char *p, int v)
 }
 
 /* A string id where the empty string means "not given". */
-static inline char *cur_sid_opt(char *p, const struct strtab *t, uint32_t id)
+static inline void cur_sid_opt(struct cur *c, const struct strtab *t, uint32_t id)
 {
 	if (id == 0)
-		return (char *)memcpy(p, "null", 4) + 4;
-	return cur_str(p, strtab_str(t, id), strtab_len(t, id));
+		CUR_LIT(c->p, "null");      /* CUR_KEY made room for it */
+	else
+		cur_string(c, strtab_str(t, id), strtab_len(t, id));
 }
 
-/* Bytes a session surely needs besides its strings: keys, punctuation and
- * up to 20 characters for each of its 16 numbers. */
-#define SESSION_FIXED 768
-#define FINDING_FIXED 96
-
-static int session_fast = 1;
-
-void json_set_session_fast(int on)
-{
-	session_fast = on != 0;
-}
-
-/* write_session through a cursor; 0 when it must take write_session. */
-static int write_session_fast(struct jw *w, const struct report *r, const struct session *s)
+/* Sessions are most of the output: written through a cursor. */
+static void write_session(struct jw *w, const struct report *r, const struct session *s)
 {
 	const struct model *m = r->m;
 	const struct strtab *t = r->ds->strs;
 	const char *platform = platform_name(s->platform), *exit = exit_reason_name(s->exit);
-	size_t need = SESSION_FIXED, np = strlen(platform), nx = strlen(exit);
-	char *p;
+	struct cur c;
 
-	if (s->nexp || !session_fast)
-		return 0;
-	need += 6 * (strtab_len(t, s->user) + strtab_len(t, s->device) + strtab_len(t, s->sdk) +
-		     strtab_len(t, s->ip) + np + nx);
-	for (uint32_t k = 0; k < s->nfindings && need <= JW_BUF; k++) {
-		const struct finding *f = &m->findings[s->first_finding + k];
-
-		need += FINDING_FIXED + 6 * (strlen(f->code) + strlen(f->text) +
-					     strlen(severity_name(f->severity)));
-	}
-	if (need > JW_BUF)
-		return 0;
-	p = room(w, need);
+	cur_begin(&c, w);
+	cur_need(&c, 1);
 	if (!w->first)
-		*p++ = ',';
-	CUR_LIT(p, "{\"user_id\":");
-	p = cur_str(p, strtab_str(t, s->user), strtab_len(t, s->user));
-	CUR_LIT(p, ",\"platform\":");
-	p = cur_str(p, platform, np);
-	CUR_LIT(p, ",\"device\":");
-	p = cur_sid_opt(p, t, s->device);
-	CUR_LIT(p, ",\"sdk_version\":");
-	p = cur_sid_opt(p, t, s->sdk);
-	CUR_LIT(p, ",\"client_ip\":");
-	p = cur_sid_opt(p, t, s->ip);
-	CUR_LIT(p, ",\"start_ms\":");
-	p = cur_i64(p, s->start_ms);
-	CUR_LIT(p, ",\"end_ms\":");
-	p = cur_i64(p, s->end_ms);
-	CUR_LIT(p, ",\"duration_ms\":");
-	p = cur_i64(p, s->end_ms - s->start_ms);
-	CUR_LIT(p, ",\"start_observed\":");
-	p = cur_bool(p, s->start_observed);
-	CUR_LIT(p, ",\"entered\":");
-	p = cur_bool(p, s->entered);
-	CUR_LIT(p, ",\"entry_latency_ms\":");
-	p = cur_opt(p, s->entry_latency_ms);
-	CUR_LIT(p, ",\"first_frame_ms\":");
-	p = cur_opt(p, s->first_frame_ms);
-	CUR_LIT(p, ",\"exit_reason\":");
-	p = cur_str(p, exit, nx);
-	CUR_LIT(p, ",\"last_seen_ms\":");
-	p = cur_i64(p, s->last_seen_ms);
-	CUR_LIT(p, ",\"reentries\":");
-	p = cur_i64(p, s->reentries);
-	CUR_LIT(p, ",\"network\":{\"changes\":");
-	p = cur_i64(p, s->net_changes);
-	CUR_LIT(p, ",\"outage_ms\":");
-	p = cur_i64(p, s->outage_ms);
-	CUR_LIT(p, ",\"outages\":");
-	p = cur_i64(p, s->outages);
-	CUR_LIT(p, "},\"background_ms\":");
-	p = cur_i64(p, s->background_ms);
-	CUR_LIT(p, ",\"findings\":[");
+		*c.p++ = ',';
+	CUR_STR(&c, "{\"user_id\":", strtab_str(t, s->user), strtab_len(t, s->user));
+	CUR_STR(&c, ",\"platform\":", platform, strlen(platform));
+	CUR_KEY(&c, ",\"device\":");
+	cur_sid_opt(&c, t, s->device);
+	CUR_KEY(&c, ",\"sdk_version\":");
+	cur_sid_opt(&c, t, s->sdk);
+	CUR_KEY(&c, ",\"client_ip\":");
+	cur_sid_opt(&c, t, s->ip);
+	CUR_INT(&c, ",\"start_ms\":", s->start_ms);
+	CUR_INT(&c, ",\"end_ms\":", s->end_ms);
+	CUR_INT(&c, ",\"duration_ms\":", s->end_ms - s->start_ms);
+	CUR_BOOL(&c, ",\"start_observed\":", s->start_observed);
+	CUR_BOOL(&c, ",\"entered\":", s->entered);
+	CUR_OPT(&c, ",\"entry_latency_ms\":", s->entry_latency_ms);
+	CUR_OPT(&c, ",\"first_frame_ms\":", s->first_frame_ms);
+	CUR_STR(&c, ",\"exit_reason\":", exit, strlen(exit));
+	CUR_INT(&c, ",\"last_seen_ms\":", s->last_seen_ms);
+	CUR_INT(&c, ",\"reentries\":", s->reentries);
+	CUR_INT(&c, ",\"network\":{\"changes\":", s->net_changes);
+	CUR_INT(&c, ",\"outage_ms\":", s->outage_ms);
+	CUR_INT(&c, ",\"outages\":", s->outages);
+	CUR_INT(&c, "},\"background_ms\":", s->background_ms);
+	CUR_KEY(&c, ",\"findings\":[");
 	for (uint32_t k = 0; k < s->nfindings; k++) {
 		const struct finding *f = &m->findings[s->first_finding + k];
 		const char *sev = severity_name(f->severity);
 
 		if (k)
-			*p++ = ',';
-		CUR_LIT(p, "{\"code\":");
-		p = cur_str(p, f->code, strlen(f->code));
-		CUR_LIT(p, ",\"severity\":");
-		p = cur_str(p, sev, strlen(sev));
-		CUR_LIT(p, ",\"time_ms\":");
-		p = cur_i64(p, f->time_ms);
-		CUR_LIT(p, ",\"text\":");
-		p = cur_str(p, f->text, strlen(f->text));
-		*p++ = '}';
+			CUR_STR(&c, ",{\"code\":", f->code, strlen(f->code));
+		else
+			CUR_STR(&c, "{\"code\":", f->code, strlen(f->code));
+		CUR_STR(&c, ",\"severity\":", sev, strlen(sev));
+		CUR_INT(&c, ",\"time_ms\":", f->time_ms);
+		CUR_STR(&c, ",\"text\":", f->text, strlen(f->text));
+		CUR_KEY(&c, "}");
 	}
-	CUR_LIT(p, "],\"abnormal_experiences\":[]}");
-	w->len = (size_t)(p - w->buf);
+	CUR_KEY(&c, "],\"abnormal_experiences\":[");
+	cur_end(&c);
+	w->first = 1;
+	for (uint32_t k = 0; k < s->nexp; k++)
+		write_experience(w, r, &m->experiences[s->first_exp + k]);
+	putch(w, ']');
+	putch(w, '}');
 	w->first = 0;
-	return 1;
 }
 
 /* A call's page, or null when it has none (--pages). */
@@ -640,8 +579,7 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 	page(w, r, idx);
 	open_(w, "sessions", '[');
 	for (uint32_t k = 0; k < c->nsessions; k++)
-		if (!write_session_fast(w, r, &m->sessions[c->first_session + k]))
-			write_session(w, r, &m->sessions[c->first_session + k]);
+		write_session(w, r, &m->sessions[c->first_session + k]);
 	close_(w, ']');
 	/* Experiences of the call that no session of their user contains. */
 	open_(w, "abnormal_experiences", '[');

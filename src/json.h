@@ -23,9 +23,4 @@ int json_write(const struct report *r, FILE *f);
 int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 		       unsigned chunk_sessions);
 
-/* For tests: 0 sends every session through the general writer instead of
- * the cursor one (the bytes must be the same); 1, the default, restores it.
- * Not thread-safe: set it while no JSON is being written. */
-void json_set_session_fast(int on);
-
 #endif
