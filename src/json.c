@@ -436,13 +436,20 @@ static void write_input(struct jw *w, const struct report *r)
 	close_(w, '}');
 }
 
-static void write_experience(struct jw *w, const struct report *r, const struct experience *x)
+/* One experience. unattached: it has no call (no events of its room were
+ * given), so it names its room and CommId itself. */
+static void write_experience(struct jw *w, const struct report *r, const struct experience *x,
+			     int unattached)
 {
 	const struct strtab *t = r->ds->strs;
 
 	open_(w, NULL, '{');
 	int_(w, "time_ms", x->time_ms);
 	int_(w, "experience_id", x->id);
+	if (unattached) {
+		sid(w, "room_id", t, x->room);
+		sid_opt(w, "comm_id", t, x->comm);
+	}
 	sid(w, "user_id", t, x->user);
 	open_(w, "causes", '[');
 	for (uint32_t k = 0; k < x->ncauses; k++) {
@@ -539,7 +546,7 @@ static void write_session(struct jw *w, const struct report *r, const struct ses
 	cur_end(&c);
 	w->first = 1;
 	for (uint32_t k = 0; k < s->nexp; k++)
-		write_experience(w, r, &m->experiences[s->first_exp + k]);
+		write_experience(w, r, &m->experiences[s->first_exp + k], 0);
 	putch(w, ']');
 	putch(w, '}');
 	w->first = 0;
@@ -584,7 +591,7 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 	/* Experiences of the call that no session of their user contains. */
 	open_(w, "abnormal_experiences", '[');
 	for (uint32_t k = 0; k < c->nexp; k++)
-		write_experience(w, r, &m->experiences[c->first_exp + k]);
+		write_experience(w, r, &m->experiences[c->first_exp + k], 0);
 	close_(w, ']');
 	close_(w, '}');
 }
@@ -655,6 +662,8 @@ static void write_headline(struct jw *w, const struct report *r)
 		opt(w, "change", h->change);
 		opt(w, "change_pm", h->change_pm);
 		bool_(w, "regression", h->regression);
+		if (h->sampled)
+			bool_(w, "sampled", 1);
 		close_(w, '}');
 	}
 	close_(w, '}');
@@ -928,7 +937,7 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 
 	open_(&w, "unattached_experiences", '[');
 	for (uint32_t k = 0; k < m->norphan_exp; k++)
-		write_experience(&w, r, &m->experiences[m->first_orphan_exp + k]);
+		write_experience(&w, r, &m->experiences[m->first_orphan_exp + k], 1);
 	close_(&w, ']');
 
 	open_(&w, "days", '[');

@@ -1281,6 +1281,9 @@ static void fill_headline(struct page *p, xmlNodePtr root)
 		add_text(p, th, h->label);
 		if (i == HL_EXPERIENCES_PER_100_X10 && !strstr(h->label, "sampl"))
 			add_el_text(p, th, "span", "note", " (sampled)");
+		if (r->has_baseline && h->sampled)
+			add_el_text(p, th, "span", "note sample",
+				    " — a sample: never marked as a regression");
 		/* In the figure's cell: seen first, also on a phone where the
 		 * table scrolls. */
 		if (r->has_baseline && h->regression) {
@@ -1311,8 +1314,12 @@ static void fill_headline(struct page *p, xmlNodePtr root)
 	if (!r->has_baseline)
 		add_el_text(p, n, "p", "note", "Run with --baseline OLD.json (the JSON of an "
 			    "earlier run) to compare with it.");
-	add_el_text(p, n, "p", "note", "Rates are per session; abnormal experiences are "
-		    "sampled by TRTC (at most 20 per hour).");
+	add_el_text(p, n, "p", "note", r->has_baseline
+		    ? "Rates are per session; abnormal experiences are sampled by TRTC (at "
+		      "most 20 per hour), so their rate is compared but never marked as a "
+		      "regression."
+		    : "Rates are per session; abnormal experiences are sampled by TRTC (at "
+		      "most 20 per hour).");
 }
 
 /* ------------------------------------------------------------ day charts */
@@ -1726,6 +1733,67 @@ static void fill_all_calls(struct page *p, xmlNodePtr root)
 	}
 }
 
+/* Experiences of rooms whose events were not given: they have no call
+ * page, so they are listed here with what they carry. */
+static void fill_orphans(struct page *p, xmlNodePtr n)
+{
+	static const struct col cols[] = {
+		{ "Time", 0 }, { "Room", 0 }, { "User", 0 }, { "Experience", 0 },
+		{ "Possible causes", 0 } };
+	const struct report *r = p->r;
+	const struct model *m = r->m;
+	const struct strtab *st = r->ds->strs;
+	xmlNodePtr pp, tb, tr, ul, li;
+	char b[200];
+
+	if (r->norphan_total == 0)
+		return;
+	add_el_text(p, n, "h3", NULL, "In rooms without events");
+	pp = add_el(p, n, "p", "orphans");
+	snprintf(b, sizeof b, "%" PRIu32 " abnormal experience%s of %" PRIu32 " user%s in %"
+		 PRIu32 " room%s", r->norphan_total, r->norphan_total == 1 ? "" : "s",
+		 r->orphan_users, r->orphan_users == 1 ? "" : "s", r->orphan_rooms,
+		 r->orphan_rooms == 1 ? "" : "s");
+	add_text(p, pp, b);
+	add_text(p, pp, " belong to no call: the events of those rooms were not given, so no "
+		 "session or call page shows them. Times in ");
+	add_text(p, pp, r->tz ? tz_name(r->tz) : "UTC");
+	add_text(p, pp, ".");
+	tb = add_table(p, n, "orphans", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < r->norphans; i++) {
+		const struct orphan_exp *o = &r->orphans[i];
+		const struct experience *x = &m->experiences[o->exp];
+		const char *c = o->causes;
+
+		tr = add_el(p, tb, "tr", NULL);
+		tz_format(r->tz, x->time_ms, TZF_DATETIME, b, sizeof b);
+		td_text(p, tr, b, NULL);
+		td_text(p, tr, strtab_str(st, x->room), "id");
+		td_text(p, tr, strtab_str(st, x->user), "id");
+		td_text(p, tr, o->label, NULL);
+		if (o->ncauses == 0) {
+			td_text(p, tr, "no cause listed", NULL);
+			continue;
+		}
+		ul = add_el(p, add_el(p, tr, "td", NULL), "ul", "causes");
+		for (uint32_t k = 0; k < o->ncauses; k++, c += strlen(c) + 1) {
+			uint32_t peer = m->causes[x->first_cause + k].peer;
+
+			li = add_el_text(p, ul, "li", NULL, c);
+			if (peer) {
+				add_text(p, li, " (remote user ");
+				add_el_text(p, li, "span", "id", strtab_str(st, peer));
+				add_text(p, li, ")");
+			}
+		}
+	}
+	if (r->norphans < r->norphan_total) {
+		snprintf(b, sizeof b, "The first %zu are listed; the JSON (--json) has all %" PRIu32
+			 " in unattached_experiences.", r->norphans, r->norphan_total);
+		add_el_text(p, n, "p", "note", b);
+	}
+}
+
 static void fill_overview(struct page *p, xmlNodePtr root)
 {
 	static const struct col ecols[] = { { "Exit", 0 }, { "Sessions", 1 } };
@@ -1777,6 +1845,7 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 	fact_u64(p, dl, "Abnormal experiences", r->abnormal_experiences);
 	add_el_text(p, n, "p", "note", "Sampled (TRTC returns at most 20 per hour): counts are "
 		    "lower bounds, not totals.");
+	fill_orphans(p, n);
 
 	fill_top(p, slot(p, root, "top-events-count"), r->top_events_by_count,
 		 r->ntop_events_by_count, 0);

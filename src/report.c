@@ -1218,7 +1218,7 @@ static int build_problem_users(struct report *r, uint32_t nmark)
 static const struct {
 	const char *key, *label;
 	int8_t better;
-	uint8_t absolute;
+	uint8_t absolute, sampled;
 } headline_def[HL__COUNT] = {
 	[HL_CALLS] = { "calls", "Calls", 0, 0 },
 	[HL_SESSIONS] = { "sessions", "Sessions", 0, 0 },
@@ -1234,7 +1234,7 @@ static const struct {
 	[HL_ENTRY_FAILED_PM] = { "entry_failed_pm", "Entry failures per 1000 sessions", -1, 0 },
 	[HL_NO_EXIT_PM] = { "no_exit_pm", "No exit recorded per 1000 sessions", -1, 0 },
 	[HL_EXPERIENCES_PER_100_X10] = { "abnormal_experiences_per_100_x10",
-					  "Abnormal experiences per 100 sessions (sampled)", -1, 0 },
+					  "Abnormal experiences per 100 sessions (sample)", -1, 0, 1 },
 };
 
 const char *report_headline_key(enum headline_id id)
@@ -1268,6 +1268,7 @@ static void build_headline(struct report *r, int64_t first_frame_p50)
 		h->label = headline_def[i].label;
 		h->better = headline_def[i].better;
 		h->absolute = headline_def[i].absolute;
+		h->sampled = headline_def[i].sampled;
 		h->value = v[i];
 		h->previous = h->change = h->change_pm = RR_NONE;
 		h->regression = 0;
@@ -1328,7 +1329,9 @@ void report_compare(struct report *r, const struct baseline *b, const char *name
 		h->change_pm = h->change == RR_NONE ? RR_NONE
 			       : change_per_mille(h->change, h->previous);
 		h->regression = 0;
-		if (h->better == 0 || h->change == RR_NONE)
+		/* A sample's rate moves with the sampling as much as with the
+		 * calls: shown with its change, never marked. */
+		if (h->better == 0 || h->sampled || h->change == RR_NONE)
 			continue;
 		worse = h->better > 0 ? h->change < 0 : h->change > 0;
 		if (!worse)
@@ -1537,6 +1540,93 @@ static void *worker_run(void *arg)
 	return NULL;
 }
 
+/* ---- experiences of rooms without events ---- */
+
+static void orphans_free(struct report *r)
+{
+	for (size_t i = 0; r->orphans && i < r->norphans; i++) {
+		rr_free(r->orphans[i].label);
+		rr_free(r->orphans[i].causes);
+	}
+	rr_free(r->orphans);
+	r->orphans = NULL;
+	r->norphans = 0;
+}
+
+static int cmp_u32_asc(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Distinct values of v[0..n), which it sorts. */
+static uint32_t count_distinct(uint32_t *v, size_t n)
+{
+	uint32_t d = 0;
+
+	qsort(v, n, sizeof *v, cmp_u32_asc);
+	for (size_t i = 0; i < n; i++)
+		d += i == 0 || v[i] != v[i - 1];
+	return d;
+}
+
+/* The overview's list of orphan experiences, with their labels decoded
+ * (cat NULL: "Unknown ..." labels, as catalog_format gives them). */
+static int build_orphans(struct report *r, const struct catalog *cat)
+{
+	const struct model *m = r->m;
+	uint32_t n = m->norphan_exp, *ids;
+	size_t k;
+
+	r->norphan_total = n;
+	if (n == 0)
+		return RR_OK;
+	if (!(ids = rr_malloc((size_t)n * sizeof *ids)))
+		return RR_ENOMEM;
+	for (k = 0; k < n; k++)
+		ids[k] = m->experiences[m->first_orphan_exp + k].room;
+	r->orphan_rooms = count_distinct(ids, n);
+	for (k = 0; k < n; k++)
+		ids[k] = m->experiences[m->first_orphan_exp + k].user;
+	r->orphan_users = count_distinct(ids, n);
+	rr_free(ids);
+
+	k = n < REPORT_ORPHANS ? n : REPORT_ORPHANS;
+	if (!(r->orphans = rr_calloc(k, sizeof *r->orphans)))
+		return RR_ENOMEM;
+	for (r->norphans = 0; r->norphans < k; r->norphans++) {
+		struct orphan_exp *o = &r->orphans[r->norphans];
+		const struct experience *x = &m->experiences[m->first_orphan_exp + r->norphans];
+		const struct cat_entry *e = cat ? catalog_find_experience(cat, x->id) : NULL;
+		char label[256];
+		size_t len = 0;
+
+		o->exp = m->first_orphan_exp + (uint32_t)r->norphans;
+		catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
+		if (!(o->label = rr_strndup(label, strlen(label))))
+			goto fail;
+		/* Each label fits 256 bytes with its '\0'. */
+		if (!(o->causes = rr_malloc((size_t)(x->ncauses ? x->ncauses : 1) * sizeof label)))
+			goto fail;
+		for (uint32_t c = 0; c < x->ncauses; c++) {
+			int32_t id = m->causes[x->first_cause + c].id;
+			const struct cat_entry *ce = cat ? catalog_find_cause(cat, id) : NULL;
+			enum cat_table t = ce ? ce->table : id >= 2001 && id <= 2999 ? CAT_REALTIME
+										 : CAT_DISMISSAL;
+
+			catalog_format(ce, t, id, -1, -1, o->causes + len, sizeof label);
+			len += strlen(o->causes + len) + 1;
+		}
+		o->ncauses = x->ncauses;
+	}
+	return RR_OK;
+fail:
+	r->norphans++;       /* the one being made is freed too */
+	orphans_free(r);
+	return RR_ENOMEM;
+}
+
 int report_build(const struct dataset *ds, const struct model *m,
 		 const struct decode_stats *dec, const struct catalog *cat,
 		 const struct tz *tz, struct report *r)
@@ -1600,6 +1690,8 @@ int report_build_threads(const struct dataset *ds, const struct model *m,
 	if (rc == RR_OK)
 		rc = call_files_end(r, &b.cf);
 	call_files_drop(&b.cf);
+	if (rc == RR_OK)
+		rc = build_orphans(r, cat);
 	if (rc == RR_OK) {
 		build_headline(r, b.ff_p50);
 		if (m->ncalls > 0) {
@@ -1635,6 +1727,7 @@ void report_free(struct report *r)
 	rr_free(r->days);
 	r->days = NULL;
 	r->ndays = 0;
+	orphans_free(r);
 	top_free(&r->top_events_by_count, &r->ntop_events_by_count);
 	top_free(&r->top_events_by_users, &r->ntop_events_by_users);
 	top_free(&r->top_causes_by_count, &r->ntop_causes_by_count);

@@ -79,6 +79,9 @@ struct headline {
 	const char *label;       /* "Entry latency p50" static */
 	int8_t better;           /* +1 higher is better, -1 lower is better, 0 volume */
 	uint8_t absolute;        /* compared in absolute points (success rates) */
+	/* Counted from a sample (abnormal experiences: TRTC returns at most 20
+	 * an hour): compared with the baseline, never a regression. */
+	uint8_t sampled;
 	int64_t value;           /* RR_NONE when not measurable */
 	/* Set by report_compare; RR_NONE / 0 without a baseline. */
 	int64_t previous;
@@ -126,6 +129,19 @@ struct breakdown {
 	struct latency entry_latency;
 };
 
+/* An abnormal experience of a room none of whose events were given (a
+ * model orphan: DESIGN §3 still shows it), as the overview lists it. */
+struct orphan_exp {
+	uint32_t exp;            /* index into model.experiences */
+	char *label;             /* owned: "Video lagged" (decoded ExperienceId) */
+	/* Owned: the decoded causes, in the experience's order, each ending in
+	 * '\0' ("Upstream ...\0Downstream ...\0"), ncauses of them; their
+	 * peers are the experience's causes' (model.causes). */
+	char *causes;
+	uint32_t ncauses;
+};
+
+#define REPORT_ORPHANS 100       /* orphan experiences listed on the overview */
 #define REPORT_TOP 10            /* length of every top list */
 #define REPORT_BREAKDOWN 20      /* rows per breakdown; the rest summed as "(other)" */
 #define REPORT_WORST 20          /* length of the worst-calls list */
@@ -147,6 +163,12 @@ struct report {
 	int64_t user_ms;                 /* sum of session durations (user-hours) */
 	uint32_t findings[SEV__COUNT];   /* over all sessions */
 	uint32_t abnormal_experiences;   /* sampled by TRTC: at most 20 an hour */
+	/* Experiences of rooms without events (model orphans): the first
+	 * REPORT_ORPHANS in model order; norphan_total of them in all, of
+	 * orphan_rooms rooms and orphan_users users (distinct IDs). */
+	struct orphan_exp *orphans;
+	size_t norphans;
+	uint32_t norphan_total, orphan_rooms, orphan_users;
 	struct day *days;                /* in date order */
 	size_t ndays;
 	/* Top lists, most first (ties: table, id, p1, p2), at most REPORT_TOP
@@ -222,7 +244,8 @@ void report_select_pages(struct report *r, enum report_pages mode);
 /* Fills previous/change/regression of every headline figure from b. A
  * figure regresses when it moves the worse way by more than threshold_pct
  * percent of its previous value, or, for absolute figures (success rates),
- * by more than threshold_pct / 5 percentage points (10 % -> 2 points). */
+ * by more than threshold_pct / 5 percentage points (10 % -> 2 points).
+ * Volumes (better == 0) and sampled figures never regress. */
 void report_compare(struct report *r, const struct baseline *b, const char *name,
 		    int threshold_pct);
 
