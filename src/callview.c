@@ -310,6 +310,7 @@ static void lane_info(const struct builder *b, struct cv_lane *ln, const struct 
 		sdk = sdk ? sdk : s[i]->sdk;
 		ip = ip ? ip : s[i]->ip;
 		ln->still_in_room |= s[i]->exit == EXIT_ONGOING;
+		ln->in_users_file |= s[i]->user_info != RR_NOIDX;
 	}
 	ln->device = strtab_str(b->st, device);
 	ln->sdk = strtab_str(b->st, sdk);

@@ -125,6 +125,7 @@ struct cv_lane {
 	const char *sdk;         /* users file: SdkVersion, "" when none */
 	const char *ip;          /* users file: ClientIp, "" when none */
 	uint8_t still_in_room;   /* a session ends EXIT_ONGOING */
+	uint8_t in_users_file;   /* a users-file row describes one of its sessions */
 	uint32_t first_chart, ncharts;   /* into callview.charts */
 	const char *platform;    /* "sdk", "webrtc", "unknown", or "sdk+webrtc" */
 	uint32_t first_bar, nbars;

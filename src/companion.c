@@ -174,7 +174,17 @@ struct linker {
 	char *pool;
 	size_t npool, cappool;
 	uint8_t kinds[DATASET_MAX_METRICS];
+	struct unmatched um;         /* rows matching no call */
 };
+
+/* Counts n rows of kind k as matching no call; ex is kept as an example
+ * while there is room. */
+static void unmatched_add(struct linker *L, enum companion_kind k, const struct unmatched_example *ex)
+{
+	L->um.rows[k] += ex->rows;
+	if (L->um.nex[k] < DATASET_UNMATCHED_EXAMPLES)
+		L->um.ex[k][L->um.nex[k]++] = *ex;
+}
 
 static void time_text(const struct linker *L, int64_t ms, char *out)
 {
@@ -415,10 +425,21 @@ static int link_users(struct linker *L)
 	size_t i;
 	int rc;
 
-	/* First every session gets its best row... */
+	/* First every session gets its best row (a row with no session of its
+	 * user in the call it names, or in its room's calls at its times,
+	 * matches no call)... */
 	for (row = 0; row < ds->nusers; row++) {
-		if ((rc = user_candidates(L, &ds->users[row])))
+		const struct user_info *u = &ds->users[row];
+
+		if ((rc = user_candidates(L, u)))
 			return rc;
+		if (L->ncand == 0) {
+			struct unmatched_example ex = {
+				.file = u->file, .line = u->line, .room = u->room, .comm = u->comm,
+				.user = u->user, .rows = 1 };
+
+			unmatched_add(L, COMPANION_USERS, &ex);
+		}
 		for (i = 0; i < L->ncand; i++) {
 			uint32_t s = L->cand[i], cur = L->sess_row[s];
 
@@ -462,6 +483,7 @@ static void link_rooms(struct linker *L)
 		int64_t to = ri->destroy_ms == RR_NONE || ri->finished == 0 ? INT64_MAX
 									    : ri->destroy_ms;
 		size_t i, n = m->ncalls;
+		int matched = 0;
 
 		if (c != RR_NOIDX) {
 			if (L->call_room[c] == RR_NOIDX)
@@ -469,14 +491,25 @@ static void link_rooms(struct linker *L)
 			continue;
 		}
 		/* Events without a CommId: the room's calls within the room's
-		 * lifetime. A rooms row matching no call adds nothing. */
+		 * lifetime. A rooms row matching no call adds nothing and is
+		 * counted as unmatched (one whose calls an earlier row took
+		 * matched them all the same). */
 		for (i = ckey_lower(L->by_room_comm, n, ri->room, 0);
 		     i < n && L->by_room_comm[i].room == ri->room && L->by_room_comm[i].comm == 0; i++) {
 			const struct call *cc = &m->calls[L->by_room_comm[i].idx];
 
-			if (cc->end_ms >= from && cc->start_ms <= to &&
-			    L->call_room[L->by_room_comm[i].idx] == RR_NOIDX)
+			if (cc->end_ms < from || cc->start_ms > to)
+				continue;
+			matched = 1;
+			if (L->call_room[L->by_room_comm[i].idx] == RR_NOIDX)
 				L->call_room[L->by_room_comm[i].idx] = row;
+		}
+		if (!matched) {
+			struct unmatched_example ex = {
+				.file = ri->file, .line = ri->line, .room = ri->room, .comm = ri->comm,
+				.rows = 1 };
+
+			unmatched_add(L, COMPANION_ROOMS, &ex);
 		}
 	}
 }
@@ -645,6 +678,7 @@ static int link_series(struct linker *L, size_t a, size_t b, uint32_t *sess)
 	uint32_t call = q->comm ? find_call(L, q->room, q->comm) : RR_NOIDX;
 	const struct skey *k = q->room ? L->by_room_user : L->by_user;
 	size_t n = m->nsessions, lo = skey_lower(k, n, q->room, q->user), i, j = 0;
+	uint64_t lost = 0;
 	int rc = RR_OK;
 
 	L->ncand = 0;
@@ -669,6 +703,15 @@ static int link_series(struct linker *L, size_t a, size_t b, uint32_t *sess)
 			L->call_quality[call]++;
 		else if (sess[i] != RR_NOIDX)
 			L->call_quality[m->sessions[sess[i]].call]++;
+		else
+			lost++;          /* counted for no call: matches none */
+	}
+	if (lost) {
+		struct unmatched_example ex = {
+			.file = q->file, .metric = q->metric, .room = q->room, .comm = q->comm,
+			.user = q->user, .rows = lost };
+
+		unmatched_add(L, COMPANION_QUALITY, &ex);
 	}
 	if (q->metric < ds->nmetrics && L->kinds[q->metric] != QK_NONE)
 		rc = series_findings(L, (enum qkind)L->kinds[q->metric], q, sess, b - a);
@@ -756,12 +799,34 @@ static int apply(struct linker *L)
 int companion_link(const struct dataset *ds, const struct catalog *cat,
 		   const struct companion_options *o, struct model *m)
 {
+	return companion_link_unmatched(ds, cat, o, m, NULL);
+}
+
+void companion_count_unmatched(struct dataset *ds, const struct unmatched *um)
+{
+	uint64_t *kept[COMPANION__KINDS] = {
+		&ds->counts.users, &ds->counts.rooms, &ds->counts.quality };
+
+	ds->unmatched = *um;
+	for (int k = 0; k < COMPANION__KINDS; k++) {
+		*kept[k] -= um->rows[k];
+		ds->counts.used -= um->rows[k];
+		ds->counts.unmatched += um->rows[k];
+	}
+}
+
+int companion_link_unmatched(const struct dataset *ds, const struct catalog *cat,
+			     const struct companion_options *o, struct model *m,
+			     struct unmatched *um)
+{
 	struct linker L;
 	struct tz *utc = NULL;
 	char err[128];
 	int rc;
 
 	(void)cat;
+	if (um)
+		memset(um, 0, sizeof *um);
 	if (ds->nusers == 0 && ds->nrooms == 0 && ds->nquality == 0)
 		return RR_OK;
 	memset(&L, 0, sizeof L);
@@ -784,6 +849,8 @@ int companion_link(const struct dataset *ds, const struct catalog *cat,
 		rc = link_quality(&L);
 	if (rc == RR_OK)
 		rc = apply(&L);
+	if (rc == RR_OK && um)
+		*um = L.um;
 	rr_free(L.by_room_user);
 	rr_free(L.by_user);
 	rr_free(L.by_room_comm);

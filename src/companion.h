@@ -52,7 +52,7 @@
  *   All of these are info findings.
  * - Rooms rows: the call of (RoomId, CommId); for events without a CommId,
  *   the room's calls overlapping the room's lifetime. A row matching no
- *   call adds nothing. While IsFinished == 0 the DestroyTime means nothing:
+ *   call adds nothing (companion_link_unmatched counts it). While IsFinished == 0 the DestroyTime means nothing:
  *   destroyed_ms stays RR_NONE and the call is ongoing. */
 #define COMPANION_LOSS_FINE 2.0
 #define COMPANION_LOSS_POOR 5.0
@@ -76,6 +76,25 @@ void companion_options_init(struct companion_options *o);
  * cat is not used yet. */
 int companion_link(const struct dataset *ds, const struct catalog *cat,
 		   const struct companion_options *o, struct model *m);
+
+/* companion_link, also counting into *um (zeroed first; NULL: not
+ * counted) the companion rows that match no call: a users row none of
+ * whose user's sessions is in the call its CommId names (without one, or
+ * when no call has it: in its room's CommId-less calls overlapping
+ * [JoinTs, LeaveTs] widened by the tolerance); a rooms row that names no
+ * call by (RoomId, CommId) and overlaps none of its room's CommId-less
+ * calls; a quality sample counted for no call's quality_samples. Such rows
+ * add nothing to the model. Examples: the first DATASET_UNMATCHED_EXAMPLES
+ * of each kind in the dataset's order (quality: per series, with its count
+ * of unmatched samples). um is written only on RR_OK. */
+int companion_link_unmatched(const struct dataset *ds, const struct catalog *cat,
+			     const struct companion_options *o, struct model *m,
+			     struct unmatched *um);
+
+/* Stores um in ds->unmatched and moves its rows out of used (and users,
+ * rooms, quality) into counts.unmatched, so that rows = used + filtered +
+ * rejected + duplicates + unmatched. Once per finished dataset. */
+void companion_count_unmatched(struct dataset *ds, const struct unmatched *um);
 
 /* Index of the first quality sample of (room, comm) in a finished dataset,
  * or ds->nquality. */

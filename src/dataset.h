@@ -56,6 +56,8 @@ struct user_info {
 	uint32_t device, sdk, ip;    /* DeviceType, SdkVersion, ClientIp; 0 = not given */
 	int8_t finished;             /* 1 left, 0 still in the room at export, -1 not given */
 	uint16_t file;
+	uint32_t line;               /* in its file (companion files are read on one
+				      * thread); UINT32_MAX past it. Not compared */
 };
 
 /* One row of a rooms file: one call's room lifetime. */
@@ -64,6 +66,7 @@ struct room_info {
 	uint32_t room, comm;
 	int8_t finished;             /* IsFinished: 1, 0, or -1 not given */
 	uint16_t file;
+	uint32_t line;               /* as user_info.line */
 };
 
 /* One quality sample: metric `metric` (index into dataset.metrics) of user's
@@ -80,9 +83,16 @@ struct quality_sample {
  * are rejected (out_of_range). */
 #define DATASET_MAX_METRICS 1024
 
+/* Every data row of every input file (events, abnormal experiences, users,
+ * rooms, quality; the header is not a data row) is counted once in rows and
+ * once in exactly one of used, filtered, rejected, duplicates and unmatched:
+ * rows = used + filtered + rejected + duplicates + unmatched. */
 struct input_counts {
-	uint64_t rows;          /* data rows read from event/abnormal files */
-	uint64_t used;          /* records kept after filters and de-duplication */
+	uint64_t rows;          /* data rows read from all files */
+	uint64_t used;          /* rows kept after filters and de-duplication that
+				 * are used: every record (an abnormal row of a room
+				 * without events is still shown), companion rows that
+				 * match a call */
 	uint64_t filtered;      /* left out by --room/--user/--from/--to */
 	uint64_t rejected;      /* unusable rows (see diag) */
 	uint64_t duplicates;    /* exact repeats of an earlier row, dropped */
@@ -91,6 +101,33 @@ struct input_counts {
 	uint64_t users;         /* used users-file rows */
 	uint64_t rooms;         /* used rooms-file rows */
 	uint64_t quality;       /* used quality samples */
+	/* Companion rows that match no call (see struct unmatched): kept in
+	 * the dataset's arrays but not in used, users, rooms or quality. */
+	uint64_t unmatched;
+};
+
+/* The kinds of companion file (DESIGN §1). */
+enum companion_kind { COMPANION_USERS, COMPANION_ROOMS, COMPANION_QUALITY, COMPANION__KINDS };
+
+/* A companion row that matches no call, named for the data-quality
+ * section: a users or rooms row (line set), or a run of quality samples of
+ * one (room, CommId, user, peer, DataType) series (line 0, rows samples). */
+struct unmatched_example {
+	uint16_t file;           /* index into dataset.files */
+	uint16_t metric;         /* quality: index into dataset.metrics */
+	uint32_t line;           /* 0 for a quality series */
+	uint32_t room, comm, user;   /* strtab ids; 0 = not given (a rooms row has no user) */
+	uint64_t rows;
+};
+
+#define DATASET_UNMATCHED_EXAMPLES 3
+
+/* Companion rows matching no call, per kind (enum companion_kind): counted
+ * by companion_link_unmatched, stored by companion_count_unmatched. */
+struct unmatched {
+	uint64_t rows[COMPANION__KINDS];
+	struct unmatched_example ex[COMPANION__KINDS][DATASET_UNMATCHED_EXAMPLES];
+	uint32_t nex[COMPANION__KINDS];
 };
 
 struct dataset {
@@ -110,6 +147,11 @@ struct dataset {
 	uint32_t *metrics;      /* strtab ids of DataType names, in first-seen order */
 	size_t nmetrics, capmetrics;
 	struct input_counts counts;
+	/* Files of each companion kind read (their header named the kind),
+	 * whether or not a row of theirs was used: pages say "no users file"
+	 * only when companion_files[COMPANION_USERS] is 0. */
+	uint32_t companion_files[COMPANION__KINDS];
+	struct unmatched unmatched;  /* all 0 until companion_count_unmatched */
 	struct diag diag;
 	int finished;           /* set by dataset_finish */
 	/* Threads dataset_finish sorts the records on: 0 (dataset_init's

@@ -852,6 +852,7 @@ static int user_row(struct ctx *c, const struct reader_record *rec)
 	    (rc = intern_col(c, rec, COL_CLIENTIP, &u.ip)) != RR_OK)
 		return rc;
 	u.file = c->file;
+	u.line = rec->line < UINT32_MAX ? (uint32_t)rec->line : UINT32_MAX;
 	return dataset_append_user(c->ds, &u);
 }
 
@@ -880,6 +881,7 @@ static int room_row(struct ctx *c, const struct reader_record *rec)
 	    (rc = strtab_intern(c->ds->strs, comm, ncomm, &r.comm)) != RR_OK)
 		return rc;
 	r.file = c->file;
+	r.line = rec->line < UINT32_MAX ? (uint32_t)rec->line : UINT32_MAX;
 	return dataset_append_room(c->ds, &r);
 }
 
@@ -1597,6 +1599,9 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	rc = register_file(&c, err, errlen);
 	if (rc != RR_OK)
 		return rc;
+	if (c.kind != FK_RECORDS)
+		ds->companion_files[c.kind == FK_USERS ? COMPANION_USERS : c.kind == FK_ROOMS
+				    ? COMPANION_ROOMS : COMPANION_QUALITY]++;
 	plan_columns(&c);
 
 	/* Companion files are small next to the event lists, and the rejected

@@ -381,6 +381,9 @@ static void write_exits(struct jw *w, const char *k, const uint32_t *exits)
 	close_(w, '}');
 }
 
+/* JSON keys of enum companion_kind. */
+static const char *const unmatched_key[COMPANION__KINDS] = { "users", "rooms", "quality" };
+
 static void write_input(struct jw *w, const struct report *r)
 {
 	const struct dataset *ds = r->ds;
@@ -397,6 +400,28 @@ static void write_input(struct jw *w, const struct report *r)
 	int_(w, "users", (int64_t)c->users);
 	int_(w, "rooms", (int64_t)c->rooms);
 	int_(w, "quality", (int64_t)c->quality);
+	open_(w, "unmatched", '{');
+	for (int k = 0; k < COMPANION__KINDS; k++)
+		int_(w, unmatched_key[k], (int64_t)ds->unmatched.rows[k]);
+	close_(w, '}');
+	open_(w, "unmatched_examples", '[');
+	for (int k = 0; k < COMPANION__KINDS; k++)
+		for (uint32_t i = 0; i < ds->unmatched.nex[k]; i++) {
+			const struct unmatched_example *x = &ds->unmatched.ex[k][i];
+
+			open_(w, NULL, '{');
+			str(w, "kind", unmatched_key[k]);
+			str(w, "file", x->file < ds->nfiles ? ds->files[x->file] : "");
+			opt(w, "line", x->line ? (int64_t)x->line : RR_NONE);
+			sid_opt(w, "room_id", ds->strs, x->room);
+			sid_opt(w, "comm_id", ds->strs, x->comm);
+			sid_opt(w, "user_id", ds->strs, x->user);
+			sid_opt(w, "data_type", ds->strs, k == COMPANION_QUALITY &&
+				x->metric < ds->nmetrics ? ds->metrics[x->metric] : 0);
+			int_(w, "rows", (int64_t)x->rows);
+			close_(w, '}');
+		}
+	close_(w, ']');
 	int_(w, "unknown_ids", (int64_t)r->dec->unknown_rows);
 	open_(w, "files", '[');
 	for (size_t i = 0; i < ds->nfiles; i++)

@@ -777,13 +777,17 @@ static void print_summary(const struct run *r)
 	const struct input_counts *n = &r->ds.counts;
 	char filtered[48] = "";
 
+	char unmatched[48] = "";
+
 	if (n->filtered)
 		snprintf(filtered, sizeof filtered, ", %" PRIu64 " filtered", n->filtered);
+	if (n->unmatched)
+		snprintf(unmatched, sizeof unmatched, ", %" PRIu64 " unmatched", n->unmatched);
 	fprintf(stderr, "%s: read %" PRIu64 " rows from %zu file%s: %" PRIu64 " used%s, %"
-		PRIu64 " rejected, %" PRIu64 " duplicates \xe2\x86\x92" " %" PRIu32 " calls, %"
+		PRIu64 " rejected, %" PRIu64 " duplicates%s \xe2\x86\x92" " %" PRIu32 " calls, %"
 		PRIu32 " sessions\n", progname, n->rows, r->ds.nfiles,
 		r->ds.nfiles == 1 ? "" : "s", n->used, filtered, n->rejected,
-		n->duplicates, r->model.ncalls, r->model.nsessions);
+		n->duplicates, unmatched, r->model.ncalls, r->model.nsessions);
 }
 
 /*
@@ -930,10 +934,13 @@ static int run_pipeline(struct run *r)
 	}
 	if (st == RR_OK) {
 		struct companion_options co;
+		struct unmatched um;
 
 		companion_options_init(&co);
 		co.display_tz = r->tz;
-		st = companion_link(&r->ds, r->cat, &co, &r->model);
+		st = companion_link_unmatched(&r->ds, r->cat, &co, &r->model, &um);
+		if (st == RR_OK)
+			companion_count_unmatched(&r->ds, &um);
 	}
 	/* Only the call pages read the records again: without them, the
 	 * largest allocation goes before the report adds its own (the

@@ -1011,9 +1011,84 @@ static void fill_input(struct page *p, xmlNodePtr root)
 	fact_u64(p, dl, "Filtered out", ic->filtered);
 	fact_u64(p, dl, "Rejected", ic->rejected);
 	fact_u64(p, dl, "Duplicates", ic->duplicates);
+	fact_u64(p, dl, "Companion rows matching no call", ic->unmatched);
 	fact_u64(p, dl, "Event rows", ic->events);
 	fact_u64(p, dl, "Abnormal-experience rows", ic->abnormal);
 	fact_u64(p, dl, "Rows with unknown IDs", r->dec ? r->dec->unknown_rows : 0);
+}
+
+/* Companion rows (users, rooms, quality) that match no call: per kind, how
+ * many and the first of them by file:line (a quality series by its IDs). */
+static void fill_unmatched(struct page *p, xmlNodePtr n)
+{
+	static const char *const what[COMPANION__KINDS] = {
+		"users-file row", "rooms-file row", "quality sample" };
+	static const char *const why[COMPANION__KINDS] = {
+		"no session of their user is in the call they name (or, without a CommId, "
+		"in their room at their times)",
+		"no call of the events has their RoomId and CommId, and no call of their "
+		"room without a CommId lies within the room's lifetime they give",
+		"they lie in no call of the events (by CommId, or within a minute of a "
+		"session of their user)" };
+	const struct dataset *ds = p->r->ds;
+	const struct strtab *st = ds->strs;
+	xmlNodePtr ul, li, ex;
+	char b[160];
+	int files = 0;
+
+	for (int k = 0; k < COMPANION__KINDS; k++)
+		files += ds->companion_files[k] != 0;
+	if (!files)
+		return;
+	add_el_text(p, n, "h3", NULL, "Companion rows that match no call");
+	if (ds->counts.unmatched == 0) {
+		empty_note(p, n, "Every users, rooms and quality row matches a call.");
+		return;
+	}
+	ul = add_el(p, n, "ul", "unmatched");
+	for (int k = 0; k < COMPANION__KINDS; k++) {
+		uint64_t rows = ds->unmatched.rows[k];
+
+		if (!rows)
+			continue;
+		li = add_el(p, ul, "li", NULL);
+		set_attr(p, li, "data-kind", k == COMPANION_USERS ? "users" : k == COMPANION_ROOMS
+			 ? "rooms" : "quality");
+		snprintf(b, sizeof b, "%" PRIu64 " %s%s match%s no call: ", rows, what[k],
+			 rows == 1 ? "" : "s", rows == 1 ? "es" : "");
+		add_text(p, li, b);
+		add_text(p, li, why[k]);
+		add_text(p, li, ". They are counted as unmatched and shown nowhere else. First:");
+		ex = add_el(p, li, "ul", "examples");
+		for (uint32_t i = 0; i < ds->unmatched.nex[k]; i++) {
+			const struct unmatched_example *x = &ds->unmatched.ex[k][i];
+			xmlNodePtr e = add_el(p, ex, "li", "id");
+
+			add_text(p, e, x->file < ds->nfiles ? ds->files[x->file] : "");
+			if (x->line) {
+				snprintf(b, sizeof b, ":%" PRIu32, x->line);
+				add_text(p, e, b);
+			}
+			add_text(p, e, ": room ");
+			add_text(p, e, x->room ? strtab_str(st, x->room) : "(none)");
+			if (x->comm) {
+				add_text(p, e, ", CommId ");
+				add_text(p, e, strtab_str(st, x->comm));
+			}
+			if (x->user) {
+				add_text(p, e, ", user ");
+				add_text(p, e, strtab_str(st, x->user));
+			}
+			if (k == COMPANION_QUALITY) {
+				add_text(p, e, ", ");
+				add_text(p, e, x->metric < ds->nmetrics
+					 ? strtab_str(st, ds->metrics[x->metric]) : "");
+				snprintf(b, sizeof b, ": %" PRIu64 " sample%s", x->rows,
+					 x->rows == 1 ? "" : "s");
+				add_text(p, e, b);
+			}
+		}
+	}
 }
 
 static void fill_quality(struct page *p, xmlNodePtr root)
@@ -1077,6 +1152,8 @@ static void fill_quality(struct page *p, xmlNodePtr root)
 			td_u64(p, tr, u->count);
 		}
 	}
+
+	fill_unmatched(p, n);
 
 	if (d->nnotes) {
 		add_el_text(p, n, "h3", NULL, "Notes");
@@ -2420,14 +2497,17 @@ static void fill_call_summary(struct page *p, xmlNodePtr n, const struct callvie
 	}
 }
 
-/* One row per lane: what the users file says of the user. Without a users
- * file (and nobody still in the room) the table would say nothing but "—":
- * a note says so instead. */
+/* One row per lane: what the users file says of the user. When the table
+ * would say nothing but "—" a note says why instead: no users file was
+ * given, or none of its rows is of these users in this call. A lane the
+ * users file does not describe says so, and its "still in the room" is
+ * not known. */
 static void fill_participants(struct page *p, xmlNodePtr n, const struct callview *v)
 {
 	static const struct col cols[] = {
 		{ "User", 0 }, { "Platform", 0 }, { "Device", 0 }, { "SDK version", 0 },
 		{ "Client IP", 0 }, { "Still in the room at export", 0 } };
+	int users_file = p->r->ds && p->r->ds->companion_files[COMPANION_USERS] != 0;
 	xmlNodePtr tb, tr, td;
 	int known = 0;
 
@@ -2441,9 +2521,21 @@ static void fill_participants(struct page *p, xmlNodePtr n, const struct callvie
 		known = l->still_in_room || (l->device && *l->device) || (l->sdk && *l->sdk) ||
 			(l->ip && *l->ip);
 	}
-	if (!known) {
+	if (!known && !users_file) {
 		empty_note(p, n, "No device, SDK version or client IP known (no users file), "
 				 "and nobody still in the room at export.");
+		return;
+	}
+	if (!known) {
+		int any = 0;
+
+		for (uint32_t i = 0; i < v->nlanes && !any; i++)
+			any = v->lanes[i].in_users_file;
+		empty_note(p, n, any ? "The users file gives no device, SDK version or client "
+				       "IP of these users, and nobody still in the room at export."
+				     : "No user of this call is in the users file: their device, "
+				       "SDK version, client IP, and whether they were still in the "
+				       "room at export, are not known.");
 		return;
 	}
 	tb = add_table(p, n, "participants", cols, sizeof cols / sizeof cols[0]);
@@ -2460,6 +2552,8 @@ static void fill_participants(struct page *p, xmlNodePtr n, const struct callvie
 		if (l->still_in_room) {
 			add_el(p, td, "span", "swatch exit-ongoing");
 			add_text(p, td, "yes");
+		} else if (users_file && !l->in_users_file) {
+			add_text(p, td, "not known (not in the users file)");
 		} else {
 			add_text(p, td, "no");
 		}

@@ -649,7 +649,7 @@ static void test_long_run_dedupe(void **state)
 	for (int i = 0; i < 3000; i++) {
 		struct quality_sample q = { T_MS, 1, 0, 2, 0, 0, 0, (float)(i % 1000) };
 		assert_int_equal(dataset_append_quality(&ds, &q), RR_OK);
-		struct user_info u = { T_MS, RR_NONE, 1, 0, 2, (uint32_t)(i % 100), 0, 0, -1, 0 };
+		struct user_info u = { T_MS, RR_NONE, 1, 0, 2, (uint32_t)(i % 100), 0, 0, -1, 0, 0 };
 		assert_int_equal(dataset_append_user(&ds, &u), RR_OK);
 	}
 	assert_int_equal(dataset_finish(&ds), RR_OK);
