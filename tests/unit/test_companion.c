@@ -496,6 +496,165 @@ static void test_rooms_by_time(void **state)
 	fx_free(&fx);
 }
 
+/* ---- rows that match no call ---- */
+
+/* One companion row against a fixed set of calls: amy in call c1 of "room"
+ * (0..600 s), bob in a CommId-less call of "room" (3600..4200 s). kind: 'u'
+ * users row (a, b = JoinTs, LeaveTs), 'r' rooms row (CreateTime,
+ * DestroyTime), 'q' one quality sample at a. room NULL: the file gives none. */
+static const struct um_case {
+	const char *name;
+	char kind;
+	const char *room, *comm, *user;
+	double a, b;
+	uint64_t want;               /* rows of its kind unmatched */
+} um_cases[] = {
+	{ "users: CommId call holds the user", 'u', "room", "c1", "amy", 0, 600, 0 },
+	{ "users: CommId call without the user", 'u', "room", "c1", "zed", 0, 600, 1 },
+	{ "users: CommId of no call, user not in the room's calls without one", 'u', "room",
+	  "c9", "amy", 0, 600, 1 },
+	{ "users: no CommId, times overlap the session", 'u', "room", "", "bob", 3590, 4210, 0 },
+	{ "users: no CommId, times an hour later", 'u', "room", "", "bob", 9000, 9600, 1 },
+	{ "users: no CommId, no times", 'u', "room", "", "bob", NO, NO, 0 },
+	{ "users: another room", 'u', "r2", "c1", "amy", 0, 600, 1 },
+	{ "rooms: its call", 'r', "room", "c1", NULL, -5, 610, 0 },
+	{ "rooms: no such call, lifetime holds the call without CommId", 'r', "room", "c9", NULL,
+	  3500, 4300, 0 },
+	{ "rooms: no such call, lifetime before the call without CommId", 'r', "room", "c9", NULL,
+	  1000, 2000, 1 },
+	{ "rooms: no such call, no times", 'r', "room", "c9", NULL, NO, NO, 0 },
+	{ "rooms: another room", 'r', "r2", "c1", NULL, -5, 610, 1 },
+	{ "quality: in its CommId call", 'q', "room", "c1", "amy", 100, 0, 0 },
+	{ "quality: its CommId call counts it, user or not", 'q', "room", "c1", "zed", 100, 0, 0 },
+	{ "quality: no CommId, in bob's session", 'q', "room", "", "bob", 3700, 0, 0 },
+	{ "quality: no CommId, 59 s after bob's session", 'q', "room", "", "bob", 4259, 0, 0 },
+	{ "quality: no CommId, 61 s after bob's session", 'q', "room", "", "bob", 4261, 0, 1 },
+	{ "quality: no RoomId or CommId, in bob's session", 'q', NULL, "", "bob", 3700, 0, 0 },
+	{ "quality: no RoomId, user with no session", 'q', NULL, "", "nobody", 3700, 0, 1 },
+	{ "quality: CommId of no call", 'q', "room", "c9", "amy", 100, 0, 1 },
+	{ "quality: another room", 'q', "r2", "c1", "amy", 100, 0, 1 },
+};
+
+static void test_unmatched_cases(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof um_cases / sizeof um_cases[0]; c++) {
+		const struct um_case *tc = &um_cases[c];
+		enum companion_kind k = tc->kind == 'u' ? COMPANION_USERS : tc->kind == 'r'
+					? COMPANION_ROOMS : COMPANION_QUALITY;
+		struct sessions_options so;
+		struct companion_options co;
+		struct unmatched um;
+		struct fixture fx;
+		uint64_t used;
+
+		print_message("case: %s\n", tc->name);
+		fx_init(&fx);
+		stay(&fx, "c1", "amy", 0, 600, 0);
+		stay(&fx, "", "bob", 3600, 4200, 0);
+		if (tc->kind == 'u') {
+			struct user_info u;
+
+			memset(&u, 0, sizeof u);
+			u.room = sid(&fx, tc->room);
+			u.comm = sid(&fx, tc->comm);
+			u.user = sid(&fx, tc->user);
+			u.join_ms = tc->a == NO ? RR_NONE : S(tc->a);
+			u.leave_ms = tc->b == NO ? RR_NONE : S(tc->b);
+			u.finished = 1;
+			u.line = 7;
+			assert_int_equal(dataset_append_user(&fx.ds, &u), RR_OK);
+		} else if (tc->kind == 'r') {
+			struct room_info r;
+
+			memset(&r, 0, sizeof r);
+			r.room = sid(&fx, tc->room);
+			r.comm = sid(&fx, tc->comm);
+			r.create_ms = tc->a == NO ? RR_NONE : S(tc->a);
+			r.destroy_ms = tc->b == NO ? RR_NONE : S(tc->b);
+			r.finished = 1;
+			r.line = 7;
+			assert_int_equal(dataset_append_room(&fx.ds, &r), RR_OK);
+		} else {
+			series(&fx, tc->room, tc->comm, tc->user, NULL, "rtt", tc->a, 1, 1, 50);
+		}
+		assert_int_equal(dataset_finish(&fx.ds), RR_OK);
+		sessions_options_init(&so);
+		assert_int_equal(sessions_build(&fx.ds, kit_cat, &so, &fx.m), RR_OK);
+		assert_int_equal(fx.m.ncalls, 2);
+		companion_options_init(&co);
+		memset(&um, 0xff, sizeof um);      /* zeroed by the call */
+		assert_int_equal(companion_link_unmatched(&fx.ds, kit_cat, &co, &fx.m, &um), RR_OK);
+		for (int j = 0; j < COMPANION__KINDS; j++) {
+			assert_int_equal(um.rows[j], j == (int)k ? tc->want : 0);
+			assert_int_equal(um.nex[j], j == (int)k ? (uint32_t)tc->want : 0);
+		}
+		if (tc->want) {
+			const struct unmatched_example *x = &um.ex[k][0];
+
+			assert_int_equal(x->rows, 1);
+			assert_int_equal(x->line, tc->kind == 'q' ? 0 : 7);
+			assert_int_equal(x->room, tc->room ? sid(&fx, tc->room) : 0);
+			assert_int_equal(x->comm, sid(&fx, tc->comm));
+			assert_int_equal(x->user, tc->user ? sid(&fx, tc->user) : 0);
+		}
+		/* The counts move from used to unmatched; the identity holds. */
+		used = fx.ds.counts.used;
+		companion_count_unmatched(&fx.ds, &um);
+		assert_int_equal(fx.ds.counts.unmatched, tc->want);
+		assert_int_equal(fx.ds.counts.used, used - tc->want);
+		assert_int_equal(fx.ds.counts.users + fx.ds.counts.rooms + fx.ds.counts.quality +
+				 fx.ds.counts.unmatched, 1);
+		assert_int_equal(fx.ds.counts.used, fx.ds.counts.events + fx.ds.counts.abnormal +
+				 fx.ds.counts.users + fx.ds.counts.rooms + fx.ds.counts.quality);
+		fx_free(&fx);
+	}
+}
+
+/* Many unmatched rows: all counted, the first few kept, a quality series
+ * named once with its count. */
+static void test_unmatched_examples(void **state)
+{
+	struct sessions_options so;
+	struct companion_options co;
+	struct unmatched um;
+	struct fixture fx;
+
+	(void)state;
+	fx_init(&fx);
+	stay(&fx, "c1", "amy", 0, 600, 0);
+	for (int i = 0; i < 5; i++) {
+		char u[8];
+
+		snprintf(u, sizeof u, "u%d", i);
+		user_row(&fx, "c1", u, 0, 600, 1, "", "", "");
+	}
+	user_row(&fx, "c1", "amy", 0, 600, 1, "phone", "", "");
+	series(&fx, "room", "c7", "amy", NULL, "rtt", 0, 2, 40, 50);
+	series(&fx, "room", "c7", "amy", NULL, "aLoss", 0, 2, 10, 1);
+	assert_int_equal(dataset_finish(&fx.ds), RR_OK);
+	sessions_options_init(&so);
+	assert_int_equal(sessions_build(&fx.ds, kit_cat, &so, &fx.m), RR_OK);
+	companion_options_init(&co);
+	assert_int_equal(companion_link_unmatched(&fx.ds, kit_cat, &co, &fx.m, &um), RR_OK);
+	assert_int_equal(um.rows[COMPANION_USERS], 5);
+	assert_int_equal(um.nex[COMPANION_USERS], DATASET_UNMATCHED_EXAMPLES);
+	assert_string_equal(str(&fx, um.ex[COMPANION_USERS][0].user), "u0");
+	assert_string_equal(str(&fx, um.ex[COMPANION_USERS][2].user), "u2");
+	assert_int_equal(um.rows[COMPANION_QUALITY], 50);
+	assert_int_equal(um.nex[COMPANION_QUALITY], 2);
+	assert_int_equal(um.ex[COMPANION_QUALITY][0].rows + um.ex[COMPANION_QUALITY][1].rows, 50);
+	assert_string_equal(str(&fx, fx.ds.metrics[um.ex[COMPANION_QUALITY][0].metric]), "rtt");
+	assert_int_equal(um.ex[COMPANION_QUALITY][0].rows, 40);
+	/* The matched row still did its work. */
+	assert_string_equal(str(&fx, fx.m.sessions[0].device), "phone");
+	companion_count_unmatched(&fx.ds, &um);
+	assert_int_equal(fx.ds.counts.users, 1);
+	assert_int_equal(fx.ds.counts.quality, 0);
+	assert_int_equal(fx.ds.counts.unmatched, 55);
+	fx_free(&fx);
+}
+
 /* ---- quality ---- */
 
 static void test_quality_counts(void **state)
@@ -523,6 +682,27 @@ static void test_quality_counts(void **state)
 	assert_int_equal(fx.m.calls[1].quality_samples, 7);
 	assert_int_equal(fx.m.calls[2].quality_samples, 15);
 	assert_int_equal(fx.m.nfindings, 0);
+	{
+		/* The other 20 samples (10 too early, 5 too late, nobody's 5)
+		 * match no call. */
+		struct companion_options co;
+		struct unmatched um;
+
+		companion_options_init(&co);
+		model_free(&fx.m);
+		{
+			struct sessions_options so;
+
+			sessions_options_init(&so);
+			assert_int_equal(sessions_build(&fx.ds, kit_cat, &so, &fx.m), RR_OK);
+		}
+		assert_int_equal(companion_link_unmatched(&fx.ds, kit_cat, &co, &fx.m, &um), RR_OK);
+		assert_int_equal(um.rows[COMPANION_QUALITY], 20);
+		assert_int_equal(um.nex[COMPANION_QUALITY], 2);  /* bob's series, nobody's */
+		assert_int_equal(um.ex[COMPANION_QUALITY][0].rows, 15);
+		assert_int_equal(um.ex[COMPANION_QUALITY][1].rows, 5);
+		assert_int_equal(um.rows[COMPANION_USERS] + um.rows[COMPANION_ROOMS], 0);
+	}
 	fx_free(&fx);
 }
 
@@ -826,6 +1006,8 @@ int main(void)
 		cmocka_unit_test(test_join_leave_mismatch),
 		cmocka_unit_test(test_rooms),
 		cmocka_unit_test(test_rooms_by_time),
+		cmocka_unit_test(test_unmatched_cases),
+		cmocka_unit_test(test_unmatched_examples),
 		cmocka_unit_test(test_quality_counts),
 		cmocka_unit_test(test_quality_lower_bound),
 		cmocka_unit_test(test_quality_findings),

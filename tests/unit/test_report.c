@@ -914,6 +914,117 @@ static void test_out_of_memory(void **state)
 	catalog_free(cat);
 }
 
+/* ---- experiences of rooms without events ---- */
+
+/* r1 has events; r2 and r3 have only abnormal rows (orphans), ghost's row
+ * in r1 attaches to r1's call and is no orphan. */
+static const struct row orphan_rows[] = {
+	E("r1", "a", 0, 5001, -1), E("r1", "a", 1, 5003, 1), E("r1", "a", 100, 5008, 1),
+	AB("r1", "ghost", 60, 4, 2017),
+	AB("r2", "x", 60, 4, 2017), AB("r2", "x", 60, 4, 1001), AB("r2", "y", 120, 5, -1),
+	AB("r3", "x", 180, 4, 2999),
+	END,
+};
+
+static void test_orphans(void **state)
+{
+	static const struct {
+		const char *room, *user, *label;
+		int64_t sec;
+		uint32_t ncauses;
+		const char *causes[2];
+	} want[] = {
+		{ "r2", "x", "Video lagged", 60, 2,
+		  { "Downstream big-stream loss too high", "Audio device init failed" } },
+		{ "r2", "y", "Audio lagged", 120, 0, { NULL, NULL } },
+		{ "r3", "x", "Video lagged", 180, 1, { "Unknown cause 2999", NULL } },
+	};
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	build_all(orphan_rows, cat, &ds, &m, &r);
+	assert_int_equal(r.abnormal_experiences, 4);
+	assert_int_equal(r.norphan_total, 3);
+	assert_int_equal(r.norphans, 3);
+	assert_int_equal(r.orphan_rooms, 2);
+	assert_int_equal(r.orphan_users, 2);
+	for (size_t i = 0; i < 3; i++) {
+		const struct orphan_exp *o = &r.orphans[i];
+		const struct experience *x = &m.experiences[o->exp];
+		const char *c = o->causes;
+
+		print_message("orphan %zu\n", i);
+		assert_int_equal(x->call, RR_NOIDX);
+		assert_string_equal(strtab_str(ds.strs, x->room), want[i].room);
+		assert_string_equal(strtab_str(ds.strs, x->user), want[i].user);
+		assert_int_equal(x->time_ms, S(want[i].sec));
+		assert_string_equal(o->label, want[i].label);
+		assert_int_equal(o->ncauses, want[i].ncauses);
+		for (uint32_t k = 0; k < o->ncauses; k++, c += strlen(c) + 1)
+			assert_string_equal(c, want[i].causes[k]);
+	}
+	free_all(&ds, &m, &r);
+
+	/* Without a catalog: the IDs, as catalog_format shows unknown ones. */
+	build_all(orphan_rows, NULL, &ds, &m, &r);
+	assert_int_equal(r.norphans, 3);
+	assert_non_null(strstr(r.orphans[0].label, "4"));
+	free_all(&ds, &m, &r);
+	catalog_free(cat);
+}
+
+/* More orphans than the overview lists: all counted, REPORT_ORPHANS kept;
+ * and an allocation failure anywhere leaves no list behind. */
+static void test_orphans_many(void **state)
+{
+	struct row rows[REPORT_ORPHANS + 51];
+	struct catalog *cat;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	unsigned long n;
+	int ok = 0;
+
+	(void)state;
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	for (int i = 0; i < REPORT_ORPHANS + 50; i++) {
+		struct row ab = AB("r9", "z", (int64_t)i * 60, 4, 2017);
+
+		rows[i] = ab;
+	}
+	memset(&rows[REPORT_ORPHANS + 50], 0, sizeof rows[0]);
+	build_all(rows, cat, &ds, &m, &r);
+	assert_int_equal(r.norphan_total, REPORT_ORPHANS + 50);
+	assert_int_equal(r.norphans, REPORT_ORPHANS);
+	assert_int_equal(r.orphan_rooms, 1);
+	assert_int_equal(r.orphan_users, 1);
+	report_free(&r);
+	for (n = 1; n < 1000 && !ok; n++) {
+		int rc;
+
+		rr_alloc_fail_at(n);
+		rc = report_build(&ds, &m, NULL, cat, NULL, &r);
+		rr_alloc_fail_at(0);
+		if (rc == RR_OK) {
+			ok = 1;
+			assert_int_equal(r.norphans, REPORT_ORPHANS);
+		} else {
+			assert_int_equal(rc, RR_ENOMEM);
+			assert_null(r.orphans);
+			assert_int_equal(r.norphans, 0);
+		}
+		report_free(&r);
+	}
+	assert_true(ok);
+	model_free(&m);
+	dataset_free(&ds);
+	catalog_free(cat);
+}
+
 /* ---- the same report on any number of threads ---- */
 
 static void eq_latency(const struct latency *a, const struct latency *b)
@@ -1214,6 +1325,8 @@ int main(void)
 		cmocka_unit_test(test_call_files),
 		cmocka_unit_test(test_call_files_stable),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_orphans_many),
 		cmocka_unit_test(test_threads_same_report),
 		cmocka_unit_test(test_threads_out_of_memory),
 	};

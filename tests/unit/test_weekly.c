@@ -647,6 +647,70 @@ static void test_compare_cases(void **state)
 	}
 }
 
+/* A sampled figure (abnormal experiences) gets the same previous value and
+ * change as any other, but never the regression mark, whatever the case. */
+static void test_compare_sampled(void **state)
+{
+	size_t c;
+
+	(void)state;
+	for (c = 0; c < sizeof cmp_cases / sizeof cmp_cases[0]; c++) {
+		const struct cmp_case *tc = &cmp_cases[c];
+		struct baseline b;
+		struct report r;
+		int k;
+
+		print_message("case: %s\n", tc->name);
+		memset(&r, 0, sizeof r);
+		memset(&b, 0, sizeof b);
+		for (k = 0; k < HL__COUNT; k++) {
+			r.headline[k].better = tc->better;
+			r.headline[k].absolute = tc->absolute;
+			r.headline[k].sampled = k % 2;
+			r.headline[k].value = tc->value;
+			b.have[k] = (uint8_t)tc->have;
+			b.value[k] = tc->have ? tc->previous : 12345;
+		}
+		report_compare(&r, &b, "old.json", tc->threshold);
+		for (k = 0; k < HL__COUNT; k++) {
+			const struct headline *h = &r.headline[k];
+
+			assert_int_equal(h->change, tc->want_change);
+			assert_int_equal(h->change_pm, tc->want_pm);
+			assert_int_equal(h->regression, k % 2 ? 0 : tc->want_regression);
+		}
+	}
+}
+
+/* The report marks only the abnormal-experience rate as sampled. */
+static void test_headline_sampled(void **state)
+{
+	struct fixture f;
+	struct baseline b;
+	struct report r;
+
+	(void)state;
+	fixture_init(&f);
+	assert_int_equal(report_build(&f.ds, &f.m, NULL, NULL, NULL, &r), RR_OK);
+	for (int k = 0; k < HL__COUNT; k++)
+		assert_int_equal(r.headline[k].sampled, k == HL_EXPERIENCES_PER_100_X10);
+	assert_non_null(strstr(r.headline[HL_EXPERIENCES_PER_100_X10].label, "(sample)"));
+	/* From 0 to any rate: worse, lower is better, but a sample. */
+	memset(&b, 0, sizeof b);
+	b.have[HL_EXPERIENCES_PER_100_X10] = 1;
+	b.value[HL_EXPERIENCES_PER_100_X10] = 0;
+	b.have[HL_TIMEOUTS_PM] = 1;
+	b.value[HL_TIMEOUTS_PM] = 0;
+	report_compare(&r, &b, "old.json", 10);
+	assert_true(r.headline[HL_EXPERIENCES_PER_100_X10].value > 0);
+	assert_int_equal(r.headline[HL_EXPERIENCES_PER_100_X10].change,
+			 r.headline[HL_EXPERIENCES_PER_100_X10].value);
+	assert_int_equal(r.headline[HL_EXPERIENCES_PER_100_X10].regression, 0);
+	assert_int_equal(r.headline[HL_TIMEOUTS_PM].regression, 1);
+	report_free(&r);
+	fixture_free(&f);
+}
+
 static void test_compare_report(void **state)
 {
 	struct fixture f;
@@ -1163,6 +1227,8 @@ int main(void)
 		cmocka_unit_test(test_headline),
 		cmocka_unit_test(test_headline_empty),
 		cmocka_unit_test(test_compare_cases),
+		cmocka_unit_test(test_compare_sampled),
+		cmocka_unit_test(test_headline_sampled),
 		cmocka_unit_test(test_compare_report),
 		cmocka_unit_test(test_select_pages),
 		cmocka_unit_test(test_json),
