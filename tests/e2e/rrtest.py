@@ -7,6 +7,7 @@ Environment:
 """
 import calendar
 import csv
+import html.parser
 import io
 import json
 import os
@@ -28,7 +29,8 @@ EVENT_HEADER = "SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,
 
 SUMMARY_RE = (r"read (?P<rows>\d+) rows from (?P<files>\d+) files?: (?P<used>\d+) used, "
               r"(?:(?P<filtered>\d+) filtered, )?(?P<rejected>\d+) rejected, "
-              r"(?P<duplicates>\d+) duplicates → (?P<calls>\d+) calls, (?P<sessions>\d+) sessions")
+              r"(?P<duplicates>\d+) duplicates(?:, (?P<unmatched>\d+) unmatched)? → "
+              r"(?P<calls>\d+) calls, (?P<sessions>\d+) sessions")
 
 REJECT_CODES = {"ragged_row", "bad_quote", "field_too_long", "invalid_utf8", "nul_byte",
                 "bad_id", "bad_param", "out_of_range", "bad_time", "missing_value"}
@@ -177,6 +179,7 @@ UNKNOWN = {"table": STR, "id": INT, "param_one": INT, "param_two": INT, "count":
 REPORT = {
     "generator": STR, "tz": STR,
     "input": {"rows": INT, "used": INT, "filtered": INT, "rejected": INT, "duplicates": INT,
+              "unmatched": {"users": INT, "rooms": INT, "quality": INT},
               "events": INT, "abnormal": INT, "unknown_ids": INT, "files": LIST(STR),
               "rejected_by_reason": ("map", INT), "unknown": LIST(UNKNOWN)},
     "totals": {"calls": INT, "rooms": INT, "users": INT, "sessions": INT, "entered": INT,
@@ -235,3 +238,56 @@ def nearest_rank(values, q):
 
 def load_json(text):
     return json.loads(text)
+
+
+# ---- page text ---------------------------------------------------------------
+
+class _Text(html.parser.HTMLParser):
+    """The text of the element with id `target` (whitespace collapsed), or of
+    the whole page when target is None."""
+
+    def __init__(self, target):
+        super().__init__(convert_charrefs=True)
+        self.target, self.depth, self.parts = target, 0 if target else 1, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth:
+            if tag not in ("br", "img", "meta", "link", "input", "hr", "wbr"):
+                self.depth += 1
+        elif dict(attrs).get("id") == self.target:
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth and self.target:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.parts.append(data)
+
+
+def page_text(path, section=None):
+    """The visible text of an HTML page, or of its element with that id,
+    with runs of whitespace made one space."""
+    with open(path, encoding="utf-8") as f:
+        p = _Text(section)
+        p.feed(f.read())
+    return " ".join("".join(p.parts).split())
+
+
+def row_identity_errors(inp):
+    """How input (the JSON "input" object) breaks rows = used + filtered +
+    rejected + duplicates + unmatched, and used = events + abnormal + users
+    + rooms + quality; [] when it holds."""
+    errs = []
+    unmatched = sum(inp["unmatched"].values())
+    total = inp["used"] + inp["filtered"] + inp["rejected"] + inp["duplicates"] + unmatched
+    if inp["rows"] != total:
+        errs.append("rows %d != used %d + filtered %d + rejected %d + duplicates %d + "
+                    "unmatched %d" % (inp["rows"], inp["used"], inp["filtered"],
+                                      inp["rejected"], inp["duplicates"], unmatched))
+    parts = inp["events"] + inp["abnormal"] + inp["users"] + inp["rooms"] + inp["quality"]
+    if inp["used"] != parts:
+        errs.append("used %d != events + abnormal + users + rooms + quality = %d"
+                    % (inp["used"], parts))
+    return errs
