@@ -243,26 +243,39 @@ def load_json(text):
 # ---- page text ---------------------------------------------------------------
 
 class _Text(html.parser.HTMLParser):
-    """The text of the element with id `target` (whitespace collapsed), or of
-    the whole page when target is None."""
+    """The text of the element with id `target`, or of the whole page when
+    target is None: elements other than inline ones are separated by a
+    space; style and script contents are left out."""
+    VOID = ("br", "img", "meta", "link", "input", "hr", "wbr", "area", "col", "source")
+    INLINE = ("span", "a", "em", "strong", "b", "i", "code", "abbr", "time", "small", "sub",
+              "sup")
 
     def __init__(self, target):
         super().__init__(convert_charrefs=True)
         self.target, self.depth, self.parts = target, 0 if target else 1, []
+        self.skip = 0
 
     def handle_starttag(self, tag, attrs):
+        if tag in ("style", "script"):
+            self.skip += 1
         if self.depth:
-            if tag not in ("br", "img", "meta", "link", "input", "hr", "wbr"):
+            if tag not in self.INLINE:
+                self.parts.append(" ")
+            if tag not in self.VOID:
                 self.depth += 1
         elif dict(attrs).get("id") == self.target:
             self.depth = 1
 
     def handle_endtag(self, tag):
+        if tag in ("style", "script") and self.skip:
+            self.skip -= 1
+        if self.depth and tag not in self.INLINE:
+            self.parts.append(" ")
         if self.depth and self.target:
             self.depth -= 1
 
     def handle_data(self, data):
-        if self.depth:
+        if self.depth and not self.skip:
             self.parts.append(data)
 
 
