@@ -5,8 +5,9 @@
 #   tests/browser/run-checks.sh validator|browser ROOMREPORT BUILD_DIR
 #
 # Inputs: samples/*.csv and tests/data/hostile/*.csv, each as a directory
-# report (-o DIR) and as one file (-o FILE.html), written under
-# BUILD_DIR/html-check/<mode>/.
+# report (-o DIR) and as one file (-o FILE.html), and the official API
+# examples (tests/data/official-api-examples/) as a directory report, written
+# under BUILD_DIR/html-check/<mode>/.
 #   validator  the W3C Nu checker on every produced page (validate.sh)
 #   browser    headless Chromium on the single-file reports, the overview
 #              and a call page (check-browser.mjs); screenshots saved as
@@ -74,13 +75,17 @@ build samples-dir "$OUT/samples" "$SRC"/samples/*.csv
 build samples-file "$OUT/samples.html" "$SRC"/samples/*.csv
 build hostile-dir "$OUT/hostile" "$SRC"/tests/data/hostile/*.csv
 build hostile-file "$OUT/hostile.html" "$SRC"/tests/data/hostile/*.csv
+# The official API examples: an overview with experiences of a room without
+# events and companion rows that match no call.
+build official-dir "$OUT/official" "$SRC"/tests/data/official-api-examples/*.csv
 for d in samples hostile; do
   [ -f "$OUT/$d/index.html" ] || die "no $OUT/$d/index.html"
   ls "$OUT/$d"/calls/*.html >/dev/null 2>&1 || die "no call pages in $OUT/$d/calls/"
 done
 
 if [ "$MODE" = validator ]; then
-  "$HERE/validate.sh" "$OUT/samples" "$OUT/samples.html" "$OUT/hostile" "$OUT/hostile.html"
+  "$HERE/validate.sh" "$OUT/samples" "$OUT/samples.html" "$OUT/hostile" "$OUT/hostile.html" \
+    "$OUT/official"
   exit
 fi
 

@@ -319,6 +319,34 @@ class Orphans(unittest.TestCase):
                           "unattached_experiences.", text)
 
 
+class HostileIds(unittest.TestCase):
+    """IDs with markup in an orphan experience and in unmatched companion
+    rows reach the overview as text, never as elements."""
+
+    def test_escaped(self):
+        room, user = "<script>alert(1)</script>", '"><img src=x onerror=alert(2)>'
+        with tempfile.TemporaryDirectory() as tmp:
+            ab = write(tmp, "abnormal.csv", AB_HEADER, [
+                '%s,"%s","%s","%s",%d,4,2017' % (APP, room.replace('"', '""'),
+                                                 user.replace('"', '""'),
+                                                 user.replace('"', '""'), sec("10:00:00"))])
+            us = write(tmp, "users.csv", US_HEADER, [
+                '%s,c&1,"%s","%s",%d,%d,true,,,' % (APP, room, user.replace('"', '""'),
+                                                    sec("10:00:00"), sec("10:20:00"))])
+            rep, out, _ = run_report(tmp, [ab, us])
+            self.assertEqual(rep["unattached_experiences"][0]["room_id"], room)
+            self.assertEqual(rep["input"]["unmatched"]["users"], 1)
+            index = os.path.join(out, "index.html")
+            with open(index, encoding="utf-8") as f:
+                page = f.read()
+            self.assertNotIn("<script>alert", page)
+            self.assertNotIn("<img", page)
+            text = rr.page_text(index)
+            self.assertIn("%s %s Video lagged" % (room, user), text)
+            self.assertIn("(remote user %s)" % user, text)
+            self.assertIn("users.csv:2: room %s, CommId c&1, user %s" % (room, user), text)
+
+
 class SampledRate(unittest.TestCase):
     """Week A: 10 sessions, no experience, no timeout. Week B: the same
     sessions, one ending in a timeout, and 3 experiences: both rates go up
