@@ -1360,7 +1360,7 @@ static void fill_headline(struct page *p, xmlNodePtr root)
 			add_el_text(p, th, "span", "note", " (sampled)");
 		if (r->has_baseline && h->sampled)
 			add_el_text(p, th, "span", "note sample",
-				    " — a sample: never marked as a regression");
+				    " — never marked as a regression");
 		/* In the figure's cell: seen first, also on a phone where the
 		 * table scrolls. */
 		if (r->has_baseline && h->regression) {
