@@ -177,8 +177,8 @@ struct linker {
 	struct unmatched um;         /* rows matching no call */
 };
 
-/* Counts n rows of kind k as matching no call; ex is kept as an example
- * while there is room. */
+/* Counts ex->rows rows of kind k as matching no call; ex is kept as an
+ * example while there is room. */
 static void unmatched_add(struct linker *L, enum companion_kind k, const struct unmatched_example *ex)
 {
 	L->um.rows[k] += ex->rows;
@@ -492,8 +492,8 @@ static void link_rooms(struct linker *L)
 		}
 		/* Events without a CommId: the room's calls within the room's
 		 * lifetime. A rooms row matching no call adds nothing and is
-		 * counted as unmatched (one whose calls an earlier row took
-		 * matched them all the same). */
+		 * counted as unmatched; one whose calls an earlier row already
+		 * bounds still matches them. */
 		for (i = ckey_lower(L->by_room_comm, n, ri->room, 0);
 		     i < n && L->by_room_comm[i].room == ri->room && L->by_room_comm[i].comm == 0; i++) {
 			const struct call *cc = &m->calls[L->by_room_comm[i].idx];

@@ -52,8 +52,9 @@
  *   All of these are info findings.
  * - Rooms rows: the call of (RoomId, CommId); for events without a CommId,
  *   the room's calls overlapping the room's lifetime. A row matching no
- *   call adds nothing (companion_link_unmatched counts it). While IsFinished == 0 the DestroyTime means nothing:
- *   destroyed_ms stays RR_NONE and the call is ongoing. */
+ *   call adds nothing (companion_link_unmatched counts it). While
+ *   IsFinished == 0 the DestroyTime means nothing: destroyed_ms stays
+ *   RR_NONE and the call is ongoing. */
 #define COMPANION_LOSS_FINE 2.0
 #define COMPANION_LOSS_POOR 5.0
 #define COMPANION_LOSS_SEVERE 10.0

@@ -57,7 +57,8 @@ struct user_info {
 	int8_t finished;             /* 1 left, 0 still in the room at export, -1 not given */
 	uint16_t file;
 	uint32_t line;               /* in its file (companion files are read on one
-				      * thread); UINT32_MAX past it. Not compared */
+				      * thread); UINT32_MAX past it. Like file, not
+				      * compared when removing repeats */
 };
 
 /* One row of a rooms file: one call's room lifetime. */

@@ -775,9 +775,7 @@ static int write_outputs(struct run *r)
 static void print_summary(const struct run *r)
 {
 	const struct input_counts *n = &r->ds.counts;
-	char filtered[48] = "";
-
-	char unmatched[48] = "";
+	char filtered[48] = "", unmatched[48] = "";
 
 	if (n->filtered)
 		snprintf(filtered, sizeof filtered, ", %" PRIu64 " filtered", n->filtered);

@@ -1042,7 +1042,7 @@ static void fill_unmatched(struct page *p, xmlNodePtr n)
 		return;
 	add_el_text(p, n, "h3", NULL, "Companion rows that match no call");
 	if (ds->counts.unmatched == 0) {
-		empty_note(p, n, "Every users, rooms and quality row matches a call.");
+		empty_note(p, n, "Every users, rooms and quality row given matches a call.");
 		return;
 	}
 	ul = add_el(p, n, "ul", "unmatched");
@@ -1058,7 +1058,7 @@ static void fill_unmatched(struct page *p, xmlNodePtr n)
 			 rows == 1 ? "" : "s", rows == 1 ? "es" : "");
 		add_text(p, li, b);
 		add_text(p, li, why[k]);
-		add_text(p, li, ". They are counted as unmatched and shown nowhere else. First:");
+		add_text(p, li, ". Counted as unmatched and shown nowhere else. First:");
 		ex = add_el(p, li, "ul", "examples");
 		for (uint32_t i = 0; i < ds->unmatched.nex[k]; i++) {
 			const struct unmatched_example *x = &ds->unmatched.ex[k][i];

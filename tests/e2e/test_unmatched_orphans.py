@@ -217,7 +217,7 @@ class Unmatched(unittest.TestCase):
             self.assertEqual(rep["input"]["users"], 1)
             self.assertEqual(sum(rep["input"]["unmatched"].values()), 0)
             self.assertIn("Companion rows that match no call Every users, rooms and quality "
-                          "row matches a call.",
+                          "row given matches a call.",
                           rr.page_text(os.path.join(out, "index.html"), "quality"))
 
     def test_filtered_rows_are_not_unmatched(self):
