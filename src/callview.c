@@ -171,19 +171,42 @@ struct builder {
 	int64_t off_sec;
 	int32_t off;
 	int off_known;
+	/* The page spans a change of the zone's offset: every time it shows
+	 * carries the zone's abbreviation for it ("02:10:00 CET"). */
+	int zoned;
+	int32_t abbr_off;        /* the offset abbr names; abbr "" before the first */
+	char abbr[16];
 };
 
 static int64_t floor_div(int64_t a, int64_t b);
 
+/* Appends " CET" (the zone's name for the offset at ms) to the time text in
+ * out[40], on pages that span a change of offset. The name is looked up
+ * once per offset. */
+static void zone_after(struct builder *b, int64_t ms, char out[40])
+{
+	int32_t off = b->tz ? tz_offset(b->tz, ms) : 0;
+	size_t n = strlen(out);
+
+	if (!b->abbr[0] || off != b->abbr_off) {
+		tz_abbr(b->tz, ms, b->abbr, sizeof b->abbr);
+		b->abbr_off = off;
+	}
+	snprintf(out + n, 40 - n, " %s", b->abbr);
+}
+
 /* "HH:MM:SS" of ms in the display zone, as tz_format's TZF_TIME writes it
  * but without its calendar work (this runs once per record); the zone's
- * offset, which tz_offset gives per second, is looked up once per second. */
+ * offset, which tz_offset gives per second, is looked up once per second.
+ * On a page that spans a change of offset, "HH:MM:SS CET". */
 static void time_of_day(struct builder *b, int64_t ms, char out[40])
 {
 	int64_t sec, local, sod;
 
 	if (ms > 8000000000000000LL || ms < -8000000000000000LL) {
 		tz_format(b->tz, ms, TZF_TIME, out, 40);   /* clamped there */
+		if (b->zoned)
+			zone_after(b, ms, out);
 		return;
 	}
 	sec = floor_div(ms, 1000);
@@ -203,6 +226,8 @@ static void time_of_day(struct builder *b, int64_t ms, char out[40])
 	out[6] = (char)('0' + sod % 60 / 10);
 	out[7] = (char)('0' + sod % 10);
 	out[8] = '\0';
+	if (b->zoned)
+		zone_after(b, ms, out);
 }
 
 static const char *put_text(struct builder *b, const struct textbuf *t)
@@ -543,10 +568,12 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 	msec = rec->time_ms % 1000;
 	if (msec < 0)
 		msec += 1000;
-	at[nat] = '.';
-	at[nat + 1] = (char)('0' + msec / 100);
-	at[nat + 2] = (char)('0' + msec / 10 % 10);
-	at[nat + 3] = (char)('0' + msec % 10);
+	/* "10:10:40.120", and the zone after it on a page that has one. */
+	memmove(at + 12, at + 8, nat - 8);
+	at[8] = '.';
+	at[9] = (char)('0' + msec / 100);
+	at[10] = (char)('0' + msec / 10 % 10);
+	at[11] = (char)('0' + msec % 10);
 	lg->time = arena_put(b->arena, at, nat + 4);
 	if (!lg->raw || !lg->time)
 		return RR_ENOMEM;
@@ -679,8 +706,8 @@ static int add_exp(struct builder *b, struct cv_exp **arr, uint32_t *n, size_t *
 	if (rr_grow(arr, cap, (size_t)*n + 1, sizeof **arr) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, x->time_ms, at);
-	if (strlen(at) == 8 && strcmp(at + 5, ":00") == 0)
-		at[5] = '\0';   /* experience times are minute-aligned */
+	if (strlen(at) >= 8 && memcmp(at + 5, ":00", 3) == 0 && (at[8] == '\0' || at[8] == ' '))
+		memmove(at + 5, at + 8, strlen(at + 8) + 1);   /* minute-aligned: "10:11" */
 	e = catalog_find_experience(b->cat, x->id);
 	catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
 	textbuf_add(&t, "%s · %s", at, label);
@@ -789,20 +816,49 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int64_t local_ms(const struct tz *z, int64_t utc)
+/* The axis [t0, t1] in stretches of one UTC offset: the first starts at t0,
+ * each next one where the offset changes; *end is where this one stops
+ * (exclusive; INT64_MAX for the last). */
+static int32_t stretch(const struct tz *z, int64_t from, int64_t *end)
 {
-	return utc + (z ? (int64_t)tz_offset(z, utc) * 1000 : 0);
+	*end = z ? tz_next_change(z, from) : INT64_MAX;
+	return z ? tz_offset(z, from) : 0;
 }
 
-/* The UTC instant showing local time l (offset looked up near it). */
-static int64_t utc_of_local(const struct tz *z, int64_t l)
+static int64_t ceil_div(int64_t a, int64_t b)
 {
-	int64_t guess;
+	return -floor_div(-a, b);
+}
 
-	if (!z)
-		return l;
-	guess = l - (int64_t)tz_offset(z, l) * 1000;
-	return l - (int64_t)tz_offset(z, guess) * 1000;
+/* Ticks at step on [t0, t1]: in each stretch of one offset, the instants
+ * whose local time is a multiple of step. Counted when ticks is NULL, else
+ * written there (at most cap). Real (UTC) time is what the axis steps in:
+ * across a change the ticks go on at their true places, labelled on the
+ * local clock of each side. */
+static uint64_t ticks_at(const struct builder *b, int64_t step, struct cv_tick *ticks, size_t cap,
+			 int64_t *at)
+{
+	const struct callview *v = b->v;
+	int64_t from = v->t0, end, hi, k, k1;
+	uint64_t n = 0;
+
+	while (from <= v->t1) {
+		int64_t off = (int64_t)stretch(b->tz, from, &end) * 1000;
+
+		hi = end == INT64_MAX || end - 1 > v->t1 ? v->t1 : end - 1;
+		k = ceil_div(from + off, step);
+		k1 = floor_div(hi + off, step);
+		if (k1 >= k) {
+			if (!ticks)
+				n += (uint64_t)(k1 - k + 1);
+			for (; ticks && k <= k1 && n < cap; k++)
+				at[n++] = k * step - off;
+		}
+		if (end == INT64_MAX)
+			break;
+		from = end;
+	}
+	return n;
 }
 
 /* Ticks at the smallest round step that gives at most MAX_TICKS, aligned to
@@ -812,33 +868,34 @@ static int64_t utc_of_local(const struct tz *z, int64_t l)
 static int build_ticks(struct builder *b)
 {
 	struct callview *v = b->v;
-	int64_t l0 = local_ms(b->tz, v->t0), l1 = local_ms(b->tz, v->t1), step = 0, l, prev;
+	int64_t step = 0, at[MAX_TICKS + 1];
 	size_t s, n = sizeof tick_steps / sizeof tick_steps[0];
+	uint64_t i, nt;
 	char buf[40];
 
 	for (s = 0; s < n; s++) {
 		step = tick_steps[s];
-		if (floor_div(l1, step) - (floor_div(l0 - 1, step) + 1) + 1 <= MAX_TICKS)
+		if (ticks_at(b, step, NULL, 0, NULL) <= MAX_TICKS)
 			break;
 	}
-	while (s == n && floor_div(l1, step) - (floor_div(l0 - 1, step) + 1) + 1 > MAX_TICKS)
+	while (s == n && ticks_at(b, step, NULL, 0, NULL) > MAX_TICKS)
 		step *= 2;       /* beyond a week: 14, 28... days */
 	if (rr_grow(&v->ticks, &b->st_->capticks, MAX_TICKS + 1, sizeof *v->ticks) != RR_OK)
 		return RR_ENOMEM;
-	prev = INT64_MIN;
-	for (l = (floor_div(l0 - 1, step) + 1) * step; l <= l1 && v->nticks < MAX_TICKS + 1;
-	     l += step) {
-		int64_t t = utc_of_local(b->tz, l);
+	nt = ticks_at(b, step, v->ticks, MAX_TICKS + 1, at);
+	for (i = 0; i < nt; i++) {
 		struct cv_tick *tk;
+		int64_t t = at[i];
 
-		if (t < v->t0 || t > v->t1 || t <= prev)
-			continue;   /* a DST change can push a tick off the axis */
-		prev = t;
 		tz_format(b->tz, t, step >= 86400000 ? TZF_DATE : TZF_TIME, buf, sizeof buf);
-		if (step >= 86400000)
+		if (step >= 86400000) {
 			memmove(buf, buf + 5, 6);        /* "MM-DD": every tick is 00:00 */
-		else if (step >= 60000)
-			buf[5] = '\0';                   /* "HH:MM" */
+		} else {
+			if (step >= 60000)
+				buf[5] = '\0';           /* "HH:MM" */
+			if (b->zoned)
+				zone_after(b, t, buf);
+		}
 		tk = &v->ticks[v->nticks++];
 		tk->time_ms = t;
 		tk->label = arena_put(b->arena, buf, strlen(buf));
@@ -1294,12 +1351,43 @@ static int lane_charts(struct builder *b, struct cv_lane *ln, uint32_t user)
 /* ---- header ---- */
 
 /* A time as "10:00:00", or with its date when not on the day `day`. */
-static void room_time(const struct builder *b, int64_t ms, const char *day, char out[40])
+static void room_time(struct builder *b, int64_t ms, const char *day, char out[40])
 {
 	char d[40];
 
 	tz_format(b->tz, ms, TZF_DATE, d, sizeof d);
 	tz_format(b->tz, ms, strcmp(d, day) ? TZF_DATETIME : TZF_TIME, out, 40);
+	if (b->zoned)
+		zone_after(b, ms, out);
+}
+
+/* On a page that spans a change of offset, where its clocks changed:
+ * "clocks went back at 03:00 CEST to 02:00 CET (2026-10-25 01:00:00 UTC)";
+ * the first change within the axis, "" on other pages. */
+static int zone_change_note(struct builder *b)
+{
+	struct callview *v = b->v;
+	struct textbuf t = { .len = 0 };
+	int64_t at = b->zoned ? tz_next_change(b->tz, v->t0) : INT64_MAX;
+	int32_t before, after;
+	char x[40], y[40], u[40];
+
+	if (at != INT64_MAX && at <= v->t1) {
+		before = tz_offset(b->tz, at - 1);
+		after = tz_offset(b->tz, at);
+		/* The same instant on the clock before and after the change. */
+		tz_format(NULL, at + (int64_t)before * 1000, TZF_TIME, x, sizeof x);
+		tz_format(NULL, at + (int64_t)after * 1000, TZF_TIME, y, sizeof y);
+		x[5] = y[5] = '\0';
+		zone_after(b, at - 1, x);
+		zone_after(b, at, y);
+		tz_format(NULL, at, TZF_DATETIME, u, sizeof u);
+		u[16] = '\0';
+		textbuf_add(&t, "clocks went %s at %s to %s (%s UTC)",
+			    after < before ? "back" : "forward", x, y, u);
+	}
+	v->zone_change = put_text(b, &t);
+	return v->zone_change ? RR_OK : RR_ENOMEM;
 }
 
 static int build_header(struct builder *b)
@@ -1316,6 +1404,10 @@ static int build_header(struct builder *b)
 	tz_format(b->tz, c->start_ms, TZF_DATE, da, sizeof da);
 	tz_format(b->tz, c->end_ms, TZF_DATE, dz, sizeof dz);
 	tz_format(b->tz, c->end_ms, strcmp(da, dz) ? TZF_DATETIME : TZF_TIME, z, sizeof z);
+	if (b->zoned) {
+		zone_after(b, c->start_ms, a);
+		zone_after(b, c->end_ms, z);
+	}
 	textbuf_add(&t, "%s – %s (%s)", a, z, v->zone);
 	v->span = put_text(b, &t);
 	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
@@ -1419,7 +1511,7 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 	}
 	if (v->t1 - v->t0 < MIN_AXIS_MS)
 		v->t1 = v->t0 + MIN_AXIS_MS;
-	if ((rc = build_ticks(b)))
+	if ((rc = build_ticks(b)) || (rc = zone_change_note(b)))
 		return rc;
 	/* Charts last: they are cut to the axis, never widen it. */
 	for (l = 0; l < v->nlanes && b->r->ds->nquality > 0; l++)
@@ -1427,6 +1519,28 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 				      m->sessions[v->bars[v->lanes[l].first_bar].session].user)))
 			return rc;
 	return RR_OK;
+}
+
+/* Empties v for another build, keeping its arrays and storage. */
+static void view_clear(struct callview *v)
+{
+	struct callview keep = *v;
+
+	arena_reset(&v->storage->arena);
+	memset(v, 0, sizeof *v);
+	v->storage = keep.storage;
+	v->lanes = keep.lanes;
+	v->bars = keep.bars;
+	v->marks = keep.marks;
+	v->spans = keep.spans;
+	v->exps = keep.exps;
+	v->log = keep.log;
+	v->ticks = keep.ticks;
+	v->findings = keep.findings;
+	v->call_exps = keep.call_exps;
+	v->charts = keep.charts;
+	v->series = keep.series;
+	v->points = keep.points;
 }
 
 int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
@@ -1439,7 +1553,6 @@ int callview_build(const struct report *r, const struct catalog *cat, uint32_t c
 int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t call,
 		     struct callview *v)
 {
-	struct callview keep = *v;
 	struct cv_storage *st = v->storage;
 	struct builder b;
 	size_t n;
@@ -1453,7 +1566,6 @@ int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t
 		memset(v, 0, sizeof *v);
 		return RR_ENOMEM;
 	}
-	arena_reset(&st->arena);
 	if (st->gen == 0 || st->label_cat != cat) {
 		/* 0 marks an empty cache entry; another catalog, other labels */
 		memset(st->labels, 0, sizeof st->labels);
@@ -1461,38 +1573,35 @@ int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t
 		st->label_cat = cat;
 	}
 	/* Counts and scalars start from zero; the arrays stay. */
-	memset(v, 0, sizeof *v);
 	v->storage = st;
-	v->lanes = keep.lanes;
-	v->bars = keep.bars;
-	v->marks = keep.marks;
-	v->spans = keep.spans;
-	v->exps = keep.exps;
-	v->log = keep.log;
-	v->ticks = keep.ticks;
-	v->findings = keep.findings;
-	v->call_exps = keep.call_exps;
-	v->charts = keep.charts;
-	v->series = keep.series;
-	v->points = keep.points;
+	view_clear(v);
 
-	memset(&b, 0, sizeof b);
-	b.r = r;
-	b.cat = cat;
-	b.m = r->m;
-	b.c = &r->m->calls[call];
-	b.st = r->ds->strs;
-	b.tz = r->tz;
-	b.v = v;
-	b.st_ = st;
-	b.arena = &st->arena;
-	v->call = call;
-	n = b.c->nsessions ? b.c->nsessions : 1;
-	if (rr_grow(&st->order, &st->caporder, n, sizeof *st->order) != RR_OK ||
-	    rr_grow(&st->ss, &st->capss, n, sizeof *st->ss) != RR_OK)
-		rc = RR_ENOMEM;
-	else
-		rc = build(&b, st->order, st->ss);
+	for (int zoned = 0;; zoned = 1) {
+		memset(&b, 0, sizeof b);
+		b.r = r;
+		b.cat = cat;
+		b.m = r->m;
+		b.c = &r->m->calls[call];
+		b.st = r->ds->strs;
+		b.tz = r->tz;
+		b.v = v;
+		b.st_ = st;
+		b.arena = &st->arena;
+		b.zoned = zoned;
+		v->call = call;
+		n = b.c->nsessions ? b.c->nsessions : 1;
+		if (rr_grow(&st->order, &st->caporder, n, sizeof *st->order) != RR_OK ||
+		    rr_grow(&st->ss, &st->capss, n, sizeof *st->ss) != RR_OK)
+			rc = RR_ENOMEM;
+		else
+			rc = build(&b, st->order, st->ss);
+		/* The axis is known only once everything on it is: a page whose
+		 * axis spans a change of offset is made again, its times now
+		 * with the zone's name for their offset. */
+		if (rc != RR_OK || zoned || tz_next_change(r->tz, v->t0) > v->t1)
+			break;
+		view_clear(v);
+	}
 	if (rc != RR_OK)
 		callview_free(v);
 	return rc;
