@@ -911,8 +911,10 @@ static int build_ticks(struct builder *b)
  * Known metrics (DESIGN §1, issue 7): which chart they go to and their unit.
  * A chart holds one group and one unit, so every series in it shares a
  * y axis: a group whose metrics differ in unit becomes one chart per unit
- * ("Network · ms", "Network · %"). Units are as the quality export gives
- * them: loss and CPU in %, rtt and stutter in ms, bitrates in kbps.
+ * ("Network · ms", "Network · %"). Units as the API gives them (DESIGN
+ * §1): loss and CPU in %, rtt and stutter (aBlock, bigvBlock) in ms,
+ * frame rates in frames/s, width and height in px; bitrates (aBit,
+ * bigvBit) come in bps and are charted in kbps (divided by 1000).
  */
 enum {
 	SLOT_NET_MS, SLOT_NET_PCT, SLOT_MEDIA_KBPS, SLOT_MEDIA_FPS, SLOT_MEDIA_MS,
@@ -938,16 +940,17 @@ static const struct {
 static const struct {
 	const char *name;
 	uint8_t slot;
+	double per;              /* export's unit per chart unit: bps per kbps */
 } metric_table[] = {
-	{ "rtt", SLOT_NET_MS },
-	{ "aLoss", SLOT_NET_PCT }, { "bigvLoss", SLOT_NET_PCT },
-	{ "aBit", SLOT_MEDIA_KBPS }, { "bigvBit", SLOT_MEDIA_KBPS },
-	{ "bigvCapFps", SLOT_MEDIA_FPS }, { "bigvEncFps", SLOT_MEDIA_FPS },
-	{ "bigvDecFps", SLOT_MEDIA_FPS }, { "bigvRecFps", SLOT_MEDIA_FPS },
-	{ "aBlock", SLOT_MEDIA_MS }, { "bigvBlock", SLOT_MEDIA_MS },
-	{ "bigvWidth", SLOT_MEDIA_PX }, { "bigvHeight", SLOT_MEDIA_PX },
-	{ "appCpu", SLOT_DEVICE_PCT }, { "sysCpu", SLOT_DEVICE_PCT },
-	{ "aCapEnergy", SLOT_DEVICE }, { "aPlayEnergy", SLOT_DEVICE },
+	{ "rtt", SLOT_NET_MS, 1 },
+	{ "aLoss", SLOT_NET_PCT, 1 }, { "bigvLoss", SLOT_NET_PCT, 1 },
+	{ "aBit", SLOT_MEDIA_KBPS, 1000 }, { "bigvBit", SLOT_MEDIA_KBPS, 1000 },
+	{ "bigvCapFps", SLOT_MEDIA_FPS, 1 }, { "bigvEncFps", SLOT_MEDIA_FPS, 1 },
+	{ "bigvDecFps", SLOT_MEDIA_FPS, 1 }, { "bigvRecFps", SLOT_MEDIA_FPS, 1 },
+	{ "aBlock", SLOT_MEDIA_MS, 1 }, { "bigvBlock", SLOT_MEDIA_MS, 1 },
+	{ "bigvWidth", SLOT_MEDIA_PX, 1 }, { "bigvHeight", SLOT_MEDIA_PX, 1 },
+	{ "appCpu", SLOT_DEVICE_PCT, 1 }, { "sysCpu", SLOT_DEVICE_PCT, 1 },
+	{ "aCapEnergy", SLOT_DEVICE, 1 }, { "aPlayEnergy", SLOT_DEVICE, 1 },
 };
 
 #define METRIC_UNKNOWN_RANK 255
@@ -1183,6 +1186,7 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 	uint32_t first = v->npoints;
 	const char *name;
 	int64_t gap;
+	double per;
 
 	for (i = 0; i < np; i++)
 		total += pc[i].b - pc[i].a;
@@ -1190,10 +1194,13 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 		return RR_ENOMEM;
 	if (rr_grow(&v->points, &b->st_->cappoints, (size_t)v->npoints + total, sizeof *v->points) != RR_OK)
 		return RR_ENOMEM;
+	/* In the chart's unit: bps to kbps for bitrates. */
+	per = pc->rank != METRIC_UNKNOWN_RANK ? metric_table[pc->rank].per : 1;
 	for (i = 0; i < np; i++)
 		for (k = pc[i].a; k < pc[i].b; k++) {
 			v->points[v->npoints].time_ms = ds->quality[k].time_ms;
-			v->points[v->npoints++].value = ds->quality[k].value;
+			v->points[v->npoints++].value = per == 1 ? ds->quality[k].value :
+				(float)(ds->quality[k].value / per);
 		}
 	/* Several blocks (with and without a CommId) may interleave. */
 	if (np > 1)
