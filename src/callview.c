@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,17 +21,6 @@
 #include "decode.h"
 #include "textbuf.h"
 #include "util.h"
-
-/* Event IDs whose meaning the view needs (Event ID Mapping Table); the same
- * rules as sessions.c, which decides what they do to a session. */
-enum {
-	EV_NETWORK = 1003,
-	EV_BACKGROUND = 2001,
-	EV_ENTER_RESULT = 5003,
-	EV_EXIT_RESULT = 5008,
-	EV_EXITED = 7001,
-	EV_W_EXITED = 32789,
-};
 
 #define MIN_AXIS_MS 5000      /* so even a one-event call gets >= 4 ticks */
 #define MAX_TICKS 12
@@ -379,7 +369,8 @@ static int add_bar(struct builder *b, uint32_t sidx)
 
 /* ---- marks, spans and log of one lane ---- */
 
-static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int64_t to)
+static int add_span(struct builder *b, uint32_t session, enum cv_span_kind kind, int64_t from,
+		    int64_t to)
 {
 	struct callview *v = b->v;
 	struct cv_span *sp;
@@ -387,7 +378,7 @@ static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int
 	char a[40], z[40], d[32];
 
 	if (to <= from)
-		return RR_OK;   /* as sessions.c: an instant is no span */
+		return RR_OK;   /* the model keeps none; kept as a guard */
 	if (rr_grow(&v->spans, &b->st_->capspans, (size_t)v->nspans + 1, sizeof *v->spans) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, from, a);
@@ -398,18 +389,13 @@ static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int
 	sp = &v->spans[v->nspans];
 	sp->start_ms = from;
 	sp->end_ms = to;
+	sp->session = session;
 	sp->kind = kind;
 	sp->title = put_text(b, &t);
 	if (!sp->title)
 		return RR_ENOMEM;
 	v->nspans++;
 	return RR_OK;
-}
-
-static int is_closing(const struct record *r)
-{
-	return r->id == EV_EXITED || r->id == EV_EXIT_RESULT || r->id == EV_W_EXITED ||
-	       (r->id == EV_ENTER_RESULT && r->p1 == 0);
 }
 
 /* Lowercases a label's first letter so it reads inside a sentence. */
@@ -611,83 +597,92 @@ static size_t user_lower(const struct record *recs, size_t lo, size_t hi, uint32
 	return lo;
 }
 
+/* First index in [lo, hi) of arr (n items of size sz, ascending by the
+ * uint32 key at offset off) whose key is not below key. */
+static size_t lower_u32(const void *arr, size_t sz, size_t off, size_t lo, size_t hi, uint32_t key)
+{
+	const unsigned char *base = arr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t k;
+
+		memcpy(&k, base + mid * sz + off, sizeof k);
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* An abnormal row is inside a session of the lane when the model attached
+ * its experience (same time and ExperienceId) to one of them. */
+static int exp_in_lane(const struct builder *b, const struct session *const *ss, uint32_t n,
+		       const struct record *rec)
+{
+	const struct model *m = b->m;
+	uint32_t k, e;
+
+	for (k = 0; k < n; k++)
+		for (e = 0; e < ss[k]->nexp; e++) {
+			const struct experience *x = &m->experiences[ss[k]->first_exp + e];
+
+			if (x->time_ms == rec->time_ms && x->id == rec->id)
+				return 1;
+		}
+	return 0;
+}
+
 /*
- * Walks one user's records of the call with the lane's sessions (in start
- * order, never overlapping): each record becomes a log row and each event a
- * mark; outages and background periods inside sessions become spans. As in
- * sessions.c, a closing event right after a session (nothing else between)
- * only refines that session's exit, so it is not "outside".
+ * Walks one user's records of the call: each record becomes a log row and
+ * each event a mark. What is outside every session, and the outage and
+ * background spans of each session, are what the model measured
+ * (model.outside, model.spans): the rules live in sessions.c alone.
+ * Without a CommId one (room, comm) holds several calls: this call's
+ * records are those within its span and the outside events the model
+ * counted for it.
  */
 static int walk_lane(struct builder *b, struct cv_lane *ln, const struct session *const *ss)
 {
 	const struct dataset *ds = b->r->ds;
+	const struct model *m = b->m;
 	const struct call *c = b->c;
-	uint32_t user = ss[0]->user, j = 0, open = UINT32_MAX;
-	int64_t outage = RR_NONE, bg = RR_NONE;
-	int refining = 0, rc = RR_OK;
-	size_t i, ue;
+	uint32_t user = ss[0]->user, k, call = (uint32_t)(c - m->calls);
+	int rc = RR_OK;
+	size_t i, ue, o, oe;
 
 	i = user_lower(ds->recs, c->rec_first, c->rec_end, user);
 	for (ue = i; ue < c->rec_end && ds->recs[ue].user == user; ue++)
 		;
+	/* This call's outside events, from this user's first record on. */
+	o = lower_u32(m->outside, sizeof *m->outside, offsetof(struct outside_event, call), 0,
+		      m->noutside, call);
+	oe = lower_u32(m->outside, sizeof *m->outside, offsetof(struct outside_event, call), o,
+		       m->noutside, call + 1);
+	o = lower_u32(m->outside, sizeof *m->outside, offsetof(struct outside_event, rec), o, oe,
+		      (uint32_t)i);
 	for (; i < ue && rc == RR_OK; i++) {
 		const struct record *rec = &ds->recs[i];
-		int64_t t = rec->time_ms;
-		uint32_t in = UINT32_MAX;
 		int outside;
 
-		/* Without a CommId one (room, comm) holds several calls: this
-		 * call's records are those within its span. */
-		if (c->comm == 0 && (t < c->start_ms || t > c->end_ms))
+		while (o < oe && m->outside[o].rec < i)
+			o++;
+		outside = o < oe && m->outside[o].rec == i;
+		if (!outside && c->comm == 0 && (rec->time_ms < c->start_ms || rec->time_ms > c->end_ms))
 			continue;
-		while (j < ln->nbars && ss[j]->end_ms < t)
-			j++;
-		if (j < ln->nbars && ss[j]->start_ms <= t)
-			in = j;
-		if (rec->kind != REC_EVENT) {
-			rc = add_record(b, rec, in == UINT32_MAX);
-			continue;
-		}
-		if (open != UINT32_MAX && open != in) {
-			if (outage != RR_NONE)
-				rc = add_span(b, CV_SPAN_OUTAGE, outage, ss[open]->end_ms);
-			if (rc == RR_OK && bg != RR_NONE)
-				rc = add_span(b, CV_SPAN_BACKGROUND, bg, ss[open]->end_ms);
-			outage = bg = RR_NONE;
-			open = UINT32_MAX;
-			if (rc != RR_OK)
-				break;
-		}
-		if (in != UINT32_MAX) {
-			open = in;
-			refining = 1;
-			outside = 0;
-			if (rec->id == EV_NETWORK && rec->p1 == 0) {
-				if (outage == RR_NONE)
-					outage = t;    /* repeats extend one outage */
-			} else if (rec->id == EV_NETWORK && outage != RR_NONE) {
-				rc = add_span(b, CV_SPAN_OUTAGE, outage, t);
-				outage = RR_NONE;
-			} else if (rec->id == EV_BACKGROUND && rec->p1 == 1 && bg == RR_NONE) {
-				bg = t;
-			} else if (rec->id == EV_BACKGROUND && rec->p1 == 0 && bg != RR_NONE) {
-				rc = add_span(b, CV_SPAN_BACKGROUND, bg, t);
-				bg = RR_NONE;
-			}
-		} else if (refining && is_closing(rec)) {
-			outside = 0;
-		} else {
-			outside = 1;
-			refining = 0;
-		}
-		if (rc == RR_OK)
-			rc = add_record(b, rec, outside);
+		if (rec->kind != REC_EVENT)
+			outside = !exp_in_lane(b, ss, ln->nbars, rec);
+		rc = add_record(b, rec, outside);
 	}
-	if (rc == RR_OK && open != UINT32_MAX) {
-		if (outage != RR_NONE)
-			rc = add_span(b, CV_SPAN_OUTAGE, outage, ss[open]->end_ms);
-		if (rc == RR_OK && bg != RR_NONE)
-			rc = add_span(b, CV_SPAN_BACKGROUND, bg, ss[open]->end_ms);
+	for (k = 0; k < ln->nbars && rc == RR_OK; k++) {
+		uint32_t si = (uint32_t)(ss[k] - m->sessions);
+		size_t p = lower_u32(m->spans, sizeof *m->spans, offsetof(struct span, session), 0,
+				     m->nspans, si);
+
+		for (; p < m->nspans && m->spans[p].session == si && rc == RR_OK; p++)
+			rc = add_span(b, si, m->spans[p].kind == SPAN_OUTAGE ? CV_SPAN_OUTAGE :
+				      CV_SPAN_BACKGROUND, m->spans[p].start_ms, m->spans[p].end_ms);
 	}
 	return rc;
 }

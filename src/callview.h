@@ -40,15 +40,19 @@ struct cv_mark {
 	int64_t time_ms;
 	enum severity severity;
 	enum cat_category category;
-	uint8_t outside;         /* outside every session of the user (a closing event
-				  * right after an exit only refines it: not outside) */
+	uint8_t outside;         /* an event the model counts outside every session
+				  * (model.outside; call.outside_events of this call) */
 	const char *title;       /* "10:10:40 · Network: none (disconnected)" */
 };
 
 enum cv_span_kind { CV_SPAN_OUTAGE, CV_SPAN_BACKGROUND };
 
+/* The model's measured spans (model.spans) of the lane's sessions, in
+ * session order: a session's outage spans add up to its outage_ms, its
+ * background spans to its background_ms. */
 struct cv_span {
 	int64_t start_ms, end_ms;
+	uint32_t session;        /* index into model.sessions */
 	enum cv_span_kind kind;
 	const char *title;       /* "No network 10:10:40–10:12:14 (1 min 34 s)" */
 };
@@ -70,7 +74,9 @@ struct cv_log {
 	const char *peer;        /* "" when none */
 	enum severity severity;  /* SEV_WARNING for unknown IDs */
 	uint8_t kind;            /* enum rec_kind */
-	uint8_t outside;         /* outside every session */
+	uint8_t outside;         /* events: as cv_mark.outside; abnormal rows: the
+				  * model attached no experience of that time and
+				  * ExperienceId to a session of the lane */
 };
 
 /* Quality charts (companion quality file): per lane, one chart per group

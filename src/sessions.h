@@ -121,6 +121,25 @@ struct call {
 	uint8_t ongoing;
 };
 
+/* A stretch of a session the walk measured: network.outage_ms is the sum
+ * of a session's SPAN_OUTAGE spans, background_ms of its SPAN_BACKGROUND
+ * ones (spans of no length are not kept). What the call page shades. */
+enum span_kind { SPAN_OUTAGE, SPAN_BACKGROUND };
+
+struct span {
+	int64_t start_ms, end_ms;
+	uint32_t session;        /* index into model.sessions */
+	uint32_t kind;           /* enum span_kind */
+};
+
+/* An event outside every session (DESIGN §3), as counted in its call's
+ * outside_events. */
+struct outside_event {
+	uint32_t call;           /* index into model.calls */
+	uint32_t rec;            /* index of its record in the dataset the call
+				  * was built from (as call.rec_first/rec_end) */
+};
+
 struct model_text;   /* where finding texts live (sessions.c) */
 
 struct model {
@@ -136,6 +155,10 @@ struct model {
 	uint32_t first_orphan_exp, norphan_exp;
 	struct cause *causes;
 	uint32_t ncauses;
+	struct span *spans;              /* by session, then start, then kind */
+	uint32_t nspans;
+	struct outside_event *outside;   /* by call, then record */
+	uint32_t noutside;
 	struct model_text *text;
 };
 

@@ -13,7 +13,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "callview.h"
 #include "catalog.h"
@@ -22,6 +24,7 @@
 #include "report.h"
 #include "sessions.h"
 #include "tz.h"
+#include "ingest.h"
 #include "kit.h"
 #include "util.h"
 
@@ -889,6 +892,106 @@ static void test_charts(void **state)
 	fixture_free(&fx);
 }
 
+/*
+ * The page draws what the model measured: on a corpus (the samples, the
+ * e2e data, a generated week when python3 is there), every session's drawn
+ * outage spans add up to its outage_ms and its background spans to its
+ * background_ms, and every call's page marks as outside exactly the
+ * events its outside_events counts.
+ */
+static int corpus_check(const char *const *paths, size_t n)
+{
+	struct fixture fx;
+	struct ingest_options io;
+	struct sessions_options o;
+	struct companion_options co;
+	struct callview v;
+	char err[256];
+	uint32_t c, i, checked = 0;
+
+	memset(&fx, 0, sizeof fx);
+	assert_int_equal(tz_open("Europe/Berlin", &fx.tz, err, sizeof err), RR_OK);
+	assert_int_equal(dataset_init(&fx.ds), RR_OK);
+	kit_ingest_options(&io);
+	for (i = 0; i < n; i++)
+		if (ingest_file(&fx.ds, paths[i], &io, err, sizeof err) != RR_OK)
+			fail_msg("%s", err);
+	assert_int_equal(dataset_finish(&fx.ds), RR_OK);
+	sessions_options_init(&o);
+	o.display_tz = fx.tz;
+	assert_int_equal(sessions_build(&fx.ds, kit_cat, &o, &fx.m), RR_OK);
+	companion_options_init(&co);
+	co.display_tz = fx.tz;
+	assert_int_equal(companion_link(&fx.ds, kit_cat, &co, &fx.m), RR_OK);
+	assert_int_equal(report_build(&fx.ds, &fx.m, NULL, kit_cat, fx.tz, &fx.r), RR_OK);
+	memset(&v, 0, sizeof v);
+	for (c = 0; c < fx.m.ncalls; c++) {
+		uint32_t outside = 0, k;
+
+		assert_int_equal(callview_rebuild(&fx.r, kit_cat, c, &v), RR_OK);
+		for (k = 0; k < v.nbars; k++) {
+			const struct session *s = &fx.m.sessions[v.bars[k].session];
+			int64_t out = 0, bg = 0;
+
+			for (i = 0; i < v.nspans; i++) {
+				if (v.spans[i].session != v.bars[k].session)
+					continue;
+				if (v.spans[i].kind == CV_SPAN_OUTAGE)
+					out += v.spans[i].end_ms - v.spans[i].start_ms;
+				else
+					bg += v.spans[i].end_ms - v.spans[i].start_ms;
+			}
+			if (out != s->outage_ms || bg != s->background_ms)
+				fail_msg("call %u session %u: drawn %lld/%lld ms, model %lld/%lld",
+					 c, v.bars[k].session, (long long)out, (long long)bg,
+					 (long long)s->outage_ms, (long long)s->background_ms);
+			checked += s->outage_ms > 0 || s->background_ms > 0;
+		}
+		for (k = 0; k < v.nmarks; k++)
+			outside += v.marks[k].outside;
+		if (outside != fx.m.calls[c].outside_events)
+			fail_msg("call %u: %u events drawn outside, model %u", c, outside,
+				 fx.m.calls[c].outside_events);
+	}
+	callview_free(&v);
+	fixture_free(&fx);
+	return (int)checked;
+}
+
+static void test_spans_are_the_models(void **state)
+{
+	static const char *const samples[] = {
+		RR_TEST_DATA "/../../samples/events.csv",
+		RR_TEST_DATA "/../../samples/events-webrtc.csv",
+		RR_TEST_DATA "/../../samples/abnormal.csv",
+		RR_TEST_DATA "/../../samples/users.csv",
+		RR_TEST_DATA "/../../samples/rooms.csv",
+		RR_TEST_DATA "/../../samples/quality.csv",
+	};
+	static const char *const e2e[] = { RR_TEST_DATA "/e2e/unknown.csv" };
+	char dir[] = "/tmp/rr-spans-XXXXXX", cmd[1024], ev[256], ab[256];
+	const char *week[2] = { ev, ab };
+
+	(void)state;
+	assert_true(corpus_check(samples, 6) > 0);
+	corpus_check(e2e, 1);
+	/* A generated week (small): outages and background time aplenty. */
+	if (!mkdtemp(dir))
+		fail_msg("mkdtemp");
+	snprintf(ev, sizeof ev, "%s/events.csv", dir);
+	snprintf(ab, sizeof ab, "%s/abnormal.csv", dir);
+	snprintf(cmd, sizeof cmd, "python3 '%s' --calls 150 --days 3 --seed 5 --out '%s' "
+		 "--abnormal '%s' >/dev/null 2>&1", RR_TEST_DATA "/../bench/gen.py", ev, ab);
+	if (system(cmd) == 0) {
+		assert_true(corpus_check(week, 2) > 10);
+	} else {
+		print_message("python3 or gen.py not available: generated week skipped\n");
+	}
+	unlink(ev);
+	unlink(ab);
+	rmdir(dir);
+}
+
 /* Without companion files nothing changes: no charts, empty lane info. */
 static void test_no_companion(void **state)
 {
@@ -988,6 +1091,7 @@ int main(void)
 		cmocka_unit_test(test_chart_gaps),
 		cmocka_unit_test(test_charts),
 		cmocka_unit_test(test_chart_units),
+		cmocka_unit_test(test_spans_are_the_models),
 		cmocka_unit_test(test_no_companion),
 		cmocka_unit_test(test_charts_out_of_memory),
 	};
