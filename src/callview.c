@@ -881,6 +881,10 @@ static int build_ticks(struct builder *b)
 	for (i = 0; i < nt; i++) {
 		struct cv_tick *tk;
 		int64_t t = at[i];
+		/* Across a change, the first tick and the first on each new
+		 * offset carry the zone's name; those between are on the same
+		 * clock as the named one before them. */
+		int named = b->zoned && (i == 0 || tz_offset(b->tz, at[i - 1]) != tz_offset(b->tz, t));
 
 		tz_format(b->tz, t, step >= 86400000 ? TZF_DATE : TZF_TIME, buf, sizeof buf);
 		if (step >= 86400000) {
@@ -888,7 +892,7 @@ static int build_ticks(struct builder *b)
 		} else {
 			if (step >= 60000)
 				buf[5] = '\0';           /* "HH:MM" */
-			if (b->zoned)
+			if (named)
 				zone_after(b, t, buf);
 		}
 		tk = &v->ticks[v->nticks++];

@@ -161,8 +161,8 @@ struct callview {
 				  * offset: then "clocks went back at 03:00 CEST to
 				  * 02:00 CET (2026-10-25 01:00 UTC)" (the first
 				  * change), and every time the view shows, header,
-				  * ticks, titles, log and findings, carries the
-				  * zone's name for its offset: "02:10:00 CET" */
+				  * titles, log and findings, carries the zone's name
+				  * for its offset: "02:10:00 CET" (ticks: see ticks) */
 	const char *duration;    /* "40 min 07 s" */
 	const char *zone;        /* display zone name */
 	int64_t t0, t1;          /* axis range: call start/end, widened to every mark
@@ -178,8 +178,9 @@ struct callview {
 	struct cv_tick *ticks;   /* 4..12 ticks at a round step (1 s .. 1 day, then 2,
 				  * 4, 7, 14... days) on the display zone's clock,
 				  * stepping in real time: across a change of offset
-				  * each side is on its own clock ("02:55 CEST",
-				  * "02:00 CET") */
+				  * each side is on its own clock, and the first tick
+				  * and the first of each new offset carry the zone's
+				  * name ("02:50 CEST", "02:52", ..., "02:00 CET") */
 	uint32_t nbars, nmarks, nspans, nexps, nlog, nticks;
 	struct cv_finding *findings; /* most severe first, then time, user, code */
 	uint32_t nfindings;

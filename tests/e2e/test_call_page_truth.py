@@ -203,9 +203,11 @@ class TestDaylightSaving(unittest.TestCase):
 
     def test_autumn_repeated_hour(self):
         rep, page, index = self.page_of(dst_events(OCT_A, OCT_Z))
+        # Real time, each side on its own clock; the zone named on the
+        # first tick and where the offset changes.
         self.assertEqual(tick_labels(page), [
-            "02:50 CEST", "02:52 CEST", "02:54 CEST", "02:56 CEST", "02:58 CEST",
-            "02:00 CET", "02:02 CET", "02:04 CET", "02:06 CET", "02:08 CET", "02:10 CET"])
+            "02:50 CEST", "02:52", "02:54", "02:56", "02:58",
+            "02:00 CET", "02:02", "02:04", "02:06", "02:08", "02:10"])
         p = Page(page)
         text = p.all_text()
         self.assertIn("2026-10-25 02:50:00 CEST – 02:10:00 CET (Europe/Berlin)", p.titles[0])
@@ -230,9 +232,8 @@ class TestDaylightSaving(unittest.TestCase):
     def test_spring_skipped_hour(self):
         _, page, _ = self.page_of(dst_events(MAR_A, MAR_Z))
         self.assertEqual(tick_labels(page), [
-            "01:50 CET", "01:52 CET", "01:54 CET", "01:56 CET", "01:58 CET",
-            "03:00 CEST", "03:02 CEST", "03:04 CEST", "03:06 CEST", "03:08 CEST",
-            "03:10 CEST"])
+            "01:50 CET", "01:52", "01:54", "01:56", "01:58",
+            "03:00 CEST", "03:02", "03:04", "03:06", "03:08", "03:10"])
         p = Page(page)
         self.assertIn("2026-03-29 01:50:00 CET – 03:10:00 CEST (Europe/Berlin)", p.titles[0])
         self.assertIn("clocks went forward at 02:00 CET to 03:00 CEST (2026-03-29 01:00 UTC)",
@@ -255,7 +256,7 @@ class TestDaylightSaving(unittest.TestCase):
         rows = dst_events(OCT_A, OCT_Z) + dst_events(OCT_A + 60000, OCT_Z - 60000, "web", True)
         for order in (rows, sorted(rows, key=lambda r: int(r.split(",")[3])), rows[::-1]):
             _, page, _ = self.page_of(order)
-            self.assertEqual(tick_labels(page)[4:7], ["02:58 CEST", "02:00 CET", "02:02 CET"])
+            self.assertEqual(tick_labels(page)[4:7], ["02:58", "02:00 CET", "02:02"])
             text = Page(page).all_text()
             self.assertIn("02:51:00.000 CEST", text)     # web's 32788
             self.assertIn("02:09:00.000 CET", text)      # web's 32789
@@ -264,7 +265,8 @@ class TestDaylightSaving(unittest.TestCase):
         # Sydney, 5 Apr 2026: 03:00 AEDT (16:00 UTC on the 4th) becomes 02:00 AEST.
         a, z = ms(2026, 4, 4, 15, 50), ms(2026, 4, 4, 16, 10)
         _, page, _ = self.page_of(dst_events(a, z), "Australia/Sydney")
-        self.assertEqual(tick_labels(page)[4:6], ["02:58 AEDT", "02:00 AEST"])
+        self.assertEqual(tick_labels(page)[:6], ["02:50 AEDT", "02:52", "02:54", "02:56",
+                                                  "02:58", "02:00 AEST"])
 
     def test_no_change_no_names(self):
         # Calls that cross no change are shown as before: no zone names.
