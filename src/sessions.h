@@ -202,7 +202,7 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
 /* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
  * m left empty. The catalog is used for the words of findings.
  * Memory: the model itself (about 120 bytes per session, 128 per call, 32
- * per finding plus its text) and scratch bounded by the largest (room,
+ * per finding plus its text, 24 per measured span, 8 per outside event) and scratch bounded by the largest (room,
  * CommId) group, plus 8 bytes per session while the calls are ordered, plus
  * a 32-byte copy of each abnormal row until the experiences are made (none
  * of the event records), plus, at the very end and without details, a
