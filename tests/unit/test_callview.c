@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 #include "util.h"
 
 #define T0 1795168800000LL          /* 2026-11-20 10:00:00 UTC */
-#define S(sec) (T0 + (int64_t)((sec) * 1000 + 0.5))
+#define S(sec) (T0 + (int64_t)floor((sec) * 1000 + 0.5))   /* rounded, also before T0 */
 #define END { NULL, NULL, 0, 0, 0, 0, 0, NULL }
 
 enum { EV = REC_EVENT, AB = REC_ABNORMAL };
@@ -461,27 +462,52 @@ struct tick_case {
 	uint32_t nticks;
 	const char *first, *last;
 	const char *span;
+	const char *change;            /* zone_change */
+	const char *labels;            /* every label, '|' between; NULL: not checked */
 };
 
 static const struct tick_case tick_cases[] = {
 	{ "40 s: 5 s steps", "UTC", 0, 40, 5000, 9, "10:00:00", "10:00:40",
-	  "2026-11-20 10:00:00 – 10:00:40 (UTC)" },
+	  "2026-11-20 10:00:00 – 10:00:40 (UTC)", "", NULL },
 	{ "40 s off the grid", "UTC", 3.5, 40, 5000, 8, "10:00:05", "10:00:40",
-	  "2026-11-20 10:00:03 – 10:00:43 (UTC)" },
+	  "2026-11-20 10:00:03 – 10:00:43 (UTC)", "", NULL },
 	{ "7 min: 1 min steps", "UTC", 0, 420, 60000, 8, "10:00", "10:07",
-	  "2026-11-20 10:00:00 – 10:07:00 (UTC)" },
+	  "2026-11-20 10:00:00 – 10:07:00 (UTC)", "", NULL },
 	{ "3 h: 30 min steps", "UTC", 0, 10800, 1800000, 7, "10:00", "13:00",
-	  "2026-11-20 10:00:00 – 13:00:00 (UTC)" },
+	  "2026-11-20 10:00:00 – 13:00:00 (UTC)", "", NULL },
 	{ "3 h in a :30 zone: local half hours", "Asia/Kolkata", 0, 10800, 1800000, 7,
-	  "15:30", "18:30", "2026-11-20 15:30:00 – 18:30:00 (Asia/Kolkata)" },
+	  "15:30", "18:30", "2026-11-20 15:30:00 – 18:30:00 (Asia/Kolkata)", "", NULL },
 	{ "7 h in a :45 zone: hour steps on local whole hours", "Asia/Kathmandu", 0, 25200,
-	  3600000, 7, "16:00", "22:00", "2026-11-20 15:45:00 – 22:45:00 (Asia/Kathmandu)" },
+	  3600000, 7, "16:00", "22:00", "2026-11-20 15:45:00 – 22:45:00 (Asia/Kathmandu)", "", NULL },
 	{ "2 days: 6 h steps, date repeated at the end", "UTC", 0, 172800, 21600000, 8,
-	  "12:00", "06:00", "2026-11-20 10:00:00 – 2026-11-22 10:00:00 (UTC)" },
+	  "12:00", "06:00", "2026-11-20 10:00:00 – 2026-11-22 10:00:00 (UTC)", "", NULL },
 	{ "20 days: day steps show the date", "UTC", 0, 20 * 86400.0, 2 * 86400000LL, 10,
-	  "11-21", "12-09", "2026-11-20 10:00:00 – 2026-12-10 10:00:00 (UTC)" },
+	  "11-21", "12-09", "2026-11-20 10:00:00 – 2026-12-10 10:00:00 (UTC)", "", NULL },
 	{ "one instant: a 5 s axis", "UTC", 0, 0, 1000, 6, "10:00:00", "10:00:05",
-	  "2026-11-20 10:00:00 – 10:00:00 (UTC)" },
+	  "2026-11-20 10:00:00 – 10:00:00 (UTC)", "", NULL },
+	/* Across a change of offset: real-time steps (the same 2 min or 30 min
+	 * apart throughout), each side on its own clock, the zone named on the
+	 * first tick and the first of each new offset, every other time of the
+	 * page with its zone's name. */
+	{ "Berlin, 25 Oct: the repeated hour", "Europe/Berlin", -2279400, 1200, 120000, 11,
+	  "02:50 CEST", "02:10", "2026-10-25 02:50:00 CEST – 02:10:00 CET (Europe/Berlin)",
+	  "clocks went back at 03:00 CEST to 02:00 CET (2026-10-25 01:00 UTC)",
+	  "02:50 CEST|02:52|02:54|02:56|02:58|02:00 CET|02:02|02:04|02:06|02:08|02:10" },
+	{ "Berlin, 29 Mar: the skipped hour", "Europe/Berlin", -20423400, 1200, 120000, 11,
+	  "01:50 CET", "03:10", "2026-03-29 01:50:00 CET – 03:10:00 CEST (Europe/Berlin)",
+	  "clocks went forward at 02:00 CET to 03:00 CEST (2026-03-29 01:00 UTC)",
+	  "01:50 CET|01:52|01:54|01:56|01:58|03:00 CEST|03:02|03:04|03:06|03:08|03:10" },
+	{ "Berlin, 25 Oct, 3 h: half hours on both clocks", "Europe/Berlin",
+	  -2284200, 10800, 1800000, 7, "01:30 CEST", "03:30",
+	  "2026-10-25 01:30:00 CEST – 03:30:00 CET (Europe/Berlin)",
+	  "clocks went back at 03:00 CEST to 02:00 CET (2026-10-25 01:00 UTC)",
+	  "01:30 CEST|02:00|02:30|02:00 CET|02:30|03:00|03:30" },
+	{ "Sydney, 5 Apr: the end of summer time", "Australia/Sydney", -19851000, 1200,
+	  120000, 11, "02:50 AEDT", "02:10", "2026-04-05 02:50:00 AEDT – 02:10:00 AEST (Australia/Sydney)",
+	  "clocks went back at 03:00 AEDT to 02:00 AEST (2026-04-04 16:00 UTC)", NULL },
+	{ "Berlin, no change: as ever", "Europe/Berlin", 0, 420, 60000, 8, "11:00", "11:07",
+	  "2026-11-20 11:00:00 – 11:07:00 (Europe/Berlin)", "",
+	  "11:00|11:01|11:02|11:03|11:04|11:05|11:06|11:07" },
 };
 
 static void test_ticks(void **state)
@@ -509,6 +535,15 @@ static void test_ticks(void **state)
 		assert_int_equal(v.nticks, tc->nticks);
 		assert_string_equal(v.ticks[0].label, tc->first);
 		assert_string_equal(v.ticks[v.nticks - 1].label, tc->last);
+		assert_string_equal(v.zone_change, tc->change);
+		if (tc->labels) {
+			char all[512] = "";
+
+			for (i = 0; i < v.nticks; i++)
+				snprintf(all + strlen(all), sizeof all - strlen(all), "%s%s",
+					 i ? "|" : "", v.ticks[i].label);
+			assert_string_equal(all, tc->labels);
+		}
 		for (i = 0; i < v.nticks; i++) {
 			int64_t local = v.ticks[i].time_ms +
 					(int64_t)tz_offset(fx.tz, v.ticks[i].time_ms) * 1000;
