@@ -268,6 +268,26 @@ class TestDaylightSaving(unittest.TestCase):
         self.assertEqual(tick_labels(page)[:6], ["02:50 AEDT", "02:52", "02:54", "02:56",
                                                   "02:58", "02:00 AEST"])
 
+    def test_days_are_local_dates(self):
+        # 25 Oct 2026 has 25 hours in Berlin: 22:00 UTC on the 24th is
+        # 00:00 CEST on the 25th, 22:30 UTC on the 25th is 23:30 CET still on
+        # the 25th. In UTC the first is on the 24th.
+        rows = []
+        for n, a in enumerate((ms(2026, 10, 24, 22, 10), ms(2026, 10, 25, 22, 30),
+                               ms(2026, 10, 25, 23, 10))):
+            rows += ["c%d,r%d,u,%d,5001,," % (n, n, a), "c%d,r%d,u,%d,7001,0," % (n, n, a + 60000)]
+        text = EV_HEADER + "\n".join(rows) + "\n"
+        for tz, want in (("Europe/Berlin", {"2026-10-25": 2, "2026-10-26": 1}),
+                         ("UTC", {"2026-10-24": 1, "2026-10-25": 2})):
+            rep, _, index = build(self, {"e.csv": text}, tz)
+            self.assertEqual({d["date"]: d["calls"] for d in rep["days"]}, want, tz)
+        # Berlin: the overview's call list, across the change, names the zone.
+        rep, _, index = build(self, {"e.csv": text}, "Europe/Berlin")
+        overview = Page(index).all_text()
+        for want in ("2026-10-25 00:10:00 CEST", "2026-10-25 23:30:00 CET",
+                     "2026-10-26 00:10:00 CET"):
+            self.assertIn(want, overview)
+
     def test_no_change_no_names(self):
         # Calls that cross no change are shown as before: no zone names.
         for a, z, tz, ticks in (
@@ -284,8 +304,9 @@ class TestDaylightSaving(unittest.TestCase):
             self.assertEqual(tick_labels(page), ticks)
             text = Page(page).all_text()
             self.assertNotIn("clocks went", text)
-            self.assertIsNone(re.search(r"\d\d:\d\d(:\d\d(\.\d{3})?)? (CES?T|UTC|CST)\b", text),
-                              tz)
+            for t in (text, Page(index).all_text()):
+                self.assertIsNone(re.search(r"\d\d:\d\d(:\d\d(\.\d{3})?)? (CES?T|UTC|CST)\b",
+                                            t), tz)
 
 
 if __name__ == "__main__":
