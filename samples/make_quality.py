@@ -105,7 +105,8 @@ def rows():
                     add(room, user, "", "sysCpu", x, sys_cpu(rng, user, x))
         if user in ("gus", "kai"):
             for x in times(start, end, 30):
-                add(room, user, "", "bigvBit", x, 900 + rng.randint(0, 300))
+                # bps, as the API gives bitrates: 0.9-1.2 Mbit/s
+                add(room, user, "", "bigvBit", x, (900 + rng.randint(0, 300)) * 1000)
                 add(room, user, "", "bigvCapFps", x, 15 if user == "kai" else 30)
         if user == "hana":
             for x in times(start, end, 60):

@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,17 +21,6 @@
 #include "decode.h"
 #include "textbuf.h"
 #include "util.h"
-
-/* Event IDs whose meaning the view needs (Event ID Mapping Table); the same
- * rules as sessions.c, which decides what they do to a session. */
-enum {
-	EV_NETWORK = 1003,
-	EV_BACKGROUND = 2001,
-	EV_ENTER_RESULT = 5003,
-	EV_EXIT_RESULT = 5008,
-	EV_EXITED = 7001,
-	EV_W_EXITED = 32789,
-};
 
 #define MIN_AXIS_MS 5000      /* so even a one-event call gets >= 4 ticks */
 #define MAX_TICKS 12
@@ -171,19 +161,42 @@ struct builder {
 	int64_t off_sec;
 	int32_t off;
 	int off_known;
+	/* The page spans a change of the zone's offset: every time it shows
+	 * carries the zone's abbreviation for it ("02:10:00 CET"). */
+	int zoned;
+	int32_t abbr_off;        /* the offset abbr names; abbr "" before the first */
+	char abbr[16];
 };
 
 static int64_t floor_div(int64_t a, int64_t b);
 
+/* Appends " CET" (the zone's name for the offset at ms) to the time text in
+ * out[40], on pages that span a change of offset. The name is looked up
+ * once per offset. */
+static void zone_after(struct builder *b, int64_t ms, char out[40])
+{
+	int32_t off = b->tz ? tz_offset(b->tz, ms) : 0;
+	size_t n = strlen(out);
+
+	if (!b->abbr[0] || off != b->abbr_off) {
+		tz_abbr(b->tz, ms, b->abbr, sizeof b->abbr);
+		b->abbr_off = off;
+	}
+	snprintf(out + n, 40 - n, " %s", b->abbr);
+}
+
 /* "HH:MM:SS" of ms in the display zone, as tz_format's TZF_TIME writes it
  * but without its calendar work (this runs once per record); the zone's
- * offset, which tz_offset gives per second, is looked up once per second. */
+ * offset, which tz_offset gives per second, is looked up once per second.
+ * On a page that spans a change of offset, "HH:MM:SS CET". */
 static void time_of_day(struct builder *b, int64_t ms, char out[40])
 {
 	int64_t sec, local, sod;
 
 	if (ms > 8000000000000000LL || ms < -8000000000000000LL) {
 		tz_format(b->tz, ms, TZF_TIME, out, 40);   /* clamped there */
+		if (b->zoned)
+			zone_after(b, ms, out);
 		return;
 	}
 	sec = floor_div(ms, 1000);
@@ -203,6 +216,8 @@ static void time_of_day(struct builder *b, int64_t ms, char out[40])
 	out[6] = (char)('0' + sod % 60 / 10);
 	out[7] = (char)('0' + sod % 10);
 	out[8] = '\0';
+	if (b->zoned)
+		zone_after(b, ms, out);
 }
 
 static const char *put_text(struct builder *b, const struct textbuf *t)
@@ -355,7 +370,8 @@ static int add_bar(struct builder *b, uint32_t sidx)
 
 /* ---- marks, spans and log of one lane ---- */
 
-static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int64_t to)
+static int add_span(struct builder *b, uint32_t session, enum cv_span_kind kind, int64_t from,
+		    int64_t to)
 {
 	struct callview *v = b->v;
 	struct cv_span *sp;
@@ -363,7 +379,7 @@ static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int
 	char a[40], z[40], d[32];
 
 	if (to <= from)
-		return RR_OK;   /* as sessions.c: an instant is no span */
+		return RR_OK;   /* the model keeps none; kept as a guard */
 	if (rr_grow(&v->spans, &b->st_->capspans, (size_t)v->nspans + 1, sizeof *v->spans) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, from, a);
@@ -374,18 +390,13 @@ static int add_span(struct builder *b, enum cv_span_kind kind, int64_t from, int
 	sp = &v->spans[v->nspans];
 	sp->start_ms = from;
 	sp->end_ms = to;
+	sp->session = session;
 	sp->kind = kind;
 	sp->title = put_text(b, &t);
 	if (!sp->title)
 		return RR_ENOMEM;
 	v->nspans++;
 	return RR_OK;
-}
-
-static int is_closing(const struct record *r)
-{
-	return r->id == EV_EXITED || r->id == EV_EXIT_RESULT || r->id == EV_W_EXITED ||
-	       (r->id == EV_ENTER_RESULT && r->p1 == 0);
 }
 
 /* Lowercases a label's first letter so it reads inside a sentence. */
@@ -544,10 +555,12 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 	msec = rec->time_ms % 1000;
 	if (msec < 0)
 		msec += 1000;
-	at[nat] = '.';
-	at[nat + 1] = (char)('0' + msec / 100);
-	at[nat + 2] = (char)('0' + msec / 10 % 10);
-	at[nat + 3] = (char)('0' + msec % 10);
+	/* "10:10:40.120", and the zone after it on a page that has one. */
+	memmove(at + 12, at + 8, nat - 8);
+	at[8] = '.';
+	at[9] = (char)('0' + msec / 100);
+	at[10] = (char)('0' + msec / 10 % 10);
+	at[11] = (char)('0' + msec % 10);
 	lg->time = arena_put(b->arena, at, nat + 4);
 	if (!lg->raw || !lg->time)
 		return RR_ENOMEM;
@@ -585,83 +598,92 @@ static size_t user_lower(const struct record *recs, size_t lo, size_t hi, uint32
 	return lo;
 }
 
+/* First index in [lo, hi) of arr (n items of size sz, ascending by the
+ * uint32 key at offset off) whose key is not below key. */
+static size_t lower_u32(const void *arr, size_t sz, size_t off, size_t lo, size_t hi, uint32_t key)
+{
+	const unsigned char *base = arr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint32_t k;
+
+		memcpy(&k, base + mid * sz + off, sizeof k);
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* An abnormal row is inside a session of the lane when the model attached
+ * its experience (same time and ExperienceId) to one of them. */
+static int exp_in_lane(const struct builder *b, const struct session *const *ss, uint32_t n,
+		       const struct record *rec)
+{
+	const struct model *m = b->m;
+	uint32_t k, e;
+
+	for (k = 0; k < n; k++)
+		for (e = 0; e < ss[k]->nexp; e++) {
+			const struct experience *x = &m->experiences[ss[k]->first_exp + e];
+
+			if (x->time_ms == rec->time_ms && x->id == rec->id)
+				return 1;
+		}
+	return 0;
+}
+
 /*
- * Walks one user's records of the call with the lane's sessions (in start
- * order, never overlapping): each record becomes a log row and each event a
- * mark; outages and background periods inside sessions become spans. As in
- * sessions.c, a closing event right after a session (nothing else between)
- * only refines that session's exit, so it is not "outside".
+ * Walks one user's records of the call: each record becomes a log row and
+ * each event a mark. What is outside every session, and the outage and
+ * background spans of each session, are what the model measured
+ * (model.outside, model.spans): the rules live in sessions.c alone.
+ * Without a CommId one (room, comm) holds several calls: this call's
+ * records are those within its span and the outside events the model
+ * counted for it.
  */
 static int walk_lane(struct builder *b, struct cv_lane *ln, const struct session *const *ss)
 {
 	const struct dataset *ds = b->r->ds;
+	const struct model *m = b->m;
 	const struct call *c = b->c;
-	uint32_t user = ss[0]->user, j = 0, open = UINT32_MAX;
-	int64_t outage = RR_NONE, bg = RR_NONE;
-	int refining = 0, rc = RR_OK;
-	size_t i, ue;
+	uint32_t user = ss[0]->user, k, call = (uint32_t)(c - m->calls);
+	int rc = RR_OK;
+	size_t i, ue, o, oe;
 
 	i = user_lower(ds->recs, c->rec_first, c->rec_end, user);
 	for (ue = i; ue < c->rec_end && ds->recs[ue].user == user; ue++)
 		;
+	/* This call's outside events, from this user's first record on. */
+	o = lower_u32(m->outside, sizeof *m->outside, offsetof(struct outside_event, call), 0,
+		      m->noutside, call);
+	oe = lower_u32(m->outside, sizeof *m->outside, offsetof(struct outside_event, call), o,
+		       m->noutside, call + 1);
+	o = lower_u32(m->outside, sizeof *m->outside, offsetof(struct outside_event, rec), o, oe,
+		      (uint32_t)i);
 	for (; i < ue && rc == RR_OK; i++) {
 		const struct record *rec = &ds->recs[i];
-		int64_t t = rec->time_ms;
-		uint32_t in = UINT32_MAX;
 		int outside;
 
-		/* Without a CommId one (room, comm) holds several calls: this
-		 * call's records are those within its span. */
-		if (c->comm == 0 && (t < c->start_ms || t > c->end_ms))
+		while (o < oe && m->outside[o].rec < i)
+			o++;
+		outside = o < oe && m->outside[o].rec == i;
+		if (!outside && c->comm == 0 && (rec->time_ms < c->start_ms || rec->time_ms > c->end_ms))
 			continue;
-		while (j < ln->nbars && ss[j]->end_ms < t)
-			j++;
-		if (j < ln->nbars && ss[j]->start_ms <= t)
-			in = j;
-		if (rec->kind != REC_EVENT) {
-			rc = add_record(b, rec, in == UINT32_MAX);
-			continue;
-		}
-		if (open != UINT32_MAX && open != in) {
-			if (outage != RR_NONE)
-				rc = add_span(b, CV_SPAN_OUTAGE, outage, ss[open]->end_ms);
-			if (rc == RR_OK && bg != RR_NONE)
-				rc = add_span(b, CV_SPAN_BACKGROUND, bg, ss[open]->end_ms);
-			outage = bg = RR_NONE;
-			open = UINT32_MAX;
-			if (rc != RR_OK)
-				break;
-		}
-		if (in != UINT32_MAX) {
-			open = in;
-			refining = 1;
-			outside = 0;
-			if (rec->id == EV_NETWORK && rec->p1 == 0) {
-				if (outage == RR_NONE)
-					outage = t;    /* repeats extend one outage */
-			} else if (rec->id == EV_NETWORK && outage != RR_NONE) {
-				rc = add_span(b, CV_SPAN_OUTAGE, outage, t);
-				outage = RR_NONE;
-			} else if (rec->id == EV_BACKGROUND && rec->p1 == 1 && bg == RR_NONE) {
-				bg = t;
-			} else if (rec->id == EV_BACKGROUND && rec->p1 == 0 && bg != RR_NONE) {
-				rc = add_span(b, CV_SPAN_BACKGROUND, bg, t);
-				bg = RR_NONE;
-			}
-		} else if (refining && is_closing(rec)) {
-			outside = 0;
-		} else {
-			outside = 1;
-			refining = 0;
-		}
-		if (rc == RR_OK)
-			rc = add_record(b, rec, outside);
+		if (rec->kind != REC_EVENT)
+			outside = !exp_in_lane(b, ss, ln->nbars, rec);
+		rc = add_record(b, rec, outside);
 	}
-	if (rc == RR_OK && open != UINT32_MAX) {
-		if (outage != RR_NONE)
-			rc = add_span(b, CV_SPAN_OUTAGE, outage, ss[open]->end_ms);
-		if (rc == RR_OK && bg != RR_NONE)
-			rc = add_span(b, CV_SPAN_BACKGROUND, bg, ss[open]->end_ms);
+	for (k = 0; k < ln->nbars && rc == RR_OK; k++) {
+		uint32_t si = (uint32_t)(ss[k] - m->sessions);
+		size_t p = lower_u32(m->spans, sizeof *m->spans, offsetof(struct span, session), 0,
+				     m->nspans, si);
+
+		for (; p < m->nspans && m->spans[p].session == si && rc == RR_OK; p++)
+			rc = add_span(b, si, m->spans[p].kind == SPAN_OUTAGE ? CV_SPAN_OUTAGE :
+				      CV_SPAN_BACKGROUND, m->spans[p].start_ms, m->spans[p].end_ms);
 	}
 	return rc;
 }
@@ -680,8 +702,8 @@ static int add_exp(struct builder *b, struct cv_exp **arr, uint32_t *n, size_t *
 	if (rr_grow(arr, cap, (size_t)*n + 1, sizeof **arr) != RR_OK)
 		return RR_ENOMEM;
 	time_of_day(b, x->time_ms, at);
-	if (strlen(at) == 8 && strcmp(at + 5, ":00") == 0)
-		at[5] = '\0';   /* experience times are minute-aligned */
+	if (strlen(at) >= 8 && memcmp(at + 5, ":00", 3) == 0 && (at[8] == '\0' || at[8] == ' '))
+		memmove(at + 5, at + 8, strlen(at + 8) + 1);   /* minute-aligned: "10:11" */
 	e = catalog_find_experience(b->cat, x->id);
 	catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
 	textbuf_add(&t, "%s · %s", at, label);
@@ -790,20 +812,49 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int64_t local_ms(const struct tz *z, int64_t utc)
+/* The axis [t0, t1] in stretches of one UTC offset: the first starts at t0,
+ * each next one where the offset changes; *end is where this one stops
+ * (exclusive; INT64_MAX for the last). */
+static int32_t stretch(const struct tz *z, int64_t from, int64_t *end)
 {
-	return utc + (z ? (int64_t)tz_offset(z, utc) * 1000 : 0);
+	*end = z ? tz_next_change(z, from) : INT64_MAX;
+	return z ? tz_offset(z, from) : 0;
 }
 
-/* The UTC instant showing local time l (offset looked up near it). */
-static int64_t utc_of_local(const struct tz *z, int64_t l)
+static int64_t ceil_div(int64_t a, int64_t b)
 {
-	int64_t guess;
+	return -floor_div(-a, b);
+}
 
-	if (!z)
-		return l;
-	guess = l - (int64_t)tz_offset(z, l) * 1000;
-	return l - (int64_t)tz_offset(z, guess) * 1000;
+/* Ticks at step on [t0, t1]: in each stretch of one offset, the instants
+ * whose local time is a multiple of step. Counted when ticks is NULL, else
+ * written there (at most cap). Real (UTC) time is what the axis steps in:
+ * across a change the ticks go on at their true places, labelled on the
+ * local clock of each side. */
+static uint64_t ticks_at(const struct builder *b, int64_t step, struct cv_tick *ticks, size_t cap,
+			 int64_t *at)
+{
+	const struct callview *v = b->v;
+	int64_t from = v->t0, end, hi, k, k1;
+	uint64_t n = 0;
+
+	while (from <= v->t1) {
+		int64_t off = (int64_t)stretch(b->tz, from, &end) * 1000;
+
+		hi = end == INT64_MAX || end - 1 > v->t1 ? v->t1 : end - 1;
+		k = ceil_div(from + off, step);
+		k1 = floor_div(hi + off, step);
+		if (k1 >= k) {
+			if (!ticks)
+				n += (uint64_t)(k1 - k + 1);
+			for (; ticks && k <= k1 && n < cap; k++)
+				at[n++] = k * step - off;
+		}
+		if (end == INT64_MAX)
+			break;
+		from = end;
+	}
+	return n;
 }
 
 /* Ticks at the smallest round step that gives at most MAX_TICKS, aligned to
@@ -813,33 +864,38 @@ static int64_t utc_of_local(const struct tz *z, int64_t l)
 static int build_ticks(struct builder *b)
 {
 	struct callview *v = b->v;
-	int64_t l0 = local_ms(b->tz, v->t0), l1 = local_ms(b->tz, v->t1), step = 0, l, prev;
+	int64_t step = 0, at[MAX_TICKS + 1];
 	size_t s, n = sizeof tick_steps / sizeof tick_steps[0];
+	uint64_t i, nt;
 	char buf[40];
 
 	for (s = 0; s < n; s++) {
 		step = tick_steps[s];
-		if (floor_div(l1, step) - (floor_div(l0 - 1, step) + 1) + 1 <= MAX_TICKS)
+		if (ticks_at(b, step, NULL, 0, NULL) <= MAX_TICKS)
 			break;
 	}
-	while (s == n && floor_div(l1, step) - (floor_div(l0 - 1, step) + 1) + 1 > MAX_TICKS)
+	while (s == n && ticks_at(b, step, NULL, 0, NULL) > MAX_TICKS)
 		step *= 2;       /* beyond a week: 14, 28... days */
 	if (rr_grow(&v->ticks, &b->st_->capticks, MAX_TICKS + 1, sizeof *v->ticks) != RR_OK)
 		return RR_ENOMEM;
-	prev = INT64_MIN;
-	for (l = (floor_div(l0 - 1, step) + 1) * step; l <= l1 && v->nticks < MAX_TICKS + 1;
-	     l += step) {
-		int64_t t = utc_of_local(b->tz, l);
+	nt = ticks_at(b, step, v->ticks, MAX_TICKS + 1, at);
+	for (i = 0; i < nt; i++) {
 		struct cv_tick *tk;
+		int64_t t = at[i];
+		/* Across a change, the first tick and the first on each new
+		 * offset carry the zone's name; those between are on the same
+		 * clock as the named one before them. */
+		int named = b->zoned && (i == 0 || tz_offset(b->tz, at[i - 1]) != tz_offset(b->tz, t));
 
-		if (t < v->t0 || t > v->t1 || t <= prev)
-			continue;   /* a DST change can push a tick off the axis */
-		prev = t;
 		tz_format(b->tz, t, step >= 86400000 ? TZF_DATE : TZF_TIME, buf, sizeof buf);
-		if (step >= 86400000)
+		if (step >= 86400000) {
 			memmove(buf, buf + 5, 6);        /* "MM-DD": every tick is 00:00 */
-		else if (step >= 60000)
-			buf[5] = '\0';                   /* "HH:MM" */
+		} else {
+			if (step >= 60000)
+				buf[5] = '\0';           /* "HH:MM" */
+			if (named)
+				zone_after(b, t, buf);
+		}
 		tk = &v->ticks[v->nticks++];
 		tk->time_ms = t;
 		tk->label = arena_put(b->arena, buf, strlen(buf));
@@ -855,8 +911,10 @@ static int build_ticks(struct builder *b)
  * Known metrics (DESIGN §1, issue 7): which chart they go to and their unit.
  * A chart holds one group and one unit, so every series in it shares a
  * y axis: a group whose metrics differ in unit becomes one chart per unit
- * ("Network · ms", "Network · %"). Units are as the quality export gives
- * them: loss and CPU in %, rtt and stutter in ms, bitrates in kbps.
+ * ("Network · ms", "Network · %"). Units as the API gives them (DESIGN
+ * §1): loss and CPU in %, rtt and stutter (aBlock, bigvBlock) in ms,
+ * frame rates in frames/s, width and height in px; bitrates (aBit,
+ * bigvBit) come in bps and are charted in kbps (divided by 1000).
  */
 enum {
 	SLOT_NET_MS, SLOT_NET_PCT, SLOT_MEDIA_KBPS, SLOT_MEDIA_FPS, SLOT_MEDIA_MS,
@@ -882,16 +940,17 @@ static const struct {
 static const struct {
 	const char *name;
 	uint8_t slot;
+	double per;              /* export's unit per chart unit: bps per kbps */
 } metric_table[] = {
-	{ "rtt", SLOT_NET_MS },
-	{ "aLoss", SLOT_NET_PCT }, { "bigvLoss", SLOT_NET_PCT },
-	{ "aBit", SLOT_MEDIA_KBPS }, { "bigvBit", SLOT_MEDIA_KBPS },
-	{ "bigvCapFps", SLOT_MEDIA_FPS }, { "bigvEncFps", SLOT_MEDIA_FPS },
-	{ "bigvDecFps", SLOT_MEDIA_FPS }, { "bigvRecFps", SLOT_MEDIA_FPS },
-	{ "aBlock", SLOT_MEDIA_MS }, { "bigvBlock", SLOT_MEDIA_MS },
-	{ "bigvWidth", SLOT_MEDIA_PX }, { "bigvHeight", SLOT_MEDIA_PX },
-	{ "appCpu", SLOT_DEVICE_PCT }, { "sysCpu", SLOT_DEVICE_PCT },
-	{ "aCapEnergy", SLOT_DEVICE }, { "aPlayEnergy", SLOT_DEVICE },
+	{ "rtt", SLOT_NET_MS, 1 },
+	{ "aLoss", SLOT_NET_PCT, 1 }, { "bigvLoss", SLOT_NET_PCT, 1 },
+	{ "aBit", SLOT_MEDIA_KBPS, 1000 }, { "bigvBit", SLOT_MEDIA_KBPS, 1000 },
+	{ "bigvCapFps", SLOT_MEDIA_FPS, 1 }, { "bigvEncFps", SLOT_MEDIA_FPS, 1 },
+	{ "bigvDecFps", SLOT_MEDIA_FPS, 1 }, { "bigvRecFps", SLOT_MEDIA_FPS, 1 },
+	{ "aBlock", SLOT_MEDIA_MS, 1 }, { "bigvBlock", SLOT_MEDIA_MS, 1 },
+	{ "bigvWidth", SLOT_MEDIA_PX, 1 }, { "bigvHeight", SLOT_MEDIA_PX, 1 },
+	{ "appCpu", SLOT_DEVICE_PCT, 1 }, { "sysCpu", SLOT_DEVICE_PCT, 1 },
+	{ "aCapEnergy", SLOT_DEVICE, 1 }, { "aPlayEnergy", SLOT_DEVICE, 1 },
 };
 
 #define METRIC_UNKNOWN_RANK 255
@@ -1127,6 +1186,7 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 	uint32_t first = v->npoints;
 	const char *name;
 	int64_t gap;
+	double per;
 
 	for (i = 0; i < np; i++)
 		total += pc[i].b - pc[i].a;
@@ -1134,10 +1194,13 @@ static int add_series(struct builder *b, const struct piece *pc, size_t np, uint
 		return RR_ENOMEM;
 	if (rr_grow(&v->points, &b->st_->cappoints, (size_t)v->npoints + total, sizeof *v->points) != RR_OK)
 		return RR_ENOMEM;
+	/* In the chart's unit: bps to kbps for bitrates. */
+	per = pc->rank != METRIC_UNKNOWN_RANK ? metric_table[pc->rank].per : 1;
 	for (i = 0; i < np; i++)
 		for (k = pc[i].a; k < pc[i].b; k++) {
 			v->points[v->npoints].time_ms = ds->quality[k].time_ms;
-			v->points[v->npoints++].value = ds->quality[k].value;
+			v->points[v->npoints++].value = per == 1 ? ds->quality[k].value :
+				(float)(ds->quality[k].value / per);
 		}
 	/* Several blocks (with and without a CommId) may interleave. */
 	if (np > 1)
@@ -1295,12 +1358,43 @@ static int lane_charts(struct builder *b, struct cv_lane *ln, uint32_t user)
 /* ---- header ---- */
 
 /* A time as "10:00:00", or with its date when not on the day `day`. */
-static void room_time(const struct builder *b, int64_t ms, const char *day, char out[40])
+static void room_time(struct builder *b, int64_t ms, const char *day, char out[40])
 {
 	char d[40];
 
 	tz_format(b->tz, ms, TZF_DATE, d, sizeof d);
 	tz_format(b->tz, ms, strcmp(d, day) ? TZF_DATETIME : TZF_TIME, out, 40);
+	if (b->zoned)
+		zone_after(b, ms, out);
+}
+
+/* On a page that spans a change of offset, where its clocks changed:
+ * "clocks went back at 03:00 CEST to 02:00 CET (2026-10-25 01:00:00 UTC)";
+ * the first change within the axis, "" on other pages. */
+static int zone_change_note(struct builder *b)
+{
+	struct callview *v = b->v;
+	struct textbuf t = { .len = 0 };
+	int64_t at = b->zoned ? tz_next_change(b->tz, v->t0) : INT64_MAX;
+	int32_t before, after;
+	char x[40], y[40], u[40];
+
+	if (at != INT64_MAX && at <= v->t1) {
+		before = tz_offset(b->tz, at - 1);
+		after = tz_offset(b->tz, at);
+		/* The same instant on the clock before and after the change. */
+		tz_format(NULL, at + (int64_t)before * 1000, TZF_TIME, x, sizeof x);
+		tz_format(NULL, at + (int64_t)after * 1000, TZF_TIME, y, sizeof y);
+		x[5] = y[5] = '\0';
+		zone_after(b, at - 1, x);
+		zone_after(b, at, y);
+		tz_format(NULL, at, TZF_DATETIME, u, sizeof u);
+		u[16] = '\0';
+		textbuf_add(&t, "clocks went %s at %s to %s (%s UTC)",
+			    after < before ? "back" : "forward", x, y, u);
+	}
+	v->zone_change = put_text(b, &t);
+	return v->zone_change ? RR_OK : RR_ENOMEM;
 }
 
 static int build_header(struct builder *b)
@@ -1317,6 +1411,10 @@ static int build_header(struct builder *b)
 	tz_format(b->tz, c->start_ms, TZF_DATE, da, sizeof da);
 	tz_format(b->tz, c->end_ms, TZF_DATE, dz, sizeof dz);
 	tz_format(b->tz, c->end_ms, strcmp(da, dz) ? TZF_DATETIME : TZF_TIME, z, sizeof z);
+	if (b->zoned) {
+		zone_after(b, c->start_ms, a);
+		zone_after(b, c->end_ms, z);
+	}
 	textbuf_add(&t, "%s – %s (%s)", a, z, v->zone);
 	v->span = put_text(b, &t);
 	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
@@ -1420,7 +1518,7 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 	}
 	if (v->t1 - v->t0 < MIN_AXIS_MS)
 		v->t1 = v->t0 + MIN_AXIS_MS;
-	if ((rc = build_ticks(b)))
+	if ((rc = build_ticks(b)) || (rc = zone_change_note(b)))
 		return rc;
 	/* Charts last: they are cut to the axis, never widen it. */
 	for (l = 0; l < v->nlanes && b->r->ds->nquality > 0; l++)
@@ -1428,6 +1526,28 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 				      m->sessions[v->bars[v->lanes[l].first_bar].session].user)))
 			return rc;
 	return RR_OK;
+}
+
+/* Empties v for another build, keeping its arrays and storage. */
+static void view_clear(struct callview *v)
+{
+	struct callview keep = *v;
+
+	arena_reset(&v->storage->arena);
+	memset(v, 0, sizeof *v);
+	v->storage = keep.storage;
+	v->lanes = keep.lanes;
+	v->bars = keep.bars;
+	v->marks = keep.marks;
+	v->spans = keep.spans;
+	v->exps = keep.exps;
+	v->log = keep.log;
+	v->ticks = keep.ticks;
+	v->findings = keep.findings;
+	v->call_exps = keep.call_exps;
+	v->charts = keep.charts;
+	v->series = keep.series;
+	v->points = keep.points;
 }
 
 int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
@@ -1440,7 +1560,6 @@ int callview_build(const struct report *r, const struct catalog *cat, uint32_t c
 int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t call,
 		     struct callview *v)
 {
-	struct callview keep = *v;
 	struct cv_storage *st = v->storage;
 	struct builder b;
 	size_t n;
@@ -1454,7 +1573,6 @@ int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t
 		memset(v, 0, sizeof *v);
 		return RR_ENOMEM;
 	}
-	arena_reset(&st->arena);
 	if (st->gen == 0 || st->label_cat != cat) {
 		/* 0 marks an empty cache entry; another catalog, other labels */
 		memset(st->labels, 0, sizeof st->labels);
@@ -1462,38 +1580,35 @@ int callview_rebuild(const struct report *r, const struct catalog *cat, uint32_t
 		st->label_cat = cat;
 	}
 	/* Counts and scalars start from zero; the arrays stay. */
-	memset(v, 0, sizeof *v);
 	v->storage = st;
-	v->lanes = keep.lanes;
-	v->bars = keep.bars;
-	v->marks = keep.marks;
-	v->spans = keep.spans;
-	v->exps = keep.exps;
-	v->log = keep.log;
-	v->ticks = keep.ticks;
-	v->findings = keep.findings;
-	v->call_exps = keep.call_exps;
-	v->charts = keep.charts;
-	v->series = keep.series;
-	v->points = keep.points;
+	view_clear(v);
 
-	memset(&b, 0, sizeof b);
-	b.r = r;
-	b.cat = cat;
-	b.m = r->m;
-	b.c = &r->m->calls[call];
-	b.st = r->ds->strs;
-	b.tz = r->tz;
-	b.v = v;
-	b.st_ = st;
-	b.arena = &st->arena;
-	v->call = call;
-	n = b.c->nsessions ? b.c->nsessions : 1;
-	if (rr_grow(&st->order, &st->caporder, n, sizeof *st->order) != RR_OK ||
-	    rr_grow(&st->ss, &st->capss, n, sizeof *st->ss) != RR_OK)
-		rc = RR_ENOMEM;
-	else
-		rc = build(&b, st->order, st->ss);
+	for (int zoned = 0;; zoned = 1) {
+		memset(&b, 0, sizeof b);
+		b.r = r;
+		b.cat = cat;
+		b.m = r->m;
+		b.c = &r->m->calls[call];
+		b.st = r->ds->strs;
+		b.tz = r->tz;
+		b.v = v;
+		b.st_ = st;
+		b.arena = &st->arena;
+		b.zoned = zoned;
+		v->call = call;
+		n = b.c->nsessions ? b.c->nsessions : 1;
+		if (rr_grow(&st->order, &st->caporder, n, sizeof *st->order) != RR_OK ||
+		    rr_grow(&st->ss, &st->capss, n, sizeof *st->ss) != RR_OK)
+			rc = RR_ENOMEM;
+		else
+			rc = build(&b, st->order, st->ss);
+		/* The axis is known only once everything on it is: a page whose
+		 * axis spans a change of offset is made again, its times now
+		 * with the zone's name for their offset. */
+		if (rc != RR_OK || zoned || tz_next_change(r->tz, v->t0) > v->t1)
+			break;
+		view_clear(v);
+	}
 	if (rc != RR_OK)
 		callview_free(v);
 	return rc;

@@ -40,15 +40,19 @@ struct cv_mark {
 	int64_t time_ms;
 	enum severity severity;
 	enum cat_category category;
-	uint8_t outside;         /* outside every session of the user (a closing event
-				  * right after an exit only refines it: not outside) */
+	uint8_t outside;         /* an event the model counts outside every session
+				  * (model.outside; call.outside_events of this call) */
 	const char *title;       /* "10:10:40 · Network: none (disconnected)" */
 };
 
 enum cv_span_kind { CV_SPAN_OUTAGE, CV_SPAN_BACKGROUND };
 
+/* The model's measured spans (model.spans) of the lane's sessions, in
+ * session order: a session's outage spans add up to its outage_ms, its
+ * background spans to its background_ms. */
 struct cv_span {
 	int64_t start_ms, end_ms;
+	uint32_t session;        /* index into model.sessions */
 	enum cv_span_kind kind;
 	const char *title;       /* "No network 10:10:40–10:12:14 (1 min 34 s)" */
 };
@@ -70,7 +74,9 @@ struct cv_log {
 	const char *peer;        /* "" when none */
 	enum severity severity;  /* SEV_WARNING for unknown IDs */
 	uint8_t kind;            /* enum rec_kind */
-	uint8_t outside;         /* outside every session */
+	uint8_t outside;         /* events: as cv_mark.outside; abnormal rows: the
+				  * model attached no experience of that time and
+				  * ExperienceId to a session of the lane */
 };
 
 /* Quality charts (companion quality file): per lane, one chart per group
@@ -152,6 +158,12 @@ struct callview {
 	uint32_t call;           /* index into model.calls */
 	const char *room, *comm; /* comm "" when none */
 	const char *span;        /* "2026-11-20 10:00:05 – 10:40:12 (UTC)" */
+	const char *zone_change; /* "" unless the axis spans a change of the zone's
+				  * offset: then "clocks went back at 03:00 CEST to
+				  * 02:00 CET (2026-10-25 01:00 UTC)" (the first
+				  * change), and every time the view shows, header,
+				  * titles, log and findings, carries the zone's name
+				  * for its offset: "02:10:00 CET" (ticks: see ticks) */
 	const char *duration;    /* "40 min 07 s" */
 	const char *zone;        /* display zone name */
 	int64_t t0, t1;          /* axis range: call start/end, widened to every mark
@@ -165,7 +177,11 @@ struct callview {
 	struct cv_exp *exps;
 	struct cv_log *log;      /* per lane, in time order (then input order) */
 	struct cv_tick *ticks;   /* 4..12 ticks at a round step (1 s .. 1 day, then 2,
-				  * 4, 7, 14... days) on the display zone's clock */
+				  * 4, 7, 14... days) on the display zone's clock,
+				  * stepping in real time: across a change of offset
+				  * each side is on its own clock, and the first tick
+				  * and the first of each new offset carry the zone's
+				  * name ("02:50 CEST", "02:52", ..., "02:00 CET") */
 	uint32_t nbars, nmarks, nspans, nexps, nlog, nticks;
 	struct cv_finding *findings; /* most severe first, then time, user, code */
 	uint32_t nfindings;

@@ -943,7 +943,15 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 	const struct strtab *st = p->r->ds->strs;
 	xmlNodePtr tb, tr, td, a;
 	char b[64];
+	int64_t last = INT64_MIN;
+	int zoned;
 
+	/* The report's calls, first start to last end (calls are in start
+	 * order), cross a change of the zone's offset. */
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		if (m->calls[i].end_ms > last)
+			last = m->calls[i].end_ms;
+	zoned = m->ncalls > 0 && tz_next_change(p->r->tz, m->calls[0].start_ms) <= last;
 	tb = add_table(p, parent, "calls", cols, sizeof cols / sizeof cols[0]);
 	for (size_t k = 0; k < n; k++) {
 		uint32_t i = idx ? idx[k] : (uint32_t)k;
@@ -961,8 +969,15 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 		}
 		td_text(p, tr, strtab_str(st, c->comm), "id");
 		/* The call list has no formatted start in the model; the zone's
-		 * formatter is the one callview uses. */
+		 * formatter is the one callview uses. Over calls that span a
+		 * change of offset, the start says which side it is on. */
 		tz_format(p->r->tz, c->start_ms, TZF_DATETIME, b, sizeof b);
+		if (zoned) {
+			size_t nb = strlen(b);
+
+			b[nb++] = ' ';
+			tz_abbr(p->r->tz, c->start_ms, b + nb, sizeof b - nb);
+		}
 		td_text(p, tr, b, NULL);
 		td_u64(p, tr, c->users);
 		td_u64(p, tr, c->nsessions);
@@ -2296,6 +2311,16 @@ static void lane_box(struct page *p, xmlNodePtr e, double x0, double x1, double 
 	new_attr(p, e, "d", d);
 }
 
+/* A tick label with a zone name ("02:10 CET", on a page across a change
+ * of offset) centred at x that would run past the right edge (about 3.2
+ * units per character either side at the axes' font sizes) ends at its
+ * tick instead. Other labels are left as they always were. */
+static void tick_fit(struct page *p, xmlNodePtr e, double x, const char *label)
+{
+	if (strchr(label, ' ') && x + 3.2 * (double)strlen(label) > TL_W)
+		new_attr(p, e, "text-anchor", "end");
+}
+
 static void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
 {
 	xmlNodePtr svg, g, e, t;
@@ -2346,6 +2371,7 @@ static void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v
 	for (uint32_t i = 0; i < v->nticks; i++) {
 		e = add_el(p, g, "text", NULL);
 		coord_attr(p, e, "x", tl_x(v, v->ticks[i].time_ms));
+		tick_fit(p, e, tl_x(v, v->ticks[i].time_ms), v->ticks[i].label);
 		add_text(p, e, v->ticks[i].label);
 	}
 
@@ -2638,6 +2664,7 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 		e = add_el(p, g, "text", "tick-label");
 		coord_attr(p, e, "x", x);
 		coord_attr(p, e, "y", height - 5);
+		tick_fit(p, e, x, v->ticks[i].label);
 		add_text(p, e, v->ticks[i].label);
 	}
 	/* Chart name and y range in the label column. */
@@ -3229,6 +3256,12 @@ static int fill_slot(struct page *p, int s, xmlNodePtr n, const struct callview 
 		tb_reset(p);
 		tb_str(p, "Times in ");
 		tb_str(p, v->zone);
+		if (*v->zone_change) {
+			/* Where the page's clock changes: its times carry
+			 * the zone's name for their offset. */
+			tb_str(p, "; ");
+			tb_str(p, v->zone_change);
+		}
 		tb_flush(p, n);
 		break;
 	case CS_SUMMARY:

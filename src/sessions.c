@@ -129,6 +129,7 @@ struct room_span {
 struct part {
 	struct model m;
 	size_t capsessions, capdetails, capcalls, capfindings, capexp, capcauses;
+	size_t capspans, capoutside;
 	uint32_t *owner;          /* per finding: the index of its session */
 	size_t capowner;
 	struct room_span *rooms;  /* rooms with abnormal rows */
@@ -151,6 +152,9 @@ struct builder {
 	size_t captx;
 	int64_t *outside;         /* times of outside events of the current group */
 	size_t noutside, capoutside;
+	uint32_t *outside_rec;    /* and their records */
+	size_t capoutside_rec;
+	size_t span0;             /* the current group's first span */
 	uint32_t *idx;            /* scratch of one group or room */
 	size_t capidx;
 	int64_t *ends;            /* scratch: session ends of one call */
@@ -613,6 +617,26 @@ static int session_findings(struct builder *b, uint32_t si, const struct textra 
 	return rc;
 }
 
+/* Keeps a measured stretch [from, to) of session si (a build index) for
+ * the page: every addition to outage_ms or background_ms goes with one. */
+static int span_note(struct builder *b, uint32_t si, enum span_kind kind, int64_t from, int64_t to)
+{
+	struct model *m = b->m;
+	struct span *sp;
+
+	if (to <= from)
+		return RR_OK;
+	if (m->nspans >= UINT32_MAX - 1 ||
+	    rr_grow(&m->spans, &b->p->capspans, (size_t)m->nspans + 1, sizeof *m->spans) != RR_OK)
+		return RR_ENOMEM;
+	sp = &m->spans[m->nspans++];
+	sp->start_ms = from;
+	sp->end_ms = to;
+	sp->session = si;
+	sp->kind = kind;
+	return RR_OK;
+}
+
 /* ---- the walk over one user's records ---- */
 
 static int session_open(struct builder *b, const struct record *r, int observed)
@@ -725,7 +749,9 @@ static int session_feed(struct builder *b, const struct record *r)
 			s->outages++;
 		} else if (w->outage_since != RR_NONE) {
 			s->outage_ms += now - w->outage_since;
-			rc = outage_finding(b, si, w->outage_since, now);
+			rc = span_note(b, si, SPAN_OUTAGE, w->outage_since, now);
+			if (rc == RR_OK)
+				rc = outage_finding(b, si, w->outage_since, now);
 			w->outage_since = RR_NONE;
 			if (rc != RR_OK)
 				return rc;
@@ -740,7 +766,10 @@ static int session_feed(struct builder *b, const struct record *r)
 				t->background_ms = now;
 		} else if (r->p1 == 0 && w->bg_since != RR_NONE) {
 			s->background_ms += now - w->bg_since;
+			rc = span_note(b, si, SPAN_BACKGROUND, w->bg_since, now);
 			w->bg_since = RR_NONE;
+			if (rc != RR_OK)
+				return rc;
 		}
 		break;
 	case EV_PERMISSION:
@@ -799,10 +828,15 @@ static int session_close(struct builder *b, int64_t end_ms, int64_t last_seen_ms
 		t->d.net_ms[w->net_type] += end_ms - w->net_since;
 	if (w->outage_since != RR_NONE) {
 		s->outage_ms += end_ms - w->outage_since;
-		rc = outage_finding(b, si, w->outage_since, end_ms);
+		rc = span_note(b, si, SPAN_OUTAGE, w->outage_since, end_ms);
+		if (rc == RR_OK)
+			rc = outage_finding(b, si, w->outage_since, end_ms);
 	}
-	if (w->bg_since != RR_NONE)
+	if (w->bg_since != RR_NONE) {
 		s->background_ms += end_ms - w->bg_since;
+		if (rc == RR_OK)
+			rc = span_note(b, si, SPAN_BACKGROUND, w->bg_since, end_ms);
+	}
 	s->end_ms = end_ms;
 	s->last_seen_ms = last_seen_ms;
 	s->exit = (uint8_t)why;
@@ -849,11 +883,15 @@ static int pending_drop(struct builder *b, size_t until)
 
 	if (w->npend == 0)
 		return RR_OK;
-	if (rr_grow(&b->outside, &b->capoutside, b->noutside + w->npend, sizeof *b->outside) != RR_OK)
+	if (rr_grow(&b->outside, &b->capoutside, b->noutside + w->npend, sizeof *b->outside) != RR_OK ||
+	    rr_grow(&b->outside_rec, &b->capoutside_rec, b->noutside + w->npend,
+		    sizeof *b->outside_rec) != RR_OK)
 		return RR_ENOMEM;
 	for (i = w->pend_first; i < until; i++)
-		if (recs[i].kind == REC_EVENT)
+		if (recs[i].kind == REC_EVENT) {
+			b->outside_rec[b->noutside] = (uint32_t)i;
 			b->outside[b->noutside++] = recs[i].time_ms;
+		}
 	w->npend = 0;
 	return RR_OK;
 }
@@ -1018,6 +1056,8 @@ static int group_order(struct builder *b, size_t s0, size_t f0)
 		inv[ord[i]] = (uint32_t)i;
 	for (i = f0; i < m->nfindings; i++)
 		b->p->owner[i] = (uint32_t)s0 + inv[b->p->owner[i] - s0];
+	for (i = b->span0; i < m->nspans; i++)
+		m->spans[i].session = (uint32_t)s0 + inv[m->spans[i].session - s0];
 	permute(m->sessions + s0, sizeof *m->sessions, m->details ? m->details + s0 : NULL,
 		sizeof *m->details, inv, n);
 	return RR_OK;
@@ -1100,6 +1140,7 @@ static int build_group(struct builder *b, size_t gb, size_t ge)
 	int rc;
 
 	b->noutside = 0;
+	b->span0 = m->nspans;
 	for (ub = gb; ub < ge; ub = ue) {
 		for (ue = ub + 1; ue < ge && recs[ue].user == recs[ub].user; ue++)
 			;
@@ -1150,6 +1191,12 @@ static int build_group(struct builder *b, size_t gb, size_t ge)
 		    m->calls[k + 1].start_ms - t < t - m->calls[k].end_ms)
 			best = k + 1;
 		m->calls[best].outside_events++;
+		if (m->noutside >= UINT32_MAX - 1 ||
+		    rr_grow(&m->outside, &b->p->capoutside, (size_t)m->noutside + 1,
+			    sizeof *m->outside) != RR_OK)
+			return RR_ENOMEM;
+		m->outside[m->noutside].call = (uint32_t)best;
+		m->outside[m->noutside++].rec = b->outside_rec[i];
 	}
 	return RR_OK;
 }
@@ -1921,6 +1968,45 @@ static void *tail_rest_thread(void *arg)
 	return NULL;
 }
 
+static int cmp_span(const void *pa, const void *pb, const void *ctx)
+{
+	const struct span *a = pa, *b = pb;
+	int c;
+
+	(void)ctx;
+	if (a->session != b->session)
+		return a->session < b->session ? -1 : 1;
+	if ((c = cmp_i64(a->start_ms, b->start_ms)))
+		return c;
+	return a->kind < b->kind ? -1 : a->kind > b->kind;
+}
+
+static int cmp_outside(const void *pa, const void *pb, const void *ctx)
+{
+	const struct outside_event *a = pa, *b = pb;
+
+	(void)ctx;
+	if (a->call != b->call)
+		return a->call < b->call ? -1 : 1;
+	return a->rec < b->rec ? -1 : a->rec > b->rec;
+}
+
+/* Spans and outside events to the final sessions and calls, in order. */
+static int spans_place(struct builder *b, const uint32_t *fmap, const uint32_t *cmap)
+{
+	struct model *m = b->m;
+	uint32_t i;
+
+	for (i = 0; i < m->nspans; i++)
+		m->spans[i].session = fmap[m->spans[i].session];
+	for (i = 0; i < m->noutside; i++)
+		m->outside[i].call = cmap[m->outside[i].call];
+	if (sort_stable(b, m->spans, m->nspans, sizeof *m->spans, cmp_span, NULL) != RR_OK ||
+	    sort_stable(b, m->outside, m->noutside, sizeof *m->outside, cmp_outside, NULL) != RR_OK)
+		return RR_ENOMEM;
+	return RR_OK;
+}
+
 /* Sessions below which the tail stays on one thread: starting one costs
  * more than it saves. */
 #define TAIL_PARALLEL_MIN ((uint32_t)1 << 15)
@@ -1965,6 +2051,8 @@ static int finish(struct builder *b)
 	}
 	rr_free(corder);    /* early: this is the sessions stage's peak */
 	corder = NULL;
+	if (spans_place(b, fmap, cmap) != RR_OK)
+		goto out;
 	for (i = 0; i < b->p->nrooms; i++)
 		if (room_experiences(b, &b->p->rooms[i], fmap, cmap, &sk, &capsk) != RR_OK)
 			goto out;
@@ -2052,6 +2140,7 @@ static void builder_free(struct builder *b)
 {
 	rr_free(b->tx);
 	rr_free(b->outside);
+	rr_free(b->outside_rec);
 	rr_free(b->idx);
 	rr_free(b->ends);
 	rr_free(b->scratch);
@@ -2086,8 +2175,24 @@ static int part_append(struct part *p, struct part *q)
 		    sizeof *m->findings) != RR_OK ||
 	    rr_grow(&p->owner, &p->capowner, (size_t)f_off + n->nfindings, sizeof *p->owner) != RR_OK ||
 	    rr_grow(&p->rooms, &p->caprooms, p->nrooms + q->nrooms, sizeof *p->rooms) != RR_OK ||
-	    (q->nabn && rr_grow(&p->abn, &p->capabn, p->nabn + q->nabn, sizeof *p->abn) != RR_OK))
+	    (q->nabn && rr_grow(&p->abn, &p->capabn, p->nabn + q->nabn, sizeof *p->abn) != RR_OK) ||
+	    n->nspans > UINT32_MAX - 1 - m->nspans || n->noutside > UINT32_MAX - 1 - m->noutside ||
+	    (n->nspans && rr_grow(&m->spans, &p->capspans, (size_t)m->nspans + n->nspans,
+				  sizeof *m->spans) != RR_OK) ||
+	    (n->noutside && rr_grow(&m->outside, &p->capoutside, (size_t)m->noutside + n->noutside,
+				    sizeof *m->outside) != RR_OK))
 		return RR_ENOMEM;
+	for (i = 0; i < n->nspans; i++) {
+		m->spans[m->nspans + i] = n->spans[i];
+		m->spans[m->nspans + i].session += s_off;
+	}
+	for (i = 0; i < n->noutside; i++) {
+		m->outside[m->noutside + i] = n->outside[i];
+		m->outside[m->noutside + i].call += c_off;
+	}
+	m->nspans += n->nspans;
+	m->noutside += n->noutside;
+	n->nspans = n->noutside = 0;
 	if (n->nsessions)
 		memcpy(m->sessions + s_off, n->sessions, n->nsessions * sizeof *n->sessions);
 	if (n->details && n->nsessions)
@@ -2251,6 +2356,8 @@ static int build_parallel(struct builder *b, unsigned nt, const size_t *first, s
 		ws[k].b = *b;            /* the shared inputs; scratch of its own */
 		ws[k].b.tx = NULL;
 		ws[k].b.outside = NULL;
+		ws[k].b.outside_rec = NULL;
+		ws[k].b.capoutside_rec = 0;
 		ws[k].b.idx = NULL;
 		ws[k].b.ends = NULL;
 		ws[k].b.scratch = NULL;
@@ -2410,5 +2517,7 @@ void model_free(struct model *m)
 	rr_free(m->details);
 	rr_free(m->experiences);
 	rr_free(m->causes);
+	rr_free(m->spans);
+	rr_free(m->outside);
 	memset(m, 0, sizeof *m);
 }

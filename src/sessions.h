@@ -121,6 +121,25 @@ struct call {
 	uint8_t ongoing;
 };
 
+/* A stretch of a session the walk measured: network.outage_ms is the sum
+ * of a session's SPAN_OUTAGE spans, background_ms of its SPAN_BACKGROUND
+ * ones (spans of no length are not kept). What the call page shades. */
+enum span_kind { SPAN_OUTAGE, SPAN_BACKGROUND };
+
+struct span {
+	int64_t start_ms, end_ms;
+	uint32_t session;        /* index into model.sessions */
+	uint32_t kind;           /* enum span_kind */
+};
+
+/* An event outside every session (DESIGN §3), as counted in its call's
+ * outside_events. */
+struct outside_event {
+	uint32_t call;           /* index into model.calls */
+	uint32_t rec;            /* index of its record in the dataset the call
+				  * was built from (as call.rec_first/rec_end) */
+};
+
 struct model_text;   /* where finding texts live (sessions.c) */
 
 struct model {
@@ -136,6 +155,10 @@ struct model {
 	uint32_t first_orphan_exp, norphan_exp;
 	struct cause *causes;
 	uint32_t ncauses;
+	struct span *spans;              /* by session, then start, then kind */
+	uint32_t nspans;
+	struct outside_event *outside;   /* by call, then record */
+	uint32_t noutside;
 	struct model_text *text;
 };
 
@@ -179,7 +202,7 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
 /* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
  * m left empty. The catalog is used for the words of findings.
  * Memory: the model itself (about 120 bytes per session, 128 per call, 32
- * per finding plus its text) and scratch bounded by the largest (room,
+ * per finding plus its text, 24 per measured span, 8 per outside event) and scratch bounded by the largest (room,
  * CommId) group, plus 8 bytes per session while the calls are ordered, plus
  * a 32-byte copy of each abnormal row until the experiences are made (none
  * of the event records), plus, at the very end and without details, a

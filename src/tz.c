@@ -10,8 +10,11 @@
  * search, so millions of conversions cost microseconds each at most.
  * Parsing and formatting are hand-rolled (no sscanf/strftime): they run once
  * per CSV row.
+ * Abbreviations ("CET", "CEST") are kept per offset: the latest one the
+ * file's transitions use for it, and the POSIX rule's names over those, so
+ * a page whose times straddle a change of offset can say which is which.
  * Does not: handle leap seconds ("right/" zones are read as if they had
- * none), or keep time-zone abbreviations (reports print numeric offsets).
+ * none).
  */
 #include "tz.h"
 
@@ -38,10 +41,20 @@ struct rule_day {
 	int32_t secs;       /* local time of day, may be negative or > 24 h */
 };
 
+#define ABBR_MAX 8          /* bytes of an abbreviation kept, NUL included */
+#define ZONE_NAMES 32       /* distinct offsets whose abbreviation is kept */
+
 struct posix_rule {
 	int32_t std_off, dst_off;   /* seconds east of UTC */
 	int has_dst;
 	struct rule_day start, end;
+	char std_name[ABBR_MAX], dst_name[ABBR_MAX];   /* "" when too long */
+};
+
+/* The abbreviation shown for an offset. */
+struct zone_name {
+	int32_t off;
+	char abbr[ABBR_MAX];
 };
 
 struct tz {
@@ -52,6 +65,8 @@ struct tz {
 	int32_t off0;       /* offset before the first transition */
 	int has_rule;
 	struct posix_rule rule;
+	struct zone_name names[ZONE_NAMES];
+	size_t nnames;
 };
 
 /* ---- calendar arithmetic -------------------------------------------------- */
@@ -187,7 +202,16 @@ static int parse_hms(const char **sp, int32_t *out)
 	return 0;
 }
 
-static int parse_tzname(const char **sp)
+/* Copies the n bytes at s into out[ABBR_MAX] when they fit, else "". */
+static void abbr_copy(char out[ABBR_MAX], const char *s, size_t n)
+{
+	if (n >= ABBR_MAX)
+		n = 0;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+static int parse_tzname(const char **sp, char name[ABBR_MAX])
 {
 	const char *s = *sp;
 	int n = 0;
@@ -200,6 +224,7 @@ static int parse_tzname(const char **sp)
 		}
 		if (*s != '>' || n < 3)
 			return -1;
+		abbr_copy(name, s - n, (size_t)n);
 		*sp = s + 1;
 		return 0;
 	}
@@ -209,6 +234,7 @@ static int parse_tzname(const char **sp)
 	}
 	if (n < 3)
 		return -1;
+	abbr_copy(name, s - n, (size_t)n);
 	*sp = s;
 	return 0;
 }
@@ -267,12 +293,12 @@ static int parse_posix(const char *s, struct posix_rule *r)
 	int32_t o;
 
 	memset(r, 0, sizeof *r);
-	if (parse_tzname(&s) || parse_hms(&s, &o))
+	if (parse_tzname(&s, r->std_name) || parse_hms(&s, &o))
 		return -1;
 	r->std_off = -o;
 	if (!*s)
 		return 0;
-	if (parse_tzname(&s))
+	if (parse_tzname(&s, r->dst_name))
 		return -1;
 	r->has_dst = 1;
 	r->dst_off = r->std_off + 3600;
@@ -323,6 +349,48 @@ static int add_transition(struct tz *z, size_t *cap, int64_t at, int32_t off)
 	return RR_OK;
 }
 
+/* Remembers abbr (n bytes, not NUL-terminated) as the name of offset off;
+ * a later call for the same offset wins. Abbreviations that do not fit, or
+ * offsets past the table's room, are left out (numeric offsets then). */
+static void name_set(struct tz *z, int32_t off, const char *abbr, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= ABBR_MAX)
+		return;
+	for (i = 0; i < z->nnames && z->names[i].off != off; i++)
+		;
+	if (i == z->nnames) {
+		if (z->nnames == ZONE_NAMES)
+			return;
+		z->nnames++;
+	}
+	z->names[i].off = off;
+	abbr_copy(z->names[i].abbr, abbr, n);
+}
+
+static void rule_names(struct tz *z)
+{
+	const struct posix_rule *r = &z->rule;
+
+	name_set(z, r->std_off, r->std_name, strlen(r->std_name));
+	if (r->has_dst)
+		name_set(z, r->dst_off, r->dst_name, strlen(r->dst_name));
+}
+
+/* The abbreviation of ttinfo number type: chars[desigidx] up to its NUL. */
+static void type_name(struct tz *z, const unsigned char *types, const unsigned char *chars,
+		      uint32_t charcnt, uint32_t type)
+{
+	const unsigned char *t = types + 6 * (size_t)type;
+	size_t at = t[5], n = 0;
+
+	while (at + n < charcnt && chars[at + n])
+		n++;
+	if (at + n < charcnt)
+		name_set(z, (int32_t)be32(t), (const char *)chars + at, n);
+}
+
 /* Parses a TZif image. Returns RR_OK, RR_EDATA (not a valid TZif) or
  * RR_ENOMEM. */
 static int load_tzif(struct tz *z, const unsigned char *b, size_t len)
@@ -368,6 +436,7 @@ static int load_tzif(struct tz *z, const unsigned char *b, size_t len)
 				return RR_EDATA;
 		}
 		z->off0 = (int32_t)be32(types);
+		type_name(z, types, types + (size_t)typecnt * 6, charcnt, 0);
 		for (uint32_t i = 0; i < timecnt; i++) {
 			int64_t at = tsize == 4 ? (int64_t)(int32_t)be32(times + 4 * i)
 						: be64(times + 8 * i);
@@ -375,6 +444,7 @@ static int load_tzif(struct tz *z, const unsigned char *b, size_t len)
 				return RR_EDATA;
 			if (add_transition(z, &cap, at, (int32_t)be32(types + 6 * idx[i])) != RR_OK)
 				return RR_ENOMEM;
+			type_name(z, types, types + (size_t)typecnt * 6, charcnt, idx[i]);
 		}
 		p += block;
 		break;
@@ -388,8 +458,10 @@ static int load_tzif(struct tz *z, const unsigned char *b, size_t len)
 		if (q && (rl = (size_t)(q - p - 1)) > 0 && rl < sizeof rule) {
 			memcpy(rule, p + 1, rl);
 			rule[rl] = '\0';
-			if (parse_posix(rule, &z->rule) == 0)
+			if (parse_posix(rule, &z->rule) == 0) {
 				z->has_rule = 1;
+				rule_names(z);
+			}
 		}
 	}
 	if (z->has_rule && z->rule.has_dst) {
@@ -495,6 +567,7 @@ static void zone_reset(struct tz *z)
 	z->n = 0;
 	z->off0 = 0;
 	z->has_rule = 0;
+	z->nnames = 0;
 }
 
 static int valid_zone_name(const char *name)
@@ -565,6 +638,7 @@ static int load_local(struct tz *z, const char **name, char *buf, size_t buflen)
 			if (parse_posix(t, &z->rule) == 0) {
 				z->has_rule = 1;
 				z->off0 = z->rule.std_off;
+				rule_names(z);
 				*name = t;
 				return RR_OK;
 			}
@@ -672,6 +746,80 @@ static int32_t offset_at(const struct tz *z, int64_t t)
 int32_t tz_offset(const struct tz *z, int64_t utc_ms)
 {
 	return offset_at(z, floor_div(utc_ms, 1000));
+}
+
+/* The first second after t at which the POSIX rule changes the offset
+ * from cur; INT64_MAX when it never does. */
+static int64_t rule_next_change(const struct posix_rule *r, int64_t t, int32_t cur)
+{
+	int64_t y, best = INT64_MAX;
+	int m, d;
+
+	if (!r->has_dst || r->std_off == r->dst_off)
+		return INT64_MAX;
+	civil_from_days(floor_div(t, 86400), &y, &m, &d);
+	for (int64_t k = y - 1; k <= y + 2; k++) {
+		int64_t c[2];
+
+		rule_bounds(r, k, &c[0], &c[1]);
+		for (int i = 0; i < 2; i++)
+			if (c[i] > t && c[i] < best && rule_offset(r, c[i]) != cur)
+				best = c[i];
+	}
+	return best;
+}
+
+int64_t tz_next_change(const struct tz *z, int64_t utc_ms)
+{
+	int64_t t = floor_div(utc_ms, 1000), c;
+	int32_t cur;
+	size_t lo = 0, hi;
+
+	if (!z)
+		return INT64_MAX;
+	cur = offset_at(z, t);
+	hi = z->n;
+	while (lo < hi) {        /* the first transition after t */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (z->at[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < z->n; lo++)
+		if (z->off[lo] != cur)
+			return z->at[lo] > INT64_MAX / 1000 ? INT64_MAX : z->at[lo] * 1000;
+	if (!z->has_rule)
+		return INT64_MAX;
+	if (z->n && t < z->at[z->n - 1])
+		t = z->at[z->n - 1];
+	c = rule_next_change(&z->rule, t, cur);
+	return c == INT64_MAX || c > INT64_MAX / 1000 ? INT64_MAX : c * 1000;
+}
+
+void tz_abbr(const struct tz *z, int64_t utc_ms, char *buf, size_t size)
+{
+	int32_t off = z ? tz_offset(z, utc_ms) : 0, a;
+	size_t i;
+
+	if (!buf || !size)
+		return;
+	for (i = 0; z && i < z->nnames; i++)
+		if (z->names[i].off == off) {
+			snprintf(buf, size, "%s", z->names[i].abbr);
+			return;
+		}
+	if (off == 0) {
+		snprintf(buf, size, "UTC");
+		return;
+	}
+	a = off < 0 ? -off : off;
+	if (a % 3600 == 0)
+		snprintf(buf, size, "%c%02d", off < 0 ? '-' : '+', (int)(a / 3600));
+	else
+		snprintf(buf, size, "%c%02d:%02d", off < 0 ? '-' : '+', (int)(a / 3600),
+			 (int)(a / 60 % 60));
 }
 
 /* UTC seconds of local seconds l: the offset o with offset_at(l - o) == o;

@@ -28,6 +28,18 @@ const char *tz_name(const struct tz *z);
 /* Offset from UTC, in seconds, in effect at the UTC instant utc_ms. */
 int32_t tz_offset(const struct tz *z, int64_t utc_ms);
 
+/* The first instant after utc_ms (epoch ms) at which the zone's offset
+ * differs from the one in effect at utc_ms (a daylight-saving change), or
+ * INT64_MAX when there is none. A page spans a change when this is at or
+ * before its last instant. z NULL: UTC, never. */
+int64_t tz_next_change(const struct tz *z, int64_t utc_ms);
+
+/* The zone's abbreviation for the offset in effect at utc_ms ("CET",
+ * "CEST", "+08" where the zone's files name it so; "UTC" for UTC); where the
+ * zone names none, the offset as "+05:30" or "-03". Always NUL-terminates
+ * buf; 16 bytes suffice. z NULL: "UTC". */
+void tz_abbr(const struct tz *z, int64_t utc_ms, char *buf, size_t size);
+
 /*
  * Parses a time: epoch milliseconds (a number >= 1e11), epoch seconds with an
  * optional fraction (below 1e11), or ISO 8601 "YYYY-MM-DD[T ]hh:mm[:ss[.fff]]"

@@ -826,6 +826,13 @@ static void assert_same_model(const struct model *a, const struct model *b)
 				    a->nexperiences * sizeof *a->experiences);
 	if (a->ncauses)
 		assert_memory_equal(a->causes, b->causes, a->ncauses * sizeof *a->causes);
+	/* The measured spans and the outside events: the same whatever the threads. */
+	assert_int_equal(a->nspans, b->nspans);
+	if (a->nspans)
+		assert_memory_equal(a->spans, b->spans, a->nspans * sizeof *a->spans);
+	assert_int_equal(a->noutside, b->noutside);
+	if (a->noutside)
+		assert_memory_equal(a->outside, b->outside, a->noutside * sizeof *a->outside);
 	for (uint32_t i = 0; i < a->nfindings; i++) {
 		assert_string_equal(a->findings[i].code, b->findings[i].code);
 		assert_int_equal(a->findings[i].severity, b->findings[i].severity);
@@ -1176,6 +1183,19 @@ static void assert_same_from_views(const struct model *a, const struct model *b,
 	assert_true((a->details == NULL) == (b->details == NULL));
 	if (a->details && a->nsessions)
 		assert_memory_equal(a->details, b->details, a->nsessions * sizeof *a->details);
+	/* Spans as one dataset gives them; outside events' records index the
+	 * dataset their call was built from. */
+	assert_int_equal(a->nspans, b->nspans);
+	if (a->nspans)
+		assert_memory_equal(a->spans, b->spans, a->nspans * sizeof *a->spans);
+	assert_int_equal(a->noutside, b->noutside);
+	for (uint32_t i = 0; i < a->noutside; i++) {
+		const struct call *ca = &a->calls[a->outside[i].call];
+
+		assert_int_equal(a->outside[i].call, b->outside[i].call);
+		assert_int_equal(a->outside[i].rec - ca->rec_first,
+				 b->outside[i].rec - b->calls[b->outside[i].call].rec_first);
+	}
 	for (uint32_t i = 0; i < a->ncalls; i++) {
 		struct call x = b->calls[i];
 		size_t v;

@@ -166,6 +166,83 @@ static void test_local_zone(void **state)
 	}
 }
 
+/* tz_next_change and tz_abbr: the instants where offsets change (both
+ * 2026 changes of Berlin, a southern-hemisphere zone, a zone without DST,
+ * a POSIX rule) and the names of the offsets on either side. */
+struct change_case {
+	const char *zone;        /* NULL: the TZ value in posix */
+	const char *posix;
+	int64_t at;              /* utc ms asked about */
+	int64_t want;            /* the next change, INT64_MAX: none */
+	const char *abbr_at, *abbr_after;
+};
+
+static void test_changes_and_abbr(void **state)
+{
+	const struct change_case cases[] = {
+		/* 29 Mar 2026 01:00Z: 02:00 CET becomes 03:00 CEST. */
+		{ "Europe/Berlin", NULL, utc(2026, 3, 29, 0, 50, 0), utc(2026, 3, 29, 1, 0, 0),
+		  "CET", "CEST" },
+		{ "Europe/Berlin", NULL, utc(2026, 3, 29, 0, 59, 59) + 999,
+		  utc(2026, 3, 29, 1, 0, 0), "CET", "CEST" },
+		/* Exactly at the change: the new offset, the next change is October's. */
+		{ "Europe/Berlin", NULL, utc(2026, 3, 29, 1, 0, 0), utc(2026, 10, 25, 1, 0, 0),
+		  "CEST", "CET" },
+		/* 25 Oct 2026 01:00Z: 03:00 CEST becomes 02:00 CET (the repeated hour). */
+		{ "Europe/Berlin", NULL, utc(2026, 10, 25, 0, 50, 0), utc(2026, 10, 25, 1, 0, 0),
+		  "CEST", "CET" },
+		/* Far beyond the file's table: the footer rule. */
+		{ "Europe/Berlin", NULL, utc(2150, 1, 1, 0, 0, 0), utc(2150, 3, 29, 1, 0, 0),
+		  "CET", "CEST" },
+		/* Sydney: DST ends 5 Apr 2026 16:00Z (03:00 AEDT -> 02:00 AEST). */
+		{ "Australia/Sydney", NULL, utc(2026, 3, 1, 0, 0, 0), utc(2026, 4, 4, 16, 0, 0),
+		  "AEDT", "AEST" },
+		/* No DST since 1991: no change ahead. */
+		{ "Asia/Shanghai", NULL, utc(2026, 3, 1, 0, 0, 0), INT64_MAX, "CST", "CST" },
+		{ "UTC", NULL, utc(2026, 3, 1, 0, 0, 0), INT64_MAX, "UTC", "UTC" },
+		/* India: a :30 offset named in the file. */
+		{ "Asia/Kolkata", NULL, utc(2026, 3, 1, 0, 0, 0), INT64_MAX, "IST", "IST" },
+		/* A POSIX rule alone. */
+		{ NULL, "XST-3XDT,M3.5.0,M10.5.0/3", utc(2026, 3, 1, 0, 0, 0),
+		  utc(2026, 3, 28, 23, 0, 0), "XST", "XDT" },
+	};
+	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct change_case *c = &cases[i];
+		struct tz *z;
+		char a[16], b[16];
+		int64_t got;
+
+		if (!c->zone)
+			setenv("TZ", c->posix, 1);
+		z = open_zone(c->zone);
+		got = tz_next_change(z, c->at);
+		tz_abbr(z, c->at, a, sizeof a);
+		tz_abbr(z, got == INT64_MAX ? c->at : got, b, sizeof b);
+		if (got != c->want || strcmp(a, c->abbr_at) || strcmp(b, c->abbr_after))
+			fail_msg("case %zu (%s): next change %lld (want %lld), %s -> %s (want %s -> %s)",
+				 i, c->zone ? c->zone : c->posix, (long long)got, (long long)c->want,
+				 a, b, c->abbr_at, c->abbr_after);
+		tz_free(z);
+	}
+	/* No zone: UTC. */
+	{
+		char a[16];
+
+		tz_abbr(NULL, 0, a, sizeof a);
+		assert_string_equal(a, "UTC");
+		assert_true(tz_next_change(NULL, 0) == INT64_MAX);
+	}
+	if (saved) {
+		setenv("TZ", saved, 1);
+		free(saved);
+	} else {
+		unsetenv("TZ");
+	}
+}
+
 struct parse_case {
 	const char *zone;
 	const char *in;
@@ -320,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_local_zone),
+		cmocka_unit_test(test_changes_and_abbr),
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_rejected),
 		cmocka_unit_test(test_format),
