@@ -31,9 +31,12 @@ struct cv_bar {
 	int64_t start_ms, end_ms;
 	enum exit_reason exit;
 	uint8_t start_observed, entered;
+	uint8_t entry_observed;  /* session.entry_observed: entered 0 means "did not enter"
+				  * only with it */
 	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left: normal";
 				  * " (start not seen)" after the times when inferred,
-				  * "entered" without a latency, "did not enter" */
+				  * "entered" without a latency, "did not enter", or "entry
+				  * not seen" (entry_observed 0) */
 };
 
 struct cv_mark {

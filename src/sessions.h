@@ -80,7 +80,12 @@ struct session {
 	uint8_t platform;        /* enum platform */
 	uint8_t exit;            /* enum exit_reason */
 	uint8_t start_observed;  /* opened by 5001/32788 (not inferred) */
-	uint8_t entered;
+	uint8_t entered;         /* an entered event (5003/1, 7000, 32788) was seen */
+	/* Its entry was observed: an opening event (5001/32788), an entered
+	 * event or an entry failure (5003/0) of its own. Without one, whether
+	 * it entered is not known ("entry not seen", JSON entered null): it
+	 * counts neither for nor against the entry success rate. */
+	uint8_t entry_observed;
 	/* The 1003 network type the session spent most time on, plus one
 	 * (ties: the lower type); 0 when it spent no time on any (no 1003, or
 	 * only at its very end). */
