@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -642,6 +643,428 @@ static void test_findings(void **state)
 			for (k = 0; k < tc->nwant; k++)
 				n += tc->want[k].severity == (enum severity)i;
 			assert_int_equal(m.calls[0].findings[i], n);
+		}
+		model_free(&m);
+		dataset_free(&ds);
+	}
+}
+
+/* ---- issue 14: entry not seen, same millisecond, late timeout, attachment ---- */
+
+/* The sessions of m (one call) against want: times, exit, entry. */
+static void check_sessions(const struct dataset *ds, const struct model *m,
+			   const struct want_session *want, uint32_t nwant)
+{
+	assert_int_equal(m->nsessions, nwant);
+	for (uint32_t i = 0; i < nwant; i++) {
+		const struct want_session *w = &want[i];
+		const struct session *s = &m->sessions[i];
+
+		print_message("  session %u\n", i);
+		assert_string_equal(str(ds, s->user), w->user);
+		assert_int_equal(s->start_ms, S(w->start));
+		assert_int_equal(s->end_ms, S(w->end));
+		assert_int_equal(s->last_seen_ms, S(w->last_seen));
+		assert_string_equal(exit_reason_name(s->exit), exit_reason_name(w->exit));
+		assert_int_equal(s->start_observed, w->observed);
+		assert_int_equal(s->entered, w->entered);
+		assert_int_equal(s->entry_latency_ms, w->latency_ms);
+		assert_string_equal(platform_name(s->platform), platform_name(w->platform));
+		assert_int_equal(s->reentries, w->reentries);
+	}
+}
+
+/* DESIGN §3: entered is a fact only where the entry was observed. */
+static const struct {
+	const char *name;
+	struct row rows[8];
+	uint8_t entered[3], observed[3];
+	uint32_t nwant;
+} entry_cases[] = {
+	{ "issue 14 item 2 (tom): start before the export, left normally: entry not seen",
+	  { E("tom", 30, 1003, 1), E("tom", 1200, 7001, 0), END }, { 0 }, { 0 }, 1 },
+	{ "no opening or closing event at all: entry not seen",
+	  { E("u", 0, 1003, 1), E("u", 5, 3001, 0), END }, { 0 }, { 0 }, 1 },
+	{ "a lone closing event: entry not seen",
+	  { E("u", 3, 5008, 1), END }, { 0 }, { 0 }, 1 },
+	{ "an observed opening that never entered: did not enter",
+	  { E("u", 0, 5001, -1), E("u", 5, 3001, 0), END }, { 0 }, { 1 }, 1 },
+	{ "an entry failure of its own, start not seen: did not enter",
+	  { E("u", 0, 1003, 1), E("u", 5, 5003, 0), END }, { 0 }, { 1 }, 1 },
+	{ "an entry failure refining an unobserved close: did not enter",
+	  { E("u", 0, 1003, 1), E("u", 2, 7001, 1), E("u", 3, 5003, 0), END }, { 0 }, { 1 }, 1 },
+	{ "entered on 5003/1 or 7000 without the opening: entered",
+	  { E("u", 5, 5003, 1), E("u", 20, 7001, 0), E("u", 30, 7000, 0), E("u", 40, 5008, 1),
+	    END }, { 1, 1 }, { 1, 1 }, 2 },
+	{ "WebRTC 32788 opens and enters",
+	  { E("u", 0, 32788, -1), E("u", 9, 32789, -1), END }, { 1 }, { 1 }, 1 },
+	{ "an unobserved session after an observed one: only the first is seen",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 5008, 1), E("u", 20, 3001, 1),
+	    E("u", 30, 7001, 0), END }, { 1, 0 }, { 1, 0 }, 2 },
+};
+
+static void test_entry_observed(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof entry_cases / sizeof entry_cases[0]; c++) {
+		struct dataset ds;
+		struct model m;
+
+		print_message("case: %s\n", entry_cases[c].name);
+		build(entry_cases[c].rows, &ds, &m);
+		assert_int_equal(m.nsessions, entry_cases[c].nwant);
+		for (uint32_t i = 0; i < m.nsessions; i++) {
+			assert_int_equal(m.sessions[i].entered, entry_cases[c].entered[i]);
+			assert_int_equal(m.sessions[i].entry_observed, entry_cases[c].observed[i]);
+		}
+		model_free(&m);
+		dataset_free(&ds);
+	}
+}
+
+/*
+ * DESIGN §1/§3: the order of rows inside one millisecond means nothing.
+ * Every permutation of each case's rows gives the same sessions, outside
+ * events and finding texts.
+ */
+struct ms_case {
+	const char *name;
+	struct row rows[8];
+	uint32_t nrows;
+	struct want_session want[3];
+	uint32_t nevents[3];
+	uint32_t nwant;
+	uint32_t outside;
+};
+
+static const struct ms_case ms_cases[] = {
+	{ "issue 14 item 7 (WebRTC): 32769 in the millisecond of 32788 is inside",
+	  { E("u", 0, 32769, -1), E("u", 0, 32788, -1), E("u", 5, 32789, -1) }, 3,
+	  { { "u", 0, 5, 0, EXIT_NORMAL, 1, 1, NONE, PLAT_WEBRTC, 0 } }, { 3 }, 1, 0 },
+	{ "official example: four events of the entered millisecond, then one later",
+	  { E("u", 0, 32769, -1), E("u", 0, 32791, -1), E("u", 0, 32768, -1),
+	    E("u", 0, 32788, -1), E("u", 70, 32793, -1) }, 5,
+	  { { "u", 0, 70, 70, EXIT_UNKNOWN, 1, 1, NONE, PLAT_WEBRTC, 0 } }, { 5 }, 1, 0 },
+	{ "SDK: network, mic and entry in the millisecond of 5001",
+	  { E("u", 0, 1003, 1), E("u", 0, 3001, 1), E("u", 0, 5003, 1), E("u", 0, 5001, -1),
+	    E("u", 10, 5008, 1) }, 5,
+	  { { "u", 0, 10, 0, EXIT_NORMAL, 1, 1, 0, PLAT_SDK, 0 } }, { 5 }, 1, 0 },
+	{ "a closing and an opening in one millisecond: close first, then open",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 7001, 0), E("u", 10, 5001, -1),
+	    E("u", 10, 5003, 1), E("u", 10, 3001, 0), E("u", 20, 5008, 1) }, 7,
+	  { { "u", 0, 10, 1, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "u", 10, 20, 10, EXIT_NORMAL, 1, 1, 0, PLAT_SDK, 0 } }, { 3, 4 }, 2, 0 },
+	{ "WebRTC: leave and enter again in one millisecond",
+	  { E("u", 0, 32788, -1), E("u", 8, 32789, -1), E("u", 8, 32788, -1), E("u", 8, 32769, -1),
+	    E("u", 15, 32789, -1) }, 5,
+	  { { "u", 0, 8, 0, EXIT_NORMAL, 1, 1, NONE, PLAT_WEBRTC, 0 },
+	    { "u", 8, 15, 8, EXIT_NORMAL, 1, 1, NONE, PLAT_WEBRTC, 0 } }, { 2, 3 }, 2, 0 },
+	{ "an event in the millisecond of the closing is inside the closed session",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 3001, 0), E("u", 10, 7001, 0),
+	    E("u", 10, 5008, 1) }, 5,
+	  { { "u", 0, 10, 10, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 } }, { 5 }, 1, 0 },
+	{ "the first events: an opening and its entry failure in one millisecond",
+	  { E("u", 0, 5003, 0), E("u", 0, 5001, -1), E("u", 0, 1003, 1) }, 3,
+	  { { "u", 0, 0, 0, EXIT_ENTRY_FAILED, 1, 0, NONE, PLAT_SDK, 0 } }, { 3 }, 1, 0 },
+	{ "a late exit in the millisecond of the next opening refines the closed session",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 5008, 1), E("u", 30, 7001, 1),
+	    E("u", 30, 5001, -1), E("u", 31, 5003, 1), E("u", 40, 5008, 1) }, 7,
+	  { { "u", 0, 10, 1, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "u", 30, 40, 31, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 } }, { 4, 3 }, 2, 0 },
+	{ "waiting events, then a closing and an opening in one millisecond",
+	  { E("u", 0, 1003, 1), E("u", 5, 3001, 0), E("u", 9, 5001, -1), E("u", 9, 7001, 0),
+	    E("u", 9, 4001, 1), E("u", 12, 5008, 1) }, 6,
+	  { { "u", 0, 9, 5, EXIT_NORMAL, 0, 0, NONE, PLAT_SDK, 0 },
+	    { "u", 9, 12, 9, EXIT_NORMAL, 1, 0, NONE, PLAT_SDK, 0 } }, { 3, 3 }, 2, 0 },
+	{ "network reports of one millisecond: one outcome",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 4, 1003, 0), E("u", 4, 1003, 2),
+	    E("u", 4, 1003, 1), E("u", 9, 5008, 1) }, 6,
+	  { { "u", 0, 9, 4, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 } }, { 6 }, 1, 0 },
+};
+
+/* Builds one order of a case and checks it; texts collects the finding
+ * texts of the first order, which every other order must repeat. */
+static void ms_check(const struct ms_case *tc, const struct row *rows, char *texts, size_t cap)
+{
+	struct dataset ds;
+	struct model m;
+	char got[2048] = "";
+
+	build(rows, &ds, &m);
+	assert_int_equal(m.ncalls, 1);
+	check_sessions(&ds, &m, tc->want, tc->nwant);
+	for (uint32_t i = 0; i < tc->nwant; i++)
+		assert_int_equal(m.sessions[i].nevents, tc->nevents[i]);
+	assert_int_equal(m.calls[0].outside_events, tc->outside);
+	for (uint32_t i = 0; i < m.nfindings; i++) {
+		strncat(got, m.findings[i].text, sizeof got - strlen(got) - 2);
+		strcat(got, "|");
+	}
+	if (!texts[0])
+		snprintf(texts, cap, "%s", got[0] ? got : "|");
+	else
+		assert_string_equal(got[0] ? got : "|", texts);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+static void test_same_millisecond_any_order(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof ms_cases / sizeof ms_cases[0]; c++) {
+		const struct ms_case *tc = &ms_cases[c];
+		struct row rows[9];
+		uint32_t n = tc->nrows, idx[8], cnt[8] = { 0 }, i = 0, perms = 1;
+		char texts[2048] = "";
+
+		print_message("case: %s\n", tc->name);
+		for (uint32_t k = 0; k < n; k++)
+			idx[k] = k;
+		/* Heap's algorithm: every order of the rows once. */
+		for (;;) {
+			for (uint32_t k = 0; k < n; k++)
+				rows[k] = tc->rows[idx[k]];
+			rows[n] = (struct row)END;
+			ms_check(tc, rows, texts, sizeof texts);
+			while (i < n && cnt[i] >= i) {
+				cnt[i] = 0;
+				i++;
+			}
+			if (i >= n)
+				break;
+			uint32_t j = i % 2 ? cnt[i] : 0, t = idx[j];
+
+			idx[j] = idx[i];
+			idx[i] = t;
+			cnt[i]++;
+			i = 0;
+			perms++;
+		}
+		assert_int_equal(perms, n == 3 ? 6 : n == 5 ? 120 : n == 6 ? 720 : 5040);
+	}
+}
+
+/*
+ * DESIGN §3, the late timeout after a rejoin (issue 14 item 3, user ivan):
+ * the phone goes silent after 10:30:44, the laptop opens at 10:31:20, the
+ * phone's timeout is logged at 10:32:15.
+ */
+#define IVAN_PHONE \
+	E("ivan", 0, 5001, -1), E("ivan", 1, 5003, 1), E("ivan", 2, 1003, 2), \
+	E("ivan", 1840, 1003, 1), E("ivan", 1844, 3001, 1)
+#define IVAN_LAPTOP_TAIL \
+	E("ivan", 1881, 5003, 1), E("ivan", 1882, 1003, 0), E("ivan", 1890, 1003, 1), \
+	E("ivan", 2400, 3001, 0), E("ivan", 2700, 7001, 0)
+
+struct late_case {
+	const char *name;
+	struct row rows[16];
+	struct want_session want[3];
+	uint32_t nwant;
+	uint32_t peak;
+	const char *timeout_text;      /* the only timeout finding's, NULL: none */
+	uint32_t timeout_session;
+};
+
+static const struct late_case late_cases[] = {
+	{ "issue 14 item 3: the phone's late timeout is the phone's",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1935, 7001, 1), IVAN_LAPTOP_TAIL, END },
+	  { { "ivan", 0, 1935, 1844, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 2700, 2400, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 } }, 2, 1,
+	  "Timed out of the room at 10:32:15 (last seen 10:30:44); "
+	  "network switched 4G → Wi-Fi 4 s before", 0 },
+	{ "the new session opened 120 s before the timeout: the new one's",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1881, 5003, 1),
+	    E("ivan", 2000, 7001, 1), END },
+	  { { "ivan", 0, 1844, 1844, EXIT_UNKNOWN, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 2000, 1881, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 } }, 2, 1,
+	  "Timed out of the room at 10:33:20 (last seen 10:31:21)", 1 },
+	{ "119.999 s after the opening: still the earlier one's",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1999.999, 7001, 1), END },
+	  { { "ivan", 0, 1999.999, 1844, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 1880, 1880, EXIT_UNKNOWN, 1, 0, NONE, PLAT_SDK, 0 } }, 2, 1,
+	  "Timed out of the room at 10:33:19 (last seen 10:30:44); "
+	  "network switched 4G → Wi-Fi 4 s before", 0 },
+	{ "the earlier one silent for less than 60 s: the new one's",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1903.999, 7001, 1), END },
+	  { { "ivan", 0, 1844, 1844, EXIT_UNKNOWN, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 1903.999, 1880, EXIT_TIMEOUT, 1, 0, NONE, PLAT_SDK, 0 } }, 2, 1,
+	  "Timed out of the room at 10:31:43 (last seen 10:31:20)", 1 },
+	{ "silent for exactly 60 s: the earlier one's",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1904, 7001, 1), END },
+	  { { "ivan", 0, 1904, 1844, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 1880, 1880, EXIT_UNKNOWN, 1, 0, NONE, PLAT_SDK, 0 } }, 2, 1,
+	  "Timed out of the room at 10:31:44 (last seen 10:30:44); "
+	  "network switched 4G → Wi-Fi 4 s before", 0 },
+	{ "the earlier one left normally: the timeout closes the open one",
+	  { IVAN_PHONE, E("ivan", 1850, 7001, 0), E("ivan", 1880, 5001, -1),
+	    E("ivan", 1935, 7001, 1), END },
+	  { { "ivan", 0, 1850, 1844, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 1935, 1880, EXIT_TIMEOUT, 1, 0, NONE, PLAT_SDK, 0 } }, 2, 1,
+	  "Timed out of the room at 10:32:15 (last seen 10:31:20)", 1 },
+	{ "a normal 7001 after a rejoin closes the open session",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1935, 7001, 0), END },
+	  { { "ivan", 0, 1844, 1844, EXIT_UNKNOWN, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 1935, 1880, EXIT_NORMAL, 1, 0, NONE, PLAT_SDK, 0 } }, 2, 1, NULL, 0 },
+	{ "a second timeout: the first is the phone's, the second closes the laptop",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1935, 7001, 1),
+	    E("ivan", 1950, 7001, 1), END },
+	  { { "ivan", 0, 1935, 1844, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 1950, 1880, EXIT_TIMEOUT, 1, 0, NONE, PLAT_SDK, 0 } }, 2, 1, NULL, 0 },
+	{ "another user's sessions around it still count in the peak",
+	  { IVAN_PHONE, E("ivan", 1880, 5001, -1), E("ivan", 1935, 7001, 1), IVAN_LAPTOP_TAIL,
+	    E("bo", 1900, 5001, -1), E("bo", 1901, 5003, 1), E("bo", 1920, 5008, 1), END },
+	  { { "ivan", 0, 1935, 1844, EXIT_TIMEOUT, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "ivan", 1880, 2700, 2400, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 },
+	    { "bo", 1900, 1920, 1901, EXIT_NORMAL, 1, 1, 1000, PLAT_SDK, 0 } }, 3, 2, NULL, 0 },
+};
+
+static void test_late_timeout(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof late_cases / sizeof late_cases[0]; c++) {
+		const struct late_case *tc = &late_cases[c];
+		struct dataset ds;
+		struct model m;
+		uint32_t ntimeout = 0;
+
+		print_message("case: %s\n", tc->name);
+		build(tc->rows, &ds, &m);
+		assert_int_equal(m.ncalls, 1);
+		check_sessions(&ds, &m, tc->want, tc->nwant);
+		assert_int_equal(m.calls[0].users, tc->nwant == 3 ? 2 : 1);
+		assert_int_equal(m.calls[0].peak_users, tc->peak);
+		assert_int_equal(m.calls[0].outside_events, 0);
+		for (uint32_t i = 0; i < m.nfindings; i++) {
+			const struct finding *f = &m.findings[i];
+			uint32_t owner = 0;
+
+			if (strcmp(f->code, "timeout") != 0)
+				continue;
+			ntimeout++;
+			for (uint32_t k = 0; k < m.nsessions; k++)
+				if (i >= m.sessions[k].first_finding &&
+				    i < m.sessions[k].first_finding + m.sessions[k].nfindings)
+					owner = k;
+			if (tc->timeout_text) {
+				assert_string_equal(f->text, tc->timeout_text);
+				assert_int_equal(owner, tc->timeout_session);
+			}
+		}
+		if (tc->timeout_text)
+			assert_int_equal(ntimeout, 1);
+		model_free(&m);
+		dataset_free(&ds);
+	}
+}
+
+/* The phone without network when it went silent: the outage runs on to the
+ * late timeout, and the words say what was seen. */
+static void test_late_timeout_outage(void **state)
+{
+	static const struct row rows[] = {
+		E("ivan", 0, 5001, -1), E("ivan", 1, 5003, 1), E("ivan", 2, 1003, 1),
+		E("ivan", 1844, 1003, 0), E("ivan", 1880, 5001, -1), E("ivan", 1935, 7001, 1),
+		IVAN_LAPTOP_TAIL, END,
+	};
+	struct sessions_options o;
+	struct dataset ds;
+	struct model m;
+	const struct session *s;
+
+	(void)state;
+	sessions_options_init(&o);
+	o.details = 1;
+	load(&ds, rows);
+	assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
+	assert_int_equal(m.nsessions, 2);
+	s = &m.sessions[0];
+	assert_int_equal(s->exit, EXIT_TIMEOUT);
+	assert_int_equal(s->end_ms, S(1935));
+	assert_int_equal(s->outage_ms, 91000);
+	assert_int_equal(m.details[0].net_ms[1], 1842000);
+	assert_int_equal(m.details[0].net_ms[0], 91000);
+	assert_int_equal(s->nfindings, 2);
+	assert_string_equal(m.findings[s->first_finding].text,
+			    "Timed out of the room at 10:32:15 (last seen 10:30:44, "
+			    "when the network was lost)");
+	assert_string_equal(m.findings[s->first_finding + 1].text,
+			    "No network from 10:30:44 until the timeout at 10:32:15");
+	/* The laptop's own short outage, ended by a report. */
+	s = &m.sessions[1];
+	assert_int_equal(s->outage_ms, 8000);
+	assert_int_equal(s->nfindings, 1);
+	assert_string_equal(m.findings[s->first_finding].text, "No network for 8 s from 10:31:22");
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+/*
+ * DESIGN §3: an experience counted in the minute [t, t + 60 s) (issue 14
+ * item 8). noa: session 1 09:50:00–09:58:30, session 2 opened 10:00:15.
+ */
+#define NOA \
+	E("noa", -600, 5001, -1), E("noa", -599, 5003, 1), E("noa", -90, 7001, 0), \
+	E("noa", 15, 5001, -1), E("noa", 27, 5003, 1), E("noa", 1200, 7001, 0)
+#define X(u, s, exp, cause) { "r", "", u, s, AB, exp, cause, -1, NULL }
+
+static const struct {
+	const char *name;
+	struct row rows[12];
+	double session_start;          /* of the session it belongs to; NAN: the call */
+} attach_cases[] = {
+	{ "issue 14 item 8: slow entry at 10:00 goes to the session opened at 10:00:15",
+	  { NOA, X("noa", 0, 1, 2003), END }, 15 },
+	{ "video lag in the same minute: the session overlapping it",
+	  { NOA, X("noa", 0, 4, 2017), END }, 15 },
+	{ "slow entry a minute later: the session overlapping it",
+	  { NOA, X("noa", 60, 1, 2003), END }, 15 },
+	{ "two sessions overlap the minute: the one with more of it",
+	  { E("a", -30, 5001, -1), E("a", 40, 5008, 1), E("a", 50, 5001, -1), E("a", 90, 5008, 1),
+	    X("a", 0, 4, 2017), END }, -30 },
+	{ "... but a slow entry goes to the one opening in it",
+	  { E("a", -30, 5001, -1), E("a", 40, 5008, 1), E("a", 50, 5001, -1), E("a", 90, 5008, 1),
+	    X("a", 0, 1, -1), END }, 50 },
+	{ "slow entry: the first session opening in the minute",
+	  { E("a", 5, 5001, -1), E("a", 8, 5003, 0), E("a", 20, 5001, -1), E("a", 90, 5008, 1),
+	    X("a", 0, 1, -1), END }, 5 },
+	{ "dismissal causes after the room closed: the last session that ended",
+	  { E("a", 0, 5001, -1), E("a", 100, 5008, 1), E("a", 400, 5001, -1), E("a", 500, 5008, 1),
+	    X("a", 240, 2, 1005), X("a", 240, 2, 1016), END }, 0 },
+	{ "other causes in the gap: the nearest session",
+	  { E("a", 0, 5001, -1), E("a", 100, 5008, 1), E("a", 400, 5001, -1), E("a", 500, 5008, 1),
+	    X("a", 240, 4, 2017), END }, 400 },
+	{ "a dismissal cause among others is not a dismissal experience",
+	  { E("a", 0, 5001, -1), E("a", 100, 5008, 1), E("a", 400, 5001, -1), E("a", 500, 5008, 1),
+	    X("a", 240, 2, 1005), X("a", 240, 2, 2017), END }, 400 },
+	{ "no cause listed in the gap: the nearest",
+	  { E("a", 0, 5001, -1), E("a", 100, 5008, 1), E("a", 400, 5001, -1), E("a", 500, 5008, 1),
+	    X("a", 150, 5, -1), END }, 0 },
+	{ "dismissal before every session: the nearest",
+	  { E("a", 400, 5001, -1), E("a", 500, 5008, 1), X("a", 240, 2, 1005), END }, 400 },
+	{ "a user without sessions in the room: the call",
+	  { E("a", 0, 5001, -1), E("a", 100, 5008, 1), X("b", 0, 1, 1005), END }, NAN },
+};
+
+static void test_experience_minute(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof attach_cases / sizeof attach_cases[0]; c++) {
+		struct dataset ds;
+		struct model m;
+		const struct experience *x;
+
+		print_message("case: %s\n", attach_cases[c].name);
+		build(attach_cases[c].rows, &ds, &m);
+		assert_int_equal(m.nexperiences, 1);
+		x = &m.experiences[0];
+		if (isnan(attach_cases[c].session_start)) {
+			assert_int_equal(x->session, RR_NOIDX);
+			assert_int_equal(x->call, 0);
+		} else {
+			assert_int_not_equal(x->session, RR_NOIDX);
+			assert_int_equal(m.sessions[x->session].start_ms, S(attach_cases[c].session_start));
+			assert_int_equal(m.sessions[x->session].nexp, 1);
 		}
 		model_free(&m);
 		dataset_free(&ds);
@@ -1428,6 +1851,11 @@ int main(void)
 		cmocka_unit_test(test_experience_same_comm),
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_hostile_peer_is_bounded),
+		cmocka_unit_test(test_entry_observed),
+		cmocka_unit_test(test_same_millisecond_any_order),
+		cmocka_unit_test(test_late_timeout),
+		cmocka_unit_test(test_late_timeout_outage),
+		cmocka_unit_test(test_experience_minute),
 		cmocka_unit_test(test_empty_dataset),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_display_zone),
