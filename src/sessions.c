@@ -610,6 +610,8 @@ static int session_findings(struct builder *b, uint32_t si, const struct textra 
 			fmt_duration(s->last_seen_ms - t->net_change_ms, dur, sizeof dur);
 			if (from && to)
 				textbuf_add(&x, "); network switched %s → %s %s before", from, to, dur);
+			else if (t->net_to == 0)
+				textbuf_add(&x, "); network lost %s before", dur);
 			else if (to)
 				textbuf_add(&x, "); network reported as %s %s before", to, dur);
 			else

@@ -606,6 +606,52 @@ static const struct finding_case finding_cases[] = {
 	{ "an outage still running at the end lasts until the end",
 	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 1003, 0), E("u", 40, 5008, 1), END },
 	  { { "network_lost", SEV_WARNING, 10, "No network for 30 s from 10:00:10" } }, 1 },
+	/* Issue 14 item 12: the words say what was seen. */
+	{ "timeout whose last event was the network loss",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 2, 1003, 1), E("u", 14, 1003, 0),
+	    E("u", 104, 7001, 1), END },
+	  { { "timeout", SEV_ERROR, 104, "Timed out of the room at 10:01:44 (last seen 10:00:14, "
+	      "when the network was lost)" },
+	    { "network_lost", SEV_WARNING, 14,
+	      "No network from 10:00:14 until the timeout at 10:01:44" } }, 2 },
+	{ "timeout whose last event was a network switch",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 2, 1003, 1), E("u", 44, 1003, 2),
+	    E("u", 134, 7001, 1), END },
+	  { { "timeout", SEV_ERROR, 134, "Timed out of the room at 10:02:14 (last seen 10:00:44, "
+	      "when the network switched Wi-Fi → 4G)" } }, 1 },
+	{ "timeout whose last event was the first network report",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 44, 1003, 2), E("u", 134, 7001, 1),
+	    END },
+	  { { "timeout", SEV_ERROR, 134, "Timed out of the room at 10:02:14 (last seen 10:00:44, "
+	      "when the network was reported as 4G)" } }, 1 },
+	{ "events after the loss, then a timeout: no length for the outage",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 2, 1003, 1), E("u", 10, 1003, 0),
+	    E("u", 20, 3001, 0), E("u", 110, 7001, 1), END },
+	  { { "timeout", SEV_ERROR, 110, "Timed out of the room at 10:01:50 (last seen 10:00:20); "
+	      "network switched Wi-Fi → no network 10 s before" },
+	    { "network_lost", SEV_WARNING, 10,
+	      "No network from 10:00:10 until the timeout at 10:01:50" } }, 2 },
+	{ "an outage until a normal exit, refined by a late timeout, keeps its length",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 1003, 0), E("u", 20, 3001, 0),
+	    E("u", 40, 5008, 1), E("u", 130, 7001, 1), END },
+	  { { "timeout", SEV_ERROR, 40, "Timed out of the room at 10:00:40 (last seen 10:00:20); "
+	      "network lost 10 s before" },
+	    { "network_lost", SEV_WARNING, 10, "No network for 30 s from 10:00:10" } }, 2 },
+	{ "an outage that ends before the timeout keeps its length",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 10, 1003, 0), E("u", 20, 1003, 1),
+	    E("u", 30, 3001, 0), E("u", 120, 7001, 1), END },
+	  { { "timeout", SEV_ERROR, 120, "Timed out of the room at 10:02:00 (last seen 10:00:30); "
+	      "network switched no network → Wi-Fi 10 s before" },
+	    { "network_lost", SEV_WARNING, 10, "No network for 10 s from 10:00:10" } }, 2 },
+	{ "peers: the sender's side at the peer, what is received on the peer's stream",
+	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1),
+	    { "r", "", "u", 60, AB, 4, 1027, -1, "8812" }, { "r", "", "u", 60, AB, 4, 2005, -1, NULL },
+	    { "r", "", "u", 60, AB, 4, 2007, -1, "8812" }, { "r", "", "u", 60, AB, 4, 2016, -1, "8812" },
+	    E("u", 200, 5008, 1), END },
+	  { { "abnormal_experience", SEV_WARNING, 60, "Video lagged at 10:01 — possible causes: "
+	      "substream taken by another user (peer 8812), upstream audio loss too high, "
+	      "upstream big-stream loss too high at peer 8812, "
+	      "played audio is silent (volume 0) on the stream from peer 8812" } }, 1 },
 	{ "a normal session raises nothing",
 	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 40, 5008, 1), END },
 	  { { NULL, SEV_INFO, 0, NULL } }, 0 },
@@ -1121,7 +1167,10 @@ static const struct row oom_rows[] = {
 	E("a", 0, 5001, -1), E("a", 1, 5003, 1), E("a", 10, 1003, 0), E("a", 20, 1003, 1),
 	E("a", 30, 7001, 1), E("b", 5, 32788, -1), E("b", 6, 2002, 4), E("b", 900, 32789, -1),
 	AX("r", "", "a", 60, 4, 2017, "p"), AX("r", "", "z", 60, 4, -1, NULL),
-	AX("q", "", "z", 60, 4, -1, NULL), END,
+	AX("q", "", "z", 60, 4, -1, NULL),
+	/* A millisecond to reorder (the run's copy) and a late timeout. */
+	E("c", 0, 3001, 0), E("c", 0, 5001, -1), E("c", 100, 5001, -1), E("c", 170, 7001, 1),
+	E("c", 200, 5008, 1), END,
 };
 
 static void test_out_of_memory(void **state)
