@@ -555,7 +555,9 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 	lg->time = arena_put(b->arena, at, nat + 4);
 	if (!lg->raw || !lg->time)
 		return RR_ENOMEM;
-	lg->peer = strtab_str(b->st, rec->peer);
+	/* An abnormal row's cause names its peer in the label. */
+	lg->peer = strtab_str(b->st, rec->kind == REC_EVENT || rec->id <= 0 || rec->p1 == -1
+				     ? rec->peer : 0);
 	lg->severity = e ? e->severity : SEV_WARNING;
 	lg->kind = rec->kind;
 	lg->outside = (uint8_t)outside;

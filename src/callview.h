@@ -70,7 +70,8 @@ struct cv_log {
 				  * last one that is not -1 ("5001", "4003 (1280,
 				  * 720)", "6001 (-1, 3)"); "experience 4, cause 2017",
 				  * "experience 4" (no cause), "cause 2017" (no experience) */
-	const char *peer;        /* "" when none */
+	const char *peer;        /* "" when none, and for an abnormal row whose label
+				  * names it ("... on the stream from peer 8812") */
 	enum severity severity;  /* SEV_WARNING for unknown IDs */
 	uint8_t kind;            /* enum rec_kind */
 	uint8_t outside;         /* outside every session */
