@@ -199,6 +199,7 @@ class EntryNotSeen(unittest.TestCase):
 
     def test_more_users_both_platforms(self):
         r = self.check_mixed(Report({"e.csv": events_csv(MIXED)}))
+        self.assertEqual(rr.contract_errors(r.json), [])
         rows = {row[0]: row[1] for row in r.session_rows()}
         self.assertIn("· entry not seen ·", rows["tom"])
         self.assertIn("· entry not seen ·", rows["wes"])
@@ -369,9 +370,11 @@ class SameMillisecond(unittest.TestCase):
                           s["start_observed"], s["platform"]),
                          (1795168800000, 1795168805000, "normal", True, True, "webrtc"))
         self.assertEqual(r.findings(s), [])
+        self.assertEqual(r.json["calls"][0]["outside_events"], 0)
         if r.calls is not None:
             self.assertNotIn("outside every session", r.calls[0])
             self.assertIn("u · %d events" % nevents, text_of(r.calls[0]))
+            self.assertEqual(r.session_rows()[0][-2], str(nevents))   # Events column
 
     def test_issue_minimal_every_order(self):
         for rows in itertools.permutations(SAME_MS):
@@ -391,6 +394,7 @@ class SameMillisecond(unittest.TestCase):
         [s] = r.sessions("user_2045351")
         self.assertEqual((s["start_ms"], s["start_observed"], s["entered"]),
                          (1589975202782, True, True))
+        self.assertEqual(sum(c["outside_events"] for c in r.json["calls"]), 0)
         self.assertNotIn("outside every session", "".join(r.calls))
 
     def test_sdk_and_close_then_open(self):
