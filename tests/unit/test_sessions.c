@@ -1392,6 +1392,86 @@ static void assert_model_consistent(const struct model *m, const struct strtab *
 /* Chunks of rooms built on several threads make the model one thread
  * makes; an allocation failing anywhere gives RR_ENOMEM and an empty
  * model (and no leak, under the sanitizer). */
+/* DESIGN §1: the order of rows inside one millisecond means nothing. Rows
+ * on a coarse time grid (many users' events share a millisecond, with
+ * openings, closings and late timeouts among them) appended in three orders
+ * give one model, byte for byte, on one thread and on three. */
+static void test_input_order_same_model(void **state)
+{
+	static const int32_t ids[] = { 5001, 5003, 5008, 7000, 7001, 32788, 32789, 1003, 2001,
+				       3001, 4002, 5007, 32769, 9999 };
+	static const char *const comms[] = { "", "c1" };
+	enum { N = 4000 };
+	struct record *recs = malloc(N * sizeof *recs);
+	struct sessions_options o;
+	struct model first, m;
+
+	(void)state;
+	assert_non_null(recs);
+	for (unsigned order = 0; order < 3; order++) {
+		struct dataset ds;
+		uint64_t x = 99;
+		char name[16];
+
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		/* The same string ids whatever the order of the rows. */
+		for (unsigned k = 0; k < 7; k++) {
+			snprintf(name, sizeof name, "r%u", k);
+			kit_intern(ds.strs, name);
+			snprintf(name, sizeof name, "u%u", k);
+			kit_intern(ds.strs, name);
+		}
+		kit_intern(ds.strs, "c1");
+		for (int i = 0; i < N; i++) {
+			struct record *r = &recs[i];
+
+			x = x * 6364136223846793005u + 1442695040888963407u;
+			memset(r, 0, sizeof *r);
+			snprintf(name, sizeof name, "r%u", (unsigned)(x >> 60) % 7);
+			r->room = kit_intern(ds.strs, name);
+			snprintf(name, sizeof name, "u%u", (unsigned)(x >> 40) % 7);
+			r->user = kit_intern(ds.strs, name);
+			r->comm = kit_intern(ds.strs, comms[(x >> 36) % 2]);
+			r->time_ms = T0 + (int64_t)((x >> 20) % 400) * 500;
+			r->stream = -1;
+			r->p2 = -1;
+			if ((x >> 8) % 13 == 0) {
+				r->kind = REC_ABNORMAL;
+				r->time_ms -= r->time_ms % 60000;
+				r->id = (int32_t)((x >> 12) % 6);
+				r->p1 = (x >> 14) % 3 ? 2017 : -1;
+			} else {
+				r->kind = REC_EVENT;
+				r->id = ids[(x >> 4) % (sizeof ids / sizeof ids[0])];
+				r->p1 = (int32_t)((x >> 16) % 4) - 1;
+			}
+		}
+		for (int i = 0; i < N; i++) {
+			int k = order == 0 ? i : order == 1 ? N - 1 - i : (i * 7919) % N;
+
+			assert_int_equal(dataset_append(&ds, &recs[k]), RR_OK);
+		}
+		assert_int_equal(dataset_finish(&ds), RR_OK);
+		sessions_options_init(&o);
+		o.details = 1;
+		o.threads = 1;
+		if (order == 0) {
+			assert_int_equal(sessions_build(&ds, kit_cat, &o, &first), RR_OK);
+			assert_model_consistent(&first, ds.strs);
+			assert_true(first.nsessions > 100);
+		}
+		for (unsigned t = 1; t <= 3; t += 2) {
+			o.threads = t;
+			assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
+			assert_same_model(&first, &m);
+			model_free(&m);
+		}
+		dataset_free(&ds);
+	}
+	model_free(&first);
+	free(recs);
+}
+
 static void test_threads_same_model(void **state)
 {
 	struct sessions_options o;
@@ -1895,6 +1975,7 @@ int main(void)
 		cmocka_unit_test(test_calls),
 		cmocka_unit_test(test_session_ties_by_user),
 		cmocka_unit_test(test_threads_same_model),
+		cmocka_unit_test(test_input_order_same_model),
 		cmocka_unit_test(test_gather_same_as_permute),
 		cmocka_unit_test(test_experience_attachment),
 		cmocka_unit_test(test_experience_same_comm),
