@@ -108,6 +108,8 @@ struct session_detail {
 struct call {
 	uint32_t room, comm;     /* comm 0: split by --call-gap */
 	int64_t start_ms, end_ms;
+	/* Distinct users; the most users in the call at once (a user counts
+	 * once while a late timeout's session overlaps their next one). */
 	uint32_t users, peak_users;
 	uint32_t first_session, nsessions;   /* into model.sessions, in start order */
 	uint32_t exits[EXIT__COUNT];
@@ -185,7 +187,9 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
  * m left empty. The catalog is used for the words of findings.
  * Memory: the model itself (about 120 bytes per session, 128 per call, 32
  * per finding plus its text) and scratch bounded by the largest (room,
- * CommId) group, plus 8 bytes per session while the calls are ordered, plus
+ * CommId) group (with a 32-byte copy of each record of one user's run when
+ * events of one millisecond must be put in walk order), plus 8 bytes per
+ * session while the calls are ordered, plus
  * a 32-byte copy of each abnormal row until the experiences are made (none
  * of the event records), plus, at the very end and without details, a
  * second sessions array (124 bytes per session) that the sessions are
