@@ -1116,7 +1116,9 @@ static int cmp_gkey(const void *pa, const void *pb, const void *ctx)
  */
 static int walk_group(struct builder *b, size_t i, size_t j, size_t ub, size_t ue)
 {
-	static const uint8_t late[] = { [ROLE_OPEN] = GR_OPEN, [ROLE_ENTER] = GR_ENTER,
+	/* Each role's place, closings last (moved first below when they
+	 * have something to close). */
+	static const uint8_t place[] = { [ROLE_OPEN] = GR_OPEN, [ROLE_ENTER] = GR_ENTER,
 		[ROLE_PLAIN] = GR_PLAIN, [ROLE_CLOSE] = GR_CLOSE_LAST };
 	const struct walk *w = &b->w;
 	struct gkey *g;
@@ -1142,7 +1144,7 @@ static int walk_group(struct builder *b, size_t i, size_t j, size_t ub, size_t u
 		g[n].p1 = r->p1;
 		g[n].p2 = r->p2;
 		g[n].idx = (uint32_t)(k - i);
-		g[n].rank = late[role];
+		g[n].rank = place[role];
 		n++;
 	}
 	if (has_open && has_close && (w->open || w->npend || w->refining))
