@@ -351,7 +351,8 @@ static int add_bar(struct builder *b, uint32_t sidx)
 		fmt_duration(s->entry_latency_ms, d, sizeof d);
 		textbuf_add(&t, " · entered after %s", d);
 	} else {
-		textbuf_add(&t, s->entered ? " · entered" : " · did not enter");
+		textbuf_add(&t, s->entered ? " · entered" : s->entry_observed ? " · did not enter"
+									   : " · entry not seen");
 	}
 	textbuf_add(&t, " · left: %s", exit_reason_name(s->exit));
 	bar = &v->bars[v->nbars];
@@ -361,6 +362,7 @@ static int add_bar(struct builder *b, uint32_t sidx)
 	bar->exit = s->exit;
 	bar->start_observed = s->start_observed;
 	bar->entered = s->entered;
+	bar->entry_observed = s->entry_observed;
 	bar->title = put_text(b, &t);
 	if (!bar->title)
 		return RR_ENOMEM;
@@ -399,16 +401,21 @@ static int add_span(struct builder *b, uint32_t session, enum cv_span_kind kind,
 	return RR_OK;
 }
 
-/* Lowercases a label's first letter so it reads inside a sentence. */
-static void lower_first(char *s)
+/* How cause id reads in a sentence, with the remote user peer names (strtab
+ * id, 0 = none) quoted up to PEER_TEXT_MAX bytes. */
+static void cause_text(const struct builder *b, int32_t id, uint32_t peer, char *out, size_t n)
 {
-	if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z')
-		s[0] = (char)(s[0] - 'A' + 'a');
-}
+	char pt[PEER_TEXT_MAX + 4];
 
-static enum cat_table cause_table(const struct cat_entry *e, int32_t id)
-{
-	return e ? e->table : id >= 2001 && id <= 2999 ? CAT_REALTIME : CAT_DISMISSAL;
+	if (peer) {
+		const char *p = strtab_str(b->st, peer);
+		size_t pl = strtab_len(b->st, peer);
+		size_t cut = pl > PEER_TEXT_MAX ? utf8_cut(p, PEER_TEXT_MAX) : pl;
+
+		memcpy(pt, p, cut);
+		strcpy(pt + cut, cut < pl ? "…" : "");
+	}
+	catalog_cause_phrase(b->cat, id, peer ? pt : NULL, out, n);
 }
 
 /* The cached label of event rec (decoded and stored on first use in this
@@ -513,11 +520,9 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 		}
 	} else {
 		if (rec->id > 0 && rec->p1 != -1) {
-			const struct cat_entry *ce = catalog_find_cause(b->cat, rec->p1);
-			char cl[256];
+			char cl[200];
 
-			catalog_format(ce, cause_table(ce, rec->p1), rec->p1, -1, -1, cl, sizeof cl);
-			lower_first(cl);
+			cause_text(b, rec->p1, rec->peer, cl, sizeof cl);
 			/* The experience's label, then this row's cause. */
 			snprintf(label + strlen(label), sizeof label - strlen(label),
 				 " — possible cause: %s", cl);
@@ -564,7 +569,9 @@ static int add_record(struct builder *b, const struct record *rec, int outside)
 	lg->time = arena_put(b->arena, at, nat + 4);
 	if (!lg->raw || !lg->time)
 		return RR_ENOMEM;
-	lg->peer = strtab_str(b->st, rec->peer);
+	/* An abnormal row's cause names its peer in the label. */
+	lg->peer = strtab_str(b->st, rec->kind == REC_EVENT || rec->id <= 0 || rec->p1 == -1
+				     ? rec->peer : 0);
 	lg->severity = e ? e->severity : SEV_WARNING;
 	lg->kind = rec->kind;
 	lg->outside = (uint8_t)outside;
@@ -693,7 +700,6 @@ static int walk_lane(struct builder *b, struct cv_lane *ln, const struct session
 static int add_exp(struct builder *b, struct cv_exp **arr, uint32_t *n, size_t *cap,
 		   const struct experience *x)
 {
-	const struct strtab *st = b->st;
 	const struct cat_entry *e;
 	struct textbuf t = { .len = 0 };
 	char at[40], label[256];
@@ -711,18 +717,10 @@ static int add_exp(struct builder *b, struct cv_exp **arr, uint32_t *n, size_t *
 		textbuf_add(&t, " — no cause listed");
 	for (k = 0; k < x->ncauses; k++) {
 		const struct cause *cs = &b->m->causes[x->first_cause + k];
-		const struct cat_entry *ce = catalog_find_cause(b->cat, cs->id);
+		char ct[512];
 
-		catalog_format(ce, cause_table(ce, cs->id), cs->id, -1, -1, label, sizeof label);
-		lower_first(label);
-		textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
-		if (cs->peer) {
-			const char *p = strtab_str(st, cs->peer);
-			size_t pl = strtab_len(st, cs->peer);
-			size_t cut = pl > PEER_TEXT_MAX ? utf8_cut(p, PEER_TEXT_MAX) : pl;
-
-			textbuf_add(&t, " (peer %.*s%s)", (int)cut, p, cut < pl ? "…" : "");
-		}
+		cause_text(b, cs->id, cs->peer, ct, sizeof ct);
+		textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", ct);
 	}
 	(*arr)[*n].time_ms = x->time_ms;
 	(*arr)[*n].title = put_text(b, &t);

@@ -31,9 +31,12 @@ struct cv_bar {
 	int64_t start_ms, end_ms;
 	enum exit_reason exit;
 	uint8_t start_observed, entered;
+	uint8_t entry_observed;  /* session.entry_observed: entered 0 means "did not enter"
+				  * only with it */
 	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left: normal";
 				  * " (start not seen)" after the times when inferred,
-				  * "entered" without a latency, "did not enter" */
+				  * "entered" without a latency, "did not enter", or "entry
+				  * not seen" (entry_observed 0) */
 };
 
 struct cv_mark {
@@ -71,7 +74,8 @@ struct cv_log {
 				  * last one that is not -1 ("5001", "4003 (1280,
 				  * 720)", "6001 (-1, 3)"); "experience 4, cause 2017",
 				  * "experience 4" (no cause), "cause 2017" (no experience) */
-	const char *peer;        /* "" when none */
+	const char *peer;        /* "" when none, and for an abnormal row whose label
+				  * names it ("... on the stream from peer 8812") */
 	enum severity severity;  /* SEV_WARNING for unknown IDs */
 	uint8_t kind;            /* enum rec_kind */
 	uint8_t outside;         /* events: as cv_mark.outside; abnormal rows: the

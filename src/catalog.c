@@ -372,6 +372,32 @@ void catalog_format(const struct cat_entry *e, enum cat_table table, int32_t id,
 	buf[o.len] = '\0';
 }
 
+void catalog_cause_phrase(const struct catalog *c, int32_t id, const char *peer, char *buf,
+			  size_t size)
+{
+	const struct cat_entry *e;
+	char label[256];
+	size_t n;
+
+	if (!buf || size == 0)
+		return;
+	e = catalog_find_cause(c, id);
+	catalog_format(e, e ? e->table : id >= 2001 && id <= 2999 ? CAT_REALTIME : CAT_DISMISSAL,
+		       id, -1, -1, label, sizeof label);
+	if (label[0] >= 'A' && label[0] <= 'Z' && label[1] >= 'a' && label[1] <= 'z')
+		label[0] = (char)(label[0] - 'A' + 'a');
+	if (!peer)
+		snprintf(buf, size, "%s", label);
+	else if (id >= 2001 && id <= 2012)
+		snprintf(buf, size, "%s at peer %s", label, peer);
+	else if (id >= 2013 && id <= 2026)
+		snprintf(buf, size, "%s on the stream from peer %s", label, peer);
+	else
+		snprintf(buf, size, "%s (peer %s)", label, peer);
+	n = strlen(buf);
+	buf[utf8_cut(buf, n)] = '\0';
+}
+
 /* ---- CSV output ---- */
 
 static void write_param(FILE *f, int32_t v)

@@ -101,6 +101,22 @@ const struct cat_entry *catalog_find_cause(const struct catalog *c, int32_t id);
 void catalog_format(const struct cat_entry *e, enum cat_table table, int32_t id,
 		    int32_t p1, int32_t p2, char *buf, size_t size);
 
+/*
+ * How an abnormal-experience cause reads inside a sentence ("possible
+ * causes: ..."): its label (catalog_format; the first letter lowercased
+ * when a lowercase one follows it) and, when peer is not NULL, the remote
+ * user it names (DESIGN §1: a cause's PeerId is the remote user the cause
+ * concerns, not the viewer's own upstream). Real-time causes 2001..2012
+ * (the sender's CPU, capture and upstream) happened at that user: "upstream
+ * big-stream loss too high at peer 8812"; 2013..2026 (what the viewer
+ * receives and plays) on that user's stream: "downstream big-stream loss
+ * too high on the stream from peer 8812"; others name it: "... (peer
+ * 8812)". peer is written as given (callers bound it). buf is always
+ * NUL-terminated, cut at a character boundary when too small.
+ */
+void catalog_cause_phrase(const struct catalog *c, int32_t id, const char *peer, char *buf,
+			  size_t size);
+
 /* Entries in table order, then id, p1, p2. */
 size_t catalog_count(const struct catalog *c);
 const struct cat_entry *catalog_at(const struct catalog *c, size_t i);

@@ -510,6 +510,14 @@ static inline char *cur_bool(char *p, int v)
 	return (char *)memcpy(p, "false", 5) + 5;
 }
 
+/* A session's entered: null when its entry was not observed (DESIGN §3). */
+static inline char *cur_entered(char *p, const struct session *s)
+{
+	if (!s->entered && !s->entry_observed)
+		return (char *)memcpy(p, "null", 4) + 4;
+	return cur_bool(p, s->entered);
+}
+
 /* A string id where the empty string means "not given". */
 static inline void cur_sid_opt(struct cur *c, const struct strtab *t, uint32_t id)
 {
@@ -543,7 +551,8 @@ static void write_session(struct jw *w, const struct report *r, const struct ses
 	CUR_INT(&c, ",\"end_ms\":", s->end_ms);
 	CUR_INT(&c, ",\"duration_ms\":", s->end_ms - s->start_ms);
 	CUR_BOOL(&c, ",\"start_observed\":", s->start_observed);
-	CUR_BOOL(&c, ",\"entered\":", s->entered);
+	CUR_KEY(&c, ",\"entered\":");
+	c.p = cur_entered(c.p, s);
 	CUR_OPT(&c, ",\"entry_latency_ms\":", s->entry_latency_ms);
 	CUR_OPT(&c, ",\"first_frame_ms\":", s->first_frame_ms);
 	CUR_STR(&c, ",\"exit_reason\":", exit, strlen(exit));
@@ -639,6 +648,7 @@ static void write_day(struct jw *w, const struct day *d)
 	int_(w, "users", d->users);
 	int_(w, "user_ms", d->user_ms);
 	int_(w, "entered", d->entered);
+	int_(w, "entry_observed", d->entry_observed);
 	int_(w, "entry_failed", d->entry_failed);
 	int_(w, "timeouts", d->timeouts);
 	int_(w, "kicks", d->kicks);
@@ -783,6 +793,7 @@ static void write_breakdown(struct jw *w, const char *k, const struct breakdown 
 		int_(w, "users", b[i].users);
 		int_(w, "sessions", b[i].sessions);
 		int_(w, "entered", b[i].entered);
+		int_(w, "entry_observed", b[i].entry_observed);
 		int_(w, "timeouts", b[i].timeouts);
 		open_(w, "entry_latency_ms", '{');
 		int_(w, "n", (int64_t)b[i].entry_latency.n);
@@ -945,6 +956,7 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 	int_(&w, "users", r->users);
 	int_(&w, "sessions", r->sessions);
 	int_(&w, "entered", r->entered);
+	int_(&w, "entry_observed", r->entry_observed);
 	write_exits(&w, "exits", r->exits);
 	open_(&w, "entry_latency_ms", '{');
 	int_(&w, "n", (int64_t)r->entry_latency.n);

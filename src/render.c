@@ -1914,6 +1914,9 @@ static void fill_overview(struct page *p, xmlNodePtr root)
 	dl = add_el(p, slot(p, root, "entry"), "dl", "facts");
 	fmt_pm(r->entry_success_pm, b, sizeof b);
 	fact_text(p, dl, "Entry success", b);
+	/* Its denominator: sessions that began before the export window
+	 * (entry not seen) count neither way. */
+	fact_u64(p, dl, "Sessions with the entry seen", r->entry_observed);
 	fmt_pm(r->entry_fast_pm, b, sizeof b);
 	fact_text(p, dl, "Entered within 5 s", b);
 	fmt_dur(r->entry_latency.p50, b, sizeof b);
@@ -2403,7 +2406,7 @@ static void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v
 			q = stpcpy(stpcpy(b, "bar exit-"), exit_reason_name(bar->exit));
 			if (!bar->start_observed)
 				q = stpcpy(q, " unobserved");
-			if (!bar->entered)
+			if (bar->entry_observed && !bar->entered)
 				stpcpy(q, " not-entered");
 			e = add_el(p, g, "path", b);
 			lane_box(p, e, x0, x1, y0);

@@ -324,6 +324,7 @@ static int build_days(struct report *r, struct scratch *x)
 		x->u[first[dk] + nu[dk]++] = s->user;
 		d->user_ms += s->end_ms - s->start_ms;
 		d->entered += s->entered;
+		d->entry_observed += s->entry_observed;
 		d->entry_failed += s->exit == EXIT_ENTRY_FAILED;
 		d->timeouts += s->exit == EXIT_TIMEOUT;
 		d->kicks += s->exit == EXIT_KICKED;
@@ -342,7 +343,7 @@ static int build_days(struct report *r, struct scratch *x)
 		marks_next(x);
 		for (j = 0; j < nu[k]; j++)
 			d->users += mark_new(x, x->u[first[k] + j]);
-		d->entry_success_pm = per_mille(d->entered, d->sessions);
+		d->entry_success_pm = per_mille(d->entered, d->entry_observed);
 		d->entry_fast_pm = per_mille(nfast[k], nl[k]);
 		latency_of(x->v + first[k], nl[k], &d->entry_latency);
 		latency_of(x->w + first[k], nf[k], &d->first_frame);
@@ -910,7 +911,7 @@ struct bgroup {
 	const char *text;
 	uint32_t key;
 	uint32_t first, n;
-	uint32_t nl, entered, timeouts;
+	uint32_t nl, entered, entry_observed, timeouts;
 };
 
 static int cmp_bgroup(const void *pa, const void *pb)
@@ -959,6 +960,7 @@ static int bd_row(struct scratch *x, const struct bgroup *g, size_t ng, const ch
 		nu += g[i].n;
 		row->sessions += g[i].n;
 		row->entered += g[i].entered;
+		row->entry_observed += g[i].entry_observed;
 		row->timeouts += g[i].timeouts;
 	}
 	marks_next(x);
@@ -1035,6 +1037,7 @@ static int build_breakdown(struct report *r, struct scratch *x, enum bd_kind kin
 
 		x->u[gi->first + gi->n++] = s->user;
 		gi->entered += s->entered;
+		gi->entry_observed += s->entry_observed;
 		gi->timeouts += s->exit == EXIT_TIMEOUT;
 		if (s->entry_latency_ms != RR_NONE)
 			x->v[gi->first + gi->nl++] = s->entry_latency_ms;
@@ -1423,6 +1426,7 @@ static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int6
 
 		r->users += s->user < nstr && mark_new(x, s->user);
 		r->entered += s->entered;
+		r->entry_observed += s->entry_observed;
 		if ((unsigned)s->exit < EXIT__COUNT)
 			r->exits[s->exit]++;
 		if (s->entry_latency_ms != RR_NONE) {
@@ -1438,7 +1442,7 @@ static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int6
 	for (i = 0; i < m->nfindings; i++)
 		if ((unsigned)m->findings[i].severity < SEV__COUNT)
 			r->findings[m->findings[i].severity]++;
-	r->entry_success_pm = per_mille(r->entered, r->sessions);
+	r->entry_success_pm = per_mille(r->entered, r->entry_observed);
 	r->entry_fast_pm = per_mille(nfast, nlat);
 	latency_of(x->v, nlat, &r->entry_latency);
 	r->ongoing = r->exits[EXIT_ONGOING];

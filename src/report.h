@@ -34,8 +34,9 @@ struct day {
 	uint32_t users;          /* distinct users with a session starting that day */
 	int64_t user_ms;         /* summed session durations */
 	uint32_t entered, entry_failed, timeouts, kicks;
+	uint32_t entry_observed; /* sessions whose entry was observed (session.entry_observed) */
 	uint32_t no_exit;        /* sessions with EXIT_UNKNOWN */
-	int64_t entry_success_pm;    /* entered / sessions; RR_NONE without sessions */
+	int64_t entry_success_pm;    /* entered / entry_observed; RR_NONE without any */
 	int64_t entry_fast_pm;       /* latency <= 5 s / sessions with a latency; RR_NONE */
 	struct latency entry_latency;
 	struct latency first_frame;  /* time to first video frame (5001 -> 5007) */
@@ -126,6 +127,7 @@ struct top_item {
 struct breakdown {
 	char *key;               /* owned: "sdk", "iPhone14,2", "11.4.0"; "(not given)" */
 	uint32_t users, sessions, entered, timeouts;
+	uint32_t entry_observed; /* sessions whose entry was observed */
 	struct latency entry_latency;
 };
 
@@ -154,11 +156,16 @@ struct report {
 	const char *title;               /* --title, not copied; NULL when none */
 	int64_t generated_ms;            /* from SOURCE_DATE_EPOCH; RR_NONE when unset */
 	uint32_t calls, rooms, users, sessions, entered;
+	/* Sessions whose entry was observed (an opening, entered or entry
+	 * failure event of their own): the entry success denominator. The
+	 * others' entry was not seen (they began before the export window). */
+	uint32_t entry_observed;
 	uint32_t exits[EXIT__COUNT];
 	struct latency entry_latency;
-	/* Entry success: entered / sessions (per mille, RR_NONE without
-	 * sessions); within 5 s: sessions entered with a latency <= 5000 ms /
-	 * sessions with a latency. */
+	/* Entry success: entered / entry_observed (per mille, RR_NONE without
+	 * any); within 5 s: sessions entered with a latency <= 5000 ms /
+	 * sessions with a latency (a latency needs an observed 5001, so these
+	 * are sessions whose entry was observed). */
 	int64_t entry_success_pm, entry_fast_pm;   /* rounded half up */
 	int64_t user_ms;                 /* sum of session durations (user-hours) */
 	uint32_t findings[SEV__COUNT];   /* over all sessions */

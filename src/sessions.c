@@ -81,6 +81,11 @@ enum role { ROLE_PLAIN, ROLE_OPEN, ROLE_ENTER, ROLE_CLOSE };
  * until its findings are written at the end of the user's run. */
 struct textra {
 	uint8_t exit_from_7001;   /* the exit reason came from a 7001 and is final */
+	uint8_t ended_by_timeout; /* its end is a 7001 timeout (not a refined close) */
+	int8_t close_net;         /* 1003 type when it closed, -1 none */
+	int64_t outage_open;      /* start of the outage running when it closed, RR_NONE */
+	int64_t bg_open;          /* start of the background stretch running when it
+				   * closed, RR_NONE */
 	int32_t net_from, net_to; /* network types around the last 1003 (-1: not known) */
 	int64_t net_change_ms;    /* last 1003 of the session, RR_NONE when none */
 	int64_t reentry_ms;       /* first re-entry */
@@ -100,6 +105,10 @@ struct walk {
 	size_t pend_first;        /* first record waiting outside any session */
 	uint32_t npend;
 	int64_t opened_5001;      /* time of the observed 5001, RR_NONE otherwise */
+	/* The open session's opening closed sessions[rejoin_prev] as unknown
+	 * (a 5001 while it was open): a late timeout may still be that one's. */
+	int rejoin;
+	size_t rejoin_prev;
 	int net_type;             /* current 1003 value, -1 before the first */
 	int64_t net_since;
 	uint32_t net_reports;
@@ -140,8 +149,27 @@ struct part {
 	size_t nabn, capabn;
 };
 
+/* One record of a millisecond group being put in walk order. */
+struct gkey {
+	int32_t id, p1, p2;
+	uint32_t idx;             /* its place in the run */
+	uint8_t rank;
+};
+
 struct builder {
 	const struct dataset *ds;  /* the dataset being added; NULL between adds */
+	/* The records of the user being walked, in walk order: the dataset's
+	 * own until a millisecond group must be reordered, then runbuf, a
+	 * copy of the run in which the groups are reordered. */
+	const struct record *run;
+	struct record *runbuf;
+	size_t caprunbuf;
+	size_t run_base;          /* the run's first record in the dataset */
+	uint32_t *runidx;         /* with runbuf: each record's place in the
+				   * dataset's run (outside events name it) */
+	size_t caprunidx;
+	struct gkey *grp;         /* scratch: one millisecond group */
+	size_t capgrp;
 	const struct strtab *strs; /* shared by every dataset added */
 	const struct catalog *cat;
 	const struct sessions_options *o;
@@ -159,6 +187,8 @@ struct builder {
 	size_t capidx;
 	int64_t *ends;            /* scratch: session ends of one call */
 	size_t capends;
+	uint64_t *keys;           /* scratch: (user, place) of one call's sessions */
+	size_t capkeys;
 	unsigned char *scratch;   /* merge-sort buffer */
 	size_t capscratch;
 	struct walk w;
@@ -221,9 +251,9 @@ static int cmp_i64_sort(const void *pa, const void *pb, const void *ctx)
 	return cmp_i64(*(const int64_t *)pa, *(const int64_t *)pb);
 }
 
-static int cmp_u32_sort(const void *pa, const void *pb, const void *ctx)
+static int cmp_u64_sort(const void *pa, const void *pb, const void *ctx)
 {
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
 
 	(void)ctx;
 	return a < b ? -1 : a > b;
@@ -528,17 +558,48 @@ static int event_findings(struct builder *b, uint32_t si, const struct record *r
 	}
 }
 
-static int outage_finding(struct builder *b, uint32_t si, int64_t from, int64_t to)
+/* Keeps a measured stretch [from, to) of session si (a build index) for
+ * the page: every addition to outage_ms or background_ms goes with one. */
+static int span_note(struct builder *b, uint32_t si, enum span_kind kind, int64_t from, int64_t to)
+{
+	struct model *m = b->m;
+	struct span *sp;
+
+	if (to <= from)
+		return RR_OK;
+	if (m->nspans >= UINT32_MAX - 1 ||
+	    rr_grow(&m->spans, &b->p->capspans, (size_t)m->nspans + 1, sizeof *m->spans) != RR_OK)
+		return RR_ENOMEM;
+	sp = &m->spans[m->nspans++];
+	sp->start_ms = from;
+	sp->end_ms = to;
+	sp->session = si;
+	sp->kind = kind;
+	return RR_OK;
+}
+
+/* A network outage from `from` to `to`. until_timeout: no 1003 followed
+ * the loss and the session ended at a 7001 timeout, which the server logs
+ * about 90 s after it last heard from the user: the span up to it is mostly
+ * that wait, not an observed outage, so the text gives both ends and no
+ * length. */
+static int outage_finding(struct builder *b, uint32_t si, int64_t from, int64_t to,
+			  int until_timeout)
 {
 	struct textbuf x;
-	char at[TIME_TEXT], dur[32];
+	char at[TIME_TEXT], end[TIME_TEXT], dur[32];
 
 	if (to <= from)
 		return RR_OK;
 	x.len = 0;
 	time_text(b, from, at);
-	fmt_duration(to - from, dur, sizeof dur);
-	textbuf_add(&x, "No network for %s from %s", dur, at);
+	if (until_timeout) {
+		time_text(b, to, end);
+		textbuf_add(&x, "No network from %s until the timeout at %s", at, end);
+	} else {
+		fmt_duration(to - from, dur, sizeof dur);
+		textbuf_add(&x, "No network for %s from %s", dur, at);
+	}
 	return finding_add(b, si, "network_lost", SEV_WARNING, from, &x);
 }
 
@@ -555,18 +616,35 @@ static int session_findings(struct builder *b, uint32_t si, const struct textra 
 	time_text(b, s->last_seen_ms, c);
 	switch (s->exit) {
 	case EXIT_TIMEOUT:
-		textbuf_add(&x, "Timed out of the room at %s (last seen %s)", a, c);
-		if (t->net_change_ms != RR_NONE && t->net_change_ms <= s->last_seen_ms &&
-		    s->last_seen_ms - t->net_change_ms <= NET_NOTE_WINDOW_MS) {
+		/* Circumstances from this session's own events only. */
+		textbuf_add(&x, "Timed out of the room at %s (last seen %s", a, c);
+		if (t->net_change_ms == RR_NONE || t->net_change_ms > s->last_seen_ms ||
+		    s->last_seen_ms - t->net_change_ms > NET_NOTE_WINDOW_MS) {
+			textbuf_add(&x, ")");
+		} else if (t->net_change_ms == s->last_seen_ms) {
+			/* The last thing heard was the network report itself. */
+			const char *from = network_name(t->net_from), *to = network_name(t->net_to);
+
+			if (t->net_to == 0)
+				textbuf_add(&x, ", when the network was lost)");
+			else if (from && to)
+				textbuf_add(&x, ", when the network switched %s → %s)", from, to);
+			else if (to)
+				textbuf_add(&x, ", when the network was reported as %s)", to);
+			else
+				textbuf_add(&x, ", when the network changed)");
+		} else {
 			const char *from = network_name(t->net_from), *to = network_name(t->net_to);
 
 			fmt_duration(s->last_seen_ms - t->net_change_ms, dur, sizeof dur);
 			if (from && to)
-				textbuf_add(&x, "; network switched %s → %s %s before", from, to, dur);
+				textbuf_add(&x, "); network switched %s → %s %s before", from, to, dur);
+			else if (t->net_to == 0)
+				textbuf_add(&x, "); network lost %s before", dur);
 			else if (to)
-				textbuf_add(&x, "; network reported as %s %s before", to, dur);
+				textbuf_add(&x, "); network reported as %s %s before", to, dur);
 			else
-				textbuf_add(&x, "; network changed %s before", dur);
+				textbuf_add(&x, "); network changed %s before", dur);
 		}
 		rc = finding_add(b, si, "timeout", SEV_ERROR, s->end_ms, &x);
 		break;
@@ -592,6 +670,18 @@ static int session_findings(struct builder *b, uint32_t si, const struct textra 
 	}
 	if (rc != RR_OK)
 		return rc;
+	/* What was still running at the end, now that the end is final (a
+	 * late timeout may have moved it): the stretches for the page, and
+	 * the outage's finding. */
+	if (t->bg_open != RR_NONE && (rc = span_note(b, si, SPAN_BACKGROUND, t->bg_open, s->end_ms)))
+		return rc;
+	if (t->outage_open != RR_NONE) {
+		rc = span_note(b, si, SPAN_OUTAGE, t->outage_open, s->end_ms);
+		if (rc == RR_OK)
+			rc = outage_finding(b, si, t->outage_open, s->end_ms, t->ended_by_timeout);
+		if (rc != RR_OK)
+			return rc;
+	}
 	if (s->entry_latency_ms != RR_NONE && s->entry_latency_ms > b->o->slow_entry_ms) {
 		x.len = 0;
 		fmt_duration(s->entry_latency_ms, dur, sizeof dur);
@@ -617,26 +707,6 @@ static int session_findings(struct builder *b, uint32_t si, const struct textra 
 	return rc;
 }
 
-/* Keeps a measured stretch [from, to) of session si (a build index) for
- * the page: every addition to outage_ms or background_ms goes with one. */
-static int span_note(struct builder *b, uint32_t si, enum span_kind kind, int64_t from, int64_t to)
-{
-	struct model *m = b->m;
-	struct span *sp;
-
-	if (to <= from)
-		return RR_OK;
-	if (m->nspans >= UINT32_MAX - 1 ||
-	    rr_grow(&m->spans, &b->p->capspans, (size_t)m->nspans + 1, sizeof *m->spans) != RR_OK)
-		return RR_ENOMEM;
-	sp = &m->spans[m->nspans++];
-	sp->start_ms = from;
-	sp->end_ms = to;
-	sp->session = si;
-	sp->kind = kind;
-	return RR_OK;
-}
-
 /* ---- the walk over one user's records ---- */
 
 static int session_open(struct builder *b, const struct record *r, int observed)
@@ -655,6 +725,8 @@ static int session_open(struct builder *b, const struct record *r, int observed)
 	memset(t, 0, sizeof *t);
 	t->net_change_ms = RR_NONE;
 	t->net_from = t->net_to = -1;
+	t->close_net = -1;
+	t->outage_open = t->bg_open = RR_NONE;
 	t->reentry_ms = RR_NONE;
 	t->background_ms = RR_NONE;
 	t->d.entered_ms = t->d.first_audio_ms = RR_NONE;
@@ -666,6 +738,7 @@ static int session_open(struct builder *b, const struct record *r, int observed)
 	s->platform = PLAT_UNKNOWN;
 	s->exit = EXIT_UNKNOWN;
 	s->start_observed = observed ? 1 : 0;
+	s->entry_observed = s->start_observed;
 	s->start_ms = s->end_ms = s->last_seen_ms = r->time_ms;
 	s->entry_latency_ms = RR_NONE;
 	s->first_frame_ms = RR_NONE;
@@ -683,6 +756,7 @@ static int session_open(struct builder *b, const struct record *r, int observed)
 	w->bg_since = RR_NONE;
 	w->nsdk = w->nwebrtc = 0;
 	w->first_kind = PLAT_UNKNOWN;
+	w->rejoin = 0;
 	return RR_OK;
 }
 
@@ -716,6 +790,7 @@ static int session_feed(struct builder *b, const struct record *r)
 	if (is_enter_event(r)) {
 		if (!s->entered) {
 			s->entered = 1;
+			s->entry_observed = 1;
 			d->entered_ms = now;
 			if (w->opened_5001 != RR_NONE)
 				s->entry_latency_ms = now - w->opened_5001;
@@ -751,7 +826,7 @@ static int session_feed(struct builder *b, const struct record *r)
 			s->outage_ms += now - w->outage_since;
 			rc = span_note(b, si, SPAN_OUTAGE, w->outage_since, now);
 			if (rc == RR_OK)
-				rc = outage_finding(b, si, w->outage_since, now);
+				rc = outage_finding(b, si, w->outage_since, now, 0);
 			w->outage_since = RR_NONE;
 			if (rc != RR_OK)
 				return rc;
@@ -813,49 +888,103 @@ static int session_feed(struct builder *b, const struct record *r)
 	return event_findings(b, si, r);
 }
 
-/* Closes the open session at end_ms; spans still running end there. */
-static int session_close(struct builder *b, int64_t end_ms, int64_t last_seen_ms,
-			 enum exit_reason why, int from_7001)
+/* The network type the session spent most time on (see struct session). */
+static void session_network(struct session *s, const struct textra *t)
+{
+	int64_t best = 0;
+
+	s->network = 0;
+	for (int k = 0; k < NET__TYPES; k++)
+		if (t->d.net_ms[k] > best) {
+			best = t->d.net_ms[k];
+			s->network = (uint8_t)(k + 1);
+		}
+}
+
+/* Closes the open session at end_ms; spans still running end there (what
+ * was still running is kept, for a late timeout that moves the end and for
+ * the outage's finding, written once the end is final). */
+static void session_close(struct builder *b, int64_t end_ms, int64_t last_seen_ms,
+			  enum exit_reason why, int from_7001)
 {
 	struct walk *w = &b->w;
-	uint32_t si = (uint32_t)w->cur;
-	struct session *s = &b->m->sessions[si];
+	struct session *s = &b->m->sessions[w->cur];
 	struct textra *t = &b->tx[w->cur - w->run_first];
-	int64_t best = 0;
-	int rc = RR_OK;
 
-	if (w->net_type >= 0 && w->net_type < NET__TYPES)
+	if (w->net_type >= 0 && w->net_type < NET__TYPES) {
 		t->d.net_ms[w->net_type] += end_ms - w->net_since;
-	if (w->outage_since != RR_NONE) {
+		t->close_net = (int8_t)w->net_type;
+	}
+	if (w->outage_since != RR_NONE)
 		s->outage_ms += end_ms - w->outage_since;
-		rc = span_note(b, si, SPAN_OUTAGE, w->outage_since, end_ms);
-		if (rc == RR_OK)
-			rc = outage_finding(b, si, w->outage_since, end_ms);
-	}
-	if (w->bg_since != RR_NONE) {
+	t->outage_open = w->outage_since;
+	if (w->bg_since != RR_NONE)
 		s->background_ms += end_ms - w->bg_since;
-		if (rc == RR_OK)
-			rc = span_note(b, si, SPAN_BACKGROUND, w->bg_since, end_ms);
-	}
+	t->bg_open = w->bg_since;
 	s->end_ms = end_ms;
 	s->last_seen_ms = last_seen_ms;
 	s->exit = (uint8_t)why;
 	t->exit_from_7001 = from_7001 && why != EXIT_UNKNOWN;
+	t->ended_by_timeout = from_7001 && why == EXIT_TIMEOUT;
 	if (w->nwebrtc && !w->nsdk)
 		s->platform = PLAT_WEBRTC;
 	else if (w->nsdk && !w->nwebrtc)
 		s->platform = PLAT_SDK;
 	else if (w->nsdk && w->nwebrtc)
 		s->platform = (uint8_t)w->first_kind;
-	for (int k = 0; k < NET__TYPES; k++)
-		if (t->d.net_ms[k] > best) {
-			best = t->d.net_ms[k];
-			s->network = (uint8_t)(k + 1);
-		}
+	session_network(s, t);
 	w->open = 0;
 	w->refining = 1;
 	w->prev = w->cur;
-	return rc;
+}
+
+/*
+ * DESIGN §3, the late timeout after a rejoin: TRTC logs a timeout about
+ * 90 s after it last heard from the user, so it may come after the same
+ * user opened a new session (often on another device), whose 5001 closed
+ * the silent one as unknown. A 7001 timeout is that earlier session's when
+ * the open session opened less than LATE_TIMEOUT_OPEN_MS before it and the
+ * earlier one was silent for LATE_TIMEOUT_SILENT_MS or more before it.
+ */
+#define LATE_TIMEOUT_OPEN_MS 120000
+#define LATE_TIMEOUT_SILENT_MS 60000
+
+static int late_timeout_is_earlier(const struct builder *b, const struct record *r)
+{
+	const struct walk *w = &b->w;
+	const struct session *cur = &b->m->sessions[w->cur], *prev;
+
+	if (!w->open || !w->rejoin || r->id != EV_EXITED || r->p1 != 1)
+		return 0;
+	prev = &b->m->sessions[w->rejoin_prev];
+	return r->time_ms - cur->start_ms < LATE_TIMEOUT_OPEN_MS &&
+	       prev->exit == EXIT_UNKNOWN &&
+	       r->time_ms - prev->last_seen_ms >= LATE_TIMEOUT_SILENT_MS;
+}
+
+/* Refines the earlier session to a timeout ending at r (last seen stays
+ * its last event); what was running when it closed runs on to the new end.
+ * The open session is left as it is. */
+static void late_timeout_apply(struct builder *b, const struct record *r)
+{
+	struct walk *w = &b->w;
+	struct session *s = &b->m->sessions[w->rejoin_prev];
+	struct textra *t = &b->tx[w->rejoin_prev - w->run_first];
+	int64_t more = r->time_ms - s->end_ms;
+
+	if (t->close_net >= 0)
+		t->d.net_ms[t->close_net] += more;
+	if (t->outage_open != RR_NONE)
+		s->outage_ms += more;
+	if (t->bg_open != RR_NONE)
+		s->background_ms += more;
+	s->end_ms = r->time_ms;
+	s->exit = EXIT_TIMEOUT;
+	s->nevents++;
+	t->exit_from_7001 = 1;
+	t->ended_by_timeout = 1;
+	session_network(s, t);
+	w->rejoin = 0;
 }
 
 /* A closing event right after a close: only the reason may change, and a
@@ -877,7 +1006,7 @@ static void session_refine(struct session *s, struct textra *t, enum exit_reason
 /* Events waiting outside any session turned out to be outside for good. */
 static int pending_drop(struct builder *b, size_t until)
 {
-	const struct record *recs = b->ds->recs;
+	const struct record *recs = b->run;
 	struct walk *w = &b->w;
 	size_t i;
 
@@ -889,7 +1018,8 @@ static int pending_drop(struct builder *b, size_t until)
 		return RR_ENOMEM;
 	for (i = w->pend_first; i < until; i++)
 		if (recs[i].kind == REC_EVENT) {
-			b->outside_rec[b->noutside] = (uint32_t)i;
+			b->outside_rec[b->noutside] =
+				(uint32_t)(b->run_base + (b->run == b->runbuf ? b->runidx[i] : i));
 			b->outside[b->noutside++] = recs[i].time_ms;
 		}
 	w->npend = 0;
@@ -900,7 +1030,7 @@ static int pending_drop(struct builder *b, size_t until)
  * waiting events into it. */
 static int pending_adopt(struct builder *b, size_t until)
 {
-	const struct record *recs = b->ds->recs;
+	const struct record *recs = b->run;
 	struct walk *w = &b->w;
 	size_t i;
 	int rc;
@@ -913,31 +1043,45 @@ static int pending_adopt(struct builder *b, size_t until)
 	return rc;
 }
 
+/* Event i of the run, in walk order. */
 static int walk_event(struct builder *b, size_t i)
 {
-	const struct record *r = &b->ds->recs[i];
+	const struct record *r = &b->run[i];
 	struct walk *w = &b->w;
 	enum exit_reason why = EXIT_UNKNOWN;
-	int from_7001, rc;
+	int from_7001, rc, closed;
 	int64_t last_seen;
+	size_t before;
 
 	switch (event_role(r, &why, &from_7001)) {
 	case ROLE_OPEN:
 		if (w->open && r->id == EV_W_ENTERED)
 			return session_feed(b, r);
-		if (w->open && (rc = session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0)))
-			return rc;
+		closed = w->open;
+		before = w->cur;
+		if (w->open)
+			session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
 		if ((rc = pending_drop(b, i)) || (rc = session_open(b, r, 1)))
 			return rc;
+		if (closed) {
+			w->rejoin = 1;
+			w->rejoin_prev = before;
+		}
 		return session_feed(b, r);
 	case ROLE_ENTER:
 		if (!w->open && ((rc = pending_drop(b, i)) || (rc = session_open(b, r, 0))))
 			return rc;
 		return session_feed(b, r);
 	case ROLE_CLOSE:
+		if (late_timeout_is_earlier(b, r)) {
+			late_timeout_apply(b, r);
+			return RR_OK;
+		}
 		if (!w->open && w->refining && w->npend == 0) {
 			session_refine(&b->m->sessions[w->prev], &b->tx[w->prev - w->run_first],
 				       why, from_7001);
+			if (r->id == EV_ENTER_RESULT)   /* an entry failure of its own */
+				b->m->sessions[w->prev].entry_observed = 1;
 			return RR_OK;
 		}
 		if (!w->open) {
@@ -948,7 +1092,10 @@ static int walk_event(struct builder *b, size_t i)
 		last_seen = b->m->sessions[w->cur].nevents ? w->last_ms : r->time_ms;
 		if ((rc = session_feed(b, r)))
 			return rc;
-		return session_close(b, r->time_ms, last_seen, why, from_7001);
+		if (r->id == EV_ENTER_RESULT)
+			b->m->sessions[w->cur].entry_observed = 1;
+		session_close(b, r->time_ms, last_seen, why, from_7001);
+		return RR_OK;
 	default:
 		if (w->open)
 			return session_feed(b, r);
@@ -971,34 +1118,155 @@ static int abn_keep(struct builder *b, const struct record *r)
 	return RR_OK;
 }
 
+static int walk_record(struct builder *b, size_t i)
+{
+	const struct record *r = &b->run[i];
+
+	return r->kind == REC_EVENT ? walk_event(b, i) : abn_keep(b, r);
+}
+
+/* Places of the roles in a millisecond's walk order. */
+enum { GR_CLOSE_FIRST, GR_OPEN, GR_ENTER, GR_PLAIN, GR_CLOSE_LAST };
+
+static int cmp_gkey(const void *pa, const void *pb, const void *ctx)
+{
+	const struct gkey *a = pa, *b = pb;
+
+	(void)ctx;
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	if (a->p1 != b->p1)
+		return a->p1 < b->p1 ? -1 : 1;
+	if (a->p2 != b->p2)
+		return a->p2 < b->p2 ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/*
+ * Walks records [i, j) of the run, which share one millisecond (DESIGN §1:
+ * their order means nothing; §3: an event of the millisecond of an opening
+ * or closing event is inside that session). The events go in an order
+ * fixed by what they are, whatever the input order: openings, entered
+ * events, the others, closings — so the others of the millisecond are
+ * inside the session it opens or closes — except that when it holds both
+ * an opening and a closing event and there is something for the closing to
+ * end (an open session, events waiting for one, or a close it refines), the
+ * closings come first and the opening then opens the next session. Among
+ * events of one role: by ID and parameters, which is all the walk reads
+ * (the input order of exact equals does not matter). Abnormal rows keep
+ * their places. When that order is not the run's, the run is copied once
+ * (the waiting events are places in it) and the group is reordered there.
+ */
+static int walk_group(struct builder *b, size_t i, size_t j, size_t ub, size_t ue)
+{
+	/* Each role's place, closings last (moved first below when they
+	 * have something to close). */
+	static const uint8_t place[] = { [ROLE_OPEN] = GR_OPEN, [ROLE_ENTER] = GR_ENTER,
+		[ROLE_PLAIN] = GR_PLAIN, [ROLE_CLOSE] = GR_CLOSE_LAST };
+	const struct walk *w = &b->w;
+	struct gkey *g;
+	struct record *tmp;
+	size_t n = 0, k, e;
+	int has_open = 0, has_close = 0, moved = 0, rc;
+
+	if (rr_grow(&b->grp, &b->capgrp, j - i, sizeof *b->grp) != RR_OK)
+		return RR_ENOMEM;
+	g = b->grp;
+	for (k = i; k < j; k++) {
+		const struct record *r = &b->run[k];
+		enum exit_reason why;
+		int from_7001;
+		enum role role;
+
+		if (r->kind != REC_EVENT)
+			continue;
+		role = event_role(r, &why, &from_7001);
+		has_open |= role == ROLE_OPEN;
+		has_close |= role == ROLE_CLOSE;
+		g[n].id = r->id;
+		g[n].p1 = r->p1;
+		g[n].p2 = r->p2;
+		g[n].idx = (uint32_t)(k - i);
+		g[n].rank = place[role];
+		n++;
+	}
+	if (has_open && has_close && (w->open || w->npend || w->refining))
+		for (k = 0; k < n; k++)
+			if (g[k].rank == GR_CLOSE_LAST)
+				g[k].rank = GR_CLOSE_FIRST;
+	if (sort_stable(b, g, n, sizeof *g, cmp_gkey, NULL) != RR_OK)
+		return RR_ENOMEM;
+	/* The event places of the group, in order, get the sorted events. */
+	for (k = i, e = 0; k < j; k++)
+		if (b->run[k].kind == REC_EVENT)
+			moved |= g[e++].idx != k - i;
+	if (moved) {
+		uint32_t *tmpidx;
+
+		if (b->run != b->runbuf) {
+			if (rr_grow(&b->runbuf, &b->caprunbuf, ue - ub, sizeof *b->runbuf) != RR_OK ||
+			    rr_grow(&b->runidx, &b->caprunidx, ue - ub, sizeof *b->runidx) != RR_OK)
+				return RR_ENOMEM;
+			memcpy(b->runbuf, b->run, (ue - ub) * sizeof *b->runbuf);
+			for (k = 0; k < ue - ub; k++)
+				b->runidx[k] = (uint32_t)k;
+			b->run = b->runbuf;
+		}
+		if (rr_grow(&b->scratch, &b->capscratch, (j - i) * (sizeof *tmp + sizeof *tmpidx), 1) != RR_OK)
+			return RR_ENOMEM;
+		tmp = (struct record *)(void *)b->scratch;
+		tmpidx = (uint32_t *)(void *)(tmp + (j - i));
+		memcpy(tmp, b->runbuf + i, (j - i) * sizeof *tmp);
+		memcpy(tmpidx, b->runidx + i, (j - i) * sizeof *tmpidx);
+		for (k = i, e = 0; k < j; k++)
+			if (tmp[k - i].kind == REC_EVENT) {
+				b->runbuf[k] = tmp[g[e].idx];
+				b->runidx[k] = tmpidx[g[e].idx];
+				e++;
+			}
+	}
+	for (k = i, rc = RR_OK; k < j && rc == RR_OK; k++)
+		rc = walk_record(b, k);
+	return rc;
+}
+
 /* Walks records [ub, ue) of one (room, comm, user). */
 static int walk_user(struct builder *b, size_t ub, size_t ue)
 {
-	const struct record *recs = b->ds->recs;
 	struct model *m = b->m;
 	struct walk *w = &b->w;
-	size_t i;
+	size_t i, j, n = ue - ub;
 	int rc = RR_OK;
 
 	memset(w, 0, sizeof *w);
 	w->run_first = m->nsessions;
-	for (i = ub; i < ue && rc == RR_OK; i++) {
-		if (recs[i].kind == REC_EVENT)
-			rc = walk_event(b, i);
-		else
-			rc = abn_keep(b, &recs[i]);
+	b->run = b->ds->recs + ub;
+	b->run_base = ub;
+	for (i = 0; i < n && rc == RR_OK; i = j) {
+		int64_t t = b->run[i].time_ms;
+
+		j = i + 1;
+		if (j < n && b->run[j].time_ms == t) {
+			while (j < n && b->run[j].time_ms == t)
+				j++;
+			rc = walk_group(b, i, j, ub, ue);
+		} else {
+			rc = walk_record(b, i);
+		}
 	}
 	if (rc == RR_OK && w->open)
-		rc = session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
+		session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
 	if (rc == RR_OK && w->npend) {
 		/* A user with no opening or closing event at all still stayed
 		 * somewhere: one session over everything seen. */
 		if (m->nsessions == w->run_first) {
-			rc = pending_adopt(b, ue);
+			rc = pending_adopt(b, n);
 			if (rc == RR_OK)
-				rc = session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
+				session_close(b, w->last_ms, w->last_ms, EXIT_UNKNOWN, 0);
 		} else {
-			rc = pending_drop(b, ue);
+			rc = pending_drop(b, n);
 		}
 	}
 	for (i = w->run_first; rc == RR_OK && i < m->nsessions; i++)
@@ -1064,25 +1332,38 @@ static int group_order(struct builder *b, size_t s0, size_t f0)
 }
 
 /* Distinct users, peak concurrency and exits of call c, whose sessions are
- * in start order. */
+ * in start order. Peak counts users: a session that a late timeout ended
+ * after its user's next session started (late_timeout_apply) counts only
+ * until that start. */
 static int call_stats(struct builder *b, struct call *c)
 {
 	const struct session *s = &b->m->sessions[c->first_session];
 	uint32_t i, j, cur = 0, n = c->nsessions;
 
-	if (rr_grow(&b->idx, &b->capidx, n, sizeof *b->idx) != RR_OK ||
+	if (rr_grow(&b->keys, &b->capkeys, n, sizeof *b->keys) != RR_OK ||
 	    rr_grow(&b->ends, &b->capends, n, sizeof *b->ends) != RR_OK)
 		return RR_ENOMEM;
 	for (i = 0; i < n; i++) {
-		b->idx[i] = s[i].user;
+		b->keys[i] = (uint64_t)s[i].user << 32 | i;
 		b->ends[i] = s[i].end_ms;
 		c->exits[s[i].exit]++;
 	}
-	if (sort_stable(b, b->idx, n, sizeof *b->idx, cmp_u32_sort, NULL) != RR_OK ||
-	    sort_stable(b, b->ends, n, sizeof *b->ends, cmp_i64_sort, NULL) != RR_OK)
+	if (sort_stable(b, b->keys, n, sizeof *b->keys, cmp_u64_sort, NULL) != RR_OK)
 		return RR_ENOMEM;
-	for (i = 0; i < n; i++)
-		c->users += i == 0 || b->idx[i] != b->idx[i - 1];
+	for (i = 0; i < n; i++) {
+		uint32_t user = (uint32_t)(b->keys[i] >> 32);
+
+		if (i == 0 || user != (uint32_t)(b->keys[i - 1] >> 32)) {
+			c->users++;
+		} else {
+			uint32_t was = (uint32_t)b->keys[i - 1], next = (uint32_t)b->keys[i];
+
+			if (b->ends[was] > s[next].start_ms)
+				b->ends[was] = s[next].start_ms;
+		}
+	}
+	if (sort_stable(b, b->ends, n, sizeof *b->ends, cmp_i64_sort, NULL) != RR_OK)
+		return RR_ENOMEM;
 	/* Sweep: at equal times a session that ends leaves before one that
 	 * starts arrives. */
 	for (i = 0, j = 0; i < n; i++) {
@@ -1273,12 +1554,42 @@ struct attach_ctx {
 	const uint32_t *cmap;     /* build call index -> final */
 };
 
+/* The minute an experience's EventTime starts (DESIGN §1). */
+#define EXPERIENCE_SPAN_MS 60000
+/* Room-dismissal abnormal events (causes), reported after the room closed. */
+#define DISMISSAL_FIRST 1001
+#define DISMISSAL_LAST 1032
+#define EXP_SLOW_ENTRY 1
+
+/* Every listed cause is a room-dismissal event (and there is one). */
+static int experience_dismissal(const struct model *m, const struct experience *x)
+{
+	for (uint32_t k = 0; k < x->ncauses; k++) {
+		int32_t id = m->causes[x->first_cause + k].id;
+
+		if (id < DISMISSAL_FIRST || id > DISMISSAL_LAST)
+			return 0;
+	}
+	return x->ncauses > 0;
+}
+
+/*
+ * DESIGN §3: an experience counted in the minute [t, t + 60 s) belongs to
+ * the user's session overlapping that minute (the one with the most of it,
+ * the later on a tie); a slow room entry first to the session whose opening
+ * lies in the minute (the first). Failing that, an experience whose causes
+ * are room-dismissal events, reported after the room closed, goes to the
+ * user's last session that ended before it; any other to the user's session
+ * nearest the minute (the earlier on a tie); a user without a session in
+ * the room gets the call (the nearest of the room's). Sessions and calls of
+ * the experience's CommId, when the user has any, are preferred.
+ */
 static void experience_attach(const struct attach_ctx *a, struct experience *x)
 {
 	const struct model *m = a->m;
 	const struct skey *sk = a->sk;
-	size_t lo = 0, hi = a->nsk, mid, i, best = SIZE_MAX, contained;
-	int64_t t = x->time_ms, best_d = 0;
+	size_t lo = 0, hi = a->nsk, mid, i, best = SIZE_MAX;
+	int64_t t = x->time_ms, t1 = t + EXPERIENCE_SPAN_MS, best_d = 0;
 	int same_comm = 0;
 
 	x->session = RR_NOIDX;
@@ -1295,28 +1606,46 @@ static void experience_attach(const struct attach_ctx *a, struct experience *x)
 		if (x->comm && m->calls[m->sessions[sk[hi].p].call].comm == x->comm)
 			same_comm = 1;
 #define SESSION_OK(i) (!same_comm || m->calls[m->sessions[sk[i].p].call].comm == x->comm)
-	for (i = lo; i < hi; i++) {          /* containing the time: the latest such */
+	for (i = lo; x->id == EXP_SLOW_ENTRY && i < hi; i++) {   /* opened in the minute */
 		const struct session *s = &m->sessions[sk[i].p];
 
-		if (SESSION_OK(i) && s->start_ms <= t && t <= s->end_ms)
+		if (SESSION_OK(i) && s->start_ms >= t && s->start_ms < t1) {
 			best = i;
+			break;
+		}
 	}
-	contained = best;
-	for (i = lo; contained == SIZE_MAX && i < hi; i++) {   /* ended before it */
+	for (i = lo; best == SIZE_MAX && i < hi; i++) {   /* overlapping the minute */
 		const struct session *s = &m->sessions[sk[i].p];
+		int64_t d;
 
-		if (SESSION_OK(i) && s->end_ms < t) {
-			int64_t d = t - s->end_ms;
+		if (!SESSION_OK(i) || s->start_ms >= t1 || s->end_ms < t)
+			continue;
+		d = (s->end_ms < t1 ? s->end_ms : t1) - (s->start_ms > t ? s->start_ms : t);
+		if (best == SIZE_MAX || d >= best_d) {
+			best = i;
+			best_d = d;
+		}
+	}
+	if (best == SIZE_MAX && experience_dismissal(m, x)) {
+		for (i = lo; i < hi; i++) {           /* the last that ended before it */
+			const struct session *s = &m->sessions[sk[i].p];
 
-			if (best == SIZE_MAX || d <= best_d) {
+			if (SESSION_OK(i) && s->end_ms < t &&
+			    (best == SIZE_MAX || s->end_ms >= m->sessions[sk[best].p].end_ms))
+				best = i;
+		}
+	}
+	if (best == SIZE_MAX) {
+		for (i = lo; i < hi; i++) {           /* the nearest */
+			const struct session *s = &m->sessions[sk[i].p];
+			int64_t d = s->end_ms < t ? t - s->end_ms : s->start_ms - t1;
+
+			if (SESSION_OK(i) && (best == SIZE_MAX || d < best_d)) {
 				best = i;
 				best_d = d;
 			}
 		}
 	}
-	for (i = lo; best == SIZE_MAX && i < hi; i++)      /* all start after it */
-		if (SESSION_OK(i))
-			best = i;
 #undef SESSION_OK
 	if (best != SIZE_MAX) {
 		x->session = sk[best].f;
@@ -1529,13 +1858,6 @@ static void experiences_point_sessions(struct model *m)
 	}
 }
 
-/* Cause labels read as part of a sentence: "possible causes: downstream ...". */
-static void lower_first(char *s)
-{
-	if (s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'a' && s[1] <= 'z')
-		s[0] = (char)(s[0] - 'A' + 'a');
-}
-
 static int experience_findings(struct builder *b)
 {
 	const struct model *m = b->m;
@@ -1547,7 +1869,7 @@ static int experience_findings(struct builder *b)
 		const struct experience *x = &m->experiences[i];
 		const struct cat_entry *e;
 		struct textbuf t;
-		char label[256], at[TIME_TEXT];
+		char label[512], at[TIME_TEXT];
 		size_t n;
 
 		if (x->session == RR_NOIDX)
@@ -1564,20 +1886,18 @@ static int experience_findings(struct builder *b)
 			textbuf_add(&t, " — no cause listed");
 		for (k = 0; k < x->ncauses; k++) {
 			const struct cause *c = &m->causes[x->first_cause + k];
-			enum cat_table table;
+			char peer[PEER_TEXT_MAX + 4];
 
-			e = catalog_find_cause(b->cat, c->id);
-			table = e ? e->table : c->id >= 2001 && c->id <= 2999 ? CAT_REALTIME
-									: CAT_DISMISSAL;
-			catalog_format(e, table, c->id, -1, -1, label, sizeof label);
-			lower_first(label);
-			textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
 			if (c->peer) {
-				textbuf_add(&t, " (peer ");
-				textbuf_add_clipped(&t, strtab_str(st, c->peer), strtab_len(st, c->peer),
-						 PEER_TEXT_MAX);
-				textbuf_add(&t, ")");
+				size_t pl = strtab_len(st, c->peer);
+				size_t cut = pl > PEER_TEXT_MAX ? utf8_cut(strtab_str(st, c->peer),
+									  PEER_TEXT_MAX) : pl;
+
+				memcpy(peer, strtab_str(st, c->peer), cut);
+				strcpy(peer + cut, cut < pl ? "…" : "");
 			}
+			catalog_cause_phrase(b->cat, c->id, c->peer ? peer : NULL, label, sizeof label);
+			textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
 		}
 		rc = finding_add(b, x->session, "abnormal_experience", SEV_WARNING, x->time_ms, &t);
 		if (rc)
@@ -2144,6 +2464,10 @@ static void builder_free(struct builder *b)
 	rr_free(b->idx);
 	rr_free(b->ends);
 	rr_free(b->scratch);
+	rr_free(b->runbuf);
+	rr_free(b->runidx);
+	rr_free(b->grp);
+	rr_free(b->keys);
 }
 
 static void part_free(struct part *p)
@@ -2361,8 +2685,13 @@ static int build_parallel(struct builder *b, unsigned nt, const size_t *first, s
 		ws[k].b.idx = NULL;
 		ws[k].b.ends = NULL;
 		ws[k].b.scratch = NULL;
+		ws[k].b.runbuf = NULL;
+		ws[k].b.runidx = NULL;
+		ws[k].b.caprunidx = 0;
+		ws[k].b.grp = NULL;
+		ws[k].b.keys = NULL;
 		ws[k].b.captx = ws[k].b.capoutside = ws[k].b.capidx = ws[k].b.capends = 0;
-		ws[k].b.capscratch = 0;
+		ws[k].b.capscratch = ws[k].b.caprunbuf = ws[k].b.capgrp = ws[k].b.capkeys = 0;
 		ws[k].b.p = &ws[k].part;
 		ws[k].b.m = &ws[k].part.m;
 		ws[k].s = &s;

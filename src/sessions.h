@@ -80,7 +80,12 @@ struct session {
 	uint8_t platform;        /* enum platform */
 	uint8_t exit;            /* enum exit_reason */
 	uint8_t start_observed;  /* opened by 5001/32788 (not inferred) */
-	uint8_t entered;
+	uint8_t entered;         /* an entered event (5003/1, 7000, 32788) was seen */
+	/* Its entry was observed: an opening event (5001/32788), an entered
+	 * event or an entry failure (5003/0) of its own. Without one, whether
+	 * it entered is not known ("entry not seen", JSON entered null): it
+	 * counts neither for nor against the entry success rate. */
+	uint8_t entry_observed;
 	/* The 1003 network type the session spent most time on, plus one
 	 * (ties: the lower type); 0 when it spent no time on any (no 1003, or
 	 * only at its very end). */
@@ -103,6 +108,8 @@ struct session_detail {
 struct call {
 	uint32_t room, comm;     /* comm 0: split by --call-gap */
 	int64_t start_ms, end_ms;
+	/* Distinct users; the most users in the call at once (a user counts
+	 * once while a late timeout's session overlaps their next one). */
 	uint32_t users, peak_users;
 	uint32_t first_session, nsessions;   /* into model.sessions, in start order */
 	uint32_t exits[EXIT__COUNT];
@@ -202,8 +209,11 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
 /* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
  * m left empty. The catalog is used for the words of findings.
  * Memory: the model itself (about 120 bytes per session, 128 per call, 32
- * per finding plus its text, 24 per measured span, 8 per outside event) and scratch bounded by the largest (room,
- * CommId) group, plus 8 bytes per session while the calls are ordered, plus
+ * per finding plus its text, 24 per measured span, 8 per outside event)
+ * and scratch bounded by the largest (room, CommId) group (with a 32-byte
+ * copy of each record of one user's run when events of one millisecond must
+ * be put in walk order), plus 8 bytes per session while the calls are
+ * ordered, plus
  * a 32-byte copy of each abnormal row until the experiences are made (none
  * of the event records), plus, at the very end and without details, a
  * second sessions array (124 bytes per session) that the sessions are

@@ -62,7 +62,8 @@ int tables_write_sessions(const struct report *r, FILE *f)
 			field_int(f, s->end_ms, 0);
 			field_int(f, s->end_ms - s->start_ms, 0);
 			field_int(f, s->start_observed, 0);
-			field_int(f, s->entered, 0);
+			/* Empty when the entry was not observed (JSON null). */
+			field_opt(f, s->entered || s->entry_observed ? s->entered : RR_NONE);
 			field_opt(f, s->entry_latency_ms);
 			field_opt(f, s->first_frame_ms);
 			csv_field_str(f, exit_reason_name(s->exit), 0);

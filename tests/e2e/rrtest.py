@@ -149,6 +149,7 @@ NINT = _T("int or null", lambda v: v is None or _is_int(v))
 STR = _T("string", lambda v: isinstance(v, str))
 NSTR = _T("string or null", lambda v: v is None or isinstance(v, str))
 BOOL = _T("bool", lambda v: isinstance(v, bool))
+NBOOL = _T("bool or null", lambda v: v is None or isinstance(v, bool))
 
 
 def ONE_OF(*vals):
@@ -166,7 +167,7 @@ FINDING = {"code": STR, "severity": ONE_OF("info", "warning", "error"), "time_ms
            "text": STR}
 SESSION = {
     "user_id": STR, "platform": ONE_OF("sdk", "webrtc", "unknown"),
-    "start_ms": INT, "end_ms": INT, "start_observed": BOOL, "entered": BOOL,
+    "start_ms": INT, "end_ms": INT, "start_observed": BOOL, "entered": NBOOL,
     "entry_latency_ms": NINT, "first_frame_ms": NINT,
     "exit_reason": ONE_OF(*EXIT_REASONS), "reentries": INT,
     "network": {"changes": INT, "outage_ms": INT},
@@ -183,11 +184,12 @@ REPORT = {
               "events": INT, "abnormal": INT, "unknown_ids": INT, "files": LIST(STR),
               "rejected_by_reason": ("map", INT), "unknown": LIST(UNKNOWN)},
     "totals": {"calls": INT, "rooms": INT, "users": INT, "sessions": INT, "entered": INT,
+               "entry_observed": INT,
                "exits": EXITS, "entry_latency_ms": {"n": INT, "p50": NINT, "p95": NINT},
                "abnormal_experiences": INT},
     "calls": LIST(CALL),
     "days": LIST({"date": STR, "calls": INT, "sessions": INT, "entered": INT,
-                  "entry_failed": INT, "timeouts": INT}),
+                  "entry_observed": INT, "entry_failed": INT, "timeouts": INT}),
 }
 
 

@@ -259,12 +259,14 @@ class TestSampleReport(Base):
         self.assertEqual(el["p95"], 6600)
 
     def test_days(self):
-        # One day; rates follow from the stories: 14 of 15 sessions entered
-        # (933 per mille), 12 of 13 latencies within 5 s, 4 sampled
-        # experiences over 15 sessions (26.7 per 100).
+        # One day; rates follow from the stories: 14 of the 15 sessions whose
+        # entry was seen (all of them) entered (933 per mille), 12 of 13
+        # latencies within 5 s, 4 sampled experiences over 15 sessions (26.7
+        # per 100).
         self.assertEqual(self.rep["days"], [{
             "date": "2026-11-20", "calls": 5, "sessions": 15, "users": 11,
-            "user_ms": 11059000, "entered": 14, "entry_failed": 1, "timeouts": 1,
+            "user_ms": 11059000, "entered": 14, "entry_observed": 15, "entry_failed": 1,
+            "timeouts": 1,
             "kicks": 1, "no_exit": 1, "entry_success_pm": 933, "entry_within_5s_pm": 923,
             "entry_latency_ms": {"n": 13, "p50": 1100, "p95": 6600},
             "first_frame_ms": {"n": 9, "p50": 2700, "p95": 97150},

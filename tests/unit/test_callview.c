@@ -145,7 +145,8 @@ static void test_two_users(void **state)
 	static const int64_t span_ms[][2] = { { 40, 94 }, { 100, 130 }, { 230, 300 } };
 	static const char *const exps[] = {
 		"10:01 · Audio lagged — no cause listed",
-		"10:04 · Video lagged — possible causes: downstream big-stream loss too high (peer bob)",
+		"10:04 · Video lagged — possible causes: downstream big-stream loss too high "
+			    "on the stream from peer bob",
 	};
 	/* Selected alice log rows by index. */
 	static const struct { uint32_t i; struct want_log w; } alice_log[] = {
@@ -157,8 +158,8 @@ static void test_two_users(void **state)
 		       SEV_WARNING, EV, 0 } },
 		{ 10, { "10:03:20.000", "Left room: timed out", "7001 (1)", "", SEV_ERROR, EV, 0 } },
 		{ 11, { "10:03:30.000", "App moved to the background", "2001 (1)", "", SEV_INFO, EV, 1 } },
-		{ 15, { "10:04:00.000", "Video lagged — possible cause: downstream big-stream loss too high",
-			"experience 4, cause 2017", "bob", SEV_WARNING, AB, 0 } },
+		{ 15, { "10:04:00.000", "Video lagged — possible cause: downstream big-stream loss too high "
+			"on the stream from peer bob", "experience 4, cause 2017", "", SEV_WARNING, AB, 0 } },
 		{ 17, { "10:05:01.000", "Left room: normal", "7001 (0)", "", SEV_INFO, EV, 0 } },
 	};
 	static const struct { const char *code, *user; double sec; const char *time; } finds[] = {

@@ -600,6 +600,54 @@ static void test_override_replaces_builtin(void **state)
 	catalog_free(c);
 }
 
+/* How a cause reads with the remote user its PeerId names (issue 14 item
+ * 12): at the peer for the sender's side, on the peer's stream for what the
+ * viewer receives, named otherwise; never as the viewer's own upstream. */
+static void test_cause_phrase(void **state)
+{
+	static const struct {
+		int32_t id;
+		const char *peer, *want;
+	} cases[] = {
+		{ 2017, "8812", "downstream big-stream loss too high on the stream from peer 8812" },
+		{ 2016, "8812", "played audio is silent (volume 0) on the stream from peer 8812" },
+		{ 2026, "8812", "downstream substream video stuttered on the stream from peer 8812" },
+		{ 2013, "8812", "downstream latency too high on the stream from peer 8812" },
+		{ 2011, "itachili1", "upstream small-stream capture fps abnormal at peer itachili1" },
+		{ 2007, "8812", "upstream big-stream loss too high at peer 8812" },
+		{ 2006, "8812", "captured audio is silent (volume 0) at peer 8812" },
+		{ 2001, "8812", "system CPU load too high at peer 8812" },
+		{ 2002, "8812", "app CPU load too high at peer 8812" },
+		{ 2012, "8812", "upstream substream capture fps abnormal at peer 8812" },
+		{ 1027, "8812", "substream taken by another user (peer 8812)" },
+		{ 2017, NULL, "downstream big-stream loss too high" },
+		{ 2007, NULL, "upstream big-stream loss too high" },
+		{ 2999, "p", "unknown cause 2999 (peer p)" },
+		{ 9, NULL, "unknown cause 9" },
+	};
+	struct catalog *c = new_catalog();
+	char buf[256], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		catalog_cause_phrase(c, cases[i].id, cases[i].peer, buf, sizeof buf);
+		assert_string_equal(buf, cases[i].want);
+	}
+	/* An overridden label keeps its ID's side. */
+	assert_int_equal(load_str(c, HEADER "realtime,2017,-1,-1,Big-stream loss,network,warning\n",
+				  err, sizeof err), RR_OK);
+	catalog_cause_phrase(c, 2017, "b", buf, sizeof buf);
+	assert_string_equal(buf, "big-stream loss on the stream from peer b");
+	/* Too small: cut on a character boundary, still terminated. */
+	catalog_cause_phrase(c, 2017, "\xc3\xa9\xc3\xa9", buf, 43);
+	assert_string_equal(buf, "big-stream loss on the stream from peer \xc3\xa9");
+	catalog_cause_phrase(c, 2017, "\xc3\xa9\xc3\xa9", buf, 42);
+	assert_string_equal(buf, "big-stream loss on the stream from peer ");
+	catalog_cause_phrase(c, 2017, "x", buf, 1);
+	assert_string_equal(buf, "");
+	catalog_free(c);
+}
+
 static void test_load_file(void **state)
 {
 	struct catalog *c = new_catalog();
@@ -725,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_write_csv_shape),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_override_replaces_builtin),
+		cmocka_unit_test(test_cause_phrase),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_out_of_memory),

@@ -220,6 +220,7 @@ static void test_totals_and_days(void **state)
 		assert_int_equal(r.users, 2);
 		assert_int_equal(r.sessions, 4);
 		assert_int_equal(r.entered, 3);
+		assert_int_equal(r.entry_observed, 4);
 		assert_int_equal(r.exits[EXIT_NORMAL], 2);
 		assert_int_equal(r.exits[EXIT_TIMEOUT], 1);
 		assert_int_equal(r.exits[EXIT_ENTRY_FAILED], 1);
@@ -328,18 +329,23 @@ static void test_day_rows_aggregates(void **state)
 struct rate_case {
 	const char *name;
 	uint32_t sessions, entered;
+	uint32_t unseen;          /* the last sessions: entry not observed (never entered) */
 	int64_t latency[8];       /* of the first sessions; 0 ends the list */
 	int64_t want_success, want_fast;
 };
 
 static const struct rate_case rate_cases[] = {
-	{ "no latency at all", 2, 0, { 0 }, 0, RR_NONE },
-	{ "one of three rounds down", 3, 1, { 5000, 0 }, 333, 1000 },
-	{ "two of three rounds up", 3, 2, { 5001, 4999, 0 }, 667, 500 },
-	{ "exactly 5 s counts as fast", 1, 1, { 5000, 0 }, 1000, 1000 },
-	{ "one half per mille rounds up", 8, 1, { 7000, 0 }, 125, 0 },
-	{ "1 of 2000 is 0.5 per mille: up to 1", 2000, 1, { 1, 0 }, 1, 1000 },
-	{ "1 of 2001 is below a half: 0", 2001, 1, { 1, 0 }, 0, 1000 },
+	{ "no latency at all", 2, 0, 0, { 0 }, 0, RR_NONE },
+	{ "one of three rounds down", 3, 1, 0, { 5000, 0 }, 333, 1000 },
+	{ "two of three rounds up", 3, 2, 0, { 5001, 4999, 0 }, 667, 500 },
+	{ "exactly 5 s counts as fast", 1, 1, 0, { 5000, 0 }, 1000, 1000 },
+	{ "one half per mille rounds up", 8, 1, 0, { 7000, 0 }, 125, 0 },
+	{ "1 of 2000 is 0.5 per mille: up to 1", 2000, 1, 0, { 1, 0 }, 1, 1000 },
+	{ "1 of 2001 is below a half: 0", 2001, 1, 0, { 1, 0 }, 0, 1000 },
+	/* DESIGN §3: entry not seen counts neither for nor against. */
+	{ "entry not seen: out of the denominator", 4, 1, 2, { 2000, 0 }, 500, 1000 },
+	{ "one entered, the rest unseen: 100 %", 5, 1, 4, { 0 }, 1000, RR_NONE },
+	{ "no entry seen at all: no rate", 3, 0, 3, { 0 }, RR_NONE, RR_NONE },
 };
 
 static void test_entry_rates(void **state)
@@ -359,6 +365,7 @@ static void test_entry_rates(void **state)
 		assert_non_null(ss);
 		for (i = 0; i < tc->sessions; i++) {
 			ss[i].entered = i < tc->entered;
+			ss[i].entry_observed = i < tc->sessions - tc->unseen;
 			ss[i].entry_latency_ms = i < 8 && tc->latency[i] ? tc->latency[i] : RR_NONE;
 			ss[i].start_ms = ss[i].end_ms = T0;
 		}
@@ -370,6 +377,11 @@ static void test_entry_rates(void **state)
 		assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
 		assert_int_equal(r.entry_success_pm, tc->want_success);
 		assert_int_equal(r.entry_fast_pm, tc->want_fast);
+		assert_int_equal(r.entry_observed, tc->sessions - tc->unseen);
+		assert_int_equal(r.ndays, 1);
+		assert_int_equal(r.days[0].entry_observed, tc->sessions - tc->unseen);
+		assert_int_equal(r.days[0].entry_success_pm, tc->want_success);
+		assert_int_equal(r.headline[HL_ENTRY_SUCCESS_PM].value, tc->want_success);
 		report_free(&r);
 		dataset_free(&ds);
 		free(ss);

@@ -121,6 +121,7 @@ static void fixture_init(struct fixture *f)
 		s->platform = PLAT_SDK;
 		s->exit = w->exit;
 		s->entered = w->entered;
+		s->entry_observed = 1;
 		s->start_ms = w->start;
 		s->end_ms = w->start + w->dur;
 		s->entry_latency_ms = w->lat;
@@ -986,6 +987,7 @@ static void test_json_session_cursor(void **state)
 		x->reentries = (uint32_t)nums[(i + 5) % nn];
 		x->start_observed = i % 2;
 		x->entered = i % 3 != 0;
+		x->entry_observed = x->entered || i % 4 != 2;
 	}
 	assert_int_equal(report_build(&ds, &m, &dec, cat, NULL, &r), RR_OK);
 	one = json_threads_of(&r, 1, 0);
@@ -1002,6 +1004,7 @@ static void test_json_session_cursor(void **state)
 			"\"outage_ms\":9223372036854775807,", "\"first_frame_ms\":null,",
 			"\"last_seen_ms\":-100,", "\"background_ms\":12345,",
 			"\"start_observed\":false,\"entered\":false,",
+			"\"start_observed\":false,\"entered\":null,",
 			"\"abnormal_experiences\":[{\"time_ms\":",
 			"\"findings\":[{\"code\":\"", "\"abnormal_experiences\":[]}",
 		};
@@ -1121,7 +1124,7 @@ static void test_json(void **state)
 	report_select_pages(&r, REPORT_PAGES_PROBLEMS);
 	js = json_of(&r);
 	assert_contains(js, "\"days\":[{\"date\":\"2026-11-20\",\"calls\":2,\"sessions\":4,"
-			"\"users\":3,\"user_ms\":10230000,\"entered\":3,\"entry_failed\":1,"
+			"\"users\":3,\"user_ms\":10230000,\"entered\":3,\"entry_observed\":4,\"entry_failed\":1,"
 			"\"timeouts\":1,\"kicks\":1,\"no_exit\":0,\"entry_success_pm\":750,"
 			"\"entry_within_5s_pm\":667,"
 			"\"entry_latency_ms\":{\"n\":3,\"p50\":2500,\"p95\":12000},"
@@ -1129,7 +1132,7 @@ static void test_json(void **state)
 			"\"abnormal_experiences\":2,\"abnormal_experiences_per_100_x10\":500,"
 			"\"abnormal_experiences_sampled\":true}");
 	assert_contains(js, "{\"date\":\"2026-11-23\",\"calls\":0,\"sessions\":0,\"users\":0,"
-			"\"user_ms\":0,\"entered\":0,\"entry_failed\":0,\"timeouts\":0,"
+			"\"user_ms\":0,\"entered\":0,\"entry_observed\":0,\"entry_failed\":0,\"timeouts\":0,"
 			"\"kicks\":0,\"no_exit\":0,\"entry_success_pm\":null,"
 			"\"entry_within_5s_pm\":null,"
 			"\"entry_latency_ms\":{\"n\":0,\"p50\":null,\"p95\":null},"
