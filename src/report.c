@@ -276,7 +276,7 @@ static int build_days(struct report *r, struct scratch *x)
 {
 	const struct model *m = r->m;
 	int64_t *dl = NULL;
-	uint32_t *first = NULL, *nl, *nf, *nu, *nfast;
+	uint32_t *first = NULL, *nl, *nf, *nu, *nfast, *nx;
 	size_t nd = 0, capd = 0, hint = 0, k;
 	uint32_t j;
 	int rc = RR_ENOMEM;
@@ -295,19 +295,24 @@ static int build_days(struct report *r, struct scratch *x)
 		if (day_add(&dl, &nd, &capd, day_number(r->tz, m->experiences[j].time_ms), &hint))
 			goto out;
 	r->days = rr_calloc(nd, sizeof *r->days);
-	first = rr_calloc(5 * (nd + 1), sizeof *first);
+	first = rr_calloc(6 * (nd + 1), sizeof *first);
 	if (!r->days || !first)
 		goto out;
 	nl = first + (nd + 1);
 	nf = nl + (nd + 1);
 	nu = nf + (nd + 1);
 	nfast = nu + (nd + 1);
+	nx = nfast + (nd + 1);
 	r->ndays = nd;
 	for (j = 0; j < m->ncalls; j++)
 		r->days[day_find(dl, nd, day_number(r->tz, m->calls[j].start_ms), &hint)].calls++;
-	for (j = 0; j < m->nexperiences; j++)
-		r->days[day_find(dl, nd, day_number(r->tz, m->experiences[j].time_ms),
-				 &hint)].experiences++;
+	/* Orphans (rooms without events) count as the day's experiences but
+	 * not in its rate: they happened in no session it counts. */
+	for (j = 0; j < m->nexperiences; j++) {
+		k = day_find(dl, nd, day_number(r->tz, m->experiences[j].time_ms), &hint);
+		r->days[k].experiences++;
+		nx[k] += m->experiences[j].call != RR_NOIDX;
+	}
 	for (j = 0; j < m->nsessions; j++) {
 		k = day_find(dl, nd, x->v[j], &hint);
 		x->order[j] = (uint32_t)k;
@@ -347,7 +352,7 @@ static int build_days(struct report *r, struct scratch *x)
 		d->entry_fast_pm = per_mille(nfast[k], nl[k]);
 		latency_of(x->v + first[k], nl[k], &d->entry_latency);
 		latency_of(x->w + first[k], nf[k], &d->first_frame);
-		d->experiences_per_100_x10 = per_mille(d->experiences, d->sessions);
+		d->experiences_per_100_x10 = per_mille(nx[k], d->sessions);
 	}
 	rc = RR_OK;
 out:
@@ -1263,7 +1268,10 @@ static void build_headline(struct report *r, int64_t first_frame_p50)
 	v[HL_KICKS_PM] = per_mille(r->exits[EXIT_KICKED], r->sessions);
 	v[HL_ENTRY_FAILED_PM] = per_mille(r->exits[EXIT_ENTRY_FAILED], r->sessions);
 	v[HL_NO_EXIT_PM] = per_mille(r->exits[EXIT_UNKNOWN], r->sessions);
-	v[HL_EXPERIENCES_PER_100_X10] = per_mille(r->abnormal_experiences, r->sessions);
+	/* Only experiences of the calls the sessions are in: orphans (rooms
+	 * whose events were not given) have no sessions in the denominator. */
+	v[HL_EXPERIENCES_PER_100_X10] = per_mille(r->abnormal_experiences - r->m->norphan_exp,
+						  r->sessions);
 	for (i = 0; i < HL__COUNT; i++) {
 		struct headline *h = &r->headline[i];
 

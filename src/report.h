@@ -40,8 +40,10 @@ struct day {
 	int64_t entry_fast_pm;       /* latency <= 5 s / sessions with a latency; RR_NONE */
 	struct latency entry_latency;
 	struct latency first_frame;  /* time to first video frame (5001 -> 5007) */
-	uint32_t experiences;
-	int64_t experiences_per_100_x10; /* RR_NONE without sessions */
+	uint32_t experiences;    /* all of the day, those of rooms without events too */
+	/* Experiences of the day in calls of the events (not orphans) per 100
+	 * sessions, x10: the sessions' own rate. RR_NONE without sessions. */
+	int64_t experiences_per_100_x10;
 };
 
 /* A histogram with fixed bins: bin i holds values in [lo[i], lo[i+1]), the

@@ -224,9 +224,22 @@ class AllTogether(Common):
         (s,) = c["sessions"]
         self.assertEqual((s["user_id"], s["platform"], s["start_ms"]),
                          ("user_2045351", "webrtc", 1589975202782))
-        # The events in the millisecond of "entered room" (32788) belong to
-        # the session (DESIGN §3): asserted once the same-millisecond rule
-        # of issue 14 item 7 is merged (c["outside_events"] == 0).
+        # The events in the millisecond of "entered room" (32788), listed
+        # before it, belong to the session (DESIGN §3): none is outside it,
+        # it starts observed and entered in that millisecond.
+        self.assertEqual(c["outside_events"], 0)
+        self.assertEqual((s["start_observed"], s["entered"], s["end_ms"], s["exit_reason"]),
+                         (True, True, 1589975272790, "unknown"))
+        self.assertEqual((c["users"], c["peak_users"]), (1, 1))
+        pages = glob.glob(os.path.join(self.out, "calls", "*.html"))
+        with open(pages[0], encoding="utf-8") as f:
+            self.assertNotIn('title="outside every session"', f.read())
+
+    def test_sampled_rate_counts_only_the_calls_experiences(self):
+        # Room 461's experiences belong to no call of the given events: the
+        # rate per 100 sessions is of room 1400's session alone (none).
+        self.assertEqual(self.rep["totals"]["abnormal_experiences"], 8)
+        self.assertEqual(self.rep["headline"]["abnormal_experiences_per_100_x10"], 0)
 
 
 if __name__ == "__main__":

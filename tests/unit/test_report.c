@@ -964,6 +964,12 @@ static void test_orphans(void **state)
 	assert_int_equal(r.norphans, 3);
 	assert_int_equal(r.orphan_rooms, 2);
 	assert_int_equal(r.orphan_users, 2);
+	/* The rate is of the calls' own experiences (ghost's, in r1) per
+	 * session: the orphans had no session among those counted. */
+	assert_int_equal(r.headline[HL_EXPERIENCES_PER_100_X10].value, 1000);
+	assert_int_equal(r.ndays, 1);
+	assert_int_equal(r.days[0].experiences, 4);
+	assert_int_equal(r.days[0].experiences_per_100_x10, 1000);
 	for (size_t i = 0; i < 3; i++) {
 		const struct orphan_exp *o = &r.orphans[i];
 		const struct experience *x = &m.experiences[o->exp];
