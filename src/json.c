@@ -373,6 +373,22 @@ static void sid_opt(struct jw *w, const char *k, const struct strtab *t, uint32_
 	}
 }
 
+/* A room key (dataset.h) as "room_id" (the RoomId) and "sdk_app_id" (the
+ * SdkAppId, null when the rows gave none). */
+static void room_ids(struct jw *w, const struct strtab *t, uint32_t room)
+{
+	size_t n, na;
+	const char *s = dataset_room_name(t, room, &n), *app = dataset_room_app(t, room, &na);
+
+	key(w, "room_id");
+	jstr(w, s, n);
+	key(w, "sdk_app_id");
+	if (app)
+		jstr(w, app, na);
+	else
+		put(w, "null", 4);
+}
+
 static void write_exits(struct jw *w, const char *k, const uint32_t *exits)
 {
 	open_(w, k, '{');
@@ -559,7 +575,7 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 	const struct model *m = r->m;
 
 	open_(w, NULL, '{');
-	sid(w, "room_id", r->ds->strs, c->room);
+	room_ids(w, r->ds->strs, c->room);
 	sid_opt(w, "comm_id", r->ds->strs, c->comm);
 	int_(w, "start_ms", c->start_ms);
 	int_(w, "end_ms", c->end_ms);
@@ -707,7 +723,7 @@ static void write_worst(struct jw *w, const struct report *r)
 		const struct call *c = &r->m->calls[r->worst[i]];
 		open_(w, NULL, '{');
 		int_(w, "call", r->worst[i]);
-		sid(w, "room_id", t, c->room);
+		room_ids(w, t, c->room);
 		sid_opt(w, "comm_id", t, c->comm);
 		int_(w, "start_ms", c->start_ms);
 		int_(w, "errors", c->findings[SEV_ERROR]);

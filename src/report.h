@@ -138,6 +138,9 @@ struct report {
 	const char *title;               /* --title, not copied; NULL when none */
 	int64_t generated_ms;            /* from SOURCE_DATE_EPOCH; RR_NONE when unset */
 	uint32_t calls, rooms, users, sessions, entered;
+	/* The calls are of more than one app (SdkAppId, or none): pages
+	 * name the app beside the room. */
+	int several_apps;
 	uint32_t exits[EXIT__COUNT];
 	struct latency entry_latency;
 	/* Entry success: entered / sessions (per mille, RR_NONE without

@@ -1093,7 +1093,7 @@ static void test_json(void **state)
 	assert_contains(js, "\"pages\":3");
 	/* Worst: C0 (S1's and S2's errors, S0's and S1's warnings) before C1
 	 * (1 error); C2 has info findings only, C3 none. */
-	assert_contains(js, "\"worst_calls\":[{\"call\":0,\"room_id\":\"r1\",\"comm_id\":null,"
+	assert_contains(js, "\"worst_calls\":[{\"call\":0,\"room_id\":\"r1\",\"sdk_app_id\":null,\"comm_id\":null,"
 			"\"start_ms\":1795136400000,\"errors\":2,\"warnings\":2,\"timeouts\":1,"
 			"\"kicks\":0,\"entry_failed\":1,\"page\":\"calls/r1-");
 	free(js);
