@@ -1445,7 +1445,8 @@ struct call_job {
 /* ---- duplicate records -----------------------------------------------------------
  * DESIGN §1: two records of one (room, comm, user, time) are the same event
  * when kind, id, p1 and p2 agree and each of Type (stream) and PeerId (peer)
- * agrees where both rows carry it (stream -1 and peer 0 carry nothing):
+ * agrees where both rows carry it (stream -1 and an event's peer 0 carry
+ * nothing; see rec_has_peer for the causes of abnormal experiences):
  * overlapping exports of different shapes describe the same events with
  * more or fewer columns. That is no equivalence (a row without Type matches
  * rows of Type 2 and of Type 3, which do not match each other), so the rows
@@ -1455,17 +1456,25 @@ struct call_job {
  * repeat, so the order among them does not matter; the result depends on
  * the rows, not on their order, except which of exact repeats stays. */
 
+/* Whether r carries a PeerId. A cause of an abnormal experience always
+ * does: an empty PeerId there says the cause is not a remote user's (DESIGN
+ * §1), so it tells two causes apart like any other value. */
+static inline int rec_has_peer(const struct record *r)
+{
+	return r->peer != 0 || r->kind == REC_ABNORMAL;
+}
+
 /* 0: Type and PeerId, 1: Type alone, 2: PeerId alone, 3: neither. */
 static inline unsigned rec_class(const struct record *r)
 {
-	return (unsigned)(r->stream < 0) << 1 | (unsigned)(r->peer == 0);
+	return (unsigned)(r->stream < 0) << 1 | (unsigned)!rec_has_peer(r);
 }
 
 static inline int rec_same_event(const struct record *a, const struct record *b)
 {
 	return a->id == b->id && a->p1 == b->p1 && a->p2 == b->p2 && a->kind == b->kind &&
 	       (a->stream < 0 || b->stream < 0 || a->stream == b->stream) &&
-	       (a->peer == 0 || b->peer == 0 || a->peer == b->peer);
+	       (!rec_has_peer(a) || !rec_has_peer(b) || a->peer == b->peer);
 }
 
 #define CMP(f) if (a->f != b->f) return a->f < b->f ? -1 : 1

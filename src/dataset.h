@@ -273,8 +273,9 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  * among equal keys, then removes duplicates, counting them in
  * counts.duplicates: records of the same room, comm, user and time with the
  * same kind, id, p1 and p2 and, of Type (stream) and PeerId (peer), the same
- * value in each one that both carry (stream -1 and peer 0 carry none;
- * DESIGN §1). Among duplicates the one carrying more of those columns is
+ * value in each one that both carry (stream -1 and an event's peer 0
+ * carry none; an abnormal record's peer is always compared, since an empty
+ * PeerId says its cause is not a remote user's; DESIGN §1). Among duplicates the one carrying more of those columns is
  * kept (Type before PeerId; the earlier among equals). Then records without
  * CommId join the CommId call of their room whose span holds them (the
  * earliest-starting such call): its span runs from the earlier of its

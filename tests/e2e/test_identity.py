@@ -379,6 +379,22 @@ class Duplicates(Base):
             d = self.report(files)
             self.assertEqual((d["input"]["used"], d["input"]["duplicates"]), (3, 1))
 
+    def test_causes_with_and_without_peer(self):
+        """Causes of one experience: an empty PeerId says the cause is not a
+        remote user's (the official DescribeUnusualEvent example lists 2011
+        both ways), so those are two causes, not a duplicate."""
+        ev = self.csv("ev.csv", B_HEADER, THREE)
+        header = "RoomId,UserId,PeerId,EventTime,ExperienceId,AbnormalEventId"
+        rows = [("r1", "u", "", t("10:00:00") // 1000, 4, 2011),
+                ("r1", "u", "peer1", t("10:00:00") // 1000, 4, 2011)]
+        ab = self.csv("ab.csv", header, rows)
+        again = self.csv("again.csv", header, rows)
+        d = self.report([ev, ab, again])
+        self.assertEqual((d["input"]["abnormal"], d["input"]["duplicates"]), (2, 2))
+        exps = d["calls"][0]["sessions"][0]["abnormal_experiences"]
+        self.assertEqual([[(c["id"], c["peer_id"]) for c in e["causes"]] for e in exps],
+                         [[(2011, None), (2011, "peer1")]])
+
     def test_more_columns_kept(self):
         """The row kept is the one carrying more columns, whatever the file
         order: the events log shows the Type and PeerId."""

@@ -145,6 +145,154 @@ static void test_duplicates_across_files(void **state)
 	dataset_free(&ds);
 }
 
+/* DESIGN §1's duplicate rule, case by case, on one (room, CommId, user,
+ * time): each row's Type (-1: none), PeerId (0: none), kind and id, and
+ * which rows stay ('1') or go ('0'). Each case runs as it is (the pairwise
+ * path) and again after 17 more copies of its first row (the sorting path
+ * for long runs): the same rows must stay, the copies go. */
+struct dup_row {
+	int stream;
+	uint32_t peer;
+	int kind;
+	int32_t id;
+};
+
+static const struct {
+	const char *what;
+	struct dup_row rows[6];
+	const char *keep;
+} dup_cases[] = {
+	{ "exact repeat", { { 0, 5, REC_EVENT, 1 }, { 0, 5, REC_EVENT, 1 } }, "10" },
+	{ "Type against none", { { 2, 0, REC_EVENT, 1 }, { -1, 0, REC_EVENT, 1 } }, "10" },
+	{ "none against Type: the row with Type stays", { { -1, 0, REC_EVENT, 1 },
+	  { 2, 0, REC_EVENT, 1 } }, "01" },
+	{ "Type 2, Type 3, none", { { 2, 0, REC_EVENT, 1 }, { 3, 0, REC_EVENT, 1 },
+	  { -1, 0, REC_EVENT, 1 } }, "110" },
+	{ "PeerId against none", { { -1, 7, REC_EVENT, 1 }, { -1, 0, REC_EVENT, 1 } }, "10" },
+	{ "two PeerIds", { { -1, 7, REC_EVENT, 1 }, { -1, 8, REC_EVENT, 1 } }, "11" },
+	{ "Type alone against PeerId alone", { { 2, 0, REC_EVENT, 1 },
+	  { -1, 7, REC_EVENT, 1 } }, "10" },
+	{ "PeerId alone against Type alone", { { -1, 7, REC_EVENT, 1 },
+	  { 2, 0, REC_EVENT, 1 } }, "01" },
+	{ "both, then each alone, then neither", { { 2, 7, REC_EVENT, 1 }, { 2, 0, REC_EVENT, 1 },
+	  { -1, 7, REC_EVENT, 1 }, { -1, 0, REC_EVENT, 1 } }, "1000" },
+	{ "each alone matching one of two full rows; a third PeerId", { { 2, 7, REC_EVENT, 1 },
+	  { 3, 8, REC_EVENT, 1 }, { 2, 0, REC_EVENT, 1 }, { -1, 8, REC_EVENT, 1 },
+	  { -1, 9, REC_EVENT, 1 } }, "11001" },
+	{ "a full row first in class, wherever it is", { { 2, 0, REC_EVENT, 1 },
+	  { -1, 7, REC_EVENT, 1 }, { 3, 7, REC_EVENT, 1 } }, "101" },
+	{ "another EventId", { { -1, 0, REC_EVENT, 1 }, { -1, 0, REC_EVENT, 2 } }, "11" },
+	{ "causes: an empty PeerId is not a remote user", { { -1, 0, REC_ABNORMAL, 4 },
+	  { -1, 7, REC_ABNORMAL, 4 }, { -1, 0, REC_ABNORMAL, 4 } }, "110" },
+	{ "an event and a cause of one id", { { -1, 0, REC_EVENT, 4 },
+	  { -1, 0, REC_ABNORMAL, 4 } }, "11" },
+};
+
+static void check_dup_case(size_t c, size_t pad)
+{
+	struct dataset ds;
+	size_t n = strlen(dup_cases[c].keep), want = 0;
+	struct record r[6];
+
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	for (size_t i = 0; i < n; i++) {
+		const struct dup_row *d = &dup_cases[c].rows[i];
+
+		r[i] = rec(1, 3, 1, 100, d->id, d->kind == REC_ABNORMAL ? 1201 : -1);
+		r[i].stream = (signed char)d->stream;
+		r[i].peer = d->peer;
+		r[i].kind = (unsigned)d->kind;
+		assert_int_equal(dataset_append(&ds, &r[i]), RR_OK);
+		want += dup_cases[c].keep[i] == '1';
+	}
+	for (size_t i = 0; i < pad; i++)
+		assert_int_equal(dataset_append(&ds, &r[0]), RR_OK);
+	assert_int_equal(dataset_finish(&ds), RR_OK);
+	if (ds.nrecs != want || ds.counts.duplicates != n + pad - want)
+		fail_msg("%s (+%zu copies): kept %zu, want %zu", dup_cases[c].what, pad, ds.nrecs,
+			 want);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (dup_cases[c].keep[i] != '1')
+			continue;
+		if (memcmp(&ds.recs[k++], &r[i], sizeof r[i]) != 0)
+			fail_msg("%s (+%zu copies): row %zu is not kept", dup_cases[c].what, pad, i);
+	}
+	dataset_free(&ds);
+}
+
+static void test_duplicate_rule(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof dup_cases / sizeof dup_cases[0]; c++) {
+		check_dup_case(c, 0);
+		check_dup_case(c, 17);
+	}
+}
+
+/* DESIGN §3: records without CommId join the CommId call of their room whose
+ * span holds them. Per case, rows of (room, CommId or 0, time) and rooms-file
+ * rows (room, CommId, CreateTime, DestroyTime, IsFinished); what CommId each
+ * row has after dataset_finish, in input order (the rows have distinct
+ * users, so they are not duplicates). */
+struct join_row {
+	uint32_t room, comm;
+	int64_t t;
+	uint32_t want;
+};
+
+static const struct {
+	const char *what;
+	struct join_row rows[6];
+	struct room_info rooms[2];
+} join_cases[] = {
+	{ "inside and after the call", { { 1, 5, 100, 5 }, { 1, 5, 200, 5 }, { 1, 0, 150, 5 },
+	  { 1, 0, 100, 5 }, { 1, 0, 201, 0 }, { 1, 0, 99, 0 } }, { { 0 } } },
+	{ "two calls: the earliest-starting that holds it", { { 1, 5, 100, 5 }, { 1, 5, 200, 5 },
+	  { 1, 6, 150, 6 }, { 1, 6, 300, 6 }, { 1, 0, 160, 5 }, { 1, 0, 250, 6 } }, { { 0 } } },
+	{ "another room's call does not take it", { { 1, 5, 100, 5 }, { 1, 5, 200, 5 },
+	  { 2, 0, 150, 0 } }, { { 0 } } },
+	{ "the rooms file widens the span", { { 1, 5, 100, 5 }, { 1, 0, 60, 5 },
+	  { 1, 0, 390, 5 }, { 1, 0, 401, 0 } },
+	  { { 50, 400, 1, 5, 1, 0 } } },
+	{ "a rooms-file call without records", { { 1, 0, 60, 7 }, { 1, 0, 30, 0 } },
+	  { { 50, 400, 1, 7, 1, 0 } } },
+	{ "a call still open at export", { { 1, 5, 100, 5 }, { 1, 0, 99999, 5 } },
+	  { { 50, RR_NONE, 1, 5, 0, 0 } } },
+};
+
+static void test_join_commless(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < sizeof join_cases / sizeof join_cases[0]; c++) {
+		struct dataset ds;
+		size_t n = 0;
+
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		for (; n < 6 && join_cases[c].rows[n].room; n++) {
+			const struct join_row *j = &join_cases[c].rows[n];
+			struct record r = rec(j->room, j->comm, 10 + (uint32_t)n, j->t, 5001, -1);
+
+			assert_int_equal(dataset_append(&ds, &r), RR_OK);
+		}
+		for (size_t k = 0; k < 2 && join_cases[c].rooms[k].room; k++)
+			assert_int_equal(dataset_append_room(&ds, &join_cases[c].rooms[k]), RR_OK);
+		assert_int_equal(dataset_finish(&ds), RR_OK);
+		assert_int_equal(ds.nrecs, n);
+		for (size_t i = 0; i < n; i++) {
+			const struct join_row *j = &join_cases[c].rows[i];
+			size_t k;
+
+			for (k = 0; k < n && ds.recs[k].user != 10 + i; k++)
+				;
+			assert_true(k < n);
+			if (ds.recs[k].comm != j->want)
+				fail_msg("%s: row %zu has CommId %u, want %u", join_cases[c].what, i,
+					 (unsigned)ds.recs[k].comm, (unsigned)j->want);
+		}
+		dataset_free(&ds);
+	}
+}
+
 static void test_long_run_of_duplicates(void **state)
 {
 	struct dataset ds;
@@ -291,19 +439,26 @@ static int key_cmp(const struct record *a, const struct record *b)
 	return 0;
 }
 
+/* Whether r carries a PeerId: a cause of an abnormal experience always
+ * does (an empty one says "not a remote user's"). */
+static int ref_peer(const struct record *r)
+{
+	return r->peer != 0 || r->kind == REC_ABNORMAL;
+}
+
 /* The same event (DESIGN §1): equal kind, id, p1 and p2, and Type (stream)
  * and PeerId (peer) equal where both rows carry them. */
 static int same_rest(const struct record *a, const struct record *b)
 {
 	return a->id == b->id && a->p1 == b->p1 && a->p2 == b->p2 && a->kind == b->kind &&
 	       (a->stream < 0 || b->stream < 0 || a->stream == b->stream) &&
-	       (a->peer == 0 || b->peer == 0 || a->peer == b->peer);
+	       (!ref_peer(a) || !ref_peer(b) || a->peer == b->peer);
 }
 
 /* 0: carries Type and PeerId, 1: Type, 2: PeerId, 3: neither. */
 static int ref_class(const struct record *r)
 {
-	return (r->stream < 0 ? 2 : 0) + (r->peer == 0);
+	return (r->stream < 0 ? 2 : 0) + !ref_peer(r);
 }
 
 /* The plainest stable sort: top-down merge sort by key. */
@@ -1548,6 +1703,8 @@ int main(void)
 		cmocka_unit_test(test_sort_is_stable_and_grouped),
 		cmocka_unit_test(test_duplicates_across_files),
 		cmocka_unit_test(test_long_run_of_duplicates),
+		cmocka_unit_test(test_duplicate_rule),
+		cmocka_unit_test(test_join_commless),
 		cmocka_unit_test(test_many_equal_keys_keep_input_order),
 		cmocka_unit_test(test_random_keys_match_reference),
 		cmocka_unit_test(test_sort_allocation_failure),
