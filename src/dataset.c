@@ -2904,6 +2904,7 @@ fail:
 struct join_span {
 	int64_t lo, hi;
 	uint32_t comm;
+	uint32_t rlo, rhi;         /* its records, sorted by (user, time) */
 };
 
 static int span_less(const struct join_span *a, const struct join_span *b)
@@ -2997,17 +2998,19 @@ static int join_spans(struct joiner *j, const struct record *a, size_t z, size_t
 	j->nsp = 0;
 	while (i < re || (ri < nrooms && rooms[ri].room == room)) {
 		uint32_t comm = i < re ? a[i].comm : UINT32_MAX;
-		struct join_span sp = { INT64_MAX, INT64_MIN, 0 };
+		struct join_span sp = { INT64_MAX, INT64_MIN, 0, 0, 0 };
 
 		if (ri < nrooms && rooms[ri].room == room && rooms[ri].comm < comm)
 			comm = rooms[ri].comm;
 		sp.comm = comm;
+		sp.rlo = (uint32_t)i;
 		for (; i < re && a[i].comm == comm; i++) {
 			if (a[i].time_ms < sp.lo)
 				sp.lo = a[i].time_ms;
 			if (a[i].time_ms > sp.hi)
 				sp.hi = a[i].time_ms;
 		}
+		sp.rhi = (uint32_t)i;
 		for (; ri < nrooms && rooms[ri].room == room && rooms[ri].comm == comm; ri++) {
 			const struct room_info *r = &rooms[ri];
 			if (r->create_ms != RR_NONE && r->create_ms < sp.lo)
@@ -3037,12 +3040,57 @@ static int join_spans(struct joiner *j, const struct record *a, size_t z, size_t
 	return RR_OK;
 }
 
-/* The CommId of the earliest-starting span holding t, or 0. */
-static uint32_t join_find(const struct joiner *j, int64_t t)
-{
-	size_t lo = 0, hi = j->nsp;
+/* Spans holding one time that are looked at for the user's own rows; past
+ * them (hostile input only) the earliest-starting one is taken. */
+#define JOIN_CANDIDATES 16
 
-	/* The first span whose reach gets to t: it ends at or after t. */
+/* How well call sp fits CommId-less record r, lower is better: 0 when the
+ * call has the same event of the same user (r's duplicate), 1 a row of the
+ * user in the same millisecond, 2 rows of the user before and after r (then
+ * *gap: how long before), 3 rows of the user at all, 4 none. */
+static int join_fit(const struct record *a, const struct join_span *sp, const struct record *r,
+		    int64_t *gap)
+{
+	size_t lo = sp->rlo, hi = sp->rhi;
+	uint32_t user = r->user;
+	int64_t t = r->time_ms;
+
+	/* The first record at or after (user, t). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid].user < user || (a[mid].user == user && a[mid].time_ms < t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < sp->rhi && a[lo].user == user && a[lo].time_ms == t) {
+		for (size_t k = lo; k < sp->rhi && k < lo + JOIN_CANDIDATES && a[k].user == user &&
+		     a[k].time_ms == t; k++)
+			if (rec_same_event(&a[k], r))
+				return 0;
+		return 1;
+	}
+	if (lo < sp->rhi && a[lo].user == user && lo > sp->rlo && a[lo - 1].user == user) {
+		*gap = t - a[lo - 1].time_ms;
+		return 2;
+	}
+	if ((lo < sp->rhi && a[lo].user == user) || (lo > sp->rlo && a[lo - 1].user == user))
+		return 3;
+	return 4;
+}
+
+/* The CommId of the call CommId-less record r joins, or 0: of the spans
+ * holding its time, the one that fits best (join_fit; of two the user was
+ * in, the one where the user's last row before was later), the
+ * earliest-starting among equals. */
+static uint32_t join_find(const struct joiner *j, const struct record *a, const struct record *r)
+{
+	size_t lo = 0, hi = j->nsp, best;
+	int64_t t = r->time_ms, best_gap = INT64_MAX;
+	int fit = 5;
+
+	/* The first span whose reach gets to t: it ends at or after t, and
+	 * every one before ends before t. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (j->reach[mid] < t)
@@ -3050,7 +3098,27 @@ static uint32_t join_find(const struct joiner *j, int64_t t)
 		else
 			hi = mid;
 	}
-	return lo < j->nsp && j->sp[lo].lo <= t ? j->sp[lo].comm : 0;
+	if (lo >= j->nsp || j->sp[lo].lo > t)
+		return 0;
+	if (lo + 1 == j->nsp || j->sp[lo + 1].lo > t)
+		return j->sp[lo].comm;     /* the only one */
+	best = lo;
+	for (size_t k = lo, seen = 0; k < j->nsp && j->sp[k].lo <= t && fit > 0 &&
+	     seen < JOIN_CANDIDATES; k++) {
+		int64_t gap = INT64_MAX;
+		int f;
+
+		if (j->sp[k].hi < t)
+			continue;
+		seen++;
+		f = join_fit(a, &j->sp[k], r, &gap);
+		if (f < fit || (f == fit && f == 2 && gap < best_gap)) {
+			fit = f;
+			best = k;
+			best_gap = gap;
+		}
+	}
+	return j->sp[best].comm;
 }
 
 /* Joins room a[rb..re) (CommId-less records first, until z). Returns the
@@ -3069,14 +3137,14 @@ static int join_room(struct joiner *j, struct record *a, size_t rb, size_t z, si
 	if (j->nsp == 0)
 		return RR_OK;
 	for (size_t i = rb; i < z; i++)
-		joined += join_find(j, a[i].time_ms) != 0;
+		joined += join_find(j, a, &a[i]) != 0;
 	if (!joined)
 		return RR_OK;
 	if (rr_grow(&j->buf, &j->capbuf, n, sizeof *j->buf) != RR_OK ||
 	    rr_grow(&j->scratch, &j->capscratch, 2 * n, sizeof *j->scratch) != RR_OK)
 		return RR_ENOMEM;
 	for (size_t i = rb; i < z; i++)
-		a[i].comm = join_find(j, a[i].time_ms);
+		a[i].comm = join_find(j, a, &a[i]);
 	sort_by_call(a + rb, j->buf, n);
 
 	struct call_part p;

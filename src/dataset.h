@@ -277,12 +277,16 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  * carry none; an abnormal record's peer is always compared, since an empty
  * PeerId says its cause is not a remote user's; DESIGN §1). Among duplicates the one carrying more of those columns is
  * kept (Type before PeerId; the earlier among equals). Then records without
- * CommId join the CommId call of their room whose span holds them (the
- * earliest-starting such call): its span runs from the earlier of its
- * rooms-file CreateTime and its first record to the later of its
- * DestroyTime (open-ended when IsFinished is 0) and its last record; calls
- * of the rooms file without records count too. The joined records are
- * sorted into their call and de-duplicated with it by the same rule.
+ * CommId join the CommId call of their room whose span holds them: its span
+ * runs from the earlier of its rooms-file CreateTime and its first record
+ * to the later of its DestroyTime (open-ended when IsFinished is 0) and its
+ * last record; calls of the rooms file without records count too. Where
+ * several spans hold a record, the call that has its duplicate wins, then
+ * one with a row of its user in that millisecond, then one with rows of the
+ * user before and after it (the latest row before nearest), then one with
+ * rows of the user; the earliest-starting among equals. The joined records
+ * are sorted into their call (before the call's own records of the same
+ * user and time) and de-duplicated with it by the same rule.
  * Sets used, events and abnormal.
  * Records with the same (room, comm) are then contiguous.
  * Companion rows get the same treatment: users sorted by (room, comm, user,
@@ -304,8 +308,9 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  * Time: one pass when the records are already in order; input grouped by
  * call (in any call order) costs a few sequential passes.
  * RR_OK or RR_ENOMEM (also past 2^32 - 1 records); on RR_ENOMEM no row is
- * lost except exact repeats already removed and counted, the order may have
- * changed, and dataset_finish may be called again.
+ * lost except duplicates already removed and counted, the order may have
+ * changed, records without CommId may have joined calls, and dataset_finish
+ * may be called again (with the result of one call).
  */
 int dataset_finish(struct dataset *ds);
 

@@ -17,7 +17,7 @@ reader on tiny parts) -- and the JSON must be the same bytes.
 import html.parser
 import json
 import os
-import re
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -310,6 +310,39 @@ class CommIdJoin(Base):
             d = self.report(files)
             self.assertEqual((d["input"]["abnormal"], d["input"]["duplicates"]), (1, 1))
             self.assertEqual(d["totals"]["abnormal_experiences"], 1)
+
+
+class GeneratedWeek(Base):
+    """A generated day of 40 calls, exported once in full and again without
+    the CommId and SdkAppId columns (and the events without PeerId): the
+    report is the one of the full export alone, every row of the second a
+    duplicate."""
+
+    def strip(self, src, name, drop):
+        with open(src, encoding="utf-8") as f:
+            rows = rr.read_csv_text(f.read())
+        keep = [i for i, h in enumerate(rows[0]) if h not in drop]
+        return self.csv(name, ",".join(rows[0][i] for i in keep),
+                        [",".join(r[i] for i in keep) for r in rows[1:]])
+
+    def test_second_export_without_ids(self):
+        ev, ab = os.path.join(self.dir, "ev.csv"), os.path.join(self.dir, "ab.csv")
+        users = os.path.join(self.dir, "users.csv")
+        subprocess.run([sys.executable, os.path.join(rr.SOURCE_DIR, "tests", "bench", "gen.py"),
+                        "--calls", "40", "--days", "1", "--seed", "3", "--out", ev,
+                        "--abnormal", ab, "--users", users], check=True)
+        # A cause's empty PeerId is a value ("not a remote user"): the
+        # abnormal export keeps that column.
+        ev2 = self.strip(ev, "ev2.csv", {"CommId", "PeerId", "SdkAppId"})
+        ab2 = self.strip(ab, "ab2.csv", {"CommId", "SdkAppId"})
+        one = self.report([ev, ab, users])
+        nrows = one["input"]["rows"] - one["input"]["users"]
+        for files in ([ev, ab, users, ev2, ab2], [ev2, ab2, users, ab, ev]):
+            two = self.report(files)
+            self.assertEqual(two["input"]["duplicates"] - one["input"]["duplicates"], nrows)
+            for k in one:
+                if k != "input":
+                    self.assertEqual(two[k], one[k], k)
 
 
 # ---- item 5: duplicates across exports with fewer columns ----------------------

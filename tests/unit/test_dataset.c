@@ -233,11 +233,12 @@ static void test_duplicate_rule(void **state)
  * span holds them. Per case, rows of (room, CommId or 0, time) and rooms-file
  * rows (room, CommId, CreateTime, DestroyTime, IsFinished); what CommId each
  * row has after dataset_finish, in input order (the rows have distinct
- * users, so they are not duplicates). */
+ * p1, so they are not duplicates). */
 struct join_row {
 	uint32_t room, comm;
 	int64_t t;
 	uint32_t want;
+	uint32_t user;           /* 0: a user of its own */
 };
 
 static const struct {
@@ -245,19 +246,35 @@ static const struct {
 	struct join_row rows[6];
 	struct room_info rooms[2];
 } join_cases[] = {
-	{ "inside and after the call", { { 1, 5, 100, 5 }, { 1, 5, 200, 5 }, { 1, 0, 150, 5 },
-	  { 1, 0, 100, 5 }, { 1, 0, 201, 0 }, { 1, 0, 99, 0 } }, { { 0 } } },
-	{ "two calls: the earliest-starting that holds it", { { 1, 5, 100, 5 }, { 1, 5, 200, 5 },
-	  { 1, 6, 150, 6 }, { 1, 6, 300, 6 }, { 1, 0, 160, 5 }, { 1, 0, 250, 6 } }, { { 0 } } },
-	{ "another room's call does not take it", { { 1, 5, 100, 5 }, { 1, 5, 200, 5 },
-	  { 2, 0, 150, 0 } }, { { 0 } } },
-	{ "the rooms file widens the span", { { 1, 5, 100, 5 }, { 1, 0, 60, 5 },
-	  { 1, 0, 390, 5 }, { 1, 0, 401, 0 } },
+	{ "inside and after the call", { { 1, 5, 100, 5, 0 }, { 1, 5, 200, 5, 0 }, { 1, 0, 150, 5, 0 },
+	  { 1, 0, 100, 5, 0 }, { 1, 0, 201, 0, 0 }, { 1, 0, 99, 0, 0 } }, { { 0 } } },
+	{ "two calls: the earliest-starting that holds it", { { 1, 5, 100, 5, 0 }, { 1, 5, 200, 5, 0 },
+	  { 1, 6, 150, 6, 0 }, { 1, 6, 300, 6, 0 }, { 1, 0, 160, 5, 0 }, { 1, 0, 250, 6, 0 } }, { { 0 } } },
+	{ "another room's call does not take it", { { 1, 5, 100, 5, 0 }, { 1, 5, 200, 5, 0 },
+	  { 2, 0, 150, 0, 0 } }, { { 0 } } },
+	{ "the rooms file widens the span", { { 1, 5, 100, 5, 0 }, { 1, 0, 60, 5, 0 },
+	  { 1, 0, 390, 5, 0 }, { 1, 0, 401, 0, 0 } },
 	  { { 50, 400, 1, 5, 1, 0 } } },
-	{ "a rooms-file call without records", { { 1, 0, 60, 7 }, { 1, 0, 30, 0 } },
+	{ "a rooms-file call without records", { { 1, 0, 60, 7, 0 }, { 1, 0, 30, 0, 0 } },
 	  { { 50, 400, 1, 7, 1, 0 } } },
-	{ "a call still open at export", { { 1, 5, 100, 5 }, { 1, 0, 99999, 5 } },
+	{ "a call still open at export", { { 1, 5, 100, 5, 0 }, { 1, 0, 99999, 5, 0 } },
 	  { { 50, RR_NONE, 1, 5, 0, 0 } } },
+	/* Call 5's last row (a late timeout, say) comes after call 6 began:
+	 * in the overlap a row goes to the call its user was in then. */
+	{ "overlapping calls: the user's own call", { { 1, 5, 100, 5, 1 }, { 1, 5, 300, 5, 1 },
+	  { 1, 6, 200, 6, 2 }, { 1, 6, 400, 6, 2 }, { 1, 0, 250, 6, 2 }, { 1, 0, 260, 5, 1 } },
+	  { { 0 } } },
+	{ "overlapping calls: a call with the user at all", { { 1, 5, 100, 5, 1 },
+	  { 1, 5, 300, 5, 1 }, { 1, 6, 200, 6, 2 }, { 1, 6, 210, 6, 2 }, { 1, 6, 400, 6, 3 },
+	  { 1, 0, 250, 6, 2 } }, { { 0 } } },
+	{ "overlapping calls: a row of the user in that millisecond", { { 1, 5, 100, 5, 1 },
+	  { 1, 5, 300, 5, 1 }, { 1, 6, 250, 6, 1 }, { 1, 6, 400, 6, 1 }, { 1, 0, 250, 6, 1 } },
+	  { { 0 } } },
+	{ "overlapping calls: the user's latest row before", { { 1, 5, 100, 5, 1 },
+	  { 1, 5, 300, 5, 1 }, { 1, 6, 200, 6, 1 }, { 1, 6, 400, 6, 1 }, { 1, 0, 250, 6, 1 },
+	  { 1, 0, 150, 5, 1 } }, { { 0 } } },
+	{ "overlapping calls: neither has the user", { { 1, 5, 100, 5, 1 }, { 1, 5, 300, 5, 1 },
+	  { 1, 6, 200, 6, 2 }, { 1, 6, 400, 6, 2 }, { 1, 0, 250, 5, 4 } }, { { 0 } } },
 };
 
 static void test_join_commless(void **state)
@@ -270,7 +287,8 @@ static void test_join_commless(void **state)
 		assert_int_equal(dataset_init(&ds), RR_OK);
 		for (; n < 6 && join_cases[c].rows[n].room; n++) {
 			const struct join_row *j = &join_cases[c].rows[n];
-			struct record r = rec(j->room, j->comm, 10 + (uint32_t)n, j->t, 5001, -1);
+			struct record r = rec(j->room, j->comm, j->user ? j->user : 10 + (uint32_t)n,
+					      j->t, 5001, (int32_t)n);
 
 			assert_int_equal(dataset_append(&ds, &r), RR_OK);
 		}
@@ -282,7 +300,7 @@ static void test_join_commless(void **state)
 			const struct join_row *j = &join_cases[c].rows[i];
 			size_t k;
 
-			for (k = 0; k < n && ds.recs[k].user != 10 + i; k++)
+			for (k = 0; k < n && ds.recs[k].p1 != (int32_t)i; k++)
 				;
 			assert_true(k < n);
 			if (ds.recs[k].comm != j->want)
@@ -521,9 +539,12 @@ static size_t ref_dedupe(struct record *a, size_t n, uint64_t *dups)
 }
 
 /* DESIGN §3 on sorted, de-duplicated a[0..n): in each room, a record
- * without CommId (comm 0) takes the comm of the earliest-starting call
- * (first..last record of a comm; ties: lower comm) whose span holds its
- * time; the room is then sorted stably again and de-duplicated. Returns the
+ * without CommId (comm 0) takes the comm of a call whose span (first..last
+ * record of a comm) holds its time: best one with its duplicate, then one
+ * with a row of its user in that millisecond, then one with rows of the user
+ * before and after it (the latest row before nearest), then one with rows of
+ * the user, then any; the earliest-starting of equals (ties: lower comm).
+ * The room is then sorted stably again and de-duplicated. Returns the
  * number kept. */
 static size_t ref_join(struct record *a, size_t n, uint64_t *dups)
 {
@@ -556,21 +577,57 @@ static size_t ref_join(struct record *a, size_t n, uint64_t *dups)
 			if (a[i].time_ms > sp[k].hi)
 				sp[k].hi = a[i].time_ms;
 		}
+		uint32_t *to = calloc(re - rb, sizeof *to);
+
+		assert_non_null(to);
+		/* Decided on the CommId rows alone, then applied. */
 		for (size_t i = rb; i < re; i++) {
 			uint32_t best = 0;
 			int64_t best_lo = 0;
+			int best_fit = 5;
 
 			if (a[i].comm != 0)
 				continue;
-			for (size_t k = 0; k < nsp; k++)
-				if (sp[k].lo <= a[i].time_ms && a[i].time_ms <= sp[k].hi &&
-				    (!best || sp[k].lo < best_lo ||
-				     (sp[k].lo == best_lo && sp[k].comm < best))) {
+			int64_t best_gap = INT64_MAX;
+
+			for (size_t k = 0; k < nsp; k++) {
+				int64_t prev = INT64_MIN, gap = INT64_MAX;
+				int fit = 4, after = 0;
+
+				if (sp[k].lo > a[i].time_ms || a[i].time_ms > sp[k].hi)
+					continue;
+				/* The user's own rows in that call. */
+				for (size_t x = rb; x < re; x++) {
+					if (a[x].comm != sp[k].comm || a[x].user != a[i].user)
+						continue;
+					if (a[x].time_ms == a[i].time_ms)
+						fit = same_rest(&a[x], &a[i]) ? 0 : fit < 1 ? fit : 1;
+					else if (a[x].time_ms < a[i].time_ms && a[x].time_ms > prev)
+						prev = a[x].time_ms;
+					else if (a[x].time_ms > a[i].time_ms)
+						after = 1;
+				}
+				if (fit > 1 && prev != INT64_MIN && after) {
+					fit = 2;
+					gap = a[i].time_ms - prev;
+				} else if (fit > 1 && (prev != INT64_MIN || after)) {
+					fit = 3;
+				}
+				if (fit < best_fit || (fit == best_fit && gap < best_gap) ||
+				    (fit == best_fit && gap == best_gap &&
+				     (sp[k].lo < best_lo || (sp[k].lo == best_lo && sp[k].comm < best)))) {
 					best = sp[k].comm;
 					best_lo = sp[k].lo;
+					best_fit = fit;
+					best_gap = gap;
 				}
-			a[i].comm = best;
+			}
+			to[i - rb] = best;
 		}
+		for (size_t i = rb; i < re; i++)
+			if (a[i].comm == 0)
+				a[i].comm = to[i - rb];
+		free(to);
 		free(sp);
 		ref_msort(a + rb, tmp, re - rb);
 		size_t kept = ref_dedupe(a + rb, re - rb, dups);
