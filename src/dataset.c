@@ -245,71 +245,119 @@ void dataset_part_of(struct dataset *part, const struct dataset *whole)
 	part->nspan_rooms = whole->nrooms;
 }
 
-/* Rows of ds (records held, companion rows) whose room is plain id room. */
-static uint64_t rows_in_room(const struct dataset *ds, uint32_t room)
-{
-	uint64_t n = 0;
+/* A RoomId with an app's key: the plain id and the key's. */
+struct app_key {
+	uint32_t plain, key;
+};
 
-	for (size_t i = 0; i < ds->nrecs; i++)
-		n += ds->recs[i].room == room;
-	for (size_t i = 0; i < ds->nusers; i++)
-		n += ds->users[i].room == room;
-	for (size_t i = 0; i < ds->nrooms; i++)
-		n += ds->rooms[i].room == room;
-	for (size_t i = 0; i < ds->nquality; i++)
-		n += ds->quality[i].room == room;
-	return n;
+static int app_key_cmp(const void *x, const void *y)
+{
+	const struct app_key *a = x, *b = y;
+
+	if (a->plain != b->plain)
+		return a->plain < b->plain ? -1 : 1;
+	return a->key < b->key ? -1 : a->key > b->key;
 }
 
-/* The note for plain RoomId id room, which several apps use; rows: the rows
- * without SdkAppId it has (no note without any). */
-static int note_ambiguous(struct dataset *ds, uint32_t room, uint64_t rows)
+/* Notes past this many RoomIds of several apps are summed up in one. */
+#define AMBIGUOUS_NOTES 20
+
+/* Index of plain in the sorted ids[0..n), or n. */
+static size_t find_id(const uint32_t *ids, size_t n, uint32_t plain)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] < plain)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ids[lo] == plain ? lo : n;
+}
+
+/* The notes for the RoomIds amb[0..namb) (sorted plain ids) that several
+ * apps use, whose keys are in keys[0..nkeys) (sorted): the rows without
+ * SdkAppId of each, from ds and used[]. */
+static int note_ambiguous(struct dataset *ds, const uint32_t *amb, size_t namb,
+			  const struct app_key *keys, size_t nkeys, const uint32_t *used,
+			  size_t nused)
 {
 	const struct strtab *st = ds->strs;
+	uint64_t *rows = rr_calloc(namb, sizeof *rows);
 	struct { char *s; size_t len, cap; } apps = { NULL, 0, 0 };
-	uint32_t n = strtab_count(st), napps = 0;
-	size_t rl = strtab_len(st, room);
+	size_t noted = 0, more = 0, k = 0;
 	int rc = RR_OK;
 
-	for (uint32_t id = 1; id < n && rc == RR_OK; id++) {
-		size_t len = strtab_len(st, id), al;
-		const char *s = strtab_str(st, id), *app;
-
-		if (len <= rl || memcmp(s + len - rl, strtab_str(st, room), rl) != 0 ||
-		    s[len - rl - 1] != DATASET_APP_SEP)
-			continue;
-		app = dataset_room_app(st, id, &al);
-		if (!app || al + 1 != len - rl)
-			continue;
-		if (rr_grow(&apps.s, &apps.cap, apps.len + al + 3, 1) != RR_OK) {
-			rc = RR_ENOMEM;
-			break;
-		}
-		if (napps++) {
-			memcpy(apps.s + apps.len, ", ", 2);
-			apps.len += 2;
-		}
-		memcpy(apps.s + apps.len, app, al);
-		apps.len += al;
-		apps.s[apps.len] = '\0';
+	if (!rows)
+		return RR_ENOMEM;
+	/* Rows by room, one pass over each kind. */
+#define COUNT_ROWS(arr, n)                                                     \
+	for (size_t i = 0; i < (n); i++) {                                     \
+		size_t x = find_id(amb, namb, (arr)[i].room);                  \
+		if (x < namb)                                                  \
+			rows[x]++;                                             \
 	}
-	if (rc == RR_OK && rows)
-		rc = diag_note(&ds->diag, "RoomId %s is used by %" PRIu32 " apps (SdkAppId %s): "
-			       "its %" PRIu64 " row%s without SdkAppId could be of any of them "
-			       "and are shown as a room of their own, without app",
-			       strtab_str(st, room), napps, apps.s ? apps.s : "", rows,
-			       rows == 1 ? "" : "s");
+	COUNT_ROWS(ds->recs, ds->nrecs)
+	COUNT_ROWS(ds->users, ds->nusers)
+	COUNT_ROWS(ds->rooms, ds->nrooms)
+	COUNT_ROWS(ds->quality, ds->nquality)
+#undef COUNT_ROWS
+	for (size_t x = 0; x < namb && rc == RR_OK; x++) {
+		uint32_t napps = 0;
+
+		if (amb[x] < nused && used)
+			rows[x] += used[amb[x]];
+		while (k < nkeys && keys[k].plain < amb[x])
+			k++;
+		if (!rows[x])
+			continue;
+		if (noted == AMBIGUOUS_NOTES) {
+			more++;
+			continue;
+		}
+		apps.len = 0;
+		for (size_t y = k; y < nkeys && keys[y].plain == amb[x]; y++) {
+			size_t al;
+			const char *app = dataset_room_app(st, keys[y].key, &al);
+
+			if (rr_grow(&apps.s, &apps.cap, apps.len + al + 3, 1) != RR_OK) {
+				rc = RR_ENOMEM;
+				break;
+			}
+			if (napps++) {
+				memcpy(apps.s + apps.len, ", ", 2);
+				apps.len += 2;
+			}
+			memcpy(apps.s + apps.len, app, al);
+			apps.len += al;
+			apps.s[apps.len] = '\0';
+		}
+		if (rc == RR_OK)
+			rc = diag_note(&ds->diag, "RoomId %s is used by %" PRIu32 " apps (SdkAppId "
+				       "%s): its %" PRIu64 " row%s without SdkAppId could belong to "
+				       "any of them and %s kept apart as room %s without an app",
+				       strtab_str(st, amb[x]), napps, apps.s ? apps.s : "", rows[x],
+				       rows[x] == 1 ? "" : "s", rows[x] == 1 ? "is" : "are",
+				       strtab_str(st, amb[x]));
+		noted++;
+	}
+	if (rc == RR_OK && more)
+		rc = diag_note(&ds->diag, "%zu more RoomIds used by several apps have rows without "
+			       "SdkAppId, each kept apart as a room without an app", more);
 	rr_free(apps.s);
+	rr_free(rows);
 	return rc;
 }
 
 int dataset_resolve_apps(struct dataset *ds, const uint32_t *used, size_t nused)
 {
 	const struct strtab *st = ds->strs;
-	uint32_t n = strtab_count(st), *map = NULL;
-	uint32_t *ambiguous = NULL;
-	size_t nambiguous = 0, capambiguous = 0;
-	int rc = RR_OK;
+	uint32_t n = strtab_count(st), *map = NULL, *amb = NULL;
+	struct app_key *keys = NULL;
+	size_t nkeys = 0, capkeys = 0, namb = 0;
+	int rc = RR_ENOMEM;
 
 	if (ds->apps_resolved)
 		return RR_OK;
@@ -322,39 +370,39 @@ int dataset_resolve_apps(struct dataset *ds, const uint32_t *used, size_t nused)
 
 		if (!sep || !strtab_find(st, sep + 1, len - (size_t)(sep + 1 - s), &plain))
 			continue;
-		if (!map) {
-			if (!(map = rr_malloc((size_t)n * sizeof *map)))
-				return RR_ENOMEM;
-			for (uint32_t i = 0; i < n; i++)
-				map[i] = i;
-		}
-		if (map[plain] == plain) {
-			map[plain] = id;
-		} else if (map[plain] != RR_NOIDX) {
-			map[plain] = RR_NOIDX;    /* a second app */
-			if (rr_grow(&ambiguous, &capambiguous, nambiguous + 1,
-				    sizeof *ambiguous) != RR_OK) {
-				rc = RR_ENOMEM;
-				goto out;
-			}
-			ambiguous[nambiguous++] = plain;
-		}
+		if (rr_grow(&keys, &capkeys, nkeys + 1, sizeof *keys) != RR_OK)
+			goto out;
+		keys[nkeys].plain = plain;
+		keys[nkeys++].key = id;
 	}
-	for (size_t i = 0; i < nambiguous; i++) {
-		uint32_t room = ambiguous[i];
-		uint64_t rows = rows_in_room(ds, room) + (room < nused && used ? used[room] : 0);
-
-		map[room] = room;
-		if ((rc = note_ambiguous(ds, room, rows)) != RR_OK)
+	if (nkeys) {
+		if (!(map = rr_malloc((size_t)n * sizeof *map)) ||
+		    !(amb = rr_malloc(nkeys * sizeof *amb)))
+			goto out;
+		qsort(keys, nkeys, sizeof *keys, app_key_cmp);
+		for (uint32_t i = 0; i < n; i++)
+			map[i] = i;
+		/* One app: its key; several: the RoomId stays a room of its own. */
+		for (size_t i = 0, e; i < nkeys; i = e) {
+			for (e = i + 1; e < nkeys && keys[e].plain == keys[i].plain; e++)
+				;
+			if (e == i + 1)
+				map[keys[i].plain] = keys[i].key;
+			else
+				amb[namb++] = keys[i].plain;
+		}
+		if (namb && note_ambiguous(ds, amb, namb, keys, nkeys, used, nused) != RR_OK)
 			goto out;
 	}
 	ds->room_map = map;
 	ds->nroom_map = map ? n : 0;
 	map = NULL;
 	ds->apps_resolved = 1;
+	rc = RR_OK;
 out:
 	rr_free(map);
-	rr_free(ambiguous);
+	rr_free(keys);
+	rr_free(amb);
 	return rc;
 }
 

@@ -507,12 +507,35 @@ class Apps(Base):
                          [("1234", APP1, "ann"), ("1234", None, "cy"), ("1234", APP2, "bob")])
         self.assertEqual(d["totals"]["rooms"], 3)
         note = ("RoomId 1234 is used by 2 apps (SdkAppId %s, %s): its 3 rows without SdkAppId "
-                "could be of any of them and are shown as a room of their own, without app"
+                "could belong to any of them and are kept apart as room 1234 without an app"
                 % (APP1, APP2))
         self.assertEqual(d["input"]["notes"], [note])
         text = self.page([f, b])
         self.assertIn(note, text)
         self.assertIn("Room 1234 (no SdkAppId)\n", text)
+
+    def test_many_ambiguous_rooms(self):
+        """Three apps share RoomIds r0..r24: twenty notes, then one for the
+        rest; a room of one app with app-less rows gets none."""
+        rows, bare = [], []
+        for r in range(25):
+            for app in (APP1, APP2, "1400000003"):
+                rows.append((app, "r%d" % r, "ann", t("10:00:00") + r, 5001, -1, -1))
+            bare.append(("r%d" % r, "bob", t("10:00:00") + r, 5001, -1, -1))
+        rows.append((APP1, "solo", "ann", t("10:00:00"), 5001, -1, -1))
+        bare.append(("solo", "bob", t("10:00:00"), 5001, -1, -1))
+        d = self.report([self.csv("apps.csv", APP_HEADER, rows),
+                         self.csv("bare.csv", B_HEADER, bare)])
+        notes = d["input"]["notes"]
+        self.assertEqual(len(notes), 21)
+        self.assertEqual(notes[0], "RoomId r0 is used by 3 apps (SdkAppId %s, %s, 1400000003): "
+                         "its 1 row without SdkAppId could belong to any of them and is kept "
+                         "apart as room r0 without an app" % (APP1, APP2))
+        self.assertEqual(notes[20], "5 more RoomIds used by several apps have rows without "
+                         "SdkAppId, each kept apart as a room without an app")
+        solo = [c for c in d["calls"] if c["room_id"] == "solo"]
+        self.assertEqual([(c["sdk_app_id"], c["users"]) for c in solo], [(APP1, 2)])
+        self.assertEqual(d["totals"]["rooms"], 25 * 4 + 1)
 
     def test_companion_rows_match_by_app(self):
         """A users-file row of app 2's room 1234 describes bob, not ann."""
