@@ -1402,7 +1402,7 @@ static int build_header(struct builder *b)
 	struct textbuf t = { .len = 0 };
 	char a[40], z[40], da[40], dz[40], d[32];
 
-	v->room = strtab_str(b->st, c->room);
+	v->room = dataset_room_name(b->st, c->room, NULL);   /* the app: render, from c->room */
 	v->comm = strtab_str(b->st, c->comm);
 	v->zone = b->tz ? tz_name(b->tz) : "UTC";
 	tz_format(b->tz, c->start_ms, TZF_DATETIME, a, sizeof a);

@@ -348,7 +348,10 @@ static int user_candidates(struct linker *L, const struct user_info *u)
 		const struct session *ss = &m->sessions[s];
 		uint32_t comm = m->calls[ss->call].comm;
 
-		if (by_comm ? comm == u->comm : comm == 0 && ss->end_ms >= from && ss->start_ms <= to)
+		/* A row without CommId may be of any call of its room (DESIGN
+		 * §3, as event rows join): its times decide. */
+		if (by_comm ? comm == u->comm
+			    : (comm == 0 || u->comm == 0) && ss->end_ms >= from && ss->start_ms <= to)
 			rc = cand_push(L, s);
 	}
 	/* by_room_user is in start order; session index order groups them by

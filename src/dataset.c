@@ -8,6 +8,7 @@
 
 #include "dataset.h"
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,11 +201,224 @@ void dataset_free(struct dataset *ds)
 	rr_free(ds->rooms);
 	rr_free(ds->quality);
 	rr_free(ds->metrics);
+	if (!ds->shared_strs)
+		rr_free(ds->room_map);
 	for (size_t i = 0; i < ds->nfiles; i++)
 		rr_free(ds->files[i]);
 	rr_free(ds->files);
 	diag_free(&ds->diag);
 	memset(ds, 0, sizeof *ds);
+}
+
+/* ---- rooms and apps --------------------------------------------------------------- */
+
+const char *dataset_room_name(const struct strtab *st, uint32_t room, size_t *len)
+{
+	const char *s = strtab_str(st, room);
+	size_t n = strtab_len(st, room);
+	const char *sep = memchr(s, (unsigned char)DATASET_APP_SEP, n);
+
+	if (sep) {
+		n -= (size_t)(sep + 1 - s);
+		s = sep + 1;
+	}
+	if (len)
+		*len = n;
+	return s;
+}
+
+const char *dataset_room_app(const struct strtab *st, uint32_t room, size_t *len)
+{
+	const char *s = strtab_str(st, room);
+	const char *sep = memchr(s, (unsigned char)DATASET_APP_SEP, strtab_len(st, room));
+
+	*len = sep ? (size_t)(sep - s) : 0;
+	return sep ? s : NULL;
+}
+
+void dataset_part_of(struct dataset *part, const struct dataset *whole)
+{
+	part->room_map = whole->room_map;
+	part->nroom_map = whole->nroom_map;
+	part->apps_resolved = 1;
+	part->span_rooms = whole->rooms;
+	part->nspan_rooms = whole->nrooms;
+}
+
+/* A RoomId with an app's key: the plain id and the key's. */
+struct app_key {
+	uint32_t plain, key;
+};
+
+static int app_key_cmp(const void *x, const void *y)
+{
+	const struct app_key *a = x, *b = y;
+
+	if (a->plain != b->plain)
+		return a->plain < b->plain ? -1 : 1;
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Notes past this many RoomIds of several apps are summed up in one. */
+#define AMBIGUOUS_NOTES 20
+
+/* Index of plain in the sorted ids[0..n), or n. */
+static size_t find_id(const uint32_t *ids, size_t n, uint32_t plain)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] < plain)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && ids[lo] == plain ? lo : n;
+}
+
+/* The notes for the RoomIds amb[0..namb) (sorted plain ids) that several
+ * apps use, whose keys are in keys[0..nkeys) (sorted): the rows without
+ * SdkAppId of each, from ds and used[]. */
+static int note_ambiguous(struct dataset *ds, const uint32_t *amb, size_t namb,
+			  const struct app_key *keys, size_t nkeys, const uint32_t *used,
+			  size_t nused)
+{
+	const struct strtab *st = ds->strs;
+	uint64_t *rows = rr_calloc(namb, sizeof *rows);
+	struct { char *s; size_t len, cap; } apps = { NULL, 0, 0 };
+	size_t noted = 0, more = 0, k = 0;
+	int rc = RR_OK;
+
+	if (!rows)
+		return RR_ENOMEM;
+	/* Rows by room, one pass over each kind. */
+#define COUNT_ROWS(arr, n)                                                     \
+	for (size_t i = 0; i < (n); i++) {                                     \
+		size_t x = find_id(amb, namb, (arr)[i].room);                  \
+		if (x < namb)                                                  \
+			rows[x]++;                                             \
+	}
+	COUNT_ROWS(ds->recs, ds->nrecs)
+	COUNT_ROWS(ds->users, ds->nusers)
+	COUNT_ROWS(ds->rooms, ds->nrooms)
+	COUNT_ROWS(ds->quality, ds->nquality)
+#undef COUNT_ROWS
+	for (size_t x = 0; x < namb && rc == RR_OK; x++) {
+		uint32_t napps = 0;
+
+		if (amb[x] < nused && used)
+			rows[x] += used[amb[x]];
+		while (k < nkeys && keys[k].plain < amb[x])
+			k++;
+		if (!rows[x])
+			continue;
+		if (noted == AMBIGUOUS_NOTES) {
+			more++;
+			continue;
+		}
+		apps.len = 0;
+		for (size_t y = k; y < nkeys && keys[y].plain == amb[x]; y++) {
+			size_t al;
+			const char *app = dataset_room_app(st, keys[y].key, &al);
+
+			if (rr_grow(&apps.s, &apps.cap, apps.len + al + 3, 1) != RR_OK) {
+				rc = RR_ENOMEM;
+				break;
+			}
+			if (napps++) {
+				memcpy(apps.s + apps.len, ", ", 2);
+				apps.len += 2;
+			}
+			memcpy(apps.s + apps.len, app, al);
+			apps.len += al;
+			apps.s[apps.len] = '\0';
+		}
+		if (rc == RR_OK)
+			rc = diag_note(&ds->diag, "RoomId %s is used by %" PRIu32 " apps (SdkAppId "
+				       "%s): its %" PRIu64 " row%s without SdkAppId could belong to "
+				       "any of them and %s kept apart as room %s without an app",
+				       strtab_str(st, amb[x]), napps, apps.s ? apps.s : "", rows[x],
+				       rows[x] == 1 ? "" : "s", rows[x] == 1 ? "is" : "are",
+				       strtab_str(st, amb[x]));
+		noted++;
+	}
+	if (rc == RR_OK && more)
+		rc = diag_note(&ds->diag, "%zu more RoomIds used by several apps have rows without "
+			       "SdkAppId, each kept apart as a room without an app", more);
+	rr_free(apps.s);
+	rr_free(rows);
+	return rc;
+}
+
+int dataset_resolve_apps(struct dataset *ds, const uint32_t *used, size_t nused)
+{
+	const struct strtab *st = ds->strs;
+	uint32_t n = strtab_count(st), *map = NULL, *amb = NULL;
+	struct app_key *keys = NULL;
+	size_t nkeys = 0, capkeys = 0, namb = 0;
+	int rc = RR_ENOMEM;
+
+	if (ds->apps_resolved)
+		return RR_OK;
+	/* Every room key with an app whose RoomId is also a string of its own. */
+	for (uint32_t id = 1; id < n; id++) {
+		const char *s = strtab_str(st, id);
+		size_t len = strtab_len(st, id);
+		const char *sep = memchr(s, (unsigned char)DATASET_APP_SEP, len);
+		uint32_t plain;
+
+		if (!sep || !strtab_find(st, sep + 1, len - (size_t)(sep + 1 - s), &plain))
+			continue;
+		if (rr_grow(&keys, &capkeys, nkeys + 1, sizeof *keys) != RR_OK)
+			goto out;
+		keys[nkeys].plain = plain;
+		keys[nkeys++].key = id;
+	}
+	if (nkeys) {
+		if (!(map = rr_malloc((size_t)n * sizeof *map)) ||
+		    !(amb = rr_malloc(nkeys * sizeof *amb)))
+			goto out;
+		qsort(keys, nkeys, sizeof *keys, app_key_cmp);
+		for (uint32_t i = 0; i < n; i++)
+			map[i] = i;
+		/* One app: its key; several: the RoomId stays a room of its own. */
+		for (size_t i = 0, e; i < nkeys; i = e) {
+			for (e = i + 1; e < nkeys && keys[e].plain == keys[i].plain; e++)
+				;
+			if (e == i + 1)
+				map[keys[i].plain] = keys[i].key;
+			else
+				amb[namb++] = keys[i].plain;
+		}
+		if (namb && note_ambiguous(ds, amb, namb, keys, nkeys, used, nused) != RR_OK)
+			goto out;
+	}
+	ds->room_map = map;
+	ds->nroom_map = map ? n : 0;
+	map = NULL;
+	ds->apps_resolved = 1;
+	rc = RR_OK;
+out:
+	rr_free(map);
+	rr_free(keys);
+	rr_free(amb);
+	return rc;
+}
+
+/* Gives every row of ds the room key its room stands for. */
+static void apply_room_map(struct dataset *ds)
+{
+	if (!ds->room_map)
+		return;
+	for (size_t i = 0; i < ds->nrecs; i++)
+		ds->recs[i].room = dataset_room_of(ds, ds->recs[i].room);
+	for (size_t i = 0; i < ds->nusers; i++)
+		ds->users[i].room = dataset_room_of(ds, ds->users[i].room);
+	for (size_t i = 0; i < ds->nrooms; i++)
+		ds->rooms[i].room = dataset_room_of(ds, ds->rooms[i].room);
+	for (size_t i = 0; i < ds->nquality; i++)
+		ds->quality[i].room = dataset_room_of(ds, ds->quality[i].room);
 }
 
 int dataset_add_file(struct dataset *ds, const char *name, uint16_t *index)
@@ -351,12 +565,8 @@ int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index)
 
 #define CMP(f) if (a->f != b->f) return a->f < b->f ? -1 : 1
 
-static int rec_rest(const void *x, const void *y)
-{
-	const struct record *a = x, *b = y;
-	CMP(peer); CMP(id); CMP(p1); CMP(p2); CMP(kind); CMP(stream);
-	return 0;
-}
+/* Records have a rule of their own (mark_recs): optional columns that one
+ * row lacks do not tell two rows apart. */
 
 static int user_key(const struct user_info *a, const struct user_info *b)
 {
@@ -1280,8 +1490,163 @@ struct call_job {
 	struct call_part p[DATASET_MAX_THREADS];
 };
 
+/* ---- duplicate records -----------------------------------------------------------
+ * DESIGN §1: two records of one (room, comm, user, time) are the same event
+ * when kind, id, p1 and p2 agree and each of Type (stream) and PeerId (peer)
+ * agrees where both rows carry it (stream -1 and an event's peer 0 carry
+ * nothing; see rec_has_peer for the causes of abnormal experiences):
+ * overlapping exports of different shapes describe the same events with
+ * more or fewer columns. That is no equivalence (a row without Type matches
+ * rows of Type 2 and of Type 3, which do not match each other), so the rows
+ * are taken in a fixed order -- the class of columns they carry, both
+ * first, then Type alone, PeerId alone, neither -- and a row is a duplicate
+ * when it matches a row already kept. Within one class a match is an exact
+ * repeat, so the order among them does not matter; the result depends on
+ * the rows, not on their order, except which of exact repeats stays. */
+
+/* Whether r carries a PeerId. A cause of an abnormal experience always
+ * does: an empty PeerId there says the cause is not a remote user's (DESIGN
+ * §1), so it tells two causes apart like any other value. */
+static inline int rec_has_peer(const struct record *r)
+{
+	return r->peer != 0 || r->kind == REC_ABNORMAL;
+}
+
+/* 0: Type and PeerId, 1: Type alone, 2: PeerId alone, 3: neither. */
+static inline unsigned rec_class(const struct record *r)
+{
+	return (unsigned)(r->stream < 0) << 1 | (unsigned)!rec_has_peer(r);
+}
+
+static inline int rec_same_event(const struct record *a, const struct record *b)
+{
+	return a->id == b->id && a->p1 == b->p1 && a->p2 == b->p2 && a->kind == b->kind &&
+	       (a->stream < 0 || b->stream < 0 || a->stream == b->stream) &&
+	       (!rec_has_peer(a) || !rec_has_peer(b) || a->peer == b->peer);
+}
+
+#define CMP(f) if (a->f != b->f) return a->f < b->f ? -1 : 1
+
+/* Positions into ctx's records by (kind, id, p1, p2, class, stream, peer),
+ * then position: a total order. */
+static int dup_order(const void *x, const void *y, void *ctx)
+{
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
+	const struct record *a = (const struct record *)ctx + i, *b = (const struct record *)ctx + j;
+	unsigned ca = rec_class(a), cb = rec_class(b);
+
+	CMP(kind); CMP(id); CMP(p1); CMP(p2);
+	if (ca != cb)
+		return ca < cb ? -1 : 1;
+	CMP(stream); CMP(peer);
+	return i < j ? -1 : i > j;
+}
+
+/* Positions by peer, then position. */
+static int peer_order(const void *x, const void *y, void *ctx)
+{
+	uint32_t i = *(const uint32_t *)x, j = *(const uint32_t *)y;
+	const struct record *a = (const struct record *)ctx + i, *b = (const struct record *)ctx + j;
+
+	CMP(peer);
+	return i < j ? -1 : i > j;
+}
+
+#undef CMP
+
 /*
- * Removes the exact repeats among one call's sorted records a[lo..hi),
+ * Marks the duplicates among n records of one (room, comm, user, time):
+ * returns flags, flags[i] 0 for a duplicate and 1 for a record kept. Up to
+ * SHORT_RUN records compare pairwise into small; more (hostile input: many
+ * rows in one millisecond) sort their positions in scratch (2 * n entries)
+ * and walk each event's rows class by class, so this is never quadratic.
+ */
+static const uint32_t *mark_recs(const struct record *a, size_t n, uint32_t small[SHORT_RUN],
+				 uint32_t *scratch)
+{
+	if (n <= SHORT_RUN) {
+		for (size_t i = 0; i < n; i++)
+			small[i] = 0;
+		for (unsigned cls = 0; cls < 4; cls++) {
+			for (size_t i = 0; i < n; i++) {
+				if (rec_class(&a[i]) != cls)
+					continue;
+				small[i] = 1;
+				for (size_t j = 0; j < n; j++)
+					if (small[j] && j != i && rec_same_event(&a[i], &a[j])) {
+						small[i] = 0;
+						break;
+					}
+			}
+		}
+		return small;
+	}
+	uint32_t *s = scratch, *flags = scratch + n;
+	for (size_t i = 0; i < n; i++) {
+		s[i] = (uint32_t)i;
+		flags[i] = 1;
+	}
+	qsort_r(s, n, sizeof *s, dup_order, (void *)a);
+	for (size_t g = 0, ge; g < n; g = ge) {
+		const struct record *x = &a[s[g]];
+		size_t i = g, a0, a1, b0, c0, c1, ia;
+		int kept_b = 0, pending = 0;
+
+		for (ge = g + 1; ge < n; ge++) {
+			const struct record *y = &a[s[ge]];
+			if (y->kind != x->kind || y->id != x->id || y->p1 != x->p1 || y->p2 != x->p2)
+				break;
+		}
+		/* Both columns: exact repeats are neighbours. */
+		for (a0 = i; i < ge && rec_class(&a[s[i]]) == 0; i++)
+			if (i > a0 && a[s[i]].stream == a[s[i - 1]].stream &&
+			    a[s[i]].peer == a[s[i - 1]].peer)
+				flags[s[i]] = 0;
+		a1 = i;
+		/* Type alone: the same Type kept before, or among the above
+		 * (in Type order too). */
+		for (b0 = i, ia = a0; i < ge && rec_class(&a[s[i]]) == 1; i++) {
+			int st = a[s[i]].stream;
+
+			while (ia < a1 && a[s[ia]].stream < st)
+				ia++;
+			if ((i > b0 && a[s[i - 1]].stream == st) || (ia < a1 && a[s[ia]].stream == st))
+				flags[s[i]] = 0;
+			else
+				kept_b = 1;
+		}
+		/* PeerId alone: any Type-alone row kept matches; else the same
+		 * PeerId before, or among the rows with both (looked up below). */
+		for (c0 = i; i < ge && rec_class(&a[s[i]]) == 2; i++) {
+			if (kept_b || (i > c0 && a[s[i - 1]].peer == a[s[i]].peer))
+				flags[s[i]] = 0;
+			else if (a1 > a0)
+				pending = 1;
+		}
+		c1 = i;
+		/* Neither: matches whatever came first. */
+		for (; i < ge; i++)
+			if (i > g)
+				flags[s[i]] = 0;
+		if (pending) {
+			qsort_r(s + a0, a1 - a0, sizeof *s, peer_order, (void *)a);
+			qsort_r(s + c0, c1 - c0, sizeof *s, peer_order, (void *)a);
+			ia = a0;
+			for (size_t k = c0; k < c1; k++) {
+				if (!flags[s[k]])
+					continue;
+				while (ia < a1 && a[s[ia]].peer < a[s[k]].peer)
+					ia++;
+				if (ia < a1 && a[s[ia]].peer == a[s[k]].peer)
+					flags[s[k]] = 0;
+			}
+		}
+	}
+	return flags;
+}
+
+/*
+ * Removes the duplicates among one call's sorted records a[lo..hi),
  * moving the records kept to a[out...] (out <= lo) in order; returns the
  * new end of the kept records. A record whose (user, time) differs from both
  * neighbours' is kept without a look at the rest of it.
@@ -1304,8 +1669,7 @@ static size_t dedupe_call(struct record *a, size_t lo, size_t hi, size_t out, st
 			out++;
 			continue;
 		}
-		const uint32_t *keep = mark_run((const unsigned char *)(const void *)&a[i], j - i,
-						sizeof *a, rec_rest, small, p->scratch);
+		const uint32_t *keep = mark_recs(&a[i], j - i, small, p->scratch);
 		for (size_t k = 0; k < j - i; k++) {
 			if (!keep[k]) {
 				dups++;
@@ -2576,6 +2940,326 @@ fail:
 	return RR_ENOMEM;
 }
 
+/* ---- rows without CommId ----------------------------------------------------------
+ * DESIGN §3: a room's records without CommId (comm 0, so first among its
+ * records) join the CommId call whose span holds them. Runs after the sort,
+ * room by room: a room with records of both kinds, or with rooms-file calls,
+ * gets its CommId-less records' comm set, its records sorted again by
+ * (comm, user, time) (stably: merge sort) and each call's duplicates
+ * removed by the record rule, which is how one meeting exported with and
+ * without CommId becomes one call with each event once. */
+
+struct join_span {
+	int64_t lo, hi;
+	uint32_t comm;
+	uint32_t rlo, rhi;         /* its records, sorted by (user, time) */
+};
+
+static int span_less(const struct join_span *a, const struct join_span *b)
+{
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return a->comm < b->comm ? -1 : a->comm > b->comm;
+}
+
+static int call_key_cmp(const struct record *a, const struct record *b)
+{
+	if (a->comm != b->comm)
+		return a->comm < b->comm ? -1 : 1;
+	if (a->user != b->user)
+		return a->user < b->user ? -1 : 1;
+	if (a->time_ms != b->time_ms)
+		return a->time_ms < b->time_ms ? -1 : 1;
+	return 0;
+}
+
+DEFINE_MERGE_SORT(sort_spans, struct join_span, span_less)
+DEFINE_MERGE_SORT(sort_by_call, struct record, call_key_cmp)
+
+/* End of the records of a[lo]'s room (before n): galloping, so rooms cost
+ * their logarithm, not their records. */
+static size_t room_end(const struct record *a, size_t lo, size_t n)
+{
+	uint32_t room = a[lo].room;
+	size_t step = 1, hi = lo + 1;
+
+	while (hi < n && a[hi].room == room) {
+		lo = hi;
+		hi = n - hi > step ? hi + step : n;
+		step *= 2;
+	}
+	/* a[lo] is of the room; a[hi] (or n) is not. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid].room == room)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+/* First rooms-file row of (room, comm) or later in rows sorted by (room, comm, create). */
+static size_t rooms_lower(const struct room_info *r, size_t n, uint32_t room, uint32_t comm)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r[mid].room < room || (r[mid].room == room && r[mid].comm < comm))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct joiner {
+	struct join_span *sp;
+	size_t nsp, capsp;
+	int64_t *reach;            /* reach[i]: the latest hi of sp[0..i] */
+	size_t capreach;
+	struct join_span *tmp;
+	size_t captmp;
+	struct record *buf;
+	size_t capbuf;
+	uint32_t *scratch;
+	size_t capscratch;
+};
+
+static void joiner_free(struct joiner *j)
+{
+	rr_free(j->sp);
+	rr_free(j->reach);
+	rr_free(j->tmp);
+	rr_free(j->buf);
+	rr_free(j->scratch);
+}
+
+/* The CommId calls of room (records a[z..re), sorted by comm) and of the
+ * rooms file, with their spans, into j->sp sorted by start. */
+static int join_spans(struct joiner *j, const struct record *a, size_t z, size_t re,
+		      const struct room_info *rooms, size_t nrooms, uint32_t room)
+{
+	size_t ri = rooms_lower(rooms, nrooms, room, 1), i = z;
+
+	j->nsp = 0;
+	while (i < re || (ri < nrooms && rooms[ri].room == room)) {
+		uint32_t comm = i < re ? a[i].comm : UINT32_MAX;
+		struct join_span sp = { INT64_MAX, INT64_MIN, 0, 0, 0 };
+
+		if (ri < nrooms && rooms[ri].room == room && rooms[ri].comm < comm)
+			comm = rooms[ri].comm;
+		sp.comm = comm;
+		sp.rlo = (uint32_t)i;
+		for (; i < re && a[i].comm == comm; i++) {
+			if (a[i].time_ms < sp.lo)
+				sp.lo = a[i].time_ms;
+			if (a[i].time_ms > sp.hi)
+				sp.hi = a[i].time_ms;
+		}
+		sp.rhi = (uint32_t)i;
+		for (; ri < nrooms && rooms[ri].room == room && rooms[ri].comm == comm; ri++) {
+			const struct room_info *r = &rooms[ri];
+			if (r->create_ms != RR_NONE && r->create_ms < sp.lo)
+				sp.lo = r->create_ms;
+			if (r->destroy_ms != RR_NONE && r->destroy_ms > sp.hi)
+				sp.hi = r->destroy_ms;
+			if (r->finished == 0)
+				sp.hi = INT64_MAX;    /* still open at export */
+			if (sp.hi == INT64_MIN && r->create_ms != RR_NONE)
+				sp.hi = r->create_ms;
+		}
+		if (sp.lo > sp.hi)
+			continue;             /* a rooms row without times */
+		if (rr_grow(&j->sp, &j->capsp, j->nsp + 1, sizeof *j->sp) != RR_OK)
+			return RR_ENOMEM;
+		j->sp[j->nsp++] = sp;
+	}
+	if (j->nsp > 1) {
+		if (rr_grow(&j->tmp, &j->captmp, j->nsp, sizeof *j->tmp) != RR_OK)
+			return RR_ENOMEM;
+		sort_spans(j->sp, j->tmp, j->nsp);
+	}
+	if (rr_grow(&j->reach, &j->capreach, j->nsp ? j->nsp : 1, sizeof *j->reach) != RR_OK)
+		return RR_ENOMEM;
+	for (size_t k = 0; k < j->nsp; k++)
+		j->reach[k] = k && j->reach[k - 1] > j->sp[k].hi ? j->reach[k - 1] : j->sp[k].hi;
+	return RR_OK;
+}
+
+/* Spans holding one time that are looked at for the user's own rows; past
+ * them (hostile input only) the earliest-starting one is taken. */
+#define JOIN_CANDIDATES 16
+
+/* How well call sp fits CommId-less record r, lower is better: 0 when the
+ * call has the same event of the same user (r's duplicate), 1 a row of the
+ * user in the same millisecond, 2 rows of the user before and after r (then
+ * *gap: how long before), 3 rows of the user at all, 4 none. */
+static int join_fit(const struct record *a, const struct join_span *sp, const struct record *r,
+		    int64_t *gap)
+{
+	size_t lo = sp->rlo, hi = sp->rhi;
+	uint32_t user = r->user;
+	int64_t t = r->time_ms;
+
+	/* The first record at or after (user, t). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid].user < user || (a[mid].user == user && a[mid].time_ms < t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < sp->rhi && a[lo].user == user && a[lo].time_ms == t) {
+		for (size_t k = lo; k < sp->rhi && k < lo + JOIN_CANDIDATES && a[k].user == user &&
+		     a[k].time_ms == t; k++)
+			if (rec_same_event(&a[k], r))
+				return 0;
+		return 1;
+	}
+	if (lo < sp->rhi && a[lo].user == user && lo > sp->rlo && a[lo - 1].user == user) {
+		*gap = t - a[lo - 1].time_ms;
+		return 2;
+	}
+	if ((lo < sp->rhi && a[lo].user == user) || (lo > sp->rlo && a[lo - 1].user == user))
+		return 3;
+	return 4;
+}
+
+/* The CommId of the call CommId-less record r joins, or 0: of the spans
+ * holding its time, the one that fits best (join_fit; of two the user was
+ * in, the one where the user's last row before was later), the
+ * earliest-starting among equals. */
+static uint32_t join_find(const struct joiner *j, const struct record *a, const struct record *r)
+{
+	size_t lo = 0, hi = j->nsp, best;
+	int64_t t = r->time_ms, best_gap = INT64_MAX;
+	int fit = 5;
+
+	/* The first span whose reach gets to t: it ends at or after t, and
+	 * every one before ends before t. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (j->reach[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= j->nsp || j->sp[lo].lo > t)
+		return 0;
+	if (lo + 1 == j->nsp || j->sp[lo + 1].lo > t)
+		return j->sp[lo].comm;     /* the only one */
+	best = lo;
+	for (size_t k = lo, seen = 0; k < j->nsp && j->sp[k].lo <= t && fit > 0 &&
+	     seen < JOIN_CANDIDATES; k++) {
+		int64_t gap = INT64_MAX;
+		int f;
+
+		if (j->sp[k].hi < t)
+			continue;
+		seen++;
+		f = join_fit(a, &j->sp[k], r, &gap);
+		if (f < fit || (f == fit && f == 2 && gap < best_gap)) {
+			fit = f;
+			best = k;
+			best_gap = gap;
+		}
+	}
+	return j->sp[best].comm;
+}
+
+/* Joins room a[rb..re) (CommId-less records first, until z). Returns the
+ * new end of its records (duplicates gone) in *end; RR_OK or RR_ENOMEM
+ * (nothing changed). */
+static int join_room(struct joiner *j, struct record *a, size_t rb, size_t z, size_t re,
+		     const struct room_info *rooms, size_t nrooms, size_t *end,
+		     uint64_t *dups)
+{
+	size_t n = re - rb, joined = 0;
+	int rc;
+
+	*end = re;
+	if ((rc = join_spans(j, a, z, re, rooms, nrooms, a[rb].room)) != RR_OK)
+		return rc;
+	if (j->nsp == 0)
+		return RR_OK;
+	for (size_t i = rb; i < z; i++)
+		joined += join_find(j, a, &a[i]) != 0;
+	if (!joined)
+		return RR_OK;
+	if (rr_grow(&j->buf, &j->capbuf, n, sizeof *j->buf) != RR_OK ||
+	    rr_grow(&j->scratch, &j->capscratch, 2 * n, sizeof *j->scratch) != RR_OK)
+		return RR_ENOMEM;
+	for (size_t i = rb; i < z; i++)
+		a[i].comm = join_find(j, a, &a[i]);
+	sort_by_call(a + rb, j->buf, n);
+
+	struct call_part p;
+	size_t out = rb;
+	memset(&p, 0, sizeof p);
+	p.scratch = j->scratch;
+	for (size_t i = rb, k; i < re; i = k) {
+		for (k = i + 1; k < re && a[k].comm == a[i].comm; k++)
+			;
+		out = dedupe_call(a, i, k, out, &p);
+	}
+	*dups += p.dups;
+	*end = out;
+	return RR_OK;
+}
+
+/* Joins every room's CommId-less records. RR_OK, or RR_ENOMEM with the
+ * rooms after the one that failed as they were (the array closed up, the
+ * counts right). */
+static int join_commless(struct dataset *ds)
+{
+	const struct room_info *rooms = ds->span_rooms ? ds->span_rooms : ds->rooms;
+	size_t nrooms = ds->span_rooms ? ds->nspan_rooms : ds->nrooms;
+	struct record *a = ds->recs;
+	size_t n = ds->nrecs, out = 0, rb = 0;
+	uint64_t dups = 0;
+	struct joiner j;
+	int rc = RR_OK;
+
+	memset(&j, 0, sizeof j);
+	while (rb < n) {
+		size_t re = room_end(a, rb, n), end = re;
+
+		if (a[rb].comm == 0 &&
+		    (a[re - 1].comm != 0 ||
+		     rooms_lower(rooms, nrooms, a[rb].room, 1) <
+		     rooms_lower(rooms, nrooms, a[rb].room + 1, 0))) {
+			size_t z = rb;
+			while (z < re && a[z].comm == 0)
+				z++;
+			if ((rc = join_room(&j, a, rb, z, re, rooms, nrooms, &end, &dups)) != RR_OK)
+				break;
+		}
+		if (out != rb)
+			memmove(a + out, a + rb, (end - rb) * sizeof *a);
+		out += end - rb;
+		rb = re;
+	}
+	if (rb < n) {
+		if (out != rb)
+			memmove(a + out, a + rb, (n - rb) * sizeof *a);
+		out += n - rb;
+	}
+	if (out != n) {
+		/* Some rows went: the counts follow. */
+		uint64_t events = 0;
+		for (size_t i = 0; i < out; i++)
+			events += a[i].kind == REC_EVENT;
+		ds->nrecs = out;
+		ds->counts.duplicates += dups;
+		ds->counts.events = events;
+		ds->counts.abnormal = out - events;
+	}
+	joiner_free(&j);
+	return rc;
+}
+
 /* Sorts and de-duplicates one companion array through tmp, scratch for at
  * least n rows, which then serves as the repeat-marking scratch (every row
  * type is at least 8 bytes, two positions). */
@@ -2595,6 +3279,11 @@ int dataset_finish(struct dataset *ds)
 	size_t bytes = 0;
 	uint32_t *tmp = NULL;
 
+	/* Rows without SdkAppId take the room key of their app first: the
+	 * sort groups by it. */
+	if (!ds->shared_strs && dataset_resolve_apps(ds, NULL, 0) != RR_OK)
+		return RR_ENOMEM;
+	apply_room_map(ds);
 	if (finish_records(ds) != RR_OK)
 		return RR_ENOMEM;
 	/* The padding of dataset_absorb went as repeats of the record it
@@ -2616,6 +3305,9 @@ int dataset_finish(struct dataset *ds)
 	SORT_AND_DEDUPE(ds->rooms, ds->nrooms, sort_rooms, room_run, room_rest);
 	SORT_AND_DEDUPE(ds->quality, ds->nquality, sort_quality, quality_run, quality_rest);
 	rr_free(tmp);
+	/* After the rooms are in order: their spans take part. */
+	if (join_commless(ds) != RR_OK)
+		return RR_ENOMEM;
 
 	ds->counts.users = ds->nusers;
 	ds->counts.rooms = ds->nrooms;

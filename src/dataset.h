@@ -183,7 +183,61 @@ struct dataset {
 	size_t nseams, capseams;
 	struct dataset_pad { size_t at, n; } *pads;
 	size_t npads, cappads;
+	/* Rows without SdkAppId (dataset_resolve_apps): per strtab id, the
+	 * room key a plain RoomId stands for (itself when none, or when
+	 * several apps use it); NULL when no id changes. Borrowed, not owned,
+	 * by a partition dataset (dataset_part_of). */
+	uint32_t *room_map;
+	size_t nroom_map;
+	int apps_resolved;
+	/* The rooms-file rows the CommId-less records are joined by
+	 * (dataset_finish): ds->rooms, or those of the run a partition
+	 * dataset is part of (dataset_part_of). */
+	const struct room_info *span_rooms;
+	size_t nspan_rooms;
 };
+
+/*
+ * Room keys (DESIGN §1): a room is (SdkAppId, RoomId). Ingest interns a
+ * row's room as one string, the SdkAppId, DATASET_APP_SEP and the RoomId,
+ * or the RoomId alone when the row has no SdkAppId; records, companion rows
+ * and everything built from them keep that one id. The separator is a byte
+ * that valid UTF-8 never holds, and ingest rejects invalid UTF-8, so no ID
+ * contains it.
+ */
+#define DATASET_APP_SEP '\xff'
+
+/* The RoomId of room key id room (NUL-terminated, owned by st) and, when
+ * len is not NULL, its length. */
+const char *dataset_room_name(const struct strtab *st, uint32_t room, size_t *len);
+
+/* The SdkAppId of room key id room (not NUL-terminated: *len bytes, owned by
+ * st), or NULL (and *len 0) when the key has none. */
+const char *dataset_room_app(const struct strtab *st, uint32_t room, size_t *len);
+
+/*
+ * Settles the app of rows without SdkAppId (DESIGN §1): a plain RoomId
+ * that exactly one app uses (some room key "app SEP RoomId" is in the
+ * string table) stands for that app's room; one that several apps use stays
+ * a room of its own, without app, and gets a note in ds->diag naming the
+ * apps and the rows concerned. Builds ds->room_map (once: later calls do
+ * nothing). Only the string table decides the map; used[id] (nused
+ * entries; NULL: none) counts records that are not in ds (spilled, see
+ * partition.h) by room id, for the notes. Does not change any row:
+ * dataset_finish applies the map. RR_OK or RR_ENOMEM.
+ */
+int dataset_resolve_apps(struct dataset *ds, const uint32_t *used, size_t nused);
+
+/* The room key that plain room id room stands for (room itself when none). */
+static inline uint32_t dataset_room_of(const struct dataset *ds, uint32_t room)
+{
+	return room < ds->nroom_map ? ds->room_map[room] : room;
+}
+
+/* Lets part (dataset_init_part) use what whole (its run's dataset, after
+ * dataset_resolve_apps and dataset_finish) settled: the room map and the
+ * rooms-file spans. whole must outlive part. */
+void dataset_part_of(struct dataset *part, const struct dataset *whole);
 
 #define DATASET_MAX_THREADS 8
 #define DATASET_PART_MIN 65536
@@ -256,9 +310,27 @@ int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index);
 int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offset);
 
 /*
- * Sorts records by (room, comm, user, time), keeping input order among equal
- * keys, then removes records equal in every field but `file` to an earlier
- * one, counting them in counts.duplicates. Sets used, events and abnormal.
+ * First gives every record and companion row without SdkAppId the room key
+ * dataset_resolve_apps settled (resolving first unless ds is a partition
+ * dataset). Sorts records by (room, comm, user, time), keeping input order
+ * among equal keys, then removes duplicates, counting them in
+ * counts.duplicates: records of the same room, comm, user and time with the
+ * same kind, id, p1 and p2 and, of Type (stream) and PeerId (peer), the same
+ * value in each one that both carry (stream -1 and an event's peer 0
+ * carry none; an abnormal record's peer is always compared, since an empty
+ * PeerId says its cause is not a remote user's; DESIGN §1). Among duplicates the one carrying more of those columns is
+ * kept (Type before PeerId; the earlier among equals). Then records without
+ * CommId join the CommId call of their room whose span holds them: its span
+ * runs from the earlier of its rooms-file CreateTime and its first record
+ * to the later of its DestroyTime (open-ended when IsFinished is 0) and its
+ * last record; calls of the rooms file without records count too. Where
+ * several spans hold a record, the call that has its duplicate wins, then
+ * one with a row of its user in that millisecond, then one with rows of the
+ * user before and after it (the latest row before nearest), then one with
+ * rows of the user; the earliest-starting among equals. The joined records
+ * are sorted into their call (before the call's own records of the same
+ * user and time) and de-duplicated with it by the same rule.
+ * Sets used, events and abnormal.
  * Records with the same (room, comm) are then contiguous.
  * Companion rows get the same treatment: users sorted by (room, comm, user,
  * join), rooms by (room, comm, create), quality by (room, comm, user, peer,
@@ -279,8 +351,9 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  * Time: one pass when the records are already in order; input grouped by
  * call (in any call order) costs a few sequential passes.
  * RR_OK or RR_ENOMEM (also past 2^32 - 1 records); on RR_ENOMEM no row is
- * lost except exact repeats already removed and counted, the order may have
- * changed, and dataset_finish may be called again.
+ * lost except duplicates already removed and counted, the order may have
+ * changed, records without CommId may have joined calls, and dataset_finish
+ * may be called again (with the result of one call).
  */
 int dataset_finish(struct dataset *ds);
 

@@ -735,12 +735,48 @@ static int intern_col(struct ctx *c, const struct reader_record *rec, enum col c
 	return strtab_intern(c->ds->strs, s, n, id);
 }
 
+/* Room keys (dataset.h) up to this long are put together on the stack;
+ * longer ones (hostile input only: TRTC RoomIds are at most 64 bytes) take
+ * an allocation of their own. */
+#define KEY_INLINE 320
+
+/* Interns the room key of app (napp 0: none) and room into *id. */
+static int intern_room(struct ctx *c, const char *app, size_t napp, const char *room,
+		       size_t nroom, uint32_t *id)
+{
+	char buf[KEY_INLINE], *key = buf;
+	size_t n = napp + 1 + nroom;
+	int rc;
+
+	if (napp == 0)
+		return intern_last(c, LAST_ROOM, room, nroom, id);
+	if (n > sizeof buf && !(key = rr_malloc(n)))
+		return RR_ENOMEM;
+	memcpy(key, app, napp);
+	key[napp] = DATASET_APP_SEP;
+	memcpy(key + napp + 1, room, nroom);
+	rc = intern_last(c, LAST_ROOM, key, n, id);
+	if (key != buf)
+		rr_free(key);
+	return rc;
+}
+
+/* The SdkAppId cell of a row: none when the file has no such column or the
+ * cell is blank. */
+static void app_cell(const struct ctx *c, const struct reader_record *rec, const char **s,
+		     size_t *n)
+{
+	cell(c, rec, COL_SDKAPPID, s, n);
+	if (is_blank(*s, *n))
+		*n = 0;
+}
+
 static int event_row(struct ctx *c, const struct reader_record *rec)
 {
 	char detail[160];
 	struct record r;
-	const char *room, *user, *ts, *comm, *peer;
-	size_t nroom, nuser, nts, ncomm, npeer;
+	const char *room, *user, *ts, *comm, *peer, *app;
+	size_t nroom, nuser, nts, ncomm, npeer, napp;
 	uint32_t ids[4];
 	int64_t t;
 	enum col tcol;
@@ -812,7 +848,8 @@ static int event_row(struct ctx *c, const struct reader_record *rec)
 
 	cell(c, rec, COL_COMM, &comm, &ncomm);
 	cell(c, rec, COL_PEER, &peer, &npeer);
-	if ((rc = intern_last(c, LAST_ROOM, room, nroom, &ids[0])) != RR_OK ||
+	app_cell(c, rec, &app, &napp);
+	if ((rc = intern_room(c, app, napp, room, nroom, &ids[0])) != RR_OK ||
 	    (rc = intern_last(c, LAST_USER, user, nuser, &ids[1])) != RR_OK ||
 	    (rc = intern_last(c, LAST_COMM, comm, ncomm, &ids[2])) != RR_OK ||
 	    (rc = intern_last(c, LAST_PEER, peer, npeer, &ids[3])) != RR_OK)
@@ -829,8 +866,8 @@ static int user_row(struct ctx *c, const struct reader_record *rec)
 {
 	char detail[160];
 	struct user_info u;
-	const char *room, *user;
-	size_t nroom, nuser;
+	const char *room, *user, *app;
+	size_t nroom, nuser, napp;
 	int why, rc;
 
 	memset(&u, 0, sizeof u);
@@ -844,7 +881,8 @@ static int user_row(struct ctx *c, const struct reader_record *rec)
 	if (!passes(c->o, room, nroom, user, nuser, u.join_ms))
 		return filtered(c);
 
-	if ((rc = strtab_intern(c->ds->strs, room, nroom, &u.room)) != RR_OK ||
+	app_cell(c, rec, &app, &napp);
+	if ((rc = intern_room(c, app, napp, room, nroom, &u.room)) != RR_OK ||
 	    (rc = strtab_intern(c->ds->strs, user, nuser, &u.user)) != RR_OK ||
 	    (rc = intern_col(c, rec, COL_COMM, &u.comm)) != RR_OK ||
 	    (rc = intern_col(c, rec, COL_DEVICETYPE, &u.device)) != RR_OK ||
@@ -862,8 +900,8 @@ static int room_row(struct ctx *c, const struct reader_record *rec)
 {
 	char detail[160];
 	struct room_info r;
-	const char *room, *comm;
-	size_t nroom, ncomm;
+	const char *room, *comm, *app;
+	size_t nroom, ncomm, napp;
 	int why, rc;
 
 	memset(&r, 0, sizeof r);
@@ -877,7 +915,8 @@ static int room_row(struct ctx *c, const struct reader_record *rec)
 	if (!passes(c->o, room, nroom, NULL, 0, r.create_ms))
 		return filtered(c);
 
-	if ((rc = strtab_intern(c->ds->strs, room, nroom, &r.room)) != RR_OK ||
+	app_cell(c, rec, &app, &napp);
+	if ((rc = intern_room(c, app, napp, room, nroom, &r.room)) != RR_OK ||
 	    (rc = strtab_intern(c->ds->strs, comm, ncomm, &r.comm)) != RR_OK)
 		return rc;
 	r.file = c->file;
@@ -916,8 +955,8 @@ static int quality_row(struct ctx *c, const struct reader_record *rec)
 {
 	char detail[160], q[64];
 	struct quality_sample s;
-	const char *room, *user, *name, *val;
-	size_t nroom, nuser, nname, nval;
+	const char *room, *user, *name, *val, *app;
+	size_t nroom, nuser, nname, nval, napp;
 	uint32_t name_id;
 	enum num_result nr;
 	int why, rc;
@@ -949,8 +988,11 @@ static int quality_row(struct ctx *c, const struct reader_record *rec)
 			 q, DATASET_MAX_METRICS);
 		return reject(c, rec, REJ_RANGE, detail);
 	}
+	/* A sample without a room has no room key either. */
+	app_cell(c, rec, &app, &napp);
 	if (rc != RR_OK ||
-	    (rc = strtab_intern(c->ds->strs, room, nroom, &s.room)) != RR_OK ||
+	    (rc = (nroom ? intern_room(c, app, napp, room, nroom, &s.room)
+		   : strtab_intern(c->ds->strs, room, nroom, &s.room))) != RR_OK ||
 	    (rc = strtab_intern(c->ds->strs, user, nuser, &s.user)) != RR_OK ||
 	    (rc = intern_col(c, rec, COL_COMM, &s.comm)) != RR_OK ||
 	    (rc = intern_col(c, rec, COL_PEER, &s.peer)) != RR_OK)
@@ -1001,8 +1043,10 @@ static int row(struct ctx *c, const struct reader_record *rec)
  * general way gives it. tests/unit/test_ingest_fast.c runs both on the
  * whole test corpus and on generated near-miss rows.
  */
-enum plan_op { OP_SKIP, OP_ROOM, OP_USER, OP_COMM, OP_PEER, OP_TIME, OP_EVENTID, OP_P1,
-	       OP_P2, OP_TYPE };
+enum plan_op { OP_SKIP, OP_ROOM, OP_USER, OP_COMM, OP_PEER, OP_APP, OP_TIME, OP_EVENTID,
+	       OP_P1, OP_P2, OP_TYPE };
+/* The slot of OP_APP's text beside the four ID columns' (LAST_*). */
+#define SLOT_APP (OP_APP - OP_ROOM)
 
 /* Sets c->plan_on and c->plan from the header: only event files (EventId
  * and Time present) qualify. Columns ingest does not use are skipped, but
@@ -1016,6 +1060,7 @@ static void plan_columns(struct ctx *c)
 		{ COL_ROOM, OP_ROOM }, { COL_USER, OP_USER }, { COL_COMM, OP_COMM },
 		{ COL_PEER, OP_PEER }, { COL_TIME, OP_TIME }, { COL_EVENTID, OP_EVENTID },
 		{ COL_P1, OP_P1 }, { COL_P2, OP_P2 }, { COL_TYPE, OP_TYPE },
+		{ COL_SDKAPPID, OP_APP },
 	};
 
 	c->plan_on = 0;
@@ -1031,8 +1076,14 @@ static void plan_columns(struct ctx *c)
 	c->nlead = 0;
 	c->lead_len = 0;
 	while (c->nlead + 1 < c->ncols && c->nlead < LEAD_MAX_COLS &&
-	       c->plan[c->nlead] <= OP_PEER)
+	       c->plan[c->nlead] <= OP_APP)
 		c->nlead++;
+	/* The room's id is its key with the app (dataset.h): kept for a row
+	 * only when the app before it is the same too, so with the app after
+	 * the room the leading columns stop before the room. */
+	if (has(c, COL_SDKAPPID) && c->idx[COL_SDKAPPID] > c->idx[COL_ROOM] &&
+	    c->nlead > (size_t)c->idx[COL_ROOM])
+		c->nlead = (size_t)c->idx[COL_ROOM];
 	c->plan_on = 1;
 }
 
@@ -1149,12 +1200,12 @@ static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 	const unsigned char *s;
 	const char *p;
 	size_t avail = reader_peek(rd, &p), lim, i = 0;
-	const unsigned char *str[4] = { NULL, NULL, NULL, NULL };
-	size_t slen[4] = { 0, 0, 0, 0 };
+	const unsigned char *str[5] = { NULL, NULL, NULL, NULL, NULL };
+	size_t slen[5] = { 0, 0, 0, 0, 0 };
 	int64_t v, id = 0, p1 = -1, p2 = -1, type = -1, t = 0;
-	uint32_t ids[4];
+	uint32_t ids[5] = { 0, 0, 0, 0, 0 };   /* the app's stays 0: only its text counts */
 	struct record r;
-	int got_id = 0, known[4] = { 0, 0, 0, 0 };
+	int got_id = 0, known[5] = { 0, 0, 0, 0, 0 };
 	size_t col = 0, ends[LEAD_MAX_COLS];
 
 	s = (const unsigned char *)p;
@@ -1190,7 +1241,8 @@ static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 		case OP_ROOM:
 		case OP_USER:
 		case OP_COMM:
-		case OP_PEER: {
+		case OP_PEER:
+		case OP_APP: {
 			int slot = c->plan[col] - OP_ROOM;
 
 			i = plain_run(s, i, lim);
@@ -1272,7 +1324,9 @@ static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 	for (int k = 0; k < 4; k++) {
 		if (known[k])
 			continue;
-		*rc = intern_last(c, k, (const char *)str[k], slen[k], &ids[k]);
+		*rc = k == LAST_ROOM ? intern_room(c, (const char *)str[SLOT_APP], slen[SLOT_APP],
+						   (const char *)str[k], slen[k], &ids[k])
+				     : intern_last(c, k, (const char *)str[k], slen[k], &ids[k]);
 		if (*rc != RR_OK)
 			return PLAN_TAKEN;
 	}

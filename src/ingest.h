@@ -13,6 +13,9 @@
  * same 2000-2099 rule; --room/--user/--from/--to apply to what a row has
  * (rooms: room and CreateTime; users: room, user and JoinTs; quality: user,
  * room when given, and Time); a row without the time is not time-filtered.
+ * Every row's room is interned as its room key (dataset.h): the SdkAppId,
+ * DATASET_APP_SEP and the RoomId when the row has a SdkAppId, else the
+ * RoomId alone; --room matches the RoomId.
  * Does not: decode IDs (decode/catalog), sort or de-duplicate (dataset),
  * link companion rows to calls (companion).
  */

@@ -373,6 +373,22 @@ static void sid_opt(struct jw *w, const char *k, const struct strtab *t, uint32_
 	}
 }
 
+/* A room key (dataset.h) as "room_id" (the RoomId) and "sdk_app_id" (the
+ * SdkAppId, null when the rows gave none). */
+static void room_ids(struct jw *w, const struct strtab *t, uint32_t room)
+{
+	size_t n, na;
+	const char *s = dataset_room_name(t, room, &n), *app = dataset_room_app(t, room, &na);
+
+	key(w, "room_id");
+	jstr(w, s, n);
+	key(w, "sdk_app_id");
+	if (app)
+		jstr(w, app, na);
+	else
+		put(w, "null", 4);
+}
+
 static void write_exits(struct jw *w, const char *k, const uint32_t *exits)
 {
 	open_(w, k, '{');
@@ -413,7 +429,12 @@ static void write_input(struct jw *w, const struct report *r)
 			str(w, "kind", unmatched_key[k]);
 			str(w, "file", x->file < ds->nfiles ? ds->files[x->file] : "");
 			opt(w, "line", x->line ? (int64_t)x->line : RR_NONE);
-			sid_opt(w, "room_id", ds->strs, x->room);
+			if (x->room) {
+				room_ids(w, ds->strs, x->room);
+			} else {
+				sid_opt(w, "room_id", ds->strs, 0);
+				sid_opt(w, "sdk_app_id", ds->strs, 0);
+			}
 			sid_opt(w, "comm_id", ds->strs, x->comm);
 			sid_opt(w, "user_id", ds->strs, x->user);
 			sid_opt(w, "data_type", ds->strs, k == COMPANION_QUALITY &&
@@ -472,7 +493,7 @@ static void write_experience(struct jw *w, const struct report *r, const struct 
 	int_(w, "time_ms", x->time_ms);
 	int_(w, "experience_id", x->id);
 	if (unattached) {
-		sid(w, "room_id", t, x->room);
+		room_ids(w, t, x->room);
 		sid_opt(w, "comm_id", t, x->comm);
 	}
 	sid(w, "user_id", t, x->user);
@@ -600,7 +621,7 @@ static void write_call(struct jw *w, const struct report *r, const struct call *
 	const struct model *m = r->m;
 
 	open_(w, NULL, '{');
-	sid(w, "room_id", r->ds->strs, c->room);
+	room_ids(w, r->ds->strs, c->room);
 	sid_opt(w, "comm_id", r->ds->strs, c->comm);
 	int_(w, "start_ms", c->start_ms);
 	int_(w, "end_ms", c->end_ms);
@@ -751,7 +772,7 @@ static void write_worst(struct jw *w, const struct report *r)
 		const struct call *c = &r->m->calls[r->worst[i]];
 		open_(w, NULL, '{');
 		int_(w, "call", r->worst[i]);
-		sid(w, "room_id", t, c->room);
+		room_ids(w, t, c->room);
 		sid_opt(w, "comm_id", t, c->comm);
 		int_(w, "start_ms", c->start_ms);
 		int_(w, "errors", c->findings[SEV_ERROR]);

@@ -649,6 +649,7 @@ static int range_load(struct run *r, size_t k, struct dataset *part)
 	int st;
 
 	dataset_init_part(part, r->ds.strs);
+	dataset_part_of(part, &r->ds);
 	st = partition_load(r->part, k, part);
 	if (st == RR_OK)
 		st = dataset_finish(part);

@@ -439,6 +439,56 @@ static int place(struct partition *p, int fd, uint64_t n, size_t r0, size_t r1, 
 	return rc;
 }
 
+/* Rows without SdkAppId belong to the room of their app (dataset.h): the
+ * records of a plain RoomId that stands for an app's room count as that
+ * room's, so both land in its range, where dataset_finish gives them its
+ * key. */
+static int fold_apps(struct partition *p)
+{
+	const struct dataset *ds = p->ds;
+	size_t need = 0;
+
+	if (dataset_resolve_apps(p->ds, p->room, p->caproom) != RR_OK)
+		return RR_ENOMEM;
+	if (!ds->room_map)
+		return RR_OK;
+	for (size_t r = 0; r < p->caproom; r++)
+		if (p->room[r] && dataset_room_of(ds, (uint32_t)r) >= need)
+			need = (size_t)dataset_room_of(ds, (uint32_t)r) + 1;
+	if (need > p->caproom) {
+		size_t old = p->caproom;
+
+		if (rr_grow(&p->room, &p->caproom, need, sizeof *p->room) != RR_OK)
+			return RR_ENOMEM;
+		memset(p->room + old, 0, (p->caproom - old) * sizeof *p->room);
+	}
+	for (size_t r = 0; r < p->caproom; r++) {
+		uint32_t to = dataset_room_of(ds, (uint32_t)r);
+
+		if (to != r && p->room[r]) {
+			p->room[to] += p->room[r];
+			p->room[r] = 0;
+		}
+	}
+	return RR_OK;
+}
+
+/* After cut_ranges: each plain RoomId folded into an app's room goes to that
+ * room's range. */
+static void unfold_apps(struct partition *p)
+{
+	const struct dataset *ds = p->ds;
+
+	if (!ds->room_map)
+		return;
+	for (size_t r = 0; r < p->caproom && r < ds->nroom_map; r++) {
+		uint32_t to = dataset_room_of(ds, (uint32_t)r);
+
+		if (to != r && to < p->caproom)
+			p->room[r] = p->room[to];
+	}
+}
+
 int partition_plan(struct partition *p)
 {
 	int rc;
@@ -449,8 +499,9 @@ int partition_plan(struct partition *p)
 	if (rc != RR_OK)
 		return rc;
 	p->ds->spill = NULL;
-	if (cut_ranges(p) != RR_OK)
+	if (fold_apps(p) != RR_OK || cut_ranges(p) != RR_OK)
 		return RR_ENOMEM;
+	unfold_apps(p);
 	p->planned = 1;
 	p->range_fd = rr_malloc(p->nranges * sizeof *p->range_fd);
 	if (!p->range_fd)

@@ -939,8 +939,14 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 		{ "Room", 0 }, { "CommId", 0 }, { "Start", 0 }, { "Users", 1 }, { "Sessions", 1 },
 		{ "Errors", 1 }, { "Warnings", 1 }, { "Timeouts", 1 }, { "Kicked", 1 },
 		{ "Entry failed", 1 } };
+	/* The same with the app, for calls of several apps. */
+	static const struct col app_cols[] = {
+		{ "Room", 0 }, { "SdkAppId", 0 }, { "CommId", 0 }, { "Start", 0 },
+		{ "Users", 1 }, { "Sessions", 1 }, { "Errors", 1 }, { "Warnings", 1 },
+		{ "Timeouts", 1 }, { "Kicked", 1 }, { "Entry failed", 1 } };
 	const struct model *m = p->r->m;
 	const struct strtab *st = p->r->ds->strs;
+	int apps = p->r->several_apps;
 	xmlNodePtr tb, tr, td, a;
 	char b[64];
 	int64_t last = INT64_MIN;
@@ -952,7 +958,8 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 		if (m->calls[i].end_ms > last)
 			last = m->calls[i].end_ms;
 	zoned = m->ncalls > 0 && tz_next_change(p->r->tz, m->calls[0].start_ms) <= last;
-	tb = add_table(p, parent, "calls", cols, sizeof cols / sizeof cols[0]);
+	tb = apps ? add_table(p, parent, "calls", app_cols, sizeof app_cols / sizeof app_cols[0])
+		  : add_table(p, parent, "calls", cols, sizeof cols / sizeof cols[0]);
 	for (size_t k = 0; k < n; k++) {
 		uint32_t i = idx ? idx[k] : (uint32_t)k;
 		const struct call *c = &m->calls[i];
@@ -963,9 +970,19 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 			a = add_el(p, td, "a", NULL);
 			call_href(p, i, b, sizeof b);
 			set_attr(p, a, "href", b);
-			add_text(p, a, strtab_str(st, c->room));
+			add_text(p, a, dataset_room_name(st, c->room, NULL));
 		} else {
-			add_text(p, td, strtab_str(st, c->room));
+			add_text(p, td, dataset_room_name(st, c->room, NULL));
+		}
+		if (apps) {
+			size_t an;
+			const char *app = dataset_room_app(st, c->room, &an);
+
+			td = add_el(p, tr, "td", "id");
+			if (app)
+				add_text_n(p, td, app, an);
+			else
+				add_text(p, td, "—");
 		}
 		td_text(p, tr, strtab_str(st, c->comm), "id");
 		/* The call list has no formatted start in the model; the zone's
@@ -1085,7 +1102,7 @@ static void fill_unmatched(struct page *p, xmlNodePtr n)
 				add_text(p, e, b);
 			}
 			add_text(p, e, ": room ");
-			add_text(p, e, x->room ? strtab_str(st, x->room) : "(none)");
+			add_text(p, e, x->room ? dataset_room_name(st, x->room, NULL) : "(none)");
 			if (x->comm) {
 				add_text(p, e, ", CommId ");
 				add_text(p, e, strtab_str(st, x->comm));
@@ -1860,7 +1877,7 @@ static void fill_orphans(struct page *p, xmlNodePtr n)
 		tr = add_el(p, tb, "tr", NULL);
 		tz_format(r->tz, x->time_ms, TZF_DATETIME, b, sizeof b);
 		td_text(p, tr, b, NULL);
-		td_text(p, tr, strtab_str(st, x->room), "id");
+		td_text(p, tr, dataset_room_name(st, x->room, NULL), "id");
 		td_text(p, tr, strtab_str(st, x->user), "id");
 		td_text(p, tr, o->label, NULL);
 		if (o->ncauses == 0) {
@@ -2144,6 +2161,22 @@ static void tb_add(struct page *p, const char *s, size_t n, int flat)
 static void tb_str(struct page *p, const char *s)
 {
 	tb_add(p, s, strlen(s), 1);
+}
+
+/* After a room, when the report's calls are of several apps: which app
+ * (its SdkAppId, or "no SdkAppId" for rows that gave none). */
+static void tb_app(struct page *p, uint32_t room)
+{
+	size_t n;
+	const char *a;
+
+	if (!p->r->several_apps)
+		return;
+	a = dataset_room_app(p->r->ds->strs, room, &n);
+	tb_str(p, a ? " (app " : " (no SdkAppId");
+	if (a)
+		tb_add(p, a, n, 1);
+	tb_str(p, ")");
 }
 
 /* The second scratch (path data while tb holds a title). */
@@ -2463,6 +2496,7 @@ static void fact_of(struct page *p, int s, const struct callview *v)
 	switch (s) {
 	case CS_ROOM:
 		tb_str(p, v->room);
+		tb_app(p, c->room);
 		break;
 	case CS_COMM:
 		tb_str(p, *v->comm ? v->comm : "—");
@@ -3236,6 +3270,7 @@ static int fill_slot(struct page *p, int s, xmlNodePtr n, const struct callview 
 		tb_reset(p);
 		tb_str(p, b);
 		tb_str(p, v->room);
+		tb_app(p, p->r->m->calls[v->call].room);
 		tb_str(p, " · ");
 		tb_str(p, v->span);
 		tb_flush(p, n);
@@ -3249,6 +3284,7 @@ static int fill_slot(struct page *p, int s, xmlNodePtr n, const struct callview 
 		tb_reset(p);
 		tb_str(p, "Room ");
 		tb_str(p, v->room);
+		tb_app(p, p->r->m->calls[v->call].room);
 		if (v->ongoing)
 			tb_str(p, " ");
 		tb_flush(p, n);

@@ -311,7 +311,7 @@ static int build_days(struct report *r, struct scratch *x)
 	for (j = 0; j < m->nexperiences; j++) {
 		k = day_find(dl, nd, day_number(r->tz, m->experiences[j].time_ms), &hint);
 		r->days[k].experiences++;
-		nx[k] += m->experiences[j].call != RR_NOIDX;
+		nx[k] += j < m->first_orphan_exp || j - m->first_orphan_exp >= m->norphan_exp;
 	}
 	for (j = 0; j < m->nsessions; j++) {
 		k = day_find(dl, nd, x->v[j], &hint);
@@ -654,8 +654,8 @@ static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
  * length. */
 static size_t call_slug(const struct strtab *st, uint32_t room, char slug[SLUG_MAX + 1])
 {
-	const char *s = strtab_str(st, room);
-	size_t rl = strtab_len(st, room), i, n = 0;
+	size_t rl, i, n = 0;
+	const char *s = dataset_room_name(st, room, &rl);
 
 	for (i = 0; i < rl && n < SLUG_MAX; i++) {
 		unsigned char ch = (unsigned char)s[i];
@@ -680,7 +680,9 @@ static size_t call_file_len(size_t slug_len)
 	return 6 + (slug_len ? slug_len : 4) + 1 + 8 + 5;
 }
 
-/* The 32-bit FNV-1a of room, '\0', CommId, '\0', decimal start_ms. */
+/* The 32-bit FNV-1a of RoomId, '\0', CommId, '\0', decimal start_ms (the
+ * app aside: names stay those of one app's rooms; two apps' calls of one
+ * name are told apart as any collision is). */
 static uint32_t call_hash(const struct strtab *st, const struct call *c)
 {
 	char num[24];
@@ -695,7 +697,10 @@ static uint32_t call_hash(const struct strtab *st, const struct call *c)
 	} while (u);
 	if (v < 0)
 		num[--i] = '-';
-	h = fnv1a(h, strtab_str(st, c->room), strtab_len(st, c->room) + 1);   /* NUL separates */
+	size_t rl;
+	const char *room = dataset_room_name(st, c->room, &rl);
+
+	h = fnv1a(h, room, rl + 1);   /* NUL separates */
 	h = fnv1a(h, strtab_str(st, c->comm), strtab_len(st, c->comm) + 1);
 	return fnv1a(h, num + i, sizeof num - i);
 }
@@ -1428,6 +1433,15 @@ static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int6
 	marks_next(x);
 	for (i = 0; i < m->ncalls; i++)
 		r->rooms += m->calls[i].room < nstr && mark_new(x, m->calls[i].room);
+	if (r->ds && m->ncalls) {
+		size_t n0, n;
+		const char *a0 = dataset_room_app(r->ds->strs, m->calls[0].room, &n0), *a;
+
+		for (i = 1; i < m->ncalls && !r->several_apps; i++) {
+			a = dataset_room_app(r->ds->strs, m->calls[i].room, &n);
+			r->several_apps = !a0 != !a || n != n0 || (a && memcmp(a, a0, n) != 0);
+		}
+	}
 	marks_next(x);
 	for (i = 0; i < m->nsessions; i++) {
 		const struct session *s = &m->sessions[i];

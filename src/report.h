@@ -162,6 +162,9 @@ struct report {
 	 * failure event of their own): the entry success denominator. The
 	 * others' entry was not seen (they began before the export window). */
 	uint32_t entry_observed;
+	/* The calls are of more than one app (SdkAppId, or none): pages
+	 * name the app beside the room. */
+	int several_apps;
 	uint32_t exits[EXIT__COUNT];
 	struct latency entry_latency;
 	/* Entry success: entered / entry_observed (per mille, RR_NONE without

@@ -50,7 +50,10 @@ int tables_write_sessions(const struct report *r, FILE *f)
 		const struct call *c = &m->calls[ci];
 		for (uint32_t k = 0; k < c->nsessions; k++) {
 			const struct session *s = &m->sessions[c->first_session + k];
-			csv_field(f, strtab_str(t, c->room), strtab_len(t, c->room), 1);
+			size_t rl;
+			const char *room = dataset_room_name(t, c->room, &rl);
+
+			csv_field(f, room, rl, 1);
 			field_id(f, t, c->comm);
 			field_id(f, t, s->user);
 			csv_field_str(f, platform_name(s->platform), 0);
@@ -96,7 +99,12 @@ void tables_write_event(FILE *f, const struct strtab *t, const struct catalog *c
 	field_int(f, r->time_ms, 1);
 	tz_format(z, r->time_ms, TZF_DATETIME_MS, buf, sizeof buf);
 	csv_field_str(f, buf, 0);
-	field_id(f, t, r->room);
+	{
+		size_t rl;
+		const char *room = dataset_room_name(t, r->room, &rl);
+
+		csv_field(f, room, rl, 0);
+	}
 	field_id(f, t, r->comm);
 	field_id(f, t, r->user);
 	field_id(f, t, r->peer);

@@ -109,14 +109,14 @@ class AbnormalAlone(Common):
         self.assertEqual({(x["room_id"], x["comm_id"]) for x in un}, {("461", None)})
         self.assertEqual(sorted({x["user_id"] for x in un}), ["itachi3", "itachili1"])
         self.assertEqual(un[0], {
-            "time_ms": 1592448600000, "experience_id": 4, "room_id": "461", "comm_id": None,
+            "time_ms": 1592448600000, "experience_id": 4, "room_id": "461", "sdk_app_id": "1400188366", "comm_id": None,
             "user_id": "itachi3",
             "causes": [{"id": 2011, "peer_id": None}, {"id": 2012, "peer_id": None},
                        {"id": 2014, "peer_id": None}, {"id": 2021, "peer_id": None},
                        {"id": 2022, "peer_id": None}, {"id": 2011, "peer_id": "itachili1"},
                        {"id": 2012, "peer_id": "itachili1"}]})
         self.assertEqual(un[1], {
-            "time_ms": 1592448600000, "experience_id": 4, "room_id": "461", "comm_id": None,
+            "time_ms": 1592448600000, "experience_id": 4, "room_id": "461", "sdk_app_id": "1400188366", "comm_id": None,
             "user_id": "itachili1",
             "causes": [{"id": 2011, "peer_id": None}, {"id": 2012, "peer_id": None}]})
 
@@ -171,18 +171,22 @@ class AllTogether(Common):
               for x in self.rep["input"]["unmatched_examples"]]
         self.assertEqual(ex[0], {
             "kind": "users", "file": "users-DescribeUserInfo.csv", "line": 2,
-            "room_id": "218695", "comm_id": "1400188366_218695_1590065777",
+            "room_id": "218695", "sdk_app_id": "1400188366", "comm_id": "1400188366_218695_1590065777",
             "user_id": "user1_54816741", "data_type": None, "rows": 1})
         self.assertEqual([(x["kind"], x["line"]) for x in ex],
                          [("users", 2), ("users", 3), ("rooms", 2), ("rooms", 3), ("rooms", 4),
                           ("quality", None), ("quality", None)])
+        # Quality series in room-key order: (SdkAppId, RoomId), so the two
+        # apps' series of room 218695 are apart.
         self.assertEqual(ex[-2:], [
-            {"kind": "quality", "file": "quality-DescribeCallDetailInfo.csv", "line": None,
-             "room_id": "218695", "comm_id": "1400188366_218695_1590065777", "user_id": "1716",
-             "data_type": "bigvCapFps", "rows": 6},
             {"kind": "quality", "file": "quality-DescribeCallDetail-older.csv", "line": None,
-             "room_id": "218695", "comm_id": "1400353843_218695_1590065777", "user_id": "1716",
-             "data_type": "bigvCapFps", "rows": 50}])
+             "room_id": "218695", "sdk_app_id": "1400353843",
+             "comm_id": "1400353843_218695_1590065777", "user_id": "1716",
+             "data_type": "bigvCapFps", "rows": 50},
+            {"kind": "quality", "file": "quality-DescribeCallDetailInfo.csv", "line": None,
+             "room_id": "218695", "sdk_app_id": "1400188366",
+             "comm_id": "1400188366_218695_1590065777", "user_id": "1716",
+             "data_type": "bigvCapFps", "rows": 6}])
 
     def test_data_quality_names_them(self):
         text = rr.page_text(self.index, "quality")

@@ -129,13 +129,13 @@ class Unmatched(unittest.TestCase):
             zoe_line = users.index(users[[u.split(",")[3] for u in users].index("zoe")]) + 2
             ex = [dict(x, file=os.path.basename(x["file"])) for x in inp["unmatched_examples"]]
             self.assertIn({"kind": "users", "file": "users.csv", "line": zoe_line,
-                           "room_id": "r2", "comm_id": "c2", "user_id": "zoe",
+                           "room_id": "r2", "sdk_app_id": "1400000001", "comm_id": "c2", "user_id": "zoe",
                            "data_type": None, "rows": 1}, ex)
             self.assertIn({"kind": "rooms", "file": "rooms.csv", "line": ex[-2]["line"],
-                           "room_id": "r9", "comm_id": "c9", "user_id": None,
+                           "room_id": "r9", "sdk_app_id": "1400000001", "comm_id": "c9", "user_id": None,
                            "data_type": None, "rows": 1}, ex)
             self.assertEqual(ex[-1], {"kind": "quality", "file": "quality.csv", "line": None,
-                                      "room_id": "r2", "comm_id": "c2", "user_id": "zoe",
+                                      "room_id": "r2", "sdk_app_id": "1400000001", "comm_id": "c2", "user_id": "zoe",
                                       "data_type": "rtt", "rows": 3})
             self.assertEqual(len([x for x in ex if x["kind"] == "users"]),
                              min(3, 1 + extra_users))
@@ -261,10 +261,10 @@ class Orphans(unittest.TestCase):
                     x["causes"].sort(key=lambda c: c["id"])
             self.assertEqual(un, [
                 {"time_ms": t("11:00:00"), "experience_id": 4, "room_id": "r2",
-                 "comm_id": None, "user_id": "zoe",
+                 "sdk_app_id": "1400000001", "comm_id": None, "user_id": "zoe",
                  "causes": [{"id": 2017, "peer_id": None}, {"id": 2018, "peer_id": "amy"}]},
                 {"time_ms": t("11:01:00"), "experience_id": 5, "room_id": "r2",
-                 "comm_id": None, "user_id": "zoe", "causes": []}])
+                 "sdk_app_id": "1400000001", "comm_id": None, "user_id": "zoe", "causes": []}])
             (c,) = rep["calls"]
             self.assertEqual([(x["user_id"], x["time_ms"]) for x in c["abnormal_experiences"]],
                              [("ghost", t("10:06:00"))])

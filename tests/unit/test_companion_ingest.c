@@ -150,7 +150,7 @@ static void test_rooms(void **state)
 		assert_int_equal(ds.rooms[0].create_ms, cases[i].create);
 		assert_int_equal(ds.rooms[0].destroy_ms, cases[i].destroy);
 		assert_int_equal(ds.rooms[0].finished, cases[i].finished);
-		assert_string_equal(str(&ds, ds.rooms[0].room), cases[i].room);
+		assert_string_equal(dataset_room_name(ds.strs, ds.rooms[0].room, NULL), cases[i].room);
 		assert_string_equal(str(&ds, ds.rooms[0].comm), cases[i].comm);
 		dataset_free(&ds);
 	}

@@ -52,6 +52,7 @@ struct header_case {
 	int8_t stream;
 	int64_t time_ms;
 	const char *room, *user, *peer, *comm;
+	const char *app;             /* SdkAppId of the room key; NULL: none */
 };
 
 static void test_headers(void **state)
@@ -59,29 +60,29 @@ static void test_headers(void **state)
 	static const struct header_case cases[] = {
 		{ "RoomId,UserId,Time,EventId,ParamOne,ParamTwo,Type,PeerId,CommId,SdkAppId\n"
 		  "r1,u1,1763634665120,5001,1,2,3,p1,c1,1400\n",
-		  REC_EVENT, 5001, 1, 2, 3, 1763634665120LL, "r1", "u1", "p1", "c1" },
+		  REC_EVENT, 5001, 1, 2, 3, 1763634665120LL, "r1", "u1", "p1", "c1", "1400" },
 		{ "room_id,USER-ID,time stamp,Event_Id,param1,Param 2,TYPE,peer id,comm_id\n"
 		  "r2,u2,1763634665,1003,0,,,,\n",
-		  REC_EVENT, 1003, 0, -1, -1, 1763634665000LL, "r2", "u2", "", "" },
+		  REC_EVENT, 1003, 0, -1, -1, 1763634665000LL, "r2", "u2", "", "", NULL },
 		{ "RoomStr,UserId,Timestamp,EventId,Extra\n r3 , u3 ,2025-11-20 10:31:05,7001,x\n",
-		  REC_EVENT, 7001, -1, -1, -1, 1763634665000LL, "r3", "u3", "", "" },
+		  REC_EVENT, 7001, -1, -1, -1, 1763634665000LL, "r3", "u3", "", "", NULL },
 		{ "roomstring,userid,time,eventid\n\" r4 \",u4,1763634665000,1\n",
-		  REC_EVENT, 1, -1, -1, -1, 1763634665000LL, " r4 ", "u4", "", "" },
+		  REC_EVENT, 1, -1, -1, -1, 1763634665000LL, " r4 ", "u4", "", "", NULL },
 		{ "RoomId,UserId,EventTime,ExperienceId,AbnormalEventId,PeerId\n"
 		  "r5,u5,1763634660,2,1201,p9\n",
-		  REC_ABNORMAL, 2, 1201, -1, -1, 1763634660000LL, "r5", "u5", "p9", "" },
+		  REC_ABNORMAL, 2, 1201, -1, -1, 1763634660000LL, "r5", "u5", "p9", "", NULL },
 		/* Abnormal time falls back to Time; no cause listed. */
 		{ "RoomId,UserId,Time,ExperienceId,AbnormalEventId\nr6,u6,1763634660,3,\n",
-		  REC_ABNORMAL, 3, -1, -1, -1, 1763634660000LL, "r6", "u6", "", "" },
+		  REC_ABNORMAL, 3, -1, -1, -1, 1763634660000LL, "r6", "u6", "", "", NULL },
 		/* A cause without an experience ID. */
 		{ "RoomId,UserId,EventTime,AbnormalEventId\nr7,u7,1763634660,4001\n",
-		  REC_ABNORMAL, 0, 4001, -1, -1, 1763634660000LL, "r7", "u7", "", "" },
+		  REC_ABNORMAL, 0, 4001, -1, -1, 1763634660000LL, "r7", "u7", "", "", NULL },
 		/* Both kinds in one file: the filled columns decide. */
 		{ "RoomId,UserId,Time,EventId,ExperienceId\nr8,u8,1763634660,,5\n",
-		  REC_ABNORMAL, 5, -1, -1, -1, 1763634660000LL, "r8", "u8", "", "" },
+		  REC_ABNORMAL, 5, -1, -1, -1, 1763634660000LL, "r8", "u8", "", "", NULL },
 		/* Signs and spaces in numbers. */
 		{ "RoomId,UserId,Time,EventId,ParamOne,Type\nr9,u9,1763634660,+12,\" -1 \",-128\n",
-		  REC_EVENT, 12, -1, -1, -128, 1763634660000LL, "r9", "u9", "", "" },
+		  REC_EVENT, 12, -1, -1, -128, 1763634660000LL, "r9", "u9", "", "", NULL },
 	};
 
 	(void)state;
@@ -105,7 +106,19 @@ static void test_headers(void **state)
 		assert_int_equal(r->p2, hc->p2);
 		assert_int_equal(r->stream, hc->stream);
 		assert_int_equal(r->time_ms, hc->time_ms);
-		assert_string_equal(str(&ds, r->room), hc->room);
+		assert_string_equal(dataset_room_name(ds.strs, r->room, NULL), hc->room);
+		{
+			size_t an;
+			const char *app = dataset_room_app(ds.strs, r->room, &an);
+
+			if (hc->app) {
+				assert_non_null(app);
+				assert_int_equal(an, strlen(hc->app));
+				assert_memory_equal(app, hc->app, an);
+			} else {
+				assert_null(app);
+			}
+		}
 		assert_string_equal(str(&ds, r->user), hc->user);
 		assert_string_equal(str(&ds, r->peer), hc->peer);
 		assert_string_equal(str(&ds, r->comm), hc->comm);

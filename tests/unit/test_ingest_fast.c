@@ -106,6 +106,8 @@ static const char *const headers[] = {
 	"RoomId,UserId,Time,EventId,RoomId,ParamOne",
 	"RoomId,UserId,Time,EventTime,EventId,ExperienceId,AbnormalEventId,PeerId",
 	"RoomId,UserId,EventTime,ExperienceId,AbnormalEventId,PeerId",
+	/* The app after the room: the room key needs both (dataset.h). */
+	"RoomId,SdkAppId,UserId,PeerId,Time,EventId,ParamOne",
 };
 
 /* Cells a column may get instead of its usual value: near misses of the
@@ -345,6 +347,20 @@ static void test_repeated_leads(void **state)
 		"room1,u1,,c1,5001,1763886519000\n"
 		"room1,u1,,c1,5002,1763886519001\n"
 		"room1,u1,u2,c1,5002,1763886519002\n",
+		/* The app after the room, changing, empty and back, under one
+		 * room: each row's room key is its own app's. */
+		"RoomId,SdkAppId,UserId,Time,EventId\n"
+		"room1,1400,u1,1763886519000,5001\n"
+		"room1,1401,u1,1763886519001,5001\n"
+		"room1,,u1,1763886519002,5001\n"
+		"room1,1401,u1,1763886519003,5001\n"
+		"room1,1400,u1,1763886519004,5001\n",
+		/* The app before the room, empty in some rows. */
+		"SdkAppId,RoomId,UserId,Time,EventId\n"
+		"1400,room1,u1,1763886519000,5001\n"
+		",room1,u1,1763886519001,5001\n"
+		"1400,room1,u1,1763886519002,5001\n"
+		"1400,room2,u1,1763886519003,5001\n",
 	};
 	char *buf = malloc(64 * 1024);
 	size_t len;
