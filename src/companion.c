@@ -188,7 +188,7 @@ static void unmatched_add(struct linker *L, enum companion_kind k, const struct 
 
 static void time_text(const struct linker *L, int64_t ms, char *out)
 {
-	tz_format(L->tz, ms, TZF_TIME, out, TIME_TEXT);
+	tz_time_text(L->tz, ms, out, TIME_TEXT);
 }
 
 static int add_finding(struct linker *L, uint32_t session, const char *code,
@@ -356,7 +356,7 @@ static int user_candidates(struct linker *L, const struct user_info *u)
 	}
 	/* by_room_user is in start order; session index order groups them by
 	 * call (in start order within each), which the per-call checks use. */
-	if (rc == RR_OK)
+	if (rc == RR_OK && L->ncand > 1)   /* cand is NULL while empty */
 		qsort(L->cand, L->ncand, sizeof *L->cand, cmp_u32);
 	return rc;
 }

@@ -475,9 +475,11 @@ static enum role event_role(const struct record *r, enum exit_reason *why, int *
 
 /* ---- finding texts ---- */
 
+/* A local time for a finding's text (with the zone's name near a change of
+ * offset, see tz_time_text). */
 static void time_text(const struct builder *b, int64_t ms, char *out)
 {
-	tz_format(b->tz, ms, TZF_TIME, out, TIME_TEXT);
+	tz_time_text(b->tz, ms, out, TIME_TEXT);
 }
 
 /* Appends a finding of session `owner` (its index in model.sessions at the
@@ -637,10 +639,10 @@ static int session_findings(struct builder *b, uint32_t si, const struct textra 
 			const char *from = network_name(t->net_from), *to = network_name(t->net_to);
 
 			fmt_duration(s->last_seen_ms - t->net_change_ms, dur, sizeof dur);
-			if (from && to)
-				textbuf_add(&x, "); network switched %s → %s %s before", from, to, dur);
-			else if (t->net_to == 0)
+			if (t->net_to == 0)
 				textbuf_add(&x, "); network lost %s before", dur);
+			else if (from && to)
+				textbuf_add(&x, "); network switched %s → %s %s before", from, to, dur);
 			else if (to)
 				textbuf_add(&x, "); network reported as %s %s before", to, dur);
 			else
@@ -1879,8 +1881,8 @@ static int experience_findings(struct builder *b)
 		catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
 		time_text(b, x->time_ms, at);
 		n = strlen(at);
-		if (n == 8 && strcmp(at + 5, ":00") == 0)
-			at[5] = '\0';   /* experience times are minute-aligned */
+		if (n >= 8 && memcmp(at + 5, ":00", 3) == 0 && (at[8] == '\0' || at[8] == ' '))
+			memmove(at + 5, at + 8, n - 8 + 1);   /* minute-aligned: "10:11" */
 		textbuf_add(&t, "%s at %s", label, at);
 		if (x->ncauses == 0)
 			textbuf_add(&t, " — no cause listed");

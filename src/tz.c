@@ -1067,3 +1067,17 @@ void tz_format(const struct tz *z, int64_t utc_ms, enum tz_format f, char *buf, 
 		buf[len] = '\0';
 	}
 }
+
+void tz_time_text(const struct tz *z, int64_t utc_ms, char *buf, size_t size)
+{
+	size_t n;
+
+	tz_format(z, utc_ms, TZF_TIME, buf, size);
+	if (tz_next_change(z, utc_ms - TZ_NOTE_WINDOW_MS) > utc_ms + TZ_NOTE_WINDOW_MS)
+		return;
+	n = strlen(buf);
+	if (n + 2 < size) {
+		buf[n++] = ' ';
+		tz_abbr(z, utc_ms, buf + n, size - n);
+	}
+}

@@ -63,4 +63,11 @@ enum tz_format {
 /* Formats utc_ms in zone z. Always NUL-terminates buf; 40 bytes suffice. */
 void tz_format(const struct tz *z, int64_t utc_ms, enum tz_format f, char *buf, size_t size);
 
+/* A time of day for a sentence: "10:31:05" (TZF_TIME), followed by the
+ * zone's abbreviation ("02:05:00 CET") when a change of the zone's offset
+ * lies within TZ_NOTE_WINDOW_MS of utc_ms, where a bare local time could be
+ * read on either side of it. Always NUL-terminates buf; 40 bytes suffice. */
+#define TZ_NOTE_WINDOW_MS (24 * INT64_C(3600000))
+void tz_time_text(const struct tz *z, int64_t utc_ms, char *buf, size_t size);
+
 #endif

@@ -219,6 +219,8 @@ class TestDaylightSaving(unittest.TestCase):
             self.assertIn(want, text)
         # The finding's time, and the bar's and span's hover texts.
         self.assertIn("Findings warning 02:00:00 CET u1 No network", text)
+        # The finding's own words carry the zone too: 02:00 happened twice.
+        self.assertIn("No network for 2 min 00 s from 02:00:00 CET", text)
         self.assertIn("02:50:00 CEST–02:10:00 CET · entered after 1 s · left: normal",
                       p.titles)
         self.assertIn("No network 02:00:00 CET–02:02:00 CET (2 min 00 s)", p.titles)

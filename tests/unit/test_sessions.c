@@ -628,7 +628,7 @@ static const struct finding_case finding_cases[] = {
 	  { E("u", 0, 5001, -1), E("u", 1, 5003, 1), E("u", 2, 1003, 1), E("u", 10, 1003, 0),
 	    E("u", 20, 3001, 0), E("u", 110, 7001, 1), END },
 	  { { "timeout", SEV_ERROR, 110, "Timed out of the room at 10:01:50 (last seen 10:00:20); "
-	      "network switched Wi-Fi → no network 10 s before" },
+	      "network lost 10 s before" },
 	    { "network_lost", SEV_WARNING, 10,
 	      "No network from 10:00:10 until the timeout at 10:01:50" } }, 2 },
 	{ "an outage until a normal exit, refined by a late timeout, keeps its length",
@@ -1227,6 +1227,56 @@ static void test_display_zone(void **state)
 	model_free(&m);
 	dataset_free(&ds);
 	tz_free(z);
+}
+
+/* Near a change of the zone's offset a finding's times carry the zone's
+ * name (the autumn hour happens twice); elsewhere, and in zones without
+ * changes, they are bare. A kick 30 s after entering, at each time. */
+static void test_display_zone_changes(void **state)
+{
+	static const struct {
+		const char *zone;
+		double sec;              /* the 5001, from T0 */
+		const char *text;
+	} cases[] = {
+		/* Berlin, 2026-10-25: 03:00 CEST -> 02:00 CET at 01:00 UTC. */
+		{ "Europe/Berlin", -2282100 - 30, "Removed from the room at 02:05:00 CEST" },
+		{ "Europe/Berlin", -2278500 - 30, "Removed from the room at 02:05:00 CET" },
+		/* 2026-03-29: 02:00 CET -> 03:00 CEST at 01:00 UTC. */
+		{ "Europe/Berlin", -20424600 - 30, "Removed from the room at 01:30:00 CET" },
+		{ "Europe/Berlin", -20421000 - 30, "Removed from the room at 03:30:00 CEST" },
+		/* Two days before the change, and on the sample day: bare. */
+		{ "Europe/Berlin", -2455200 - 30, "Removed from the room at 02:00:00" },
+		{ "Europe/Berlin", 0, "Removed from the room at 11:00:30" },
+		{ "Asia/Shanghai", -2282100 - 30, "Removed from the room at 08:05:00" },
+	};
+	char err[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct row rows[] = {
+			{ "r", "", "u", cases[i].sec, EV, 5001, -1, -1, NULL },
+			{ "r", "", "u", cases[i].sec + 1, EV, 5003, 1, -1, NULL },
+			{ "r", "", "u", cases[i].sec + 30, EV, 7001, 2, -1, NULL },
+			END,
+		};
+		struct sessions_options o;
+		struct dataset ds;
+		struct model m;
+		struct tz *z;
+
+		print_message("case %zu: %s\n", i, cases[i].text);
+		assert_int_equal(tz_open(cases[i].zone, &z, err, sizeof err), RR_OK);
+		sessions_options_init(&o);
+		o.display_tz = z;
+		load(&ds, rows);
+		assert_int_equal(sessions_build(&ds, kit_cat, &o, &m), RR_OK);
+		assert_int_equal(m.nfindings, 1);
+		assert_string_equal(m.findings[0].text, cases[i].text);
+		model_free(&m);
+		dataset_free(&ds);
+		tz_free(z);
+	}
 }
 
 static void test_options_defaults(void **state)
@@ -2076,6 +2126,7 @@ int main(void)
 		cmocka_unit_test(test_empty_dataset),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_display_zone),
+		cmocka_unit_test(test_display_zone_changes),
 		cmocka_unit_test(test_options_defaults),
 		cmocka_unit_test(test_cut_rooms),
 		cmocka_unit_test(test_views_same_model),
