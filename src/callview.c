@@ -332,6 +332,25 @@ static void lane_info(const struct builder *b, struct cv_lane *ln, const struct 
 	ln->ip = strtab_str(b->st, ip);
 }
 
+/* A lane's bars, in start order: a bar that starts before an earlier one
+ * ends goes to the lower half, and the earlier ones it overlaps to the
+ * upper half. */
+static void bars_halve(struct cv_bar *bar, uint32_t n)
+{
+	int64_t end = INT64_MIN;
+
+	for (uint32_t k = 0; k < n; k++) {
+		if (bar[k].start_ms < end) {
+			bar[k].half = CV_BAR_LOWER;
+			for (uint32_t j = 0; j < k; j++)
+				if (bar[j].end_ms > bar[k].start_ms && bar[j].half == CV_BAR_FULL)
+					bar[j].half = CV_BAR_UPPER;
+		}
+		if (bar[k].end_ms > end)
+			end = bar[k].end_ms;
+	}
+}
+
 static int add_bar(struct builder *b, uint32_t sidx)
 {
 	const struct session *s = &b->m->sessions[sidx];
@@ -363,6 +382,7 @@ static int add_bar(struct builder *b, uint32_t sidx)
 	bar->start_observed = s->start_observed;
 	bar->entered = s->entered;
 	bar->entry_observed = s->entry_observed;
+	bar->half = CV_BAR_FULL;
 	bar->title = put_text(b, &t);
 	if (!bar->title)
 		return RR_ENOMEM;
@@ -1467,6 +1487,7 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 			if ((rc = add_bar(b, (uint32_t)(ls[k] - m->sessions))))
 				return rc;
 		ln->nbars = nb;
+		bars_halve(v->bars + ln->first_bar, nb);
 		ln->first_mark = v->nmarks;
 		ln->first_span = v->nspans;
 		ln->first_log = v->nlog;

@@ -26,6 +26,8 @@
  * in it; without a CommId (calls split by --call-gap) those whose time lies
  * within the call's span. */
 
+enum { CV_BAR_FULL, CV_BAR_UPPER, CV_BAR_LOWER };
+
 struct cv_bar {
 	uint32_t session;        /* index into model.sessions */
 	int64_t start_ms, end_ms;
@@ -33,6 +35,11 @@ struct cv_bar {
 	uint8_t start_observed, entered;
 	uint8_t entry_observed;  /* session.entry_observed: entered 0 means "did not enter"
 				  * only with it */
+	/* Where in the lane: CV_BAR_FULL, or, where the user's sessions
+	 * overlap in time (a timeout logged after the user came back from
+	 * another device, DESIGN §3), the earlier one in the upper half and
+	 * the later in the lower, so neither hides the other. */
+	uint8_t half;
 	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left: normal";
 				  * " (start not seen)" after the times when inferred,
 				  * "entered" without a latency, "did not enter", or "entry

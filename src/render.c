@@ -2328,23 +2328,35 @@ static size_t label_cut(const char *s)
 
 /* A bar across the middle of the lane at y0 from x0 to x1 (at least one
  * unit wide), as the path data of e. */
-static void lane_box(struct page *p, xmlNodePtr e, double x0, double x1, double y0)
+/* A box from x0 to x1 in the lane at y0: the lane's bar height, or its
+ * upper or lower half (cv_bar.half). */
+static void lane_box_in(struct page *p, xmlNodePtr e, double x0, double x1, double y0, int half)
 {
 	char d[96], *q = d;
-	double w = x1 - x0 < 1 ? 1 : x1 - x0;
+	double w = x1 - x0 < 1 ? 1 : x1 - x0, h = TL_LANE - 10, top = y0 + 5;
 
+	if (half != CV_BAR_FULL) {
+		h /= 2;
+		if (half == CV_BAR_LOWER)
+			top += h;
+	}
 	*q++ = 'M';
 	q = put_coord(q, x0);
 	*q++ = ' ';
-	q = put_coord(q, y0 + 5);
+	q = put_coord(q, top);
 	*q++ = 'h';
 	q = put_coord(q, w);
 	*q++ = 'v';
-	q = put_coord(q, TL_LANE - 10);
+	q = put_coord(q, h);
 	*q++ = 'h';
 	q = put_coord(q, -w);
 	strcpy(q, "z");
 	new_attr(p, e, "d", d);
+}
+
+static void lane_box(struct page *p, xmlNodePtr e, double x0, double x1, double y0)
+{
+	lane_box_in(p, e, x0, x1, y0, CV_BAR_FULL);
 }
 
 /* A tick label with a zone name ("02:10 CET", on a page across a change
@@ -2442,7 +2454,7 @@ static void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v
 			if (bar->entry_observed && !bar->entered)
 				stpcpy(q, " not-entered");
 			e = add_el(p, g, "path", b);
-			lane_box(p, e, x0, x1, y0);
+			lane_box_in(p, e, x0, x1, y0, bar->half);
 			svg_title(p, e, bar->title);
 			if (bar->exit == EXIT_ONGOING) {
 				/* An arrow past the bar's end: the stay goes on

@@ -125,6 +125,56 @@ static const struct row two_users[] = {
 	END,
 };
 
+/* ivan's phone goes silent after 1844 s; he rejoins from a laptop at 1880
+ * s; the phone's timeout is logged at 1935 s (DESIGN §3): the two sessions
+ * overlap, so each bar takes half the lane. dan's two stays do not. */
+static const struct row overlapping[] = {
+	E("c1", "ivan", 0, 5001, -1), E("c1", "ivan", 1, 5003, 1),
+	E("c1", "ivan", 1844, 3001, 1), E("c1", "ivan", 1880, 5001, -1),
+	E("c1", "ivan", 1881, 5003, 1), E("c1", "ivan", 1935, 7001, 1),
+	E("c1", "ivan", 2700, 7001, 0),
+	E("c1", "dan", 10, 5001, -1), E("c1", "dan", 11, 5003, 1), E("c1", "dan", 100, 7001, 0),
+	E("c1", "dan", 200, 5001, -1), E("c1", "dan", 201, 5003, 1), E("c1", "dan", 300, 7001, 0),
+	END,
+};
+
+static void test_overlapping_bars(void **state)
+{
+	static const struct {
+		const char *user;
+		int64_t start, end;
+		int exit, half;
+	} want[] = {
+		{ "ivan", 0, 1935, EXIT_TIMEOUT, CV_BAR_UPPER },
+		{ "ivan", 1880, 2700, EXIT_NORMAL, CV_BAR_LOWER },
+		{ "dan", 10, 100, EXIT_NORMAL, CV_BAR_FULL },
+		{ "dan", 200, 300, EXIT_NORMAL, CV_BAR_FULL },
+	};
+	struct fixture fx;
+	struct callview v;
+	size_t w = 0;
+
+	(void)state;
+	fixture_build(&fx, overlapping, "UTC");
+	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
+	assert_int_equal(v.nlanes, 2);
+	for (uint32_t l = 0; l < v.nlanes; l++)
+		for (uint32_t k = 0; k < v.lanes[l].nbars; k++, w++) {
+			const struct cv_bar *bar = &v.bars[v.lanes[l].first_bar + k];
+
+			print_message("bar %zu\n", w);
+			assert_true(w < sizeof want / sizeof want[0]);
+			assert_string_equal(v.lanes[l].user, want[w].user);
+			assert_int_equal(bar->start_ms, S(want[w].start));
+			assert_int_equal(bar->end_ms, S(want[w].end));
+			assert_int_equal(bar->exit, want[w].exit);
+			assert_int_equal(bar->half, want[w].half);
+		}
+	assert_int_equal(w, sizeof want / sizeof want[0]);
+	callview_free(&v);
+	fixture_free(&fx);
+}
+
 struct want_log {
 	const char *time, *label, *raw, *peer;
 	enum severity sev;
@@ -1119,6 +1169,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_users),
+		cmocka_unit_test(test_overlapping_bars),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_split_call_records),
 		cmocka_unit_test(test_rebuild),
