@@ -422,20 +422,11 @@ static int add_span(struct builder *b, uint32_t session, enum cv_span_kind kind,
 }
 
 /* How cause id reads in a sentence, with the remote user peer names (strtab
- * id, 0 = none) quoted up to PEER_TEXT_MAX bytes. */
+ * id, 0 = none). */
 static void cause_text(const struct builder *b, int32_t id, uint32_t peer, char *out, size_t n)
 {
-	char pt[PEER_TEXT_MAX + 4];
-
-	if (peer) {
-		const char *p = strtab_str(b->st, peer);
-		size_t pl = strtab_len(b->st, peer);
-		size_t cut = pl > PEER_TEXT_MAX ? utf8_cut(p, PEER_TEXT_MAX) : pl;
-
-		memcpy(pt, p, cut);
-		strcpy(pt + cut, cut < pl ? "…" : "");
-	}
-	catalog_cause_phrase(b->cat, id, peer ? pt : NULL, out, n);
+	catalog_cause_phrase(b->cat, id, peer ? strtab_str(b->st, peer) : NULL,
+			     peer ? strtab_len(b->st, peer) : 0, out, n);
 }
 
 /* The cached label of event rec (decoded and stored on first use in this

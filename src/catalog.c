@@ -372,16 +372,23 @@ void catalog_format(const struct cat_entry *e, enum cat_table table, int32_t id,
 	buf[o.len] = '\0';
 }
 
-void catalog_cause_phrase(const struct catalog *c, int32_t id, const char *peer, char *buf,
-			  size_t size)
+void catalog_cause_phrase(const struct catalog *c, int32_t id, const char *peer, size_t peer_len,
+			  char *buf, size_t size)
 {
 	const struct cat_entry *e;
-	char label[256];
+	char label[256], pt[CATALOG_PEER_MAX + 4];
 	size_t n;
 
 	if (!buf || size == 0)
 		return;
-	e = catalog_find_cause(c, id);
+	if (peer) {
+		size_t cut = peer_len > CATALOG_PEER_MAX ? utf8_cut(peer, CATALOG_PEER_MAX) : peer_len;
+
+		memcpy(pt, peer, cut);
+		strcpy(pt + cut, cut < peer_len ? "…" : "");
+		peer = pt;
+	}
+	e = c ? catalog_find_cause(c, id) : NULL;
 	catalog_format(e, e ? e->table : id >= 2001 && id <= 2999 ? CAT_REALTIME : CAT_DISMISSAL,
 		       id, -1, -1, label, sizeof label);
 	if (label[0] >= 'A' && label[0] <= 'Z' && label[1] >= 'a' && label[1] <= 'z')

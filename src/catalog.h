@@ -111,11 +111,14 @@ void catalog_format(const struct cat_entry *e, enum cat_table table, int32_t id,
  * big-stream loss too high at peer 8812"; 2013..2026 (what the viewer
  * receives and plays) on that user's stream: "downstream big-stream loss
  * too high on the stream from peer 8812"; others name it: "... (peer
- * 8812)". peer is written as given (callers bound it). buf is always
- * NUL-terminated, cut at a character boundary when too small.
+ * 8812)". peer is peer_len bytes (UTF-8, any content); past
+ * CATALOG_PEER_MAX bytes it is cut at a character boundary and ends in "…".
+ * buf is always NUL-terminated, cut at a character boundary when too small.
+ * c may be NULL (no catalog: the ID's "Unknown cause" words).
  */
-void catalog_cause_phrase(const struct catalog *c, int32_t id, const char *peer, char *buf,
-			  size_t size);
+#define CATALOG_PEER_MAX 64
+void catalog_cause_phrase(const struct catalog *c, int32_t id, const char *peer, size_t peer_len,
+			  char *buf, size_t size);
 
 /* Entries in table order, then id, p1, p2. */
 size_t catalog_count(const struct catalog *c);

@@ -1852,7 +1852,7 @@ static void fill_orphans(struct page *p, xmlNodePtr n)
 	const struct report *r = p->r;
 	const struct model *m = r->m;
 	const struct strtab *st = r->ds->strs;
-	xmlNodePtr pp, tb, tr, ul, li;
+	xmlNodePtr pp, tb, tr, ul;
 	char b[200];
 
 	if (r->norphan_total == 0)
@@ -1885,16 +1885,8 @@ static void fill_orphans(struct page *p, xmlNodePtr n)
 			continue;
 		}
 		ul = add_el(p, add_el(p, tr, "td", NULL), "ul", "causes");
-		for (uint32_t k = 0; k < o->ncauses; k++, c += strlen(c) + 1) {
-			uint32_t peer = m->causes[x->first_cause + k].peer;
-
-			li = add_el_text(p, ul, "li", NULL, c);
-			if (peer) {
-				add_text(p, li, " (remote user ");
-				add_el_text(p, li, "span", "id", strtab_str(st, peer));
-				add_text(p, li, ")");
-			}
-		}
+		for (uint32_t k = 0; k < o->ncauses; k++, c += strlen(c) + 1)
+			add_el_text(p, ul, "li", NULL, c);
 	}
 	if (r->norphans < r->norphan_total) {
 		snprintf(b, sizeof b, "The first %zu are listed; the JSON (--json) has all %" PRIu32

@@ -1636,12 +1636,16 @@ static int build_orphans(struct report *r, const struct catalog *cat)
 		if (!(o->causes = rr_malloc((size_t)(x->ncauses ? x->ncauses : 1) * sizeof label)))
 			goto fail;
 		for (uint32_t c = 0; c < x->ncauses; c++) {
-			int32_t id = m->causes[x->first_cause + c].id;
-			const struct cat_entry *ce = cat ? catalog_find_cause(cat, id) : NULL;
-			enum cat_table t = ce ? ce->table : id >= 2001 && id <= 2999 ? CAT_REALTIME
-										 : CAT_DISMISSAL;
+			const struct cause *cs = &m->causes[x->first_cause + c];
+			const struct strtab *st = r->ds->strs;
 
-			catalog_format(ce, t, id, -1, -1, o->causes + len, sizeof label);
+			/* As findings word them: a peer's cause at that peer or
+			 * on its stream. */
+			catalog_cause_phrase(cat, cs->id, cs->peer ? strtab_str(st, cs->peer) : NULL,
+					     cs->peer ? strtab_len(st, cs->peer) : 0, o->causes + len,
+					     sizeof label);
+			if (o->causes[len] >= 'a' && o->causes[len] <= 'z')
+				o->causes[len] = (char)(o->causes[len] - 'a' + 'A');   /* a list item */
 			len += strlen(o->causes + len) + 1;
 		}
 		o->ncauses = x->ncauses;

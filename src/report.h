@@ -138,9 +138,9 @@ struct breakdown {
 struct orphan_exp {
 	uint32_t exp;            /* index into model.experiences */
 	char *label;             /* owned: "Video lagged" (decoded ExperienceId) */
-	/* Owned: the decoded causes, in the experience's order, each ending in
-	 * '\0' ("Upstream ...\0Downstream ...\0"), ncauses of them; their
-	 * peers are the experience's causes' (model.causes). */
+	/* Owned: the decoded causes as catalog_cause_phrase words them, with
+	 * their peers ("upstream ... at peer 8812\0downstream ...\0"), in the
+	 * experience's order, ncauses of them. */
 	char *causes;
 	uint32_t ncauses;
 };

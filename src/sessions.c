@@ -71,7 +71,6 @@ enum {
 
 #define WEBRTC_FIRST_ID 32768
 #define NET_NOTE_WINDOW_MS 60000   /* a network change this close to "last seen" is mentioned */
-#define PEER_TEXT_MAX 64           /* bytes of a peer ID quoted in a finding */
 #define TIME_TEXT 40
 
 /* What an event does to the session state machine. */
@@ -1888,17 +1887,9 @@ static int experience_findings(struct builder *b)
 			textbuf_add(&t, " — no cause listed");
 		for (k = 0; k < x->ncauses; k++) {
 			const struct cause *c = &m->causes[x->first_cause + k];
-			char peer[PEER_TEXT_MAX + 4];
 
-			if (c->peer) {
-				size_t pl = strtab_len(st, c->peer);
-				size_t cut = pl > PEER_TEXT_MAX ? utf8_cut(strtab_str(st, c->peer),
-									  PEER_TEXT_MAX) : pl;
-
-				memcpy(peer, strtab_str(st, c->peer), cut);
-				strcpy(peer + cut, cut < pl ? "…" : "");
-			}
-			catalog_cause_phrase(b->cat, c->id, c->peer ? peer : NULL, label, sizeof label);
+			catalog_cause_phrase(b->cat, c->id, c->peer ? strtab_str(st, c->peer) : NULL,
+					     c->peer ? strtab_len(st, c->peer) : 0, label, sizeof label);
 			textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
 		}
 		rc = finding_add(b, x->session, "abnormal_experience", SEV_WARNING, x->time_ms, &t);

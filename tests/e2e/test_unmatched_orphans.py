@@ -275,12 +275,12 @@ class Orphans(unittest.TestCase):
                           "shows them. Times in UTC.", text)
             if shuffle is None:
                 self.assertIn("2026-11-20 11:00:00 r2 zoe Video lagged Downstream big-stream "
-                              "loss too high Downstream small-stream loss too high (remote "
-                              "user amy) 2026-11-20 11:01:00 r2 zoe Audio lagged no cause "
-                              "listed", text)
+                              "loss too high Downstream small-stream loss too high on the "
+                              "stream from peer amy 2026-11-20 11:01:00 r2 zoe Audio lagged "
+                              "no cause listed", text)
             else:
                 self.assertIn("2026-11-20 11:00:00 r2 zoe Video lagged Downstream ", text)
-                self.assertIn(" Downstream small-stream loss too high (remote user amy) ", text)
+                self.assertIn(" Downstream small-stream loss too high on the stream from peer amy ", text)
                 self.assertIn("2026-11-20 11:01:00 r2 zoe Audio lagged no cause listed", text)
             self.assertNotIn("ghost", text)
             page = call_page(out, "r1")
@@ -347,7 +347,7 @@ class HostileIds(unittest.TestCase):
             self.assertNotIn("<img", page)
             text = rr.page_text(index)
             self.assertIn("%s %s Video lagged" % (room, user), text)
-            self.assertIn("(remote user %s)" % user, text)
+            self.assertIn("on the stream from peer %s" % user, text)
             self.assertIn("users.csv:2: room %s, CommId c&1, user %s" % (room, user), text)
 
 

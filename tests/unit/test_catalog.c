@@ -625,27 +625,38 @@ static void test_cause_phrase(void **state)
 		{ 2999, "p", "unknown cause 2999 (peer p)" },
 		{ 9, NULL, "unknown cause 9" },
 	};
+	/* 63 ASCII bytes, then a 2-byte character across the 64-byte bound. */
+	static const char long_peer[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9z";
+	static const char cut_want[] = "big-stream loss on the stream from peer "
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…";
 	struct catalog *c = new_catalog();
 	char buf[256], err[256];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		catalog_cause_phrase(c, cases[i].id, cases[i].peer, buf, sizeof buf);
+		catalog_cause_phrase(c, cases[i].id, cases[i].peer,
+				     cases[i].peer ? strlen(cases[i].peer) : 0, buf, sizeof buf);
 		assert_string_equal(buf, cases[i].want);
 	}
 	/* An overridden label keeps its ID's side. */
 	assert_int_equal(load_str(c, HEADER "realtime,2017,-1,-1,Big-stream loss,network,warning\n",
 				  err, sizeof err), RR_OK);
-	catalog_cause_phrase(c, 2017, "b", buf, sizeof buf);
+	catalog_cause_phrase(c, 2017, "b", 1, buf, sizeof buf);
 	assert_string_equal(buf, "big-stream loss on the stream from peer b");
 	/* Too small: cut on a character boundary, still terminated. */
-	catalog_cause_phrase(c, 2017, "\xc3\xa9\xc3\xa9", buf, 43);
+	catalog_cause_phrase(c, 2017, "\xc3\xa9\xc3\xa9", 4, buf, 43);
 	assert_string_equal(buf, "big-stream loss on the stream from peer \xc3\xa9");
-	catalog_cause_phrase(c, 2017, "\xc3\xa9\xc3\xa9", buf, 42);
+	catalog_cause_phrase(c, 2017, "\xc3\xa9\xc3\xa9", 4, buf, 42);
 	assert_string_equal(buf, "big-stream loss on the stream from peer ");
-	catalog_cause_phrase(c, 2017, "x", buf, 1);
+	catalog_cause_phrase(c, 2017, "x", 1, buf, 1);
 	assert_string_equal(buf, "");
+	/* A long peer is cut at a character boundary, past CATALOG_PEER_MAX bytes. */
+	catalog_cause_phrase(c, 2017, long_peer, sizeof long_peer - 1, buf, sizeof buf);
+	assert_string_equal(buf, cut_want);
 	catalog_free(c);
+	/* Without a catalog: the ID's words, and the peer's side still. */
+	catalog_cause_phrase(NULL, 2017, "p", 1, buf, sizeof buf);
+	assert_string_equal(buf, "unknown cause 2017 on the stream from peer p");
 }
 
 static void test_load_file(void **state)
