@@ -45,34 +45,15 @@ static void add_series_name(struct page *p, xmlNodePtr n, const struct cv_series
 	tb_flush(p, n);
 }
 
-static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview *v,
-		       const struct cv_lane *l, const struct cv_chart *c)
+/* The plot's frame and the timeline's tick grid; the chart's name and y
+ * range in the label column. */
+static void chart_axis(struct page *p, xmlNodePtr svg, const struct callview *v,
+		       const struct cv_chart *c)
 {
-	xmlNodePtr fig, wrap, svg, g, e, ul, li;
-	char b[200], num[32], *q;
 	double height = CH_TOP + CH_PLOT + CH_BOTTOM;
+	xmlNodePtr g, e;
+	char num[32];
 
-	fig = add_el(p, parent, "figure", "chart");
-	wrap = add_el(p, fig, "div", "svg-wrap");
-	svg = add_el(p, wrap, "svg", "chart");
-	q = b + sprintf(b, "0 0 %d ", TL_W);
-	put_coord(q, height);
-	new_attr(p, svg, "viewBox", b);
-	new_attr(p, svg, "role", "img");
-	new_attr(p, svg, "data-group", c->group == CV_CHART_NETWORK ? "network"
-				       : c->group == CV_CHART_MEDIA ? "media"
-				       : c->group == CV_CHART_DEVICE ? "device" : "other");
-	{
-		xmlNodePtr t = add_el(p, svg, "title", NULL);
-
-		tb_reset(p);
-		tb_str(p, c->title);
-		tb_str(p, " · ");
-		tb_str(p, l->user);
-		tb_flush(p, t);
-	}
-
-	/* The plot's frame and the timeline's tick grid. */
 	g = add_el(p, svg, "g", "axis");
 	e = add_el(p, g, "rect", "plot");
 	coord_attr(p, e, "x", TL_LABEL);
@@ -109,7 +90,14 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 	coord_attr(p, e, "y", CH_TOP + CH_PLOT);
 	add_text(p, e, num);
 
-	/* Reference lines under the data. */
+}
+
+/* Reference lines, under the data. */
+static void chart_refs(struct page *p, xmlNodePtr svg, const struct cv_chart *c)
+{
+	xmlNodePtr g, e;
+	char b[200];
+
 	g = add_el(p, svg, "g", "refs");
 	for (uint32_t k = 0; k < c->nrefs; k++) {
 		const struct cv_refline *r = &c->refs[k];
@@ -131,6 +119,15 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 		coord_attr(p, e, "y", y - 2);
 		add_text(p, e, r->label);
 	}
+
+}
+
+/* The series: a polyline each (a dot too for a single sample). */
+static void chart_data(struct page *p, xmlNodePtr svg, const struct callview *v,
+		       const struct cv_chart *c)
+{
+	xmlNodePtr g, e;
+	char b[200], num[32], *q;
 
 	g = add_el(p, svg, "g", "data");
 	for (uint32_t k = 0; k < c->nseries; k++) {
@@ -164,7 +161,15 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 		}
 	}
 
-	/* Legend and the text summary (shown when SVG is not). */
+}
+
+/* Legend and the text summary (shown when SVG is not). */
+static void chart_legend(struct page *p, xmlNodePtr fig, const struct callview *v,
+			 const struct cv_chart *c)
+{
+	xmlNodePtr ul, li;
+	char b[200];
+
 	ul = add_el(p, fig, "ul", "legend chart-legend");
 	for (uint32_t k = 0; k < c->nseries; k++) {
 		const struct cv_series *s = &v->series[c->first_series + k];
@@ -184,6 +189,40 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 	}
 	if (c->desc && *c->desc)
 		add_el_text(p, fig, "figcaption", "chart-desc", c->desc);
+}
+
+
+/* One chart of lane l. */
+static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview *v,
+		       const struct cv_lane *l, const struct cv_chart *c)
+{
+	xmlNodePtr fig, wrap, svg;
+	char b[200], *q;
+	double height = CH_TOP + CH_PLOT + CH_BOTTOM;
+
+	fig = add_el(p, parent, "figure", "chart");
+	wrap = add_el(p, fig, "div", "svg-wrap");
+	svg = add_el(p, wrap, "svg", "chart");
+	q = b + sprintf(b, "0 0 %d ", TL_W);
+	put_coord(q, height);
+	new_attr(p, svg, "viewBox", b);
+	new_attr(p, svg, "role", "img");
+	new_attr(p, svg, "data-group", c->group == CV_CHART_NETWORK ? "network"
+				       : c->group == CV_CHART_MEDIA ? "media"
+				       : c->group == CV_CHART_DEVICE ? "device" : "other");
+	{
+		xmlNodePtr t = add_el(p, svg, "title", NULL);
+
+		tb_reset(p);
+		tb_str(p, c->title);
+		tb_str(p, " · ");
+		tb_str(p, l->user);
+		tb_flush(p, t);
+	}
+	chart_axis(p, svg, v, c);
+	chart_refs(p, svg, c);
+	chart_data(p, svg, v, c);
+	chart_legend(p, fig, v, c);
 }
 
 /* The "charts" section: one block per lane with charts. Returns 0 when no

@@ -211,21 +211,15 @@ void tick_fit(struct page *p, xmlNodePtr e, double x, const char *label)
 		new_attr(p, e, "text-anchor", "end");
 }
 
-void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
+/* Lane bands (every other lane, one path), then the axis over them: tick
+ * lines from the group's origin (no y1) and their labels, which share
+ * their class and baseline through theirs. */
+static void timeline_axis(struct page *p, xmlNodePtr svg, const struct callview *v,
+			  double height)
 {
-	xmlNodePtr svg, g, e, t;
+	xmlNodePtr g, e;
 	char b[160], *q;
-	double height = TL_AXIS + (double)v->nlanes * TL_LANE + TL_BOTTOM;
 
-	svg = add_el(p, n, "svg", "timeline");
-	q = b + sprintf(b, "0 0 %d ", TL_W);
-	put_coord(q, height);
-	new_attr(p, svg, "viewBox", b);
-	new_attr(p, svg, "role", "img");
-	add_el_text(p, svg, "title", NULL, "Timeline: one lane per user");
-
-	/* Lane bands first (every other lane, one path), then the axis over
-	 * them, then the lanes. */
 	if (v->nlanes > 1) {
 		tb_reset(p);
 		for (uint32_t i = 1; i < v->nlanes; i += 2) {
@@ -237,8 +231,6 @@ void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
 		e = add_el(p, svg, "path", "lane-band");
 		new_attr(p, e, "d", p->tb);
 	}
-	/* The tick lines start at the group's origin (no y1), the labels
-	 * share their class and baseline through theirs. */
 	g = add_el(p, svg, "g", "axis");
 	e = add_el(p, g, "g", NULL);
 	q = stpcpy(b, "translate(0 ");
@@ -264,78 +256,118 @@ void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
 		tick_fit(p, e, tl_x(v, v->ticks[i].time_ms), v->ticks[i].label);
 		add_text(p, e, v->ticks[i].label);
 	}
+}
 
-	for (uint32_t i = 0; i < v->nlanes; i++) {
-		const struct cv_lane *l = &v->lanes[i];
-		double y0 = TL_AXIS + (double)i * TL_LANE, mid = y0 + TL_LANE / 2.0;
-		size_t cut = label_cut(l->user);
+/* The lane's label: the user's name, cut to fit the label column; then the
+ * whole name is the hover text. */
+static void lane_label(struct page *p, xmlNodePtr g, const struct cv_lane *l, double y0)
+{
+	size_t cut = label_cut(l->user);
+	xmlNodePtr t = add_el(p, g, "text", "lane-label");
 
-		g = add_el(p, svg, "g", "lane");
-		/* The name, cut to fit the label column; then the whole name
-		 * is the hover text. */
-		t = add_el(p, g, "text", "lane-label");
-		coord_attr(p, t, "x", 4);
-		coord_attr(p, t, "y", y0 + TL_LANE * 0.68);
-		if (l->user[cut]) {
-			svg_title(p, t, l->user);
-			tb_reset(p);
-			tb_add(p, l->user, cut, 1);
-			tb_str(p, "…");
-			tb_flush(p, t);
-		} else {
-			add_text(p, t, l->user);
-		}
+	coord_attr(p, t, "x", 4);
+	coord_attr(p, t, "y", y0 + TL_LANE * 0.68);
+	if (l->user[cut]) {
+		svg_title(p, t, l->user);
+		tb_reset(p);
+		tb_add(p, l->user, cut, 1);
+		tb_str(p, "…");
+		tb_flush(p, t);
+	} else {
+		add_text(p, t, l->user);
+	}
+}
 
-		for (uint32_t k = 0; k < l->nbars; k++) {
-			const struct cv_bar *bar = &v->bars[l->first_bar + k];
-			double x0 = tl_x(v, bar->start_ms), x1 = tl_x(v, bar->end_ms);
+/* The lane's session bars, each coloured by its exit; an ongoing one has
+ * an arrow past its end. */
+static void lane_bars(struct page *p, xmlNodePtr g, const struct callview *v,
+		      const struct cv_lane *l, double y0)
+{
+	xmlNodePtr e;
+	char b[160], *q;
 
-			q = stpcpy(stpcpy(b, "bar exit-"), exit_reason_name(bar->exit));
-			if (!bar->start_observed)
-				q = stpcpy(q, " unobserved");
-			if (bar->entry_observed && !bar->entered)
-				stpcpy(q, " not-entered");
-			e = add_el(p, g, "path", b);
-			lane_box_in(p, e, x0, x1, y0, bar->half);
-			svg_title(p, e, bar->title);
-			if (bar->exit == EXIT_ONGOING) {
-				/* An arrow past the bar's end: the stay goes on
-				 * beyond the export. */
-				e = add_el(p, g, "path", "ongoing-mark");
-				q = b;
-				*q++ = 'M';
-				q = put_coord(q, x1);
-				*q++ = ' ';
-				q = put_coord(q, y0 + 5);
-				strcpy(q, "l7 6l-7 6z");
-				new_attr(p, e, "d", b);
-				svg_title(p, e, "still in the room at export");
-			}
-		}
-		for (uint32_t k = 0; k < l->nspans; k++) {
-			const struct cv_span *s = &v->spans[l->first_span + k];
-			double x0 = tl_x(v, s->start_ms), x1 = tl_x(v, s->end_ms);
+	for (uint32_t k = 0; k < l->nbars; k++) {
+		const struct cv_bar *bar = &v->bars[l->first_bar + k];
+		double x0 = tl_x(v, bar->start_ms), x1 = tl_x(v, bar->end_ms);
 
-			e = add_el(p, g, "path", s->kind == CV_SPAN_OUTAGE ? "span span-outage"
-									     : "span span-background");
-			lane_box(p, e, x0, x1, y0);
-			svg_title(p, e, s->title);
-		}
-		lane_marks(p, g, v, l, y0);
-		for (uint32_t k = 0; k < l->nexps; k++) {
-			const struct cv_exp *x = &v->exps[l->first_exp + k];
-
-			/* A diamond: distinct from the event dots. */
-			e = add_el(p, g, "path", "exp");
+		q = stpcpy(stpcpy(b, "bar exit-"), exit_reason_name(bar->exit));
+		if (!bar->start_observed)
+			q = stpcpy(q, " unobserved");
+		if (bar->entry_observed && !bar->entered)
+			stpcpy(q, " not-entered");
+		e = add_el(p, g, "path", b);
+		lane_box_in(p, e, x0, x1, y0, bar->half);
+		svg_title(p, e, bar->title);
+		if (bar->exit == EXIT_ONGOING) {
+			/* An arrow past the bar's end: the stay goes on
+			 * beyond the export. */
+			e = add_el(p, g, "path", "ongoing-mark");
 			q = b;
 			*q++ = 'M';
-			q = put_coord(q, tl_x(v, x->time_ms));
+			q = put_coord(q, x1);
 			*q++ = ' ';
-			q = put_coord(q, mid - 6);
-			strcpy(q, "l6 6l-6 6l-6-6z");
+			q = put_coord(q, y0 + 5);
+			strcpy(q, "l7 6l-7 6z");
 			new_attr(p, e, "d", b);
-			svg_title(p, e, x->title);
+			svg_title(p, e, "still in the room at export");
 		}
 	}
 }
 
+/* The lane's outage and background spans, and its abnormal experiences
+ * (diamonds: distinct from the event dots). */
+static void lane_spans_exps(struct page *p, xmlNodePtr g, const struct callview *v,
+			    const struct cv_lane *l, double y0)
+{
+	double mid = y0 + TL_LANE / 2.0;
+	xmlNodePtr e;
+	char b[160], *q;
+
+	for (uint32_t k = 0; k < l->nspans; k++) {
+		const struct cv_span *s = &v->spans[l->first_span + k];
+		double x0 = tl_x(v, s->start_ms), x1 = tl_x(v, s->end_ms);
+
+		e = add_el(p, g, "path", s->kind == CV_SPAN_OUTAGE ? "span span-outage"
+								     : "span span-background");
+		lane_box(p, e, x0, x1, y0);
+		svg_title(p, e, s->title);
+	}
+	lane_marks(p, g, v, l, y0);
+	for (uint32_t k = 0; k < l->nexps; k++) {
+		const struct cv_exp *x = &v->exps[l->first_exp + k];
+
+		e = add_el(p, g, "path", "exp");
+		q = b;
+		*q++ = 'M';
+		q = put_coord(q, tl_x(v, x->time_ms));
+		*q++ = ' ';
+		q = put_coord(q, mid - 6);
+		strcpy(q, "l6 6l-6 6l-6-6z");
+		new_attr(p, e, "d", b);
+		svg_title(p, e, x->title);
+	}
+}
+
+void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
+{
+	xmlNodePtr svg, g;
+	char b[160], *q;
+	double height = TL_AXIS + (double)v->nlanes * TL_LANE + TL_BOTTOM;
+
+	svg = add_el(p, n, "svg", "timeline");
+	q = b + sprintf(b, "0 0 %d ", TL_W);
+	put_coord(q, height);
+	new_attr(p, svg, "viewBox", b);
+	new_attr(p, svg, "role", "img");
+	add_el_text(p, svg, "title", NULL, "Timeline: one lane per user");
+	timeline_axis(p, svg, v, height);
+	for (uint32_t i = 0; i < v->nlanes; i++) {
+		const struct cv_lane *l = &v->lanes[i];
+		double y0 = TL_AXIS + (double)i * TL_LANE;
+
+		g = add_el(p, svg, "g", "lane");
+		lane_label(p, g, l, y0);
+		lane_bars(p, g, v, l, y0);
+		lane_spans_exps(p, g, v, l, y0);
+	}
+}

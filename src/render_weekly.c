@@ -227,17 +227,22 @@ static int64_t trend_value(const struct day *d, int fig, int series)
 	}
 }
 
-static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
+/* One trend chart's scale: the plot's size, a day's width, the values'
+ * range (vmin..vmax; lo..hi as doubles). */
+struct trend_scale {
+	double pw, ph, slotw, lo, hi;
+	int64_t vmin, vmax;
+};
+
+/* The range of figure fig's values over the days (from 0 for columns). */
+static void trend_scale(const struct report *r, int fig, struct trend_scale *sc)
 {
 	const struct trend *t = &trends[fig];
-	const struct report *r = p->r;
-	double pw = TR_W - TR_LEFT - TR_RIGHT, ph = TR_H - TR_TOP - TR_BOTTOM;
-	double slotw = pw / (double)r->ndays, lo, hi;
 	int64_t vmin = INT64_MAX, vmax = INT64_MIN;
-	size_t step = (r->ndays + 6) / 7;
-	xmlNodePtr fig_el, svg, g, e, ul, li;
-	char b[200], v[48];
 
+	sc->pw = TR_W - TR_LEFT - TR_RIGHT;
+	sc->ph = TR_H - TR_TOP - TR_BOTTOM;
+	sc->slotw = sc->pw / (double)r->ndays;
 	for (size_t i = 0; i < r->ndays; i++) {
 		for (int s = 0; s < t->nseries; s++) {
 			int64_t x = trend_value(&r->days[i], fig, s);
@@ -254,9 +259,119 @@ static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
 		vmin = vmax = 0;
 	if (t->columns)
 		vmin = 0;     /* columns stand on 0 */
-	lo = (double)vmin;
-	hi = (double)vmax;
+	sc->vmin = vmin;
+	sc->vmax = vmax;
+	sc->lo = (double)vmin;
+	sc->hi = (double)vmax;
+}
 
+/* Frame, y range labels, date labels. */
+static void trend_axis(struct page *p, xmlNodePtr svg, const struct trend *t,
+		       const struct trend_scale *sc)
+{
+	const struct report *r = p->r;
+	size_t step = (r->ndays + 6) / 7;
+	xmlNodePtr g, e;
+	char v[48];
+
+	g = add_el(p, svg, "g", "axis");
+	e = add_el(p, g, "rect", "plot");
+	set_num(p, e, "x", TR_LEFT);
+	set_num(p, e, "y", TR_TOP);
+	set_num(p, e, "width", sc->pw);
+	set_num(p, e, "height", sc->ph);
+	fmt_value(t->unit, sc->vmax, v, sizeof v);
+	e = add_el_text(p, g, "text", "y-label", v);
+	set_num(p, e, "x", TR_LEFT - 4);
+	set_num(p, e, "y", TR_TOP + 8);
+	if (sc->vmin != sc->vmax) {
+		fmt_value(t->unit, sc->vmin, v, sizeof v);
+		e = add_el_text(p, g, "text", "y-label", v);
+		set_num(p, e, "x", TR_LEFT - 4);
+		set_num(p, e, "y", TR_TOP + sc->ph);
+	}
+	for (size_t i = 0; i < r->ndays; i += step) {
+		/* "MM-DD" of "YYYY-MM-DD". */
+		const char *d = r->days[i].date;
+
+		e = add_el_text(p, g, "text", "tick-label", strlen(d) == 10 ? d + 5 : d);
+		set_num(p, e, "x", TR_LEFT + ((double)i + 0.5) * sc->slotw);
+		set_num(p, e, "y", TR_H - 7);
+	}
+}
+
+/* Series s of figure fig into g: a column per day, or dots joined by a
+ * line that breaks at days without a value. 0 when out of memory. */
+static int trend_series(struct page *p, xmlNodePtr g, int fig, int s,
+			const struct trend_scale *sc)
+{
+	const struct trend *t = &trends[fig];
+	const struct report *r = p->r;
+	double ph = sc->ph, lo = sc->lo, hi = sc->hi;
+	char *pts = NULL, b[200], v[48];
+	size_t cap = r->ndays * 24 + 1, o = 0;
+	xmlNodePtr e;
+
+	if (!t->columns && !(pts = rr_malloc(cap)))
+		return 0;
+	for (size_t i = 0; i <= r->ndays; i++) {
+		int64_t x = i < r->ndays ? trend_value(&r->days[i], fig, s) : RR_NONE;
+		double cx = TR_LEFT + ((double)i + 0.5) * sc->slotw, y;
+
+		/* A gap (no value) or the end: draw the line so far. */
+		if (x == RR_NONE) {
+			if (pts && o) {
+				snprintf(b, sizeof b, "series s%d", s);
+				e = add_el(p, g, "polyline", b);
+				set_attr(p, e, "points", pts);
+				o = 0;
+			}
+			continue;
+		}
+		y = hi > lo ? TR_TOP + ph * (1.0 - ((double)x - lo) / (hi - lo))
+			    : t->columns ? TR_TOP + ph : TR_TOP + ph / 2.0;
+		if (t->columns && hi <= lo)
+			y = TR_TOP + ph;     /* all zero */
+		fmt_value(t->unit, x, v, sizeof v);
+		if (t->nseries > 1)
+			snprintf(b, sizeof b, "%s: %s %s", r->days[i].date, t->series[s], v);
+		else
+			snprintf(b, sizeof b, "%s: %s", r->days[i].date, v);
+		if (t->columns) {
+			double w = sc->slotw * 0.7 > 28 ? 28 : sc->slotw * 0.7;
+
+			e = add_el(p, g, "rect", "pt col");
+			set_num(p, e, "x", cx - w / 2);
+			set_num(p, e, "y", y);
+			set_num(p, e, "width", w);
+			set_num(p, e, "height", TR_TOP + ph - y);
+		} else {
+			if (o < cap)
+				o += (size_t)snprintf(pts + o, cap - o, "%s%.1f,%.1f",
+						      o ? " " : "", cx, y);
+			snprintf(v, sizeof v, "pt dot s%d", s);
+			e = add_el(p, g, "circle", v);
+			set_num(p, e, "cx", cx);
+			set_num(p, e, "cy", y);
+			set_num(p, e, "r", 2.5);
+		}
+		svg_title(p, e, b);
+	}
+	rr_free(pts);
+	return 1;
+}
+
+/* The trend chart of figure fig: a <figure> with its caption, the chart
+ * and, for two series, their legend. */
+static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
+{
+	const struct trend *t = &trends[fig];
+	const struct report *r = p->r;
+	struct trend_scale sc;
+	xmlNodePtr fig_el, svg, g, ul, li;
+	char b[200];
+
+	trend_scale(r, fig, &sc);
 	fig_el = add_el(p, parent, "figure", "trend");
 	set_attr(p, fig_el, "data-figure", t->key);
 	add_el_text(p, fig_el, "figcaption", NULL, t->title);
@@ -267,86 +382,14 @@ static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
 	snprintf(b, sizeof b, "%s per day, %s to %s", t->title, r->days[0].date,
 		 r->days[r->ndays - 1].date);
 	add_el_text(p, svg, "title", NULL, b);
-
-	/* Frame, y range labels, date labels. */
-	g = add_el(p, svg, "g", "axis");
-	e = add_el(p, g, "rect", "plot");
-	set_num(p, e, "x", TR_LEFT);
-	set_num(p, e, "y", TR_TOP);
-	set_num(p, e, "width", pw);
-	set_num(p, e, "height", ph);
-	fmt_value(t->unit, vmax, v, sizeof v);
-	e = add_el_text(p, g, "text", "y-label", v);
-	set_num(p, e, "x", TR_LEFT - 4);
-	set_num(p, e, "y", TR_TOP + 8);
-	if (vmin != vmax) {
-		fmt_value(t->unit, vmin, v, sizeof v);
-		e = add_el_text(p, g, "text", "y-label", v);
-		set_num(p, e, "x", TR_LEFT - 4);
-		set_num(p, e, "y", TR_TOP + ph);
-	}
-	for (size_t i = 0; i < r->ndays; i += step) {
-		/* "MM-DD" of "YYYY-MM-DD". */
-		const char *d = r->days[i].date;
-
-		e = add_el_text(p, g, "text", "tick-label", strlen(d) == 10 ? d + 5 : d);
-		set_num(p, e, "x", TR_LEFT + ((double)i + 0.5) * slotw);
-		set_num(p, e, "y", TR_H - 7);
-	}
+	trend_axis(p, svg, t, &sc);
 
 	g = add_el(p, svg, "g", "data");
 	for (int s = 0; s < t->nseries; s++) {
-		char *pts = NULL;
-		size_t cap = r->ndays * 24 + 1, o = 0;
-
-		if (!t->columns && !(pts = rr_malloc(cap))) {
+		if (!trend_series(p, g, fig, s, &sc)) {
 			p->oom = 1;
 			return;
 		}
-		for (size_t i = 0; i <= r->ndays; i++) {
-			int64_t x = i < r->ndays ? trend_value(&r->days[i], fig, s) : RR_NONE;
-			double cx = TR_LEFT + ((double)i + 0.5) * slotw, y;
-
-			/* A gap (no value) or the end: draw the line so far. */
-			if (x == RR_NONE) {
-				if (pts && o) {
-					snprintf(b, sizeof b, "series s%d", s);
-					e = add_el(p, g, "polyline", b);
-					set_attr(p, e, "points", pts);
-					o = 0;
-				}
-				continue;
-			}
-			y = hi > lo ? TR_TOP + ph * (1.0 - ((double)x - lo) / (hi - lo))
-				    : t->columns ? TR_TOP + ph : TR_TOP + ph / 2.0;
-			if (t->columns && hi <= lo)
-				y = TR_TOP + ph;     /* all zero */
-			fmt_value(t->unit, x, v, sizeof v);
-			if (t->nseries > 1)
-				snprintf(b, sizeof b, "%s: %s %s", r->days[i].date, t->series[s], v);
-			else
-				snprintf(b, sizeof b, "%s: %s", r->days[i].date, v);
-			if (t->columns) {
-				double w = slotw * 0.7 > 28 ? 28 : slotw * 0.7;
-
-				e = add_el(p, g, "rect", "pt col");
-				set_num(p, e, "x", cx - w / 2);
-				set_num(p, e, "y", y);
-				set_num(p, e, "width", w);
-				set_num(p, e, "height", TR_TOP + ph - y);
-			} else {
-				if (o < cap)
-					o += (size_t)snprintf(pts + o, cap - o, "%s%.1f,%.1f",
-							      o ? " " : "", cx, y);
-				snprintf(v, sizeof v, "pt dot s%d", s);
-				e = add_el(p, g, "circle", v);
-				set_num(p, e, "cx", cx);
-				set_num(p, e, "cy", y);
-				set_num(p, e, "r", 2.5);
-			}
-			svg_title(p, e, b);
-		}
-		rr_free(pts);
 	}
 	if (t->nseries > 1) {
 		ul = add_el(p, fig_el, "ul", "legend chart-legend");
