@@ -314,7 +314,7 @@ static const xmlChar *lean_name(struct page *p, const char *name)
 
 /*
  * Node reuse on call pages. A page's nodes are not freed when it has been
- * written: pool_put takes them back (a few free lists), and the next page's
+ * written: pool_put_after takes them back (a few free lists), and the next page's
  * add_el/new_attr/lean_text take them from there, set up as libxml2 sets
  * up a new node of the kind (xmlNewNodeEatName, xmlNewPropInternal,
  * xmlNewText: zeroed, type, name, doc). A full report makes millions of

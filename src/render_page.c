@@ -86,7 +86,7 @@ void slot_set_text(struct page *p, xmlNodePtr root, const char *name, const char
 }
 
 int page_init(struct page *p, xmlDocPtr tmpl, const struct report *r,
-		     const struct catalog *cat, int single)
+	      const struct catalog *cat, int single)
 {
 	memset(p, 0, sizeof *p);
 	p->r = r;
@@ -116,7 +116,7 @@ void page_free(struct page *p)
 
 /* A table (in a scrolling wrapper) with a header row; returns its tbody. */
 xmlNodePtr add_table(struct page *p, xmlNodePtr parent, const char *cls,
-			    const struct col *cols, size_t ncols)
+		     const struct col *cols, size_t ncols)
 {
 	xmlNodePtr wrap = add_el(p, parent, "div", "table-wrap");
 	xmlNodePtr t = add_el(p, wrap, "table", cls);

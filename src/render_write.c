@@ -73,7 +73,7 @@ static int save_new(xmlDocPtr doc, const char *path, char *err, size_t errlen)
 }
 
 int build_overview(struct render *rd, const struct report *r, const struct catalog *cat,
-			  int single, struct page *p)
+		   int single, struct page *p)
 {
 	int rc = page_init(p, rd->overview, r, cat, single);
 
@@ -475,7 +475,7 @@ static int write_call_pages(struct render *rd, const struct report *r, const str
  * (its rec_first/rec_end index ds's), its strings and companion rows are
  * r->ds's anyway. */
 void report_view(const struct report *r, const struct dataset *ds, struct report *rv,
-			struct dataset *dv)
+		 struct dataset *dv)
 {
 	*dv = *r->ds;
 	if (ds) {
