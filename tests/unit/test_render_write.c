@@ -1,6 +1,6 @@
 /*
  * Tests for render_write.c and render_file.c: byte-identical output run to
- * run, the directory swap and its failure paths, the same reports written in
+ * run and on any number of page threads, the directory swap and its failure paths, the same reports written in
  * steps (calls in any order, records a range at a time) and aborted, and
  * the single-file form.
  */
@@ -25,6 +25,7 @@
 #include "catalog.h"
 #include "dataset.h"
 #include "render.h"
+#include "render_int.h"      /* struct render: its thread count */
 #include "render_kit.h"
 #include "report.h"
 #include "templates.h"
@@ -68,6 +69,32 @@ static void test_identical(void **state)
 	y = slurp(fb, &lb);
 	assert_true(la == lb && memcmp(x, y, la) == 0);
 	free(x), free(y), free(a), free(b), free(fa), free(fb);
+}
+
+/* The pages are the same whatever the number of page threads (parts of
+ * parallel_for): one, several, more than the calls, the cap. */
+static void test_threads(void **state)
+{
+	static const unsigned counts[] = { 1, 2, 3, 5, 8, 64 };
+	struct fixture *fx = *state;
+	char *one = join(fx->tmp, "threads-1");
+	char name[32];
+
+	fx->rd->threads = 1;
+	write_dir(fx, one);
+	for (size_t i = 1; i < sizeof counts / sizeof counts[0]; i++) {
+		char *dir;
+
+		snprintf(name, sizeof name, "threads-%u", counts[i]);
+		dir = join(fx->tmp, name);
+		fx->rd->threads = counts[i];
+		write_dir(fx, dir);
+		assert_same_tree(fx, one, dir);
+		assert_int_equal(count_entries(dir), count_entries(one));
+		free(dir);
+	}
+	fx->rd->threads = 0;
+	free(one);
 }
 
 static void test_swap_and_failures(void **state)
@@ -507,6 +534,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identical),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_swap_and_failures),
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_steps_abort),
