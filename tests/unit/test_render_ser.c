@@ -35,7 +35,7 @@ struct tn {
 	const char *name;          /* element, comment text or reference */
 	const char *text;          /* K_TEXT */
 	const char *attrs[8];      /* name, value pairs; NULL ends */
-	const struct tn *kids[6];  /* NULL ends */
+	const struct tn *kids[8];  /* NULL ends */
 };
 
 #define EL(n, ...) { K_EL, n, NULL, { NULL }, { __VA_ARGS__ } }
