@@ -1,0 +1,670 @@
+/*
+ * render_overview — the overview page's content (index.html, or the top of
+ * the single file): title, totals, entry, exits and their bar, the latency
+ * and duration histograms, abnormal experiences (with those of rooms
+ * without events), top events and causes, worst calls, problem users, the
+ * list of all calls, the breakdown tables (by platform, network, device,
+ * SDK version), the input summary and the data-quality section. The
+ * headline figures, trend charts and day table are render_weekly.c's.
+ * Does not: compute figures (report.c), touch libxml2's structs, write
+ * files.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render_int.h"
+#include "util.h"
+
+/* When SOURCE_DATE_EPOCH gave one, the generation time. */
+static void fill_generated(struct page *p, xmlNodePtr root)
+{
+	xmlNodePtr n = slot(p, root, "generated");
+	char b[48];
+
+	if (!n)
+		return;
+	if (p->r->generated_ms == RR_NONE || !p->r->tz) {
+		drop_node(n);
+		return;
+	}
+	tz_format(p->r->tz, p->r->generated_ms, TZF_DATETIME, b, sizeof b);
+	add_text(p, n, "Generated ");
+	add_text(p, n, b);
+	add_text(p, n, " (");
+	add_text(p, n, tz_name(p->r->tz));
+	add_text(p, n, ")");
+}
+
+/* ------------------------------------------------------------- overview */
+/* Link target of call i: its page in a multi-page report, its section in a
+ * single file. Only for calls with a page. */
+static void call_href(const struct page *p, uint32_t i, char *b, size_t n)
+{
+	if (p->single)
+		snprintf(b, n, "#call-%" PRIu32, i + 1);
+	else
+		snprintf(b, n, "%s", p->r->call_file[i]);
+}
+
+/* Rows for calls idx[0..n) (or calls 0..n when idx is NULL); the room links
+ * to the call's page when it has one, else it is plain text. */
+static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *idx, size_t n)
+{
+	static const struct col cols[] = {
+		{ "Room", 0 }, { "CommId", 0 }, { "Start", 0 }, { "Users", 1 }, { "Sessions", 1 },
+		{ "Errors", 1 }, { "Warnings", 1 }, { "Timeouts", 1 }, { "Kicked", 1 },
+		{ "Entry failed", 1 } };
+	/* The same with the app, for calls of several apps. */
+	static const struct col app_cols[] = {
+		{ "Room", 0 }, { "SdkAppId", 0 }, { "CommId", 0 }, { "Start", 0 },
+		{ "Users", 1 }, { "Sessions", 1 }, { "Errors", 1 }, { "Warnings", 1 },
+		{ "Timeouts", 1 }, { "Kicked", 1 }, { "Entry failed", 1 } };
+	const struct model *m = p->r->m;
+	const struct strtab *st = p->r->ds->strs;
+	int apps = p->r->several_apps;
+	xmlNodePtr tb, tr, td, a;
+	char b[64];
+	int64_t last = INT64_MIN;
+	int zoned;
+
+	/* The report's calls, first start to last end (calls are in start
+	 * order), cross a change of the zone's offset. */
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		if (m->calls[i].end_ms > last)
+			last = m->calls[i].end_ms;
+	zoned = m->ncalls > 0 && tz_next_change(p->r->tz, m->calls[0].start_ms) <= last;
+	tb = apps ? add_table(p, parent, "calls", app_cols, sizeof app_cols / sizeof app_cols[0])
+		  : add_table(p, parent, "calls", cols, sizeof cols / sizeof cols[0]);
+	for (size_t k = 0; k < n; k++) {
+		uint32_t i = idx ? idx[k] : (uint32_t)k;
+		const struct call *c = &m->calls[i];
+
+		tr = add_el(p, tb, "tr", NULL);
+		td = add_el(p, tr, "td", "id");
+		if (has_page(p->r, i)) {
+			a = add_el(p, td, "a", NULL);
+			call_href(p, i, b, sizeof b);
+			set_attr(p, a, "href", b);
+			add_text(p, a, dataset_room_name(st, c->room, NULL));
+		} else {
+			add_text(p, td, dataset_room_name(st, c->room, NULL));
+		}
+		if (apps) {
+			size_t an;
+			const char *app = dataset_room_app(st, c->room, &an);
+
+			td = add_el(p, tr, "td", "id");
+			if (app)
+				add_text_n(p, td, app, an);
+			else
+				add_text(p, td, "—");
+		}
+		td_text(p, tr, strtab_str(st, c->comm), "id");
+		/* The call list has no formatted start in the model; the zone's
+		 * formatter is the one callview uses. Over calls that span a
+		 * change of offset, the start says which side it is on. */
+		tz_format(p->r->tz, c->start_ms, TZF_DATETIME, b, sizeof b);
+		if (zoned) {
+			size_t nb = strlen(b);
+
+			b[nb++] = ' ';
+			tz_abbr(p->r->tz, c->start_ms, b + nb, sizeof b - nb);
+		}
+		td_text(p, tr, b, NULL);
+		td_u64(p, tr, c->users);
+		td_u64(p, tr, c->nsessions);
+		td_u64(p, tr, c->findings[SEV_ERROR]);
+		td_u64(p, tr, c->findings[SEV_WARNING]);
+		td_u64(p, tr, c->exits[EXIT_TIMEOUT]);
+		td_u64(p, tr, c->exits[EXIT_KICKED]);
+		td_u64(p, tr, c->exits[EXIT_ENTRY_FAILED]);
+	}
+}
+
+static void fill_top(struct page *p, xmlNodePtr parent, const struct top_item *t, size_t n,
+		     int causes)
+{
+	static const struct col cols[] = {
+		{ "Event", 0 }, { "Severity", 0 }, { "ID", 0 }, { "Rows", 1 }, { "Users", 1 } };
+	xmlNodePtr tb, tr;
+
+	if (n == 0) {
+		empty_note(p, parent, causes ? "No causes." : "No problem events.");
+		return;
+	}
+	tb = add_table(p, parent, "top", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < n; i++) {
+		tr = add_el(p, tb, "tr", sev_class(t[i].severity));
+		td_text(p, tr, t[i].label, NULL);
+		badge(p, add_el(p, tr, "td", NULL), t[i].severity);
+		td_text(p, tr, t[i].raw, "raw");
+		td_u64(p, tr, t[i].count);
+		td_u64(p, tr, t[i].users);
+	}
+}
+
+static void fill_input(struct page *p, xmlNodePtr root)
+{
+	const struct report *r = p->r;
+	const struct input_counts *ic = &r->ds->counts;
+	xmlNodePtr n = slot(p, root, "input"), dl, ul;
+
+	dl = add_el(p, n, "dl", "facts");
+	ul = add_el(p, add_fact(p, dl, "Files"), "ul", "files");
+	for (size_t i = 0; i < r->ds->nfiles; i++)
+		add_el_text(p, ul, "li", NULL, r->ds->files[i]);
+	fact_u64(p, dl, "Rows read", ic->rows);
+	fact_u64(p, dl, "Used", ic->used);
+	fact_u64(p, dl, "Filtered out", ic->filtered);
+	fact_u64(p, dl, "Rejected", ic->rejected);
+	fact_u64(p, dl, "Duplicates", ic->duplicates);
+	fact_u64(p, dl, "Companion rows matching no call", ic->unmatched);
+	fact_u64(p, dl, "Event rows", ic->events);
+	fact_u64(p, dl, "Abnormal-experience rows", ic->abnormal);
+	fact_u64(p, dl, "Rows with unknown IDs", r->dec ? r->dec->unknown_rows : 0);
+}
+
+/* Companion rows (users, rooms, quality) that match no call: per kind, how
+ * many and the first of them by file:line (a quality series by its IDs). */
+static void fill_unmatched(struct page *p, xmlNodePtr n)
+{
+	static const char *const what[COMPANION__KINDS] = {
+		"users-file row", "rooms-file row", "quality sample" };
+	static const char *const why[COMPANION__KINDS] = {
+		"no session of their user is in the call they name (or, without a CommId, "
+		"in their room at their times)",
+		"no call of the events has their RoomId and CommId, and no call of their "
+		"room without a CommId lies within the room's lifetime they give",
+		"they lie in no call of the events (by CommId, or within a minute of a "
+		"session of their user)" };
+	const struct dataset *ds = p->r->ds;
+	const struct strtab *st = ds->strs;
+	xmlNodePtr ul, li, ex;
+	char b[160];
+	int files = 0;
+
+	for (int k = 0; k < COMPANION__KINDS; k++)
+		files += ds->companion_files[k] != 0;
+	if (!files)
+		return;
+	add_el_text(p, n, "h3", NULL, "Companion rows that match no call");
+	if (ds->counts.unmatched == 0) {
+		empty_note(p, n, "Every users, rooms and quality row given matches a call.");
+		return;
+	}
+	ul = add_el(p, n, "ul", "unmatched");
+	for (int k = 0; k < COMPANION__KINDS; k++) {
+		uint64_t rows = ds->unmatched.rows[k];
+
+		if (!rows)
+			continue;
+		li = add_el(p, ul, "li", NULL);
+		set_attr(p, li, "data-kind", k == COMPANION_USERS ? "users" : k == COMPANION_ROOMS
+			 ? "rooms" : "quality");
+		snprintf(b, sizeof b, "%" PRIu64 " %s%s match%s no call: ", rows, what[k],
+			 rows == 1 ? "" : "s", rows == 1 ? "es" : "");
+		add_text(p, li, b);
+		add_text(p, li, why[k]);
+		add_text(p, li, ". Counted as unmatched and shown nowhere else. First:");
+		ex = add_el(p, li, "ul", "examples");
+		for (uint32_t i = 0; i < ds->unmatched.nex[k]; i++) {
+			const struct unmatched_example *x = &ds->unmatched.ex[k][i];
+			xmlNodePtr e = add_el(p, ex, "li", "id");
+
+			add_text(p, e, x->file < ds->nfiles ? ds->files[x->file] : "");
+			if (x->line) {
+				snprintf(b, sizeof b, ":%" PRIu32, x->line);
+				add_text(p, e, b);
+			}
+			add_text(p, e, ": room ");
+			add_text(p, e, x->room ? dataset_room_name(st, x->room, NULL) : "(none)");
+			if (x->comm) {
+				add_text(p, e, ", CommId ");
+				add_text(p, e, strtab_str(st, x->comm));
+			}
+			if (x->user) {
+				add_text(p, e, ", user ");
+				add_text(p, e, strtab_str(st, x->user));
+			}
+			if (k == COMPANION_QUALITY) {
+				add_text(p, e, ", ");
+				add_text(p, e, x->metric < ds->nmetrics
+					 ? strtab_str(st, ds->metrics[x->metric]) : "");
+				snprintf(b, sizeof b, ": %" PRIu64 " sample%s", x->rows,
+					 x->rows == 1 ? "" : "s");
+				add_text(p, e, b);
+			}
+		}
+	}
+}
+
+static void fill_quality(struct page *p, xmlNodePtr root)
+{
+	static const struct col rcols[] = {
+		{ "Reason", 0 }, { "Code", 0 }, { "Rows", 1 }, { "First examples", 0 } };
+	static const struct col ucols[] = {
+		{ "Table", 0 }, { "ID", 1 }, { "ParamOne", 1 }, { "ParamTwo", 1 }, { "Shown as", 0 },
+		{ "Rows", 1 } };
+	const struct diag *d = &p->r->ds->diag;
+	const struct decode_stats *dec = p->r->dec;
+	xmlNodePtr n = slot(p, root, "quality"), tb, tr, ul, li;
+	char b[200];
+	int any = 0;
+
+	add_el_text(p, n, "h3", NULL, "Rejected rows");
+	for (int k = 0; k < REJ__COUNT; k++)
+		any |= d->count[k] != 0;
+	if (!any) {
+		empty_note(p, n, "No rejected rows.");
+	} else {
+		tb = add_table(p, n, "rejected", rcols, sizeof rcols / sizeof rcols[0]);
+		for (int k = 0; k < REJ__COUNT; k++) {
+			if (!d->count[k])
+				continue;
+			tr = add_el(p, tb, "tr", NULL);
+			td_text(p, tr, diag_reason_text((enum diag_reason)k), NULL);
+			td_text(p, tr, diag_reason_code((enum diag_reason)k), "raw");
+			td_u64(p, tr, d->count[k]);
+			ul = add_el(p, add_el(p, tr, "td", "id"), "ul", "examples");
+			for (size_t i = 0; i < d->nkept; i++) {
+				if (d->kept[i].reason != (enum diag_reason)k)
+					continue;
+				li = add_el(p, ul, "li", NULL);
+				add_text(p, li, d->kept[i].file);
+				snprintf(b, sizeof b, ":%" PRIu64 ": ", d->kept[i].line);
+				add_text(p, li, b);
+				add_text(p, li, d->kept[i].detail);
+			}
+		}
+	}
+
+	add_el_text(p, n, "h3", NULL, "Unknown IDs");
+	if (!dec || dec->nunknown == 0) {
+		empty_note(p, n, "Every ID was found in the catalog.");
+	} else {
+		tb = add_table(p, n, "unknown", ucols, sizeof ucols / sizeof ucols[0]);
+		for (size_t i = 0; i < dec->nunknown; i++) {
+			const struct unknown_id *u = &dec->unknown[i];
+
+			tr = add_el(p, tb, "tr", "sev-warning");
+			td_text(p, tr, cat_table_name(u->table), NULL);
+			snprintf(b, sizeof b, "%" PRId32, u->id);
+			td_text(p, tr, b, "num");
+			snprintf(b, sizeof b, "%" PRId32, u->p1);
+			td_text(p, tr, b, "num");
+			snprintf(b, sizeof b, "%" PRId32, u->p2);
+			td_text(p, tr, b, "num");
+			catalog_format(NULL, u->table, u->id, u->p1, u->p2, b, sizeof b);
+			td_text(p, tr, b, NULL);
+			td_u64(p, tr, u->count);
+		}
+	}
+
+	fill_unmatched(p, n);
+
+	if (d->nnotes) {
+		add_el_text(p, n, "h3", NULL, "Notes");
+		ul = add_el(p, n, "ul", "notes");
+		for (size_t i = 0; i < d->nnotes; i++)
+			add_el_text(p, ul, "li", NULL, d->notes[i]);
+	}
+}
+
+static void fill_breakdown(struct page *p, xmlNodePtr parent, const char *heading,
+			   const char *key, const struct breakdown *b, size_t n)
+{
+	const struct col cols[] = {
+		{ key, 0 }, { "Users", 1 }, { "Sessions", 1 }, { "Entered", 1 }, { "Timeouts", 1 },
+		{ "Entry latency p50", 1 }, { "Entry latency p95", 1 } };
+	xmlNodePtr div, tb, tr;
+	char t[64];
+
+	if (n == 0)
+		return;
+	div = add_el(p, parent, "div", "breakdown");
+	add_el_text(p, div, "h3", NULL, heading);
+	tb = add_table(p, div, "breakdown", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < n; i++) {
+		tr = add_el(p, tb, "tr", NULL);
+		td_text(p, tr, b[i].key, "id key");
+		td_u64(p, tr, b[i].users);
+		td_u64(p, tr, b[i].sessions);
+		td_u64(p, tr, b[i].entered);
+		td_u64(p, tr, b[i].timeouts);
+		fmt_dur(b[i].entry_latency.p50, t, sizeof t);
+		td_text(p, tr, t, "num");
+		fmt_dur(b[i].entry_latency.p95, t, sizeof t);
+		td_text(p, tr, t, "num");
+	}
+}
+
+/* Breakdowns by platform, network type, device type and SDK version: each
+ * table only when it has rows (a note when none has: the section stays, the
+ * page's contents link to it). */
+static void fill_breakdowns(struct page *p, xmlNodePtr root)
+{
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "breakdowns"), pair;
+
+	if (!n)                  /* optional slot */
+		return;
+	if (r->nby_platform + r->nby_device + r->nby_sdk + r->nby_network == 0) {
+		empty_note(p, n, "No sessions.");
+		return;
+	}
+	pair = add_el(p, n, "div", "breakdowns");
+	fill_breakdown(p, pair, "By platform", "Platform", r->by_platform, r->nby_platform);
+	fill_breakdown(p, pair, "By network type", "Network", r->by_network, r->nby_network);
+	fill_breakdown(p, pair, "By device type", "Device type", r->by_device, r->nby_device);
+	fill_breakdown(p, pair, "By SDK version", "SDK version", r->by_sdk, r->nby_sdk);
+}
+
+/* --------------------------------------------------------- distributions */
+
+enum { HG_W = 480, HG_H = 170, HG_SIDE = 8, HG_TOP = 16, HG_BOTTOM = 22 };
+
+/* A histogram as columns: the bin's label under each, its count on it, and
+ * a <title>. what names the counted things ("sessions"). */
+static void fill_histogram(struct page *p, xmlNodePtr parent, const char *heading,
+			   const char *what, const struct histogram *h)
+{
+	uint32_t nb = h->nbins < REPORT_HIST_BINS ? h->nbins : REPORT_HIST_BINS, max = 0;
+	double pw = HG_W - 2 * HG_SIDE, ph = HG_H - HG_TOP - HG_BOTTOM, slotw;
+	xmlNodePtr fig, wrap, svg, g, e;
+	char b[160];
+
+	fig = add_el(p, parent, "figure", "hist");
+	add_el_text(p, fig, "figcaption", NULL, heading);
+	if (nb == 0 || h->total == 0) {
+		empty_note(p, fig, "No values.");
+		return;
+	}
+	for (uint32_t i = 0; i < nb; i++)
+		if (h->count[i] > max)
+			max = h->count[i];
+	slotw = pw / nb;
+	wrap = add_el(p, fig, "div", "svg-wrap");
+	svg = add_el(p, wrap, "svg", "hist");
+	snprintf(b, sizeof b, "0 0 %d %d", HG_W, HG_H);
+	set_attr(p, svg, "viewBox", b);
+	set_attr(p, svg, "role", "img");
+	snprintf(b, sizeof b, "%s: %" PRIu32 " %s", heading, h->total, what);
+	add_el_text(p, svg, "title", NULL, b);
+	e = add_el(p, svg, "line", "baseline");
+	set_num(p, e, "x1", HG_SIDE);
+	set_num(p, e, "x2", HG_W - HG_SIDE);
+	set_num(p, e, "y1", HG_TOP + ph);
+	set_num(p, e, "y2", HG_TOP + ph);
+	for (uint32_t i = 0; i < nb; i++) {
+		double x = HG_SIDE + i * slotw, bh = max ? ph * h->count[i] / max : 0;
+		const char *label = h->label[i] ? h->label[i] : "";
+
+		g = add_el(p, svg, "g", "bin");
+		snprintf(b, sizeof b, "%s: %" PRIu32 " %s", label, h->count[i], what);
+		svg_title(p, g, b);
+		e = add_el(p, g, "rect", "bar");
+		set_num(p, e, "x", x + slotw * 0.1);
+		set_num(p, e, "y", HG_TOP + ph - bh);
+		set_num(p, e, "width", slotw * 0.8);
+		set_num(p, e, "height", bh);
+		e = add_el(p, g, "text", "count");
+		set_num(p, e, "x", x + slotw / 2);
+		set_num(p, e, "y", HG_TOP + ph - bh - 3);
+		add_u64(p, e, h->count[i]);
+		e = add_el_text(p, g, "text", "bin-label", label);
+		set_num(p, e, "x", x + slotw / 2);
+		set_num(p, e, "y", HG_H - 7);
+	}
+}
+
+/* Exits as one stacked bar, beside the table (which carries the numbers and
+ * the colour key). */
+static void fill_exit_bar(struct page *p, xmlNodePtr parent)
+{
+	const struct report *r = p->r;
+	uint64_t total = 0, acc = 0;
+	xmlNodePtr wrap, svg, e;
+	char b[96];
+
+	for (int k = 0; k < EXIT__COUNT; k++)
+		total += r->exits[k];
+	if (total == 0)
+		return;
+	wrap = add_el(p, parent, "div", "exit-bar");
+	svg = add_el(p, wrap, "svg", "exit-bar");
+	set_attr(p, svg, "viewBox", "0 0 1000 24");
+	set_attr(p, svg, "preserveAspectRatio", "none");
+	set_attr(p, svg, "role", "img");
+	add_el_text(p, svg, "title", NULL, "Sessions by exit reason");
+	for (int k = 0; k < EXIT__COUNT; k++) {
+		double x0 = 1000.0 * (double)acc / (double)total, x1;
+
+		if (!r->exits[k])
+			continue;
+		acc += r->exits[k];
+		x1 = 1000.0 * (double)acc / (double)total;
+		snprintf(b, sizeof b, "seg exit-%s", exit_reason_name((enum exit_reason)k));
+		e = add_el(p, svg, "rect", b);
+		set_num(p, e, "x", x0);
+		set_num(p, e, "y", 0);
+		set_num(p, e, "width", x1 - x0);
+		set_num(p, e, "height", 24);
+		snprintf(b, sizeof b, "%s: %" PRIu32 " sessions",
+			 exit_reason_name((enum exit_reason)k), r->exits[k]);
+		svg_title(p, e, b);
+	}
+}
+
+static void fill_distributions(struct page *p, xmlNodePtr root)
+{
+	xmlNodePtr n = slot(p, root, "distributions"), pair;
+
+	if (!n)                  /* optional slot */
+		return;
+	pair = add_el(p, n, "div", "pair");
+	fill_histogram(p, add_el(p, pair, "div", NULL), "Entry latency", "sessions",
+		       &p->r->latency_hist);
+	fill_histogram(p, add_el(p, pair, "div", NULL), "Session duration", "sessions",
+		       &p->r->duration_hist);
+}
+
+static void fill_problem_users(struct page *p, xmlNodePtr root)
+{
+	static const struct col cols[] = {
+		{ "User", 0 }, { "Sessions", 1 }, { "Calls", 1 }, { "Errors", 1 },
+		{ "Warnings", 1 }, { "Timeouts", 1 }, { "Kicked", 1 }, { "Entry failed", 1 } };
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "problem-users"), tb, tr;
+
+	if (!n)                  /* optional slot */
+		return;
+	if (r->nproblem_users == 0) {
+		empty_note(p, n, "No user has a warning or an error.");
+		return;
+	}
+	tb = add_table(p, n, "problem-users", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < r->nproblem_users; i++) {
+		const struct problem_user *u = &r->problem_users[i];
+
+		tr = add_el(p, tb, "tr", u->errors ? "sev-error" : u->warnings ? "sev-warning" : NULL);
+		td_text(p, tr, strtab_str(r->ds->strs, u->user), "id");
+		td_u64(p, tr, u->sessions);
+		td_u64(p, tr, u->calls);
+		td_u64(p, tr, u->errors);
+		td_u64(p, tr, u->warnings);
+		td_u64(p, tr, u->timeouts);
+		td_u64(p, tr, u->kicks);
+		td_u64(p, tr, u->entry_failed);
+	}
+}
+
+/* All calls (model order), at most REPORT_CALL_LIST of them. */
+static void fill_all_calls(struct page *p, xmlNodePtr root)
+{
+	const struct report *r = p->r;
+	uint32_t ncalls = r->m->ncalls, shown = ncalls < REPORT_CALL_LIST ? ncalls : REPORT_CALL_LIST;
+	uint32_t pages = 0;
+	xmlNodePtr n = slot(p, root, "all-calls"), det;
+	char b[160];
+
+	if (ncalls == 0) {
+		empty_note(p, n, "No calls.");
+		return;
+	}
+	for (uint32_t i = 0; i < ncalls; i++)
+		pages += has_page(r, i) != 0;
+	if (pages < ncalls) {
+		snprintf(b, sizeof b, "%" PRIu32 " of %" PRIu32 " calls have a page of their "
+			 "own (--pages); the others are listed without a link.", pages, ncalls);
+		add_el_text(p, n, "p", "note pages", b);
+	}
+	/* Folded: the list is long. */
+	det = add_el(p, n, "details", "all-calls");
+	if (shown < ncalls)
+		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order (the first %" PRIu32
+			 " listed)", ncalls, shown);
+	else
+		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order", ncalls);
+	add_el_text(p, det, "summary", NULL, b);
+	fill_calls_table(p, det, NULL, shown);
+	if (shown < ncalls) {
+		snprintf(b, sizeof b, "%" PRIu32 " more calls not listed (every call is in the "
+			 "--json and --sessions-csv outputs).", ncalls - shown);
+		add_el_text(p, det, "p", "note more", b);
+	}
+}
+
+/* Experiences of rooms whose events were not given: they have no call
+ * page, so they are listed here with what they carry. */
+static void fill_orphans(struct page *p, xmlNodePtr n)
+{
+	static const struct col cols[] = {
+		{ "Time", 0 }, { "Room", 0 }, { "User", 0 }, { "Experience", 0 },
+		{ "Possible causes", 0 } };
+	const struct report *r = p->r;
+	const struct model *m = r->m;
+	const struct strtab *st = r->ds->strs;
+	xmlNodePtr pp, tb, tr, ul;
+	char b[200];
+
+	if (r->norphan_total == 0)
+		return;
+	add_el_text(p, n, "h3", NULL, "In rooms without events");
+	pp = add_el(p, n, "p", "orphans");
+	snprintf(b, sizeof b, "%" PRIu32 " abnormal experience%s of %" PRIu32 " user%s in %"
+		 PRIu32 " room%s", r->norphan_total, r->norphan_total == 1 ? "" : "s",
+		 r->orphan_users, r->orphan_users == 1 ? "" : "s", r->orphan_rooms,
+		 r->orphan_rooms == 1 ? "" : "s");
+	add_text(p, pp, b);
+	add_text(p, pp, " belong to no call: the events of those rooms were not given, so no "
+		 "session or call page shows them. Times in ");
+	add_text(p, pp, r->tz ? tz_name(r->tz) : "UTC");
+	add_text(p, pp, ".");
+	tb = add_table(p, n, "orphans", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < r->norphans; i++) {
+		const struct orphan_exp *o = &r->orphans[i];
+		const struct experience *x = &m->experiences[o->exp];
+		const char *c = o->causes;
+
+		tr = add_el(p, tb, "tr", NULL);
+		tz_format(r->tz, x->time_ms, TZF_DATETIME, b, sizeof b);
+		td_text(p, tr, b, NULL);
+		td_text(p, tr, dataset_room_name(st, x->room, NULL), "id");
+		td_text(p, tr, strtab_str(st, x->user), "id");
+		td_text(p, tr, o->label, NULL);
+		if (o->ncauses == 0) {
+			td_text(p, tr, "no cause listed", NULL);
+			continue;
+		}
+		ul = add_el(p, add_el(p, tr, "td", NULL), "ul", "causes");
+		for (uint32_t k = 0; k < o->ncauses; k++, c += strlen(c) + 1)
+			add_el_text(p, ul, "li", NULL, c);
+	}
+	if (r->norphans < r->norphan_total) {
+		snprintf(b, sizeof b, "The first %zu are listed; the JSON (--json) has all %" PRIu32
+			 " in unattached_experiences.", r->norphans, r->norphan_total);
+		add_el_text(p, n, "p", "note", b);
+	}
+}
+
+void fill_overview(struct page *p, xmlNodePtr root)
+{
+	static const struct col ecols[] = { { "Exit", 0 }, { "Sessions", 1 } };
+	const struct report *r = p->r;
+	const char *title = r->title && *r->title ? r->title : "roomreport";
+	xmlNodePtr n, dl, tb, tr;
+	char b[64];
+
+	slot_set_text(p, root, "title", title);
+	slot_set_text(p, root, "heading", title);
+	fill_generated(p, root);
+	fill_headline(p, root);
+
+	dl = add_el(p, slot(p, root, "totals"), "dl", "facts");
+	fact_u64(p, dl, "Calls", r->calls);
+	fact_u64(p, dl, "Rooms", r->rooms);
+	fact_u64(p, dl, "Users", r->users);
+	fact_u64(p, dl, "Sessions", r->sessions);
+	fact_u64(p, dl, "Entered", r->entered);
+	fact_u64(p, dl, "Still in the room at export", r->ongoing);
+	fmt_value(U_HOURS, r->user_ms, b, sizeof b);
+	fact_text(p, dl, "User-hours", b);
+	fact_u64(p, dl, "Error findings", r->findings[SEV_ERROR]);
+	fact_u64(p, dl, "Warning findings", r->findings[SEV_WARNING]);
+
+	dl = add_el(p, slot(p, root, "entry"), "dl", "facts");
+	fmt_pm(r->entry_success_pm, b, sizeof b);
+	fact_text(p, dl, "Entry success", b);
+	/* Its denominator: sessions that began before the export window
+	 * (entry not seen) count neither way. */
+	fact_u64(p, dl, "Sessions with the entry seen", r->entry_observed);
+	fmt_pm(r->entry_fast_pm, b, sizeof b);
+	fact_text(p, dl, "Entered within 5 s", b);
+	fmt_dur(r->entry_latency.p50, b, sizeof b);
+	fact_text(p, dl, "Entry latency p50", b);
+	fmt_dur(r->entry_latency.p95, b, sizeof b);
+	fact_text(p, dl, "Entry latency p95", b);
+	fact_u64(p, dl, "Sessions with an entry latency", r->entry_latency.n);
+
+	n = slot(p, root, "exits");
+	fill_exit_bar(p, n);
+	tb = add_table(p, n, "exits", ecols, 2);
+	for (int e = 0; e < EXIT__COUNT; e++) {
+		tr = add_el(p, tb, "tr", NULL);
+		exit_cell(p, tr, (enum exit_reason)e);
+		td_u64(p, tr, r->exits[e]);
+	}
+	fill_distributions(p, root);
+
+	n = slot(p, root, "experiences");
+	dl = add_el(p, n, "dl", "facts");
+	fact_u64(p, dl, "Abnormal experiences", r->abnormal_experiences);
+	add_el_text(p, n, "p", "note", "Sampled (TRTC returns at most 20 per hour): counts are "
+		    "lower bounds, not totals.");
+	fill_orphans(p, n);
+
+	fill_top(p, slot(p, root, "top-events-count"), r->top_events_by_count,
+		 r->ntop_events_by_count, 0);
+	fill_top(p, slot(p, root, "top-events-users"), r->top_events_by_users,
+		 r->ntop_events_by_users, 0);
+	fill_top(p, slot(p, root, "top-causes-count"), r->top_causes_by_count,
+		 r->ntop_causes_by_count, 1);
+	fill_top(p, slot(p, root, "top-causes-users"), r->top_causes_by_users,
+		 r->ntop_causes_by_users, 1);
+
+	fill_days(p, root);
+
+	n = slot(p, root, "worst");
+	if (r->nworst == 0)
+		empty_note(p, n, "No call has a warning or an error.");
+	else
+		fill_calls_table(p, n, r->worst, r->nworst);
+	fill_problem_users(p, root);
+
+	fill_all_calls(p, root);
+	fill_breakdowns(p, root);
+	fill_input(p, root);
+	fill_quality(p, root);
+}
+

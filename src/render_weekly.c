@@ -1,0 +1,460 @@
+/*
+ * render_weekly — the overview's figures over time: the headline table
+ * (with the change against a --baseline run), the trend charts (one small
+ * chart per figure over the days) and the per-day table; and how figures
+ * are shown in their unit (fmt_value).
+ * Does not: compute the figures or decide what is a regression
+ * (report.c, baseline.c), touch libxml2's structs, write files.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_int.h"
+#include "util.h"
+
+/* The unit headline figure id is shown in. */
+static enum unit headline_unit(int id)
+{
+	switch (id) {
+	case HL_USER_MS:
+		return U_HOURS;
+	case HL_ENTRY_SUCCESS_PM: case HL_ENTRY_FAST_PM:
+		return U_PM;
+	case HL_TIMEOUTS_PM: case HL_KICKS_PM: case HL_ENTRY_FAILED_PM: case HL_NO_EXIT_PM:
+		return U_PER1000;
+	case HL_ENTRY_LATENCY_P50: case HL_ENTRY_LATENCY_P95: case HL_FIRST_FRAME_P50:
+		return U_MS;
+	case HL_EXPERIENCES_PER_100_X10:
+		return U_X10;
+	default:
+		return U_COUNT;
+	}
+}
+
+/* v tenths as "12.3" (with a leading '+' for positive values when plus),
+ * then suffix. */
+static void fmt_tenths(int64_t v, int plus, const char *suffix, char *b, size_t n)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	snprintf(b, n, "%s%" PRIu64 ".%" PRIu64 "%s", v < 0 ? "-" : plus && v > 0 ? "+" : "",
+		 a / 10, a % 10, suffix);
+}
+
+/* Milliseconds as tenths of an hour, rounded half away from zero. */
+static int64_t tenths_of_hours(int64_t ms)
+{
+	return ms >= 0 ? (ms + 180000) / 360000 : -((-ms + 180000) / 360000);
+}
+
+/* A value in its unit; "—" for RR_NONE. */
+void fmt_value(enum unit u, int64_t v, char *b, size_t n)
+{
+	if (v == RR_NONE) {
+		snprintf(b, n, "—");
+		return;
+	}
+	switch (u) {
+	case U_PM:
+		fmt_tenths(v, 0, " %", b, n);
+		break;
+	case U_MS:
+		fmt_duration(v, b, n);
+		break;
+	case U_X10:
+		fmt_tenths(v, 0, "", b, n);
+		break;
+	case U_HOURS:
+		fmt_tenths(tenths_of_hours(v), 0, " h", b, n);
+		break;
+	default:
+		snprintf(b, n, "%" PRId64, v);
+		break;
+	}
+}
+
+/* A difference in the figure's unit, signed: "+120 ms", "-1.2 pts". */
+static void fmt_change(enum unit u, int64_t v, char *b, size_t n)
+{
+	char t[48];
+
+	if (v == RR_NONE) {
+		snprintf(b, n, "—");
+		return;
+	}
+	switch (u) {
+	case U_PM:
+		fmt_tenths(v, 1, " pts", b, n);
+		break;
+	case U_MS:
+		fmt_duration(v, t, sizeof t);
+		snprintf(b, n, "%s%s", v > 0 ? "+" : "", t);
+		break;
+	case U_X10:
+		fmt_tenths(v, 1, "", b, n);
+		break;
+	case U_HOURS:
+		fmt_tenths(tenths_of_hours(v), 1, " h", b, n);
+		break;
+	default:
+		snprintf(b, n, v ? "%+" PRId64 : "%" PRId64, v);
+		break;
+	}
+}
+
+/* The headline figures; with a baseline, the previous value, the change
+ * (arrow, signed difference, relative change) and a "regression" badge. */
+void fill_headline(struct page *p, xmlNodePtr root)
+{
+	static const struct col cols[] = {
+		{ "Figure", 0 }, { "This report", 1 }, { "Previous", 1 }, { "Change", 1 },
+		{ "Change %", 1 } };
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "headline"), tb, tr, th, td, pp;
+	char b[64];
+
+	if (!n)                  /* optional slot */
+		return;
+	if (r->has_baseline) {
+		pp = add_el(p, n, "p", "baseline");
+		add_text(p, pp, "Compared with ");
+		add_el_text(p, pp, "span", "baseline-name", r->baseline_name);
+		add_text(p, pp, ". Rows marked “regression” moved the worse way beyond the "
+			 "threshold.");
+	}
+	tb = add_table(p, n, r->has_baseline ? "headline compared" : "headline", cols,
+		       r->has_baseline ? 5 : 2);
+	for (int i = 0; i < HL__COUNT; i++) {
+		const struct headline *h = &r->headline[i];
+		enum unit u = headline_unit(i);
+
+		if (!h->label)   /* not filled */
+			continue;
+		tr = add_el(p, tb, "tr", r->has_baseline && h->regression ? "regression" : NULL);
+		set_attr(p, tr, "data-key", h->key ? h->key : "");
+		th = add_el(p, tr, "th", NULL);
+		set_attr(p, th, "scope", "row");
+		add_text(p, th, h->label);
+		if (i == HL_EXPERIENCES_PER_100_X10 && !strstr(h->label, "sampl"))
+			add_el_text(p, th, "span", "note", " (sampled)");
+		if (r->has_baseline && h->sampled)
+			add_el_text(p, th, "span", "note sample",
+				    " — never marked as a regression");
+		/* In the figure's cell: seen first, also on a phone where the
+		 * table scrolls. */
+		if (r->has_baseline && h->regression) {
+			add_text(p, th, " ");
+			add_el_text(p, th, "span", "badge regression", "regression");
+		}
+		fmt_value(u, h->value, b, sizeof b);
+		td_text(p, tr, b, "num value");
+		if (!r->has_baseline)
+			continue;
+		fmt_value(u, h->previous, b, sizeof b);
+		td_text(p, tr, b, "num previous");
+		if (h->value == RR_NONE || h->previous == RR_NONE || h->change == RR_NONE) {
+			td_text(p, tr, "—", "num change");
+		} else {
+			td = add_el(p, tr, "td", "num change");
+			add_el_text(p, td, "span", "arrow",
+				    h->change > 0 ? "▲ " : h->change < 0 ? "▼ " : "= ");
+			fmt_change(u, h->change, b, sizeof b);
+			add_text(p, td, b);
+		}
+		if (h->change_pm == RR_NONE || h->previous == RR_NONE)
+			snprintf(b, sizeof b, "—");
+		else
+			fmt_tenths(h->change_pm, 1, " %", b, sizeof b);
+		td_text(p, tr, b, "num change-pm");
+	}
+	if (!r->has_baseline)
+		add_el_text(p, n, "p", "note", "Run with --baseline OLD.json (the JSON of an "
+			    "earlier run) to compare with it.");
+	add_el_text(p, n, "p", "note", r->has_baseline
+		    ? "Rates are per session; abnormal experiences are sampled by TRTC (at "
+		      "most 20 per hour), so their rate is compared but never marked as a "
+		      "regression."
+		    : "Rates are per session; abnormal experiences are sampled by TRTC (at "
+		      "most 20 per hour).");
+}
+
+/* ------------------------------------------------------------ day charts */
+
+/* Small multiples: one chart per figure over the days. Columns for counts
+ * (from 0), lines for rates and times (over their own range, labelled). */
+enum { TR_W = 360, TR_H = 130, TR_LEFT = 60, TR_RIGHT = 8, TR_TOP = 10, TR_BOTTOM = 22 };
+
+enum trend_fig {
+	TF_CALLS, TF_SESSIONS, TF_SUCCESS, TF_LATENCY, TF_TIMEOUTS, TF_FAILED, TF_EXP, TF__COUNT
+};
+
+static const struct trend {
+	const char *key, *title;
+	enum unit unit;
+	int columns;
+	int nseries;
+	const char *series[2];
+} trends[TF__COUNT] = {
+	{ "calls", "Calls", U_COUNT, 1, 1, { "calls", NULL } },
+	{ "sessions", "Sessions", U_COUNT, 1, 1, { "sessions", NULL } },
+	{ "entry-success", "Entry success", U_PM, 0, 1, { "entry success", NULL } },
+	{ "entry-latency", "Entry latency p50 / p95", U_MS, 0, 2, { "p50", "p95" } },
+	{ "timeouts", "Timeouts", U_COUNT, 1, 1, { "timeouts", NULL } },
+	{ "entry-failed", "Entry failures", U_COUNT, 1, 1, { "entry failures", NULL } },
+	{ "experiences", "Abnormal experiences per 100 sessions (sample)", U_X10, 0, 1,
+	  { "per 100 sessions", NULL } },
+};
+
+static int64_t trend_value(const struct day *d, int fig, int series)
+{
+	switch (fig) {
+	case TF_CALLS:
+		return d->calls;
+	case TF_SESSIONS:
+		return d->sessions;
+	case TF_SUCCESS:
+		return d->entry_success_pm;
+	case TF_LATENCY:
+		return series ? d->entry_latency.p95 : d->entry_latency.p50;
+	case TF_TIMEOUTS:
+		return d->timeouts;
+	case TF_FAILED:
+		return d->entry_failed;
+	default:
+		return d->experiences_per_100_x10;
+	}
+}
+
+/* One trend chart's scale: the plot's size, a day's width, the values'
+ * range (vmin..vmax; lo..hi as doubles). */
+struct trend_scale {
+	double pw, ph, slotw, lo, hi;
+	int64_t vmin, vmax;
+};
+
+/* The range of figure fig's values over the days (from 0 for columns). */
+static void trend_scale(const struct report *r, int fig, struct trend_scale *sc)
+{
+	const struct trend *t = &trends[fig];
+	int64_t vmin = INT64_MAX, vmax = INT64_MIN;
+
+	sc->pw = TR_W - TR_LEFT - TR_RIGHT;
+	sc->ph = TR_H - TR_TOP - TR_BOTTOM;
+	sc->slotw = sc->pw / (double)r->ndays;
+	for (size_t i = 0; i < r->ndays; i++) {
+		for (int s = 0; s < t->nseries; s++) {
+			int64_t x = trend_value(&r->days[i], fig, s);
+
+			if (x == RR_NONE)
+				continue;
+			if (x < vmin)
+				vmin = x;
+			if (x > vmax)
+				vmax = x;
+		}
+	}
+	if (vmax == INT64_MIN)
+		vmin = vmax = 0;
+	if (t->columns)
+		vmin = 0;     /* columns stand on 0 */
+	sc->vmin = vmin;
+	sc->vmax = vmax;
+	sc->lo = (double)vmin;
+	sc->hi = (double)vmax;
+}
+
+/* Frame, y range labels, date labels. */
+static void trend_axis(struct page *p, xmlNodePtr svg, const struct trend *t,
+		       const struct trend_scale *sc)
+{
+	const struct report *r = p->r;
+	size_t step = (r->ndays + 6) / 7;
+	xmlNodePtr g, e;
+	char v[48];
+
+	g = add_el(p, svg, "g", "axis");
+	e = add_el(p, g, "rect", "plot");
+	set_num(p, e, "x", TR_LEFT);
+	set_num(p, e, "y", TR_TOP);
+	set_num(p, e, "width", sc->pw);
+	set_num(p, e, "height", sc->ph);
+	fmt_value(t->unit, sc->vmax, v, sizeof v);
+	e = add_el_text(p, g, "text", "y-label", v);
+	set_num(p, e, "x", TR_LEFT - 4);
+	set_num(p, e, "y", TR_TOP + 8);
+	if (sc->vmin != sc->vmax) {
+		fmt_value(t->unit, sc->vmin, v, sizeof v);
+		e = add_el_text(p, g, "text", "y-label", v);
+		set_num(p, e, "x", TR_LEFT - 4);
+		set_num(p, e, "y", TR_TOP + sc->ph);
+	}
+	for (size_t i = 0; i < r->ndays; i += step) {
+		/* "MM-DD" of "YYYY-MM-DD". */
+		const char *d = r->days[i].date;
+
+		e = add_el_text(p, g, "text", "tick-label", strlen(d) == 10 ? d + 5 : d);
+		set_num(p, e, "x", TR_LEFT + ((double)i + 0.5) * sc->slotw);
+		set_num(p, e, "y", TR_H - 7);
+	}
+}
+
+/* Series s of figure fig into g: a column per day, or dots joined by a
+ * line that breaks at days without a value. 0 when out of memory. */
+static int trend_series(struct page *p, xmlNodePtr g, int fig, int s,
+			const struct trend_scale *sc)
+{
+	const struct trend *t = &trends[fig];
+	const struct report *r = p->r;
+	double ph = sc->ph, lo = sc->lo, hi = sc->hi;
+	char *pts = NULL, b[200], v[48];
+	size_t cap = r->ndays * 24 + 1, o = 0;
+	xmlNodePtr e;
+
+	if (!t->columns && !(pts = rr_malloc(cap)))
+		return 0;
+	for (size_t i = 0; i <= r->ndays; i++) {
+		int64_t x = i < r->ndays ? trend_value(&r->days[i], fig, s) : RR_NONE;
+		double cx = TR_LEFT + ((double)i + 0.5) * sc->slotw, y;
+
+		/* A gap (no value) or the end: draw the line so far. */
+		if (x == RR_NONE) {
+			if (pts && o) {
+				snprintf(b, sizeof b, "series s%d", s);
+				e = add_el(p, g, "polyline", b);
+				set_attr(p, e, "points", pts);
+				o = 0;
+			}
+			continue;
+		}
+		y = hi > lo ? TR_TOP + ph * (1.0 - ((double)x - lo) / (hi - lo))
+			    : t->columns ? TR_TOP + ph : TR_TOP + ph / 2.0;
+		if (t->columns && hi <= lo)
+			y = TR_TOP + ph;     /* all zero */
+		fmt_value(t->unit, x, v, sizeof v);
+		if (t->nseries > 1)
+			snprintf(b, sizeof b, "%s: %s %s", r->days[i].date, t->series[s], v);
+		else
+			snprintf(b, sizeof b, "%s: %s", r->days[i].date, v);
+		if (t->columns) {
+			double w = sc->slotw * 0.7 > 28 ? 28 : sc->slotw * 0.7;
+
+			e = add_el(p, g, "rect", "pt col");
+			set_num(p, e, "x", cx - w / 2);
+			set_num(p, e, "y", y);
+			set_num(p, e, "width", w);
+			set_num(p, e, "height", TR_TOP + ph - y);
+		} else {
+			if (o < cap)
+				o += (size_t)snprintf(pts + o, cap - o, "%s%.1f,%.1f",
+						      o ? " " : "", cx, y);
+			snprintf(v, sizeof v, "pt dot s%d", s);
+			e = add_el(p, g, "circle", v);
+			set_num(p, e, "cx", cx);
+			set_num(p, e, "cy", y);
+			set_num(p, e, "r", 2.5);
+		}
+		svg_title(p, e, b);
+	}
+	rr_free(pts);
+	return 1;
+}
+
+/* The trend chart of figure fig: a <figure> with its caption, the chart
+ * and, for two series, their legend. */
+static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
+{
+	const struct trend *t = &trends[fig];
+	const struct report *r = p->r;
+	struct trend_scale sc;
+	xmlNodePtr fig_el, svg, g, ul, li;
+	char b[200];
+
+	trend_scale(r, fig, &sc);
+	fig_el = add_el(p, parent, "figure", "trend");
+	set_attr(p, fig_el, "data-figure", t->key);
+	add_el_text(p, fig_el, "figcaption", NULL, t->title);
+	svg = add_el(p, fig_el, "svg", t->columns ? "trend columns" : "trend lines");
+	snprintf(b, sizeof b, "0 0 %d %d", TR_W, TR_H);
+	set_attr(p, svg, "viewBox", b);
+	set_attr(p, svg, "role", "img");
+	snprintf(b, sizeof b, "%s per day, %s to %s", t->title, r->days[0].date,
+		 r->days[r->ndays - 1].date);
+	add_el_text(p, svg, "title", NULL, b);
+	trend_axis(p, svg, t, &sc);
+
+	g = add_el(p, svg, "g", "data");
+	for (int s = 0; s < t->nseries; s++) {
+		if (!trend_series(p, g, fig, s, &sc)) {
+			p->oom = 1;
+			return;
+		}
+	}
+	if (t->nseries > 1) {
+		ul = add_el(p, fig_el, "ul", "legend chart-legend");
+		for (int s = 0; s < t->nseries; s++) {
+			li = add_el(p, ul, "li", NULL);
+			snprintf(b, sizeof b, "swatch line s%d", s);
+			add_el(p, li, "span", b);
+			add_text(p, li, t->series[s]);
+		}
+	}
+}
+
+void fill_days(struct page *p, xmlNodePtr root)
+{
+	static const struct col cols[] = {
+		{ "Date", 0 }, { "Calls", 1 }, { "Sessions", 1 }, { "Users", 1 },
+		{ "User-hours", 1 }, { "Entered", 1 }, { "Entry success", 1 },
+		{ "Within 5 s", 1 }, { "Entry latency p50", 1 }, { "Entry latency p95", 1 },
+		{ "First frame p50", 1 }, { "Timeouts", 1 }, { "Kicks", 1 },
+		{ "Entry failures", 1 }, { "No exit recorded", 1 },
+		{ "Abnormal experiences (sample)", 1 },
+		{ "Experiences per 100 sessions (sample)", 1 } };
+	const struct report *r = p->r;
+	xmlNodePtr n = slot(p, root, "days"), grid, tb, tr, th;
+	char b[48];
+
+	if (r->ndays == 0) {
+		empty_note(p, n, "No sessions.");
+		return;
+	}
+	grid = add_el(p, n, "div", "trends");
+	for (int f = 0; f < TF__COUNT; f++)
+		fill_trend(p, grid, f);
+	tb = add_table(p, n, "days", cols, sizeof cols / sizeof cols[0]);
+	for (size_t i = 0; i < r->ndays; i++) {
+		const struct day *d = &r->days[i];
+
+		tr = add_el(p, tb, "tr", NULL);
+		th = add_el_text(p, tr, "th", NULL, d->date);
+		set_attr(p, th, "scope", "row");
+		td_u64(p, tr, d->calls);
+		td_u64(p, tr, d->sessions);
+		td_u64(p, tr, d->users);
+		fmt_value(U_HOURS, d->user_ms, b, sizeof b);
+		td_text(p, tr, b, "num");
+		td_u64(p, tr, d->entered);
+		fmt_value(U_PM, d->entry_success_pm, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_PM, d->entry_fast_pm, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_MS, d->entry_latency.p50, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_MS, d->entry_latency.p95, b, sizeof b);
+		td_text(p, tr, b, "num");
+		fmt_value(U_MS, d->first_frame.p50, b, sizeof b);
+		td_text(p, tr, b, "num");
+		td_u64(p, tr, d->timeouts);
+		td_u64(p, tr, d->kicks);
+		td_u64(p, tr, d->entry_failed);
+		td_u64(p, tr, d->no_exit);
+		td_u64(p, tr, d->experiences);
+		fmt_value(U_X10, d->experiences_per_100_x10, b, sizeof b);
+		td_text(p, tr, b, "num");
+	}
+	add_el_text(p, n, "p", "note", "Days in the display zone; calls count on the day they "
+		    "start, sessions on the day they start. Abnormal experiences are a sample "
+		    "(TRTC returns at most 20 per hour).");
+}

@@ -1,0 +1,160 @@
+/*
+ * Tests for render_overview.c: the overview page's structure and content
+ * (totals, exits, worst calls and their links, the breakdown tables, the
+ * generation time), parsed back and queried with XPath.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/xpath.h>
+
+#include "callview.h"
+#include "catalog.h"
+#include "dataset.h"
+#include "render.h"
+#include "render_kit.h"
+#include "report.h"
+#include "templates.h"
+#include "util.h"
+#include "version.h"
+
+static void test_overview(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "ov"), *idx = join(dir, "index.html");
+	struct parsed p;
+
+	write_dir(fx, dir);
+	parse_file(idx, &p);
+	check_page(&p);
+	assert_xstr(&p, "string(//title)", "roomreport");
+	assert_xstr(&p, "string(//h1)", "roomreport");
+	/* No SOURCE_DATE_EPOCH: no generation time. */
+	assert_int_equal(COUNT(&p, "//*[@class='generated']"), 0);
+	/* Worst calls link to pages that exist. */
+	assert_true(fx->r.nworst >= 2);
+	assert_int_equal(COUNT(&p, "//*[@data-slot='worst']//tbody/tr"), (long)fx->r.nworst);
+	for (size_t i = 0; i < fx->r.nworst; i++) {
+		char expr[160], *href, *path;
+		struct stat st;
+
+		snprintf(expr, sizeof expr, "string((//*[@data-slot='worst']//tbody/tr)[%zu]//a/@href)",
+			 i + 1);
+		href = xstr(&p, expr);
+		assert_string_equal(href, fx->r.call_file[fx->r.worst[i]]);
+		path = join(dir, href);
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		free(path);
+		free(href);
+	}
+	/* All calls listed and linked. */
+	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr/td/a"),
+			 (long)fx->m.ncalls);
+	/* Figures as the report has them. */
+	assert_int_equal(COUNT(&p, "//*[@data-slot='exits']//tbody/tr"), EXIT__COUNT);
+	{
+		char want[24];
+
+		snprintf(want, sizeof want, "%u", fx->r.exits[EXIT_TIMEOUT]);
+		assert_xstr(&p, "string(//*[@data-slot='exits']//tr[normalize-space(td[1])='timeout']/td[2])", want);
+		assert_true(fx->r.exits[EXIT_TIMEOUT] >= 2);
+	}
+	assert_true(strstr(p.bytes, "sampled") || strstr(p.bytes, "Sampled"));
+	assert_int_equal(COUNT(&p, "//*[@data-slot='quality']//table[@class='unknown']/tbody/tr"),
+			 (long)fx->dec.nunknown);
+	parsed_free(&p);
+	free(idx);
+	free(dir);
+}
+
+/* Overview: breakdowns as the report has them; the count of users still in
+ * the room. */
+static void test_breakdowns(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "bd"), *idx = join(dir, "index.html");
+	const struct {
+		const char *h;
+		const struct breakdown *b;
+		size_t n;
+	} t[] = {
+		{ "By platform", fx->r.by_platform, fx->r.nby_platform },
+		{ "By device type", fx->r.by_device, fx->r.nby_device },
+		{ "By SDK version", fx->r.by_sdk, fx->r.nby_sdk },
+		{ "By network type", fx->r.by_network, fx->r.nby_network },
+	};
+	struct parsed p;
+	char expr[256], want[32];
+
+	write_dir(fx, dir);
+	parse_file(idx, &p);
+	check_page(&p);
+	assert_true(fx->r.nby_platform > 0 && fx->r.nby_device > 0 && fx->r.nby_sdk > 0);
+	assert_int_equal(COUNT(&p, "//div[@class='breakdown']"), 3 + (fx->r.nby_network > 0));
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(expr, sizeof expr, "count(//div[@class='breakdown'][h3='%s']//tbody/tr)", t[i].h);
+		assert_int_equal((long)xnum(&p, expr), (long)t[i].n);
+		for (size_t k = 0; k < t[i].n; k++) {
+			snprintf(expr, sizeof expr,
+				 "string((//div[@class='breakdown'][h3='%s']//tbody/tr)[%zu]/td[1])",
+				 t[i].h, k + 1);
+			assert_xstr(&p, expr, t[i].b[k].key);
+			snprintf(expr, sizeof expr,
+				 "string((//div[@class='breakdown'][h3='%s']//tbody/tr)[%zu]/td[3])",
+				 t[i].h, k + 1);
+			snprintf(want, sizeof want, "%u", t[i].b[k].sessions);
+			assert_xstr(&p, expr, want);
+		}
+	}
+	snprintf(want, sizeof want, "%u", fx->r.ongoing);
+	assert_true(fx->r.ongoing >= 1);
+	assert_xstr(&p, "normalize-space(//*[@data-slot='totals']//dt[.='Still in the room at export']"
+		    "/following-sibling::dd[1])", want);
+	parsed_free(&p);
+	free(idx);
+	free(dir);
+}
+
+static void test_generated(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "gen"), *idx = join(dir, "index.html");
+	struct parsed p;
+
+	fx->r.generated_ms = S(0);
+	fx->r.title = "Weekly <b>report</b>";
+	write_dir(fx, dir);
+	fx->r.generated_ms = RR_NONE;
+	fx->r.title = NULL;
+	parse_file(idx, &p);
+	assert_xstr(&p, "string(//p[@class='generated'])", "Generated 2026-11-20 10:00:00 (UTC)");
+	assert_xstr(&p, "string(//title)", "Weekly <b>report</b>");
+	assert_int_equal(COUNT(&p, "//b"), 0);
+	parsed_free(&p);
+	free(idx);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_overview),
+		cmocka_unit_test(test_breakdowns),
+		cmocka_unit_test(test_generated),
+	};
+
+	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
+}
