@@ -3,8 +3,9 @@
  * bars, event marks, outage/background spans and experience marks; the
  * decoded event log per user; the call's findings in reading order; the time
  * axis and its ticks; and every text those show, formatted in the display
- * zone. Strings live in a private arena of large blocks (never one
- * allocation per event); arrays grow geometrically.
+ * zone. Strings live in arenas (arena.h: never one allocation per event),
+ * emptied between views so a writer going through many calls allocates
+ * nothing per call; arrays grow geometrically.
  * Does not: decide sessions, exits or findings (sessions.c), aggregate
  * across calls (report.c), escape or lay out anything (render.c).
  */
@@ -17,6 +18,8 @@
 #include <string.h>
 
 #include "callview.h"
+
+#include "arena.h"
 #include "companion.h"
 #include "decode.h"
 #include "textbuf.h"
@@ -25,81 +28,6 @@
 #define MIN_AXIS_MS 5000      /* so even a one-event call gets >= 4 ticks */
 #define MAX_TICKS 12
 #define PEER_TEXT_MAX 64      /* bytes of a peer ID quoted in an experience title */
-#define CHUNK 65536
-
-/* ---- arena ---- */
-
-/* String blocks: filled front to back; an oversized string gets a block of
- * its own behind the current one. Emptied between views, keeping the first
- * block, so a writer going through many calls allocates nothing per call. */
-struct chunk {
-	struct chunk *next;
-	size_t used, cap;
-	char data[];
-};
-
-struct arena {
-	struct chunk *head;
-};
-
-static void arena_free_chunks(struct chunk *c)
-{
-	struct chunk *next;
-
-	for (; c; c = next) {
-		next = c->next;
-		rr_free(c);
-	}
-}
-
-/* Keeps one standard block, emptied. */
-static void arena_reset(struct arena *a)
-{
-	struct chunk *c = a->head, *keep = NULL, *next;
-
-	for (; c; c = next) {
-		next = c->next;
-		if (!keep && c->cap == CHUNK) {
-			keep = c;
-			continue;
-		}
-		rr_free(c);
-	}
-	if (keep) {
-		keep->next = NULL;
-		keep->used = 0;
-	}
-	a->head = keep;
-}
-
-/* A NUL-terminated copy of the n bytes at s, or NULL when out of memory. */
-static char *arena_put(struct arena *a, const char *s, size_t n)
-{
-	struct chunk *c = a->head;
-	char *p;
-
-	if (!c || c->cap - c->used < n + 1) {
-		size_t cap = n + 1 > CHUNK ? n + 1 : CHUNK;
-
-		c = rr_malloc(sizeof *c + cap);
-		if (!c)
-			return NULL;
-		c->cap = cap;
-		c->used = 0;
-		if (a->head && cap > CHUNK) {
-			c->next = a->head->next;
-			a->head->next = c;
-		} else {
-			c->next = a->head;
-			a->head = c;
-		}
-	}
-	p = c->data + c->used;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	c->used += n + 1;
-	return p;
-}
 
 /* Decoded labels of events by (id, p1, p2), kept from call to call: the
  * same few events come back all the time, so most are looked up and
@@ -1641,8 +1569,8 @@ void callview_free(struct callview *v)
 	rr_free(v->series);
 	rr_free(v->points);
 	if (v->storage) {
-		arena_free_chunks(v->storage->arena.head);
-		arena_free_chunks(v->storage->label_arena.head);
+		arena_free(&v->storage->arena);
+		arena_free(&v->storage->label_arena);
 		rr_free(v->storage->pieces);
 		rr_free(v->storage->order);
 		rr_free(v->storage->ss);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "catalog.h"
 #include "dataset.h"
 #include "tz.h"
@@ -35,7 +36,7 @@ struct finding {
 	const char *code;        /* stable code, e.g. "timeout"; static storage */
 	enum severity severity;
 	int64_t time_ms;
-	char *text;              /* in the model's text store (model_free frees it);
+	char *text;              /* in model.text (model_free frees it);
 				    times in it are in the display zone */
 };
 
@@ -147,8 +148,6 @@ struct outside_event {
 				  * was built from (as call.rec_first/rec_end) */
 };
 
-struct model_text;   /* where finding texts live (sessions.c) */
-
 struct model {
 	struct call *calls;              /* in start order */
 	uint32_t ncalls;
@@ -166,7 +165,7 @@ struct model {
 	uint32_t nspans;
 	struct outside_event *outside;   /* by call, then record */
 	uint32_t noutside;
-	struct model_text *text;
+	struct arena text;                /* the findings' texts */
 };
 
 struct sessions_options {
