@@ -1,5 +1,7 @@
 /*
- * sessions_threads — building on several threads. The records are cut into
+ * sessions_threads — building on several threads: with sessions_options
+ * threads 0, one per online processor (at most 8) with at least a million
+ * records each, so small inputs use one. The records are cut into
  * chunks of whole rooms (a quarter million records each, or about four per
  * thread when the caller chose the count); each thread takes the next chunk,
  * builds it into a part of its own, and waits its turn to append the part
