@@ -104,8 +104,9 @@ void sessions_part_free(struct part *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* The builder's main part is what the workers append to and what finish
- * orders; it lives here so that b.p can point at it across calls. */
+/* The builder's main part is what the workers append to and what
+ * sessions_finish orders; it lives here so that b.p can point at it across
+ * calls. */
 struct sessions_builder {
 	struct builder b;
 	struct part main;

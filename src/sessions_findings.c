@@ -311,7 +311,7 @@ void sessions_findings_slots(struct model *m, uint32_t *owner, uint32_t *ffirst)
 
 /* Moves the findings to the places sessions_findings_slots gave them, sorts each
  * session's, and counts them per call (calls in their final places). The
- * sessions themselves may be moving meanwhile (finish). */
+ * sessions themselves may be moving meanwhile (sessions_finish). */
 int sessions_findings_place(struct builder *b, const uint32_t *ffirst)
 {
 	struct model *m = b->m;

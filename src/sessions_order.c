@@ -77,8 +77,8 @@ static inline void swap_elems(void *base, size_t size, size_t i, size_t j)
 	memcpy(y, t, size);
 }
 
-/* How many places along a cycle permute prefetches ahead of the one it is
- * moving. */
+/* How many places along a cycle sessions_permute prefetches ahead of the
+ * one it is moving. */
 #define PERMUTE_AHEAD 12
 
 static inline void prefetch_elem(const void *base, size_t size, size_t i)
@@ -159,9 +159,11 @@ void sessions_permute(void *a, size_t asize, void *b, size_t bsize, uint32_t *de
 
 _Static_assert(sizeof(struct session) <= PERMUTE_MAX && sizeof(struct session_detail) <= PERMUTE_MAX &&
 	       sizeof(struct call) <= PERMUTE_MAX && sizeof(struct finding) <= PERMUTE_MAX,
-	       "model rows fit permute's buffer");
+	       "model rows fit sessions_permute's buffer");
 
-/* The last steps of finish, on two threads when it pays: one moves the
+/* ---- the last steps ---- */
+
+/* The tail of sessions_finish, on two threads when it pays: one moves the
  * sessions into their final places, pointing each at its call and its
  * findings as it lands, while the other does everything that does not
  * touch them. */
