@@ -125,6 +125,8 @@ struct part {
 	size_t nabn, capabn;
 };
 
+/* One build: its inputs (the same in every thread's builder), the part it
+ * writes, the state of the walk and scratch of its own. */
 struct builder {
 	const struct dataset *ds;  /* the dataset being added; NULL between adds */
 	/* The records of the user being walked, in walk order: the dataset's
@@ -195,8 +197,8 @@ static inline int cmp_str(const struct strtab *t, uint32_t a, uint32_t b)
 	return la < lb ? -1 : la > lb;
 }
 
-/* The events event_findings writes a finding for: checked inline for every
- * event of the walk, so the others cost no call. */
+/* The events sessions_event_findings writes a finding for: checked inline
+ * for every event of the walk, so the others cost no call. */
 static inline int event_has_finding(int32_t id)
 {
 	switch (id) {
