@@ -206,8 +206,10 @@ void model_drop_findings(struct model *m, const char *code, const uint32_t *sess
 
 /* Builds the model from a finished dataset: sessions_begin, sessions_add(ds),
  * sessions_end. The catalog gives the words of findings; ds, cat and o are
- * only read, and only during the call. Returns RR_OK with the model in *m
- * (the caller frees it with model_free), or RR_ENOMEM with m left empty. */
+ * only read, and only during the call, but the model's IDs (users, rooms,
+ * peers) are those of ds's string table. Returns RR_OK with the model in
+ * *m (the caller frees it with model_free), or RR_ENOMEM with m left
+ * empty. */
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		   const struct sessions_options *o, struct model *m);
 
