@@ -211,7 +211,9 @@ struct callview {
 
 /* Builds the view of call number `call` of r's model, using the records of
  * r->ds. Returns RR_OK, or RR_ENOMEM with v empty (RR_EDATA, v empty, when
- * call is out of range). Whatever v held before is ignored (not freed). */
+ * call is out of range). Whatever v held before is ignored (not freed).
+ * r and cat are only read; the caller frees v with callview_free, and keeps
+ * r's dataset (whose string table holds the IDs) until then. */
 int callview_build(const struct report *r, const struct catalog *cat, uint32_t call,
 		   struct callview *v);
 

@@ -50,16 +50,15 @@ struct decode_stats {
 	size_t ncounts;
 };
 
-/* Scans every record of a finished dataset, on one thread per online
- * processor (at most 8) when it has at least half a million records per
- * thread. Returns RR_OK or RR_ENOMEM (stats is then empty). Memory: a few
- * KB per thread, plus 40 bytes per run of records of one (room, CommId,
- * user) and key with rows to count (few: most events are info). */
+/* Scans every record of a finished dataset into *st, which the caller frees
+ * with decode_stats_free; ds and c are only read (st's entries point into
+ * c, which must outlive them). Returns RR_OK, or RR_ENOMEM with st empty. */
 int decode_scan(const struct dataset *ds, const struct catalog *c, struct decode_stats *st);
-/* The same on `threads` parts and threads (0: as decode_scan chooses); the
- * result does not depend on the number. */
+/* The same on `threads` parts and threads (0: as many as pay, as
+ * decode_scan does); the result does not depend on the number. */
 int decode_scan_threads(const struct dataset *ds, const struct catalog *c, unsigned threads,
 			struct decode_stats *st);
+/* Frees what st holds and empties it. */
 void decode_stats_free(struct decode_stats *st);
 
 /*
@@ -67,9 +66,8 @@ void decode_stats_free(struct decode_stats *st);
  * larger than memory, partition.h): datasets sharing one string table, each
  * holding whole (room, CommId, user) runs. decode_end gives what
  * decode_scan gives on one dataset holding all their records (distinct
- * users are counted over all of them). Between calls the scanner keeps one
- * entry per distinct (key, user) pair and per distinct unknown, not per
- * record; no record is read after decode_add returns.
+ * users are counted over all of them). No record is read after decode_add
+ * returns, so each dataset can be freed before the next is added.
  * decode_begin: RR_OK or RR_ENOMEM (*out NULL). decode_add: RR_OK or
  * RR_ENOMEM, after which the scanner is only fit for decode_abort.
  * decode_end: RR_OK with the stats in *st, or RR_ENOMEM with st empty; it

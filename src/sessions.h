@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "catalog.h"
 #include "dataset.h"
 #include "tz.h"
@@ -35,7 +36,7 @@ struct finding {
 	const char *code;        /* stable code, e.g. "timeout"; static storage */
 	enum severity severity;
 	int64_t time_ms;
-	char *text;              /* in the model's text store (model_free frees it);
+	char *text;              /* in model.text (model_free frees it);
 				    times in it are in the display zone */
 };
 
@@ -54,9 +55,8 @@ struct experience {
 };
 
 /*
- * One stay of one user in one call. 120 bytes: the model holds one per
- * session of the input, so the figures no output shows live apart, in
- * struct session_detail, kept only on request (sessions_options.details).
+ * One stay of one user in one call. The figures no output shows live apart,
+ * in struct session_detail, kept only on request (sessions_options.details).
  * platform and exit hold enum platform and enum exit_reason values.
  */
 struct session {
@@ -104,7 +104,7 @@ struct session_detail {
 	int32_t qos_mode, qos_scene; /* last 6001 parameters, -1 none */
 };
 
-/* 128 bytes. */
+/* One call: a (room, CommId), or a stretch of a room without CommId. */
 struct call {
 	uint32_t room, comm;     /* comm 0: split by --call-gap */
 	int64_t start_ms, end_ms;
@@ -147,8 +147,6 @@ struct outside_event {
 				  * was built from (as call.rec_first/rec_end) */
 };
 
-struct model_text;   /* where finding texts live (sessions.c) */
-
 struct model {
 	struct call *calls;              /* in start order */
 	uint32_t ncalls;
@@ -166,7 +164,7 @@ struct model {
 	uint32_t nspans;
 	struct outside_event *outside;   /* by call, then record */
 	uint32_t noutside;
-	struct model_text *text;
+	struct arena text;                /* the findings' texts */
 };
 
 struct sessions_options {
@@ -174,11 +172,9 @@ struct sessions_options {
 	int64_t slow_entry_ms;           /* entry_slow threshold, default 5000 */
 	const struct tz *display_tz;     /* zone of times in finding texts; NULL: UTC */
 	int details;                     /* also fill model.details (default 0) */
-	/* Threads building the sessions: 0 (default) one per online processor
-	 * (at most 8) with at least 1M records each, so small inputs use
-	 * one. The last steps (putting everything in call order) use two
-	 * unless this is 1, or it is 0 and there are few sessions or one
-	 * processor. The model does not depend on the number. */
+	/* Threads building the sessions: 0 (default) as many as pay, up to
+	 * one per online processor (at most 8); 1 builds on the calling
+	 * thread only. The model does not depend on the number. */
 	unsigned threads;
 };
 
@@ -196,30 +192,24 @@ struct finding_new {
 /* Adds findings to their sessions, keeping every session's findings most
  * severe first, then time, then code, and the calls' counts by severity in
  * step. Returns RR_OK, or RR_ENOMEM with the findings unchanged (texts
- * copied by then stay unused in the model's store). */
+ * copied by then stay unused in model.text); RR_EDATA, with nothing
+ * changed, when a session index or severity is out of range. Texts are
+ * copied into model.text; f is only read. */
 int model_add_findings(struct model *m, const struct finding_new *f, size_t n);
 
 /* Drops every finding with the given code of the listed sessions
  * (ascending session indexes), keeping the calls' counts in step (their
- * texts stay in the model's store until model_free). Cannot
+ * texts stay in model.text until model_free). Cannot
  * fail (nothing is allocated): pair it with model_add_findings to replace a
  * finding, e.g. an unknown exit's "no_exit" by "still_in_room". */
 void model_drop_findings(struct model *m, const char *code, const uint32_t *sessions, size_t n);
 
-/* Builds the model from a finished dataset. Returns RR_OK, or RR_ENOMEM with
- * m left empty. The catalog is used for the words of findings.
- * Memory: the model itself (about 120 bytes per session, 128 per call, 32
- * per finding plus its text, 24 per measured span, 8 per outside event)
- * and scratch bounded by the largest (room, CommId) group (with a 32-byte
- * copy of each record of one user's run when events of one millisecond must
- * be put in walk order), plus 8 bytes per session while the calls are
- * ordered, plus
- * a 32-byte copy of each abnormal row until the experiences are made (none
- * of the event records), plus, at the very end and without details, a
- * second sessions array (124 bytes per session) that the sessions are
- * gathered into in their final order; with several threads, each also holds the part of
- * the model built from its chunk of records (a quarter million) until it
- * joins the rest. It is sessions_begin, sessions_add(ds), sessions_end. */
+/* Builds the model from a finished dataset: sessions_begin, sessions_add(ds),
+ * sessions_end. The catalog gives the words of findings; ds, cat and o are
+ * only read, and only during the call, but the model's IDs (users, rooms,
+ * peers) are those of ds's string table. Returns RR_OK with the model in
+ * *m (the caller frees it with model_free), or RR_ENOMEM with m left
+ * empty. */
 int sessions_build(const struct dataset *ds, const struct catalog *cat,
 		   const struct sessions_options *o, struct model *m);
 
@@ -235,8 +225,7 @@ int sessions_build(const struct dataset *ds, const struct catalog *cat,
  * need of abnormal rows is copied), so each dataset can be freed before the
  * next is added. The builder keeps pointers to cat, o and the string table
  * (o->display_tz included), which must outlive it. Between the calls it
- * holds the model built so far and a copy of the abnormal rows (32 bytes
- * each); each sessions_add uses threads as o->threads says for its dataset.
+ * holds the model built so far and a copy of the abnormal rows.
  * sessions_begin: RR_OK or RR_ENOMEM (*out NULL). sessions_add: RR_OK or
  * RR_ENOMEM, after which the builder is only fit for sessions_abort.
  * sessions_end: RR_OK with the model in *m, or RR_ENOMEM with m empty; it
@@ -249,6 +238,9 @@ int sessions_begin(const struct catalog *cat, const struct sessions_options *o,
 int sessions_add(struct sessions_builder *sb, const struct dataset *ds);
 int sessions_end(struct sessions_builder *sb, struct model *m);
 void sessions_abort(struct sessions_builder *sb);
+
+/* Frees everything the model holds, texts included, and empties it. NULL
+ * is fine. */
 void model_free(struct model *m);
 
 #endif
