@@ -169,49 +169,86 @@ static inline uint64_t value8(const unsigned char *p)
 	return w;
 }
 
-/*
- * Takes the next row through c->plan when it has the common shape: appends
- * its record (or counts it filtered) and moves the reader past it, with *rc
- * the outcome and *line the row's line. PLAN_GENERAL: not that shape (or not
- * all of it in the window); the reader has not moved.
- */
-enum plan_result ingest_plan_row(struct ctx *c, struct reader *rd, int *rc, uint64_t *line)
+/* What plan_row gathers from one row before it appends it: the text of
+ * each ID column (slots LAST_* and SLOT_APP), their ids where known, where
+ * the leading columns end, and the numbers. */
+struct plan_fields {
+	const unsigned char *str[5];
+	size_t slen[5];
+	uint32_t ids[5];          /* the app's stays 0: only its text counts */
+	int known[5];
+	size_t ends[LEAD_MAX_COLS];
+	int64_t id, p1, p2, type, t;
+	int got_id;
+};
+
+/* The leading columns a row shares with the last row kept in c->lead: their
+ * fields and ids are taken from there. Returns how many columns that is,
+ * with *i past them. */
+static inline size_t plan_reuse(const struct ctx *c, const unsigned char *s, size_t lim,
+				struct plan_fields *f, size_t *i)
 {
-	const unsigned char *s;
-	const char *p;
-	size_t avail = reader_peek(rd, &p), lim, i = 0;
-	const unsigned char *str[5] = { NULL, NULL, NULL, NULL, NULL };
-	size_t slen[5] = { 0, 0, 0, 0, 0 };
-	int64_t v, id = 0, p1 = -1, p2 = -1, type = -1, t = 0;
-	uint32_t ids[5] = { 0, 0, 0, 0, 0 };   /* the app's stays 0: only its text counts */
-	struct record r;
-	int got_id = 0, known[5] = { 0, 0, 0, 0, 0 };
-	size_t col = 0, ends[LEAD_MAX_COLS];
+	size_t col = 0, same;
 
-	s = (const unsigned char *)p;
-	lim = avail < PLAN_MAX_RECORD ? avail : PLAN_MAX_RECORD;
-	if (c->lead_len) {
-		size_t same = common_prefix(s, c->lead, lim < c->lead_len ? lim : c->lead_len);
+	if (!c->lead_len)
+		return 0;
+	same = common_prefix(s, c->lead, lim < c->lead_len ? lim : c->lead_len);
+	for (; col < c->nlead && c->lead_end[col] <= same; col++) {
+		size_t a = col ? c->lead_end[col - 1] : 0;
 
-		for (; col < c->nlead && c->lead_end[col] <= same; col++) {
-			size_t a = col ? c->lead_end[col - 1] : 0;
+		f->ends[col] = c->lead_end[col];
+		if (c->plan[col] != OP_SKIP) {
+			int slot = c->plan[col] - OP_ROOM;
 
-			ends[col] = c->lead_end[col];
-			if (c->plan[col] != OP_SKIP) {
-				int slot = c->plan[col] - OP_ROOM;
-
-				str[slot] = s + a;
-				slen[slot] = c->lead_end[col] - 1 - a;
-				ids[slot] = c->lead_id[col];
-				known[slot] = 1;
-			}
+			f->str[slot] = s + a;
+			f->slen[slot] = c->lead_end[col] - 1 - a;
+			f->ids[slot] = c->lead_id[col];
+			f->known[slot] = 1;
 		}
-		i = col ? c->lead_end[col - 1] : 0;
 	}
-	size_t reused = col;
+	*i = col ? c->lead_end[col - 1] : 0;
+	return col;
+}
 
+/* The time cell at s[*i]: 13 digits (ms) or 10 (s) within 2000-2099.
+ * Returns 1 with *t set and *i past it, 0 for any other shape. */
+static inline int plan_time(const unsigned char *s, size_t *i, size_t lim, int64_t *t)
+{
+	size_t a = *i, k = a;
+	int64_t x = 0;
+
+	if (k + 13 < lim && digits8(s + k) && digits8(s + k + 5)) {
+		/* 13 digits, overlapping loads: the second holds digits 5..12,
+		 * of which the last five count. A 14th digit fails the
+		 * separator check of the caller. */
+		x = (int64_t)(value8(s + k) * 100000 + value8(s + k + 5) % 100000);
+		k += 13;
+	} else {
+		while (k < lim && k - a < 14 && (unsigned)s[k] - '0' <= 9) {
+			x = x * 10 + (s[k] - '0');
+			k++;
+		}
+		if (k - a == 10)
+			x *= 1000;
+		else if (k - a != 13)
+			return 0;
+	}
+	if (x < INGEST_MIN_TIME_MS || x >= INGEST_MAX_TIME_MS)
+		return 0;
+	*i = k;
+	*t = x;
+	return 1;
+}
+
+/* Scans columns col.. of the row at s, column by column as c->plan says,
+ * into f. Returns the offset of the row's line end, or 0 when the row is
+ * not of the common shape (a row's line end is never at offset 0). */
+static inline size_t plan_scan(const struct ctx *c, const unsigned char *s, size_t lim,
+			       size_t col, size_t i, struct plan_fields *f)
+{
 	for (; col < c->ncols; col++) {
 		size_t a = i;
+		int64_t v;
 		int k;
 
 		switch (c->plan[col]) {
@@ -226,110 +263,132 @@ enum plan_result ingest_plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 			int slot = c->plan[col] - OP_ROOM;
 
 			i = plain_run(s, i, lim);
-			str[slot] = s + a;
-			slen[slot] = i - a;
+			f->str[slot] = s + a;
+			f->slen[slot] = i - a;
 			break;
 		}
-		case OP_TIME: {
-			int64_t x = 0;
-
-			if (i + 13 < lim && digits8(s + i) && digits8(s + i + 5)) {
-				/* 13 digits, overlapping loads: the second holds
-				 * digits 5..12, of which the last five count. A
-				 * 14th digit fails the separator check below. */
-				x = (int64_t)(value8(s + i) * 100000 + value8(s + i + 5) % 100000);
-				i += 13;
-			} else {
-				while (i < lim && i - a < 14 && (unsigned)s[i] - '0' <= 9) {
-					x = x * 10 + (s[i] - '0');
-					i++;
-				}
-				if (i - a == 10)
-					x *= 1000;
-				else if (i - a != 13)
-					return PLAN_GENERAL;
-			}
-			if (x < INGEST_MIN_TIME_MS || x >= INGEST_MAX_TIME_MS)
-				return PLAN_GENERAL;
-			t = x;
+		case OP_TIME:
+			if (!plan_time(s, &i, lim, &f->t))
+				return 0;
 			break;
-		}
 		case OP_EVENTID:
 			if (plan_int(s, &i, lim, &v) <= 0 || v < 0 || v > INT32_MAX)
-				return PLAN_GENERAL;
-			id = v;
-			got_id = 1;
+				return 0;
+			f->id = v;
+			f->got_id = 1;
 			break;
 		case OP_P1:
 		case OP_P2:
 		case OP_TYPE:
 			k = plan_int(s, &i, lim, &v);
 			if (k < 0)
-				return PLAN_GENERAL;
+				return 0;
 			if (k > 0) {
 				if (c->plan[col] == OP_TYPE ? v < INT8_MIN || v > INT8_MAX
 				    : v < INT32_MIN || v > INT32_MAX)
-					return PLAN_GENERAL;
+					return 0;
 				if (c->plan[col] == OP_P1)
-					p1 = v;
+					f->p1 = v;
 				else if (c->plan[col] == OP_P2)
-					p2 = v;
+					f->p2 = v;
 				else
-					type = v;
+					f->type = v;
 			}
 			break;
 		}
 		if (i >= lim)
-			return PLAN_GENERAL;
+			return 0;
 		if (col + 1 < c->ncols) {
 			if (s[i] != ',')
-				return PLAN_GENERAL;
+				return 0;
 			i++;
 			if (col < c->nlead)
-				ends[col] = i;
+				f->ends[col] = i;
 		} else if (s[i] != '\n' && s[i] != '\r') {
-			return PLAN_GENERAL;
+			return 0;
 		}
 	}
+	return i;
+}
+
+/* Interns the ID columns plan_reuse did not already know. RR_OK or
+ * strtab's failure. */
+static inline int plan_intern(struct ctx *c, struct plan_fields *f)
+{
+	for (int k = 0; k < 4; k++) {
+		int rc;
+
+		if (f->known[k])
+			continue;
+		rc = k == LAST_ROOM ? intern_room(c, (const char *)f->str[SLOT_APP], f->slen[SLOT_APP],
+						  (const char *)f->str[k], f->slen[k], &f->ids[k])
+				    : intern_last(c, k, (const char *)f->str[k], f->slen[k], &f->ids[k]);
+		if (rc != RR_OK)
+			return rc;
+	}
+	return RR_OK;
+}
+
+/* Keeps the leading columns from `reused` on of the row at s in c->lead,
+ * for the next row (or forgets them when they do not fit). */
+static inline void plan_keep_lead(struct ctx *c, const unsigned char *s, size_t reused,
+				  const struct plan_fields *f)
+{
+	if (reused >= c->nlead)
+		return;
+	if (f->ends[c->nlead - 1] <= LEAD_MAX_BYTES) {
+		size_t from = reused ? f->ends[reused - 1] : 0;
+
+		memcpy(c->lead + from, s + from, f->ends[c->nlead - 1] - from);
+		for (size_t k = reused; k < c->nlead; k++) {
+			c->lead_end[k] = (uint16_t)f->ends[k];
+			if (c->plan[k] != OP_SKIP)
+				c->lead_id[k] = f->ids[c->plan[k] - OP_ROOM];
+		}
+		c->lead_len = f->ends[c->nlead - 1];
+	} else {
+		c->lead_len = 0;
+	}
+}
+
+/*
+ * Takes the next row through c->plan when it has the common shape: appends
+ * its record (or counts it filtered) and moves the reader past it, with *rc
+ * the outcome and *line the row's line. PLAN_GENERAL: not that shape (or not
+ * all of it in the window); the reader has not moved.
+ */
+enum plan_result ingest_plan_row(struct ctx *c, struct reader *rd, int *rc, uint64_t *line)
+{
+	const char *p;
+	size_t avail = reader_peek(rd, &p), lim, i = 0, reused, end;
+	const unsigned char *s = (const unsigned char *)p;
+	struct plan_fields f = { .p1 = -1, .p2 = -1, .type = -1 };
+	struct record r;
+
+	lim = avail < PLAN_MAX_RECORD ? avail : PLAN_MAX_RECORD;
+	reused = plan_reuse(c, s, lim, &f, &i);
+	end = plan_scan(c, s, lim, reused, i, &f);
 	/* The general way rejects rows with an empty RoomId or UserId. */
-	if (!got_id || slen[0] == 0 || slen[1] == 0)
+	if (!end || !f.got_id || f.slen[LAST_ROOM] == 0 || f.slen[LAST_USER] == 0)
 		return PLAN_GENERAL;
 
 	*line = reader_line(rd);
-	reader_take(rd, i);
-	if (!passes(c->o, (const char *)str[0], slen[0], (const char *)str[1], slen[1], t)) {
+	reader_take(rd, end);
+	if (!passes(c->o, (const char *)f.str[LAST_ROOM], f.slen[LAST_ROOM],
+		    (const char *)f.str[LAST_USER], f.slen[LAST_USER], f.t)) {
 		*rc = filtered(c);
 		return PLAN_TAKEN;
 	}
-	for (int k = 0; k < 4; k++) {
-		if (known[k])
-			continue;
-		*rc = k == LAST_ROOM ? intern_room(c, (const char *)str[SLOT_APP], slen[SLOT_APP],
-						   (const char *)str[k], slen[k], &ids[k])
-				     : intern_last(c, k, (const char *)str[k], slen[k], &ids[k]);
-		if (*rc != RR_OK)
-			return PLAN_TAKEN;
-	}
-	if (reused < c->nlead && ends[c->nlead - 1] <= LEAD_MAX_BYTES) {
-		/* Keep what changed for the next row. */
-		size_t from = reused ? ends[reused - 1] : 0;
-
-		memcpy(c->lead + from, s + from, ends[c->nlead - 1] - from);
-		for (size_t k = reused; k < c->nlead; k++) {
-			c->lead_end[k] = (uint16_t)ends[k];
-			if (c->plan[k] != OP_SKIP)
-				c->lead_id[k] = ids[c->plan[k] - OP_ROOM];
-		}
-		c->lead_len = ends[c->nlead - 1];
-	} else if (reused < c->nlead) {
-		c->lead_len = 0;
-	}
+	*rc = plan_intern(c, &f);
+	if (*rc != RR_OK)
+		return PLAN_TAKEN;
+	plan_keep_lead(c, s, reused, &f);
 	/* Every field at once, so the bit-fields are put together in registers. */
 	r = (struct record){
-		.time_ms = t, .room = ids[LAST_ROOM], .kind = REC_EVENT,
-		.comm = ids[LAST_COMM], .stream = (int8_t)type, .user = ids[LAST_USER],
-		.peer = ids[LAST_PEER],
-		.id = (int32_t)id, .p1 = (int32_t)p1, .p2 = (int32_t)p2,
+		.time_ms = f.t, .room = f.ids[LAST_ROOM], .kind = REC_EVENT,
+		.comm = f.ids[LAST_COMM], .stream = (int8_t)f.type, .user = f.ids[LAST_USER],
+		.peer = f.ids[LAST_PEER],
+		.id = (int32_t)f.id, .p1 = (int32_t)f.p1, .p2 = (int32_t)f.p2,
 	};
 	*rc = dataset_append(c->ds, &r);
 	return PLAN_TAKEN;
