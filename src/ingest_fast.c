@@ -16,14 +16,15 @@
 /*
  * Nearly every row of an event export has one shape: no quotes, no spaces
  * around fields, plain ASCII, numbers as bare digits, the time as 13 (or 10)
- * digits. ingest_plan_row takes such a row straight from the reader's window in one
- * pass, column by column as the header laid them out -- numbers and the time
- * parsed as they are scanned, no field array -- and gives up on the first
- * byte that is not that shape, leaving the row untouched for the general way
- * (reader_next and row()), which stays the reference: a row ingest_plan_row takes
- * gives the same record, string ids, filter decision and counts as the
- * general way gives it. tests/unit/test_ingest_fast.c runs both on the
- * whole test corpus and on generated near-miss rows.
+ * digits. ingest_plan_row takes such a row straight from the reader's
+ * window in one pass, column by column as the header laid them out --
+ * numbers and the time parsed as they are scanned, no field array -- and
+ * gives up on the first byte that is not that shape, leaving the row
+ * untouched for the general way (reader_next and ingest_row), which stays
+ * the reference: a row ingest_plan_row takes gives the same record, string
+ * ids, filter decision and counts as the general way gives it.
+ * tests/unit/test_ingest_fast.c runs both on the whole test corpus and on
+ * generated near-miss rows.
  */
 enum plan_op { OP_SKIP, OP_ROOM, OP_USER, OP_COMM, OP_PEER, OP_APP, OP_TIME, OP_EVENTID,
 	       OP_P1, OP_P2, OP_TYPE };
@@ -169,7 +170,7 @@ static inline uint64_t value8(const unsigned char *p)
 	return w;
 }
 
-/* What plan_row gathers from one row before it appends it: the text of
+/* What ingest_plan_row gathers from one row before it appends it: the text of
  * each ID column (slots LAST_* and SLOT_APP), their ids where known, where
  * the leading columns end, and the numbers. */
 struct plan_fields {

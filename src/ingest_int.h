@@ -41,8 +41,8 @@ extern const char *const ingest_col_name[COL__COUNT];
  * READER_MAX_FIELD. */
 #define PLAN_MAX_RECORD 4096
 
-/* plan_row remembers at most this many leading columns of a row, and at
- * most this many bytes of them. */
+/* ingest_plan_row remembers at most this many leading columns of a row,
+ * and at most this many bytes of them. */
 #define LEAD_MAX_COLS 8
 #define LEAD_MAX_BYTES 256
 
@@ -75,15 +75,15 @@ struct ctx {
 		uint32_t id, len;
 		char s[LAST_MAX];
 	} last[4];
-	/* The column-specialised row parser (plan_row): what to do with each
+	/* The column-specialised row parser (ingest_plan_row): what to do with each
 	 * column; plan_on is 0 when the file's rows all take the general way. */
 	int plan_on;
 	unsigned char plan[PLAN_MAX_COLS];
-	/* The leading columns of the last row plan_row interned, when the file
+	/* The leading columns of the last row ingest_plan_row interned, when the file
 	 * starts with ID columns and skipped ones (exports begin SdkAppId,
 	 * CommId, RoomId, UserId, PeerId): their bytes, where each column ends
 	 * (past its comma) and the id each ID column gave. A row that begins
-	 * with the same bytes has the same fields there, so plan_row neither
+	 * with the same bytes has the same fields there, so ingest_plan_row neither
 	 * splits nor looks them up again. nlead: how many leading columns
 	 * qualify (0: none); lead_len 0: nothing kept (a new part, or another
 	 * string table). */

@@ -31,7 +31,9 @@
  * writing). A buffer grows while its chunk waits, up to JW_HOLD bytes (or
  * as far as memory allows); past that its thread waits for the turn and
  * writes as it goes. So memory stays a few MB, nothing can fail for want
- * of it, and the bytes are those of a single thread.
+ * of it, and the bytes are those of a single thread. json_write uses one
+ * thread below JSON_MIN_PARALLEL sessions, else one per online processor
+ * (at most JSON_MAX_THREADS).
  */
 #define JW_BUF 65536
 #define JW_PIECE 1024

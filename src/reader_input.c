@@ -3,6 +3,12 @@
  * readers: plain files mapped (or read with pread), gzip files, stdin and
  * pipes through zlib, memory buffers (copied or inflated), byte-order marks,
  * and the parts of a file opened at an offset.
+ * A plain regular file is mapped read-only and read in place; one that
+ * cannot be mapped (empty, /proc) is read with pread. The mapped pages
+ * behind the read position are released as reading goes on (map_drop), so
+ * the mapping adds a few MB to RSS, not the file's size; a page past a
+ * truncated file's new end raises SIGBUS (see reader.h). reader_tell is
+ * cheap enough to call after every record.
  * Does not: find records or split fields (reader.c).
  */
 #define _DEFAULT_SOURCE 1   /* MAP_ANONYMOUS, madvise */
