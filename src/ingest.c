@@ -1,17 +1,18 @@
 /*
- * ingest — export files to dataset records (DESIGN §1).
+ * ingest — export files to dataset records (DESIGN §1): opening a file,
+ * checking its header, and reading its rows, a big plain file in parts on
+ * several threads.
  *
- * Reads the header once to map columns (case, '_', '-' and spaces ignored;
- * aliases folded), decides what kind of file it is, then turns each data row
+ * The family: ingest_header.c maps the header's columns; ingest_fast.c reads
+ * the rows, the common shape in one pass; ingest_row.c turns any other row
  * into one fixed-size record or one rejection with file:line, reason and a
  * short detail. The per-row path allocates nothing except when the string
  * table meets a new room/user/peer/CommId: fields are read where the reader
- * left them, numbers and times are parsed in place.
- * Room, user, peer and CommId text is kept exactly as read (libcsv has only
- * trimmed spaces around unquoted fields).
- * Companion files (users, rooms, quality samples) go through the same
- * record checks (field count, NUL, UTF-8), rejections and filters, and become
- * their own dataset rows.
+ * left them, numbers and times are parsed in place. Room, user, peer and
+ * CommId text is kept exactly as read (libcsv has only trimmed spaces around
+ * unquoted fields). Companion files (users, rooms, quality samples) go
+ * through the same record checks (field count, NUL, UTF-8), rejections and
+ * filters, and become their own dataset rows.
  * Does not: decode IDs, sort or de-duplicate (later stages), or link
  * companion rows to calls (companion).
  */
@@ -39,7 +40,7 @@ int ingest_write_rejected_header(FILE *f)
 
 /* ---- files ------------------------------------------------------------------ */
 
-static int read_failed(struct reader *r, const char *name, char *err, size_t errlen)
+int ingest_read_failed(struct reader *r, const char *name, char *err, size_t errlen)
 {
 	int st = reader_error_status(r);
 
@@ -57,85 +58,12 @@ static int register_file(struct ctx *c, char *err, size_t errlen)
 	return rc;
 }
 
-static enum diag_reason bad_reason(enum reader_bad b)
-{
-	return b == READER_BAD_QUOTE ? REJ_BAD_QUOTE : REJ_LONG_FIELD;
-}
-
-static const char *bad_detail(enum reader_bad b)
-{
-	switch (b) {
-	case READER_BAD_QUOTE:
-		return "stray or unterminated quote";
-	case READER_BAD_WIDE:
-		return "more than 1024 fields";
-	case READER_BAD_LONG:
-		break;
-	}
-	return "a field over 65536 bytes or a row over 1 MiB";
-}
-
 /* Where a part of the input comes from: a path, or a buffer (ingest_mem). */
 struct source {
 	const char *path;
 	const void *buf;
 	size_t len;
 };
-
-/*
- * Reads data rows from r into c's dataset until the end of the input, or
- * until the reader lands exactly on one of the ascending offsets splits[next..]
- * (then *stopped is that index; nsplits at the end of the input). Offsets it
- * passes without landing on them are skipped: the part that starts there is
- * not a record boundary for this reader and will not be used.
- */
-static int read_rows(struct ctx *c, struct reader *r, const uint64_t *splits, size_t nsplits,
-		     size_t next, size_t *stopped, char *err, size_t errlen)
-{
-	struct reader_record rec;
-	enum reader_status st;
-	uint64_t line;
-	int rc;
-
-	for (;;) {
-		if (!c->plan_on || ingest_plan_row(c, r, &rc, &line) != PLAN_TAKEN) {
-			st = reader_next(r, &rec);
-			if (st == READER_EOF)
-				break;
-			if (st == READER_ERROR)
-				return read_failed(r, c->name, err, errlen);
-			line = rec.line;
-			if (st == READER_BAD)
-				rc = ingest_reject(c, &rec, bad_reason(rec.bad_reason),
-					    bad_detail(rec.bad_reason));
-			else
-				rc = ingest_row(c, &rec);
-		}
-		c->ds->counts.rows++;
-		if (rc != RR_OK) {
-			if (err && errlen && rc == RR_EDATA)
-				snprintf(err, errlen, "%s:%" PRIu64 ": more than %u distinct IDs or %u MiB "
-					 "of ID text (rooms, users, peers, CommIds, device types, versions, IPs, metric names); split the input",
-					 c->name, line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
-			else if (err && errlen)
-				snprintf(err, errlen, "%s: %s", c->name,
-					 rc == RR_EIO ? "cannot write the rejected rows" : "out of memory");
-			return rc;
-		}
-		if (next < nsplits) {
-			uint64_t at = reader_tell(r);
-
-			while (next < nsplits && at > splits[next])
-				next++;
-			if (next < nsplits && at == splits[next]) {
-				*stopped = next;
-				return RR_OK;
-			}
-		}
-	}
-	*stopped = nsplits;
-	return RR_OK;
-}
 
 static int open_part(const struct source *src, uint64_t offset, uint64_t first_line,
 		     struct reader **out, char *err, size_t errlen)
@@ -148,7 +76,7 @@ static int open_part(const struct source *src, uint64_t offset, uint64_t first_l
 /*
  * One part of a file read into its own dataset. Its line numbers count from
  * 1 at its first byte; dataset_absorb shifts them. It stops where the next
- * part starts (or at the end), like read_rows.
+ * part starts (or at the end), like ingest_read_rows.
  */
 struct part {
 	struct ctx c;
@@ -170,7 +98,7 @@ static void part_read(struct part *p)
 	p->rc = open_part(p->src, p->splits[p->index], 1, &r, err, sizeof err);
 	if (p->rc != RR_OK)
 		return;
-	p->rc = read_rows(&p->c, r, p->splits, p->nsplits, p->index + 1, &p->stopped,
+	p->rc = ingest_read_rows(&p->c, r, p->splits, p->nsplits, p->index + 1, &p->stopped,
 			  err, sizeof err);
 	p->lines = reader_line(r) - 1;
 	reader_close(r);
@@ -195,7 +123,7 @@ static void fanout_run(void *arg, unsigned k)
 	struct fanout *f = arg;
 
 	if (k == 0)
-		f->rc = read_rows(f->c, f->r, f->splits, f->nsplits, 0, &f->cur, f->err, f->errlen);
+		f->rc = ingest_read_rows(f->c, f->r, f->splits, f->nsplits, 0, &f->cur, f->err, f->errlen);
 	else if (f->parts[k - 1].rc == RR_OK)
 		part_read(&f->parts[k - 1]);
 }
@@ -273,7 +201,7 @@ static int read_parallel(struct ctx *c, struct reader *r, const struct source *s
 
 			rc = open_part(src, splits[cur], base + 1, &again, err, errlen);
 			if (rc == RR_OK) {
-				rc = read_rows(c, again, NULL, 0, 0, &cur, err, errlen);
+				rc = ingest_read_rows(c, again, NULL, 0, 0, &cur, err, errlen);
 				reader_close(again);
 			}
 			break;
@@ -311,7 +239,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 
 	st = reader_next(r, &rec);
 	if (st == READER_ERROR)
-		return read_failed(r, name, err, errlen);
+		return ingest_read_failed(r, name, err, errlen);
 	if (st == READER_EOF) {
 		rc = register_file(&c, err, errlen);
 		if (rc == RR_OK && diag_note(&ds->diag, "%s: no data rows", name) != RR_OK)
@@ -321,7 +249,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	if (st == READER_BAD) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: line %llu: cannot read the header (%s)", name,
-				 (unsigned long long)rec.line, bad_detail(rec.bad_reason));
+				 (unsigned long long)rec.line, ingest_bad_detail(rec.bad_reason));
 		return RR_EDATA;
 	}
 	if (ingest_map_header(&c, &rec, &known) != RR_OK)
@@ -358,7 +286,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	if (nparts > 1)
 		rc = read_parallel(&c, r, src, size, nparts, err, errlen);
 	else
-		rc = read_rows(&c, r, NULL, 0, 0, &stopped, err, errlen);
+		rc = ingest_read_rows(&c, r, NULL, 0, 0, &stopped, err, errlen);
 	if (rc != RR_OK)
 		return rc;
 	if (ds->counts.rows == rows && diag_note(&ds->diag, "%s: no data rows", name) != RR_OK)

@@ -1,11 +1,16 @@
 /*
- * ingest_fast — the column-specialised row parser: event rows of the common
- * shape (no quotes, plain ASCII, bare numbers) taken straight from the
- * reader's window in one pass, with the same result as the general way.
- * Does not: handle any other shape (it hands the row back untouched for
- * ingest_row.c), companion files, or rejections.
+ * ingest_fast — reading a file's rows, fast: the loop over the rows, and
+ * the column-specialised row parser it tries first, which takes event rows
+ * of the common shape (no quotes, plain ASCII, bare numbers) straight from
+ * the reader's window in one pass, with the same result as the general way.
+ * The parser sits beside the loop so that it is inlined into it.
+ * Does not: handle any other shape (the loop hands those to ingest_row.c),
+ * map headers, or cut files into parts (ingest.c).
  */
 #include "ingest_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -16,12 +21,12 @@
 /*
  * Nearly every row of an event export has one shape: no quotes, no spaces
  * around fields, plain ASCII, numbers as bare digits, the time as 13 (or 10)
- * digits. ingest_plan_row takes such a row straight from the reader's
+ * digits. plan_row takes such a row straight from the reader's
  * window in one pass, column by column as the header laid them out --
  * numbers and the time parsed as they are scanned, no field array -- and
  * gives up on the first byte that is not that shape, leaving the row
  * untouched for the general way (reader_next and ingest_row), which stays
- * the reference: a row ingest_plan_row takes gives the same record, string
+ * the reference: a row plan_row takes gives the same record, string
  * ids, filter decision and counts as the general way gives it.
  * tests/unit/test_ingest_fast.c runs both on the whole test corpus and on
  * generated near-miss rows.
@@ -170,7 +175,7 @@ static inline uint64_t value8(const unsigned char *p)
 	return w;
 }
 
-/* What ingest_plan_row gathers from one row before it appends it: the text of
+/* What plan_row gathers from one row before it appends it: the text of
  * each ID column (slots LAST_* and SLOT_APP), their ids where known, where
  * the leading columns end, and the numbers. */
 struct plan_fields {
@@ -358,7 +363,9 @@ static inline void plan_keep_lead(struct ctx *c, const unsigned char *s, size_t 
  * the outcome and *line the row's line. PLAN_GENERAL: not that shape (or not
  * all of it in the window); the reader has not moved.
  */
-enum plan_result ingest_plan_row(struct ctx *c, struct reader *rd, int *rc, uint64_t *line)
+enum plan_result { PLAN_TAKEN, PLAN_GENERAL };
+
+static enum plan_result plan_row(struct ctx *c, struct reader *rd, int *rc, uint64_t *line)
 {
 	const char *p;
 	size_t avail = reader_peek(rd, &p), lim, i = 0, reused, end;
@@ -393,4 +400,57 @@ enum plan_result ingest_plan_row(struct ctx *c, struct reader *rd, int *rc, uint
 	};
 	*rc = dataset_append(c->ds, &r);
 	return PLAN_TAKEN;
+}
+
+/* ---- the loop over a file's rows ---- */
+
+/*
+ * Reads data rows from r into c's dataset until the end of the input, or
+ * until the reader lands exactly on one of the ascending offsets splits[next..]
+ * (then *stopped is that index; nsplits at the end of the input). Offsets it
+ * passes without landing on them are skipped: the part that starts there is
+ * not a record boundary for this reader and will not be used.
+ */
+int ingest_read_rows(struct ctx *c, struct reader *r, const uint64_t *splits, size_t nsplits,
+		     size_t next, size_t *stopped, char *err, size_t errlen)
+{
+	struct reader_record rec;
+	enum reader_status st;
+	uint64_t line;
+	int rc;
+
+	for (;;) {
+		if (!c->plan_on || plan_row(c, r, &rc, &line) != PLAN_TAKEN) {
+			st = reader_next(r, &rec);
+			if (st == READER_EOF)
+				break;
+			if (st == READER_ERROR)
+				return ingest_read_failed(r, c->name, err, errlen);
+			line = rec.line;
+			rc = st == READER_BAD ? ingest_reject_bad(c, &rec) : ingest_row(c, &rec);
+		}
+		c->ds->counts.rows++;
+		if (rc != RR_OK) {
+			if (err && errlen && rc == RR_EDATA)
+				snprintf(err, errlen, "%s:%" PRIu64 ": more than %u distinct IDs or %u MiB "
+					 "of ID text (rooms, users, peers, CommIds, device types, versions, IPs, metric names); split the input",
+					 c->name, line, STRTAB_MAX_STRINGS, STRTAB_MAX_BYTES >> 20);
+			else if (err && errlen)
+				snprintf(err, errlen, "%s: %s", c->name,
+					 rc == RR_EIO ? "cannot write the rejected rows" : "out of memory");
+			return rc;
+		}
+		if (next < nsplits) {
+			uint64_t at = reader_tell(r);
+
+			while (next < nsplits && at > splits[next])
+				next++;
+			if (next < nsplits && at == splits[next]) {
+				*stopped = next;
+				return RR_OK;
+			}
+		}
+	}
+	*stopped = nsplits;
+	return RR_OK;
 }

@@ -41,8 +41,9 @@ extern const char *const ingest_col_name[COL__COUNT];
  * READER_MAX_FIELD. */
 #define PLAN_MAX_RECORD 4096
 
-/* ingest_plan_row remembers at most this many leading columns of a row,
- * and at most this many bytes of them. */
+/* The column-specialised parser (plan_row, ingest_fast.c) remembers at
+ * most this many leading columns of a row, and at most this many bytes of
+ * them. */
 #define LEAD_MAX_COLS 8
 #define LEAD_MAX_BYTES 256
 
@@ -75,15 +76,15 @@ struct ctx {
 		uint32_t id, len;
 		char s[LAST_MAX];
 	} last[4];
-	/* The column-specialised row parser (ingest_plan_row): what to do with each
+	/* The column-specialised row parser (plan_row): what to do with each
 	 * column; plan_on is 0 when the file's rows all take the general way. */
 	int plan_on;
 	unsigned char plan[PLAN_MAX_COLS];
-	/* The leading columns of the last row ingest_plan_row interned, when the file
+	/* The leading columns of the last row plan_row interned, when the file
 	 * starts with ID columns and skipped ones (exports begin SdkAppId,
 	 * CommId, RoomId, UserId, PeerId): their bytes, where each column ends
 	 * (past its comma) and the id each ID column gave. A row that begins
-	 * with the same bytes has the same fields there, so ingest_plan_row neither
+	 * with the same bytes has the same fields there, so plan_row neither
 	 * splits nor looks them up again. nlead: how many leading columns
 	 * qualify (0: none); lead_len 0: nothing kept (a new part, or another
 	 * string table). */
@@ -202,22 +203,36 @@ int ingest_missing_column(const struct ctx *c, const char **kind);
 int ingest_reject(struct ctx *c, const struct reader_record *rec, enum diag_reason why,
 		  const char *detail);
 
+/* Rejects a record the reader could not split (READER_BAD). */
+int ingest_reject_bad(struct ctx *c, const struct reader_record *rec);
+
+/* Why the reader could not split a record, in words. */
+const char *ingest_bad_detail(enum reader_bad b);
+
 /* Checks one data record (field count, NUL, UTF-8) and appends its row to
  * c->ds, counts it filtered, or rejects it. RR_OK, RR_EDATA (string table
  * limits), RR_ENOMEM or RR_EIO. */
 int ingest_row(struct ctx *c, const struct reader_record *rec);
 
-/* ---- ingest_fast.c: the column-specialised row parser ---- */
+/* ---- ingest_fast.c: reading rows ---- */
 
 /* Sets c->plan_on and c->plan from the mapped header. */
 void ingest_plan_columns(struct ctx *c);
 
-enum plan_result { PLAN_TAKEN, PLAN_GENERAL };
+/*
+ * Reads data rows from r into c's dataset until the end of the input, or
+ * until the reader lands exactly on one of the ascending offsets
+ * splits[next..] (then *stopped is that index; nsplits at the end of the
+ * input). Offsets it passes without landing on them are skipped: the part
+ * that starts there is not a record boundary for this reader and will not
+ * be used. RR_OK, or the first row's failure with err filled.
+ */
+int ingest_read_rows(struct ctx *c, struct reader *r, const uint64_t *splits, size_t nsplits,
+		     size_t next, size_t *stopped, char *err, size_t errlen);
 
-/* Takes the next row at the reader when it has the common shape: appends
- * its record (or counts it filtered) and moves the reader past it, with *rc
- * the outcome and *line the row's line. PLAN_GENERAL: not that shape; the
- * reader has not moved. */
-enum plan_result ingest_plan_row(struct ctx *c, struct reader *rd, int *rc, uint64_t *line);
+/* ---- ingest.c ---- */
+
+/* The status of r's read error, with err = "NAME: reason". */
+int ingest_read_failed(struct reader *r, const char *name, char *err, size_t errlen);
 
 #endif

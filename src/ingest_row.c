@@ -660,6 +660,29 @@ static int quality_row(struct ctx *c, const struct reader_record *rec)
 	return dataset_append_quality(c->ds, &s);
 }
 
+static enum diag_reason bad_reason(enum reader_bad b)
+{
+	return b == READER_BAD_QUOTE ? REJ_BAD_QUOTE : REJ_LONG_FIELD;
+}
+
+const char *ingest_bad_detail(enum reader_bad b)
+{
+	switch (b) {
+	case READER_BAD_QUOTE:
+		return "stray or unterminated quote";
+	case READER_BAD_WIDE:
+		return "more than 1024 fields";
+	case READER_BAD_LONG:
+		break;
+	}
+	return "a field over 65536 bytes or a row over 1 MiB";
+}
+
+int ingest_reject_bad(struct ctx *c, const struct reader_record *rec)
+{
+	return ingest_reject(c, rec, bad_reason(rec->bad_reason), ingest_bad_detail(rec->bad_reason));
+}
+
 /* Checks shared by every kind of row (field count, NUL, UTF-8), then the
  * kind's own parser. */
 int ingest_row(struct ctx *c, const struct reader_record *rec)
