@@ -18,7 +18,6 @@
  */
 #include "ingest_int.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
