@@ -54,6 +54,7 @@ enum file_kind { FK_RECORDS, FK_USERS, FK_ROOMS, FK_QUALITY };
  * open-addressed table never fills. */
 #define METRIC_SLOTS (2 * DATASET_MAX_METRICS)
 
+/* One file (or one part of it) being read into a dataset. */
 struct ctx {
 	struct dataset *ds;
 	enum file_kind kind;
@@ -116,7 +117,7 @@ static inline int matches(const char *s, size_t n, const char *const *list, size
  * and is not time-filtered.
  */
 static inline int passes(const struct ingest_options *o, const char *room, size_t nroom,
-		  const char *user, size_t nuser, int64_t t)
+			 const char *user, size_t nuser, int64_t t)
 {
 	if (room && o->nrooms && !matches(room, nroom, o->rooms, o->nrooms))
 		return 0;
