@@ -46,19 +46,26 @@ struct diag {
 	size_t nnotes, capnotes;
 };
 
+/* An empty store (all zeros). */
 void diag_init(struct diag *d);
+
+/* Frees what d owns and leaves it empty (and usable). */
 void diag_free(struct diag *d);
 
-/* Counts a rejected row; keeps a copy of file and detail when fewer than
- * DIAG_KEEP of that reason are kept. detail may hold any bytes: invalid UTF-8
- * is replaced. Returns RR_OK or RR_ENOMEM. */
+/* Counts a rejected row (a reason out of range counts as REJ_MISSING);
+ * keeps a copy of file and detail (NULL: "") when fewer than DIAG_KEEP of
+ * that reason are kept. Both may hold any bytes: control characters and
+ * invalid UTF-8 are replaced by '?'. Returns RR_OK or RR_ENOMEM (the row
+ * is counted, not kept). */
 int diag_reject(struct diag *d, const char *file, uint64_t line,
 		enum diag_reason reason, const char *detail);
 
-/* Adds a note (copied). Returns RR_OK or RR_ENOMEM. */
+/* Adds a note, formatted as printf does (at most 511 bytes) and cleaned as
+ * kept details are. Returns RR_OK or RR_ENOMEM (nothing added). */
 int diag_note(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Rejected rows counted, over every reason. */
 uint64_t diag_total(const struct diag *d);
 
 #endif

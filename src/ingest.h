@@ -51,8 +51,7 @@ struct ingest_options {
 	 * (0 = one per online processor, at most INGEST_MAX_THREADS), none
 	 * smaller than part_min_bytes. Only plain (uncompressed) event/abnormal
 	 * files, and not with `rejected` set; the result is the same as reading
-	 * on one thread, byte for byte (the part boundaries are checked against
-	 * where the sequential reader lands, see ingest.c). */
+	 * on one thread, byte for byte. */
 	unsigned threads;
 	uint64_t part_min_bytes;
 	/* Event rows of the common shape (no quotes, plain ASCII, bare
@@ -80,7 +79,8 @@ int ingest_write_rejected_header(FILE *f);
  *  RR_EIO     the file cannot be read (err = "FILE: reason"), or writing to
  *             options->rejected failed;
  *  RR_ENOMEM  out of memory.
- * Rows before a read error stay in ds.
+ * Rows before a read error stay in ds. Neither path nor o is kept after
+ * the call (ds keeps its own copy of the file name).
  */
 int ingest_file(struct dataset *ds, const char *path,
 		const struct ingest_options *o, char *err, size_t errlen);

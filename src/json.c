@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parallel.h"
 #include "util.h"
 #include "version.h"
 
@@ -30,7 +31,9 @@
  * writing). A buffer grows while its chunk waits, up to JW_HOLD bytes (or
  * as far as memory allows); past that its thread waits for the turn and
  * writes as it goes. So memory stays a few MB, nothing can fail for want
- * of it, and the bytes are those of a single thread.
+ * of it, and the bytes are those of a single thread. json_write uses one
+ * thread below JSON_MIN_PARALLEL sessions, else one per online processor
+ * (at most JSON_MAX_THREADS).
  */
 #define JW_BUF 65536
 #define JW_PIECE 1024
@@ -857,28 +860,30 @@ static void run_chunks(struct jw *w, const struct report *r)
 	}
 }
 
+/* One part of the fan-out: a worker formatting chunks into its own buffer
+ * (none when it could not have one: it then takes no chunk). */
 struct jworker {
 	struct jw w;
 	const struct report *r;
-	pthread_t thread;
-	int started;
 };
 
-static void *chunk_thread(void *arg)
+/* parallel_for's part k. */
+static void chunk_part(void *arg, unsigned k)
 {
-	struct jworker *k = arg;
+	struct jworker *ws = arg;
 
-	run_chunks(&k->w, k->r);
-	return NULL;
+	if (ws[k].w.buf)
+		run_chunks(&ws[k].w, ws[k].r);
 }
 
+/* Threads for the calls: `threads` when given, else one below
+ * JSON_MIN_PARALLEL sessions and the online processors above; at most
+ * JSON_MAX_THREADS. */
 static unsigned json_threads(const struct model *m, unsigned threads)
 {
-	if (threads)
-		return threads > JSON_MAX_THREADS ? JSON_MAX_THREADS : threads;
-	if (m->nsessions < JSON_MIN_PARALLEL)
+	if (!threads && m->nsessions < JSON_MIN_PARALLEL)
 		return 1;
-	return rr_threads(JSON_MAX_THREADS);
+	return parallel_parts(threads, JSON_MAX_THREADS, m->nsessions, 0);
 }
 
 /* The members of the "calls" array. Falls back to one thread whenever
@@ -928,15 +933,12 @@ static void write_calls(struct jw *w, const struct report *r, unsigned threads,
 	for (k = 1; k < nt; k++) {
 		ws[k].w.buf = rr_malloc(JW_BUF);
 		ws[k].w.cap = JW_BUF;
-		ws[k].started = ws[k].w.buf &&
-				pthread_create(&ws[k].thread, NULL, chunk_thread, &ws[k]) == 0;
 	}
-	run_chunks(&ws[0].w, r);
-	for (k = 0; k < nt; k++) {
-		if (ws[k].started)
-			pthread_join(ws[k].thread, NULL);
+	/* A worker whose thread does not start runs after the others, when
+	 * no chunk is left: no chunk waits for it. */
+	parallel_for(nt, chunk_part, ws);
+	for (k = 0; k < nt; k++)
 		rr_free(ws[k].w.buf);
-	}
 	w->first = m->ncalls == 0;
 	pthread_cond_destroy(&p.turn_cv);
 	pthread_mutex_destroy(&p.lock);

@@ -11,15 +11,21 @@
 
 #include "report.h"
 
-/* Writes r to f (reading no records of r's dataset). Returns RR_OK, or
- * RR_EIO when f has an error afterwards.
- * With 16384 sessions or more the calls are formatted on one thread per
- * online processor (at most 4); memory stays a few MB either way. */
+/*
+ * Writes r to f as one JSON document and a line end. Strings are escaped for
+ * JSON and for embedding in HTML (", \, control characters, <, >, & and
+ * U+2028/9 as escapes; other bytes as they are); absent figures (RR_NONE)
+ * are null. Reads r, its model and its dataset's strings and counts, never
+ * its records; changes none of them. f stays open and is not flushed:
+ * returns RR_OK, or RR_EIO when f has an error afterwards (a write error
+ * that stdio has not met yet shows at the caller's fflush or fclose).
+ * Never fails for want of memory (it then writes with less of it).
+ */
 int json_write(const struct report *r, FILE *f);
 
-/* The same with the calls on `threads` threads (0: as json_write chooses),
- * cut into chunks of about chunk_sessions sessions (0: the default). The
- * bytes do not depend on either. */
+/* The same with the calls formatted on `threads` threads (0: as json_write
+ * chooses), cut into chunks of about chunk_sessions sessions (0: the
+ * default). The bytes do not depend on either. */
 int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 		       unsigned chunk_sessions);
 

@@ -8,7 +8,7 @@
  * read, then splits each record into fields: a record with a quote through
  * libcsv (strict mode), one without by the reader itself, which gives the
  * same fields (tests/unit/test_reader_fast.c checks both agree).
- * This is the only file that includes libcsv or zlib.
+ * Only the reader's own files (reader*.c) include libcsv or zlib.
  * Does not: interpret fields, check field counts or UTF-8 (ingest does).
  */
 #ifndef RR_READER_H
@@ -56,15 +56,12 @@ struct reader_record {
  * RR_EDATA for an encoding it refuses (UTF-16/32 BOM); in both cases err gets
  * "path: reason". RR_ENOMEM when out of memory.
  *
- * A plain (not gzip) regular file is mapped read-only and read in place;
- * one that cannot be mapped (empty, /proc) is read with pread. A mapped
- * file is read up to the size it had when opened: bytes appended later are
- * not seen. If the file is truncated by someone else while a reader has it
- * mapped, touching a page past the new end raises SIGBUS in the thread that
- * reads (there is no error return for it): the program's entry point should
- * turn SIGBUS into a message and an exit status. The pages behind the read
- * position are released as reading goes on, so the mapping adds a few MB to
- * RSS, not the file's size.
+ * A plain (not gzip) regular file is read up to the size it had when
+ * opened: bytes appended later are not seen. If the file is truncated by
+ * someone else while a reader reads it, reading past the new end may raise
+ * SIGBUS in the thread that reads (there is no error return for it): the
+ * program's entry point should turn SIGBUS into a message and an exit
+ * status. Memory stays bounded whatever the file's size.
  */
 int reader_open_file(const char *path, struct reader **out, char *err, size_t errlen);
 
@@ -105,9 +102,9 @@ int reader_open_mem_part(const void *buf, size_t len, size_t offset, uint64_t fi
  * of the same source that report the same offset (and line) read the same
  * records from there on: the reader carries no other state between records.
  * After READER_EOF: the source's size. Not meaningful for gzip input.
- * Cheap enough to call after every record: it reads at most one byte (the
- * possible LF, when it is not buffered yet), and the record just returned
- * stays valid. A read error there shows at the next reader_next.
+ * It reads at most one byte (the possible LF, when it is not buffered yet),
+ * and the record just returned stays valid. A read error there shows at
+ * the next reader_next.
  */
 uint64_t reader_tell(struct reader *r);
 

@@ -7,20 +7,24 @@
  * with problems, the network breakdown, the headline figures with their
  * baseline comparison and the choice of call pages — computed once so
  * renderers only read.
+ * The steps live by job: report_lists.c (top lists, worst calls, rooms
+ * without events), report_callfiles.c (call page names), report_breakdown.c
+ * (breakdown tables), report_weekly.c (users with problems, headline and
+ * baseline); this file has the totals, per-day figures, histograms, and
+ * runs the steps.
  * Does not: change the model, walk the records (the top lists rank the
  * counts decode made), or format anything but day keys, top-list labels and
  * file names (call pages: callview.c).
  */
-#include <inttypes.h>
+#include "report_int.h"
+
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "baseline.h"
-#include "report.h"
+#include "parallel.h"
 #include "util.h"
 
 #define DAY_MS 86400000LL
@@ -100,6 +104,7 @@ static size_t rank_of(size_t n, double q)
 	return r < 1 ? 1 : r > (double)n ? n : (size_t)r;
 }
 
+/* By selection (select_kth), in linear time. */
 int64_t percentile_nearest_rank(int64_t *v, size_t n, double q)
 {
 	size_t rank;
@@ -114,7 +119,7 @@ int64_t percentile_nearest_rank(int64_t *v, size_t n, double q)
 /* n, p50 and p95 of v[0..n), which it reorders. Once the median is in
  * place nothing after it is smaller, so the p95 (never of a lower rank)
  * is selected among those only. */
-static void latency_of(int64_t *v, size_t n, struct latency *l)
+void report_latency_of(int64_t *v, size_t n, struct latency *l)
 {
 	size_t r50, r95;
 
@@ -163,27 +168,13 @@ static void day_text(int64_t days, char out[11])
 }
 
 /* Per mille of num/den, rounded half up; RR_NONE when den is 0. */
-static int64_t per_mille(uint64_t num, uint64_t den)
+int64_t report_per_mille(uint64_t num, uint64_t den)
 {
 	if (den == 0)
 		return RR_NONE;
 	return (int64_t)((num * 2000 + den) / (den * 2));
 }
 
-/*
- * One thread's scratch for the steps it runs, each array as long as the
- * model's sessions, so that no step allocates per session on its own;
- * allocated when a step first needs it.
- * Marks over ids (strtab ids of users, rooms, devices) count distinct ids
- * without clearing between uses: an id is marked in the current set when
- * mark[id] == set, and a new set is the next number.
- */
-struct scratch {
-	uint32_t *mark;
-	uint32_t nmark, set;
-	int64_t *v, *w;        /* nsessions values each */
-	uint32_t *order, *u;   /* nsessions indexes or ids each */
-};
 
 static void scratch_free(struct scratch *x)
 {
@@ -214,22 +205,6 @@ static int scratch_ready(struct scratch *x, uint32_t nmark, uint32_t nsessions)
 	return RR_ENOMEM;
 }
 
-static void marks_next(struct scratch *x)
-{
-	if (++x->set == 0) {
-		memset(x->mark, 0, (size_t)x->nmark * sizeof *x->mark);
-		x->set = 1;
-	}
-}
-
-/* 1 when id is not marked in the current set yet (it is then). */
-static int mark_new(struct scratch *x, uint32_t id)
-{
-	if (x->mark[id] == x->set)
-		return 0;
-	x->mark[id] = x->set;
-	return 1;
-}
 
 /* Position of day in the sorted d[0..n): its index, or where it would go.
  * *hint is the previous answer, tried first (items come nearly in order). */
@@ -348,729 +323,16 @@ static int build_days(struct report *r, struct scratch *x)
 		marks_next(x);
 		for (j = 0; j < nu[k]; j++)
 			d->users += mark_new(x, x->u[first[k] + j]);
-		d->entry_success_pm = per_mille(d->entered, d->entry_observed);
-		d->entry_fast_pm = per_mille(nfast[k], nl[k]);
-		latency_of(x->v + first[k], nl[k], &d->entry_latency);
-		latency_of(x->w + first[k], nf[k], &d->first_frame);
-		d->experiences_per_100_x10 = per_mille(nx[k], d->sessions);
+		d->entry_success_pm = report_per_mille(d->entered, d->entry_observed);
+		d->entry_fast_pm = report_per_mille(nfast[k], nl[k]);
+		report_latency_of(x->v + first[k], nl[k], &d->entry_latency);
+		report_latency_of(x->w + first[k], nf[k], &d->first_frame);
+		d->experiences_per_100_x10 = report_per_mille(nx[k], d->sessions);
 	}
 	rc = RR_OK;
 out:
 	rr_free(dl);
 	rr_free(first);
-	return rc;
-}
-
-/* ---- top lists ---- */
-
-/*
- * One key with its rows (count) and distinct users (user), as decode counted
- * them. Keys are (table, id, p1, p2, known): a catalog entry's own key for
- * known events and causes, the data's values for unknown ones. e is payload
- * for the label, never compared.
- */
-struct titem {
-	int32_t id, p1, p2;
-	uint32_t user;
-	uint64_t count;
-	const struct cat_entry *e;
-	uint8_t table, known, sev;
-};
-
-static int key_cmp(const struct titem *a, const struct titem *b)
-{
-	if (a->table != b->table)
-		return a->table < b->table ? -1 : 1;
-	if (a->id != b->id)
-		return a->id < b->id ? -1 : 1;
-	if (a->p1 != b->p1)
-		return a->p1 < b->p1 ? -1 : 1;
-	if (a->p2 != b->p2)
-		return a->p2 < b->p2 ? -1 : 1;
-	if (a->known != b->known)
-		return a->known > b->known ? -1 : 1;
-	return 0;
-}
-
-static int cmp_by_count(const void *pa, const void *pb)
-{
-	const struct titem *a = pa, *b = pb;
-
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	return key_cmp(a, b);
-}
-
-static int cmp_by_users(const void *pa, const void *pb)
-{
-	const struct titem *a = pa, *b = pb;
-
-	if (a->user != b->user)
-		return a->user > b->user ? -1 : 1;
-	return key_cmp(a, b);
-}
-
-static void param_text(int32_t v, char *buf, size_t size, const char *wild)
-{
-	if (v == CAT_ANY)
-		snprintf(buf, size, "%s", wild);
-	else
-		snprintf(buf, size, "%" PRId32, v);
-}
-
-/* An entry's label with each wildcard parameter shown as a placeholder
- * ("N" for {1}, "M" for {2}), since one item stands for every value. */
-static void entry_label(const struct cat_entry *e, char *buf, size_t size)
-{
-	size_t len = 0;
-	const char *s;
-
-	for (s = e->label; *s; s++) {
-		char num[16];
-		const char *put = NULL;
-		size_t n;
-
-		if (s[0] == '{' && (s[1] == '1' || s[1] == '2') && s[2] == '}') {
-			int32_t v = s[1] == '1' ? e->p1 : e->p2;
-
-			if (v == CAT_ANY || v == -1) {
-				put = s[1] == '1' ? "N" : "M";
-			} else {
-				snprintf(num, sizeof num, "%" PRId32, v);
-				put = num;
-			}
-			s += 2;
-		}
-		n = put ? strlen(put) : 1;
-		if (len + n >= size)
-			break;   /* whole pieces only; built-in labels fit easily */
-		memcpy(buf + len, put ? put : s, n);
-		len += n;
-	}
-	/* Never leave half a UTF-8 sequence behind a cut. */
-	while (len > 0 && !utf8_valid(buf, len))
-		len--;
-	buf[len] = '\0';
-}
-
-static int top_make(const struct titem *src, size_t n,
-		    int (*cmp)(const void *, const void *), struct top_item **out, size_t *nout)
-{
-	struct titem *tmp;
-	struct top_item *t;
-	size_t i, k = n < REPORT_TOP ? n : REPORT_TOP;
-
-	*out = NULL;
-	*nout = 0;
-	if (k == 0)
-		return RR_OK;
-	tmp = rr_malloc(n * sizeof *tmp);
-	t = rr_calloc(k, sizeof *t);
-	if (!tmp || !t) {
-		rr_free(tmp);
-		rr_free(t);
-		return RR_ENOMEM;
-	}
-	memcpy(tmp, src, n * sizeof *tmp);
-	qsort(tmp, n, sizeof *tmp, cmp);
-	for (i = 0; i < k; i++) {
-		const struct titem *it = &tmp[i];
-		char label[256], a[16], b[16];
-
-		t[i].table = (enum cat_table)it->table;
-		t[i].id = it->id;
-		t[i].p1 = it->p1;
-		t[i].p2 = it->p2;
-		t[i].severity = (enum severity)it->sev;
-		t[i].count = it->count;
-		t[i].users = it->user;
-		if (it->table == CAT_SDK || it->table == CAT_WEBRTC) {
-			if (it->e)
-				entry_label(it->e, label, sizeof label);
-			else
-				catalog_format(NULL, CAT_SDK, it->id, it->p1, it->p2, label, sizeof label);
-			param_text(it->p1, a, sizeof a, "N");
-			param_text(it->p2, b, sizeof b, "M");
-			snprintf(t[i].raw, sizeof t[i].raw, "%" PRId32 " (%s, %s)", it->id, a, b);
-		} else {
-			catalog_format(it->e, (enum cat_table)it->table, it->id, -1, -1, label,
-				       sizeof label);
-			snprintf(t[i].raw, sizeof t[i].raw, "%" PRId32, it->id);
-		}
-		t[i].label = rr_strndup(label, strlen(label));
-		if (!t[i].label) {
-			while (i-- > 0)
-				rr_free(t[i].label);
-			rr_free(t);
-			rr_free(tmp);
-			return RR_ENOMEM;
-		}
-	}
-	rr_free(tmp);
-	*out = t;
-	*nout = k;
-	return RR_OK;
-}
-
-/* The top lists from decode's key counts (scanned here when the caller
- * has none). */
-static int build_tops(struct report *r, const struct catalog *cat)
-{
-	const struct dataset *ds = r->ds;
-	const struct decode_stats *dec = r->dec;
-	struct decode_stats local;
-	struct titem *ev = NULL, *ca = NULL;
-	size_t i, nev = 0, nca = 0;
-	int rc = RR_ENOMEM;
-
-	if (!ds || !cat)
-		return RR_OK;
-	if (!dec) {
-		rc = decode_scan(ds, cat, &local);
-		if (rc != RR_OK)
-			return rc;
-		dec = &local;
-	}
-	if (dec->ncounts) {
-		ev = rr_malloc(dec->ncounts * sizeof *ev);
-		ca = rr_malloc(dec->ncounts * sizeof *ca);
-		if (!ev || !ca) {
-			rc = RR_ENOMEM;
-			goto out;
-		}
-	}
-	for (i = 0; i < dec->ncounts; i++) {
-		const struct decode_count *c = &dec->counts[i];
-		int event = c->table == CAT_SDK || c->table == CAT_WEBRTC;
-		struct titem *it = event ? &ev[nev++] : &ca[nca++];
-
-		memset(it, 0, sizeof *it);
-		it->table = (uint8_t)c->table;
-		it->id = c->id;
-		it->p1 = c->p1;
-		it->p2 = c->p2;
-		it->known = c->e != NULL;
-		it->sev = (uint8_t)c->severity;
-		it->e = c->e;
-		it->count = c->rows;
-		it->user = c->users;
-	}
-	rc = top_make(ev, nev, cmp_by_count, &r->top_events_by_count, &r->ntop_events_by_count);
-	if (rc == RR_OK)
-		rc = top_make(ev, nev, cmp_by_users, &r->top_events_by_users,
-			      &r->ntop_events_by_users);
-	if (rc == RR_OK)
-		rc = top_make(ca, nca, cmp_by_count, &r->top_causes_by_count,
-			      &r->ntop_causes_by_count);
-	if (rc == RR_OK)
-		rc = top_make(ca, nca, cmp_by_users, &r->top_causes_by_users,
-			      &r->ntop_causes_by_users);
-out:
-	rr_free(ev);
-	rr_free(ca);
-	if (dec == &local)
-		decode_stats_free(&local);
-	return rc;
-}
-
-/* ---- worst calls ---- */
-
-/* A call's badness, copied out so the sort needs no context. */
-struct wkey {
-	uint32_t errors, warnings, bad;
-	int64_t start;
-	uint32_t idx;
-};
-
-static int cmp_worst(const void *pa, const void *pb)
-{
-	const struct wkey *a = pa, *b = pb;
-
-	if (a->errors != b->errors)
-		return a->errors > b->errors ? -1 : 1;
-	if (a->warnings != b->warnings)
-		return a->warnings > b->warnings ? -1 : 1;
-	if (a->bad != b->bad)
-		return a->bad > b->bad ? -1 : 1;
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-/* cmp_worst is a total order (model order last), so keeping the best
- * REPORT_WORST while going gives the head of the full sort. */
-static int build_worst(struct report *r)
-{
-	const struct model *m = r->m;
-	struct wkey best[REPORT_WORST], k;
-	uint32_t i, j, n = 0;
-
-	for (i = 0; i < m->ncalls; i++) {
-		const struct call *c = &m->calls[i];
-
-		if (c->findings[SEV_ERROR] + c->findings[SEV_WARNING] == 0)
-			continue;
-		k.errors = c->findings[SEV_ERROR];
-		k.warnings = c->findings[SEV_WARNING];
-		k.bad = c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] + c->exits[EXIT_ENTRY_FAILED];
-		k.start = c->start_ms;
-		k.idx = i;
-		if (n == REPORT_WORST && cmp_worst(&k, &best[n - 1]) >= 0)
-			continue;
-		j = n < REPORT_WORST ? n++ : n - 1;
-		for (; j > 0 && cmp_worst(&k, &best[j - 1]) < 0; j--)
-			best[j] = best[j - 1];
-		best[j] = k;
-	}
-	if (n == 0)
-		return RR_OK;
-	r->worst = rr_malloc((size_t)n * sizeof *r->worst);
-	if (!r->worst)
-		return RR_ENOMEM;
-	for (i = 0; i < n; i++)
-		r->worst[i] = best[i].idx;
-	r->nworst = n;
-	return RR_OK;
-}
-
-/* ---- call page file names ---- */
-
-#define SLUG_MAX 40
-#define CALL_FILE_MAX 72   /* "calls/" + 40 + "-" + 8 + "-4294967295" + ".html" + NUL */
-
-static uint32_t fnv1a(uint32_t h, const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-/* The room ID's slug (see report.h) into slug, NUL-terminated; returns its
- * length. */
-static size_t call_slug(const struct strtab *st, uint32_t room, char slug[SLUG_MAX + 1])
-{
-	size_t rl, i, n = 0;
-	const char *s = dataset_room_name(st, room, &rl);
-
-	for (i = 0; i < rl && n < SLUG_MAX; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			   (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
-
-		if (!keep)
-			ch = '-';
-		if (ch == '-' && (n == 0 || slug[n - 1] == '-'))
-			continue;   /* no leading '-' (option-like names), no runs */
-		slug[n++] = (char)ch;
-	}
-	while (n > 0 && slug[n - 1] == '-')
-		n--;
-	slug[n] = '\0';
-	return n;
-}
-
-/* Length of a base name from its slug's: "calls/" slug "-" 8 hex ".html". */
-static size_t call_file_len(size_t slug_len)
-{
-	return 6 + (slug_len ? slug_len : 4) + 1 + 8 + 5;
-}
-
-/* The 32-bit FNV-1a of RoomId, '\0', CommId, '\0', decimal start_ms (the
- * app aside: names stay those of one app's rooms; two apps' calls of one
- * name are told apart as any collision is). */
-static uint32_t call_hash(const struct strtab *st, const struct call *c)
-{
-	char num[24];
-	size_t i = sizeof num;
-	int64_t v = c->start_ms;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	uint32_t h = 2166136261u;
-
-	do {
-		num[--i] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		num[--i] = '-';
-	size_t rl;
-	const char *room = dataset_room_name(st, c->room, &rl);
-
-	h = fnv1a(h, room, rl + 1);   /* NUL separates */
-	h = fnv1a(h, strtab_str(st, c->comm), strtab_len(st, c->comm) + 1);
-	return fnv1a(h, num + i, sizeof num - i);
-}
-
-/* The file name a call would get before collisions are resolved, into out
- * (CALL_FILE_MAX bytes); *hash gets call_hash. Returns its length. */
-static size_t call_file_base(const struct strtab *st, const struct call *c, char *out,
-			     uint32_t *hash)
-{
-	static const char hex[] = "0123456789abcdef";
-	char slug[SLUG_MAX + 1], *p = out;
-	size_t n = call_slug(st, c->room, slug);
-	uint32_t h = call_hash(st, c);
-
-	memcpy(p, "calls/", 6);
-	p += 6;
-	memcpy(p, n ? slug : "room", n ? n : 4);
-	p += n ? n : 4;
-	*p++ = '-';
-	for (int k = 7; k >= 0; k--)
-		*p++ = hex[(h >> (4 * k)) & 15];
-	memcpy(p, ".html", 6);
-	*hash = h;
-	return call_file_len(n);
-}
-
-/* Equal names are equal slugs with equal hashes: sorting by hash first
- * leaves strcmp for the rare hash ties. */
-struct nkey {
-	const char *name;
-	uint32_t hash, idx;
-};
-
-static int cmp_nkey(const void *pa, const void *pb)
-{
-	const struct nkey *a = pa, *b = pb;
-	int c;
-
-	if (a->hash != b->hash)
-		return a->hash < b->hash ? -1 : 1;
-	c = strcmp(a->name, b->name);
-	if (c)
-		return c;
-	return a->idx < b->idx ? -1 : a->idx > b->idx;
-}
-
-/*
- * Sorts k[0..n) into cmp_nkey's order: a stable radix sort on the hash
- * (four byte-wide passes; k comes in idx order, so equal hashes stay in idx
- * order), then cmp_nkey on each run of equal hashes, which are rare and
- * short. cmp_nkey is a total order (idx is unique), so this is the order a
- * comparison sort of the whole gives, in O(n) for tens of thousands of
- * calls. RR_OK or RR_ENOMEM (k unchanged).
- */
-static int sort_nkeys(struct nkey *k, uint32_t n)
-{
-	struct nkey *tmp = rr_malloc((size_t)n * sizeof *tmp), *src = k, *dst = tmp, *t;
-	uint32_t i, j;
-
-	if (!tmp)
-		return RR_ENOMEM;
-	for (int shift = 0; shift < 32; shift += 8) {
-		uint32_t count[257] = { 0 };
-
-		for (i = 0; i < n; i++)
-			count[((src[i].hash >> shift) & 0xff) + 1]++;
-		for (j = 0; j < 256; j++)
-			count[j + 1] += count[j];
-		for (i = 0; i < n; i++)
-			dst[count[(src[i].hash >> shift) & 0xff]++] = src[i];
-		t = src;
-		src = dst;
-		dst = t;
-	}
-	/* Four passes: the sorted keys are back in k. */
-	rr_free(tmp);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && k[j].hash == k[i].hash; j++)
-			;
-		if (j - i > 1)
-			qsort(k + i, j - i, sizeof *k, cmp_nkey);
-	}
-	return RR_OK;
-}
-
-/*
- * The page names are made in three parts so that threads can share the
- * work: call_files_start (one thread) lays out the block, pointers and
- * texts, the texts packed (a name is about half of CALL_FILE_MAX), from
- * each call's slug length, found once per room; call_files_fill writes the
- * base names and hashes of a range of calls; call_files_end finds the
- * names two calls share and, only then, builds the block again with room
- * for the numbers.
- */
-struct call_files {
-	char **names;          /* the block: n pointers, then the texts */
-	struct nkey *k;        /* per call: its name, hash and index */
-	size_t total;          /* bytes of the texts */
-};
-
-static void call_files_drop(struct call_files *cf)
-{
-	rr_free(cf->names);
-	rr_free(cf->k);
-	memset(cf, 0, sizeof *cf);
-}
-
-/* nmark bounds every room id of the model. */
-static int call_files_start(const struct report *r, uint32_t nmark, struct call_files *cf)
-{
-	const struct model *m = r->m;
-	uint32_t n = m->ncalls, i;
-	uint8_t *slug_len;       /* per room id: slug length + 1; 0 not seen yet */
-	char base[SLUG_MAX + 1], *text;
-
-	memset(cf, 0, sizeof *cf);
-	if (n == 0 || !r->ds)
-		return RR_OK;
-	slug_len = rr_calloc(nmark, 1);
-	if (!slug_len)
-		return RR_ENOMEM;
-	for (i = 0; i < n; i++) {
-		uint32_t room = m->calls[i].room;
-
-		if (!slug_len[room])
-			slug_len[room] = (uint8_t)(call_slug(r->ds->strs, room, base) + 1);
-		cf->total += call_file_len(slug_len[room] - 1u) + 1;
-	}
-	cf->names = rr_malloc((size_t)n * sizeof *cf->names + cf->total);
-	cf->k = rr_malloc((size_t)n * sizeof *cf->k);
-	if (!cf->names || !cf->k) {
-		rr_free(slug_len);
-		call_files_drop(cf);
-		return RR_ENOMEM;
-	}
-	text = (char *)(cf->names + n);
-	for (i = 0; i < n; i++) {
-		cf->names[i] = text;
-		text += call_file_len(slug_len[m->calls[i].room] - 1u) + 1;
-		cf->k[i].name = cf->names[i];
-		cf->k[i].idx = i;
-	}
-	rr_free(slug_len);
-	return RR_OK;
-}
-
-/* Base names and hashes of calls [from, to). */
-static void call_files_fill(const struct report *r, struct call_files *cf, uint32_t from,
-			    uint32_t to)
-{
-	for (uint32_t i = from; i < to; i++)
-		call_file_base(r->ds->strs, &r->m->calls[i], cf->names[i], &cf->k[i].hash);
-}
-
-/* Gives the block to r->call_file, or frees it on failure. */
-static int call_files_end(struct report *r, struct call_files *cf)
-{
-	uint32_t n = r->m->ncalls, i, ndup = 0;
-	struct nkey *k = cf->k;
-	uint32_t *dup = NULL;
-	char **names = cf->names, **out, *text;
-	size_t len;
-	int rc = RR_ENOMEM;
-
-	if (!names)
-		return RR_OK;
-	/* Equal names end up adjacent in model order; the first keeps its
-	 * name, later ones get a number. A numbered name ends in "-<digits>"
-	 * of fewer than 8 characters after the last '-', so it cannot equal
-	 * any base name (which ends in "-<8 hex>"). */
-	if (sort_nkeys(k, n) != RR_OK)
-		goto out;
-	for (i = 1; i < n; i++)
-		ndup += k[i].hash == k[i - 1].hash && strcmp(k[i].name, k[i - 1].name) == 0;
-	if (ndup) {
-		dup = rr_calloc(n, sizeof *dup);
-		/* "-4294967295" at most per numbered name. */
-		out = rr_malloc((size_t)n * sizeof *out + cf->total + (size_t)ndup * 11);
-		if (!dup || !out) {
-			rr_free(out);
-			goto out;
-		}
-		for (i = 1; i < n; i++)
-			if (k[i].hash == k[i - 1].hash && strcmp(k[i].name, k[i - 1].name) == 0)
-				dup[k[i].idx] = dup[k[i - 1].idx] ? dup[k[i - 1].idx] + 1 : 2;
-		text = (char *)(out + n);
-		for (i = 0; i < n; i++) {
-			len = strlen(names[i]);
-			out[i] = text;
-			if (dup[i]) {
-				len -= 5;     /* before ".html" */
-				memcpy(text, names[i], len);
-				len += (size_t)sprintf(text + len, "-%" PRIu32 ".html", dup[i]);
-			} else {
-				memcpy(text, names[i], len + 1);
-			}
-			text += len + 1;
-		}
-		rr_free(names);
-		cf->names = out;
-	}
-	r->call_file = cf->names;
-	cf->names = NULL;
-	rc = RR_OK;
-out:
-	rr_free(dup);
-	call_files_drop(cf);
-	return rc;
-}
-
-/* ---- breakdowns ---- */
-
-enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK, BD_NETWORK };
-
-/* A key's sessions: n of them; after the grouping their users are
- * x->u[first, first + n) and their nl latencies x->v[first, first + nl). */
-struct bgroup {
-	const char *text;
-	uint32_t key;
-	uint32_t first, n;
-	uint32_t nl, entered, entry_observed, timeouts;
-};
-
-static int cmp_bgroup(const void *pa, const void *pb)
-{
-	const struct bgroup *a = pa, *b = pb;
-	int c;
-
-	if (a->n != b->n)
-		return a->n > b->n ? -1 : 1;
-	c = strcmp(a->text, b->text);
-	if (c)
-		return c;
-	return a->key < b->key ? -1 : a->key > b->key;
-}
-
-static const char *bd_text(const struct report *r, enum bd_kind k, uint32_t key)
-{
-	if (k == BD_PLATFORM)
-		return platform_name((enum platform)key);
-	if (k == BD_NETWORK) {
-		const char *t = key ? network_name((int32_t)key - 1) : "(not reported)";
-
-		return t ? t : "(unknown)";
-	}
-	return key ? strtab_str(r->ds->strs, key) : "(not given)";
-}
-
-static uint32_t bd_key(enum bd_kind kind, const struct session *s)
-{
-	return kind == BD_PLATFORM ? s->platform : kind == BD_NETWORK ? s->network
-	       : kind == BD_DEVICE ? s->device : s->sdk;
-}
-
-/* Fills one row from groups g[0..ng) (one group, or all the "(other)"
- * ones, whose user segments are adjacent; their latencies are moved
- * together first, towards the front, so none is overwritten unread). */
-static int bd_row(struct scratch *x, const struct bgroup *g, size_t ng, const char *text,
-		  struct breakdown *row)
-{
-	size_t i, j, nl = 0, nu = 0;
-
-	memset(row, 0, sizeof *row);
-	for (i = 0; i < ng; i++) {
-		memmove(x->v + g[0].first + nl, x->v + g[i].first, g[i].nl * sizeof *x->v);
-		nl += g[i].nl;
-		nu += g[i].n;
-		row->sessions += g[i].n;
-		row->entered += g[i].entered;
-		row->entry_observed += g[i].entry_observed;
-		row->timeouts += g[i].timeouts;
-	}
-	marks_next(x);
-	for (j = 0; j < nu; j++)
-		row->users += mark_new(x, x->u[g[0].first + j]);
-	latency_of(x->v + g[0].first, nl, &row->entry_latency);
-	row->key = rr_strndup(text, strlen(text));
-	return row->key ? RR_OK : RR_ENOMEM;
-}
-
-static void bd_free(struct breakdown **b, size_t *n)
-{
-	size_t i;
-
-	for (i = 0; *b && i < *n; i++)
-		rr_free((*b)[i].key);
-	rr_free(*b);
-	*b = NULL;
-	*n = 0;
-}
-
-/* Sessions grouped by key, most sessions first (ties: key text), at most
- * REPORT_BREAKDOWN rows and then one "(other)" row summing the rest, with
- * distinct users counted over the rest as a whole. Keys map to groups
- * through a small table (platforms, networks) or, for strtab ids, an array
- * as long as the largest id. A first pass over the sessions counts each
- * key's; a second puts their users and latencies in their group's segment
- * (groups in rank order) and sums the rest, so the rows read only those. */
-static int build_breakdown(struct report *r, struct scratch *x, enum bd_kind kind,
-			   struct breakdown **out, size_t *nout)
-{
-	const struct model *m = r->m;
-	uint32_t n = m->nsessions, ng = 0, i, key, pos, small[256];
-	uint32_t *map = small;
-	struct bgroup *g = NULL;
-	size_t capg = 0, rows;
-	int rc = RR_ENOMEM;
-
-	*out = NULL;
-	*nout = 0;
-	if (n == 0)
-		return RR_OK;
-	/* map[key] = 1 + its group. Platforms and networks are bytes; the
-	 * scratch's marks cover every strtab id of the model. */
-	if (kind == BD_DEVICE || kind == BD_SDK) {
-		map = rr_calloc(x->nmark, sizeof *map);
-		if (!map)
-			return RR_ENOMEM;
-	} else {
-		memset(small, 0, sizeof small);
-	}
-	for (i = 0; i < n; i++) {
-		key = bd_key(kind, &m->sessions[i]);
-		if (!map[key]) {
-			if (rr_grow(&g, &capg, (size_t)ng + 1, sizeof *g) != RR_OK)
-				goto done;
-			memset(&g[ng], 0, sizeof g[ng]);
-			g[ng].key = key;
-			g[ng].text = bd_text(r, kind, key);
-			map[key] = ++ng;
-		}
-		g[map[key] - 1].n++;
-	}
-	qsort(g, ng, sizeof *g, cmp_bgroup);
-	for (i = 0, pos = 0; i < ng; i++) {
-		map[g[i].key] = i + 1;
-		g[i].first = pos;
-		pos += g[i].n;
-		g[i].n = 0;   /* counted again as the segment fills */
-	}
-	for (i = 0; i < n; i++) {
-		const struct session *s = &m->sessions[i];
-		struct bgroup *gi = &g[map[bd_key(kind, s)] - 1];
-
-		x->u[gi->first + gi->n++] = s->user;
-		gi->entered += s->entered;
-		gi->entry_observed += s->entry_observed;
-		gi->timeouts += s->exit == EXIT_TIMEOUT;
-		if (s->entry_latency_ms != RR_NONE)
-			x->v[gi->first + gi->nl++] = s->entry_latency_ms;
-	}
-	rows = ng > REPORT_BREAKDOWN ? REPORT_BREAKDOWN + 1 : ng;
-	*out = rr_calloc(rows, sizeof **out);
-	if (!*out)
-		goto done;
-	rc = RR_OK;
-	for (i = 0; i < rows; i++) {
-		int last = i == REPORT_BREAKDOWN;
-
-		rc = bd_row(x, g + i, last ? ng - i : 1, last ? "(other)" : g[i].text, &(*out)[i]);
-		*nout = i + 1;   /* so a failure frees what was made */
-		if (rc != RR_OK)
-			break;
-	}
-	if (rc != RR_OK)
-		bd_free(out, nout);
-done:
-	if (map != small)
-		rr_free(map);
-	rr_free(g);
 	return rc;
 }
 
@@ -1110,288 +372,6 @@ static void hist_add(struct histogram *h, int64_t v)
 		i--;
 	h->count[i]++;
 	h->total++;
-}
-
-/* ---- problem users ---- */
-
-/* A user with problems and the ID text for the final order. */
-struct pkey {
-	struct problem_user u;
-	const char *name;
-	size_t len;
-};
-
-static int cmp_pkey(const void *pa, const void *pb)
-{
-	const struct pkey *a = pa, *b = pb;
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c;
-
-	if (a->u.errors != b->u.errors)
-		return a->u.errors > b->u.errors ? -1 : 1;
-	if (a->u.warnings != b->u.warnings)
-		return a->u.warnings > b->u.warnings ? -1 : 1;
-	if (a->u.sessions != b->u.sessions)
-		return a->u.sessions > b->u.sessions ? -1 : 1;
-	c = n ? memcmp(a->name, b->name, n) : 0;
-	if (c)
-		return c;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
-	return a->u.user < b->u.user ? -1 : a->u.user > b->u.user;
-}
-
-/* One user's figures while going over the sessions. */
-struct uacc {
-	uint32_t sessions, calls, errors, warnings, timeouts, kicks, entry_failed;
-	uint32_t last_call;    /* call of the user's latest session so far */
-};
-
-/*
- * One pass over the sessions (model order) sums each user's figures in an
- * array over the ids; a user's calls are the changes of call along their
- * sessions. Then the users in id order: cmp_pkey is a total order, so
- * keeping the best REPORT_PROBLEM_USERS while going gives the head of the
- * full sort. Memory: 32 bytes per id while it runs.
- */
-static int build_problem_users(struct report *r, uint32_t nmark)
-{
-	const struct model *m = r->m;
-	const struct strtab *st = r->ds ? r->ds->strs : NULL;
-	struct pkey best[REPORT_PROBLEM_USERS];
-	struct uacc *acc;
-	size_t nbest = 0, j;
-	uint32_t i, k, id;
-
-	if (m->nsessions == 0)
-		return RR_OK;
-	acc = rr_calloc(nmark, sizeof *acc);
-	if (!acc)
-		return RR_ENOMEM;
-	for (i = 0; i < m->nsessions; i++) {
-		const struct session *s = &m->sessions[i];
-		struct uacc *a = &acc[s->user];
-
-		a->calls += a->sessions == 0 || s->call != a->last_call;
-		a->last_call = s->call;
-		a->sessions++;
-		for (k = 0; k < s->nfindings; k++) {
-			enum severity sev = m->findings[s->first_finding + k].severity;
-
-			a->errors += sev == SEV_ERROR;
-			a->warnings += sev == SEV_WARNING;
-		}
-		a->timeouts += s->exit == EXIT_TIMEOUT;
-		a->kicks += s->exit == EXIT_KICKED;
-		a->entry_failed += s->exit == EXIT_ENTRY_FAILED;
-	}
-	for (id = 0; id < nmark; id++) {
-		const struct uacc *a = &acc[id];
-		struct pkey p;
-
-		if ((uint64_t)a->errors + a->warnings + a->timeouts + a->kicks +
-		    a->entry_failed == 0)
-			continue;
-		memset(&p, 0, sizeof p);
-		p.u.user = id;
-		p.u.sessions = a->sessions;
-		p.u.calls = a->calls;
-		p.u.errors = a->errors;
-		p.u.warnings = a->warnings;
-		p.u.timeouts = a->timeouts;
-		p.u.kicks = a->kicks;
-		p.u.entry_failed = a->entry_failed;
-		if (nbest == REPORT_PROBLEM_USERS && (p.u.errors < best[nbest - 1].u.errors ||
-		    (p.u.errors == best[nbest - 1].u.errors &&
-		     p.u.warnings < best[nbest - 1].u.warnings)))
-			continue;   /* cannot place: skip the name lookup */
-		p.name = st ? strtab_str(st, id) : "";
-		p.len = st ? strtab_len(st, id) : 0;
-		if (nbest == REPORT_PROBLEM_USERS && cmp_pkey(&p, &best[nbest - 1]) >= 0)
-			continue;
-		j = nbest < REPORT_PROBLEM_USERS ? nbest++ : nbest - 1;
-		for (; j > 0 && cmp_pkey(&p, &best[j - 1]) < 0; j--)
-			best[j] = best[j - 1];
-		best[j] = p;
-	}
-	rr_free(acc);
-	if (nbest > 0) {
-		r->problem_users = rr_malloc(nbest * sizeof *r->problem_users);
-		if (!r->problem_users)
-			return RR_ENOMEM;
-		for (j = 0; j < nbest; j++)
-			r->problem_users[j] = best[j].u;
-		r->nproblem_users = nbest;
-	}
-	return RR_OK;
-}
-
-/* ---- headline figures and the baseline ---- */
-
-static const struct {
-	const char *key, *label;
-	int8_t better;
-	uint8_t absolute, sampled;
-} headline_def[HL__COUNT] = {
-	[HL_CALLS] = { "calls", "Calls", 0, 0, 0 },
-	[HL_SESSIONS] = { "sessions", "Sessions", 0, 0, 0 },
-	[HL_USERS] = { "users", "Users", 0, 0, 0 },
-	[HL_USER_MS] = { "user_ms", "User time", 0, 0, 0 },
-	[HL_ENTRY_SUCCESS_PM] = { "entry_success_pm", "Entry success", 1, 1, 0 },
-	[HL_ENTRY_FAST_PM] = { "entry_within_5s_pm", "Entered within 5 s", 1, 1, 0 },
-	[HL_ENTRY_LATENCY_P50] = { "entry_latency_p50_ms", "Entry latency p50", -1, 0, 0 },
-	[HL_ENTRY_LATENCY_P95] = { "entry_latency_p95_ms", "Entry latency p95", -1, 0, 0 },
-	[HL_FIRST_FRAME_P50] = { "first_frame_p50_ms", "Time to first frame p50", -1, 0, 0 },
-	[HL_TIMEOUTS_PM] = { "timeouts_pm", "Timeouts per 1000 sessions", -1, 0, 0 },
-	[HL_KICKS_PM] = { "kicks_pm", "Kicks per 1000 sessions", -1, 0, 0 },
-	[HL_ENTRY_FAILED_PM] = { "entry_failed_pm", "Entry failures per 1000 sessions", -1, 0, 0 },
-	[HL_NO_EXIT_PM] = { "no_exit_pm", "No exit recorded per 1000 sessions", -1, 0, 0 },
-	[HL_EXPERIENCES_PER_100_X10] = { "abnormal_experiences_per_100_x10",
-					  "Abnormal experiences per 100 sessions (sample)", -1, 0, 1 },
-};
-
-const char *report_headline_key(enum headline_id id)
-{
-	return (unsigned)id < HL__COUNT ? headline_def[id].key : "";
-}
-
-static void build_headline(struct report *r, int64_t first_frame_p50)
-{
-	int64_t v[HL__COUNT];
-	int i;
-
-	v[HL_CALLS] = r->calls;
-	v[HL_SESSIONS] = r->sessions;
-	v[HL_USERS] = r->users;
-	v[HL_USER_MS] = r->user_ms;
-	v[HL_ENTRY_SUCCESS_PM] = r->entry_success_pm;
-	v[HL_ENTRY_FAST_PM] = r->entry_fast_pm;
-	v[HL_ENTRY_LATENCY_P50] = r->entry_latency.p50;
-	v[HL_ENTRY_LATENCY_P95] = r->entry_latency.p95;
-	v[HL_FIRST_FRAME_P50] = first_frame_p50;
-	v[HL_TIMEOUTS_PM] = per_mille(r->exits[EXIT_TIMEOUT], r->sessions);
-	v[HL_KICKS_PM] = per_mille(r->exits[EXIT_KICKED], r->sessions);
-	v[HL_ENTRY_FAILED_PM] = per_mille(r->exits[EXIT_ENTRY_FAILED], r->sessions);
-	v[HL_NO_EXIT_PM] = per_mille(r->exits[EXIT_UNKNOWN], r->sessions);
-	/* Only experiences of the calls the sessions are in: orphans (rooms
-	 * whose events were not given) have no sessions in the denominator. */
-	v[HL_EXPERIENCES_PER_100_X10] = per_mille(r->abnormal_experiences - r->m->norphan_exp,
-						  r->sessions);
-	for (i = 0; i < HL__COUNT; i++) {
-		struct headline *h = &r->headline[i];
-
-		h->key = headline_def[i].key;
-		h->label = headline_def[i].label;
-		h->better = headline_def[i].better;
-		h->absolute = headline_def[i].absolute;
-		h->sampled = headline_def[i].sampled;
-		h->value = v[i];
-		h->previous = h->change = h->change_pm = RR_NONE;
-		h->regression = 0;
-	}
-}
-
-/* a - b, or RR_NONE when either is absent or the difference overflows. */
-static int64_t safe_sub(int64_t a, int64_t b)
-{
-	if (a == RR_NONE || b == RR_NONE)
-		return RR_NONE;
-	if ((b > 0 && a < INT64_MIN + b) || (b < 0 && a > INT64_MAX + b))
-		return RR_NONE;
-	return a - b;
-}
-
-static uint64_t mag(int64_t v)
-{
-	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-}
-
-/* change * 1000 / previous rounded half away from zero; RR_NONE when
- * either is absent or previous is 0. */
-static int64_t change_per_mille(int64_t change, int64_t previous)
-{
-	uint64_t num, den = mag(previous), q;
-	int neg;
-
-	if (change == RR_NONE || previous == RR_NONE || previous == 0)
-		return RR_NONE;
-	neg = (change < 0) != (previous < 0);
-	num = mag(change);
-	if (num <= (uint64_t)INT64_MAX / 2000) {
-		q = (num * 2000 + den) / (den * 2);
-	} else {
-		long double x = (long double)num * 1000.0L / (long double)den + 0.5L;
-
-		q = x >= (long double)INT64_MAX ? (uint64_t)INT64_MAX : (uint64_t)x;
-	}
-	if (q > (uint64_t)INT64_MAX)
-		q = (uint64_t)INT64_MAX;
-	return neg ? -(int64_t)q : (int64_t)q;
-}
-
-void report_compare(struct report *r, const struct baseline *b, const char *name,
-		    int threshold_pct)
-{
-	long double thr = threshold_pct > 0 ? threshold_pct : 0;
-	size_t len;
-	int i;
-
-	for (i = 0; i < HL__COUNT; i++) {
-		struct headline *h = &r->headline[i];
-		int worse;
-
-		h->previous = b && b->have[i] ? b->value[i] : RR_NONE;
-		h->change = safe_sub(h->value, h->previous);
-		h->change_pm = h->change == RR_NONE ? RR_NONE
-			       : change_per_mille(h->change, h->previous);
-		h->regression = 0;
-		/* A sample's rate moves with the sampling as much as with the
-		 * calls: shown with its change, never marked. */
-		if (h->better == 0 || h->sampled || h->change == RR_NONE)
-			continue;
-		worse = h->better > 0 ? h->change < 0 : h->change > 0;
-		if (!worse)
-			continue;
-		/* Absolute figures are per mille: threshold/5 points is
-		 * threshold*2 per mille. Others: more than threshold percent of
-		 * the previous value (any worsening from 0 counts). */
-		if (h->absolute)
-			h->regression = (long double)mag(h->change) > thr * 2;
-		else
-			h->regression = (long double)mag(h->change) * 100 >
-					thr * (long double)mag(h->previous);
-	}
-	r->has_baseline = 1;
-	if (!name)
-		name = "";
-	len = strlen(name);
-	if (len >= sizeof r->baseline_name)
-		len = utf8_cut(name, sizeof r->baseline_name - 1);
-	memcpy(r->baseline_name, name, len);
-	r->baseline_name[len] = '\0';
-}
-
-/* ---- call pages ---- */
-
-static int call_has_problem(const struct call *c)
-{
-	return c->findings[SEV_WARNING] + c->findings[SEV_ERROR] > 0 ||
-	       c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] + c->exits[EXIT_ENTRY_FAILED] > 0;
-}
-
-void report_select_pages(struct report *r, enum report_pages mode)
-{
-	uint32_t i;
-
-	r->npages = 0;
-	if (!r->call_page)
-		return;
-	for (i = 0; i < r->m->ncalls; i++) {
-		r->call_page[i] = mode == REPORT_PAGES_ALL ? 1
-				  : mode == REPORT_PAGES_NONE ? 0
-				  : (uint8_t)call_has_problem(&r->m->calls[i]);
-		r->npages += r->call_page[i];
-	}
 }
 
 /* ---- entry points ---- */
@@ -1464,9 +444,9 @@ static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int6
 	for (i = 0; i < m->nfindings; i++)
 		if ((unsigned)m->findings[i].severity < SEV__COUNT)
 			r->findings[m->findings[i].severity]++;
-	r->entry_success_pm = per_mille(r->entered, r->entry_observed);
-	r->entry_fast_pm = per_mille(nfast, nlat);
-	latency_of(x->v, nlat, &r->entry_latency);
+	r->entry_success_pm = report_per_mille(r->entered, r->entry_observed);
+	r->entry_fast_pm = report_per_mille(nfast, nlat);
+	report_latency_of(x->v, nlat, &r->entry_latency);
 	r->ongoing = r->exits[EXIT_ONGOING];
 	*ff_p50 = percentile_nearest_rank(x->w, nff, 0.50);
 	return RR_OK;
@@ -1484,8 +464,13 @@ enum step {
 	STEP__COUNT
 };
 
+/* report_build_threads with threads 0: one thread below REPORT_MIN_PARALLEL
+ * sessions and calls together, else one per online processor, at most
+ * REPORT_MAX_THREADS. Memory while it runs, per worker that computes
+ * figures over the sessions: 24 bytes per session and 4 per string id (its
+ * scratch); plus 32 bytes per string id for the users with problems. */
 #define REPORT_MAX_THREADS 4
-#define REPORT_MIN_PARALLEL 16384    /* fewer sessions and calls: one thread */
+#define REPORT_MIN_PARALLEL 16384
 
 struct build {
 	struct report *r;
@@ -1497,10 +482,10 @@ struct build {
 	atomic_int failed;     /* a step failed: take no more */
 };
 
+/* One part of the fan-out: a worker taking steps with its own scratch. */
 struct worker {
 	struct build *b;
 	struct scratch x;
-	pthread_t thread;
 	int rc;
 };
 
@@ -1513,15 +498,15 @@ static int step_run(struct build *b, enum step t, struct scratch *x)
 	case STEP_CALL_FILES_1:
 	case STEP_CALL_FILES_2:
 		if (b->cf.names)
-			call_files_fill(r, &b->cf, t == STEP_CALL_FILES_1 ? 0 : r->m->ncalls / 2,
+			report_call_files_fill(r, &b->cf, t == STEP_CALL_FILES_1 ? 0 : r->m->ncalls / 2,
 					t == STEP_CALL_FILES_1 ? r->m->ncalls / 2 : r->m->ncalls);
 		return RR_OK;
 	case STEP_TOPS:
-		return build_tops(r, b->cat);
+		return report_build_tops(r, b->cat);
 	case STEP_WORST:
-		return build_worst(r);
+		return report_build_worst(r);
 	case STEP_PROBLEM_USERS:
-		return build_problem_users(r, b->nmark);
+		return report_build_problem_users(r, b->nmark);
 	default:
 		break;
 	}
@@ -1536,21 +521,22 @@ static int step_run(struct build *b, enum step t, struct scratch *x)
 	case STEP_TOTALS:
 		return build_totals(r, x, b->nstr, &b->ff_p50);
 	case STEP_BD_PLATFORM:
-		return build_breakdown(r, x, BD_PLATFORM, &r->by_platform, &r->nby_platform);
+		return report_build_breakdown(r, x, BD_PLATFORM, &r->by_platform, &r->nby_platform);
 	case STEP_BD_NETWORK:
-		return build_breakdown(r, x, BD_NETWORK, &r->by_network, &r->nby_network);
+		return report_build_breakdown(r, x, BD_NETWORK, &r->by_network, &r->nby_network);
 	case STEP_BD_DEVICE:
-		return build_breakdown(r, x, BD_DEVICE, &r->by_device, &r->nby_device);
+		return report_build_breakdown(r, x, BD_DEVICE, &r->by_device, &r->nby_device);
 	case STEP_BD_SDK:
-		return build_breakdown(r, x, BD_SDK, &r->by_sdk, &r->nby_sdk);
+		return report_build_breakdown(r, x, BD_SDK, &r->by_sdk, &r->nby_sdk);
 	default:
 		return RR_OK;
 	}
 }
 
-static void *worker_run(void *arg)
+/* parallel_for's part k: worker k takes steps until none is left. */
+static void worker_run(void *arg, unsigned k)
 {
-	struct worker *w = arg;
+	struct worker *w = (struct worker *)arg + k;
 	struct build *b = w->b;
 	unsigned t;
 
@@ -1563,98 +549,6 @@ static void *worker_run(void *arg)
 		}
 	}
 	scratch_free(&w->x);
-	return NULL;
-}
-
-/* ---- experiences of rooms without events ---- */
-
-static void orphans_free(struct report *r)
-{
-	for (size_t i = 0; r->orphans && i < r->norphans; i++) {
-		rr_free(r->orphans[i].label);
-		rr_free(r->orphans[i].causes);
-	}
-	rr_free(r->orphans);
-	r->orphans = NULL;
-	r->norphans = 0;
-}
-
-static int cmp_u32_asc(const void *pa, const void *pb)
-{
-	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-
-	return a < b ? -1 : a > b;
-}
-
-/* Distinct values of v[0..n), which it sorts. */
-static uint32_t count_distinct(uint32_t *v, size_t n)
-{
-	uint32_t d = 0;
-
-	qsort(v, n, sizeof *v, cmp_u32_asc);
-	for (size_t i = 0; i < n; i++)
-		d += i == 0 || v[i] != v[i - 1];
-	return d;
-}
-
-/* The overview's list of orphan experiences, with their labels decoded
- * (cat NULL: "Unknown ..." labels, as catalog_format gives them). */
-static int build_orphans(struct report *r, const struct catalog *cat)
-{
-	const struct model *m = r->m;
-	uint32_t n = m->norphan_exp, *ids;
-	size_t k;
-
-	r->norphan_total = n;
-	if (n == 0)
-		return RR_OK;
-	if (!(ids = rr_malloc((size_t)n * sizeof *ids)))
-		return RR_ENOMEM;
-	for (k = 0; k < n; k++)
-		ids[k] = m->experiences[m->first_orphan_exp + k].room;
-	r->orphan_rooms = count_distinct(ids, n);
-	for (k = 0; k < n; k++)
-		ids[k] = m->experiences[m->first_orphan_exp + k].user;
-	r->orphan_users = count_distinct(ids, n);
-	rr_free(ids);
-
-	k = n < REPORT_ORPHANS ? n : REPORT_ORPHANS;
-	if (!(r->orphans = rr_calloc(k, sizeof *r->orphans)))
-		return RR_ENOMEM;
-	for (r->norphans = 0; r->norphans < k; r->norphans++) {
-		struct orphan_exp *o = &r->orphans[r->norphans];
-		const struct experience *x = &m->experiences[m->first_orphan_exp + r->norphans];
-		const struct cat_entry *e = cat ? catalog_find_experience(cat, x->id) : NULL;
-		char label[256];
-		size_t len = 0;
-
-		o->exp = m->first_orphan_exp + (uint32_t)r->norphans;
-		catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
-		if (!(o->label = rr_strndup(label, strlen(label))))
-			goto fail;
-		/* Each label fits 256 bytes with its '\0'. */
-		if (!(o->causes = rr_malloc((size_t)(x->ncauses ? x->ncauses : 1) * sizeof label)))
-			goto fail;
-		for (uint32_t c = 0; c < x->ncauses; c++) {
-			const struct cause *cs = &m->causes[x->first_cause + c];
-			const struct strtab *st = r->ds->strs;
-
-			/* As findings word them: a peer's cause at that peer or
-			 * on its stream. */
-			catalog_cause_phrase(cat, cs->id, cs->peer ? strtab_str(st, cs->peer) : NULL,
-					     cs->peer ? strtab_len(st, cs->peer) : 0, o->causes + len,
-					     sizeof label);
-			if (o->causes[len] >= 'a' && o->causes[len] <= 'z')
-				o->causes[len] = (char)(o->causes[len] - 'a' + 'A');   /* a list item */
-			len += strlen(o->causes + len) + 1;
-		}
-		o->ncauses = x->ncauses;
-	}
-	return RR_OK;
-fail:
-	r->norphans++;       /* the one being made is freed too */
-	orphans_free(r);
-	return RR_ENOMEM;
 }
 
 int report_build(const struct dataset *ds, const struct model *m,
@@ -1670,7 +564,8 @@ int report_build_threads(const struct dataset *ds, const struct model *m,
 {
 	struct worker w[REPORT_MAX_THREADS];
 	struct build b;
-	unsigned nt, k, started;
+	unsigned nt, k;
+	size_t items;
 	int rc = RR_OK;
 
 	memset(r, 0, sizeof *r);
@@ -1692,38 +587,32 @@ int report_build_threads(const struct dataset *ds, const struct model *m,
 	b.ff_p50 = RR_NONE;
 	atomic_init(&b.next, 0);
 	atomic_init(&b.failed, 0);
-	if (call_files_start(r, b.nmark, &b.cf) != RR_OK)
+	if (report_call_files_start(r, b.nmark, &b.cf) != RR_OK)
 		atomic_store(&b.failed, 1);
-	if (threads)
-		nt = threads > REPORT_MAX_THREADS ? REPORT_MAX_THREADS : threads;
-	else
-		nt = (size_t)m->nsessions + m->ncalls < REPORT_MIN_PARALLEL ? 1
-		     : rr_threads(REPORT_MAX_THREADS);
+	/* With threads 0: one thread below REPORT_MIN_PARALLEL sessions and
+	 * calls, else the online processors; at most REPORT_MAX_THREADS. */
+	items = (size_t)m->nsessions + m->ncalls;
+	nt = !threads && items < REPORT_MIN_PARALLEL
+	     ? 1 : parallel_parts(threads, REPORT_MAX_THREADS, items, 0);
 	memset(w, 0, sizeof w);
-	/* This thread is worker 0; a thread that cannot start leaves its
-	 * share to the others. */
-	for (started = 1; started < nt; started++) {
-		w[started].b = &b;
-		if (pthread_create(&w[started].thread, NULL, worker_run, &w[started]) != 0)
-			break;
-	}
-	w[0].b = &b;
-	worker_run(&w[0]);
-	for (k = 0; k < started; k++) {
-		if (k > 0)
-			pthread_join(w[k].thread, NULL);
+	for (k = 0; k < nt; k++)
+		w[k].b = &b;
+	/* A worker whose thread cannot start runs after the others, finding
+	 * no step left. */
+	parallel_for(nt, worker_run, w);
+	for (k = 0; k < nt; k++) {
 		if (rc == RR_OK)
 			rc = w[k].rc;
 	}
 	if (atomic_load(&b.failed) && rc == RR_OK)
 		rc = RR_ENOMEM;   /* call_files_start */
 	if (rc == RR_OK)
-		rc = call_files_end(r, &b.cf);
-	call_files_drop(&b.cf);
+		rc = report_call_files_end(r, &b.cf);
+	report_call_files_drop(&b.cf);
 	if (rc == RR_OK)
-		rc = build_orphans(r, cat);
+		rc = report_build_orphans(r, cat);
 	if (rc == RR_OK) {
-		build_headline(r, b.ff_p50);
+		report_build_headline(r, b.ff_p50);
 		if (m->ncalls > 0) {
 			r->call_page = rr_malloc(m->ncalls);
 			if (r->call_page) {
@@ -1757,7 +646,7 @@ void report_free(struct report *r)
 	rr_free(r->days);
 	r->days = NULL;
 	r->ndays = 0;
-	orphans_free(r);
+	report_orphans_free(r);
 	top_free(&r->top_events_by_count, &r->ntop_events_by_count);
 	top_free(&r->top_events_by_users, &r->ntop_events_by_users);
 	top_free(&r->top_causes_by_count, &r->ntop_causes_by_count);
@@ -1767,10 +656,10 @@ void report_free(struct report *r)
 	r->nworst = 0;
 	rr_free(r->call_file);
 	r->call_file = NULL;
-	bd_free(&r->by_platform, &r->nby_platform);
-	bd_free(&r->by_device, &r->nby_device);
-	bd_free(&r->by_sdk, &r->nby_sdk);
-	bd_free(&r->by_network, &r->nby_network);
+	report_breakdown_free(&r->by_platform, &r->nby_platform);
+	report_breakdown_free(&r->by_device, &r->nby_device);
+	report_breakdown_free(&r->by_sdk, &r->nby_sdk);
+	report_breakdown_free(&r->by_network, &r->nby_network);
 	rr_free(r->problem_users);
 	r->problem_users = NULL;
 	r->nproblem_users = 0;

@@ -238,15 +238,13 @@ struct report {
 int report_build(const struct dataset *ds, const struct model *m,
 		 const struct decode_stats *dec, const struct catalog *cat,
 		 const struct tz *tz, struct report *r);
-/* The same on `threads` threads (0: as report_build chooses: one per online
- * processor, at most 4, when the model has at least 16384 sessions and
- * calls together, else one). The report does not depend on the number.
- * Memory while it runs, per thread that computes figures over the
- * sessions: 24 bytes per session and 4 per string id; plus 32 bytes per
- * string id for the users with problems. */
+/* The same on `threads` threads (0: as report_build chooses). The report
+ * does not depend on the number. */
 int report_build_threads(const struct dataset *ds, const struct model *m,
 			 const struct decode_stats *dec, const struct catalog *cat,
 			 const struct tz *tz, unsigned threads, struct report *r);
+/* Frees what r owns (not ds, m, dec or tz) and empties it; NULL, or a
+ * report already freed, is allowed. */
 void report_free(struct report *r);
 
 /* Chooses the calls that get a page: all, only those with a warning or
@@ -261,8 +259,8 @@ void report_select_pages(struct report *r, enum report_pages mode);
 void report_compare(struct report *r, const struct baseline *b, const char *name,
 		    int threshold_pct);
 
-/* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders
- * (by selection, in linear time). Returns RR_NONE when n == 0. */
+/* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders.
+ * Returns RR_NONE when n == 0. */
 int64_t percentile_nearest_rank(int64_t *v, size_t n, double q);
 
 #endif

@@ -1,27 +1,20 @@
 /*
- * strtab — interning with an open-addressing hash over ids and an arena of
- * chunks, so a string's bytes never move once stored and an id lookup is
- * one array access. Does not: free single strings (the table lives as long
- * as the dataset).
+ * strtab — interning with an open-addressing hash over ids (linear probing,
+ * load under 1/2) and the text in an arena, so a string's bytes never move
+ * once stored and an id lookup is one array access.
+ * Does not: free single strings (the table lives as long as the dataset).
  */
 #include "strtab.h"
 
 #include <string.h>
 
+#include "arena.h"
 #include "util.h"
-
-#define CHUNK_SIZE (256u * 1024)
 
 struct str {
 	const char *s;
 	uint32_t len;
 	uint32_t hash;
-};
-
-struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	char data[];
 };
 
 struct strtab {
@@ -31,7 +24,7 @@ struct strtab {
 	size_t nslots;           /* power of two */
 	size_t nbytes;           /* string bytes stored */
 	size_t max_strings, max_bytes;
-	struct chunk *chunks;
+	struct arena text;        /* the strings' bytes, each NUL-terminated */
 };
 
 /* FNV-1a: short keys, good enough spread, no allocation. */
@@ -44,28 +37,6 @@ static uint32_t hash_bytes(const char *s, size_t n)
 		h *= 16777619u;
 	}
 	return h;
-}
-
-static char *arena_copy(struct strtab *t, const char *s, size_t n)
-{
-	struct chunk *c = t->chunks;
-	char *d;
-
-	if (!c || c->size - c->used < n + 1) {
-		size_t size = n + 1 > CHUNK_SIZE ? n + 1 : CHUNK_SIZE;
-		c = rr_malloc(sizeof *c + size);
-		if (!c)
-			return NULL;
-		c->size = size;
-		c->used = 0;
-		c->next = t->chunks;
-		t->chunks = c;
-	}
-	d = c->data + c->used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	c->used += n + 1;
-	return d;
 }
 
 static size_t slot_of(const struct strtab *t, const char *s, size_t n, uint32_t h, int *found)
@@ -126,10 +97,7 @@ void strtab_free(struct strtab *t)
 {
 	if (!t)
 		return;
-	for (struct chunk *c = t->chunks, *n; c; c = n) {
-		n = c->next;
-		rr_free(c);
-	}
+	arena_free(&t->text);
 	rr_free(t->strs);
 	rr_free(t->slots);
 	rr_free(t);
@@ -140,7 +108,7 @@ void strtab_free(struct strtab *t)
 static int insert_at(struct strtab *t, size_t i, const char *s, size_t len, uint32_t h,
 		     uint32_t *id)
 {
-	char *copy = arena_copy(t, s, len);
+	char *copy = arena_put(&t->text, s, len);
 
 	if (!copy)
 		return RR_ENOMEM;
@@ -181,13 +149,31 @@ int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id)
 	return insert_at(t, i, s, len, h, id);
 }
 
-int strtab_merge(struct strtab *t, const struct strtab *src, uint32_t *map)
+/* Takes back the strings from id `old` on, newest first: each was the last
+ * to probe past the slots it crossed, so emptying its slot leaves the
+ * probe sequences of the older ones as they were. Their text stays in the
+ * arena, unused. */
+static void forget_since(struct strtab *t, size_t old)
 {
-	size_t nnew = 0, bytes = 0;
 	int found;
 
-	/* Look everything up first, so the limits are checked and the memory
-	 * reserved before t changes. src's stored hashes are t's too. */
+	while (t->nstrs > old) {
+		const struct str *e = &t->strs[t->nstrs - 1];
+
+		t->slots[slot_of(t, e->s, e->len, e->hash, &found)] = 0;
+		t->nbytes -= e->len;
+		t->nstrs--;
+	}
+}
+
+int strtab_merge(struct strtab *t, const struct strtab *src, uint32_t *map)
+{
+	size_t nnew = 0, bytes = 0, old = t->nstrs;
+	int found;
+
+	/* Look everything up first, so the limits are checked and the slots
+	 * and ids reserved before t changes; a copy of text that fails then
+	 * takes the new strings back. src's stored hashes are t's too. */
 	for (size_t id = 0; id < src->nstrs; id++) {
 		const struct str *e = &src->strs[id];
 		size_t i = slot_of(t, e->s, e->len, e->hash, &found);
@@ -209,26 +195,16 @@ int strtab_merge(struct strtab *t, const struct strtab *src, uint32_t *map)
 		return RR_ENOMEM;
 	if (rr_grow(&t->strs, &t->capstrs, t->nstrs + nnew, sizeof *t->strs) != RR_OK)
 		return RR_ENOMEM;
-	/* One chunk that holds all the new text (and its NULs), so no copy
-	 * below can fail. */
-	struct chunk *c = t->chunks;
-	if (!c || c->size - c->used < bytes + nnew) {
-		size_t size = bytes + nnew > CHUNK_SIZE ? bytes + nnew : CHUNK_SIZE;
-		c = rr_malloc(sizeof *c + size);
-		if (!c)
-			return RR_ENOMEM;
-		c->size = size;
-		c->used = 0;
-		c->next = t->chunks;
-		t->chunks = c;
-	}
 	for (size_t id = 0; id < src->nstrs; id++) {
 		const struct str *e = &src->strs[id];
 
 		if (map[id] != UINT32_MAX)
 			continue;
 		size_t i = slot_of(t, e->s, e->len, e->hash, &found);
-		(void)insert_at(t, i, e->s, e->len, e->hash, &map[id]);
+		if (insert_at(t, i, e->s, e->len, e->hash, &map[id]) != RR_OK) {
+			forget_since(t, old);
+			return RR_ENOMEM;
+		}
 	}
 	return RR_OK;
 }

@@ -18,6 +18,8 @@ struct strtab;
 
 /* Returns an empty table, or NULL when out of memory. Id 0 is always "". */
 struct strtab *strtab_new(void);
+
+/* Frees t and every string in it; NULL is allowed. */
 void strtab_free(struct strtab *t);
 
 /*
@@ -47,7 +49,9 @@ void strtab_set_limits(struct strtab *t, uint32_t max_strings, size_t max_bytes)
 /* Looks s up without inserting: returns 1 and sets *id when present, else 0. */
 int strtab_find(const struct strtab *t, const char *s, size_t len, uint32_t *id);
 
-/* The NUL-terminated string of id (owned by the table), and its length. */
+/* The NUL-terminated string of id (owned by the table: valid, at the same
+ * address, until strtab_free), and its length; "" and 0 for an id the
+ * table has not given. */
 const char *strtab_str(const struct strtab *t, uint32_t id);
 size_t strtab_len(const struct strtab *t, uint32_t id);
 

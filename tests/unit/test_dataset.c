@@ -1156,7 +1156,7 @@ static void test_strtab_merge_limits_and_memory(void **state)
 		assert_int_equal(id, 2);
 		strtab_free(t);
 	}
-	assert_int_equal(k, 4);     /* slots, entries, text */
+	assert_true(k > 4);     /* slots, entries, then the text's arena blocks */
 	free(map);
 	strtab_free(src);
 }
