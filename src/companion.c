@@ -799,10 +799,9 @@ static int apply(struct linker *L)
 	return RR_OK;
 }
 
-int companion_link(const struct dataset *ds, const struct catalog *cat,
-		   const struct companion_options *o, struct model *m)
+int companion_link(const struct dataset *ds, const struct companion_options *o, struct model *m)
 {
-	return companion_link_unmatched(ds, cat, o, m, NULL);
+	return companion_link_unmatched(ds, o, m, NULL);
 }
 
 void companion_count_unmatched(struct dataset *ds, const struct unmatched *um)
@@ -818,16 +817,14 @@ void companion_count_unmatched(struct dataset *ds, const struct unmatched *um)
 	}
 }
 
-int companion_link_unmatched(const struct dataset *ds, const struct catalog *cat,
-			     const struct companion_options *o, struct model *m,
-			     struct unmatched *um)
+int companion_link_unmatched(const struct dataset *ds, const struct companion_options *o,
+			     struct model *m, struct unmatched *um)
 {
 	struct linker L;
 	struct tz *utc = NULL;
 	char err[128];
 	int rc;
 
-	(void)cat;
 	if (um)
 		memset(um, 0, sizeof *um);
 	if (ds->nusers == 0 && ds->nrooms == 0 && ds->nquality == 0)

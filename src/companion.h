@@ -14,7 +14,6 @@
 
 #include <stdint.h>
 
-#include "catalog.h"
 #include "dataset.h"
 #include "sessions.h"
 #include "tz.h"
@@ -73,10 +72,8 @@ void companion_options_init(struct companion_options *o);
 
 /* Links ds's users, rooms and quality rows into m and adds their findings
  * (ds's event records are not read). Returns RR_OK or RR_ENOMEM (m is then
- * as sessions_build left it). Without companion rows it changes nothing.
- * cat is not used yet. */
-int companion_link(const struct dataset *ds, const struct catalog *cat,
-		   const struct companion_options *o, struct model *m);
+ * as sessions_build left it). Without companion rows it changes nothing. */
+int companion_link(const struct dataset *ds, const struct companion_options *o, struct model *m);
 
 /* companion_link, also counting into *um (zeroed first; NULL: not
  * counted) the companion rows that match no call: a users row none of
@@ -88,9 +85,8 @@ int companion_link(const struct dataset *ds, const struct catalog *cat,
  * add nothing to the model. Examples: the first DATASET_UNMATCHED_EXAMPLES
  * of each kind in the dataset's order (quality: per series, with its count
  * of unmatched samples). um is written only on RR_OK. */
-int companion_link_unmatched(const struct dataset *ds, const struct catalog *cat,
-			     const struct companion_options *o, struct model *m,
-			     struct unmatched *um);
+int companion_link_unmatched(const struct dataset *ds, const struct companion_options *o,
+			     struct model *m, struct unmatched *um);
 
 /* Stores um in ds->unmatched and moves its rows out of used (and users,
  * rooms, quality) into counts.unmatched, so that rows = used + filtered +

@@ -947,7 +947,7 @@ static int run_pipeline(struct run *r)
 
 		companion_options_init(&co);
 		co.display_tz = r->tz;
-		st = companion_link_unmatched(&r->ds, r->cat, &co, &r->model, &um);
+		st = companion_link_unmatched(&r->ds, &co, &r->model, &um);
 		if (st == RR_OK)
 			companion_count_unmatched(&r->ds, &um);
 	}

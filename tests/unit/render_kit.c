@@ -243,7 +243,7 @@ static void build(struct fixture *fx, int big)
 	assert_int_equal(sessions_build(&fx->ds, fx->cat, &so, &fx->m), RR_OK);
 	companion_options_init(&co);
 	co.display_tz = fx->tz;
-	assert_int_equal(companion_link(&fx->ds, fx->cat, &co, &fx->m), RR_OK);
+	assert_int_equal(companion_link(&fx->ds, &co, &fx->m), RR_OK);
 	assert_int_equal(report_build(&fx->ds, &fx->m, &fx->dec, fx->cat, fx->tz, &fx->r), RR_OK);
 	fx->r.generated_ms = RR_NONE;
 	assert_int_equal(render_open(NULL, &fx->rd, err, sizeof err), RR_OK);

@@ -569,7 +569,7 @@ static int corpus_check(const char *const *paths, size_t n)
 	assert_int_equal(sessions_build(&fx.ds, kit_cat, &o, &fx.m), RR_OK);
 	companion_options_init(&co);
 	co.display_tz = fx.tz;
-	assert_int_equal(companion_link(&fx.ds, kit_cat, &co, &fx.m), RR_OK);
+	assert_int_equal(companion_link(&fx.ds, &co, &fx.m), RR_OK);
 	assert_int_equal(report_build(&fx.ds, &fx.m, NULL, kit_cat, fx.tz, &fx.r), RR_OK);
 	memset(&v, 0, sizeof v);
 	for (c = 0; c < fx.m.ncalls; c++) {

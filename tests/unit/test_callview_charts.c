@@ -158,7 +158,7 @@ static void chart_fixture_with(struct fixture *fx, int room_finished, const stru
 	assert_int_equal(sessions_build(&fx->ds, kit_cat, &o, &fx->m), RR_OK);
 	companion_options_init(&co);
 	co.display_tz = fx->tz;
-	assert_int_equal(companion_link(&fx->ds, kit_cat, &co, &fx->m), RR_OK);
+	assert_int_equal(companion_link(&fx->ds, &co, &fx->m), RR_OK);
 	assert_int_equal(report_build(&fx->ds, &fx->m, NULL, kit_cat, fx->tz, &fx->r), RR_OK);
 }
 

@@ -142,7 +142,7 @@ static void fx_build(struct fixture *fx)
 	sessions_options_init(&so);
 	assert_int_equal(sessions_build(&fx->ds, kit_cat, &so, &fx->m), RR_OK);
 	companion_options_init(&co);
-	assert_int_equal(companion_link(&fx->ds, kit_cat, &co, &fx->m), RR_OK);
+	assert_int_equal(companion_link(&fx->ds, &co, &fx->m), RR_OK);
 }
 
 static void fx_free(struct fixture *fx)
@@ -584,7 +584,7 @@ static void test_unmatched_cases(void **state)
 		assert_int_equal(fx.m.ncalls, 2);
 		companion_options_init(&co);
 		memset(&um, 0xff, sizeof um);      /* zeroed by the call */
-		assert_int_equal(companion_link_unmatched(&fx.ds, kit_cat, &co, &fx.m, &um), RR_OK);
+		assert_int_equal(companion_link_unmatched(&fx.ds, &co, &fx.m, &um), RR_OK);
 		for (int j = 0; j < COMPANION__KINDS; j++) {
 			assert_int_equal(um.rows[j], j == (int)k ? tc->want : 0);
 			assert_int_equal(um.nex[j], j == (int)k ? (uint32_t)tc->want : 0);
@@ -636,7 +636,7 @@ static void test_unmatched_examples(void **state)
 	sessions_options_init(&so);
 	assert_int_equal(sessions_build(&fx.ds, kit_cat, &so, &fx.m), RR_OK);
 	companion_options_init(&co);
-	assert_int_equal(companion_link_unmatched(&fx.ds, kit_cat, &co, &fx.m, &um), RR_OK);
+	assert_int_equal(companion_link_unmatched(&fx.ds, &co, &fx.m, &um), RR_OK);
 	assert_int_equal(um.rows[COMPANION_USERS], 5);
 	assert_int_equal(um.nex[COMPANION_USERS], DATASET_UNMATCHED_EXAMPLES);
 	assert_string_equal(str(&fx, um.ex[COMPANION_USERS][0].user), "u0");
@@ -696,7 +696,7 @@ static void test_quality_counts(void **state)
 			sessions_options_init(&so);
 			assert_int_equal(sessions_build(&fx.ds, kit_cat, &so, &fx.m), RR_OK);
 		}
-		assert_int_equal(companion_link_unmatched(&fx.ds, kit_cat, &co, &fx.m, &um), RR_OK);
+		assert_int_equal(companion_link_unmatched(&fx.ds, &co, &fx.m, &um), RR_OK);
 		assert_int_equal(um.rows[COMPANION_QUALITY], 20);
 		assert_int_equal(um.nex[COMPANION_QUALITY], 2);  /* bob's series, nobody's */
 		assert_int_equal(um.ex[COMPANION_QUALITY][0].rows, 15);
@@ -970,7 +970,7 @@ static void test_link_out_of_memory(void **state)
 		int rc;
 
 		rr_alloc_fail_at(n);
-		rc = companion_link(&fx.ds, kit_cat, &co, &fx.m);
+		rc = companion_link(&fx.ds, &co, &fx.m);
 		rr_alloc_fail_at(0);
 		if (rc == RR_OK) {
 			ok = 1;

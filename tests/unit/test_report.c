@@ -768,7 +768,7 @@ static void breakdown_model(struct dataset *ds, struct model *m, int with_users)
 	sessions_options_init(&so);
 	assert_int_equal(sessions_build(ds, cat, &so, m), RR_OK);
 	companion_options_init(&co);
-	assert_int_equal(companion_link(ds, cat, &co, m), RR_OK);
+	assert_int_equal(companion_link(ds, &co, m), RR_OK);
 	catalog_free(cat);
 }
 
@@ -1232,7 +1232,7 @@ static void spread_model(struct dataset *ds, struct model *m, struct catalog *ca
 	sessions_options_init(&so);
 	assert_int_equal(sessions_build(ds, cat, &so, m), RR_OK);
 	companion_options_init(&co);
-	assert_int_equal(companion_link(ds, cat, &co, m), RR_OK);
+	assert_int_equal(companion_link(ds, &co, m), RR_OK);
 }
 
 /* Each fixture's report on 1 thread equals the report on 2, 3 and 4. */
