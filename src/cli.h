@@ -15,7 +15,8 @@ int64_t cli_parse_duration(const char *s);
 
 /* A size: a whole number of bytes ("512", "512B"), or with K, M, G or T
  * (binary units, any case; "64K", "64KB", "64KiB" are the same). Returns
- * bytes, or 0 when s is anything else, zero, or more than UINT64_MAX. */
+ * bytes, or 0 when s is anything else, zero, or too large: the number
+ * past 18446744073709551609, or the bytes past UINT64_MAX. */
 uint64_t cli_parse_size(const char *s);
 
 /* A whole percentage from 1 to 1000, "10" or "10%". Returns it, or -1 when

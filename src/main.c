@@ -169,81 +169,81 @@ static const struct option long_options[] = {
 };
 
 /* Returns -1 to go on, or an exit code. */
-static int parse_args(struct run_options *c, int argc, char **argv)
+static int parse_args(struct run_options *o, int argc, char **argv)
 {
 	int opt;
 
-	c->call_gap_ms = 5 * 60 * 1000;
-	c->output = "report";
-	c->regression_pct = 10;
-	c->pages = REPORT_PAGES_ALL;
+	o->call_gap_ms = 5 * 60 * 1000;
+	o->output = "report";
+	o->regression_pct = 10;
+	o->pages = REPORT_PAGES_ALL;
 	if (argc > 1 && strcmp(argv[1], "events") == 0) {
-		c->cmd = RUN_EVENTS;
+		o->cmd = RUN_EVENTS;
 		argv++;
 		argc--;
 	} else if (argc > 1 && strcmp(argv[1], "catalog") == 0) {
-		c->cmd = RUN_CATALOG;
+		o->cmd = RUN_CATALOG;
 		argv++;
 		argc--;
 	}
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":o:qhV", long_options, NULL)) != -1) {
 		switch (opt) {
-		case 'o': c->output = optarg; break;
-		case OPT_NO_HTML: c->no_html = 1; break;
-		case OPT_TEMPLATES: c->templates = optarg; break;
-		case OPT_JSON: c->json = optarg; break;
-		case OPT_SESSIONS_CSV: c->sessions_csv = optarg; break;
-		case OPT_REJECTED: c->rejected = optarg; break;
-		case OPT_CATALOG: c->catalog = optarg; break;
+		case 'o': o->output = optarg; break;
+		case OPT_NO_HTML: o->no_html = 1; break;
+		case OPT_TEMPLATES: o->templates = optarg; break;
+		case OPT_JSON: o->json = optarg; break;
+		case OPT_SESSIONS_CSV: o->sessions_csv = optarg; break;
+		case OPT_REJECTED: o->rejected = optarg; break;
+		case OPT_CATALOG: o->catalog = optarg; break;
 		case OPT_ROOM:
-			if (push(&c->rooms, &c->nrooms, optarg) != RR_OK)
+			if (push(&o->rooms, &o->nrooms, optarg) != RR_OK)
 				return 3;
 			break;
 		case OPT_USER:
-			if (push(&c->users, &c->nusers, optarg) != RR_OK)
+			if (push(&o->users, &o->nusers, optarg) != RR_OK)
 				return 3;
 			break;
-		case OPT_FROM: c->from = optarg; break;
-		case OPT_TO: c->to = optarg; break;
-		case OPT_TZ: c->tz = optarg; break;
-		case OPT_INPUT_TZ: c->input_tz = optarg; break;
+		case OPT_FROM: o->from = optarg; break;
+		case OPT_TO: o->to = optarg; break;
+		case OPT_TZ: o->tz = optarg; break;
+		case OPT_INPUT_TZ: o->input_tz = optarg; break;
 		case OPT_CALL_GAP:
-			c->call_gap_ms = cli_parse_duration(optarg);
-			if (c->call_gap_ms < 0)
+			o->call_gap_ms = cli_parse_duration(optarg);
+			if (o->call_gap_ms < 0)
 				return usage_error("invalid --call-gap '%s' (e.g. 300, 90s, 5m, 1h)", optarg);
 			break;
-		case OPT_STRICT: c->strict = 1; break;
+		case OPT_STRICT: o->strict = 1; break;
 		case OPT_TITLE:
 			if (!utf8_valid(optarg, strlen(optarg)))
 				return usage_error("%s", "--title is not valid UTF-8");
-			c->title = optarg;
+			o->title = optarg;
 			break;
-		case OPT_BASELINE: c->baseline = optarg; break;
+		case OPT_BASELINE: o->baseline = optarg; break;
 		case OPT_REGRESSION_THRESHOLD:
-			c->regression_pct = cli_parse_percent(optarg);
-			if (c->regression_pct < 0)
+			o->regression_pct = cli_parse_percent(optarg);
+			if (o->regression_pct < 0)
 				return usage_error("invalid --regression-threshold '%s' (a whole "
 						   "percentage from 1 to 1000, e.g. 10)", optarg);
 			break;
 		case OPT_PAGES:
 			if (strcmp(optarg, "all") == 0)
-				c->pages = REPORT_PAGES_ALL;
+				o->pages = REPORT_PAGES_ALL;
 			else if (strcmp(optarg, "problems") == 0)
-				c->pages = REPORT_PAGES_PROBLEMS;
+				o->pages = REPORT_PAGES_PROBLEMS;
 			else if (strcmp(optarg, "none") == 0)
-				c->pages = REPORT_PAGES_NONE;
+				o->pages = REPORT_PAGES_NONE;
 			else
 				return usage_error("invalid --pages '%s' (all, problems or none)",
 						   optarg);
 			break;
 		case OPT_MAX_MEMORY:
-			c->max_memory = cli_parse_size(optarg);
-			if (c->max_memory == 0)
+			o->max_memory = cli_parse_size(optarg);
+			if (o->max_memory == 0)
 				return usage_error("invalid --max-memory '%s' (bytes, or a number "
 						   "with K, M, G or T, e.g. 512M)", optarg);
 			break;
-		case 'q': c->quiet = 1; break;
+		case 'q': o->quiet = 1; break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -256,18 +256,17 @@ static int parse_args(struct run_options *c, int argc, char **argv)
 			return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	c->files = argv + optind;
-	c->nfiles = (size_t)(argc - optind);
-	if (c->cmd == RUN_CATALOG) {
-		if (c->nfiles)
-			return usage_error("'catalog' takes no file ('%s')", c->files[0]);
+	o->files = argv + optind;
+	o->nfiles = (size_t)(argc - optind);
+	if (o->cmd == RUN_CATALOG) {
+		if (o->nfiles)
+			return usage_error("'catalog' takes no file ('%s')", o->files[0]);
 		return -1;
 	}
-	if (c->nfiles == 0)
+	if (o->nfiles == 0)
 		return usage_error("%s", "no input file given");
 	return -1;
 }
-
 
 /* SOURCE_DATE_EPOCH, when set, is the report's generation time. Returns
  * -1 to go on, or an exit code. */
