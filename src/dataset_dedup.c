@@ -1,8 +1,9 @@
 /*
- * dataset_dedup — the duplicate rule for records (DESIGN §1): which rows of
- * one (room, comm, user, time) are the same event, and removing them from
- * one call's sorted records. Used by level 3 of the record sort and by the
- * CommId join.
+ * dataset_dedup — the duplicate rule for records (DESIGN §1): mark_recs
+ * tells which rows of one (room, comm, user, time) are the same event;
+ * dedupe_call (inline in dataset_int.h, for level 3's per-call loop)
+ * removes them from one call's sorted records. Used by level 3 of the
+ * record sort and by the CommId join.
  * Does not: sort, or handle companion rows (their exact repeats are in
  * dataset_finish.c).
  */
@@ -62,8 +63,8 @@ static int peer_order(const void *x, const void *y, void *ctx)
  * rows in one millisecond) sort their positions in scratch (2 * n entries)
  * and walk each event's rows class by class, so this is never quadratic.
  */
-static const uint32_t *mark_recs(const struct record *a, size_t n, uint32_t small[SHORT_RUN],
-				 uint32_t *scratch)
+const uint32_t *mark_recs(const struct record *a, size_t n, uint32_t small[SHORT_RUN],
+			  uint32_t *scratch)
 {
 	if (n <= SHORT_RUN) {
 		for (size_t i = 0; i < n; i++)
@@ -144,41 +145,4 @@ static const uint32_t *mark_recs(const struct record *a, size_t n, uint32_t smal
 		}
 	}
 	return flags;
-}
-
-/* (dataset_int.h) A record whose (user, time) differs from both
- * neighbours' is kept without a look at the rest of it. */
-size_t dedupe_call(struct record *a, size_t lo, size_t hi, size_t out, struct dedup *d)
-{
-	uint32_t small[SHORT_RUN];
-	uint64_t events = 0, dups = 0;
-
-	for (size_t i = lo, j; i < hi; i = j) {
-		uint32_t user = a[i].user;
-		int64_t t = a[i].time_ms;
-
-		for (j = i + 1; j < hi && a[j].time_ms == t && a[j].user == user; j++)
-			;
-		if (j == i + 1) {
-			if (out != i)
-				a[out] = a[i];
-			events += a[out].kind == REC_EVENT;
-			out++;
-			continue;
-		}
-		const uint32_t *keep = mark_recs(&a[i], j - i, small, d->scratch);
-		for (size_t k = 0; k < j - i; k++) {
-			if (!keep[k]) {
-				dups++;
-				continue;
-			}
-			if (out != i + k)
-				a[out] = a[i + k];
-			events += a[out].kind == REC_EVENT;
-			out++;
-		}
-	}
-	d->events += events;
-	d->dups += dups;
-	return out;
 }

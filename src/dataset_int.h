@@ -160,11 +160,57 @@ struct dedup {
 };
 
 /*
+ * Marks the duplicates among n records of one (room, comm, user, time):
+ * returns flags, flags[i] 0 for a duplicate and 1 for a record kept. Up to
+ * SHORT_RUN records compare pairwise into small; more sort their positions
+ * in scratch (2 * n entries).
+ */
+const uint32_t *mark_recs(const struct record *a, size_t n, uint32_t small[SHORT_RUN],
+			  uint32_t *scratch);
+
+/*
  * Removes the duplicates among one call's records a[lo..hi), sorted by
  * (user, time), moving the records kept to a[out...] (out <= lo) in order;
- * returns the new end of the kept records.
+ * returns the new end of the kept records. A record whose (user, time)
+ * differs from both neighbours' is kept without a look at the rest of it.
+ * Inline: level 3 calls it once per call, and calls of one record are
+ * common (the whole-array radix path has millions).
  */
-size_t dedupe_call(struct record *a, size_t lo, size_t hi, size_t out, struct dedup *d);
+static inline size_t dedupe_call(struct record *a, size_t lo, size_t hi, size_t out,
+				 struct dedup *d)
+{
+	uint32_t small[SHORT_RUN];
+	uint64_t events = 0, dups = 0;
+
+	for (size_t i = lo, j; i < hi; i = j) {
+		uint32_t user = a[i].user;
+		int64_t t = a[i].time_ms;
+
+		for (j = i + 1; j < hi && a[j].time_ms == t && a[j].user == user; j++)
+			;
+		if (j == i + 1) {
+			if (out != i)
+				a[out] = a[i];
+			events += a[out].kind == REC_EVENT;
+			out++;
+			continue;
+		}
+		const uint32_t *keep = mark_recs(&a[i], j - i, small, d->scratch);
+		for (size_t k = 0; k < j - i; k++) {
+			if (!keep[k]) {
+				dups++;
+				continue;
+			}
+			if (out != i + k)
+				a[out] = a[i + k];
+			events += a[out].kind == REC_EVENT;
+			out++;
+		}
+	}
+	d->events += events;
+	d->dups += dups;
+	return out;
+}
 
 /* ---- rows without CommId (dataset_join.c) ---- */
 
