@@ -16,7 +16,7 @@
 
 #include "util.h"
 
-/* ---- record storage -----------------------------------------------------------
+/* ---- the record array ----
  * The record array is the one big allocation (ten million records are 400 MB),
  * so it lives in its own anonymous mapping rather than on the heap: growth is
  * an mremap, which moves page tables instead of copying; pages never written

@@ -23,7 +23,7 @@
 
 #include "util.h"
 
-/* ---- sort keys and row comparisons ------------------------------------------
+/* ---- companion rows: sort keys and comparisons ----
  * Each kind has a sort key (what later stages group by) and the rest of its
  * fields; two rows are exact repeats when both compare equal. `file` is in
  * neither, so overlapping exports collapse. */
@@ -81,7 +81,7 @@ DEFINE_MERGE_SORT(sort_users, struct user_info, user_key)
 DEFINE_MERGE_SORT(sort_rooms, struct room_info, room_key)
 DEFINE_MERGE_SORT(sort_quality, struct quality_sample, quality_key)
 
-/* ---- exact repeats -------------------------------------------------------------
+/* ---- companion rows: exact repeats ----
  * After sorting, rows with equal sort keys are adjacent; among them a row equal
  * to an earlier one in every other field (`file` aside) is a repeat. */
 

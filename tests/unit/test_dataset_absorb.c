@@ -16,7 +16,8 @@
 #include "diag.h"
 #include "util.h"
 
-/* ThreadSanitizer builds copy instead of moving pages (dataset.c). */
+/* ThreadSanitizer builds copy instead of moving pages (RECS_NO_MREMAP in
+ * dataset_int.h). */
 #if defined(__SANITIZE_THREAD__)
 #define UNDER_TSAN 1
 #elif defined(__has_feature)
