@@ -31,6 +31,7 @@
 _Static_assert(RECS_ALIGN * sizeof(struct record) % RECS_PAGE == 0,
 	       "RECS_ALIGN records end on a page");
 
+#if !RECS_NO_MREMAP
 /* Records [lo, hi) of the array now form one mapping of their own (bytes
  * lo..hi, hi possibly the array's end): seams inside go, lo and hi come
  * in. Room for two more seams was made beforehand. */
@@ -48,6 +49,7 @@ static void seams_cut(struct dataset *ds, size_t lo, size_t hi)
 	memcpy(ds->seams + i, out, nout * sizeof *out);
 	ds->nseams = i + nout + (ds->nseams - j);
 }
+#endif
 
 static void translate_records(struct record *r, size_t n, const uint32_t *map)
 {
