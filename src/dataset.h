@@ -158,8 +158,8 @@ struct dataset {
 	/* Threads dataset_finish sorts the records on: 0 (dataset_init's
 	 * choice) = one per online processor, at most DATASET_MAX_THREADS, and
 	 * fewer so that each has DATASET_PART_MIN records or more; n >= 1 = n
-	 * (at most DATASET_MAX_THREADS), however few the records, which tests
-	 * use. The result is the same for any number. */
+	 * (at most DATASET_MAX_THREADS and one per record), however few records
+	 * each gets, which tests use. The result is the same for any number. */
 	unsigned threads;
 	/* Records beyond memory (partition.h). When spill is set, the record
 	 * array never holds more than spill_at records: once it does,
@@ -171,14 +171,11 @@ struct dataset {
 	void *spill_ctx;
 	size_t spill_at;
 	int shared_strs;        /* strs belongs to another dataset (dataset_init_part) */
-	/* Internal to dataset.c. dataset_absorb moves a part's pages into
-	 * recs instead of copying them, so the array may be made of several
-	 * kernel mappings: seams are the byte offsets where one ends and the
-	 * next begins, which growing the array must know. The move needs the
-	 * part to start on a page, so the records before it are padded with
-	 * copies of the record preceding them (pads: where and how many).
-	 * dataset_finish drops the copies as exact repeats and does not count
-	 * them as duplicates; the spill hook never sees them. */
+	/* Internal to the dataset files (dataset_int.h). The record array may
+	 * be made of several kernel mappings (dataset_absorb moves pages into
+	 * it): seams are the byte offsets where one ends and the next begins.
+	 * pads lists the runs of padding copies dataset_absorb put in recs
+	 * (where and how many; see dataset_absorb). */
 	size_t *seams;
 	size_t nseams, capseams;
 	struct dataset_pad { size_t at, n; } *pads;
@@ -249,16 +246,14 @@ void dataset_free(struct dataset *ds);
 /* Initialises ds to hold records whose string ids are those of strs,
  * which it uses but does not own (dataset_free leaves it): one partition of
  * a larger run. ds gets no files or companion rows of its own; only
- * dataset_append_many, dataset_finish and the readers are meant for it.
- * Cannot fail. */
+ * dataset_reserve (then filling recs directly), dataset_append,
+ * dataset_finish and the readers are meant for it. Cannot fail. */
 void dataset_init_part(struct dataset *ds, struct strtab *strs);
 
-/* Makes room for n records in all without growing again. RR_OK or
- * RR_ENOMEM (nothing changed). */
+/* Makes room for n records in all (caprecs >= n) without growing again:
+ * the caller may then write recs[nrecs..n) itself and raise nrecs. May
+ * move recs. RR_OK or RR_ENOMEM (nothing changed). */
 int dataset_reserve(struct dataset *ds, size_t n);
-
-/* Appends copies of n records. RR_OK or RR_ENOMEM (none appended). */
-int dataset_append_many(struct dataset *ds, const struct record *r, size_t n);
 
 /* With ds->spill set: hands the records still held to the hook and
  * releases the array's memory. Returns what the hook returns (RR_OK
@@ -274,7 +269,9 @@ void dataset_drop_records(struct dataset *ds);
  * more than 65535 files are given, RR_ENOMEM when out of memory. */
 int dataset_add_file(struct dataset *ds, const char *name, uint16_t *index);
 
-/* Appends a copy of r. RR_OK or RR_ENOMEM. */
+/* Appends a copy of r; growing may move recs. With ds->spill set, first
+ * hands the records held to the hook when there are spill_at of them.
+ * RR_OK; RR_ENOMEM (nothing appended); or the hook's status. */
 int dataset_append(struct dataset *ds, const struct record *r);
 
 /* Append a copy of a companion row. RR_OK or RR_ENOMEM. */
@@ -295,16 +292,22 @@ int dataset_metric(struct dataset *ds, uint32_t name, uint16_t *index);
  * order within DIAG_KEEP per reason, with line_offset added to their lines;
  * notes appended). src's file indexes must be dst's (src registers no files
  * of its own). src's storage is released as it is consumed, so peak memory
- * stays near the sum of both. Only before dataset_finish on either.
- * A big src (65,536 records or more) is not copied: its pages are moved
- * onto the end of dst's array, after up to 1,023 copies of dst's last
- * record that bring the array to a page boundary (listed in dst->pads).
- * Until dataset_finish, which removes them without counting them, they are
- * in recs and nrecs; the spill hook is never handed them.
+ * stays near the sum of both. Only before dataset_finish on either. dst's
+ * recs may move.
+ * Padding: when src's records are appended by moving its pages, dst's
+ * records before them may be followed by up to 1,023 copies of dst's last
+ * record (listed in dst->pads). They are in recs and nrecs until
+ * dataset_finish, which removes them without counting them as duplicates;
+ * the spill hook is never handed them.
+ * With dst->spill set, records past spill_at go to the hook as
+ * dataset_append would hand them.
  * Returns RR_OK; RR_EDATA, with dst and src unchanged, when dst's string
- * table would pass its limits (the caller can then re-read src's rows one by
- * one to find the row that passes them); RR_ENOMEM, after which dst holds
- * part of src and is only fit to be freed. src is freed by the caller
+ * table would pass its limits or dst would have more than
+ * DATASET_MAX_METRICS metric names (the caller can then re-read src's rows
+ * one by one to find the row that passes them); RR_ENOMEM, after which dst
+ * holds part of src and is only fit to be freed; or a status other than
+ * RR_OK from the spill hook, after which src's records not handed over are
+ * lost and the caller stops the run. src is freed by the caller
  * (dataset_free) in every case.
  */
 int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offset);
@@ -336,20 +339,11 @@ int dataset_absorb(struct dataset *dst, struct dataset *src, uint64_t line_offse
  * join), rooms by (room, comm, create), quality by (room, comm, user, peer,
  * metric, time); exact repeats dropped and counted as duplicates; counts
  * users, rooms and quality set (and included in used).
- * Memory: records are rearranged in place. Scratch: a table of the distinct
- * (room, comm) pairs (about 32 bytes each; a pair met by several threads is
- * in each one's table), plus a 4-byte index per record when the calls are
- * not already contiguous and in order, or twice the largest call's record
- * count in 4-byte entries when that is more (with several threads, twice
- * each one's largest call, as far as 4 bytes per record allow, fewer
- * threads sorting the calls otherwise); when there are more pairs than one
- * per 8 records, 8 bytes per record instead of all that; and per thread
- * under 1 MB of buffers. Companion arrays use a second copy of the largest
- * one.
- * Threads: as ds->threads says; the records, order and counts are the same
- * for any number.
- * Time: one pass when the records are already in order; input grouped by
- * call (in any call order) costs a few sequential passes.
+ * The records are rearranged in place (recs does not move; nrecs may drop);
+ * dataset_absorb's padding copies are gone. Scratch while it runs: up to about
+ * 8 bytes per record plus under 1 MB per thread (dataset_sort.c), then a
+ * copy of the largest companion array. Threads: as ds->threads says; the
+ * records, their order and the counts are the same for any number.
  * RR_OK or RR_ENOMEM (also past 2^32 - 1 records); on RR_ENOMEM no row is
  * lost except duplicates already removed and counted, the order may have
  * changed, records without CommId may have joined calls, and dataset_finish
