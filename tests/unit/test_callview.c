@@ -110,24 +110,160 @@ struct want_log {
 	int kind, outside;
 };
 
-static void test_two_users(void **state)
+/* The view of two_users in UTC, built once per test by two_users_setup. */
+struct two_users_view {
+	struct fixture fx;
+	struct callview v;
+};
+
+static int two_users_setup(void **state)
+{
+	struct two_users_view *t = calloc(1, sizeof *t);
+
+	assert_non_null(t);
+	fixture_build(&t->fx, two_users, "UTC");
+	assert_int_equal(t->fx.m.ncalls, 1);
+	assert_int_equal(callview_build(&t->fx.r, kit_cat, 0, &t->v), RR_OK);
+	assert_int_equal(t->v.nlanes, 2);    /* alice's lane, then bob's */
+	*state = t;
+	return 0;
+}
+
+static int two_users_teardown(void **state)
+{
+	struct two_users_view *t = *state;
+
+	callview_free(&t->v);
+	fixture_free(&t->fx);
+	free(t);
+	return 0;
+}
+
+/* The header texts and the axis. */
+static void test_two_users_header(void **state)
+{
+	const struct callview *v = &((struct two_users_view *)*state)->v;
+
+	assert_string_equal(v->room, "room");
+	assert_string_equal(v->comm, "c1");
+	assert_string_equal(v->zone, "UTC");
+	assert_string_equal(v->span, "2026-11-20 10:00:00 – 10:05:00 (UTC)");
+	assert_string_equal(v->duration, "5 min 00 s");
+	/* The late 7001 at 301 s widens the axis past the call's end. */
+	assert_int_equal(v->t0, S(0));
+	assert_int_equal(v->t1, S(301));
+}
+
+/* One lane per user with a platform; alice's two bars and bob's one. */
+static void test_two_users_lanes_and_bars(void **state)
 {
 	static const char *const alice_bars[] = {
 		"10:00:00–10:03:20 · entered after 1.2 s · left: timeout",
 		"10:03:40–10:05:00 · entered after 1 s · left: normal",
 	};
+	const struct two_users_view *t = *state;
+	const struct callview *v = &t->v;
+	const struct cv_lane *a, *b;
+
+	assert_int_equal(v->nlanes, 2);
+	a = &v->lanes[0];
+	b = &v->lanes[1];
+	assert_string_equal(a->user, "alice");
+	assert_string_equal(a->platform, "sdk");
+	assert_string_equal(b->user, "bob");
+	assert_string_equal(b->platform, "webrtc");
+
+	assert_int_equal(v->nbars, 3);
+	assert_int_equal(a->nbars, 2);
+	for (uint32_t i = 0; i < 2; i++)
+		assert_string_equal(v->bars[a->first_bar + i].title, alice_bars[i]);
+	assert_int_equal(v->bars[a->first_bar].exit, EXIT_TIMEOUT);
+	assert_int_equal(v->bars[a->first_bar].start_ms, S(0));
+	assert_int_equal(v->bars[a->first_bar].end_ms, S(200));
+	assert_int_equal(v->bars[a->first_bar + 1].exit, EXIT_NORMAL);
+	assert_int_equal(b->nbars, 1);
+	assert_string_equal(v->bars[b->first_bar].title,
+			    "10:00:10–10:04:40 · entered · left: normal");
+	assert_int_equal(t->fx.m.sessions[v->bars[b->first_bar].session].user,
+			 t->fx.m.sessions[t->fx.m.calls[0].first_session + 1].user);
+}
+
+/* Marks: every event, in time order; only the 2001 at 210 s is outside a
+ * session. */
+static void test_two_users_marks(void **state)
+{
+	const struct callview *v = &((struct two_users_view *)*state)->v;
+	const struct cv_lane *a = &v->lanes[0], *b = &v->lanes[1];
+	uint32_t outside = 0;
+
+	assert_int_equal(a->nmarks, 16);
+	assert_int_equal(b->nmarks, 3);
+	assert_int_equal(v->nmarks, 19);
+	for (uint32_t i = 0; i < a->nmarks; i++) {
+		const struct cv_mark *mk = &v->marks[a->first_mark + i];
+
+		if (i > 0)
+			assert_true(mk->time_ms >= mk[-1].time_ms);
+		if (mk->outside) {
+			outside++;
+			assert_int_equal(mk->time_ms, S(210));
+		}
+	}
+	assert_int_equal(outside, 1);
+	assert_string_equal(v->marks[a->first_mark + 3].title, "10:00:40 · Network: none (disconnected)");
+	assert_int_equal(v->marks[a->first_mark + 3].severity, SEV_WARNING);
+	assert_int_equal(v->marks[a->first_mark + 3].category, CC_NETWORK);
+	assert_string_equal(v->marks[b->first_mark + 1].title, "10:00:20 · Signaling disconnected");
+	assert_int_equal(a->problems, 4);    /* 1003/0 twice, 4013, 7001 timeout */
+	assert_int_equal(b->problems, 1);
+}
+
+/* alice's outage and background spans; none for bob. */
+static void test_two_users_spans(void **state)
+{
 	static const char *const spans[] = {
 		"No network 10:00:40–10:01:34 (54 s)",
 		"In the background 10:01:40–10:02:10 (30 s)",
 		"In the background 10:03:50–10:05:00 (1 min 10 s)",
 	};
 	static const int64_t span_ms[][2] = { { 40, 94 }, { 100, 130 }, { 230, 300 } };
+	const struct callview *v = &((struct two_users_view *)*state)->v;
+	const struct cv_lane *a = &v->lanes[0], *b = &v->lanes[1];
+
+	assert_int_equal(a->nspans, 3);
+	assert_int_equal(b->nspans, 0);
+	for (uint32_t i = 0; i < 3; i++) {
+		const struct cv_span *sp = &v->spans[a->first_span + i];
+
+		assert_string_equal(sp->title, spans[i]);
+		assert_int_equal(sp->kind, i == 0 ? CV_SPAN_OUTAGE : CV_SPAN_BACKGROUND);
+		assert_int_equal(sp->start_ms, S(span_ms[i][0]));
+		assert_int_equal(sp->end_ms, S(span_ms[i][1]));
+	}
+}
+
+/* alice's two experiences on her lane; carol's, without a lane, the call's. */
+static void test_two_users_experiences(void **state)
+{
 	static const char *const exps[] = {
 		"10:01 · Audio lagged — no cause listed",
 		"10:04 · Video lagged — possible causes: downstream big-stream loss too high "
 			    "on the stream from peer bob",
 	};
-	/* Selected alice log rows by index. */
+	const struct callview *v = &((struct two_users_view *)*state)->v;
+	const struct cv_lane *a = &v->lanes[0], *b = &v->lanes[1];
+
+	assert_int_equal(a->nexps, 2);
+	assert_int_equal(b->nexps, 0);
+	for (uint32_t i = 0; i < 2; i++)
+		assert_string_equal(v->exps[a->first_exp + i].title, exps[i]);
+	assert_int_equal(v->ncall_exps, 1);
+	assert_string_equal(v->call_exps[0].title, "10:02 · Slow room entry — no cause listed");
+}
+
+/* The event log: every record per lane; selected alice rows field by field. */
+static void test_two_users_log(void **state)
+{
 	static const struct { uint32_t i; struct want_log w; } alice_log[] = {
 		{ 0, { "10:00:00.000", "Entering room", "5001", "", SEV_INFO, EV, 0 } },
 		{ 1, { "10:00:01.200", "Room entry succeeded", "5003 (1)", "", SEV_INFO, EV, 0 } },
@@ -141,101 +277,13 @@ static void test_two_users(void **state)
 			"on the stream from peer bob", "experience 4, cause 2017", "", SEV_WARNING, AB, 0 } },
 		{ 17, { "10:05:01.000", "Left room: normal", "7001 (0)", "", SEV_INFO, EV, 0 } },
 	};
-	static const struct { const char *code, *user; double sec; const char *time; } finds[] = {
-		{ "timeout", "alice", 200, "10:03:20" },
-		{ "signaling_lost", "bob", 20, "10:00:20" },
-		{ "network_lost", "alice", 40, "10:00:40" },
-		{ "abnormal_experience", "alice", 60, "10:01:00" },
-		{ "decode_failed", "alice", 150, "10:02:30" },
-		{ "abnormal_experience", "alice", 240, "10:04:00" },
-		{ "background", "alice", 100, "10:01:40" },
-		{ "background", "alice", 230, "10:03:50" },
-	};
-	struct fixture fx;
-	struct callview v;
-	const struct cv_lane *a, *b;
-	uint32_t i, outside = 0;
-
-	(void)state;
-	fixture_build(&fx, two_users, "UTC");
-	assert_int_equal(fx.m.ncalls, 1);
-	assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
-
-	assert_string_equal(v.room, "room");
-	assert_string_equal(v.comm, "c1");
-	assert_string_equal(v.zone, "UTC");
-	assert_string_equal(v.span, "2026-11-20 10:00:00 – 10:05:00 (UTC)");
-	assert_string_equal(v.duration, "5 min 00 s");
-	/* The late 7001 at 301 s widens the axis past the call's end. */
-	assert_int_equal(v.t0, S(0));
-	assert_int_equal(v.t1, S(301));
-
-	assert_int_equal(v.nlanes, 2);
-	a = &v.lanes[0];
-	b = &v.lanes[1];
-	assert_string_equal(a->user, "alice");
-	assert_string_equal(a->platform, "sdk");
-	assert_string_equal(b->user, "bob");
-	assert_string_equal(b->platform, "webrtc");
-
-	assert_int_equal(v.nbars, 3);
-	assert_int_equal(a->nbars, 2);
-	for (i = 0; i < 2; i++)
-		assert_string_equal(v.bars[a->first_bar + i].title, alice_bars[i]);
-	assert_int_equal(v.bars[a->first_bar].exit, EXIT_TIMEOUT);
-	assert_int_equal(v.bars[a->first_bar].start_ms, S(0));
-	assert_int_equal(v.bars[a->first_bar].end_ms, S(200));
-	assert_int_equal(v.bars[a->first_bar + 1].exit, EXIT_NORMAL);
-	assert_int_equal(b->nbars, 1);
-	assert_string_equal(v.bars[b->first_bar].title,
-			    "10:00:10–10:04:40 · entered · left: normal");
-	assert_int_equal(fx.m.sessions[v.bars[b->first_bar].session].user,
-			 fx.m.sessions[fx.m.calls[0].first_session + 1].user);
-
-	/* Marks: every event; only the 2001 at 210 s is outside a session. */
-	assert_int_equal(a->nmarks, 16);
-	assert_int_equal(b->nmarks, 3);
-	assert_int_equal(v.nmarks, 19);
-	for (i = 0; i < a->nmarks; i++) {
-		const struct cv_mark *mk = &v.marks[a->first_mark + i];
-
-		if (i > 0)
-			assert_true(mk->time_ms >= mk[-1].time_ms);
-		if (mk->outside) {
-			outside++;
-			assert_int_equal(mk->time_ms, S(210));
-		}
-	}
-	assert_int_equal(outside, 1);
-	assert_string_equal(v.marks[a->first_mark + 3].title, "10:00:40 · Network: none (disconnected)");
-	assert_int_equal(v.marks[a->first_mark + 3].severity, SEV_WARNING);
-	assert_int_equal(v.marks[a->first_mark + 3].category, CC_NETWORK);
-	assert_string_equal(v.marks[b->first_mark + 1].title, "10:00:20 · Signaling disconnected");
-	assert_int_equal(a->problems, 4);    /* 1003/0 twice, 4013, 7001 timeout */
-	assert_int_equal(b->problems, 1);
-
-	assert_int_equal(a->nspans, 3);
-	assert_int_equal(b->nspans, 0);
-	for (i = 0; i < 3; i++) {
-		const struct cv_span *sp = &v.spans[a->first_span + i];
-
-		assert_string_equal(sp->title, spans[i]);
-		assert_int_equal(sp->kind, i == 0 ? CV_SPAN_OUTAGE : CV_SPAN_BACKGROUND);
-		assert_int_equal(sp->start_ms, S(span_ms[i][0]));
-		assert_int_equal(sp->end_ms, S(span_ms[i][1]));
-	}
-
-	assert_int_equal(a->nexps, 2);
-	assert_int_equal(b->nexps, 0);
-	for (i = 0; i < 2; i++)
-		assert_string_equal(v.exps[a->first_exp + i].title, exps[i]);
-	assert_int_equal(v.ncall_exps, 1);
-	assert_string_equal(v.call_exps[0].title, "10:02 · Slow room entry — no cause listed");
+	const struct callview *v = &((struct two_users_view *)*state)->v;
+	const struct cv_lane *a = &v->lanes[0], *b = &v->lanes[1];
 
 	assert_int_equal(a->nlog, 18);
 	assert_int_equal(b->nlog, 3);
-	for (i = 0; i < sizeof alice_log / sizeof alice_log[0]; i++) {
-		const struct cv_log *lg = &v.log[a->first_log + alice_log[i].i];
+	for (uint32_t i = 0; i < sizeof alice_log / sizeof alice_log[0]; i++) {
+		const struct cv_log *lg = &v->log[a->first_log + alice_log[i].i];
 		const struct want_log *w = &alice_log[i].w;
 
 		print_message("log row %u\n", alice_log[i].i);
@@ -247,24 +295,43 @@ static void test_two_users(void **state)
 		assert_int_equal(lg->kind, w->kind);
 		assert_int_equal(lg->outside, w->outside);
 	}
-	assert_string_equal(v.log[b->first_log].raw, "32788");
+	assert_string_equal(v->log[b->first_log].raw, "32788");
+}
 
-	assert_int_equal(v.nfindings, sizeof finds / sizeof finds[0]);
-	for (i = 0; i < v.nfindings; i++) {
-		print_message("finding %u: %s\n", i, v.findings[i].f->text);
-		assert_string_equal(v.findings[i].f->code, finds[i].code);
-		assert_string_equal(v.findings[i].user, finds[i].user);
-		assert_int_equal(v.findings[i].f->time_ms, S(finds[i].sec));
-		assert_string_equal(v.findings[i].time, finds[i].time);
+/* Findings in the view's order, each with its user and time. */
+static void test_two_users_findings(void **state)
+{
+	static const struct { const char *code, *user; double sec; const char *time; } finds[] = {
+		{ "timeout", "alice", 200, "10:03:20" },
+		{ "signaling_lost", "bob", 20, "10:00:20" },
+		{ "network_lost", "alice", 40, "10:00:40" },
+		{ "abnormal_experience", "alice", 60, "10:01:00" },
+		{ "decode_failed", "alice", 150, "10:02:30" },
+		{ "abnormal_experience", "alice", 240, "10:04:00" },
+		{ "background", "alice", 100, "10:01:40" },
+		{ "background", "alice", 230, "10:03:50" },
+	};
+	const struct callview *v = &((struct two_users_view *)*state)->v;
+
+	assert_int_equal(v->nfindings, sizeof finds / sizeof finds[0]);
+	for (uint32_t i = 0; i < v->nfindings; i++) {
+		print_message("finding %u: %s\n", i, v->findings[i].f->text);
+		assert_string_equal(v->findings[i].f->code, finds[i].code);
+		assert_string_equal(v->findings[i].user, finds[i].user);
+		assert_int_equal(v->findings[i].f->time_ms, S(finds[i].sec));
+		assert_string_equal(v->findings[i].time, finds[i].time);
 	}
+}
 
-	/* 301 s at 30 s steps: 11 ticks with seconds in their labels. */
-	assert_int_equal(v.nticks, 11);
-	assert_string_equal(v.ticks[0].label, "10:00:00");
-	assert_string_equal(v.ticks[1].label, "10:00:30");
-	assert_string_equal(v.ticks[10].label, "10:05:00");
-	callview_free(&v);
-	fixture_free(&fx);
+/* 301 s at 30 s steps: 11 ticks with seconds in their labels. */
+static void test_two_users_ticks(void **state)
+{
+	const struct callview *v = &((struct two_users_view *)*state)->v;
+
+	assert_int_equal(v->nticks, 11);
+	assert_string_equal(v->ticks[0].label, "10:00:00");
+	assert_string_equal(v->ticks[1].label, "10:00:30");
+	assert_string_equal(v->ticks[10].label, "10:05:00");
 }
 
 /* Same input, same view: every text and number compares equal. */
@@ -700,7 +767,22 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overlapping_bars),
-		cmocka_unit_test(test_two_users),
+		cmocka_unit_test_setup_teardown(test_two_users_header, two_users_setup,
+						two_users_teardown),
+		cmocka_unit_test_setup_teardown(test_two_users_lanes_and_bars, two_users_setup,
+						two_users_teardown),
+		cmocka_unit_test_setup_teardown(test_two_users_marks, two_users_setup,
+						two_users_teardown),
+		cmocka_unit_test_setup_teardown(test_two_users_spans, two_users_setup,
+						two_users_teardown),
+		cmocka_unit_test_setup_teardown(test_two_users_experiences, two_users_setup,
+						two_users_teardown),
+		cmocka_unit_test_setup_teardown(test_two_users_log, two_users_setup,
+						two_users_teardown),
+		cmocka_unit_test_setup_teardown(test_two_users_findings, two_users_setup,
+						two_users_teardown),
+		cmocka_unit_test_setup_teardown(test_two_users_ticks, two_users_setup,
+						two_users_teardown),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_split_call_records),
 		cmocka_unit_test(test_rebuild),

@@ -1,7 +1,9 @@
 /*
  * Tests for render_weekly.c: the headline table (with and without a
- * baseline), the trend charts and the per-day table, from a report whose
- * weekly fields are set by hand.
+ * baseline), the per-day table, the trend charts, the histograms, problem
+ * users and the network breakdown, and which calls get a page (in the
+ * directory and the single file), from a report whose weekly fields are
+ * set by hand; one test per aspect, each on a fresh copy of that report.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,79 +115,148 @@ static void weekly_headline(struct report *r, int baseline)
 #define WDAYS 5
 #define WCALLS (REPORT_CALL_LIST + 37)
 
-static void test_weekly(void **state)
-{
-	struct fixture *fx = *state;
-	static const char *const lat_labels[REPORT_HIST_BINS] = {
-		"0–1 s", "1–2 s", "2–3 s", "3–5 s", "5–10 s", "10–20 s", "20–30 s", "30 s+" };
-	static const char *const dur_labels[6] = {
-		"0–1 min", "1–5 min", "5–15 min", "15–30 min", "30 min–1 h", "1 h+" };
-	static const char *const fig_keys[] = {
-		"calls", "sessions", "entry-success", "entry-latency", "timeouts", "entry-failed",
-		"experiences" };
-	struct report r = fx->r;
-	struct model m = fx->m;
+static const char *const lat_labels[REPORT_HIST_BINS] = {
+	"0–1 s", "1–2 s", "2–3 s", "3–5 s", "5–10 s", "10–20 s", "20–30 s", "30 s+" };
+static const char *const dur_labels[6] = {
+	"0–1 min", "1–5 min", "5–15 min", "15–30 min", "30 min–1 h", "1 h+" };
+
+/* The weekly report: the group fixture's, with WCALLS calls (the
+ * fixture's, repeated; pages for calls 0 and 2 only, named as the report
+ * names them), WDAYS days, both histograms, three problem users, a network
+ * breakdown and the headline without a baseline. Each test renders it into
+ * a directory and a file of its own. */
+struct weekly {
+	struct fixture *fx;
+	struct report r;
+	struct model m;
 	struct day days[WDAYS];
 	struct problem_user pu[3];
 	struct breakdown net[2];
+	uint32_t worst[3];
 	struct call *calls;
 	char **files;
 	uint8_t *sel;
-	char *dir = join(fx->tmp, "weekly"), *idx = join(dir, "index.html");
-	char *one = join(fx->tmp, "weekly.html");
-	char expr[256], want[128], err[256];
-	struct parsed p;
-	uint32_t n0 = fx->m.ncalls, npages = 0;
+	char *dir, *idx, *one;
+	uint32_t n0, npages;
+};
 
-	assert_true(n0 >= 3);
-	/* WCALLS calls: the fixture's, repeated (their pages only for the
-	 * first n0, named as the report names them). */
-	calls = calloc(WCALLS, sizeof *calls);
-	files = calloc(WCALLS, sizeof *files);
-	sel = calloc(WCALLS, 1);
-	assert_true(calls && files && sel);
+static void weekly_calls(struct weekly *w)
+{
+	struct fixture *fx = w->fx;
+
+	w->n0 = fx->m.ncalls;
+	assert_true(w->n0 >= 3);
+	w->calls = calloc(WCALLS, sizeof *w->calls);
+	w->files = calloc(WCALLS, sizeof *w->files);
+	w->sel = calloc(WCALLS, 1);
+	assert_true(w->calls && w->files && w->sel);
 	for (uint32_t i = 0; i < WCALLS; i++) {
-		calls[i] = fx->m.calls[i % n0];
-		files[i] = fx->r.call_file[i % n0];
+		w->calls[i] = fx->m.calls[i % w->n0];
+		w->files[i] = fx->r.call_file[i % w->n0];
 	}
 	/* Pages for calls 0 and 2 only. */
-	sel[0] = sel[2] = 1;
-	npages = 2;
-	m.calls = calls;
-	m.ncalls = WCALLS;
-	r.m = &m;
-	r.call_file = files;
-	r.call_page = sel;
-	r.npages = npages;
-	r.worst = (uint32_t[]){ 2, 1, 0 };
-	r.nworst = 3;
+	w->sel[0] = w->sel[2] = 1;
+	w->npages = 2;
+	w->m.calls = w->calls;
+	w->m.ncalls = WCALLS;
+	w->r.m = &w->m;
+	w->r.call_file = w->files;
+	w->r.call_page = w->sel;
+	w->r.npages = w->npages;
+	w->worst[0] = 2, w->worst[1] = 1, w->worst[2] = 0;
+	w->r.worst = w->worst;
+	w->r.nworst = 3;
+}
 
-	weekly_days(days, WDAYS);
-	r.days = days;
-	r.ndays = WDAYS;
-	weekly_hist(&r.latency_hist, lat_labels, REPORT_HIST_BINS);
-	weekly_hist(&r.duration_hist, dur_labels, 6);
-	memset(pu, 0, sizeof pu);
-	pu[0] = (struct problem_user){ id_of(fx, "alice"), 4, 3, 2, 5, 1, 0, 1 };
-	pu[1] = (struct problem_user){ id_of(fx, "bob"), 2, 1, 0, 3, 1, 1, 0 };
-	pu[2] = (struct problem_user){ id_of(fx, hostile_fixed[0]), 1, 1, 0, 1, 0, 0, 0 };
-	r.problem_users = pu;
-	r.nproblem_users = 3;
-	memset(net, 0, sizeof net);
-	net[0].key = "Wi-Fi";
-	net[0].users = 7, net[0].sessions = 9, net[0].entered = 8, net[0].timeouts = 1;
-	net[0].entry_latency.p50 = 1100, net[0].entry_latency.p95 = 4000;
-	net[1].key = "(not reported)";
-	net[1].users = 1, net[1].sessions = 2, net[1].entered = 2;
-	net[1].entry_latency.p50 = net[1].entry_latency.p95 = RR_NONE;
-	r.by_network = net;
-	r.nby_network = 2;
+static int weekly_setup(void **state)
+{
+	static unsigned serial;
+	struct fixture *fx = *state;
+	struct weekly *w = calloc(1, sizeof *w);
+	char name[32];
 
-	/* Without a baseline: two columns, no badge. */
-	weekly_headline(&r, 0);
-	assert_int_equal(render_write_dir(fx->rd, &r, fx->cat, dir, err, sizeof err), RR_OK);
-	parse_file(idx, &p);
-	check_page(&p);
+	assert_non_null(w);
+	w->fx = fx;
+	w->r = fx->r;
+	w->m = fx->m;
+	snprintf(name, sizeof name, "weekly-%u", ++serial);
+	w->dir = join(fx->tmp, name);
+	w->idx = join(w->dir, "index.html");
+	snprintf(name, sizeof name, "weekly-%u.html", serial);
+	w->one = join(fx->tmp, name);
+	assert_true(w->dir && w->idx && w->one);
+	weekly_calls(w);
+
+	weekly_days(w->days, WDAYS);
+	w->r.days = w->days;
+	w->r.ndays = WDAYS;
+	weekly_hist(&w->r.latency_hist, lat_labels, REPORT_HIST_BINS);
+	weekly_hist(&w->r.duration_hist, dur_labels, 6);
+	w->pu[0] = (struct problem_user){ id_of(fx, "alice"), 4, 3, 2, 5, 1, 0, 1 };
+	w->pu[1] = (struct problem_user){ id_of(fx, "bob"), 2, 1, 0, 3, 1, 1, 0 };
+	w->pu[2] = (struct problem_user){ id_of(fx, hostile_fixed[0]), 1, 1, 0, 1, 0, 0, 0 };
+	w->r.problem_users = w->pu;
+	w->r.nproblem_users = 3;
+	w->net[0].key = "Wi-Fi";
+	w->net[0].users = 7, w->net[0].sessions = 9, w->net[0].entered = 8, w->net[0].timeouts = 1;
+	w->net[0].entry_latency.p50 = 1100, w->net[0].entry_latency.p95 = 4000;
+	w->net[1].key = "(not reported)";
+	w->net[1].users = 1, w->net[1].sessions = 2, w->net[1].entered = 2;
+	w->net[1].entry_latency.p50 = w->net[1].entry_latency.p95 = RR_NONE;
+	w->r.by_network = w->net;
+	w->r.nby_network = 2;
+	weekly_headline(&w->r, 0);
+	*state = w;
+	return 0;
+}
+
+static int weekly_teardown(void **state)
+{
+	struct weekly *w = *state;
+
+	free(w->calls), free(w->files), free(w->sel), free(w->dir), free(w->idx), free(w->one);
+	free(w);
+	return 0;
+}
+
+/* render_write_dir of the weekly report, which must succeed; its index
+ * parsed back into p and held to check_page. */
+static void weekly_render_dir(struct weekly *w, struct parsed *p)
+{
+	char err[256];
+
+	assert_int_equal(render_write_dir(w->fx->rd, &w->r, w->fx->cat, w->dir, err, sizeof err),
+			 RR_OK);
+	parse_file(w->idx, p);
+	check_page(p);
+}
+
+/* The same for render_write_file. */
+static void weekly_render_file(struct weekly *w, struct parsed *p)
+{
+	char err[256];
+
+	assert_int_equal(render_write_file(w->fx->rd, &w->r, w->fx->cat, w->one, err, sizeof err),
+			 RR_OK);
+	parse_file(w->one, p);
+	check_page(p);
+}
+
+static int weekly_call_pages(struct weekly *w)
+{
+	char *calls_dir = join(w->dir, "calls");
+	int n = count_entries(calls_dir);
+
+	free(calls_dir);
+	return n;
+}
+
+/* Without a baseline: two columns, no badge; the values formatted. */
+static void test_weekly_headline(void **state)
+{
+	struct parsed p;
+
+	weekly_render_dir(*state, &p);
 	assert_int_equal(COUNT(&p, "//table[contains(@class,'headline')]/tbody/tr"), HL__COUNT);
 	assert_int_equal(COUNT(&p, "//table[contains(@class,'headline')]/thead/tr/th"), 2);
 	assert_int_equal(COUNT(&p, "//*[contains(@class,'regression')]"), 0);
@@ -199,47 +270,69 @@ static void test_weekly(void **state)
 		       "/td[1])", "2.3");
 	assert_xstr(&p, "normalize-space(//tr[@data-key='abnormal_experiences_per_100_x10']/th)",
 		    "abnormal_experiences_per_100_x10 (sampled)");
+	parsed_free(&p);
+}
 
-	/* Days: one row per day with every figure. */
+#define DAY_COLUMNS 17
+
+/* What column c (0: the date) of day i's row must show. */
+static void day_cell(const struct day *d, size_t i, size_t c, char *b, size_t n)
+{
+	switch (c) {
+	case 0: snprintf(b, n, "%.10s", d->date); break;
+	case 1: snprintf(b, n, "%u", d->calls); break;
+	case 2: snprintf(b, n, "%u", d->sessions); break;
+	case 3: snprintf(b, n, "%u", d->users); break;
+	case 4: snprintf(b, n, "%zu.5 h", i + 1); break;
+	case 5: snprintf(b, n, "%u", d->entered); break;
+	case 6: snprintf(b, n, "93.%zu %%", 4 + i); break;
+	case 7: snprintf(b, n, "90.0 %%"); break;
+	case 8: snprintf(b, n, "1.%zu s", 2 + i); break;
+	case 9: snprintf(b, n, "6 s"); break;
+	case 10: snprintf(b, n, "800 ms"); break;
+	case 11: snprintf(b, n, "%u", d->timeouts); break;
+	case 12: snprintf(b, n, "%u", d->kicks); break;
+	case 13: snprintf(b, n, "%u", d->entry_failed); break;
+	case 14: snprintf(b, n, "%u", d->no_exit); break;
+	case 15: snprintf(b, n, "%u", d->experiences); break;
+	default: snprintf(b, n, "2.3"); break;
+	}
+}
+
+/* Days: one row per day with every figure (date, calls, sessions, users,
+ * user-hours, entered, success, fast, p50, p95, first frame, timeouts,
+ * kicks, failed, no exit, experiences, experiences per 100). */
+static void test_weekly_days(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+	char expr[256], b[32];
+
+	weekly_render_dir(w, &p);
 	assert_int_equal(COUNT(&p, "//table[@class='days']/tbody/tr"), WDAYS);
-	assert_int_equal(COUNT(&p, "//table[@class='days']/thead/tr/th"), 17);
-	for (size_t i = 0; i < WDAYS; i++) {
-		static const char *const cells[] = {
-			NULL, "calls", "sessions", "users", "user-hours", "entered", "success",
-			"fast", "p50", "p95", "ff", "timeouts", "kicks", "failed", "noexit",
-			"exp", "exp100" };
-		char b[32];
-
-		for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
-			const struct day *d = &days[i];
-
-			switch (c) {
-			case 0: snprintf(b, sizeof b, "%.10s", d->date); break;
-			case 1: snprintf(b, sizeof b, "%u", d->calls); break;
-			case 2: snprintf(b, sizeof b, "%u", d->sessions); break;
-			case 3: snprintf(b, sizeof b, "%u", d->users); break;
-			case 4: snprintf(b, sizeof b, "%zu.5 h", i + 1); break;
-			case 5: snprintf(b, sizeof b, "%u", d->entered); break;
-			case 6: snprintf(b, sizeof b, "93.%zu %%", 4 + i); break;
-			case 7: snprintf(b, sizeof b, "90.0 %%"); break;
-			case 8: snprintf(b, sizeof b, "1.%zu s", 2 + i); break;
-			case 9: snprintf(b, sizeof b, "6 s"); break;
-			case 10: snprintf(b, sizeof b, "800 ms"); break;
-			case 11: snprintf(b, sizeof b, "%u", d->timeouts); break;
-			case 12: snprintf(b, sizeof b, "%u", d->kicks); break;
-			case 13: snprintf(b, sizeof b, "%u", d->entry_failed); break;
-			case 14: snprintf(b, sizeof b, "%u", d->no_exit); break;
-			case 15: snprintf(b, sizeof b, "%u", d->experiences); break;
-			default: snprintf(b, sizeof b, "2.3"); break;
-			}
+	assert_int_equal(COUNT(&p, "//table[@class='days']/thead/tr/th"), DAY_COLUMNS);
+	for (size_t i = 0; i < WDAYS; i++)
+		for (size_t c = 0; c < DAY_COLUMNS; c++) {
+			day_cell(&w->days[i], i, c, b, sizeof b);
 			snprintf(expr, sizeof expr,
 				 "normalize-space((//table[@class='days']/tbody/tr)[%zu]/*[%zu])",
 				 i + 1, c + 1);
 			assert_xstr(&p, expr, b);
 		}
-	}
-	/* Trend charts: one per figure, one point per day and series, each
-	 * with a <title>; the first and last dates on the axis. */
+	parsed_free(&p);
+}
+
+/* Trend charts: one per figure, one point per day and series, each with a
+ * <title>; the first and last dates on the axis. */
+static void test_weekly_trends(void **state)
+{
+	static const char *const fig_keys[] = {
+		"calls", "sessions", "entry-success", "entry-latency", "timeouts", "entry-failed",
+		"experiences" };
+	struct parsed p;
+	char expr[256];
+
+	weekly_render_dir(*state, &p);
 	assert_int_equal(COUNT(&p, "//figure[@class='trend']"), 7);
 	for (size_t f = 0; f < 7; f++) {
 		long series = strcmp(fig_keys[f], "entry-latency") == 0 ? 2 : 1;
@@ -258,8 +351,18 @@ static void test_weekly(void **state)
 		    "/title)", "2026-11-21: 11");
 	assert_xstr(&p, "string((//figure[@data-figure='entry-latency']//circle[contains(@class,"
 		    "'s1')])[1]/title)", "2026-11-20: p95 6 s");
+	parsed_free(&p);
+}
 
-	/* Histograms: one bar per bin, its count on it and its label under it. */
+/* Histograms: one bar per bin, its count on it and its label under it;
+ * exits: the table and a bar. */
+static void test_weekly_histograms(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+	char expr[256], want[128];
+
+	weekly_render_dir(w, &p);
 	assert_int_equal(COUNT(&p, "//figure[@class='hist']"), 2);
 	assert_int_equal(COUNT(&p, "(//figure[@class='hist'])[1]//rect[@class='bar']"),
 			 REPORT_HIST_BINS);
@@ -267,7 +370,7 @@ static void test_weekly(void **state)
 	for (uint32_t i = 0; i < 6; i++) {
 		snprintf(expr, sizeof expr, "string(((//figure[@class='hist'])[2]//g[@class='bin'])"
 			 "[%u]/text[@class='count'])", i + 1);
-		snprintf(want, sizeof want, "%u", r.duration_hist.count[i]);
+		snprintf(want, sizeof want, "%u", w->r.duration_hist.count[i]);
 		assert_xstr(&p, expr, want);
 		snprintf(expr, sizeof expr, "string(((//figure[@class='hist'])[2]//g[@class='bin'])"
 			 "[%u]/text[@class='bin-label'])", i + 1);
@@ -275,10 +378,16 @@ static void test_weekly(void **state)
 	}
 	assert_xstr(&p, "string(((//figure[@class='hist'])[1]//g[@class='bin'])[4]/title)",
 		    "3–5 s: 10 sessions");
-	/* Exits: the table and a bar. */
 	assert_int_equal(COUNT(&p, "//*[@data-slot='exits']//svg[@class='exit-bar']"), 1);
+	parsed_free(&p);
+}
 
-	/* Problem users and the network breakdown. */
+/* Problem users and the network breakdown. */
+static void test_weekly_problem_users_and_networks(void **state)
+{
+	struct parsed p;
+
+	weekly_render_dir(*state, &p);
 	assert_int_equal(COUNT(&p, "//table[@class='problem-users']/tbody/tr"), 3);
 	assert_xstr(&p, "normalize-space((//table[@class='problem-users']/tbody/tr)[1]/td[1])",
 		    "alice");
@@ -291,25 +400,29 @@ static void test_weekly(void **state)
 		    "[2]/td[1])", "(not reported)");
 	assert_xstr(&p, "normalize-space((//div[@class='breakdown'][h3='By network type']//tbody/tr)"
 		    "[1]/td[6])", "1.1 s");
+	parsed_free(&p);
+}
 
-	/* Page selection: files only for the selected calls; links only to
-	 * them; the all-calls list capped. */
-	for (uint32_t i = 0; i < n0; i++) {
-		char *f = join(dir, fx->r.call_file[i]);
+/* Page selection: files only for the selected calls; links only to them;
+ * the all-calls list capped. */
+static void test_weekly_page_selection(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+	char expr[256], want[128];
+
+	weekly_render_dir(w, &p);
+	for (uint32_t i = 0; i < w->n0; i++) {
+		char *f = join(w->dir, w->fx->r.call_file[i]);
 		struct stat st;
 
-		assert_int_equal(stat(f, &st) == 0, sel[i]);
+		assert_int_equal(stat(f, &st) == 0, w->sel[i]);
 		free(f);
 	}
-	{
-		char *calls_dir = join(dir, "calls");
-
-		assert_int_equal(count_entries(calls_dir), (int)npages);
-		free(calls_dir);
-	}
+	assert_int_equal(weekly_call_pages(w), (int)w->npages);
 	assert_int_equal(COUNT(&p, "//*[@data-slot='worst']//tbody/tr"), 3);
 	assert_int_equal(COUNT(&p, "//*[@data-slot='worst']//tbody/tr/td[1]/a"), 2);
-	snprintf(expr, sizeof expr, "count(//a[@href='%s'])", fx->r.call_file[1]);
+	snprintf(expr, sizeof expr, "count(//a[@href='%s'])", w->fx->r.call_file[1]);
 	assert_int_equal((long)xnum(&p, expr), 0);
 	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr"), REPORT_CALL_LIST);
 	/* In the list, calls 0 and 2 only have a page. */
@@ -319,12 +432,16 @@ static void test_weekly(void **state)
 		 want);
 	assert_int_equal((long)xnum(&p, expr), 1);
 	parsed_free(&p);
+}
 
-	/* With a baseline: previous, change, relative change, badges. */
-	weekly_headline(&r, 1);
-	assert_int_equal(render_write_dir(fx->rd, &r, fx->cat, dir, err, sizeof err), RR_OK);
-	parse_file(idx, &p);
-	check_page(&p);
+/* With a baseline: previous, change, relative change, badges. */
+static void test_weekly_headline_baseline(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+
+	weekly_headline(&w->r, 1);
+	weekly_render_dir(w, &p);
 	assert_int_equal(COUNT(&p, "//table[contains(@class,'headline')]/thead/tr/th"), 5);
 	assert_xstr(&p, "normalize-space(//*[@data-slot='headline']//p[@class='baseline'])",
 		    "Compared with week-46.json. Rows marked “regression” moved the worse way "
@@ -345,52 +462,78 @@ static void test_weekly(void **state)
 	assert_xstr(&p, "normalize-space(//tr[@data-key='first_frame_p50_ms']/td[2])", "—");
 	assert_xstr(&p, "normalize-space(//tr[@data-key='first_frame_p50_ms']/td[3])", "—");
 	parsed_free(&p);
+}
 
-	/* Single file: sections only for the selected calls, links to them. */
-	assert_int_equal(render_write_file(fx->rd, &r, fx->cat, one, err, sizeof err), RR_OK);
-	parse_file(one, &p);
-	check_page(&p);
+/* Single file (with a baseline): sections only for the selected calls,
+ * links to them. */
+static void test_weekly_single_file(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+
+	weekly_headline(&w->r, 1);
+	weekly_render_file(w, &p);
 	assert_int_equal(COUNT(&p, "//section[starts-with(@id,'call-')]"), 2);
 	assert_int_equal(COUNT(&p, "//section[@id='call-1']"), 1);
 	assert_int_equal(COUNT(&p, "//section[@id='call-3']"), 1);
 	assert_int_equal(COUNT(&p, "//a[@href='#call-2']"), 0);
 	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr/td[1]/a"), 2);
 	parsed_free(&p);
+}
 
-	/* No pages at all. */
-	memset(sel, 0, WCALLS);
-	r.npages = 0;
-	assert_int_equal(render_write_file(fx->rd, &r, fx->cat, one, err, sizeof err), RR_OK);
-	parse_file(one, &p);
+/* No pages at all: no call sections or links in the file; in the
+ * directory, no links and the two pages an earlier render wrote gone. */
+static void test_weekly_no_pages(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+
+	weekly_headline(&w->r, 1);
+	weekly_render_dir(w, &p);
+	parsed_free(&p);
+	assert_int_equal(weekly_call_pages(w), 2);
+	memset(w->sel, 0, WCALLS);
+	w->r.npages = 0;
+	weekly_render_file(w, &p);
 	assert_int_equal(COUNT(&p, "//section[starts-with(@id,'call-')]"), 0);
 	assert_int_equal(COUNT(&p, "//a[starts-with(@href,'#call-')]"), 0);
 	parsed_free(&p);
-	assert_int_equal(render_write_dir(fx->rd, &r, fx->cat, dir, err, sizeof err), RR_OK);
-	parse_file(idx, &p);
+	weekly_render_dir(w, &p);
 	assert_int_equal(COUNT(&p, "//a[starts-with(@href,'calls/')]"), 0);
 	parsed_free(&p);
-	{
-		char *calls_dir = join(dir, "calls");
+	assert_int_equal(weekly_call_pages(w), 0);
+}
 
-		assert_int_equal(count_entries(calls_dir), 0);
-		free(calls_dir);
-	}
+/* One day: one row in the days table, and still one point per chart and
+ * series. */
+static void test_weekly_one_day(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
 
-	/* One day: still one point per chart and series. */
-	r.ndays = 1;
-	assert_int_equal(render_write_dir(fx->rd, &r, fx->cat, dir, err, sizeof err), RR_OK);
-	parse_file(idx, &p);
+	w->r.ndays = 1;
+	weekly_render_dir(w, &p);
+	assert_int_equal(COUNT(&p, "//table[@class='days']/tbody/tr"), 1);
 	assert_int_equal(COUNT(&p, "//figure[@data-figure='calls']//*[contains(@class,'pt')]"), 1);
 	assert_int_equal(COUNT(&p, "//figure[@data-figure='entry-success']//circle"), 1);
 	parsed_free(&p);
-
-	free(calls), free(files), free(sel), free(dir), free(idx), free(one);
 }
+
+#define WEEKLY_TEST(t) cmocka_unit_test_setup_teardown(t, weekly_setup, weekly_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_weekly),
+		WEEKLY_TEST(test_weekly_headline),
+		WEEKLY_TEST(test_weekly_days),
+		WEEKLY_TEST(test_weekly_trends),
+		WEEKLY_TEST(test_weekly_histograms),
+		WEEKLY_TEST(test_weekly_problem_users_and_networks),
+		WEEKLY_TEST(test_weekly_page_selection),
+		WEEKLY_TEST(test_weekly_headline_baseline),
+		WEEKLY_TEST(test_weekly_single_file),
+		WEEKLY_TEST(test_weekly_no_pages),
+		WEEKLY_TEST(test_weekly_one_day),
 	};
 
 	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
