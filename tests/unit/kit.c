@@ -185,3 +185,29 @@ size_t kit_each_file(const char *dir,
 	free(names);
 	return files;
 }
+
+struct record kit_rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
+		      int32_t id, int32_t p1)
+{
+	struct record r;
+
+	memset(&r, 0, sizeof r);
+	r.time_ms = t;
+	r.room = room;
+	r.comm = comm;
+	r.user = user;
+	r.id = id;
+	r.p1 = p1;
+	r.p2 = -1;
+	r.kind = REC_EVENT;
+	r.stream = -1;
+	return r;
+}
+
+uint64_t kit_rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}

@@ -6,7 +6,10 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "catalog.h"
+#include "dataset.h"
 #include "ingest.h"
 #include "tz.h"
 
@@ -47,5 +50,14 @@ size_t kit_each_file(const char *dir,
  * ingest can have put into a dataset. */
 struct dataset;
 void kit_assert_same_dataset(const struct dataset *a, const struct dataset *b);
+
+/* An event record of (room, comm, user) at t ms with EventId id and Para1
+ * p1; Para2 and the stream absent, every other field zero. */
+struct record kit_rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
+		      int32_t id, int32_t p1);
+
+/* The next number of a small deterministic generator (xorshift64*) whose
+ * state is *s (nonzero), so randomised tests are the same on every machine. */
+uint64_t kit_rng_next(uint64_t *s);
 
 #endif

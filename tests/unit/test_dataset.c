@@ -16,25 +16,8 @@
 #include "dataset.h"
 #include "ingest.h"
 #include "diag.h"
+#include "kit.h"
 #include "util.h"
-
-static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
-			 int32_t id, int32_t p1)
-{
-	struct record r;
-
-	memset(&r, 0, sizeof r);
-	r.time_ms = t;
-	r.room = room;
-	r.comm = comm;
-	r.user = user;
-	r.id = id;
-	r.p1 = p1;
-	r.p2 = -1;
-	r.kind = REC_EVENT;
-	r.stream = -1;
-	return r;
-}
 
 /* 32 bytes with the int32 fields aligned, and every field holds the ends
  * of its range with its neighbours set to theirs (the ids share bytes, the
@@ -89,7 +72,7 @@ static void test_record_is_compact(void **state)
 static void test_append_allocation_failure(void **state)
 {
 	struct dataset ds;
-	struct record r = rec(1, 2, 3, 4, 5, 6);
+	struct record r = kit_rec(1, 2, 3, 4, 5, 6);
 	(void)state;
 
 	assert_int_equal(dataset_init(&ds), RR_OK);

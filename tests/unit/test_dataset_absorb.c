@@ -14,6 +14,7 @@
 
 #include "dataset.h"
 #include "diag.h"
+#include "kit.h"
 #include "util.h"
 
 /* ThreadSanitizer builds copy instead of moving pages (RECS_NO_MREMAP in
@@ -29,34 +30,6 @@
 #define UNDER_TSAN 0
 #endif
 #define MOVES_PAGES (!UNDER_TSAN)
-
-static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
-			 int32_t id, int32_t p1)
-{
-	struct record r;
-
-	memset(&r, 0, sizeof r);
-	r.time_ms = t;
-	r.room = room;
-	r.comm = comm;
-	r.user = user;
-	r.id = id;
-	r.p1 = p1;
-	r.p2 = -1;
-	r.kind = REC_EVENT;
-	r.stream = -1;
-	return r;
-}
-
-/* A small deterministic generator (xorshift64*), so the test is the same on
- * every machine. */
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
-}
 
 /* ---- dataset_absorb ----------------------------------------------------------
  * Rows are fed to datasets the way ingest feeds them (strings interned in row
@@ -98,7 +71,7 @@ static void feed(struct dataset *ds, const struct trow *rows, size_t lo, size_t 
 		ds->counts.rows++;
 		switch (t->kind) {
 		case T_EVENT: {
-			struct record r = rec(room, comm, user, t->time, t->id, -1);
+			struct record r = kit_rec(room, comm, user, t->time, t->id, -1);
 			r.peer = t->peer ? put_num(ds, "u", t->peer) : 0;
 			assert_int_equal(dataset_append(ds, &r), RR_OK);
 			break;
@@ -158,7 +131,7 @@ static void gen_rows(struct trow *rows, size_t n, uint64_t seed, int events_only
 	uint64_t s = seed * 0x9e3779b97f4a7c15u + 3;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t x = rng_next(&s), y = rng_next(&s);
+		uint64_t x = kit_rng_next(&s), y = kit_rng_next(&s);
 		unsigned k = (unsigned)(x % 16);
 		struct trow *t = &rows[i];
 

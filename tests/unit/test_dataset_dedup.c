@@ -12,33 +12,16 @@
 #include <string.h>
 
 #include "dataset.h"
+#include "kit.h"
 #include "util.h"
-
-static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
-			 int32_t id, int32_t p1)
-{
-	struct record r;
-
-	memset(&r, 0, sizeof r);
-	r.time_ms = t;
-	r.room = room;
-	r.comm = comm;
-	r.user = user;
-	r.id = id;
-	r.p1 = p1;
-	r.p2 = -1;
-	r.kind = REC_EVENT;
-	r.stream = -1;
-	return r;
-}
 
 static void test_duplicates_across_files(void **state)
 {
 	struct dataset ds;
 	(void)state;
 	assert_int_equal(dataset_init(&ds), RR_OK);
-	struct record a = rec(1, 0, 1, 100, 5001, -1);
-	struct record b = rec(1, 0, 1, 100, 5003, 1);
+	struct record a = kit_rec(1, 0, 1, 100, 5001, -1);
+	struct record b = kit_rec(1, 0, 1, 100, 5003, 1);
 	a.peer = 3;
 	struct record a2 = a, b2 = b;          /* the same rows from a second export */
 	struct record differs = a;
@@ -108,7 +91,7 @@ static void check_dup_case(size_t c, size_t pad)
 	for (size_t i = 0; i < n; i++) {
 		const struct dup_row *d = &dup_cases[c].rows[i];
 
-		r[i] = rec(1, 3, 1, 100, d->id, d->kind == REC_ABNORMAL ? 1201 : -1);
+		r[i] = kit_rec(1, 3, 1, 100, d->id, d->kind == REC_ABNORMAL ? 1201 : -1);
 		r[i].stream = (signed char)d->stream;
 		r[i].peer = d->peer;
 		r[i].kind = (unsigned)d->kind;
@@ -146,7 +129,7 @@ static void test_long_run_of_duplicates(void **state)
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	/* 3000 rows in one millisecond, 3 distinct: takes the sorting path. */
 	for (int i = 0; i < 3000; i++) {
-		struct record r = rec(1, 0, 1, 100, 3001, i % 3);
+		struct record r = kit_rec(1, 0, 1, 100, 3001, i % 3);
 		assert_int_equal(dataset_append(&ds, &r), RR_OK);
 	}
 	assert_int_equal(dataset_finish(&ds), RR_OK);

@@ -12,25 +12,8 @@
 #include <string.h>
 
 #include "dataset.h"
+#include "kit.h"
 #include "util.h"
-
-static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
-			 int32_t id, int32_t p1)
-{
-	struct record r;
-
-	memset(&r, 0, sizeof r);
-	r.time_ms = t;
-	r.room = room;
-	r.comm = comm;
-	r.user = user;
-	r.id = id;
-	r.p1 = p1;
-	r.p2 = -1;
-	r.kind = REC_EVENT;
-	r.stream = -1;
-	return r;
-}
 
 /* DESIGN §3: records without CommId join the CommId call of their room whose
  * span holds them. Per case, rows of (room, CommId or 0, time) and rooms-file
@@ -90,7 +73,7 @@ static void test_join_commless(void **state)
 		assert_int_equal(dataset_init(&ds), RR_OK);
 		for (; n < 6 && join_cases[c].rows[n].room; n++) {
 			const struct join_row *j = &join_cases[c].rows[n];
-			struct record r = rec(j->room, j->comm, j->user ? j->user : 10 + (uint32_t)n,
+			struct record r = kit_rec(j->room, j->comm, j->user ? j->user : 10 + (uint32_t)n,
 					      j->t, 5001, (int32_t)n);
 
 			assert_int_equal(dataset_append(&ds, &r), RR_OK);

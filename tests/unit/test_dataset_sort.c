@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dataset.h"
+#include "kit.h"
 #include "util.h"
 
 /* ThreadSanitizer is slow on the plain reference (see
@@ -29,24 +30,6 @@
 #define UNDER_TSAN 0
 #endif
 
-static struct record rec(uint32_t room, uint32_t comm, uint32_t user, int64_t t,
-			 int32_t id, int32_t p1)
-{
-	struct record r;
-
-	memset(&r, 0, sizeof r);
-	r.time_ms = t;
-	r.room = room;
-	r.comm = comm;
-	r.user = user;
-	r.id = id;
-	r.p1 = p1;
-	r.p2 = -1;
-	r.kind = REC_EVENT;
-	r.stream = -1;
-	return r;
-}
-
 static void test_sort_is_stable_and_grouped(void **state)
 {
 	struct dataset ds;
@@ -54,11 +37,11 @@ static void test_sort_is_stable_and_grouped(void **state)
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	/* Same user, same millisecond: input order (5001 before 5002) must stay. */
 	const struct record in[] = {
-		rec(2, 0, 1, 500, 7000, 0),
-		rec(1, 0, 1, 100, 5001, -1),
-		rec(1, 0, 1, 100, 5002, 1),
-		rec(1, 0, 2, 50, 5001, -1),
-		rec(1, 0, 1, 90, 1003, 1),
+		kit_rec(2, 0, 1, 500, 7000, 0),
+		kit_rec(1, 0, 1, 100, 5001, -1),
+		kit_rec(1, 0, 1, 100, 5002, 1),
+		kit_rec(1, 0, 2, 50, 5001, -1),
+		kit_rec(1, 0, 1, 90, 1003, 1),
 	};
 	for (size_t i = 0; i < 5; i++)
 		assert_int_equal(dataset_append(&ds, &in[i]), RR_OK);
@@ -86,7 +69,7 @@ static void test_many_equal_keys_keep_input_order(void **state)
 	for (int i = 0; i < 20000; i++) {
 		/* Odd rows go to room 1, even rows to room 2; id = input position,
 		 * p1 differs so no row is a repeat of another. */
-		struct record r = rec(i % 2 ? 1 : 2, 0, 5, 1000, i, i);
+		struct record r = kit_rec(i % 2 ? 1 : 2, 0, 5, 1000, i, i);
 		assert_int_equal(dataset_append(&ds, &r), RR_OK);
 	}
 	assert_int_equal(dataset_finish(&ds), RR_OK);
@@ -98,16 +81,6 @@ static void test_many_equal_keys_keep_input_order(void **state)
 		assert_int_equal(ds.recs[i].room, i < 10000 ? 1 : 2);
 	}
 	dataset_free(&ds);
-}
-
-/* A small deterministic generator (xorshift64*), so the test is the same on
- * every machine. */
-static uint64_t rng_next(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * UINT64_C(2685821657736338717);
 }
 
 static int ref_cmp(const void *x, const void *y)
@@ -134,14 +107,14 @@ static void test_random_keys_match_reference(void **state)
 	assert_non_null(ref);
 	assert_int_equal(dataset_init(&ds), RR_OK);
 	for (int i = 0; i < N; i++) {
-		uint64_t x = rng_next(&s);
+		uint64_t x = kit_rng_next(&s);
 		uint32_t room = (x & 1) ? (uint32_t)(x >> 1) % 7 : (uint32_t)(x >> 8) % (1u << 24);
 		uint32_t comm = 1 + (uint32_t)(x >> 20) % 3;   /* 0 would join (DESIGN §3) */
 		uint32_t user = (uint32_t)(x >> 30) % 50;
-		int64_t t = (int64_t)(rng_next(&s) % 2000) - 1000;
+		int64_t t = (int64_t)(kit_rng_next(&s) % 2000) - 1000;
 		if (i % 97 == 0)
 			t = (i % 2) ? INT64_MAX - 5 : INT64_MIN + 5;   /* the widest range */
-		ref[i] = rec(room, comm, user, t, i, i);
+		ref[i] = kit_rec(room, comm, user, t, i, i);
 		assert_int_equal(dataset_append(&ds, &ref[i]), RR_OK);
 	}
 	qsort(ref, N, sizeof *ref, ref_cmp);
@@ -165,7 +138,7 @@ static void test_sort_allocation_failure(void **state)
 		struct dataset ds;
 		assert_int_equal(dataset_init(&ds), RR_OK);
 		for (int i = 0; i < 1000; i++) {
-			struct record r = rec((uint32_t)(1000 - i) % 13, 0, (uint32_t)i % 5,
+			struct record r = kit_rec((uint32_t)(1000 - i) % 13, 0, (uint32_t)i % 5,
 					      i * 7 % 31, i, 0);
 			assert_int_equal(dataset_append(&ds, &r), RR_OK);
 		}
@@ -421,7 +394,7 @@ enum shape {
 
 static void fill_rest(struct record *r, uint64_t *s)
 {
-	uint64_t x = rng_next(s);
+	uint64_t x = kit_rng_next(s);
 
 	r->peer = (uint32_t)(x % 3);
 	r->id = (int32_t)((x >> 8) % 3);
@@ -437,20 +410,20 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 	uint32_t call = 0;
 
 	for (size_t i = 0; i < n;) {
-		uint64_t x = rng_next(&s);
+		uint64_t x = kit_rng_next(&s);
 		struct record *r = &a[i];
 
 		switch (shape) {
 		case SH_SCATTERED:
 		case SH_SORTED:
-			*r = rec(1 + (uint32_t)(x % 5), (uint32_t)(x >> 8) % 4, 1 + (uint32_t)(x >> 16) % 20,
+			*r = kit_rec(1 + (uint32_t)(x % 5), (uint32_t)(x >> 8) % 4, 1 + (uint32_t)(x >> 16) % 20,
 				 (int64_t)((x >> 32) % 500), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		case SH_TINY_CALLS:
-			*r = rec(1 + (uint32_t)(x % 1000000), (uint32_t)(x >> 20) % 2,
-				 (uint32_t)(x >> 40) % 4, (int64_t)(rng_next(&s) % 2000) - 1000, 0, 0);
+			*r = kit_rec(1 + (uint32_t)(x % 1000000), (uint32_t)(x >> 20) % 2,
+				 (uint32_t)(x >> 40) % 4, (int64_t)(kit_rng_next(&s) % 2000) - 1000, 0, 0);
 			if (i % 97 == 0)
 				r->time_ms = (i % 2) ? INT64_MAX - 5 : INT64_MIN + 5;
 			fill_rest(r, &s);
@@ -470,41 +443,41 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 				comm = 1000000 - call;
 			}
 			for (uint32_t u = 0; u < users && i < n; u++) {
-				uint64_t y = rng_next(&s);
+				uint64_t y = kit_rng_next(&s);
 				uint32_t user = 1 + (uint32_t)(y % 100);
 				size_t len = 1 + (size_t)(y >> 8) % 40;
 				int64_t t = (int64_t)((y >> 16) % 100000);
 				for (size_t k = 0; k < len && i < n; k++, i++) {
-					t += (int64_t)(rng_next(&s) % 3);
-					a[i] = rec(room, comm, user, t, 0, 0);
+					t += (int64_t)(kit_rng_next(&s) % 3);
+					a[i] = kit_rec(room, comm, user, t, 0, 0);
 					fill_rest(&a[i], &s);
 				}
 			}
 			break;
 		}
 		case SH_BIG_CALL_TIME_SORTED:
-			*r = rec(7, 3, 1 + (uint32_t)(x % 50), (int64_t)(i / 3), 0, 0);
+			*r = kit_rec(7, 3, 1 + (uint32_t)(x % 50), (int64_t)(i / 3), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		case SH_BIG_CALL_RANDOM:
 			/* Times in steps of 4096 ms: the lowest radix digit is the
 			 * same for all, a pass the sort skips. */
-			*r = rec(7, 3, (uint32_t)(x % 5000), (int64_t)((x >> 20) % 100000) * 4096,
+			*r = kit_rec(7, 3, (uint32_t)(x % 5000), (int64_t)((x >> 20) % 100000) * 4096,
 				 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		case SH_TIES:
 		case SH_TIES_SORTED:
-			*r = rec(1 + (uint32_t)(x % 3), 0, 1 + (uint32_t)(x >> 8) % 2,
+			*r = kit_rec(1 + (uint32_t)(x % 3), 0, 1 + (uint32_t)(x >> 8) % 2,
 				 (int64_t)((x >> 32) % 4), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		case SH_BY_TIME: {
 			uint32_t c = (uint32_t)(x % 20);
-			*r = rec(100 + c, 5, 1 + (uint32_t)(x >> 8) % (1 + c % 10), (int64_t)(i / 3),
+			*r = kit_rec(100 + c, 5, 1 + (uint32_t)(x >> 8) % (1 + c % 10), (int64_t)(i / 3),
 				 0, 0);
 			if (i % 997 == 0)
 				r->time_ms -= 7;
@@ -513,15 +486,15 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 			break;
 		}
 		case SH_BIG_CALL_BLOCKS:
-			*r = rec(9, 9, 5 - (uint32_t)(i * 5 / n), (int64_t)(i % (n / 5 + 1)), 0, 0);
+			*r = kit_rec(9, 9, 5 - (uint32_t)(i * 5 / n), (int64_t)(i % (n / 5 + 1)), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;
 		default: /* SH_MIXED */
 			if (x % 2)
-				*r = rec(7, 3, (uint32_t)(x >> 8) % 300, (int64_t)((x >> 20) % 1000), 0, 0);
+				*r = kit_rec(7, 3, (uint32_t)(x >> 8) % 300, (int64_t)((x >> 20) % 1000), 0, 0);
 			else
-				*r = rec(1 + (uint32_t)(x >> 8) % 500, 1, 1 + (uint32_t)(x >> 20) % 5,
+				*r = kit_rec(1 + (uint32_t)(x >> 8) % 500, 1, 1 + (uint32_t)(x >> 20) % 5,
 					 (int64_t)((x >> 32) % 50), 0, 0);
 			fill_rest(r, &s);
 			i++;
