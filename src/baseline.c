@@ -36,6 +36,7 @@ struct scan {
 	int status;              /* RR_OK until the first error */
 	struct baseline *b;
 	int seen_headline;
+	struct prev_day day;     /* the "days" element being read */
 };
 
 static uint64_t offset(const struct scan *s)
@@ -360,9 +361,133 @@ static int literal(struct scan *s, const char *word)
 	return 0;
 }
 
-enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE };
+enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_DAYS, CTX_DAY, CTX_DAY_LATENCY };
 
 static int value(struct scan *s, int depth, enum ctx ctx);
+static int container(struct scan *s, int depth, enum ctx ctx);
+
+/* ------------------------------------------------------------ days */
+
+/* An integer or null (RR_NONE) into *v; c is its first byte. */
+static int day_int(struct scan *s, int c, const char *key, int64_t *v)
+{
+	uint64_t at = offset(s);
+	int is_int;
+
+	if (c == 'n') {
+		*v = RR_NONE;
+		return literal(s, "null");
+	}
+	if (c != '-' && !digit(c))
+		return fail_at(s, at, "days[%llu] \"%s\": not an integer or null",
+			       (unsigned long long)s->b->days_total, key);
+	if (read_number(s, &is_int, v))
+		return -1;
+	if (is_int != 1)
+		return fail_at(s, at, "days[%llu] \"%s\": %s", (unsigned long long)s->b->days_total,
+			       key, is_int == 2 ? "number out of range" : "not an integer");
+	return 0;
+}
+
+/* Member key of a day object (or of its "entry_latency_ms"), its value
+ * next (first byte c). 1 when the key is not one read here. */
+static int day_member(struct scan *s, int depth, enum ctx ctx, const char *key, int c)
+{
+	static const char *const ikeys[] = {
+		"calls", "sessions", "timeouts", "entry_failed", "entry_success_pm",
+		"abnormal_experiences_per_100_x10" };
+	struct prev_day *d = &s->day;
+	int64_t *ivals[] = { &d->calls, &d->sessions, &d->timeouts, &d->entry_failed,
+			     &d->entry_success_pm, &d->experiences_per_100_x10 };
+	unsigned long long n = (unsigned long long)s->b->days_total;
+	uint64_t at = offset(s);
+
+	if (ctx == CTX_DAY_LATENCY) {
+		if (strcmp(key, "p50") == 0 || strcmp(key, "p95") == 0)
+			return day_int(s, c, key, key[2] == '5' ? &d->latency_p50 : &d->latency_p95);
+		return 1;
+	}
+	for (size_t k = 0; k < sizeof ikeys / sizeof ikeys[0]; k++)
+		if (strcmp(key, ikeys[k]) == 0)
+			return day_int(s, c, key, ivals[k]);
+	if (strcmp(key, "date") == 0) {
+		struct strbuf db = { d->date, sizeof d->date, 0, 0 };
+
+		if (c != '"')
+			return fail_at(s, at, "days[%llu] \"date\": not a string", n);
+		if (read_string(s, &db))
+			return -1;
+		d->day_no = db.truncated ? RR_NONE : report_day_of_date(d->date);
+		if (d->day_no == RR_NONE)
+			return fail_at(s, at, "days[%llu] \"date\": not a YYYY-MM-DD date", n);
+		return 0;
+	}
+	if (strcmp(key, "partial") == 0) {
+		d->partial = c == 't' ? 1 : c == 'f' ? 0 : -1;
+		if (c == 't' || c == 'f' || c == 'n')
+			return literal(s, c == 't' ? "true" : c == 'f' ? "false" : "null");
+		return fail_at(s, at, "days[%llu] \"partial\": not true, false or null", n);
+	}
+	if (strcmp(key, "entry_latency_ms") == 0) {
+		if (c == 'n')
+			return literal(s, "null");
+		if (c != '{')
+			return fail_at(s, at, "days[%llu] \"entry_latency_ms\": not an object", n);
+		return container(s, depth + 1, CTX_DAY_LATENCY);
+	}
+	return 1;
+}
+
+/* One element of "days" (next): an object with a date, kept in the ring
+ * of the last BASELINE_DAYS. */
+static int day_element(struct scan *s, int depth)
+{
+	struct baseline *b = s->b;
+	struct prev_day *d = &s->day;
+	uint64_t at = offset(s);
+
+	if (peek(s) != '{')
+		return fail_at(s, at, "days[%llu]: not an object", (unsigned long long)b->days_total);
+	memset(d, 0, sizeof *d);
+	d->day_no = RR_NONE;
+	d->calls = d->sessions = d->timeouts = d->entry_failed = RR_NONE;
+	d->entry_success_pm = d->latency_p50 = d->latency_p95 = RR_NONE;
+	d->experiences_per_100_x10 = RR_NONE;
+	d->partial = -1;
+	if (container(s, depth, CTX_DAY))
+		return -1;
+	if (d->day_no == RR_NONE)
+		return fail_at(s, at, "days[%llu]: no \"date\"", (unsigned long long)b->days_total);
+	b->days[b->days_total % BASELINE_DAYS] = *d;
+	b->days_total++;
+	return 0;
+}
+
+static void reverse_days(struct prev_day *d, size_t n)
+{
+	for (size_t i = 0; i < n / 2; i++) {
+		struct prev_day t = d[i];
+
+		d[i] = d[n - 1 - i];
+		d[n - 1 - i] = t;
+	}
+}
+
+/* After the scan: the ring in the file's order. */
+static void days_done(struct baseline *b)
+{
+	size_t k = (size_t)(b->days_total % BASELINE_DAYS);
+
+	if (b->days_total <= BASELINE_DAYS) {
+		b->ndays = (uint32_t)b->days_total;
+		return;
+	}
+	b->ndays = BASELINE_DAYS;
+	/* Oldest at k: rotate left by k. */
+	reverse_days(b->days, k);
+	reverse_days(b->days + k, BASELINE_DAYS - k);
+	reverse_days(b->days, BASELINE_DAYS);
+}
 
 /* An object or array; the opening bracket is next. */
 static int container(struct scan *s, int depth, enum ctx ctx)
@@ -382,6 +507,12 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 		enum ctx sub = CTX_SKIP;
 		int hl = -1;
 
+		if (!obj && ctx == CTX_DAYS) {
+			skip_ws(s);
+			if (day_element(s, depth + 1))
+				return -1;
+			goto member_done;
+		}
 		if (obj) {
 			struct strbuf kb = { key, sizeof key, 0, 0 };
 			uint64_t kat;
@@ -412,6 +543,21 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 				if (read_string(s, &gb))
 					return -1;
 				goto member_done;
+			} else if (ctx == CTX_TOP && strcmp(key, "days") == 0) {
+				if (c != '[')
+					return fail_at(s, kat, "%s", "\"days\" is not an array");
+				memset(s->b->days, 0, sizeof s->b->days);
+				s->b->days_total = 0;
+				if (container(s, depth + 1, CTX_DAYS))
+					return -1;
+				goto member_done;
+			} else if (ctx == CTX_DAY || ctx == CTX_DAY_LATENCY) {
+				int dm = day_member(s, depth, ctx, key, c);
+
+				if (dm < 0)
+					return -1;
+				if (dm == 0)
+					goto member_done;
 			} else if (ctx == CTX_HEADLINE) {
 				for (int k = 0; k < HL__COUNT; k++)
 					if (strcmp(key, report_headline_key(k)) == 0)
@@ -511,6 +657,8 @@ static int scan_all(struct scan *s)
 		fail_at(s, at, "%s", "no top-level \"headline\" object (not a roomreport JSON?)");
 	if (s->status != RR_OK)
 		memset(s->b, 0, sizeof *s->b);
+	else
+		days_done(s->b);
 	return s->status;
 }
 

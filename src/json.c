@@ -684,6 +684,7 @@ static void write_day(struct jw *w, const struct day *d)
 	int_(w, "abnormal_experiences", d->experiences);
 	opt(w, "abnormal_experiences_per_100_x10", d->experiences_per_100_x10);
 	bool_(w, "abnormal_experiences_sampled", 1);
+	bool_(w, "partial", d->partial != 0);
 	close_(w, '}');
 }
 

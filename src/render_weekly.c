@@ -182,9 +182,14 @@ void fill_headline(struct page *p, xmlNodePtr root)
 
 /* ------------------------------------------------------------ day charts */
 
-/* Small multiples: one chart per figure over the days. Columns for counts
- * (from 0), lines for rates and times (over their own range, labelled). */
-enum { TR_W = 360, TR_H = 130, TR_LEFT = 60, TR_RIGHT = 8, TR_TOP = 10, TR_BOTTOM = 22 };
+/* Small multiples: one chart per figure over the days. Columns for counts,
+ * lines for rates and times; every value axis starts at 0 but entry
+ * success's, which starts at the 10 % step below its lowest value and is
+ * then marked as cut (a break mark on the axis and a note). With a
+ * baseline's days, the baseline is drawn behind: a dashed line, or dashed
+ * outline columns beside this report's. Partial days: "partial" under the
+ * date, hollow dots, faded dashed columns. */
+enum { TR_W = 360, TR_H = 140, TR_LEFT = 60, TR_RIGHT = 8, TR_TOP = 10, TR_BOTTOM = 32 };
 
 enum trend_fig {
 	TF_CALLS, TF_SESSIONS, TF_SUCCESS, TF_LATENCY, TF_TIMEOUTS, TF_FAILED, TF_EXP, TF__COUNT
@@ -194,16 +199,17 @@ static const struct trend {
 	const char *key, *title;
 	enum unit unit;
 	int columns;
+	int cut_ok;              /* the axis may start above 0 (marked as cut) */
 	int nseries;
 	const char *series[2];
 } trends[TF__COUNT] = {
-	{ "calls", "Calls", U_COUNT, 1, 1, { "calls", NULL } },
-	{ "sessions", "Sessions", U_COUNT, 1, 1, { "sessions", NULL } },
-	{ "entry-success", "Entry success", U_PM, 0, 1, { "entry success", NULL } },
-	{ "entry-latency", "Entry latency p50 / p95", U_MS, 0, 2, { "p50", "p95" } },
-	{ "timeouts", "Timeouts", U_COUNT, 1, 1, { "timeouts", NULL } },
-	{ "entry-failed", "Entry failures", U_COUNT, 1, 1, { "entry failures", NULL } },
-	{ "experiences", "Abnormal experiences per 100 sessions (sample)", U_X10, 0, 1,
+	{ "calls", "Calls", U_COUNT, 1, 0, 1, { "calls", NULL } },
+	{ "sessions", "Sessions", U_COUNT, 1, 0, 1, { "sessions", NULL } },
+	{ "entry-success", "Entry success", U_PM, 0, 1, 1, { "entry success", NULL } },
+	{ "entry-latency", "Entry latency p50 / p95", U_MS, 0, 0, 2, { "p50", "p95" } },
+	{ "timeouts", "Timeouts", U_COUNT, 1, 0, 1, { "timeouts", NULL } },
+	{ "entry-failed", "Entry failures", U_COUNT, 1, 0, 1, { "entry failures", NULL } },
+	{ "experiences", "Abnormal experiences per 100 sessions (sample)", U_X10, 0, 0, 1,
 	  { "per 100 sessions", NULL } },
 };
 
@@ -227,14 +233,43 @@ static int64_t trend_value(const struct day *d, int fig, int series)
 	}
 }
 
-/* One trend chart's scale: the plot's size, a day's width, the values'
- * range (vmin..vmax; lo..hi as doubles). */
+/* The baseline's value of figure fig on day k; RR_NONE without one. */
+static int64_t prev_value(const struct report *r, size_t k, int fig, int series)
+{
+	const struct prev_day *d;
+
+	if (!r->prev_days || !r->prev_days[k].date[0])
+		return RR_NONE;
+	d = &r->prev_days[k];
+	switch (fig) {
+	case TF_CALLS:
+		return d->calls;
+	case TF_SESSIONS:
+		return d->sessions;
+	case TF_SUCCESS:
+		return d->entry_success_pm;
+	case TF_LATENCY:
+		return series ? d->latency_p95 : d->latency_p50;
+	case TF_TIMEOUTS:
+		return d->timeouts;
+	case TF_FAILED:
+		return d->entry_failed;
+	default:
+		return d->experiences_per_100_x10;
+	}
+}
+
+/* One trend chart's scale: the plot's size, a day's width, the axis's
+ * range (vmin..vmax; lo..hi as doubles); cut when vmin > 0. */
 struct trend_scale {
 	double pw, ph, slotw, lo, hi;
 	int64_t vmin, vmax;
+	int cut;
 };
 
-/* The range of figure fig's values over the days (from 0 for columns). */
+/* The range of figure fig's values (and the baseline's) over the days:
+ * from 0, or for a cut_ok figure from the 10 % (100 per mille) step below
+ * its lowest value. */
 static void trend_scale(const struct report *r, int fig, struct trend_scale *sc)
 {
 	const struct trend *t = &trends[fig];
@@ -244,8 +279,9 @@ static void trend_scale(const struct report *r, int fig, struct trend_scale *sc)
 	sc->ph = TR_H - TR_TOP - TR_BOTTOM;
 	sc->slotw = sc->pw / (double)r->ndays;
 	for (size_t i = 0; i < r->ndays; i++) {
-		for (int s = 0; s < t->nseries; s++) {
-			int64_t x = trend_value(&r->days[i], fig, s);
+		for (int s = 0; s < 2 * t->nseries; s++) {
+			int64_t x = s < t->nseries ? trend_value(&r->days[i], fig, s)
+						   : prev_value(r, i, fig, s - t->nseries);
 
 			if (x == RR_NONE)
 				continue;
@@ -257,15 +293,28 @@ static void trend_scale(const struct report *r, int fig, struct trend_scale *sc)
 	}
 	if (vmax == INT64_MIN)
 		vmin = vmax = 0;
-	if (t->columns)
-		vmin = 0;     /* columns stand on 0 */
+	vmin = t->cut_ok && vmin >= 100 ? vmin / 100 * 100 : 0;
+	if (vmin == vmax && vmin > 0)
+		vmin -= 100;
+	if (vmax < vmin)
+		vmax = vmin;
+	sc->cut = vmin > 0;
 	sc->vmin = vmin;
 	sc->vmax = vmax;
 	sc->lo = (double)vmin;
 	sc->hi = (double)vmax;
 }
 
-/* Frame, y range labels, date labels. */
+/* The y of value x. */
+static double trend_y(const struct trend_scale *sc, int64_t x)
+{
+	if (sc->hi <= sc->lo)
+		return TR_TOP + sc->ph;      /* all 0 */
+	return TR_TOP + sc->ph * (1.0 - ((double)x - sc->lo) / (sc->hi - sc->lo));
+}
+
+/* Frame, y range labels (the cut's break mark), date labels and
+ * "partial" under partial days. */
 static void trend_axis(struct page *p, xmlNodePtr svg, const struct trend *t,
 		       const struct trend_scale *sc)
 {
@@ -280,96 +329,156 @@ static void trend_axis(struct page *p, xmlNodePtr svg, const struct trend *t,
 	set_num(p, e, "y", TR_TOP);
 	set_num(p, e, "width", sc->pw);
 	set_num(p, e, "height", sc->ph);
-	fmt_value(t->unit, sc->vmax, v, sizeof v);
-	e = add_el_text(p, g, "text", "y-label", v);
-	set_num(p, e, "x", TR_LEFT - 4);
-	set_num(p, e, "y", TR_TOP + 8);
-	if (sc->vmin != sc->vmax) {
-		fmt_value(t->unit, sc->vmin, v, sizeof v);
+	if (sc->vmax != sc->vmin) {
+		fmt_value(t->unit, sc->vmax, v, sizeof v);
 		e = add_el_text(p, g, "text", "y-label", v);
 		set_num(p, e, "x", TR_LEFT - 4);
-		set_num(p, e, "y", TR_TOP + sc->ph);
+		set_num(p, e, "y", TR_TOP + 8);
 	}
-	for (size_t i = 0; i < r->ndays; i += step) {
+	fmt_value(t->unit, sc->vmin, v, sizeof v);
+	e = add_el_text(p, g, "text", "y-label y-min", v);
+	set_num(p, e, "x", TR_LEFT - 4);
+	set_num(p, e, "y", TR_TOP + sc->ph);
+	if (sc->cut) {
+		/* Two slanted strokes across the axis, above its lowest value. */
+		snprintf(v, sizeof v, "M%d %d l8 -4 M%d %d l8 -4", TR_LEFT - 4,
+			 (int)(TR_TOP + sc->ph) - 8, TR_LEFT - 4, (int)(TR_TOP + sc->ph) - 4);
+		e = add_el(p, g, "path", "axis-break");
+		set_attr(p, e, "d", v);
+		svg_title(p, e, "axis cut: it does not start at 0");
+	}
+	for (size_t i = 0; i < r->ndays; i++) {
 		/* "MM-DD" of "YYYY-MM-DD". */
 		const char *d = r->days[i].date;
+		double x = TR_LEFT + ((double)i + 0.5) * sc->slotw;
 
-		e = add_el_text(p, g, "text", "tick-label", strlen(d) == 10 ? d + 5 : d);
-		set_num(p, e, "x", TR_LEFT + ((double)i + 0.5) * sc->slotw);
-		set_num(p, e, "y", TR_H - 7);
+		if (i % step == 0) {
+			e = add_el_text(p, g, "text", "tick-label", strlen(d) == 10 ? d + 5 : d);
+			set_num(p, e, "x", x);
+			set_num(p, e, "y", TR_H - 18);
+		}
+		if (r->days[i].partial) {
+			e = add_el_text(p, g, "text", "tick-label partial-label", "partial");
+			set_num(p, e, "x", x);
+			set_num(p, e, "y", TR_H - 6);
+		}
 	}
 }
 
-/* Series s of figure fig into g: a column per day, or dots joined by a
- * line that breaks at days without a value. 0 when out of memory. */
-static int trend_series(struct page *p, xmlNodePtr g, int fig, int s,
+/* A point's title: "2026-11-20 (partial): p50 1.2 s". */
+static void point_title(struct page *p, xmlNodePtr e, const struct trend *t, const char *date,
+			int partial, const char *who, int s, int64_t x)
+{
+	char b[200], v[48];
+
+	fmt_value(t->unit, x, v, sizeof v);
+	snprintf(b, sizeof b, "%s%s%s: %s%s%s", date, partial ? " (partial)" : "", who,
+		 t->nseries > 1 ? t->series[s] : "", t->nseries > 1 ? " " : "", v);
+	svg_title(p, e, b);
+}
+
+/* Series s of figure fig into g (prev: the baseline's, dashed): a column
+ * per day, or dots joined by a line that breaks at days without a value.
+ * 0 when out of memory. */
+static int trend_series(struct page *p, xmlNodePtr g, int fig, int s, int prev,
 			const struct trend_scale *sc)
 {
 	const struct trend *t = &trends[fig];
 	const struct report *r = p->r;
-	double ph = sc->ph, lo = sc->lo, hi = sc->hi;
-	char *pts = NULL, b[200], v[48];
+	int pair = r->nprev_days > 0;
+	char *pts = NULL, b[64];
 	size_t cap = r->ndays * 24 + 1, o = 0;
 	xmlNodePtr e;
 
 	if (!t->columns && !(pts = rr_malloc(cap)))
 		return 0;
 	for (size_t i = 0; i <= r->ndays; i++) {
-		int64_t x = i < r->ndays ? trend_value(&r->days[i], fig, s) : RR_NONE;
+		int64_t x = i == r->ndays ? RR_NONE
+			    : prev ? prev_value(r, i, fig, s) : trend_value(&r->days[i], fig, s);
 		double cx = TR_LEFT + ((double)i + 0.5) * sc->slotw, y;
+		int partial = !prev && i < r->ndays && r->days[i].partial;
 
 		/* A gap (no value) or the end: draw the line so far. */
 		if (x == RR_NONE) {
 			if (pts && o) {
-				snprintf(b, sizeof b, "series s%d", s);
+				snprintf(b, sizeof b, prev ? "series prev s%d" : "series s%d", s);
 				e = add_el(p, g, "polyline", b);
 				set_attr(p, e, "points", pts);
 				o = 0;
 			}
 			continue;
 		}
-		y = hi > lo ? TR_TOP + ph * (1.0 - ((double)x - lo) / (hi - lo))
-			    : t->columns ? TR_TOP + ph : TR_TOP + ph / 2.0;
-		if (t->columns && hi <= lo)
-			y = TR_TOP + ph;     /* all zero */
-		fmt_value(t->unit, x, v, sizeof v);
-		if (t->nseries > 1)
-			snprintf(b, sizeof b, "%s: %s %s", r->days[i].date, t->series[s], v);
-		else
-			snprintf(b, sizeof b, "%s: %s", r->days[i].date, v);
+		y = trend_y(sc, x);
 		if (t->columns) {
-			double w = sc->slotw * 0.7 > 28 ? 28 : sc->slotw * 0.7;
+			/* With a baseline: its column left, this report's right. */
+			double w = sc->slotw * (pair ? 0.4 : 0.7);
 
-			e = add_el(p, g, "rect", "pt col");
+			if (w > 28)
+				w = 28;
+			if (pair)
+				cx += prev ? -w / 2 - 1 : w / 2 + 1;
+			e = add_el(p, g, "rect", prev ? "pt prev-col" : partial ? "pt col partial"
+						  : "pt col");
 			set_num(p, e, "x", cx - w / 2);
 			set_num(p, e, "y", y);
 			set_num(p, e, "width", w);
-			set_num(p, e, "height", TR_TOP + ph - y);
+			set_num(p, e, "height", TR_TOP + sc->ph - y);
 		} else {
 			if (o < cap)
 				o += (size_t)snprintf(pts + o, cap - o, "%s%.1f,%.1f",
 						      o ? " " : "", cx, y);
-			snprintf(v, sizeof v, "pt dot s%d", s);
-			e = add_el(p, g, "circle", v);
+			snprintf(b, sizeof b, prev ? "pt prev-dot s%d" : partial ? "pt dot partial s%d"
+							: "pt dot s%d", s);
+			e = add_el(p, g, "circle", b);
 			set_num(p, e, "cx", cx);
 			set_num(p, e, "cy", y);
-			set_num(p, e, "r", 2.5);
+			set_num(p, e, "r", prev ? 1.5 : 2.5);
 		}
-		svg_title(p, e, b);
+		if (prev)
+			point_title(p, e, t, r->prev_days[i].date, r->prev_days[i].partial == 1,
+				    " (baseline)", s, x);
+		else
+			point_title(p, e, t, r->days[i].date, partial, "", s, x);
 	}
 	rr_free(pts);
 	return 1;
 }
 
-/* The trend chart of figure fig: a <figure> with its caption, the chart
- * and, for two series, their legend. */
+/* The legend under a chart: with a baseline's days, which mark is this
+ * report and which the baseline (solid or filled, dashed); else, for two
+ * series, their names. */
+static void trend_legend(struct page *p, xmlNodePtr fig_el, const struct trend *t)
+{
+	int prev = p->r->nprev_days > 0;
+	xmlNodePtr ul, li;
+	char b[64];
+
+	if (!prev && t->nseries < 2)
+		return;
+	ul = add_el(p, fig_el, "ul", "legend chart-legend");
+	for (int k = 0; k < (prev ? 2 : 1); k++) {
+		for (int s = 0; s < t->nseries; s++) {
+			li = add_el(p, ul, "li", NULL);
+			snprintf(b, sizeof b, "swatch %s%s s%d", t->columns ? "col" : "line",
+				 k ? " prev" : "", s);
+			add_el(p, li, "span", b);
+			snprintf(b, sizeof b, "%s%s%s", t->nseries > 1 ? t->series[s] : "",
+				 t->nseries > 1 && prev ? ", " : "",
+				 !prev ? "" : k ? "baseline (dashed)" : "this report");
+			add_text(p, li, b);
+		}
+	}
+}
+
+/* The trend chart of figure fig: a <figure> with its caption, the chart,
+ * its legend and, when its axis is cut, a note saying so. */
 static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
 {
 	const struct trend *t = &trends[fig];
 	const struct report *r = p->r;
 	struct trend_scale sc;
-	xmlNodePtr fig_el, svg, g, ul, li;
-	char b[200];
+	xmlNodePtr fig_el, svg, g;
+	char b[200], v[48];
 
 	trend_scale(r, fig, &sc);
 	fig_el = add_el(p, parent, "figure", "trend");
@@ -379,27 +488,88 @@ static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
 	snprintf(b, sizeof b, "0 0 %d %d", TR_W, TR_H);
 	set_attr(p, svg, "viewBox", b);
 	set_attr(p, svg, "role", "img");
-	snprintf(b, sizeof b, "%s per day, %s to %s", t->title, r->days[0].date,
-		 r->days[r->ndays - 1].date);
+	snprintf(b, sizeof b, "%s per day, %s to %s%s", t->title, r->days[0].date,
+		 r->days[r->ndays - 1].date,
+		 r->nprev_days ? ", with the baseline dashed" : "");
 	add_el_text(p, svg, "title", NULL, b);
 	trend_axis(p, svg, t, &sc);
 
 	g = add_el(p, svg, "g", "data");
-	for (int s = 0; s < t->nseries; s++) {
-		if (!trend_series(p, g, fig, s, &sc)) {
-			p->oom = 1;
-			return;
-		}
-	}
-	if (t->nseries > 1) {
-		ul = add_el(p, fig_el, "ul", "legend chart-legend");
+	for (int k = r->nprev_days ? 1 : 0; k >= 0; k--) {   /* the baseline behind */
 		for (int s = 0; s < t->nseries; s++) {
-			li = add_el(p, ul, "li", NULL);
-			snprintf(b, sizeof b, "swatch line s%d", s);
-			add_el(p, li, "span", b);
-			add_text(p, li, t->series[s]);
+			if (!trend_series(p, g, fig, s, k, &sc)) {
+				p->oom = 1;
+				return;
+			}
 		}
 	}
+	trend_legend(p, fig_el, t);
+	if (sc.cut) {
+		fmt_value(t->unit, sc.vmin, v, sizeof v);
+		snprintf(b, sizeof b, "Axis cut: it starts at %s, not at 0 (marked ≈).", v);
+		add_el_text(p, fig_el, "p", "note axis-note", b);
+	}
+}
+
+/* Why day d is partial, in one sentence: "2026-11-20 is partial: --from
+ * starts at 12:00:00 on it; the input's last row is at 18:02:11." */
+static void days_partial_note(struct page *p, xmlNodePtr n, const struct day *d)
+{
+	const struct report *r = p->r;
+	char b[400], t[48];
+	size_t o;
+
+	if (!d->partial)
+		return;
+	o = (size_t)snprintf(b, sizeof b, "%s is partial (its figures cover part of the day):",
+			     d->date);
+	if (d->partial & DAY_PARTIAL_FROM) {
+		tz_time_text(r->tz, r->window_from_ms, t, sizeof t);
+		o += (size_t)snprintf(b + o, sizeof b - o, " --from starts at %s on it;", t);
+	} else if (d->partial & DAY_PARTIAL_FIRST_ROW) {
+		tz_time_text(r->tz, r->rows_first_ms, t, sizeof t);
+		o += (size_t)snprintf(b + o, sizeof b - o, " the input's first row is at %s;", t);
+	}
+	if (d->partial & DAY_PARTIAL_TO) {
+		tz_time_text(r->tz, r->window_to_ms, t, sizeof t);
+		o += (size_t)snprintf(b + o, sizeof b - o, " --to ends at %s on it;", t);
+	} else if (d->partial & DAY_PARTIAL_LAST_ROW) {
+		tz_time_text(r->tz, r->rows_last_ms, t, sizeof t);
+		o += (size_t)snprintf(b + o, sizeof b - o, " the input's last row is at %s;", t);
+	}
+	if (o < sizeof b)
+		b[o - 1] = '.';
+	add_el_text(p, n, "p", "note partial-note", b);
+}
+
+/* Under the charts: what the dashed marks are, or why there are none. */
+static void days_baseline_note(struct page *p, xmlNodePtr n)
+{
+	const struct report *r = p->r;
+	xmlNodePtr e;
+	char b[200];
+
+	if (!r->has_baseline)
+		return;
+	e = add_el(p, n, "p", "note baseline-days");
+	if (!r->nprev_days) {
+		add_el_text(p, e, "span", "baseline-name", r->baseline_name);
+		add_text(p, e, r->baseline_days
+			 ? " has no day on the same weekday of an earlier week, so no dashed "
+			   "line is drawn."
+			 : " has no days, so no dashed line is drawn.");
+		return;
+	}
+	add_text(p, e, "Dashed: ");
+	add_el_text(p, e, "span", "baseline-name", r->baseline_name);
+	if (r->prev_gap_min == r->prev_gap_max)
+		snprintf(b, sizeof b, ", each day against the same weekday %d days before "
+			 "(%u of %zu days have one).", r->prev_gap_min, r->nprev_days, r->ndays);
+	else
+		snprintf(b, sizeof b, ", each day against the same weekday in the nearest earlier "
+			 "week the baseline has (%d to %d days before; %u of %zu days have one).",
+			 r->prev_gap_min, r->prev_gap_max, r->nprev_days, r->ndays);
+	add_text(p, e, b);
 }
 
 void fill_days(struct page *p, xmlNodePtr root)
@@ -423,13 +593,16 @@ void fill_days(struct page *p, xmlNodePtr root)
 	grid = add_el(p, n, "div", "trends");
 	for (int f = 0; f < TF__COUNT; f++)
 		fill_trend(p, grid, f);
+	days_baseline_note(p, n);
 	tb = add_table(p, n, "days", cols, sizeof cols / sizeof cols[0]);
 	for (size_t i = 0; i < r->ndays; i++) {
 		const struct day *d = &r->days[i];
 
-		tr = add_el(p, tb, "tr", NULL);
+		tr = add_el(p, tb, "tr", d->partial ? "partial" : NULL);
 		th = add_el_text(p, tr, "th", NULL, d->date);
 		set_attr(p, th, "scope", "row");
+		if (d->partial)
+			add_el_text(p, th, "span", "partial-mark", " (partial)");
 		td_u64(p, tr, d->calls);
 		td_u64(p, tr, d->sessions);
 		td_u64(p, tr, d->users);
@@ -457,4 +630,7 @@ void fill_days(struct page *p, xmlNodePtr root)
 	add_el_text(p, n, "p", "note", "Days in the display zone; calls count on the day they "
 		    "start, sessions on the day they start. Abnormal experiences are a sample "
 		    "(TRTC returns at most 20 per hour).");
+	days_partial_note(p, n, &r->days[0]);
+	if (r->ndays > 1)
+		days_partial_note(p, n, &r->days[r->ndays - 1]);
 }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "parallel.h"
 #include "util.h"
 
@@ -165,6 +166,97 @@ static void day_text(int64_t days, char out[11])
 	if (y < 0 || y > 9999)
 		y = y < 0 ? 0 : 9999;
 	snprintf(out, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+int64_t report_day_of_date(const char *date)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int64_t y = 0, m, d, era, yoe, doy, doe;
+
+	for (int k = 0; k < 10; k++) {
+		if (k == 4 || k == 7) {
+			if (date[k] != '-')
+				return RR_NONE;
+		} else if (date[k] < '0' || date[k] > '9') {
+			return RR_NONE;
+		}
+	}
+	if (date[10] != '\0')
+		return RR_NONE;
+	y = (date[0] - '0') * 1000 + (date[1] - '0') * 100 + (date[2] - '0') * 10 + date[3] - '0';
+	m = (date[5] - '0') * 10 + date[6] - '0';
+	d = (date[8] - '0') * 10 + date[9] - '0';
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return RR_NONE;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return RR_NONE;
+	/* days_from_civil (H. Hinnant), the inverse of day_text. */
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Local time of utc_ms in zone z, in ms since the local epoch. */
+static int64_t local_ms(const struct tz *z, int64_t utc_ms)
+{
+	return utc_ms + (z ? (int64_t)tz_offset(z, utc_ms) * 1000 : 0);
+}
+
+unsigned report_day_partial(int64_t day_no, const struct tz *tz, int is_first, int is_last,
+			    int64_t first_ms, int64_t last_ms, int64_t from_ms, int64_t to_ms)
+{
+	int64_t start = day_no * DAY_MS, end = start + DAY_MS;
+	unsigned bits = 0;
+
+	if (is_first) {
+		if (from_ms != RR_NONE && local_ms(tz, from_ms) > start)
+			bits |= DAY_PARTIAL_FROM;
+		if (first_ms != RR_NONE &&
+		    local_ms(tz, first_ms) > start + REPORT_PARTIAL_MARGIN_MS)
+			bits |= DAY_PARTIAL_FIRST_ROW;
+	}
+	if (is_last) {
+		if (to_ms != RR_NONE && local_ms(tz, to_ms) < end)
+			bits |= DAY_PARTIAL_TO;
+		if (last_ms != RR_NONE && local_ms(tz, last_ms) < end - REPORT_PARTIAL_MARGIN_MS)
+			bits |= DAY_PARTIAL_LAST_ROW;
+	}
+	return bits;
+}
+
+void report_set_window(struct report *r, int64_t from_ms, int64_t to_ms)
+{
+	r->window_from_ms = from_ms;
+	r->window_to_ms = to_ms;
+	for (size_t k = 0; k < r->ndays; k++)
+		r->days[k].partial = (uint8_t)report_day_partial(
+			r->days[k].day_no, r->tz, k == 0, k + 1 == r->ndays, r->rows_first_ms,
+			r->rows_last_ms, from_ms, to_ms);
+}
+
+/* The earliest and latest row time: call spans and experiences. */
+static void rows_span(struct report *r)
+{
+	const struct model *m = r->m;
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+	for (uint32_t j = 0; j < m->ncalls; j++) {
+		if (m->calls[j].start_ms < lo)
+			lo = m->calls[j].start_ms;
+		if (m->calls[j].end_ms > hi)
+			hi = m->calls[j].end_ms;
+	}
+	for (uint32_t j = 0; j < m->nexperiences; j++) {
+		if (m->experiences[j].time_ms < lo)
+			lo = m->experiences[j].time_ms;
+		if (m->experiences[j].time_ms > hi)
+			hi = m->experiences[j].time_ms;
+	}
+	r->rows_first_ms = lo == INT64_MAX ? RR_NONE : lo;
+	r->rows_last_ms = hi == INT64_MIN ? RR_NONE : hi;
 }
 
 /* Per mille of num/den, rounded half up; RR_NONE when den is 0. */
@@ -320,6 +412,7 @@ static int build_days(struct report *r, struct scratch *x)
 		struct day *d = &r->days[k];
 
 		day_text(dl[k], d->date);
+		d->day_no = dl[k];
 		marks_next(x);
 		for (j = 0; j < nu[k]; j++)
 			d->users += mark_new(x, x->u[first[k] + j]);
@@ -329,6 +422,8 @@ static int build_days(struct report *r, struct scratch *x)
 		report_latency_of(x->w + first[k], nf[k], &d->first_frame);
 		d->experiences_per_100_x10 = report_per_mille(nx[k], d->sessions);
 	}
+	rows_span(r);
+	report_set_window(r, RR_NONE, RR_NONE);
 	rc = RR_OK;
 out:
 	rr_free(dl);
@@ -578,6 +673,8 @@ int report_build_threads(const struct dataset *ds, const struct model *m,
 	r->sessions = m->nsessions;
 	r->abnormal_experiences = m->nexperiences;
 	r->entry_latency.p50 = r->entry_latency.p95 = RR_NONE;
+	r->rows_first_ms = r->rows_last_ms = RR_NONE;
+	r->window_from_ms = r->window_to_ms = RR_NONE;
 
 	memset(&b, 0, sizeof b);
 	b.r = r;
@@ -646,6 +743,9 @@ void report_free(struct report *r)
 	rr_free(r->days);
 	r->days = NULL;
 	r->ndays = 0;
+	rr_free(r->prev_days);
+	r->prev_days = NULL;
+	r->nprev_days = 0;
 	report_orphans_free(r);
 	top_free(&r->top_events_by_count, &r->ntop_events_by_count);
 	top_free(&r->top_events_by_users, &r->ntop_events_by_users);
@@ -666,4 +766,51 @@ void report_free(struct report *r)
 	rr_free(r->call_page);
 	r->call_page = NULL;
 	r->npages = 0;
+}
+
+int report_compare_days(struct report *r, const struct baseline *b)
+{
+	struct prev_day *pd;
+	uint32_t matched = 0;
+	int32_t gmin = 0, gmax = 0;
+
+	r->baseline_days = b->ndays;
+	if (b->ndays == 0 || r->ndays == 0)
+		return RR_OK;
+	pd = rr_calloc(r->ndays, sizeof *pd);
+	if (!pd)
+		return RR_ENOMEM;
+	for (size_t k = 0; k < r->ndays; k++) {
+		int64_t best = 0;
+		uint32_t at = 0;
+
+		/* The nearest earlier week: the smallest positive gap that is
+		 * a multiple of 7; the first such day in the baseline's order. */
+		for (uint32_t j = 0; j < b->ndays; j++) {
+			int64_t gap = r->days[k].day_no - b->days[j].day_no;
+
+			if (gap > 0 && gap % 7 == 0 && (best == 0 || gap < best)) {
+				best = gap;
+				at = j;
+			}
+		}
+		if (best == 0)
+			continue;
+		pd[k] = b->days[at];
+		if (matched == 0 || best < gmin)
+			gmin = (int32_t)(best > INT32_MAX ? INT32_MAX : best);
+		if (matched == 0 || best > gmax)
+			gmax = (int32_t)(best > INT32_MAX ? INT32_MAX : best);
+		matched++;
+	}
+	if (matched == 0) {
+		rr_free(pd);
+		pd = NULL;
+	}
+	rr_free(r->prev_days);
+	r->prev_days = pd;
+	r->nprev_days = matched;
+	r->prev_gap_min = gmin;
+	r->prev_gap_max = gmax;
+	return RR_OK;
 }

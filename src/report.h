@@ -44,6 +44,34 @@ struct day {
 	/* Experiences of the day in calls of the events (not orphans) per 100
 	 * sessions, x10: the sessions' own rate. RR_NONE without sessions. */
 	int64_t experiences_per_100_x10;
+	int64_t day_no;          /* days since 1970-01-01 (the date above) */
+	/* DAY_PARTIAL_* bits: why the input does not cover the whole day
+	 * (report_day_partial); 0 when it does. Only the first and the last
+	 * day can be partial. */
+	uint8_t partial;
+};
+
+/* A day is partial (its figures cover part of it) when, for the report's
+ * first day, --from starts after the day's start or the input's first row
+ * is more than REPORT_PARTIAL_MARGIN_MS after it; for the last day, --to
+ * ends before the day's end or the last row is more than the margin before
+ * it. Days in the display zone. */
+enum {
+	DAY_PARTIAL_FROM = 1,
+	DAY_PARTIAL_FIRST_ROW = 2,
+	DAY_PARTIAL_TO = 4,
+	DAY_PARTIAL_LAST_ROW = 8
+};
+#define REPORT_PARTIAL_MARGIN_MS 3600000LL
+
+/* One day of a baseline run as its JSON "days" wrote it: the figures the
+ * trend charts draw, RR_NONE where it had null or nothing. */
+struct prev_day {
+	char date[11];           /* YYYY-MM-DD; "" for no day */
+	int64_t day_no;          /* days since 1970-01-01 */
+	int64_t calls, sessions, timeouts, entry_failed;
+	int64_t entry_success_pm, latency_p50, latency_p95, experiences_per_100_x10;
+	int8_t partial;          /* 1, 0, or -1 when the old run did not say */
 };
 
 /* A histogram with fixed bins: bin i holds values in [lo[i], lo[i+1]), the
@@ -226,6 +254,19 @@ struct report {
 	/* Per call: 1 when it gets a page (report_select_pages; all by default). */
 	uint8_t *call_page;
 	uint32_t npages;
+	/* Days: the input's first and last row time (earliest call start or
+	 * experience, latest call end or experience; RR_NONE without any) and
+	 * the --from/--to window (RR_NONE where not given; report_set_window),
+	 * from which the days' partial marks come. */
+	int64_t rows_first_ms, rows_last_ms, window_from_ms, window_to_ms;
+	/* With a baseline that has days (report_compare_days): per day, the
+	 * baseline's day of the same weekday in the nearest earlier week it
+	 * has (date "" when none); NULL otherwise. nprev_days days have one,
+	 * prev_gap_min..prev_gap_max days before; baseline_days: the days the
+	 * baseline has. */
+	struct prev_day *prev_days;
+	uint32_t nprev_days, baseline_days;
+	int32_t prev_gap_min, prev_gap_max;
 };
 
 /* Builds the aggregates; the report keeps pointers to ds, m, dec and tz,
@@ -258,6 +299,27 @@ void report_select_pages(struct report *r, enum report_pages mode);
  * Volumes (better == 0) and sampled figures never regress. */
 void report_compare(struct report *r, const struct baseline *b, const char *name,
 		    int threshold_pct);
+
+/* The DAY_PARTIAL_* bits of day day_no (days since 1970-01-01 in zone
+ * tz; tz NULL = UTC) as the report's first (is_first) and/or last
+ * (is_last) day: first_ms/last_ms the input's first and last row,
+ * from_ms/to_ms the --from/--to window (RR_NONE: not given; to_ms is
+ * exclusive). 0 for a day in between. */
+unsigned report_day_partial(int64_t day_no, const struct tz *tz, int is_first, int is_last,
+			    int64_t first_ms, int64_t last_ms, int64_t from_ms, int64_t to_ms);
+/* Sets the --from/--to window (RR_NONE where not given) and the days'
+ * partial marks from it and the rows. report_build marks them without a
+ * window. */
+void report_set_window(struct report *r, int64_t from_ms, int64_t to_ms);
+/* Days since 1970-01-01 of a "YYYY-MM-DD" date (exactly 10 bytes, a real
+ * date, year 0000..9999); RR_NONE when it is not one. */
+int64_t report_day_of_date(const char *date);
+/* Matches every day with the baseline's day of the same weekday in the
+ * nearest earlier week (7, 14, ... days before; the first such in the
+ * baseline's order when it has the date twice) and keeps them in
+ * r->prev_days. Without baseline days, prev_days stays NULL. RR_OK or
+ * RR_ENOMEM (r unchanged). */
+int report_compare_days(struct report *r, const struct baseline *b);
 
 /* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders.
  * Returns RR_NONE when n == 0. */

@@ -414,12 +414,21 @@ static int build_report(struct run *r)
 	if (st == RR_OK)
 		st = report_build(&r->ds, &r->model, &r->dec, r->cat, r->tz, &r->rep);
 	if (st == RR_OK) {
+		int64_t from = RR_NONE, to = RR_NONE;
+
+		/* Parsed (and checked) before, by load_inputs. */
+		if (o->from && tz_parse_time(r->input_tz, o->from, strlen(o->from), &from) != 0)
+			from = RR_NONE;
+		if (o->to && tz_parse_time(r->input_tz, o->to, strlen(o->to), &to) != 0)
+			to = RR_NONE;
+		report_set_window(&r->rep, from, to);
 		report_select_pages(&r->rep, o->pages);
 		if (r->have_baseline) {
 			const char *slash = strrchr(o->baseline, '/');
 
 			report_compare(&r->rep, &r->baseline, slash && slash[1] ? slash + 1
 					: o->baseline, o->regression_pct);
+			st = report_compare_days(&r->rep, &r->baseline);
 		}
 	}
 	r->rep.title = o->title;

@@ -897,7 +897,7 @@ static void test_json(void **state)
 			"\"entry_latency_ms\":{\"n\":3,\"p50\":2500,\"p95\":12000},"
 			"\"first_frame_ms\":{\"n\":3,\"p50\":4000,\"p95\":15000},"
 			"\"abnormal_experiences\":2,\"abnormal_experiences_per_100_x10\":500,"
-			"\"abnormal_experiences_sampled\":true}");
+			"\"abnormal_experiences_sampled\":true,\"partial\":false}");
 	assert_contains(js, "{\"date\":\"2026-11-23\",\"calls\":0,\"sessions\":0,\"users\":0,"
 			"\"user_ms\":0,\"entered\":0,\"entry_observed\":0,\"entry_failed\":0,\"timeouts\":0,"
 			"\"kicks\":0,\"no_exit\":0,\"entry_success_pm\":null,"
@@ -905,7 +905,7 @@ static void test_json(void **state)
 			"\"entry_latency_ms\":{\"n\":0,\"p50\":null,\"p95\":null},"
 			"\"first_frame_ms\":{\"n\":0,\"p50\":null,\"p95\":null},"
 			"\"abnormal_experiences\":1,\"abnormal_experiences_per_100_x10\":null,"
-			"\"abnormal_experiences_sampled\":true}]");
+			"\"abnormal_experiences_sampled\":true,\"partial\":true}]");
 	assert_contains(js, "\"headline\":{\"calls\":4,\"sessions\":9,\"users\":5,"
 			"\"user_ms\":32849999,\"entry_success_pm\":889,"
 			"\"entry_within_5s_pm\":750,\"entry_latency_p50_ms\":2500,"
