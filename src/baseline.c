@@ -404,7 +404,7 @@ static int day_member(struct scan *s, int depth, enum ctx ctx, const char *key, 
 
 	if (ctx == CTX_DAY_LATENCY) {
 		if (strcmp(key, "p50") == 0 || strcmp(key, "p95") == 0)
-			return day_int(s, c, key, key[2] == '5' ? &d->latency_p50 : &d->latency_p95);
+			return day_int(s, c, key, key[1] == '5' ? &d->latency_p50 : &d->latency_p95);
 		return 1;
 	}
 	for (size_t k = 0; k < sizeof ikeys / sizeof ikeys[0]; k++)

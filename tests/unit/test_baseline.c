@@ -407,6 +407,145 @@ static void test_roundtrip_json_write(void **state)
 	tz_free(z);
 }
 
+/* ---- days ---- */
+
+/* Two days as json.c writes them (trimmed of nothing), one with nulls. */
+static const char DAYS[] =
+	"{\"headline\": {\"calls\": 1}, \"days\": ["
+	"{\"date\":\"2025-11-10\",\"calls\":28,\"sessions\":113,\"users\":102,\"user_ms\":5,"
+	"\"entered\":103,\"entry_observed\":110,\"entry_failed\":4,\"timeouts\":7,\"kicks\":1,"
+	"\"no_exit\":0,\"entry_success_pm\":945,\"entry_within_5s_pm\":917,"
+	"\"entry_latency_ms\":{\"n\":103,\"p50\":1600,\"p95\":6500},"
+	"\"first_frame_ms\":{\"n\":90,\"p50\":2400,\"p95\":9000},"
+	"\"abnormal_experiences\":3,\"abnormal_experiences_per_100_x10\":27,"
+	"\"abnormal_experiences_sampled\":true,\"partial\":true},"
+	"{\"date\":\"2025-11-11\",\"calls\":0,\"sessions\":0,\"entry_success_pm\":null,"
+	"\"entry_latency_ms\":{\"n\":0,\"p50\":null,\"p95\":null},"
+	"\"abnormal_experiences_per_100_x10\":null,\"partial\":false}]}";
+
+static void test_days_real(void **state)
+{
+	static struct baseline b;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(read_str(DAYS, &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.ndays, 2);
+	assert_int_equal(b.days_total, 2);
+	assert_string_equal(b.days[0].date, "2025-11-10");
+	assert_int_equal(b.days[0].day_no, 20402);
+	assert_int_equal(b.days[0].calls, 28);
+	assert_int_equal(b.days[0].sessions, 113);
+	assert_int_equal(b.days[0].timeouts, 7);
+	assert_int_equal(b.days[0].entry_failed, 4);
+	assert_int_equal(b.days[0].entry_success_pm, 945);
+	assert_int_equal(b.days[0].latency_p50, 1600);     /* not first_frame's */
+	assert_int_equal(b.days[0].latency_p95, 6500);
+	assert_int_equal(b.days[0].experiences_per_100_x10, 27);
+	assert_int_equal(b.days[0].partial, 1);
+	assert_int_equal(b.days[1].day_no, 20403);
+	assert_int_equal(b.days[1].calls, 0);
+	assert_int_equal(b.days[1].entry_success_pm, RR_NONE);
+	assert_int_equal(b.days[1].latency_p50, RR_NONE);
+	assert_int_equal(b.days[1].timeouts, RR_NONE);         /* left out */
+	assert_int_equal(b.days[1].experiences_per_100_x10, RR_NONE);
+	assert_int_equal(b.days[1].partial, 0);
+	/* An older run's days: no "partial"; no days at all; an empty list. */
+	assert_int_equal(read_str("{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\"}]}",
+				  &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.ndays, 1);
+	assert_int_equal(b.days[0].partial, -1);
+	assert_int_equal(b.days[0].calls, RR_NONE);
+	assert_int_equal(read_str("{\"headline\": {}}", &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.ndays, 0);
+	assert_int_equal(read_str("{\"headline\": {}, \"days\": []}", &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.ndays, 0);
+	/* "days" elsewhere than at the top is not the run's days. */
+	assert_int_equal(read_str("{\"headline\": {}, \"x\": {\"days\": [{\"date\": 5}]}}", &b,
+				  err, sizeof err), RR_OK);
+	assert_int_equal(b.ndays, 0);
+	/* Given twice: the last array wins as a whole. */
+	assert_int_equal(read_str("{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\"},"
+				  "{\"date\": \"2025-11-11\"}], \"days\": [{\"date\": \"2025-11-12\","
+				  "\"calls\": 5}]}", &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.ndays, 1);
+	assert_int_equal(b.days[0].calls, 5);
+}
+
+static void test_days_malformed(void **state)
+{
+	static const struct { const char *json, *needle; } cases[] = {
+		{ "{\"headline\": {}, \"days\": {}}", "\"days\" is not an array" },
+		{ "{\"headline\": {}, \"days\": null}", "\"days\" is not an array" },
+		{ "{\"headline\": {}, \"days\": [1]}", "days[0]: not an object" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\"}, []]}",
+		  "days[1]: not an object" },
+		{ "{\"headline\": {}, \"days\": [{\"calls\": 1}]}", "days[0]: no \"date\"" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": 20251110}]}",
+		  "days[0] \"date\": not a string" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-02-30\"}]}",
+		  "days[0] \"date\": not a YYYY-MM-DD date" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10T00:00\"}]}",
+		  "not a YYYY-MM-DD date" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"<script>\"}]}", "not a YYYY-MM-DD date" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\", \"calls\": \"9\"}]}",
+		  "days[0] \"calls\": not an integer or null" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\", \"sessions\": 1.5}]}",
+		  "days[0] \"sessions\": not an integer" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\", "
+		  "\"timeouts\": 99999999999999999999}]}", "number out of range" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\", \"partial\": 1}]}",
+		  "days[0] \"partial\": not true, false or null" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\", "
+		  "\"entry_latency_ms\": 5}]}", "\"entry_latency_ms\": not an object" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\", "
+		  "\"entry_latency_ms\": {\"p50\": true}}]}", "\"p50\": not an integer or null" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\", \"calls\": 1",
+		  "unexpected end of input" },
+		{ "{\"headline\": {}, \"days\": [{\"date\": \"2025-11-10\"} {}]}", "expected ',' or ']'" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		expect_error(cases[i].json, RR_EDATA, cases[i].needle);
+}
+
+/* More days than kept: the last BASELINE_DAYS in the file's order. */
+static void test_days_many(void **state)
+{
+	static struct baseline b;
+	size_t total = BASELINE_DAYS + 100, cap = total * 64 + 64, o = 0;
+	char *json = malloc(cap), err[256];
+	(void)state;
+
+	assert_non_null(json);
+	o += (size_t)snprintf(json + o, cap - o, "{\"headline\": {}, \"days\": [");
+	for (size_t i = 0; i < total; i++) {
+		char date[32];
+
+		/* Days from 2020-01-01 on (day 18262). */
+		int64_t dn = 18262 + (int64_t)i, z = dn + 719468, era = z / 146097;
+		int64_t doe = z - era * 146097;
+		int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+		int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+
+		snprintf(date, sizeof date, "%04d-%02d-%02d", (int)(yoe + era * 400 + (m <= 2)),
+			 (int)m, (int)d);
+		o += (size_t)snprintf(json + o, cap - o, "%s{\"date\":\"%s\",\"calls\":%zu}",
+				      i ? "," : "", date, i);
+	}
+	snprintf(json + o, cap - o, "]}");
+	assert_int_equal(read_str(json, &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.days_total, total);
+	assert_int_equal(b.ndays, BASELINE_DAYS);
+	for (size_t k = 0; k < BASELINE_DAYS; k++) {
+		assert_int_equal(b.days[k].calls, (int64_t)(100 + k));
+		assert_int_equal(b.days[k].day_no, 18262 + 100 + (int64_t)k);
+	}
+	free(json);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +560,9 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_duplicate_headline),
 		cmocka_unit_test(test_roundtrip_json_write),
+		cmocka_unit_test(test_days_real),
+		cmocka_unit_test(test_days_malformed),
+		cmocka_unit_test(test_days_many),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
