@@ -519,6 +519,163 @@ static void test_weekly_one_day(void **state)
 	parsed_free(&p);
 }
 
+/* Partial days: "(partial)" in the table, "partial" under the date in
+ * every chart, hollow dots and faded columns, and a sentence each saying
+ * why (a --from window, the last row). */
+static void test_weekly_partial_days(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+
+	w->days[0].partial = DAY_PARTIAL_FROM | DAY_PARTIAL_FIRST_ROW;
+	w->days[WDAYS - 1].partial = DAY_PARTIAL_LAST_ROW;
+	w->r.window_from_ms = 1795132800000LL + 12 * 3600000LL;   /* 2026-11-20 12:00 */
+	w->r.rows_first_ms = w->r.window_from_ms + 60000;
+	w->r.rows_last_ms = 1795132800000LL + 4 * 86400000LL + 18 * 3600000LL + 5000;
+	weekly_render_dir(w, &p);
+	assert_int_equal(COUNT(&p, "//table[@class='days']/tbody/tr[@class='partial']"), 2);
+	assert_xstr(&p, "normalize-space((//table[@class='days']/tbody/tr)[1]/th)",
+		    "2026-11-20 (partial)");
+	assert_xstr(&p, "normalize-space((//table[@class='days']/tbody/tr)[2]/th)", "2026-11-21");
+	assert_xstr(&p, "normalize-space((//table[@class='days']/tbody/tr)[5]/th)",
+		    "2026-11-24 (partial)");
+	assert_int_equal(COUNT(&p, "//figure[@class='trend']//text[contains(@class,'partial-label')]"
+			       "[.='partial']"), 2 * 7);
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='calls']//rect[@class='pt col partial']"), 2);
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='entry-latency']"
+			       "//circle[contains(@class,'partial')]"), 4);
+	assert_xstr(&p, "string((//figure[@data-figure='calls']//rect[contains(@class,'pt')])[1]"
+		    "/title)", "2026-11-20 (partial): 10");
+	assert_int_equal(COUNT(&p, "//p[contains(@class,'partial-note')]"), 2);
+	assert_xstr(&p, "normalize-space((//p[contains(@class,'partial-note')])[1])",
+		    "2026-11-20 is partial (its figures cover part of the day): --from starts at "
+		    "12:00:00 on it.");
+	assert_xstr(&p, "normalize-space((//p[contains(@class,'partial-note')])[2])",
+		    "2026-11-24 is partial (its figures cover part of the day): the input's last row "
+		    "is at 18:00:05.");
+	parsed_free(&p);
+}
+
+/* Value axes: counts, latencies and rates from 0; entry success (all
+ * 93.4-93.8 %) cut at 90.0 % with a break mark and a note; below 10 %
+ * it starts at 0 too. */
+static void test_weekly_axes(void **state)
+{
+	struct weekly *w = *state;
+	struct parsed p;
+
+	weekly_render_dir(w, &p);
+	assert_xstr(&p, "string(//figure[@data-figure='calls']//text[contains(@class,'y-min')])",
+		    "0");
+	assert_xstr(&p, "string(//figure[@data-figure='calls']//text[@class='y-label'])", "14");
+	assert_xstr(&p, "string(//figure[@data-figure='entry-latency']"
+		    "//text[contains(@class,'y-min')])", "0 ms");
+	assert_xstr(&p, "string(//figure[@data-figure='experiences']"
+		    "//text[contains(@class,'y-min')])", "0.0");
+	assert_int_equal(COUNT(&p, "//path[@class='axis-break']"), 1);
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='entry-success']//path[@class='axis-break']"),
+			 1);
+	assert_xstr(&p, "string(//figure[@data-figure='entry-success']"
+		    "//text[contains(@class,'y-min')])", "90.0 %");
+	assert_xstr(&p, "normalize-space(//figure[@data-figure='entry-success']"
+		    "/p[contains(@class,'axis-note')])",
+		    "Axis cut: it starts at 90.0 %, not at 0 (marked ≈).");
+	assert_int_equal(COUNT(&p, "//p[contains(@class,'axis-note')]"), 1);
+	/* 93.4 % on the axis from 90.0 % to 93.8 %: y 10+98*(1-34/38). */
+	assert_xstr(&p, "string((//figure[@data-figure='entry-success']//circle)[1]/@cy)", "20.3");
+	parsed_free(&p);
+	for (size_t i = 0; i < WDAYS; i++)
+		w->days[i].entry_success_pm = 50 + (int64_t)i;
+	weekly_render_dir(w, &p);
+	assert_int_equal(COUNT(&p, "//path[@class='axis-break']"), 0);
+	assert_xstr(&p, "string(//figure[@data-figure='entry-success']"
+		    "//text[contains(@class,'y-min')])", "0.0 %");
+	parsed_free(&p);
+}
+
+/* With a baseline's days: dashed lines drawn before (behind) this
+ * report's, through the matched days only; dashed outline columns beside
+ * the columns; legends by dash and text; the note naming the file. */
+static void test_weekly_baseline_days(void **state)
+{
+	struct weekly *w = *state;
+	struct prev_day prev[WDAYS];
+	struct parsed p;
+	char expr[256], want[200];
+	double slotw = (360.0 - 60 - 8) / WDAYS;
+	int64_t sp[WDAYS] = { 900, 920, 0, 910, 0 };
+
+	memset(prev, 0, sizeof prev);
+	for (size_t i = 0; i < WDAYS; i++) {
+		if (i == 2 || i == 4)
+			continue;              /* days without a baseline day */
+		snprintf(prev[i].date, sizeof prev[i].date, "2026-11-%02u", 13 + (unsigned)i);
+		prev[i].calls = 20;
+		prev[i].sessions = prev[i].timeouts = prev[i].entry_failed = 1;
+		prev[i].entry_success_pm = sp[i];
+		prev[i].latency_p50 = 1000;
+		prev[i].latency_p95 = RR_NONE;
+		prev[i].experiences_per_100_x10 = 10;
+		prev[i].partial = i == 0;
+	}
+	weekly_headline(&w->r, 1);
+	w->r.prev_days = prev;
+	w->r.nprev_days = 3;
+	w->r.baseline_days = 7;
+	w->r.prev_gap_min = w->r.prev_gap_max = 7;
+	weekly_render_dir(w, &p);
+	/* Entry success: 900..938 per mille on a 98-high plot from 10. */
+	want[0] = '\0';
+	for (size_t i = 0; i < 2; i++)
+		snprintf(want + strlen(want), sizeof want - strlen(want), "%s%.1f,%.1f",
+			 i ? " " : "", 60 + (i + 0.5) * slotw,
+			 10 + 98 * (1 - (double)(sp[i] - 900) / 38));
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='entry-success']"
+			       "//polyline[@class='series prev s0']"), 2);   /* broken at day 3 */
+	assert_xstr(&p, "string((//figure[@data-figure='entry-success']"
+		    "//polyline[@class='series prev s0'])[1]/@points)", want);
+	/* Behind: the dashed line comes before this report's in the document. */
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='entry-success']"
+			       "//polyline[@class='series s0']/preceding-sibling::polyline"
+			       "[@class='series prev s0']"), 2);
+	assert_xstr(&p, "string((//figure[@data-figure='entry-success']//circle"
+		    "[contains(@class,'prev-dot')])[1]/title)",
+		    "2026-11-13 (partial) (baseline): 90.0 %");
+	/* p95 has no baseline value: no dashed p95. */
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='entry-latency']"
+			       "//polyline[@class='series prev s1']"), 0);
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='entry-latency']"
+			       "//polyline[@class='series prev s0']"), 2);
+	/* Columns: three dashed outlines, left of this report's. */
+	assert_int_equal(COUNT(&p, "//figure[@data-figure='calls']//rect[@class='pt prev-col']"), 3);
+	assert_true(xnum(&p, "number((//figure[@data-figure='calls']//rect[@class='pt prev-col'])"
+			 "[1]/@x)") < xnum(&p, "number((//figure[@data-figure='calls']"
+					    "//rect[@class='pt col'])[1]/@x)"));
+	/* Legends: text and a dashed swatch in every chart. */
+	for (const char *f = "calls"; f; f = strcmp(f, "calls") ? NULL : "entry-latency") {
+		snprintf(expr, sizeof expr, "count(//figure[@data-figure='%s']//li[contains(.,"
+			 "'baseline (dashed)')]/span[contains(@class,'prev')])", f);
+		assert_int_equal((long)xnum(&p, expr), strcmp(f, "calls") ? 2 : 1);
+	}
+	assert_int_equal(COUNT(&p, "//ul[contains(@class,'chart-legend')]"), 7);
+	assert_xstr(&p, "normalize-space(//figure[@data-figure='entry-latency']//ul/li[4])",
+		    "p95, baseline (dashed)");
+	assert_xstr(&p, "normalize-space(//p[contains(@class,'baseline-days')])",
+		    "Dashed: week-46.json, each day against the same weekday 7 days before "
+		    "(3 of 5 days have one).");
+	parsed_free(&p);
+	/* A baseline without days: no dashes, and a note saying so. */
+	w->r.prev_days = NULL;
+	w->r.nprev_days = 0;
+	w->r.baseline_days = 0;
+	weekly_render_dir(w, &p);
+	assert_int_equal(COUNT(&p, "//*[contains(@class,'prev-') or contains(@class,'series prev')"
+			       " or contains(@class,'swatch col prev')]"), 0);
+	assert_xstr(&p, "normalize-space(//p[contains(@class,'baseline-days')])",
+		    "week-46.json has no days, so no dashed line is drawn.");
+	parsed_free(&p);
+}
+
 #define WEEKLY_TEST(t) cmocka_unit_test_setup_teardown(t, weekly_setup, weekly_teardown)
 
 int main(void)
@@ -534,6 +691,9 @@ int main(void)
 		WEEKLY_TEST(test_weekly_single_file),
 		WEEKLY_TEST(test_weekly_no_pages),
 		WEEKLY_TEST(test_weekly_one_day),
+		WEEKLY_TEST(test_weekly_partial_days),
+		WEEKLY_TEST(test_weekly_axes),
+		WEEKLY_TEST(test_weekly_baseline_days),
 	};
 
 	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
