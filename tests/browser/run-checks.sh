@@ -78,6 +78,17 @@ build hostile-file "$OUT/hostile.html" "$SRC"/tests/data/hostile/*.csv
 # The official API examples: an overview with experiences of a room without
 # events and companion rows that match no call.
 build official-dir "$OUT/official" "$SRC"/tests/data/official-api-examples/*.csv
+# A generated week against the week before (--baseline) with --from cutting
+# into its first day: the baseline's days dashed, partial days, a cut axis.
+gen() { # SEED START NAME
+  python3 "$SRC/tests/bench/gen.py" --calls 80 --days 7 --seed "$1" --start "$2" \
+    --out "$OUT/$3-events.csv" --abnormal "$OUT/$3-abnormal.csv" || die "gen.py failed"
+}
+gen 1 1762732800000 week-old
+gen 2 1763337600000 week
+build week-old-json "$OUT/week-old" --json "$OUT/week-old.json" "$OUT"/week-old-*.csv
+build week-dir "$OUT/week" --baseline "$OUT/week-old.json" --from 2025-11-17T12:00:00Z \
+  "$OUT"/week-events.csv "$OUT"/week-abnormal.csv
 for d in samples hostile; do
   [ -f "$OUT/$d/index.html" ] || die "no $OUT/$d/index.html"
   ls "$OUT/$d"/calls/*.html >/dev/null 2>&1 || die "no call pages in $OUT/$d/calls/"
@@ -85,7 +96,7 @@ done
 
 if [ "$MODE" = validator ]; then
   "$HERE/validate.sh" "$OUT/samples" "$OUT/samples.html" "$OUT/hostile" "$OUT/hostile.html" \
-    "$OUT/official"
+    "$OUT/official" "$OUT/week"
   exit
 fi
 
@@ -101,5 +112,6 @@ check "$OUT/samples.html" "$BUILD/screenshot-report.png"
 check --overview "$OUT/samples/index.html" "$BUILD/screenshot-overview.png"
 check "$call" "$BUILD/screenshot-call.png"
 check "$OUT/hostile.html" "$BUILD/screenshot-hostile.png"
-[ $fails -eq 0 ] || die "$fails of 4 pages failed the browser check"
+check --overview "$OUT/week/index.html" "$BUILD/screenshot-week.png"
+[ $fails -eq 0 ] || die "$fails of 5 pages failed the browser check"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"

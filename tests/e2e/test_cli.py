@@ -271,7 +271,7 @@ class TestSampleReport(Base):
             "entry_latency_ms": {"n": 13, "p50": 1100, "p95": 6600},
             "first_frame_ms": {"n": 9, "p50": 2700, "p95": 97150},
             "abnormal_experiences": 4, "abnormal_experiences_per_100_x10": 267,
-            "abnormal_experiences_sampled": True}])
+            "abnormal_experiences_sampled": True, "partial": True}])
 
     def test_calls_and_sessions(self):
         calls = self.rep["calls"]
