@@ -506,7 +506,7 @@ static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
 	trend_legend(p, fig_el, t);
 	if (sc.cut) {
 		fmt_value(t->unit, sc.vmin, v, sizeof v);
-		snprintf(b, sizeof b, "Axis cut: it starts at %s, not at 0 (marked ≈).", v);
+		snprintf(b, sizeof b, "Axis cut: it starts at %s, not at 0 (marked // on the axis).", v);
 		add_el_text(p, fig_el, "p", "note axis-note", b);
 	}
 }
