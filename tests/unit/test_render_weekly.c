@@ -676,6 +676,52 @@ static void test_weekly_baseline_days(void **state)
 	parsed_free(&p);
 }
 
+/* The other reasons and notes: the first row, --to; a baseline whose days
+ * match none, and matches at different gaps. */
+static void test_weekly_day_notes(void **state)
+{
+	struct weekly *w = *state;
+	struct prev_day prev[WDAYS];
+	struct parsed p;
+
+	w->days[0].partial = DAY_PARTIAL_FIRST_ROW;
+	w->days[WDAYS - 1].partial = DAY_PARTIAL_TO | DAY_PARTIAL_LAST_ROW;
+	w->r.rows_first_ms = 1795132800000LL + 9 * 3600000LL + 30000;      /* 09:00:30 */
+	w->r.window_to_ms = 1795132800000LL + 4 * 86400000LL + 20 * 3600000LL;
+	weekly_headline(&w->r, 1);
+	w->r.baseline_days = 4;
+	weekly_render_dir(w, &p);
+	assert_xstr(&p, "normalize-space((//p[contains(@class,'partial-note')])[1])",
+		    "2026-11-20 is partial (its figures cover part of the day): the input's first "
+		    "row is at 09:00:30.");
+	assert_xstr(&p, "normalize-space((//p[contains(@class,'partial-note')])[2])",
+		    "2026-11-24 is partial (its figures cover part of the day): --to ends at "
+		    "20:00:00 on it.");
+	assert_xstr(&p, "normalize-space(//p[contains(@class,'baseline-days')])",
+		    "week-46.json has no day on the same weekday of an earlier week, so no dashed "
+		    "line is drawn.");
+	parsed_free(&p);
+	memset(prev, 0, sizeof prev);
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(prev[i].date, sizeof prev[i].date, "2026-11-%02u", 6 + 7 * (unsigned)i);
+		prev[i].calls = prev[i].sessions = prev[i].timeouts = prev[i].entry_failed = 3;
+		prev[i].entry_success_pm = prev[i].latency_p50 = prev[i].latency_p95 = RR_NONE;
+		prev[i].experiences_per_100_x10 = RR_NONE;
+	}
+	w->r.prev_days = prev;
+	w->r.nprev_days = 2;
+	w->r.prev_gap_min = 7;
+	w->r.prev_gap_max = 14;
+	weekly_render_dir(w, &p);
+	assert_xstr(&p, "normalize-space(//p[contains(@class,'baseline-days')])",
+		    "Dashed: week-46.json, each day against the same weekday in the nearest earlier "
+		    "week the baseline has (7 to 14 days before; 2 of 5 days have one).");
+	/* Without the baseline's rates: no dashed line where it has none. */
+	assert_int_equal(COUNT(&p, "//polyline[contains(@class,'prev')]"), 0);
+	assert_int_equal(COUNT(&p, "//rect[@class='pt prev-col']"), 2 * 4);
+	parsed_free(&p);
+}
+
 #define WEEKLY_TEST(t) cmocka_unit_test_setup_teardown(t, weekly_setup, weekly_teardown)
 
 int main(void)
@@ -694,6 +740,7 @@ int main(void)
 		WEEKLY_TEST(test_weekly_partial_days),
 		WEEKLY_TEST(test_weekly_axes),
 		WEEKLY_TEST(test_weekly_baseline_days),
+		WEEKLY_TEST(test_weekly_day_notes),
 	};
 
 	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
