@@ -511,6 +511,24 @@ static void fill_trend(struct page *p, xmlNodePtr parent, int fig)
 	}
 }
 
+/* A time of the day in sentences: "09:00:30", with the zone's
+ * abbreviation ("02:30:00 CET") only when the day holds a change of the
+ * zone's offset, where a bare time could be read on either side of it. */
+static void day_time_text(const struct tz *z, int64_t t, char *b, size_t n)
+{
+	const int64_t day = 86400000;
+	int64_t local = t + (z ? (int64_t)tz_offset(z, t) * 1000 : 0);
+	int64_t start = t - ((local % day) + day) % day;   /* the day's start, near enough */
+	size_t o;
+
+	tz_format(z, t, TZF_TIME, b, n);
+	o = strlen(b);
+	if (z && o + 2 < n && tz_next_change(z, start - 3600000) < start + day + 3600000) {
+		b[o++] = ' ';
+		tz_abbr(z, t, b + o, n - o);
+	}
+}
+
 /* Why day d is partial, in one sentence: "2026-11-20 is partial: --from
  * starts at 12:00:00 on it; the input's last row is at 18:02:11." */
 static void days_partial_note(struct page *p, xmlNodePtr n, const struct day *d)
@@ -524,17 +542,17 @@ static void days_partial_note(struct page *p, xmlNodePtr n, const struct day *d)
 	o = (size_t)snprintf(b, sizeof b, "%s is partial (its figures cover part of the day):",
 			     d->date);
 	if (d->partial & DAY_PARTIAL_FROM) {
-		tz_time_text(r->tz, r->window_from_ms, t, sizeof t);
+		day_time_text(r->tz, r->window_from_ms, t, sizeof t);
 		o += (size_t)snprintf(b + o, sizeof b - o, " --from starts at %s on it;", t);
 	} else if (d->partial & DAY_PARTIAL_FIRST_ROW) {
-		tz_time_text(r->tz, r->rows_first_ms, t, sizeof t);
+		day_time_text(r->tz, r->rows_first_ms, t, sizeof t);
 		o += (size_t)snprintf(b + o, sizeof b - o, " the input's first row is at %s;", t);
 	}
 	if (d->partial & DAY_PARTIAL_TO) {
-		tz_time_text(r->tz, r->window_to_ms, t, sizeof t);
+		day_time_text(r->tz, r->window_to_ms, t, sizeof t);
 		o += (size_t)snprintf(b + o, sizeof b - o, " --to ends at %s on it;", t);
 	} else if (d->partial & DAY_PARTIAL_LAST_ROW) {
-		tz_time_text(r->tz, r->rows_last_ms, t, sizeof t);
+		day_time_text(r->tz, r->rows_last_ms, t, sizeof t);
 		o += (size_t)snprintf(b + o, sizeof b - o, " the input's last row is at %s;", t);
 	}
 	if (o < sizeof b)

@@ -190,6 +190,28 @@ class TestBaselineDays(unittest.TestCase):
             self.assertNotIn("axis-break", fig)
 
 
+class TestZone(unittest.TestCase):
+    def test_sentence_names_the_zone_on_a_change_day(self):
+        # 2026-10-25 in Berlin holds the change from CEST to CET: the time in
+        # the sentence carries the zone; on the next day it does not.
+        import calendar
+        for day, want in (((2026, 10, 25), "05:00:00 CET;"), ((2026, 10, 27), "05:00:00;")):
+            t = (calendar.timegm(day + (4, 0, 0)) * 1000)      # 05:00 CET
+            rows = [rr.EVENT_HEADER]
+            for k, (ev, p1) in enumerate(((5001, -1), (5003, 1), (5008, 1))):
+                rows.append("1400000001,,r1,u1,,%d,0,%d,%d,-1" % (t + 1000 * k, ev, p1))
+            d = os.path.join(W["dir"], "zone-%d" % day[2])
+            os.makedirs(d, exist_ok=True)
+            path = os.path.join(d, "e.csv")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("\n".join(rows) + "\n")
+            code, _, err = rr.run(["-q", "--tz", "Europe/Berlin", "-o", os.path.join(d, "out"),
+                                   path])
+            self.assertEqual(code, 0, err)
+            text = Page(os.path.join(d, "out", "index.html")).text
+            self.assertIn("the input's first row is at " + want, text)
+
+
 def rr_days_between(a, b):
     import datetime
     return (datetime.date.fromisoformat(b) - datetime.date.fromisoformat(a)).days

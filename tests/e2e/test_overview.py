@@ -108,7 +108,7 @@ class Overview(unittest.TestCase):
         self.assertEqual(len(days), 7)
         for row, d in zip(rows, days):
             c = row["cells"]
-            self.assertEqual(c[0], d["date"])
+            self.assertEqual(c[0], d["date"] + (" (partial)" if d["partial"] else ""))
             ints = [c[1], c[2], c[3], c[5], c[11], c[12], c[13], c[14], c[15]]
             want = [d["calls"], d["sessions"], d["users"], d["entered"], d["timeouts"],
                     d["kicks"], d["entry_failed"], d["no_exit"], d["abnormal_experiences"]]
