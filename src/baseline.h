@@ -1,9 +1,10 @@
 /*
  * baseline — the headline figures of an earlier run, read from its JSON
  * (--baseline OLD.json) for week-over-week comparison. Only the top-level
- * "headline" object is kept; every other value is skipped by a validating
- * scanner with a depth limit, so a large or hostile file costs time in
- * proportion to its size and no memory beyond the figures.
+ * "headline" object and the rows of "breakdowns" (into fixed arrays) are
+ * kept; every other value is skipped by a validating scanner with a depth
+ * limit, so a large or hostile file costs time in proportion to its size
+ * and no memory beyond the struct.
  * Does not: compare (report_compare does) or read anything else of the run.
  */
 #ifndef RR_BASELINE_H
@@ -14,11 +15,32 @@
 
 #include "report.h"
 
+/* A breakdown row of the old run ("breakdowns" -> dimension -> row): its
+ * "key", "sessions" and the rates named by report_bd_figure_key. */
+struct baseline_bd_row {
+	uint8_t dim;                 /* enum bd_dim */
+	uint8_t keyed;               /* "key" was a string of at most 127 bytes */
+	uint8_t has_sessions;
+	uint8_t have[BF__COUNT];
+	char key[128];
+	uint32_t sessions;
+	int64_t value[BF__COUNT];
+};
+/* Rows kept: a run writes at most REPORT_BREAKDOWN + 1 per dimension;
+ * rows past this many are skipped. */
+#define BASELINE_BD_ROWS (BDIM__COUNT * (REPORT_BREAKDOWN + 1))
+
 struct baseline {
 	uint8_t have[HL__COUNT];     /* 1 when the figure is a number (not null/absent) */
 	int64_t value[HL__COUNT];
 	char generator[64];          /* "roomreport X.Y.Z" of the old run, or "" */
+	struct baseline_bd_row bd[BASELINE_BD_ROWS];
+	size_t nbd;
 };
+
+/* The baseline's row of dimension dim whose key is key, or NULL. */
+const struct baseline_bd_row *baseline_bd_find(const struct baseline *b, enum bd_dim dim,
+					       const char *key);
 
 /*
  * Reads path. Returns RR_OK; RR_EIO when it cannot be read (err = "PATH:
