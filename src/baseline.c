@@ -363,8 +363,8 @@ static int literal(struct scan *s, const char *word)
 }
 
 /* CTX_BDS: the "breakdowns" object; CTX_BD_LIST: a dimension's array;
- * CTX_BD_ROW: one of its rows. */
-enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_BDS, CTX_BD_LIST, CTX_BD_ROW };
+ * CTX_BD_ROW: one of its rows; CTX_BD_LAT: its "entry_latency_ms". */
+enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT };
 
 static int value(struct scan *s, int depth, enum ctx ctx);
 
@@ -381,15 +381,44 @@ static void bd_row_start(struct scan *s, int obj)
 	s->row->dim = s->dim;
 }
 
+static const char *const bd_count_key[BC__COUNT] = {
+	[BC_ENTERED] = "entered", [BC_ENTRY_OBSERVED] = "entry_observed",
+	[BC_TIMEOUTS] = "timeouts", [BC_KICKS] = "kicks", [BC_ENTRY_FAILED] = "entry_failed",
+	[BC_NO_EXIT] = "no_exit", [BC_LATENCY_N] = "n",
+};
+
+/* A count of the row (k) whose value (first byte c) is next. Returns 1
+ * when it read the value, 0 when it is not a number, -1 on a syntax
+ * error; a value that is not a count leaves it unset. */
+static int bd_count_member(struct scan *s, int k, int c)
+{
+	int is_int;
+	int64_t v;
+
+	if (!(c == '-' || digit(c)))
+		return 0;
+	if (read_number(s, &is_int, &v))
+		return -1;
+	if (is_int == 1 && v >= 0 && v <= UINT32_MAX) {
+		s->row->has_count[k] = 1;
+		s->row->count[k] = (uint32_t)v;
+	}
+	return 1;
+}
+
 /* A member of a breakdown row whose key was read and whose value (first
- * byte c) is next: "key", "sessions" or a rate. Returns 1 when it read
- * the value, 0 when the caller is to skip it, -1 on a syntax error.
+ * byte c) is next: "key", "sessions", a rate or a count. Returns 1 when it
+ * read the value, 0 when the caller is to skip it, -1 on a syntax error.
  * Values of another type than expected leave the figure unset. */
 static int bd_member(struct scan *s, const char *key, int c)
 {
 	struct baseline_bd_row *row = s->row;
 	int is_int, f = -1;
 	int64_t v;
+
+	for (int k = 0; k < BC_LATENCY_N; k++)
+		if (strcmp(key, bd_count_key[k]) == 0)
+			return bd_count_member(s, k, c);
 
 	if (strcmp(key, "key") == 0) {
 		struct strbuf kb = { row->key, sizeof row->key, 0, 0 };
@@ -479,8 +508,12 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 						s->dim = (uint8_t)k;
 						sub = CTX_BD_LIST;
 					}
-			} else if (ctx == CTX_BD_ROW && s->row) {
-				int r = bd_member(s, key, c);
+			} else if (ctx == CTX_BD_ROW && s->row && c == '{' &&
+				   strcmp(key, "entry_latency_ms") == 0) {
+				sub = CTX_BD_LAT;
+			} else if ((ctx == CTX_BD_ROW || ctx == CTX_BD_LAT) && s->row) {
+				int r = ctx == CTX_BD_ROW ? bd_member(s, key, c)
+					: strcmp(key, "n") == 0 ? bd_count_member(s, BC_LATENCY_N, c) : 0;
 
 				if (r < 0)
 					return -1;

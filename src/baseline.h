@@ -15,15 +15,26 @@
 
 #include "report.h"
 
+/* The counts of a breakdown row read besides its rates: the row's
+ * "entered", "entry_observed", "timeouts", "kicks", "entry_failed",
+ * "no_exit" and "entry_latency_ms" -> "n". */
+enum bd_count {
+	BC_ENTERED, BC_ENTRY_OBSERVED, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED, BC_NO_EXIT,
+	BC_LATENCY_N, BC__COUNT
+};
+
 /* A breakdown row of the old run ("breakdowns" -> dimension -> row): its
- * "key", "sessions" and the rates named by report_bd_figure_key. */
+ * "key", "sessions", the rates named by report_bd_figure_key and the
+ * counts of enum bd_count. */
 struct baseline_bd_row {
 	uint8_t dim;                 /* enum bd_dim */
 	uint8_t keyed;               /* "key" was a string of at most 127 bytes */
 	uint8_t has_sessions;
 	uint8_t have[BF__COUNT];
+	uint8_t has_count[BC__COUNT];
 	char key[128];
 	uint32_t sessions;
+	uint32_t count[BC__COUNT];
 	int64_t value[BF__COUNT];
 };
 /* Rows kept: a run writes at most REPORT_BREAKDOWN + 1 per dimension;

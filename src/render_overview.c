@@ -419,12 +419,16 @@ static void fill_breakdowns(struct page *p, xmlNodePtr root)
 		return;
 	}
 	if (r->has_baseline) {
-		char b[400];
+		char b[700];
 
 		snprintf(b, sizeof b, "Under each rate: its value in the baseline's row of the "
-			 "same key and the change; “regression” marks a worse move beyond the "
-			 "threshold, as in the headline. Rows with fewer than %d sessions in either "
-			 "report are small: shown, never marked.", REPORT_BD_MIN_SESSIONS);
+			 "same key and the change. A rate is marked “regression” when it is worse "
+			 "by more than the threshold, as in the headline, and beyond chance: a "
+			 "two-proportion test, p < 0.01, against the baseline's row. Latency and "
+			 "first-frame percentiles are never marked on a row: there is no spread of "
+			 "last week's row to test them against, so their change is shown only. "
+			 "Rows with fewer than %d sessions in either report are small: shown, never "
+			 "marked.", REPORT_BD_MIN_SESSIONS);
 		add_el_text(p, n, "p", "note", b);
 	}
 	pair = add_el(p, n, "div", "breakdowns");

@@ -151,6 +151,11 @@ const char *report_bd_figure_key(enum bd_figure f);
  * baseline, is "small": shown with its previous value, never marked as a
  * regression (README "Weekly report" gives the reasoning). */
 #define REPORT_BD_MIN_SESSIONS 1000
+/* A row's share of sessions (entry success, within 5 s, the exits per
+ * mille) is marked only when its move is beyond chance: a pooled
+ * two-proportion test against the baseline's row gives p below this.
+ * Percentiles (entry latency, first frame) are never marked on a row. */
+#define REPORT_BD_MAX_P 0.01
 
 /* One row of a breakdown (by platform, device type or SDK version). */
 struct breakdown {
@@ -168,7 +173,9 @@ struct breakdown {
 	uint8_t small;           /* sessions or prev_sessions < REPORT_BD_MIN_SESSIONS */
 	uint32_t prev_sessions;
 	int64_t previous[BF__COUNT], change[BF__COUNT];
-	uint8_t regression[BF__COUNT];   /* the headline's rule; never when small */
+	/* The headline's rule and beyond chance (REPORT_BD_MAX_P); never when
+	 * small, never for a percentile. */
+	uint8_t regression[BF__COUNT];
 };
 
 /* An abnormal experience of a room none of whose events were given (a
@@ -302,8 +309,10 @@ void report_compare(struct report *r, const struct baseline *b, const char *name
 		    int threshold_pct);
 
 /* Part of report_compare: each breakdown row's previous values from the
- * baseline's row of the same dimension and key, the change, and the
- * headline's regression rule, except for small rows. b NULL clears them. */
+ * baseline's row of the same dimension and key, the change, and a
+ * regression mark when a share of sessions moved the worse way by the
+ * headline's rule and beyond chance (REPORT_BD_MAX_P); never on small
+ * rows, never on percentiles. b NULL clears them. */
 void report_compare_breakdowns(struct report *r, const struct baseline *b, int threshold_pct);
 
 /* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders.

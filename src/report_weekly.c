@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "stats.h"
 #include "util.h"
 
 /* ---- problem users ---- */
@@ -275,7 +276,62 @@ const char *report_bd_dim_key(enum bd_dim d)
 	return (unsigned)d < BDIM__COUNT ? key[d] : "";
 }
 
-/* One row against the baseline's row of its dimension and key. */
+/* The count of figure f's sessions and its denominator in this week's
+ * row. Returns 0 for a percentile (not a share of sessions). */
+static int row_share(const struct breakdown *row, int f, uint64_t *x, uint64_t *n)
+{
+	const uint32_t xs[BF_ENTRY_LATENCY_P50] = {
+		row->entered, row->fast, row->timeouts, row->kicks, row->entry_failed, row->no_exit };
+	const uint32_t ns[BF_ENTRY_LATENCY_P50] = {
+		row->entry_observed, row->entry_latency.n, row->sessions, row->sessions,
+		row->sessions, row->sessions };
+
+	if (f >= BF_ENTRY_LATENCY_P50)
+		return 0;
+	*x = xs[f];
+	*n = ns[f];
+	return 1;
+}
+
+/* The same in the baseline's row: its counts as it wrote them; when one
+ * is absent (and always for within 5 s, whose count the JSON does not
+ * carry), the rate times the denominator, rounded. Returns 0 when the
+ * denominator or the rate is unknown, or for a percentile. */
+static int old_share(const struct baseline_bd_row *o, int f, uint64_t *x, uint64_t *n)
+{
+	static const int8_t xc[BF_ENTRY_LATENCY_P50] = {
+		BC_ENTERED, -1, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED, BC_NO_EXIT };
+	static const int8_t nc[BF_ENTRY_LATENCY_P50] = {
+		BC_ENTRY_OBSERVED, BC_LATENCY_N, -1, -1, -1, -1 };
+
+	if (f >= BF_ENTRY_LATENCY_P50)
+		return 0;
+	if (nc[f] >= 0 ? !o->has_count[nc[f]] : !o->has_sessions)
+		return 0;
+	*n = nc[f] >= 0 ? o->count[nc[f]] : o->sessions;
+	if (xc[f] >= 0 && o->has_count[xc[f]]) {
+		*x = o->count[xc[f]];
+		return *x <= *n;
+	}
+	if (!o->have[f] || o->value[f] < 0 || o->value[f] > 1000)
+		return 0;
+	*x = ((uint64_t)o->value[f] * *n + 500) / 1000;
+	return 1;
+}
+
+/* Whether the row's share f moved beyond chance: a pooled two-proportion
+ * test, two-sided, p < REPORT_BD_MAX_P. Percentiles never are. */
+static int beyond_chance(const struct breakdown *row, const struct baseline_bd_row *o, int f)
+{
+	uint64_t x0, n0, x1, n1;
+
+	if (!o || !row_share(row, f, &x1, &n1) || !old_share(o, f, &x0, &n0))
+		return 0;
+	return stat_two_prop_p(x0, n0, x1, n1) < REPORT_BD_MAX_P;
+}
+
+/* One row against the baseline's row of its dimension and key: marked
+ * when worse by the headline's rule and beyond chance, never when small. */
 static void compare_row(struct breakdown *row, const struct baseline_bd_row *old,
 			int threshold_pct)
 {
@@ -292,7 +348,8 @@ static void compare_row(struct breakdown *row, const struct baseline_bd_row *old
 		row->change[f] = safe_sub(row->value[f], row->previous[f]);
 		row->regression[f] = !row->small &&
 			regressed(headline_def[h].better, headline_def[h].absolute, row->change[f],
-				  row->previous[f], threshold_pct);
+				  row->previous[f], threshold_pct) &&
+			beyond_chance(row, old, f);
 	}
 }
 

@@ -424,10 +424,12 @@ static void test_breakdown_rows(void **state)
 		 "{\"headline\": {\"calls\": 1}, \"breakdowns\": {"
 		 "\"platform\": [{\"key\": \"sdk\", \"sessions\": 2000, \"timeouts_pm\": 66,"
 		 " \"entry_latency_p50_ms\": 2298, \"first_frame_p50_ms\": null,"
-		 " \"entry_success_pm\": 1.5, \"baseline\": {\"figures\": {\"timeouts_pm\":"
+		 " \"entry_success_pm\": 1.5, \"baseline\": {\"timeouts\": 9, \"figures\": {\"timeouts_pm\":"
 		 " {\"previous\": 3}}}, \"entry_latency_ms\": {\"p50\": 9}}, 5, [1, {\"key\": \"x\"}]],"
 		 "\"carrier\": [{\"key\": \"sdk\", \"timeouts_pm\": 1}],"
-		 "\"sdk_version\": [{\"key\": \"11.5.0\", \"timeouts_pm\": 75, \"sessions\": 5787},"
+		 "\"sdk_version\": [{\"key\": \"11.5.0\", \"timeouts_pm\": 75, \"sessions\": 5787,"
+		 " \"timeouts\": 433, \"kicks\": -1, \"no_exit\": 2.5, \"entered\": 5500,"
+		 " \"entry_observed\": 5787, \"entry_latency_ms\": {\"p50\": 9, \"n\": 5400}},"
 		 " {\"key\": \"%s\", \"timeouts_pm\": 1}, {\"key\": 7, \"timeouts_pm\": 2}],"
 		 "\"network\": []}}", longkey);
 	assert_int_equal(read_str(doc, &b, err, sizeof err), RR_OK);
@@ -442,12 +444,26 @@ static void test_breakdown_rows(void **state)
 	assert_int_equal(row->have[BF_FIRST_FRAME_P50], 0);
 	assert_int_equal(row->have[BF_ENTRY_SUCCESS_PM], 0);
 	assert_int_equal(row->have[BF_KICKS_PM], 0);
+	/* No counts: the nested "baseline" object's "timeouts" is not the row's;
+	 * "entry_latency_ms" without "n". */
+	for (int k = 0; k < BC__COUNT; k++)
+		assert_int_equal(row->has_count[k], 0);
 	assert_null(baseline_bd_find(&b, BDIM_PLATFORM, "x"));
 	assert_null(baseline_bd_find(&b, BDIM_SDK, "sdk"));
 	row = baseline_bd_find(&b, BDIM_SDK, "11.5.0");
 	assert_non_null(row);
 	assert_int_equal(row->sessions, 5787);
 	assert_int_equal(row->value[BF_TIMEOUTS_PM], 75);
+	/* The counts the breakdown marks test with; not counts left unset. */
+	assert_int_equal(row->has_count[BC_TIMEOUTS], 1);
+	assert_int_equal(row->count[BC_TIMEOUTS], 433);
+	assert_int_equal(row->count[BC_ENTERED], 5500);
+	assert_int_equal(row->count[BC_ENTRY_OBSERVED], 5787);
+	assert_int_equal(row->has_count[BC_LATENCY_N], 1);
+	assert_int_equal(row->count[BC_LATENCY_N], 5400);
+	assert_int_equal(row->has_count[BC_KICKS], 0);
+	assert_int_equal(row->has_count[BC_NO_EXIT], 0);
+	assert_int_equal(row->has_count[BC_ENTRY_FAILED], 0);
 	assert_null(baseline_bd_find(&b, BDIM_SDK, longkey));
 	assert_null(baseline_bd_find(&b, BDIM_SDK, ""));
 	assert_null(baseline_bd_find(NULL, BDIM_SDK, "11.5.0"));

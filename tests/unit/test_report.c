@@ -1418,10 +1418,40 @@ static void test_breakdown_rates(void **state)
 	dataset_free(&ds);
 }
 
+/* Sets the count of figure f's sessions (x) and its denominator (n) in
+ * a row and, when x0 >= 0, in the baseline's row (x0 of n0); x0 < 0
+ * leaves the baseline's count out, so it is derived from its rate. */
+static void set_share(struct breakdown *row, struct baseline_bd_row *o, enum bd_figure f,
+		      uint32_t x, uint32_t n, int64_t x0, uint32_t n0)
+{
+	static const int bc[] = { BC_ENTERED, -1, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED,
+				  BC_NO_EXIT };
+	uint32_t *const cx[] = { &row->entered, &row->fast, &row->timeouts, &row->kicks,
+				 &row->entry_failed, &row->no_exit };
+
+	if (f >= BF_ENTRY_LATENCY_P50)
+		return;
+	*cx[f] = x;
+	if (f == BF_ENTRY_SUCCESS_PM)
+		row->entry_observed = n;
+	if (f == BF_ENTRY_FAST_PM)
+		row->entry_latency.n = n;
+	if (!o)
+		return;
+	o->has_count[BC_ENTRY_OBSERVED] = o->has_count[BC_LATENCY_N] = 1;
+	o->count[BC_ENTRY_OBSERVED] = o->count[BC_LATENCY_N] = n0;
+	if (x0 >= 0 && bc[f] >= 0) {
+		o->has_count[bc[f]] = 1;
+		o->count[bc[f]] = (uint32_t)x0;
+	}
+}
+
 /* report_compare_breakdowns, table-driven on hand-made rows: previous and
- * change from the baseline's row of the same dimension and key, the
- * headline's rule (10 %: relative for rates per 1000 and times, 2 points
- * for success rates), never a mark on a small row. */
+ * change from the baseline's row of the same dimension and key; a mark
+ * when the headline's rule (10 %: relative for rates per 1000, 2 points
+ * for success rates) holds and a pooled two-proportion test gives
+ * p < 0.01 (p values in the comments, computed by hand); never a mark on
+ * a small row or on a percentile. */
 static void test_compare_breakdowns(void **state)
 {
 	static const struct {
@@ -1429,19 +1459,31 @@ static void test_compare_breakdowns(void **state)
 		uint32_t sessions, prev_sessions;   /* prev_sessions 0: no row in the baseline */
 		enum bd_figure f;
 		int64_t value, previous;
+		uint32_t x;          /* this week's count of the figure */
+		int64_t x0;          /* the baseline's; -1: not given, derived from its rate */
 		int small, regression;
 	} t[] = {
-		{ "a", 6664, 5787, BF_TIMEOUTS_PM, 197, 75, 0, 1 },
-		{ "b", 6664, 5787, BF_TIMEOUTS_PM, 82, 75, 0, 0 },     /* +9.3 % */
-		{ "c", 6664, 5787, BF_TIMEOUTS_PM, 83, 75, 0, 1 },     /* +10.7 % */
-		{ "d", 6664, 5787, BF_TIMEOUTS_PM, 50, 75, 0, 0 },     /* better */
-		{ "e", 999, 5787, BF_TIMEOUTS_PM, 197, 75, 1, 0 },     /* small now */
-		{ "f", 6664, 999, BF_TIMEOUTS_PM, 197, 75, 1, 0 },     /* small then */
-		{ "g", 1000, 1000, BF_ENTRY_LATENCY_P50, 4294, 2298, 0, 1 },
-		{ "h", 2000, 2000, BF_ENTRY_SUCCESS_PM, 941, 960, 0, 0 }, /* -1.9 pts */
-		{ "i", 2000, 2000, BF_ENTRY_SUCCESS_PM, 939, 960, 0, 1 }, /* -2.1 pts */
-		{ "j", 2000, 0, BF_TIMEOUTS_PM, 197, RR_NONE, 0, 0 },  /* new row */
-		{ "k", 2000, 2000, BF_KICKS_PM, 5, 0, 0, 1 },          /* worse from 0 */
+		{ "a", 6664, 5787, BF_TIMEOUTS_PM, 197, 75, 1310, 433, 0, 1 },   /* p = 6e-85 */
+		{ "b", 6664, 5787, BF_TIMEOUTS_PM, 82, 75, 546, 434, 0, 0 },     /* +9.3 % */
+		/* +10.7 % but p = 0.10: beyond the threshold, not beyond chance */
+		{ "c", 6664, 5787, BF_TIMEOUTS_PM, 83, 75, 553, 434, 0, 0 },
+		/* the same rates over 60000 sessions: p = 3e-7 */
+		{ "c2", 60000, 60000, BF_TIMEOUTS_PM, 83, 75, 4980, 4500, 0, 1 },
+		{ "d", 6664, 5787, BF_TIMEOUTS_PM, 50, 75, 333, 434, 0, 0 },     /* better */
+		{ "e", 999, 5787, BF_TIMEOUTS_PM, 197, 75, 197, 433, 1, 0 },     /* small now */
+		{ "f", 6664, 999, BF_TIMEOUTS_PM, 197, 75, 1310, 75, 1, 0 },     /* small then */
+		/* percentiles: previous and change, never a mark */
+		{ "g", 6664, 5787, BF_ENTRY_LATENCY_P50, 4294, 2298, 0, 0, 0, 0 },
+		{ "g2", 60000, 60000, BF_ENTRY_LATENCY_P95, 9000, 5000, 0, 0, 0, 0 },
+		{ "h", 2000, 2000, BF_ENTRY_SUCCESS_PM, 941, 960, 1882, 1920, 0, 0 }, /* -1.9 pts */
+		{ "i", 2000, 2000, BF_ENTRY_SUCCESS_PM, 939, 960, 1878, 1920, 0, 1 }, /* p = 0.0024 */
+		{ "j", 2000, 0, BF_TIMEOUTS_PM, 197, RR_NONE, 394, 0, 0, 0 },  /* new row */
+		{ "k", 2000, 2000, BF_KICKS_PM, 5, 0, 10, 0, 0, 1 },           /* from 0: p = 0.0015 */
+		/* the baseline's count derived from 75 per 1000 of 5787: 434 */
+		{ "l", 6664, 5787, BF_TIMEOUTS_PM, 197, 75, 1310, -1, 0, 1 },
+		{ "l2", 6664, 5787, BF_TIMEOUTS_PM, 83, 75, 553, -1, 0, 0 },
+		/* within 5 s: 1900 of 2000 derived from 950 per 1000; p = 2e-9 */
+		{ "m", 2000, 2000, BF_ENTRY_FAST_PM, 900, 950, 1800, -1, 0, 1 },
 	};
 	enum { N = sizeof t / sizeof t[0] };
 	struct breakdown rows[N];
@@ -1453,20 +1495,25 @@ static void test_compare_breakdowns(void **state)
 	memset(&r, 0, sizeof r);
 	memset(rows, 0, sizeof rows);
 	for (size_t i = 0; i < N; i++) {
+		struct baseline_bd_row *o = &b->bd[b->nbd];
+
 		rows[i].key = (char *)t[i].key;
 		rows[i].sessions = t[i].sessions;
 		for (int f = 0; f < BF__COUNT; f++)
 			rows[i].value[f] = RR_NONE;
 		rows[i].value[t[i].f] = t[i].value;
-		if (!t[i].prev_sessions)
+		if (!t[i].prev_sessions) {
+			set_share(&rows[i], NULL, t[i].f, t[i].x, t[i].sessions, 0, 0);
 			continue;
-		b->bd[b->nbd].dim = BDIM_SDK;
-		b->bd[b->nbd].keyed = 1;
-		b->bd[b->nbd].has_sessions = 1;
-		b->bd[b->nbd].sessions = t[i].prev_sessions;
-		snprintf(b->bd[b->nbd].key, sizeof b->bd[b->nbd].key, "%s", t[i].key);
-		b->bd[b->nbd].have[t[i].f] = 1;
-		b->bd[b->nbd].value[t[i].f] = t[i].previous;
+		}
+		set_share(&rows[i], o, t[i].f, t[i].x, t[i].sessions, t[i].x0, t[i].prev_sessions);
+		o->dim = BDIM_SDK;
+		o->keyed = 1;
+		o->has_sessions = 1;
+		o->sessions = t[i].prev_sessions;
+		snprintf(o->key, sizeof o->key, "%s", t[i].key);
+		o->have[t[i].f] = 1;
+		o->value[t[i].f] = t[i].previous;
 		b->nbd++;
 	}
 	/* The same key in another dimension is not this row's. */
