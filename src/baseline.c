@@ -37,6 +37,8 @@ struct scan {
 	struct baseline *b;
 	int seen_headline;
 	struct prev_day day;     /* the "days" element being read */
+	uint8_t dim;             /* the breakdown dimension being read */
+	struct baseline_bd_row *row;   /* the breakdown row being read, or NULL */
 };
 
 static uint64_t offset(const struct scan *s)
@@ -361,7 +363,11 @@ static int literal(struct scan *s, const char *word)
 	return 0;
 }
 
-enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_DAYS, CTX_DAY, CTX_DAY_LATENCY };
+/* CTX_DAYS, CTX_DAY, CTX_DAY_LATENCY: the "days" array, one day, its
+ * latency; CTX_BDS: the "breakdowns" object; CTX_BD_LIST: a dimension's
+ * array; CTX_BD_ROW: one of its rows; CTX_BD_LAT: its "entry_latency_ms". */
+enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_DAYS, CTX_DAY, CTX_DAY_LATENCY,
+	   CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT };
 
 static int value(struct scan *s, int depth, enum ctx ctx);
 static int container(struct scan *s, int depth, enum ctx ctx);
@@ -489,6 +495,87 @@ static void days_done(struct baseline *b)
 	reverse_days(b->days, BASELINE_DAYS);
 }
 
+/* A breakdown row object begins: the next free row, if any is left. */
+static void bd_row_start(struct scan *s, int obj)
+{
+	struct baseline *b = s->b;
+
+	s->row = NULL;
+	if (!obj || b->nbd >= BASELINE_BD_ROWS)
+		return;
+	s->row = &b->bd[b->nbd++];
+	memset(s->row, 0, sizeof *s->row);
+	s->row->dim = s->dim;
+}
+
+static const char *const bd_count_key[BC__COUNT] = {
+	[BC_ENTERED] = "entered", [BC_ENTRY_OBSERVED] = "entry_observed",
+	[BC_TIMEOUTS] = "timeouts", [BC_KICKS] = "kicks", [BC_ENTRY_FAILED] = "entry_failed",
+	[BC_NO_EXIT] = "no_exit", [BC_LATENCY_N] = "n",
+};
+
+/* A count of the row (k) whose value (first byte c) is next. Returns 1
+ * when it read the value, 0 when it is not a number, -1 on a syntax
+ * error; a value that is not a count leaves it unset. */
+static int bd_count_member(struct scan *s, int k, int c)
+{
+	int is_int;
+	int64_t v;
+
+	if (!(c == '-' || digit(c)))
+		return 0;
+	if (read_number(s, &is_int, &v))
+		return -1;
+	if (is_int == 1 && v >= 0 && v <= UINT32_MAX) {
+		s->row->has_count[k] = 1;
+		s->row->count[k] = (uint32_t)v;
+	}
+	return 1;
+}
+
+/* A member of a breakdown row whose key was read and whose value (first
+ * byte c) is next: "key", "sessions", a rate or a count. Returns 1 when it
+ * read the value, 0 when the caller is to skip it, -1 on a syntax error.
+ * Values of another type than expected leave the figure unset. */
+static int bd_member(struct scan *s, const char *key, int c)
+{
+	struct baseline_bd_row *row = s->row;
+	int is_int, f = -1;
+	int64_t v;
+
+	for (int k = 0; k < BC_LATENCY_N; k++)
+		if (strcmp(key, bd_count_key[k]) == 0)
+			return bd_count_member(s, k, c);
+
+	if (strcmp(key, "key") == 0) {
+		struct strbuf kb = { row->key, sizeof row->key, 0, 0 };
+
+		if (c != '"')
+			return 0;
+		if (read_string(s, &kb))
+			return -1;
+		row->keyed = !kb.truncated;
+		return 1;
+	}
+	for (int k = 0; k < BF__COUNT; k++)
+		if (strcmp(key, report_bd_figure_key(k)) == 0)
+			f = k;
+	if ((f < 0 && strcmp(key, "sessions") != 0) || !(c == '-' || digit(c)))
+		return 0;
+	if (read_number(s, &is_int, &v))
+		return -1;
+	if (is_int != 1)
+		return 1;
+	if (f >= 0) {
+		row->have[f] = 1;
+		row->value[f] = v;
+	} else if (v >= 0 && v <= UINT32_MAX) {
+		row->has_sessions = 1;
+		row->sessions = (uint32_t)v;
+	}
+	return 1;
+}
+
 /* An object or array; the opening bracket is next. */
 static int container(struct scan *s, int depth, enum ctx ctx)
 {
@@ -497,6 +584,8 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 
 	if (depth > BASELINE_MAX_DEPTH)
 		return fail_at(s, offset(s), "nesting deeper than %d", BASELINE_MAX_DEPTH);
+	if (ctx == CTX_BD_ROW)
+		bd_row_start(s, obj);
 	s->i++;
 	c = skip_ws(s);
 	if (c == (obj ? '}' : ']')) {
@@ -558,6 +647,26 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 					return -1;
 				if (dm == 0)
 					goto member_done;
+			} else if (ctx == CTX_TOP && strcmp(key, "breakdowns") == 0 && c == '{') {
+				s->b->nbd = 0;
+				sub = CTX_BDS;
+			} else if (ctx == CTX_BDS && c == '[') {
+				for (int k = 0; k < BDIM__COUNT; k++)
+					if (strcmp(key, report_bd_dim_key(k)) == 0) {
+						s->dim = (uint8_t)k;
+						sub = CTX_BD_LIST;
+					}
+			} else if (ctx == CTX_BD_ROW && s->row && c == '{' &&
+				   strcmp(key, "entry_latency_ms") == 0) {
+				sub = CTX_BD_LAT;
+			} else if ((ctx == CTX_BD_ROW || ctx == CTX_BD_LAT) && s->row) {
+				int r = ctx == CTX_BD_ROW ? bd_member(s, key, c)
+					: strcmp(key, "n") == 0 ? bd_count_member(s, BC_LATENCY_N, c) : 0;
+
+				if (r < 0)
+					return -1;
+				if (r > 0)
+					goto member_done;
 			} else if (ctx == CTX_HEADLINE) {
 				for (int k = 0; k < HL__COUNT; k++)
 					if (strcmp(key, report_headline_key(k)) == 0)
@@ -587,6 +696,8 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 				goto member_done;
 			}
 		}
+		if (!obj && ctx == CTX_BD_LIST)
+			sub = CTX_BD_ROW;
 		if (value(s, depth + 1, sub))
 			return -1;
 member_done:
@@ -612,7 +723,7 @@ static int value(struct scan *s, int depth, enum ctx ctx)
 	switch (c) {
 	case '{':
 	case '[':
-		return container(s, depth, c == '{' ? ctx : CTX_SKIP);
+		return container(s, depth, c == '{' || ctx == CTX_BD_LIST ? ctx : CTX_SKIP);
 	case '"':
 		return read_string(s, NULL);
 	case 't':
@@ -710,4 +821,13 @@ int baseline_read(const char *path, struct baseline *b, char *err, size_t errlen
 	rr_free(s.chunk);
 	fclose(s.f);
 	return st;
+}
+
+const struct baseline_bd_row *baseline_bd_find(const struct baseline *b, enum bd_dim dim,
+					       const char *key)
+{
+	for (size_t i = 0; b && i < b->nbd; i++)
+		if (b->bd[i].dim == dim && b->bd[i].keyed && strcmp(b->bd[i].key, key) == 0)
+			return &b->bd[i];
+	return NULL;
 }

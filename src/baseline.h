@@ -1,10 +1,11 @@
 /*
  * baseline — the headline figures of an earlier run, read from its JSON
  * (--baseline OLD.json) for week-over-week comparison. Only the top-level
- * "headline" object is kept; every other value is skipped by a validating
- * scanner with a depth limit, so a large or hostile file costs time in
- * proportion to its size and no memory beyond the figures.
- * The "days" array is read too (struct prev_day, for the per-day charts).
+ * "headline" object, the "days" array (struct prev_day, for the per-day
+ * charts) and the rows of "breakdowns" (into fixed arrays) are kept;
+ * every other value is skipped by a validating scanner with a depth
+ * limit, so a large or hostile file costs time in proportion to its size
+ * and no memory beyond the struct.
  * Does not: compare (report_compare, report_compare_days do) or read
  * anything else of the run.
  */
@@ -17,6 +18,31 @@
 #include "report.h"
 
 #define BASELINE_DAYS 366
+/* The counts of a breakdown row read besides its rates: the row's
+ * "entered", "entry_observed", "timeouts", "kicks", "entry_failed",
+ * "no_exit" and "entry_latency_ms" -> "n". */
+enum bd_count {
+	BC_ENTERED, BC_ENTRY_OBSERVED, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED, BC_NO_EXIT,
+	BC_LATENCY_N, BC__COUNT
+};
+
+/* A breakdown row of the old run ("breakdowns" -> dimension -> row): its
+ * "key", "sessions", the rates named by report_bd_figure_key and the
+ * counts of enum bd_count. */
+struct baseline_bd_row {
+	uint8_t dim;                 /* enum bd_dim */
+	uint8_t keyed;               /* "key" was a string of at most 127 bytes */
+	uint8_t has_sessions;
+	uint8_t have[BF__COUNT];
+	uint8_t has_count[BC__COUNT];
+	char key[128];
+	uint32_t sessions;
+	uint32_t count[BC__COUNT];
+	int64_t value[BF__COUNT];
+};
+/* Rows kept: a run writes at most REPORT_BREAKDOWN + 1 per dimension;
+ * rows past this many are skipped. */
+#define BASELINE_BD_ROWS (BDIM__COUNT * (REPORT_BREAKDOWN + 1))
 
 struct baseline {
 	uint8_t have[HL__COUNT];     /* 1 when the figure is a number (not null/absent) */
@@ -27,7 +53,13 @@ struct baseline {
 	struct prev_day days[BASELINE_DAYS];
 	uint32_t ndays;
 	uint64_t days_total;
+	struct baseline_bd_row bd[BASELINE_BD_ROWS];
+	size_t nbd;
 };
+
+/* The baseline's row of dimension dim whose key is key, or NULL. */
+const struct baseline_bd_row *baseline_bd_find(const struct baseline *b, enum bd_dim dim,
+					       const char *key);
 
 /*
  * Reads path. Returns RR_OK; RR_EIO when it cannot be read (err = "PATH:

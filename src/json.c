@@ -809,9 +809,33 @@ static void write_problem_users(struct jw *w, const struct report *r)
 	close_(w, ']');
 }
 
-static void write_breakdown(struct jw *w, const char *k, const struct breakdown *b, size_t n)
+/* A breakdown row's previous values (report_compare), or null without a
+ * baseline; sessions null when the baseline has no row of this key. */
+static void write_bd_baseline(struct jw *w, const struct report *r, const struct breakdown *b)
 {
-	open_(w, k, '[');
+	if (!r->has_baseline) {
+		opt(w, "baseline", RR_NONE);
+		return;
+	}
+	open_(w, "baseline", '{');
+	opt(w, "sessions", b->has_previous ? (int64_t)b->prev_sessions : RR_NONE);
+	bool_(w, "small", b->small);
+	open_(w, "figures", '{');
+	for (int f = 0; f < BF__COUNT; f++) {
+		open_(w, report_bd_figure_key(f), '{');
+		opt(w, "previous", b->previous[f]);
+		opt(w, "change", b->change[f]);
+		bool_(w, "regression", b->regression[f]);
+		close_(w, '}');
+	}
+	close_(w, '}');
+	close_(w, '}');
+}
+
+static void write_breakdown(struct jw *w, const struct report *r, enum bd_dim d,
+			    const struct breakdown *b, size_t n)
+{
+	open_(w, report_bd_dim_key(d), '[');
 	for (size_t i = 0; i < n; i++) {
 		open_(w, NULL, '{');
 		str(w, "key", b[i].key);
@@ -820,11 +844,14 @@ static void write_breakdown(struct jw *w, const char *k, const struct breakdown 
 		int_(w, "entered", b[i].entered);
 		int_(w, "entry_observed", b[i].entry_observed);
 		int_(w, "timeouts", b[i].timeouts);
-		open_(w, "entry_latency_ms", '{');
-		int_(w, "n", (int64_t)b[i].entry_latency.n);
-		opt(w, "p50", b[i].entry_latency.p50);
-		opt(w, "p95", b[i].entry_latency.p95);
-		close_(w, '}');
+		int_(w, "kicks", b[i].kicks);
+		int_(w, "entry_failed", b[i].entry_failed);
+		int_(w, "no_exit", b[i].no_exit);
+		write_latency(w, "entry_latency_ms", &b[i].entry_latency);
+		write_latency(w, "first_frame_ms", &b[i].first_frame);
+		for (int f = 0; f < BF__COUNT; f++)
+			opt(w, report_bd_figure_key(f), b[i].value[f]);
+		write_bd_baseline(w, r, &b[i]);
 		close_(w, '}');
 	}
 	close_(w, ']');
@@ -1018,10 +1045,11 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 
 	/* Device type and SDK version lists are empty without a users file. */
 	open_(&w, "breakdowns", '{');
-	write_breakdown(&w, "platform", r->by_platform, r->nby_platform);
-	write_breakdown(&w, "device", r->by_device, r->nby_device);
-	write_breakdown(&w, "sdk_version", r->by_sdk, r->nby_sdk);
-	write_breakdown(&w, "network", r->by_network, r->nby_network);
+	write_breakdown(&w, r, BDIM_PLATFORM, r->by_platform, r->nby_platform);
+	write_breakdown(&w, r, BDIM_DEVICE, r->by_device, r->nby_device);
+	write_breakdown(&w, r, BDIM_SDK, r->by_sdk, r->nby_sdk);
+	write_breakdown(&w, r, BDIM_NETWORK, r->by_network, r->nby_network);
+	write_breakdown(&w, r, BDIM_APP, r->by_app, r->nby_app);
 	close_(&w, '}');
 	close_(&w, '}');
 	putch(&w, '\n');

@@ -311,13 +311,73 @@ static void fill_quality(struct page *p, xmlNodePtr root)
 	}
 }
 
+/* The unit a breakdown figure is shown in (the headline's). */
+static enum unit bd_unit(enum bd_figure f)
+{
+	if (f == BF_ENTRY_SUCCESS_PM || f == BF_ENTRY_FAST_PM)
+		return U_PM;
+	if (f >= BF_ENTRY_LATENCY_P50)
+		return U_MS;
+	return U_PER1000;
+}
+
+/* A change in the figure's unit, signed: "+1.2 pts", "+35", "+2.0 s". */
+static void bd_fmt_change(enum bd_figure f, int64_t v, char *b, size_t n)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	const char *sign = v < 0 ? "-" : v > 0 ? "+" : "";
+	char t[40];
+
+	switch (bd_unit(f)) {
+	case U_PM:
+		snprintf(b, n, "%s%" PRIu64 ".%" PRIu64 " pts", sign, a / 10, a % 10);
+		break;
+	case U_MS:
+		fmt_duration((int64_t)a, t, sizeof t);
+		snprintf(b, n, "%s%.40s", sign, t);
+		break;
+	default:
+		snprintf(b, n, "%s%" PRIu64, sign, a);
+		break;
+	}
+}
+
+/* One figure's cell: the value; with a baseline, under it "was X, ▲ +Y"
+ * and a "▲ regression" badge when marked. */
+static void bd_cell(struct page *p, xmlNodePtr tr, const struct breakdown *b, enum bd_figure f)
+{
+	xmlNodePtr td = add_el(p, tr, "td", "num");
+	char v[48], c[64], t[128];
+
+	fmt_value(bd_unit(f), b->value[f], v, sizeof v);
+	add_text(p, td, v);
+	if (!p->r->has_baseline || b->previous[f] == RR_NONE)
+		return;
+	fmt_value(bd_unit(f), b->previous[f], v, sizeof v);
+	if (b->change[f] == RR_NONE) {
+		snprintf(t, sizeof t, "was %s", v);
+	} else {
+		bd_fmt_change(f, b->change[f], c, sizeof c);
+		snprintf(t, sizeof t, "was %s, %s %s", v,
+			 b->change[f] > 0 ? "▲" : b->change[f] < 0 ? "▼" : "=", c);
+	}
+	add_text(p, td, " ");
+	add_el_text(p, td, "span", "was", t);
+	if (b->regression[f]) {
+		add_text(p, td, " ");
+		add_el_text(p, td, "span", "badge regression", "regression");
+	}
+}
+
 static void fill_breakdown(struct page *p, xmlNodePtr parent, const char *heading,
-			   const char *key, const struct breakdown *b, size_t n)
+			   const char *key, enum bd_dim d, const struct breakdown *b, size_t n)
 {
 	const struct col cols[] = {
-		{ key, 0 }, { "Users", 1 }, { "Sessions", 1 }, { "Entered", 1 }, { "Timeouts", 1 },
-		{ "Entry latency p50", 1 }, { "Entry latency p95", 1 } };
-	xmlNodePtr div, tb, tr;
+		{ key, 0 }, { "Users", 1 }, { "Sessions", 1 }, { "Entry success", 1 },
+		{ "Entered within 5 s", 1 }, { "Timeouts /1000", 1 }, { "Kicks /1000", 1 },
+		{ "Entry failures /1000", 1 }, { "No exit /1000", 1 }, { "Entry latency p50", 1 },
+		{ "Entry latency p95", 1 }, { "First frame p50", 1 } };
+	xmlNodePtr div, tb, tr, td;
 	char t[64];
 
 	if (n == 0)
@@ -325,17 +385,22 @@ static void fill_breakdown(struct page *p, xmlNodePtr parent, const char *headin
 	div = add_el(p, parent, "div", "breakdown");
 	add_el_text(p, div, "h3", NULL, heading);
 	tb = add_table(p, div, "breakdown", cols, sizeof cols / sizeof cols[0]);
+	/* The table scrolls sideways on a phone: its wrapper takes the focus
+	 * so the keyboard can scroll it too, and is named for that. */
+	set_attr(p, tb->parent->parent, "tabindex", "0");
+	set_attr(p, tb->parent->parent, "role", "region");
+	set_attr(p, tb->parent->parent, "aria-label", heading);
 	for (size_t i = 0; i < n; i++) {
 		tr = add_el(p, tb, "tr", NULL);
-		td_text(p, tr, b[i].key, "id key");
+		snprintf(t, sizeof t, "bd-%s-%zu", report_bd_dim_key(d), i + 1);
+		set_attr(p, tr, "id", t);
+		td = td_text(p, tr, b[i].key, "id key");
+		if (p->r->has_baseline && b[i].small)
+			add_el_text(p, td, "span", "note small", " (small: never marked)");
 		td_u64(p, tr, b[i].users);
 		td_u64(p, tr, b[i].sessions);
-		td_u64(p, tr, b[i].entered);
-		td_u64(p, tr, b[i].timeouts);
-		fmt_dur(b[i].entry_latency.p50, t, sizeof t);
-		td_text(p, tr, t, "num");
-		fmt_dur(b[i].entry_latency.p95, t, sizeof t);
-		td_text(p, tr, t, "num");
+		for (int f = 0; f < BF__COUNT; f++)
+			bd_cell(p, tr, &b[i], (enum bd_figure)f);
 	}
 }
 
@@ -349,15 +414,32 @@ static void fill_breakdowns(struct page *p, xmlNodePtr root)
 
 	if (!n)                  /* optional slot */
 		return;
-	if (r->nby_platform + r->nby_device + r->nby_sdk + r->nby_network == 0) {
+	if (r->nby_platform + r->nby_device + r->nby_sdk + r->nby_network + r->nby_app == 0) {
 		empty_note(p, n, "No sessions.");
 		return;
 	}
+	if (r->has_baseline) {
+		char b[700];
+
+		snprintf(b, sizeof b, "Under each rate: its value in the baseline's row of the "
+			 "same key and the change. A rate is marked “regression” when it is worse "
+			 "by more than the threshold, as in the headline, and beyond chance: a "
+			 "two-proportion test, p < 0.01, against the baseline's row. Latency and "
+			 "first-frame percentiles are never marked on a row: there is no spread of "
+			 "last week's row to test them against, so their change is shown only. "
+			 "Rows with fewer than %d sessions in either report are small: shown, never "
+			 "marked.", REPORT_BD_MIN_SESSIONS);
+		add_el_text(p, n, "p", "note", b);
+	}
 	pair = add_el(p, n, "div", "breakdowns");
-	fill_breakdown(p, pair, "By platform", "Platform", r->by_platform, r->nby_platform);
-	fill_breakdown(p, pair, "By network type", "Network", r->by_network, r->nby_network);
-	fill_breakdown(p, pair, "By device type", "Device type", r->by_device, r->nby_device);
-	fill_breakdown(p, pair, "By SDK version", "SDK version", r->by_sdk, r->nby_sdk);
+	fill_breakdown(p, pair, "By platform", "Platform", BDIM_PLATFORM, r->by_platform,
+		       r->nby_platform);
+	fill_breakdown(p, pair, "By network type", "Network", BDIM_NETWORK, r->by_network,
+		       r->nby_network);
+	fill_breakdown(p, pair, "By device type", "Device type", BDIM_DEVICE, r->by_device,
+		       r->nby_device);
+	fill_breakdown(p, pair, "By SDK version", "SDK version", BDIM_SDK, r->by_sdk, r->nby_sdk);
+	fill_breakdown(p, pair, "By app", "SdkAppId", BDIM_APP, r->by_app, r->nby_app);
 }
 
 /* --------------------------------------------------------- distributions */

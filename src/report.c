@@ -554,7 +554,7 @@ static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int6
  */
 enum step {
 	STEP_DAYS, STEP_TOTALS, STEP_PROBLEM_USERS, STEP_CALL_FILES_1, STEP_CALL_FILES_2,
-	STEP_BD_PLATFORM, STEP_BD_NETWORK, STEP_BD_DEVICE, STEP_BD_SDK,
+	STEP_BD_PLATFORM, STEP_BD_NETWORK, STEP_BD_DEVICE, STEP_BD_SDK, STEP_BD_APP,
 	STEP_TOPS, STEP_WORST,
 	STEP__COUNT
 };
@@ -623,6 +623,8 @@ static int step_run(struct build *b, enum step t, struct scratch *x)
 		return report_build_breakdown(r, x, BD_DEVICE, &r->by_device, &r->nby_device);
 	case STEP_BD_SDK:
 		return report_build_breakdown(r, x, BD_SDK, &r->by_sdk, &r->nby_sdk);
+	case STEP_BD_APP:
+		return r->ds ? report_build_breakdown(r, x, BD_APP, &r->by_app, &r->nby_app) : RR_OK;
 	default:
 		return RR_OK;
 	}
@@ -760,6 +762,7 @@ void report_free(struct report *r)
 	report_breakdown_free(&r->by_device, &r->nby_device);
 	report_breakdown_free(&r->by_sdk, &r->nby_sdk);
 	report_breakdown_free(&r->by_network, &r->nby_network);
+	report_breakdown_free(&r->by_app, &r->nby_app);
 	rr_free(r->problem_users);
 	r->problem_users = NULL;
 	r->nproblem_users = 0;

@@ -153,12 +153,57 @@ struct top_item {
 	uint32_t users;          /* distinct users (user ID strings) over the whole input */
 };
 
+/* The rates every breakdown row carries, with the headline's definitions
+ * and denominators (report_build_headline): entry success over sessions
+ * whose entry was observed, within 5 s over sessions with a latency, the
+ * exits per mille of sessions, nearest-rank percentiles. Their JSON keys
+ * are the headline keys of the same figures (report_bd_figure_key). */
+enum bd_figure {
+	BF_ENTRY_SUCCESS_PM, BF_ENTRY_FAST_PM,
+	BF_TIMEOUTS_PM, BF_KICKS_PM, BF_ENTRY_FAILED_PM, BF_NO_EXIT_PM,
+	BF_ENTRY_LATENCY_P50, BF_ENTRY_LATENCY_P95, BF_FIRST_FRAME_P50,
+	BF__COUNT
+};
+
+/* The breakdown dimensions, in the JSON's order; the key is the member of
+ * "breakdowns" ("platform", "device", "sdk_version", "network", "app"). */
+enum bd_dim { BDIM_PLATFORM, BDIM_DEVICE, BDIM_SDK, BDIM_NETWORK, BDIM_APP, BDIM__COUNT };
+const char *report_bd_dim_key(enum bd_dim d);
+
+/* The headline figure a breakdown figure is the segment's value of. */
+enum headline_id report_bd_figure_headline(enum bd_figure f);
+/* Its JSON key ("timeouts_pm"), the headline's. */
+const char *report_bd_figure_key(enum bd_figure f);
+
+/* A breakdown row with fewer sessions than this, this week or in the
+ * baseline, is "small": shown with its previous value, never marked as a
+ * regression (README "Weekly report" gives the reasoning). */
+#define REPORT_BD_MIN_SESSIONS 1000
+/* A row's share of sessions (entry success, within 5 s, the exits per
+ * mille) is marked only when its move is beyond chance: a pooled
+ * two-proportion test against the baseline's row gives p below this.
+ * Percentiles (entry latency, first frame) are never marked on a row. */
+#define REPORT_BD_MAX_P 0.01
+
 /* One row of a breakdown (by platform, device type or SDK version). */
 struct breakdown {
 	char *key;               /* owned: "sdk", "iPhone14,2", "11.4.0"; "(not given)" */
 	uint32_t users, sessions, entered, timeouts;
 	uint32_t entry_observed; /* sessions whose entry was observed */
 	struct latency entry_latency;
+	uint32_t kicks, entry_failed, no_exit;
+	uint32_t fast;           /* sessions with a latency <= 5000 ms */
+	struct latency first_frame;
+	int64_t value[BF__COUNT];    /* RR_NONE when not measurable */
+	/* Set by report_compare when the baseline has a row of the same
+	 * dimension and key; else has_previous 0, previous/change RR_NONE. */
+	uint8_t has_previous;
+	uint8_t small;           /* sessions or prev_sessions < REPORT_BD_MIN_SESSIONS */
+	uint32_t prev_sessions;
+	int64_t previous[BF__COUNT], change[BF__COUNT];
+	/* The headline's rule and beyond chance (REPORT_BD_MAX_P); never when
+	 * small, never for a percentile. */
+	uint8_t regression[BF__COUNT];
 };
 
 /* An abnormal experience of a room none of whose events were given (a
@@ -241,6 +286,10 @@ struct report {
 	 * version come from the users file (empty lists without one). */
 	struct breakdown *by_platform, *by_device, *by_sdk, *by_network;
 	size_t nby_platform, nby_device, nby_sdk, nby_network;
+	/* By app (SdkAppId; "(not given)" for calls without one): empty
+	 * unless the calls are of several (several_apps). */
+	struct breakdown *by_app;
+	size_t nby_app;
 	uint32_t ongoing;                /* sessions still in the room at export */
 	/* Weekly-report figures. by_network: the network type each session
 	 * spent most time on ("Wi-Fi", "4G", ..., "(not reported)"). */
@@ -320,6 +369,12 @@ int64_t report_day_of_date(const char *date);
  * r->prev_days. Without baseline days, prev_days stays NULL. RR_OK or
  * RR_ENOMEM (r unchanged). */
 int report_compare_days(struct report *r, const struct baseline *b);
+/* Part of report_compare: each breakdown row's previous values from the
+ * baseline's row of the same dimension and key, the change, and a
+ * regression mark when a share of sessions moved the worse way by the
+ * headline's rule and beyond chance (REPORT_BD_MAX_P); never on small
+ * rows, never on percentiles. b NULL clears them. */
+void report_compare_breakdowns(struct report *r, const struct baseline *b, int threshold_pct);
 
 /* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders.
  * Returns RR_NONE when n == 0. */

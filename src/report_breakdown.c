@@ -15,12 +15,13 @@
 
 
 /* A key's sessions: n of them; after the grouping their users are
- * x->u[first, first + n) and their nl latencies x->v[first, first + nl). */
+ * x->u[first, first + n), their nl latencies x->v[first, first + nl) and
+ * their nf first frames x->w[first, first + nf). */
 struct bgroup {
 	const char *text;
 	uint32_t key;
 	uint32_t first, n;
-	uint32_t nl, entered, entry_observed, timeouts;
+	uint32_t nl, nf, entered, entry_observed, timeouts, kicks, entry_failed, no_exit, fast;
 };
 
 static int cmp_bgroup(const void *pa, const void *pb)
@@ -36,8 +37,80 @@ static int cmp_bgroup(const void *pa, const void *pb)
 	return a->key < b->key ? -1 : a->key > b->key;
 }
 
-static const char *bd_text(const struct report *r, enum bd_kind k, uint32_t key)
+/* The SdkAppIds of the calls, distinct: app[k - 1] is the text of key k
+ * (owned, NUL-terminated), call_key[c] the key of call c (0: none). */
+struct apps {
+	char **app;
+	uint32_t napp;
+	uint32_t *call_key;
+};
+
+static void apps_free(struct apps *a)
 {
+	for (uint32_t i = 0; i < a->napp; i++)
+		rr_free(a->app[i]);
+	rr_free(a->app);
+	rr_free(a->call_key);
+}
+
+static uint32_t fnv1a(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* Fills a from the calls' room keys: an open-addressing table of twice the
+ * calls' number (a power of two) finds each text's key. RR_OK, RR_ENOMEM. */
+static int apps_find(const struct report *r, struct apps *a)
+{
+	const struct model *m = r->m;
+	size_t cap = 2, capa = 0, len, alen;
+	uint32_t *slot, c, h;
+	int rc = RR_ENOMEM;
+
+	memset(a, 0, sizeof *a);
+	while (cap < 2 * (size_t)m->ncalls)
+		cap *= 2;
+	slot = rr_calloc(cap, sizeof *slot);
+	a->call_key = rr_calloc(m->ncalls ? m->ncalls : 1, sizeof *a->call_key);
+	if (!slot || !a->call_key)
+		goto done;
+	for (c = 0; c < m->ncalls; c++) {
+		const char *t = dataset_room_app(r->ds->strs, m->calls[c].room, &len);
+
+		if (!t)
+			continue;
+		for (h = fnv1a(t, len) & (uint32_t)(cap - 1); slot[h]; h = (h + 1) & (uint32_t)(cap - 1)) {
+			alen = strlen(a->app[slot[h] - 1]);
+			if (alen == len && memcmp(a->app[slot[h] - 1], t, len) == 0)
+				break;
+		}
+		if (!slot[h]) {
+			if (rr_grow(&a->app, &capa, (size_t)a->napp + 1, sizeof *a->app) != RR_OK)
+				goto done;
+			a->app[a->napp] = rr_strndup(t, len);
+			if (!a->app[a->napp])
+				goto done;
+			slot[h] = ++a->napp;
+		}
+		a->call_key[c] = slot[h];
+	}
+	rc = RR_OK;
+done:
+	rr_free(slot);
+	if (rc != RR_OK)
+		apps_free(a);
+	return rc;
+}
+
+static const char *bd_text(const struct report *r, enum bd_kind k, uint32_t key,
+			   const struct apps *a)
+{
+	if (k == BD_APP)
+		return key ? a->app[key - 1] : "(not given)";
 	if (k == BD_PLATFORM)
 		return platform_name((enum platform)key);
 	if (k == BD_NETWORK) {
@@ -48,10 +121,29 @@ static const char *bd_text(const struct report *r, enum bd_kind k, uint32_t key)
 	return key ? strtab_str(r->ds->strs, key) : "(not given)";
 }
 
-static uint32_t bd_key(enum bd_kind kind, const struct session *s)
+static uint32_t bd_key(enum bd_kind kind, const struct session *s, const struct apps *a)
 {
 	return kind == BD_PLATFORM ? s->platform : kind == BD_NETWORK ? s->network
-	       : kind == BD_DEVICE ? s->device : s->sdk;
+	       : kind == BD_DEVICE ? s->device : kind == BD_APP ? a->call_key[s->call] : s->sdk;
+}
+
+/* The row's rates from its counts, as report_build_headline has them for
+ * the whole week; no previous values yet. */
+static void bd_rates(struct breakdown *row)
+{
+	int f;
+
+	row->value[BF_ENTRY_SUCCESS_PM] = report_per_mille(row->entered, row->entry_observed);
+	row->value[BF_ENTRY_FAST_PM] = report_per_mille(row->fast, row->entry_latency.n);
+	row->value[BF_TIMEOUTS_PM] = report_per_mille(row->timeouts, row->sessions);
+	row->value[BF_KICKS_PM] = report_per_mille(row->kicks, row->sessions);
+	row->value[BF_ENTRY_FAILED_PM] = report_per_mille(row->entry_failed, row->sessions);
+	row->value[BF_NO_EXIT_PM] = report_per_mille(row->no_exit, row->sessions);
+	row->value[BF_ENTRY_LATENCY_P50] = row->entry_latency.p50;
+	row->value[BF_ENTRY_LATENCY_P95] = row->entry_latency.p95;
+	row->value[BF_FIRST_FRAME_P50] = row->first_frame.p50;
+	for (f = 0; f < BF__COUNT; f++)
+		row->previous[f] = row->change[f] = RR_NONE;
 }
 
 /* Fills one row from groups g[0..ng) (one group, or all the "(other)"
@@ -60,22 +152,30 @@ static uint32_t bd_key(enum bd_kind kind, const struct session *s)
 static int bd_row(struct scratch *x, const struct bgroup *g, size_t ng, const char *text,
 		  struct breakdown *row)
 {
-	size_t i, j, nl = 0, nu = 0;
+	size_t i, j, nl = 0, nf = 0, nu = 0;
 
 	memset(row, 0, sizeof *row);
 	for (i = 0; i < ng; i++) {
 		memmove(x->v + g[0].first + nl, x->v + g[i].first, g[i].nl * sizeof *x->v);
+		memmove(x->w + g[0].first + nf, x->w + g[i].first, g[i].nf * sizeof *x->w);
 		nl += g[i].nl;
+		nf += g[i].nf;
 		nu += g[i].n;
 		row->sessions += g[i].n;
 		row->entered += g[i].entered;
 		row->entry_observed += g[i].entry_observed;
 		row->timeouts += g[i].timeouts;
+		row->kicks += g[i].kicks;
+		row->entry_failed += g[i].entry_failed;
+		row->no_exit += g[i].no_exit;
+		row->fast += g[i].fast;
 	}
 	marks_next(x);
 	for (j = 0; j < nu; j++)
 		row->users += mark_new(x, x->u[g[0].first + j]);
 	report_latency_of(x->v + g[0].first, nl, &row->entry_latency);
+	report_latency_of(x->w + g[0].first, nf, &row->first_frame);
+	bd_rates(row);
 	row->key = rr_strndup(text, strlen(text));
 	return row->key ? RR_OK : RR_ENOMEM;
 }
@@ -105,33 +205,45 @@ int report_build_breakdown(struct report *r, struct scratch *x, enum bd_kind kin
 	uint32_t n = m->nsessions, ng = 0, i, key, pos, small[256];
 	uint32_t *map = small;
 	struct bgroup *g = NULL;
+	struct apps a;
 	size_t capg = 0, rows;
 	int rc = RR_ENOMEM;
 
 	*out = NULL;
 	*nout = 0;
+	memset(&a, 0, sizeof a);
 	if (n == 0)
 		return RR_OK;
+	if (kind == BD_APP && apps_find(r, &a) != RR_OK)
+		return RR_ENOMEM;
 	/* map[key] = 1 + its group. Platforms and networks are bytes; the
-	 * scratch's marks cover every strtab id of the model. */
-	if (kind == BD_DEVICE || kind == BD_SDK) {
-		map = rr_calloc(x->nmark, sizeof *map);
-		if (!map)
+	 * scratch's marks cover every strtab id of the model; apps are keys
+	 * 1..napp (0: none). */
+	if (kind == BD_DEVICE || kind == BD_SDK || kind == BD_APP) {
+		map = rr_calloc(kind == BD_APP ? (size_t)a.napp + 1 : x->nmark, sizeof *map);
+		if (!map) {
+			apps_free(&a);
 			return RR_ENOMEM;
+		}
 	} else {
 		memset(small, 0, sizeof small);
 	}
 	for (i = 0; i < n; i++) {
-		key = bd_key(kind, &m->sessions[i]);
+		key = bd_key(kind, &m->sessions[i], &a);
 		if (!map[key]) {
 			if (rr_grow(&g, &capg, (size_t)ng + 1, sizeof *g) != RR_OK)
 				goto done;
 			memset(&g[ng], 0, sizeof g[ng]);
 			g[ng].key = key;
-			g[ng].text = bd_text(r, kind, key);
+			g[ng].text = bd_text(r, kind, key, &a);
 			map[key] = ++ng;
 		}
 		g[map[key] - 1].n++;
+	}
+	/* By app only when the calls are of more than one (or some of none). */
+	if (kind == BD_APP && ng < 2) {
+		rc = RR_OK;
+		goto done;
 	}
 	qsort(g, ng, sizeof *g, cmp_bgroup);
 	for (i = 0, pos = 0; i < ng; i++) {
@@ -142,14 +254,21 @@ int report_build_breakdown(struct report *r, struct scratch *x, enum bd_kind kin
 	}
 	for (i = 0; i < n; i++) {
 		const struct session *s = &m->sessions[i];
-		struct bgroup *gi = &g[map[bd_key(kind, s)] - 1];
+		struct bgroup *gi = &g[map[bd_key(kind, s, &a)] - 1];
 
 		x->u[gi->first + gi->n++] = s->user;
 		gi->entered += s->entered;
 		gi->entry_observed += s->entry_observed;
 		gi->timeouts += s->exit == EXIT_TIMEOUT;
-		if (s->entry_latency_ms != RR_NONE)
+		gi->kicks += s->exit == EXIT_KICKED;
+		gi->entry_failed += s->exit == EXIT_ENTRY_FAILED;
+		gi->no_exit += s->exit == EXIT_UNKNOWN;
+		if (s->entry_latency_ms != RR_NONE) {
 			x->v[gi->first + gi->nl++] = s->entry_latency_ms;
+			gi->fast += s->entry_latency_ms <= 5000;
+		}
+		if (s->first_frame_ms != RR_NONE)
+			x->w[gi->first + gi->nf++] = s->first_frame_ms;
 	}
 	rows = ng > REPORT_BREAKDOWN ? REPORT_BREAKDOWN + 1 : ng;
 	*out = rr_calloc(rows, sizeof **out);
@@ -170,5 +289,6 @@ done:
 	if (map != small)
 		rr_free(map);
 	rr_free(g);
+	apps_free(&a);
 	return rc;
 }

@@ -95,10 +95,10 @@ void report_call_files_drop(struct call_files *cf);
 
 /* ---- report_breakdown.c: the breakdown tables ---- */
 
-enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK, BD_NETWORK };
+enum bd_kind { BD_PLATFORM, BD_DEVICE, BD_SDK, BD_NETWORK, BD_APP };
 
-/* The sessions grouped by platform, device, SDK or network into *out.
- * RR_OK or RR_ENOMEM. */
+/* The sessions grouped by platform, device, SDK, network or app into *out
+ * (by app: none when all calls are of one app). RR_OK or RR_ENOMEM. */
 int report_build_breakdown(struct report *r, struct scratch *x, enum bd_kind kind,
 			   struct breakdown **out, size_t *nout);
 void report_breakdown_free(struct breakdown **b, size_t *n);

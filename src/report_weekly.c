@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "stats.h"
 #include "util.h"
 
 /* ---- problem users ---- */
@@ -228,16 +229,151 @@ static int64_t change_per_mille(int64_t change, int64_t previous)
 	return neg ? -(int64_t)q : (int64_t)q;
 }
 
+/* The headline's regression rule: a figure that moved the worse way by
+ * more than the threshold. Absolute figures are per mille: threshold/5
+ * points is threshold*2 per mille. Others: more than threshold percent of
+ * the previous value (any worsening from 0 counts). */
+static int regressed(int8_t better, int absolute, int64_t change, int64_t previous,
+		     int threshold_pct)
+{
+	long double thr = threshold_pct > 0 ? threshold_pct : 0;
+	int worse;
+
+	if (better == 0 || change == RR_NONE)
+		return 0;
+	worse = better > 0 ? change < 0 : change > 0;
+	if (!worse)
+		return 0;
+	if (absolute)
+		return (long double)mag(change) > thr * 2;
+	return (long double)mag(change) * 100 > thr * (long double)mag(previous);
+}
+
+static const enum headline_id bd_figure_hl[BF__COUNT] = {
+	[BF_ENTRY_SUCCESS_PM] = HL_ENTRY_SUCCESS_PM, [BF_ENTRY_FAST_PM] = HL_ENTRY_FAST_PM,
+	[BF_TIMEOUTS_PM] = HL_TIMEOUTS_PM, [BF_KICKS_PM] = HL_KICKS_PM,
+	[BF_ENTRY_FAILED_PM] = HL_ENTRY_FAILED_PM, [BF_NO_EXIT_PM] = HL_NO_EXIT_PM,
+	[BF_ENTRY_LATENCY_P50] = HL_ENTRY_LATENCY_P50, [BF_ENTRY_LATENCY_P95] = HL_ENTRY_LATENCY_P95,
+	[BF_FIRST_FRAME_P50] = HL_FIRST_FRAME_P50,
+};
+
+enum headline_id report_bd_figure_headline(enum bd_figure f)
+{
+	return (unsigned)f < BF__COUNT ? bd_figure_hl[f] : HL_SESSIONS;
+}
+
+const char *report_bd_figure_key(enum bd_figure f)
+{
+	return (unsigned)f < BF__COUNT ? headline_def[bd_figure_hl[f]].key : "";
+}
+
+const char *report_bd_dim_key(enum bd_dim d)
+{
+	static const char *const key[BDIM__COUNT] = {
+		[BDIM_PLATFORM] = "platform", [BDIM_DEVICE] = "device",
+		[BDIM_SDK] = "sdk_version", [BDIM_NETWORK] = "network", [BDIM_APP] = "app" };
+
+	return (unsigned)d < BDIM__COUNT ? key[d] : "";
+}
+
+/* The count of figure f's sessions and its denominator in this week's
+ * row. Returns 0 for a percentile (not a share of sessions). */
+static int row_share(const struct breakdown *row, int f, uint64_t *x, uint64_t *n)
+{
+	const uint32_t xs[BF_ENTRY_LATENCY_P50] = {
+		row->entered, row->fast, row->timeouts, row->kicks, row->entry_failed, row->no_exit };
+	const uint32_t ns[BF_ENTRY_LATENCY_P50] = {
+		row->entry_observed, row->entry_latency.n, row->sessions, row->sessions,
+		row->sessions, row->sessions };
+
+	if (f >= BF_ENTRY_LATENCY_P50)
+		return 0;
+	*x = xs[f];
+	*n = ns[f];
+	return 1;
+}
+
+/* The same in the baseline's row: its counts as it wrote them; when one
+ * is absent (and always for within 5 s, whose count the JSON does not
+ * carry), the rate times the denominator, rounded. Returns 0 when the
+ * denominator or the rate is unknown, or for a percentile. */
+static int old_share(const struct baseline_bd_row *o, int f, uint64_t *x, uint64_t *n)
+{
+	static const int8_t xc[BF_ENTRY_LATENCY_P50] = {
+		BC_ENTERED, -1, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED, BC_NO_EXIT };
+	static const int8_t nc[BF_ENTRY_LATENCY_P50] = {
+		BC_ENTRY_OBSERVED, BC_LATENCY_N, -1, -1, -1, -1 };
+
+	if (f >= BF_ENTRY_LATENCY_P50)
+		return 0;
+	if (nc[f] >= 0 ? !o->has_count[nc[f]] : !o->has_sessions)
+		return 0;
+	*n = nc[f] >= 0 ? o->count[nc[f]] : o->sessions;
+	if (xc[f] >= 0 && o->has_count[xc[f]]) {
+		*x = o->count[xc[f]];
+		return *x <= *n;
+	}
+	if (!o->have[f] || o->value[f] < 0 || o->value[f] > 1000)
+		return 0;
+	*x = ((uint64_t)o->value[f] * *n + 500) / 1000;
+	return 1;
+}
+
+/* Whether the row's share f moved beyond chance: a pooled two-proportion
+ * test, two-sided, p < REPORT_BD_MAX_P. Percentiles never are. */
+static int beyond_chance(const struct breakdown *row, const struct baseline_bd_row *o, int f)
+{
+	uint64_t x0, n0, x1, n1;
+
+	if (!o || !row_share(row, f, &x1, &n1) || !old_share(o, f, &x0, &n0))
+		return 0;
+	return stat_two_prop_p(x0, n0, x1, n1) < REPORT_BD_MAX_P;
+}
+
+/* One row against the baseline's row of its dimension and key: marked
+ * when worse by the headline's rule and beyond chance, never when small. */
+static void compare_row(struct breakdown *row, const struct baseline_bd_row *old,
+			int threshold_pct)
+{
+	int f;
+
+	row->has_previous = old != NULL;
+	row->prev_sessions = old && old->has_sessions ? old->sessions : 0;
+	row->small = row->sessions < REPORT_BD_MIN_SESSIONS ||
+		     (old && row->prev_sessions < REPORT_BD_MIN_SESSIONS);
+	for (f = 0; f < BF__COUNT; f++) {
+		enum headline_id h = bd_figure_hl[f];
+
+		row->previous[f] = old && old->have[f] ? old->value[f] : RR_NONE;
+		row->change[f] = safe_sub(row->value[f], row->previous[f]);
+		row->regression[f] = !row->small &&
+			regressed(headline_def[h].better, headline_def[h].absolute, row->change[f],
+				  row->previous[f], threshold_pct) &&
+			beyond_chance(row, old, f);
+	}
+}
+
+void report_compare_breakdowns(struct report *r, const struct baseline *b, int threshold_pct)
+{
+	struct breakdown *rows[BDIM__COUNT] = { r->by_platform, r->by_device, r->by_sdk,
+						 r->by_network, r->by_app };
+	size_t n[BDIM__COUNT] = { r->nby_platform, r->nby_device, r->nby_sdk, r->nby_network,
+				  r->nby_app };
+
+	for (int d = 0; d < BDIM__COUNT; d++)
+		for (size_t i = 0; i < n[d]; i++)
+			compare_row(&rows[d][i], b ? baseline_bd_find(b, d, rows[d][i].key) : NULL,
+				    threshold_pct);
+}
+
 void report_compare(struct report *r, const struct baseline *b, const char *name,
 		    int threshold_pct)
 {
-	long double thr = threshold_pct > 0 ? threshold_pct : 0;
 	size_t len;
 	int i;
 
 	for (i = 0; i < HL__COUNT; i++) {
 		struct headline *h = &r->headline[i];
-		int worse;
 
 		h->previous = b && b->have[i] ? b->value[i] : RR_NONE;
 		h->change = safe_sub(h->value, h->previous);
@@ -246,20 +382,11 @@ void report_compare(struct report *r, const struct baseline *b, const char *name
 		h->regression = 0;
 		/* A sample's rate moves with the sampling as much as with the
 		 * calls: shown with its change, never marked. */
-		if (h->better == 0 || h->sampled || h->change == RR_NONE)
-			continue;
-		worse = h->better > 0 ? h->change < 0 : h->change > 0;
-		if (!worse)
-			continue;
-		/* Absolute figures are per mille: threshold/5 points is
-		 * threshold*2 per mille. Others: more than threshold percent of
-		 * the previous value (any worsening from 0 counts). */
-		if (h->absolute)
-			h->regression = (long double)mag(h->change) > thr * 2;
-		else
-			h->regression = (long double)mag(h->change) * 100 >
-					thr * (long double)mag(h->previous);
+		if (!h->sampled)
+			h->regression = (uint8_t)regressed(h->better, h->absolute, h->change,
+							   h->previous, threshold_pct);
 	}
+	report_compare_breakdowns(r, b, threshold_pct);
 	r->has_baseline = 1;
 	if (!name)
 		name = "";

@@ -546,6 +546,153 @@ static void test_days_many(void **state)
 	free(json);
 }
 
+/* Breakdown rows: key, sessions and rates kept per dimension; the row's
+ * own "baseline" object, unknown dimensions, non-object elements, rates
+ * of the wrong type and keys too long to keep are skipped or left unset. */
+static void test_breakdown_rows(void **state)
+{
+	static char doc[2048];
+	char longkey[200], err[256];
+	struct baseline b;
+	const struct baseline_bd_row *row;
+	(void)state;
+
+	memset(longkey, 'k', sizeof longkey - 1);
+	longkey[sizeof longkey - 1] = '\0';
+	snprintf(doc, sizeof doc,
+		 "{\"headline\": {\"calls\": 1}, \"breakdowns\": {"
+		 "\"platform\": [{\"key\": \"sdk\", \"sessions\": 2000, \"timeouts_pm\": 66,"
+		 " \"entry_latency_p50_ms\": 2298, \"first_frame_p50_ms\": null,"
+		 " \"entry_success_pm\": 1.5, \"baseline\": {\"timeouts\": 9, \"figures\": {\"timeouts_pm\":"
+		 " {\"previous\": 3}}}, \"entry_latency_ms\": {\"p50\": 9}}, 5, [1, {\"key\": \"x\"}]],"
+		 "\"carrier\": [{\"key\": \"sdk\", \"timeouts_pm\": 1}],"
+		 "\"sdk_version\": [{\"key\": \"11.5.0\", \"timeouts_pm\": 75, \"sessions\": 5787,"
+		 " \"timeouts\": 433, \"kicks\": -1, \"no_exit\": 2.5, \"entered\": 5500,"
+		 " \"entry_observed\": 5787, \"entry_latency_ms\": {\"p50\": 9, \"n\": 5400}},"
+		 " {\"key\": \"%s\", \"timeouts_pm\": 1}, {\"key\": 7, \"timeouts_pm\": 2}],"
+		 "\"network\": []}}", longkey);
+	assert_int_equal(read_str(doc, &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.nbd, 4);   /* sdk, 11.5.0, the long key, key 7 */
+	row = baseline_bd_find(&b, BDIM_PLATFORM, "sdk");
+	assert_non_null(row);
+	assert_int_equal(row->has_sessions, 1);
+	assert_int_equal(row->sessions, 2000);
+	assert_int_equal(row->have[BF_TIMEOUTS_PM], 1);
+	assert_int_equal(row->value[BF_TIMEOUTS_PM], 66);
+	assert_int_equal(row->value[BF_ENTRY_LATENCY_P50], 2298);
+	assert_int_equal(row->have[BF_FIRST_FRAME_P50], 0);
+	assert_int_equal(row->have[BF_ENTRY_SUCCESS_PM], 0);
+	assert_int_equal(row->have[BF_KICKS_PM], 0);
+	/* No counts: the nested "baseline" object's "timeouts" is not the row's;
+	 * "entry_latency_ms" without "n". */
+	for (int k = 0; k < BC__COUNT; k++)
+		assert_int_equal(row->has_count[k], 0);
+	assert_null(baseline_bd_find(&b, BDIM_PLATFORM, "x"));
+	assert_null(baseline_bd_find(&b, BDIM_SDK, "sdk"));
+	row = baseline_bd_find(&b, BDIM_SDK, "11.5.0");
+	assert_non_null(row);
+	assert_int_equal(row->sessions, 5787);
+	assert_int_equal(row->value[BF_TIMEOUTS_PM], 75);
+	/* The counts the breakdown marks test with; not counts left unset. */
+	assert_int_equal(row->has_count[BC_TIMEOUTS], 1);
+	assert_int_equal(row->count[BC_TIMEOUTS], 433);
+	assert_int_equal(row->count[BC_ENTERED], 5500);
+	assert_int_equal(row->count[BC_ENTRY_OBSERVED], 5787);
+	assert_int_equal(row->has_count[BC_LATENCY_N], 1);
+	assert_int_equal(row->count[BC_LATENCY_N], 5400);
+	assert_int_equal(row->has_count[BC_KICKS], 0);
+	assert_int_equal(row->has_count[BC_NO_EXIT], 0);
+	assert_int_equal(row->has_count[BC_ENTRY_FAILED], 0);
+	assert_null(baseline_bd_find(&b, BDIM_SDK, longkey));
+	assert_null(baseline_bd_find(&b, BDIM_SDK, ""));
+	assert_null(baseline_bd_find(NULL, BDIM_SDK, "11.5.0"));
+	/* An old run's JSON without rates, or without breakdowns. */
+	assert_int_equal(read_str("{\"headline\": {}, \"breakdowns\": {\"device\": [{\"key\": \"a\","
+				  " \"sessions\": 3}]}}", &b, err, sizeof err), RR_OK);
+	row = baseline_bd_find(&b, BDIM_DEVICE, "a");
+	assert_non_null(row);
+	for (int f = 0; f < BF__COUNT; f++)
+		assert_int_equal(row->have[f], 0);
+	assert_int_equal(read_str(REAL, &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.nbd, 0);
+}
+
+/* More rows than BASELINE_BD_ROWS: the first ones are kept. */
+static void test_breakdown_rows_bounded(void **state)
+{
+	size_t cap = 64 + 40 * (BASELINE_BD_ROWS + 10), len;
+	char *doc = malloc(cap), err[256];
+	struct baseline b;
+	(void)state;
+
+	assert_non_null(doc);
+	len = (size_t)snprintf(doc, cap, "{\"headline\": {}, \"breakdowns\": {\"device\": [");
+	for (int i = 0; i < BASELINE_BD_ROWS + 10; i++)
+		len += (size_t)snprintf(doc + len, cap - len, "%s{\"key\": \"d%d\"}", i ? "," : "", i);
+	snprintf(doc + len, cap - len, "]}}");
+	assert_int_equal(read_str(doc, &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.nbd, BASELINE_BD_ROWS);
+	assert_non_null(baseline_bd_find(&b, BDIM_DEVICE, "d0"));
+	snprintf(err, sizeof err, "d%d", BASELINE_BD_ROWS - 1);
+	assert_non_null(baseline_bd_find(&b, BDIM_DEVICE, err));
+	snprintf(err, sizeof err, "d%d", BASELINE_BD_ROWS);
+	assert_null(baseline_bd_find(&b, BDIM_DEVICE, err));
+	free(doc);
+}
+
+/* json_write's breakdown rows read back with their rates. */
+static void test_breakdown_roundtrip(void **state)
+{
+	struct catalog *cat;
+	struct dataset ds;
+	struct decode_stats dec;
+	struct model m;
+	struct report r;
+	struct baseline b;
+	struct breakdown row;
+	const struct baseline_bd_row *got;
+	struct tz *z;
+	char err[256], *buf = NULL, key[] = "11.5.0";
+	size_t len = 0;
+	FILE *f;
+	(void)state;
+
+	assert_int_equal(tz_open("UTC", &z, err, sizeof err), RR_OK);
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(dataset_finish(&ds), RR_OK);
+	memset(&m, 0, sizeof m);
+	memset(&dec, 0, sizeof dec);
+	assert_int_equal(report_build(&ds, &m, &dec, cat, z, &r), RR_OK);
+	memset(&row, 0, sizeof row);
+	row.key = key;
+	row.sessions = 6664;
+	for (int k = 0; k < BF__COUNT; k++)
+		row.value[k] = k == BF_KICKS_PM ? RR_NONE : 100 + k;
+	r.by_sdk = &row;
+	r.nby_sdk = 1;
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(json_write(&r, f), RR_OK);
+	fclose(f);
+	r.by_sdk = NULL;
+	r.nby_sdk = 0;
+	assert_int_equal(read_str(buf, &b, err, sizeof err), RR_OK);
+	got = baseline_bd_find(&b, BDIM_SDK, "11.5.0");
+	assert_non_null(got);
+	assert_int_equal(got->sessions, 6664);
+	for (int k = 0; k < BF__COUNT; k++) {
+		assert_int_equal(got->have[k], k != BF_KICKS_PM);
+		if (k != BF_KICKS_PM)
+			assert_int_equal(got->value[k], 100 + k);
+	}
+	free(buf);
+	report_free(&r);
+	dataset_free(&ds);
+	catalog_free(cat);
+	tz_free(z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +710,9 @@ int main(void)
 		cmocka_unit_test(test_days_real),
 		cmocka_unit_test(test_days_malformed),
 		cmocka_unit_test(test_days_many),
+		cmocka_unit_test(test_breakdown_rows),
+		cmocka_unit_test(test_breakdown_rows_bounded),
+		cmocka_unit_test(test_breakdown_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

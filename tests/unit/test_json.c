@@ -503,7 +503,7 @@ static void test_empty_report(void **state)
 		"\"top_events\":{\"by_count\":[],\"by_users\":[]},"
 		"\"top_causes\":{\"by_count\":[],\"by_users\":[]},\"worst_calls\":[],"
 		"\"problem_users\":[],\"pages\":0,\"breakdowns\":{\"platform\":[],\"device\":[],"
-		"\"sdk_version\":[],\"network\":[]}}\n";
+		"\"sdk_version\":[],\"network\":[],\"app\":[]}}\n";
 	struct decode_stats dec;
 	struct dataset ds;
 	struct model m;
@@ -707,6 +707,69 @@ static void test_write_errors(void **state)
 	catalog_free(cat);
 }
 
+/* A breakdown row carries its counts and rates (the headline's keys); its
+ * "baseline" is null without one, else the previous sessions, "small" and
+ * each figure's previous, change and regression. */
+static void test_breakdown_row(void **state)
+{
+	static const char *const want[2] = {
+		"\"breakdowns\":{\"platform\":[],\"device\":[],\"sdk_version\":[{\"key\":\"11.5.0\","
+		"\"users\":5,\"sessions\":6664,\"entered\":6000,\"entry_observed\":6100,"
+		"\"timeouts\":1310,\"kicks\":3,\"entry_failed\":4,\"no_exit\":5,"
+		"\"entry_latency_ms\":{\"n\":10,\"p50\":4294,\"p95\":9000},"
+		"\"first_frame_ms\":{\"n\":0,\"p50\":null,\"p95\":null},"
+		"\"entry_success_pm\":984,\"entry_within_5s_pm\":500,\"timeouts_pm\":197,"
+		"\"kicks_pm\":0,\"entry_failed_pm\":1,\"no_exit_pm\":1,\"entry_latency_p50_ms\":4294,"
+		"\"entry_latency_p95_ms\":9000,\"first_frame_p50_ms\":null,\"baseline\":null}],",
+		"\"first_frame_p50_ms\":null,\"baseline\":{\"sessions\":5787,\"small\":false,"
+		"\"figures\":{\"entry_success_pm\":{\"previous\":null,\"change\":null,"
+		"\"regression\":false},\"entry_within_5s_pm\":{\"previous\":null,\"change\":null,"
+		"\"regression\":false},\"timeouts_pm\":{\"previous\":75,\"change\":122,"
+		"\"regression\":true},\"kicks_pm\":",
+	};
+	struct decode_stats dec;
+	struct dataset ds;
+	struct model m;
+	struct report r;
+	struct breakdown row;
+	char *js, key[] = "11.5.0";
+	static const int64_t v[BF__COUNT] = { 984, 500, 197, 0, 1, 1, 4294, 9000, RR_NONE };
+
+	(void)state;
+	empty_report(&ds, &m, &dec, &r);
+	memset(&row, 0, sizeof row);
+	row.key = key;
+	row.users = 5, row.sessions = 6664, row.entered = 6000, row.entry_observed = 6100;
+	row.timeouts = 1310, row.kicks = 3, row.entry_failed = 4, row.no_exit = 5;
+	row.entry_latency = (struct latency){ 10, 4294, 9000 };
+	row.first_frame = (struct latency){ 0, RR_NONE, RR_NONE };
+	for (int f = 0; f < BF__COUNT; f++) {
+		row.value[f] = v[f];
+		row.previous[f] = row.change[f] = RR_NONE;
+	}
+	r.by_sdk = &row;
+	r.nby_sdk = 1;
+	js = json_of(&r);
+	if (!strstr(js, want[0]))
+		fail_msg("%s", strstr(js, "\"breakdowns\""));
+	free(js);
+	r.has_baseline = 1;
+	row.has_previous = 1;
+	row.prev_sessions = 5787;
+	row.previous[BF_TIMEOUTS_PM] = 75;
+	row.change[BF_TIMEOUTS_PM] = 122;
+	row.regression[BF_TIMEOUTS_PM] = 1;
+	js = json_of(&r);
+	if (!strstr(js, want[1]))
+		fail_msg("%s", strstr(js, "\"breakdowns\""));
+	free(js);
+	r.by_sdk = NULL;
+	r.nby_sdk = 0;
+	report_free(&r);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_empty_report),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_absent_is_null),
+		cmocka_unit_test(test_breakdown_row),
 		cmocka_unit_test(test_json_session_cursor),
 		cmocka_unit_test(test_json_threads),
 		cmocka_unit_test(test_write_errors),

@@ -148,11 +148,75 @@ static void test_generated(void **state)
 	free(dir);
 }
 
+/* The breakdown rows' rates; with a baseline, under each rate its previous
+ * value and change, the mark as text, and "small" rows named; row ids
+ * are the dimension and the row number, never the key. */
+static void test_breakdown_rates(void **state)
+{
+	struct fixture *fx = *state;
+	char *dir = join(fx->tmp, "bdr"), *idx = join(dir, "index.html");
+	struct breakdown *b = &fx->r.by_platform[0], keep = *b;
+	const char *row = "(//div[@class='breakdown'][h3='By platform']//tbody/tr)[1]";
+	static const struct {
+		int col;
+		const char *want;
+	} cell[] = {
+		{ 4, "94.1 % was 96.0 %, ▼ -1.9 pts" },
+		{ 5, "—" },
+		{ 6, "197 was 75, ▲ +122 regression" },
+		{ 7, "0 was 0, = 0" },
+		{ 10, "4.2 s was 2.2 s, ▲ +1.9 s regression" },   /* fmt_duration truncates */
+	};
+	struct parsed p;
+	char expr[256];
+
+	for (int f = 0; f < BF__COUNT; f++)
+		b->value[f] = b->previous[f] = b->change[f] = RR_NONE;
+	b->value[BF_ENTRY_SUCCESS_PM] = 941, b->previous[BF_ENTRY_SUCCESS_PM] = 960;
+	b->change[BF_ENTRY_SUCCESS_PM] = -19;
+	b->value[BF_TIMEOUTS_PM] = 197, b->previous[BF_TIMEOUTS_PM] = 75;
+	b->change[BF_TIMEOUTS_PM] = 122, b->regression[BF_TIMEOUTS_PM] = 1;
+	b->value[BF_KICKS_PM] = b->previous[BF_KICKS_PM] = b->change[BF_KICKS_PM] = 0;
+	b->value[BF_ENTRY_LATENCY_P50] = 4294, b->previous[BF_ENTRY_LATENCY_P50] = 2298;
+	b->change[BF_ENTRY_LATENCY_P50] = 1996, b->regression[BF_ENTRY_LATENCY_P50] = 1;
+	b->has_previous = 1;
+	fx->r.has_baseline = 1;
+	fx->r.by_platform[fx->r.nby_platform - 1].small = 1;
+	write_dir(fx, dir);
+	fx->r.has_baseline = 0;
+	fx->r.by_platform[fx->r.nby_platform - 1].small = 0;
+	*b = keep;
+	parse_file(idx, &p);
+	check_page(&p);
+	for (size_t i = 0; i < sizeof cell / sizeof cell[0]; i++) {
+		snprintf(expr, sizeof expr, "normalize-space(%s/td[%d])", row, cell[i].col);
+		assert_xstr(&p, expr, cell[i].want);
+	}
+	snprintf(expr, sizeof expr, "count(%s//span[@class='badge regression'])", row);
+	assert_int_equal((long)xnum(&p, expr), 2);
+	snprintf(expr, sizeof expr, "string(%s/@id)", row);
+	assert_xstr(&p, expr, "bd-platform-1");
+	snprintf(expr, sizeof expr,
+		 "count((//div[@class='breakdown'][h3='By platform']//tbody/tr)[%zu]/td[1]"
+		 "/span[.=' (small: never marked)'])", fx->r.nby_platform);
+	assert_int_equal((long)xnum(&p, expr), 1);
+	assert_int_equal(COUNT(&p, "//div[@class='breakdown']//td[1]/span[@class='note small']"), 1);
+	/* Each table's scroll container takes the keyboard's focus. */
+	assert_int_equal(COUNT(&p, "//div[@class='breakdown']/div[@class='table-wrap'][@tabindex='0']"
+			       "[@role='region'][@aria-label]"),
+			 COUNT(&p, "//div[@class='breakdown']"));
+	assert_int_equal(COUNT(&p, "//p[@class='note'][contains(., 'fewer than 1000 sessions')]"), 1);
+	parsed_free(&p);
+	free(idx);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overview),
 		cmocka_unit_test(test_breakdowns),
+		cmocka_unit_test(test_breakdown_rates),
 		cmocka_unit_test(test_generated),
 	};
 

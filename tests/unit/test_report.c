@@ -20,6 +20,7 @@
 
 #include "catalog.h"
 #include "companion.h"
+#include "baseline.h"
 #include "dataset.h"
 #include "report.h"
 #include "sessions.h"
@@ -691,6 +692,8 @@ static void test_call_files_stable(void **state)
 
 /* ---- breakdowns ---- */
 
+static void check_bd_rates(const struct breakdown *b, size_t n);
+
 static uint32_t intern(struct dataset *ds, const char *s)
 {
 	uint32_t id = 0;
@@ -1088,6 +1091,9 @@ static void eq_bd(const struct breakdown *a, size_t na, const struct breakdown *
 		assert_int_equal(a[i].entered, b[i].entered);
 		assert_int_equal(a[i].timeouts, b[i].timeouts);
 		eq_latency(&a[i].entry_latency, &b[i].entry_latency);
+		eq_latency(&a[i].first_frame, &b[i].first_frame);
+		for (int f = 0; f < BF__COUNT; f++)
+			assert_int_equal(a[i].value[f], b[i].value[f]);
 	}
 }
 
@@ -1148,6 +1154,7 @@ static void eq_report(const struct report *a, const struct report *b)
 	eq_bd(a->by_device, a->nby_device, b->by_device, b->nby_device);
 	eq_bd(a->by_sdk, a->nby_sdk, b->by_sdk, b->nby_sdk);
 	eq_bd(a->by_network, a->nby_network, b->by_network, b->nby_network);
+	eq_bd(a->by_app, a->nby_app, b->by_app, b->nby_app);
 	eq_hist(&a->latency_hist, &b->latency_hist);
 	eq_hist(&a->duration_hist, &b->duration_hist);
 	assert_int_equal(a->nproblem_users, b->nproblem_users);
@@ -1269,6 +1276,25 @@ static void test_threads_same_report(void **state)
 			assert_int_equal(one.nby_sdk, REPORT_BREAKDOWN + 1);
 			assert_int_equal(one.nproblem_users, REPORT_PROBLEM_USERS);
 			assert_true(one.nby_network > 2);
+			/* Rates on every row, "(other)" included; its first
+			 * frames moved with its latencies: none lost. */
+			check_bd_rates(one.by_device, one.nby_device);
+			check_bd_rates(one.by_sdk, one.nby_sdk);
+			{
+				uint64_t nf = 0, nl = 0, wf = 0, wl = 0;
+
+				for (size_t k = 0; k < one.nby_device; k++) {
+					nf += one.by_device[k].first_frame.n;
+					nl += one.by_device[k].entry_latency.n;
+				}
+				for (uint32_t k = 0; k < m.nsessions; k++) {
+					wf += m.sessions[k].first_frame_ms != RR_NONE;
+					wl += m.sessions[k].entry_latency_ms != RR_NONE;
+				}
+				assert_true(wl > 0);
+				assert_int_equal(nf, wf);
+				assert_int_equal(nl, wl);
+			}
 		}
 		for (t = 2; t <= 4; t++) {
 			assert_int_equal(report_build_threads(&ds, &m, NULL, cat, NULL, t, &many),
@@ -1326,6 +1352,277 @@ static void test_threads_out_of_memory(void **state)
 	catalog_free(cat);
 }
 
+/* Every row's rates are its counts over the headline's denominators: entry
+ * success over entry_observed, within 5 s over sessions with a latency,
+ * exits per mille of sessions; no previous values without a baseline. */
+static void check_bd_rates(const struct breakdown *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct breakdown *x = &b[i];
+		const int64_t want[BF__COUNT] = {
+			[BF_ENTRY_SUCCESS_PM] = x->entry_observed
+				? (x->entered * 2000 + x->entry_observed) / (x->entry_observed * 2)
+				: RR_NONE,
+			[BF_ENTRY_FAST_PM] = x->entry_latency.n
+				? (int64_t)((x->fast * 2000 + x->entry_latency.n) /
+					    (x->entry_latency.n * 2)) : RR_NONE,
+			[BF_TIMEOUTS_PM] = (x->timeouts * 2000 + x->sessions) / (x->sessions * 2),
+			[BF_KICKS_PM] = (x->kicks * 2000 + x->sessions) / (x->sessions * 2),
+			[BF_ENTRY_FAILED_PM] = (x->entry_failed * 2000 + x->sessions) /
+					       (x->sessions * 2),
+			[BF_NO_EXIT_PM] = (x->no_exit * 2000 + x->sessions) / (x->sessions * 2),
+			[BF_ENTRY_LATENCY_P50] = x->entry_latency.p50,
+			[BF_ENTRY_LATENCY_P95] = x->entry_latency.p95,
+			[BF_FIRST_FRAME_P50] = x->first_frame.p50,
+		};
+
+		for (int f = 0; f < BF__COUNT; f++) {
+			assert_int_equal(x->value[f], want[f]);
+			assert_int_equal(x->previous[f], RR_NONE);
+			assert_int_equal(x->change[f], RR_NONE);
+			assert_int_equal(x->regression[f], 0);
+		}
+		assert_int_equal(x->has_previous, 0);
+	}
+}
+
+static void test_breakdown_rates(void **state)
+{
+	struct dataset ds;
+	struct model m;
+	struct report r;
+
+	(void)state;
+	breakdown_model(&ds, &m, 1);
+	assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+	/* Hand-computed: "sdk" has 26 sessions, all entered (observed), one
+	 * timeout (u02), latencies 1-3 s, no first frame. */
+	assert_string_equal(r.by_platform[0].key, "sdk");
+	assert_int_equal(r.by_platform[0].value[BF_ENTRY_SUCCESS_PM], 1000);
+	assert_int_equal(r.by_platform[0].value[BF_ENTRY_FAST_PM], 1000);
+	assert_int_equal(r.by_platform[0].value[BF_TIMEOUTS_PM], 38);   /* 1/26 = 38.5 */
+	assert_int_equal(r.by_platform[0].value[BF_ENTRY_LATENCY_P50], 2000);
+	assert_int_equal(r.by_platform[0].value[BF_FIRST_FRAME_P50], RR_NONE);
+	/* "11.4": 4 sessions (u00 twice, u01, u02), u02 timed out. */
+	assert_string_equal(r.by_sdk[1].key, "11.4");
+	assert_int_equal(r.by_sdk[1].value[BF_TIMEOUTS_PM], 250);
+	assert_int_equal(r.by_sdk[1].value[BF_NO_EXIT_PM], 0);
+	/* The WebRTC session: entered, no latency. */
+	assert_int_equal(r.by_platform[1].value[BF_ENTRY_FAST_PM], RR_NONE);
+	check_bd_rates(r.by_platform, r.nby_platform);
+	check_bd_rates(r.by_device, r.nby_device);
+	check_bd_rates(r.by_sdk, r.nby_sdk);
+	check_bd_rates(r.by_network, r.nby_network);
+	report_free(&r);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
+/* Sets the count of figure f's sessions (x) and its denominator (n) in
+ * a row and, when x0 >= 0, in the baseline's row (x0 of n0); x0 < 0
+ * leaves the baseline's count out, so it is derived from its rate. */
+static void set_share(struct breakdown *row, struct baseline_bd_row *o, enum bd_figure f,
+		      uint32_t x, uint32_t n, int64_t x0, uint32_t n0)
+{
+	static const int bc[] = { BC_ENTERED, -1, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED,
+				  BC_NO_EXIT };
+	uint32_t *const cx[] = { &row->entered, &row->fast, &row->timeouts, &row->kicks,
+				 &row->entry_failed, &row->no_exit };
+
+	if (f >= BF_ENTRY_LATENCY_P50)
+		return;
+	*cx[f] = x;
+	if (f == BF_ENTRY_SUCCESS_PM)
+		row->entry_observed = n;
+	if (f == BF_ENTRY_FAST_PM)
+		row->entry_latency.n = n;
+	if (!o)
+		return;
+	o->has_count[BC_ENTRY_OBSERVED] = o->has_count[BC_LATENCY_N] = 1;
+	o->count[BC_ENTRY_OBSERVED] = o->count[BC_LATENCY_N] = n0;
+	if (x0 >= 0 && bc[f] >= 0) {
+		o->has_count[bc[f]] = 1;
+		o->count[bc[f]] = (uint32_t)x0;
+	}
+}
+
+/* report_compare_breakdowns, table-driven on hand-made rows: previous and
+ * change from the baseline's row of the same dimension and key; a mark
+ * when the headline's rule (10 %: relative for rates per 1000, 2 points
+ * for success rates) holds and a pooled two-proportion test gives
+ * p < 0.01 (p values in the comments, computed by hand); never a mark on
+ * a small row or on a percentile. */
+static void test_compare_breakdowns(void **state)
+{
+	static const struct {
+		const char *key;
+		uint32_t sessions, prev_sessions;   /* prev_sessions 0: no row in the baseline */
+		enum bd_figure f;
+		int64_t value, previous;
+		uint32_t x;          /* this week's count of the figure */
+		int64_t x0;          /* the baseline's; -1: not given, derived from its rate */
+		int small, regression;
+	} t[] = {
+		{ "a", 6664, 5787, BF_TIMEOUTS_PM, 197, 75, 1310, 433, 0, 1 },   /* p = 6e-85 */
+		{ "b", 6664, 5787, BF_TIMEOUTS_PM, 82, 75, 546, 434, 0, 0 },     /* +9.3 % */
+		/* +10.7 % but p = 0.10: beyond the threshold, not beyond chance */
+		{ "c", 6664, 5787, BF_TIMEOUTS_PM, 83, 75, 553, 434, 0, 0 },
+		/* the same rates over 60000 sessions: p = 3e-7 */
+		{ "c2", 60000, 60000, BF_TIMEOUTS_PM, 83, 75, 4980, 4500, 0, 1 },
+		{ "d", 6664, 5787, BF_TIMEOUTS_PM, 50, 75, 333, 434, 0, 0 },     /* better */
+		{ "e", 999, 5787, BF_TIMEOUTS_PM, 197, 75, 197, 433, 1, 0 },     /* small now */
+		{ "f", 6664, 999, BF_TIMEOUTS_PM, 197, 75, 1310, 75, 1, 0 },     /* small then */
+		/* percentiles: previous and change, never a mark */
+		{ "g", 6664, 5787, BF_ENTRY_LATENCY_P50, 4294, 2298, 0, 0, 0, 0 },
+		{ "g2", 60000, 60000, BF_ENTRY_LATENCY_P95, 9000, 5000, 0, 0, 0, 0 },
+		{ "h", 2000, 2000, BF_ENTRY_SUCCESS_PM, 941, 960, 1882, 1920, 0, 0 }, /* -1.9 pts */
+		{ "i", 2000, 2000, BF_ENTRY_SUCCESS_PM, 939, 960, 1878, 1920, 0, 1 }, /* p = 0.0024 */
+		{ "j", 2000, 0, BF_TIMEOUTS_PM, 197, RR_NONE, 394, 0, 0, 0 },  /* new row */
+		{ "k", 2000, 2000, BF_KICKS_PM, 5, 0, 10, 0, 0, 1 },           /* from 0: p = 0.0015 */
+		/* the baseline's count derived from 75 per 1000 of 5787: 434 */
+		{ "l", 6664, 5787, BF_TIMEOUTS_PM, 197, 75, 1310, -1, 0, 1 },
+		{ "l2", 6664, 5787, BF_TIMEOUTS_PM, 83, 75, 553, -1, 0, 0 },
+		/* within 5 s: 1900 of 2000 derived from 950 per 1000; p = 2e-9 */
+		{ "m", 2000, 2000, BF_ENTRY_FAST_PM, 900, 950, 1800, -1, 0, 1 },
+	};
+	enum { N = sizeof t / sizeof t[0] };
+	struct breakdown rows[N];
+	struct baseline *b = calloc(1, sizeof *b);
+	struct report r;
+
+	(void)state;
+	assert_non_null(b);
+	memset(&r, 0, sizeof r);
+	memset(rows, 0, sizeof rows);
+	for (size_t i = 0; i < N; i++) {
+		struct baseline_bd_row *o = &b->bd[b->nbd];
+
+		rows[i].key = (char *)t[i].key;
+		rows[i].sessions = t[i].sessions;
+		for (int f = 0; f < BF__COUNT; f++)
+			rows[i].value[f] = RR_NONE;
+		rows[i].value[t[i].f] = t[i].value;
+		if (!t[i].prev_sessions) {
+			set_share(&rows[i], NULL, t[i].f, t[i].x, t[i].sessions, 0, 0);
+			continue;
+		}
+		set_share(&rows[i], o, t[i].f, t[i].x, t[i].sessions, t[i].x0, t[i].prev_sessions);
+		o->dim = BDIM_SDK;
+		o->keyed = 1;
+		o->has_sessions = 1;
+		o->sessions = t[i].prev_sessions;
+		snprintf(o->key, sizeof o->key, "%s", t[i].key);
+		o->have[t[i].f] = 1;
+		o->value[t[i].f] = t[i].previous;
+		b->nbd++;
+	}
+	/* The same key in another dimension is not this row's. */
+	b->bd[b->nbd].dim = BDIM_DEVICE;
+	b->bd[b->nbd].keyed = 1;
+	snprintf(b->bd[b->nbd].key, sizeof b->bd[b->nbd].key, "j");
+	b->bd[b->nbd].have[BF_TIMEOUTS_PM] = 1;
+	b->nbd++;
+	r.by_sdk = rows;
+	r.nby_sdk = N;
+	report_compare_breakdowns(&r, b, 10);
+	for (size_t i = 0; i < N; i++) {
+		print_message("row %s\n", t[i].key);
+		assert_int_equal(rows[i].has_previous, t[i].prev_sessions != 0);
+		assert_int_equal(rows[i].prev_sessions, t[i].prev_sessions);
+		assert_int_equal(rows[i].small, t[i].small);
+		assert_int_equal(rows[i].previous[t[i].f], t[i].previous);
+		assert_int_equal(rows[i].change[t[i].f],
+				 t[i].previous == RR_NONE ? RR_NONE : t[i].value - t[i].previous);
+		for (int f = 0; f < BF__COUNT; f++) {
+			assert_int_equal(rows[i].regression[f], f == (int)t[i].f && t[i].regression);
+			if (f != (int)t[i].f)
+				assert_int_equal(rows[i].change[f], RR_NONE);
+		}
+	}
+	/* Without a baseline: cleared. */
+	report_compare_breakdowns(&r, NULL, 10);
+	assert_int_equal(rows[0].has_previous, 0);
+	assert_int_equal(rows[0].regression[BF_TIMEOUTS_PM], 0);
+	assert_int_equal(rows[0].previous[BF_TIMEOUTS_PM], RR_NONE);
+	free(b);
+}
+
+/* Sessions of rooms by key: "APP\xffROOM" keys carry the app. */
+static void app_model(struct dataset *ds, struct model *m, const char *const *rooms, int n)
+{
+	struct sessions_options so;
+	struct catalog *cat;
+	struct record rec;
+	char name[16];
+
+	assert_int_equal(dataset_init(ds), RR_OK);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof name, "u%d", i);
+		for (int k = 0; k < 3; k++) {
+			static const int32_t id[3] = { 5001, 5003, 5008 };
+
+			memset(&rec, 0, sizeof rec);
+			rec.time_ms = S(0) + 1000 * k;
+			rec.room = intern(ds, rooms[i]);
+			rec.user = intern(ds, name);
+			rec.kind = REC_EVENT;
+			rec.id = id[k];
+			rec.p1 = k ? 1 : -1;
+			rec.p2 = -1;
+			rec.stream = -1;
+			if (i == 0 && k == 2)
+				rec.id = 7001;   /* u0 times out */
+			assert_int_equal(dataset_append(ds, &rec), RR_OK);
+		}
+	}
+	assert_int_equal(dataset_finish(ds), RR_OK);
+	assert_int_equal(catalog_new(&cat), RR_OK);
+	sessions_options_init(&so);
+	assert_int_equal(sessions_build(ds, cat, &so, m), RR_OK);
+	catalog_free(cat);
+}
+
+/* By app: one row per SdkAppId (and "(not given)"), most sessions first,
+ * only when the calls are of several apps. */
+static void test_breakdown_by_app(void **state)
+{
+	static const char *const several[] = {
+		"1400\xffr1", "1400\xffr1", "1400\xffr2", "1500\xffr3", "1500\xffr3", "r4" };
+	static const char *const one[] = { "1400\xffr1", "1400\xffr2" };
+	struct dataset ds;
+	struct model m;
+	struct report r;
+
+	(void)state;
+	app_model(&ds, &m, several, 6);
+	assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+	assert_true(r.several_apps);
+	assert_int_equal(r.nby_app, 3);
+	assert_string_equal(r.by_app[0].key, "1400");
+	assert_int_equal(r.by_app[0].sessions, 3);
+	assert_int_equal(r.by_app[0].timeouts, 1);
+	assert_int_equal(r.by_app[0].value[BF_TIMEOUTS_PM], 333);
+	assert_string_equal(r.by_app[1].key, "1500");
+	assert_int_equal(r.by_app[1].sessions, 2);
+	assert_int_equal(r.by_app[1].value[BF_TIMEOUTS_PM], 0);
+	assert_string_equal(r.by_app[2].key, "(not given)");
+	assert_int_equal(r.by_app[2].sessions, 1);
+	check_bd_rates(r.by_app, r.nby_app);
+	report_free(&r);
+	assert_null(r.by_app);
+	model_free(&m);
+	dataset_free(&ds);
+
+	app_model(&ds, &m, one, 2);
+	assert_int_equal(report_build(&ds, &m, NULL, NULL, NULL, &r), RR_OK);
+	assert_false(r.several_apps);
+	assert_int_equal(r.nby_app, 0);
+	assert_null(r.by_app);
+	report_free(&r);
+	model_free(&m);
+	dataset_free(&ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1333,6 +1630,9 @@ int main(void)
 		cmocka_unit_test(test_percentiles_match_sort),
 		cmocka_unit_test(test_breakdowns),
 		cmocka_unit_test(test_breakdowns_out_of_memory),
+		cmocka_unit_test(test_breakdown_rates),
+		cmocka_unit_test(test_compare_breakdowns),
+		cmocka_unit_test(test_breakdown_by_app),
 		cmocka_unit_test(test_totals_and_days),
 		cmocka_unit_test(test_empty_model),
 		cmocka_unit_test(test_day_rows_aggregates),
