@@ -1,0 +1,67 @@
+"""End-to-end tests of the edges of issue 20: wrong kinds of file, two runs
+into one report (Python 3 standard library only).
+
+Run from the build:  ctest -R e2e -V
+or directly:         ROOMREPORT=build/roomreport python3 -m unittest tests/e2e/test_edges.py
+"""
+import glob
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rrtest as rr  # noqa: E402
+
+GEN = os.path.join(rr.SOURCE_DIR, "tests", "bench", "gen.py")
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    return path
+
+
+class TwoRuns(unittest.TestCase):
+    """Two runs into the same -o directory: the second to finish keeps the
+    first's report and says what happened."""
+
+    def test_same_report_directory(self):
+        with tempfile.TemporaryDirectory() as d:
+            events = os.path.join(d, "events.csv")
+            subprocess.run([sys.executable, GEN, "--calls", "3000", "--seed", "3",
+                            "--out", events], check=True, stdout=subprocess.DEVNULL)
+            rep = os.path.join(d, "rep")
+            env = dict(os.environ, TZ="UTC")
+            a = subprocess.Popen([rr.BINARY, "-q", "-o", rep, events], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            # A's temporary tree appears once its input is read: stop it there,
+            # let B write the same report, then let A finish.
+            deadline = time.time() + 60
+            while not glob.glob(rep + ".tmp.*") and a.poll() is None \
+                    and time.time() < deadline:
+                time.sleep(0.001)
+            if a.poll() is not None:
+                a.communicate()
+                self.skipTest("the first run finished before it could be stopped")
+            a.send_signal(signal.SIGSTOP)
+            try:
+                code, _, err = rr.run(["-q", "-o", rep, events])
+                self.assertEqual((code, err), (0, ""))
+            finally:
+                a.send_signal(signal.SIGCONT)
+            _, err = a.communicate(timeout=120)
+            self.assertEqual(a.returncode, 3)
+            self.assertEqual(err.decode(), (
+                "roomreport: %s: another run wrote this report while this one was "
+                "writing; nothing was lost \u2014 the other run's report is in place; "
+                "run again or choose another -o\n") % rep)
+            self.assertTrue(os.path.isfile(os.path.join(rep, "index.html")))
+            self.assertEqual(sorted(os.listdir(d)), ["events.csv", "rep"])
+
+
+if __name__ == "__main__":
+    unittest.main()
