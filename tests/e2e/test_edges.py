@@ -25,6 +25,46 @@ def write(path, text):
     return path
 
 
+class WrongKindOfFile(unittest.TestCase):
+    """A file that is not an export is named for what it looks like (exit 1)."""
+
+    def check(self, path, message):
+        code, out, err = rr.run(["--no-html", "--json", "-", path])
+        self.assertEqual((code, out, err), (1, "", "roomreport: %s\n" % message))
+
+    def test_other_delimiters(self):
+        with tempfile.TemporaryDirectory() as d:
+            semi = write(os.path.join(d, "semi.csv"), "RoomId;UserId;Time;EventId\n1;u;1795168805000;5001\n")
+            tab = write(os.path.join(d, "tab.csv"), "RoomId\tUserId\tTime\tEventId\n1\tu\t1795168805000\t5001\n")
+            quoted = write(os.path.join(d, "q.csv"), '"RoomId";"UserId";"Time";"EventId"\n"1";"u";"1";"2"\n')
+            self.check(semi, "%s:1: looks ';'-separated; only ',' is read" % semi)
+            self.check(tab, "%s:1: looks tab-separated; only ',' is read" % tab)
+            self.check(quoted, "%s:1: looks ';'-separated; only ',' is read" % quoted)
+
+    def test_json(self):
+        with tempfile.TemporaryDirectory() as d:
+            own = os.path.join(d, "r.json")
+            code, _, err = rr.run(["--no-html", "-q", "--json", own] + rr.SAMPLES)
+            self.assertEqual(code, 0, err)
+            other = write(os.path.join(d, "list.json"), ' [{"RoomId": "1"}]\n')
+            self.check(own, "%s: this is JSON: the run's own JSON goes to --baseline" % own)
+            self.check(other, "%s: this is JSON: the run's own JSON goes to --baseline" % other)
+
+    def test_own_sessions_csv(self):
+        with tempfile.TemporaryDirectory() as d:
+            sess = os.path.join(d, "sessions.csv")
+            code, _, err = rr.run(["--no-html", "-q", "--sessions-csv", sess] + rr.SAMPLES)
+            self.assertEqual(code, 0, err)
+            self.check(sess, "%s:1: this looks like roomreport's own --sessions-csv output, "
+                       "not an export" % sess)
+
+    def test_plain_unknown_header_unchanged(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = write(os.path.join(d, "x.csv"), "a;b\n1;2\n")
+            self.check(path, "%s: no known column (expected RoomId, UserId, Time, EventId, ...)"
+                       % path)
+
+
 class TwoRuns(unittest.TestCase):
     """Two runs into the same -o directory: the second to finish keeps the
     first's report and says what happened."""
