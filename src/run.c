@@ -480,7 +480,8 @@ static int is_html_file(const char *path)
 {
 	size_t n = strlen(path);
 
-	return n > 5 && strcasecmp(path + n - 5, ".html") == 0;
+	return (n > 5 && strcasecmp(path + n - 5, ".html") == 0) ||
+	       (n > 4 && strcasecmp(path + n - 4, ".htm") == 0);
 }
 
 static int write_html(struct run *r)

@@ -25,6 +25,76 @@ def write(path, text):
     return path
 
 
+TRY = "\nTry 'roomreport --help' for more information.\n"
+
+
+class Options(unittest.TestCase):
+    """Option mistakes name the argument at fault, with a suggestion (exit 2)."""
+
+    def usage(self, args, message):
+        code, out, err = rr.run(args)
+        self.assertEqual((code, out, err), (2, "", "roomreport: " + message + TRY))
+
+    def test_mistakes(self):
+        room = "unknown option '-room' \u2014 did you mean '--room'?"
+        self.usage(["-room", "3101", "--no-html", rr.EVENTS], room)
+        self.usage(["--no-html", "-room", "3101", rr.EVENTS], room)
+        self.usage(["--quiet=yes", rr.EVENTS], "option '--quiet' takes no value ('--quiet=yes')")
+        self.usage(["--jsn", "-", rr.EVENTS], "unknown option '--jsn' \u2014 did you mean '--json'?")
+        self.usage(["-output", "r", rr.EVENTS],
+                   "unknown option '-output' \u2014 did you mean '--output'?")
+        self.usage(["--re", "x", rr.EVENTS],
+                   "option '--re' is ambiguous ('--rejected', '--regression-threshold')")
+
+    def test_value_looks_like_option(self):
+        with tempfile.TemporaryDirectory() as d:
+            self.usage(["--json", "--no-html", rr.EVENTS],
+                       "option '--json' needs a value, and '--no-html' is an option; write "
+                       "'--json=--no-html' if that is the value")
+            self.usage(["--room", "-q", rr.EVENTS],
+                       "option '--room' needs a value, and '-q' is an option; write "
+                       "'--room=-q' if that is the value")
+            code, _, err = rr.run(["--no-html", "-q", "--json=--odd-name", rr.EVENTS], cwd=d)
+            self.assertEqual((code, err), (0, ""))
+            self.assertEqual(os.listdir(d), ["--odd-name"])
+
+    def test_equals_everywhere(self):
+        with tempfile.TemporaryDirectory() as d:
+            a, b = os.path.join(d, "a.json"), os.path.join(d, "b.json")
+            code, _, err = rr.run(["--no-html", "-q", "--tz", "UTC", "--room", "3101",
+                                   "--json", a, rr.EVENTS])
+            self.assertEqual((code, err), (0, ""))
+            code, _, err = rr.run(["--no-html", "--quiet", "--tz=UTC", "--room=3101",
+                                   "--json=" + b, rr.EVENTS])
+            self.assertEqual((code, err), (0, ""))
+            with open(a, "rb") as fa, open(b, "rb") as fb:
+                self.assertEqual(fa.read(), fb.read())
+
+    def test_htm_is_one_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "ticket.HTM")
+            code, _, err = rr.run(["-o", out] + rr.SAMPLES)
+            self.assertEqual(code, 0, err)
+            self.assertTrue(os.path.isfile(out))
+            self.assertIn("wrote %s\n" % out, err)
+
+    def test_time_zones(self):
+        self.usage(["--tz", "Shanghai", rr.EVENTS],
+                   "unknown time zone 'Shanghai' \u2014 did you mean 'Asia/Shanghai'?")
+        self.usage(["--input-tz", "berlin", rr.EVENTS],
+                   "unknown time zone 'berlin' \u2014 did you mean 'Europe/Berlin'?")
+        self.usage(["--tz", "Mars/Olympus", rr.EVENTS], "unknown time zone 'Mars/Olympus'")
+        for zone in ("+08:00", "+0800", "+8", "UTC+8", "UTC+08:00"):
+            with self.subTest(zone=zone):
+                code, out, err = rr.run(["--no-html", "-q", "--tz", zone, "--sessions-csv", "-",
+                                         rr.EVENTS])
+                self.assertEqual((code, err), (0, ""))
+                self.assertIn(",2026-11-20T18:00:05.000+08:00,", out)
+        code, out, err = rr.run(["--no-html", "-q", "--tz", "-03:30", "--json", "-", rr.EVENTS])
+        self.assertEqual((code, err), (0, ""))
+        self.assertIn('"UTC-03:30"', out)
+
+
 class WrongKindOfFile(unittest.TestCase):
     """A file that is not an export is named for what it looks like (exit 1)."""
 
