@@ -75,6 +75,9 @@ static void usage(FILE *f)
 "      --call-gap DUR   without CommId, split a room's calls after DUR with\n"
 "                       nobody in it (default 5m; units ms, s, m, h)\n"
 "      --strict         treat any rejected row as an error (exit 1)\n"
+"      --files-from LIST  read the paths in LIST too, one a line ('-' = stdin)\n"
+"A directory FILE means every CSV file below it (gzip or not, told by content;\n"
+"hidden entries skipped, links to directories not followed), in path order.\n"
 "\n"
 "How rows are read: a room is its SdkAppId and RoomId; a row without CommId\n"
 "joins the call of its room whose time span holds it. A row repeating an\n"
@@ -153,7 +156,7 @@ static int push_file(struct run_options *o, const char *path)
 enum { OPT_NO_HTML = 256, OPT_TEMPLATES, OPT_JSON, OPT_SESSIONS_CSV, OPT_REJECTED, OPT_CATALOG,
        OPT_ROOM, OPT_USER, OPT_FROM, OPT_TO, OPT_TZ, OPT_INPUT_TZ, OPT_CALL_GAP,
        OPT_STRICT, OPT_TITLE, OPT_BASELINE, OPT_REGRESSION_THRESHOLD, OPT_PAGES,
-       OPT_MAX_MEMORY };
+       OPT_MAX_MEMORY, OPT_FILES_FROM };
 
 /* The options: long name, short name, takes a value, free text, id. */
 static const struct cli_option options[] = {
@@ -177,6 +180,7 @@ static const struct cli_option options[] = {
 	{ "regression-threshold", 0, 1, 0, OPT_REGRESSION_THRESHOLD },
 	{ "pages", 0, 1, 0, OPT_PAGES },
 	{ "max-memory", 0, 1, 0, OPT_MAX_MEMORY },
+	{ "files-from", 0, 1, 0, OPT_FILES_FROM },
 	{ "quiet", 'q', 0, 0, 'q' },
 	{ "help", 'h', 0, 0, 'h' },
 	{ "version", 'V', 0, 0, 'V' },
@@ -212,6 +216,7 @@ static int take_option(struct run_options *o, int opt, char *arg)
 			return usage_error("invalid --call-gap '%s' (e.g. 300, 90s, 5m, 1h)", arg);
 		break;
 	case OPT_STRICT: o->strict = 1; break;
+	case OPT_FILES_FROM: o->files_from = arg; break;
 	case OPT_TITLE:
 		if (!utf8_valid(arg, strlen(arg)))
 			return usage_error("%s", "--title is not valid UTF-8");
@@ -289,8 +294,11 @@ static int parse_args(struct run_options *o, int argc, char **argv)
 			return usage_error("'catalog' takes no file ('%s')", o->files[0]);
 		return -1;
 	}
-	if (o->nfiles == 0)
+	if (o->nfiles == 0 && !o->files_from)
 		return usage_error("%s", "no input file given");
+	for (size_t i = 0; o->files_from && strcmp(o->files_from, "-") == 0 && i < o->nfiles; i++)
+		if (strcmp(o->files[i], "-") == 0)
+			return usage_error("%s", "'-' is both --files-from and an input: stdin is read once");
 	return -1;
 }
 

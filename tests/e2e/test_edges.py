@@ -5,6 +5,8 @@ Run from the build:  ctest -R e2e -V
 or directly:         ROOMREPORT=build/roomreport python3 -m unittest tests/e2e/test_edges.py
 """
 import glob
+import gzip
+import json
 import os
 import signal
 import subprocess
@@ -93,6 +95,100 @@ class Options(unittest.TestCase):
         code, out, err = rr.run(["--no-html", "-q", "--tz", "-03:30", "--json", "-", rr.EVENTS])
         self.assertEqual((code, err), (0, ""))
         self.assertIn('"UTC-03:30"', out)
+
+
+class Directories(unittest.TestCase):
+    """A directory argument reads the CSV files below it in path order;
+    --files-from reads a list."""
+
+    def make_tree(self, d):
+        """Splits the samples into a folder of small files, some gzip, with
+        things to skip; returns (root, files in the order they must be read)."""
+        root = os.path.join(d, "exports")
+        os.makedirs(os.path.join(root, "day-2"))
+        os.makedirs(os.path.join(root, "day", "sub"))
+        os.makedirs(os.path.join(root, ".cache"))
+        with open(rr.EVENTS, encoding="utf-8") as f:
+            header, *rows = f.read().splitlines()
+        header += "\n"
+        want = []
+        for i in range(0, len(rows), 7):
+            body = header + "".join(r + "\n" for r in rows[i:i + 7])
+            sub = "day-2" if i % 2 else os.path.join("day", "sub")
+            name = os.path.join(root, sub, "part-%03d%s" % (i, ".csv.gz" if i % 3 else ".csv"))
+            if i % 3:
+                with open(name, "wb") as f:
+                    f.write(gzip.compress(body.encode(), mtime=0))
+            else:
+                write(name, body)
+            want.append(name)
+        write(os.path.join(root, "README.txt"), "Exports of week 47\n")
+        write(os.path.join(root, ".cache", "x.csv"), header)
+        write(os.path.join(root, ".hidden.csv"), header)
+        os.symlink(root, os.path.join(root, "day", "loop"))
+        return root, sorted(want)
+
+    def test_directory_argument(self):
+        with tempfile.TemporaryDirectory() as d:
+            root, want = self.make_tree(d)
+            code, out, err = rr.run(["--no-html", "--tz", "UTC", "--json", "-", root])
+            self.assertEqual(code, 0, err)
+            data = json.loads(out)
+            self.assertEqual(data["input"]["files"], want)
+            code, one, err1 = rr.run(["--no-html", "-q", "--tz", "UTC", "--json", "-", rr.EVENTS])
+            self.assertEqual(code, 0, err1)
+            ref = json.loads(one)
+            self.assertEqual(data["calls"], ref["calls"])
+            self.assertEqual(data["input"]["rows"], ref["input"]["rows"])
+            note = ("not CSV, skipped: 1 file below the directories given (the first: %s)"
+                    % os.path.join(root, "README.txt"))
+            self.assertIn("roomreport: note: %s\n" % note, err)
+            self.assertIn("read %d rows from %d files:" % (ref["input"]["rows"], len(want)), err)
+
+    def test_files_from(self):
+        with tempfile.TemporaryDirectory() as d:
+            root, want = self.make_tree(d)
+            listing = "\n".join(want[:3]) + "\n\n" + os.path.join(root, "day-2") + "\r\n"
+            expect = want[:3] + sorted(w for w in want if "/day-2/" in w)
+            code, out, err = rr.run(["--no-html", "-q", "--json", "-", "--files-from", "-"],
+                                    stdin=listing)
+            self.assertEqual(code, 0, err)
+            self.assertEqual(json.loads(out)["input"]["files"], expect)
+            path = write(os.path.join(d, "list.txt"), listing)
+            code, out2, err = rr.run(["--no-html", "-q", "--json", "-", "--files-from=" + path])
+            self.assertEqual((code, out2), (0, out))
+
+    def test_directory_errors(self):
+        with tempfile.TemporaryDirectory() as d:
+            empty = os.path.join(d, "empty")
+            os.mkdir(empty)
+            write(os.path.join(empty, "notes.txt"), "nothing\n")
+            code, out, err = rr.run(["--no-html", "--json", "-", empty])
+            self.assertEqual((code, out, err), (
+                1, "", "roomreport: %s: no CSV file below this directory\n" % empty))
+            missing = os.path.join(d, "missing.txt")
+            code, out, err = rr.run(["--no-html", "--json", "-", "--files-from", missing])
+            self.assertEqual((code, out, err), (
+                3, "", "roomreport: %s: No such file or directory\n" % missing))
+            code, out, err = rr.run(["--no-html", "--files-from", "-", "-"])
+            self.assertEqual((code, err), (2, "roomreport: '-' is both --files-from and an "
+                                              "input: stdin is read once" + TRY))
+
+    def test_many_files(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = os.path.join(d, "many")
+            os.mkdir(root)
+            header = rr.EVENT_HEADER + "\n"
+            for i in range(3000):
+                write(os.path.join(root, "u%05d.csv" % (2999 - i)),
+                      header + "1400188366,,9%d,u%d,,%d,0,5001,-1,-1\n"
+                      % (i % 50, i, rr.DAY + 36000000 + i * 1000))
+            code, out, err = rr.run(["--no-html", "-q", "--json", "-", root])
+            self.assertEqual(code, 0, err)
+            data = json.loads(out)
+            self.assertEqual(data["input"]["rows"], 3000)
+            self.assertEqual(len(data["input"]["files"]), 3000)
+            self.assertEqual(data["input"]["files"], sorted(data["input"]["files"]))
 
 
 class WrongKindOfFile(unittest.TestCase):
