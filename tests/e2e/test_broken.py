@@ -256,13 +256,16 @@ class Corpus(unittest.TestCase):
 
     def test_directory_and_missing_file(self):
         with tempfile.TemporaryDirectory() as d:
-            for path, reason in ((d, "Is a directory"),
-                                 (os.path.join(d, "nope.csv"), "No such file or directory")):
+            # A directory is read as the CSV files below it: one with none is
+            # a data error (exit 1).
+            for path, reason, want in ((d, "no CSV file below this directory", 1),
+                                       (os.path.join(d, "nope.csv"),
+                                        "No such file or directory", 3)):
                 with self.subTest(path=path):
                     out = os.path.join(d, "r.json")
                     code, _, err = run(["--no-html", "-q", "--json", out,
                                         rr.EVENTS, path])
-                    self.assertEqual(code, 3, err)
+                    self.assertEqual(code, want, err)
                     self.assertEqual(err, "roomreport: %s: %s\n" % (path, reason))
                     self.assertFalse(os.path.exists(out))
 
