@@ -218,6 +218,35 @@ static int read_parallel(struct ctx *c, struct reader *r, const struct source *s
 	return rc;
 }
 
+/* The error for a refused header that looks like another kind of file
+ * (ingest_header_misfit); 0 when it looks like none, and the caller words
+ * its own. */
+static int misfit_error(const char *name, const struct reader_record *rec,
+			const struct reader_record *h, char *err, size_t errlen)
+{
+	unsigned long long line = (unsigned long long)rec->line;
+
+	switch (ingest_header_misfit(rec->raw, rec->raw_len, h)) {
+	case MISFIT_JSON:
+		snprintf(err, errlen, "%s: this is JSON: the run's own JSON goes to --baseline",
+			 name);
+		return 1;
+	case MISFIT_SEMICOLON:
+		snprintf(err, errlen, "%s:%llu: looks ';'-separated; only ',' is read", name, line);
+		return 1;
+	case MISFIT_TAB:
+		snprintf(err, errlen, "%s:%llu: looks tab-separated; only ',' is read", name, line);
+		return 1;
+	case MISFIT_SESSIONS_CSV:
+		snprintf(err, errlen, "%s:%llu: this looks like roomreport's own --sessions-csv "
+			 "output, not an export", name, line);
+		return 1;
+	case MISFIT_NONE:
+		break;
+	}
+	return 0;
+}
+
 static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 			 const struct source *src, const struct ingest_options *o,
 			 char *err, size_t errlen)
@@ -246,7 +275,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 		return rc;
 	}
 	if (st == READER_BAD) {
-		if (err && errlen)
+		if (err && errlen && !misfit_error(name, &rec, NULL, err, errlen))
 			snprintf(err, errlen, "%s: line %llu: cannot read the header (%s)", name,
 				 (unsigned long long)rec.line, ingest_bad_detail(rec.bad_reason));
 		return RR_EDATA;
@@ -256,7 +285,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	if (!has(&c, COL_EVENTID) && !has(&c, COL_EXPID) && !has(&c, COL_ABNID)) {
 		c.kind = ingest_companion_kind(&c);
 		if (c.kind == FK_RECORDS && !known) {
-			if (err && errlen)
+			if (err && errlen && !misfit_error(name, &rec, &rec, err, errlen))
 				snprintf(err, errlen,
 					 "%s: no known column (expected RoomId, UserId, Time, EventId, ...)",
 					 name);
@@ -265,7 +294,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	}
 	miss = ingest_missing_column(&c, &kind);
 	if (miss >= 0) {
-		if (err && errlen)
+		if (err && errlen && !misfit_error(name, &rec, &rec, err, errlen))
 			snprintf(err, errlen, "%s: missing required column '%s' for %s rows", name,
 				 ingest_col_name[miss], kind);
 		return RR_EDATA;

@@ -1,7 +1,9 @@
 /*
  * ingest_header — an export's header line: column names (case, '_', '-',
  * spaces and tabs ignored; aliases folded) to positions, the kind of file
- * the columns describe, and the first required column it lacks.
+ * the columns describe, the first required column it lacks, and what a
+ * refused header looks like instead (JSON, another delimiter, the tool's own
+ * sessions CSV).
  * Does not: read data rows (ingest_row.c, ingest_fast.c) or word the errors
  * (ingest.c).
  */
@@ -164,4 +166,66 @@ int ingest_missing_column(const struct ctx *c, const char **kind)
 			return COL_EVENTTIME;
 	}
 	return -1;
+}
+
+/* ---- headers that are no export ---------------------------------------------- */
+
+/* 1 when raw, split at sep, has two or more fields and one of them is a
+ * known column. */
+static int split_has_column(const char *raw, size_t n, char sep)
+{
+	size_t start = 0, fields = 0;
+	int known = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && raw[i] != sep)
+			continue;
+		fields++;
+		if (lookup_column(raw + start, i - start) >= 0 ||
+		    (i - start >= 2 && raw[start] == '"' && raw[i - 1] == '"' &&
+		     lookup_column(raw + start + 1, i - start - 2) >= 0))
+			known = 1;
+		start = i + 1;
+	}
+	return fields >= 2 && known;
+}
+
+static int has_name(const struct reader_record *h, const char *norm)
+{
+	char buf[24];
+
+	for (size_t i = 0; i < h->nfields; i++) {
+		size_t k = 0;
+
+		for (size_t j = 0; j < h->len[i] && k + 1 < sizeof buf; j++) {
+			char ch = h->field[i][j];
+			if (ch == '_' || ch == '-' || ch == ' ')
+				continue;
+			buf[k++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+		}
+		buf[k] = '\0';
+		if (strcmp(buf, norm) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+enum ingest_misfit ingest_header_misfit(const char *raw, size_t raw_len,
+					const struct reader_record *h)
+{
+	size_t i = 0;
+
+	if (raw_len >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < raw_len && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n'))
+		i++;
+	if (i < raw_len && (raw[i] == '{' || raw[i] == '['))
+		return MISFIT_JSON;
+	if (h && has_name(h, "startms") && has_name(h, "exitreason"))
+		return MISFIT_SESSIONS_CSV;
+	if (memchr(raw, ';', raw_len) && split_has_column(raw + i, raw_len - i, ';'))
+		return MISFIT_SEMICOLON;
+	if (memchr(raw, '\t', raw_len) && split_has_column(raw + i, raw_len - i, '\t'))
+		return MISFIT_TAB;
+	return MISFIT_NONE;
 }

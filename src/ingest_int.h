@@ -197,6 +197,23 @@ enum file_kind ingest_companion_kind(const struct ctx *c);
  * or -1. *kind names that kind. */
 int ingest_missing_column(const struct ctx *c, const char **kind);
 
+/* What a header that cannot be read as an export looks like instead, so the
+ * error can say so: a JSON document (its first byte, after a BOM and
+ * blanks, is '{' or '['), another delimiter (split by ';' or by tab it has
+ * two or more fields and a known column), or the tool's own
+ * --sessions-csv output (columns start_ms and exit_reason). raw is the
+ * header's bytes as read (raw_len of them); h, when not NULL, its fields.
+ * Only asked when the header is refused, so valid inputs never meet it. */
+enum ingest_misfit {
+	MISFIT_NONE,
+	MISFIT_JSON,
+	MISFIT_SEMICOLON,
+	MISFIT_TAB,
+	MISFIT_SESSIONS_CSV,
+};
+enum ingest_misfit ingest_header_misfit(const char *raw, size_t raw_len,
+					const struct reader_record *h);
+
 /* ---- ingest_row.c: one record, the general way ---- */
 
 /* Counts a rejected row in diag (and writes it to o->rejected when set).

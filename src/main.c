@@ -6,7 +6,6 @@
  * about data (each stage owns its own).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +44,8 @@ static void usage(FILE *f)
 "\n"
 "Outputs:\n"
 "  -o, --output PATH    HTML report: a directory (default 'report': index.html\n"
-"                       and calls/*.html) or FILE.html (one self-contained file)\n"
+"                       and calls/*.html) or FILE.html or .htm (one\n"
+"                       self-contained file)\n"
 "      --no-html        skip the HTML report\n"
 "      --templates DIR  use the page templates in DIR instead of the built-in ones\n"
 "      --json FILE      write the report model as JSON ('-' = stdout)\n"
@@ -75,6 +75,9 @@ static void usage(FILE *f)
 "      --call-gap DUR   without CommId, split a room's calls after DUR with\n"
 "                       nobody in it (default 5m; units ms, s, m, h)\n"
 "      --strict         treat any rejected row as an error (exit 1)\n"
+"      --files-from LIST  read the paths in LIST too, one a line ('-' = stdin)\n"
+"A directory FILE means every CSV file below it (gzip or not, told by content;\n"
+"hidden entries skipped, links to directories not followed), in path order.\n"
 "\n"
 "How rows are read: a room is its SdkAppId and RoomId; a row without CommId\n"
 "joins the call of its room whose time span holds it. A row repeating an\n"
@@ -87,7 +90,8 @@ static void usage(FILE *f)
 "the entry success rate.\n"
 "\n"
 "Display:\n"
-"      --tz ZONE        zone for displayed times (IANA name; default local)\n"
+"      --tz ZONE        zone for displayed times: IANA name (default local)\n"
+"                       or offset east of UTC (+08:00, +8, UTC+8, -03:30)\n"
 "      --title TEXT     report title\n"
 "  -q, --quiet          no progress and no summary on stderr\n"
 "\n"
@@ -136,42 +140,128 @@ static int push(const char ***list, size_t *n, const char *v)
 	return RR_OK;
 }
 
+static int exit_code(int status);
+
+static int push_file(struct run_options *o, const char *path)
+{
+	char **l = rr_realloc(o->files, (o->nfiles + 1) * sizeof *l);
+
+	if (!l)
+		return RR_ENOMEM;
+	l[o->nfiles++] = (char *)path;
+	o->files = l;
+	return RR_OK;
+}
+
 enum { OPT_NO_HTML = 256, OPT_TEMPLATES, OPT_JSON, OPT_SESSIONS_CSV, OPT_REJECTED, OPT_CATALOG,
        OPT_ROOM, OPT_USER, OPT_FROM, OPT_TO, OPT_TZ, OPT_INPUT_TZ, OPT_CALL_GAP,
        OPT_STRICT, OPT_TITLE, OPT_BASELINE, OPT_REGRESSION_THRESHOLD, OPT_PAGES,
-       OPT_MAX_MEMORY };
+       OPT_MAX_MEMORY, OPT_FILES_FROM };
 
-static const struct option long_options[] = {
-	{ "output", required_argument, NULL, 'o' },
-	{ "no-html", no_argument, NULL, OPT_NO_HTML },
-	{ "templates", required_argument, NULL, OPT_TEMPLATES },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "sessions-csv", required_argument, NULL, OPT_SESSIONS_CSV },
-	{ "rejected", required_argument, NULL, OPT_REJECTED },
-	{ "catalog", required_argument, NULL, OPT_CATALOG },
-	{ "room", required_argument, NULL, OPT_ROOM },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "from", required_argument, NULL, OPT_FROM },
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "tz", required_argument, NULL, OPT_TZ },
-	{ "input-tz", required_argument, NULL, OPT_INPUT_TZ },
-	{ "call-gap", required_argument, NULL, OPT_CALL_GAP },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "title", required_argument, NULL, OPT_TITLE },
-	{ "baseline", required_argument, NULL, OPT_BASELINE },
-	{ "regression-threshold", required_argument, NULL, OPT_REGRESSION_THRESHOLD },
-	{ "pages", required_argument, NULL, OPT_PAGES },
-	{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+/* The options: long name, short name, takes a value, free text, id. */
+static const struct cli_option options[] = {
+	{ "output", 'o', 1, 0, 'o' },
+	{ "no-html", 0, 0, 0, OPT_NO_HTML },
+	{ "templates", 0, 1, 0, OPT_TEMPLATES },
+	{ "json", 0, 1, 0, OPT_JSON },
+	{ "sessions-csv", 0, 1, 0, OPT_SESSIONS_CSV },
+	{ "rejected", 0, 1, 0, OPT_REJECTED },
+	{ "catalog", 0, 1, 0, OPT_CATALOG },
+	{ "room", 0, 1, 0, OPT_ROOM },
+	{ "user", 0, 1, 0, OPT_USER },
+	{ "from", 0, 1, 0, OPT_FROM },
+	{ "to", 0, 1, 0, OPT_TO },
+	{ "tz", 0, 1, 0, OPT_TZ },
+	{ "input-tz", 0, 1, 0, OPT_INPUT_TZ },
+	{ "call-gap", 0, 1, 0, OPT_CALL_GAP },
+	{ "strict", 0, 0, 0, OPT_STRICT },
+	{ "title", 0, 1, 1, OPT_TITLE },
+	{ "baseline", 0, 1, 0, OPT_BASELINE },
+	{ "regression-threshold", 0, 1, 0, OPT_REGRESSION_THRESHOLD },
+	{ "pages", 0, 1, 0, OPT_PAGES },
+	{ "max-memory", 0, 1, 0, OPT_MAX_MEMORY },
+	{ "files-from", 0, 1, 0, OPT_FILES_FROM },
+	{ "quiet", 'q', 0, 0, 'q' },
+	{ "help", 'h', 0, 0, 'h' },
+	{ "version", 'V', 0, 0, 'V' },
 };
+
+/* One option of parse_args: its id and value. Returns -1 to go on, or an
+ * exit code. */
+static int take_option(struct run_options *o, int opt, char *arg)
+{
+	switch (opt) {
+	case 'o': o->output = arg; break;
+	case OPT_NO_HTML: o->no_html = 1; break;
+	case OPT_TEMPLATES: o->templates = arg; break;
+	case OPT_JSON: o->json = arg; break;
+	case OPT_SESSIONS_CSV: o->sessions_csv = arg; break;
+	case OPT_REJECTED: o->rejected = arg; break;
+	case OPT_CATALOG: o->catalog = arg; break;
+	case OPT_ROOM:
+		if (push(&o->rooms, &o->nrooms, arg) != RR_OK)
+			return 3;
+		break;
+	case OPT_USER:
+		if (push(&o->users, &o->nusers, arg) != RR_OK)
+			return 3;
+		break;
+	case OPT_FROM: o->from = arg; break;
+	case OPT_TO: o->to = arg; break;
+	case OPT_TZ: o->tz = arg; break;
+	case OPT_INPUT_TZ: o->input_tz = arg; break;
+	case OPT_CALL_GAP:
+		o->call_gap_ms = cli_parse_duration(arg);
+		if (o->call_gap_ms < 0)
+			return usage_error("invalid --call-gap '%s' (e.g. 300, 90s, 5m, 1h)", arg);
+		break;
+	case OPT_STRICT: o->strict = 1; break;
+	case OPT_FILES_FROM: o->files_from = arg; break;
+	case OPT_TITLE:
+		if (!utf8_valid(arg, strlen(arg)))
+			return usage_error("%s", "--title is not valid UTF-8");
+		o->title = arg;
+		break;
+	case OPT_BASELINE: o->baseline = arg; break;
+	case OPT_REGRESSION_THRESHOLD:
+		o->regression_pct = cli_parse_percent(arg);
+		if (o->regression_pct < 0)
+			return usage_error("invalid --regression-threshold '%s' (a whole "
+					   "percentage from 1 to 1000, e.g. 10)", arg);
+		break;
+	case OPT_PAGES:
+		if (strcmp(arg, "all") == 0)
+			o->pages = REPORT_PAGES_ALL;
+		else if (strcmp(arg, "problems") == 0)
+			o->pages = REPORT_PAGES_PROBLEMS;
+		else if (strcmp(arg, "none") == 0)
+			o->pages = REPORT_PAGES_NONE;
+		else
+			return usage_error("invalid --pages '%s' (all, problems or none)",
+					   arg);
+		break;
+	case OPT_MAX_MEMORY:
+		o->max_memory = cli_parse_size(arg);
+		if (o->max_memory == 0)
+			return usage_error("invalid --max-memory '%s' (bytes, or a number "
+					   "with K, M, G or T, e.g. 512M)", arg);
+		break;
+	case 'q': o->quiet = 1; break;
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'V':
+		printf("roomreport %s\n", RR_VERSION);
+		return 0;
+	}
+	return -1;
+}
 
 /* Returns -1 to go on, or an exit code. */
 static int parse_args(struct run_options *o, int argc, char **argv)
 {
-	int opt;
+	struct cli_parser p;
+	int opt, code, first = 1;
 
 	o->call_gap_ms = 5 * 60 * 1000;
 	o->output = "report";
@@ -179,92 +269,36 @@ static int parse_args(struct run_options *o, int argc, char **argv)
 	o->pages = REPORT_PAGES_ALL;
 	if (argc > 1 && strcmp(argv[1], "events") == 0) {
 		o->cmd = RUN_EVENTS;
-		argv++;
-		argc--;
+		first = 2;
 	} else if (argc > 1 && strcmp(argv[1], "catalog") == 0) {
 		o->cmd = RUN_CATALOG;
-		argv++;
-		argc--;
+		first = 2;
 	}
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":o:qhV", long_options, NULL)) != -1) {
-		switch (opt) {
-		case 'o': o->output = optarg; break;
-		case OPT_NO_HTML: o->no_html = 1; break;
-		case OPT_TEMPLATES: o->templates = optarg; break;
-		case OPT_JSON: o->json = optarg; break;
-		case OPT_SESSIONS_CSV: o->sessions_csv = optarg; break;
-		case OPT_REJECTED: o->rejected = optarg; break;
-		case OPT_CATALOG: o->catalog = optarg; break;
-		case OPT_ROOM:
-			if (push(&o->rooms, &o->nrooms, optarg) != RR_OK)
-				return 3;
-			break;
-		case OPT_USER:
-			if (push(&o->users, &o->nusers, optarg) != RR_OK)
-				return 3;
-			break;
-		case OPT_FROM: o->from = optarg; break;
-		case OPT_TO: o->to = optarg; break;
-		case OPT_TZ: o->tz = optarg; break;
-		case OPT_INPUT_TZ: o->input_tz = optarg; break;
-		case OPT_CALL_GAP:
-			o->call_gap_ms = cli_parse_duration(optarg);
-			if (o->call_gap_ms < 0)
-				return usage_error("invalid --call-gap '%s' (e.g. 300, 90s, 5m, 1h)", optarg);
-			break;
-		case OPT_STRICT: o->strict = 1; break;
-		case OPT_TITLE:
-			if (!utf8_valid(optarg, strlen(optarg)))
-				return usage_error("%s", "--title is not valid UTF-8");
-			o->title = optarg;
-			break;
-		case OPT_BASELINE: o->baseline = optarg; break;
-		case OPT_REGRESSION_THRESHOLD:
-			o->regression_pct = cli_parse_percent(optarg);
-			if (o->regression_pct < 0)
-				return usage_error("invalid --regression-threshold '%s' (a whole "
-						   "percentage from 1 to 1000, e.g. 10)", optarg);
-			break;
-		case OPT_PAGES:
-			if (strcmp(optarg, "all") == 0)
-				o->pages = REPORT_PAGES_ALL;
-			else if (strcmp(optarg, "problems") == 0)
-				o->pages = REPORT_PAGES_PROBLEMS;
-			else if (strcmp(optarg, "none") == 0)
-				o->pages = REPORT_PAGES_NONE;
-			else
-				return usage_error("invalid --pages '%s' (all, problems or none)",
-						   optarg);
-			break;
-		case OPT_MAX_MEMORY:
-			o->max_memory = cli_parse_size(optarg);
-			if (o->max_memory == 0)
-				return usage_error("invalid --max-memory '%s' (bytes, or a number "
-						   "with K, M, G or T, e.g. 512M)", optarg);
-			break;
-		case 'q': o->quiet = 1; break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("roomreport %s\n", RR_VERSION);
-			return 0;
-		case ':':
-			return usage_error("option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
+	memset(&p, 0, sizeof p);
+	p.argc = argc;
+	p.argv = argv;
+	p.first = first;
+	while ((opt = cli_next(&p, options, sizeof options / sizeof options[0])) != CLI_END) {
+		if (opt == CLI_ERROR)
+			return usage_error("%s", p.error);
+		if (opt == CLI_FILE) {
+			if (push_file(o, p.value) != RR_OK)
+				return exit_code(RR_ENOMEM);
+			continue;
 		}
+		if ((code = take_option(o, opt, (char *)p.value)) >= 0)
+			return code;
 	}
-	o->files = argv + optind;
-	o->nfiles = (size_t)(argc - optind);
 	if (o->cmd == RUN_CATALOG) {
 		if (o->nfiles)
 			return usage_error("'catalog' takes no file ('%s')", o->files[0]);
 		return -1;
 	}
-	if (o->nfiles == 0)
+	if (o->nfiles == 0 && !o->files_from)
 		return usage_error("%s", "no input file given");
+	for (size_t i = 0; o->files_from && strcmp(o->files_from, "-") == 0 && i < o->nfiles; i++)
+		if (strcmp(o->files[i], "-") == 0)
+			return usage_error("%s", "'-' is both --files-from and an input: stdin is read once");
 	return -1;
 }
 
@@ -351,6 +385,7 @@ int main(int argc, char **argv)
 		o.input_tmp = &sigbus_tmp;
 		code = exit_code(run(&o));
 	}
+	rr_free(o.files);
 	rr_free(o.rooms);
 	rr_free(o.users);
 	return code;

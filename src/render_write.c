@@ -251,15 +251,32 @@ static int looks_like_report(const char *dir)
 	return ok;
 }
 
+/* The message when dir was put in place by another run while this one was
+ * writing (rename found a non-empty directory there): this run's report is
+ * dropped, the other run's stays. */
+static const char raced_msg[] =
+	"another run wrote this report while this one was writing; nothing was lost "
+	"\xe2\x80\x94 the other run's report is in place; run again or choose another -o";
+
+static void set_rename_err(char *err, size_t errlen, const char *dir, int e)
+{
+	if (e == ENOTEMPTY || e == EEXIST)
+		set_err(err, errlen, dir, raced_msg);
+	else
+		set_err(err, errlen, dir, strerror(e));
+}
+
 /* Puts the finished tree tmp at dir. When dir exists the two are exchanged
  * atomically (renameat2 RENAME_EXCHANGE) so readers see either report, and
  * the old one, now at tmp, is removed. On file systems without exchange, the
- * old tree is moved aside first. */
+ * old tree is moved aside first. When another run puts its report at dir
+ * between the check and the rename, this one's is dropped with a message
+ * that says so (raced_msg). */
 static int swap_into_place(const char *tmp, const char *dir, int exists, char *err, size_t errlen)
 {
 	if (!exists) {
 		if (rename(tmp, dir) != 0) {
-			set_err(err, errlen, dir, strerror(errno));
+			set_rename_err(err, errlen, dir, errno);
 			return RR_EIO;
 		}
 		return RR_OK;
@@ -288,7 +305,7 @@ static int swap_into_place(const char *tmp, const char *dir, int exists, char *e
 			set_err(err, errlen, dir, strerror(errno));
 			rc = RR_EIO;
 		} else if (rename(tmp, dir) != 0) {
-			set_err(err, errlen, dir, strerror(errno));
+			set_rename_err(err, errlen, dir, errno);
 			rename(old, dir);
 			rc = RR_EIO;
 		} else {

@@ -40,6 +40,7 @@
 #include "dataset.h"
 #include "decode.h"
 #include "ingest.h"
+#include "inputs.h"
 #include "json.h"
 #include "partition.h"
 #include "render.h"
@@ -69,6 +70,7 @@ struct run {
 	int parted;                /* records were spilled: split by range */
 	size_t nranges;            /* 1 in memory, else partition_count */
 	struct out rejected, json, sessions_csv;
+	struct inputs in;          /* the input files, directories expanded */
 };
 
 /* Input rows are at least this long (an event row has ten fields); used to
@@ -155,6 +157,29 @@ static void print_summary(const struct run *r)
 		n->duplicates, unmatched, r->model.ncalls, r->model.nsessions);
 }
 
+/* The list of input files (inputs.h): the arguments, directories
+ * expanded, and --files-from; files skipped below directories noted. */
+static int list_inputs(struct run *r)
+{
+	const struct run_options *o = r->o;
+	char err[512];
+	int st = RR_OK;
+
+	err[0] = '\0';
+	for (size_t i = 0; st == RR_OK && i < o->nfiles; i++)
+		st = inputs_add(&r->in, o->files[i], err, sizeof err);
+	if (st == RR_OK && o->files_from)
+		st = inputs_add_list(&r->in, o->files_from, err, sizeof err);
+	if (st != RR_OK && st != RR_ENOMEM)
+		fprintf(stderr, "%s: %s\n", r->name, err);
+	if (st == RR_OK && r->in.skipped &&
+	    diag_note(&r->ds.diag, "not CSV, skipped: %zu file%s below the directories given "
+		      "(the first: %s)", r->in.skipped, r->in.skipped == 1 ? "" : "s",
+		      r->in.first_skipped) != RR_OK)
+		st = RR_ENOMEM;
+	return st;
+}
+
 /* Reads every input file into the dataset, writing the rejected rows to
  * --rejected as it goes (committed at the end of the run). */
 static int load_inputs(struct run *r)
@@ -182,6 +207,8 @@ static int load_inputs(struct run *r)
 		o->usage_error("invalid --to time '%s'", o->to);
 		return RR_EUSAGE;
 	}
+	if ((st = list_inputs(r)) != RR_OK)
+		return st;
 	if (o->rejected) {
 		st = out_open(rej, r->name, o->rejected);
 		if (st != RR_OK)
@@ -191,13 +218,13 @@ static int load_inputs(struct run *r)
 		io.rejected = rej->f;
 		st = ingest_write_rejected_header(rej->f);
 	}
-	for (size_t i = 0; st == RR_OK && i < o->nfiles; i++) {
+	for (size_t i = 0; st == RR_OK && i < r->in.n; i++) {
 		if (progress)
 			fprintf(stderr, "\rroomreport: reading %zu/%zu %.60s\033[K", i + 1,
-				o->nfiles, o->files[i]);
+				r->in.n, r->in.path[i]);
 		err[0] = '\0';
-		io.threads = ingest_threads(o, o->files[i]);
-		st = ingest_file(&r->ds, o->files[i], &io, err, sizeof err);
+		io.threads = ingest_threads(o, r->in.path[i]);
+		st = ingest_file(&r->ds, r->in.path[i], &io, err, sizeof err);
 		if (st != RR_OK && st != RR_ENOMEM && (err[0] || partition_error(r->part))) {
 			if (progress)
 				fputs("\r\033[K", stderr);
@@ -489,7 +516,8 @@ static int is_html_file(const char *path)
 {
 	size_t n = strlen(path);
 
-	return n > 5 && strcasecmp(path + n - 5, ".html") == 0;
+	return (n > 5 && strcasecmp(path + n - 5, ".html") == 0) ||
+	       (n > 4 && strcasecmp(path + n - 4, ".htm") == 0);
 }
 
 static int write_html(struct run *r)
@@ -663,5 +691,6 @@ int run(const struct run_options *o)
 	catalog_free(r.cat);
 	tz_free(r.tz);
 	tz_free(r.input_tz);
+	inputs_free(&r.in);
 	return st;
 }

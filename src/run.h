@@ -26,8 +26,11 @@ enum run_command {
 struct run_options {
 	enum run_command cmd;
 	const char *name;             /* start of every message on stderr: "roomreport" */
-	char **files;                 /* inputs ('-' is stdin); at least one but for RUN_CATALOG */
+	char **files;                 /* inputs ('-' is stdin; a directory: the CSV files
+	                               * below it, inputs.h); at least one but for
+	                               * RUN_CATALOG, unless files_from is given */
 	size_t nfiles;
+	const char *files_from;       /* --files-from LIST ('-' = stdin): more inputs, one a line */
 	const char *output;           /* -o: a directory, or a FILE.html */
 	int no_html;                  /* --no-html */
 	const char *templates;        /* --templates DIR; NULL: the built-in ones */

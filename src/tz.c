@@ -17,6 +17,7 @@
  * none).
  */
 #include "tz.h"
+#include "tz_names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -675,17 +676,53 @@ static int load_local(struct tz *z, const char **name, char *buf, size_t buflen)
 	return RR_OK;
 }
 
+/* A fixed offset east of UTC, written "+08:00", "+0800", "+08", "+8",
+ * "-03:30", or the same after "UTC" ("UTC+8", "UTC+05:30"): ISO 8601's
+ * sign, not POSIX TZ's. At most 14:00, minutes below 60. Returns 0 with
+ * *off (seconds) and name (the display name, "UTC+08:00") set, or -1. */
+static int parse_fixed_offset(const char *s, int32_t *off, char name[16])
+{
+	int h = 0, m = 0, sign, digits = 0;
+
+	if (strncmp(s, "UTC", 3) == 0)
+		s += 3;
+	if (*s != '+' && *s != '-')
+		return -1;
+	sign = *s++ == '-' ? -1 : 1;
+	while (*s >= '0' && *s <= '9' && digits < 2) {
+		h = h * 10 + (*s++ - '0');
+		digits++;
+	}
+	if (!digits)
+		return -1;
+	if (*s == ':')
+		s++;
+	if (*s) {
+		if (digits != 2 || s[0] < '0' || s[0] > '5' || s[1] < '0' || s[1] > '9' || s[2])
+			return -1;
+		m = (s[0] - '0') * 10 + (s[1] - '0');
+	}
+	if (h > 14 || (h == 14 && m))
+		return -1;
+	*off = sign * (h * 3600 + m * 60);
+	snprintf(name, 16, "UTC%c%02d:%02d", sign < 0 ? '-' : '+', h, m);
+	return 0;
+}
+
 int tz_open(const char *name, struct tz **out, char *err, size_t errlen)
 {
 	struct tz *z = rr_calloc(1, sizeof *z);
-	char buf[4096];
+	char buf[4096], fixed[16];
 	const char *nm = name;
 	int rc;
 
 	*out = NULL;
 	if (!z)
 		return RR_ENOMEM;
-	if (name)
+	if (name && parse_fixed_offset(name, &z->off0, fixed) == 0) {
+		rc = RR_OK;
+		nm = fixed;
+	} else if (name)
 		rc = load_named(z, name);
 	else
 		rc = load_local(z, &nm, buf, sizeof buf);
@@ -694,7 +731,7 @@ int tz_open(const char *name, struct tz **out, char *err, size_t errlen)
 		if (rc == RR_ENOMEM)
 			return rc;
 		if (err && errlen)
-			snprintf(err, errlen, "unknown time zone '%s'", name);
+			tz_names_unknown(zoneinfo_dir(), name, err, errlen);
 		return RR_EUSAGE;
 	}
 	z->name = rr_strndup(nm, strlen(nm));

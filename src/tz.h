@@ -14,10 +14,13 @@
 struct tz;
 
 /*
- * Opens zone name: "UTC", an IANA name ("Asia/Shanghai"), or NULL for the
- * local zone ($TZ, else /etc/localtime, else UTC). Returns RR_OK with *out
- * set, RR_EUSAGE when the zone is unknown (err gets a message naming it), or
- * RR_ENOMEM.
+ * Opens zone name: "UTC", an IANA name ("Asia/Shanghai"), a fixed offset
+ * east of UTC ("+08:00", "+0800", "+08", "+8", "-03:30", "UTC+8",
+ * "UTC+05:30": ISO 8601's sign, not POSIX TZ's; at most 14:00; named
+ * "UTC+08:00", its times marked "+08" or "+05:30"), or NULL for the local
+ * zone ($TZ, else /etc/localtime, else UTC). Returns RR_OK with *out set,
+ * RR_EUSAGE when the zone is unknown (err gets a message naming it, with
+ * the nearest zone names as suggestions, tz_names.h), or RR_ENOMEM.
  */
 int tz_open(const char *name, struct tz **out, char *err, size_t errlen);
 void tz_free(struct tz *z);

@@ -223,3 +223,37 @@ char *fmt_i64(int64_t v, char *end)
 		*--end = '-';
 	return end;
 }
+
+static int lower_ascii(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+unsigned rr_edits(const char *a, const char *b, unsigned max)
+{
+	unsigned d[64][64];
+	size_t n = strlen(a), m = strlen(b);
+
+	if (n > 63 || m > 63)
+		return max + 1;
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= m; j++) {
+			unsigned cost = lower_ascii(a[i - 1]) != lower_ascii(b[j - 1]);
+			unsigned v = d[i - 1][j] + 1;
+
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && lower_ascii(a[i - 1]) == lower_ascii(b[j - 2]) &&
+			    lower_ascii(a[i - 2]) == lower_ascii(b[j - 1]) && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[n][m] <= max ? d[n][m] : max + 1;
+}

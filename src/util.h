@@ -67,6 +67,12 @@ size_t utf8_cut(const char *s, size_t len);
  * "2 h 04 min". Always NUL-terminates buf. */
 void fmt_duration(int64_t ms, char *buf, size_t size);
 
+/* Edits from a to b: inserts, deletes, replacements and swaps of two
+ * neighbouring bytes (optimal string alignment), ASCII case ignored.
+ * Returns them, or max + 1 when more than max or either string is longer
+ * than 63 bytes. */
+unsigned rr_edits(const char *a, const char *b, unsigned max);
+
 /* The eight bytes at p as a little-endian word, whatever the alignment:
  * for the parsers that look at eight bytes at a time. */
 static inline uint64_t rr_load_le64(const void *p)

@@ -134,17 +134,37 @@ def temporaries(d):
     return [n for n in os.listdir(d) if ".tmp." in n]
 
 
-def as_nobody(test):
-    """The command prefix that runs the binary without the right to read a
+def readable_copy(test):
+    """(binary, samples): copies of the binary and of SAMPLES in a fresh
+    folder under /tmp that every user can read (0755, files 0644, the
+    binary 0755), so a run as nobody works wherever the checkout is (a
+    clone inside a 0700 directory included). Removed after the test."""
+    d = tempfile.mkdtemp(prefix="rr-readable-", dir="/tmp")
+    test.addCleanup(shutil.rmtree, d, True)
+    os.chmod(d, 0o755)
+    binary = os.path.join(d, "roomreport")
+    shutil.copyfile(BINARY, binary)
+    os.chmod(binary, 0o755)
+    samples = []
+    for path in SAMPLES:
+        copy = os.path.join(d, os.path.basename(path))
+        shutil.copyfile(path, copy)
+        os.chmod(copy, 0o644)
+        samples.append(copy)
+    return binary, samples
+
+
+def as_nobody(test, binary=BINARY):
+    """The command prefix that runs binary without the right to read a
     mode-000 file: nothing when not root, setpriv as root (skips without it
     or when nobody cannot run the binary)."""
     if os.geteuid() != 0:
         return []
     if not shutil.which("setpriv"):
         test.skipTest("running as root and setpriv(1) is missing")
-    code, _, err = run_cmd(SETPRIV + [BINARY, "--version"])
+    code, _, err = run_cmd(SETPRIV + [binary, "--version"])
     if code != 0:
-        test.skipTest("nobody cannot run %s: %s" % (BINARY, err.strip()))
+        test.skipTest("nobody cannot run %s: %s" % (binary, err.strip()))
     return SETPRIV
 
 
@@ -236,25 +256,29 @@ class Corpus(unittest.TestCase):
 
     def test_directory_and_missing_file(self):
         with tempfile.TemporaryDirectory() as d:
-            for path, reason in ((d, "Is a directory"),
-                                 (os.path.join(d, "nope.csv"), "No such file or directory")):
+            # A directory is read as the CSV files below it: one with none is
+            # a data error (exit 1).
+            for path, reason, want in ((d, "no CSV file below this directory", 1),
+                                       (os.path.join(d, "nope.csv"),
+                                        "No such file or directory", 3)):
                 with self.subTest(path=path):
                     out = os.path.join(d, "r.json")
                     code, _, err = run(["--no-html", "-q", "--json", out,
                                         rr.EVENTS, path])
-                    self.assertEqual(code, 3, err)
+                    self.assertEqual(code, want, err)
                     self.assertEqual(err, "roomreport: %s: %s\n" % (path, reason))
                     self.assertFalse(os.path.exists(out))
 
     def test_unreadable_file(self):
         with tempfile.TemporaryDirectory() as d:
             os.chmod(d, 0o755)
-            prefix = as_nobody(self)
+            binary, _ = readable_copy(self)
+            prefix = as_nobody(self, binary)
             path = os.path.join(d, "secret.csv")
             with open(path, "wb") as f:
                 f.write(gen.good_file())
             os.chmod(path, 0)
-            code, out, err = run_cmd(prefix + [BINARY, "--no-html", "-q", "--json", "-", path])
+            code, out, err = run_cmd(prefix + [binary, "--no-html", "-q", "--json", "-", path])
             self.assertEqual(code, 3, err)
             self.assertEqual(err, "roomreport: %s: Permission denied\n" % path)
             self.assertEqual(out, b"")
@@ -429,7 +453,10 @@ class Corpus(unittest.TestCase):
     def test_output_directory_not_writable(self):
         with tempfile.TemporaryDirectory() as d:
             os.chmod(d, 0o755)
-            prefix = as_nobody(self)
+            # What nobody must read (the binary, the samples) is copied to a
+            # folder it can read: the checkout may be inside a 0700 directory.
+            binary, samples = readable_copy(self)
+            prefix = as_nobody(self, binary)
             ro = os.path.join(d, "ro")
             os.mkdir(ro)
             # A previous report, then the directory made read-only.
@@ -447,7 +474,7 @@ class Corpus(unittest.TestCase):
                          ["--no-html", "--rejected", os.path.join(ro, "rej.csv")]]
                 for args in cases:
                     with self.subTest(args=args):
-                        code, _, err = run_cmd(prefix + [BINARY, "-q"] + args + SAMPLES)
+                        code, _, err = run_cmd(prefix + [binary, "-q"] + args + samples)
                         self.assertEqual(code, 3, err)
                         self.assertIn(args[-1] + ": Permission denied", err)
                         self.assertEqual(os.listdir(ro), ["prev"])

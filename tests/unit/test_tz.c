@@ -100,7 +100,7 @@ static void test_open_errors(void **state)
 {
 	static const char *bad[] = {
 		"Mars/Olympus", "../etc/passwd", "/etc/localtime", "Europe/../Europe/Berlin",
-		"", "Europe", "zone.tab", "Europe/Berlin\n",
+		"", "Europe", "zone.tab", "+15", "+08:60", "+123",
 	};
 	char err[128], want[128];
 
@@ -111,6 +111,58 @@ static void test_open_errors(void **state)
 		assert_null(z);
 		snprintf(want, sizeof want, "unknown time zone '%s'", bad[i]);
 		assert_string_equal(err, want);
+	}
+}
+
+/* Fixed offsets: the forms accepted, their name and abbreviation. */
+static void test_fixed_offsets(void **state)
+{
+	static const struct { const char *in, *name, *abbr; int32_t off; } cases[] = {
+		{ "+08:00", "UTC+08:00", "+08", 8 * 3600 },
+		{ "+0800", "UTC+08:00", "+08", 8 * 3600 },
+		{ "+08", "UTC+08:00", "+08", 8 * 3600 },
+		{ "+8", "UTC+08:00", "+08", 8 * 3600 },
+		{ "UTC+8", "UTC+08:00", "+08", 8 * 3600 },
+		{ "UTC+05:30", "UTC+05:30", "+05:30", 5 * 3600 + 1800 },
+		{ "-03:30", "UTC-03:30", "-03:30", -(3 * 3600 + 1800) },
+		{ "UTC-10", "UTC-10:00", "-10", -10 * 3600 },
+		{ "+14:00", "UTC+14:00", "+14", 14 * 3600 },
+		{ "+00:00", "UTC+00:00", "UTC", 0 },
+	};
+	char buf[16];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tz *z;
+
+		assert_int_equal(tz_open(cases[i].in, &z, NULL, 0), RR_OK);
+		assert_string_equal(tz_name(z), cases[i].name);
+		assert_int_equal(tz_offset(z, 1795168805000), cases[i].off);
+		assert_int_equal(tz_next_change(z, 0), INT64_MAX);
+		tz_abbr(z, 0, buf, sizeof buf);
+		assert_string_equal(buf, cases[i].abbr);
+		tz_free(z);
+	}
+}
+
+/* Unknown names get the nearest zone names of the system's zoneinfo. */
+static void test_suggestions(void **state)
+{
+	static const struct { const char *in, *want; } cases[] = {
+		{ "Shanghai", "unknown time zone 'Shanghai' \xe2\x80\x94 did you mean 'Asia/Shanghai'?" },
+		{ "new york", "unknown time zone 'new york' \xe2\x80\x94 did you mean 'America/New_York'?" },
+		{ "europe/berln", "unknown time zone 'europe/berln' \xe2\x80\x94 did you mean 'Europe/Berlin'?" },
+		{ "Europe/Berlin\n", "unknown time zone 'Europe/Berlin\n' \xe2\x80\x94 did you mean 'Europe/Berlin'?" },
+		{ "Mars/Olympus", "unknown time zone 'Mars/Olympus'" },
+	};
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tz *z;
+
+		assert_int_equal(tz_open(cases[i].in, &z, err, sizeof err), RR_EUSAGE);
+		assert_string_equal(err, cases[i].want);
 	}
 }
 
@@ -395,6 +447,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_fixed_offsets),
+		cmocka_unit_test(test_suggestions),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_local_zone),
 		cmocka_unit_test(test_changes_and_abbr),
