@@ -576,6 +576,51 @@ static int bd_member(struct scan *s, const char *key, int c)
 	return 1;
 }
 
+/* Reads an object member's key and the ':' after it into key (size
+ * bytes; "" when the key is longer). 0, or -1 with the error set. */
+static int member_key(struct scan *s, char *key, size_t size)
+{
+	struct strbuf kb = { key, size, 0, 0 };
+	int c = skip_ws(s);
+
+	if (c != '"')
+		return unexpected(s, c, "a string key");
+	if (read_string(s, &kb))
+		return -1;
+	if (kb.truncated)
+		key[0] = '\0';
+	c = skip_ws(s);
+	if (c != ':')
+		return unexpected(s, c, "':'");
+	s->i++;
+	return 0;
+}
+
+/* Headline figure hl (member key, its value starting with c at byte kat):
+ * an integer or null. 0, or -1 with the error set. */
+static int headline_value(struct scan *s, const char *key, int hl, int c, uint64_t kat)
+{
+	int is_int;
+	int64_t v;
+
+	if (c == 'n') {
+		if (literal(s, "null"))
+			return -1;
+		s->b->have[hl] = 0;
+		return 0;
+	}
+	if (c != '-' && !digit(c))
+		return fail_at(s, kat, "headline \"%s\": not an integer or null", key);
+	if (read_number(s, &is_int, &v))
+		return -1;
+	if (is_int != 1)
+		return fail_at(s, kat, "headline \"%s\": %s", key,
+			       is_int == 2 ? "number out of range" : "not an integer");
+	s->b->have[hl] = 1;
+	s->b->value[hl] = v;
+	return 0;
+}
+
 /* An object or array; the opening bracket is next. */
 static int container(struct scan *s, int depth, enum ctx ctx)
 {
@@ -603,20 +648,10 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 			goto member_done;
 		}
 		if (obj) {
-			struct strbuf kb = { key, sizeof key, 0, 0 };
 			uint64_t kat;
 
-			c = skip_ws(s);
-			if (c != '"')
-				return unexpected(s, c, "a string key");
-			if (read_string(s, &kb))
+			if (member_key(s, key, sizeof key))
 				return -1;
-			if (kb.truncated)
-				key[0] = '\0';
-			c = skip_ws(s);
-			if (c != ':')
-				return unexpected(s, c, "':'");
-			s->i++;
 			c = skip_ws(s);
 			kat = offset(s);
 			if (ctx == CTX_TOP && strcmp(key, "headline") == 0) {
@@ -673,26 +708,8 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 						hl = k;
 			}
 			if (hl >= 0) {
-				int is_int;
-				int64_t v;
-
-				if (c == 'n') {
-					if (literal(s, "null"))
-						return -1;
-					s->b->have[hl] = 0;
-				} else if (c == '-' || digit(c)) {
-					if (read_number(s, &is_int, &v))
-						return -1;
-					if (is_int != 1)
-						return fail_at(s, kat, "headline \"%s\": %s", key,
-							       is_int == 2 ? "number out of range"
-									   : "not an integer");
-					s->b->have[hl] = 1;
-					s->b->value[hl] = v;
-				} else {
-					return fail_at(s, kat, "headline \"%s\": not an integer or null",
-						       key);
-				}
+				if (headline_value(s, key, hl, c, kat))
+					return -1;
 				goto member_done;
 			}
 		}
