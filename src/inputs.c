@@ -155,7 +155,7 @@ int inputs_add(struct inputs *in, const char *arg, char *err, size_t errlen)
 		return RR_ENOMEM;
 	rc = walk(in, dir, err, errlen);
 	rr_free(dir);
-	if (rc == RR_OK) {
+	if (rc == RR_OK && in->n > first) {   /* qsort of an empty list may get NULL */
 		qsort(in->path + first, in->n - first, sizeof *in->path, cmp_path);
 		rc = keep_csv(in, first);
 	}
