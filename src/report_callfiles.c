@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "severity.h"
 #include "util.h"
 
 /* ---- call page file names ---- */
@@ -279,10 +280,10 @@ out:
 
 /* ---- call pages ---- */
 
+/* --pages problems: calls worth opening (severity_call_worth_opening). */
 static int call_has_problem(const struct call *c)
 {
-	return c->findings[SEV_WARNING] + c->findings[SEV_ERROR] > 0 ||
-	       c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] + c->exits[EXIT_ENTRY_FAILED] > 0;
+	return severity_call_worth_opening(c);
 }
 
 void report_select_pages(struct report *r, enum report_pages mode)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sessions_int.h"
+#include "severity.h"
 #include "textbuf.h"
 #include "util.h"
 
@@ -69,25 +70,35 @@ int sessions_event_findings(struct builder *b, uint32_t si, const struct record 
 			textbuf_add(&x, "Permission missing: %s (at %s)", permissions[r->p1], at);
 		else
 			textbuf_add(&x, "Permission missing: permission %d (at %s)", (int)r->p1, at);
-		return finding_add(b, si, "permission_missing", SEV_ERROR, r->time_ms, &x);
+		return finding_add(b, si, "permission_missing",
+				   severity_of_event(b->cat, "permission_missing", r->id, r->p1, r->p2),
+				   r->time_ms, &x);
 	case EV_CAMERA_FAILED:
 		textbuf_add(&x, "%s failed to start at %s",
 			 r->p1 == 0 ? "Front camera" : r->p1 == 1 ? "Rear camera" : "Camera", at);
-		return finding_add(b, si, "camera_failed", SEV_ERROR, r->time_ms, &x);
+		return finding_add(b, si, "camera_failed",
+				   severity_of_event(b->cat, "camera_failed", r->id, r->p1, r->p2),
+				   r->time_ms, &x);
 	case EV_DECODE_FAILED:
 		textbuf_add(&x, "Video decoding failed at %s", at);
 		if (r->p1 >= 0)
 			textbuf_add(&x, " (%d frames in 3 s%s)", (int)r->p1,
 				 r->p2 == 1 ? ", hardware" : r->p2 == 0 ? ", software" : "");
-		return finding_add(b, si, "decode_failed", SEV_WARNING, r->time_ms, &x);
+		return finding_add(b, si, "decode_failed",
+				   severity_of_event(b->cat, "decode_failed", r->id, r->p1, r->p2),
+				   r->time_ms, &x);
 	case EV_W_SIGNALING_LOST:
 	case EV_W_SIGNALING_LOST_SERVER:
 		textbuf_add(&x, "Signaling connection lost at %s%s", at,
 			 r->id == EV_W_SIGNALING_LOST_SERVER ? " (reported by the server)" : "");
-		return finding_add(b, si, "signaling_lost", SEV_WARNING, r->time_ms, &x);
+		return finding_add(b, si, "signaling_lost",
+				   severity_of_event(b->cat, "signaling_lost", r->id, r->p1, r->p2),
+				   r->time_ms, &x);
 	case EV_W_MEDIA_LOST:
 		textbuf_add(&x, "Media connection lost at %s", at);
-		return finding_add(b, si, "media_lost", SEV_WARNING, r->time_ms, &x);
+		return finding_add(b, si, "media_lost",
+				   severity_of_event(b->cat, "media_lost", r->id, r->p1, r->p2),
+				   r->time_ms, &x);
 	default:
 		return RR_OK;
 	}
@@ -115,7 +126,8 @@ int sessions_outage_finding(struct builder *b, uint32_t si, int64_t from, int64_
 		fmt_duration(to - from, dur, sizeof dur);
 		textbuf_add(&x, "No network for %s from %s", dur, at);
 	}
-	return finding_add(b, si, "network_lost", SEV_WARNING, from, &x);
+	return finding_add(b, si, "network_lost",
+			   severity_of_finding(b->cat, "network_lost"), from, &x);
 }
 
 /* Findings about a whole session; run once its exit reason is final. */
@@ -161,24 +173,29 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 			else
 				textbuf_add(&x, "); network changed %s before", dur);
 		}
-		rc = finding_add(b, si, "timeout", SEV_ERROR, s->end_ms, &x);
+		rc = finding_add(b, si, "timeout", severity_of_finding(b->cat, "timeout"),
+				 s->end_ms, &x);
 		break;
 	case EXIT_KICKED:
 		textbuf_add(&x, "Removed from the room at %s", a);
-		rc = finding_add(b, si, "kicked", SEV_WARNING, s->end_ms, &x);
+		rc = finding_add(b, si, "kicked", severity_of_finding(b->cat, "kicked"),
+				 s->end_ms, &x);
 		break;
 	case EXIT_EXIT_FAILED:
 		textbuf_add(&x, "Exit from the room failed at %s", a);
-		rc = finding_add(b, si, "exit_failed", SEV_WARNING, s->end_ms, &x);
+		rc = finding_add(b, si, "exit_failed", severity_of_finding(b->cat, "exit_failed"),
+				 s->end_ms, &x);
 		break;
 	case EXIT_ENTRY_FAILED:
 		time_text(b, s->start_ms, a);
 		textbuf_add(&x, "Could not enter the room (attempt at %s)", a);
-		rc = finding_add(b, si, "entry_failed", SEV_ERROR, s->start_ms, &x);
+		rc = finding_add(b, si, "entry_failed", severity_of_finding(b->cat, "entry_failed"),
+				 s->start_ms, &x);
 		break;
 	case EXIT_UNKNOWN:
 		textbuf_add(&x, "No exit recorded; last seen %s", c);
-		rc = finding_add(b, si, "no_exit", SEV_WARNING, s->last_seen_ms, &x);
+		rc = finding_add(b, si, "no_exit", severity_of_finding(b->cat, "no_exit"),
+				 s->last_seen_ms, &x);
 		break;
 	default:
 		break;
@@ -201,7 +218,8 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 		x.len = 0;
 		fmt_duration(s->entry_latency_ms, dur, sizeof dur);
 		textbuf_add(&x, "Entered after %s", dur);
-		rc = finding_add(b, si, "entry_slow", SEV_WARNING, t->d.entered_ms, &x);
+		rc = finding_add(b, si, "entry_slow", severity_of_finding(b->cat, "entry_slow"),
+				 t->d.entered_ms, &x);
 		if (rc != RR_OK)
 			return rc;
 	}
@@ -209,7 +227,8 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 		x.len = 0;
 		textbuf_add(&x, "Entered again %u time%s", (unsigned)s->reentries,
 			 s->reentries == 1 ? "" : "s");
-		rc = finding_add(b, si, "reentry", SEV_INFO, t->reentry_ms, &x);
+		rc = finding_add(b, si, "reentry", severity_of_finding(b->cat, "reentry"),
+				 t->reentry_ms, &x);
 		if (rc != RR_OK)
 			return rc;
 	}
@@ -217,7 +236,8 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 		x.len = 0;
 		fmt_duration(s->background_ms, dur, sizeof dur);
 		textbuf_add(&x, "In the background for %s", dur);
-		rc = finding_add(b, si, "background", SEV_INFO, t->background_ms, &x);
+		rc = finding_add(b, si, "background", severity_of_finding(b->cat, "background"),
+				 t->background_ms, &x);
 	}
 	return rc;
 }
@@ -255,7 +275,8 @@ int sessions_experience_findings(struct builder *b)
 					     c->peer ? strtab_len(st, c->peer) : 0, label, sizeof label);
 			textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
 		}
-		rc = finding_add(b, x->session, "abnormal_experience", SEV_WARNING, x->time_ms, &t);
+		rc = finding_add(b, x->session, "abnormal_experience",
+				 severity_of_experience(b->cat, x->id), x->time_ms, &t);
 		if (rc)
 			return rc;
 	}

@@ -421,8 +421,11 @@ class TestPages(unittest.TestCase):
         for c in self.rep["calls"]:
             ex = c["exits"]
             finds = [f for s in c["sessions"] for f in s["findings"]]
-            if (ex["timeout"] + ex["kicked"] + ex["entry_failed"] or
-                    any(f["severity"] in ("warning", "error") for f in finds)):
+            # Worth opening (issue 17 item 5): a bad exit, an error, or
+            # at least 3 warnings.
+            if (ex["timeout"] + ex["kicked"] + ex["entry_failed"] + ex["exit_failed"] or
+                    any(f["severity"] == "error" for f in finds) or
+                    sum(f["severity"] == "warning" for f in finds) >= 3):
                 n += 1
         return n
 

@@ -78,7 +78,10 @@ static void test_experience_attachment(void **state)
 		f = &m.findings[s0->first_finding + i];
 		if (strcmp(f->code, "abnormal_experience") != 0)
 			continue;
-		assert_int_equal(f->severity, SEV_WARNING);
+		/* The experience's catalog severity (severity_of_experience):
+		 * "could not start" is an error, a lag a warning. */
+		assert_int_equal(f->severity, strstr(f->text, "could not start") ? SEV_ERROR
+					      : SEV_WARNING);
 		if (f->time_ms == S(60) && strstr(f->text, "Video lagged")) {
 			/* The peer's stream, not the viewer's upstream. */
 			assert_string_equal(f->text, "Video lagged at 10:01 — possible causes: "

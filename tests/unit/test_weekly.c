@@ -791,19 +791,23 @@ static void test_compare_report(void **state)
 static void test_select_pages(void **state)
 {
 	/* warnings, errors, infos, timeouts, kicks, entry failures, exit
-	 * failures, unknown exits -> a page under "problems" */
+	 * failures, unknown exits -> a page under "problems": an error, an
+	 * exit of those four kinds, or SEVERITY_PAGE_WARNINGS (3) warnings */
 	static const struct {
 		uint32_t warn, err, info, timeout, kick, ef, xf, unk;
 		uint8_t want;
 	} calls[] = {
 		{ 0, 0, 0, 0, 0, 0, 0, 0, 0 },
-		{ 1, 0, 0, 0, 0, 0, 0, 0, 1 },
+		{ 1, 0, 0, 0, 0, 0, 0, 0, 0 },   /* one warning: no page */
+		{ 2, 0, 0, 0, 0, 0, 0, 0, 0 },
+		{ 3, 0, 0, 0, 0, 0, 0, 0, 1 },
 		{ 0, 1, 0, 0, 0, 0, 0, 0, 1 },
 		{ 0, 0, 5, 0, 0, 0, 0, 0, 0 },   /* info findings only */
 		{ 0, 0, 0, 1, 0, 0, 0, 0, 1 },
 		{ 0, 0, 0, 0, 1, 0, 0, 0, 1 },
 		{ 0, 0, 0, 0, 0, 1, 0, 0, 1 },
-		{ 0, 0, 0, 0, 0, 0, 1, 1, 0 },   /* exit failed, no exit: no page */
+		{ 0, 0, 0, 0, 0, 0, 1, 1, 1 },   /* a failed exit: a page */
+		{ 0, 0, 0, 0, 0, 0, 0, 1, 0 },   /* no exit recorded only: no page */
 	};
 	enum { NP = sizeof calls / sizeof calls[0] };
 	struct call cs[NP];
@@ -837,7 +841,7 @@ static void test_select_pages(void **state)
 	for (i = 0; i < NP; i++)
 		assert_int_equal(r.call_page[i], 1);
 	report_select_pages(&r, REPORT_PAGES_PROBLEMS);
-	assert_int_equal(r.npages, 5);
+	assert_int_equal(r.npages, 6);
 	for (i = 0; i < NP; i++) {
 		print_message("call %zu\n", i);
 		assert_int_equal(r.call_page[i], calls[i].want);
@@ -922,9 +926,10 @@ static void test_json(void **state)
 	assert_contains(js, "\"network\":[{\"key\":\"Wi-Fi\",\"users\":2,\"sessions\":3,");
 	assert_contains(js, "\"top_events\":{\"by_count\":[],\"by_users\":[]},"
 			"\"top_causes\":{\"by_count\":[],\"by_users\":[]}");
-	/* C2 has info findings and no bad exit: no page under "problems". */
-	assert_contains(js, "\"quality_samples\":0,\"page\":null,");
-	assert_contains(js, "\"pages\":3");
+	/* C2 has info findings and bob's failed exit: a page under "problems"
+	 * too (every call has one). */
+	assert_true(strstr(js, "\"page\":null,") == NULL);
+	assert_contains(js, "\"pages\":4");
 	/* Worst: C0 (S1's and S2's errors, S0's and S1's warnings) before C1
 	 * (1 error); C2 has info findings only, C3 none. */
 	assert_contains(js, "\"worst_calls\":[{\"call\":0,\"room_id\":\"r1\",\"sdk_app_id\":null,\"comm_id\":null,"
