@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "filter_seen.h"
 #include "parallel.h"
 
 void ingest_options_init(struct ingest_options *o)
@@ -29,6 +30,41 @@ void ingest_options_init(struct ingest_options *o)
 	o->from_ms = INT64_MIN;
 	o->to_ms = INT64_MAX;
 	o->part_min_bytes = INGEST_PART_MIN_BYTES;
+}
+
+/* passes() telling o->seen what the filters met: every --room and --user
+ * value a row names, whatever the other filters say, and the rows left
+ * out. The same answer as passes() without it. */
+int ingest_passes_seen(const struct ingest_options *o, const char *room, size_t nroom,
+		       const char *user, size_t nuser, int64_t t)
+{
+	int keep = 1;
+
+	if (room && o->nrooms) {
+		keep = 0;
+		for (size_t i = 0; i < o->nrooms; i++)
+			if (o->rooms[i] && strlen(o->rooms[i]) == nroom &&
+			    memcmp(o->rooms[i], room, nroom) == 0) {
+				filter_seen_room_hit(o->seen, i);
+				keep = 1;
+			}
+	}
+	if (user && o->nusers) {
+		int named = 0;
+
+		for (size_t i = 0; i < o->nusers; i++)
+			if (o->users[i] && strlen(o->users[i]) == nuser &&
+			    memcmp(o->users[i], user, nuser) == 0) {
+				filter_seen_user_hit(o->seen, i);
+				named = 1;
+			}
+		keep = keep && named;
+	}
+	if (t != RR_NONE && (t < o->from_ms || t >= o->to_ms))
+		keep = 0;
+	if (!keep)
+		filter_seen_out(o->seen, room, nroom, user, nuser, t);
+	return keep;
 }
 
 int ingest_write_rejected_header(FILE *f)

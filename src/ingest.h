@@ -43,6 +43,9 @@ struct ingest_options {
 	size_t nusers;
 	int64_t from_ms;                 /* rows before from_ms are filtered; INT64_MIN: none */
 	int64_t to_ms;                   /* rows at or after to_ms are filtered; INT64_MAX: none */
+	/* When set, told of every row the filters look at (filter_seen.h):
+	 * the values rows named, and the rows left out. NULL: not told. */
+	struct filter_seen *seen;
 	/* When set, every rejected row is written here as CSV with the columns
 	 * file,line,reason,detail,row (row = the record's raw text). ingest does
 	 * not write the header line (see ingest_write_rejected_header). */

@@ -116,9 +116,14 @@ static inline int matches(const char *s, size_t n, const char *const *list, size
  * that filter does not apply to this row; t == RR_NONE: the row has no time
  * and is not time-filtered.
  */
+int ingest_passes_seen(const struct ingest_options *o, const char *room, size_t nroom,
+		       const char *user, size_t nuser, int64_t t);
+
 static inline int passes(const struct ingest_options *o, const char *room, size_t nroom,
 			 const char *user, size_t nuser, int64_t t)
 {
+	if (o->seen)
+		return ingest_passes_seen(o, room, nroom, user, nuser, t);
 	if (room && o->nrooms && !matches(room, nroom, o->rooms, o->nrooms))
 		return 0;
 	if (user && o->nusers && !matches(user, nuser, o->users, o->nusers))

@@ -97,7 +97,7 @@ void tables_write_event(FILE *f, const struct strtab *t, const struct catalog *c
 	char buf[256];
 
 	field_int(f, r->time_ms, 1);
-	tz_format(z, r->time_ms, TZF_DATETIME_MS, buf, sizeof buf);
+	tz_format(z, r->time_ms, TZF_ISO, buf, sizeof buf);
 	csv_field_str(f, buf, 0);
 	{
 		size_t rl;

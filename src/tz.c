@@ -930,7 +930,10 @@ static int parse_epoch(const char *s, size_t n, int64_t *ms)
 	return *ms <= MAX_MS ? 0 : -1;
 }
 
-int tz_parse_time(const struct tz *in, const char *s, size_t n, int64_t *ms)
+/* tz_parse_time, also telling whether s carried its own offset (or was an
+ * epoch time), *has_off, and its civil seconds when it did not, *local. */
+static int parse_time(const struct tz *in, const char *s, size_t n, int64_t *ms, int *has_off_out,
+		      int64_t *local)
 {
 	int y = 0, mo, d, h = 0, mi = 0, se = 0, frac = 0;
 	int has_off = 0;
@@ -946,6 +949,7 @@ int tz_parse_time(const struct tz *in, const char *s, size_t n, int64_t *ms)
 		n--;
 	if (n == 0)
 		return -1;
+	*has_off_out = 1;
 	if (n < 10 || s[4] != '-')
 		return parse_epoch(s, n, ms);
 	for (i = 0; i < 4; i++) {
@@ -1013,12 +1017,55 @@ int tz_parse_time(const struct tz *in, const char *s, size_t n, int64_t *ms)
 	}
 	days = days_from_civil(y, mo, d);
 	secs = days * 86400 + h * 3600 + mi * 60 + se;
+	*has_off_out = has_off;
+	*local = secs;
 	if (has_off)
 		secs -= off;
 	else if (in)
 		secs = local_to_utc(in, secs);
 	*ms = secs * 1000 + frac;
 	return *ms >= 0 && *ms <= MAX_MS ? 0 : -1;
+}
+
+int tz_parse_time(const struct tz *in, const char *s, size_t n, int64_t *ms)
+{
+	int has_off;
+	int64_t local;
+
+	return parse_time(in, s, n, ms, &has_off, &local);
+}
+
+int tz_parse_time_how(const struct tz *in, const char *s, size_t n, int64_t *ms, unsigned *how)
+{
+	int has_off = 0, fits = 0;
+	int64_t local = 0;
+
+	*how = 0;
+	if (parse_time(in, s, n, ms, &has_off, &local) != 0)
+		return -1;
+	if (has_off) {
+		*how = TZ_PARSED_OFFSET;
+		return 0;
+	}
+	if (!in)
+		return 0;
+	/* How many offsets near the time map it back to the same civil time. */
+	for (int64_t d = -86400; d <= 86400; d += 86400) {
+		int32_t o = offset_at(in, local + d);
+		int64_t u = local - o;
+		int dup = 0;
+
+		if (offset_at(in, u) != o)
+			continue;
+		for (int64_t e = -86400; e < d; e += 86400)
+			dup |= offset_at(in, local + e) == o;
+		fits += !dup;
+	}
+	if (fits == 0)
+		*how = TZ_PARSED_SKIPPED;
+	else if (fits > 1)
+		*how = TZ_PARSED_REPEATED;
+	return 0;
 }
 
 /* ---- formatting ---------------------------------------------------------------- */

@@ -55,6 +55,16 @@ void tz_abbr(const struct tz *z, int64_t utc_ms, char *buf, size_t size);
  */
 int tz_parse_time(const struct tz *in, const char *s, size_t n, int64_t *ms);
 
+/* tz_parse_time, also saying how the time was read, in *how: 0 a civil
+ * time in zone in that names one instant; TZ_PARSED_OFFSET it carried its
+ * own offset ("Z", "+08:00") or was an epoch time, so in played no part;
+ * TZ_PARSED_SKIPPED a civil time the zone skips (a spring-forward gap: read
+ * with the offset before the change, so 02:30 on New York's spring-forward
+ * day is 07:30 UTC, 03:30 EDT); TZ_PARSED_REPEATED one it repeats (read as
+ * the earlier instant). Returns 0, or -1 (*how 0) as tz_parse_time. */
+enum { TZ_PARSED_OFFSET = 1, TZ_PARSED_SKIPPED = 2, TZ_PARSED_REPEATED = 4 };
+int tz_parse_time_how(const struct tz *in, const char *s, size_t n, int64_t *ms, unsigned *how);
+
 enum tz_format {
 	TZF_DATETIME,      /* 2026-11-20 10:31:05 */
 	TZF_DATETIME_MS,   /* 2026-11-20 10:31:05.120 */

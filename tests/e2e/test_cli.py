@@ -458,8 +458,8 @@ class TestTimeZones(Base):
         self.assertNotIn("10:12:14", timeout_text(sh))
 
     def test_events_time_column(self):
-        for zone, want in (("UTC", "2026-11-20 10:00:05.000"),
-                           ("Asia/Shanghai", "2026-11-20 18:00:05.000")):
+        for zone, want in (("UTC", "2026-11-20T10:00:05.000+00:00"),
+                           ("Asia/Shanghai", "2026-11-20T18:00:05.000+08:00")):
             rows = self.events([rr.EVENTS], ["--tz", zone, "--user", "anna"])
             self.assertEqual(rows[0]["time"], want)
             self.assertEqual(rows[0]["time_ms"], str(t("10:00:05")))
