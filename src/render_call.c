@@ -393,6 +393,7 @@ static int call_fill_slot(const void *ctx, struct page *p, int s, xmlNodePtr n)
 			tb_str(p, v->zone_change);
 		}
 		tb_flush(p, n);
+		add_filters_note(p, n, ". ");
 		break;
 	case CS_SUMMARY:
 		fill_call_summary(p, n, v);

@@ -166,6 +166,9 @@ xmlNodePtr add_table(struct page *p, xmlNodePtr parent, const char *cls,
 xmlNodePtr td_text(struct page *p, xmlNodePtr tr, const char *s, const char *cls);
 void td_u64(struct page *p, xmlNodePtr tr, uint64_t v);
 void badge(struct page *p, xmlNodePtr parent, enum severity s);
+/* When the report was filtered: sep, then "Filters: " (a span of class
+ * "filters") and the filters as run_filters_text gave them, into n. */
+void add_filters_note(struct page *p, xmlNodePtr n, const char *sep);
 const char *sev_class(enum severity s);
 void exit_cell(struct page *p, xmlNodePtr tr, enum exit_reason e);
 xmlNodePtr add_fact(struct page *p, xmlNodePtr dl, const char *term);

@@ -16,7 +16,8 @@
 #include "render_int.h"
 #include "util.h"
 
-/* When SOURCE_DATE_EPOCH gave one, the generation time. */
+/* The page's scope: its zone, when SOURCE_DATE_EPOCH gave one the
+ * generation time, and the filters applied. */
 static void fill_generated(struct page *p, xmlNodePtr root)
 {
 	xmlNodePtr n = slot(p, root, "generated");
@@ -24,16 +25,15 @@ static void fill_generated(struct page *p, xmlNodePtr root)
 
 	if (!n)
 		return;
-	if (p->r->generated_ms == RR_NONE || !p->r->tz) {
-		drop_node(n);
-		return;
+	add_text(p, n, "Times in ");
+	add_text(p, n, p->r->tz ? tz_name(p->r->tz) : "UTC");
+	if (p->r->generated_ms != RR_NONE && p->r->tz) {
+		tz_format(p->r->tz, p->r->generated_ms, TZF_DATETIME, b, sizeof b);
+		add_text(p, n, ". Generated ");
+		add_text(p, n, b);
 	}
-	tz_format(p->r->tz, p->r->generated_ms, TZF_DATETIME, b, sizeof b);
-	add_text(p, n, "Generated ");
-	add_text(p, n, b);
-	add_text(p, n, " (");
-	add_text(p, n, tz_name(p->r->tz));
-	add_text(p, n, ")");
+	add_filters_note(p, n, ". ");
+	add_text(p, n, ".");
 }
 
 /* ------------------------------------------------------------- overview */
@@ -65,15 +65,7 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 	int apps = p->r->several_apps;
 	xmlNodePtr tb, tr, td, a;
 	char b[64];
-	int64_t last = INT64_MIN;
-	int zoned;
 
-	/* The report's calls, first start to last end (calls are in start
-	 * order), cross a change of the zone's offset. */
-	for (uint32_t i = 0; i < m->ncalls; i++)
-		if (m->calls[i].end_ms > last)
-			last = m->calls[i].end_ms;
-	zoned = m->ncalls > 0 && tz_next_change(p->r->tz, m->calls[0].start_ms) <= last;
 	tb = apps ? add_table(p, parent, "calls", app_cols, sizeof app_cols / sizeof app_cols[0])
 		  : add_table(p, parent, "calls", cols, sizeof cols / sizeof cols[0]);
 	for (size_t k = 0; k < n; k++) {
@@ -102,10 +94,11 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 		}
 		td_text(p, tr, strtab_str(st, c->comm), "id");
 		/* The call list has no formatted start in the model; the zone's
-		 * formatter is the one callview uses. Over calls that span a
-		 * change of offset, the start says which side it is on. */
+		 * formatter is the one callview uses. Every start carries its
+		 * zone's name for its offset ("10:00:05 CST"), so a time copied
+		 * from the page says which zone it is in. */
 		tz_format(p->r->tz, c->start_ms, TZF_DATETIME, b, sizeof b);
-		if (zoned) {
+		{
 			size_t nb = strlen(b);
 
 			b[nb++] = ' ';

@@ -345,3 +345,14 @@ void tb_flush(struct page *p, xmlNodePtr parent)
 		add_text_n(p, parent, p->tb, p->tblen);
 	tb_reset(p);
 }
+
+/* ---- the scope of a page: zone and filters (issue 17 items 4 and 6) ---- */
+
+void add_filters_note(struct page *p, xmlNodePtr n, const char *sep)
+{
+	if (!p->r->filters || !*p->r->filters)
+		return;
+	add_text(p, n, sep);
+	add_el_text(p, n, "span", "filters", "Filters: ");
+	add_text(p, n, p->r->filters);
+}

@@ -229,6 +229,9 @@ struct report {
 	const struct decode_stats *dec;
 	const struct tz *tz;
 	const char *title;               /* --title, not copied; NULL when none */
+	/* The filters applied, for every page's header ("room 3101; user
+	 * chen; from ..."), not copied; NULL when none. */
+	const char *filters;
 	int64_t generated_ms;            /* from SOURCE_DATE_EPOCH; RR_NONE when unset */
 	uint32_t calls, rooms, users, sessions, entered;
 	/* Sessions whose entry was observed (an opening, entered or entry

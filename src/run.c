@@ -38,12 +38,14 @@
 #include "catalog.h"
 #include "companion.h"
 #include "dataset.h"
+#include "filter_seen.h"
 #include "decode.h"
 #include "ingest.h"
 #include "inputs.h"
 #include "json.h"
 #include "partition.h"
 #include "render.h"
+#include "run_filters.h"
 #include "report.h"
 #include "run.h"
 #include "run_int.h"
@@ -71,6 +73,9 @@ struct run {
 	size_t nranges;            /* 1 in memory, else partition_count */
 	struct out rejected, json, sessions_csv;
 	struct inputs in;          /* the input files, directories expanded */
+	struct filter_seen *seen;  /* what the filters met; NULL without filters */
+	int64_t from_ms, to_ms;    /* --from, --to; RR_NONE when not given */
+	char filters[1024];        /* the filters for page headers (run_filters_text) */
 };
 
 /* Input rows are at least this long (an event row has ten fields); used to
@@ -199,14 +204,17 @@ static int load_inputs(struct run *r)
 	io.nrooms = o->nrooms;
 	io.users = o->users;
 	io.nusers = o->nusers;
-	if (o->from && tz_parse_time(r->input_tz, o->from, strlen(o->from), &io.from_ms) != 0) {
-		o->usage_error("invalid --from time '%s'", o->from);
-		return RR_EUSAGE;
-	}
-	if (o->to && tz_parse_time(r->input_tz, o->to, strlen(o->to), &io.to_ms) != 0) {
-		o->usage_error("invalid --to time '%s'", o->to);
-		return RR_EUSAGE;
-	}
+	if ((st = run_filter_window(o, r->tz, &r->from_ms, &r->to_ms)) != RR_OK)
+		return st;
+	if (r->from_ms != RR_NONE)
+		io.from_ms = r->from_ms;
+	if (r->to_ms != RR_NONE)
+		io.to_ms = r->to_ms;
+	run_filters_text(o, r->tz, r->from_ms, r->to_ms, r->filters, sizeof r->filters);
+	if (run_filters_active(o) &&
+	    (st = filter_seen_new(o->nrooms, o->nusers, &r->seen)) != RR_OK)
+		return st;
+	io.seen = r->seen;
 	if ((st = list_inputs(r)) != RR_OK)
 		return st;
 	if (o->rejected) {
@@ -441,14 +449,8 @@ static int build_report(struct run *r)
 	if (st == RR_OK)
 		st = report_build(&r->ds, &r->model, &r->dec, r->cat, r->tz, &r->rep);
 	if (st == RR_OK) {
-		int64_t from = RR_NONE, to = RR_NONE;
-
-		/* Parsed (and checked) before, by load_inputs. */
-		if (o->from && tz_parse_time(r->input_tz, o->from, strlen(o->from), &from) != 0)
-			from = RR_NONE;
-		if (o->to && tz_parse_time(r->input_tz, o->to, strlen(o->to), &to) != 0)
-			to = RR_NONE;
-		report_set_window(&r->rep, from, to);
+		report_set_window(&r->rep, r->from_ms, r->to_ms);
+		r->rep.filters = r->filters[0] ? r->filters : NULL;
 		report_select_pages(&r->rep, o->pages);
 		if (r->have_baseline) {
 			const char *slash = strrchr(o->baseline, '/');
@@ -656,6 +658,12 @@ static int run_stages(struct run *r)
 	st = refuse_input(r);
 	if (st != RR_OK)
 		return st;
+	st = run_filter_check(o, r->seen, r->tz, r->filters, r->ds.counts.used, r->model.ncalls,
+			      o->cmd == RUN_EVENTS);
+	if (st == RR_EDATA)
+		return out_commit(&r->rejected) == RR_OK ? RR_EDATA : RR_EIO;
+	if (st != RR_OK)
+		return st;
 	if (o->cmd == RUN_EVENTS)
 		return write_events(r);
 	st = build_report(r);
@@ -692,5 +700,6 @@ int run(const struct run_options *o)
 	tz_free(r.tz);
 	tz_free(r.input_tz);
 	inputs_free(&r.in);
+	filter_seen_free(r.seen);
 	return st;
 }

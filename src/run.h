@@ -40,7 +40,7 @@ struct run_options {
 	const char *catalog;          /* --catalog FILE, added to the built-in one */
 	const char *tz;               /* --tz; NULL: the local zone */
 	const char *input_tz;         /* --input-tz; NULL: UTC */
-	const char *from, *to;        /* --from, --to as given (parsed in input_tz) */
+	const char *from, *to;        /* --from, --to as given (read in tz unless they carry an offset) */
 	const char *title;            /* --title (valid UTF-8) */
 	const char **rooms, **users;  /* --room, --user */
 	size_t nrooms, nusers;

@@ -306,9 +306,15 @@ class TestDaylightSaving(unittest.TestCase):
             self.assertEqual(tick_labels(page), ticks)
             text = Page(page).all_text()
             self.assertNotIn("clocks went", text)
-            for t in (text, Page(index).all_text()):
-                self.assertIsNone(re.search(r"\d\d:\d\d(:\d\d(\.\d{3})?)? (CES?T|UTC|CST)\b",
-                                            t), tz)
+            self.assertIsNone(re.search(r"\d\d:\d\d(:\d\d(\.\d{3})?)? (CES?T|UTC|CST)\b",
+                                        text), tz)
+            # The overview's call tables name the zone on every start
+            # (issue 17 item 6), changed or not; nothing else does.
+            itext = Page(index).all_text()
+            self.assertEqual(set(re.findall(r"\d\d:\d\d(?::\d\d(?:\.\d{3})?)? (CES?T|UTC|CST)\b",
+                                            itext)),
+                             {{"Europe/Berlin": "CET", "UTC": "UTC", "Asia/Shanghai": "CST"}[tz]},
+                             tz)
 
 
 if __name__ == "__main__":

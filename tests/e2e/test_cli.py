@@ -464,10 +464,12 @@ class TestTimeZones(Base):
             self.assertEqual(rows[0]["time"], want)
             self.assertEqual(rows[0]["time_ms"], str(t("10:00:05")))
 
-    def test_input_tz_for_filters(self):
-        # 18:10 in Shanghai is 10:10 UTC: the same filter two ways.
+    def test_display_tz_for_filters(self):
+        # 18:10 in Shanghai is 10:10 UTC: the same filter two ways. A
+        # --from without an offset is read in the display zone (--tz), not
+        # --input-tz (issue 17 item 6).
         a = self.report(rr.SAMPLES, ["--from", "2026-11-20T10:10:00Z"])
-        b = self.report(rr.SAMPLES, ["--input-tz", "Asia/Shanghai",
+        b = self.report(rr.SAMPLES, ["--tz", "Asia/Shanghai", "--input-tz", "UTC",
                                      "--from", "2026-11-20 18:10:00"])
         self.assertEqual(a["input"], b["input"])
         self.assertGreater(a["input"]["filtered"], 0)
@@ -669,7 +671,7 @@ class TestEventsCommand(Base):
         self.assertEqual(kinds, {"event": 210, "abnormal": 5})
         for r in rows:
             self.assertNotIn("Unknown", r["label"], r)
-            self.assertRegex(r["time"], r"^2026-11-20 10:\d\d:\d\d\.\d\d\d$")
+            self.assertRegex(r["time"], r"^2026-11-20T10:\d\d:\d\d\.\d\d\d\+00:00$")
         gus = [r for r in rows if r["kind"] == "abnormal" and r["user_id"] == "gus"]
         self.assertEqual([(r["event_id"], r["param_one"]) for r in gus], [("5", "-1")])
         anna = [r for r in rows if r["kind"] == "abnormal" and r["user_id"] == "anna"]
@@ -729,9 +731,14 @@ class TestFilters(Base):
         self.assertEqual((m.group("used"), m.group("filtered")), (str(n), str(215 - n)))
 
     def test_everything_filtered(self):
-        # Filters that match nothing are not a data error: an empty report.
-        rep = self.check(["--room", "nope"], lambda r: False)
-        self.assertEqual((rep["calls"], rep["days"], rep["totals"]["sessions"]), ([], [], 0))
+        # Filters that match nothing leave nothing to report: exit 1, said
+        # with what the input holds (issue 17 item 7; tests/e2e/test_filters.py).
+        code, out, err = rr.run(JSON_ARGS + ["--room", "nope"] + rr.SAMPLES)
+        self.assertEqual((code, out), (1, ""))
+        self.assertEqual(err, "roomreport: warning: no rows of room nope; the input has rooms "
+                         "3101, 3102, 3103, 4200 (4 rooms)\n"
+                         "roomreport: nothing left to report: no calls match the filters "
+                         "(room nope)\n")
 
     def test_call_gap(self):
         self.assertEqual(len(self.report(rr.SAMPLES, ["--call-gap", "1h"])["calls"]), 4)

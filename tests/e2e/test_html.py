@@ -395,7 +395,7 @@ class CallPages(Base):
                     if r["param_one"] != "-1" or r["param_two"] != "-1":
                         raw += " (" + r["param_one"]
                         raw += ", " + r["param_two"] + ")" if r["param_two"] != "-1" else ")"
-                    want = "%s  %s\t" % (r["time"][11:], raw)
+                    want = "%s  %s\t" % (r["time"][11:23], raw)
                     hits = [ln for ln in lines if ln.startswith(want) and r["label"] in ln]
                     self.assertTrue(hits, "no log line %r ... %r" % (want, r["label"]))
                     seen += 1

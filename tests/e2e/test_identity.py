@@ -466,8 +466,8 @@ class Apps(Base):
         self.assertEqual(d["totals"]["rooms"], 2)
         text = self.page([f])
         self.assertIn("Room\nSdkAppId\nCommId\nStart\n", text)
-        self.assertIn("1234\n%s\n2026-11-20 10:00:00\n" % APP1, text)
-        self.assertIn("1234\n%s\n2026-11-20 10:01:00\n" % APP2, text)
+        self.assertIn("1234\n%s\n2026-11-20 10:00:00 UTC\n" % APP1, text)
+        self.assertIn("1234\n%s\n2026-11-20 10:01:00 UTC\n" % APP2, text)
         self.assertIn("Room 1234 (app %s)\nRoom\n1234 (app %s)\n" % (APP1, APP1), text)
         self.assertIn("Room 1234 (app %s)\nRoom\n1234 (app %s)\n" % (APP2, APP2), text)
 

@@ -41,8 +41,9 @@ static void test_overview(void **state)
 	check_page(&p);
 	assert_xstr(&p, "string(//title)", "roomreport");
 	assert_xstr(&p, "string(//h1)", "roomreport");
-	/* No SOURCE_DATE_EPOCH: no generation time. */
-	assert_int_equal(COUNT(&p, "//*[@class='generated']"), 0);
+	/* No SOURCE_DATE_EPOCH: no generation time; the zone all the same
+	 * (issue 17 item 6). */
+	assert_xstr(&p, "string(//p[@class='generated'])", "Times in UTC.");
 	/* Worst calls link to pages that exist. */
 	assert_true(fx->r.nworst >= 2);
 	assert_int_equal(COUNT(&p, "//*[@data-slot='worst']//tbody/tr"), (long)fx->r.nworst);
@@ -136,11 +137,15 @@ static void test_generated(void **state)
 
 	fx->r.generated_ms = S(0);
 	fx->r.title = "Weekly <b>report</b>";
+	fx->r.filters = "room <3101>; user chen";
 	write_dir(fx, dir);
 	fx->r.generated_ms = RR_NONE;
 	fx->r.title = NULL;
+	fx->r.filters = NULL;
 	parse_file(idx, &p);
-	assert_xstr(&p, "string(//p[@class='generated'])", "Generated 2026-11-20 10:00:00 (UTC)");
+	assert_xstr(&p, "string(//p[@class='generated'])", "Times in UTC. Generated 2026-11-20 "
+		    "10:00:00. Filters: room <3101>; user chen.");
+	assert_xstr(&p, "string(//p[@class='generated']/span[@class='filters'])", "Filters: ");
 	assert_xstr(&p, "string(//title)", "Weekly <b>report</b>");
 	assert_int_equal(COUNT(&p, "//b"), 0);
 	parsed_free(&p);

@@ -157,7 +157,7 @@ static void test_rows_match_log(void **state)
 	/* The header line first, then one line per record: the text itself
 	 * must hold the quoted IDs, so both ways cannot be wrong alike. */
 	assert_int_equal(strncmp(log.buf, HEADER, strlen(HEADER)), 0);
-	assert_non_null(strstr(log.buf, "\n1700000000000,2023-11-14 22:13:20.000,\"a,b\","
+	assert_non_null(strstr(log.buf, "\n1700000000000,2023-11-14T22:13:20.000+00:00,\"a,b\","
 				  "\"say \"\"hi\"\"\",\"line\nbreak\",,event,9999,-1,-1,0,"
 				  "\"Unknown event 9999 (-1, -1)\",,\n"));
 	/* spaces at either end are quoted too, or readers would trim them */
@@ -178,7 +178,7 @@ static void test_one_row(void **state)
 	/* records are sorted by room id, then comm, user, time: "a,b" came first */
 	tables_write_event(m.f, ds.strs, kit_cat, kit_utc, &ds.recs[0]);
 	mem_close(&m);
-	assert_string_equal(m.buf, "1700000000000,2023-11-14 22:13:20.000,\"a,b\","
+	assert_string_equal(m.buf, "1700000000000,2023-11-14T22:13:20.000+00:00,\"a,b\","
 			    "\"say \"\"hi\"\"\",\"line\nbreak\",,event,9999,-1,-1,0,"
 			    "\"Unknown event 9999 (-1, -1)\",,\n");
 	free(m.buf);

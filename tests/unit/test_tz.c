@@ -442,9 +442,61 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* tz_parse_time_how: how a time filter was read (issue 17 item 6), DST
+ * days included: the spring-forward gap and the repeated autumn hour. */
+static void test_parse_how(void **state)
+{
+	static const struct {
+		const char *zone, *in;
+		int64_t want;
+		unsigned how;
+	} cases[] = {
+		{ "Asia/Shanghai", "2026-03-02 18:30", 1772447400000LL, 0 },
+		{ "Asia/Shanghai", "2026-03-02T18:30:00.000+08:00", 1772447400000LL,
+		  TZ_PARSED_OFFSET },
+		{ "Asia/Shanghai", "2026-03-02T10:30:00Z", 1772447400000LL, TZ_PARSED_OFFSET },
+		{ "Asia/Shanghai", "1772447400000", 1772447400000LL, TZ_PARSED_OFFSET },
+		{ "Asia/Shanghai", "1772447400", 1772447400000LL, TZ_PARSED_OFFSET },
+		{ "UTC", "2026-03-02 10:30", 1772447400000LL, 0 },
+		/* New York, 2026-03-08: 02:00 EST -> 03:00 EDT. */
+		{ "America/New_York", "2026-03-08 01:59:59", 1772953199000LL, 0 },
+		{ "America/New_York", "2026-03-08 02:00", 1772953200000LL, TZ_PARSED_SKIPPED },
+		{ "America/New_York", "2026-03-08 02:30", 1772955000000LL, TZ_PARSED_SKIPPED },
+		{ "America/New_York", "2026-03-08 03:00", 1772953200000LL, 0 },
+		{ "America/New_York", "2026-03-08 12:00", 1772985600000LL, 0 },
+		/* 2026-11-01: 02:00 EDT -> 01:00 EST, 01:30 comes twice. */
+		{ "America/New_York", "2026-11-01 01:30", 1793511000000LL, TZ_PARSED_REPEATED },
+		{ "America/New_York", "2026-11-01 00:30", 1793507400000LL, 0 },
+		{ "America/New_York", "2026-11-01 02:30", 1793518200000LL, 0 },
+		{ "Europe/Berlin", "2026-03-29 02:30", 1774747800000LL, TZ_PARSED_SKIPPED },
+		{ "Europe/Berlin", "2026-10-25 02:30", 1792888200000LL, TZ_PARSED_REPEATED },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct tz *z = open_zone(cases[i].zone);
+		int64_t ms = 0;
+		unsigned how = 99;
+
+		print_message("case %zu: %s %s\n", i, cases[i].zone, cases[i].in);
+		assert_int_equal(tz_parse_time_how(z, cases[i].in, strlen(cases[i].in), &ms, &how), 0);
+		assert_int_equal(ms, cases[i].want);
+		assert_int_equal(how, cases[i].how);
+		tz_free(z);
+	}
+	{
+		int64_t ms;
+		unsigned how = 99;
+
+		assert_int_equal(tz_parse_time_how(NULL, "18:30", 5, &ms, &how), -1);
+		assert_int_equal(how, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_how),
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_fixed_offsets),
