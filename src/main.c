@@ -222,7 +222,10 @@ static int take_option(struct run_options *o, int opt, char *arg)
 			return usage_error("%s", "--title is not valid UTF-8");
 		o->title = arg;
 		break;
-	case OPT_BASELINE: o->baseline = arg; break;
+	case OPT_BASELINE:
+		if (push(&o->baselines, &o->nbaselines, arg) != RR_OK)
+			return 3;
+		break;
 	case OPT_REGRESSION_THRESHOLD:
 		o->regression_pct = cli_parse_percent(arg);
 		if (o->regression_pct < 0)
@@ -388,5 +391,6 @@ int main(int argc, char **argv)
 	rr_free(o.files);
 	rr_free(o.rooms);
 	rr_free(o.users);
+	rr_free(o.baselines);
 	return code;
 }
