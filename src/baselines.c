@@ -99,6 +99,12 @@ int baselines_read(const char *const *paths, size_t n, struct baseline *newest,
 	int st = RR_OK;
 
 	memset(bs, 0, sizeof *bs);
+	if (n > BASELINES_MAX) {
+		rr_free(tmp);
+		snprintf(err, errlen, "%s: more than %d --baseline files", paths[BASELINES_MAX],
+			 BASELINES_MAX);
+		return RR_EDATA;
+	}
 	bs->runs = rr_malloc((n ? n : 1) * sizeof *bs->runs);
 	bs->names = rr_malloc((n ? n : 1) * sizeof *bs->names);
 	if (!tmp || !bs->runs || !bs->names)

@@ -19,6 +19,9 @@
 #include "baseline.h"
 #include "report.h"
 
+/* The most --baseline files a run takes (the trend draws each). */
+#define BASELINES_MAX 52
+
 struct baselines {
 	struct trend_run *runs;  /* n of them, oldest first; owned */
 	const char **names;      /* their paths, in the same order; owned array */
@@ -29,6 +32,8 @@ struct baselines {
  * Reads paths[0..n) (n >= 1) into bs and the newest by period (the last
  * given among equals, which with one file is it) into *newest. Returns
  * RR_OK; RR_EIO when a file cannot be read, RR_EDATA when one is broken
+ * or there are more than BASELINES_MAX ("PATH: more than 52 ...", PATH
+ * the first past it)
  * (err as baseline_read writes it: "PATH: ..."), or, with n > 1, when one
  * has no days ("PATH: has no days ...") or two have one period ("PATH:
  * the same period (A to B) as OTHER ..."); RR_ENOMEM. bs is empty on

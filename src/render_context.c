@@ -43,6 +43,7 @@ static void share_cell(struct page *p, xmlNodePtr tr, const struct context_row *
 	td = td_text(p, tr, b, "num");
 	if (!p->r->has_baseline)
 		return;
+	add_text(p, td, " ");   /* the span is a line of its own; its text a word apart */
 	if (!c->has_previous) {
 		add_el_text(p, td, "span", "was", "baseline: not given");
 		return;
@@ -159,7 +160,7 @@ void fill_trend_cell(struct page *p, xmlNodePtr tr, int i, enum unit u)
 	size_t n = r->ntrend + 1 < SP_MAX ? r->ntrend + 1 : SP_MAX, np = 0;
 	int64_t max = 0;
 	xmlNodePtr td = add_el(p, tr, "td", "trend-cell"), svg, e;
-	char text[1536], v[48], pts[SP_MAX * 50], *q = pts;
+	char text[4096], v[48], pts[SP_MAX * 50], *q = pts;
 	double cx[SP_MAX], cy[SP_MAX];
 	uint8_t have[SP_MAX];
 	size_t len;
@@ -226,6 +227,7 @@ static void rate_cell(struct page *p, xmlNodePtr tr, int64_t now, int64_t prev, 
 	td = td_text(p, tr, b, "num");
 	if (!p->r->has_baseline)
 		return;
+	add_text(p, td, " ");
 	if (prev == RR_NONE) {
 		add_el_text(p, td, "span", "was", "not in the baseline's lists");
 		return;

@@ -174,6 +174,10 @@ class Errors(unittest.TestCase):
                    "roomreport: --baseline %s: offset 25: unexpected end of input, expected "
                    "',' or '}'" % p)
 
+    def test_too_many(self):
+        p = W["json"]["w0"]
+        self.check([p] * 53, 1, "roomreport: --baseline %s: more than 52 --baseline files" % p)
+
     def test_help_says_repeatable(self):
         code, out, _ = rr.run(["--help"])
         self.assertEqual(code, 0)
