@@ -10,7 +10,7 @@
  * The steps live by job: report_lists.c (top lists, worst calls, rooms
  * without events), report_callfiles.c (call page names), report_breakdown.c
  * (breakdown tables), report_weekly.c (users with problems, headline and
- * baseline); this file has the totals, per-day figures, histograms, and
+ * baseline), report_context.c (what went with the problem exits); this file has the totals, per-day figures, histograms, and
  * runs the steps.
  * Does not: change the model, walk the records (the top lists rank the
  * counts decode made), or format anything but day keys, top-list labels and
