@@ -39,6 +39,9 @@ struct scan {
 	struct prev_day day;     /* the "days" element being read */
 	uint8_t dim;             /* the breakdown dimension being read */
 	struct baseline_bd_row *row;   /* the breakdown row being read, or NULL */
+	int cx;                  /* the "context" exit being read */
+	uint8_t top_causes;      /* reading "top_causes" (else "top_events") */
+	struct baseline_top *top;      /* the top-list item being read, or NULL */
 };
 
 static uint64_t offset(const struct scan *s)
@@ -367,10 +370,15 @@ static int literal(struct scan *s, const char *word)
  * latency; CTX_BDS: the "breakdowns" object; CTX_BD_LIST: a dimension's
  * array; CTX_BD_ROW: one of its rows; CTX_BD_LAT: its "entry_latency_ms". */
 enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_DAYS, CTX_DAY, CTX_DAY_LATENCY,
-	   CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT };
+	   CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT,
+	   /* Read by with_item: "context", an exit of it, its "with"; a
+	    * "top_events"/"top_causes" object, one of its lists, an item. */
+	   CTX_CONTEXT, CTX_CX_EXIT, CTX_CX_WITH, CTX_TOPS, CTX_TOP_LIST, CTX_TOP_ITEM };
 
 static int value(struct scan *s, int depth, enum ctx ctx);
 static int container(struct scan *s, int depth, enum ctx ctx);
+static int with_item(struct scan *s, int depth, enum ctx ctx, int obj);
+static enum ctx with_top(struct scan *s, const char *key);
 
 /* ------------------------------------------------------------ days */
 
@@ -464,6 +472,10 @@ static int day_element(struct scan *s, int depth)
 		return -1;
 	if (d->day_no == RR_NONE)
 		return fail_at(s, at, "days[%llu]: no \"date\"", (unsigned long long)b->days_total);
+	if (b->days_total == 0 || d->day_no < b->first_day)
+		b->first_day = d->day_no;
+	if (b->days_total == 0 || d->day_no > b->last_day)
+		b->last_day = d->day_no;
 	b->days[b->days_total % BASELINE_DAYS] = *d;
 	b->days_total++;
 	return 0;
@@ -484,6 +496,8 @@ static void days_done(struct baseline *b)
 {
 	size_t k = (size_t)(b->days_total % BASELINE_DAYS);
 
+	if (b->days_total == 0)
+		b->first_day = b->last_day = RR_NONE;
 	if (b->days_total <= BASELINE_DAYS) {
 		b->ndays = (uint32_t)b->days_total;
 		return;
@@ -621,6 +635,156 @@ static int headline_value(struct scan *s, const char *key, int hl, int c, uint64
 	return 0;
 }
 
+/* ------------------------------------------------ what went with it */
+
+/* A count (an integer 0..max) whose first byte c is next, into *v:
+ * 1 read, 0 not such a number (the value is skipped), -1 on an error. */
+static int with_count(struct scan *s, int depth, int c, int64_t max, int64_t *v)
+{
+	int is_int;
+
+	if (c != '-' && !digit(c))
+		return value(s, depth + 1, CTX_SKIP) ? -1 : 0;
+	if (read_number(s, &is_int, v))
+		return -1;
+	return is_int == 1 && *v >= 0 && *v <= max;
+}
+
+/* A top-level member key whose object value is next: the context it is
+ * read in, CTX_SKIP when it is not one of with_item's. */
+static enum ctx with_top(struct scan *s, const char *key)
+{
+	if (strcmp(key, "context") == 0) {
+		s->b->has_context = 1;
+		memset(s->b->context, 0, sizeof s->b->context);
+		return CTX_CONTEXT;
+	}
+	if (strcmp(key, "top_events") != 0 && strcmp(key, "top_causes") != 0)
+		return CTX_SKIP;
+	s->top_causes = key[4] == 'c';
+	return CTX_TOPS;
+}
+
+/* An item of a top list ends: kept when it had a table, an id and a count. */
+static void with_top_done(struct scan *s)
+{
+	struct baseline_top *t = s->top;
+
+	if (t && t->ok == 7)
+		t->ok = 1;
+	else if (t)
+		s->b->ntops--;
+	s->top = NULL;
+}
+
+/* A member of a top-list item (key, its value's first byte c). */
+static int with_top_member(struct scan *s, int depth, const char *key, int c)
+{
+	struct baseline_top *t = s->top;
+	int64_t v;
+	int is_int;
+
+	if (strcmp(key, "table") == 0 && c == '"') {
+		struct strbuf tb = { t->table, sizeof t->table, 0, 0 };
+
+		if (read_string(s, &tb))
+			return -1;
+		t->ok |= tb.truncated ? 0 : 1;
+		return 0;
+	}
+	if ((strcmp(key, "param_one") == 0 || strcmp(key, "param_two") == 0) && c == 'n') {
+		*(key[6] == 'o' ? &t->p1 : &t->p2) = RR_NONE;
+		return literal(s, "null");
+	}
+	if (strcmp(key, "id") && strcmp(key, "param_one") && strcmp(key, "param_two") &&
+	    strcmp(key, "count") && strcmp(key, "users"))
+		return value(s, depth + 1, CTX_SKIP);
+	if (c != '-' && !digit(c))
+		return value(s, depth + 1, CTX_SKIP);
+	if (read_number(s, &is_int, &v))
+		return -1;
+	if (is_int != 1)
+		return 0;
+	if (key[0] == 'i' && v >= 0 && v <= INT32_MAX) {
+		t->id = v;
+		t->ok |= 2;
+	} else if (key[0] == 'c' && v >= 0) {
+		t->count = (uint64_t)v;
+		t->ok |= 4;
+	} else if (key[0] == 'u' && v >= 0) {
+		t->users = v;
+	} else if (key[0] == 'p' && v >= INT32_MIN && v <= INT32_MAX) {
+		*(key[6] == 'o' ? &t->p1 : &t->p2) = v;
+	}
+	return 0;
+}
+
+/* A member (obj) or an element of one of with_item's contexts, key and
+ * value; the value is read whole. 0, or -1 with the error set. */
+static int with_item(struct scan *s, int depth, enum ctx ctx, int obj)
+{
+	struct baseline_context *cx = &s->b->context[s->cx];
+	char key[KEY_MAX + 1] = "";
+	enum ctx sub = CTX_SKIP;
+	int64_t v;
+	int c, rc;
+
+	if (obj && member_key(s, key, sizeof key))
+		return -1;
+	c = skip_ws(s);
+	if (ctx == CTX_CONTEXT && c == '{') {
+		for (int e = 0; e < CX__COUNT; e++)
+			if (strcmp(key, report_cx_exit_key(e)) == 0) {
+				s->cx = e;
+				memset(&s->b->context[e], 0, sizeof s->b->context[e]);
+				sub = CTX_CX_EXIT;
+			}
+	} else if (ctx == CTX_CX_EXIT && strcmp(key, "sessions") == 0) {
+		rc = with_count(s, depth, c, UINT32_MAX, &v);
+		if (rc > 0) {
+			cx->sessions = (uint32_t)v;
+			cx->has_sessions = 1;
+		}
+		return rc < 0 ? -1 : 0;
+	} else if (ctx == CTX_CX_EXIT && strcmp(key, "with") == 0 && c == '{') {
+		sub = CTX_CX_WITH;
+	} else if (ctx == CTX_CX_WITH) {
+		for (int k = 0; k < CK__COUNT; k++)
+			if (strcmp(key, report_cx_kind_key(k)) == 0) {
+				rc = with_count(s, depth, c, UINT32_MAX, &v);
+				if (rc > 0) {
+					cx->with[k] = (uint32_t)v;
+					cx->have[k] = 1;
+				}
+				return rc < 0 ? -1 : 0;
+			}
+	} else if (ctx == CTX_TOPS && c == '[' &&
+		   (strcmp(key, "by_count") == 0 || strcmp(key, "by_users") == 0)) {
+		sub = CTX_TOP_LIST;
+	} else if (ctx == CTX_TOP_LIST && c == '{' && s->b->ntops < BASELINE_TOPS) {
+		s->top = &s->b->tops[s->b->ntops++];
+		memset(s->top, 0, sizeof *s->top);
+		s->top->causes = s->top_causes;
+		s->top->p1 = s->top->p2 = s->top->users = RR_NONE;
+		sub = CTX_TOP_ITEM;
+	} else if (ctx == CTX_TOP_ITEM && s->top) {
+		return with_top_member(s, depth, key, c) ? -1 : 0;
+	}
+	if (sub == CTX_SKIP)
+		return value(s, depth + 1, CTX_SKIP);
+	if (container(s, depth + 1, sub))
+		return -1;
+	if (sub == CTX_TOP_ITEM)
+		with_top_done(s);
+	if (sub == CTX_CX_EXIT) {
+		cx = &s->b->context[s->cx];
+		cx->has = cx->has_sessions;
+		for (int k = 0; k < CK__COUNT; k++)
+			cx->has = cx->has && cx->have[k] && cx->with[k] <= cx->sessions;
+	}
+	return 0;
+}
+
 /* An object or array; the opening bracket is next. */
 static int container(struct scan *s, int depth, enum ctx ctx)
 {
@@ -644,6 +808,11 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 		if (!obj && ctx == CTX_DAYS) {
 			skip_ws(s);
 			if (day_element(s, depth + 1))
+				return -1;
+			goto member_done;
+		}
+		if (ctx >= CTX_CONTEXT) {        /* what went with it */
+			if (with_item(s, depth, ctx, obj))
 				return -1;
 			goto member_done;
 		}
@@ -682,6 +851,8 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 					return -1;
 				if (dm == 0)
 					goto member_done;
+			} else if (ctx == CTX_TOP && c == '{' && (sub = with_top(s, key)) != CTX_SKIP) {
+				/* "context", "top_events", "top_causes": with_item */
 			} else if (ctx == CTX_TOP && strcmp(key, "breakdowns") == 0 && c == '{') {
 				s->b->nbd = 0;
 				sub = CTX_BDS;
@@ -846,5 +1017,19 @@ const struct baseline_bd_row *baseline_bd_find(const struct baseline *b, enum bd
 	for (size_t i = 0; b && i < b->nbd; i++)
 		if (b->bd[i].dim == dim && b->bd[i].keyed && strcmp(b->bd[i].key, key) == 0)
 			return &b->bd[i];
+	return NULL;
+}
+
+const struct baseline_top *baseline_top_find(const struct baseline *b, int causes,
+					     const char *table, int64_t id, int64_t p1,
+					     int64_t p2)
+{
+	for (size_t i = 0; b && i < b->ntops; i++) {
+		const struct baseline_top *t = &b->tops[i];
+
+		if (t->ok && t->causes == (causes != 0) && t->id == id && t->p1 == p1 &&
+		    t->p2 == p2 && strcmp(t->table, table) == 0)
+			return t;
+	}
 	return NULL;
 }

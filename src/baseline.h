@@ -44,6 +44,27 @@ struct baseline_bd_row {
  * rows past this many are skipped. */
 #define BASELINE_BD_ROWS (BDIM__COUNT * (REPORT_BREAKDOWN + 1))
 
+/* The "context" of the old run, per exit (enum cx_exit): its "sessions"
+ * and "with" counts (report_context.c). has: every one was read, each a
+ * count no larger than sessions. */
+struct baseline_context {
+	uint8_t has, has_sessions;
+	uint8_t have[CK__COUNT];
+	uint32_t sessions, with[CK__COUNT];
+};
+
+/* An item of the old run's top lists ("top_events" or "top_causes", then
+ * "by_count" or "by_users"): its table name, id, parameters (RR_NONE for
+ * null: any value), count and users. ok: table, id and count were read. */
+struct baseline_top {
+	uint8_t causes, ok;
+	char table[16];
+	int64_t id, p1, p2;
+	uint64_t count;
+	int64_t users;           /* RR_NONE when absent */
+};
+#define BASELINE_TOPS (4 * REPORT_TOP)
+
 struct baseline {
 	uint8_t have[HL__COUNT];     /* 1 when the figure is a number (not null/absent) */
 	int64_t value[HL__COUNT];
@@ -55,7 +76,24 @@ struct baseline {
 	uint64_t days_total;
 	struct baseline_bd_row bd[BASELINE_BD_ROWS];
 	size_t nbd;
+	/* The run's period: the earliest and the latest "date" of its days
+	 * (all of them, not only the last BASELINE_DAYS kept); RR_NONE
+	 * without days. */
+	int64_t first_day, last_day;
+	/* "context" (the last one when given twice); has_context: present. */
+	int has_context;
+	struct baseline_context context[CX__COUNT];
+	/* The items of its four top lists, in the file's order, ntops of
+	 * them (the first BASELINE_TOPS). */
+	struct baseline_top tops[BASELINE_TOPS];
+	size_t ntops;
 };
+
+/* The baseline's top-list item of the kind (causes 0: events) with this
+ * table name, id and parameters (RR_NONE: any), or NULL. */
+const struct baseline_top *baseline_top_find(const struct baseline *b, int causes,
+					     const char *table, int64_t id, int64_t p1,
+					     int64_t p2);
 
 /* The baseline's row of dimension dim whose key is key, or NULL. */
 const struct baseline_bd_row *baseline_bd_find(const struct baseline *b, enum bd_dim dim,

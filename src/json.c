@@ -736,7 +736,103 @@ static void param(struct jw *w, const char *k, int32_t v)
 	opt(w, k, v == CAT_ANY ? RR_NONE : (int64_t)v);
 }
 
-static void write_top(struct jw *w, const char *k, const struct top_item *t, size_t n)
+/* A top item's rates per 1000 sessions; with a baseline, its own (null
+ * when the baseline does not list the item) and the change. */
+static void write_top_rates(struct jw *w, const struct report *r, const struct top_item *t)
+{
+	opt(w, "count_pm", t->count_pm);
+	opt(w, "users_pm", t->users_pm);
+	if (!r->has_baseline) {
+		opt(w, "baseline", RR_NONE);
+		return;
+	}
+	open_(w, "baseline", '{');
+	opt(w, "count_pm", t->prev_count_pm);
+	opt(w, "users_pm", t->prev_users_pm);
+	opt(w, "count_pm_change", t->count_pm_change);
+	opt(w, "users_pm_change", t->users_pm_change);
+	close_(w, '}');
+}
+
+/* The counts of a context row (prev: the baseline's). */
+static void write_cx_counts(struct jw *w, const struct context_row *c, int prev)
+{
+	int_(w, "sessions", prev ? c->prev_sessions : c->sessions);
+	open_(w, "with", '{');
+	for (int k = 0; k < CK__COUNT; k++)
+		int_(w, report_cx_kind_key(k), prev ? c->prev_with[k] : c->with[k]);
+	close_(w, '}');
+	int_(w, "none", prev ? c->prev_none : c->none);
+	open_(w, "share_pm", '{');
+	for (int k = 0; k < CK__COUNT; k++)
+		opt(w, report_cx_kind_key(k), prev ? c->prev_share_pm[k] : c->share_pm[k]);
+	opt(w, "none", prev ? c->prev_none_pm : c->none_pm);
+	close_(w, '}');
+	open_(w, "network_pm", '{');
+	opt(w, "without", prev ? c->prev_net_pm[0] : c->net_pm[0]);
+	opt(w, "with", prev ? c->prev_net_pm[1] : c->net_pm[1]);
+	close_(w, '}');
+}
+
+/* What went with the problem exits (report_context.c). */
+static void write_context(struct jw *w, const struct report *r)
+{
+	static const char *const rise[] = { "", "without_network", "with_network", "both" };
+
+	open_(w, "context", '{');
+	int_(w, "window_ms", SESSION_CONTEXT_WINDOW_MS);
+	for (int e = 0; e < CX__COUNT; e++) {
+		const struct context_row *c = &r->context[e];
+
+		open_(w, report_cx_exit_key(e), '{');
+		write_cx_counts(w, c, 0);
+		if (c->has_previous) {
+			open_(w, "baseline", '{');
+			write_cx_counts(w, c, 1);
+			close_(w, '}');
+		} else {
+			opt(w, "baseline", RR_NONE);
+		}
+		if (c->rise == CXR_NONE || c->rise > CXR_BOTH) {
+			opt(w, "rise", RR_NONE);
+		} else {
+			open_(w, "rise", '{');
+			str(w, "where", rise[c->rise]);
+			int_(w, "without_network_share_pm", c->rise_without_pm);
+			close_(w, '}');
+		}
+		close_(w, '}');
+	}
+	close_(w, '}');
+}
+
+/* The --baseline runs, oldest first: period and headline figures. */
+static void write_baselines(struct jw *w, const struct report *r)
+{
+	open_(w, "baselines", '[');
+	for (size_t i = 0; i < r->ntrend; i++) {
+		const struct trend_run *t = &r->trend[i];
+
+		open_(w, NULL, '{');
+		if (t->first[0]) {
+			open_(w, "period", '{');
+			str(w, "first", t->first);
+			str(w, "last", t->last);
+			close_(w, '}');
+		} else {
+			opt(w, "period", RR_NONE);
+		}
+		open_(w, "headline", '{');
+		for (int k = 0; k < HL__COUNT; k++)
+			opt(w, report_headline_key(k), t->value[k]);
+		close_(w, '}');
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
+static void write_top(struct jw *w, const struct report *r, const char *k,
+		      const struct top_item *t, size_t n)
 {
 	open_(w, k, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -750,6 +846,7 @@ static void write_top(struct jw *w, const char *k, const struct top_item *t, siz
 		str(w, "severity", severity_name(t[i].severity));
 		int_(w, "count", (int64_t)t[i].count);
 		int_(w, "users", t[i].users);
+		write_top_rates(w, r, &t[i]);
 		close_(w, '}');
 	}
 	close_(w, ']');
@@ -758,12 +855,12 @@ static void write_top(struct jw *w, const char *k, const struct top_item *t, siz
 static void write_tops(struct jw *w, const struct report *r)
 {
 	open_(w, "top_events", '{');
-	write_top(w, "by_count", r->top_events_by_count, r->ntop_events_by_count);
-	write_top(w, "by_users", r->top_events_by_users, r->ntop_events_by_users);
+	write_top(w, r, "by_count", r->top_events_by_count, r->ntop_events_by_count);
+	write_top(w, r, "by_users", r->top_events_by_users, r->ntop_events_by_users);
 	close_(w, '}');
 	open_(w, "top_causes", '{');
-	write_top(w, "by_count", r->top_causes_by_count, r->ntop_causes_by_count);
-	write_top(w, "by_users", r->top_causes_by_users, r->ntop_causes_by_users);
+	write_top(w, r, "by_count", r->top_causes_by_count, r->ntop_causes_by_count);
+	write_top(w, r, "by_users", r->top_causes_by_users, r->ntop_causes_by_users);
 	close_(w, '}');
 }
 
@@ -1039,6 +1136,8 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 	write_hist(&w, "session_duration", &r->duration_hist);
 	close_(&w, '}');
 	write_tops(&w, r);
+	write_context(&w, r);
+	write_baselines(&w, r);
 	write_worst(&w, r);
 	write_problem_users(&w, r);
 	int_(&w, "pages", r->npages);

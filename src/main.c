@@ -59,7 +59,9 @@ static void usage(FILE *f)
 "\n"
 "Week over week:\n"
 "      --baseline FILE  the JSON of an earlier run (--json): show each\n"
-"                       headline figure beside its previous value\n"
+"                       headline figure beside its previous value;\n"
+"                       repeatable (older runs, any order): the headline\n"
+"                       gains their trend, compared with the newest\n"
 "      --regression-threshold PCT\n"
 "                       mark a figure as a regression when it got worse by\n"
 "                       more than PCT %% of its previous value (rates: PCT/5\n"
@@ -223,7 +225,10 @@ static int take_option(struct run_options *o, int opt, char *arg)
 			return usage_error("%s", "--title is not valid UTF-8");
 		o->title = arg;
 		break;
-	case OPT_BASELINE: o->baseline = arg; break;
+	case OPT_BASELINE:
+		if (push(&o->baselines, &o->nbaselines, arg) != RR_OK)
+			return 3;
+		break;
 	case OPT_REGRESSION_THRESHOLD:
 		o->regression_pct = cli_parse_percent(arg);
 		if (o->regression_pct < 0)
@@ -389,5 +394,6 @@ int main(int argc, char **argv)
 	rr_free(o.files);
 	rr_free(o.rooms);
 	rr_free(o.users);
+	rr_free(o.baselines);
 	return code;
 }

@@ -198,6 +198,15 @@ void fmt_value(enum unit u, int64_t v, char *b, size_t n);
 void fill_headline(struct page *p, xmlNodePtr root);
 void fill_days(struct page *p, xmlNodePtr root);
 
+/* render_context.c: what went with timeouts, kicks and entry failures
+ * (under n); the trend cell of headline figure i in unit u (with several
+ * baselines); a top list with its rates per 1000 sessions (by_users: of
+ * users, else of rows) and, with a baseline, the baseline's. */
+void fill_context(struct page *p, xmlNodePtr n);
+void fill_trend_cell(struct page *p, xmlNodePtr tr, int i, enum unit u);
+void fill_top_list(struct page *p, xmlNodePtr parent, const struct top_item *t, size_t n,
+		   int causes, int by_users);
+
 /* ------------------------------- render_call.c, _timeline.c, _chart.c */
 
 /* The timeline's geometry, in viewBox units, which the charts share. Width

@@ -118,23 +118,9 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 static void fill_top(struct page *p, xmlNodePtr parent, const struct top_item *t, size_t n,
 		     int causes)
 {
-	static const struct col cols[] = {
-		{ "Event", 0 }, { "Severity", 0 }, { "ID", 0 }, { "Rows", 1 }, { "Users", 1 } };
-	xmlNodePtr tb, tr;
-
-	if (n == 0) {
-		empty_note(p, parent, causes ? "No causes." : "No problem events.");
-		return;
-	}
-	tb = add_table(p, parent, "top", cols, sizeof cols / sizeof cols[0]);
-	for (size_t i = 0; i < n; i++) {
-		tr = add_el(p, tb, "tr", sev_class(t[i].severity));
-		td_text(p, tr, t[i].label, NULL);
-		badge(p, add_el(p, tr, "td", NULL), t[i].severity);
-		td_text(p, tr, t[i].raw, "raw");
-		td_u64(p, tr, t[i].count);
-		td_u64(p, tr, t[i].users);
-	}
+	/* render_context.c: with the rates per 1000 sessions and the baseline's. */
+	fill_top_list(p, parent, t, n, causes, t && (t == p->r->top_events_by_users ||
+						     t == p->r->top_causes_by_users));
 }
 
 static void fill_input(struct page *p, xmlNodePtr root)

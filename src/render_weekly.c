@@ -104,13 +104,28 @@ static void fmt_change(enum unit u, int64_t v, char *b, size_t n)
 	}
 }
 
+/* With several baselines: which runs the trend column draws. */
+static void trend_note(struct page *p, xmlNodePtr n)
+{
+	const struct report *r = p->r;
+	char b[256];
+
+	if (r->ntrend < 2)
+		return;
+	snprintf(b, sizeof b, "Trend: the %zu baselines, oldest first (%s to %s … %s to %s), "
+		 "then this report (the larger, filled dot); each from 0 to its largest value. "
+		 "Changes are against the newest baseline.", r->ntrend, r->trend[0].first,
+		 r->trend[0].last, r->trend[r->ntrend - 1].first, r->trend[r->ntrend - 1].last);
+	add_el_text(p, n, "p", "note trend-note", b);
+}
+
 /* The headline figures; with a baseline, the previous value, the change
  * (arrow, signed difference, relative change) and a "regression" badge. */
 void fill_headline(struct page *p, xmlNodePtr root)
 {
 	static const struct col cols[] = {
 		{ "Figure", 0 }, { "This report", 1 }, { "Previous", 1 }, { "Change", 1 },
-		{ "Change %", 1 } };
+		{ "Change %", 1 }, { "Trend", 0 } };
 	const struct report *r = p->r;
 	xmlNodePtr n = slot(p, root, "headline"), tb, tr, th, td, pp;
 	char b[64];
@@ -124,8 +139,9 @@ void fill_headline(struct page *p, xmlNodePtr root)
 		add_text(p, pp, ". Rows marked “regression” moved the worse way beyond the "
 			 "threshold.");
 	}
+	/* With several baselines, a sixth column: their trend. */
 	tb = add_table(p, n, r->has_baseline ? "headline compared" : "headline", cols,
-		       r->has_baseline ? 5 : 2);
+		       !r->has_baseline ? 2 : r->ntrend > 1 ? 6 : 5);
 	for (int i = 0; i < HL__COUNT; i++) {
 		const struct headline *h = &r->headline[i];
 		enum unit u = headline_unit(i);
@@ -168,6 +184,8 @@ void fill_headline(struct page *p, xmlNodePtr root)
 		else
 			fmt_tenths(h->change_pm, 1, " %", b, sizeof b);
 		td_text(p, tr, b, "num change-pm");
+		if (r->ntrend > 1)
+			fill_trend_cell(p, tr, i, u);
 	}
 	if (!r->has_baseline)
 		add_el_text(p, n, "p", "note", "Run with --baseline OLD.json (the JSON of an "
@@ -178,6 +196,8 @@ void fill_headline(struct page *p, xmlNodePtr root)
 		      "regression."
 		    : "Rates are per session; abnormal experiences are sampled by TRTC (at "
 		      "most 20 per hour).");
+	trend_note(p, n);
+	fill_context(p, n);
 }
 
 /* ------------------------------------------------------------ day charts */

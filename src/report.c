@@ -10,7 +10,7 @@
  * The steps live by job: report_lists.c (top lists, worst calls, rooms
  * without events), report_callfiles.c (call page names), report_breakdown.c
  * (breakdown tables), report_weekly.c (users with problems, headline and
- * baseline); this file has the totals, per-day figures, histograms, and
+ * baseline), report_context.c (what went with the problem exits); this file has the totals, per-day figures, histograms, and
  * runs the steps.
  * Does not: change the model, walk the records (the top lists rank the
  * counts decode made), or format anything but day keys, top-list labels and
@@ -555,7 +555,7 @@ static int build_totals(struct report *r, struct scratch *x, uint32_t nstr, int6
 enum step {
 	STEP_DAYS, STEP_TOTALS, STEP_PROBLEM_USERS, STEP_CALL_FILES_1, STEP_CALL_FILES_2,
 	STEP_BD_PLATFORM, STEP_BD_NETWORK, STEP_BD_DEVICE, STEP_BD_SDK, STEP_BD_APP,
-	STEP_TOPS, STEP_WORST,
+	STEP_TOPS, STEP_WORST, STEP_CONTEXT,
 	STEP__COUNT
 };
 
@@ -625,6 +625,8 @@ static int step_run(struct build *b, enum step t, struct scratch *x)
 		return report_build_breakdown(r, x, BD_SDK, &r->by_sdk, &r->nby_sdk);
 	case STEP_BD_APP:
 		return r->ds ? report_build_breakdown(r, x, BD_APP, &r->by_app, &r->nby_app) : RR_OK;
+	case STEP_CONTEXT:
+		return report_build_context(r, x);
 	default:
 		return RR_OK;
 	}
@@ -769,6 +771,9 @@ void report_free(struct report *r)
 	rr_free(r->call_page);
 	r->call_page = NULL;
 	r->npages = 0;
+	rr_free(r->trend);
+	r->trend = NULL;
+	r->ntrend = 0;
 }
 
 int report_compare_days(struct report *r, const struct baseline *b)

@@ -151,6 +151,15 @@ struct top_item {
 	char raw[48];            /* "4013 (N, 1)", "1003 (0, -1)", "2017": the IDs as shown */
 	uint64_t count;          /* rows */
 	uint32_t users;          /* distinct users (user ID strings) over the whole input */
+	/* count and users per 1000 sessions of the report (report_per_mille;
+	 * RR_NONE without sessions). With a baseline (report_compare_tops):
+	 * the same of the baseline's item of the same table, id and
+	 * parameters, from either of its two lists of the kind and its
+	 * headline sessions; RR_NONE when it lists no such item (it lists
+	 * only its top REPORT_TOP of each). change = now - previous. */
+	int64_t count_pm, users_pm;
+	int64_t prev_count_pm, prev_users_pm;
+	int64_t count_pm_change, users_pm_change;
 };
 
 /* The rates every breakdown row carries, with the headline's definitions
@@ -216,6 +225,64 @@ struct orphan_exp {
 	 * experience's order, ncauses of them. */
 	char *causes;
 	uint32_t ncauses;
+};
+
+/*
+ * What went with the problem exits (report_context.c, README "Weekly
+ * report"): of the sessions that timed out, were kicked or failed to
+ * enter, how many had each circumstance in their exit's window
+ * (session_context_window): the session.context bits, and an abnormal
+ * experience of the same user in the same call whose EventTime (the start
+ * of the minute it was counted in) lies in the window (a sample). CK_NETWORK
+ * is loss or change, CK_ANY any of the five; "none" = sessions - any.
+ */
+enum cx_exit { CX_TIMEOUT, CX_KICKED, CX_ENTRY_FAILED, CX__COUNT };
+enum cx_kind { CK_NET_LOSS, CK_NET_CHANGE, CK_BACKGROUND, CK_DEVICE, CK_EXPERIENCE,
+	       CK_NETWORK, CK_ANY, CK__COUNT };
+/* JSON keys: "timeouts", "kicks", "entry_failed"; "network_loss", ...,
+ * "network", "any". */
+const char *report_cx_exit_key(enum cx_exit e);
+const char *report_cx_kind_key(enum cx_kind k);
+/* The headline figure of an exit (HL_TIMEOUTS_PM, ...). */
+enum headline_id report_cx_exit_headline(enum cx_exit e);
+
+/* Where the rise of an exit's rate is (report_compare_context): in the
+ * sessions without a network loss or change before them, in those with
+ * one, or in both. */
+enum cx_rise { CXR_NONE, CXR_WITHOUT, CXR_WITH, CXR_BOTH };
+/* The without part's share of the rise at or above this (per mille) is
+ * "the rise is in ... without"; at or below 1000 minus it, "with". */
+#define REPORT_CX_RISE_PM 800
+
+struct context_row {
+	uint32_t sessions;               /* sessions with this exit */
+	uint32_t with[CK__COUNT];        /* of them, with each circumstance */
+	uint32_t none;                   /* with none of them */
+	int64_t share_pm[CK__COUNT], none_pm;   /* of sessions; RR_NONE without any */
+	/* With a baseline that has "context" (report_compare_context): its
+	 * counts; else has_previous 0 and the rest 0 / RR_NONE. */
+	uint8_t has_previous;
+	uint32_t prev_sessions, prev_with[CK__COUNT], prev_none;
+	int64_t prev_share_pm[CK__COUNT], prev_none_pm;
+	/* Per 1000 sessions of the whole report (the headline's denominator)
+	 * now and in the baseline: [0] this exit without a network loss or
+	 * change before it, [1] with one. */
+	int64_t net_pm[2], prev_net_pm[2];
+	/* Set only when the exit's headline figure is marked as a regression
+	 * and the two parts' sum rose: where the rise is, and the without
+	 * part's share of the rise (per mille, may pass 1000 or go below 0
+	 * when the other part fell). */
+	uint8_t rise;                    /* enum cx_rise */
+	int64_t rise_without_pm;
+};
+
+/* One earlier run given with --baseline, for the headline's trend: its
+ * period (the first and last of its days; "" and RR_NONE when it has no
+ * days) and headline figures (RR_NONE where it had none). */
+struct trend_run {
+	char first[11], last[11];
+	int64_t first_day, last_day;     /* days since 1970-01-01 */
+	int64_t value[HL__COUNT];
 };
 
 #define REPORT_ORPHANS 100       /* orphan experiences listed on the overview */
@@ -302,6 +369,12 @@ struct report {
 	size_t nproblem_users;
 	struct headline headline[HL__COUNT];
 	int has_baseline;                /* report_compare was called */
+	/* What went with timeouts, kicks and entry failures, by enum cx_exit. */
+	struct context_row context[CX__COUNT];
+	/* Every --baseline, oldest first by period (the newest, last, is the
+	 * one compared with); ntrend 0 without. Owned. */
+	struct trend_run *trend;
+	size_t ntrend;
 	char baseline_name[256];         /* the baseline's file name, for the page */
 	/* Per call: 1 when it gets a page (report_select_pages; all by default). */
 	uint8_t *call_page;
@@ -378,6 +451,15 @@ int report_compare_days(struct report *r, const struct baseline *b);
  * headline's rule and beyond chance (REPORT_BD_MAX_P); never on small
  * rows, never on percentiles. b NULL clears them. */
 void report_compare_breakdowns(struct report *r, const struct baseline *b, int threshold_pct);
+
+/* Part of report_compare: the baseline's context counts (b NULL clears
+ * them) and, for each exit marked as a regression, where its rise is. */
+void report_compare_context(struct report *r, const struct baseline *b);
+/* Part of report_compare: the top lists' previous rates (b NULL clears). */
+void report_compare_tops(struct report *r, const struct baseline *b);
+/* Keeps a copy of the n --baseline runs (oldest first) in r->trend, for
+ * the headline's trend and the JSON's "baselines". RR_OK or RR_ENOMEM. */
+int report_set_trend(struct report *r, const struct trend_run *runs, size_t n);
 
 /* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders.
  * Returns RR_NONE when n == 0. */

@@ -103,6 +103,12 @@ int report_build_breakdown(struct report *r, struct scratch *x, enum bd_kind kin
 			   struct breakdown **out, size_t *nout);
 void report_breakdown_free(struct breakdown **b, size_t *n);
 
+/* ---- report_context.c: what went with the problem exits ---- */
+
+/* r->context from the sessions' context bits and the experiences (x: an
+ * order array as long as the sessions). RR_OK. */
+int report_build_context(struct report *r, struct scratch *x);
+
 /* ---- report_weekly.c: users with problems, headline figures ---- */
 
 /* The users with problems (nmark bounds every user id). RR_OK or RR_ENOMEM. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "baseline.h"
 #include "util.h"
 
 /* ---- top lists ---- */
@@ -218,12 +219,54 @@ int report_build_tops(struct report *r, const struct catalog *cat)
 	if (rc == RR_OK)
 		rc = top_make(ca, nca, cmp_by_users, &r->top_causes_by_users,
 			      &r->ntop_causes_by_users);
+	if (rc == RR_OK)
+		report_compare_tops(r, NULL);
 out:
 	rr_free(ev);
 	rr_free(ca);
 	if (dec == &local)
 		decode_stats_free(&local);
 	return rc;
+}
+
+/* ---- the top lists against a baseline ---- */
+
+/* a - b, RR_NONE when either is. */
+static int64_t pm_change(int64_t a, int64_t b)
+{
+	return a == RR_NONE || b == RR_NONE ? RR_NONE : a - b;
+}
+
+/* One list's rates per 1000 sessions, and the baseline's (b may be NULL). */
+static void tops_compare(struct top_item *t, size_t n, int causes, uint32_t sessions,
+			 const struct baseline *b)
+{
+	int64_t prev_sessions = b && b->have[HL_SESSIONS] ? b->value[HL_SESSIONS] : RR_NONE;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct baseline_top *o = NULL;
+
+		t[i].count_pm = report_per_mille(t[i].count, sessions);
+		t[i].users_pm = report_per_mille(t[i].users, sessions);
+		if (b && prev_sessions > 0)
+			o = baseline_top_find(b, causes, cat_table_name(t[i].table), t[i].id,
+					      t[i].p1 == CAT_ANY ? RR_NONE : t[i].p1,
+					      t[i].p2 == CAT_ANY ? RR_NONE : t[i].p2);
+		t[i].prev_count_pm = o ? report_per_mille(o->count, (uint64_t)prev_sessions) : RR_NONE;
+		t[i].prev_users_pm = o && o->users != RR_NONE
+				     ? report_per_mille((uint64_t)o->users, (uint64_t)prev_sessions)
+				     : RR_NONE;
+		t[i].count_pm_change = pm_change(t[i].count_pm, t[i].prev_count_pm);
+		t[i].users_pm_change = pm_change(t[i].users_pm, t[i].prev_users_pm);
+	}
+}
+
+void report_compare_tops(struct report *r, const struct baseline *b)
+{
+	tops_compare(r->top_events_by_count, r->ntop_events_by_count, 0, r->sessions, b);
+	tops_compare(r->top_events_by_users, r->ntop_events_by_users, 0, r->sessions, b);
+	tops_compare(r->top_causes_by_count, r->ntop_causes_by_count, 1, r->sessions, b);
+	tops_compare(r->top_causes_by_users, r->ntop_causes_by_users, 1, r->sessions, b);
 }
 
 /* ---- worst calls ---- */

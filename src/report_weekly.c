@@ -387,6 +387,8 @@ void report_compare(struct report *r, const struct baseline *b, const char *name
 							   h->previous, threshold_pct);
 	}
 	report_compare_breakdowns(r, b, threshold_pct);
+	report_compare_context(r, b);
+	report_compare_tops(r, b);
 	r->has_baseline = 1;
 	if (!name)
 		name = "";
@@ -395,4 +397,19 @@ void report_compare(struct report *r, const struct baseline *b, const char *name
 		len = utf8_cut(name, sizeof r->baseline_name - 1);
 	memcpy(r->baseline_name, name, len);
 	r->baseline_name[len] = '\0';
+}
+
+int report_set_trend(struct report *r, const struct trend_run *runs, size_t n)
+{
+	rr_free(r->trend);
+	r->trend = NULL;
+	r->ntrend = 0;
+	if (n == 0)
+		return RR_OK;
+	r->trend = rr_malloc(n * sizeof *r->trend);
+	if (!r->trend)
+		return RR_ENOMEM;
+	memcpy(r->trend, runs, n * sizeof *r->trend);
+	r->ntrend = n;
+	return RR_OK;
 }

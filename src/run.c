@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "baselines.h"
 #include "catalog.h"
 #include "companion.h"
 #include "dataset.h"
@@ -66,7 +67,8 @@ struct run {
 	struct model model;
 	struct report rep;
 	struct render *rd;         /* NULL: no HTML report */
-	struct baseline baseline;
+	struct baseline baseline;     /* the newest --baseline */
+	struct baselines baselines;   /* every --baseline, oldest first */
 	int have_baseline;
 	struct partition *part;    /* records over --max-memory */
 	int parted;                /* records were spilled: split by range */
@@ -432,6 +434,29 @@ static int write_events(struct run *r)
 	return st == RR_OK ? out_commit(&r->rejected) : st;
 }
 
+/* The report against the newest --baseline, with every one's trend;
+ * several must all be earlier than this run (baselines_check). */
+static int compare_baselines(struct run *r)
+{
+	const struct baselines *bs = &r->baselines;
+	const char *path = bs->names[bs->n - 1], *slash = strrchr(path, '/');
+	const struct report *rep = &r->rep;
+	char err[512];
+	int st;
+
+	st = baselines_check(bs, rep->ndays ? rep->days[0].day_no : RR_NONE,
+			     rep->ndays ? rep->days[rep->ndays - 1].day_no : RR_NONE, err,
+			     sizeof err);
+	if (st != RR_OK) {
+		fprintf(stderr, "%s: --baseline %s\n", r->name, err);
+		return st;
+	}
+	report_compare(&r->rep, &r->baseline, slash && slash[1] ? slash + 1 : path,
+		       r->o->regression_pct);
+	st = report_set_trend(&r->rep, bs->runs, bs->n);
+	return st == RR_OK ? report_compare_days(&r->rep, &r->baseline) : st;
+}
+
 /* The companion files joined, then the report and what it is compared
  * with. */
 static int build_report(struct run *r)
@@ -452,13 +477,8 @@ static int build_report(struct run *r)
 		report_set_window(&r->rep, r->from_ms, r->to_ms);
 		r->rep.filters = r->filters[0] ? r->filters : NULL;
 		report_select_pages(&r->rep, o->pages);
-		if (r->have_baseline) {
-			const char *slash = strrchr(o->baseline, '/');
-
-			report_compare(&r->rep, &r->baseline, slash && slash[1] ? slash + 1
-					: o->baseline, o->regression_pct);
-			st = report_compare_days(&r->rep, &r->baseline);
-		}
+		if (r->have_baseline)
+			st = compare_baselines(r);
 	}
 	r->rep.title = o->title;
 	r->rep.generated_ms = o->generated_ms;
@@ -623,10 +643,11 @@ static int run_setup(struct run *r, int *done)
 
 		return out_close(&out, catalog_write_csv(r->cat, stdout));
 	}
-	if (o->cmd == RUN_REPORT && o->baseline) {
+	if (o->cmd == RUN_REPORT && o->nbaselines) {
 		/* Read before the input, so a wrong file fails at once. */
 		err[0] = '\0';
-		st = baseline_read(o->baseline, &r->baseline, err, sizeof err);
+		st = baselines_read(o->baselines, o->nbaselines, &r->baseline, &r->baselines, err,
+				    sizeof err);
 		if (st != RR_OK) {
 			if (st != RR_ENOMEM && err[0])
 				fprintf(stderr, "%s: --baseline %s\n", r->name, err);
@@ -690,6 +711,7 @@ int run(const struct run_options *o)
 	out_discard(&r.json);
 	out_discard(&r.sessions_csv);
 	report_free(&r.rep);
+	baselines_free(&r.baselines);
 	model_free(&r.model);
 	decode_stats_free(&r.dec);
 	partition_close(r.part);     /* removes the temporary files */

@@ -46,7 +46,8 @@ struct run_options {
 	size_t nrooms, nusers;
 	int64_t call_gap_ms;          /* --call-gap */
 	int strict, quiet;            /* --strict, -q */
-	const char *baseline;         /* --baseline FILE */
+	const char **baselines;       /* --baseline FILE (repeatable): earlier runs' JSONs */
+	size_t nbaselines;
 	int regression_pct;           /* --regression-threshold, 1..1000 */
 	enum report_pages pages;      /* --pages */
 	uint64_t max_memory;          /* --max-memory in bytes; 0: half of physical memory */

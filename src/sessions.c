@@ -7,6 +7,8 @@
  *   sessions_rules.c        the walk over one user's records: which event
  *                           opens, enters, closes or refines a session, and
  *                           what each event adds to its metrics
+ *   sessions_context.c      what a session's own events showed in the
+ *                           minute before its exit (session.context)
  *   sessions_findings.c     the findings' texts, their order within a
  *                           session, findings added later (companion_link)
  *   sessions_calls.c        one (room, comm) group: its users' walks, its

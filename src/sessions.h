@@ -90,7 +90,28 @@ struct session {
 	 * (ties: the lower type); 0 when it spent no time on any (no 1003, or
 	 * only at its very end). */
 	uint8_t network;
+	/* SCTX_* bits: what was observed in the session in the minute before
+	 * its exit (session_context_window; sessions_context.c). */
+	uint8_t context;
 };
+
+/*
+ * What went with an exit (README "Weekly report"): the circumstances seen
+ * among a session's own events in the window before its end, as bits of
+ * session.context. SCTX_NET_LOSS: 1003 ParamOne 0 (no network), 32790
+ * (signaling channel disconnected), 32792 (media channel disconnected);
+ * SCTX_NET_CHANGE: a 1003 naming a network type (1-5) other than the
+ * session's previous 1003; SCTX_BACKGROUND: 2001 ParamOne 1 (app to the
+ * background); SCTX_DEVICE: 4002 (camera failed to open) or 2002 (a
+ * permission missing).
+ */
+enum { SCTX_NET_LOSS = 1, SCTX_NET_CHANGE = 2, SCTX_BACKGROUND = 4, SCTX_DEVICE = 8 };
+#define SESSION_CONTEXT_WINDOW_MS 60000
+
+/* The window of session s's exit, [*from, *to] inclusive: the minute up to
+ * its end; for a timeout, which TRTC logs about 90 s after it last heard
+ * from the user, the minute before its last seen event, through its end. */
+void session_context_window(const struct session *s, int64_t *from, int64_t *to);
 
 /* The rest of a session's figures (DESIGN §3), parallel to model.sessions
  * when asked for. */

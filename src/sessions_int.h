@@ -66,6 +66,9 @@ struct textra {
 	int64_t net_change_ms;    /* last 1003 of the session, RR_NONE when none */
 	int64_t reentry_ms;       /* first re-entry */
 	int64_t background_ms;    /* first switch to the background */
+	/* The last time of each circumstance (sessions_context.c), RR_NONE
+	 * when none: loss, change, background, device. */
+	int64_t ctx_last[4];
 	struct session_detail d;
 };
 
@@ -238,6 +241,14 @@ int sessions_walk_user(struct builder *b, size_t ub, size_t ue);
 /* Keeps a measured stretch [from, to) of session si (a build index). */
 int sessions_span_note(struct builder *b, uint32_t si, enum span_kind kind, int64_t from,
 		       int64_t to);
+
+/* ---- sessions_context.c: what the minute before an exit held ---- */
+
+/* Notes event r of the session whose extra is t, before the walk applies
+ * it (a 1003 compares with the session's previous 1003, t->net_to). */
+void sessions_context_note(struct textra *t, const struct record *r);
+/* Session s's SCTX_* bits, once its end is final. */
+uint8_t sessions_context_bits(const struct session *s, const struct textra *t);
 
 /* ---- sessions_findings.c: finding texts and their order ---- */
 

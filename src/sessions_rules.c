@@ -114,6 +114,7 @@ static int session_open(struct builder *b, const struct record *r, int observed)
 	t->outage_open = t->bg_open = RR_NONE;
 	t->reentry_ms = RR_NONE;
 	t->background_ms = RR_NONE;
+	t->ctx_last[0] = t->ctx_last[1] = t->ctx_last[2] = t->ctx_last[3] = RR_NONE;
 	t->d.entered_ms = t->d.first_audio_ms = RR_NONE;
 	t->d.audio_codec = t->d.qos_mode = t->d.qos_scene = -1;
 	s = &m->sessions[m->nsessions];
@@ -151,6 +152,43 @@ static int is_enter_event(const struct record *r)
 	       r->id == EV_W_ENTERED;
 }
 
+/* A 1003 of the open session: network time by type, changes, outages. */
+static int session_network_event(struct builder *b, const struct record *r)
+{
+	struct walk *w = &b->w;
+	uint32_t si = (uint32_t)w->cur;
+	struct session *s = &b->m->sessions[si];
+	struct textra *t = &b->tx[w->cur - w->run_first];
+	struct session_detail *d = &t->d;
+	int64_t now = r->time_ms;
+	int rc;
+
+	if (w->net_reports++ > 0)
+		s->net_changes++;
+	if (w->net_type >= 0 && w->net_type < NET__TYPES)
+		d->net_ms[w->net_type] += now - w->net_since;
+	t->net_from = w->net_type;
+	t->net_to = r->p1;
+	t->net_change_ms = now;
+	if (r->p1 == 0) {
+		/* Repeated "no network" reports extend one outage. */
+		if (w->outage_since == RR_NONE)
+			w->outage_since = now;
+		s->outages++;
+	} else if (w->outage_since != RR_NONE) {
+		s->outage_ms += now - w->outage_since;
+		rc = sessions_span_note(b, si, SPAN_OUTAGE, w->outage_since, now);
+		if (rc == RR_OK)
+			rc = sessions_outage_finding(b, si, w->outage_since, now, 0);
+		w->outage_since = RR_NONE;
+		if (rc != RR_OK)
+			return rc;
+	}
+	w->net_type = r->p1;
+	w->net_since = now;
+	return RR_OK;
+}
+
 /* Applies one event of the open session to its metrics. */
 static int session_feed(struct builder *b, const struct record *r)
 {
@@ -171,6 +209,7 @@ static int session_feed(struct builder *b, const struct record *r)
 	else if (kind == PLAT_WEBRTC)
 		w->nwebrtc++;
 	w->last_ms = now;
+	sessions_context_note(t, r);
 
 	if (is_enter_event(r)) {
 		if (!s->entered) {
@@ -195,30 +234,7 @@ static int session_feed(struct builder *b, const struct record *r)
 			d->first_audio_ms = now - w->opened_5001;
 		break;
 	case EV_NETWORK:
-		if (w->net_reports++ > 0)
-			s->net_changes++;
-		if (w->net_type >= 0 && w->net_type < NET__TYPES)
-			d->net_ms[w->net_type] += now - w->net_since;
-		t->net_from = w->net_type;
-		t->net_to = r->p1;
-		t->net_change_ms = now;
-		if (r->p1 == 0) {
-			/* Repeated "no network" reports extend one outage. */
-			if (w->outage_since == RR_NONE)
-				w->outage_since = now;
-			s->outages++;
-		} else if (w->outage_since != RR_NONE) {
-			s->outage_ms += now - w->outage_since;
-			rc = sessions_span_note(b, si, SPAN_OUTAGE, w->outage_since, now);
-			if (rc == RR_OK)
-				rc = sessions_outage_finding(b, si, w->outage_since, now, 0);
-			w->outage_since = RR_NONE;
-			if (rc != RR_OK)
-				return rc;
-		}
-		w->net_type = r->p1;
-		w->net_since = now;
-		break;
+		return session_network_event(b, r);
 	case EV_BACKGROUND:
 		if (r->p1 == 1 && w->bg_since == RR_NONE) {
 			w->bg_since = now;
@@ -654,8 +670,11 @@ int sessions_walk_user(struct builder *b, size_t ub, size_t ue)
 			rc = pending_drop(b, n);
 		}
 	}
-	for (i = w->run_first; rc == RR_OK && i < m->nsessions; i++)
+	for (i = w->run_first; rc == RR_OK && i < m->nsessions; i++) {
+		m->sessions[i].context = sessions_context_bits(&m->sessions[i],
+							       &b->tx[i - w->run_first]);
 		rc = sessions_session_findings(b, (uint32_t)i, &b->tx[i - w->run_first]);
+	}
 	if (rc == RR_OK && b->o->details && m->nsessions > w->run_first) {
 		if (rr_grow(&m->details, &b->p->capdetails, m->nsessions, sizeof *m->details) != RR_OK)
 			return RR_ENOMEM;

@@ -79,15 +79,19 @@ build hostile-file "$OUT/hostile.html" "$SRC"/tests/data/hostile/*.csv
 # events and companion rows that match no call.
 build official-dir "$OUT/official" "$SRC"/tests/data/official-api-examples/*.csv
 # A generated week against the week before (--baseline) with --from cutting
-# into its first day: the baseline's days dashed, partial days, a cut axis.
+# into its first day: the baseline's days dashed, partial days, a cut axis;
+# and the week before that as a second --baseline: the headline's trend.
 gen() { # SEED START NAME
   python3 "$SRC/tests/bench/gen.py" --calls 80 --days 7 --seed "$1" --start "$2" \
     --out "$OUT/$3-events.csv" --abnormal "$OUT/$3-abnormal.csv" || die "gen.py failed"
 }
 gen 1 1762732800000 week-old
 gen 2 1763337600000 week
+gen 3 1762128000000 week-older
 build week-old-json "$OUT/week-old" --json "$OUT/week-old.json" "$OUT"/week-old-*.csv
-build week-dir "$OUT/week" --baseline "$OUT/week-old.json" --from 2025-11-17T12:00:00Z \
+build week-older-json "$OUT/week-older" --json "$OUT/week-older.json" "$OUT"/week-older-*.csv
+build week-dir "$OUT/week" --baseline "$OUT/week-older.json" --baseline "$OUT/week-old.json" \
+  --from 2025-11-17T12:00:00Z \
   "$OUT"/week-events.csv "$OUT"/week-abnormal.csv
 for d in samples hostile; do
   [ -f "$OUT/$d/index.html" ] || die "no $OUT/$d/index.html"

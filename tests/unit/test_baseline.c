@@ -693,6 +693,73 @@ static void test_breakdown_roundtrip(void **state)
 	tz_free(z);
 }
 
+/* "context" (what went with the exits), the top lists' items and the
+ * period from the days: read as json.c writes them; an exit with a count
+ * larger than its sessions, or one missing, has no previous counts; a
+ * nested "context" or "top_events" elsewhere is not read; top items
+ * without a table, id or count are left out. */
+static void test_context_tops_period(void **state)
+{
+	static const char json[] =
+		"{\"calls\": [{\"context\": {\"timeouts\": {\"sessions\": 1}},"
+		" \"top_events\": {\"by_count\": [{\"table\": \"sdk\", \"id\": 9, \"count\": 1}]}}],"
+		" \"days\": [{\"date\": \"2025-11-12\"}, {\"date\": \"2025-11-10\"},"
+		" {\"date\": \"2025-11-16\"}],"
+		" \"headline\": {\"sessions\": 2000},"
+		" \"top_events\": {\"by_count\": [{\"table\": \"sdk\", \"id\": 7001, \"param_one\": 1,"
+		" \"param_two\": -1, \"label\": \"x\", \"count\": 120, \"users\": 100},"
+		" {\"table\": \"sdk\", \"id\": 4013, \"param_one\": null, \"param_two\": 1,"
+		" \"count\": 7, \"users\": 2}, {\"id\": 5, \"count\": 1}],"
+		" \"by_users\": [{\"table\": \"sdk\", \"id\": 1003, \"param_one\": 0,"
+		" \"param_two\": -1, \"count\": 3.5}]},"
+		" \"top_causes\": {\"by_count\": [{\"table\": \"realtime\", \"id\": 2003,"
+		" \"param_one\": -1, \"param_two\": -1, \"count\": 40, \"users\": 30}],"
+		" \"by_users\": []},"
+		" \"context\": {\"window_ms\": 60000,"
+		" \"timeouts\": {\"sessions\": 90, \"with\": {\"network_loss\": 4,"
+		" \"network_change\": 6, \"background\": 1, \"device_or_permission\": 0,"
+		" \"abnormal_experience\": 2, \"network\": 9, \"any\": 12}, \"none\": 78,"
+		" \"baseline\": {\"sessions\": 5, \"with\": {\"network\": 99}}},"
+		" \"kicks\": {\"sessions\": 3, \"with\": {\"network_loss\": 4,"
+		" \"network_change\": 0, \"background\": 0, \"device_or_permission\": 0,"
+		" \"abnormal_experience\": 0, \"network\": 4, \"any\": 4}},"
+		" \"entry_failed\": {\"sessions\": 3, \"with\": {\"network_loss\": 0}}}}";
+	static struct baseline b;
+	const struct baseline_top *t;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(read_str(json, &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.first_day, report_day_of_date("2025-11-10"));
+	assert_int_equal(b.last_day, report_day_of_date("2025-11-16"));
+	assert_int_equal(b.has_context, 1);
+	assert_int_equal(b.context[CX_TIMEOUT].has, 1);
+	assert_int_equal(b.context[CX_TIMEOUT].sessions, 90);
+	assert_int_equal(b.context[CX_TIMEOUT].with[CK_NETWORK], 9);
+	assert_int_equal(b.context[CX_TIMEOUT].with[CK_ANY], 12);
+	assert_int_equal(b.context[CX_KICKED].has, 0);          /* 4 of 3 */
+	assert_int_equal(b.context[CX_ENTRY_FAILED].has, 0);    /* counts missing */
+	assert_int_equal(b.ntops, 3);
+	t = baseline_top_find(&b, 0, "sdk", 7001, 1, -1);
+	assert_non_null(t);
+	assert_int_equal(t->count, 120);
+	assert_int_equal(t->users, 100);
+	t = baseline_top_find(&b, 0, "sdk", 4013, RR_NONE, 1);
+	assert_non_null(t);
+	assert_int_equal(t->count, 7);
+	assert_null(baseline_top_find(&b, 0, "sdk", 1003, 0, -1));   /* count 3.5 */
+	assert_null(baseline_top_find(&b, 0, "sdk", 9, -1, -1));     /* nested */
+	assert_null(baseline_top_find(&b, 1, "sdk", 7001, 1, -1));   /* not a cause */
+	t = baseline_top_find(&b, 1, "realtime", 2003, -1, -1);
+	assert_non_null(t);
+	assert_int_equal(t->users, 30);
+	/* No days: no period. */
+	assert_int_equal(read_str("{\"headline\": {}}", &b, err, sizeof err), RR_OK);
+	assert_int_equal(b.first_day, RR_NONE);
+	assert_int_equal(b.last_day, RR_NONE);
+	assert_int_equal(b.has_context, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -713,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_breakdown_rows),
 		cmocka_unit_test(test_breakdown_rows_bounded),
 		cmocka_unit_test(test_breakdown_roundtrip),
+		cmocka_unit_test(test_context_tops_period),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

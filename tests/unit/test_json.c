@@ -501,7 +501,9 @@ static void test_empty_report(void **state)
 		"{\"label\":\"2–4 h\",\"lo_ms\":7200000,\"count\":0},"
 		"{\"label\":\"4 h+\",\"lo_ms\":14400000,\"count\":0}]},"
 		"\"top_events\":{\"by_count\":[],\"by_users\":[]},"
-		"\"top_causes\":{\"by_count\":[],\"by_users\":[]},\"worst_calls\":[],"
+		"\"top_causes\":{\"by_count\":[],\"by_users\":[]},"
+		"\"context\":{\"window_ms\":60000,\"timeouts\":{\"sessions\":0,\"with\":{\"network_loss\":0,\"network_change\":0,\"background\":0,\"device_or_permission\":0,\"abnormal_experience\":0,\"network\":0,\"any\":0},\"none\":0,\"share_pm\":{\"network_loss\":null,\"network_change\":null,\"background\":null,\"device_or_permission\":null,\"abnormal_experience\":null,\"network\":null,\"any\":null,\"none\":null},\"network_pm\":{\"without\":null,\"with\":null},\"baseline\":null,\"rise\":null},\"kicks\":{\"sessions\":0,\"with\":{\"network_loss\":0,\"network_change\":0,\"background\":0,\"device_or_permission\":0,\"abnormal_experience\":0,\"network\":0,\"any\":0},\"none\":0,\"share_pm\":{\"network_loss\":null,\"network_change\":null,\"background\":null,\"device_or_permission\":null,\"abnormal_experience\":null,\"network\":null,\"any\":null,\"none\":null},\"network_pm\":{\"without\":null,\"with\":null},\"baseline\":null,\"rise\":null},\"entry_failed\":{\"sessions\":0,\"with\":{\"network_loss\":0,\"network_change\":0,\"background\":0,\"device_or_permission\":0,\"abnormal_experience\":0,\"network\":0,\"any\":0},\"none\":0,\"share_pm\":{\"network_loss\":null,\"network_change\":null,\"background\":null,\"device_or_permission\":null,\"abnormal_experience\":null,\"network\":null,\"any\":null,\"none\":null},\"network_pm\":{\"without\":null,\"with\":null},\"baseline\":null,\"rise\":null}},\"baselines\":[],"
+		"\"worst_calls\":[],"
 		"\"problem_users\":[],\"pages\":0,\"breakdowns\":{\"platform\":[],\"device\":[],"
 		"\"sdk_version\":[],\"network\":[],\"app\":[]}}\n";
 	struct decode_stats dec;

@@ -723,6 +723,105 @@ static void test_weekly_day_notes(void **state)
 	parsed_free(&p);
 }
 
+/* What went with the exits: the table's cells (with and without the
+ * baseline's counts), the three rise sentences as report_context.c left
+ * the rows (hand-set here), nothing said of an exit without a rise; the
+ * trend column with two baselines: its header, one sparkline per figure
+ * with its values as text, the note; a top list's baseline rates. */
+static void test_weekly_context_and_trend(void **state)
+{
+	struct weekly *w = *state;
+	struct context_row *t = &w->r.context[CX_TIMEOUT], *k = &w->r.context[CX_KICKED];
+	struct context_row *f = &w->r.context[CX_ENTRY_FAILED];
+	struct trend_run runs[2];
+	struct top_item top[2];
+	struct parsed p;
+	char *s;
+
+	weekly_headline(&w->r, 1);
+	memset(w->r.context, 0, sizeof w->r.context);
+	t->sessions = 80, t->with[CK_NET_LOSS] = 8, t->with[CK_NETWORK] = 10, t->with[CK_ANY] = 12;
+	t->none = 68, t->share_pm[CK_NET_LOSS] = 100, t->share_pm[CK_NETWORK] = 125;
+	t->share_pm[CK_ANY] = 150, t->none_pm = 850;
+	t->has_previous = 1, t->prev_sessions = 50, t->prev_with[CK_NET_LOSS] = 9;
+	t->prev_share_pm[CK_NET_LOSS] = 180;
+	t->prev_net_pm[0] = 58, t->net_pm[0] = 92, t->prev_net_pm[1] = 5, t->net_pm[1] = 3;
+	t->rise = CXR_WITHOUT, t->rise_without_pm = 1063;
+	k->sessions = 4, k->has_previous = 0;
+	k->prev_net_pm[0] = 20, k->net_pm[0] = 22, k->prev_net_pm[1] = 1, k->net_pm[1] = 9;
+	k->rise = CXR_WITH, k->rise_without_pm = 200;
+	f->sessions = 10, f->has_previous = 1, f->prev_sessions = 10;
+	f->prev_net_pm[0] = 30, f->net_pm[0] = 40, f->prev_net_pm[1] = 2, f->net_pm[1] = 12;
+	f->rise = CXR_BOTH, f->rise_without_pm = 500;
+	w->r.headline[HL_TIMEOUTS_PM].previous = 63, w->r.headline[HL_TIMEOUTS_PM].value = 96;
+	w->r.headline[HL_KICKS_PM].previous = 21, w->r.headline[HL_KICKS_PM].value = 31;
+	w->r.headline[HL_ENTRY_FAILED_PM].previous = 32, w->r.headline[HL_ENTRY_FAILED_PM].value = 52;
+	memset(runs, 0, sizeof runs);
+	snprintf(runs[0].first, 11, "2026-11-06"), snprintf(runs[0].last, 11, "2026-11-12");
+	snprintf(runs[1].first, 11, "2026-11-13"), snprintf(runs[1].last, 11, "2026-11-19");
+	for (int i = 0; i < HL__COUNT; i++)
+		runs[0].value[i] = 50 + i, runs[1].value[i] = i == HL_CALLS ? RR_NONE : 60 + i;
+	w->r.trend = runs;
+	w->r.ntrend = 2;
+	memset(top, 0, sizeof top);
+	top[0].label = "Left room: timed out", top[0].severity = SEV_ERROR;
+	snprintf(top[0].raw, sizeof top[0].raw, "7001 (1, -1)");
+	top[0].count = 96, top[0].users = 90, top[0].count_pm = 96, top[0].users_pm = 90;
+	top[0].prev_count_pm = 63, top[0].count_pm_change = 33;
+	top[0].prev_users_pm = RR_NONE, top[0].users_pm_change = RR_NONE;
+	top[1] = top[0];          /* the lists are told apart by their arrays */
+	w->r.top_events_by_count = &top[0];
+	w->r.top_events_by_users = &top[1];
+	w->r.ntop_events_by_count = w->r.ntop_events_by_users = 1;
+	weekly_render_dir(w, &p);
+	w->r.trend = NULL;
+	w->r.ntrend = 0;
+	w->r.top_events_by_count = w->r.top_events_by_users = NULL;
+	w->r.ntop_events_by_count = w->r.ntop_events_by_users = 0;
+
+	assert_xstr(&p, "normalize-space(//table[contains(@class,'context')]/tbody/tr[1])",
+		    "Network loss 10.0 % (8 of 80) was 18.0 % (9 of 50) 0.0 % (0 of 4) baseline: "
+		    "not given 0.0 % (0 of 10) was 0.0 % (0 of 10)");
+	assert_xstr(&p, "normalize-space(//table[contains(@class,'context')]/tbody/tr[last()]/th)",
+		    "None of these");
+	assert_xstr(&p, "normalize-space(//p[@class='context-rise'][1])",
+		    "Timeouts per 1000 sessions rose 63 → 96. The rise is in timeouts without a "
+		    "network loss or change before them: 58 → 92 per 1000 sessions (more than the "
+		    "whole rise); timeouts preceded by one fell 5 → 3.");
+	assert_xstr(&p, "normalize-space(//p[@class='context-rise'][2])",
+		    "Kicks per 1000 sessions rose 21 → 31. The rise is in kicks preceded by a "
+		    "network loss or change: 1 → 9 per 1000 sessions (80 % of the rise); kicks "
+		    "without one rose 20 → 22.");
+	assert_xstr(&p, "normalize-space(//p[@class='context-rise'][3])",
+		    "Entry failures per 1000 sessions rose 32 → 52, both in entry failures without "
+		    "a network loss or change before them (30 → 40 per 1000 sessions, 50 % of the "
+		    "rise) and in entry failures preceded by one (2 → 12).");
+	assert_int_equal(COUNT(&p, "//p[@class='context-rise']"), 3);
+	assert_int_equal(COUNT(&p, "//table[contains(@class,'headline')]/thead/tr/th"), 6);
+	assert_xstr(&p, "//table[contains(@class,'headline')]/thead/tr/th[6]", "Trend");
+	assert_int_equal(COUNT(&p, "//svg[@class='spark']"), HL__COUNT);
+	assert_xstr(&p, "//tr[@data-key='timeouts_pm']//svg[@class='spark']/@aria-label",
+		    "timeouts_pm, oldest first: 59 (2026-11-06 to 2026-11-12), 69 (2026-11-13 to "
+		    "2026-11-19), 96 (this report)");
+	/* A figure the newer baseline lacks: "—", no point for it. */
+	assert_xstr(&p, "//tr[@data-key='calls']//svg[@class='spark']/title",
+		    "calls, oldest first: 50 (2026-11-06 to 2026-11-12), — (2026-11-13 to "
+		    "2026-11-19), 100 (this report)");
+	assert_int_equal(COUNT(&p, "//tr[@data-key='calls']//svg[@class='spark']/circle"), 2);
+	assert_int_equal(COUNT(&p, "//tr[@data-key='timeouts_pm']//circle[@class='pt now']"), 1);
+	s = xstr(&p, "normalize-space(//p[contains(@class,'trend-note')])");
+	assert_non_null(strstr(s, "Trend: the 2 baselines, oldest first (2026-11-06 to 2026-11-12 "
+				  "… 2026-11-13 to 2026-11-19), then this report"));
+	free(s);
+	assert_xstr(&p, "normalize-space(//*[@data-slot='top-events-count']//tbody/tr/td[6])",
+		    "96 was 63, ▲ +33");
+	assert_xstr(&p, "normalize-space(//*[@data-slot='top-events-users']//tbody/tr/td[6])",
+		    "90 not in the baseline's lists");
+	assert_xstr(&p, "//*[@data-slot='top-events-users']//thead/tr/th[6]",
+		    "Users per 1000 sessions");
+	parsed_free(&p);
+}
+
 #define WEEKLY_TEST(t) cmocka_unit_test_setup_teardown(t, weekly_setup, weekly_teardown)
 
 int main(void)
@@ -742,6 +841,7 @@ int main(void)
 		WEEKLY_TEST(test_weekly_axes),
 		WEEKLY_TEST(test_weekly_baseline_days),
 		WEEKLY_TEST(test_weekly_day_notes),
+		WEEKLY_TEST(test_weekly_context_and_trend),
 	};
 
 	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
