@@ -39,6 +39,14 @@ struct scan {
 	struct prev_day day;     /* the "days" element being read */
 	uint8_t dim;             /* the breakdown dimension being read */
 	struct baseline_bd_row *row;   /* the breakdown row being read, or NULL */
+	/* "breakdown_bins_ms": read so far, and all of them report_bd_bin_lo's */
+	unsigned bins_n;
+	int bins_ok;
+	/* the row's histogram being read (enum bd_hist), its length so far,
+	 * and whether every count was one */
+	int hist_k;
+	unsigned hist_n;
+	int hist_bad;
 };
 
 static uint64_t offset(const struct scan *s)
@@ -367,7 +375,7 @@ static int literal(struct scan *s, const char *word)
  * latency; CTX_BDS: the "breakdowns" object; CTX_BD_LIST: a dimension's
  * array; CTX_BD_ROW: one of its rows; CTX_BD_LAT: its "entry_latency_ms". */
 enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_DAYS, CTX_DAY, CTX_DAY_LATENCY,
-	   CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT };
+	   CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT, CTX_BINS, CTX_BD_FF, CTX_BD_HIST };
 
 static int value(struct scan *s, int depth, enum ctx ctx);
 static int container(struct scan *s, int depth, enum ctx ctx);
@@ -511,7 +519,8 @@ static void bd_row_start(struct scan *s, int obj)
 static const char *const bd_count_key[BC__COUNT] = {
 	[BC_ENTERED] = "entered", [BC_ENTRY_OBSERVED] = "entry_observed",
 	[BC_TIMEOUTS] = "timeouts", [BC_KICKS] = "kicks", [BC_ENTRY_FAILED] = "entry_failed",
-	[BC_NO_EXIT] = "no_exit", [BC_LATENCY_N] = "n",
+	[BC_NO_EXIT] = "no_exit", [BC_FAST] = "entry_within_5s", [BC_LATENCY_N] = "n",
+	[BC_FIRST_FRAME_N] = "n",
 };
 
 /* A count of the row (k) whose value (first byte c) is next. Returns 1
@@ -543,7 +552,7 @@ static int bd_member(struct scan *s, const char *key, int c)
 	int is_int, f = -1;
 	int64_t v;
 
-	for (int k = 0; k < BC_LATENCY_N; k++)
+	for (int k = 0; k <= BC_FAST; k++)
 		if (strcmp(key, bd_count_key[k]) == 0)
 			return bd_count_member(s, k, c);
 
@@ -574,6 +583,76 @@ static int bd_member(struct scan *s, const char *key, int c)
 		row->sessions = (uint32_t)v;
 	}
 	return 1;
+}
+
+/* One element of "breakdown_bins_ms" (CTX_BINS) or of a row's histogram
+ * (CTX_BD_HIST), whose first byte is next: any value; a number that is not
+ * the expected edge, or not a count, spoils the array (not an error). */
+static int bin_element(struct scan *s, int depth, enum ctx ctx)
+{
+	int c = skip_ws(s), is_int;
+	int64_t v;
+
+	if (!(c == '-' || digit(c))) {
+		if (ctx == CTX_BINS)
+			s->bins_ok = 0;
+		else
+			s->hist_bad = 1;
+		return value(s, depth + 1, CTX_SKIP);
+	}
+	if (read_number(s, &is_int, &v))
+		return -1;
+	if (ctx == CTX_BINS) {
+		if (is_int != 1 || s->bins_n >= REPORT_BD_BINS || v != report_bd_bin_lo(s->bins_n))
+			s->bins_ok = 0;
+		s->bins_n++;
+		return 0;
+	}
+	if (is_int != 1 || v < 0 || v > UINT32_MAX || s->hist_n >= REPORT_BD_BINS)
+		s->hist_bad = 1;
+	else
+		s->row->hist[s->hist_k][s->hist_n] = (uint32_t)v;
+	s->hist_n++;
+	return 0;
+}
+
+/* Members of a breakdown row or of the top level read for the changes
+ * (report_changes): "breakdown_bins_ms" at the top, a row's
+ * "first_frame_ms" -> "n" and its histograms. The value (first byte c)
+ * is next. 1 when the member is not one of these, 0 when read, -1 on a
+ * syntax error. */
+static int changes_member(struct scan *s, int depth, enum ctx ctx, const char *key, int c)
+{
+	if (ctx == CTX_TOP && strcmp(key, "breakdown_bins_ms") == 0 && c == '[') {
+		s->bins_n = 0;
+		s->bins_ok = 1;
+		if (container(s, depth + 1, CTX_BINS))
+			return -1;
+		s->bins_ok = s->bins_ok && s->bins_n == REPORT_BD_BINS;
+		return 0;
+	}
+	if (ctx == CTX_BD_FF) {
+		int r = strcmp(key, "n") == 0 ? bd_count_member(s, BC_FIRST_FRAME_N, c) : 0;
+
+		return r < 0 ? -1 : r ? 0 : 1;
+	}
+	if (ctx != CTX_BD_ROW || !s->row)
+		return 1;
+	if (strcmp(key, "first_frame_ms") == 0 && c == '{')
+		return container(s, depth + 1, CTX_BD_FF) ? -1 : 0;
+	s->hist_k = strcmp(key, "entry_latency_hist") == 0 ? BH_LATENCY
+		    : strcmp(key, "first_frame_hist") == 0 ? BH_FIRST_FRAME : -1;
+	if (s->hist_k < 0 || c != '[')
+		return 1;
+	s->hist_n = 0;
+	s->hist_bad = !s->bins_ok;
+	memset(s->row->hist[s->hist_k], 0, sizeof s->row->hist[s->hist_k]);
+	if (container(s, depth + 1, CTX_BD_HIST))
+		return -1;
+	s->row->has_hist[s->hist_k] = !s->hist_bad;
+	if (s->hist_bad)
+		memset(s->row->hist[s->hist_k], 0, sizeof s->row->hist[s->hist_k]);
+	return 0;
 }
 
 /* Reads an object member's key and the ':' after it into key (size
@@ -647,13 +726,24 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 				return -1;
 			goto member_done;
 		}
+		if (!obj && (ctx == CTX_BINS || ctx == CTX_BD_HIST)) {
+			if (bin_element(s, depth, ctx))
+				return -1;
+			goto member_done;
+		}
 		if (obj) {
 			uint64_t kat;
+			int cm;
 
 			if (member_key(s, key, sizeof key))
 				return -1;
 			c = skip_ws(s);
 			kat = offset(s);
+			cm = changes_member(s, depth, ctx, key, c);
+			if (cm < 0)
+				return -1;
+			if (cm == 0)
+				goto member_done;
 			if (ctx == CTX_TOP && strcmp(key, "headline") == 0) {
 				if (c != '{')
 					return fail_at(s, kat, "%s", "\"headline\" is not an object");

@@ -47,6 +47,7 @@
 #include "report.h"
 #include "run.h"
 #include "run_int.h"
+#include "report_changes.h"
 #include "sessions.h"
 #include "tables.h"
 #include "tz.h"
@@ -456,6 +457,8 @@ static int build_report(struct run *r)
 			report_compare(&r->rep, &r->baseline, slash && slash[1] ? slash + 1
 					: o->baseline, o->regression_pct);
 			st = report_compare_days(&r->rep, &r->baseline);
+			if (st == RR_OK)
+				st = report_changes_build(&r->rep, &r->baseline, o->regression_pct);
 		}
 	}
 	r->rep.title = o->title;
