@@ -188,7 +188,13 @@ static int old_counts(const struct baseline_bd_row *o, enum bd_figure f, uint64_
 		*x = o->count[xc[f]];
 		return *x <= *n;
 	}
-	if (f != BF_ENTRY_FAST_PM || !o->have[f] || o->value[f] < 0 || o->value[f] > 1000)
+	if (f != BF_ENTRY_FAST_PM)
+		return 0;
+	if (*n == 0) {           /* no rate to derive it from, nor need */
+		*x = 0;
+		return 1;
+	}
+	if (!o->have[f] || o->value[f] < 0 || o->value[f] > 1000)
 		return 0;
 	*x = ((uint64_t)o->value[f] * *n + 500) / 1000;
 	return 1;
