@@ -264,6 +264,25 @@ static int read_utf8(struct scan *s, int c, struct strbuf *sb)
 	return 0;
 }
 
+/* Printable ASCII but '"' and '\\': bytes a string's content takes as they
+ * are. */
+static int plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Steps over the run of plain bytes at the read position inside the
+ * buffer in hand (a string skipped, not kept: the bulk of a run's JSON). */
+static void skip_plain(struct scan *s)
+{
+	const unsigned char *p = s->p;
+	size_t i = s->i, n = s->n;
+
+	while (i < n && plain_byte(p[i]))
+		i++;
+	s->i = i;
+}
+
 /* A string; the opening quote is next. Decodes into sb (may be NULL). */
 static int read_string(struct scan *s, struct strbuf *sb)
 {
@@ -274,7 +293,11 @@ static int read_string(struct scan *s, struct strbuf *sb)
 		sb = &none;
 	s->i++;                  /* '"' */
 	for (;;) {
-		int c = next(s);
+		int c;
+
+		if (!sb->out)
+			skip_plain(s);
+		c = next(s);
 
 		if (c == '"')
 			break;
@@ -700,6 +723,23 @@ static int headline_value(struct scan *s, const char *key, int hl, int c, uint64
 	return 0;
 }
 
+/* A member of an object none of whose values is kept: its key (validated,
+ * not compared), ':' and value. 0, or -1 with the error set. */
+static int skip_member(struct scan *s, int depth)
+{
+	int c = skip_ws(s);
+
+	if (c != '"')
+		return unexpected(s, c, "a string key");
+	if (read_string(s, NULL))
+		return -1;
+	c = skip_ws(s);
+	if (c != ':')
+		return unexpected(s, c, "':'");
+	s->i++;
+	return value(s, depth + 1, CTX_SKIP);
+}
+
 /* An object or array; the opening bracket is next. */
 static int container(struct scan *s, int depth, enum ctx ctx)
 {
@@ -726,8 +766,8 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 				return -1;
 			goto member_done;
 		}
-		if (!obj && (ctx == CTX_BINS || ctx == CTX_BD_HIST)) {
-			if (bin_element(s, depth, ctx))
+		if (obj ? ctx == CTX_SKIP : ctx == CTX_BINS || ctx == CTX_BD_HIST) {
+			if (obj ? skip_member(s, depth) : bin_element(s, depth, ctx))
 				return -1;
 			goto member_done;
 		}
