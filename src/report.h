@@ -252,7 +252,10 @@ struct change {
 	enum bd_figure figure;
 	enum bd_dim dim;
 	int32_t row;             /* index in this week's rows of dim; -1: none this week */
-	const char *segment;     /* the row's key (this week's, else the baseline's) */
+	/* The row's key: this week's row's, else the baseline's row's (the
+	 * baseline given to report_changes_build must then outlive the
+	 * report). */
+	const char *segment;
 	int64_t seg_before, seg_after;     /* the segment's figure; RR_NONE when absent */
 	uint32_t n_before, n_after;        /* its sessions counted by the figure */
 	int64_t w_before_pm, w_after_pm;   /* their share of the dimension's, per mille */
