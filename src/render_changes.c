@@ -140,8 +140,8 @@ static void none_sentence(struct page *p, xmlNodePtr para, const struct change_f
 	for (int d = 0; d < BDIM__COUNT; d++)
 		total += (left >> d) & 1;
 	if (cf->dims_tested == 0) {
-		add_text(p, para, " No breakdown could be compared segment by segment with the "
-			 "baseline's.");
+		add_text(p, para, " No segment could be tested against the rest: too few "
+			 "sessions, or the baseline's rows lack the counts or histograms.");
 		return;
 	}
 	if (total == 0)

@@ -350,8 +350,8 @@ class TestWhatChanged(unittest.TestCase):
         self.assertIn("entry_within_5s_pm", figs)   # its count derived from the rate
         self.assertFalse(figs & set(PERCENTILES))
         text = rr.page_text(page, "changes")
-        self.assertIn("No breakdown could be compared segment by segment with the "
-                      "baseline's.", text)
+        self.assertIn("No segment could be tested against the rest: too few sessions, or "
+                      "the baseline's rows lack the counts or histograms.", text)
 
     def test_new_and_gone_segments(self):
         """11.5.0 renamed 11.6.0 in the regression week: the new version is
