@@ -42,6 +42,14 @@ struct scan {
 	int cx;                  /* the "context" exit being read */
 	uint8_t top_causes;      /* reading "top_causes" (else "top_events") */
 	struct baseline_top *top;      /* the top-list item being read, or NULL */
+	/* "breakdown_bins_ms": read so far, and all of them report_bd_bin_lo's */
+	unsigned bins_n;
+	int bins_ok;
+	/* the row's histogram being read (enum bd_hist), its length so far,
+	 * and whether every count was one */
+	int hist_k;
+	unsigned hist_n;
+	int hist_bad;
 };
 
 static uint64_t offset(const struct scan *s)
@@ -259,6 +267,25 @@ static int read_utf8(struct scan *s, int c, struct strbuf *sb)
 	return 0;
 }
 
+/* Printable ASCII but '"' and '\\': bytes a string's content takes as they
+ * are. */
+static int plain_byte(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+/* Steps over the run of plain bytes at the read position inside the
+ * buffer in hand (a string skipped, not kept: the bulk of a run's JSON). */
+static void skip_plain(struct scan *s)
+{
+	const unsigned char *p = s->p;
+	size_t i = s->i, n = s->n;
+
+	while (i < n && plain_byte(p[i]))
+		i++;
+	s->i = i;
+}
+
 /* A string; the opening quote is next. Decodes into sb (may be NULL). */
 static int read_string(struct scan *s, struct strbuf *sb)
 {
@@ -269,7 +296,11 @@ static int read_string(struct scan *s, struct strbuf *sb)
 		sb = &none;
 	s->i++;                  /* '"' */
 	for (;;) {
-		int c = next(s);
+		int c;
+
+		if (!sb->out)
+			skip_plain(s);
+		c = next(s);
 
 		if (c == '"')
 			break;
@@ -370,7 +401,7 @@ static int literal(struct scan *s, const char *word)
  * latency; CTX_BDS: the "breakdowns" object; CTX_BD_LIST: a dimension's
  * array; CTX_BD_ROW: one of its rows; CTX_BD_LAT: its "entry_latency_ms". */
 enum ctx { CTX_SKIP, CTX_TOP, CTX_HEADLINE, CTX_DAYS, CTX_DAY, CTX_DAY_LATENCY,
-	   CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT,
+	   CTX_BDS, CTX_BD_LIST, CTX_BD_ROW, CTX_BD_LAT, CTX_BINS, CTX_BD_FF, CTX_BD_HIST,
 	   /* Read by with_item: "context", an exit of it, its "with"; a
 	    * "top_events"/"top_causes" object, one of its lists, an item. */
 	   CTX_CONTEXT, CTX_CX_EXIT, CTX_CX_WITH, CTX_TOPS, CTX_TOP_LIST, CTX_TOP_ITEM };
@@ -525,7 +556,8 @@ static void bd_row_start(struct scan *s, int obj)
 static const char *const bd_count_key[BC__COUNT] = {
 	[BC_ENTERED] = "entered", [BC_ENTRY_OBSERVED] = "entry_observed",
 	[BC_TIMEOUTS] = "timeouts", [BC_KICKS] = "kicks", [BC_ENTRY_FAILED] = "entry_failed",
-	[BC_NO_EXIT] = "no_exit", [BC_LATENCY_N] = "n",
+	[BC_NO_EXIT] = "no_exit", [BC_FAST] = "entry_within_5s", [BC_LATENCY_N] = "n",
+	[BC_FIRST_FRAME_N] = "n",
 };
 
 /* A count of the row (k) whose value (first byte c) is next. Returns 1
@@ -557,7 +589,7 @@ static int bd_member(struct scan *s, const char *key, int c)
 	int is_int, f = -1;
 	int64_t v;
 
-	for (int k = 0; k < BC_LATENCY_N; k++)
+	for (int k = 0; k <= BC_FAST; k++)
 		if (strcmp(key, bd_count_key[k]) == 0)
 			return bd_count_member(s, k, c);
 
@@ -588,6 +620,76 @@ static int bd_member(struct scan *s, const char *key, int c)
 		row->sessions = (uint32_t)v;
 	}
 	return 1;
+}
+
+/* One element of "breakdown_bins_ms" (CTX_BINS) or of a row's histogram
+ * (CTX_BD_HIST), whose first byte is next: any value; a number that is not
+ * the expected edge, or not a count, spoils the array (not an error). */
+static int bin_element(struct scan *s, int depth, enum ctx ctx)
+{
+	int c = skip_ws(s), is_int;
+	int64_t v;
+
+	if (!(c == '-' || digit(c))) {
+		if (ctx == CTX_BINS)
+			s->bins_ok = 0;
+		else
+			s->hist_bad = 1;
+		return value(s, depth + 1, CTX_SKIP);
+	}
+	if (read_number(s, &is_int, &v))
+		return -1;
+	if (ctx == CTX_BINS) {
+		if (is_int != 1 || s->bins_n >= REPORT_BD_BINS || v != report_bd_bin_lo(s->bins_n))
+			s->bins_ok = 0;
+		s->bins_n++;
+		return 0;
+	}
+	if (is_int != 1 || v < 0 || v > UINT32_MAX || s->hist_n >= REPORT_BD_BINS)
+		s->hist_bad = 1;
+	else
+		s->row->hist[s->hist_k][s->hist_n] = (uint32_t)v;
+	s->hist_n++;
+	return 0;
+}
+
+/* Members of a breakdown row or of the top level read for the changes
+ * (report_changes): "breakdown_bins_ms" at the top, a row's
+ * "first_frame_ms" -> "n" and its histograms. The value (first byte c)
+ * is next. 1 when the member is not one of these, 0 when read, -1 on a
+ * syntax error. */
+static int changes_member(struct scan *s, int depth, enum ctx ctx, const char *key, int c)
+{
+	if (ctx == CTX_TOP && strcmp(key, "breakdown_bins_ms") == 0 && c == '[') {
+		s->bins_n = 0;
+		s->bins_ok = 1;
+		if (container(s, depth + 1, CTX_BINS))
+			return -1;
+		s->bins_ok = s->bins_ok && s->bins_n == REPORT_BD_BINS;
+		return 0;
+	}
+	if (ctx == CTX_BD_FF) {
+		int r = strcmp(key, "n") == 0 ? bd_count_member(s, BC_FIRST_FRAME_N, c) : 0;
+
+		return r < 0 ? -1 : r ? 0 : 1;
+	}
+	if (ctx != CTX_BD_ROW || !s->row)
+		return 1;
+	if (strcmp(key, "first_frame_ms") == 0 && c == '{')
+		return container(s, depth + 1, CTX_BD_FF) ? -1 : 0;
+	s->hist_k = strcmp(key, "entry_latency_hist") == 0 ? BH_LATENCY
+		    : strcmp(key, "first_frame_hist") == 0 ? BH_FIRST_FRAME : -1;
+	if (s->hist_k < 0 || c != '[')
+		return 1;
+	s->hist_n = 0;
+	s->hist_bad = !s->bins_ok;
+	memset(s->row->hist[s->hist_k], 0, sizeof s->row->hist[s->hist_k]);
+	if (container(s, depth + 1, CTX_BD_HIST))
+		return -1;
+	s->row->has_hist[s->hist_k] = !s->hist_bad;
+	if (s->hist_bad)
+		memset(s->row->hist[s->hist_k], 0, sizeof s->row->hist[s->hist_k]);
+	return 0;
 }
 
 /* Reads an object member's key and the ':' after it into key (size
@@ -785,6 +887,23 @@ static int with_item(struct scan *s, int depth, enum ctx ctx, int obj)
 	return 0;
 }
 
+/* A member of an object none of whose values is kept: its key (validated,
+ * not compared), ':' and value. 0, or -1 with the error set. */
+static int skip_member(struct scan *s, int depth)
+{
+	int c = skip_ws(s);
+
+	if (c != '"')
+		return unexpected(s, c, "a string key");
+	if (read_string(s, NULL))
+		return -1;
+	c = skip_ws(s);
+	if (c != ':')
+		return unexpected(s, c, "':'");
+	s->i++;
+	return value(s, depth + 1, CTX_SKIP);
+}
+
 /* An object or array; the opening bracket is next. */
 static int container(struct scan *s, int depth, enum ctx ctx)
 {
@@ -816,13 +935,24 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 				return -1;
 			goto member_done;
 		}
+		if (obj ? ctx == CTX_SKIP : ctx == CTX_BINS || ctx == CTX_BD_HIST) {
+			if (obj ? skip_member(s, depth) : bin_element(s, depth, ctx))
+				return -1;
+			goto member_done;
+		}
 		if (obj) {
 			uint64_t kat;
+			int cm;
 
 			if (member_key(s, key, sizeof key))
 				return -1;
 			c = skip_ws(s);
 			kat = offset(s);
+			cm = changes_member(s, depth, ctx, key, c);
+			if (cm < 0)
+				return -1;
+			if (cm == 0)
+				goto member_done;
 			if (ctx == CTX_TOP && strcmp(key, "headline") == 0) {
 				if (c != '{')
 					return fail_at(s, kat, "%s", "\"headline\" is not an object");

@@ -20,10 +20,11 @@
 #define BASELINE_DAYS 366
 /* The counts of a breakdown row read besides its rates: the row's
  * "entered", "entry_observed", "timeouts", "kicks", "entry_failed",
- * "no_exit" and "entry_latency_ms" -> "n". */
+ * "no_exit", "entry_within_5s" (older runs did not write it),
+ * "entry_latency_ms" -> "n" and "first_frame_ms" -> "n". */
 enum bd_count {
 	BC_ENTERED, BC_ENTRY_OBSERVED, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED, BC_NO_EXIT,
-	BC_LATENCY_N, BC__COUNT
+	BC_FAST, BC_LATENCY_N, BC_FIRST_FRAME_N, BC__COUNT
 };
 
 /* A breakdown row of the old run ("breakdowns" -> dimension -> row): its
@@ -39,6 +40,11 @@ struct baseline_bd_row {
 	uint32_t sessions;
 	uint32_t count[BC__COUNT];
 	int64_t value[BF__COUNT];
+	/* "entry_latency_hist" and "first_frame_hist" (enum bd_hist): kept
+	 * when the file's "breakdown_bins_ms", before "breakdowns", are
+	 * report_bd_bin_lo's and every count is one; else has_hist 0. */
+	uint8_t has_hist[BH__COUNT];
+	uint32_t hist[BH__COUNT][REPORT_BD_BINS];
 };
 /* Rows kept: a run writes at most REPORT_BREAKDOWN + 1 per dimension;
  * rows past this many are skipped. */

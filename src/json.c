@@ -6,8 +6,10 @@
  */
 #include "json.h"
 
+#include <math.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -929,6 +931,85 @@ static void write_bd_baseline(struct jw *w, const struct report *r, const struct
 	close_(w, '}');
 }
 
+/* A row's counts per bin (REPORT_BD_BINS), trailing empty bins left out;
+ * the bins' lower edges once, as "breakdown_bins_ms", before "breakdowns". */
+static void write_bd_hist(struct jw *w, const char *k, const uint32_t *h)
+{
+	unsigned n = REPORT_BD_BINS;
+
+	while (n > 0 && h[n - 1] == 0)
+		n--;
+	open_(w, k, '[');
+	for (unsigned i = 0; i < n; i++)
+		int_(w, NULL, h[i]);
+	close_(w, ']');
+}
+
+static void write_bd_bins(struct jw *w)
+{
+	open_(w, "breakdown_bins_ms", '[');
+	for (unsigned i = 0; i < REPORT_BD_BINS; i++)
+		int_(w, NULL, report_bd_bin_lo(i));
+	close_(w, ']');
+}
+
+/* A double with d decimals (d 0..3), or with three significant digits
+ * (d < 0: p-values); null when not finite. Same double, same bytes. */
+static void dbl(struct jw *w, const char *k, double v, int d)
+{
+	char b[40];
+	int n;
+
+	key(w, k);
+	if (!isfinite(v)) {
+		put(w, "null", 4);
+		return;
+	}
+	n = d < 0 ? snprintf(b, sizeof b, "%.3g", v) : snprintf(b, sizeof b, "%.*f", d, v);
+	if (n > 0 && (size_t)n < sizeof b)
+		put(w, b, (size_t)n);
+	else
+		put(w, "null", 4);
+}
+
+/* "changes" (report_changes): null without a baseline; every named segment
+ * of every moved figure, figures in the breakdowns' order, each figure's
+ * by share, largest first. */
+static void write_changes(struct jw *w, const struct report *r)
+{
+	if (!r->changes_done) {
+		opt(w, "changes", RR_NONE);
+		return;
+	}
+	open_(w, "changes", '[');
+	for (uint32_t k = 0; k < r->nchange_fig; k++) {
+		const struct change_figure *cf = &r->change_fig[k];
+
+		for (uint32_t i = cf->first; i < cf->first + cf->n; i++) {
+			const struct change *c = &r->changes[i];
+
+			open_(w, NULL, '{');
+			str(w, "figure", report_bd_figure_key(c->figure));
+			str(w, "direction", cf->direction > 0 ? "rise" : "fall");
+			opt(w, "before", cf->before);
+			opt(w, "after", cf->after);
+			str(w, "dimension", report_bd_dim_key(c->dim));
+			key(w, "segment");
+			jstr(w, c->segment, strlen(c->segment));
+			opt(w, "segment_before", c->seg_before);
+			opt(w, "segment_after", c->seg_after);
+			int_(w, "sessions_before", c->n_before);
+			int_(w, "sessions_after", c->n_after);
+			int_(w, "share_of_change_pct", c->share_pct);
+			dbl(w, "mix_part", c->mix_part, 1);
+			dbl(w, "rate_part", c->rate_part, 1);
+			dbl(w, "p_value", c->p_value, -1);
+			close_(w, '}');
+		}
+	}
+	close_(w, ']');
+}
+
 static void write_breakdown(struct jw *w, const struct report *r, enum bd_dim d,
 			    const struct breakdown *b, size_t n)
 {
@@ -946,6 +1027,9 @@ static void write_breakdown(struct jw *w, const struct report *r, enum bd_dim d,
 		int_(w, "no_exit", b[i].no_exit);
 		write_latency(w, "entry_latency_ms", &b[i].entry_latency);
 		write_latency(w, "first_frame_ms", &b[i].first_frame);
+		int_(w, "entry_within_5s", b[i].fast);
+		write_bd_hist(w, "entry_latency_hist", b[i].hist[BH_LATENCY]);
+		write_bd_hist(w, "first_frame_hist", b[i].hist[BH_FIRST_FRAME]);
 		for (int f = 0; f < BF__COUNT; f++)
 			opt(w, report_bd_figure_key(f), b[i].value[f]);
 		write_bd_baseline(w, r, &b[i]);
@@ -1131,6 +1215,7 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 	close_(&w, ']');
 
 	write_headline(&w, r);
+	write_changes(&w, r);
 	open_(&w, "distributions", '{');
 	write_hist(&w, "entry_latency", &r->latency_hist);
 	write_hist(&w, "session_duration", &r->duration_hist);
@@ -1143,6 +1228,7 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 	int_(&w, "pages", r->npages);
 
 	/* Device type and SDK version lists are empty without a users file. */
+	write_bd_bins(&w);
 	open_(&w, "breakdowns", '{');
 	write_breakdown(&w, r, BDIM_PLATFORM, r->by_platform, r->nby_platform);
 	write_breakdown(&w, r, BDIM_DEVICE, r->by_device, r->nby_device);

@@ -660,6 +660,7 @@ void fill_overview(struct page *p, xmlNodePtr root)
 	slot_set_text(p, root, "title", title);
 	slot_set_text(p, root, "heading", title);
 	fill_generated(p, root);
+	fill_changes(p, slot(p, root, "headline"));
 	fill_headline(p, root);
 
 	dl = add_el(p, slot(p, root, "totals"), "dl", "facts");

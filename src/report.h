@@ -194,6 +194,18 @@ const char *report_bd_figure_key(enum bd_figure f);
  * Percentiles (entry latency, first frame) are never marked on a row. */
 #define REPORT_BD_MAX_P 0.01
 
+/* A breakdown row's entry latencies and first-frame times as counts per
+ * bin: bin i holds [report_bd_bin_lo(i), report_bd_bin_lo(i + 1)), 50 ms
+ * wide below 2 s, 100 ms below 10 s, 500 ms below 30 s, 5 s below 120 s,
+ * and the last bin everything from 120 s up. Written in the JSON, read by
+ * --baseline: what the percentiles' "what changed" is computed from. */
+#define REPORT_BD_BINS 179
+enum bd_hist { BH_LATENCY, BH_FIRST_FRAME, BH__COUNT };
+/* The lower edge of bin i (ms); i == REPORT_BD_BINS gives INT64_MAX. */
+int64_t report_bd_bin_lo(unsigned i);
+/* The bin of a time in ms (negative: bin 0). */
+unsigned report_bd_bin_of(int64_t ms);
+
 /* One row of a breakdown (by platform, device type or SDK version). */
 struct breakdown {
 	char *key;               /* owned: "sdk", "iPhone14,2", "11.4.0"; "(not given)" */
@@ -210,9 +222,15 @@ struct breakdown {
 	uint8_t small;           /* sessions or prev_sessions < REPORT_BD_MIN_SESSIONS */
 	uint32_t prev_sessions;
 	int64_t previous[BF__COUNT], change[BF__COUNT];
-	/* The headline's rule and beyond chance (REPORT_BD_MAX_P); never when
-	 * small, never for a percentile. */
+	/* The headline's rule and beyond chance (REPORT_BD_MAX_P after Holm's
+	 * correction over every row's test of the page); never when small,
+	 * never for a percentile. */
 	uint8_t regression[BF__COUNT];
+	/* The two-proportion test's p against the baseline's row, as made,
+	 * and after Holm's correction over every test of the page's rows;
+	 * -1 when no test was made (small rows, percentiles, no counts). */
+	double p_raw[BF__COUNT], p_holm[BF__COUNT];
+	uint32_t hist[BH__COUNT][REPORT_BD_BINS];   /* see REPORT_BD_BINS */
 };
 
 /* An abnormal experience of a room none of whose events were given (a
@@ -283,6 +301,46 @@ struct trend_run {
 	char first[11], last[11];
 	int64_t first_day, last_day;     /* days since 1970-01-01 */
 	int64_t value[HL__COUNT];
+};
+
+/* ---- "What changed" (report_changes.c) ---- */
+
+/* A segment is named when its test, after Holm's correction over every
+ * test of the page's changes, gives p below this. */
+#define REPORT_CHANGES_MAX_P 0.01
+/* Named segments kept per figure, the largest share first. */
+#define REPORT_CHANGES_PER_FIGURE 5
+
+/* One segment (breakdown row) that accounts for part of a headline
+ * figure's move against the baseline. Parts are in the figure's unit (per
+ * mille, ms) and add up, over all segments of the dimension, to the
+ * figure's change (rates exactly; percentiles see README). */
+struct change {
+	enum bd_figure figure;
+	enum bd_dim dim;
+	int32_t row;             /* index in this week's rows of dim; -1: none this week */
+	/* The row's key: this week's row's, else the baseline's row's (the
+	 * baseline given to report_changes_build must then outlive the
+	 * report). */
+	const char *segment;
+	int64_t seg_before, seg_after;     /* the segment's figure; RR_NONE when absent */
+	uint32_t n_before, n_after;        /* its sessions counted by the figure */
+	int64_t w_before_pm, w_after_pm;   /* their share of the dimension's, per mille */
+	uint8_t w_steady;        /* |w_after - w_before| <= max(10, w_before / 10) pm */
+	int32_t share_pct;       /* of the figure's change, rounded */
+	double mix_part, rate_part;
+	double p_value;          /* after Holm */
+};
+
+/* A headline figure that moved beyond the threshold, either way. */
+struct change_figure {
+	enum bd_figure figure;
+	int8_t direction;        /* +1 rose, -1 fell */
+	int64_t before, after;   /* the headline's previous and value */
+	uint8_t dims_tested;     /* bit per enum bd_dim: its segments were tested */
+	uint8_t dims_named;      /* bit per enum bd_dim: a segment of it is named */
+	uint32_t first, n;       /* its changes: report.changes[first, first + n) */
+	uint32_t more;           /* named beyond REPORT_CHANGES_PER_FIGURE */
 };
 
 #define REPORT_ORPHANS 100       /* orphan experiences listed on the overview */
@@ -392,6 +450,15 @@ struct report {
 	struct prev_day *prev_days;
 	uint32_t nprev_days, baseline_days;
 	int32_t prev_gap_min, prev_gap_max;
+	/* What changed (report_changes_build): the figures that moved, in
+	 * enum bd_figure order, and their named segments, each figure's by
+	 * share, largest first. changes_done: built (with a baseline). */
+	int changes_done;
+	int threshold_pct;
+	struct change_figure change_fig[BF__COUNT];
+	uint32_t nchange_fig;
+	struct change changes[BF__COUNT * REPORT_CHANGES_PER_FIGURE];
+	uint32_t nchanges;
 };
 
 /* Builds the aggregates; the report keeps pointers to ds, m, dec and tz,
@@ -460,6 +527,12 @@ void report_compare_tops(struct report *r, const struct baseline *b);
 /* Keeps a copy of the n --baseline runs (oldest first) in r->trend, for
  * the headline's trend and the JSON's "baselines". RR_OK or RR_ENOMEM. */
 int report_set_trend(struct report *r, const struct trend_run *runs, size_t n);
+
+/* Part of report_compare_breakdowns: Holm's correction over the tests of
+ * every row of every dimension (p_raw >= 0) into p_holm, and the marks
+ * kept only where p_holm < REPORT_BD_MAX_P. Does nothing when no test was
+ * made; on a failed allocation keeps no mark (RR_ENOMEM). */
+int report_breakdown_holm(struct report *r);
 
 /* Nearest-rank percentile q (0 < q <= 1) of n values, which it reorders.
  * Returns RR_NONE when n == 0. */

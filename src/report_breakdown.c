@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "util.h"
 
 /* ---- breakdowns ---- */
@@ -142,8 +143,53 @@ static void bd_rates(struct breakdown *row)
 	row->value[BF_ENTRY_LATENCY_P50] = row->entry_latency.p50;
 	row->value[BF_ENTRY_LATENCY_P95] = row->entry_latency.p95;
 	row->value[BF_FIRST_FRAME_P50] = row->first_frame.p50;
-	for (f = 0; f < BF__COUNT; f++)
+	for (f = 0; f < BF__COUNT; f++) {
 		row->previous[f] = row->change[f] = RR_NONE;
+		row->p_raw[f] = row->p_holm[f] = -1.0;
+	}
+}
+
+/* The bins: widths and the edge each run of them ends at. */
+static const struct { int64_t width, end; } bin_run[] = {
+	{ 50, 2000 }, { 100, 10000 }, { 500, 30000 }, { 5000, 120000 } };
+
+int64_t report_bd_bin_lo(unsigned i)
+{
+	int64_t lo = 0;
+
+	if (i >= REPORT_BD_BINS)
+		return INT64_MAX;
+	for (size_t k = 0; k < sizeof bin_run / sizeof bin_run[0]; k++) {
+		int64_t n = (bin_run[k].end - lo) / bin_run[k].width;
+
+		if (i < n)
+			return lo + (int64_t)i * bin_run[k].width;
+		i -= (unsigned)n;
+		lo = bin_run[k].end;
+	}
+	return lo;
+}
+
+unsigned report_bd_bin_of(int64_t ms)
+{
+	int64_t lo = 0;
+	unsigned base = 0;
+
+	if (ms < 0)
+		return 0;
+	for (size_t k = 0; k < sizeof bin_run / sizeof bin_run[0]; k++) {
+		if (ms < bin_run[k].end)
+			return base + (unsigned)((ms - lo) / bin_run[k].width);
+		base += (unsigned)((bin_run[k].end - lo) / bin_run[k].width);
+		lo = bin_run[k].end;
+	}
+	return REPORT_BD_BINS - 1;
+}
+
+static void bd_hist(uint32_t *h, const int64_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h[report_bd_bin_of(v[i])]++;
 }
 
 /* Fills one row from groups g[0..ng) (one group, or all the "(other)"
@@ -173,6 +219,8 @@ static int bd_row(struct scratch *x, const struct bgroup *g, size_t ng, const ch
 	marks_next(x);
 	for (j = 0; j < nu; j++)
 		row->users += mark_new(x, x->u[g[0].first + j]);
+	bd_hist(row->hist[BH_LATENCY], x->v + g[0].first, nl);
+	bd_hist(row->hist[BH_FIRST_FRAME], x->w + g[0].first, nf);
 	report_latency_of(x->v + g[0].first, nl, &row->entry_latency);
 	report_latency_of(x->w + g[0].first, nf, &row->first_frame);
 	bd_rates(row);
@@ -291,4 +339,69 @@ done:
 	rr_free(g);
 	apps_free(&a);
 	return rc;
+}
+
+/* ---- the marks' correction for many tests ---- */
+
+static size_t bd_rows(struct report *r, struct breakdown **rows, size_t *n)
+{
+	rows[BDIM_PLATFORM] = r->by_platform;
+	rows[BDIM_DEVICE] = r->by_device;
+	rows[BDIM_SDK] = r->by_sdk;
+	rows[BDIM_NETWORK] = r->by_network;
+	rows[BDIM_APP] = r->by_app;
+	n[BDIM_PLATFORM] = r->nby_platform;
+	n[BDIM_DEVICE] = r->nby_device;
+	n[BDIM_SDK] = r->nby_sdk;
+	n[BDIM_NETWORK] = r->nby_network;
+	n[BDIM_APP] = r->nby_app;
+	return BDIM__COUNT;
+}
+
+int report_breakdown_holm(struct report *r)
+{
+	struct breakdown *rows[BDIM__COUNT];
+	size_t n[BDIM__COUNT], nd = bd_rows(r, rows, n), nt = 0, k = 0, d, i;
+	struct stat_rank *tmp;
+	double *p;
+	int f;
+
+	for (d = 0; d < nd; d++)
+		for (i = 0; i < n[d]; i++)
+			for (f = 0; f < BF__COUNT; f++)
+				nt += rows[d][i].p_raw[f] >= 0.0;
+	if (nt == 0)
+		return RR_OK;
+	p = rr_malloc(nt * sizeof *p);
+	tmp = rr_malloc(nt * sizeof *tmp);
+	if (!p || !tmp) {
+		rr_free(p);
+		rr_free(tmp);
+		for (d = 0; d < nd; d++)
+			for (i = 0; i < n[d]; i++)
+				memset(rows[d][i].regression, 0, sizeof rows[d][i].regression);
+		return RR_ENOMEM;
+	}
+	for (d = 0; d < nd; d++)
+		for (i = 0; i < n[d]; i++)
+			for (f = 0; f < BF__COUNT; f++)
+				if (rows[d][i].p_raw[f] >= 0.0)
+					p[k++] = rows[d][i].p_raw[f];
+	stat_holm(p, nt, tmp);
+	k = 0;
+	for (d = 0; d < nd; d++)
+		for (i = 0; i < n[d]; i++)
+			for (f = 0; f < BF__COUNT; f++) {
+				struct breakdown *b = &rows[d][i];
+
+				if (b->p_raw[f] < 0.0) {
+					b->regression[f] = 0;
+					continue;
+				}
+				b->p_holm[f] = p[k++];
+				b->regression[f] = b->regression[f] && b->p_holm[f] < REPORT_BD_MAX_P;
+			}
+	rr_free(p);
+	rr_free(tmp);
+	return RR_OK;
 }

@@ -294,13 +294,13 @@ static int row_share(const struct breakdown *row, int f, uint64_t *x, uint64_t *
 }
 
 /* The same in the baseline's row: its counts as it wrote them; when one
- * is absent (and always for within 5 s, whose count the JSON does not
- * carry), the rate times the denominator, rounded. Returns 0 when the
+ * is absent (within 5 s in runs that did not write "entry_within_5s"),
+ * the rate times the denominator, rounded. Returns 0 when the
  * denominator or the rate is unknown, or for a percentile. */
 static int old_share(const struct baseline_bd_row *o, int f, uint64_t *x, uint64_t *n)
 {
 	static const int8_t xc[BF_ENTRY_LATENCY_P50] = {
-		BC_ENTERED, -1, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED, BC_NO_EXIT };
+		BC_ENTERED, BC_FAST, BC_TIMEOUTS, BC_KICKS, BC_ENTRY_FAILED, BC_NO_EXIT };
 	static const int8_t nc[BF_ENTRY_LATENCY_P50] = {
 		BC_ENTRY_OBSERVED, BC_LATENCY_N, -1, -1, -1, -1 };
 
@@ -319,15 +319,16 @@ static int old_share(const struct baseline_bd_row *o, int f, uint64_t *x, uint64
 	return 1;
 }
 
-/* Whether the row's share f moved beyond chance: a pooled two-proportion
- * test, two-sided, p < REPORT_BD_MAX_P. Percentiles never are. */
-static int beyond_chance(const struct breakdown *row, const struct baseline_bd_row *o, int f)
+/* The row's share f against the baseline's row: a pooled two-proportion
+ * test, two-sided; its p, or -1 when no test is made (percentiles, counts
+ * unknown). */
+static double chance_p(const struct breakdown *row, const struct baseline_bd_row *o, int f)
 {
 	uint64_t x0, n0, x1, n1;
 
 	if (!o || !row_share(row, f, &x1, &n1) || !old_share(o, f, &x0, &n0))
-		return 0;
-	return stat_two_prop_p(x0, n0, x1, n1) < REPORT_BD_MAX_P;
+		return -1.0;
+	return stat_two_prop_p(x0, n0, x1, n1);
 }
 
 /* One row against the baseline's row of its dimension and key: marked
@@ -343,13 +344,15 @@ static void compare_row(struct breakdown *row, const struct baseline_bd_row *old
 		     (old && row->prev_sessions < REPORT_BD_MIN_SESSIONS);
 	for (f = 0; f < BF__COUNT; f++) {
 		enum headline_id h = bd_figure_hl[f];
+		double p = row->small ? -1.0 : chance_p(row, old, f);
 
 		row->previous[f] = old && old->have[f] ? old->value[f] : RR_NONE;
 		row->change[f] = safe_sub(row->value[f], row->previous[f]);
-		row->regression[f] = !row->small &&
+		row->p_raw[f] = row->p_holm[f] = p;
+		/* Beyond chance is decided over the page (report_breakdown_holm). */
+		row->regression[f] = p >= 0.0 &&
 			regressed(headline_def[h].better, headline_def[h].absolute, row->change[f],
-				  row->previous[f], threshold_pct) &&
-			beyond_chance(row, old, f);
+				  row->previous[f], threshold_pct);
 	}
 }
 
@@ -364,6 +367,7 @@ void report_compare_breakdowns(struct report *r, const struct baseline *b, int t
 		for (size_t i = 0; i < n[d]; i++)
 			compare_row(&rows[d][i], b ? baseline_bd_find(b, d, rows[d][i].key) : NULL,
 				    threshold_pct);
+	report_breakdown_holm(r);
 }
 
 void report_compare(struct report *r, const struct baseline *b, const char *name,

@@ -50,6 +50,7 @@
 #include "report.h"
 #include "run.h"
 #include "run_int.h"
+#include "report_changes.h"
 #include "sessions.h"
 #include "tables.h"
 #include "tz.h"
@@ -454,7 +455,11 @@ static int compare_baselines(struct run *r)
 	report_compare(&r->rep, &r->baseline, slash && slash[1] ? slash + 1 : path,
 		       r->o->regression_pct);
 	st = report_set_trend(&r->rep, bs->runs, bs->n);
-	return st == RR_OK ? report_compare_days(&r->rep, &r->baseline) : st;
+	if (st == RR_OK)
+		st = report_compare_days(&r->rep, &r->baseline);
+	if (st == RR_OK)
+		st = report_changes_build(&r->rep, &r->baseline, r->o->regression_pct);
+	return st;
 }
 
 /* The companion files joined, then the report and what it is compared

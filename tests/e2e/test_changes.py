@@ -196,5 +196,188 @@ class TestBreakdownByApp(unittest.TestCase):
         self.assertIn("1500000001", text)
 
 
+# ---- "What changed" (README "What changed") ----
+
+DIM_NAME = {"platform": "Platform", "device": "Device type", "sdk_version": "SDK",
+            "network": "Network", "app": "App"}
+DIM_PLAIN = {"platform": "platform", "device": "device type", "sdk_version": "SDK version",
+             "network": "network type", "app": "app"}
+NOUN = {"entry_success_pm": "sessions with the entry seen",
+        "entry_within_5s_pm": "sessions with an entry latency",
+        "entry_latency_p50_ms": "sessions with an entry latency",
+        "entry_latency_p95_ms": "sessions with an entry latency",
+        "first_frame_p50_ms": "sessions with a first frame"}
+PER1000 = ["timeouts_pm", "kicks_pm", "entry_failed_pm", "no_exit_pm"]
+CHANGE_KEYS = ["figure", "direction", "before", "after", "dimension", "segment",
+               "segment_before", "segment_after", "sessions_before", "sessions_after",
+               "share_of_change_pct", "mix_part", "rate_part", "p_value"]
+
+
+def fmt_value(fig, v):
+    """As the page shows a figure (render_weekly's fmt_value)."""
+    if fig in ("entry_success_pm", "entry_within_5s_pm"):
+        return "%d.%d %%" % (v // 10, v % 10)
+    if fig in PERCENTILES:
+        if v < 1000:
+            return "%d ms" % v
+        if v < 60000 and v % 1000 >= 100:
+            return "%d.%d s" % (v // 1000, v % 1000 // 100)
+        return "%d s" % (v // 1000)
+    return str(v)
+
+
+def segment_sentence(c):
+    """The page's sentence of one named segment, from its JSON entry."""
+    fig = c["figure"]
+    unit = " per 1000 sessions" if fig in PER1000 else ""
+    noun = NOUN.get(fig, "sessions")
+    word = c["direction"]
+    name = "%s %s" % (DIM_NAME[c["dimension"]], c["segment"])
+    head = "%s accounts for %d %% of the %s: " % (name, c["share_of_change_pct"], word)
+    if c["sessions_before"] == 0:
+        return "%s, not in the baseline, accounts for %d %% of the %s: %s%s (%s %s," % (
+            name, c["share_of_change_pct"], word, fmt_value(fig, c["segment_after"]), unit,
+            "{:,}".format(c["sessions_after"]), noun)
+    if c["sessions_after"] == 0:
+        return "%s, not in this report, accounts for %d %% of the %s: it had %s%s (%s %s," % (
+            name, c["share_of_change_pct"], word, fmt_value(fig, c["segment_before"]), unit,
+            "{:,}".format(c["sessions_before"]), noun)
+    return head + "%s → %s%s (%s %s); its share of %s " % (
+        fmt_value(fig, c["segment_before"]), fmt_value(fig, c["segment_after"]), unit,
+        "{:,}".format(c["sessions_after"]), noun, noun)
+
+
+def rename_users(src, dst, old, new):
+    with open(src, newline="") as f, open(dst, "w", newline="") as g:
+        g.write(f.read().replace("," + old + ",", "," + new + ","))
+
+
+class TestWhatChanged(unittest.TestCase):
+    def changes(self, fig):
+        return [c for c in W["reg"]["changes"] if c["figure"] == fig]
+
+    def test_planted_regression_named_first(self):
+        """11.5.0 first for timeouts and entry latency p50, with its share;
+        no other segment named for any figure."""
+        for fig in ("timeouts_pm", "entry_latency_p50_ms"):
+            cs = self.changes(fig)
+            self.assertTrue(cs, fig)
+            self.assertEqual((cs[0]["dimension"], cs[0]["segment"]), ("sdk_version", "11.5.0"))
+            self.assertGreaterEqual(cs[0]["share_of_change_pct"], 80)
+            self.assertLess(cs[0]["p_value"], 0.01)
+            self.assertEqual(cs[0]["direction"], "rise")
+        for c in W["reg"]["changes"]:
+            self.assertEqual((c["dimension"], c["segment"]), ("sdk_version", "11.5.0"), c)
+
+    def test_entries_agree_with_rows(self):
+        j, old = W["reg"], W["normal"]
+        order = [(FIGURES.index(c["figure"]), -c["share_of_change_pct"]) for c in j["changes"]]
+        self.assertEqual(order, sorted(order))
+        for c in j["changes"]:
+            self.assertEqual(list(c), CHANGE_KEYS)
+            self.assertEqual(c["before"], old["headline"][c["figure"]])
+            self.assertEqual(c["after"], j["headline"][c["figure"]])
+            r, o = row(j, c["dimension"], c["segment"]), row(old, c["dimension"], c["segment"])
+            self.assertEqual(c["segment_after"], r[c["figure"]])
+            self.assertEqual(c["segment_before"], o[c["figure"]])
+            if c["figure"] in PER1000:
+                self.assertEqual(c["sessions_after"], r["sessions"])
+                self.assertEqual(c["sessions_before"], o["sessions"])
+                # The parts add up to its share of the change.
+                delta = sum(x["timeouts"] for x in j["breakdowns"][c["dimension"]]) * 1000 / \
+                    j["headline"]["sessions"] - old["headline"]["timeouts_pm"]
+                self.assertAlmostEqual((c["mix_part"] + c["rate_part"]) * 100 / delta,
+                                       c["share_of_change_pct"], delta=3)
+            if c["figure"] == "entry_latency_p50_ms":
+                self.assertEqual(c["sessions_after"], r["entry_latency_ms"]["n"])
+
+    def test_page_sentences(self):
+        """One paragraph per moved figure, at the top, linked to the row."""
+        j = W["reg"]
+        text = rr.page_text(W["reg_page"], "changes")
+        self.assertTrue(text.startswith("What changed"))
+        for fig, v in j["baseline"]["figures"].items():
+            if fig not in FIGURES or v["previous"] in (None, v["value"]):
+                continue
+            moved = abs(v["change"]) > (20 if fig.startswith("entry_") and fig.endswith("_pm")
+                                        else v["previous"] / 10)
+            head = "%s %s %s → %s." % ("", "rose" if v["change"] > 0 else "fell",
+                                       fmt_value(fig, v["previous"]), fmt_value(fig, v["value"]))
+            self.assertEqual(moved, head.strip() in text, fig)
+        for c in j["changes"]:
+            self.assertIn(segment_sentence(c), text)
+        self.assertIn("Timeouts per 1000 sessions rose %d → %d. SDK 11.5.0 accounts for" % (
+            W["normal"]["headline"]["timeouts_pm"], j["headline"]["timeouts_pm"]), text)
+        self.assertIn("No device type or network type stands out beyond chance.", text)
+        self.assertIn("not why", text)
+        self.assertNotIn("caused", text)
+        with open(W["reg_page"], encoding="utf-8") as fh:
+            page = fh.read()
+        k = [x["key"] for x in j["breakdowns"]["sdk_version"]].index("11.5.0")
+        self.assertIn('<a class="id key" href="#bd-sdk_version-%d">11.5.0</a>' % (k + 1), page)
+        self.assertLess(page.index('id="changes"'), page.index('class="headline compared'))
+
+    def test_nothing_moved(self):
+        """A week against itself: changes is empty and the page says so."""
+        j, page = report(gen("normal"), "self", "--baseline",
+                         os.path.join(W["dir"], "normal.json"))
+        self.assertEqual(j["changes"], [])
+        self.assertEqual(rr.page_text(page, "changes"), "What changed No headline figure with "
+                         "a breakdown moved beyond the threshold (10 %; success rates 2.0 "
+                         "points) against the baseline.")
+
+    def test_no_baseline(self):
+        self.assertIsNone(W["normal"]["changes"])
+        self.assertNotIn("What changed", rr.page_text(W["normal_page"]))
+
+    def test_old_baseline(self):
+        """A baseline written without the counts and histograms: the rates
+        are still worked out, the percentiles say they could not be."""
+        with open(os.path.join(W["dir"], "normal.json")) as f:
+            old = json.load(f)
+        del old["breakdown_bins_ms"]
+        for dim in old["breakdowns"].values():
+            for r in dim:
+                for k in ("entry_within_5s", "entry_latency_hist", "first_frame_hist"):
+                    del r[k]
+        path = os.path.join(W["dir"], "old.json")
+        with open(path, "w") as f:
+            json.dump(old, f)
+        j, page = report(gen("reg", "--regression", start=START + WEEK), "vs-old",
+                         "--baseline", path)
+        figs = {c["figure"] for c in j["changes"]}
+        self.assertIn("timeouts_pm", figs)
+        self.assertIn("entry_within_5s_pm", figs)   # its count derived from the rate
+        self.assertFalse(figs & set(PERCENTILES))
+        text = rr.page_text(page, "changes")
+        self.assertIn("No segment could be tested against the rest: too few sessions, or "
+                      "the baseline's rows lack the counts or histograms.", text)
+
+    def test_new_and_gone_segments(self):
+        """11.5.0 renamed 11.6.0 in the regression week: the new version is
+        named "not in the baseline"; the other way round (the normal week
+        renamed, against the regression week) the gone one "not in this
+        report", for the fall."""
+        ev, us = gen("reg", "--regression", start=START + WEEK)
+        ren = os.path.join(W["dir"], "reg-renamed-users.csv")
+        rename_users(us, ren, "11.5.0", "11.6.0")
+        j, page = report([ev, ren], "renamed", "--baseline",
+                         os.path.join(W["dir"], "normal.json"))
+        c = next(c for c in j["changes"] if c["figure"] == "timeouts_pm")
+        self.assertEqual((c["segment"], c["sessions_before"], c["segment_before"]),
+                         ("11.6.0", 0, None))
+        self.assertIn(segment_sentence(c), rr.page_text(page, "changes"))
+        nev, nus = gen("normal")
+        ren = os.path.join(W["dir"], "normal-renamed-users.csv")
+        rename_users(nus, ren, "11.5.0", "11.6.0")
+        j, page = report([nev, ren], "gone", "--baseline", os.path.join(W["dir"], "reg.json"))
+        c = next(c for c in j["changes"] if c["figure"] == "timeouts_pm")
+        self.assertEqual((c["segment"], c["direction"], c["sessions_after"], c["segment_after"]),
+                         ("11.5.0", "fall", 0, None))
+        text = rr.page_text(page, "changes")
+        self.assertIn(segment_sentence(c), text)
+        self.assertIn("Timeouts per 1000 sessions fell", text)
+
+
 if __name__ == "__main__":
     unittest.main()

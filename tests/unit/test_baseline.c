@@ -641,6 +641,60 @@ static void test_breakdown_rows_bounded(void **state)
 }
 
 /* json_write's breakdown rows read back with their rates. */
+/* The counts and histograms of the row test_breakdown_roundtrip writes
+ * (json, as json_write made it), and the same with the bins' edges, a
+ * histogram or the edges' array spoiled: the histograms are then not
+ * kept, and nothing else changes. */
+static void bd_counts_hists(const char *json)
+{
+	static const struct { const char *from, *to; int latency, first_frame; } t[] = {
+		{ NULL, NULL, 1, 1 },
+		{ "\"breakdown_bins_ms\":[0,50,", "\"breakdown_bins_ms\":[0,51,", 0, 0 },
+		{ "\"breakdown_bins_ms\":[0,50,", "\"breakdown_bins_ms\":[0,\"x\",", 0, 0 },
+		{ "\"breakdown_bins_ms\":[0,50,", "\"other_bins\":[0,50,", 0, 0 },
+		{ ",120000],", ",120000,125000],", 0, 0 },
+		{ "\"entry_latency_hist\":[5,", "\"entry_latency_hist\":[-5,", 0, 1 },
+		{ "\"entry_latency_hist\":[5,", "\"entry_latency_hist\":[null,", 0, 1 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct baseline *b = calloc(1, sizeof *b);
+		const struct baseline_bd_row *got;
+		char err[256], *buf = strdup(json), *at;
+
+		assert_true(b && buf);
+		if (t[i].from) {
+			at = strstr(json, t[i].from);
+			assert_non_null(at);
+			free(buf);
+			buf = malloc(strlen(json) + strlen(t[i].to) + 1);
+			assert_non_null(buf);
+			memcpy(buf, json, (size_t)(at - json));
+			strcpy(buf + (at - json), t[i].to);
+			strcat(buf, at + strlen(t[i].from));
+		}
+		print_message("case %zu\n", i);
+		assert_int_equal(read_str(buf, b, err, sizeof err), RR_OK);
+		got = baseline_bd_find(b, BDIM_SDK, "11.5.0");
+		assert_non_null(got);
+		assert_true(got->has_count[BC_FAST] && got->count[BC_FAST] == 6000);
+		assert_true(got->has_count[BC_LATENCY_N] && got->count[BC_LATENCY_N] == 6100);
+		assert_true(got->has_count[BC_FIRST_FRAME_N] && got->count[BC_FIRST_FRAME_N] == 77);
+		assert_int_equal(got->has_hist[BH_LATENCY], t[i].latency);
+		assert_int_equal(got->has_hist[BH_FIRST_FRAME], t[i].first_frame);
+		if (t[i].latency) {
+			assert_int_equal(got->hist[BH_LATENCY][0], 5);
+			assert_int_equal(got->hist[BH_LATENCY][40], 6095);
+			assert_int_equal(got->hist[BH_LATENCY][41], 0);
+		} else {
+			assert_int_equal(got->hist[BH_LATENCY][40], 0);
+		}
+		if (t[i].first_frame)
+			assert_int_equal(got->hist[BH_FIRST_FRAME][REPORT_BD_BINS - 1], 77);
+		free(buf);
+		free(b);
+	}
+}
+
 static void test_breakdown_roundtrip(void **state)
 {
 	struct catalog *cat;
@@ -669,6 +723,12 @@ static void test_breakdown_roundtrip(void **state)
 	row.sessions = 6664;
 	for (int k = 0; k < BF__COUNT; k++)
 		row.value[k] = k == BF_KICKS_PM ? RR_NONE : 100 + k;
+	row.fast = 6000;
+	row.entry_latency.n = 6100;
+	row.first_frame.n = 77;
+	row.hist[BH_LATENCY][0] = 5;
+	row.hist[BH_LATENCY][40] = 6095;
+	row.hist[BH_FIRST_FRAME][REPORT_BD_BINS - 1] = 77;
 	r.by_sdk = &row;
 	r.nby_sdk = 1;
 	f = open_memstream(&buf, &len);
@@ -686,6 +746,7 @@ static void test_breakdown_roundtrip(void **state)
 		if (k != BF_KICKS_PM)
 			assert_int_equal(got->value[k], 100 + k);
 	}
+	bd_counts_hists(buf);
 	free(buf);
 	report_free(&r);
 	dataset_free(&ds);

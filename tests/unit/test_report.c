@@ -1476,9 +1476,12 @@ static void test_compare_breakdowns(void **state)
 		{ "g", 6664, 5787, BF_ENTRY_LATENCY_P50, 4294, 2298, 0, 0, 0, 0 },
 		{ "g2", 60000, 60000, BF_ENTRY_LATENCY_P95, 9000, 5000, 0, 0, 0, 0 },
 		{ "h", 2000, 2000, BF_ENTRY_SUCCESS_PM, 941, 960, 1882, 1920, 0, 0 }, /* -1.9 pts */
-		{ "i", 2000, 2000, BF_ENTRY_SUCCESS_PM, 939, 960, 1878, 1920, 0, 1 }, /* p = 0.0024 */
+		/* p = 0.0024, 7th smallest of the page's 11 tests: Holm's
+		 * correction makes it 0.0024 x 5 = 0.012, not beyond 0.01 */
+		{ "i", 2000, 2000, BF_ENTRY_SUCCESS_PM, 939, 960, 1878, 1920, 0, 0 },
 		{ "j", 2000, 0, BF_TIMEOUTS_PM, 197, RR_NONE, 394, 0, 0, 0 },  /* new row */
-		{ "k", 2000, 2000, BF_KICKS_PM, 5, 0, 10, 0, 0, 1 },           /* from 0: p = 0.0015 */
+		/* from 0: p = 0.0015, 6th: x 6 = 0.0092, still beyond */
+		{ "k", 2000, 2000, BF_KICKS_PM, 5, 0, 10, 0, 0, 1 },
 		/* the baseline's count derived from 75 per 1000 of 5787: 434 */
 		{ "l", 6664, 5787, BF_TIMEOUTS_PM, 197, 75, 1310, -1, 0, 1 },
 		{ "l2", 6664, 5787, BF_TIMEOUTS_PM, 83, 75, 553, -1, 0, 0 },
