@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <inttypes.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,8 @@ struct jw {
 	struct jpar *par;   /* set while formatting chunks for later */
 	size_t chunk;       /* the chunk being formatted */
 	int turn;           /* that chunk is the next to be written */
+	int *err;           /* errno of the first failed write (shared by all
+			     * buffers of one document: they write in turn) */
 };
 
 /* Shared by the threads of the parallel section. */
@@ -68,8 +71,13 @@ struct jpar {
 
 static void write_out(struct jw *w)
 {
-	for (size_t i = 0; i < w->len; i += JW_PIECE)
-		fwrite(w->buf + i, 1, w->len - i < JW_PIECE ? w->len - i : JW_PIECE, w->f);
+	for (size_t i = 0; i < w->len; i += JW_PIECE) {
+		size_t n = w->len - i < JW_PIECE ? w->len - i : JW_PIECE;
+
+		errno = 0;
+		if (fwrite(w->buf + i, 1, n, w->f) != n && *w->err == 0)
+			*w->err = errno ? errno : EIO;
+	}
 	w->len = 0;
 }
 
@@ -1135,6 +1143,7 @@ static void write_calls(struct jw *w, const struct report *r, unsigned threads,
 	p.chunk_first = first;
 	for (k = 0; k < nt; k++) {
 		ws[k].w.f = w->f;
+		ws[k].w.err = w->err;
 		ws[k].w.par = &p;
 		ws[k].r = r;
 	}
@@ -1165,9 +1174,11 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 	char buf[JW_BUF];   /* on the stack: writing needs no allocation */
 	struct jw w;
 	const struct model *m = r->m;
+	int err = 0;
 
 	memset(&w, 0, sizeof w);
 	w.f = f;
+	w.err = &err;
 	w.first = 1;
 	w.buf = buf;
 	w.cap = sizeof buf;
@@ -1239,5 +1250,9 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 	close_(&w, '}');
 	putch(&w, '\n');
 	write_out(&w);
-	return ferror(f) ? RR_EIO : RR_OK;
+	if (!ferror(f))
+		return RR_OK;
+	if (err)
+		errno = err;
+	return RR_EIO;
 }

@@ -17,8 +17,9 @@
  * U+2028/9 as escapes; other bytes as they are); absent figures (RR_NONE)
  * are null. Reads r, its model and its dataset's strings and counts, never
  * its records; changes none of them. f stays open and is not flushed:
- * returns RR_OK, or RR_EIO when f has an error afterwards (a write error
- * that stdio has not met yet shows at the caller's fflush or fclose).
+ * returns RR_OK, or RR_EIO when f has an error afterwards, with errno set
+ * to the first failed write's reason when one was seen (a write error that
+ * stdio has not met yet shows at the caller's fflush or fclose).
  * Never fails for want of memory (it then writes with less of it).
  */
 int json_write(const struct report *r, FILE *f);

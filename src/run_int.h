@@ -30,7 +30,8 @@ struct out {
 int out_open(struct out *o, const char *name, const char *path);
 
 /* Closes the file after its writer returned status (writers return RR_EIO
- * when the FILE's error flag is set). A write or close error is said on
+ * when the FILE's error flag is set, with errno the reason: used when the
+ * final flush no longer shows one). A write or close error is said on
  * stderr naming the file, and gives RR_EIO. On any failure the temporary
  * is removed. Returns the final status; on RR_OK a temporary waits for
  * out_commit. A closed or never opened out returns status unchanged. */

@@ -71,6 +71,7 @@ int out_open(struct out *o, const char *name, const char *path)
 int out_close(struct out *o, int status)
 {
 	const char *what = o->f == stdout ? "standard output" : o->path;
+	int given = status == RR_EIO ? errno : 0;   /* the writer's reason */
 	int bad, err;
 
 	if (!o->f)
@@ -83,7 +84,7 @@ int out_close(struct out *o, int status)
 		if (fclose(o->f) != 0)
 			bad = 1;
 	}
-	err = errno;
+	err = errno ? errno : given;
 	o->f = NULL;
 	if (bad && (status == RR_OK || status == RR_EIO)) {
 		fprintf(stderr, "%s: %s: write error%s%s\n", o->name, what,
