@@ -712,6 +712,7 @@ static const char *bad_text(enum reader_bad b)
 	case READER_BAD_QUOTE: return "stray or unterminated quote";
 	case READER_BAD_LONG: return "field or line too long";
 	case READER_BAD_WIDE: return "too many fields";
+	case READER_BAD_CUT: return "line cut off by a truncated gzip stream";
 	}
 	return "unreadable line";
 }

@@ -23,6 +23,7 @@ static const struct {
 	[REJ_RANGE] = { "out_of_range", "number out of range" },
 	[REJ_BAD_TIME] = { "bad_time", "time missing, not understood or out of range" },
 	[REJ_MISSING] = { "missing_value", "required value is empty" },
+	[REJ_CUT] = { "cut_off", "row cut off where the file was truncated" },
 };
 
 const char *diag_reason_code(enum diag_reason r)
@@ -50,6 +51,7 @@ void diag_free(struct diag *d)
 	for (size_t i = 0; i < d->nnotes; i++)
 		rr_free(d->notes[i]);
 	rr_free(d->notes);
+	rr_free(d->files);
 	memset(d, 0, sizeof *d);
 }
 
@@ -118,6 +120,22 @@ int diag_note(struct diag *d, const char *fmt, ...)
 	if (!copy)
 		return RR_ENOMEM;
 	d->notes[d->nnotes++] = copy;
+	return RR_OK;
+}
+
+int diag_file_read(struct diag *d, size_t index, const struct diag_file *f)
+{
+	if (index >= d->nfiles) {
+		if (rr_grow(&d->files, &d->capfiles, index + 1, sizeof *d->files) != RR_OK)
+			return RR_ENOMEM;
+		memset(d->files + d->nfiles, 0, (index + 1 - d->nfiles) * sizeof *d->files);
+		d->nfiles = index + 1;
+	}
+	if (d->files[index].cut)
+		d->ncut--;
+	if (f->cut)
+		d->ncut++;
+	d->files[index] = *f;
 	return RR_OK;
 }
 

@@ -25,6 +25,7 @@ enum diag_reason {
 	REJ_RANGE,         /* integer outside the range the record can hold */
 	REJ_BAD_TIME,      /* time missing or unparsable */
 	REJ_MISSING,       /* a required value (RoomId, UserId...) is empty */
+	REJ_CUT,           /* the last row of a truncated file: its end is lost */
 	REJ__COUNT
 };
 
@@ -38,12 +39,25 @@ struct diag_item {
 	char *detail;      /* owned, e.g. "EventId \"abc\" is not a number"; valid UTF-8 */
 };
 
+/* One input file read: its data rows, and where it was cut when its gzip
+ * stream ended early (the rows before the cut are read). */
+struct diag_file {
+	uint64_t rows;                 /* data rows counted for it (input.rows) */
+	int cut;                       /* 1: truncated gzip stream */
+	int cut_row;                   /* 1: its last row, which the cut fell in, is
+	                                * among rows, rejected as REJ_CUT */
+	uint64_t cut_at;               /* where, in compressed bytes; UINT64_MAX: not known */
+};
+
 struct diag {
 	uint64_t count[REJ__COUNT];
 	struct diag_item *kept;        /* first DIAG_KEEP of each reason, in arrival order */
 	size_t nkept, capkept;
 	char **notes;                  /* owned, free-form notes ("users file x: not used yet") */
 	size_t nnotes, capnotes;
+	struct diag_file *files;       /* per input file, by its dataset index */
+	size_t nfiles, capfiles;
+	size_t ncut;                   /* files with cut set */
 };
 
 /* An empty store (all zeros). */
@@ -64,6 +78,11 @@ int diag_reject(struct diag *d, const char *file, uint64_t line,
  * kept details are. Returns RR_OK or RR_ENOMEM (nothing added). */
 int diag_note(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Records what was read of the input file with dataset index `index`
+ * (dataset_add_file): f's rows, cut, cut_row and cut_at. Files between the
+ * last recorded and index get zero rows. RR_OK or RR_ENOMEM. */
+int diag_file_read(struct diag *d, size_t index, const struct diag_file *f);
 
 /* Rejected rows counted, over every reason. */
 uint64_t diag_total(const struct diag *d);

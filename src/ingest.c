@@ -283,6 +283,19 @@ static int misfit_error(const char *name, const struct reader_record *rec,
 	return 0;
 }
 
+/* Records the file's rows (those counted since `rows` and, of them,
+ * rejected as cut off since `cut_rows`) and where it was cut, if it was
+ * (reader_cut). */
+static int file_read(struct ctx *c, struct reader *r, uint64_t rows, uint64_t cut_rows)
+{
+	const struct diag *d = &c->ds->diag;
+	struct diag_file f = { .rows = c->ds->counts.rows - rows, .cut_at = UINT64_MAX };
+
+	f.cut = reader_cut(r, &f.cut_at);
+	f.cut_row = d->count[REJ_CUT] > cut_rows;
+	return diag_file_read(&c->ds->diag, c->file, &f);
+}
+
 static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 			 const struct source *src, const struct ingest_options *o,
 			 char *err, size_t errlen)
@@ -291,7 +304,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	struct reader_record rec;
 	enum reader_status st;
 	const char *kind = NULL;
-	uint64_t rows = ds->counts.rows, size;
+	uint64_t rows = ds->counts.rows, cut_rows = ds->diag.count[REJ_CUT], size;
 	size_t stopped;
 	unsigned nparts = 1;
 	int known, miss, rc;
@@ -301,11 +314,15 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	c.name = name;
 	c.o = o;
 
+	reader_keep_cut(r, 1);
 	st = reader_next(r, &rec);
 	if (st == READER_ERROR)
 		return ingest_read_failed(r, name, err, errlen);
-	if (st == READER_EOF) {
+	if (st == READER_EOF || (st == READER_BAD && rec.bad_reason == READER_BAD_CUT)) {
+		/* Empty, or cut before the header's end: no row to read. */
 		rc = register_file(&c, err, errlen);
+		if (rc == RR_OK)
+			rc = file_read(&c, r, rows, cut_rows);
 		if (rc == RR_OK && diag_note(&ds->diag, "%s: no data rows", name) != RR_OK)
 			rc = RR_ENOMEM;
 		return rc;
@@ -351,6 +368,8 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 		rc = read_parallel(&c, r, src, size, nparts, err, errlen);
 	else
 		rc = ingest_read_rows(&c, r, NULL, 0, 0, &stopped, err, errlen);
+	if (rc == RR_OK)
+		rc = file_read(&c, r, rows, cut_rows);
 	if (rc != RR_OK)
 		return rc;
 	if (ds->counts.rows == rows && diag_note(&ds->diag, "%s: no data rows", name) != RR_OK)

@@ -82,8 +82,12 @@ int ingest_write_rejected_header(FILE *f);
  *  RR_EIO     the file cannot be read (err = "FILE: reason"), or writing to
  *             options->rejected failed;
  *  RR_ENOMEM  out of memory.
- * Rows before a read error stay in ds. Neither path nor o is kept after
- * the call (ds keeps its own copy of the file name).
+ * Rows before a read error stay in ds. A truncated gzip stream is not an
+ * error: the rows before the cut are read, the row the cut falls inside
+ * (if any) is rejected as REJ_CUT, and RR_OK is returned. Every file
+ * registered gets its ds->diag.files entry (diag.h: its rows, and where
+ * it was cut). Neither path nor o is kept after the call (ds keeps its
+ * own copy of the file name).
  */
 int ingest_file(struct dataset *ds, const char *path,
 		const struct ingest_options *o, char *err, size_t errlen);

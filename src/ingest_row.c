@@ -662,7 +662,7 @@ static int quality_row(struct ctx *c, const struct reader_record *rec)
 
 static enum diag_reason bad_reason(enum reader_bad b)
 {
-	return b == READER_BAD_QUOTE ? REJ_BAD_QUOTE : REJ_LONG_FIELD;
+	return b == READER_BAD_QUOTE ? REJ_BAD_QUOTE : b == READER_BAD_CUT ? REJ_CUT : REJ_LONG_FIELD;
 }
 
 const char *ingest_bad_detail(enum reader_bad b)
@@ -672,6 +672,8 @@ const char *ingest_bad_detail(enum reader_bad b)
 		return "stray or unterminated quote";
 	case READER_BAD_WIDE:
 		return "more than 1024 fields";
+	case READER_BAD_CUT:
+		return "the truncated gzip stream ends inside this row";
 	case READER_BAD_LONG:
 		break;
 	}

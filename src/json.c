@@ -413,6 +413,29 @@ static void write_exits(struct jw *w, const char *k, const uint32_t *exits)
 /* JSON keys of enum companion_kind. */
 static const char *const unmatched_key[COMPANION__KINDS] = { "users", "rooms", "quality" };
 
+/* input.file_details: per input file, in input.files' order, its name,
+ * its data rows, and whether its gzip stream was cut short and where
+ * (compressed bytes; null when not cut, or not known: a pipe). */
+static void write_file_details(struct jw *w, const struct dataset *ds)
+{
+	const struct diag *d = &ds->diag;
+
+	open_(w, "file_details", '[');
+	for (size_t i = 0; i < ds->nfiles; i++) {
+		const struct diag_file *f = i < d->nfiles ? &d->files[i] : NULL;
+		int cut = f && f->cut;
+
+		open_(w, NULL, '{');
+		str(w, "file", ds->files[i]);
+		int_(w, "rows", f ? (int64_t)f->rows : 0);
+		bool_(w, "truncated", cut);
+		opt(w, "truncated_at_byte", cut && f->cut_at <= INT64_MAX ? (int64_t)f->cut_at
+								     : RR_NONE);
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
 static void write_input(struct jw *w, const struct report *r)
 {
 	const struct dataset *ds = r->ds;
@@ -461,6 +484,7 @@ static void write_input(struct jw *w, const struct report *r)
 	for (size_t i = 0; i < ds->nfiles; i++)
 		str(w, NULL, ds->files[i]);
 	close_(w, ']');
+	write_file_details(w, ds);
 	open_(w, "rejected_by_reason", '{');
 	for (int i = 0; i < REJ__COUNT; i++)
 		int_(w, diag_reason_code(i), (int64_t)ds->diag.count[i]);

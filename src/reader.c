@@ -33,8 +33,11 @@
  *    Spaces before an opening quote and after a closing quote are allowed,
  *    as libcsv allows them.
  *  - A line holding only spaces and tabs is blank (libcsv yields no row).
- *  - A truncated or corrupt gzip stream is RR_EIO: the file could not be
- *    read to its end, as with any other read failure.
+ *  - A corrupt gzip stream is RR_EIO: the file could not be read to its
+ *    end, as with any other read failure. So is a truncated one, unless
+ *    the caller keeps the records before the cut (reader_keep_cut): then
+ *    the input ends at the cut, and a record the cut fell inside is
+ *    READER_BAD_CUT, whatever its bytes look like (its end is lost).
  *  - An over-long record without an open quote is skipped up to the next
  *    physical line end, without looking at quotes beyond the limit.
  * Where the bytes come from (files, mappings, gzip, memory) and opening
@@ -689,13 +692,31 @@ static void clear_record(struct reader_record *rec)
 	rec->plain = 0;
 }
 
+/* A truncated gzip stream found by the last read is an error unless the
+ * caller keeps what came before the cut (reader_keep_cut). 1 when it is. */
+static int cut_is_error(struct reader *r)
+{
+	if (!r->cut || r->keep_cut)
+		return 0;
+	if (r->done != READER_ERROR)
+		set_error(r, RR_EIO, "truncated gzip stream");
+	return 1;
+}
+
+/* 1 when the record of len bytes at pos runs to where a truncated stream
+ * was cut, with no line end after it. */
+static int runs_to_cut(const struct reader *r, size_t len)
+{
+	return r->cut && r->eof && r->pos + len == r->end;
+}
+
 enum reader_status reader_next(struct reader *r, struct reader_record *rec)
 {
 	struct scan sc;
 
 	clear_record(rec);
 	rec->line = r->line;
-	if (r->done != READER_ROW)
+	if (r->done != READER_ROW || cut_is_error(r))
 		return r->done;
 	for (;;) {
 		enum scan_result res;
@@ -717,6 +738,18 @@ enum reader_status reader_next(struct reader *r, struct reader_record *rec)
 		size_t raw_len = 0;
 
 		rec->line = start_line;
+		if (res != SC_ERROR && cut_is_error(r))
+			return READER_ERROR;
+		if ((res == SC_RECORD || (res == SC_OPEN && !sc.have_nl)) && sc.len > 0 &&
+		    runs_to_cut(r, sc.len)) {
+			/* The cut fell inside this record: its end is lost. */
+			rec->raw = (const char *)r->win + r->pos;
+			rec->raw_len = sc.len;
+			rec->bad_reason = READER_BAD_CUT;
+			r->pos += sc.len;
+			r->line += sc.inner;
+			return READER_BAD;
+		}
 		switch (res) {
 		case SC_ERROR:
 			return READER_ERROR;

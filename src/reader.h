@@ -34,6 +34,8 @@ enum reader_bad {
 	READER_BAD_QUOTE,      /* stray quote, or a quote never closed */
 	READER_BAD_LONG,       /* field over READER_MAX_FIELD or record over READER_MAX_RECORD */
 	READER_BAD_WIDE,       /* more than READER_MAX_FIELDS fields */
+	READER_BAD_CUT,        /* the last record, cut off where a truncated gzip
+	                        * stream ends (only with reader_keep_cut) */
 };
 
 struct reader_record {
@@ -72,6 +74,26 @@ int reader_open_mem(const void *buf, size_t len, struct reader **out, char *err,
 /* Next record. READER_ERROR leaves a message in reader_error(); after it and
  * after READER_EOF further calls return the same. */
 enum reader_status reader_next(struct reader *r, struct reader_record *rec);
+
+/*
+ * A truncated gzip stream (its bytes end before the stream does: an
+ * interrupted download or copy) is a READER_ERROR ("truncated gzip
+ * stream") unless keep is 1: then the input simply ends where the stream
+ * was cut, every record before the cut is returned as usual, a last record
+ * the cut falls inside (no line end after it) is READER_BAD with
+ * READER_BAD_CUT, and reader_cut tells where. Call before the first
+ * reader_next. A corrupt stream is a READER_ERROR either way.
+ */
+void reader_keep_cut(struct reader *r, int keep);
+
+/*
+ * 1 when r's gzip stream was found truncated (with reader_keep_cut on; known
+ * once reader_next has returned READER_EOF), with *at (when at is not NULL)
+ * the byte of the compressed source where it was cut, counted from the
+ * source's start: its size, for a file read whole. UINT64_MAX when that is
+ * not known (a pipe). 0 otherwise.
+ */
+int reader_cut(const struct reader *r, uint64_t *at);
 
 /* "reason" of the last READER_ERROR (e.g. "truncated gzip stream"), or NULL;
  * reader_error_status() gives RR_EIO, RR_EDATA or RR_ENOMEM for it. */

@@ -74,8 +74,15 @@ long reader_src_read(struct reader *r, unsigned char *dst, size_t n)
 		if (got == 0 && zerr == Z_OK)
 			return 0;
 		if (zerr == Z_BUF_ERROR) {
-			set_error(r, RR_EIO, "truncated gzip stream");
-		} else if (zerr == Z_ERRNO) {
+			/* The input ends here; reader_next says whether that
+			 * is an error (reader_keep_cut). */
+			z_off_t at = gzoffset(r->gz);
+
+			r->cut = 1;
+			r->cut_at = at >= 0 ? (uint64_t)at : UINT64_MAX;
+			return 0;
+		}
+		if (zerr == Z_ERRNO) {
 			set_error(r, RR_EIO, strerror(errno));
 		} else if (zerr == Z_MEM_ERROR) {
 			set_error(r, RR_ENOMEM, "out of memory");
@@ -140,8 +147,9 @@ long reader_src_read(struct reader *r, unsigned char *dst, size_t n)
 		if (produced)
 			return (long)produced;
 		if (r->mempos == r->memlen) {
-			set_error(r, RR_EIO, "truncated gzip stream");
-			return -1;
+			r->cut = 1;
+			r->cut_at = r->memlen;
+			return 0;
 		}
 	}
 }
@@ -615,6 +623,20 @@ void reader_close(struct reader *r)
 const char *reader_error(const struct reader *r)
 {
 	return r && r->done == READER_ERROR ? r->errmsg : NULL;
+}
+
+void reader_keep_cut(struct reader *r, int keep)
+{
+	r->keep_cut = keep != 0;
+}
+
+int reader_cut(const struct reader *r, uint64_t *at)
+{
+	if (!r || !r->cut)
+		return 0;
+	if (at)
+		*at = r->cut_at;
+	return 1;
 }
 
 int reader_error_status(const struct reader *r)

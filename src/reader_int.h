@@ -82,6 +82,10 @@ struct reader {
 	size_t nfields;
 	int got_row, discard, cb_oom, too_wide, too_long;
 
+	int keep_cut;               /* reader_keep_cut */
+	int cut;                    /* the gzip stream was cut short: the input ended there */
+	uint64_t cut_at;            /* where, in compressed bytes (UINT64_MAX: not known) */
+
 	enum reader_status done;    /* READER_EOF / READER_ERROR once finished, else READER_ROW */
 	int err_status;
 	char errmsg[160];

@@ -218,6 +218,40 @@ static void fill_unmatched(struct page *p, xmlNodePtr n)
 	}
 }
 
+/* Input files whose gzip stream was cut short (diag.h): each with where
+ * and how many rows were read before the cut. Nothing when none was. */
+static void fill_cuts(struct page *p, xmlNodePtr n)
+{
+	const struct dataset *ds = p->r->ds;
+	const struct diag *d = &ds->diag;
+	xmlNodePtr ul, li;
+	char b[200];
+
+	if (!d->ncut)
+		return;
+	add_el_text(p, n, "h3", NULL, "Truncated files");
+	ul = add_el(p, n, "ul", "truncated");
+	for (size_t i = 0; i < d->nfiles && i < ds->nfiles; i++) {
+		const struct diag_file *f = &d->files[i];
+		uint64_t whole = f->rows - (f->cut_row != 0);
+
+		if (!f->cut)
+			continue;
+		li = add_el(p, ul, "li", NULL);
+		add_el_text(p, li, "span", "id", ds->files[i]);
+		if (f->cut_at != UINT64_MAX)
+			snprintf(b, sizeof b, ": truncated gzip stream, cut at byte %" PRIu64 ".",
+				 f->cut_at);
+		else
+			snprintf(b, sizeof b, ": truncated gzip stream.");
+		add_text(p, li, b);
+		snprintf(b, sizeof b, " The %" PRIu64 " complete row%s before the cut %s read%s; "
+			 "the rest of the file is missing.", whole, whole == 1 ? "" : "s",
+			 whole == 1 ? "is" : "are", f->cut_row ? " (the row cut off is rejected)" : "");
+		add_text(p, li, b);
+	}
+}
+
 static void fill_quality(struct page *p, xmlNodePtr root)
 {
 	static const struct col rcols[] = {
@@ -231,6 +265,7 @@ static void fill_quality(struct page *p, xmlNodePtr root)
 	char b[200];
 	int any = 0;
 
+	fill_cuts(p, n);
 	add_el_text(p, n, "h3", NULL, "Rejected rows");
 	for (int k = 0; k < REJ__COUNT; k++)
 		any |= d->count[k] != 0;

@@ -149,6 +149,28 @@ static void print_rejects(const struct run *r)
 		fprintf(stderr, "%s: note: %s\n", r->name, d->notes[i]);
 }
 
+/* A warning per input file whose gzip stream was cut short (diag.h). */
+static void print_cuts(const struct run *r)
+{
+	const struct diag *d = &r->ds.diag;
+	char at[48];
+
+	for (size_t i = 0; i < d->nfiles && i < r->ds.nfiles; i++) {
+		const struct diag_file *f = &d->files[i];
+		uint64_t whole = f->rows - (f->cut_row != 0);
+
+		if (!f->cut)
+			continue;
+		at[0] = '\0';
+		if (f->cut_at != UINT64_MAX)
+			snprintf(at, sizeof at, ", cut at byte %" PRIu64, f->cut_at);
+		fprintf(stderr, "%s: warning: %s: truncated gzip stream%s: the %" PRIu64
+			" complete row%s before the cut %s read%s; the rest of the file is missing\n",
+			r->name, r->ds.files[i], at, whole, whole == 1 ? "" : "s",
+			whole == 1 ? "is" : "are", f->cut_row ? " (the row cut off is rejected)" : "");
+	}
+}
+
 static void print_summary(const struct run *r)
 {
 	const struct input_counts *n = &r->ds.counts;
@@ -411,7 +433,10 @@ static int refuse_input(struct run *r)
 {
 	const struct input_counts *n = &r->ds.counts;
 
-	if (r->o->strict && n->rejected)
+	if (r->o->strict && r->ds.diag.ncut)
+		fprintf(stderr, "%s: --strict: %zu truncated file%s\n", r->name,
+			r->ds.diag.ncut, r->ds.diag.ncut == 1 ? "" : "s");
+	else if (r->o->strict && n->rejected)
 		fprintf(stderr, "%s: --strict: %" PRIu64 " rejected row%s\n", r->name,
 			n->rejected, n->rejected == 1 ? "" : "s");
 	else if (n->used == 0 && n->filtered == 0)
@@ -679,8 +704,10 @@ static int run_stages(struct run *r)
 		st = build_ranges(r, &so);
 	if (st != RR_OK)
 		return st;
-	if (!o->quiet)
+	if (!o->quiet) {
+		print_cuts(r);
 		print_rejects(r);
+	}
 	st = refuse_input(r);
 	if (st != RR_OK)
 		return st;

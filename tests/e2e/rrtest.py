@@ -33,7 +33,7 @@ SUMMARY_RE = (r"read (?P<rows>\d+) rows from (?P<files>\d+) files?: (?P<used>\d+
               r"(?P<calls>\d+) calls, (?P<sessions>\d+) sessions")
 
 REJECT_CODES = {"ragged_row", "bad_quote", "field_too_long", "invalid_utf8", "nul_byte",
-                "bad_id", "bad_param", "out_of_range", "bad_time", "missing_value"}
+                "bad_id", "bad_param", "out_of_range", "bad_time", "missing_value", "cut_off"}
 EXIT_REASONS = ["normal", "timeout", "kicked", "exit_failed", "entry_failed", "unknown", "ongoing"]
 
 DAY = calendar.timegm((2026, 11, 20, 0, 0, 0)) * 1000
@@ -176,12 +176,14 @@ SESSION = {
 }
 CALL = {"room_id": STR, "comm_id": NSTR, "start_ms": INT, "end_ms": INT, "users": INT,
         "peak_users": INT, "sessions": LIST(SESSION), "duration_ms": NINT, "exits": EXITS}
+FILE_DETAIL = {"file": STR, "rows": INT, "truncated": BOOL, "truncated_at_byte": NINT}
 UNKNOWN = {"table": STR, "id": INT, "param_one": INT, "param_two": INT, "count": INT}
 REPORT = {
     "generator": STR, "tz": STR,
     "input": {"rows": INT, "used": INT, "filtered": INT, "rejected": INT, "duplicates": INT,
               "unmatched": {"users": INT, "rooms": INT, "quality": INT},
               "events": INT, "abnormal": INT, "unknown_ids": INT, "files": LIST(STR),
+              "file_details": LIST(FILE_DETAIL),
               "rejected_by_reason": ("map", INT), "unknown": LIST(UNKNOWN)},
     "totals": {"calls": INT, "rooms": INT, "users": INT, "sessions": INT, "entered": INT,
                "entry_observed": INT,

@@ -52,7 +52,6 @@ ERRORS = {
     "utf16be.csv": (1, ["roomreport: utf16be.csv: UTF-16 BE encoding is not supported; "
                         "convert the file to UTF-8"]),
     "utf16le-nobom.csv": (1, ["roomreport: utf16le-nobom.csv: UTF-16 LE (no byte-order mark) encoding is not supported"]),
-    "truncated.csv.gz": (3, ["roomreport: truncated.csv.gz: truncated gzip stream"]),
 }
 
 # Notes printed (without -q) for error cases.
@@ -76,6 +75,10 @@ REPORTS = {
                                     4: ("invalid_utf8", "invalid UTF-8 in column 3 (RoomId)"),
                                     5: ("invalid_utf8", "invalid UTF-8 in column 4 (UserId)")}),
     "cr-only.csv": dict(rows=3, used=3, rejected=0, by_reason={}, lines={}),
+    # Cut in half: the rows before the cut are read, the row it falls in is
+    # rejected (tests/e2e/test_edges.py checks the warning and the marks).
+    "truncated.csv.gz": dict(rows=979, used=978, rejected=1, by_reason={"cut_off": 1}, lines={
+        980: ("cut_off", "the truncated gzip stream ends inside this row")}),
     "times.csv": dict(rows=11, used=5, rejected=6, by_reason={"bad_time": 6}, lines={
         3: ("bad_time", 'Time "946684799999" is outside 2000-2099'),
         5: ("bad_time", 'Time "4102444800000" is outside 2000-2099'),
@@ -238,21 +241,24 @@ class Corpus(unittest.TestCase):
                     self.assertEqual(data["input"]["rows"], 3)
                     self.assertEqual(data["input"]["files"], [other, good])
 
-    def test_truncated_gzip_keeps_nothing(self):
-        """The rows before the cut are not reported: the file could not be
-        read, the run fails with exit 3 and writes nothing (DESIGN §4)."""
+    def test_truncated_gzip_keeps_the_rows_before_the_cut(self):
+        """Read through a pipe, the rows before the cut are reported too
+        (exit 0); the byte of the cut is not known there. Cut inside the
+        header, the file has no row: exit 1, no usable rows."""
         with open(os.path.join(BROKEN, "truncated.csv.gz"), "rb") as f:
             data = f.read()
         code, out, err = run(["--no-html", "-q", "--json", "-", "-"], stdin=data)
-        self.assertEqual(code, 3, err)
-        self.assertEqual(out, "")
-        self.assertEqual(err, "roomreport: -: truncated gzip stream\n")
-        for cut in (2, 10, 11, len(data) - 1):
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(json.loads(out)["input"]["file_details"], [
+            {"file": "-", "rows": 979, "truncated": True, "truncated_at_byte": None}])
+        for cut in (2, 10, 11):
             with self.subTest(cut=cut):
                 code, out, err = run(["--no-html", "-q", "--json", "-", "-"],
                                      stdin=data[:cut])
-                self.assertEqual(code, 3, err)
-                self.assertIn("truncated gzip stream", err)
+                self.assertEqual((code, out, err),
+                                 (1, "", "roomreport: no usable rows in the input\n"))
+        code, out, err = run(["--no-html", "-q", "--json", "-", "-"], stdin=data[:-1])
+        self.assertEqual((code, err), (0, ""))
 
     def test_directory_and_missing_file(self):
         with tempfile.TemporaryDirectory() as d:

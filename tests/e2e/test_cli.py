@@ -434,7 +434,9 @@ class TestSummaryAndDeterminism(Base):
     def test_file_order_does_not_matter(self):
         a = self.report(rr.SAMPLES)
         b = self.report(list(reversed(rr.SAMPLES)))
-        self.assertEqual(rr.strip_keys(a, {"files"}), rr.strip_keys(b, {"files"}))
+        drop = {"files", "file_details"}
+        self.assertEqual(rr.strip_keys(a, drop), rr.strip_keys(b, drop))
+        self.assertEqual(a["input"]["file_details"], b["input"]["file_details"][::-1])
 
 
 class TestTimeZones(Base):
@@ -749,14 +751,17 @@ class TestFilters(Base):
 class TestInputForms(Base):
     def setUp(self):
         super().setUp()
-        self.base = rr.strip_keys(sample_report_cached(self), {"files"})
+        self.base = rr.strip_keys(sample_report_cached(self), {"files", "file_details"})
         with open(rr.EVENTS, "rb") as f:
             self.raw = f.read()
 
     def same(self, files, stdin=None):
         rep = self.report(files, stdin=stdin)
         self.assertEqual(rep["input"]["files"], files)
-        self.assertEqual(rr.strip_keys(rep, {"files"}), self.base)
+        self.assertEqual([f["file"] for f in rep["input"]["file_details"]], files)
+        self.assertEqual(sum(f["rows"] for f in rep["input"]["file_details"]),
+                         rep["input"]["rows"])
+        self.assertEqual(rr.strip_keys(rep, {"files", "file_details"}), self.base)
 
     def test_gzip(self):
         gz = self.write("export.data", gzip.compress(self.raw))

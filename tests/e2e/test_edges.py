@@ -14,6 +14,7 @@ import sys
 import tempfile
 import time
 import unittest
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rrtest as rr  # noqa: E402
@@ -267,6 +268,162 @@ class TwoRuns(unittest.TestCase):
                 "run again or choose another -o\n") % rep)
             self.assertTrue(os.path.isfile(os.path.join(rep, "index.html")))
             self.assertEqual(sorted(os.listdir(d)), ["events.csv", "rep"])
+
+
+def gzip_bytes(data):
+    """data gzip-compressed, the same bytes every time (no name, no mtime)."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def inflate_prefix(gz):
+    """What a cut gzip stream gives before its cut: the bytes zlib can
+    inflate from it."""
+    return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(gz)
+
+
+WARN = ("roomreport: warning: %s: truncated gzip stream%s: the %d complete row%s before the "
+        "cut %s read%s; the rest of the file is missing\n")
+
+
+def warning(path, at, rows, cut_row):
+    return WARN % (path, ", cut at byte %d" % at if at is not None else "", rows,
+                   "" if rows == 1 else "s", "is" if rows == 1 else "are",
+                   " (the row cut off is rejected)" if cut_row else "")
+
+
+class Truncated(unittest.TestCase):
+    """A truncated .csv.gz keeps the rows before the cut: warning, exit 0
+    (1 with --strict), the file marked in the data-quality section and in
+    input.file_details."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.d = self.tmp.name
+        with open(rr.EVENTS, "rb") as f:
+            self.text = f.read()
+        self.gz = gzip_bytes(self.text)
+        # Cut two thirds in: inside a row, as the assertion below checks.
+        self.at = len(self.gz) * 2 // 3
+        self.cut = os.path.join(self.d, "cut.csv.gz")
+        with open(self.cut, "wb") as f:
+            f.write(self.gz[:self.at])
+        got = inflate_prefix(self.gz[:self.at])
+        self.assertTrue(self.text.startswith(got) and not got.endswith(b"\n"))
+        self.complete = got.count(b"\n") - 1       # data rows, without the header
+        self.cut_line = got.count(b"\n") + 1
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_rows_before_the_cut(self):
+        rep, js = os.path.join(self.d, "rep"), os.path.join(self.d, "r.json")
+        code, _, err = rr.run(["-o", rep, "--json", js, self.cut, rr.ABNORMAL])
+        self.assertEqual(code, 0, err)
+        lines = err.splitlines(True)
+        self.assertEqual(lines[0], warning(self.cut, self.at, self.complete, True))
+        self.assertEqual(lines[1], "%s:%d: rejected: row cut off where the file was truncated "
+                         "(the truncated gzip stream ends inside this row)\n"
+                         % (self.cut, self.cut_line))
+        with open(js, encoding="utf-8") as f:
+            inp = json.load(f)["input"]
+        self.assertEqual(rr.row_identity_errors(inp), [])
+        self.assertEqual(inp["file_details"], [
+            {"file": self.cut, "rows": self.complete + 1, "truncated": True,
+             "truncated_at_byte": self.at},
+            {"file": rr.ABNORMAL, "rows": 5, "truncated": False, "truncated_at_byte": None}])
+        self.assertEqual(inp["rejected_by_reason"]["cut_off"], 1)
+        self.assertEqual(inp["events"], self.complete)
+        text = rr.page_text(os.path.join(rep, "index.html"), "quality")
+        self.assertIn("Truncated files %s: truncated gzip stream, cut at byte %d. The %d "
+                      "complete rows before the cut are read (the row cut off is rejected); "
+                      "the rest of the file is missing." % (self.cut, self.at, self.complete),
+                      text)
+
+    def test_strict(self):
+        code, out, err = rr.run(["--strict", "--no-html", "--json", "-", self.cut])
+        self.assertEqual((code, out), (1, ""))
+        self.assertTrue(err.startswith(warning(self.cut, self.at, self.complete, True)))
+        self.assertTrue(err.endswith("roomreport: --strict: 1 truncated file\n"), err)
+
+    def test_split_run_same_json(self):
+        args = ["-q", "--no-html", "--json", "-", self.cut, rr.ABNORMAL]
+        code, whole, err = rr.run(args)
+        self.assertEqual((code, err), (0, ""))
+        code, split, err = rr.run(["--max-memory", "2K"] + args)
+        self.assertEqual((code, err), (0, ""))
+        self.assertEqual(split, whole)
+        self.assertEqual(json.loads(split)["input"]["file_details"][0]["truncated_at_byte"],
+                         self.at)
+
+    def test_pipe_has_no_byte(self):
+        code, out, err = rr.run(["--no-html", "--json", "-", "-"], stdin=self.gz[:self.at])
+        self.assertEqual(code, 0, err)
+        self.assertTrue(err.startswith(warning("-", None, self.complete, True)), err)
+        self.assertEqual(json.loads(out)["input"]["file_details"], [
+            {"file": "-", "rows": self.complete + 1, "truncated": True,
+             "truncated_at_byte": None}])
+
+    def test_cut_between_rows(self):
+        # Only the trailer (CRC, size) is lost: every row is there.
+        path = os.path.join(self.d, "trailer.csv.gz")
+        with open(path, "wb") as f:
+            f.write(self.gz[:-8])
+        rows = self.text.count(b"\n") - 1
+        code, out, err = rr.run(["--no-html", "--json", "-", path])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(err.splitlines(True)[0], warning(path, len(self.gz) - 8, rows, False))
+        inp = json.loads(out)["input"]
+        self.assertEqual((inp["rows"], inp["rejected"], inp["file_details"][0]["truncated"]),
+                         (rows, 0, True))
+
+    def test_cut_in_the_header(self):
+        path = os.path.join(self.d, "head.csv.gz")
+        with open(path, "wb") as f:
+            f.write(self.gz[:12])
+        code, out, err = rr.run(["--no-html", "--json", "-", path, rr.ABNORMAL])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(err.splitlines(True)[0], warning(path, 12, 0, False))
+        self.assertIn("roomreport: note: %s: no data rows\n" % path, err)
+        inp = json.loads(out)["input"]
+        self.assertEqual(inp["file_details"][0], {"file": path, "rows": 0, "truncated": True,
+                                                  "truncated_at_byte": 12})
+        code, _, err = rr.run(["--no-html", "--json", "-", path])
+        self.assertEqual(code, 1)
+        self.assertTrue(err.endswith("roomreport: no usable rows in the input\n"), err)
+
+    def test_plain_csv_cut_mid_row(self):
+        # DESIGN §1: a plain file's last line needs no line end, so a cut
+        # one is read as a row: here with a field missing, rejected as
+        # ragged (the rows before it are used); the file is not marked.
+        path = os.path.join(self.d, "cut.csv")
+        cut = self.text[:self.text.rindex(b"\n", 0, len(self.text) - 1) + 1]
+        last = self.text[len(cut):]
+        cut += last[:last.rindex(b",")]
+        with open(path, "wb") as f:
+            f.write(cut)
+        rows = cut.count(b"\n")
+        code, out, err = rr.run(["--no-html", "--json", "-", path])
+        self.assertEqual(code, 0, err)
+        self.assertIn("%s:%d: rejected: wrong number of fields" % (path, rows + 1), err)
+        self.assertNotIn("truncated", err)
+        inp = json.loads(out)["input"]
+        self.assertEqual((inp["rows"], inp["rejected"], inp["rejected_by_reason"]["ragged_row"]),
+                         (rows, 1, 1))
+        self.assertEqual(inp["file_details"][0]["truncated"], False)
+        self.assertEqual(rr.row_identity_errors(inp), [])
+
+    def test_corrupt_gzip_is_an_io_error(self):
+        # A corrupt stream (not a cut one) stays an I/O error: exit 3.
+        path = os.path.join(self.d, "bad.csv.gz")
+        bad = bytearray(self.gz)
+        bad[len(bad) // 2] ^= 0xFF
+        with open(path, "wb") as f:
+            f.write(bytes(bad))
+        code, _, err = rr.run(["--no-html", "--json", "-", path])
+        if code == 0:
+            self.skipTest("this flip happens to inflate")
+        self.assertEqual(code, 3, err)
+        self.assertRegex(err, r"^roomreport: %s: corrupt gzip stream \(.+\)\n$" % path)
 
 
 if __name__ == "__main__":

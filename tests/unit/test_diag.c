@@ -37,6 +37,7 @@ static void test_reason_names(void **state)
 	}
 	assert_string_equal(diag_reason_code(REJ_RAGGED), "ragged_row");
 	assert_string_equal(diag_reason_code(REJ_BAD_TIME), "bad_time");
+	assert_string_equal(diag_reason_code(REJ_CUT), "cut_off");
 	assert_string_equal(diag_reason_code(REJ__COUNT), "unknown");
 	assert_string_equal(diag_reason_text(REJ__COUNT), "unknown reason");
 }
@@ -154,6 +155,33 @@ static void test_notes(void **state)
 
 /* Each allocation diag_reject and diag_note make, failing: RR_ENOMEM, and
  * the store stays consistent (nothing half kept) and usable. */
+/* Files recorded by index, out of order and again: the gap gets zeros,
+ * ncut counts the files marked as cut, the last word counts. */
+static void test_files(void **state)
+{
+	struct diag d;
+	const struct diag_file cut = { .rows = 7, .cut = 1, .cut_row = 1, .cut_at = 912 };
+	const struct diag_file whole = { .rows = 3, .cut_at = UINT64_MAX };
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(diag_file_read(&d, 2, &cut), RR_OK);
+	assert_int_equal(d.nfiles, 3);
+	assert_int_equal(d.ncut, 1);
+	assert_int_equal(d.files[0].rows, 0);
+	assert_false(d.files[1].cut);
+	assert_int_equal(d.files[2].cut_at, 912);
+	assert_int_equal(diag_file_read(&d, 0, &whole), RR_OK);
+	assert_int_equal(diag_file_read(&d, 1, &cut), RR_OK);
+	assert_int_equal(d.ncut, 2);
+	assert_int_equal(diag_file_read(&d, 2, &whole), RR_OK);
+	assert_int_equal(d.ncut, 1);
+	assert_int_equal(d.nfiles, 3);
+	assert_int_equal(d.files[2].rows, 3);
+	diag_free(&d);
+	assert_int_equal(d.nfiles, 0);
+}
+
 static void test_out_of_memory(void **state)
 {
 	struct diag d;
@@ -210,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_count_and_keep),
 		cmocka_unit_test(test_clean_text),
 		cmocka_unit_test(test_notes),
+		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_out_of_memory),
 	};
 

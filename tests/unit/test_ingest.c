@@ -557,10 +557,62 @@ static void test_gzip_bom_crlf(void **state)
 	assert_int_equal(ds.nrecs, 2);
 	assert_int_equal(ds.recs[1].id, 5003);
 	assert_int_equal(ds.diag.kept[0].line, 3);
-	/* Truncated: the rows before the cut stay, the error names the file. */
-	assert_int_equal(ingest_mem(&ds, "t.csv.gz", gz, n - 8, &o, err, sizeof err), RR_EIO);
-	assert_string_equal(err, "t.csv.gz: truncated gzip stream");
+	/* Truncated after the last row (only the trailer lost): every row is
+	 * read, the file is marked as cut where its bytes end. */
+	assert_int_equal(ingest_mem(&ds, "t.csv.gz", gz, n - 8, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.nrecs, 4);
+	assert_int_equal(ds.diag.nfiles, 2);
+	assert_int_equal(ds.diag.ncut, 1);
+	assert_false(ds.diag.files[0].cut);
+	assert_int_equal(ds.diag.files[0].rows, 3);
+	assert_true(ds.diag.files[1].cut);
+	assert_false(ds.diag.files[1].cut_row);
+	assert_int_equal(ds.diag.files[1].cut_at, n - 8);
+	assert_int_equal(ds.diag.files[1].rows, 3);
 	dataset_free(&ds);
+	free(gz);
+}
+
+/*
+ * A gzip stream cut at every byte: the rows before the cut are read, the
+ * row the cut falls in is rejected as cut_off, every row is accounted for,
+ * and the file is marked as cut at that byte. The rows kept are a prefix
+ * of the whole file's.
+ */
+static void test_gzip_cut_everywhere(void **state)
+{
+	static const char text[] = "RoomId,UserId,Time,EventId,ParamOne\n"
+				   "r,u,1763634665000,5001,\n"
+				   "r,u,1763634665100,5003,1\n"
+				   "\"r\",\"u\",1763634665200,\"5007\",\"2\"\n"
+				   "r,u,1763634666000,1003,0\n";
+	size_t n;
+	unsigned char *gz = kit_gzip(text, sizeof text - 1, &n);
+	struct ingest_options o;
+	char err[200];
+
+	(void)state;
+	kit_ingest_options(&o);
+	/* From 2 bytes on, what is left starts with gzip's magic bytes. */
+	for (size_t k = 2; k < n; k++) {
+		struct dataset ds;
+		const struct input_counts *c = &ds.counts;
+
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		assert_int_equal(ingest_mem(&ds, "c.csv.gz", gz, k, &o, err, sizeof err), RR_OK);
+		assert_int_equal(ds.diag.nfiles, 1);
+		assert_true(ds.diag.files[0].cut);
+		assert_int_equal(ds.diag.files[0].cut_at, k);
+		assert_int_equal(ds.diag.files[0].rows, c->rows);
+		assert_int_equal(c->rows, ds.nrecs + c->filtered + c->rejected);
+		assert_int_equal(c->rejected, ds.diag.count[REJ_CUT]);
+		assert_true(c->rejected <= 1);
+		assert_int_equal(ds.diag.files[0].cut_row, c->rejected);
+		assert_true(ds.nrecs <= 4);
+		for (size_t i = 0; i < ds.nrecs; i++)
+			assert_int_equal(ds.recs[i].id, ((const int[]){ 5001, 5003, 5007, 1003 })[i]);
+		dataset_free(&ds);
+	}
 	free(gz);
 }
 
@@ -678,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_rejected_csv),
 		cmocka_unit_test(test_gzip_bom_crlf),
+		cmocka_unit_test(test_gzip_cut_everywhere),
 		cmocka_unit_test(test_encoding_and_paths),
 		cmocka_unit_test(test_input_zone),
 		cmocka_unit_test(test_two_files),
