@@ -195,6 +195,30 @@ void fmt_value(enum unit u, int64_t v, char *b, size_t n);
 void fill_headline(struct page *p, xmlNodePtr root);
 void fill_days(struct page *p, xmlNodePtr root);
 
+/* ---------------------------------------------------------- render_index.c */
+
+/* User ID user (a strtab id) as a link to their calls: their row in the
+ * call index's list of users (#u-N; calls.html#u-N from a directory
+ * report's overview; from_calls: on calls.html itself), with data-user,
+ * which report.js turns into #user=ID. Plain text for a user with no call. */
+void add_user_link(struct page *p, xmlNodePtr parent, uint32_t user, int from_calls);
+/* The overview's "Find a call" section into n: the summary, the search
+ * box (shown by report.js), the calls as JSON in <script
+ * type="application/json" id="find-data">, and the fallback: the lists
+ * (single file) or a link to calls.html. */
+void fill_find(struct page *p, xmlNodePtr n);
+/* Every call by day and every user with their calls, under parent. */
+void fill_index_lists(struct page *p, xmlNodePtr parent, int from_calls);
+/* calls.html of a directory report: the lists, into body; build_calls_page
+ * makes the whole page from the overview's template (page_free frees it).
+ * RR_OK or RR_ENOMEM. */
+void fill_calls_page(struct page *p, xmlNodePtr body);
+int build_calls_page(struct render *rd, const struct report *r, const struct catalog *cat,
+		     struct page *p);
+/* A ticket file's head before calls (the "calls" slot): title, heading
+ * and each call's findings. */
+void fill_ticket(struct page *p, xmlNodePtr root, xmlNodePtr calls);
+
 /* ------------------------------- render_call.c, _timeline.c, _chart.c */
 
 /* The timeline's geometry, in viewBox units, which the charts share. Width

@@ -125,6 +125,7 @@ struct headline {
 const char *report_headline_key(enum headline_id id);
 
 struct baseline;
+struct call_index;
 
 /* --pages: which calls get a page of their own. */
 enum report_pages { REPORT_PAGES_ALL, REPORT_PAGES_PROBLEMS, REPORT_PAGES_NONE };
@@ -316,6 +317,9 @@ struct report {
 	struct prev_day *prev_days;
 	uint32_t nprev_days, baseline_days;
 	int32_t prev_gap_min, prev_gap_max;
+	/* The call index (report_index.h): users per call, users and rooms
+	 * with their calls, days; NULL until report_index_build. */
+	struct call_index *index;
 };
 
 /* Builds the aggregates; the report keeps pointers to ds, m, dec and tz,
