@@ -15,7 +15,7 @@
 
 /* A single file of at most this many calls is a ticket file: it opens on
  * its calls (their findings first), the overview after them. */
-#define REPORT_TICKET_CALLS 5
+#define REPORT_TICKET_CALLS 3
 /* A single file of more calls (with a page, --pages) than this gives a body
  * to the worst REPORT_FILE_BODIES of them (report_lists.c's worst-call
  * order over every call: error findings, warning findings, timeouts + kicks
