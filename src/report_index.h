@@ -21,7 +21,7 @@
  * order over every call: error findings, warning findings, timeouts + kicks
  * + entry failures, each most first, then start) and lists the others in
  * its index without a body. */
-#define REPORT_FILE_BODIES 100
+#define REPORT_FILE_BODIES 20
 
 struct call_index {
 	/* Per call (model order): its distinct users (strtab ids), in the
