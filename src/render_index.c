@@ -241,6 +241,7 @@ static void row_tail(struct page *p, xmlNodePtr li, uint32_t i)
 	char b[96];
 
 	tb_reset(p);
+	tb_app(p, c->room);
 	if (c->comm) {
 		tb_str(p, " · CommId ");
 		tb_str(p, strtab_str(st, c->comm));

@@ -17,6 +17,8 @@
  *   render_write.c     files, the atomic directory swap, the page threads,
  *                      the directory report in steps (render_dir_*)
  *   render_file.c      the single-file report in steps (render_file_*)
+ *   render_index.c     the call index: "Find a call" and its data, calls.html,
+ *                      user links, a ticket file's head
  * Does not: anything a caller of render.h needs.
  */
 #ifndef RR_RENDER_INT_H
