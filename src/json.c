@@ -239,6 +239,13 @@ static char *cur_escape(char *p, const char *s, size_t i, size_t end, size_t n, 
 	return p;
 }
 
+size_t json_escape_html(char *out, const char *s, size_t n)
+{
+	size_t next;
+
+	return (size_t)(cur_escape(out, s, 0, n, n, &next) - out);
+}
+
 static inline void put_i64(struct jw *w, int64_t v)
 {
 	w->len = (size_t)(cur_i64(room(w, RR_I64_CHARS), v) - w->buf);

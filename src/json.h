@@ -30,4 +30,12 @@ int json_write(const struct report *r, FILE *f);
 int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 		       unsigned chunk_sessions);
 
+/*
+ * Escapes the n bytes at s as the inside of a JSON string, with json_write's
+ * escapes (", \, control characters, <, >, & and U+2028/9 as escapes), so
+ * that it is safe inside an HTML <script> element: into out, which has
+ * room for 6 n bytes. Returns the bytes written; never fails.
+ */
+size_t json_escape_html(char *out, const char *s, size_t n);
+
 #endif

@@ -17,7 +17,9 @@
  * attribute value nodes, which libxml2 escapes on output, after cleaning
  * has replaced what HTML forbids (control characters, noncharacters,
  * invalid UTF-8). Nothing concatenates markup, and no data ever goes into
- * <script> or <style>.
+ * <style> or into a <script> that runs: the one data block, the call
+ * index's <script type="application/json"> (render_index.c), holds JSON
+ * whose strings escape <, >, & and U+2028/9 (json_escape_html).
  *
  * Memory: one page's tree at a time per thread. The multi-page report
  * takes each call page's nodes back (into the writer's pool, for the next

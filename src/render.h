@@ -29,7 +29,8 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen);
 void render_close(struct render *rd);
 
 /*
- * Writes the multi-page report into directory dir: dir/index.html and
+ * Writes the multi-page report into directory dir: dir/index.html,
+ * dir/calls.html (the call index without scripts) and
  * dir/calls/<report.call_file> for each call selected by report.call_page
  * (every call when call_page is NULL); links go only to written pages.
  * Call pages are written by one thread per online processor (at most 8),
@@ -81,7 +82,9 @@ void render_file_abort(struct render_job *job);
 /*
  * Writes everything — overview and every selected call — into one
  * self-contained file (for tickets), through a temporary name and a rename. Links between
- * parts are in-page anchors. Same returns as render_write_dir.
+ * parts are in-page anchors. A report whose index is marked a ticket
+ * (report_index_budget) opens on its calls, the overview after them.
+ * Same returns as render_write_dir.
  */
 int render_write_file(struct render *rd, const struct report *r, const struct catalog *cat,
 		      const char *path, char *err, size_t errlen);

@@ -21,6 +21,7 @@
 #include <libxml/xmlIO.h>
 
 #include "render_int.h"
+#include "report_index.h"
 #include "util.h"
 
 /* Comment put into the overview's "calls" slot in single-file mode, where
@@ -136,6 +137,28 @@ static int file_drain(struct render_job *job, char *err, size_t errlen)
 	return RR_OK;
 }
 
+/* A ticket file (report_index.h) opens on its calls: the "calls" slot
+ * moves to the start of <body>, after a head with the calls' findings
+ * (render_index.c); the overview follows. The marker is still found from
+ * the end: no value from the data can produce a comment's "<!--" (text
+ * and attributes are escaped, the JSON escapes '<'). */
+static int ticket_first(struct page *p, xmlNodePtr calls)
+{
+	xmlNodePtr body = calls->parent, first;
+
+	if (!body || !(first = xmlFirstElementChild(body)))
+		return RR_ENOMEM;
+	if (first != calls) {
+		xmlUnlinkNode(calls);
+		if (!xmlAddPrevSibling(first, calls)) {
+			xmlFreeNode(calls);
+			return RR_ENOMEM;
+		}
+	}
+	fill_ticket(p, xmlDocGetRootElement(p->doc), calls);
+	return p->oom ? RR_ENOMEM : RR_OK;
+}
+
 int render_file_begin(struct render *rd, const struct report *r, const struct catalog *cat,
 		      const char *path, struct render_job **out, char *err, size_t errlen)
 {
@@ -205,6 +228,8 @@ int render_file_begin(struct render *rd, const struct report *r, const struct ca
 	 * it. */
 	rc = build_overview(rd, r, cat, 1, &p);
 	calls = rc == RR_OK ? slot(&p, xmlDocGetRootElement(p.doc), "calls") : NULL;
+	if (calls && r->index && r->index->ticket && ticket_first(&p, calls) != RR_OK)
+		calls = NULL;
 	mark = calls ? xmlNewDocComment(p.doc, (const xmlChar *)CALLS_MARK) : NULL;
 	if (!mark || !xmlAddChild(calls, mark)) {
 		xmlFreeNode(mark);

@@ -17,6 +17,8 @@
  *   render_write.c     files, the atomic directory swap, the page threads,
  *                      the directory report in steps (render_dir_*)
  *   render_file.c      the single-file report in steps (render_file_*)
+ *   render_index.c     the call index: "Find a call" and its data, calls.html,
+ *                      user links, a ticket file's head
  * Does not: anything a caller of render.h needs.
  */
 #ifndef RR_RENDER_INT_H
@@ -209,6 +211,30 @@ void fill_context(struct page *p, xmlNodePtr n);
 void fill_trend_cell(struct page *p, xmlNodePtr tr, int i, enum unit u);
 void fill_top_list(struct page *p, xmlNodePtr parent, const struct top_item *t, size_t n,
 		   int causes, int by_users);
+
+/* ---------------------------------------------------------- render_index.c */
+
+/* User ID user (a strtab id) as a link to their calls: their row in the
+ * call index's list of users (#u-N; calls.html#u-N from a directory
+ * report's overview; from_calls: on calls.html itself), with data-user,
+ * which report.js turns into #user=ID. Plain text for a user with no call. */
+void add_user_link(struct page *p, xmlNodePtr parent, uint32_t user, int from_calls);
+/* The overview's "Find a call" section into n: the summary, the search
+ * box (shown by report.js), the calls as JSON in <script
+ * type="application/json" id="find-data">, and the fallback: the lists
+ * (single file) or a link to calls.html. */
+void fill_find(struct page *p, xmlNodePtr n);
+/* Every call by day and every user with their calls, under parent. */
+void fill_index_lists(struct page *p, xmlNodePtr parent, int from_calls);
+/* calls.html of a directory report: the lists, into body; build_calls_page
+ * makes the whole page from the overview's template (page_free frees it).
+ * RR_OK or RR_ENOMEM. */
+void fill_calls_page(struct page *p, xmlNodePtr body);
+int build_calls_page(struct render *rd, const struct report *r, const struct catalog *cat,
+		     struct page *p);
+/* A ticket file's head before calls (the "calls" slot): title, heading
+ * and each call's findings. */
+void fill_ticket(struct page *p, xmlNodePtr root, xmlNodePtr calls);
 
 /* ------------------------------- render_call.c, _timeline.c, _chart.c */
 

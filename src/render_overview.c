@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "render_int.h"
+#include "report_index.h"
 #include "util.h"
 
 /* The page's scope: its zone, when SOURCE_DATE_EPOCH gave one the
@@ -47,6 +48,29 @@ static void call_href(const struct page *p, uint32_t i, char *b, size_t n)
 		snprintf(b, n, "%s", p->r->call_file[i]);
 }
 
+/* The user IDs of call i, each linked to their calls, at most 8 of them
+ * ("and N more"). */
+static void call_user_links(struct page *p, xmlNodePtr td, uint32_t i)
+{
+	const struct call_index *x = p->r->index;
+	uint32_t first, n;
+	char b[48];
+
+	if (!x)
+		return;
+	first = x->call_first[i];
+	n = x->call_first[i + 1] - first;
+	for (uint32_t k = 0; k < n && k < 8; k++) {
+		if (k)
+			add_text(p, td, ", ");
+		add_user_link(p, td, x->users[x->call_users[first + k]], 0);
+	}
+	if (n > 8) {
+		snprintf(b, sizeof b, " and %" PRIu32 " more", n - 8);
+		add_text(p, td, b);
+	}
+}
+
 /* Rows for calls idx[0..n) (or calls 0..n when idx is NULL); the room links
  * to the call's page when it has one, else it is plain text. */
 static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *idx, size_t n)
@@ -54,12 +78,12 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 	static const struct col cols[] = {
 		{ "Room", 0 }, { "CommId", 0 }, { "Start", 0 }, { "Users", 1 }, { "Sessions", 1 },
 		{ "Errors", 1 }, { "Warnings", 1 }, { "Timeouts", 1 }, { "Kicked", 1 },
-		{ "Entry failed", 1 } };
+		{ "Entry failed", 1 }, { "User IDs", 0 } };
 	/* The same with the app, for calls of several apps. */
 	static const struct col app_cols[] = {
 		{ "Room", 0 }, { "SdkAppId", 0 }, { "CommId", 0 }, { "Start", 0 },
 		{ "Users", 1 }, { "Sessions", 1 }, { "Errors", 1 }, { "Warnings", 1 },
-		{ "Timeouts", 1 }, { "Kicked", 1 }, { "Entry failed", 1 } };
+		{ "Timeouts", 1 }, { "Kicked", 1 }, { "Entry failed", 1 }, { "User IDs", 0 } };
 	const struct model *m = p->r->m;
 	const struct strtab *st = p->r->ds->strs;
 	int apps = p->r->several_apps;
@@ -112,6 +136,7 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 		td_u64(p, tr, c->exits[EXIT_TIMEOUT]);
 		td_u64(p, tr, c->exits[EXIT_KICKED]);
 		td_u64(p, tr, c->exits[EXIT_ENTRY_FAILED]);
+		call_user_links(p, add_el(p, tr, "td", "id users"), i);
 	}
 }
 
@@ -584,7 +609,7 @@ static void fill_problem_users(struct page *p, xmlNodePtr root)
 		const struct problem_user *u = &r->problem_users[i];
 
 		tr = add_el(p, tb, "tr", u->errors ? "sev-error" : u->warnings ? "sev-warning" : NULL);
-		td_text(p, tr, strtab_str(r->ds->strs, u->user), "id");
+		add_user_link(p, add_el(p, tr, "td", "id"), u->user, 0);
 		td_u64(p, tr, u->sessions);
 		td_u64(p, tr, u->calls);
 		td_u64(p, tr, u->errors);
@@ -595,40 +620,10 @@ static void fill_problem_users(struct page *p, xmlNodePtr root)
 	}
 }
 
-/* All calls (model order), at most REPORT_CALL_LIST of them. */
+/* Every call, found by room, user, CommId and time (render_index.c). */
 static void fill_all_calls(struct page *p, xmlNodePtr root)
 {
-	const struct report *r = p->r;
-	uint32_t ncalls = r->m->ncalls, shown = ncalls < REPORT_CALL_LIST ? ncalls : REPORT_CALL_LIST;
-	uint32_t pages = 0;
-	xmlNodePtr n = slot(p, root, "all-calls"), det;
-	char b[160];
-
-	if (ncalls == 0) {
-		empty_note(p, n, "No calls.");
-		return;
-	}
-	for (uint32_t i = 0; i < ncalls; i++)
-		pages += has_page(r, i) != 0;
-	if (pages < ncalls) {
-		snprintf(b, sizeof b, "%" PRIu32 " of %" PRIu32 " calls have a page of their "
-			 "own (--pages); the others are listed without a link.", pages, ncalls);
-		add_el_text(p, n, "p", "note pages", b);
-	}
-	/* Folded: the list is long. */
-	det = add_el(p, n, "details", "all-calls");
-	if (shown < ncalls)
-		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order (the first %" PRIu32
-			 " listed)", ncalls, shown);
-	else
-		snprintf(b, sizeof b, "%" PRIu32 " calls, in start order", ncalls);
-	add_el_text(p, det, "summary", NULL, b);
-	fill_calls_table(p, det, NULL, shown);
-	if (shown < ncalls) {
-		snprintf(b, sizeof b, "%" PRIu32 " more calls not listed (every call is in the "
-			 "--json and --sessions-csv outputs).", ncalls - shown);
-		add_el_text(p, det, "p", "note more", b);
-	}
+	fill_find(p, slot(p, root, "all-calls"));
 }
 
 /* Experiences of rooms whose events were not given: they have no call

@@ -204,6 +204,9 @@ static void remove_report_tree(const char *dir)
 
 	if (idx)
 		unlink(idx);
+	rr_free(idx);
+	if ((idx = path_join(dir, "calls.html")))
+		unlink(idx);
 	if (calls && (d = opendir(calls))) {
 		int fd = dirfd(d);
 
@@ -609,6 +612,17 @@ int render_dir_end(struct render_job *job, char *err, size_t errlen)
 		set_err(err, errlen, path, "out of memory");
 	page_free(&p);
 	rr_free(path);
+	/* The call index without scripts (render_index.c). */
+	if (rc == RR_OK && !(path = path_join(job->tmp, "calls.html")))
+		rc = RR_ENOMEM;
+	if (rc == RR_OK) {
+		if ((rc = build_calls_page(job->rd, job->r, job->cat, &p)) == RR_OK)
+			rc = save_new(p.doc, path, err, errlen);
+		else
+			set_err(err, errlen, path, "out of memory");
+		page_free(&p);
+		rr_free(path);
+	}
 	if (rc == RR_OK)
 		rc = swap_into_place(job->tmp, job->base, job->exists, err, errlen);
 	if (rc == RR_OK) {

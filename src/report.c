@@ -26,6 +26,7 @@
 
 #include "baseline.h"
 #include "parallel.h"
+#include "report_index.h"
 #include "util.h"
 
 #define DAY_MS 86400000LL
@@ -712,6 +713,8 @@ int report_build_threads(const struct dataset *ds, const struct model *m,
 	report_call_files_drop(&b.cf);
 	if (rc == RR_OK)
 		rc = report_build_orphans(r, cat);
+	if (rc == RR_OK)
+		rc = report_index_build(r);
 	if (rc == RR_OK) {
 		report_build_headline(r, b.ff_p50);
 		if (m->ncalls > 0) {
@@ -774,6 +777,7 @@ void report_free(struct report *r)
 	rr_free(r->trend);
 	r->trend = NULL;
 	r->ntrend = 0;
+	report_index_free(r);
 }
 
 int report_compare_days(struct report *r, const struct baseline *b)

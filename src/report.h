@@ -125,6 +125,7 @@ struct headline {
 const char *report_headline_key(enum headline_id id);
 
 struct baseline;
+struct call_index;
 
 /* --pages: which calls get a page of their own. */
 enum report_pages { REPORT_PAGES_ALL, REPORT_PAGES_PROBLEMS, REPORT_PAGES_NONE };
@@ -459,6 +460,9 @@ struct report {
 	uint32_t nchange_fig;
 	struct change changes[BF__COUNT * REPORT_CHANGES_PER_FIGURE];
 	uint32_t nchanges;
+	/* The call index (report_index.h): users per call, users and rooms
+	 * with their calls, days; NULL until report_index_build. */
+	struct call_index *index;
 };
 
 /* Builds the aggregates; the report keeps pointers to ds, m, dec and tz,

@@ -48,6 +48,7 @@
 #include "render.h"
 #include "run_filters.h"
 #include "report.h"
+#include "report_index.h"
 #include "run.h"
 #include "run_int.h"
 #include "report_changes.h"
@@ -579,7 +580,11 @@ static int write_html(struct run *r)
 	char err[512] = "", index[4096];
 	int st;
 
-	st = write_pages(r, single, err, sizeof err);
+	/* The single file's budget (after --json, whose "page" stays the
+	 * directory report's). */
+	st = single ? report_index_budget(&r->rep) : RR_OK;
+	if (st == RR_OK)
+		st = write_pages(r, single, err, sizeof err);
 	if (st == RR_EIO && !err[0] && partition_error(r->part))
 		snprintf(err, sizeof err, "%s", partition_error(r->part));
 	if (single)
@@ -590,6 +595,14 @@ static int write_html(struct run *r)
 		fprintf(stderr, "%s: %s\n", r->name, err);
 	if (st == RR_OK)
 		say_written(r, index);
+	if (st == RR_OK && single && !r->o->quiet && r->rep.index && r->rep.index->left_out)
+		fprintf(stderr, "%s: %s: %" PRIu32 " of %" PRIu32 " calls are in full in this "
+			"file: the worst %d (error findings, then warning findings, then timeouts, "
+			"kicks and entry failures); the other %" PRIu32 " are only listed in its "
+			"index. For a page per call write a directory report (-o DIR); for a file "
+			"of some calls choose them with --room, --user, --from or --to.\n", r->name,
+			output, r->rep.npages, r->model.ncalls, REPORT_FILE_BODIES,
+			r->model.ncalls - r->rep.npages);
 	return st;
 }
 

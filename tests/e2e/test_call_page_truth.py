@@ -283,12 +283,13 @@ class TestDaylightSaving(unittest.TestCase):
                          ("UTC", {"2026-10-24": 1, "2026-10-25": 2})):
             rep, _, index = build(self, {"e.csv": text}, tz)
             self.assertEqual({d["date"]: d["calls"] for d in rep["days"]}, want, tz)
-        # Berlin: the overview's call list, across the change, names the zone.
+        # Berlin: the call index (calls.html), across the change, names the
+        # zone.
         rep, _, index = build(self, {"e.csv": text}, "Europe/Berlin")
-        overview = Page(index).all_text()
-        for want in ("2026-10-25 00:10:00 CEST", "2026-10-25 23:30:00 CET",
-                     "2026-10-26 00:10:00 CET"):
-            self.assertIn(want, overview)
+        listed = Page(os.path.join(os.path.dirname(index), "calls.html")).all_text()
+        for want in ("2026-10-25 (2 calls) 00:10:00 CEST room r0", "23:30:00 CET room r1",
+                     "2026-10-26 (1 call) 00:10:00 CET room r2"):
+            self.assertIn(want, listed)
 
     def test_no_change_no_names(self):
         # Calls that cross no change are shown as before: no zone names.

@@ -88,6 +88,10 @@ PAYLOAD_ATTRS = {"onerror", "onload", "data-rr-injected", "src"}
 CONTROL_RE = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+# The pages of a directory report that are not call pages: the overview and
+# the call index without scripts (render_index.c).
+INDEX_PAGES = ("index.html", "calls.html")
+
 class Page(html.parser.HTMLParser):
     """One page, parsed: elements (tag, attrs), text outside script/style,
     ids, links."""
@@ -102,6 +106,7 @@ class Page(html.parser.HTMLParser):
         self.texts = []
         self.scripts = 0
         self.script_texts = []
+        self.data_blocks = []
         self.styles = []
         self.doctype = None
         self._cdata = None
@@ -116,7 +121,10 @@ class Page(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.elements.append((tag, {k: (v if v is not None else "") for k, v in attrs}))
-        if tag == "script":
+        if tag == "script" and dict(attrs).get("type") == "application/json":
+            # A data block (the call index, render_index.c): never run.
+            self._cdata = "data"
+        elif tag == "script":
             self.scripts += 1
             self._cdata = "script"
         elif tag == "style":
@@ -126,12 +134,14 @@ class Page(html.parser.HTMLParser):
         self.elements.append((tag, {k: (v if v is not None else "") for k, v in attrs}))
 
     def handle_endtag(self, tag):
-        if tag == self._cdata:
+        if tag == self._cdata or (tag == "script" and self._cdata == "data"):
             self._cdata = None
 
     def handle_data(self, data):
         if self._cdata == "script":
             self.script_texts.append(data)
+        elif self._cdata == "data":
+            self.data_blocks.append(data)
         elif self._cdata == "style":
             self.styles.append(data)
         else:
@@ -224,7 +234,8 @@ class DirectoryReport(Base):
         ncalls = len(report_json(inputs)["calls"])
         self.assertTrue(os.path.isfile(os.path.join(root, "index.html")))
         entries = sorted(os.listdir(root))
-        self.assertEqual(entries, ["calls", "index.html"], "only index.html and calls/")
+        self.assertEqual(entries, ["calls", "calls.html", "index.html"],
+                         "only index.html, calls.html (the call index) and calls/")
         names = sorted(os.listdir(os.path.join(root, "calls")))
         for n in names:
             self.assertRegex(n, CALL_FILE_RE)
@@ -248,17 +259,30 @@ class DirectoryReport(Base):
         index = pages["index.html"]
         linked = set()
         for href in index.links():
-            target = href.split("#", 1)[0]
+            target, _, frag = href.partition("#")
             if not target:
                 self.assertTrue(href[1:] in index.ids, "index.html: dangling %s" % href)
+                continue
+            if target == "calls.html":
+                self.assertTrue(not frag or frag in pages["calls.html"].ids, href)
                 continue
             self.assertRegex(target, r"^calls/[A-Za-z0-9_-]+\.html$", href)
             self.assertTrue(os.path.isfile(os.path.join(root, target)), href)
             linked.add(target)
-        calls = {p.replace(os.sep, "/") for p in pages if p != "index.html"}
-        self.assertEqual(linked, calls, "every call page is linked from the overview")
+        calls = {p.replace(os.sep, "/") for p in pages if p not in INDEX_PAGES}
+        # The worst calls link from the overview; every call page from the
+        # call index (calls.html).
+        for href in pages["calls.html"].links():
+            target, _, frag = href.partition("#")
+            if not target:
+                self.assertTrue(frag in pages["calls.html"].ids, "calls.html: dangling %s" % href)
+            elif target != "index.html":
+                self.assertRegex(target, r"^calls/[A-Za-z0-9_-]+\.html$", href)
+                self.assertTrue(os.path.isfile(os.path.join(root, target)), href)
+                linked.add(target)
+        self.assertEqual(linked, calls, "every call page is linked from the call index")
         for p, page in pages.items():
-            if p == "index.html":
+            if p in INDEX_PAGES:
                 continue
             for href in page.links():
                 target, _, frag = href.partition("#")
@@ -360,7 +384,7 @@ class CallPages(Base):
             root, pages = self.dir_pages(name)
             overview_css = pages["index.html"].styles[0]
             for p, page in pages.items():
-                if p == "index.html":
+                if p in INDEX_PAGES:
                     continue
                 with self.subTest(page=name + "/" + p):
                     self.assertEqual(page.scripts, 0)
@@ -377,10 +401,10 @@ class CallPages(Base):
         self.assertEqual(code, 0, err)
         rows = list(csv.DictReader(io.StringIO(out)))
         rep = report_json(SAMPLES)
-        self.assertEqual(len(pages) - 1, len(rep["calls"]))
+        self.assertEqual(len(pages) - len(INDEX_PAGES), len(rep["calls"]))
         seen = 0
         for p, page in pages.items():
-            if p == "index.html":
+            if p in INDEX_PAGES:
                 continue
             lines = self.log_lines(page)
             heading = re.search(r'<h1 data-slot="heading">Room ([^<]*)', page.source).group(1)
@@ -420,10 +444,10 @@ class Hostile(Base):
         _, sp = self.dir_pages("samples-dir")
         _, hp = self.dir_pages("hostile-dir")
         self.assertEqual(hp["index.html"].scripts, sp["index.html"].scripts)
-        want = {page.scripts for p, page in sp.items() if p != "index.html"}
+        want = {page.scripts for p, page in sp.items() if p not in INDEX_PAGES}
         self.assertEqual(len(want), 1, "every sample call page has the same scripts")
         for p, page in hp.items():
-            if p != "index.html":
+            if p not in INDEX_PAGES:
                 self.assertEqual(page.scripts, next(iter(want)), p)
         self.assertEqual(Page(self.built("hostile-file")).scripts,
                          Page(self.built("samples-file")).scripts)
@@ -458,7 +482,7 @@ class Hostile(Base):
         for room in HOSTILE_ROOMS:
             with self.subTest(room=room):
                 self.assertTrue(any(room in pg.text for p, pg in hp.items()
-                                    if p != "index.html"), room)
+                                    if p not in INDEX_PAGES), room)
 
     def test_ids_nowhere_else(self):
         """An ID may be in text and in text-like attributes (title, aria-label,
@@ -475,6 +499,12 @@ class Hostile(Base):
             for ident in HOSTILE_ROOMS + HOSTILE_USERS:
                 for s in page.script_texts:
                     self.assertTrue(ident not in s, "%s: %r inside <script>" % (p, ident))
+            # In the call index's data block only as JSON strings, with
+            # nothing that could end the element or a line of script.
+            for s in page.data_blocks:
+                self.assertIsInstance(json.loads(s), dict)
+                for bad in ("<", ">", "&", "\u2028", "\u2029"):
+                    self.assertNotIn(bad, s, p)
 
 
 class SingleFile(Base):

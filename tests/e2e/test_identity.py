@@ -465,9 +465,9 @@ class Apps(Base):
             ("1234", APP2, None, 1, 1, [("bob", t("10:01:00"), t("10:08:00"), "normal")])])
         self.assertEqual(d["totals"]["rooms"], 2)
         text = self.page([f])
-        self.assertIn("Room\nSdkAppId\nCommId\nStart\n", text)
-        self.assertIn("1234\n%s\n2026-11-20 10:00:00 UTC\n" % APP1, text)
-        self.assertIn("1234\n%s\n2026-11-20 10:01:00 UTC\n" % APP2, text)
+        # The call index names the app beside the room (render_index.c).
+        self.assertIn("2026-11-20 (2 calls)\n10:00:00 room 1234 (app %s) · user ann\n"
+                      "10:01:00 room 1234 (app %s) · user bob\n" % (APP1, APP2), text)
         self.assertIn("Room 1234 (app %s)\nRoom\n1234 (app %s)\n" % (APP1, APP1), text)
         self.assertIn("Room 1234 (app %s)\nRoom\n1234 (app %s)\n" % (APP2, APP2), text)
 

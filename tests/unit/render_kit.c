@@ -387,12 +387,14 @@ static const char *const element_names[] = {
 	"section", "nav", "h1", "h2", "h3", "p", "div", "dl", "dt", "dd", "ul", "ol", "li",
 	"table", "thead", "tbody", "tr", "th", "td", "a", "span", "details", "summary",
 	"svg", "g", "rect", "line", "circle", "path", "text", "h4", "figure", "figcaption",
-	"polyline", "nav", "pre", NULL };
+	"polyline", "nav", "pre", "input", "label", "button", NULL };
 static const char *const attr_names[] = {
 	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
 	"scope", "viewbox", "role", "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx",
 	"cy", "r", "d", "data-code", "data-user", "title", "points", "data-group", "aria-label",
-	"data-key", "data-figure", "preserveaspectratio", "transform", "tabindex", NULL };
+	"data-key", "data-figure", "preserveaspectratio", "transform", "tabindex",
+	/* the call index's search box and its data (render_index.c) */
+	"type", "hidden", "for", "autocomplete", "placeholder", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -431,7 +433,11 @@ static void check_page_scripts(struct parsed *p, long scripts)
 	assert_int_equal(COUNT(p, "//link[@rel='icon' and @href='data:,']"), 1);
 	/* Only the template's own <style> and <script>. */
 	assert_int_equal(COUNT(p, "//style"), 1);
-	assert_int_equal(COUNT(p, "//script"), scripts);
+	assert_int_equal(COUNT(p, "//script[not(@type)]"), scripts);
+	/* ... and the call index's data (render_index.c), never run. */
+	assert_int_equal(COUNT(p, "//script[@type]"),
+			 COUNT(p, "//script[@type='application/json' and @id='find-data']"));
+	assert_true(COUNT(p, "//script[@type]") <= 1);
 	assert_int_equal(COUNT(p, "//*[@src]"), 0);
 	/* No external URL of any kind. */
 	assert_null(strstr(p->bytes, "http"));

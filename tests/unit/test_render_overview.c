@@ -27,6 +27,7 @@
 #include "render_kit.h"
 #include "report.h"
 #include "templates.h"
+#include "report_index.h"
 #include "util.h"
 #include "version.h"
 
@@ -61,9 +62,30 @@ static void test_overview(void **state)
 		free(path);
 		free(href);
 	}
-	/* All calls listed and linked. */
-	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr/td/a"),
-			 (long)fx->m.ncalls);
+	/* Every call in the index: its data, a link to calls.html, where
+	 * each is listed and linked by day, and each user with their calls. */
+	assert_int_equal(COUNT(&p, "//section[@id='find']//script[@id='find-data']"), 1);
+	assert_int_equal(COUNT(&p, "//section[@id='find']//a[@href='calls.html']"), 1);
+	{
+		char *ci = join(dir, "calls.html");
+		struct parsed q;
+
+		parse_file(ci, &q);
+		assert_int_equal(COUNT(&q, "//script"), 0);
+		assert_int_equal(COUNT(&q, "//ul[@class='find-day']/li"), (long)fx->m.ncalls);
+		assert_int_equal(COUNT(&q, "//ul[@class='find-day']/li/a[starts-with(@href,"
+				       "'calls/')]"), (long)fx->m.ncalls);
+		assert_int_equal(COUNT(&q, "//ul[@class='find-users']/li"),
+				 (long)fx->r.index->nusers);
+		assert_int_equal(COUNT(&q, "//ul[@class='find-users']/li/a"),
+				 (long)fx->r.index->user_first[fx->r.index->nusers]);
+		parsed_free(&q);
+		free(ci);
+	}
+	/* Problem users link to their row in the index. */
+	assert_int_equal(COUNT(&p, "//*[@data-slot='problem-users']//tbody/tr/td[1]/a"
+			       "[starts-with(@href,'calls.html#u-') and @data-user=.]"),
+			 (long)fx->r.nproblem_users);
 	/* Figures as the report has them. */
 	assert_int_equal(COUNT(&p, "//*[@data-slot='exits']//tbody/tr"), EXIT__COUNT);
 	{

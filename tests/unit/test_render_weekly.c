@@ -29,6 +29,7 @@
 #include "render_kit.h"
 #include "report.h"
 #include "templates.h"
+#include "report_index.h"
 #include "util.h"
 #include "version.h"
 
@@ -166,6 +167,9 @@ static void weekly_calls(struct weekly *w)
 	w->worst[0] = 2, w->worst[1] = 1, w->worst[2] = 0;
 	w->r.worst = w->worst;
 	w->r.nworst = 3;
+	/* The call index of these calls (the fixture's is of its own). */
+	w->r.index = NULL;
+	assert_int_equal(report_index_build(&w->r), RR_OK);
 }
 
 static int weekly_setup(void **state)
@@ -215,6 +219,7 @@ static int weekly_teardown(void **state)
 {
 	struct weekly *w = *state;
 
+	report_index_free(&w->r);
 	free(w->calls), free(w->files), free(w->sel), free(w->dir), free(w->idx), free(w->one);
 	free(w);
 	return 0;
@@ -425,14 +430,24 @@ static void test_weekly_page_selection(void **state)
 	assert_int_equal(COUNT(&p, "//*[@data-slot='worst']//tbody/tr/td[1]/a"), 2);
 	snprintf(expr, sizeof expr, "count(//a[@href='%s'])", w->fx->r.call_file[1]);
 	assert_int_equal((long)xnum(&p, expr), 0);
-	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr"), REPORT_CALL_LIST);
-	/* In the list, calls 0 and 2 only have a page. */
-	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr/td[1]/a"), 2);
-	snprintf(want, sizeof want, "%d more calls not listed", WCALLS - REPORT_CALL_LIST);
+	/* The overview says which calls have a page; calls.html lists every
+	 * call (none capped), linking calls 0 and 2 only. */
+	snprintf(want, sizeof want, "%u of %d calls have a page of their own (--pages)",
+		 w->npages, WCALLS);
 	snprintf(expr, sizeof expr, "count(//*[@data-slot='all-calls']//p[starts-with(.,'%s')])",
 		 want);
 	assert_int_equal((long)xnum(&p, expr), 1);
 	parsed_free(&p);
+	{
+		char *ci = join(w->dir, "calls.html");
+
+		parse_file(ci, &p);
+		assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li"), WCALLS);
+		assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li/a"), 2);
+		assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li[@id='c-2']/a"), 0);
+		parsed_free(&p);
+		free(ci);
+	}
 }
 
 /* With a baseline: previous, change, relative change, badges. */
@@ -478,7 +493,8 @@ static void test_weekly_single_file(void **state)
 	assert_int_equal(COUNT(&p, "//section[@id='call-1']"), 1);
 	assert_int_equal(COUNT(&p, "//section[@id='call-3']"), 1);
 	assert_int_equal(COUNT(&p, "//a[@href='#call-2']"), 0);
-	assert_int_equal(COUNT(&p, "//*[@data-slot='all-calls']//tbody/tr/td[1]/a"), 2);
+	assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li/a[starts-with(@href,'#call-')]"), 2);
+	assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li"), WCALLS);
 	parsed_free(&p);
 }
 

@@ -1,0 +1,315 @@
+/*
+ * report_index — the call index (see report_index.h): users per call,
+ * users and rooms sorted with their calls, days; the single file's budget.
+ * Does not: format or write anything.
+ */
+#include "report_index.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Byte order of two strings, the shorter first on a common prefix. */
+static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb)
+{
+	int c = memcmp(a, b, na < nb ? na : nb);
+
+	if (c)
+		return c;
+	return na < nb ? -1 : na > nb;
+}
+
+/* qsort can take no context: the string table for the comparisons below
+ * travels with each key. */
+struct skey {
+	const struct strtab *st;
+	uint32_t id;
+};
+
+static int cmp_user(const void *pa, const void *pb)
+{
+	const struct skey *a = pa, *b = pb;
+	int c = cmp_bytes(strtab_str(a->st, a->id), strtab_len(a->st, a->id),
+			  strtab_str(b->st, b->id), strtab_len(b->st, b->id));
+
+	return c ? c : (a->id > b->id) - (a->id < b->id);
+}
+
+static int cmp_room(const void *pa, const void *pb)
+{
+	const struct skey *a = pa, *b = pb;
+	size_t na, nb, aa = 0, ab = 0;
+	const char *sa = dataset_room_name(a->st, a->id, &na);
+	const char *sb = dataset_room_name(b->st, b->id, &nb);
+	const char *pa_app = dataset_room_app(a->st, a->id, &aa);
+	const char *pb_app = dataset_room_app(b->st, b->id, &ab);
+	int c = cmp_bytes(sa, na, sb, nb);
+
+	if (c)
+		return c;
+	c = cmp_bytes(pa_app ? pa_app : "", pa_app ? aa : 0, pb_app ? pb_app : "",
+		      pb_app ? ab : 0);
+	return c ? c : (a->id > b->id) - (a->id < b->id);
+}
+
+/* Sorts the distinct ids in v[0..n) (one struct skey each) with cmp and
+ * writes, per id, its rank into rank[id]; the sorted ids go to out.
+ * RR_OK or RR_ENOMEM. */
+static int rank_ids(const struct strtab *st, const uint32_t *v, uint32_t n,
+		    int (*cmp)(const void *, const void *), uint32_t *out, uint32_t *rank)
+{
+	struct skey *k = rr_malloc((size_t)(n ? n : 1) * sizeof *k);
+
+	if (!k)
+		return RR_ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		k[i].st = st;
+		k[i].id = v[i];
+	}
+	qsort(k, n, sizeof *k, cmp);
+	for (uint32_t i = 0; i < n; i++) {
+		out[i] = k[i].id;
+		rank[k[i].id] = i;
+	}
+	rr_free(k);
+	return RR_OK;
+}
+
+/* Each call's distinct users (strtab ids, first session order) into
+ * x->call_users / call_first, and the distinct users of the report into
+ * x->users (not sorted yet). stamp: one per strtab id, zeroed. */
+static int index_call_users(const struct model *m, struct call_index *x, uint32_t *stamp)
+{
+	uint32_t n = 0;
+	size_t most = 1;         /* the calls' sessions: at most one user each */
+
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		most += m->calls[i].nsessions;
+	x->call_first = rr_malloc(((size_t)m->ncalls + 1) * sizeof *x->call_first);
+	x->call_users = rr_malloc(most * sizeof *x->call_users);
+	x->users = rr_malloc(most * sizeof *x->users);
+	if (!x->call_first || !x->call_users || !x->users)
+		return RR_ENOMEM;
+	for (uint32_t i = 0; i < m->ncalls; i++) {
+		const struct call *c = &m->calls[i];
+
+		x->call_first[i] = n;
+		for (uint32_t s = c->first_session; s < c->first_session + c->nsessions; s++) {
+			uint32_t u = m->sessions[s].user;
+
+			if (stamp[u] == i + 1)
+				continue;
+			if (stamp[u] == 0)
+				x->users[x->nusers++] = u;
+			stamp[u] = i + 1;
+			x->call_users[n++] = u;
+		}
+	}
+	x->call_first[m->ncalls] = n;
+	return RR_OK;
+}
+
+/* Sorts the users, maps call_users to their ranks and lists each user's
+ * calls. rank: one per strtab id. */
+static int index_users(const struct report *r, struct call_index *x, uint32_t *rank)
+{
+	const struct model *m = r->m;
+	uint32_t total = x->call_first[m->ncalls], *fill;
+	uint32_t *sorted = rr_malloc(((size_t)x->nusers + 1) * sizeof *sorted);
+
+	if (!sorted || rank_ids(r->ds->strs, x->users, x->nusers, cmp_user, sorted, rank) != RR_OK) {
+		rr_free(sorted);
+		return RR_ENOMEM;
+	}
+	rr_free(x->users);
+	x->users = sorted;
+	x->user_first = rr_calloc((size_t)x->nusers + 1, sizeof *x->user_first);
+	x->user_calls = rr_malloc(((size_t)total + 1) * sizeof *x->user_calls);
+	fill = rr_malloc(((size_t)x->nusers + 1) * sizeof *fill);
+	if (!x->user_first || !x->user_calls || !fill) {
+		rr_free(fill);
+		return RR_ENOMEM;
+	}
+	for (uint32_t k = 0; k < total; k++) {
+		x->call_users[k] = rank[x->call_users[k]];
+		x->user_first[x->call_users[k] + 1]++;
+	}
+	for (uint32_t u = 0; u < x->nusers; u++)
+		x->user_first[u + 1] += x->user_first[u];
+	memcpy(fill, x->user_first, (size_t)x->nusers * sizeof *fill);
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		for (uint32_t k = x->call_first[i]; k < x->call_first[i + 1]; k++)
+			x->user_calls[fill[x->call_users[k]]++] = i;
+	rr_free(fill);
+	return RR_OK;
+}
+
+/* The distinct rooms, sorted, and each call's. stamp and rank: one per
+ * strtab id (stamp zeroed). */
+static int index_rooms(const struct report *r, struct call_index *x, uint32_t *stamp,
+		       uint32_t *rank)
+{
+	const struct model *m = r->m;
+	uint32_t *ids = rr_malloc(((size_t)m->ncalls + 1) * sizeof *ids), n = 0;
+
+	x->rooms = rr_malloc(((size_t)m->ncalls + 1) * sizeof *x->rooms);
+	x->call_room = rr_malloc(((size_t)m->ncalls + 1) * sizeof *x->call_room);
+	if (!ids || !x->rooms || !x->call_room) {
+		rr_free(ids);
+		return RR_ENOMEM;
+	}
+	for (uint32_t i = 0; i < m->ncalls; i++) {
+		if (!stamp[m->calls[i].room]) {
+			stamp[m->calls[i].room] = 1;
+			ids[n++] = m->calls[i].room;
+		}
+	}
+	if (rank_ids(r->ds->strs, ids, n, cmp_room, x->rooms, rank) != RR_OK) {
+		rr_free(ids);
+		return RR_ENOMEM;
+	}
+	x->nrooms = n;
+	for (uint32_t i = 0; i < m->ncalls; i++)
+		x->call_room[i] = rank[m->calls[i].room];
+	rr_free(ids);
+	return RR_OK;
+}
+
+/* The local days of the calls' starts, and whether those span a change of
+ * offset. */
+static int index_days(const struct report *r, struct call_index *x)
+{
+	const struct model *m = r->m;
+	int64_t last = INT64_MIN;
+	char d[16];
+
+	x->days = rr_malloc(((size_t)m->ncalls + 1) * sizeof *x->days);
+	x->day_first = rr_malloc(((size_t)m->ncalls + 2) * sizeof *x->day_first);
+	if (!x->days || !x->day_first)
+		return RR_ENOMEM;
+	for (uint32_t i = 0; i < m->ncalls; i++) {
+		tz_format(r->tz, m->calls[i].start_ms, TZF_DATE, d, sizeof d);
+		if (x->ndays == 0 || strcmp(x->days[x->ndays - 1], d) != 0) {
+			memcpy(x->days[x->ndays], d, 10);
+			x->days[x->ndays][10] = '\0';
+			x->day_first[x->ndays++] = i;
+		}
+		if (m->calls[i].end_ms > last)
+			last = m->calls[i].end_ms;
+	}
+	x->day_first[x->ndays] = m->ncalls;
+	x->zoned = m->ncalls > 0 && tz_next_change(r->tz, m->calls[0].start_ms) <= last;
+	return RR_OK;
+}
+
+void report_index_free(struct report *r)
+{
+	struct call_index *x = r ? r->index : NULL;
+
+	if (!x)
+		return;
+	rr_free(x->call_first);
+	rr_free(x->call_users);
+	rr_free(x->users);
+	rr_free(x->user_first);
+	rr_free(x->user_calls);
+	rr_free(x->rooms);
+	rr_free(x->call_room);
+	rr_free(x->days);
+	rr_free(x->day_first);
+	rr_free(x);
+	r->index = NULL;
+}
+
+int report_index_build(struct report *r)
+{
+	struct call_index *x;
+	uint32_t nstr, *stamp = NULL, *rank = NULL;
+	int rc = RR_ENOMEM;
+
+	report_index_free(r);
+	if (!r->m || !r->ds)
+		return RR_OK;
+	if (!(x = rr_calloc(1, sizeof *x)))
+		return RR_ENOMEM;
+	r->index = x;
+	nstr = strtab_count(r->ds->strs) + 1;
+	stamp = rr_calloc(nstr, sizeof *stamp);
+	rank = rr_malloc((size_t)nstr * sizeof *rank);
+	if (stamp && rank && index_call_users(r->m, x, stamp) == RR_OK &&
+	    index_users(r, x, rank) == RR_OK) {
+		memset(stamp, 0, (size_t)nstr * sizeof *stamp);
+		if (index_rooms(r, x, stamp, rank) == RR_OK && index_days(r, x) == RR_OK)
+			rc = RR_OK;
+	}
+	rr_free(stamp);
+	rr_free(rank);
+	if (rc != RR_OK)
+		report_index_free(r);
+	return rc;
+}
+
+/* ---- the single file's budget ---- */
+
+/* A call's badness (report_lists.c's worst-call order), copied out so the
+ * sort needs no context. */
+struct bkey {
+	uint32_t errors, warnings, bad;
+	int64_t start;
+	uint32_t idx;
+};
+
+static int cmp_bad(const void *pa, const void *pb)
+{
+	const struct bkey *a = pa, *b = pb;
+
+	if (a->errors != b->errors)
+		return a->errors > b->errors ? -1 : 1;
+	if (a->warnings != b->warnings)
+		return a->warnings > b->warnings ? -1 : 1;
+	if (a->bad != b->bad)
+		return a->bad > b->bad ? -1 : 1;
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+int report_index_budget(struct report *r)
+{
+	const struct model *m = r->m;
+	struct call_index *x = r->index;
+	struct bkey *k;
+	uint32_t n = 0;
+
+	if (!x || !r->call_page)
+		return RR_OK;
+	x->ticket = m->ncalls <= REPORT_TICKET_CALLS;
+	x->bodies = r->npages;
+	x->left_out = 0;
+	if (r->npages <= REPORT_FILE_BODIES)
+		return RR_OK;
+	if (!(k = rr_malloc((size_t)r->npages * sizeof *k)))
+		return RR_ENOMEM;
+	for (uint32_t i = 0; i < m->ncalls; i++) {
+		const struct call *c = &m->calls[i];
+
+		if (!r->call_page[i])
+			continue;
+		k[n].errors = c->findings[SEV_ERROR];
+		k[n].warnings = c->findings[SEV_WARNING];
+		k[n].bad = c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] +
+			   c->exits[EXIT_ENTRY_FAILED];
+		k[n].start = c->start_ms;
+		k[n].idx = i;
+		n++;
+	}
+	qsort(k, n, sizeof *k, cmp_bad);
+	for (uint32_t j = REPORT_FILE_BODIES; j < n; j++)
+		r->call_page[k[j].idx] = 0;
+	x->left_out = n - REPORT_FILE_BODIES;
+	x->bodies = REPORT_FILE_BODIES;
+	r->npages = REPORT_FILE_BODIES;
+	rr_free(k);
+	return RR_OK;
+}
