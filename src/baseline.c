@@ -904,6 +904,36 @@ static int skip_member(struct scan *s, int depth)
 	return value(s, depth + 1, CTX_SKIP);
 }
 
+/* A member of the top-level object: "headline" (sets *sub), "generator" and
+ * "days" (read whole); key and its value's first byte c, at offset kat.
+ * 1: not one of these (or *sub set; the caller goes on), 0: read, -1: error. */
+static int top_member(struct scan *s, int depth, const char *key, int c, uint64_t kat,
+		      enum ctx *sub)
+{
+	if (strcmp(key, "headline") == 0) {
+		if (c != '{')
+			return fail_at(s, kat, "%s", "\"headline\" is not an object");
+		memset(s->b->have, 0, sizeof s->b->have);
+		memset(s->b->value, 0, sizeof s->b->value);
+		s->seen_headline = 1;
+		*sub = CTX_HEADLINE;
+		return 1;
+	}
+	if (strcmp(key, "generator") == 0 && c == '"') {
+		struct strbuf gb = { s->b->generator, sizeof s->b->generator, 0, 0 };
+
+		return read_string(s, &gb) ? -1 : 0;
+	}
+	if (strcmp(key, "days") == 0) {
+		if (c != '[')
+			return fail_at(s, kat, "%s", "\"days\" is not an array");
+		memset(s->b->days, 0, sizeof s->b->days);
+		s->b->days_total = 0;
+		return container(s, depth + 1, CTX_DAYS) ? -1 : 0;
+	}
+	return 1;
+}
+
 /* An object or array; the opening bracket is next. */
 static int container(struct scan *s, int depth, enum ctx ctx)
 {
@@ -953,27 +983,12 @@ static int container(struct scan *s, int depth, enum ctx ctx)
 				return -1;
 			if (cm == 0)
 				goto member_done;
-			if (ctx == CTX_TOP && strcmp(key, "headline") == 0) {
-				if (c != '{')
-					return fail_at(s, kat, "%s", "\"headline\" is not an object");
-				memset(s->b->have, 0, sizeof s->b->have);
-				memset(s->b->value, 0, sizeof s->b->value);
-				s->seen_headline = 1;
-				sub = CTX_HEADLINE;
-			} else if (ctx == CTX_TOP && strcmp(key, "generator") == 0 && c == '"') {
-				struct strbuf gb = { s->b->generator, sizeof s->b->generator, 0, 0 };
-
-				if (read_string(s, &gb))
+			if (ctx == CTX_TOP && (cm = top_member(s, depth, key, c, kat, &sub)) <= 0) {
+				if (cm < 0)
 					return -1;
 				goto member_done;
-			} else if (ctx == CTX_TOP && strcmp(key, "days") == 0) {
-				if (c != '[')
-					return fail_at(s, kat, "%s", "\"days\" is not an array");
-				memset(s->b->days, 0, sizeof s->b->days);
-				s->b->days_total = 0;
-				if (container(s, depth + 1, CTX_DAYS))
-					return -1;
-				goto member_done;
+			} else if (sub != CTX_SKIP) {
+				/* "headline": read by the headline context */
 			} else if (ctx == CTX_DAY || ctx == CTX_DAY_LATENCY) {
 				int dm = day_member(s, depth, ctx, key, c);
 
