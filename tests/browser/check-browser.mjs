@@ -15,20 +15,29 @@
 // width (390 px) to OUT-phone.png. Exits 0 when every check passes, 1 with
 // one line per failed check otherwise, 2 on a usage or setup error.
 //
+// - axe-core (pinned in package.json) with the WCAG 2.1 A and AA rules
+//   (tags wcag2a, wcag2aa, wcag21a, wcag21aa) at 1400 px and at 390 px
+//   wide: any violation fails, and each is printed with its rule, impact
+//   and the first elements it names.
+//
 // With --overview (an overview page of the multi-page report, which has no
-// timeline, findings or log of its own) only the first two checks apply.
+// timeline, findings or log of its own) only the first two checks and
+// axe-core apply. With --axe-only only axe-core runs (quick iteration).
 //
 // Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const argv = process.argv.slice(2);
-const overview = argv[0] === '--overview';
-if (overview) argv.shift();
+let overview = false;
+let axeOnly = false;
+while (argv[0] === '--overview' || argv[0] === '--axe-only') {
+  if (argv.shift() === '--overview') overview = true; else axeOnly = true;
+}
 const [file, outPng] = argv;
 if (!file || !outPng || !outPng.endsWith('.png') || argv.length !== 2) {
-  console.error('usage: check-browser.mjs [--overview] FILE.html OUT.png');
+  console.error('usage: check-browser.mjs [--overview] [--axe-only] FILE.html OUT.png');
   process.exit(2);
 }
 const page_path = resolve(file);
@@ -51,6 +60,12 @@ try {
 }
 
 const url = pathToFileURL(page_path).href;
+const AXE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js');
+if (!existsSync(AXE_PATH)) {
+  console.error(`check-browser: ${AXE_PATH} missing (run npm ci in tests/browser)`);
+  process.exit(2);
+}
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const phonePng = outPng.replace(/\.png$/, '-phone.png');
 const failures = [];
 const fail = (msg) => failures.push(msg);
@@ -148,7 +163,38 @@ async function textOf(page, selectors) {
   return { sel: m.sel, text: (await m.h.textContent()) || '' };
 }
 
+// axe-core on the page at one width: the violations, one line each, and
+// their count (nodes) for the summary line.
+async function axeCheck(width, height) {
+  const ctx = await browser.newContext({ viewport: { width, height } });
+  const page = await ctx.newPage();
+  const label = `axe ${width}px`;
+  watch(page, label);
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForTimeout(200);
+  await page.addScriptTag({ path: AXE_PATH });
+  const res = await page.evaluate(async (tags) => {
+    const r = await window.axe.run(document, { runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.length,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ') +
+        (n.any && n.any[0] && n.any[0].message ? ` (${n.any[0].message})` : '')) }));
+  }, AXE_TAGS);
+  let n = 0;
+  for (const v of res) {
+    n += v.nodes;
+    fail(`${label}: ${v.id} (${v.impact}) on ${v.nodes} element(s): ${v.help}; ` +
+      v.targets.join('; '));
+  }
+  console.log(`check-browser: axe-core ${width}px: ${res.length} rule(s) violated, ${n} element(s)`);
+  await ctx.close();
+}
+
 try {
+  await axeCheck(1400, 900);
+  await axeCheck(390, 844);
+  if (axeOnly) throw null;
   // 1. Desktop, scripts on.
   const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await desk.newPage();
@@ -233,7 +279,7 @@ try {
     console.log(`check-browser: timeline ${tl.sel} ${Math.round(tl.box.width)}x${Math.round(tl.box.height)} px, ${tl.marks} shapes`);
   }
 } catch (e) {
-  fail(`error while checking: ${e.stack || e.message}`);
+  if (e !== null) fail(`error while checking: ${e.stack || e.message}`);
 } finally {
   await browser.close();
 }

@@ -9,9 +9,10 @@
 # examples (tests/data/official-api-examples/) as a directory report, written
 # under BUILD_DIR/html-check/<mode>/.
 #   validator  the W3C Nu checker on every produced page (validate.sh)
-#   browser    headless Chromium on the single-file reports, the overview
-#              and a call page (check-browser.mjs); screenshots saved as
-#              BUILD_DIR/screenshot-{report,overview,call,hostile}[-phone].png
+#   browser    headless Chromium on the single-file reports, the one-call
+#              ticket file (--room 3101), the overview and a call page
+#              (check-browser.mjs, axe-core included); screenshots saved as
+#              BUILD_DIR/screenshot-{report,overview,call,hostile,ticket}[-phone].png
 # Fails (never skips) when java, node or chromium is missing. Installs the
 # pinned npm packages (npm ci) first when node_modules is missing or stale.
 set -euo pipefail
@@ -75,6 +76,8 @@ build samples-dir "$OUT/samples" "$SRC"/samples/*.csv
 build samples-file "$OUT/samples.html" "$SRC"/samples/*.csv
 build hostile-dir "$OUT/hostile" "$SRC"/tests/data/hostile/*.csv
 build hostile-file "$OUT/hostile.html" "$SRC"/tests/data/hostile/*.csv
+# A one-call ticket file: the single file of room 3101 alone.
+build ticket-file "$OUT/ticket.html" --room 3101 "$SRC"/samples/*.csv
 # The official API examples: an overview with experiences of a room without
 # events and companion rows that match no call.
 build official-dir "$OUT/official" "$SRC"/tests/data/official-api-examples/*.csv
@@ -96,6 +99,7 @@ done
 
 if [ "$MODE" = validator ]; then
   "$HERE/validate.sh" "$OUT/samples" "$OUT/samples.html" "$OUT/hostile" "$OUT/hostile.html" \
+    "$OUT/ticket.html" \
     "$OUT/official" "$OUT/week"
   exit
 fi
@@ -112,6 +116,7 @@ check "$OUT/samples.html" "$BUILD/screenshot-report.png"
 check --overview "$OUT/samples/index.html" "$BUILD/screenshot-overview.png"
 check "$call" "$BUILD/screenshot-call.png"
 check "$OUT/hostile.html" "$BUILD/screenshot-hostile.png"
+check "$OUT/ticket.html" "$BUILD/screenshot-ticket.png"
 check --overview "$OUT/week/index.html" "$BUILD/screenshot-week.png"
-[ $fails -eq 0 ] || die "$fails of 5 pages failed the browser check"
+[ $fails -eq 0 ] || die "$fails of 6 pages failed the browser check"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"

@@ -346,7 +346,7 @@ class CallPages(Base):
     """What call pages are made of (issue 5): no script, a stylesheet of
     their own, and an event log of one line per record of the call."""
 
-    LOG_RE = re.compile(r'<pre class="log">(.*?)</pre>', re.S)
+    LOG_RE = re.compile(r'<pre class="log"[^>]*>(.*?)</pre>', re.S)
     TAG_RE = re.compile(r"<[^>]*>")
 
     def log_lines(self, page):

@@ -392,7 +392,8 @@ static const char *const attr_names[] = {
 	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
 	"scope", "viewbox", "role", "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx",
 	"cy", "r", "d", "data-code", "data-user", "title", "points", "data-group", "aria-label",
-	"data-key", "data-figure", "preserveaspectratio", "transform", "tabindex", NULL };
+	"data-key", "data-figure", "preserveaspectratio", "transform", "tabindex",
+	"aria-labelledby", "open", "data-t", "data-t0", "data-t1", "data-exit", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {

@@ -111,7 +111,7 @@ static void check_lane_log(struct parsed *p, const struct callview *v, uint32_t 
 	assert_non_null(strstr(heading, buf));
 	free(heading);
 	snprintf(expr, sizeof expr,
-		 "string((//h3[@class='log-user'])[%u]/following-sibling::*[1][self::pre[@class='log']])",
+		 "string((//h3[@class='log-user'])[%u]/../following-sibling::*[1][self::pre[@class='log']])",
 		 lane + 1);
 	log = xstr(p, expr);
 	assert_int_equal(count_lines(log), (long)l->nlog);
@@ -127,7 +127,7 @@ static void check_lane_log(struct parsed *p, const struct callview *v, uint32_t 
 	}
 	free(log);
 	snprintf(expr, sizeof expr,
-		 "count((//h3[@class='log-user'])[%u]/following-sibling::*[1][self::pre]/span)", lane + 1);
+		 "count((//h3[@class='log-user'])[%u]/../following-sibling::*[1][self::pre]/span)", lane + 1);
 	assert_int_equal((long)xnum(p, expr), marked);
 }
 
@@ -554,7 +554,7 @@ static void test_charts_per_lane(void **state)
 	for (uint32_t l = 0; l < cp.v.nlanes; l++) {
 		const struct cv_lane *ln = &cp.v.lanes[l];
 
-		snprintf(expr, sizeof expr, "count(//div[@class='lane-charts'][@data-user='%s']"
+		snprintf(expr, sizeof expr, "count(//details[@class='lane-charts'][@data-user='%s']"
 			 "//svg[@class='chart'])", ln->user);
 		assert_int_equal((long)xnum(&cp.p, expr), (long)ln->ncharts);
 	}
