@@ -15,6 +15,14 @@
 // width (390 px) to OUT-phone.png. Exits 0 when every check passes, 1 with
 // one line per failed check otherwise, 2 on a usage or setup error.
 //
+// - nothing by colour alone: every session bar of the timeline whose exit
+//   reason has a pattern (all but "normal", solid, and "ongoing", solid
+//   with an arrow) is followed by its overlay (path.pat, data-exit naming
+//   the reason) filled with that reason's <pattern>, which exists; every
+//   ongoing bar has its arrow; each legend swatch of a patterned reason
+//   draws a pattern; warnings and errors are drawn as different shapes.
+//   Saves OUT-deutan.png: the timeline under a deuteranopia simulation (an
+//   SVG feColorMatrix filter on the page), to look at;
 // - axe-core (pinned in package.json) with the WCAG 2.1 A and AA rules
 //   (tags wcag2a, wcag2aa, wcag21a, wcag21aa) at 1400 px and at 390 px
 //   wide: any violation fails, and each is printed with its rule, impact
@@ -163,6 +171,66 @@ async function textOf(page, selectors) {
   return { sel: m.sel, text: (await m.h.textContent()) || '' };
 }
 
+// Runs in the page: what breaks "nothing by colour alone" in the timelines.
+function exitPatternProblems() {
+  const out = [];
+  const solid = new Set(['normal', 'ongoing']);
+  for (const bar of document.querySelectorAll('svg.timeline path.bar')) {
+    const exit = [...bar.classList].find((c) => c.startsWith('exit-'))?.slice(5);
+    if (!exit) { out.push('a timeline bar without an exit-* class'); continue; }
+    const next = bar.nextElementSibling;
+    if (exit === 'ongoing') {
+      if (!next || !next.classList.contains('ongoing-mark')) out.push('an ongoing bar without its arrow');
+      continue;
+    }
+    if (solid.has(exit)) continue;
+    if (!next || !next.classList.contains('pat') || next.getAttribute('data-exit') !== exit) {
+      out.push(`a bar of exit ${exit} without its pattern overlay`);
+      continue;
+    }
+    const m = /^url\(#([^)]+)\)$/.exec(next.getAttribute('fill') || '');
+    const pat = m && document.getElementById(m[1]);
+    if (!pat || pat.tagName.toLowerCase() !== 'pattern' || !m[1].endsWith('-' + exit) ||
+        !pat.firstElementChild) {
+      out.push(`the overlay of exit ${exit} names no pattern of that exit (${next.getAttribute('fill')})`);
+    }
+  }
+  for (const sw of document.querySelectorAll('ul.legend .swatch[class*="exit-"]')) {
+    const exit = [...sw.classList].find((c) => c.startsWith('exit-')).slice(5);
+    if (!solid.has(exit) && getComputedStyle(sw).backgroundImage === 'none') {
+      out.push(`the legend's swatch of exit ${exit} has no pattern`);
+    }
+  }
+  for (const g of document.querySelectorAll('svg.timeline g.mk.sev-warning path, svg.timeline g.mk.sev-error path')) {
+    const d = g.getAttribute('d') || '';
+    const warn = g.parentElement.classList.contains('sev-warning');
+    if (d && !(warn ? /l4\.5-8l4\.5 8z/ : /h9v9h-9z/).test(d)) {
+      out.push(`a ${warn ? 'warning' : 'error'} mark not drawn as a ${warn ? 'triangle' : 'square'}`);
+    }
+  }
+  return out;
+}
+
+// A screenshot of the first timeline as a person with deuteranopia sees it
+// (the Machado et al. 2009 matrix, severity 1, as an SVG filter on <html>).
+async function deutanShot(page, path) {
+  await page.evaluate(() => {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('width', '0');
+    svg.setAttribute('height', '0');
+    svg.style.position = 'absolute';
+    svg.innerHTML = '<filter id="rr-deutan" color-interpolation-filters="linearRGB">' +
+      '<feColorMatrix type="matrix" values="0.367322 0.860646 -0.227968 0 0 ' +
+      '0.280085 0.672501 0.047413 0 0 -0.011820 0.042940 0.968881 0 0 0 0 0 1 0"/></filter>';
+    document.body.appendChild(svg);
+    document.documentElement.style.filter = 'url(#rr-deutan)';
+  });
+  const sec = await page.$('section.timeline') || await page.$('svg.timeline');
+  if (sec) await sec.screenshot({ path });
+  await page.evaluate(() => { document.documentElement.style.filter = ''; });
+}
+
 // axe-core on the page at one width: the violations, one line each, and
 // their count (nodes) for the summary line.
 async function axeCheck(width, height) {
@@ -231,6 +299,11 @@ try {
   if (overflowX > 1) {
     fail(`desktop: page is ${overflowX}px wider than the 1280px window; ` +
       `widest: ${(await widest(page)).join('; ')}`);
+  }
+
+  if (tl) {
+    for (const msg of await page.evaluate(exitPatternProblems)) fail(`desktop: ${msg}`);
+    await deutanShot(page, outPng.replace(/\.png$/, '-deutan.png'));
   }
 
   await page.screenshot({ path: outPng, fullPage: true });

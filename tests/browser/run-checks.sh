@@ -12,7 +12,8 @@
 #   browser    headless Chromium on the single-file reports, the one-call
 #              ticket file (--room 3101), the overview and a call page
 #              (check-browser.mjs, axe-core included); screenshots saved as
-#              BUILD_DIR/screenshot-{report,overview,call,hostile,ticket}[-phone].png
+#              BUILD_DIR/screenshot-{report,overview,call,hostile,ticket,exits}[-phone].png,
+#              timelines in a deuteranopia simulation as screenshot-*-deutan.png
 # Fails (never skips) when java, node or chromium is missing. Installs the
 # pinned npm packages (npm ci) first when node_modules is missing or stale.
 set -euo pipefail
@@ -76,6 +77,8 @@ build samples-dir "$OUT/samples" "$SRC"/samples/*.csv
 build samples-file "$OUT/samples.html" "$SRC"/samples/*.csv
 build hostile-dir "$OUT/hostile" "$SRC"/tests/data/hostile/*.csv
 build hostile-file "$OUT/hostile.html" "$SRC"/tests/data/hostile/*.csv
+# One call with a user per exit reason (nothing by colour alone).
+build exits-dir "$OUT/exits" "$SRC"/tests/data/exits/events.csv
 # A one-call ticket file: the single file of room 3101 alone.
 build ticket-file "$OUT/ticket.html" --room 3101 "$SRC"/samples/*.csv
 # The official API examples: an overview with experiences of a room without
@@ -117,6 +120,7 @@ check --overview "$OUT/samples/index.html" "$BUILD/screenshot-overview.png"
 check "$call" "$BUILD/screenshot-call.png"
 check "$OUT/hostile.html" "$BUILD/screenshot-hostile.png"
 check "$OUT/ticket.html" "$BUILD/screenshot-ticket.png"
+check "$(ls "$OUT"/exits/calls/*.html | head -n 1)" "$BUILD/screenshot-exits.png"
 check --overview "$OUT/week/index.html" "$BUILD/screenshot-week.png"
-[ $fails -eq 0 ] || die "$fails of 6 pages failed the browser check"
+[ $fails -eq 0 ] || die "$fails of 7 pages failed the browser check"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"

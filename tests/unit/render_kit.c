@@ -387,13 +387,14 @@ static const char *const element_names[] = {
 	"section", "nav", "h1", "h2", "h3", "p", "div", "dl", "dt", "dd", "ul", "ol", "li",
 	"table", "thead", "tbody", "tr", "th", "td", "a", "span", "details", "summary",
 	"svg", "g", "rect", "line", "circle", "path", "text", "h4", "figure", "figcaption",
-	"polyline", "nav", "pre", NULL };
+	"polyline", "nav", "pre", "defs", "pattern", NULL };
 static const char *const attr_names[] = {
 	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
 	"scope", "viewbox", "role", "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx",
 	"cy", "r", "d", "data-code", "data-user", "title", "points", "data-group", "aria-label",
 	"data-key", "data-figure", "preserveaspectratio", "transform", "tabindex",
-	"aria-labelledby", "open", "data-t", "data-t0", "data-t1", "data-exit", NULL };
+	"aria-labelledby", "open", "data-t", "data-t0", "data-t1", "data-exit", "fill",
+	"patternunits", "aria-hidden", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {

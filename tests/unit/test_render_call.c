@@ -180,7 +180,37 @@ static void check_lanes_and_marks(struct call_page *cp)
 			 (long)v->nspans);
 	assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']/path[@class='exp']"),
 			 (long)v->nexps);
-	assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']//path[not(title)]"), 0);
+	assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']//path[not(title)]"
+			       "[not(@class='pat')]"), 0);
+	/* Nothing by colour alone: each bar whose exit is neither normal nor
+	 * ongoing is followed by its pattern overlay, which names a pattern
+	 * of the page's <defs>. */
+	{
+		long patterned = 0;
+
+		for (uint32_t i = 0; i < v->nbars; i++)
+			patterned += v->bars[i].exit != EXIT_NORMAL && v->bars[i].exit != EXIT_ONGOING;
+		assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']/path[@class='pat']"),
+				 patterned);
+		for (int e = 0; e < EXIT__COUNT; e++) {
+			const char *x = exit_reason_name((enum exit_reason)e);
+			char q[400];
+			long n = 0;
+
+			for (uint32_t i = 0; i < v->nbars; i++)
+				n += v->bars[i].exit == (enum exit_reason)e;
+			if (e == EXIT_NORMAL || e == EXIT_ONGOING)
+				n = 0;
+			snprintf(q, sizeof q, "count(//path[@class='pat'][@data-exit='%s']"
+				 "[preceding-sibling::path[1][contains(@class, 'bar exit-%s')]]"
+				 "[@fill = concat('url(#', //defs/pattern[substring-after(@id, '-') = '%s']/@id, ')')])",
+				 x, x, x);
+			assert_int_equal((long)xnum(p, q), n);
+		}
+	}
+	/* Warnings are triangles and errors squares, not only other colours. */
+	assert_int_equal(COUNT(p, "//g[@class='mk sev-error']/path[not(contains(@d, 'h9v9h-9z'))]"), 0);
+	assert_int_equal(COUNT(p, "//g[@class='mk sev-warning']/path[not(contains(@d, 'l4.5-8l4.5 8z'))]"), 0);
 	for (uint32_t l = 0; l < v->nlanes; l++)
 		check_lane_marks(p, v, l);
 }
