@@ -240,9 +240,9 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		"findings", "sessions", "experiences", "log", NULL };
 	struct render *rd;
 	struct frame fr;
-	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL;
+	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL, *cjs = NULL;
 	const char *ccss_name = "call.css";
-	size_t csslen, jslen = 0, ccsslen = 0;
+	size_t csslen, jslen = 0, ccsslen = 0, cjslen = 0;
 	int rc;
 
 	*out = NULL;
@@ -256,6 +256,16 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		goto fail;
 	/* The script is optional in a --templates directory. */
 	rc = load_file(dir, "report.js", &js, &jslen, err, errlen);
+	if (rc == RR_EIO && dir) {
+		rc = RR_OK;
+		if (err && errlen)
+			err[0] = '\0';
+	}
+	if (rc != RR_OK)
+		goto fail;
+	/* The call pages' filter script, optional in a --templates directory
+	 * too. */
+	rc = load_file(dir, "call.js", &cjs, &cjslen, err, errlen);
 	if (rc == RR_EIO && dir) {
 		rc = RR_OK;
 		if (err && errlen)
@@ -295,13 +305,14 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	    (rc = check_raw("charts.css", rd->charts_css, rd->charts_len, "style", err,
 			    errlen)) != RR_OK ||
 	    (ccss && (rc = check_raw(ccss_name, ccss, ccsslen, "style", err, errlen)) != RR_OK) ||
-	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK))
+	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK) ||
+	    (cjs && (rc = check_raw("call.js", cjs, cjslen, "script", err, errlen)) != RR_OK))
 		goto fail;
 	if ((rc = prepare(dir, "overview.html", overview_slots, css, js, &rd->overview, err,
 			  errlen)) != RR_OK)
 		goto fail;
-	/* No script on call pages: what it did for them (open the logs for
-	 * printing, filter rows) the pages no longer need. */
+	/* Call pages get call.js (filters; without it everything is shown),
+	 * not report.js. */
 	/* The call pages' stylesheet, with the place of the charts' rules
 	 * at its end. */
 	{
@@ -315,7 +326,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		memcpy(page_css, c, n);
 		memcpy(page_css + n, CHARTS_MARK, sizeof CHARTS_MARK);
 	}
-	if ((rc = prepare(dir, "call.html", call_slots, page_css, NULL, &rd->call, err,
+	if ((rc = prepare(dir, "call.html", call_slots, page_css, cjs, &rd->call, err,
 			  errlen)) != RR_OK)
 		goto fail;
 	if ((rc = frame_open(&fr, rd->call, &call_frame_spec, 0, NULL, 0)) != RR_OK ||
@@ -330,6 +341,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	rr_free(js);
 	rr_free(ccss);
 	rr_free(page_css);
+	rr_free(cjs);
 	*out = rd;
 	return RR_OK;
 fail:
@@ -339,6 +351,7 @@ fail:
 	rr_free(js);
 	rr_free(ccss);
 	rr_free(page_css);
+	rr_free(cjs);
 	render_close(rd);
 	return rc;
 }

@@ -23,6 +23,9 @@
 //   draws a pattern; warnings and errors are drawn as different shapes.
 //   Saves OUT-deutan.png: the timeline under a deuteranopia simulation (an
 //   SVG feColorMatrix filter on the page), to look at;
+// - on a call page with its script (a filter bar, form.call-filter): the
+//   user, severity and text filters narrow the findings and the event log
+//   to what they say, and clearing them shows everything again;
 // - axe-core (pinned in package.json) with the WCAG 2.1 A and AA rules
 //   (tags wcag2a, wcag2aa, wcag21a, wcag21aa) at 1400 px and at 390 px
 //   wide: any violation fails, and each is printed with its rule, impact
@@ -171,6 +174,47 @@ async function textOf(page, selectors) {
   return { sel: m.sel, text: (await m.h.textContent()) || '' };
 }
 
+// The call page's filters (call.js), operated as a person would.
+async function checkFilters(page) {
+  const state = () => page.evaluate(() => {
+    const vis = (e) => !e.hidden && e.offsetParent !== null;
+    const lis = [...document.querySelectorAll('li.finding')];
+    const lanes = [...document.querySelectorAll('details.lane-log')];
+    return {
+      findings: lis.filter(vis).map((li) => ({ user: li.dataset.user,
+        sev: li.classList.contains('sev-error') ? 2 : li.classList.contains('sev-warning') ? 1 : 0,
+        text: li.textContent })),
+      total: lis.length,
+      lanes: lanes.filter((d) => !d.hidden).map((d) => d.dataset.user),
+      lines: [...document.querySelectorAll('pre.log span.ln')].filter((s) => !s.hidden)
+        .map((s) => s.textContent),
+      status: document.querySelector('.filter-status')?.textContent || '',
+    };
+  });
+  const users = await page.$$eval('#filter-user option', (os) => os.map((o) => o.value).filter(Boolean));
+  if (!users.length) { fail('filters: no user to choose'); return; }
+  const u = users[users.length - 1];
+  await page.selectOption('#filter-user', u);
+  let s = await state();
+  if (s.findings.some((f) => f.user !== u)) fail(`filters: user ${u} chosen, findings of others shown`);
+  if (s.lanes.length !== 1 || s.lanes[0] !== u) fail(`filters: user ${u} chosen, logs shown: ${s.lanes.join(', ')}`);
+  if (!/^Showing \d+ of \d+ findings/.test(s.status)) fail(`filters: no status line (${JSON.stringify(s.status)})`);
+  await page.selectOption('#filter-user', '');
+  await page.selectOption('#filter-sev', 'error');
+  s = await state();
+  if (s.findings.some((f) => f.sev < 2)) fail('filters: errors only chosen, other findings shown');
+  if (s.lines.some((l) => !/\terror: /.test(l))) fail('filters: errors only chosen, other log lines shown');
+  await page.selectOption('#filter-sev', 'all');
+  await page.fill('#filter-text', 'entering room');
+  s = await state();
+  if (!s.lines.length || s.lines.some((l) => !l.toLowerCase().includes('entering room'))) {
+    fail(`filters: text "entering room": ${s.lines.length} log lines shown, not all matching`);
+  }
+  await page.fill('#filter-text', '');
+  s = await state();
+  if (s.findings.length !== s.total) fail(`filters cleared: ${s.findings.length} of ${s.total} findings shown`);
+}
+
 // Runs in the page: what breaks "nothing by colour alone" in the timelines.
 function exitPatternProblems() {
   const out = [];
@@ -301,6 +345,7 @@ try {
       `widest: ${(await widest(page)).join('; ')}`);
   }
 
+  if (await page.$('form.call-filter')) await checkFilters(page);
   if (tl) {
     for (const msg of await page.evaluate(exitPatternProblems)) fail(`desktop: ${msg}`);
     await deutanShot(page, outPng.replace(/\.png$/, '-deutan.png'));

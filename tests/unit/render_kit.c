@@ -453,7 +453,7 @@ void check_call_page(struct parsed *p)
 {
 	char *css;
 
-	check_page_scripts(p, 0);
+	check_page_scripts(p, 1);
 	assert_null(strstr(p->bytes, "<!--"));
 	css = xstr(p, "string(//style)");
 	assert_non_null(strstr(css, "@media print"));
