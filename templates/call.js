@@ -1,7 +1,8 @@
 /* roomreport call page: optional filters. The page is complete without
    this script (everything shown); it adds one filter bar above the findings
    that narrows the findings and the event log by user, severity and text,
-   and opens the logs for printing. It touches nothing it cannot find, makes
+   scrolls a timeline wider than the screen to its first problem, and opens
+   the logs for printing. It touches nothing it cannot find, makes
    no request, and never throws on a page without findings or log. */
 (function () {
   "use strict";
@@ -43,7 +44,19 @@
     pre.setAttribute("data-split", "1");
   }
 
+  /* On a narrow screen the timeline scrolls sideways: bring its first
+     error (else warning) mark into view. */
+  function firstProblemInView() {
+    var wrap = document.querySelector("section.timeline .svg-wrap");
+    if (!wrap || wrap.scrollWidth <= wrap.clientWidth) return;
+    var mark = wrap.querySelector("g.mk.sev-error path") || wrap.querySelector("g.mk.sev-warning path");
+    if (!mark) return;
+    var box = mark.getBoundingClientRect(), w = wrap.getBoundingClientRect();
+    wrap.scrollLeft += box.left - w.left - wrap.clientWidth / 3;
+  }
+
   function setup() {
+    firstProblemInView();
     var findings = document.querySelector("section.findings");
     var lanes = document.querySelectorAll("details.lane-log");
     var items = document.querySelectorAll("li.finding");

@@ -26,6 +26,13 @@
 // - on a call page with its script (a filter bar, form.call-filter): the
 //   user, severity and text filters narrow the findings and the event log
 //   to what they say, and clearing them shows everything again;
+// - text in the timeline and the quality charts renders at 11 px or more
+//   (font size times the SVG's scale) at desktop and at phone width;
+// - at phone width the timeline's first error (else warning) mark is in
+//   the visible part of its scrolling box;
+// - printed on A4 (print media, the 718 px of A4 less 10 mm margins): no
+//   table is wider than the page, so no column is lost; saves OUT.pdf
+//   (Chromium's page.pdf) to look at;
 // - axe-core (pinned in package.json) with the WCAG 2.1 A and AA rules
 //   (tags wcag2a, wcag2aa, wcag21a, wcag21aa) at 1400 px and at 390 px
 //   wide: any violation fails, and each is printed with its rule, impact
@@ -215,6 +222,26 @@ async function checkFilters(page) {
   if (s.findings.length !== s.total) fail(`filters cleared: ${s.findings.length} of ${s.total} findings shown`);
 }
 
+// Runs in the page: text of the timeline and charts drawn under 11 px.
+function smallSvgText() {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg.timeline, svg.chart')) {
+    const vb = svg.viewBox && svg.viewBox.baseVal;
+    const r = svg.getBoundingClientRect();
+    if (!vb || !vb.width || !r.width || svg.closest('details:not([open])')) continue;
+    const scale = r.width / vb.width;
+    for (const t of svg.querySelectorAll('text')) {
+      const px = parseFloat(getComputedStyle(t).fontSize) * scale;
+      if (px < 10.95) {
+        out.push(`svg.${svg.getAttribute('class')} text "${t.textContent.slice(0, 30)}" at ${px.toFixed(1)} px (under 11)`);
+        break;
+      }
+    }
+    if (out.length >= 3) break;
+  }
+  return out;
+}
+
 // Runs in the page: what breaks "nothing by colour alone" in the timelines.
 function exitPatternProblems() {
   const out = [];
@@ -351,7 +378,8 @@ try {
     await deutanShot(page, outPng.replace(/\.png$/, '-deutan.png'));
   }
 
-  await page.screenshot({ path: outPng, fullPage: true });
+  for (const msg of await page.evaluate(smallSvgText)) fail(`desktop: ${msg}`);
+  await page.screenshot({ path: outPng, fullPage: true, timeout: 180000 });
   await desk.close();
 
   // 2. Phone width, scripts on.
@@ -371,8 +399,39 @@ try {
     fail(`phone: page is ${phoneOverflow}px wider than the 390px screen (scrolls sideways); ` +
       `widest: ${(await widest(phone)).join('; ')}`);
   }
-  await phone.screenshot({ path: phonePng, fullPage: true });
+  for (const msg of await phone.evaluate(smallSvgText)) fail(`phone: ${msg}`);
+  if (tl) {
+    const inView = await phone.evaluate(() => {
+      const wrap = document.querySelector('section.timeline .svg-wrap');
+      const mark = wrap && (wrap.querySelector('g.mk.sev-error path') ||
+        wrap.querySelector('g.mk.sev-warning path'));
+      if (!mark) return true;
+      const b = mark.getBoundingClientRect(), w = wrap.getBoundingClientRect();
+      return b.right > w.left && b.left < w.right;
+    });
+    if (!inView) fail('phone: the timeline\'s first problem is scrolled out of view');
+  }
+  await phone.screenshot({ path: phonePng, fullPage: true, timeout: 180000 });
   await phoneCtx.close();
+
+  // Printed on A4.
+  {
+    const ctx = await browser.newContext({ viewport: { width: 718, height: 1000 } });
+    const pr = await ctx.newPage();
+    watch(pr, 'print');
+    await pr.goto(url, { waitUntil: 'load' });
+    await pr.emulateMedia({ media: 'print' });
+    const wide = await pr.evaluate(() => {
+      const w = document.documentElement.clientWidth;
+      return [...document.querySelectorAll('table')]
+        .filter((t) => t.getBoundingClientRect().right > w + 1 && t.offsetParent !== null)
+        .slice(0, 3).map((t) => `table.${t.className} (${Math.round(t.getBoundingClientRect().width)}px)`);
+    });
+    if (wide.length) fail(`print: tables wider than A4 (718 px), columns would be lost: ${wide.join('; ')}`);
+    await pr.pdf({ path: outPng.replace(/\.png$/, '.pdf'), format: 'A4',
+      margin: { top: '10mm', bottom: '10mm', left: '10mm', right: '10mm' } });
+    await ctx.close();
+  }
 
   // 3. Scripts off (javaScriptEnabled is per context): the findings and
   // the log must still be there.
