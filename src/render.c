@@ -213,6 +213,22 @@ void render_quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+/* As load_file, but a file missing from a --templates directory (dir) is
+ * no error: RR_OK with *buf NULL. */
+static int load_optional(const char *dir, const char *name, char **buf, size_t *len,
+			 char *err, size_t errlen)
+{
+	int rc = load_file(dir, name, buf, len, err, errlen);
+
+	if (rc == RR_EIO && dir) {
+		*buf = NULL;
+		rc = RR_OK;
+		if (err && errlen)
+			err[0] = '\0';
+	}
+	return rc;
+}
+
 /* Checks a stylesheet or script that goes into <style>/<script> unescaped. */
 static int check_raw(const char *name, const char *s, size_t n, const char *tag, char *err,
 		     size_t errlen)
@@ -254,24 +270,10 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		return RR_ENOMEM;
 	if ((rc = load_file(dir, "style.css", &css, &csslen, err, errlen)) != RR_OK)
 		goto fail;
-	/* The script is optional in a --templates directory. */
-	rc = load_file(dir, "report.js", &js, &jslen, err, errlen);
-	if (rc == RR_EIO && dir) {
-		rc = RR_OK;
-		if (err && errlen)
-			err[0] = '\0';
-	}
-	if (rc != RR_OK)
-		goto fail;
-	/* The call pages' filter script, optional in a --templates directory
-	 * too. */
-	rc = load_file(dir, "call.js", &cjs, &cjslen, err, errlen);
-	if (rc == RR_EIO && dir) {
-		rc = RR_OK;
-		if (err && errlen)
-			err[0] = '\0';
-	}
-	if (rc != RR_OK)
+	/* The scripts (the overview's, the call pages' filters) are optional
+	 * in a --templates directory. */
+	if ((rc = load_optional(dir, "report.js", &js, &jslen, err, errlen)) != RR_OK ||
+	    (rc = load_optional(dir, "call.js", &cjs, &cjslen, err, errlen)) != RR_OK)
 		goto fail;
 	/* Call pages have a stylesheet of their own, made from style.css when
 	 * the binary is built; a --templates directory may have one too, and
