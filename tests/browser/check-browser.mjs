@@ -28,8 +28,8 @@
 //   to what they say, and clearing them shows everything again;
 // - text in the timeline and the quality charts renders at 11 px or more
 //   (font size times the SVG's scale) at desktop and at phone width;
-// - at phone width the timeline's first error (else warning) mark is in
-//   the visible part of its scrolling box;
+// - at phone width, on a call page with its script, the timeline's first
+//   error (else warning) mark is in the visible part of its scrolling box;
 // - printed on A4 (print media, the 718 px of A4 less 10 mm margins): no
 //   table is wider than the page, so no column is lost; saves OUT.pdf
 //   (Chromium's page.pdf) to look at;
@@ -400,7 +400,9 @@ try {
       `widest: ${(await widest(phone)).join('; ')}`);
   }
   for (const msg of await phone.evaluate(smallSvgText)) fail(`phone: ${msg}`);
-  if (tl) {
+  // Only where the call page's script runs (its filter bar is there): the
+  // single-file report has no call script, and its timelines start at 0.
+  if (tl && await phone.$('form.call-filter')) {
     const inView = await phone.evaluate(() => {
       const wrap = document.querySelector('section.timeline .svg-wrap');
       const mark = wrap && (wrap.querySelector('g.mk.sev-error path') ||
