@@ -627,6 +627,51 @@ static int cmp_finding(const void *pa, const void *pb)
 	return a->f < b->f ? -1 : a->f > b->f;
 }
 
+/* With findings_by_user: the rank of the finding's user first. */
+static int cmp_finding_grouped(const void *pa, const void *pb)
+{
+	const struct cv_finding *a = pa, *b = pb;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	return cmp_finding(pa, pb);
+}
+
+/* The lane of each finding, the lanes' counts and whether their logs start
+ * open; on a big call the findings grouped by user, each user ranked by
+ * where their first finding stands in the flat order (most severe first,
+ * then time). rank: scratch of nlanes entries. */
+static void group_findings(struct callview *v, uint32_t *rank)
+{
+	uint32_t i, k, nrank = 0;
+
+	for (i = 0; i < v->nfindings; i++) {
+		struct cv_finding *f = &v->findings[i];
+
+		for (k = 0; k < v->nlanes && v->lanes[k].user != f->user &&
+			    strcmp(v->lanes[k].user, f->user); k++)
+			;
+		f->lane = k < v->nlanes ? k : 0;
+		if (k < v->nlanes && f->f->severity < SEV__COUNT)
+			v->lanes[k].nfind[f->f->severity]++;
+	}
+	for (k = 0; k < v->nlanes; k++) {
+		v->lanes[k].log_open = v->nlanes <= CV_GROUP_LANES &&
+				       v->lanes[k].nlog <= CV_LOG_OPEN_LINES;
+		rank[k] = UINT32_MAX;
+	}
+	v->findings_by_user = v->nlanes > CV_GROUP_LANES;
+	for (i = 0; i < v->nfindings; i++) {
+		struct cv_finding *f = &v->findings[i];
+
+		if (rank[f->lane] == UINT32_MAX)
+			rank[f->lane] = nrank++;
+		f->group = v->findings_by_user ? rank[f->lane] : 0;
+	}
+	if (v->findings_by_user && v->nfindings > 1)
+		qsort(v->findings, v->nfindings, sizeof *v->findings, cmp_finding_grouped);
+}
+
 static int build_findings(struct builder *b)
 {
 	const struct model *m = b->m;
@@ -637,8 +682,10 @@ static int build_findings(struct builder *b)
 
 	for (i = 0; i < c->nsessions; i++)
 		n += m->sessions[c->first_session + i].nfindings;
-	if (n == 0)
+	if (n == 0) {
+		group_findings(v, b->st_->order);
 		return RR_OK;
+	}
 	if (rr_grow(&v->findings, &b->st_->capfindings, n, sizeof *v->findings) != RR_OK)
 		return RR_ENOMEM;
 	for (i = 0; i < c->nsessions; i++) {
@@ -656,6 +703,7 @@ static int build_findings(struct builder *b)
 		}
 	}
 	qsort(v->findings, v->nfindings, sizeof *v->findings, cmp_finding);
+	group_findings(v, b->st_->order);
 	return RR_OK;
 }
 

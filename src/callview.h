@@ -151,7 +151,16 @@ struct cv_lane {
 	uint32_t first_exp, nexps;
 	uint32_t first_log, nlog;
 	uint32_t problems;       /* warning + error marks */
+	uint32_t nfind[SEV__COUNT];  /* the call's findings of this user, per severity */
+	uint8_t log_open;        /* the lane's log is shown open: at most
+				  * CV_LOG_OPEN_LINES records on a call of at most
+				  * CV_GROUP_LANES users; else it starts collapsed */
 };
+
+/* A call of more than CV_GROUP_LANES users lists its findings per user;
+ * a lane's log of more than CV_LOG_OPEN_LINES records starts collapsed. */
+#define CV_GROUP_LANES 8
+#define CV_LOG_OPEN_LINES 60
 
 struct cv_tick {
 	int64_t time_ms;
@@ -163,6 +172,9 @@ struct cv_finding {
 	const struct finding *f; /* into model.findings */
 	const char *user;        /* the session's user ID */
 	const char *time;        /* "10:12:14" */
+	uint32_t lane;           /* index into callview.lanes: the user's lane */
+	uint32_t group;          /* with findings_by_user: the user's rank (0 first);
+				  * else 0 */
 };
 
 struct callview {
@@ -194,8 +206,14 @@ struct callview {
 				  * and the first of each new offset carry the zone's
 				  * name ("02:50 CEST", "02:52", ..., "02:00 CET") */
 	uint32_t nbars, nmarks, nspans, nexps, nlog, nticks;
-	struct cv_finding *findings; /* most severe first, then time, user, code */
+	struct cv_finding *findings; /* most severe first, then time, user, code; with
+				      * findings_by_user, per user instead: the users in
+				      * the order of their first finding in that order,
+				      * and each user's findings in that order */
 	uint32_t nfindings;
+	uint8_t findings_by_user;    /* a big call (more than CV_GROUP_LANES lanes): the
+				      * findings grouped by user, and each user's
+				      * quality charts start collapsed */
 	struct cv_exp *call_exps;    /* experiences attached to the call only */
 	uint32_t ncall_exps;
 	const char *room_span;   /* rooms file: "created 10:00:00 · dismissed 10:41:00",

@@ -215,6 +215,22 @@ void render_quiet(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+/* As load_file, but a file missing from a --templates directory (dir) is
+ * no error: RR_OK with *buf NULL. */
+static int load_optional(const char *dir, const char *name, char **buf, size_t *len,
+			 char *err, size_t errlen)
+{
+	int rc = load_file(dir, name, buf, len, err, errlen);
+
+	if (rc == RR_EIO && dir) {
+		*buf = NULL;
+		rc = RR_OK;
+		if (err && errlen)
+			err[0] = '\0';
+	}
+	return rc;
+}
+
 /* Checks a stylesheet or script that goes into <style>/<script> unescaped. */
 static int check_raw(const char *name, const char *s, size_t n, const char *tag, char *err,
 		     size_t errlen)
@@ -242,9 +258,9 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		"findings", "sessions", "experiences", "log", NULL };
 	struct render *rd;
 	struct frame fr;
-	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL;
+	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL, *cjs = NULL;
 	const char *ccss_name = "call.css";
-	size_t csslen, jslen = 0, ccsslen = 0;
+	size_t csslen, jslen = 0, ccsslen = 0, cjslen = 0;
 	int rc;
 
 	*out = NULL;
@@ -256,14 +272,10 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		return RR_ENOMEM;
 	if ((rc = load_file(dir, "style.css", &css, &csslen, err, errlen)) != RR_OK)
 		goto fail;
-	/* The script is optional in a --templates directory. */
-	rc = load_file(dir, "report.js", &js, &jslen, err, errlen);
-	if (rc == RR_EIO && dir) {
-		rc = RR_OK;
-		if (err && errlen)
-			err[0] = '\0';
-	}
-	if (rc != RR_OK)
+	/* The scripts (the overview's, the call pages' filters) are optional
+	 * in a --templates directory. */
+	if ((rc = load_optional(dir, "report.js", &js, &jslen, err, errlen)) != RR_OK ||
+	    (rc = load_optional(dir, "call.js", &cjs, &cjslen, err, errlen)) != RR_OK)
 		goto fail;
 	/* Call pages have a stylesheet of their own, made from style.css when
 	 * the binary is built; a --templates directory may have one too, and
@@ -297,13 +309,14 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	    (rc = check_raw("charts.css", rd->charts_css, rd->charts_len, "style", err,
 			    errlen)) != RR_OK ||
 	    (ccss && (rc = check_raw(ccss_name, ccss, ccsslen, "style", err, errlen)) != RR_OK) ||
-	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK))
+	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK) ||
+	    (cjs && (rc = check_raw("call.js", cjs, cjslen, "script", err, errlen)) != RR_OK))
 		goto fail;
 	if ((rc = prepare(dir, "overview.html", overview_slots, css, js, &rd->overview, err,
 			  errlen)) != RR_OK)
 		goto fail;
-	/* No script on call pages: what it did for them (open the logs for
-	 * printing, filter rows) the pages no longer need. */
+	/* Call pages get call.js (filters; without it everything is shown),
+	 * not report.js. */
 	/* The call pages' stylesheet, with the place of the charts' rules
 	 * at its end. */
 	{
@@ -317,7 +330,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		memcpy(page_css, c, n);
 		memcpy(page_css + n, CHARTS_MARK, sizeof CHARTS_MARK);
 	}
-	if ((rc = prepare(dir, "call.html", call_slots, page_css, NULL, &rd->call, err,
+	if ((rc = prepare(dir, "call.html", call_slots, page_css, cjs, &rd->call, err,
 			  errlen)) != RR_OK)
 		goto fail;
 	if ((rc = frame_open(&fr, rd->call, &call_frame_spec, 0, NULL, 0)) != RR_OK ||
@@ -332,6 +345,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	rr_free(js);
 	rr_free(ccss);
 	rr_free(page_css);
+	rr_free(cjs);
 	*out = rd;
 	return RR_OK;
 fail:
@@ -341,6 +355,7 @@ fail:
 	rr_free(js);
 	rr_free(ccss);
 	rr_free(page_css);
+	rr_free(cjs);
 	render_close(rd);
 	return rc;
 }

@@ -181,22 +181,48 @@ static void fill_participants(struct page *p, xmlNodePtr n, const struct callvie
 	}
 }
 
+/* The heading of a user's group of findings on a big call:
+ * "chen · errors 1 · warnings 2 · info 0". */
+static void findings_group_head(struct page *p, xmlNodePtr n, const struct cv_lane *l)
+{
+	char b[96];
+
+	snprintf(b, sizeof b, " · errors %" PRIu32 " · warnings %" PRIu32 " · info %" PRIu32,
+		 l->nfind[SEV_ERROR], l->nfind[SEV_WARNING], l->nfind[SEV_INFO]);
+	tb_reset(p);
+	tb_str(p, l->user);
+	tb_add(p, b, strlen(b), 0);
+	tb_flush(p, add_el(p, n, p->single ? "h4" : "h3", "finding-user"));
+}
+
+/* The findings, most severe first: one list, or on a big call
+ * (findings_by_user) one list per user under the user's heading. Each item
+ * carries its time (data-t, ms since the epoch) and user (data-user) for
+ * the page's script. */
 static void fill_findings(struct page *p, xmlNodePtr n, const struct callview *v)
 {
-	xmlNodePtr ol, li;
+	xmlNodePtr ol = NULL, li;
+	char b[32];
 
 	if (v->nfindings == 0) {
 		empty_note(p, n, "No findings.");
 		return;
 	}
-	ol = add_el(p, n, "ol", "findings");
 	for (uint32_t i = 0; i < v->nfindings; i++) {
 		const struct cv_finding *f = &v->findings[i];
 		char cls[64];
 
+		if (!ol || (v->findings_by_user && f->group != v->findings[i - 1].group)) {
+			if (v->findings_by_user)
+				findings_group_head(p, n, &v->lanes[f->lane]);
+			ol = add_el(p, n, "ol", "findings");
+		}
 		snprintf(cls, sizeof cls, "finding %s", sev_class(f->f->severity));
 		li = add_el(p, ol, "li", cls);
 		new_attr(p, li, "data-code", f->f->code);
+		snprintf(b, sizeof b, "%" PRId64, f->f->time_ms);
+		new_attr(p, li, "data-t", b);
+		new_attr(p, li, "data-user", f->user);
 		badge(p, li, f->f->severity);
 		add_el_text(p, li, "span", "when", f->time);
 		add_el_text(p, li, "span", "user", f->user);
@@ -268,6 +294,8 @@ static void fill_sessions(struct page *p, xmlNodePtr n, const struct callview *v
  * Plain lines (info, inside a session) run together as one text; a warning,
  * error or outside-session line is an element of its own, so the stylesheet
  * can mark it, and says its severity in words ("warning: ...").
+ * Each lane is a <details> whose summary is the heading, open unless the
+ * view says the log starts collapsed (cv_lane.log_open).
  */
 static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 {
@@ -275,7 +303,7 @@ static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 		NULL, "outside", "sev-warning", "sev-warning outside", "sev-error",
 		"sev-error outside" };
 	static const char *const sev_word[SEV__COUNT] = { "", "warning: ", "error: " };
-	char b[96];
+	char b[96], id[48];
 
 	if (v->nlanes == 0) {
 		empty_note(p, n, "No events.");
@@ -284,9 +312,17 @@ static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 	for (uint32_t i = 0; i < v->nlanes; i++) {
 		const struct cv_lane *l = &v->lanes[i];
 		const struct cv_log *g = v->log + l->first_log;
-		xmlNodePtr h, pre;
+		xmlNodePtr h, pre, det;
 
-		h = add_el(p, n, p->single ? "h4" : "h3", "log-user");
+		det = add_el(p, n, "details", "lane-log");
+		new_attr(p, det, "data-user", l->user);
+		if (l->log_open)
+			new_attr(p, det, "open", "");
+		h = add_el(p, add_el(p, det, "summary", NULL), p->single ? "h4" : "h3", "log-user");
+		/* The log scrolls sideways on a narrow screen: a region that
+		 * the keyboard reaches, named by this heading. */
+		snprintf(id, sizeof id, "log-%" PRIu32 "-%" PRIu32, v->call + 1, i + 1);
+		new_attr(p, h, "id", id);
 		snprintf(b, sizeof b, " · %" PRIu32 " events · %" PRIu32 " problems · %s",
 			 l->nlog, l->problems, l->platform);
 		tb_reset(p);
@@ -295,7 +331,10 @@ static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 		tb_flush(p, h);
 		if (l->nlog == 0)
 			continue;
-		pre = add_el(p, n, "pre", "log");
+		pre = add_el(p, det, "pre", "log");
+		new_attr(p, pre, "tabindex", "0");
+		new_attr(p, pre, "role", "region");
+		new_attr(p, pre, "aria-labelledby", id);
 		tb_reset(p);
 		for (uint32_t k = 0; k < l->nlog; k++) {
 			unsigned sev = g[k].severity < SEV__COUNT ? g[k].severity : SEV_WARNING;

@@ -202,6 +202,7 @@ static void fill_chart(struct page *p, xmlNodePtr parent, const struct callview 
 
 	fig = add_el(p, parent, "figure", "chart");
 	wrap = add_el(p, fig, "div", "svg-wrap");
+	scroll_region(p, wrap, c->title);
 	svg = add_el(p, wrap, "svg", "chart");
 	q = b + sprintf(b, "0 0 %d ", TL_W);
 	put_coord(q, height);
@@ -238,9 +239,12 @@ int fill_charts(struct page *p, xmlNodePtr n, const struct callview *v)
 
 		if (l->ncharts == 0)
 			continue;
-		blk = add_el(p, n, "div", "lane-charts");
+		/* Per user a <details>, collapsed on a big call. */
+		blk = add_el(p, n, "details", "lane-charts");
 		new_attr(p, blk, "data-user", l->user);
-		h = add_el(p, blk, "h3", NULL);
+		if (!v->findings_by_user)
+			new_attr(p, blk, "open", "");
+		h = add_el(p, add_el(p, blk, "summary", NULL), "h3", NULL);
 		tb_reset(p);
 		tb_str(p, l->user);
 		if (l->device && *l->device) {

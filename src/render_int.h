@@ -163,6 +163,9 @@ struct col {
 	const char *name;
 	int num;                 /* right-aligned figures */
 };
+/* Makes wrap, a box that may scroll sideways, reachable by keyboard
+ * (tabindex 0) and named for screen readers (a region called label). */
+void scroll_region(struct page *p, xmlNodePtr wrap, const char *label);
 xmlNodePtr add_table(struct page *p, xmlNodePtr parent, const char *cls,
 		     const struct col *cols, size_t ncols);
 xmlNodePtr td_text(struct page *p, xmlNodePtr tr, const char *s, const char *cls);

@@ -506,6 +506,7 @@ static void fill_histogram(struct page *p, xmlNodePtr parent, const char *headin
 			max = h->count[i];
 	slotw = pw / nb;
 	wrap = add_el(p, fig, "div", "svg-wrap");
+	scroll_region(p, wrap, heading);
 	svg = add_el(p, wrap, "svg", "hist");
 	snprintf(b, sizeof b, "0 0 %d %d", HG_W, HG_H);
 	set_attr(p, svg, "viewBox", b);

@@ -114,13 +114,31 @@ void page_free(struct page *p)
 
 /* ---------------------------------------------------------------- tables */
 
-/* A table (in a scrolling wrapper) with a header row; returns its tbody. */
+void scroll_region(struct page *p, xmlNodePtr wrap, const char *label)
+{
+	new_attr(p, wrap, "tabindex", "0");
+	new_attr(p, wrap, "role", "region");
+	new_attr(p, wrap, "aria-label", label);
+}
+
+/* A table (in a scrolling wrapper) with a header row; returns its tbody.
+ * The wrapper is a keyboard-reachable region named by the table's first
+ * columns ("Table: User, Session, Platform, …"). */
 xmlNodePtr add_table(struct page *p, xmlNodePtr parent, const char *cls,
 		     const struct col *cols, size_t ncols)
 {
 	xmlNodePtr wrap = add_el(p, parent, "div", "table-wrap");
 	xmlNodePtr t = add_el(p, wrap, "table", cls);
 	xmlNodePtr tr = add_el(p, add_el(p, t, "thead", NULL), "tr", NULL);
+	char label[160];
+	size_t k = (size_t)snprintf(label, sizeof label, "Table:");
+
+	for (size_t i = 0; i < ncols && i < 3 && k < sizeof label; i++)
+		k += (size_t)snprintf(label + k, sizeof label - k, "%s %s", i ? "," : "",
+				      cols[i].name);
+	if (ncols > 3 && k < sizeof label)
+		snprintf(label + k, sizeof label - k, ", …");
+	scroll_region(p, wrap, label);
 
 	for (size_t i = 0; i < ncols; i++) {
 		xmlNodePtr th = add_el_text(p, tr, "th", cols[i].num ? "num" : NULL, cols[i].name);

@@ -48,7 +48,8 @@ double tl_x(const struct callview *v, int64_t t)
 /* A lane's event marks. Every event is drawn where it happened (a tick for
  * an info, a dot for a warning or an error), but the marks of one kind
  * (severity, inside or outside sessions) in one stretch of the lane (see
- * MARK_BUCKET_INFO) are one <path>, whose hover text lists their events: a busy lane
+ * MARK_BUCKET_INFO) are one <path>, whose hover text lists their events (a
+ * warning is a triangle, an error a square): a busy lane
  * gets a bounded number of elements, not one per event. A group per kind
  * carries the class; infos come first so that dots are drawn on top. */
 static void lane_marks(struct page *p, xmlNodePtr lane, const struct callview *v,
@@ -121,13 +122,19 @@ static void lane_marks(struct page *p, xmlNodePtr lane, const struct callview *v
 					*q++ = ' ';
 					q = put_coord(q, y0 + 3);
 					q = stpcpy(q, "v16");
-				} else {
-					/* A dot: two half circles. */
-					q = put_coord(q, last - (kind / 2 == SEV_ERROR ? 4.5 : 3.5));
+				} else if (kind / 2 == SEV_ERROR) {
+					/* An error: a square (a shape as well as a
+					 * colour, WCAG 1.4.1). */
+					q = put_coord(q, last - 4.5);
 					*q++ = ' ';
-					q = put_coord(q, y0 + TL_LANE / 2.0);
-					q = stpcpy(q, kind / 2 == SEV_ERROR ? "a4.5 4.5 0 1 0 9 0a4.5 4.5 0 1 0-9 0"
-									 : "a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0-7 0");
+					q = put_coord(q, y0 + TL_LANE / 2.0 - 4.5);
+					q = stpcpy(q, "h9v9h-9z");
+				} else {
+					/* A warning: a triangle, point up. */
+					q = put_coord(q, last - 4.5);
+					*q++ = ' ';
+					q = put_coord(q, y0 + TL_LANE / 2.0 + 4);
+					q = stpcpy(q, "l4.5-8l4.5 8z");
 				}
 				pb_add(p, num, (size_t)(q - num));
 			}
@@ -278,8 +285,65 @@ static void lane_label(struct page *p, xmlNodePtr g, const struct cv_lane *l, do
 	}
 }
 
-/* The lane's session bars, each coloured by its exit; an ongoing one has
- * an arrow past its end. */
+/* Each exit reason but "normal" and "ongoing" has a pattern as well as a
+ * colour (WCAG 1.4.1): white stripes, hatching, dots or lines drawn over the
+ * bar by an overlay of the same shape. The pattern's drawing per reason
+ * (enum exit_reason order); NULL for none. */
+static const char *const exit_pattern[EXIT__COUNT] = {
+	NULL,                           /* normal: solid */
+	"M-1 1l2-2M0 6l6-6M5 7l2-2",    /* timeout: diagonal stripes */
+	"M0 0l6 6M6 0l-6 6",            /* kicked: cross-hatching */
+	"c",                            /* exit failed: dots (a circle) */
+	"M3 0v6",                       /* entry failed: vertical lines */
+	"M0 3h6",                       /* unknown: horizontal lines */
+	NULL,                           /* ongoing: solid, an arrow past its end */
+};
+
+/* The id of exit e's pattern on the page of call `call` (unique within a
+ * single-file report too): "x3-timeout". */
+static void pattern_id(char *b, size_t n, uint32_t call, enum exit_reason e)
+{
+	snprintf(b, n, "x%" PRIu32 "-%s", call + 1, exit_reason_name(e));
+}
+
+/* The timeline's <defs>: the patterns of the exit reasons that its bars
+ * have. */
+static void timeline_patterns(struct page *p, xmlNodePtr svg, const struct callview *v)
+{
+	int used[EXIT__COUNT] = { 0 }, any = 0;
+	xmlNodePtr defs = NULL, pat, e;
+	char id[48];
+
+	for (uint32_t i = 0; i < v->nbars; i++)
+		if (v->bars[i].exit < EXIT__COUNT)
+			any |= used[v->bars[i].exit] = exit_pattern[v->bars[i].exit] != NULL;
+	if (!any)
+		return;
+	defs = add_el(p, svg, "defs", NULL);
+	for (int x = 0; x < EXIT__COUNT; x++) {
+		if (!used[x])
+			continue;
+		pat = add_el(p, defs, "pattern", "exit-pattern");
+		pattern_id(id, sizeof id, v->call, (enum exit_reason)x);
+		new_attr(p, pat, "id", id);
+		new_attr(p, pat, "patternUnits", "userSpaceOnUse");
+		new_attr(p, pat, "width", "6");
+		new_attr(p, pat, "height", "6");
+		if (exit_pattern[x][0] == 'c') {
+			e = add_el(p, pat, "circle", NULL);
+			new_attr(p, e, "cx", "3");
+			new_attr(p, e, "cy", "3");
+			new_attr(p, e, "r", "1.3");
+		} else {
+			e = add_el(p, pat, "path", NULL);
+			new_attr(p, e, "d", exit_pattern[x]);
+		}
+	}
+}
+
+/* The lane's session bars, each coloured by its exit, with the exit's
+ * pattern over it (an overlay, class "pat", data-exit naming the reason);
+ * an ongoing one has an arrow past its end. */
 static void lane_bars(struct page *p, xmlNodePtr g, const struct callview *v,
 		      const struct cv_lane *l, double y0)
 {
@@ -298,6 +362,18 @@ static void lane_bars(struct page *p, xmlNodePtr g, const struct callview *v,
 		e = add_el(p, g, "path", b);
 		lane_box_in(p, e, x0, x1, y0, bar->half);
 		svg_title(p, e, bar->title);
+		if (bar->exit < EXIT__COUNT && exit_pattern[bar->exit]) {
+			char id[48];
+
+			e = add_el(p, g, "path", "pat");
+			lane_box_in(p, e, x0, x1, y0, bar->half);
+			pattern_id(id + 5, sizeof id - 6, v->call, bar->exit);
+			memcpy(id, "url(#", 5);
+			strcat(id, ")");
+			new_attr(p, e, "fill", id);
+			new_attr(p, e, "data-exit", exit_reason_name(bar->exit));
+			new_attr(p, e, "aria-hidden", "true");
+		}
 		if (bar->exit == EXIT_ONGOING) {
 			/* An arrow past the bar's end: the stay goes on
 			 * beyond the export. */
@@ -360,6 +436,7 @@ void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
 	new_attr(p, svg, "viewBox", b);
 	new_attr(p, svg, "role", "img");
 	add_el_text(p, svg, "title", NULL, "Timeline: one lane per user");
+	timeline_patterns(p, svg, v);
 	timeline_axis(p, svg, v, height);
 	for (uint32_t i = 0; i < v->nlanes; i++) {
 		const struct cv_lane *l = &v->lanes[i];

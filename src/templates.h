@@ -1,6 +1,6 @@
 /*
  * templates — the default page templates (overview.html, call.html, style.css,
- * report.js), embedded in the binary at build time by
+ * report.js, call.js: the call page's filter script), embedded in the binary at build time by
  * cmake/embed_templates.cmake so the installed binary works anywhere. The
  * same step cuts two minified stylesheets out of style.css's tagged
  * sections: call.css (what every call page uses) and charts.css (only pages
@@ -14,7 +14,7 @@
 
 struct template_file {
 	const char *name;            /* "overview.html", "call.html", "style.css", "report.js",
-	                              * "call.css", "charts.css" */
+	                              * "call.js", "call.css", "charts.css" */
 	const unsigned char *data;   /* len bytes, followed by a NUL */
 	size_t len;
 };

@@ -9,9 +9,11 @@
 # examples (tests/data/official-api-examples/) as a directory report, written
 # under BUILD_DIR/html-check/<mode>/.
 #   validator  the W3C Nu checker on every produced page (validate.sh)
-#   browser    headless Chromium on the single-file reports, the overview
-#              and a call page (check-browser.mjs); screenshots saved as
-#              BUILD_DIR/screenshot-{report,overview,call,hostile}[-phone].png
+#   browser    headless Chromium on the single-file reports, the one-call
+#              ticket file (--room 3101), the overview and a call page
+#              (check-browser.mjs, axe-core included); screenshots saved as
+#              BUILD_DIR/screenshot-{report,overview,call,hostile,ticket,exits}[-phone].png,
+#              timelines in a deuteranopia simulation as screenshot-*-deutan.png
 # Fails (never skips) when java, node or chromium is missing. Installs the
 # pinned npm packages (npm ci) first when node_modules is missing or stale.
 set -euo pipefail
@@ -75,6 +77,10 @@ build samples-dir "$OUT/samples" "$SRC"/samples/*.csv
 build samples-file "$OUT/samples.html" "$SRC"/samples/*.csv
 build hostile-dir "$OUT/hostile" "$SRC"/tests/data/hostile/*.csv
 build hostile-file "$OUT/hostile.html" "$SRC"/tests/data/hostile/*.csv
+# One call with a user per exit reason (nothing by colour alone).
+build exits-dir "$OUT/exits" "$SRC"/tests/data/exits/events.csv
+# A one-call ticket file: the single file of room 3101 alone.
+build ticket-file "$OUT/ticket.html" --room 3101 "$SRC"/samples/*.csv
 # The official API examples: an overview with experiences of a room without
 # events and companion rows that match no call.
 build official-dir "$OUT/official" "$SRC"/tests/data/official-api-examples/*.csv
@@ -94,7 +100,7 @@ build week-dir "$OUT/week" --baseline "$OUT/week-older.json" --baseline "$OUT/we
   --from 2025-11-17T12:00:00Z \
   "$OUT"/week-events.csv "$OUT"/week-abnormal.csv
 # The call index (check-find.mjs): a week of 400 calls, as a directory report
-# with --pages problems and as one file (past its budget of 100 calls).
+# with --pages problems and as one file (past its budget of 20 calls).
 python3 "$SRC/tests/bench/gen.py" --calls 400 --days 7 --seed 3 --out "$OUT/find-events.csv" \
   --abnormal "$OUT/find-abnormal.csv" || die "gen.py failed"
 build find-dir "$OUT/find" --pages problems "$OUT"/find-*.csv
@@ -106,6 +112,7 @@ done
 
 if [ "$MODE" = validator ]; then
   "$HERE/validate.sh" "$OUT/samples" "$OUT/samples.html" "$OUT/hostile" "$OUT/hostile.html" \
+    "$OUT/ticket.html" "$OUT/exits" \
     "$OUT/official" "$OUT/week" "$OUT/find" "$OUT/find.html"
   exit
 fi
@@ -122,7 +129,10 @@ check "$OUT/samples.html" "$BUILD/screenshot-report.png"
 check --overview "$OUT/samples/index.html" "$BUILD/screenshot-overview.png"
 check "$call" "$BUILD/screenshot-call.png"
 check "$OUT/hostile.html" "$BUILD/screenshot-hostile.png"
+check "$OUT/ticket.html" "$BUILD/screenshot-ticket.png"
+check "$(ls "$OUT"/exits/calls/*.html | head -n 1)" "$BUILD/screenshot-exits.png"
 check --overview "$OUT/week/index.html" "$BUILD/screenshot-week.png"
+check --overview "$OUT/find/index.html" "$BUILD/screenshot-find.png"
 node "$HERE/check-find.mjs" "$OUT/find/index.html" "$OUT/find.html" "$OUT/find-events.csv" || fails=$((fails + 1))
-[ $fails -eq 0 ] || die "$fails of 6 browser checks failed"
+[ $fails -eq 0 ] || die "$fails of 9 browser checks failed"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"

@@ -311,7 +311,7 @@ class TestCallPage(Base):
         cls._tmp.cleanup()
 
     def lane_blocks(self, page):
-        return {page.els[i]["attrs"]["data-user"]: i for i in page.find("div", "lane-charts")}
+        return {page.els[i]["attrs"]["data-user"]: i for i in page.find("details", "lane-charts")}
 
     def test_charts_points_3101(self):
         page = self.pages["3101"]

@@ -367,10 +367,11 @@ class EveryPage(Base):
 
 
 class CallPages(Base):
-    """What call pages are made of (issue 5): no script, a stylesheet of
-    their own, and an event log of one line per record of the call."""
+    """What call pages are made of (issue 5): one script (call.js, the
+    filters of issue 17; issue 18), a stylesheet of their own, and an event
+    log of one line per record of the call."""
 
-    LOG_RE = re.compile(r'<pre class="log">(.*?)</pre>', re.S)
+    LOG_RE = re.compile(r'<pre class="log"[^>]*>(.*?)</pre>', re.S)
     TAG_RE = re.compile(r"<[^>]*>")
 
     def log_lines(self, page):
@@ -379,7 +380,7 @@ class CallPages(Base):
             out += html.unescape(self.TAG_RE.sub("", block)).split("\n")
         return out
 
-    def test_no_script_and_own_stylesheet(self):
+    def test_one_script_and_own_stylesheet(self):
         for name in ("samples-dir", "hostile-dir"):
             root, pages = self.dir_pages(name)
             overview_css = pages["index.html"].styles[0]
@@ -387,7 +388,8 @@ class CallPages(Base):
                 if p in INDEX_PAGES:
                     continue
                 with self.subTest(page=name + "/" + p):
-                    self.assertEqual(page.scripts, 0)
+                    self.assertEqual(page.scripts, 1)
+                    self.assertIn("call-filter", page.source)
                     self.assertNotIn("<!--", page.source)
                     [css] = page.styles
                     self.assertLess(len(css), len(overview_css) * 0.7)

@@ -111,7 +111,7 @@ static void check_lane_log(struct parsed *p, const struct callview *v, uint32_t 
 	assert_non_null(strstr(heading, buf));
 	free(heading);
 	snprintf(expr, sizeof expr,
-		 "string((//h3[@class='log-user'])[%u]/following-sibling::*[1][self::pre[@class='log']])",
+		 "string((//h3[@class='log-user'])[%u]/../following-sibling::*[1][self::pre[@class='log']])",
 		 lane + 1);
 	log = xstr(p, expr);
 	assert_int_equal(count_lines(log), (long)l->nlog);
@@ -127,7 +127,7 @@ static void check_lane_log(struct parsed *p, const struct callview *v, uint32_t 
 	}
 	free(log);
 	snprintf(expr, sizeof expr,
-		 "count((//h3[@class='log-user'])[%u]/following-sibling::*[1][self::pre]/span)", lane + 1);
+		 "count((//h3[@class='log-user'])[%u]/../following-sibling::*[1][self::pre]/span)", lane + 1);
 	assert_int_equal((long)xnum(p, expr), marked);
 }
 
@@ -180,7 +180,37 @@ static void check_lanes_and_marks(struct call_page *cp)
 			 (long)v->nspans);
 	assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']/path[@class='exp']"),
 			 (long)v->nexps);
-	assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']//path[not(title)]"), 0);
+	assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']//path[not(title)]"
+			       "[not(@class='pat')]"), 0);
+	/* Nothing by colour alone: each bar whose exit is neither normal nor
+	 * ongoing is followed by its pattern overlay, which names a pattern
+	 * of the page's <defs>. */
+	{
+		long patterned = 0;
+
+		for (uint32_t i = 0; i < v->nbars; i++)
+			patterned += v->bars[i].exit != EXIT_NORMAL && v->bars[i].exit != EXIT_ONGOING;
+		assert_int_equal(COUNT(p, "//svg[@class='timeline']/g[@class='lane']/path[@class='pat']"),
+				 patterned);
+		for (int e = 0; e < EXIT__COUNT; e++) {
+			const char *x = exit_reason_name((enum exit_reason)e);
+			char q[400];
+			long n = 0;
+
+			for (uint32_t i = 0; i < v->nbars; i++)
+				n += v->bars[i].exit == (enum exit_reason)e;
+			if (e == EXIT_NORMAL || e == EXIT_ONGOING)
+				n = 0;
+			snprintf(q, sizeof q, "count(//path[@class='pat'][@data-exit='%s']"
+				 "[preceding-sibling::path[1][contains(@class, 'bar exit-%s')]]"
+				 "[@fill = concat('url(#', //defs/pattern[substring-after(@id, '-') = '%s']/@id, ')')])",
+				 x, x, x);
+			assert_int_equal((long)xnum(p, q), n);
+		}
+	}
+	/* Warnings are triangles and errors squares, not only other colours. */
+	assert_int_equal(COUNT(p, "//g[@class='mk sev-error']/path[not(contains(@d, 'h9v9h-9z'))]"), 0);
+	assert_int_equal(COUNT(p, "//g[@class='mk sev-warning']/path[not(contains(@d, 'l4.5-8l4.5 8z'))]"), 0);
 	for (uint32_t l = 0; l < v->nlanes; l++)
 		check_lane_marks(p, v, l);
 }
@@ -554,7 +584,7 @@ static void test_charts_per_lane(void **state)
 	for (uint32_t l = 0; l < cp.v.nlanes; l++) {
 		const struct cv_lane *ln = &cp.v.lanes[l];
 
-		snprintf(expr, sizeof expr, "count(//div[@class='lane-charts'][@data-user='%s']"
+		snprintf(expr, sizeof expr, "count(//details[@class='lane-charts'][@data-user='%s']"
 			 "//svg[@class='chart'])", ln->user);
 		assert_int_equal((long)xnum(&cp.p, expr), (long)ln->ncharts);
 	}
