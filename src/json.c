@@ -1049,6 +1049,34 @@ static void write_changes(struct jw *w, const struct report *r)
 	close_(w, ']');
 }
 
+/* "standouts" (report_standouts_build): null when not built (with a
+ * baseline), [] when no segment stands out. */
+static void write_standouts(struct jw *w, const struct report *r)
+{
+	if (!r->standouts_done) {
+		opt(w, "standouts", RR_NONE);
+		return;
+	}
+	open_(w, "standouts", '[');
+	for (uint32_t i = 0; i < r->nstandouts; i++) {
+		const struct standout *s = &r->standouts[i];
+
+		open_(w, NULL, '{');
+		str(w, "figure", report_bd_figure_key(s->figure));
+		str(w, "dimension", report_bd_dim_key(s->dim));
+		key(w, "segment");
+		jstr(w, s->segment, strlen(s->segment));
+		opt(w, "segment_value", s->seg_value);
+		opt(w, "rest_value", s->rest_value);
+		dbl(w, "ratio", s->ratio, 2);
+		int_(w, "sessions", s->n);
+		int_(w, "rest_sessions", s->rest_n);
+		dbl(w, "p_value", s->p_value, -1);
+		close_(w, '}');
+	}
+	close_(w, ']');
+}
+
 static void write_breakdown(struct jw *w, const struct report *r, enum bd_dim d,
 			    const struct breakdown *b, size_t n)
 {
@@ -1258,6 +1286,7 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 
 	write_headline(&w, r);
 	write_changes(&w, r);
+	write_standouts(&w, r);
 	open_(&w, "distributions", '{');
 	write_hist(&w, "entry_latency", &r->latency_hist);
 	write_hist(&w, "session_duration", &r->duration_hist);

@@ -4,6 +4,9 @@
  * the threshold against the baseline, naming the segments that account for
  * the move (report_changes), each linked to its breakdown row, and the
  * dimensions in which no segment stands out; or that nothing moved.
+ * Without a baseline, "Where this week stands out" in its place: one
+ * sentence per segment whose rate differs from the rest of its breakdown
+ * (report_standouts_build), or that none does.
  * Does not: compute anything (report_changes.c does) or touch libxml2's
  * structs.
  */
@@ -75,23 +78,31 @@ static void fmt_share(int64_t pm, char *b, size_t n)
 	snprintf(b, n, "%" PRId64 " %%", (pm + 5) / 10);
 }
 
-/* The segment's name, linked to its breakdown row when it has one this
- * week. */
-static void segment_name(struct page *p, xmlNodePtr parent, const struct change *c)
+/* "SDK 11.5.0", the key linked to row (0-based) of dimension d's
+ * breakdown, or not linked when row < 0. */
+static void seg_link(struct page *p, xmlNodePtr parent, enum bd_dim d, int32_t row,
+		     const char *key)
 {
 	char id[64];
 	xmlNodePtr a;
 
-	add_text(p, parent, dim_name[c->dim]);
+	add_text(p, parent, dim_name[d]);
 	add_text(p, parent, " ");
-	if (c->row < 0) {
-		add_el_text(p, parent, "span", "id key", c->segment);
+	if (row < 0) {
+		add_el_text(p, parent, "span", "id key", key);
 		return;
 	}
-	snprintf(id, sizeof id, "#bd-%s-%" PRId32, report_bd_dim_key(c->dim), c->row + 1);
+	snprintf(id, sizeof id, "#bd-%s-%" PRId32, report_bd_dim_key(d), row + 1);
 	a = add_el(p, parent, "a", "id key");
 	set_attr(p, a, "href", id);
-	add_text(p, a, c->segment);
+	add_text(p, a, key);
+}
+
+/* The segment's name, linked to its breakdown row when it has one this
+ * week. */
+static void segment_name(struct page *p, xmlNodePtr parent, const struct change *c)
+{
+	seg_link(p, parent, c->dim, c->row, c->segment);
 }
 
 /* " accounts for 92 % of the rise: 75 → 197 per 1000 sessions (6,664
@@ -159,12 +170,83 @@ static void none_sentence(struct page *p, xmlNodePtr para, const struct change_f
 	add_text(p, para, t);
 }
 
+/* ---- where this week stands out (no baseline) ---- */
+
+/* The rest of a dimension: "the other versions". */
+static const char *const dim_rest[BDIM__COUNT] = {
+	[BDIM_PLATFORM] = "the other platforms", [BDIM_DEVICE] = "the other device types",
+	[BDIM_SDK] = "the other versions", [BDIM_NETWORK] = "the other network types",
+	[BDIM_APP] = "the other apps" };
+/* What a rate counts, as the segment's verb. */
+static const char *const rate_verb[BF_ENTRY_LATENCY_P50] = {
+	[BF_ENTRY_SUCCESS_PM] = "enters", [BF_ENTRY_FAST_PM] = "enters within 5 s",
+	[BF_TIMEOUTS_PM] = "times out", [BF_KICKS_PM] = "has kicks",
+	[BF_ENTRY_FAILED_PM] = "has entry failures", [BF_NO_EXIT_PM] = "has missing exits" };
+
+/* " times out 2.6× as often as the other versions: 197 against 75 per 1000
+ * sessions (6,664 sessions)." The ratio is given for per-1000 rates of at
+ * least 1.1×; otherwise "more often" or "less often". */
+static void standout_text(const struct standout *s, char *t, size_t tn)
+{
+	char a[48], b[48], n[32], how[48];
+	int pm = s->figure >= BF_TIMEOUTS_PM;
+
+	fig_value(s->figure, s->seg_value, a, sizeof a);
+	fig_value(s->figure, s->rest_value, b, sizeof b);
+	fmt_count(s->n, n, sizeof n);
+	if (pm && s->ratio >= 1.1)
+		snprintf(how, sizeof how, "%.1f× as often as", s->ratio);
+	else
+		snprintf(how, sizeof how, "%s often than", s->ratio > 1 ? "more" : "less");
+	snprintf(t, tn, " %s %s %s: %s against %s%s (%s %s).", rate_verb[s->figure], how,
+		 dim_rest[s->dim], a, b, fig_unit(s->figure), n, sessions_noun(s->figure));
+}
+
+/* "Where this week stands out": one sentence per standout, linked to its
+ * breakdown row, or that none stands out. */
+static void fill_standouts(struct page *p, xmlNodePtr parent)
+{
+	const struct report *r = p->r;
+	xmlNodePtr div = add_el(p, parent, "div", "changes"), para;
+	char t[400];
+
+	set_attr(p, div, "id", "standouts");
+	add_el_text(p, div, "h3", NULL, "Where this week stands out");
+	if (r->nstandouts == 0)
+		add_el_text(p, div, "p", "change", "No breakdown segment differs from the rest of its "
+			    "breakdown beyond chance in entry success, entries within 5 s, timeouts, "
+			    "kicks, entry failures or missing exits.");
+	for (uint32_t i = 0; i < r->nstandouts; i++) {
+		const struct standout *s = &r->standouts[i];
+
+		para = add_el(p, div, "p", "change");
+		set_attr(p, para, "data-key", report_bd_figure_key(s->figure));
+		seg_link(p, para, s->dim, s->row, s->segment);
+		standout_text(s, t, sizeof t);
+		add_text(p, para, t);
+	}
+	if (r->standouts_more) {
+		snprintf(t, sizeof t, "%" PRIu32 " more segment%s stand%s out beyond chance.",
+			 r->standouts_more, r->standouts_more == 1 ? "" : "s",
+			 r->standouts_more == 1 ? "s" : "");
+		add_el_text(p, div, "p", "change", t);
+	}
+	snprintf(t, sizeof t, "A segment (a row of the breakdowns below, with at least %d "
+		 "sessions) is named when its rate differs from the rest of its breakdown this week "
+		 "beyond chance: a pooled two-proportion test of the segment against the other rows "
+		 "together, p < 0.01 after Holm's correction over every test of the page. This says "
+		 "where the week differs, not why.", REPORT_BD_MIN_SESSIONS);
+	add_el_text(p, div, "p", "note", t);
+}
+
 void fill_changes(struct page *p, xmlNodePtr parent)
 {
 	const struct report *r = p->r;
 	xmlNodePtr div, para;
 	char a[48], b[48], t[300];
 
+	if (parent && !r->changes_done && r->standouts_done)
+		fill_standouts(p, parent);
 	if (!parent || !r->changes_done)
 		return;
 	div = add_el(p, parent, "div", "changes");

@@ -202,7 +202,8 @@ enum unit { U_COUNT, U_PM, U_PER1000, U_MS, U_X10, U_HOURS };
 void fmt_value(enum unit u, int64_t v, char *b, size_t n);
 void fill_headline(struct page *p, xmlNodePtr root);
 /* "What changed" (render_changes.c) under parent (the headline's slot),
- * when the report has a baseline. */
+ * when the report has a baseline; without one, "Where this week stands
+ * out" when the report's standouts were built. */
 void fill_changes(struct page *p, xmlNodePtr parent);
 void fill_days(struct page *p, xmlNodePtr root);
 

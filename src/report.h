@@ -344,6 +344,22 @@ struct change_figure {
 	uint32_t more;           /* named beyond REPORT_CHANGES_PER_FIGURE */
 };
 
+/* Without a baseline (report_standouts_build): a breakdown row whose rate
+ * differs from the rest of its dimension this week beyond chance. Rates
+ * per mille; ratio = the segment's rate / the rest's. */
+struct standout {
+	enum bd_figure figure;   /* a rate: < BF_ENTRY_LATENCY_P50 */
+	enum bd_dim dim;
+	int32_t row;             /* index in this week's rows of dim */
+	const char *segment;     /* the row's key (the report's) */
+	int64_t seg_value, rest_value;
+	double ratio;
+	uint32_t n, rest_n;      /* sessions counted by the figure */
+	double p_value;          /* after Holm */
+};
+/* Standouts kept; the rest counted in standouts_more. */
+#define REPORT_STANDOUTS 20
+
 #define REPORT_ORPHANS 100       /* orphan experiences listed on the overview */
 #define REPORT_TOP 10            /* length of every top list */
 #define REPORT_BREAKDOWN 20      /* rows per breakdown; the rest summed as "(other)" */
@@ -460,6 +476,12 @@ struct report {
 	uint32_t nchange_fig;
 	struct change changes[BF__COUNT * REPORT_CHANGES_PER_FIGURE];
 	uint32_t nchanges;
+	/* Where this week stands out (report_standouts_build, without a
+	 * baseline): figures in enum bd_figure order, each by p, smallest
+	 * first. standouts_done: built. */
+	int standouts_done;
+	struct standout standouts[REPORT_STANDOUTS];
+	uint32_t nstandouts, standouts_more;
 	/* The call index (report_index.h): users per call, users and rooms
 	 * with their calls, days; NULL until report_index_build. */
 	struct call_index *index;

@@ -3,7 +3,9 @@
  * dimension: gather the segments (this week's rows, then the baseline's
  * rows of keys not seen this week), their counts, the parts of the change,
  * one test per segment; then Holm over every test of the page, and the
- * named segments kept per figure by share.
+ * named segments kept per figure by share. Without a baseline, the
+ * standouts: each row's rate against the other rows' this week, Holm over
+ * the page, kept by figure and p.
  */
 #include "report_changes.h"
 
@@ -514,6 +516,117 @@ int report_changes_build(struct report *r, const struct baseline *b, int thresho
 	}
 	r->changes_done = 1;
 	rr_free(c);
+	rr_free(rank);
+	rr_free(p);
+	return RR_OK;
+}
+
+/* ---- where this week stands out (no baseline) ---- */
+
+/* One row tested against the rest of its dimension. */
+struct sto {
+	uint8_t f, d;
+	int32_t row;
+	uint64_t x, n, rx, rn;   /* the row's counts, the rest's */
+	double p;                /* raw, then Holm */
+};
+
+/* The tests of figure f in dimension d's rows into s (room for
+ * REPORT_BREAKDOWN + 1); returns their number. */
+static size_t standout_tests(const struct breakdown *rows, size_t nrows, enum bd_figure f,
+			     enum bd_dim d, struct sto *s)
+{
+	uint64_t X = 0, N = 0, x, n;
+	size_t k = 0;
+
+	for (size_t i = 0; i < nrows; i++) {
+		row_counts(&rows[i], f, &x, &n);
+		X += x;
+		N += n;
+	}
+	for (size_t i = 0; i < nrows && k < REPORT_BREAKDOWN + 1; i++) {
+		row_counts(&rows[i], f, &x, &n);
+		if (rows[i].sessions < REPORT_BD_MIN_SESSIONS || strcmp(rows[i].key, "(other)") == 0 ||
+		    !cells_ok(x, n) || !cells_ok(X - x, N - n))
+			continue;
+		s[k] = (struct sto){ (uint8_t)f, (uint8_t)d, (int32_t)i, x, n, X - x, N - n, 1 };
+		s[k].p = stat_two_prop_p(X - x, N - n, x, n);
+		k++;
+	}
+	return k;
+}
+
+static int cmp_sto(const void *pa, const void *pb)
+{
+	const struct sto *a = pa, *b = pb;
+
+	if (a->f != b->f)
+		return a->f < b->f ? -1 : 1;
+	if (a->p != b->p)
+		return a->p < b->p ? -1 : 1;
+	if (a->d != b->d)
+		return a->d < b->d ? -1 : 1;
+	return a->row < b->row ? -1 : a->row > b->row;
+}
+
+static void keep_standout(const struct report *r, const struct sto *s, struct standout *o)
+{
+	const struct breakdown *rows[BDIM__COUNT] = { r->by_platform, r->by_device, r->by_sdk,
+						       r->by_network, r->by_app };
+	double a = (double)s->x / (double)s->n, b = (double)s->rx / (double)s->rn;
+
+	memset(o, 0, sizeof *o);
+	o->figure = (enum bd_figure)s->f;
+	o->dim = (enum bd_dim)s->d;
+	o->row = s->row;
+	o->segment = rows[s->d][s->row].key;
+	o->seg_value = round_pm(s->x, s->n);
+	o->rest_value = round_pm(s->rx, s->rn);
+	o->ratio = b > 0 ? a / b : 0;
+	o->n = (uint32_t)s->n;
+	o->rest_n = (uint32_t)s->rn;
+	o->p_value = s->p;
+}
+
+int report_standouts_build(struct report *r)
+{
+	const struct breakdown *rows[BDIM__COUNT] = { r->by_platform, r->by_device, r->by_sdk,
+						       r->by_network, r->by_app };
+	const size_t nrows[BDIM__COUNT] = { r->nby_platform, r->nby_device, r->nby_sdk,
+					    r->nby_network, r->nby_app };
+	size_t cap = (size_t)BF_ENTRY_LATENCY_P50 * BDIM__COUNT * (REPORT_BREAKDOWN + 1), n = 0;
+	struct sto *s = rr_malloc(cap * sizeof *s);
+	struct stat_rank *rank = rr_malloc(cap * sizeof *rank);
+	double *p = rr_malloc(cap * sizeof *p);
+
+	r->standouts_done = 0;
+	r->nstandouts = r->standouts_more = 0;
+	if (!s || !rank || !p) {
+		rr_free(s);
+		rr_free(rank);
+		rr_free(p);
+		return RR_ENOMEM;
+	}
+	for (int f = 0; f < BF_ENTRY_LATENCY_P50; f++)
+		for (int d = 0; d < BDIM__COUNT; d++)
+			n += standout_tests(rows[d], nrows[d], (enum bd_figure)f, (enum bd_dim)d,
+					    s + n);
+	for (size_t i = 0; i < n; i++)
+		p[i] = s[i].p;
+	stat_holm(p, n, rank);
+	for (size_t i = 0; i < n; i++)
+		s[i].p = p[i];
+	qsort(s, n, sizeof *s, cmp_sto);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].p >= REPORT_CHANGES_MAX_P)
+			continue;
+		if (r->nstandouts == REPORT_STANDOUTS)
+			r->standouts_more++;
+		else
+			keep_standout(r, &s[i], &r->standouts[r->nstandouts++]);
+	}
+	r->standouts_done = 1;
+	rr_free(s);
 	rr_free(rank);
 	rr_free(p);
 	return RR_OK;

@@ -5,7 +5,8 @@
  * shift-share (Kitagawa) decomposition of rates, a counterfactual
  * percentile for entry latency and first frame, and a test of each
  * segment's change against the rest of its dimension, Holm-corrected over
- * the page (README "What changed" gives the formulas).
+ * the page (README "What changed" gives the formulas); without a
+ * baseline, the rows whose rate differs from the rest of the week.
  * Does not: read the baseline (baseline.c), mark rows (report_weekly.c,
  * report_breakdown.c) or word anything (render_changes.c).
  */
@@ -71,5 +72,18 @@ int changes_pct_parts(const uint32_t *const *h0, const uint32_t *const *h1, size
  * changes_done stays 0).
  */
 int report_changes_build(struct report *r, const struct baseline *b, int threshold_pct);
+
+/*
+ * Without a baseline: fills r->standouts (and standouts_done) with every
+ * breakdown row, of at least REPORT_BD_MIN_SESSIONS sessions and not
+ * "(other)", whose rate (entry success, within 5 s, the exits per mille)
+ * differs from the rest of its dimension this week beyond chance: the
+ * pooled two-proportion test of the row against the other rows together
+ * (STAT_MIN_CELL sessions with and without the outcome on each side),
+ * Holm-corrected over every test of the page, p < REPORT_CHANGES_MAX_P.
+ * Ordered by figure, then p, smallest first; REPORT_STANDOUTS kept, the
+ * rest counted. RR_OK or RR_ENOMEM (then standouts_done stays 0).
+ */
+int report_standouts_build(struct report *r);
 
 #endif

@@ -510,6 +510,8 @@ static int build_report(struct run *r)
 		report_select_pages(&r->rep, o->pages);
 		if (r->have_baseline)
 			st = compare_baselines(r);
+		else
+			st = report_standouts_build(&r->rep);
 	}
 	r->rep.title = o->title;
 	r->rep.generated_ms = o->generated_ms;

@@ -381,3 +381,107 @@ class TestWhatChanged(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+STANDOUT_KEYS = ["figure", "dimension", "segment", "segment_value", "rest_value", "ratio",
+                 "sessions", "rest_sessions", "p_value"]
+REST = {"platform": "the other platforms", "device": "the other device types",
+        "sdk_version": "the other versions", "network": "the other network types",
+        "app": "the other apps"}
+VERB = {"entry_success_pm": "enters", "entry_within_5s_pm": "enters within 5 s",
+        "timeouts_pm": "times out", "kicks_pm": "has kicks",
+        "entry_failed_pm": "has entry failures", "no_exit_pm": "has missing exits"}
+RATES = ["entry_success_pm", "entry_within_5s_pm"] + PER1000
+COUNTS = {"entry_success_pm": ("entered", "entry_observed"),
+          "entry_within_5s_pm": ("entry_within_5s", None), "timeouts_pm": ("timeouts", "sessions"),
+          "kicks_pm": ("kicks", "sessions"), "entry_failed_pm": ("entry_failed", "sessions"),
+          "no_exit_pm": ("no_exit", "sessions")}
+
+
+def standout_sentence(s):
+    """The page's sentence of one standout, from its JSON entry."""
+    fig = s["figure"]
+    if fig in PER1000 and s["ratio"] >= 1.1:
+        how = "%.1f× as often as" % s["ratio"]
+    else:
+        how = "%s often than" % ("more" if s["ratio"] > 1 else "less")
+    unit = " per 1000 sessions" if fig in PER1000 else ""
+    return "%s %s %s %s %s: %s against %s%s (%s %s)." % (
+        DIM_NAME[s["dimension"]], s["segment"], VERB[fig], how, REST[s["dimension"]],
+        fmt_value(fig, s["segment_value"]), fmt_value(fig, s["rest_value"]), unit,
+        "{:,}".format(s["sessions"]), NOUN.get(fig, "sessions"))
+
+
+class TestStandouts(unittest.TestCase):
+    """Without --baseline: the regression week alone names SDK 11.5.0 for
+    timeouts; the normal week names nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = W["dir"]
+        cls.j, cls.page = report([os.path.join(d, "reg-events.csv"),
+                                  os.path.join(d, "reg-users.csv")], "reg-alone")
+
+    def test_regression_names_sdk(self):
+        s = self.j["standouts"]
+        timeouts = [x for x in s if x["figure"] == "timeouts_pm"]
+        self.assertTrue(timeouts)
+        first = timeouts[0]
+        self.assertEqual((first["dimension"], first["segment"]), ("sdk_version", "11.5.0"))
+        self.assertGreater(first["ratio"], 2)
+        self.assertLess(first["p_value"], 0.01)
+        for x in s:
+            self.assertEqual(list(x), STANDOUT_KEYS)
+            self.assertIn(x["figure"], RATES)
+            self.assertLess(x["p_value"], 0.01)
+            self.assertGreaterEqual(x["sessions"], 0)
+
+    def test_entries_agree_with_rows(self):
+        j = self.j
+        for x in j["standouts"]:
+            rows = j["breakdowns"][x["dimension"]]
+            r = row(j, x["dimension"], x["segment"])
+            self.assertGreaterEqual(r["sessions"], MIN_SESSIONS)
+            num, den = COUNTS[x["figure"]]
+
+            def n_of(q):
+                return q["entry_latency_ms"]["n"] if den is None else q[den]
+            self.assertEqual(x["sessions"], n_of(r))
+            self.assertEqual(x["rest_sessions"], sum(n_of(q) for q in rows) - n_of(r))
+            self.assertEqual(x["segment_value"], per_mille(r[num], n_of(r)))
+            rest_x = sum(q[num] for q in rows) - r[num]
+            self.assertEqual(x["rest_value"], per_mille(rest_x, x["rest_sessions"]))
+            ratio = (r[num] / n_of(r)) / (rest_x / x["rest_sessions"])
+            self.assertAlmostEqual(x["ratio"], ratio, places=2)
+
+    def test_page_sentences(self):
+        text = rr.page_text(self.page, "standouts")
+        self.assertTrue(text.startswith("Where this week stands out "))
+        for x in self.j["standouts"]:
+            self.assertIn(standout_sentence(x), text)
+        self.assertIn("SDK 11.5.0 times out ", text)
+        self.assertNotIn("caused", text)
+        self.assertNotIn("because", text)
+        with open(self.page, encoding="utf-8") as f:
+            html = f.read()
+        i = next(k for k, q in enumerate(self.j["breakdowns"]["sdk_version"])
+                 if q["key"] == "11.5.0")
+        self.assertIn('href="#bd-sdk_version-%d"' % (i + 1), html)
+        self.assertIn('id="bd-sdk_version-%d"' % (i + 1), html)
+
+    def test_normal_week_names_nothing(self):
+        self.assertEqual(W["normal"]["standouts"], [])
+        self.assertEqual(rr.page_text(W["normal_page"], "standouts"),
+                         "Where this week stands out No breakdown segment differs from the "
+                         "rest of its breakdown beyond chance in entry success, entries "
+                         "within 5 s, timeouts, kicks, entry failures or missing exits. "
+                         "A segment (a row of the breakdowns below, with at least 1000 "
+                         "sessions) is named when its rate differs from the rest of its "
+                         "breakdown this week beyond chance: a pooled two-proportion test of "
+                         "the segment against the other rows together, p < 0.01 after Holm's "
+                         "correction over every test of the page. This says where the week "
+                         "differs, not why.")
+
+    def test_with_baseline_null(self):
+        self.assertIsNone(W["reg"]["standouts"])
+        self.assertNotIn("Where this week stands out", rr.page_text(W["reg_page"]))

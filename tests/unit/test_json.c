@@ -482,6 +482,7 @@ static void test_empty_report(void **state)
 		"\"first_frame_p50_ms\":null,\"timeouts_pm\":null,\"kicks_pm\":null,"
 		"\"entry_failed_pm\":null,\"no_exit_pm\":null,"
 		"\"abnormal_experiences_per_100_x10\":null},\"baseline\":null,\"changes\":null,"
+		"\"standouts\":null,"
 		"\"distributions\":{\"entry_latency\":["
 		"{\"label\":\"0–1 s\",\"lo_ms\":0,\"count\":0},"
 		"{\"label\":\"1–2 s\",\"lo_ms\":1000,\"count\":0},"

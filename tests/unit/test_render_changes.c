@@ -4,7 +4,9 @@
  * a rise named with its share and steady share of sessions, a fall, a
  * segment new this week and one gone, more named than are listed, the
  * dimensions with nothing named, none testable, nothing moved, and no
- * block without a baseline. The page is held to check_page.
+ * block without a baseline; without one, "Where this week stands out":
+ * per-1000 rates with a ratio, below 1.1x and success rates in words,
+ * more than are listed, and none. The page is held to check_page.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,7 +43,8 @@ static void base(struct fixture *fx, struct report *r)
 	r->nchange_fig = r->nchanges = 0;
 }
 
-static char *render_text(struct fixture *fx, const struct report *r, const char *name)
+static char *render_div(struct fixture *fx, const struct report *r, const char *name,
+			const char *div)
 {
 	static unsigned serial;
 	struct parsed p;
@@ -52,10 +55,16 @@ static char *render_text(struct fixture *fx, const struct report *r, const char 
 	idx = join(dir, "index.html");
 	parse_file(idx, &p);
 	check_page(&p);
-	t = xstr(&p, "normalize-space(//div[@id='changes'])");
+	snprintf(err, sizeof err, "normalize-space(//div[@id='%s'])", div);
+	t = xstr(&p, err);
 	parsed_free(&p);
 	free(idx);
 	return t;
+}
+
+static char *render_text(struct fixture *fx, const struct report *r, const char *name)
+{
+	return render_div(fx, r, name, "changes");
 }
 
 static struct change chg(enum bd_figure f, enum bd_dim d, int32_t row, const char *seg,
@@ -158,12 +167,106 @@ static void test_nothing(void **state)
 	free(t);
 }
 
+static struct standout sto(enum bd_figure f, enum bd_dim d, int32_t row, const char *seg,
+			   int64_t a, int64_t b, double ratio, uint32_t n)
+{
+	struct standout s;
+
+	memset(&s, 0, sizeof s);
+	s.figure = f, s.dim = d, s.row = row, s.segment = seg;
+	s.seg_value = a, s.rest_value = b, s.ratio = ratio, s.n = n, s.rest_n = 2 * n;
+	s.p_value = 1e-9;
+	return s;
+}
+
+#define STANDOUT_NOTE "A segment (a row of the breakdowns below, with at least 1000 " \
+	"sessions) is named when its rate differs from the rest of its breakdown this week " \
+	"beyond chance: a pooled two-proportion test of the segment against the other rows " \
+	"together, p < 0.01 after Holm's correction over every test of the page. This says " \
+	"where the week differs, not why."
+
+static void test_standouts(void **state)
+{
+	struct fixture *fx = *state;
+	struct report r;
+	char *t;
+
+	base(fx, &r);
+	r.changes_done = 0;
+	r.has_baseline = 0;
+	r.standouts_done = 1;
+	r.standouts[0] = sto(BF_ENTRY_FAST_PM, BDIM_SDK, 0, "11.5.0", 792, 953, 0.83, 1945);
+	r.standouts[1] = sto(BF_ENTRY_SUCCESS_PM, BDIM_SDK, 1, "11.4.0 <b>", 990, 970, 1.02, 3000);
+	r.standouts[2] = sto(BF_TIMEOUTS_PM, BDIM_SDK, 0, "11.5.0", 197, 75, 2.626, 6664);
+	r.standouts[3] = sto(BF_KICKS_PM, BDIM_SDK, 1, "11.4.0 <b>", 21, 20, 1.05, 1200);
+	r.standouts[4] = sto(BF_NO_EXIT_PM, BDIM_SDK, 1, "11.4.0 <b>", 5, 9, 0.55, 1200);
+	r.nstandouts = 5;
+	r.standouts_more = 2;
+	t = render_div(fx, &r, "standouts", "standouts");
+	assert_string_equal(t, "Where this week stands out "
+		"SDK 11.5.0 enters within 5 s less often than the other versions: 79.2 % against "
+		"95.3 % (1,945 sessions with an entry latency). "
+		"SDK 11.4.0 <b> enters more often than the other versions: 99.0 % against 97.0 % "
+		"(3,000 sessions with the entry seen). "
+		"SDK 11.5.0 times out 2.6× as often as the other versions: 197 against 75 per 1000 "
+		"sessions (6,664 sessions). "
+		"SDK 11.4.0 <b> has kicks more often than the other versions: 21 against 20 per "
+		"1000 sessions (1,200 sessions). "
+		"SDK 11.4.0 <b> has missing exits less often than the other versions: 5 against 9 "
+		"per 1000 sessions (1,200 sessions). "
+		"2 more segments stand out beyond chance. " STANDOUT_NOTE);
+	free(t);
+	t = render_text(fx, &r, "standouts-nochanges");
+	assert_string_equal(t, "");
+	free(t);
+
+	r.nstandouts = 0;
+	r.standouts_more = 0;
+	t = render_div(fx, &r, "standouts-none", "standouts");
+	assert_string_equal(t, "Where this week stands out No breakdown segment differs from "
+			    "the rest of its breakdown beyond chance in entry success, entries "
+			    "within 5 s, timeouts, kicks, entry failures or missing exits. "
+			    STANDOUT_NOTE);
+	free(t);
+}
+
+/* Each named segment links to its breakdown row. */
+static void test_standout_link(void **state)
+{
+	struct fixture *fx = *state;
+	struct report r;
+	struct parsed p;
+	char dir[96], err[256], *idx, *t;
+
+	base(fx, &r);
+	r.changes_done = 0;
+	r.has_baseline = 0;
+	r.standouts_done = 1;
+	r.standouts[0] = sto(BF_TIMEOUTS_PM, BDIM_SDK, 1, "11.4.0 <b>", 197, 75, 2.6, 6664);
+	r.nstandouts = 1;
+	snprintf(dir, sizeof dir, "%s/standout-link", fx->tmp);
+	assert_int_equal(render_write_dir(fx->rd, &r, fx->cat, dir, err, sizeof err), RR_OK);
+	idx = join(dir, "index.html");
+	parse_file(idx, &p);
+	check_page(&p);
+	t = xstr(&p, "string(//div[@id='standouts']//a/@href)");
+	assert_string_equal(t, "#bd-sdk_version-2");
+	free(t);
+	t = xstr(&p, "string(//div[@id='standouts']//p[@data-key]/@data-key)");
+	assert_string_equal(t, "timeouts_pm");
+	free(t);
+	parsed_free(&p);
+	free(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rise_and_fall),
 		cmocka_unit_test(test_new_gone_more),
 		cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_standouts),
+		cmocka_unit_test(test_standout_link),
 	};
 	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
 }

@@ -1,7 +1,8 @@
 /* Unit tests: report_changes — the shift-share (Kitagawa) decomposition of
  * a rate and the counterfactual percentiles on tables computed by hand
  * (segments that appear or vanish between the weeks, a pure mix shift with
- * unchanged rates), and which segments report_changes_build names. */
+ * unchanged rates), and which segments report_changes_build names; without
+ * a baseline, which rows report_standouts_build names against the rest. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 
 #include "baseline.h"
 #include "report_changes.h"
+#include "stats.h"
 #include "util.h"
 
 /* cmocka's float compare goes through float: doubles are compared here. */
@@ -269,6 +271,111 @@ static void test_build(void **state)
 	free(b);
 }
 
+/* A row of timeouts (x of n sessions) of dimension d for the standouts;
+ * a dimension's rows are consecutive. */
+struct srow { enum bd_dim d; const char *key; uint32_t n, x; };
+
+static void standout_report(struct report *r, struct breakdown *rows, const struct srow *t,
+			    size_t n)
+{
+	memset(r, 0, sizeof *r);
+	memset(rows, 0, n * sizeof *rows);
+	for (size_t i = 0; i < n; i++) {
+		rows[i].key = (char *)t[i].key;
+		rows[i].sessions = t[i].n;
+		rows[i].timeouts = t[i].x;
+		for (int f = 0; f < BF__COUNT; f++)
+			rows[i].value[f] = RR_NONE;
+		rows[i].value[BF_TIMEOUTS_PM] = 1000 * t[i].x / t[i].n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct breakdown **b[] = { &r->by_platform, &r->by_device, &r->by_sdk,
+					   &r->by_network, &r->by_app };
+		size_t *nb[] = { &r->nby_platform, &r->nby_device, &r->nby_sdk, &r->nby_network,
+				 &r->nby_app };
+
+		if (*nb[t[i].d] == 0)
+			*b[t[i].d] = &rows[i];
+		(*nb[t[i].d])++;
+	}
+}
+
+/*
+ * Timeouts by SDK: a 200 of 1000 against b and c 1000 of 10000 each. a
+ * against the rest (2000 of 20000): z = 0.1 / sqrt(P(1-P)(1/1000 +
+ * 1/20000)), P = 2200 / 21000: z = 10.08, p = 6.98e-24, named: 200 against
+ * 100, 2.0x. b against a and c (1200 of 11000): z = 2.15, p = 0.032, not
+ * named. Network: s 200 of 900 (z ~ 11 if tested) is under
+ * REPORT_BD_MIN_SESSIONS, never tested, never named; n1 and n2 against the
+ * rest with s (1200 of 10900): p = 0.0176, not named. Five tests: a's p
+ * after Holm is 5 times its own.
+ */
+static void test_standouts(void **state)
+{
+	static const struct srow t[] = {
+		{ BDIM_SDK, "a", 1000, 200 }, { BDIM_SDK, "b", 10000, 1000 },
+		{ BDIM_SDK, "c", 10000, 1000 },
+		{ BDIM_NETWORK, "s", 900, 200 }, { BDIM_NETWORK, "n1", 10000, 1000 },
+		{ BDIM_NETWORK, "n2", 10000, 1000 },
+	};
+	struct breakdown rows[6];
+	struct report r;
+	double raw = stat_two_prop_p(2000, 20000, 200, 1000);
+
+	(void)state;
+	standout_report(&r, rows, t, 6);
+	assert_near(raw, 6.977e-24, 1e-26);
+	assert_near(stat_two_prop_p(1200, 11000, 1000, 10000), 0.0317, 1e-4);
+	assert_near(stat_two_prop_p(1200, 10900, 1000, 10000), 0.0176, 1e-4);
+	assert_int_equal(report_standouts_build(&r), RR_OK);
+	assert_true(r.standouts_done);
+	assert_int_equal(r.nstandouts, 1);
+	assert_int_equal(r.standouts_more, 0);
+	assert_int_equal(r.standouts[0].figure, BF_TIMEOUTS_PM);
+	assert_int_equal(r.standouts[0].dim, BDIM_SDK);
+	assert_int_equal(r.standouts[0].row, 0);
+	assert_string_equal(r.standouts[0].segment, "a");
+	assert_int_equal(r.standouts[0].seg_value, 200);
+	assert_int_equal(r.standouts[0].rest_value, 100);
+	assert_near(r.standouts[0].ratio, 2.0, 1e-12);
+	assert_int_equal(r.standouts[0].n, 1000);
+	assert_int_equal(r.standouts[0].rest_n, 20000);
+	assert_near(r.standouts[0].p_value, 5 * raw, 1e-30);
+}
+
+/* Holm: two SDK rows, 530 and 450 timeouts of 5000 each. Each row's test
+ * against the other gives p = 0.0071 (below 0.01 alone); two tests on the
+ * page: Holm gives each 2 x 0.0071 = 0.0143, so none is named. With 540
+ * (p = 0.0026, 0.0052 after Holm) both are; their p are equal, so the
+ * rows' order is kept: y 90 against 108 per 1000. */
+static void test_standouts_holm(void **state)
+{
+	struct srow t[] = { { BDIM_SDK, "x", 5000, 530 }, { BDIM_SDK, "y", 5000, 450 } };
+	struct breakdown rows[2];
+	struct report r;
+	double raw = stat_two_prop_p(450, 5000, 530, 5000);
+
+	(void)state;
+	assert_true(raw < REPORT_CHANGES_MAX_P);
+	assert_near(raw, 0.00713, 1e-5);
+	standout_report(&r, rows, t, 2);
+	assert_int_equal(report_standouts_build(&r), RR_OK);
+	assert_true(r.standouts_done);
+	assert_int_equal(r.nstandouts, 0);
+
+	t[0].x = 540;
+	raw = stat_two_prop_p(450, 5000, 540, 5000);
+	standout_report(&r, rows, t, 2);
+	assert_int_equal(report_standouts_build(&r), RR_OK);
+	assert_int_equal(r.nstandouts, 2);
+	assert_string_equal(r.standouts[0].segment, "x");
+	assert_string_equal(r.standouts[1].segment, "y");
+	assert_near(r.standouts[0].p_value, 2 * raw, 1e-12);
+	assert_near(r.standouts[1].ratio, 90.0 / 108, 1e-12);
+	assert_int_equal(r.standouts[1].seg_value, 90);
+	assert_int_equal(r.standouts[1].rest_value, 108);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +385,8 @@ int main(void)
 		cmocka_unit_test(test_hist_pct),
 		cmocka_unit_test(test_pct_parts),
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_standouts),
+		cmocka_unit_test(test_standouts_holm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
