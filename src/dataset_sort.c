@@ -819,6 +819,7 @@ static void sort_levels(struct sort_run *s)
 {
 	struct call_job *cj = &s->cj;
 	struct split *sp = &s->sp;
+	uint32_t *base;
 
 	cj->a = s->a;
 	cj->sorted = s->sorted || s->whole_radix;
@@ -829,7 +830,8 @@ static void sort_levels(struct sort_run *s)
 		struct call_part *p = &cj->p[k];
 		p->lo = p->done = p->out = sp->lo[k];
 		p->hi = sp->lo[k + 1];
-		p->dd.scratch = (s->fused ? s->local : s->scratch) + off;
+		base = s->fused ? s->local : s->scratch;
+		p->dd.scratch = base ? base + off : NULL;   /* none for tiny inputs */
 		off += sp->need[k];
 		p->count = s->count ? s->count + k * RADIX_COUNT : NULL;
 		p->buf = s->buf ? s->buf + k * s->bufrecs : NULL;

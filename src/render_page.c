@@ -108,8 +108,11 @@ void page_free(struct page *p)
 		xmlXPathFreeContext(p->xp);
 	if (p->doc)
 		xmlFreeDoc(p->doc);
+	rr_free(p->tb);          /* the text buffer (tb_add), on any page */
 	p->xp = NULL;
 	p->doc = NULL;
+	p->tb = NULL;
+	p->tbcap = p->tblen = 0;
 }
 
 /* ---------------------------------------------------------------- tables */

@@ -1,6 +1,7 @@
 /* Fuzz target: the single-file HTML report of a model built from any bytes,
  * parsed back with libxml2 and checked for injected markup: exactly the
- * template's one <script>, one <style> and one <link rel=icon>, no other
+ * template's one <script> (and at most one inert application/json data
+ * block, the call index), one <style> and one <link rel=icon>, no other
  * active element, no on* attribute, no javascript: or off-page (//) link. */
 #include <libxml/HTMLparser.h>
 #include <stdint.h>
@@ -21,7 +22,7 @@
 #include "util.h"
 
 static char path[64];
-static int nscript, nstyle;
+static int nscript, nstyle, ndata;
 
 static void rm_out(void) { unlink(path); }
 
@@ -32,7 +33,16 @@ static void check(xmlNodePtr n)
 
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		nscript += !strcasecmp(e, "script");
+		if (!strcasecmp(e, "script")) {
+			/* The call index's data is inert JSON; any other is code. */
+			xmlChar *t = xmlGetProp(n, (const xmlChar *)"type");
+
+			if (t && !strcmp((const char *)t, "application/json"))
+				ndata++;
+			else
+				nscript++;
+			xmlFree(t);
+		}
 		nstyle += !strcasecmp(e, "style");
 		if (!strcasecmp(e, "iframe") || !strcasecmp(e, "object") || !strcasecmp(e, "embed") ||
 		    !strcasecmp(e, "img") || !strcasecmp(e, "base") || !strcasecmp(e, "form"))
@@ -98,9 +108,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							      HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
 			if (!doc)
 				abort();
-			nscript = nstyle = 0;
+			nscript = nstyle = ndata = 0;
 			check(xmlDocGetRootElement(doc));
-			if (nscript != 1 || nstyle != 1)
+			if (nscript != 1 || nstyle != 1 || ndata > 1)
 				abort();
 			xmlFreeDoc(doc);
 		} else if (strstr(err, "out of memory") == NULL) {
