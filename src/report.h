@@ -210,6 +210,7 @@ unsigned report_bd_bin_of(int64_t ms);
 /* One row of a breakdown (by platform, device type or SDK version). */
 struct breakdown {
 	char *key;               /* owned: "sdk", "iPhone14,2", "11.4.0"; "(not given)" */
+	uint8_t unknown;         /* the sessions whose value was not given or not known */
 	uint32_t users, sessions, entered, timeouts;
 	uint32_t entry_observed; /* sessions whose entry was observed */
 	struct latency entry_latency;

@@ -327,6 +327,8 @@ int report_build_breakdown(struct report *r, struct scratch *x, enum bd_kind kin
 		int last = i == REPORT_BREAKDOWN;
 
 		rc = bd_row(x, g + i, last ? ng - i : 1, last ? "(other)" : g[i].text, &(*out)[i]);
+		(*out)[i].unknown = !last && (g[i].key == 0 || (kind == BD_NETWORK &&
+							       !network_name((int32_t)g[i].key - 1)));
 		*nout = i + 1;   /* so a failure frees what was made */
 		if (rc != RR_OK)
 			break;

@@ -539,14 +539,19 @@ static size_t standout_tests(const struct breakdown *rows, size_t nrows, enum bd
 	uint64_t X = 0, N = 0, x, n;
 	size_t k = 0;
 
+	/* Sessions whose value is not known are neither tested nor part of
+	 * the rest: "as often as the other versions" compares known ones. */
 	for (size_t i = 0; i < nrows; i++) {
+		if (rows[i].unknown)
+			continue;
 		row_counts(&rows[i], f, &x, &n);
 		X += x;
 		N += n;
 	}
 	for (size_t i = 0; i < nrows && k < REPORT_BREAKDOWN + 1; i++) {
 		row_counts(&rows[i], f, &x, &n);
-		if (rows[i].sessions < REPORT_BD_MIN_SESSIONS || strcmp(rows[i].key, "(other)") == 0 ||
+		if (rows[i].unknown || rows[i].sessions < REPORT_BD_MIN_SESSIONS ||
+		    strcmp(rows[i].key, "(other)") == 0 ||
 		    !cells_ok(x, n) || !cells_ok(X - x, N - n))
 			continue;
 		s[k] = (struct sto){ (uint8_t)f, (uint8_t)d, (int32_t)i, x, n, X - x, N - n, 1 };

@@ -376,6 +376,32 @@ static void test_standouts_holm(void **state)
 	assert_int_equal(r.standouts[1].rest_value, 108);
 }
 
+/* Sessions whose value is unknown (no 1003 before an entry failure, no
+ * users file row) are neither tested nor counted in the rest. Network: w
+ * 100 of 1000 timeouts, g 1000 of 10000, "(not reported)" 0 of 10000.
+ * Against g alone w is at 100 per 1000 like it (nothing named); with the
+ * unknown row in the rest it would be 100 against 50 (p ~ 1e-10). */
+static void test_standouts_unknown(void **state)
+{
+	static const struct srow t[] = {
+		{ BDIM_NETWORK, "w", 1000, 100 }, { BDIM_NETWORK, "g", 10000, 1000 },
+		{ BDIM_NETWORK, "(not reported)", 10000, 0 },
+	};
+	struct breakdown rows[3];
+	struct report r;
+
+	(void)state;
+	assert_true(stat_two_prop_p(1000, 20000, 100, 1000) < 1e-9);
+	standout_report(&r, rows, t, 3);
+	assert_int_equal(report_standouts_build(&r), RR_OK);
+	assert_int_equal(r.nstandouts, 2);          /* counted in: w, g named */
+	standout_report(&r, rows, t, 3);
+	rows[2].unknown = 1;
+	assert_int_equal(report_standouts_build(&r), RR_OK);
+	assert_true(r.standouts_done);
+	assert_int_equal(r.nstandouts, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_standouts),
 		cmocka_unit_test(test_standouts_holm),
+		cmocka_unit_test(test_standouts_unknown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
