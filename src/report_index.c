@@ -4,6 +4,7 @@
  * Does not: format or write anything.
  */
 #include "report_index.h"
+#include "report_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -252,34 +253,11 @@ int report_index_build(struct report *r)
 
 /* ---- the single file's budget ---- */
 
-/* A call's badness (report_lists.c's worst-call order), copied out so the
- * sort needs no context. */
-struct bkey {
-	uint32_t errors, warnings, bad;
-	int64_t start;
-	uint32_t idx;
-};
-
-static int cmp_bad(const void *pa, const void *pb)
-{
-	const struct bkey *a = pa, *b = pb;
-
-	if (a->errors != b->errors)
-		return a->errors > b->errors ? -1 : 1;
-	if (a->warnings != b->warnings)
-		return a->warnings > b->warnings ? -1 : 1;
-	if (a->bad != b->bad)
-		return a->bad > b->bad ? -1 : 1;
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	return (a->idx > b->idx) - (a->idx < b->idx);
-}
-
 int report_index_budget(struct report *r)
 {
 	const struct model *m = r->m;
 	struct call_index *x = r->index;
-	struct bkey *k;
+	struct call_badness *k;
 	uint32_t n = 0;
 
 	if (!x || !r->call_page)
@@ -292,19 +270,10 @@ int report_index_budget(struct report *r)
 	if (!(k = rr_malloc((size_t)r->npages * sizeof *k)))
 		return RR_ENOMEM;
 	for (uint32_t i = 0; i < m->ncalls; i++) {
-		const struct call *c = &m->calls[i];
-
-		if (!r->call_page[i])
-			continue;
-		k[n].errors = c->findings[SEV_ERROR];
-		k[n].warnings = c->findings[SEV_WARNING];
-		k[n].bad = c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] +
-			   c->exits[EXIT_ENTRY_FAILED];
-		k[n].start = c->start_ms;
-		k[n].idx = i;
-		n++;
+		if (r->call_page[i])
+			report_call_badness(m, i, &k[n++]);
 	}
-	qsort(k, n, sizeof *k, cmp_bad);
+	qsort(k, n, sizeof *k, report_call_badness_cmp);
 	for (uint32_t j = REPORT_FILE_BODIES; j < n; j++)
 		r->call_page[k[j].idx] = 0;
 	x->left_out = n - REPORT_FILE_BODIES;

@@ -56,6 +56,18 @@ int64_t report_per_mille(uint64_t num, uint64_t den);
  * RR_ENOMEM. */
 int report_build_tops(struct report *r, const struct catalog *cat);
 
+/* A call's place in the worst-calls order: more errors first, then more
+ * warnings, then more timeouts, kicks and entry failures, then the earlier
+ * start, then model order (a total order). report_call_badness fills k for
+ * call i of m; report_call_badness_cmp compares two (qsort's form). */
+struct call_badness {
+	uint32_t errors, warnings, bad;
+	int64_t start;
+	uint32_t idx;
+};
+void report_call_badness(const struct model *m, uint32_t i, struct call_badness *k);
+int report_call_badness_cmp(const void *a, const void *b);
+
 /* The worst calls. RR_OK or RR_ENOMEM. */
 int report_build_worst(struct report *r);
 

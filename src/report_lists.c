@@ -271,16 +271,20 @@ void report_compare_tops(struct report *r, const struct baseline *b)
 
 /* ---- worst calls ---- */
 
-/* A call's badness, copied out so the sort needs no context. */
-struct wkey {
-	uint32_t errors, warnings, bad;
-	int64_t start;
-	uint32_t idx;
-};
-
-static int cmp_worst(const void *pa, const void *pb)
+void report_call_badness(const struct model *m, uint32_t i, struct call_badness *k)
 {
-	const struct wkey *a = pa, *b = pb;
+	const struct call *c = &m->calls[i];
+
+	k->errors = c->findings[SEV_ERROR];
+	k->warnings = c->findings[SEV_WARNING];
+	k->bad = c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] + c->exits[EXIT_ENTRY_FAILED];
+	k->start = c->start_ms;
+	k->idx = i;
+}
+
+int report_call_badness_cmp(const void *pa, const void *pb)
+{
+	const struct call_badness *a = pa, *b = pb;
 
 	if (a->errors != b->errors)
 		return a->errors > b->errors ? -1 : 1;
@@ -293,12 +297,12 @@ static int cmp_worst(const void *pa, const void *pb)
 	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
-/* cmp_worst is a total order (model order last), so keeping the best
+/* report_call_badness_cmp is a total order (model order last), so keeping the best
  * REPORT_WORST while going gives the head of the full sort. */
 int report_build_worst(struct report *r)
 {
 	const struct model *m = r->m;
-	struct wkey best[REPORT_WORST], k;
+	struct call_badness best[REPORT_WORST], k;
 	uint32_t i, j, n = 0;
 
 	for (i = 0; i < m->ncalls; i++) {
@@ -306,15 +310,11 @@ int report_build_worst(struct report *r)
 
 		if (c->findings[SEV_ERROR] + c->findings[SEV_WARNING] == 0)
 			continue;
-		k.errors = c->findings[SEV_ERROR];
-		k.warnings = c->findings[SEV_WARNING];
-		k.bad = c->exits[EXIT_TIMEOUT] + c->exits[EXIT_KICKED] + c->exits[EXIT_ENTRY_FAILED];
-		k.start = c->start_ms;
-		k.idx = i;
-		if (n == REPORT_WORST && cmp_worst(&k, &best[n - 1]) >= 0)
+		report_call_badness(m, i, &k);
+		if (n == REPORT_WORST && report_call_badness_cmp(&k, &best[n - 1]) >= 0)
 			continue;
 		j = n < REPORT_WORST ? n++ : n - 1;
-		for (; j > 0 && cmp_worst(&k, &best[j - 1]) < 0; j--)
+		for (; j > 0 && report_call_badness_cmp(&k, &best[j - 1]) < 0; j--)
 			best[j] = best[j - 1];
 		best[j] = k;
 	}
