@@ -20,7 +20,9 @@ void session_context_window(const struct session *s, int64_t *from, int64_t *to)
 {
 	int64_t anchor = s->exit == EXIT_TIMEOUT ? s->last_seen_ms : s->end_ms;
 
-	*from = anchor - SESSION_CONTEXT_WINDOW_MS;
+	/* Saturated: times come from the CSV and may be near INT64_MIN. */
+	*from = anchor < INT64_MIN + SESSION_CONTEXT_WINDOW_MS ? INT64_MIN
+		: anchor - SESSION_CONTEXT_WINDOW_MS;
 	*to = s->end_ms;
 }
 
