@@ -166,6 +166,14 @@ static void fill_input(struct page *p, xmlNodePtr root)
 	fact_u64(p, dl, "Companion rows matching no call", ic->unmatched);
 	fact_u64(p, dl, "Event rows", ic->events);
 	fact_u64(p, dl, "Abnormal-experience rows", ic->abnormal);
+	/* Used companion rows, for each kind of companion file given: with
+	 * them the kinds add up to Used. */
+	if (r->ds->companion_files[COMPANION_USERS])
+		fact_u64(p, dl, "Users-file rows", ic->users);
+	if (r->ds->companion_files[COMPANION_ROOMS])
+		fact_u64(p, dl, "Rooms-file rows", ic->rooms);
+	if (r->ds->companion_files[COMPANION_QUALITY])
+		fact_u64(p, dl, "Quality samples", ic->quality);
 	fact_u64(p, dl, "Rows with unknown IDs", r->dec ? r->dec->unknown_rows : 0);
 }
 

@@ -107,5 +107,46 @@ class Identity(unittest.TestCase):
             self.holds([us])
 
 
+class InputSection(unittest.TestCase):
+    """The overview's Input section prints the accounting of the JSON of the
+    same run, one fact per count, each companion kind only when its file was
+    given, so that its kinds add up to Used on the page too."""
+
+    FACTS = (("Rows read", "rows"), ("Used", "used"), ("Filtered out", "filtered"),
+             ("Rejected", "rejected"), ("Duplicates", "duplicates"),
+             ("Event rows", "events"), ("Abnormal-experience rows", "abnormal"),
+             ("Users-file rows", "users"), ("Rooms-file rows", "rooms"),
+             ("Quality samples", "quality"))
+
+    def page(self, files, *extra):
+        with tempfile.TemporaryDirectory() as tmp:
+            js = os.path.join(tmp, "r.json")
+            code, _, err = rr.run(["-q", "--tz", "UTC", "-o", os.path.join(tmp, "r"),
+                                   "--json", js] + list(extra) + files)
+            self.assertEqual(code, 0, err)
+            with open(js, encoding="utf-8") as f:
+                inp = rr.load_json(f.read())["input"]
+            text = rr.page_text(os.path.join(tmp, "r", "index.html"), "input")
+        return inp, text
+
+    def test_every_count_printed(self):
+        cases = (("all samples", SAMPLES, ()),
+                 ("events alone", [os.path.join(rr.SAMPLES_DIR, "events.csv")], ()),
+                 ("filtered", SAMPLES, ("--room", "3101")))
+        for name, files, extra in cases:
+            with self.subTest(name):
+                inp, text = self.page(files, *extra)
+                given = {os.path.basename(f) for f in files}
+                for label, key in self.FACTS:
+                    companion = {"users": "users.csv", "rooms": "rooms.csv",
+                                 "quality": "quality.csv"}.get(key)
+                    if companion and companion not in given:
+                        self.assertNotIn(label, text)
+                        continue
+                    self.assertIn("%s %d " % (label, inp[key]), text + " ")
+                self.assertIn("Companion rows matching no call %d" %
+                              sum(inp["unmatched"].values()), text)
+
+
 if __name__ == "__main__":
     unittest.main()
