@@ -82,7 +82,7 @@ static void fact_of(struct page *p, int s, const struct callview *v)
 			if (!c->exits[e])
 				continue;
 			snprintf(b, sizeof b, "%s%s %" PRIu32, first ? "" : ", ",
-				 exit_reason_name((enum exit_reason)e), c->exits[e]);
+				 exit_reason_label((enum exit_reason)e), c->exits[e]);
 			tb_str(p, b);
 			first = 0;
 		}

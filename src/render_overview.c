@@ -581,7 +581,7 @@ static void fill_exit_bar(struct page *p, xmlNodePtr parent)
 		set_num(p, e, "width", x1 - x0);
 		set_num(p, e, "height", 24);
 		snprintf(b, sizeof b, "%s: %" PRIu32 " sessions",
-			 exit_reason_name((enum exit_reason)k), r->exits[k]);
+			 exit_reason_label((enum exit_reason)k), r->exits[k]);
 		svg_title(p, e, b);
 	}
 }

@@ -183,7 +183,7 @@ void exit_cell(struct page *p, xmlNodePtr tr, enum exit_reason e)
 
 	snprintf(cls, sizeof cls, "swatch exit-%s", exit_reason_name(e));
 	add_el(p, td, "span", cls);
-	add_text(p, td, exit_reason_name(e));
+	add_text(p, td, exit_reason_label(e));
 }
 
 /* A definition list of facts; add_fact appends one. */

@@ -54,6 +54,16 @@ const char *exit_reason_name(enum exit_reason e)
 	return (unsigned)e < EXIT__COUNT ? names[e] : "unknown";
 }
 
+const char *exit_reason_label(enum exit_reason e)
+{
+	/* The words of the call page's timeline legend (templates/call.html). */
+	static const char *const labels[EXIT__COUNT] = {
+		"left normally", "timed out", "kicked out", "exit failed", "entry failed",
+		"exit unknown", "still in the room at export",
+	};
+	return (unsigned)e < EXIT__COUNT ? labels[e] : labels[EXIT_UNKNOWN];
+}
+
 const char *platform_name(enum platform p)
 {
 	switch (p) {

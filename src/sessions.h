@@ -27,6 +27,8 @@ enum platform { PLAT_UNKNOWN, PLAT_SDK, PLAT_WEBRTC };
 enum { NET__TYPES = 6 };
 
 const char *exit_reason_name(enum exit_reason e);   /* "normal", "timeout", ... */
+/* The exit in words for pages: "left normally", "timed out", ...; static. */
+const char *exit_reason_label(enum exit_reason e);
 const char *platform_name(enum platform p);         /* "sdk", "webrtc", "unknown" */
 /* 1003 ParamOne type: "no network", "Wi-Fi", "4G", "3G", "2G", "wired"; NULL
  * outside 0..NET__TYPES-1. */

@@ -378,7 +378,7 @@ class Duplicates(Base):
         text = self.page(list(self.pair("Type", 0)))
         self.assertIn("Duplicates\n3\n", text)
         self.assertIn("No exit recorded per 1000 sessions\n0\n", text)
-        self.assertIn("Exits\nnormal 1\n", text)
+        self.assertIn("Exits\nleft normally 1\n", text)
 
     def test_peer_id(self):
         self.check_one_session(list(self.pair("PeerId", "p9")))

@@ -139,6 +139,21 @@ class Overview(unittest.TestCase):
         for key in ("calls", "users"):
             self.assertFalse(figures[key]["regression"])
 
+    def test_exits_table_equals_json(self):
+        """Exits by reason: each reason in the words of the call pages'
+        timeline legend, with the JSON's count."""
+        words = {"normal": "left normally", "timeout": "timed out", "kicked": "kicked out",
+                 "exit_failed": "exit failed", "entry_failed": "entry failed",
+                 "unknown": "exit unknown", "ongoing": "still in the room at export"}
+        rows = [r["cells"] for r in self.page.tables["exits"]]
+        want = [[words[k], str(v)] for k, v in self.rep["totals"]["exits"].items()]
+        self.assertEqual(sorted(rows), sorted(want))
+        with open(os.path.join(SOURCE_DIR, "templates", "call.html"), encoding="utf-8") as f:
+            legend = f.read()
+        for w in words.values():
+            if w != "still in the room at export":
+                self.assertIn("</span>%s</li>" % w, legend)
+
     def test_histograms_equal_json(self):
         lat, dur = self.page.hists
         want = self.rep["distributions"]
