@@ -92,7 +92,7 @@ static void test_overview(void **state)
 		char want[24];
 
 		snprintf(want, sizeof want, "%u", fx->r.exits[EXIT_TIMEOUT]);
-		assert_xstr(&p, "string(//*[@data-slot='exits']//tr[normalize-space(td[1])='timeout']/td[2])", want);
+		assert_xstr(&p, "string(//*[@data-slot='exits']//tr[normalize-space(td[1])='timed out']/td[2])", want);
 		assert_true(fx->r.exits[EXIT_TIMEOUT] >= 2);
 	}
 	assert_true(strstr(p.bytes, "sampled") || strstr(p.bytes, "Sampled"));
