@@ -20,6 +20,7 @@
 #include "callview_int.h"
 #include "decode.h"
 #include "textbuf.h"
+#include "user_calls.h"
 #include "util.h"
 
 #define MIN_AXIS_MS 5000      /* so even a one-event call gets >= 4 ticks */
@@ -144,6 +145,8 @@ static int make_lanes(struct builder *b, uint32_t *order)
 		struct cv_lane *ln = &v->lanes[i];
 
 		ln->user = strtab_str(b->st, k[u[i].at].user);
+		ln->selected = (uint8_t)user_calls_selected(b->r->selected_users,
+							    b->r->nselected, k[u[i].at].user);
 		ln->first_bar = pos;
 		ln->nbars = u[i].n;
 		for (j = 0; j < u[i].n; j++)
@@ -640,10 +643,13 @@ static int cmp_finding_grouped(const void *pa, const void *pb)
 /* The lane of each finding, the lanes' counts and whether their logs start
  * open; on a big call the findings grouped by user, each user ranked by
  * where their first finding stands in the flat order (most severe first,
- * then time). rank: scratch of nlanes entries. */
+ * then time). The findings of users selected with --user come first (in
+ * the flat order, group 0 before the others' group 1). rank: scratch of
+ * nlanes entries. */
 static void group_findings(struct callview *v, uint32_t *rank)
 {
 	uint32_t i, k, nrank = 0;
+	int any_sel = 0;
 
 	for (i = 0; i < v->nfindings; i++) {
 		struct cv_finding *f = &v->findings[i];
@@ -661,14 +667,20 @@ static void group_findings(struct callview *v, uint32_t *rank)
 		rank[k] = UINT32_MAX;
 	}
 	v->findings_by_user = v->nlanes > CV_GROUP_LANES;
+	for (int pass = 1; pass >= 0; pass--)    /* selected users' lanes first */
+		for (i = 0; i < v->nfindings; i++) {
+			struct cv_finding *f = &v->findings[i];
+
+			if (v->lanes[f->lane].selected == pass && rank[f->lane] == UINT32_MAX)
+				rank[f->lane] = nrank++;
+		}
 	for (i = 0; i < v->nfindings; i++) {
 		struct cv_finding *f = &v->findings[i];
 
-		if (rank[f->lane] == UINT32_MAX)
-			rank[f->lane] = nrank++;
-		f->group = v->findings_by_user ? rank[f->lane] : 0;
+		f->group = v->findings_by_user ? rank[f->lane] : !v->lanes[f->lane].selected;
+		any_sel |= v->lanes[f->lane].selected;
 	}
-	if (v->findings_by_user && v->nfindings > 1)
+	if ((v->findings_by_user || any_sel) && v->nfindings > 1)
 		qsort(v->findings, v->nfindings, sizeof *v->findings, cmp_finding_grouped);
 }
 

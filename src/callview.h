@@ -143,6 +143,7 @@ struct cv_lane {
 	const char *ip;          /* users file: ClientIp, "" when none */
 	uint8_t still_in_room;   /* a session ends EXIT_ONGOING */
 	uint8_t in_users_file;   /* a users-file row describes one of its sessions */
+	uint8_t selected;        /* its user is selected with --user (report.selected_users) */
 	uint32_t first_chart, ncharts;   /* into callview.charts */
 	const char *platform;    /* "sdk", "webrtc", "unknown", or "sdk+webrtc" */
 	uint32_t first_bar, nbars;
@@ -173,8 +174,10 @@ struct cv_finding {
 	const char *user;        /* the session's user ID */
 	const char *time;        /* "10:12:14" */
 	uint32_t lane;           /* index into callview.lanes: the user's lane */
-	uint32_t group;          /* with findings_by_user: the user's rank (0 first);
-				  * else 0 */
+	uint32_t group;          /* with findings_by_user: the user's rank (0 first,
+				  * users selected with --user ranked first); else 0
+				  * for a selected user's finding, 1 for the others
+				  * (all 0 without --user) */
 };
 
 struct callview {

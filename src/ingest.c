@@ -58,7 +58,10 @@ int ingest_passes_seen(const struct ingest_options *o, const char *room, size_t 
 				filter_seen_user_hit(o->seen, i);
 				named = 1;
 			}
-		keep = keep && named;
+		keep = keep && (named || o->users_whole_calls);
+		/* Kept for the whole calls, but the input's users are said. */
+		if (!named && keep && o->users_whole_calls)
+			filter_seen_out(o->seen, NULL, 0, user, nuser, RR_NONE);
 	}
 	if (t != RR_NONE && (t < o->from_ms || t >= o->to_ms))
 		keep = 0;

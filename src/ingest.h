@@ -41,6 +41,9 @@ struct ingest_options {
 	size_t nrooms;
 	const char *const *users;        /* --user values; nusers == 0: all users */
 	size_t nusers;
+	/* 1: the --user values are only noted (seen), not applied to rows:
+	 * the report keeps the whole calls they are in (user_calls.h). */
+	int users_whole_calls;
 	int64_t from_ms;                 /* rows before from_ms are filtered; INT64_MIN: none */
 	int64_t to_ms;                   /* rows at or after to_ms are filtered; INT64_MAX: none */
 	/* When set, told of every row the filters look at (filter_seen.h):

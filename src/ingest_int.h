@@ -126,7 +126,8 @@ static inline int passes(const struct ingest_options *o, const char *room, size_
 		return ingest_passes_seen(o, room, nroom, user, nuser, t);
 	if (room && o->nrooms && !matches(room, nroom, o->rooms, o->nrooms))
 		return 0;
-	if (user && o->nusers && !matches(user, nuser, o->users, o->nusers))
+	if (user && o->nusers && !o->users_whole_calls &&
+	    !matches(user, nuser, o->users, o->nusers))
 		return 0;
 	if (t != RR_NONE && (t < o->from_ms || t >= o->to_ms))
 		return 0;

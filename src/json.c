@@ -443,6 +443,16 @@ static void write_file_details(struct jw *w, const struct dataset *ds)
 	close_(w, ']');
 }
 
+/* "selected_users": the --user values some row named, whose whole calls
+ * the report keeps ([] without --user). */
+static void write_selected(struct jw *w, const struct report *r)
+{
+	open_(w, "selected_users", '[');
+	for (size_t i = 0; i < r->nselected; i++)
+		sid(w, NULL, r->ds->strs, r->selected_users[i]);
+	close_(w, ']');
+}
+
 static void write_input(struct jw *w, const struct report *r)
 {
 	const struct dataset *ds = r->ds;
@@ -1250,6 +1260,7 @@ int json_write_threads(const struct report *r, FILE *f, unsigned threads,
 		jstr(&w, r->title, strlen(r->title));
 	else
 		put(&w, "null", 4);
+	write_selected(&w, r);
 	write_input(&w, r);
 
 	open_(&w, "totals", '{');

@@ -184,8 +184,31 @@ static void json_call(struct jbuf *j, uint32_t i, uint32_t day)
 	jb_lit(j, "]");
 }
 
-/* The index as JSON: {"zone", "fallback", "days", "rooms", "users",
- * "calls"} (README "Finding a call"). */
+/* When the calls are of several apps, after "rooms": their apps,
+ * "room_apps": [SdkAppId, or null for a room without one] in the order of
+ * "rooms", so two rooms of one RoomId are told apart. */
+static void json_room_apps(struct page *p, struct jbuf *j)
+{
+	const struct call_index *x = p->r->index;
+	const struct strtab *st = p->r->ds->strs;
+
+	if (!p->r->several_apps)
+		return;
+	jb_lit(j, "],\"room_apps\":[");
+	for (uint32_t k = 0; k < x->nrooms; k++) {
+		size_t n;
+		const char *a = dataset_room_app(st, x->rooms[k], &n);
+
+		jb_lit(j, k ? "," : "");
+		if (a)
+			jb_str(j, a, n);
+		else
+			jb_lit(j, "null");
+	}
+}
+
+/* The index as JSON: {"zone", "fallback", "days", "rooms", ["room_apps"],
+ * "users", "calls"} (README "Finding a call"). */
 static void fill_json(struct page *p, xmlNodePtr parent)
 {
 	const struct report *r = p->r;
@@ -210,6 +233,7 @@ static void fill_json(struct page *p, xmlNodePtr parent)
 		jb_lit(&j, k ? "," : "");
 		jb_str(&j, s2, n);
 	}
+	json_room_apps(p, &j);
 	jb_lit(&j, "],\"users\":[");
 	for (uint32_t k = 0; k < x->nusers; k++) {
 		jb_lit(&j, k ? "," : "");
@@ -326,7 +350,10 @@ static void fill_by_user(struct page *p, xmlNodePtr parent, int from_calls)
 			tz_format(r->tz, r->m->calls[i].start_ms, TZF_DATETIME, t, sizeof t);
 			snprintf(b, sizeof b, "%.16s ", t);
 			add_text(p, a, b);
-			add_text(p, a, dataset_room_name(st, r->m->calls[i].room, NULL));
+			tb_reset(p);
+			tb_str(p, dataset_room_name(st, r->m->calls[i].room, NULL));
+			tb_app(p, r->m->calls[i].room);
+			tb_flush(p, a);
 		}
 	}
 }

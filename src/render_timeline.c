@@ -154,9 +154,9 @@ static void lane_marks(struct page *p, xmlNodePtr lane, const struct callview *v
 	}
 }
 
-/* Bytes of the longest start of s that fits LABEL_COLUMNS columns (all of
- * s when it fits), on a character boundary. */
-static size_t label_cut(const char *s)
+/* Bytes of the longest start of s that fits max columns (all of s when it
+ * fits), on a character boundary. */
+static size_t label_cut(const char *s, size_t max)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, cols = 0;
@@ -168,7 +168,7 @@ static size_t label_cut(const char *s)
 			while ((u[i + k] & 0xC0) == 0x80)
 				k++;
 		cols += u[i] >= 0x80 ? 2 : 1;
-		if (cols > LABEL_COLUMNS)
+		if (cols > max)
 			return i;
 		i += k;
 	}
@@ -265,20 +265,29 @@ static void timeline_axis(struct page *p, xmlNodePtr svg, const struct callview 
 	}
 }
 
+/* What a selected user's lane label ends with (--user). */
+#define LANE_SELECTED " (selected)"
+
 /* The lane's label: the user's name, cut to fit the label column; then the
- * whole name is the hover text. */
+ * whole name is the hover text. A user selected with --user is marked in
+ * words after the name. */
 static void lane_label(struct page *p, xmlNodePtr g, const struct cv_lane *l, double y0)
 {
-	size_t cut = label_cut(l->user);
+	size_t mark = l->selected ? sizeof LANE_SELECTED - 1 : 0;
+	size_t cut = label_cut(l->user, LABEL_COLUMNS - mark);
 	xmlNodePtr t = add_el(p, g, "text", "lane-label");
 
 	coord_attr(p, t, "x", 4);
 	coord_attr(p, t, "y", y0 + TL_LANE * 0.68);
-	if (l->user[cut]) {
-		svg_title(p, t, l->user);
+	if (l->user[cut] || mark) {
+		if (l->user[cut])
+			svg_title(p, t, l->user);
 		tb_reset(p);
 		tb_add(p, l->user, cut, 1);
-		tb_str(p, "…");
+		if (l->user[cut])
+			tb_str(p, "…");
+		if (mark)
+			tb_str(p, LANE_SELECTED);
 		tb_flush(p, t);
 	} else {
 		add_text(p, t, l->user);
@@ -442,7 +451,7 @@ void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
 		const struct cv_lane *l = &v->lanes[i];
 		double y0 = TL_AXIS + (double)i * TL_LANE;
 
-		g = add_el(p, svg, "g", "lane");
+		g = add_el(p, svg, "g", l->selected ? "lane lane-selected" : "lane");
 		lane_label(p, g, l, y0);
 		lane_bars(p, g, v, l, y0);
 		lane_spans_exps(p, g, v, l, y0);

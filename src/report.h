@@ -375,6 +375,12 @@ struct report {
 	/* The filters applied, for every page's header ("room 3101; user
 	 * chen; from ..."), not copied; NULL when none. */
 	const char *filters;
+	/* --user: the selected users some row named (string ids of ds->strs,
+	 * not copied), whose whole calls the report keeps (user_calls.h);
+	 * their lanes are marked and their findings come first. NULL, 0: no
+	 * --user. */
+	const uint32_t *selected_users;
+	size_t nselected;
 	int64_t generated_ms;            /* from SOURCE_DATE_EPOCH; RR_NONE when unset */
 	uint32_t calls, rooms, users, sessions, entered;
 	/* Sessions whose entry was observed (an opening, entered or entry

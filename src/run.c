@@ -55,6 +55,7 @@
 #include "sessions.h"
 #include "tables.h"
 #include "tz.h"
+#include "user_calls.h"
 #include "util.h"
 
 /* Everything the run owns, released in one place whatever the way out. */
@@ -80,6 +81,8 @@ struct run {
 	struct filter_seen *seen;  /* what the filters met; NULL without filters */
 	int64_t from_ms, to_ms;    /* --from, --to; RR_NONE when not given */
 	char filters[1024];        /* the filters for page headers (run_filters_text) */
+	uint32_t *user_ids;        /* --user values some row named (user_calls_ids) */
+	size_t nuser_ids;
 };
 
 /* Input rows are at least this long (an event row has ten fields); used to
@@ -230,6 +233,7 @@ static int load_inputs(struct run *r)
 	io.nrooms = o->nrooms;
 	io.users = o->users;
 	io.nusers = o->nusers;
+	io.users_whole_calls = o->cmd != RUN_EVENTS;
 	if ((st = run_filter_window(o, r->tz, &r->from_ms, &r->to_ms)) != RR_OK)
 		return st;
 	if (r->from_ms != RR_NONE)
@@ -408,11 +412,23 @@ static int build_ranges(struct run *r, const struct sessions_options *so)
 
 	if (report)
 		st = decode_begin(r->cat, &b.dsc);
+	if (st == RR_OK && report && r->o->nusers) {
+		r->user_ids = rr_malloc(r->o->nusers * sizeof *r->user_ids);
+		if (!r->user_ids)
+			st = RR_ENOMEM;
+		else
+			r->nuser_ids = user_calls_ids(r->ds.strs, r->o->users, r->o->nusers,
+						      r->user_ids);
+	}
 	for (size_t k = 0; st == RR_OK && k < r->nranges; k++) {
 		struct dataset part;
 		const struct dataset *d;
 
 		st = range_get(r, k, &part, &d);
+		if (st == RR_OK && report && r->o->nusers)
+			st = user_calls_keep_records(r->parted ? &part : &r->ds, r->cat, so,
+						     r->user_ids, r->nuser_ids,
+						     &r->ds.counts.filtered);
 		if (st == RR_OK) {
 			range_count(r, d);
 			if (report)
@@ -507,6 +523,8 @@ static int build_report(struct run *r)
 	if (st == RR_OK) {
 		report_set_window(&r->rep, r->from_ms, r->to_ms);
 		r->rep.filters = r->filters[0] ? r->filters : NULL;
+		r->rep.selected_users = r->user_ids;
+		r->rep.nselected = r->nuser_ids;
 		report_select_pages(&r->rep, o->pages);
 		if (r->have_baseline)
 			st = compare_baselines(r);
@@ -717,6 +735,8 @@ static int run_stages(struct run *r)
 	st = read_dataset(r);
 	if (st == RR_OK)
 		st = build_ranges(r, &so);
+	if (st == RR_OK && o->cmd != RUN_EVENTS && o->nusers)
+		st = user_calls_keep_companions(&r->ds, &r->model);
 	if (st != RR_OK)
 		return st;
 	if (!o->quiet) {
@@ -770,5 +790,6 @@ int run(const struct run_options *o)
 	tz_free(r.input_tz);
 	inputs_free(&r.in);
 	filter_seen_free(r.seen);
+	rr_free(r.user_ids);
 	return st;
 }

@@ -135,6 +135,8 @@ void run_filters_text(const struct run_options *o, const struct tz *zone, int64_
 	if (o->nusers && used < size)
 		used = add_list(buf, size, used, o->nusers == 1 ? "user " : "users ", o->users,
 				o->nusers);
+	if (o->nusers && o->cmd != RUN_EVENTS && used < size)
+		used += (size_t)snprintf(buf + used, size - used, ": %s", USER_FILTER_KEEPS);
 	if (from != RR_NONE && used < size) {
 		when(zone, from, t, sizeof t);
 		used += (size_t)snprintf(buf + used, size - used, "%sfrom %s", used ? "; " : "", t);

@@ -24,8 +24,13 @@ int run_filter_window(const struct run_options *o, const struct tz *zone, int64_
 /* 1 when any of --room, --user, --from, --to is given. */
 int run_filters_active(const struct run_options *o);
 
-/* The filters for a page header: "room 3101; user chen; from 2026-11-20
- * 18:10:00 CST; to ... (not included)"; "" when none. Always
+/* What --user keeps in a report, said after the users in the filters. */
+#define USER_FILTER_KEEPS "the whole calls they are in, with every participant"
+
+/* The filters for a page header: "room 3101; user chen: the whole calls
+ * they are in, with every participant;
+ * from 2026-11-20 18:10:00 CST; to ... (not included)"; "" when none; for
+ * `events`, without what --user keeps (it keeps that user's rows). Always
  * NUL-terminates buf (cut at size). */
 void run_filters_text(const struct run_options *o, const struct tz *zone, int64_t from,
 		      int64_t to, char *buf, size_t size);

@@ -32,13 +32,19 @@
     var more = document.getElementById("find-more");
     if (!input || !count || !list || !more || !d || !d.calls) return;
     var calls = d.calls, users = d.users || [], rooms = d.rooms || [], days = d.days || [];
+    var apps = d.room_apps || null;
+    // A room as the pages name it: with its app when the calls are of several.
+    function roomLabel(k) {
+      if (!apps) return rooms[k];
+      return rooms[k] + (apps[k] === null ? " (no SdkAppId)" : " (app " + apps[k] + ")");
+    }
     var single = !d.fallback;
     var byUser = {}, byRoom = {}, byComm = {}, hay = null, shown = [], limit = SHOW;
     users.forEach(function (u, k) { byUser[u] = k; });
     rooms.forEach(function (r, k) { if (!(r in byRoom)) byRoom[r] = []; byRoom[r].push(k); });
     calls.forEach(function (c, i) { if (c[3]) byComm[c[3]] = i; });
     function haystack(i) {
-      var c = calls[i], s = [days[c[0]], c[1], rooms[c[2]], c[3]];
+      var c = calls[i], s = [days[c[0]], c[1], roomLabel(c[2]), c[3]];
       c[4].forEach(function (u) { s.push(users[u]); });
       return s.join("\n").toLowerCase();
     }
@@ -73,7 +79,7 @@
       var c = calls[i], li = document.createElement("li");
       var a = document.createElement("a");
       a.href = href(i);
-      a.textContent = days[c[0]] + " " + c[1] + " · room " + rooms[c[2]];
+      a.textContent = days[c[0]] + " " + c[1] + " · room " + roomLabel(c[2]);
       li.appendChild(a);
       var t = [];
       if (c[3]) t.push("CommId " + c[3]);

@@ -710,11 +710,12 @@ class TestFilters(Base):
         self.assertEqual(len(rep["calls"]), 3)
 
     def test_user(self):
-        rep = self.check(["--user", "anna"], lambda r: r[1] == "anna")
-        self.assertEqual([s["user_id"] for c in rep["calls"] for s in c["sessions"]], ["anna"])
-        self.check(["--user", "anna", "--user", "hana"], lambda r: r[1] in ("anna", "hana"))
-        self.check(["--room", "3101", "--user", "chen"],
-                   lambda r: r[0] == "3101" and r[1] == "chen")
+        # --user keeps the whole calls the user is in (one call per room here)
+        rep = self.check(["--user", "anna"], lambda r: r[0] == "3101")
+        self.assertEqual([s["user_id"] for c in rep["calls"] for s in c["sessions"]],
+                         ["anna", "ben", "chen", "chen"])
+        self.check(["--user", "anna", "--user", "hana"], lambda r: r[0] in ("3101", "3103"))
+        self.check(["--room", "3101", "--user", "chen"], lambda r: r[0] == "3101")
 
     def test_from_to(self):
         lo, hi = t("10:10:00"), t("10:20:30")

@@ -100,7 +100,8 @@ class TestNothingMatched(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("roomreport: warning: no rows of user zed; the input has users anna, "
                       "ben, chen, dora, emil, \u2026 (10 users)\n", err)
-        self.assertIn("nothing left to report: no calls match the filters (user zed)", err)
+        self.assertIn("nothing left to report: no calls match the filters (user zed: the whole "
+                      "calls they are in, with every participant)", err)
         code, out, err = run(["events", "--tz", "UTC", "--user", "zed", EVENTS])
         self.assertEqual((code, out), (1, ""))
         self.assertIn("nothing left to report: no rows match the filters (user zed)", err)

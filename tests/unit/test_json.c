@@ -462,7 +462,7 @@ static struct report *empty_report(struct dataset *ds, struct model *m,
 static void test_empty_report(void **state)
 {
 	static const char want[] =
-		"{\"generator\":\"roomreport " RR_VERSION "\",\"tz\":\"UTC\",\"title\":null,"
+		"{\"generator\":\"roomreport " RR_VERSION "\",\"tz\":\"UTC\",\"title\":null,\"selected_users\":[],"
 		"\"input\":{\"rows\":0,\"used\":0,\"filtered\":0,\"rejected\":0,\"duplicates\":0,"
 		"\"events\":0,\"abnormal\":0,\"users\":0,\"rooms\":0,\"quality\":0,"
 		"\"unmatched\":{\"users\":0,\"rooms\":0,\"quality\":0},\"unmatched_examples\":[],"
