@@ -44,6 +44,12 @@
     return z.abbr ? s + " " + z.abbr : s;
   }
 
+  /* "10:12:14", or "10:12:14–10:12:20" when the last differs to the second. */
+  function span(zones, first, last) {
+    var a = clock(zones, first, true), b = clock(zones, last, true);
+    return a === b ? a : a + "–" + b;
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -129,16 +135,12 @@
     var n = m.ts.length;
     return m.user + ", " + m.sev + ", " + (n > 1 ? n + " events: " : "") + m.text.replace(/\n/g, "; ");
   };
-  /* x of t on the static (whole-call) axis, and on the visible range. */
-  Timeline.prototype.baseX = function (t) {
-    return this.x0 + (t - this.t0) * (this.x1 - this.x0) / (this.t1 - this.t0);
-  };
+  /* x of t on the visible range, clamped to the plot. */
   Timeline.prototype.x = function (t) {
     var x = this.x0 + (t - this.a) * (this.x1 - this.x0) / (this.b - this.a);
     return Math.max(this.x0, Math.min(this.x1, x));
   };
   Timeline.prototype.inView = function (t) { return t >= this.a && t <= this.b; };
-  Timeline.prototype.fmt = function (t) { return clock(this.zones, t, this.b - this.a < 600000); };
 
   Timeline.prototype.controls = function (section) {
     var self = this, bar = el("div", "tl-controls");
@@ -197,8 +199,7 @@
   Timeline.prototype.show = function (m) {
     this.detail.textContent = "";
     var t = m.ts[0], last = m.ts[m.ts.length - 1];
-    this.detail.appendChild(el("strong", null, m.user + " · " + m.sev + " · " +
-      clock(this.zones, t, true) + (last !== t ? "–" + clock(this.zones, last, true) : "") + ":"));
+    this.detail.appendChild(el("strong", null, m.user + " · " + m.sev + " · " + span(this.zones, t, last) + ":"));
     m.text.split("\n").forEach(function (line) {
       this.detail.appendChild(document.createElement("br"));
       this.detail.appendChild(document.createTextNode(line));
@@ -373,8 +374,7 @@
       if (!m.visible) return;
       n++;
       var tr = el("tr"), first = m.ts[0], last = m.ts[m.ts.length - 1];
-      [clock(self.zones, first, true) + (last !== first ? "–" + clock(self.zones, last, true) : ""),
-        m.user, m.sev, m.text.replace(/\n/g, "; ")].forEach(function (c) { tr.appendChild(el("td", null, c)); });
+      [span(self.zones, first, last), m.user, m.sev, m.text.replace(/\n/g, "; ")].forEach(function (c) { tr.appendChild(el("td", null, c)); });
       self.tbody.appendChild(tr);
     });
     this.listSummary.textContent = "List of the marks in this range (" + n + ")";
