@@ -9,6 +9,7 @@
  * Does not: decide sessions, exits or findings (sessions.c), aggregate
  * across calls (report.c), escape or lay out anything (render.c).
  */
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -870,6 +871,33 @@ static int zone_change_note(struct builder *b)
 	return v->zone_change ? RR_OK : RR_ENOMEM;
 }
 
+/* The axis' stretches of one UTC offset, for a script that labels times
+ * (templates/timeline.js): "FROM_MS OFFSET_S" per stretch, the first from
+ * t0, separated by ";"; on a page that spans a change each also names its
+ * zone ("1761350400000 3600 CET"). At most 8 stretches. */
+static int build_zones(struct builder *b)
+{
+	struct callview *v = b->v;
+	struct textbuf t = { .len = 0 };
+	int64_t from = v->t0, end;
+	char abbr[40];
+
+	for (int k = 0; k < 8 && from <= v->t1; k++) {
+		int32_t off = stretch(b->tz, from, &end);
+
+		textbuf_add(&t, "%s%" PRId64 " %" PRId32, k ? ";" : "", from, off);
+		if (b->zoned) {
+			tz_abbr(b->tz, from, abbr, sizeof abbr);
+			textbuf_add(&t, " %s", abbr);
+		}
+		if (end == INT64_MAX)
+			break;
+		from = end;
+	}
+	v->zones = put_text(b, &t);
+	return v->zones ? RR_OK : RR_ENOMEM;
+}
+
 static int build_header(struct builder *b)
 {
 	struct callview *v = b->v;
@@ -992,7 +1020,7 @@ static int build(struct builder *b, uint32_t *order, const struct session **ss)
 	}
 	if (v->t1 - v->t0 < MIN_AXIS_MS)
 		v->t1 = v->t0 + MIN_AXIS_MS;
-	if ((rc = build_ticks(b)) || (rc = zone_change_note(b)))
+	if ((rc = build_ticks(b)) || (rc = zone_change_note(b)) || (rc = build_zones(b)))
 		return rc;
 	/* Charts last: they are cut to the axis, never widen it. */
 	for (l = 0; l < v->nlanes && b->r->ds->nquality > 0; l++)

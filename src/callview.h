@@ -209,6 +209,10 @@ struct callview {
 				  * and the first of each new offset carry the zone's
 				  * name ("02:50 CEST", "02:52", ..., "02:00 CET") */
 	uint32_t nbars, nmarks, nspans, nexps, nlog, nticks;
+	const char *zones;       /* the axis' stretches of one UTC offset, for the
+				  * page's script: "FROM_MS OFFSET_S[ ABBR]" each (the
+				  * zone's name on a page that spans a change), the
+				  * first from t0, ";" between them, at most 8 */
 	struct cv_finding *findings; /* most severe first, then time, user, code; with
 				      * findings_by_user, per user instead: the users in
 				      * the order of their first finding in that order,

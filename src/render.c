@@ -247,6 +247,33 @@ static int check_raw(const char *name, const char *s, size_t n, const char *tag,
 	return RR_OK;
 }
 
+/* *a (n bytes, may be NULL), a newline and b (bn bytes, may be NULL) as one
+ * new *a; *b is freed and NULL. Returns RR_OK or RR_ENOMEM. */
+static int join_scripts(char **a, size_t *n, char **b, size_t bn)
+{
+	char *s;
+
+	if (!*b)
+		return RR_OK;
+	if (!*a) {
+		*a = *b;
+		*n = bn;
+		*b = NULL;
+		return RR_OK;
+	}
+	if (!(s = rr_malloc(*n + bn + 2)))
+		return RR_ENOMEM;
+	memcpy(s, *a, *n);
+	s[*n] = '\n';
+	memcpy(s + *n + 1, *b, bn + 1);
+	rr_free(*a);
+	rr_free(*b);
+	*b = NULL;
+	*a = s;
+	*n += bn + 1;
+	return RR_OK;
+}
+
 int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 {
 	static const char *const overview_slots[] = {
@@ -258,9 +285,9 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		"findings", "sessions", "experiences", "log", NULL };
 	struct render *rd;
 	struct frame fr;
-	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL, *cjs = NULL;
+	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL, *cjs = NULL, *tjs = NULL;
 	const char *ccss_name = "call.css";
-	size_t csslen, jslen = 0, ccsslen = 0, cjslen = 0;
+	size_t csslen, jslen = 0, ccsslen = 0, cjslen = 0, tjslen = 0;
 	int rc;
 
 	*out = NULL;
@@ -275,7 +302,8 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	/* The scripts (the overview's, the call pages' filters) are optional
 	 * in a --templates directory. */
 	if ((rc = load_optional(dir, "report.js", &js, &jslen, err, errlen)) != RR_OK ||
-	    (rc = load_optional(dir, "call.js", &cjs, &cjslen, err, errlen)) != RR_OK)
+	    (rc = load_optional(dir, "call.js", &cjs, &cjslen, err, errlen)) != RR_OK ||
+	    (rc = load_optional(dir, "timeline.js", &tjs, &tjslen, err, errlen)) != RR_OK)
 		goto fail;
 	/* Call pages have a stylesheet of their own, made from style.css when
 	 * the binary is built; a --templates directory may have one too, and
@@ -310,7 +338,12 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 			    errlen)) != RR_OK ||
 	    (ccss && (rc = check_raw(ccss_name, ccss, ccsslen, "style", err, errlen)) != RR_OK) ||
 	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK) ||
-	    (cjs && (rc = check_raw("call.js", cjs, cjslen, "script", err, errlen)) != RR_OK))
+	    (cjs && (rc = check_raw("call.js", cjs, cjslen, "script", err, errlen)) != RR_OK) ||
+	    (tjs && (rc = check_raw("timeline.js", tjs, tjslen, "script", err, errlen)) != RR_OK))
+		goto fail;
+	/* Call pages have one script: call.js, then timeline.js (the
+	 * timeline's zoom). */
+	if ((rc = join_scripts(&cjs, &cjslen, &tjs, tjslen)) != RR_OK)
 		goto fail;
 	if ((rc = prepare(dir, "overview.html", overview_slots, css, js, &rd->overview, err,
 			  errlen)) != RR_OK)
@@ -346,6 +379,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	rr_free(ccss);
 	rr_free(page_css);
 	rr_free(cjs);
+	rr_free(tjs);
 	*out = rd;
 	return RR_OK;
 fail:
@@ -356,6 +390,7 @@ fail:
 	rr_free(ccss);
 	rr_free(page_css);
 	rr_free(cjs);
+	rr_free(tjs);
 	render_close(rd);
 	return rc;
 }

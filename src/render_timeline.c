@@ -28,6 +28,16 @@
  * whole ID is its hover text and in the tables. */
 #define LABEL_COLUMNS 18
 
+/* An instant in ms as attribute name of e (data-* for the page's script,
+ * templates/timeline.js). */
+static void ms_attr(struct page *p, xmlNodePtr e, const char *name, int64_t ms)
+{
+	char b[24];
+
+	snprintf(b, sizeof b, "%" PRId64, ms);
+	new_attr(p, e, name, b);
+}
+
 /* Linear map of a time to x, clamped to the plot. */
 double tl_x(const struct callview *v, int64_t t)
 {
@@ -62,6 +72,8 @@ static void lane_marks(struct page *p, xmlNodePtr lane, const struct callview *v
 	struct page_buf *d = &p->pb;
 	struct mark_pos *mp;
 	char num[96], *q;
+	/* The instants of a group's events, for data-ts: in the text buffer
+	 * after its title (tb), which is flushed first. */
 	int used[2 * SEV__COUNT] = { 0 };
 
 	/* Where each mark goes: its kind, x unit and stretch, once. */
@@ -150,6 +162,16 @@ static void lane_marks(struct page *p, xmlNodePtr lane, const struct callview *v
 			e = add_el(p, g, "path", NULL);
 			new_attr(p, e, "d", d->len ? d->buf : "");
 			tb_flush(p, add_el(p, e, "title", NULL));
+			/* Each event's instant, for the script's zoom. */
+			for (uint32_t i = k; i < j; i++) {
+				if (mp[i].kind != kind)
+					continue;
+				q = num + snprintf(num, sizeof num, "%s%" PRId64,
+						   p->tblen ? " " : "", m[i].time_ms);
+				tb_add(p, num, (size_t)(q - num), 0);
+			}
+			new_attr(p, e, "data-ts", p->tb);
+			tb_reset(p);
 		}
 	}
 }
@@ -370,12 +392,16 @@ static void lane_bars(struct page *p, xmlNodePtr g, const struct callview *v,
 			stpcpy(q, " not-entered");
 		e = add_el(p, g, "path", b);
 		lane_box_in(p, e, x0, x1, y0, bar->half);
+		ms_attr(p, e, "data-start", bar->start_ms);
+		ms_attr(p, e, "data-end", bar->end_ms);
 		svg_title(p, e, bar->title);
 		if (bar->exit < EXIT__COUNT && exit_pattern[bar->exit]) {
 			char id[48];
 
 			e = add_el(p, g, "path", "pat");
 			lane_box_in(p, e, x0, x1, y0, bar->half);
+			ms_attr(p, e, "data-start", bar->start_ms);
+			ms_attr(p, e, "data-end", bar->end_ms);
 			pattern_id(id + 5, sizeof id - 6, v->call, bar->exit);
 			memcpy(id, "url(#", 5);
 			strcat(id, ")");
@@ -394,6 +420,7 @@ static void lane_bars(struct page *p, xmlNodePtr g, const struct callview *v,
 			q = put_coord(q, y0 + 5);
 			strcpy(q, "l7 6l-7 6z");
 			new_attr(p, e, "d", b);
+			ms_attr(p, e, "data-t", bar->end_ms);
 			svg_title(p, e, "still in the room at export");
 		}
 	}
@@ -415,6 +442,8 @@ static void lane_spans_exps(struct page *p, xmlNodePtr g, const struct callview 
 		e = add_el(p, g, "path", s->kind == CV_SPAN_OUTAGE ? "span span-outage"
 								     : "span span-background");
 		lane_box(p, e, x0, x1, y0);
+		ms_attr(p, e, "data-start", s->start_ms);
+		ms_attr(p, e, "data-end", s->end_ms);
 		svg_title(p, e, s->title);
 	}
 	lane_marks(p, g, v, l, y0);
@@ -429,6 +458,7 @@ static void lane_spans_exps(struct page *p, xmlNodePtr g, const struct callview 
 		q = put_coord(q, mid - 6);
 		strcpy(q, "l6 6l-6 6l-6-6z");
 		new_attr(p, e, "d", b);
+		ms_attr(p, e, "data-t", x->time_ms);
 		svg_title(p, e, x->title);
 	}
 }
@@ -444,6 +474,13 @@ void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
 	put_coord(q, height);
 	new_attr(p, svg, "viewBox", b);
 	new_attr(p, svg, "role", "img");
+	/* What the script (templates/timeline.js) needs to zoom: the axis'
+	 * instants, the plot's x range and the zone's offsets. */
+	ms_attr(p, svg, "data-t0", v->t0);
+	ms_attr(p, svg, "data-t1", v->t1);
+	ms_attr(p, svg, "data-x0", TL_LABEL);
+	ms_attr(p, svg, "data-x1", TL_W - TL_RIGHT);
+	new_attr(p, svg, "data-zones", v->zones ? v->zones : "");
 	add_el_text(p, svg, "title", NULL, "Timeline: one lane per user");
 	timeline_patterns(p, svg, v);
 	timeline_axis(p, svg, v, height);
@@ -452,6 +489,7 @@ void fill_timeline(struct page *p, xmlNodePtr n, const struct callview *v)
 		double y0 = TL_AXIS + (double)i * TL_LANE;
 
 		g = add_el(p, svg, "g", l->selected ? "lane lane-selected" : "lane");
+		new_attr(p, g, "data-user", l->user);
 		lane_label(p, g, l, y0);
 		lane_bars(p, g, v, l, y0);
 		lane_spans_exps(p, g, v, l, y0);

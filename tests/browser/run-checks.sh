@@ -13,7 +13,11 @@
 #              ticket file (--room 3101), the overview and a call page
 #              (check-browser.mjs, axe-core included); screenshots saved as
 #              BUILD_DIR/screenshot-{report,overview,call,hostile,ticket,exits}[-phone].png,
-#              timelines in a deuteranopia simulation as screenshot-*-deutan.png
+#              timelines in a deuteranopia simulation as screenshot-*-deutan.png;
+#              the timeline's script on room 3101 (check-timeline.mjs), its
+#              PNGs in BUILD_DIR/shots-timeline/; chart text sizes and the
+#              A4 print of the overviews and the single file
+#              (check-overview.mjs, PDFs in BUILD_DIR/print-*.pdf)
 # Fails (never skips) when java, node or chromium is missing. Installs the
 # pinned npm packages (npm ci) first when node_modules is missing or stale.
 set -euo pipefail
@@ -134,5 +138,14 @@ check "$(ls "$OUT"/exits/calls/*.html | head -n 1)" "$BUILD/screenshot-exits.png
 check --overview "$OUT/week/index.html" "$BUILD/screenshot-week.png"
 check --overview "$OUT/find/index.html" "$BUILD/screenshot-find.png"
 node "$HERE/check-find.mjs" "$OUT/find/index.html" "$OUT/find.html" "$OUT/find-events.csv" || fails=$((fails + 1))
-[ $fails -eq 0 ] || die "$fails of 9 browser checks failed"
+# The timeline's zoom, keyboard, list view and finding buttons on room 3101;
+# PNGs of the timeline, normal and in Chromium's deuteranopia simulation.
+EXITS="$(ls "$OUT"/exits/calls/*.html | head -n 1)" \
+  node "$HERE/check-timeline.mjs" "$call" "" "$BUILD/shots-timeline" || fails=$((fails + 1))
+# Every chart text of the overviews and the single file at 11 px or more;
+# printed on A4, every column of every table (PDFs in BUILD_DIR/print-*.pdf).
+for p in samples/index.html:overview samples.html:report week/index.html:week; do
+  node "$HERE/check-overview.mjs" "$OUT/${p%%:*}" "$BUILD/print-${p##*:}.pdf" || fails=$((fails + 1))
+done
+[ $fails -eq 0 ] || die "$fails of 13 browser checks failed"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"

@@ -396,7 +396,9 @@ static const char *const attr_names[] = {
 	/* the call index's search box and its data (render_index.c) */
 	"type", "hidden", "for", "autocomplete", "placeholder",
 	"aria-labelledby", "open", "data-t", "data-t0", "data-t1", "data-exit", "fill",
-	"patternunits", "aria-hidden", NULL };
+	"patternunits", "aria-hidden",
+	/* the timeline's instants for its script (render_timeline.c) */
+	"data-ts", "data-start", "data-end", "data-x0", "data-x1", "data-zones", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {

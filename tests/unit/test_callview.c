@@ -6,6 +6,7 @@
  * outside marks held to the model on a corpus; without companion files, no
  * lane info and no charts.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -557,6 +558,42 @@ static const struct tick_case tick_cases[] = {
 	  "11:00|11:01|11:02|11:03|11:04|11:05|11:06|11:07" },
 };
 
+/* The axis' stretches of one offset for the page's script (v.zones): the
+ * first from t0; a change of offset starts the next, and on such a page
+ * each names its zone. "%T0" stands for v.t0. */
+static void test_zones(void **state)
+{
+	static const struct {
+		const char *zone;
+		double start, len;
+		const char *want;
+	} cases[] = {
+		{ "UTC", 0, 420, "%T0 0" },
+		{ "Asia/Kolkata", 0, 10800, "%T0 19800" },
+		{ "Europe/Berlin", 0, 420, "%T0 3600" },
+		{ "Europe/Berlin", -2279400, 1200, "%T0 7200 CEST;1792890000000 3600 CET" },
+	};
+
+	(void)state;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct row rows[3] = {
+			E("k", "u", cases[c].start, 5001, -1),
+			E("k", "u", cases[c].start + cases[c].len, 5008, 1), END,
+		};
+		struct fixture fx;
+		struct callview v;
+		char want[128];
+
+		print_message("case: %s %g\n", cases[c].zone, cases[c].start);
+		fixture_build(&fx, rows, cases[c].zone);
+		assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
+		snprintf(want, sizeof want, "%" PRId64 "%s", v.t0, cases[c].want + 3);
+		assert_string_equal(v.zones, want);
+		callview_free(&v);
+		fixture_free(&fx);
+	}
+}
+
 static void test_ticks(void **state)
 {
 	size_t c;
@@ -787,6 +824,7 @@ int main(void)
 		cmocka_unit_test(test_split_call_records),
 		cmocka_unit_test(test_rebuild),
 		cmocka_unit_test(test_ticks),
+		cmocka_unit_test(test_zones),
 		cmocka_unit_test(test_spans_are_the_models),
 		cmocka_unit_test(test_no_companion),
 		cmocka_unit_test(test_out_of_memory),
