@@ -172,6 +172,10 @@ static unsigned part_count(const struct ingest_options *o, uint64_t bytes)
 {
 	uint64_t min = o->part_min_bytes ? o->part_min_bytes : 1;
 
+	/* One part without asking how many cores there are (a system call or
+	 * three: per file, it would show in a folder of 20,000 small ones). */
+	if (bytes / min < 2)
+		return 1;
 	return parallel_parts(o->threads, INGEST_MAX_THREADS, (size_t)(bytes / min), 1);
 }
 

@@ -3,6 +3,7 @@
  * below them in path order, --files-from read (see inputs.h).
  * Does not: read any file's rows (ingest), print or exit.
  */
+#define _DEFAULT_SOURCE 1   /* d_type, DT_REG, DT_DIR */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,6 +102,17 @@ static int walk(struct inputs *in, const char *dir, char *err, size_t errlen)
 		if (!(p = join(dir, de->d_name))) {
 			rc = RR_ENOMEM;
 			break;
+		}
+		/* The entry's type when the file system gives it: no lstat per
+		 * file in a folder of 20,000. */
+		if (de->d_type == DT_REG) {
+			rc = push_owned(in, p);
+			continue;
+		}
+		if (de->d_type == DT_DIR) {
+			rc = walk(in, p, err, errlen);
+			rr_free(p);
+			continue;
 		}
 		if (lstat(p, &st) != 0) {
 			rr_free(p);

@@ -59,7 +59,9 @@ struct reader_record {
  * "path: reason". RR_ENOMEM when out of memory.
  *
  * A plain (not gzip) regular file is read up to the size it had when
- * opened: bytes appended later are not seen. If the file is truncated by
+ * opened: bytes appended later are not seen; one of at most 1 MiB is read
+ * whole when opened (no mapping: many small files cost no munmap each),
+ * so later changes to it are not seen at all. If a larger one is truncated by
  * someone else while a reader reads it, reading past the new end may raise
  * SIGBUS in the thread that reads (there is no error return for it): the
  * program's entry point should turn SIGBUS into a message and an exit
@@ -179,7 +181,8 @@ void reader_set_fast(struct reader *r, int on);
 
 /*
  * Readers of regular files opened after this call map them (on, the
- * default) or read them with pread (off); either way they return the same
+ * default; files of at most 1 MiB are read whole at open instead) or read
+ * them with pread as they go (off); either way they return the same
  * records, lines, offsets and raw bytes. For the tests that check so, and
  * for whoever wants to rule the mapping out. Not for use while other
  * threads open readers.

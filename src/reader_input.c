@@ -160,6 +160,9 @@ long reader_src_read(struct reader *r, unsigned char *dst, size_t n)
  * (0); see reader_set_mmap. */
 static int map_files = 1;
 
+/* Plain files up to this size are read whole at open (open_small). */
+#define SMALL_FILE (1024u * 1024)
+
 size_t reader_page_size(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
@@ -414,10 +417,49 @@ static int fd_is_gzip(int fd)
 }
 
 /*
+ * A reader holding the whole regular file at fd, whose size is at most
+ * SMALL_FILE (kind SRC_FD, window of size + 1 bytes, eof set): read with
+ * pread up to size, so like a mapping it sees the file as it was at open
+ * (a file that shrank meanwhile ends sooner). A folder of 20,000 per-user
+ * exports is 20,000 such files: a mapping each would cost an munmap each,
+ * and an munmap interrupts every other core that ran the process to flush
+ * its TLB. Returns RR_OK, RR_EIO (errno set) or RR_ENOMEM.
+ */
+static int open_small(int fd, uint64_t size, struct reader **out)
+{
+	struct reader *r;
+	int rc = reader_alloc(&r, (size_t)size + 1, NULL, 0);
+
+	if (rc != RR_OK)
+		return rc;
+	while (r->end < size) {
+		ssize_t got = pread(fd, r->win + r->end, (size_t)size - r->end, (off_t)r->end);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+
+			reader_close(r);
+			errno = e;
+			return RR_EIO;
+		}
+		if (got == 0)
+			break;
+		r->end += (size_t)got;
+	}
+	r->fdpos = r->end;
+	r->eof = 1;
+	*out = r;
+	return RR_OK;
+}
+
+/*
  * A reader for the regular file at fd (not yet attached to it), from
- * offset on: mapped when size is not 0 and the file can be mapped (kind
- * SRC_MAP, window at offset, nothing in it yet), else with a buffer for
- * reads. Returns RR_OK or RR_ENOMEM.
+ * offset on: a whole small file read at once (open_small), else mapped
+ * when size is not 0 and the file can be mapped (kind SRC_MAP, window at
+ * offset, nothing in it yet), else with a buffer for reads. Returns RR_OK,
+ * RR_EIO (errno set) or RR_ENOMEM.
  */
 static int open_plain_or_buffered(int fd, uint64_t size, uint64_t offset, struct reader **out)
 {
@@ -426,6 +468,8 @@ static int open_plain_or_buffered(int fd, uint64_t size, uint64_t offset, struct
 	size_t len;
 	int rc;
 
+	if (offset == 0 && size > 0 && size <= SMALL_FILE && map_files)
+		return open_small(fd, size, out);
 	if (size == 0 || map_file(fd, size, offset, &map, &at, &len) != 0)
 		return reader_alloc(out, WIN_CAP, NULL, 0);
 	rc = reader_alloc(out, (size_t)(size - at), map, len);
@@ -434,6 +478,29 @@ static int open_plain_or_buffered(int fd, uint64_t size, uint64_t offset, struct
 	(*out)->base = at;
 	(*out)->pos = (*out)->end = (*out)->dropped = (size_t)(offset - at);
 	(*out)->eof = (*out)->end == (*out)->cap;
+	return RR_OK;
+}
+
+/* Hands the plain regular file at fd (st) to r, opened on it by
+ * open_plain_or_buffered or open_small, and checks its start (check_bom).
+ * Returns RR_OK with *out = r, or the error with r closed. */
+static int attach_plain(struct reader *r, int fd, const struct stat *st, const char *path,
+			struct reader **out, char *err, size_t errlen)
+{
+	char why[160];
+	int rc;
+
+	if (r->kind != SRC_MAP)
+		r->kind = SRC_FD;
+	r->fd = fd;
+	r->size = (uint64_t)st->st_size;
+	rc = check_bom(r, why, sizeof why);
+	if (rc != RR_OK) {
+		put_err(err, errlen, path, why);
+		reader_close(r);
+		return rc;
+	}
+	*out = r;
 	return RR_OK;
 }
 
@@ -450,8 +517,20 @@ int reader_open_file(const char *path, struct reader **out, char *err, size_t er
 	if (rc != RR_OK)
 		return rc;
 	/* stdin is read as a stream even when it is a redirected file: it may
-	 * not start at offset 0, and it is never split into parts. */
-	if (!is_stdin && S_ISREG(st.st_mode)) {
+	 * not start at offset 0, and it is never split into parts. A small
+	 * file is read first and its bytes tell gzip (one read, not two). */
+	if (!is_stdin && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= SMALL_FILE && map_files) {
+		rc = open_small(fd, (uint64_t)st.st_size, &r);
+		if (rc != RR_OK) {
+			put_err(err, errlen, path, rc == RR_EIO ? strerror(errno) : "out of memory");
+			close(fd);
+			return rc;
+		}
+		if (!(r->end >= 2 && r->win[0] == 0x1f && r->win[1] == 0x8b))
+			return attach_plain(r, fd, &st, path, out, err, errlen);
+		reader_close(r);   /* gzip: gz stays 1 */
+	} else if (!is_stdin && S_ISREG(st.st_mode)) {
 		gz = fd_is_gzip(fd);
 		if (gz < 0) {
 			put_err(err, errlen, path, strerror(errno));
@@ -461,8 +540,8 @@ int reader_open_file(const char *path, struct reader **out, char *err, size_t er
 	}
 	rc = open_plain_or_buffered(fd, gz ? 0 : (uint64_t)st.st_size, 0, &r);
 	if (rc != RR_OK) {
+		put_err(err, errlen, path, rc == RR_EIO ? strerror(errno) : "out of memory");
 		close(fd);
-		put_err(err, errlen, path, "out of memory");
 		return rc;
 	}
 	if (gz) {
@@ -475,20 +554,16 @@ int reader_open_file(const char *path, struct reader **out, char *err, size_t er
 			return RR_ENOMEM;
 		}
 		gzbuffer(r->gz, CHUNK);
-	} else {
-		if (r->kind != SRC_MAP)
-			r->kind = SRC_FD;
-		r->fd = fd;
-		r->size = (uint64_t)st.st_size;
+		rc = check_bom(r, why, sizeof why);
+		if (rc != RR_OK) {
+			put_err(err, errlen, path, why);
+			reader_close(r);
+			return rc;
+		}
+		*out = r;
+		return RR_OK;
 	}
-	rc = check_bom(r, why, sizeof why);
-	if (rc != RR_OK) {
-		put_err(err, errlen, path, why);
-		reader_close(r);
-		return rc;
-	}
-	*out = r;
-	return RR_OK;
+	return attach_plain(r, fd, &st, path, out, err, errlen);
 }
 
 int reader_open_file_part(const char *path, uint64_t offset, uint64_t first_line,
@@ -514,8 +589,8 @@ int reader_open_file_part(const char *path, uint64_t offset, uint64_t first_line
 	}
 	rc = open_plain_or_buffered(fd, (uint64_t)st.st_size, offset, &r);
 	if (rc != RR_OK) {
+		put_err(err, errlen, path, rc == RR_EIO ? strerror(errno) : "out of memory");
 		close(fd);
-		put_err(err, errlen, path, "out of memory");
 		return rc;
 	}
 	r->fd = fd;

@@ -105,10 +105,9 @@ static uint64_t memory_limit(const struct run_options *o)
 /* Reading a file in parallel parts holds all of its records at once, so a
  * file that may hold more than the limit allows is read on one thread and
  * spills as it goes. */
-static unsigned ingest_threads(const struct run_options *o, const char *path)
+static unsigned ingest_threads(uint64_t limit, const char *path)
 {
 	struct stat sb;
-	uint64_t limit = memory_limit(o);
 
 	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
 	    (uint64_t)sb.st_size / MIN_ROW_BYTES > limit / PARTITION_BYTES_PER_RECORD)
@@ -223,6 +222,7 @@ static int load_inputs(struct run *r)
 	struct out *rej = &r->rejected;
 	char err[512];
 	int st = RR_OK, progress = !o->quiet && isatty(2);
+	uint64_t limit = memory_limit(o);   /* once: a system call, and 20,000 files */
 
 	ingest_options_init(&io);
 	/* Test hook: small parts make the parallel reader run on small inputs. */
@@ -261,7 +261,7 @@ static int load_inputs(struct run *r)
 			fprintf(stderr, "\rroomreport: reading %zu/%zu %.60s\033[K", i + 1,
 				r->in.n, r->in.path[i]);
 		err[0] = '\0';
-		io.threads = ingest_threads(o, r->in.path[i]);
+		io.threads = ingest_threads(limit, r->in.path[i]);
 		st = ingest_file(&r->ds, r->in.path[i], &io, err, sizeof err);
 		if (st != RR_OK && st != RR_ENOMEM && (err[0] || partition_error(r->part))) {
 			if (progress)
