@@ -94,7 +94,7 @@ class TestUserKeepsWholeCalls(unittest.TestCase):
         self.assertIn("chen (selected)", text)
         self.assertNotIn("anna (selected)", text)
         html = read(page).decode()
-        self.assertEqual(len(re.findall(r'<g class="lane lane-selected">', html)), 1)
+        self.assertEqual(len(re.findall(r'<g class="lane lane-selected"[ >]', html)), 1)
         # chen's findings first, then the others' (most severe first within each)
 
 
