@@ -80,7 +80,7 @@ declare -A W R C
 # after_run I: what follows run I of measure, outside its timing.
 after_run() { :; }
 measure() {
-  local name=$1 walls=() rss=() i
+  local name=$1 walls=() rss=() cpus=() i
   shift
   for ((i = 0; i < runs; i++)); do
     /usr/bin/time -v -o "$work/time.txt" "${@//@RUN@/$i}" >/dev/null
