@@ -83,20 +83,64 @@ static void insertion_sort(struct record *a, size_t n)
 	}
 }
 
-/* At most this many users in a call, each user's records in time order (as
- * in an export sorted by time): sorted by counting. */
+/* At most this many users in a call (2 to 6 in most calls): sorted by
+ * counting. */
 #define FEW_USERS 8
+
+/* A user's records out of time order up to this many are sorted as packed
+ * keys (time above, place below) on the stack. */
+#define PACKED_MAX 64
+
+/* Sorts the positions s[0..n) (ascending on entry) of one user's records
+ * in a[] by time, stably: up to PACKED_MAX of them (a user's rows in a call,
+ * shuffled among other calls' rows) as keys of their time's offset and
+ * their place, by insertion, when the times span under 2^57 ms (so the
+ * place fits below); else the natural merge sort through t (the user is the
+ * same, so ut_less is by time). */
+static void user_time_sort(const struct record *a, uint32_t *s, uint32_t *t, size_t n)
+{
+	uint64_t key[PACKED_MAX];
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+	if (n <= PACKED_MAX) {
+		for (size_t i = 0; i < n; i++) {
+			int64_t v = a[s[i]].time_ms;
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+	}
+	if (n <= PACKED_MAX && (uint64_t)hi - (uint64_t)lo < (UINT64_C(1) << 57)) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t k = ((uint64_t)a[s[i]].time_ms - (uint64_t)lo) << 6 | i;
+			size_t j = i;
+			while (j > 0 && k < key[j - 1]) {
+				key[j] = key[j - 1];
+				j--;
+			}
+			key[j] = k;
+		}
+		memcpy(t, s, n * sizeof *s);
+		for (size_t i = 0; i < n; i++)
+			s[i] = t[key[i] & 63];
+		return;
+	}
+	uint32_t *r = merge_index(a, s, t, n);
+	if (r != s)
+		memcpy(s, r, n * sizeof *s);
+}
 
 /*
  * The (user, time) order of one call's records a[0..n) in s, when they have
- * at most FEW_USERS users and each user's records come in time order: a
- * stable counting sort by user then gives it. NULL otherwise, found out as
- * soon as it shows. t holds n entries.
+ * at most FEW_USERS users: a stable counting sort by user, then a stable
+ * sort by time of each user's records that are not in time order already
+ * (as in rows of several calls shuffled together). NULL, found out as soon
+ * as it shows, when there are more users. t holds n entries.
  */
 static uint32_t *user_order(const struct record *a, size_t n, uint32_t *s, uint32_t *t)
 {
-	uint32_t user[FEW_USERS], off[FEW_USERS], rank[FEW_USERS];
+	uint32_t user[FEW_USERS], off[FEW_USERS], rank[FEW_USERS], start[FEW_USERS];
 	int64_t last[FEW_USERS];
+	unsigned char unsorted[FEW_USERS];
 	unsigned nu = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -109,10 +153,10 @@ static uint32_t *user_order(const struct record *a, size_t n, uint32_t *s, uint3
 				return NULL;
 			user[nu] = u;
 			last[nu] = INT64_MIN;
+			unsorted[nu] = 0;
 			off[nu++] = 0;
 		}
-		if (a[i].time_ms < last[q])
-			return NULL;
+		unsorted[q] |= a[i].time_ms < last[q];
 		last[q] = a[i].time_ms;
 		off[q]++;
 		t[i] = q;
@@ -128,11 +172,14 @@ static uint32_t *user_order(const struct record *a, size_t n, uint32_t *s, uint3
 	}
 	for (unsigned j = 0, pos = 0; j < nu; j++) {
 		unsigned q = rank[j], c = off[q];
-		off[q] = pos;
+		start[q] = off[q] = pos;
 		pos += c;
 	}
 	for (size_t i = 0; i < n; i++)
 		s[off[t[i]]++] = (uint32_t)i;
+	for (unsigned q = 0; q < nu; q++)
+		if (unsorted[q])
+			user_time_sort(a, s + start[q], t + start[q], off[q] - start[q]);
 	return s;
 }
 

@@ -225,6 +225,7 @@ static int read_parallel(struct ctx *c, struct reader *r, const struct source *s
 		p->rc = dataset_init(&p->ds);
 		p->c.ds = &p->ds;
 		memset(p->c.last, 0, sizeof p->c.last);   /* ids of another table */
+		memset(p->c.last_user, 0, sizeof p->c.last_user);
 		p->c.lead_len = 0;
 	}
 	f = (struct fanout){ .c = c, .r = r, .splits = splits, .nsplits = nsplits,

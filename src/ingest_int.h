@@ -31,8 +31,12 @@ enum col {
 /* Canonical names, used in messages (ingest_header.c). */
 extern const char *const ingest_col_name[COL__COUNT];
 
-/* IDs up to this long are remembered by intern_last. */
-#define LAST_MAX 56
+/* IDs up to this long are remembered by intern_last, in this many entries
+ * for users and for each other ID column (powers of two: a few hundred
+ * users come and go among a few dozen calls and rooms). */
+#define LAST_MAX 52
+#define LAST_USER_WAYS 1024
+#define LAST_WAYS 256
 
 /* Event files with at most this many columns get the column-specialised
  * row parser; wider ones (no export is) take the general way. */
@@ -69,14 +73,17 @@ struct ctx {
 	 * empty names are rejected before they get here. */
 	uint32_t metric_id[METRIC_SLOTS];
 	uint16_t metric_idx[METRIC_SLOTS];
-	/* The string and id each ID column had on the previous row: exports
-	 * list a user's events together, so most rows repeat the room, call and
-	 * user of the row before and skip the hash lookup. Ids of ds->strs;
-	 * len 0 = none. */
-	struct {
-		uint32_t id, len;
+	/* The strings and ids each ID column met lately, by their hash (a
+	 * direct-mapped cache of LAST_WAYS entries): exports list a user's
+	 * events together, and rows of calls mixed or sorted by time keep
+	 * coming back to a few hundred rooms, calls and users, so most rows
+	 * find their IDs here and skip the string table's lookup (three
+	 * dependent cache misses in a table of every string). last_user for
+	 * LAST_USER, last for the others. Ids of ds->strs; len 0 = none. */
+	struct last_entry {
+		uint32_t id, len, hash;
 		char s[LAST_MAX];
-	} last[4];
+	} last[4][LAST_WAYS], last_user[LAST_USER_WAYS];
 	/* The column-specialised row parser (plan_row): what to do with each
 	 * column; plan_on is 0 when the file's rows all take the general way. */
 	int plan_on;
@@ -140,24 +147,30 @@ static inline int filtered(struct ctx *c)
 	return RR_OK;
 }
 
-/* strtab_intern, trying the previous row's string of this column first. */
+/* strtab_intern, trying this column's recent strings first. */
 static inline int intern_last(struct ctx *c, int slot, const char *s, size_t n, uint32_t *id)
 {
+	uint32_t h;
+	struct last_entry *e;
 	int rc;
 
 	if (n == 0) {
 		*id = 0;
 		return RR_OK;
 	}
-	if (n == c->last[slot].len && memcmp(c->last[slot].s, s, n) == 0) {
-		*id = c->last[slot].id;
+	h = strtab_hash(s, n);
+	e = slot == LAST_USER ? &c->last_user[h & (LAST_USER_WAYS - 1)]
+			      : &c->last[slot][h & (LAST_WAYS - 1)];
+	if (n == e->len && h == e->hash && memcmp(e->s, s, n) == 0) {
+		*id = e->id;
 		return RR_OK;
 	}
-	rc = strtab_intern(c->ds->strs, s, n, id);
+	rc = strtab_intern_hashed(c->ds->strs, s, n, h, id);
 	if (rc == RR_OK && n <= LAST_MAX) {
-		c->last[slot].id = *id;
-		c->last[slot].len = (uint32_t)n;
-		memcpy(c->last[slot].s, s, n);
+		e->id = *id;
+		e->len = (uint32_t)n;
+		e->hash = h;
+		memcpy(e->s, s, n);
 	}
 	return rc;
 }

@@ -31,6 +31,15 @@ void strtab_free(struct strtab *t);
  */
 int strtab_intern(struct strtab *t, const char *s, size_t len, uint32_t *id);
 
+/* The hash strtab_intern computes of the len bytes at s (a pure function of
+ * the bytes), for callers that keep a cache of their own in front of the
+ * table: strtab_intern_hashed then does not compute it again. */
+uint32_t strtab_hash(const char *s, size_t len);
+
+/* strtab_intern, given hash = strtab_hash(s, len); the same ids and status. */
+int strtab_intern_hashed(struct strtab *t, const char *s, size_t len, uint32_t hash,
+			 uint32_t *id);
+
 /*
  * Interns every string of src into t, in src's id order, and sets map[id] to
  * t's id for each src id (map has strtab_count(src) entries). Strings new to

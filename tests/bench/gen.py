@@ -17,11 +17,25 @@ stream per user of each call), so figures that do not depend on 11.5.0's
 timeouts or entry stay the same; with the same --seed, a week with and one
 without --regression differ only by the regression.
 
+--order sets the order the rows are written in (the rows are the same):
+"user" (the default) writes each call's users one after the other, each
+user's events in time order, so consecutive rows repeat their leading ID
+columns; "time" sorts all rows by Time across rooms (stable, as a warehouse
+dump or exports merged by time); "interleave" shuffles the rows of each block
+of 64 consecutive calls together (several exports concatenated and mixed).
+Several orders separated by commas write one file each, OUT with "{order}"
+replaced by the order's name. --ids realistic writes room IDs of real shapes
+(half 9-digit numbers, half 8-hex-digit strings) and user IDs of 10-16
+characters (11-digit numbers, "user_" and 8-11 hex digits, 10-16 hex
+digits) instead of "room12" and "u345"; the draws are the same, so only the
+ID strings differ.
+
 Same arguments, same bytes.
 
     gen.py --calls 5000 --days 7 --seed 1 --out events.csv \\
            [--abnormal abnormal.csv] [--users users.csv] [--regression] [--start MS]
     gen.py --rows 1000000 --seed 1 --out events.csv     (calls until ROWS event rows)
+    gen.py --rows 1000000 --ids realistic --order user,time,interleave --out ev-{order}.csv
 """
 import argparse
 import random
@@ -41,6 +55,8 @@ HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 6, 10, 12, 12, 11, 9, 10, 12, 12, 11, 9, 6,
 REALTIME_CAUSES = [(2001, False), (2002, False), (2003, False), (2005, False), (2007, False),
                    (2015, True), (2017, True), (2018, True), (2024, False)]
 ENTRY_CAUSES = [1005, 1006, 1013, 1004]
+ORDERS = ("user", "time", "interleave")
+INTERLEAVE_CALLS = 64        # calls whose rows "interleave" shuffles together
 
 
 def weighted(rng, items):
@@ -185,9 +201,10 @@ def gen_user(a, call_no, k, room, comm, uid, prof, t, peers):
                                        prof, a.regression, peers)
             stays.append((entered, end, entered is not None))
     ev.sort(key=lambda e: e[0])
-    rows = ["%d,%s,%s,%s,%s,%d,%d,%d,%d,%d\n" % (SDKAPP, comm, room, uid, peer, tm, typ, eid,
-                                                 p1, p2)
+    rows = ["%d,%s,%s,%s,%s,%d,%d,%d,%d,%d\n" % (SDKAPP, comm, room, a.uname(uid),
+                                                 a.uname(peer), tm, typ, eid, p1, p2)
             for (tm, typ, eid, p1, p2, peer) in ev]
+    times = [e[0] for e in ev]
     ab = []
     for (s0, s1, _) in stays:
         if rng.random() < 0.08:
@@ -195,21 +212,83 @@ def gen_user(a, call_no, k, room, comm, uid, prof, t, peers):
             exp = rng.randint(1, 5)
             n = rng.choice([0, 1, 1, 2, 3])
             if n == 0:
-                ab.append("%d,%s,%s,%s,,%d,%d,\n" % (SDKAPP, comm, room, uid, et, exp))
+                ab.append("%d,%s,%s,%s,,%d,%d,\n" % (SDKAPP, comm, room, a.uname(uid), et, exp))
             for cause, by_peer in rng.sample(REALTIME_CAUSES, n):
-                peer = rng.choice(peers) if by_peer and peers else ""
-                ab.append("%d,%s,%s,%s,%s,%d,%d,%d\n" % (SDKAPP, comm, room, uid, peer, et,
+                peer = a.uname(rng.choice(peers)) if by_peer and peers else ""
+                ab.append("%d,%s,%s,%s,%s,%d,%d,%d\n" % (SDKAPP, comm, room, a.uname(uid), peer, et,
                                                         exp, cause))
     if not prof.webrtc and any(e[2] == 5003 and e[3] == 0 for e in ev) and rng.random() < 0.5:
         et = ev[-1][0] // 1000
-        ab.append("%d,%s,%s,%s,,%d,1,%d\n" % (SDKAPP, comm, room, uid, et,
+        ab.append("%d,%s,%s,%s,,%d,1,%d\n" % (SDKAPP, comm, room, a.uname(uid), et,
                                              rng.choice(ENTRY_CAUSES)))
     # The users file lists stays in the room: a failed entry has none.
-    users = ["%d,%s,%s,%s,%d,%d,\"%s\",%s,%s,1\n" % (SDKAPP, comm, room, uid, s0 // 1000,
+    users = ["%d,%s,%s,%s,%d,%d,\"%s\",%s,%s,1\n" % (SDKAPP, comm, room, a.uname(uid), s0 // 1000,
                                                     s1 // 1000, prof.device, prof.version,
                                                     prof.ip)
              for (s0, s1, entered) in stays if entered]
-    return rows, ab, users
+    return rows, times, ab, users
+
+
+def room_realistic(n):
+    """Room n as a real-looking ID: even n a 9-digit number, odd n 8 hex
+    digits (both one-to-one in n, and of different lengths)."""
+    if n % 2 == 0:
+        return "%d" % (100_000_000 + n * 7919 % 900_000_000)
+    return "%08x" % (n * 2654435761 & 0xFFFFFFFF)
+
+
+def user_realistic(n):
+    """User n (from "u<n>") as a real-looking ID of 10-16 characters, one to
+    one in n: an 11-digit number, "user_" and 8-11 hex digits, or 10-16 hex
+    digits (never 11, so never one of the numbers)."""
+    h = n * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF
+    if n % 3 == 0:
+        return "1%010d" % (h & 0xFFFFFFFF)
+    if n % 3 == 1:
+        return "user_%0*x" % (8 + n % 4, h & 0xFFFFFFFF)
+    w = (10, 12, 13, 14, 15, 16)[n % 6]
+    return ("%016x" % h)[16 - w:]
+
+
+class Writer:
+    """The event rows in the --order orders: "user" straight to its file,
+    "interleave" a block of calls at a time, "time" all rows at the end."""
+
+    def __init__(self, a, orders):
+        self.seed = a.seed
+        self.files = {o: open(a.out.replace("{order}", o) if len(orders) > 1 else a.out,
+                              "w", newline="") for o in orders}
+        self.block = []              # (row) of the calls of the current block
+        self.block_calls = 0
+        self.block_no = 0
+        self.timed = []              # (time, row) of every row, for "time"
+        head = "SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,ParamTwo\n"
+        for f in self.files.values():
+            f.write(head)
+
+    def add(self, rows, times):
+        if "user" in self.files:
+            self.files["user"].writelines(rows)
+        if "interleave" in self.files:
+            self.block += rows
+        if "time" in self.files:
+            self.timed += zip(times, rows)
+
+    def end_call(self, last=False):
+        self.block_calls += 1
+        if "interleave" in self.files and (last or self.block_calls == INTERLEAVE_CALLS):
+            random.Random("interleave/%d/%d" % (self.seed, self.block_no)).shuffle(self.block)
+            self.files["interleave"].writelines(self.block)
+            self.block, self.block_calls = [], 0
+            self.block_no += 1
+
+    def close(self):
+        self.end_call(last=True)
+        if "time" in self.files:
+            self.timed.sort(key=lambda r: r[0])
+            self.files["time"].writelines(r for _, r in self.timed)
+        for f in self.files.values():
+            f.close()
 
 
 def main():
@@ -226,7 +305,26 @@ def main():
     ap.add_argument("--days", type=int, default=7)
     ap.add_argument("--regression", action="store_true",
                     help="plant a regression on SDK %s" % SLOW_VERSION)
+    ap.add_argument("--order", default="user",
+                    help="row order(s), comma-separated: " + ", ".join(ORDERS) +
+                    " (several: OUT names each file with {order})")
+    ap.add_argument("--ids", choices=("short", "realistic"), default="short",
+                    help="ID shapes: short (room12, u345) or realistic")
     a = ap.parse_args()
+    orders = a.order.split(",")
+    if any(o not in ORDERS for o in orders) or len(set(orders)) != len(orders):
+        ap.error("--order takes %s, comma-separated, each once" % ", ".join(ORDERS))
+    if len(orders) > 1 and "{order}" not in a.out:
+        ap.error("several orders need {order} in --out")
+    names = {}
+
+    def uname(u):
+        if a.ids == "short" or not u:
+            return u
+        if u not in names:
+            names[u] = user_realistic(int(u[1:]))
+        return names[u]
+    a.uname = uname
     if a.days < 1 or (a.calls is not None and a.calls < 0):
         ap.error("--days must be >= 1 and --calls >= 0")
     rng = random.Random("week/%d" % a.seed)
@@ -242,37 +340,39 @@ def main():
     if us:
         us.write("SdkAppId,CommId,RoomId,UserId,JoinTs,LeaveTs,DeviceType,SdkVersion,"
                  "ClientIp,Finished\n")
-    with open(a.out, "w", newline="") as f:
-        f.write("SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,ParamTwo\n")
-        call_no = 0
-        while (call_no < a.calls) if a.calls is not None else (rows < a.rows):
-            call_no += 1
-            room = "room%d" % rng.randint(1, max(5, target // 20))
-            day = rng.randrange(a.days)
-            hour = weighted(rng, list(enumerate(HOUR_WEIGHTS)))
-            if day == a.days - 1:
-                # Calls, rejoins and all, end inside the week (in UTC).
-                hour = min(hour, 20)
-            t0 = a.start + day * DAY_MS + hour * 3_600_000 + rng.randrange(3_600_000)
-            # CommId = SdkAppId_RoomId_CreateTime: one per call.
-            while (room, t0 // 1000) in used:
-                t0 += 1000
-            used.add((room, t0 // 1000))
-            comm = "%d_%s_%d" % (SDKAPP, room, t0 // 1000)
-            uids = ["u%d" % n for n in rng.sample(range(1, pool + 1), rng.randint(2, 6))]
-            offsets = [rng.randint(0, 30_000) for _ in uids]
-            for k, uid in enumerate(uids):
-                if uid not in profiles:
-                    profiles[uid] = Profile(a.seed, uid)
-                peers = [p for p in uids if p != uid]
-                r, x, u = gen_user(a, call_no, k, room, comm, uid, profiles[uid],
-                                   t0 + offsets[k], peers)
-                f.writelines(r)
-                rows += len(r)
-                if ab:
-                    ab.writelines(x)
-                if us:
-                    us.writelines(u)
+    out = Writer(a, orders)
+    call_no = 0
+    while (call_no < a.calls) if a.calls is not None else (rows < a.rows):
+        call_no += 1
+        room_no = rng.randint(1, max(5, target // 20))
+        room = "room%d" % room_no if a.ids == "short" else room_realistic(room_no)
+        day = rng.randrange(a.days)
+        hour = weighted(rng, list(enumerate(HOUR_WEIGHTS)))
+        if day == a.days - 1:
+            # Calls, rejoins and all, end inside the week (in UTC).
+            hour = min(hour, 20)
+        t0 = a.start + day * DAY_MS + hour * 3_600_000 + rng.randrange(3_600_000)
+        # CommId = SdkAppId_RoomId_CreateTime: one per call.
+        while (room, t0 // 1000) in used:
+            t0 += 1000
+        used.add((room, t0 // 1000))
+        comm = "%d_%s_%d" % (SDKAPP, room, t0 // 1000)
+        uids = ["u%d" % n for n in rng.sample(range(1, pool + 1), rng.randint(2, 6))]
+        offsets = [rng.randint(0, 30_000) for _ in uids]
+        for k, uid in enumerate(uids):
+            if uid not in profiles:
+                profiles[uid] = Profile(a.seed, uid)
+            peers = [p for p in uids if p != uid]
+            r, times, x, u = gen_user(a, call_no, k, room, comm, uid, profiles[uid],
+                                      t0 + offsets[k], peers)
+            out.add(r, times)
+            rows += len(r)
+            if ab:
+                ab.writelines(x)
+            if us:
+                us.writelines(u)
+        out.end_call()
+    out.close()
     for fh in (ab, us):
         if fh:
             fh.close()

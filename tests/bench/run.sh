@@ -12,9 +12,20 @@
 #           is compared with an in-memory run's, byte for byte
 #   duckdb  SELECT RoomId, UserId, count(*), min(Time), max(Time) ... GROUP BY 1,2
 #           (2 threads; only when node and npm can install @duckdb/node-api)
-# and each one's time and RSS as a ratio to parse's from the same run.
+# and each one's time and RSS as a ratio to parse's from the same run, for
+# each row order of the same rows (gen.py --ids realistic --order ORDER):
+#   user        each call's users one after the other (leading IDs repeat)
+#   time        all rows sorted by time across rooms
+#   interleave  the rows of each 64 calls shuffled together
+#   legacy      gen.py's default file (short IDs, user order; the README's
+#               figures before issue 19)
+# Each order's in-memory JSON is compared byte for byte with the first
+# order's (every order is read through the same path, a symbolic link, so
+# the file name in the JSON is the same).
 #
 #   tests/bench/run.sh [ROWS...]   default: 1000000, plus 10000000 when BENCH_10M=1
+#   BENCH_ORDERS="user time interleave"  the orders (default these three)
+#   BENCH_FIGURES="json full split duckdb"  the figures besides parse (default all)
 #   BENCH_DIR=/tmp/roomreport-bench  inputs (10M rows is ~0.9 GB), builds, node_modules
 #   BENCH_NODUCK=1                   skip DuckDB
 #   BENCH_PAGES=DIR                  where the full reports go (default: /dev/shm
@@ -59,8 +70,9 @@ fi
 median() { sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 # measure NAME CMD...: runs CMD $runs times under /usr/bin/time -v and sets
-# W[NAME] (median wall seconds) and R[NAME] (median peak RSS, KB).
-declare -A W R
+# W[NAME] (median wall seconds), C[NAME] (median user + system CPU seconds)
+# and R[NAME] (median peak RSS, KB).
+declare -A W R C
 # An argument @RUN@ is replaced by the run's number, so each full report goes
 # to a directory of its own: deleting tens of thousands of pages just before
 # writing as many again makes ext4 slow to create files for a minute, which
@@ -68,14 +80,16 @@ declare -A W R
 # after_run I: what follows run I of measure, outside its timing.
 after_run() { :; }
 measure() {
-  local name=$1 walls=() rss=() i
+  local name=$1 walls=() rss=() cpus=() i
   shift
   for ((i = 0; i < runs; i++)); do
     /usr/bin/time -v -o "$work/time.txt" "${@//@RUN@/$i}" >/dev/null
     after_run "$i"
     walls+=("$(awk -F': ' '/Elapsed/{n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$work/time.txt")")
     rss+=("$(awk -F': ' '/Maximum resident/{print $2}' "$work/time.txt")")
+    cpus+=("$(awk -F': ' '/User time|System time/{s+=$2} END{print s}' "$work/time.txt")")
   done
+  C[$name]=$(printf '%s\n' "${cpus[@]}" | median)
   W[$name]=$(printf '%s\n' "${walls[@]}" | median)
   R[$name]=$(printf '%s\n' "${rss[@]}" | median)
 }
@@ -104,45 +118,100 @@ if compgen -G "$pages/pages*" >/dev/null; then
   sleep "${BENCH_SETTLE:-300}"
 fi
 
+orders=(${BENCH_ORDERS:-user time interleave})
+figures=" ${BENCH_FIGURES:-json full split duckdb} "
+want() { [[ $figures == *" $1 "* ]]; }
+for o in "${orders[@]}"; do
+  case $o in user|time|interleave|legacy) ;; *) echo "unknown order $o" >&2; exit 2 ;; esac
+done
+
+# input ROWS ORDER: the cached file of ROWS rows in ORDER, generated (all
+# missing realistic-ID orders in one gen.py run) when absent.
+input() {
+  local rows=$1 o=$2 want=() x
+  if [ "$o" = legacy ]; then
+    if [ ! -f "$work/events-$rows.csv" ]; then
+      python3 "$root/tests/bench/gen.py" --rows "$rows" --seed 1 --out "$work/events-$rows.csv.tmp"
+      mv "$work/events-$rows.csv.tmp" "$work/events-$rows.csv"
+    fi
+    echo "$work/events-$rows.csv"
+    return
+  fi
+  if [ ! -f "$work/events-$rows-$o.csv" ]; then
+    for x in "${orders[@]}"; do
+      [ "$x" != legacy ] && [ ! -f "$work/events-$rows-$x.csv" ] && want+=("$x")
+    done
+    python3 "$root/tests/bench/gen.py" --rows "$rows" --seed 1 --ids realistic \
+      --order "$(IFS=,; echo "${want[*]}")" --out "$work/gen-$rows-{order}.tmp" >&2
+    for x in "${want[@]}"; do mv "$work/gen-$rows-$x.tmp" "$work/events-$rows-$x.csv"; done
+  fi
+  echo "$work/events-$rows-$o.csv"
+}
+
 printf 'medians of %d runs; ratios are to parse on the same input; full reports in %s\n' \
   "$runs" "$pages"
-printf '%-9s %-7s %8s %10s %7s %8s %8s %7s %7s\n' \
-  rows run wall_s rows/s MB/s peak_MB B/event t/parse rss/pa
+printf 'load average at the start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-9s %-10s %-7s %8s %7s %10s %7s %8s %8s %7s %7s %7s\n' \
+  rows order run wall_s cpu_s rows/s MB/s peak_MB B/event t/parse cpu/pa rss/pa
 splits=()
+sames=()
 for rows in "${sizes[@]}"; do
-  in="$work/events-$rows.csv"
-  if [ ! -f "$in" ]; then
-    python3 "$root/tests/bench/gen.py" --rows "$rows" --seed 1 --out "$in.tmp"
-    mv "$in.tmp" "$in"
-  fi
+ first=""
+ for order in "${orders[@]}"; do
+  file=$(input "$rows" "$order")
+  # One path for every order, so the JSONs can be compared byte for byte.
+  in="$work/input-$rows.csv"
+  ln -sf "$file" "$in"
   n=$(($(wc -l <"$in") - 1))
-  bytes=$(stat -c %s "$in")
-  W=(); R=()
+  bytes=$(stat -L -c %s "$in")
+  W=(); R=(); C=()
+  names=(parse)
   measure parse "$parse" "$in"
-  measure json "$bin" -q --no-html --json /dev/null "$in"
-  # tmpfs holds each report in memory (2 GB at 10M rows): it goes right
-  # after its run, or the next runs time the kernel reclaiming memory for
-  # them (measured: the third of three 10M reports kept took 7.0 s against
-  # 3.9 s). On disk they stay until the next invocation.
-  case "$pages" in /dev/shm/*) after_run() { rm -rf "$pages/pages-$rows-$1"; } ;; esac
-  measure full "$bin" -q -o "$pages/pages-$rows-@RUN@" "$in"
-  after_run() { :; }
-  limit=$((R[json] * 1024 / 10))
-  measure split "$bin" -q --no-html --json "$work/split-$rows.json" --max-memory "$limit" "$in"
-  "$bin" -q --no-html --json "$work/mem-$rows.json" "$in"
-  if cmp -s "$work/split-$rows.json" "$work/mem-$rows.json"; then same=identical; else same=DIFFERENT; fi
-  splits+=("$n rows: split run at --max-memory $limit bytes: JSON $same to the in-memory run's")
-  rm -f "$work/split-$rows.json" "$work/mem-$rows.json"
-  names=(parse json full split)
-  if [ -n "$duck" ]; then
+  if want json; then
+    measure json "$bin" -q --no-html --json /dev/null "$in"
+    names+=(json)
+  fi
+  if want full; then
+    # tmpfs holds each report in memory (2 GB at 10M rows): it goes right
+    # after its run, or the next runs time the kernel reclaiming memory for
+    # them (measured: the third of three 10M reports kept took 7.0 s against
+    # 3.9 s). On disk they stay until the next invocation.
+    case "$pages" in /dev/shm/*) after_run() { rm -rf "$pages/pages-$rows-$1"; } ;; esac
+    measure full "$bin" -q -o "$pages/pages-$rows-@RUN@" "$in"
+    after_run() { :; }
+    names+=(full)
+  fi
+  "$bin" -q --no-html --json "$work/mem-$rows-$order.json" "$in"
+  if want split; then
+    # A tenth of the JSON run's peak RSS (measured here when json is not).
+    [ -n "${R[json]:-}" ] || measure json "$bin" -q --no-html --json /dev/null "$in"
+    limit=$((R[json] * 1024 / 10))
+    measure split "$bin" -q --no-html --json "$work/split-$rows.json" --max-memory "$limit" "$in"
+    if cmp -s "$work/split-$rows.json" "$work/mem-$rows-$order.json"; then same=identical; else same=DIFFERENT; fi
+    splits+=("$n rows, $order: split run at --max-memory $limit bytes: JSON $same to the in-memory run's")
+    names+=(split)
+  fi
+  if [ -z "$first" ]; then
+    first=$order
+  else
+    if cmp -s "$work/mem-$rows-$first.json" "$work/mem-$rows-$order.json"; then same=identical; else same=DIFFERENT; fi
+    sames+=("$n rows: JSON of order $order $same to order $first's")
+  fi
+  rm -f "$work/split-$rows.json"
+  if [ -n "$duck" ] && want duckdb; then
     measure duckdb node "$duck" "$in" 2
     names+=(duckdb)
   fi
   for k in "${names[@]}"; do
-    awk -v n="$n" -v b="$bytes" -v w="${W[$k]}" -v r="${R[$k]}" -v k="$k" \
-        -v pw="${W[parse]}" -v pr="${R[parse]}" 'BEGIN{
-      printf "%-9d %-7s %8.2f %10.0f %7.1f %8.1f %8.1f %7.2f %7.1f\n",
-        n, k, w, n / w, b / 1e6 / w, r / 1024, r * 1024 / n, w / pw, r / pr }'
+    awk -v n="$n" -v b="$bytes" -v w="${W[$k]}" -v c="${C[$k]}" -v r="${R[$k]}" -v k="$k" \
+        -v o="$order" -v pw="${W[parse]}" -v pc="${C[parse]}" -v pr="${R[parse]}" 'BEGIN{
+      printf "%-9d %-10s %-7s %8.2f %7.2f %10.0f %7.1f %8.1f %8.1f %7.2f %7.2f %7.1f\n",
+        n, o, k, w, c, n / w, b / 1e6 / w, r / 1024, r * 1024 / n, w / pw,
+        (pc > 0 ? c / pc : 0), r / pr }'
   done
+ done
+ for order in "${orders[@]}"; do rm -f "$work/mem-$rows-$order.json"; done
+ rm -f "$in"
 done
-printf '%s\n' "${splits[@]}"
+printf '%s\n' "${splits[@]}" "${sames[@]}"
+printf 'load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -389,6 +389,8 @@ enum shape {
 	SH_BY_TIME,             /* twenty calls of 1-10 users interleaved, in time order
 				 * but for a few records a little late */
 	SH_BIG_CALL_BLOCKS,     /* one call, five users one after the other, highest first */
+	SH_CALLS_SHUFFLED,      /* 64 calls of 1-9 users, records shuffled together, times
+				 * with ties (rows of several calls mixed) */
 	SH__COUNT
 };
 
@@ -481,6 +483,14 @@ static void gen_shape(int shape, struct record *a, size_t n, uint64_t seed)
 				 0, 0);
 			if (i % 997 == 0)
 				r->time_ms -= 7;
+			fill_rest(r, &s);
+			i++;
+			break;
+		}
+		case SH_CALLS_SHUFFLED: {
+			uint32_t c = (uint32_t)(x % 64);
+			*r = kit_rec(200 + c / 4, c, 1 + (uint32_t)(x >> 8) % (1 + c % 9),
+				 (int64_t)((x >> 32) % 300), 0, 0);
 			fill_rest(r, &s);
 			i++;
 			break;

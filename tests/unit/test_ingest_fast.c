@@ -409,6 +409,52 @@ static void test_limit_message(void **state)
 	assert_non_null(strstr(err[0], "lim.csv:11:"));
 }
 
+/* Rows of many calls mixed (no row repeats the IDs of the row before):
+ * the recent-ID cache in front of the string table, with far more users,
+ * calls and rooms than it has entries (so entries are replaced all the
+ * time) and IDs longer than it keeps, gives each record the strings of its
+ * own row, on both ways, as the ids of the general way. */
+static void test_recent_ids(void **state)
+{
+	enum { ROWS = 20000 };
+	char *buf = malloc(ROWS * 160 + 100);
+	size_t len;
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200], want[128];
+
+	(void)state;
+	assert_non_null(buf);
+	len = (size_t)sprintf(buf, "SdkAppId,CommId,RoomId,UserId,PeerId,Time,EventId\n");
+	for (unsigned k = 0; k < ROWS; k++) {
+		unsigned x = k * 2654435761u, call = x % 700, user = (x >> 12) % 3000;
+		len += (size_t)sprintf(buf + len, "1400,1400_%u_%s,%u,user_%0*u,%s,%lld,5001\n",
+				       call, call % 5 ? "" : "a-call-id-longer-than-the-cache-keeps",
+				       call % 90, 8 + (int)(user % 9), user,
+				       user % 4 ? "" : "peer", 1763886519000LL + k);
+	}
+	assert_int_equal(check_both("recent ids", (const unsigned char *)buf, len), ROWS);
+	kit_ingest_options(&o);
+	o.threads = 1;
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	assert_int_equal(ingest_mem(&ds, "recent ids", buf, len, &o, err, sizeof err), RR_OK);
+	assert_int_equal(ds.nrecs, ROWS);
+	for (unsigned k = 0; k < ROWS; k++) {
+		unsigned x = k * 2654435761u, call = x % 700, user = (x >> 12) % 3000;
+		const struct record *r = &ds.recs[k];
+
+		sprintf(want, "user_%0*u", 8 + (int)(user % 9), user);
+		assert_string_equal(strtab_str(ds.strs, r->user), want);
+		sprintf(want, "1400_%u_%s", call, call % 5 ? "" : "a-call-id-longer-than-the-cache-keeps");
+		assert_string_equal(strtab_str(ds.strs, r->comm), want);
+		assert_string_equal(strtab_str(ds.strs, r->peer), user % 4 ? "" : "peer");
+		sprintf(want, "1400%c%u", DATASET_APP_SEP, call % 90);
+		assert_string_equal(strtab_str(ds.strs, r->room), want);
+	}
+	dataset_free(&ds);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_window_edges),
 		cmocka_unit_test(test_repeated_leads),
 		cmocka_unit_test(test_limit_message),
+		cmocka_unit_test(test_recent_ids),
 	};
 	return cmocka_run_group_tests(tests, kit_setup_utc, kit_teardown_utc);
 }

@@ -303,6 +303,37 @@ static void test_merge(void **state)
 	strtab_free(src);
 }
 
+/* strtab_hash is a function of the bytes alone (every length up to past
+ * two words, at any alignment), and strtab_intern_hashed gives the ids
+ * strtab_intern gives. */
+static void test_hashed_same_as_plain(void **state)
+{
+	struct strtab *a = strtab_new(), *b = strtab_new();
+	char buf[64], copy[80];
+	uint32_t ia, ib;
+
+	(void)state;
+	assert_true(a && b);
+	for (int k = 0; k < 2000; k++) {
+		size_t n = (size_t)(k % 41);
+		for (size_t j = 0; j < n; j++)
+			buf[j] = (char)('a' + (k * 7 + (int)j * 13) % 26);
+		memcpy(copy + 1 + k % 8, buf, n);
+		assert_int_equal(strtab_hash(buf, n), strtab_hash(copy + 1 + k % 8, n));
+		assert_int_equal(strtab_intern(a, buf, n, &ia), RR_OK);
+		assert_int_equal(strtab_intern_hashed(b, buf, n, strtab_hash(buf, n), &ib), RR_OK);
+		assert_int_equal(ia, ib);
+		assert_int_equal(strtab_len(b, ib), n);
+		assert_memory_equal(strtab_str(b, ib), buf, n);
+	}
+	assert_int_equal(strtab_count(a), strtab_count(b));
+	/* Strings that differ in one byte, or only in length, differ. */
+	assert_true(strtab_hash("user_0001", 9) != strtab_hash("user_0002", 9));
+	assert_true(strtab_hash("ab", 2) != strtab_hash("ab\0", 3));
+	strtab_free(a);
+	strtab_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_hashed_same_as_plain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
