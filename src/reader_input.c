@@ -481,20 +481,14 @@ static int open_plain_or_buffered(int fd, uint64_t size, uint64_t offset, struct
 	return RR_OK;
 }
 
-/* Hands the plain regular file at fd (st) to r, opened on it by
- * open_plain_or_buffered or open_small, and checks its start (check_bom).
- * Returns RR_OK with *out = r, or the error with r closed. */
-static int attach_plain(struct reader *r, int fd, const struct stat *st, const char *path,
-			struct reader **out, char *err, size_t errlen)
+/* Checks the start of r's input (check_bom). Returns RR_OK with *out = r,
+ * or the error, said in err with path, with r closed. */
+static int check_start(struct reader *r, const char *path, struct reader **out, char *err,
+		       size_t errlen)
 {
 	char why[160];
-	int rc;
+	int rc = check_bom(r, why, sizeof why);
 
-	if (r->kind != SRC_MAP)
-		r->kind = SRC_FD;
-	r->fd = fd;
-	r->size = (uint64_t)st->st_size;
-	rc = check_bom(r, why, sizeof why);
 	if (rc != RR_OK) {
 		put_err(err, errlen, path, why);
 		reader_close(r);
@@ -504,11 +498,22 @@ static int attach_plain(struct reader *r, int fd, const struct stat *st, const c
 	return RR_OK;
 }
 
+/* Hands the plain regular file at fd (st) to r, opened on it by
+ * open_plain_or_buffered or open_small, and checks its start. */
+static int attach_plain(struct reader *r, int fd, const struct stat *st, const char *path,
+			struct reader **out, char *err, size_t errlen)
+{
+	if (r->kind != SRC_MAP)
+		r->kind = SRC_FD;
+	r->fd = fd;
+	r->size = (uint64_t)st->st_size;
+	return check_start(r, path, out, err, errlen);
+}
+
 int reader_open_file(const char *path, struct reader **out, char *err, size_t errlen)
 {
 	struct reader *r;
 	struct stat st;
-	char why[160];
 	int fd, is_stdin = strcmp(path, "-") == 0;
 	int rc, gz = 1;
 
@@ -554,14 +559,7 @@ int reader_open_file(const char *path, struct reader **out, char *err, size_t er
 			return RR_ENOMEM;
 		}
 		gzbuffer(r->gz, CHUNK);
-		rc = check_bom(r, why, sizeof why);
-		if (rc != RR_OK) {
-			put_err(err, errlen, path, why);
-			reader_close(r);
-			return rc;
-		}
-		*out = r;
-		return RR_OK;
+		return check_start(r, path, out, err, errlen);
 	}
 	return attach_plain(r, fd, &st, path, out, err, errlen);
 }
