@@ -180,6 +180,16 @@ xmlNodePtr add_fact(struct page *p, xmlNodePtr dl, const char *term);
 void fact_u64(struct page *p, xmlNodePtr dl, const char *term, uint64_t v);
 void fact_text(struct page *p, xmlNodePtr dl, const char *term, const char *s);
 void empty_note(struct page *p, xmlNodePtr parent, const char *s);
+/* A <time> element for the instant ms, appended to parent and returned:
+ * datetime="2026-11-20T10:31:05.120+08:00" (the instant with the page
+ * zone's offset at it), data-f naming the shape of the text ("dt" date and
+ * time, "dtms" with milliseconds, "t" time of day, "d" date; what
+ * templates/ scripts re-draw in another zone), and as text: text when not
+ * NULL (a time already formatted, such as tz_time_text's "02:05:00 CET"),
+ * else ms formatted with f in the page's zone. f is TZF_DATETIME,
+ * TZF_DATETIME_MS, TZF_TIME or TZF_DATE. NULL when out of memory. */
+xmlNodePtr add_time(struct page *p, xmlNodePtr parent, int64_t ms, enum tz_format f,
+		    const char *text);
 
 /* The page's text scratch (p->tb) and its second one (p->pb). */
 void tb_reset(struct page *p);

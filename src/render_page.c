@@ -28,6 +28,30 @@ void set_write_err(char *err, size_t errlen, const char *path, int e)
 		set_err(err, errlen, path, "write error");
 }
 
+/* ----------------------------------------------------------------- times */
+
+xmlNodePtr add_time(struct page *p, xmlNodePtr parent, int64_t ms, enum tz_format f,
+		    const char *text)
+{
+	static const char *const shape[] = {
+		[TZF_DATETIME] = "dt", [TZF_DATETIME_MS] = "dtms",
+		[TZF_TIME] = "t", [TZF_DATE] = "d", [TZF_ISO] = "dt",
+	};
+	char iso[40], b[40];
+	xmlNodePtr t;
+
+	if (!text) {
+		tz_format(p->r->tz, ms, f, b, sizeof b);
+		text = b;
+	}
+	tz_format(p->r->tz, ms, TZF_ISO, iso, sizeof iso);
+	if (!(t = add_el_text(p, parent, "time", NULL, text)))
+		return NULL;
+	set_attr(p, t, "datetime", iso);
+	set_attr(p, t, "data-f", shape[f]);
+	return t;
+}
+
 /* --------------------------------------------------------------- numbers */
 
 /* Per mille as "93.4 %", or "—" for RR_NONE. */
