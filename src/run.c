@@ -183,11 +183,13 @@ static void print_summary(const struct run *r)
 		snprintf(filtered, sizeof filtered, ", %" PRIu64 " filtered", n->filtered);
 	if (n->unmatched)
 		snprintf(unmatched, sizeof unmatched, ", %" PRIu64 " unmatched", n->unmatched);
-	fprintf(stderr, "%s: read %" PRIu64 " rows from %zu file%s: %" PRIu64 " used%s, %"
-		PRIu64 " rejected, %" PRIu64 " duplicates%s \xe2\x86\x92" " %" PRIu32 " calls, %"
-		PRIu32 " sessions\n", r->name, n->rows, r->ds.nfiles,
+	fprintf(stderr, "%s: read %" PRIu64 " row%s from %zu file%s: %" PRIu64 " used%s, %"
+		PRIu64 " rejected, %" PRIu64 " duplicate%s%s \xe2\x86\x92" " %" PRIu32 " call%s, %"
+		PRIu32 " session%s\n", r->name, n->rows, n->rows == 1 ? "" : "s", r->ds.nfiles,
 		r->ds.nfiles == 1 ? "" : "s", n->used, filtered, n->rejected,
-		n->duplicates, unmatched, r->model.ncalls, r->model.nsessions);
+		n->duplicates, n->duplicates == 1 ? "" : "s", unmatched,
+		r->model.ncalls, r->model.ncalls == 1 ? "" : "s",
+		r->model.nsessions, r->model.nsessions == 1 ? "" : "s");
 }
 
 /* The list of input files (inputs.h): the arguments, directories

@@ -27,10 +27,10 @@ SAMPLES = [EVENTS, WEBRTC, ABNORMAL]
 
 EVENT_HEADER = "SdkAppId,CommId,RoomId,UserId,PeerId,Time,Type,EventId,ParamOne,ParamTwo"
 
-SUMMARY_RE = (r"read (?P<rows>\d+) rows from (?P<files>\d+) files?: (?P<used>\d+) used, "
+SUMMARY_RE = (r"read (?P<rows>\d+) rows? from (?P<files>\d+) files?: (?P<used>\d+) used, "
               r"(?:(?P<filtered>\d+) filtered, )?(?P<rejected>\d+) rejected, "
-              r"(?P<duplicates>\d+) duplicates(?:, (?P<unmatched>\d+) unmatched)? → "
-              r"(?P<calls>\d+) calls, (?P<sessions>\d+) sessions")
+              r"(?P<duplicates>\d+) duplicates?(?:, (?P<unmatched>\d+) unmatched)? → "
+              r"(?P<calls>\d+) calls?, (?P<sessions>\d+) sessions?")
 
 REJECT_CODES = {"ragged_row", "bad_quote", "field_too_long", "invalid_utf8", "nul_byte",
                 "bad_id", "bad_param", "out_of_range", "bad_time", "missing_value", "cut_off"}

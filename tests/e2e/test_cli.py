@@ -410,7 +410,21 @@ class TestSummaryAndDeterminism(Base):
         code, _, err = rr.run(["--no-html", "--json", self.path("r.json"), rr.WEBRTC])
         self.assertEqual(code, 0, err)
         self.assertIn("read 9 rows from 1 file: 9 used, 0 rejected, 0 duplicates "
-                      "→ 1 calls, 1 sessions", err)
+                      "→ 1 call, 1 session", err)
+
+    def test_summary_singular_counts(self):
+        # One row of each count: every noun of the summary is singular.
+        row = "1400188366,,9002,yan,,1795172401000,0,1001,0,0\n"
+        one = self.write("one.csv", rr.EVENT_HEADER + "\n" + row)
+        code, _, err = rr.run(["--no-html", "--json", self.path("one.json"), one])
+        self.assertEqual(code, 0, err)
+        self.assertIn("read 1 row from 1 file: 1 used, 0 rejected, 0 duplicates "
+                      "→ 1 call, 1 session", err)
+        two = self.write("two.csv", rr.EVENT_HEADER + "\n" + row + row)
+        code, _, err = rr.run(["--no-html", "--json", self.path("two.json"), two])
+        self.assertEqual(code, 0, err)
+        self.assertIn("read 2 rows from 1 file: 1 used, 0 rejected, 1 duplicate "
+                      "→ 1 call, 1 session", err)
 
     def test_quiet(self):
         code, out, err = rr.run(["-q", "--no-html", "--json", self.path("r.json")]
