@@ -705,7 +705,15 @@ static int parse_fixed_offset(const char *s, int32_t *off, char name[16])
 	if (h > 14 || (h == 14 && m))
 		return -1;
 	*off = sign * (h * 3600 + m * 60);
-	snprintf(name, 16, "UTC%c%02d:%02d", sign < 0 ? '-' : '+', h, m);
+	/* h <= 14 and m < 60: two digits each ("UTC+08:00"). */
+	memcpy(name, "UTC", 3);
+	name[3] = sign < 0 ? '-' : '+';
+	name[4] = (char)('0' + h / 10);
+	name[5] = (char)('0' + h % 10);
+	name[6] = ':';
+	name[7] = (char)('0' + m / 10);
+	name[8] = (char)('0' + m % 10);
+	name[9] = '\0';
 	return 0;
 }
 
