@@ -766,32 +766,35 @@ static int run_stages(struct run *r)
 
 int run(const struct run_options *o)
 {
-	struct run r;
+	/* On the heap: the baseline tables make struct run a few hundred KB. */
+	struct run *r = rr_calloc(1, sizeof *r);
 	int st, done;
 
-	memset(&r, 0, sizeof r);
-	r.o = o;
-	r.name = o->name;
-	st = run_setup(&r, &done);
+	if (!r)
+		return RR_ENOMEM;
+	r->o = o;
+	r->name = o->name;
+	st = run_setup(r, &done);
 	if (st == RR_OK && !done)
-		st = run_stages(&r);
+		st = run_stages(r);
 	/* Outputs not committed by now belong to a failed run. */
-	out_discard(&r.rejected);
-	out_discard(&r.json);
-	out_discard(&r.sessions_csv);
-	report_free(&r.rep);
-	baselines_free(&r.baselines);
-	model_free(&r.model);
-	decode_stats_free(&r.dec);
-	partition_close(r.part);     /* removes the temporary files */
-	if (r.ds_ready)
-		dataset_free(&r.ds);
-	render_close(r.rd);
-	catalog_free(r.cat);
-	tz_free(r.tz);
-	tz_free(r.input_tz);
-	inputs_free(&r.in);
-	filter_seen_free(r.seen);
-	rr_free(r.user_ids);
+	out_discard(&r->rejected);
+	out_discard(&r->json);
+	out_discard(&r->sessions_csv);
+	report_free(&r->rep);
+	baselines_free(&r->baselines);
+	model_free(&r->model);
+	decode_stats_free(&r->dec);
+	partition_close(r->part);     /* removes the temporary files */
+	if (r->ds_ready)
+		dataset_free(&r->ds);
+	render_close(r->rd);
+	catalog_free(r->cat);
+	tz_free(r->tz);
+	tz_free(r->input_tz);
+	inputs_free(&r->in);
+	filter_seen_free(r->seen);
+	rr_free(r->user_ids);
+	rr_free(r);
 	return st;
 }
