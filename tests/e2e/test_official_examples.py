@@ -164,7 +164,7 @@ class AllTogether(Common):
         self.assertEqual((inp["rows"], inp["used"], inp["events"], inp["abnormal"],
                           inp["users"], inp["rooms"], inp["quality"]), (99, 31, 7, 24, 0, 0, 0))
         self.assertEqual(inp["unmatched"], {"users": 2, "rooms": 10, "quality": 56})
-        self.assertIn("31 used, 0 rejected, 0 duplicates, 68 unmatched → 1 calls", self.err)
+        self.assertIn("31 used, 0 rejected, 0 duplicates, 68 unmatched → 1 call", self.err)
 
     def test_unmatched_examples(self):
         ex = [dict(x, file=os.path.basename(x["file"]))

@@ -139,7 +139,7 @@ class Unmatched(unittest.TestCase):
                                       "data_type": "rtt", "rows": 3})
             self.assertEqual(len([x for x in ex if x["kind"] == "users"]),
                              min(3, 1 + extra_users))
-            self.assertIn("%d used, 0 rejected, 0 duplicates, %d unmatched → 1 calls, "
+            self.assertIn("%d used, 0 rejected, 0 duplicates, %d unmatched → 1 call, "
                           "2 sessions" % (nev + 4, 5 + extra_users), err)
             (c,) = rep["calls"]
             self.assertEqual(c["quality_samples"], 2)

@@ -85,7 +85,7 @@ class TestUserKeepsWholeCalls(unittest.TestCase):
         self.assertEqual(row_identity_errors(inp), [])
         self.assertEqual((inp["rows"], inp["used"], inp["filtered"]), (1652, 751, 901))
         self.assertIn("read 1652 rows from 6 files: 751 used, 901 filtered, 0 rejected, "
-                      "0 duplicates \u2192 1 calls, 4 sessions", err)
+                      "0 duplicates \u2192 1 call, 4 sessions", err)
         (page,) = glob.glob(os.path.join(out, "calls", "*.html"))
         text = page_text(page)
         self.assertIn("Users 3 Peak users 3", text)

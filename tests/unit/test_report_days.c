@@ -119,7 +119,7 @@ static void days_of(struct day *d, size_t n)
 	memset(d, 0, n * sizeof *d);
 	for (size_t i = 0; i < n; i++) {
 		d[i].day_no = D0 + (int64_t)i;
-		snprintf(d[i].date, sizeof d[i].date, "2025-11-%02d", 17 + (int)i);
+		snprintf(d[i].date, sizeof d[i].date, "2025-11-%02u", (unsigned)(17 + i) % 100u);
 	}
 }
 
@@ -175,7 +175,7 @@ static void prev_of(struct prev_day *p, int64_t day_no, int64_t calls)
 {
 	memset(p, 0, sizeof *p);
 	p->day_no = day_no;
-	snprintf(p->date, sizeof p->date, "d%lld", (long long)(day_no - D0));
+	snprintf(p->date, sizeof p->date, "d%d", (int)((day_no - D0) % 1000));
 	p->calls = calls;
 	p->partial = -1;
 }
