@@ -177,6 +177,19 @@ class IndexPages(unittest.TestCase):
                 k = max(j for j, first in enumerate(data["day_pages"]) if first <= i)
                 self.assertIn("c-%d" % (i + 1), self.page("index/day-%d.html" % (k + 1)).ids)
 
+    def test_pages_notes(self):
+        npages = sum(1 for c in self.model["calls"] if c["page"])
+        with open(os.path.join(self.root, "calls.html"), encoding="utf-8") as f:
+            hub = f.read()
+        self.assertIn('<p class="note pages">%d of 5000 calls have a page of their own '
+                      '(--pages); the others are listed without a link.</p>' % npages, hub)
+        with open(os.path.join(self.root, "index", "day-1.html"), encoding="utf-8") as f:
+            day = f.read()
+        self.assertIn('<p class="note pages">Calls without a page of their own (--pages) are '
+                      'listed without a link.</p>', day)
+        self.assertRegex(day, r'<p class="note">\d+ calls\. Times in UTC\. Each call with its '
+                         r'room, CommId, users and findings; its time links to its page\.</p>')
+
     def follow(self, rel, pred):
         """The links of page rel whose (href, text, li, ul) satisfy pred."""
         return [ln for ln in self.page(rel).links if pred(ln)]
@@ -249,3 +262,76 @@ class IndexPages(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CutPages(unittest.TestCase):
+    """A day past the page budget and users past theirs: 3001 calls (a room
+    each) on 2026-11-20 (UTC), two users each (6002 links), the texts of the
+    pages."""
+
+    @classmethod
+    def setUpClass(cls):
+        from rrtest import EVENT_HEADER
+        cls.tmp = tempfile.mkdtemp(prefix="rr-cut-")
+        path = os.path.join(cls.tmp, "events.csv")
+        rows = [EVENT_HEADER]
+        t0 = 1795132800000          # 2026-11-20 00:00:00 UTC
+        for i in range(3001):
+            t = t0 + i * 20000
+            for u in ("a%04d" % i, "b%04d" % (i % 1000)):
+                rows += ["1400188366,,r%d,%s,,%d,0,%d,%d,-1" % (i, u, t + dt, e, p1)
+                         for dt, e, p1 in ((0, 5001, -1), (900, 5003, 1), (10000, 5008, 1))]
+        with open(path, "w") as f:
+            f.write("\n".join(rows) + "\n")
+        cls.root = os.path.join(cls.tmp, "r")
+        code, _, err = run(["-o", cls.root, "--tz", "UTC", path], timeout=300)
+        assert code == 0, err
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def text(self, rel):
+        with open(os.path.join(self.root, rel), encoding="utf-8") as f:
+            src = f.read()
+        src = src[src.index("<body>"):]
+        return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", src))).strip()
+
+    def test_texts(self):
+        self.assertEqual(sorted(os.listdir(os.path.join(self.root, "index"))),
+                         ["day-1.html", "day-2.html", "users-1.html", "users-2.html"])
+        hub = self.text("calls.html")
+        for want in (
+                "Call index roomreport 3001 calls on 4 pages that need no script: by day, and "
+                "by user. The overview (index.html) has a search box over the same calls.",
+                "Every call, by day Times in UTC. A day of more than 3000 calls is on several "
+                "pages, each named by the start times of its first and last calls.",
+                "2026-11-20: 3001 calls · 00:00:00 to 08:19:40 (1500), 08:20:00 to 16:40:00 "
+                "(1501)",
+                "Every user (4001), with their calls Sorted by ID (byte order), on pages of "
+                "whole users with at most 4000 calls listed together (a user with more has a "
+                "page alone).",
+                # Whole users while at most 4000 links: 3001 a-users of
+                # one call, then 332 b-users of 3 calls (3997), one more.
+                "a0000 to b0331 (3333 users, 3998 calls)",
+                "b0332 to b0999 (668 users, 2004 calls)"):
+            self.assertIn(want, hub)
+        d1, d2 = self.text("index/day-1.html"), self.text("index/day-2.html")
+        self.assertTrue(d1.startswith(
+            "Calls of 2026-11-20, part 1 of 2 Call index · roomreport Calls 1 to 1500 of the "
+            "day's 3001, in start order. Times in UTC. Each call with its room, CommId, users "
+            "and findings; its time links to its page. Next: 2026-11-20, part 2 of 2 "
+            "00:00:00 room r0 · users a0000, b0000"), d1[:400])
+        self.assertIn("Calls 1501 to 3001 of the day's 3001, in start order.", d2)
+        self.assertIn("Previous: 2026-11-20, part 1 of 2 08:20:00 room r1500", d2)
+        self.assertNotIn("Next:", d2)
+        u1, u2 = self.text("index/users-1.html"), self.text("index/users-2.html")
+        self.assertTrue(u1.startswith(
+            "Users a0000 to b0331 Call index · roomreport 3333 users, sorted by ID, with their "
+            "3998 calls (a call of several of them is counted for each). Times in UTC; each "
+            "call links to its page, or to its line in the list by day. Next: b0332 to b0999 "
+            "a0000 : 2026-11-20 00:00:00 a0001 : 2026-11-20 00:00:20"), u1[:500])
+        self.assertIn("b0000 : 2026-11-20 00:00:00 , 2026-11-20 05:33:20 , 2026-11-20 11:06:40 , "
+                      "2026-11-20 16:40:00", u1)
+        self.assertIn("Previous: a0000 to b0331 b0332 : 2026-11-20 01:50:40 , "
+                      "2026-11-20 07:24:00 , 2026-11-20 12:57:20", u2)
