@@ -139,6 +139,10 @@ check "$OUT/ticket.html" "$BUILD/screenshot-ticket.png"
 check "$(ls "$OUT"/exits/calls/*.html | head -n 1)" "$BUILD/screenshot-exits.png"
 check --overview "$OUT/week/index.html" "$BUILD/screenshot-week.png"
 check --overview "$OUT/find/index.html" "$BUILD/screenshot-find.png"
+# The call index without scripts: calls.html and its pages under index/.
+check --overview "$OUT/find/calls.html" "$BUILD/screenshot-find-calls.png"
+check --overview "$OUT/find/index/day-1.html" "$BUILD/screenshot-find-day.png"
+check --overview "$OUT/find/index/users-1.html" "$BUILD/screenshot-find-users.png"
 node "$HERE/check-find.mjs" "$OUT/find/index.html" "$OUT/find.html" "$OUT/find-events.csv" || fails=$((fails + 1))
 node "$HERE/check-find-apps.mjs" "$OUT/apps/index.html" || fails=$((fails + 1))
 # The timeline's zoom, keyboard, list view and finding buttons on room 3101;
@@ -150,5 +154,5 @@ EXITS="$(ls "$OUT"/exits/calls/*.html | head -n 1)" \
 for p in samples/index.html:overview samples.html:report week/index.html:week; do
   node "$HERE/check-overview.mjs" "$OUT/${p%%:*}" "$BUILD/print-${p##*:}.pdf" || fails=$((fails + 1))
 done
-[ $fails -eq 0 ] || die "$fails of 14 browser checks failed"
+[ $fails -eq 0 ] || die "$fails of 17 browser checks failed"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"
