@@ -34,6 +34,15 @@ def read(path):
         return f.read()
 
 
+def check_in_page_links(test, src):
+    """Every href of a single file is #ID of an element of it."""
+    ids = set(re.findall(r'\sid="([^"]+)"', src))
+    hrefs = re.findall(r'<a[^>]*\shref="([^"]*)"', src)
+    test.assertTrue(hrefs)
+    for h in hrefs:
+        test.assertTrue(h.startswith("#") and html.unescape(h[1:]) in ids, "dangling %s" % h)
+
+
 def index_data(page_source):
     blocks = DATA_RE.findall(page_source)
     assert len(blocks) == 1, "one data block"
@@ -237,6 +246,7 @@ class Find(unittest.TestCase):
         self.check_every_call(data, model)
         self.assertEqual(sum(1 for c in data["calls"] if c[7] == 1), 20)
         self.assertEqual(src.count('<li id="c-'), 150)
+        check_in_page_links(self, src)
         # The JSON keeps the directory report's page names.
         code, js, _ = run(["--json", "-", "-o", os.path.join(self.tmp, "j.html"), "--tz", "UTC",
                            "-q"] + inputs)
@@ -263,6 +273,7 @@ class Find(unittest.TestCase):
             "script.\n" % out, err)
         src = read(out)
         self.assertEqual(src.count('<li id="c-'), 1001)
+        check_in_page_links(self, src)
         self.assertNotIn('<li id="u-', src)
         self.assertIn("Not in this file: each user's calls (10010 links, more than this "
                       "file's 10000). Every call above names its users; the search box finds "
