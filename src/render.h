@@ -30,7 +30,7 @@ void render_close(struct render *rd);
 
 /*
  * Writes the multi-page report into directory dir: dir/index.html,
- * dir/calls.html (the call index without scripts) and
+ * dir/calls.html and dir/index/ *.html (the call index without scripts) and
  * dir/calls/<report.call_file> for each call selected by report.call_page
  * (every call when call_page is NULL); links go only to written pages.
  * Call pages are written by one thread per online processor (at most 8),

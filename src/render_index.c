@@ -50,18 +50,25 @@ static uint32_t user_rank(const struct report *r, uint32_t user)
 	return UINT32_MAX;
 }
 
-void add_user_link(struct page *p, xmlNodePtr parent, uint32_t user, int calls_page)
+void add_user_link(struct page *p, xmlNodePtr parent, uint32_t user, int in_dir)
 {
+	const struct call_index *x = p->r->index;
 	uint32_t k = user_rank(p->r, user);
 	const char *id = strtab_str(p->r->ds->strs, user);
 	xmlNodePtr a;
-	char b[48];
+	char b[64];
 
 	if (k == UINT32_MAX) {
 		add_text(p, parent, id);
 		return;
 	}
-	snprintf(b, sizeof b, "%s#u-%" PRIu32, p->single || calls_page ? "" : "calls.html", k + 1);
+	if (p->single && x->users_left_out)
+		snprintf(b, sizeof b, "#find");
+	else if (p->single)
+		snprintf(b, sizeof b, "#u-%" PRIu32, k + 1);
+	else
+		snprintf(b, sizeof b, "%susers-%" PRIu32 ".html#u-%" PRIu32, in_dir ? "" : "index/",
+			 report_index_user_page(x, k) + 1, k + 1);
 	a = add_el(p, parent, "a", "user");
 	set_attr(p, a, "href", b);
 	set_attr(p, a, "data-user", id);
@@ -69,15 +76,19 @@ void add_user_link(struct page *p, xmlNodePtr parent, uint32_t user, int calls_p
 }
 
 /* Where call i is: its page (directory) or section (single file), else its
- * row in the fallback list. from_calls: the link is on calls.html. */
-static void index_href(const struct page *p, uint32_t i, int from_calls, char *b, size_t n)
+ * row in the index's list by day. in_dir: the link is on a page under
+ * index/. */
+static void index_href(const struct page *p, uint32_t i, int in_dir, char *b, size_t n)
 {
 	if (has_page(p->r, i) && p->single)
 		snprintf(b, n, "#call-%" PRIu32, i + 1);
 	else if (has_page(p->r, i))
-		snprintf(b, n, "%s", p->r->call_file[i]);
+		snprintf(b, n, "%s%s", in_dir ? "../" : "", p->r->call_file[i]);
+	else if (p->single)
+		snprintf(b, n, "#c-%" PRIu32, i + 1);
 	else
-		snprintf(b, n, "%s#c-%" PRIu32, p->single || from_calls ? "" : "calls.html", i + 1);
+		snprintf(b, n, "%sday-%" PRIu32 ".html#c-%" PRIu32, in_dir ? "" : "index/",
+			 report_index_day_page(p->r->index, i) + 1, i + 1);
 }
 
 /* ------------------------------------------------------------ the JSON */
@@ -106,6 +117,13 @@ static void jb_u32(struct jbuf *j, uint32_t v)
 	jb_put(j, b, (size_t)snprintf(b, sizeof b, "%" PRIu32, v));
 }
 
+static void jb_i64(struct jbuf *j, int64_t v)
+{
+	char b[24];
+
+	jb_put(j, b, (size_t)snprintf(b, sizeof b, "%" PRId64, v));
+}
+
 /* A JSON string, escaped for a <script> element (json_escape_html). */
 static void jb_str(struct jbuf *j, const char *s, size_t n)
 {
@@ -126,7 +144,7 @@ static void jb_str(struct jbuf *j, const char *s, size_t n)
 
 /* A call's start as the index shows it: "10:31:05", with the zone's
  * abbreviation when the calls span a change of offset. */
-static void call_time(const struct report *r, uint32_t i, char *b, size_t n)
+void call_time(const struct report *r, uint32_t i, char *b, size_t n)
 {
 	int64_t t = r->m->calls[i].start_ms;
 
@@ -141,9 +159,10 @@ static void call_time(const struct report *r, uint32_t i, char *b, size_t n)
 	}
 }
 
-/* One call: [day, time, room, CommId, [users], errors, warnings, page]
- * (page: the file name's stem, 1 for a section of the single file, 0 for
- * none). */
+/* One call: [day, time, room, CommId, [users], errors, warnings, page,
+ * start] (page: the file name's stem, 1 for a section of the single file,
+ * 0 for none; start: ms after the previous call's start, the first call's
+ * after "t0"). */
 static void json_call(struct jbuf *j, uint32_t i, uint32_t day)
 {
 	const struct report *r = j->p->r;
@@ -181,6 +200,40 @@ static void json_call(struct jbuf *j, uint32_t i, uint32_t day)
 
 		jb_str(j, f, strlen(f) - 5);                  /* before ".html" */
 	}
+	jb_lit(j, ",");
+	jb_i64(j, i ? c->start_ms - c[-1].start_ms : 0);
+	jb_lit(j, "]");
+}
+
+/* "t0" (the first call's start, epoch ms) and "offsets": [[from, seconds],
+ * ...], the zone's UTC offset in effect from each instant on, over the
+ * calls' starts; in a directory report "day_pages": the first call (from
+ * 0) of each page under index/ that lists the calls by day. */
+static void json_instants(struct page *p, struct jbuf *j)
+{
+	const struct report *r = p->r;
+	const struct call_index *x = r->index;
+	int64_t t = r->m->calls[0].start_ms, last = r->m->calls[r->m->ncalls - 1].start_ms;
+
+	jb_lit(j, ",\"t0\":");
+	jb_i64(j, t);
+	jb_lit(j, ",\"offsets\":[");
+	for (int first = 1; t <= last; first = 0) {
+		jb_lit(j, first ? "[" : ",[");
+		jb_i64(j, t);
+		jb_lit(j, ",");
+		jb_i64(j, r->tz ? tz_offset(r->tz, t) : 0);
+		jb_lit(j, "]");
+		t = r->tz ? tz_next_change(r->tz, t) : INT64_MAX;
+	}
+	jb_lit(j, "]");
+	if (p->single)
+		return;
+	jb_lit(j, ",\"day_pages\":[");
+	for (uint32_t k = 0; k < x->ndpages; k++) {
+		jb_lit(j, k ? "," : "");
+		jb_u32(j, x->dpage_first[k]);
+	}
 	jb_lit(j, "]");
 }
 
@@ -207,8 +260,9 @@ static void json_room_apps(struct page *p, struct jbuf *j)
 	}
 }
 
-/* The index as JSON: {"zone", "fallback", "days", "rooms", ["room_apps"],
- * "users", "calls"} (README "Finding a call"). */
+/* The index as JSON: {"zone", "fallback", "t0", "offsets", ["day_pages"],
+ * "days", "rooms", ["room_apps"], "users", "calls"} (README "Finding a
+ * call"). */
 static void fill_json(struct page *p, xmlNodePtr parent)
 {
 	const struct report *r = p->r;
@@ -220,7 +274,9 @@ static void fill_json(struct page *p, xmlNodePtr parent)
 
 	jb_lit(&j, "{\"zone\":");
 	jb_str(&j, z, strlen(z));
-	jb_lit(&j, p->single ? ",\"fallback\":\"\",\"days\":[" : ",\"fallback\":\"calls.html\",\"days\":[");
+	jb_lit(&j, p->single ? ",\"fallback\":\"\"" : ",\"fallback\":\"calls.html\"");
+	json_instants(p, &j);
+	jb_lit(&j, ",\"days\":[");
 	for (uint32_t d = 0; d < x->ndays; d++) {
 		jb_lit(&j, d ? "," : "");
 		jb_str(&j, x->days[d], 10);
@@ -287,53 +343,40 @@ static void row_tail(struct page *p, xmlNodePtr li, uint32_t i)
 	tb_flush(p, li);
 }
 
-/* Every call, by day: its time (linked to its page or section), room,
- * CommId, users and problems. */
-static void fill_by_day(struct page *p, xmlNodePtr parent, int from_calls)
+void fill_day_rows(struct page *p, xmlNodePtr ul, uint32_t from, uint32_t to, int in_dir)
 {
 	const struct report *r = p->r;
-	const struct call_index *x = r->index;
 	const struct strtab *st = r->ds->strs;
-	xmlNodePtr ul, li, a;
+	xmlNodePtr li, a;
 	char b[160];
 
-	for (uint32_t d = 0; d < x->ndays; d++) {
-		uint32_t n = x->day_first[d + 1] - x->day_first[d];
-
-		snprintf(b, sizeof b, "%s (%" PRIu32 " call%s)", x->days[d], n, n == 1 ? "" : "s");
-		add_el_text(p, parent, "h3", NULL, b);
-		ul = add_el(p, parent, "ul", "find-day");
-		for (uint32_t i = x->day_first[d]; i < x->day_first[d + 1]; i++) {
-			li = add_el(p, ul, "li", NULL);
-			snprintf(b, sizeof b, "c-%" PRIu32, i + 1);
-			set_attr(p, li, "id", b);
-			call_time(r, i, b, sizeof b);
-			if (has_page(r, i)) {
-				a = add_el(p, li, "a", NULL);
-				add_text(p, a, b);
-				index_href(p, i, from_calls, b, sizeof b);
-				set_attr(p, a, "href", b);
-			} else {
-				add_text(p, li, b);
-			}
-			add_text(p, li, " room ");
-			add_text(p, li, dataset_room_name(st, r->m->calls[i].room, NULL));
-			row_tail(p, li, i);
+	for (uint32_t i = from; i < to; i++) {
+		li = add_el(p, ul, "li", NULL);
+		snprintf(b, sizeof b, "c-%" PRIu32, i + 1);
+		set_attr(p, li, "id", b);
+		a = li;
+		if (has_page(r, i)) {
+			a = add_el(p, li, "a", NULL);
+			index_href(p, i, in_dir, b, sizeof b);
+			set_attr(p, a, "href", b);
 		}
+		call_time(r, i, b, sizeof b);
+		add_time(p, a, r->m->calls[i].start_ms, TZF_TIME, b);
+		add_text(p, li, " room ");
+		add_text(p, li, dataset_room_name(st, r->m->calls[i].room, NULL));
+		row_tail(p, li, i);
 	}
 }
 
-/* Every user with their calls: one row each, id u-N (N from 1, in the
- * users' order), the calls linked by date and time. */
-static void fill_by_user(struct page *p, xmlNodePtr parent, int from_calls)
+void fill_user_rows(struct page *p, xmlNodePtr ul, uint32_t from, uint32_t to, int in_dir)
 {
 	const struct report *r = p->r;
 	const struct call_index *x = r->index;
 	const struct strtab *st = r->ds->strs;
-	xmlNodePtr ul = add_el(p, parent, "ul", "find-users"), li, a;
-	char b[160], t[64];
+	xmlNodePtr li, a;
+	char b[160];
 
-	for (uint32_t u = 0; u < x->nusers; u++) {
+	for (uint32_t u = from; u < to; u++) {
 		li = add_el(p, ul, "li", NULL);
 		snprintf(b, sizeof b, "u-%" PRIu32, u + 1);
 		set_attr(p, li, "id", b);
@@ -345,37 +388,48 @@ static void fill_by_user(struct page *p, xmlNodePtr parent, int from_calls)
 			if (k > x->user_first[u])
 				add_text(p, li, ", ");
 			a = add_el(p, li, "a", NULL);
-			index_href(p, i, from_calls, b, sizeof b);
+			index_href(p, i, in_dir, b, sizeof b);
 			set_attr(p, a, "href", b);
-			tz_format(r->tz, r->m->calls[i].start_ms, TZF_DATETIME, t, sizeof t);
-			snprintf(b, sizeof b, "%.16s ", t);
-			add_text(p, a, b);
-			tb_reset(p);
-			tb_str(p, dataset_room_name(st, r->m->calls[i].room, NULL));
-			tb_app(p, r->m->calls[i].room);
-			tb_flush(p, a);
+			add_time(p, a, r->m->calls[i].start_ms, TZF_DATETIME, NULL);
 		}
 	}
 }
 
-void fill_index_lists(struct page *p, xmlNodePtr parent, int from_calls)
+/* The single file's lists: every call by day; every user with their calls,
+ * unless past the budget (users_left_out). */
+static void fill_file_lists(struct page *p, xmlNodePtr parent)
 {
 	const struct call_index *x = p->r->index;
 	xmlNodePtr sec;
-	char b[200];
+	char b[400];
 
 	sec = add_el(p, parent, "section", "find-list");
 	set_attr(p, sec, "id", "calls-by-day");
-	add_el_text(p, sec, from_calls ? "h2" : "h3", NULL, "Every call, by day");
+	add_el_text(p, sec, "h3", NULL, "Every call, by day");
 	snprintf(b, sizeof b, "Times in %s. Each call with its room, CommId, users and "
 		 "findings.", p->r->tz ? tz_name(p->r->tz) : "UTC");
 	add_el_text(p, sec, "p", "note", b);
-	fill_by_day(p, sec, from_calls);
+	for (uint32_t d = 0; d < x->ndays; d++) {
+		uint32_t n = x->day_first[d + 1] - x->day_first[d];
+
+		snprintf(b, sizeof b, "%s (%" PRIu32 " call%s)", x->days[d], n, n == 1 ? "" : "s");
+		add_el_text(p, sec, "h4", NULL, b);
+		fill_day_rows(p, add_el(p, sec, "ul", "find-day"), x->day_first[d],
+			      x->day_first[d + 1], 0);
+	}
 	sec = add_el(p, parent, "section", "find-list");
 	set_attr(p, sec, "id", "calls-by-user");
 	snprintf(b, sizeof b, "Every user (%" PRIu32 "), with their calls", x->nusers);
-	add_el_text(p, sec, from_calls ? "h2" : "h3", NULL, b);
-	fill_by_user(p, sec, from_calls);
+	add_el_text(p, sec, "h3", NULL, b);
+	if (!x->users_left_out) {
+		fill_user_rows(p, add_el(p, sec, "ul", "find-users"), 0, x->nusers, 0);
+		return;
+	}
+	snprintf(b, sizeof b, "Not in this file: each user's calls (%" PRIu32 " links, more "
+		 "than this file's %d). Every call above names its users; the search box finds "
+		 "any user's calls; a directory report (-o DIR) lists them on pages that need no "
+		 "script.", x->user_first[x->nusers], REPORT_FILE_USER_LINKS);
+	add_el_text(p, sec, "p", "note users-left-out", b);
 }
 
 /* "N calls of U users in R rooms, FIRST to LAST (ZONE)." */
@@ -464,64 +518,15 @@ void fill_find(struct page *p, xmlNodePtr n)
 	fill_json(p, n);
 	if (!p->single) {
 		e = add_el(p, n, "p", "find-fallback");
-		add_text(p, e, "Every call by day, and every user with their calls, on one page "
-			 "that needs no script: ");
+		add_text(p, e, "Every call by day, and every user with their calls, on pages "
+			 "that need no script: ");
 		e = add_el_text(p, e, "a", NULL, "the call index (calls.html)");
 		set_attr(p, e, "href", "calls.html");
 		return;
 	}
 	det = add_el(p, n, "details", "find-all");
 	add_el_text(p, det, "summary", NULL, "Every call by day, and every user with their calls");
-	fill_index_lists(p, det, 0);
-}
-
-/* ---------------------------------------------------------- calls.html */
-
-int build_calls_page(struct render *rd, const struct report *r, const struct catalog *cat,
-		     struct page *p)
-{
-	xmlNodePtr root, body = NULL;
-	int rc = page_init(p, rd->overview, r, cat, 0);
-
-	if (rc != RR_OK)
-		return rc;
-	root = xmlDocGetRootElement(p->doc);
-	/* The overview's head (stylesheet, no script: this page needs none)
-	 * and an empty body. */
-	drop_node(slot(p, root, "script"));
-	for (xmlNodePtr n = xmlFirstElementChild(root); n; n = xmlNextElementSibling(n))
-		if (node_is(n, "body"))
-			body = n;
-	remove_children(body);
-	if (!body)
-		return RR_ENOMEM;
-	fill_calls_page(p, body);
-	return p->oom ? RR_ENOMEM : RR_OK;
-}
-
-void fill_calls_page(struct page *p, xmlNodePtr body)
-{
-	const struct report *r = p->r;
-	const char *title = r->title && *r->title ? r->title : "roomreport";
-	xmlNodePtr head, main, e;
-	char b[300];
-
-	slot_set_text(p, xmlDocGetRootElement(p->doc), "title", "Call index");
-	head = add_el(p, body, "header", "page-head");
-	add_el_text(p, head, "h1", NULL, "Call index");
-	e = add_el(p, head, "p", NULL);
-	e = add_el_text(p, e, "a", NULL, title);
-	set_attr(p, e, "href", "index.html");
-	main = add_el(p, body, "main", "overview call-index");
-	if (r->m->ncalls == 0 || !r->index) {
-		empty_note(p, main, "No calls.");
-		return;
-	}
-	snprintf(b, sizeof b, "%" PRIu32 " calls. The overview (index.html) has a search box "
-		 "over the same calls.", r->m->ncalls);
-	add_el_text(p, main, "p", "note", b);
-	find_pages_note(p, main);
-	fill_index_lists(p, main, 1);
+	fill_file_lists(p, det);
 }
 
 /* ---------------------------------------------------------- the ticket */

@@ -17,8 +17,9 @@
  *   render_write.c     files, the atomic directory swap, the page threads,
  *                      the directory report in steps (render_dir_*)
  *   render_file.c      the single-file report in steps (render_file_*)
- *   render_index.c     the call index: "Find a call" and its data, calls.html,
- *                      user links, a ticket file's head
+ *   render_index.c     the call index: "Find a call" and its data, the rows of
+ *                      its lists, user links, a ticket file's head
+ *   render_index_pages.c  a directory report's calls.html and index/ pages
  * Does not: anything a caller of render.h needs.
  */
 #ifndef RR_RENDER_INT_H
@@ -229,23 +230,40 @@ void fill_top_list(struct page *p, xmlNodePtr parent, const struct top_item *t, 
 /* ---------------------------------------------------------- render_index.c */
 
 /* User ID user (a strtab id) as a link to their calls: their row in the
- * call index's list of users (#u-N; calls.html#u-N from a directory
- * report's overview; from_calls: on calls.html itself), with data-user,
- * which report.js turns into #user=ID. Plain text for a user with no call. */
-void add_user_link(struct page *p, xmlNodePtr parent, uint32_t user, int from_calls);
+ * call index's list of users (#u-N in the single file, or #find when its
+ * users' lists are left out; index/users-K.html#u-N from a directory
+ * report's overview, users-K.html#u-N with in_dir: on a page under
+ * index/), with data-user, which report.js turns into #user=ID. Plain text
+ * for a user with no call. */
+void add_user_link(struct page *p, xmlNodePtr parent, uint32_t user, int in_dir);
 /* The overview's "Find a call" section into n: the summary, the search
  * box (shown by report.js), the calls as JSON in <script
  * type="application/json" id="find-data">, and the fallback: the lists
  * (single file) or a link to calls.html. */
 void fill_find(struct page *p, xmlNodePtr n);
-/* Every call by day and every user with their calls, under parent. */
-void fill_index_lists(struct page *p, xmlNodePtr parent, int from_calls);
-/* calls.html of a directory report: the lists, into body; build_calls_page
- * makes the whole page from the overview's template (page_free frees it).
- * RR_OK or RR_ENOMEM. */
-void fill_calls_page(struct page *p, xmlNodePtr body);
-int build_calls_page(struct render *rd, const struct report *r, const struct catalog *cat,
-		     struct page *p);
+/* Call i's start as the index shows it ("10:31:05", with the zone's
+ * abbreviation when the calls span a change of offset) into b. */
+void call_time(const struct report *r, uint32_t i, char *b, size_t n);
+/* The index's rows under ul: calls from .. to) (li#c-N: the start, linked
+ * to the call's page or section, room, CommId, users, findings), users
+ * from .. to) (li#u-N: the ID, then each call linked by its start and
+ * room). in_dir: the page is under index/. */
+void fill_day_rows(struct page *p, xmlNodePtr ul, uint32_t from, uint32_t to, int in_dir);
+void fill_user_rows(struct page *p, xmlNodePtr ul, uint32_t from, uint32_t to, int in_dir);
+
+/* ---------------------------------------------------- render_index_pages.c */
+
+/* A directory report's call index: calls.html (the days and the users'
+ * pages, linked) and the pages under index/ (day-K.html, users-K.html; K
+ * from 1). index_page_count: how many pages in all (0 when the report has
+ * no index); build_index_page builds page k (0: calls.html, then the day
+ * pages, then the users' pages) into p from the overview's template
+ * (page_free frees it) and writes its path under the report directory
+ * ("calls.html", "index/day-3.html") into name (32 bytes suffice). RR_OK
+ * or RR_ENOMEM. */
+uint32_t index_page_count(const struct report *r);
+int build_index_page(struct render *rd, const struct report *r, const struct catalog *cat,
+		     uint32_t k, struct page *p, char *name, size_t n);
 /* A ticket file's head before calls (the "calls" slot): title, heading
  * and each call's findings. */
 void fill_ticket(struct page *p, xmlNodePtr root, xmlNodePtr calls);

@@ -193,20 +193,13 @@ char *path_join(const char *a, const char *b)
 	return s;
 }
 
-/* Removes a report tree that we wrote: index.html, calls/ *.html, then the
- * directories. Anything else is left in place (rmdir then fails and the
- * directory stays): never delete what we could not have written. */
-static void remove_report_tree(const char *dir)
+/* Removes dir/sub/ *.html (regular files) and then dir/sub when empty. */
+static void remove_html_dir(const char *dir, const char *sub)
 {
-	char *idx = path_join(dir, "index.html"), *calls = path_join(dir, "calls");
+	char *calls = path_join(dir, sub);
 	DIR *d;
 	struct dirent *de;
 
-	if (idx)
-		unlink(idx);
-	rr_free(idx);
-	if ((idx = path_join(dir, "calls.html")))
-		unlink(idx);
 	if (calls && (d = opendir(calls))) {
 		int fd = dirfd(d);
 
@@ -222,9 +215,26 @@ static void remove_report_tree(const char *dir)
 		closedir(d);
 		rmdir(calls);
 	}
-	rmdir(dir);
-	rr_free(idx);
 	rr_free(calls);
+}
+
+/* Removes a report tree that we wrote: index.html, calls.html, calls/ *.html,
+ * index/ *.html, then the directories. Anything else is left in place (rmdir
+ * then fails and the directory stays): never delete what we could not have
+ * written. */
+static void remove_report_tree(const char *dir)
+{
+	char *idx = path_join(dir, "index.html");
+
+	if (idx)
+		unlink(idx);
+	rr_free(idx);
+	if ((idx = path_join(dir, "calls.html")))
+		unlink(idx);
+	rr_free(idx);
+	remove_html_dir(dir, "calls");
+	remove_html_dir(dir, "index");
+	rmdir(dir);
 }
 
 /* 1 when dir may be replaced: an empty directory, or one holding index.html
@@ -591,6 +601,37 @@ int render_dir_calls(struct render_job *job, const struct dataset *ds, const uin
 	return n ? dir_calls(job, ds, calls, n, err, errlen) : job->rc;
 }
 
+/* calls.html and index/ *.html of the call index into job->tmp. */
+static int write_index_pages(struct render_job *job, char *err, size_t errlen)
+{
+	uint32_t n = index_page_count(job->r);
+	char *path = path_join(job->tmp, "index"), name[32];
+	struct page p;
+	int rc = RR_OK;
+
+	if (!path)
+		return RR_ENOMEM;
+	if (mkdir(path, 0777) != 0) {
+		set_err(err, errlen, path, strerror(errno));
+		rr_free(path);
+		return RR_EIO;
+	}
+	rr_free(path);
+	path = NULL;
+	for (uint32_t k = 0; k < n && rc == RR_OK; k++) {
+		if ((rc = build_index_page(job->rd, job->r, job->cat, k, &p, name, sizeof name)) != RR_OK)
+			set_err(err, errlen, name, "out of memory");
+		else if (!(path = path_join(job->tmp, name)))
+			rc = RR_ENOMEM;
+		else
+			rc = save_new(p.doc, path, err, errlen);
+		page_free(&p);
+		rr_free(path);
+		path = NULL;
+	}
+	return rc;
+}
+
 int render_dir_end(struct render_job *job, char *err, size_t errlen)
 {
 	struct page p;
@@ -612,17 +653,9 @@ int render_dir_end(struct render_job *job, char *err, size_t errlen)
 		set_err(err, errlen, path, "out of memory");
 	page_free(&p);
 	rr_free(path);
-	/* The call index without scripts (render_index.c). */
-	if (rc == RR_OK && !(path = path_join(job->tmp, "calls.html")))
-		rc = RR_ENOMEM;
-	if (rc == RR_OK) {
-		if ((rc = build_calls_page(job->rd, job->r, job->cat, &p)) == RR_OK)
-			rc = save_new(p.doc, path, err, errlen);
-		else
-			set_err(err, errlen, path, "out of memory");
-		page_free(&p);
-		rr_free(path);
-	}
+	/* The call index without scripts (render_index_pages.c). */
+	if (rc == RR_OK)
+		rc = write_index_pages(job, err, errlen);
 	if (rc == RR_OK)
 		rc = swap_into_place(job->tmp, job->base, job->exists, err, errlen);
 	if (rc == RR_OK) {

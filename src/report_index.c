@@ -204,6 +204,79 @@ static int index_days(const struct report *r, struct call_index *x)
 	return RR_OK;
 }
 
+uint32_t report_index_cut_days(const uint32_t *day_first, uint32_t ndays, uint32_t per_page,
+			       uint32_t *page_first, uint32_t *day_pages)
+{
+	uint32_t k = 0;
+
+	for (uint32_t d = 0; d < ndays; d++) {
+		uint32_t a = day_first[d], n = day_first[d + 1] - a;
+		uint32_t parts = (n + per_page - 1) / per_page;
+
+		day_pages[d] = k;
+		for (uint32_t j = 0; j < parts; j++)
+			page_first[k++] = a + (uint32_t)((uint64_t)n * j / parts);
+	}
+	day_pages[ndays] = k;
+	page_first[k] = ndays ? day_first[ndays] : 0;
+	return k;
+}
+
+uint32_t report_index_cut_users(const uint32_t *user_first, uint32_t nusers, uint32_t links,
+				uint32_t *page_first)
+{
+	uint32_t k = 0;
+
+	for (uint32_t u = 0; u < nusers; u++)
+		if (k == 0 || user_first[u + 1] - user_first[page_first[k - 1]] > links)
+			page_first[k++] = u;
+	page_first[k] = nusers;
+	return k;
+}
+
+/* The index's pages (report_index.h). */
+static int index_pages(const struct report *r, struct call_index *x)
+{
+	size_t ncalls = r->m->ncalls;
+
+	x->dpage_first = rr_malloc((ncalls + 2) * sizeof *x->dpage_first);
+	x->dday_first = rr_malloc(((size_t)x->ndays + 1) * sizeof *x->dday_first);
+	x->upage_first = rr_malloc(((size_t)x->nusers + 2) * sizeof *x->upage_first);
+	if (!x->dpage_first || !x->dday_first || !x->upage_first)
+		return RR_ENOMEM;
+	x->ndpages = report_index_cut_days(x->day_first, x->ndays, REPORT_INDEX_PAGE_CALLS,
+					   x->dpage_first, x->dday_first);
+	x->nupages = report_index_cut_users(x->user_first, x->nusers, REPORT_INDEX_PAGE_LINKS,
+					    x->upage_first);
+	return RR_OK;
+}
+
+/* The last k in first[0 .. n) with first[k] <= v (first[0] <= v). */
+static uint32_t page_of(const uint32_t *first, uint32_t n, uint32_t v)
+{
+	uint32_t lo = 0, hi = n;
+
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (first[mid] <= v)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+uint32_t report_index_day_page(const struct call_index *x, uint32_t i)
+{
+	return page_of(x->dpage_first, x->ndpages, i);
+}
+
+uint32_t report_index_user_page(const struct call_index *x, uint32_t u)
+{
+	return page_of(x->upage_first, x->nupages, u);
+}
+
 void report_index_free(struct report *r)
 {
 	struct call_index *x = r ? r->index : NULL;
@@ -219,6 +292,9 @@ void report_index_free(struct report *r)
 	rr_free(x->call_room);
 	rr_free(x->days);
 	rr_free(x->day_first);
+	rr_free(x->dpage_first);
+	rr_free(x->dday_first);
+	rr_free(x->upage_first);
 	rr_free(x);
 	r->index = NULL;
 }
@@ -241,7 +317,8 @@ int report_index_build(struct report *r)
 	if (stamp && rank && index_call_users(r->m, x, stamp) == RR_OK &&
 	    index_users(r, x, rank) == RR_OK) {
 		memset(stamp, 0, (size_t)nstr * sizeof *stamp);
-		if (index_rooms(r, x, stamp, rank) == RR_OK && index_days(r, x) == RR_OK)
+		if (index_rooms(r, x, stamp, rank) == RR_OK && index_days(r, x) == RR_OK &&
+		    index_pages(r, x) == RR_OK)
 			rc = RR_OK;
 	}
 	rr_free(stamp);
@@ -263,6 +340,7 @@ int report_index_budget(struct report *r)
 	if (!x || !r->call_page)
 		return RR_OK;
 	x->ticket = m->ncalls <= REPORT_TICKET_CALLS;
+	x->users_left_out = x->user_first[x->nusers] > REPORT_FILE_USER_LINKS;
 	x->bodies = r->npages;
 	x->left_out = 0;
 	if (r->npages <= REPORT_FILE_BODIES)

@@ -22,6 +22,19 @@
  * + entry failures, each most first, then start) and lists the others in
  * its index without a body. */
 #define REPORT_FILE_BODIES 20
+/* A directory report's call index is calls.html (a page of links) and
+ * pages under index/: the calls by day, a day of more than
+ * REPORT_INDEX_PAGE_CALLS calls cut into that many pages of near-equal
+ * size (ceil(n / REPORT_INDEX_PAGE_CALLS)); and the users, sorted, in
+ * pages of whole users with at most REPORT_INDEX_PAGE_LINKS call links
+ * together (a user with more has a page alone). */
+#define REPORT_INDEX_PAGE_CALLS 3000
+#define REPORT_INDEX_PAGE_LINKS 4000
+/* The single file's index lists every call by day, and every user with
+ * their calls only when those lists hold at most this many call links
+ * (the sum of the users' calls); otherwise the users' lists are left out
+ * (users_left_out). */
+#define REPORT_FILE_USER_LINKS 10000
 
 struct call_index {
 	/* Per call (model order): its distinct users (strtab ids), in the
@@ -50,10 +63,23 @@ struct call_index {
 	/* The calls' starts span a change of the zone's UTC offset: their
 	 * times are shown with the zone's abbreviation. */
 	int zoned;
+	/* The day pages (directory report): page k lists the calls
+	 * dpage_first[k] .. dpage_first[k + 1]), all of one day; day d's
+	 * pages are dday_first[d] .. dday_first[d + 1]). */
+	uint32_t *dpage_first;   /* ndpages + 1 */
+	uint32_t ndpages;
+	uint32_t *dday_first;    /* ndays + 1 */
+	/* The users' pages: page k lists the users upage_first[k] ..
+	 * upage_first[k + 1]) (ranks into users[]). */
+	uint32_t *upage_first;   /* nupages + 1 */
+	uint32_t nupages;
 	/* Set by report_index_budget (single file); 0 otherwise. */
 	int ticket;              /* at most REPORT_TICKET_CALLS calls */
 	uint32_t bodies;         /* calls with a body in the file */
 	uint32_t left_out;       /* calls --pages chose that got no body */
+	/* The users' lists are left out of the single file: they hold more
+	 * than REPORT_FILE_USER_LINKS call links. */
+	int users_left_out;
 };
 
 /*
@@ -64,9 +90,27 @@ struct call_index {
 int report_index_build(struct report *r);
 void report_index_free(struct report *r);
 
+/* The cuts behind dpage_first and upage_first, for any budget: days
+ * (day_first, ndays + 1 entries) into pages of at most per_page (> 0)
+ * calls, each day's calls in near-equal parts, page_first (room for
+ * day_first[ndays] + 1 entries) and day_pages (ndays + 1) filled; users
+ * (user_first, nusers + 1) into pages of whole users with at most links
+ * call links together, a user with more alone, page_first (nusers + 1).
+ * Return the number of pages (page_first[that] is the end). */
+uint32_t report_index_cut_days(const uint32_t *day_first, uint32_t ndays, uint32_t per_page,
+			       uint32_t *page_first, uint32_t *day_pages);
+uint32_t report_index_cut_users(const uint32_t *user_first, uint32_t nusers, uint32_t links,
+				uint32_t *page_first);
+
+/* The day page (k into dpage_first) that lists call i, and the users'
+ * page that lists user rank u. */
+uint32_t report_index_day_page(const struct call_index *x, uint32_t i);
+uint32_t report_index_user_page(const struct call_index *x, uint32_t u);
+
 /*
  * The single file's budget, after report_select_pages: marks a ticket file
- * (at most REPORT_TICKET_CALLS calls), and when more than
+ * (at most REPORT_TICKET_CALLS calls), sets users_left_out (more than
+ * REPORT_FILE_USER_LINKS links in the users' lists), and when more than
  * REPORT_FILE_BODIES calls have a page, keeps r->call_page only for the
  * REPORT_FILE_BODIES worst of them and counts the others in left_out.
  * r->npages follows. RR_OK or RR_ENOMEM (r unchanged).

@@ -625,6 +625,12 @@ static int write_html(struct run *r)
 			"of some calls choose them with --room, --user, --from or --to.\n", r->name,
 			output, r->rep.npages, r->model.ncalls, REPORT_FILE_BODIES,
 			r->model.ncalls - r->rep.npages);
+	if (st == RR_OK && single && !r->o->quiet && r->rep.index && r->rep.index->users_left_out)
+		fprintf(stderr, "%s: %s: its index lists every call by day with its users, but "
+			"not each user's calls (%" PRIu32 " links, more than this file's %d). The "
+			"search box finds any user's calls; a directory report (-o DIR) lists them "
+			"on pages that need no script.\n", r->name, output,
+			r->rep.index->user_first[r->rep.index->nusers], REPORT_FILE_USER_LINKS);
 	return st;
 }
 

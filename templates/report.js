@@ -16,7 +16,9 @@
    calls; otherwise every word must appear in a call's room, CommId, users,
    date or time (any case). #user=ID in the address searches for that
    user; links to a user's row in the index (a.user) are turned into such
-   links. All text goes in as text, never as markup. */
+   links. Each result's start is a <time datetime data-f="dt"> element as
+   render_page.c's add_time writes them (the zone switch re-draws those).
+   All text goes in as text, never as markup. */
 (function () {
   "use strict";
   var SHOW = 200;
@@ -32,7 +34,21 @@
     var more = document.getElementById("find-more");
     if (!input || !count || !list || !more || !d || !d.calls) return;
     var calls = d.calls, users = d.users || [], rooms = d.rooms || [], days = d.days || [];
-    var apps = d.room_apps || null;
+    var apps = d.room_apps || null, pages = d.day_pages || [], offsets = d.offsets || [];
+    // Each call's start (epoch ms) from the deltas after t0.
+    var starts = [], t = d.t0 || 0;
+    calls.forEach(function (c) { t += c[8] || 0; starts.push(t); });
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    // The instant as render_page.c's add_time writes it:
+    // "2026-11-20T10:31:05.120+08:00", with the zone's offset at it.
+    function iso(ms) {
+      var off = 0;
+      for (var k = 0; k < offsets.length && offsets[k][0] <= ms; k++) off = offsets[k][1];
+      var a = Math.abs(off);
+      var s = new Date(ms + off * 1000).toISOString().slice(0, 23);
+      return s + (off < 0 ? "-" : "+") + two(Math.floor(a / 3600)) + ":" +
+        two(Math.floor(a / 60) % 60) + (a % 60 ? ":" + two(a % 60) : "");
+    }
     // A room as the pages name it: with its app when the calls are of several.
     function roomLabel(k) {
       if (!apps) return rooms[k];
@@ -50,7 +66,12 @@
     }
     function href(i) {
       var p = calls[i][7];
-      if (p === 0) return d.fallback + "#c-" + (i + 1);
+      if (p === 0 && single) return "#c-" + (i + 1);
+      if (p === 0) {
+        var k = 0;
+        while (k + 1 < pages.length && pages[k + 1] <= i) k++;
+        return "index/day-" + (k + 1) + ".html#c-" + (i + 1);
+      }
       return single ? "#call-" + (i + 1) : "calls/" + p + ".html";
     }
     function match(q) {
@@ -79,7 +100,12 @@
       var c = calls[i], li = document.createElement("li");
       var a = document.createElement("a");
       a.href = href(i);
-      a.textContent = days[c[0]] + " " + c[1] + " · room " + roomLabel(c[2]);
+      var tm = document.createElement("time");
+      tm.setAttribute("datetime", iso(starts[i]));
+      tm.setAttribute("data-f", "dt");
+      tm.textContent = days[c[0]] + " " + c[1];
+      a.appendChild(tm);
+      a.appendChild(document.createTextNode(" · room " + roomLabel(c[2])));
       li.appendChild(a);
       var t = [];
       if (c[3]) t.push("CommId " + c[3]);

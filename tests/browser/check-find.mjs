@@ -15,10 +15,13 @@
 // - every result links to the call's page (directory), section (single
 //   file) or row in the call index; following the first link lands on the
 //   call, which names the user;
+// - each result's start is a <time datetime data-f="dt"> of the same
+//   instant as its text;
 // - with JavaScript disabled, the box stays hidden and the fallback (the
-//   directory's calls.html, the single file's lists) has the user's row
-//   with a link per call, and each day's list has the room's calls;
-//   following the user's first link lands on the call.
+//   directory's calls.html and the pages under index/ it links to, the
+//   single file's lists) has the user's row (on the users' page whose
+//   range holds the ID) with a link per call, and the day lists have the
+//   room's calls; following the user's first link lands on the call.
 // Prints the load time of each page. Exits 0 when every check passes, 1
 // with one line per failed check, 2 on a usage or setup error.
 // Environment: CHROMIUM (default /usr/bin/chromium).
@@ -108,8 +111,26 @@ async function checkTargets(page, label, isSingle, base) {
       fail(`${label}: result link ${h} leaves the single file`);
     } else {
       const [file, frag] = h.split('#');
-      if (!existsSync(resolve(base, file))) fail(`${label}: result link ${h}: no such file`);
-      if (frag && file !== 'calls.html') fail(`${label}: result link ${h}`);
+      if (!existsSync(resolve(base, file))) {
+        fail(`${label}: result link ${h}: no such file`);
+      } else if (frag) {
+        // A call without a page: its row on the index's day page.
+        if (!/^index\/day-\d+\.html$/.test(file) ||
+            !readFileSync(resolve(base, file), 'utf8').includes(`<li id="${frag}">`)) {
+          fail(`${label}: result link ${h} has no target`);
+        }
+      }
+    }
+  }
+  // Each result's start is a <time datetime data-f="dt"> (add_time's
+  // shape; the report is in UTC): the same instant as its text.
+  const times = await page.$$eval('#find-results li a time', (ts) =>
+    ts.map((t) => [t.getAttribute('datetime'), t.getAttribute('data-f'), t.textContent]));
+  if (times.length !== hrefs.length) fail(`${label}: ${hrefs.length - times.length} results without a <time>`);
+  for (const [dt, f, text] of times) {
+    if (f !== 'dt' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$/.test(dt || '') ||
+        dt.slice(0, 19) !== text.replace(' ', 'T')) {
+      fail(`${label}: result time ${JSON.stringify([dt, f, text])}`);
     }
   }
   return hrefs;
@@ -191,9 +212,33 @@ async function withoutScripts(path, isSingle) {
   watch(page, label);
   await page.goto(pathToFileURL(resolve(path)).href, { waitUntil: 'load', timeout: 120000 });
   if (await page.isVisible('#find-q')) fail(`${label}: a search box that cannot work is shown`);
+  let roomDays = 0;
   if (!isSingle) {
+    // calls.html: the users' pages, each named "FIRST to LAST"; the day
+    // pages. Find the user's page by its range, and count the room's calls
+    // on every day page.
     await page.click('a[href="calls.html"]');
     await page.waitForLoadState('load');
+    const hub = page.url();
+    const dayHrefs = await page.$$eval('ul.index-days a', (as) => as.map((a) => a.getAttribute('href')));
+    for (const h of dayHrefs) {
+      await page.goto(new URL(h, hub).href);
+      roomDays += await page.$$eval('ul.find-day > li', (lis, r) =>
+        lis.filter((li) => li.textContent.includes(` room ${r} \u00b7 `)).length, want.room);
+    }
+    await page.goto(hub);
+    const ranges = await page.$$eval('ul.index-users a', (as) =>
+      as.map((a) => [a.getAttribute('href'), a.textContent]));
+    const hit = ranges.filter(([, t]) => {
+      const [a, b] = t.split(' to ');
+      return a <= want.user && want.user <= (b || a);
+    });
+    if (hit.length !== 1) {
+      fail(`${label}: ${hit.length} users' pages name a range holding ${want.user}`);
+      await ctx.close();
+      return;
+    }
+    await page.goto(new URL(hit[0][0], hub).href);
   }
   const rows = page.locator('ul.find-users > li');
   const n = await rows.count();
@@ -206,8 +251,8 @@ async function withoutScripts(path, isSingle) {
   } else {
     const links = await row.locator('a').count();
     if (links !== want.userCalls) fail(`${label}: ${want.user}'s row has ${links} calls, the input ${want.userCalls}`);
-    const days = await page.$$eval('ul.find-day > li', (lis, r) =>
-      lis.filter((li) => li.textContent.includes(` room ${r} \u00b7 `)).length, want.room);
+    const days = isSingle ? await page.$$eval('ul.find-day > li', (lis, r) =>
+      lis.filter((li) => li.textContent.includes(` room ${r} \u00b7 `)).length, want.room) : roomDays;
     if (days !== want.roomCalls) fail(`${label}: the day lists have ${days} calls of room ${want.room}, the input ${want.roomCalls}`);
     // The first of the user's calls with a page or section.
     const hrefs = await row.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));

@@ -109,6 +109,8 @@ python3 "$SRC/tests/bench/gen.py" --calls 400 --days 7 --seed 3 --out "$OUT/find
   --abnormal "$OUT/find-abnormal.csv" || die "gen.py failed"
 build find-dir "$OUT/find" --pages problems "$OUT"/find-*.csv
 build find-file "$OUT/find.html" "$OUT"/find-*.csv
+# One RoomId in two apps (check-find-apps.mjs).
+build apps-dir "$OUT/apps" "$SRC"/tests/data/two-apps/events.csv
 for d in samples hostile; do
   [ -f "$OUT/$d/index.html" ] || die "no $OUT/$d/index.html"
   ls "$OUT/$d"/calls/*.html >/dev/null 2>&1 || die "no call pages in $OUT/$d/calls/"
@@ -117,7 +119,7 @@ done
 if [ "$MODE" = validator ]; then
   "$HERE/validate.sh" "$OUT/samples" "$OUT/samples.html" "$OUT/hostile" "$OUT/hostile.html" \
     "$OUT/ticket.html" "$OUT/exits" \
-    "$OUT/official" "$OUT/week" "$OUT/find" "$OUT/find.html"
+    "$OUT/official" "$OUT/week" "$OUT/find" "$OUT/find.html" "$OUT/apps"
   exit
 fi
 
@@ -137,7 +139,12 @@ check "$OUT/ticket.html" "$BUILD/screenshot-ticket.png"
 check "$(ls "$OUT"/exits/calls/*.html | head -n 1)" "$BUILD/screenshot-exits.png"
 check --overview "$OUT/week/index.html" "$BUILD/screenshot-week.png"
 check --overview "$OUT/find/index.html" "$BUILD/screenshot-find.png"
+# The call index without scripts: calls.html and its pages under index/.
+check --overview "$OUT/find/calls.html" "$BUILD/screenshot-find-calls.png"
+check --overview "$OUT/find/index/day-1.html" "$BUILD/screenshot-find-day.png"
+check --overview "$OUT/find/index/users-1.html" "$BUILD/screenshot-find-users.png"
 node "$HERE/check-find.mjs" "$OUT/find/index.html" "$OUT/find.html" "$OUT/find-events.csv" || fails=$((fails + 1))
+node "$HERE/check-find-apps.mjs" "$OUT/apps/index.html" || fails=$((fails + 1))
 # The timeline's zoom, keyboard, list view and finding buttons on room 3101;
 # PNGs of the timeline, normal and in Chromium's deuteranopia simulation.
 EXITS="$(ls "$OUT"/exits/calls/*.html | head -n 1)" \
@@ -147,5 +154,5 @@ EXITS="$(ls "$OUT"/exits/calls/*.html | head -n 1)" \
 for p in samples/index.html:overview samples.html:report week/index.html:week; do
   node "$HERE/check-overview.mjs" "$OUT/${p%%:*}" "$BUILD/print-${p##*:}.pdf" || fails=$((fails + 1))
 done
-[ $fails -eq 0 ] || die "$fails of 13 browser checks failed"
+[ $fails -eq 0 ] || die "$fails of 17 browser checks failed"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"

@@ -283,13 +283,19 @@ class TestDaylightSaving(unittest.TestCase):
                          ("UTC", {"2026-10-24": 1, "2026-10-25": 2})):
             rep, _, index = build(self, {"e.csv": text}, tz)
             self.assertEqual({d["date"]: d["calls"] for d in rep["days"]}, want, tz)
-        # Berlin: the call index (calls.html), across the change, names the
-        # zone.
+        # Berlin: the call index (calls.html and its day pages), across the
+        # change, names the zone.
         rep, _, index = build(self, {"e.csv": text}, "Europe/Berlin")
-        listed = Page(os.path.join(os.path.dirname(index), "calls.html")).all_text()
-        for want in ("2026-10-25 (2 calls) 00:10:00 CEST room r0", "23:30:00 CET room r1",
-                     "2026-10-26 (1 call) 00:10:00 CET room r2"):
-            self.assertIn(want, listed)
+        top = os.path.dirname(index)
+        listed = Page(os.path.join(top, "calls.html")).all_text()
+        self.assertIn("2026-10-25: 2 calls · 00:10:00 CEST to 23:30:00 CET (2)", listed)
+        self.assertIn("2026-10-26: 1 call · 00:10:00 CET (1)", listed)
+        day1 = Page(os.path.join(top, "index", "day-1.html")).all_text()
+        day2 = Page(os.path.join(top, "index", "day-2.html")).all_text()
+        for want in ("Calls of 2026-10-25", "00:10:00 CEST room r0", "23:30:00 CET room r1"):
+            self.assertIn(want, day1)
+        for want in ("Calls of 2026-10-26", "00:10:00 CET room r2"):
+            self.assertIn(want, day2)
 
     def test_no_change_no_names(self):
         # Calls that cross no change are shown as before: no zone names.

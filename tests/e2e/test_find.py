@@ -34,6 +34,15 @@ def read(path):
         return f.read()
 
 
+def check_in_page_links(test, src):
+    """Every href of a single file is #ID of an element of it."""
+    ids = set(re.findall(r'\sid="([^"]+)"', src))
+    hrefs = re.findall(r'<a[^>]*\shref="([^"]*)"', src)
+    test.assertTrue(hrefs)
+    for h in hrefs:
+        test.assertTrue(h.startswith("#") and html.unescape(h[1:]) in ids, "dangling %s" % h)
+
+
 def index_data(page_source):
     blocks = DATA_RE.findall(page_source)
     assert len(blocks) == 1, "one data block"
@@ -88,6 +97,12 @@ class Find(unittest.TestCase):
             self.assertEqual(c[5], m["findings"]["error"])
             self.assertEqual(c[6], m["findings"]["warning"])
             self.assertEqual(data["days"][c[0]] + " " + c[1], _utc(m["start_ms"]))
+        # Each call's start: t0 plus the deltas (element 8).
+        t = data["t0"]
+        for c, m in zip(calls, model["calls"]):
+            t += c[8]
+            self.assertEqual(t, m["start_ms"])
+        self.assertEqual(data["offsets"][0], [data["t0"], 0])   # UTC
         self.assertEqual(data["users"], sorted(data["users"], key=lambda u: u.encode()))
 
     # ---- the overview and calls.html
@@ -105,8 +120,8 @@ class Find(unittest.TestCase):
             "time.", text_of(sec))
         self.assertIn('<div class="find" id="find-box" hidden="">', sec)
         self.assertIn('<input type="search" id="find-q"', sec)
-        self.assertIn("Every call by day, and every user with their calls, on one page that "
-                      "needs no script: the call index (calls.html)", text_of(sec))
+        self.assertIn("Every call by day, and every user with their calls, on pages that "
+                      "need no script: the call index (calls.html)", text_of(sec))
         self.assertNotIn("first 200", src)
         self.assertIn('<a href="#find">Find a call</a>', src)
 
@@ -120,9 +135,15 @@ class Find(unittest.TestCase):
         for c, m in zip(data["calls"], model["calls"]):
             # A page's stem, or 0 for a call --pages gave none.
             self.assertEqual(c[7], m["page"][6:-5] if m["page"] else 0)
-        cp = read(os.path.join(out, "calls.html"))
+        day_pages = sorted((p for p in os.listdir(os.path.join(out, "index"))
+                            if p.startswith("day-")), key=lambda p: int(p[4:-5]))
+        cp = "".join(read(os.path.join(out, "index", p)) for p in day_pages)
         rows = re.findall(r'<li id="c-(\d+)">(.*?)</li>', cp, re.S)
         self.assertEqual([int(k) for k, _ in rows], list(range(1, 301)))
+        # The data's day_pages: the first call of each day page.
+        self.assertEqual(len(data["day_pages"]), len(day_pages))
+        for p, first in zip(day_pages, data["day_pages"]):
+            self.assertIn('<li id="c-%d">' % (first + 1), read(os.path.join(out, "index", p)))
         first = model["calls"][0]
         users = []
         for s in first["sessions"]:
@@ -132,20 +153,33 @@ class Find(unittest.TestCase):
             _utc(first["start_ms"])[11:], first["room_id"], first["comm_id"],
             "s" if len(users) > 1 else "", ", ".join(users))
         self.assertTrue(text_of(rows[0][1]).startswith(want), (text_of(rows[0][1]), want))
+        self.assertIn('<time datetime="%s" data-f="t">' % _iso(first["start_ms"]), rows[0][1])
         # Each user's row: every call of theirs, linked.
-        urows = re.findall(r'<li id="u-(\d+)">\s*<span class="id">(.*?)</span>: (.*?)</li>', cp, re.S)
+        up = sorted((p for p in os.listdir(os.path.join(out, "index")) if p.startswith("users-")),
+                    key=lambda p: int(p[6:-5]))
+        page_of = {}
+        urows = []
+        for p in up:
+            found = re.findall(r'<li id="u-(\d+)">\s*<span class="id">(.*?)</span>: (.*?)</li>',
+                               read(os.path.join(out, "index", p)), re.S)
+            for n, _, _ in found:
+                page_of[int(n)] = p
+            urows += found
         self.assertEqual(len(urows), len(data["users"]))
         for k, (n, uid, links) in enumerate(urows):
             self.assertEqual(int(n), k + 1)
             self.assertEqual(html.unescape(uid), data["users"][k])
             mine = sum(1 for c in data["calls"] if k in c[4])
             self.assertEqual(links.count("<a "), mine)
+            self.assertEqual(links.count('data-f="dt">'), mine)
         # Problem users link to their rows.
         src = read(os.path.join(out, "index.html"))
-        links = re.findall(r'<a class="user" href="calls\.html#u-(\d+)" data-user="([^"]*)">', src)
+        links = re.findall(r'<a class="user" href="index/(users-\d+\.html)#u-(\d+)" '
+                           r'data-user="([^"]*)">', src)
         self.assertTrue(links)
-        for n, uid in links:
+        for p, n, uid in links:
             self.assertEqual(data["users"][int(n) - 1], html.unescape(uid))
+            self.assertEqual(page_of[int(n)], p)
         self.assertIn("calls have a page of their own (--pages); the others are listed without "
                       "a link.", text_of(src))
 
@@ -212,11 +246,69 @@ class Find(unittest.TestCase):
         self.check_every_call(data, model)
         self.assertEqual(sum(1 for c in data["calls"] if c[7] == 1), 20)
         self.assertEqual(src.count('<li id="c-'), 150)
+        check_in_page_links(self, src)
         # The JSON keeps the directory report's page names.
         code, js, _ = run(["--json", "-", "-o", os.path.join(self.tmp, "j.html"), "--tz", "UTC",
                            "-q"] + inputs)
         self.assertEqual(code, 0)
         self.assertTrue(all(c["page"] for c in json.loads(js)["calls"]))
+
+    def test_users_left_out_of_the_file(self):
+        # 1001 calls of 10 users each: 10010 links, past the file's 10000.
+        path = os.path.join(self.tmp, "many-users.csv")
+        rows = [EVENT_HEADER]
+        for i in range(1001):
+            t = 1795168800000 + i * 600000
+            for j in range(10):
+                u = "u%d" % ((i * 10 + j) % 997)
+                # u0 is kicked out of the first call: a user with a problem.
+                last = (60000, 7001, 2) if i == j == 0 else (60000, 5008, 1)
+                rows += ["1400188366,,r%d,%s,,%d,0,%d,%d,-1" % (i % 40, u, t + dt, e, p1)
+                         for dt, e, p1 in ((0, 5001, -1), (900, 5003, 1), last)]
+        with open(path, "w") as f:
+            f.write("\n".join(rows) + "\n")
+        out, err = self.build("many-users.html", [path])
+        self.assertIn(
+            "roomreport: %s: its index lists every call by day with its users, but not each "
+            "user's calls (10010 links, more than this file's 10000). The search box finds any "
+            "user's calls; a directory report (-o DIR) lists them on pages that need no "
+            "script.\n" % out, err)
+        src = read(out)
+        self.assertEqual(src.count('<li id="c-'), 1001)
+        check_in_page_links(self, src)
+        self.assertNotIn('<li id="u-', src)
+        self.assertIn("Not in this file: each user's calls (10010 links, more than this "
+                      "file's 10000). Every call above names its users; the search box finds "
+                      "any user's calls; a directory report (-o DIR) lists them on pages that "
+                      "need no script.", text_of(src))
+        # User links go to the search box (the script makes them searches).
+        self.assertIn('<a class="user" href="#find" data-user="u0">u0</a>', src)
+        self.assertEqual({h for h in re.findall(r'<a class="user" href="([^"]*)"', src)}, {"#find"})
+        self.assertTrue('href="#u-' not in src)
+        # At 10000 links or fewer, the file has every user's row.
+        out, err = self.build("week150.html", self.week(150))
+        self.assertNotIn("each user's calls", err)
+        self.assertIn('<li id="u-1">', read(out))
+
+    def test_offsets(self):
+        # Berlin's change on 2026-10-25 01:00 UTC (CEST +2 to CET +1): the
+        # data gives the offset from each instant on.
+        change = 1792890000000
+        path = os.path.join(self.tmp, "berlin.csv")
+        rows = [EVENT_HEADER]
+        for k, t in enumerate((change - 3600000, change + 3600000)):
+            rows += ["1400188366,,r%d,u,,%d,0,%d,%d,-1" % (k, t + dt, e, p1)
+                     for dt, e, p1 in ((0, 5001, -1), (900, 5003, 1), (60000, 5008, 1))]
+        with open(path, "w") as f:
+            f.write("\n".join(rows) + "\n")
+        code, _, err = run(["-o", os.path.join(self.tmp, "berlin"), "--tz", "Europe/Berlin",
+                            path])
+        self.assertEqual(code, 0, err)
+        _, data = index_data(read(os.path.join(self.tmp, "berlin", "index.html")))
+        self.assertEqual(data["t0"], change - 3600000)
+        self.assertEqual(data["offsets"], [[change - 3600000, 7200], [change, 3600]])
+        self.assertEqual([c[8] for c in data["calls"]], [0, 7200000])
+        self.assertEqual(data["day_pages"], [0])
 
     def test_ticket_order(self):
         out, err = self.build("ticket.html", ["--room", "3101"] + SAMPLES)
@@ -239,6 +331,12 @@ class Find(unittest.TestCase):
         # A file of more calls than a ticket opens on the overview.
         out, _ = self.build("samples.html", SAMPLES + ["--title", "x"])
         self.assertNotIn('class="ticket"', read(out))
+
+
+def _iso(ms):
+    import datetime
+    t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03d+00:00" % (ms % 1000)
 
 
 def _utc(ms):

@@ -11,6 +11,7 @@ import html.parser
 import io
 import json
 import os
+import posixpath
 import re
 import resource
 import shutil
@@ -89,8 +90,12 @@ CONTROL_RE = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 # The pages of a directory report that are not call pages: the overview and
-# the call index without scripts (render_index.c).
-INDEX_PAGES = ("index.html", "calls.html")
+# the call index without scripts (calls.html and index/*.html,
+# render_index_pages.c).
+def is_index_page(p):
+    p = p.replace(os.sep, "/")
+    return p in ("index.html", "calls.html") or p.startswith("index/")
+
 
 class Page(html.parser.HTMLParser):
     """One page, parsed: elements (tag, attrs), text outside script/style,
@@ -234,8 +239,10 @@ class DirectoryReport(Base):
         ncalls = len(report_json(inputs)["calls"])
         self.assertTrue(os.path.isfile(os.path.join(root, "index.html")))
         entries = sorted(os.listdir(root))
-        self.assertEqual(entries, ["calls", "calls.html", "index.html"],
-                         "only index.html, calls.html (the call index) and calls/")
+        self.assertEqual(entries, ["calls", "calls.html", "index", "index.html"],
+                         "only index.html, calls.html and index/ (the call index) and calls/")
+        for n in os.listdir(os.path.join(root, "index")):
+            self.assertRegex(n, r"^(day|users)-[1-9][0-9]*\.html$")
         names = sorted(os.listdir(os.path.join(root, "calls")))
         for n in names:
             self.assertRegex(n, CALL_FILE_RE)
@@ -255,43 +262,27 @@ class DirectoryReport(Base):
         self.check_layout("hostile-dir", HOSTILE)
 
     def check_links(self, name):
+        """Every href of every page resolves: a file of the report (inside it)
+        and, with a fragment, an id of that page; every call page is linked
+        from the call index (calls.html and index/)."""
         root, pages = self.dir_pages(name)
-        index = pages["index.html"]
-        linked = set()
-        for href in index.links():
-            target, _, frag = href.partition("#")
-            if not target:
-                self.assertTrue(href[1:] in index.ids, "index.html: dangling %s" % href)
-                continue
-            if target == "calls.html":
-                self.assertTrue(not frag or frag in pages["calls.html"].ids, href)
-                continue
-            self.assertRegex(target, r"^calls/[A-Za-z0-9_-]+\.html$", href)
-            self.assertTrue(os.path.isfile(os.path.join(root, target)), href)
-            linked.add(target)
-        calls = {p.replace(os.sep, "/") for p in pages if p not in INDEX_PAGES}
-        # The worst calls link from the overview; every call page from the
-        # call index (calls.html).
-        for href in pages["calls.html"].links():
-            target, _, frag = href.partition("#")
-            if not target:
-                self.assertTrue(frag in pages["calls.html"].ids, "calls.html: dangling %s" % href)
-            elif target != "index.html":
-                self.assertRegex(target, r"^calls/[A-Za-z0-9_-]+\.html$", href)
-                self.assertTrue(os.path.isfile(os.path.join(root, target)), href)
-                linked.add(target)
-        self.assertEqual(linked, calls, "every call page is linked from the call index")
+        ids = {p.replace(os.sep, "/"): set(page.ids) for p, page in pages.items()}
+        from_index = set()
         for p, page in pages.items():
-            if p in INDEX_PAGES:
-                continue
+            here = posixpath.dirname(p.replace(os.sep, "/"))
             for href in page.links():
                 target, _, frag = href.partition("#")
-                if not target:
-                    self.assertTrue(frag in page.ids, "%s: dangling %s" % (p, href))
-                elif target != "../index.html":
-                    # Another call page (e.g. previous / next call).
-                    self.assertRegex(target, r"^[A-Za-z0-9_-]+\.html$", "%s: link %s" % (p, href))
-                    self.assertTrue(os.path.isfile(os.path.join(root, "calls", target)), href)
+                self.assertNotRegex(target, r"^[a-z]+:", "%s: %s" % (p, href))
+                dest = posixpath.normpath(posixpath.join(here, target)) if target else \
+                    p.replace(os.sep, "/")
+                self.assertFalse(dest.startswith(".."), "%s: %s leaves the report" % (p, href))
+                self.assertIn(dest, ids, "%s: dangling %s" % (p, href))
+                if frag:
+                    self.assertIn(frag, ids[dest], "%s: dangling %s" % (p, href))
+                if is_index_page(p) and p != "index.html" and dest.startswith("calls/"):
+                    from_index.add(dest)
+        calls = {p.replace(os.sep, "/") for p in pages if not is_index_page(p)}
+        self.assertEqual(from_index, calls, "every call page is linked from the call index")
 
     def test_samples_links(self):
         self.check_links("samples-dir")
@@ -385,7 +376,7 @@ class CallPages(Base):
             root, pages = self.dir_pages(name)
             overview_css = pages["index.html"].styles[0]
             for p, page in pages.items():
-                if p in INDEX_PAGES:
+                if is_index_page(p):
                     continue
                 with self.subTest(page=name + "/" + p):
                     self.assertEqual(page.scripts, 1)
@@ -403,10 +394,10 @@ class CallPages(Base):
         self.assertEqual(code, 0, err)
         rows = list(csv.DictReader(io.StringIO(out)))
         rep = report_json(SAMPLES)
-        self.assertEqual(len(pages) - len(INDEX_PAGES), len(rep["calls"]))
+        self.assertEqual(sum(1 for p in pages if not is_index_page(p)), len(rep["calls"]))
         seen = 0
         for p, page in pages.items():
-            if p in INDEX_PAGES:
+            if is_index_page(p):
                 continue
             lines = self.log_lines(page)
             heading = re.search(r'<h1 data-slot="heading">Room ([^<]*)', page.source).group(1)
@@ -446,10 +437,10 @@ class Hostile(Base):
         _, sp = self.dir_pages("samples-dir")
         _, hp = self.dir_pages("hostile-dir")
         self.assertEqual(hp["index.html"].scripts, sp["index.html"].scripts)
-        want = {page.scripts for p, page in sp.items() if p not in INDEX_PAGES}
+        want = {page.scripts for p, page in sp.items() if not is_index_page(p)}
         self.assertEqual(len(want), 1, "every sample call page has the same scripts")
         for p, page in hp.items():
-            if p not in INDEX_PAGES:
+            if not is_index_page(p):
                 self.assertEqual(page.scripts, next(iter(want)), p)
         self.assertEqual(Page(self.built("hostile-file")).scripts,
                          Page(self.built("samples-file")).scripts)
@@ -484,7 +475,7 @@ class Hostile(Base):
         for room in HOSTILE_ROOMS:
             with self.subTest(room=room):
                 self.assertTrue(any(room in pg.text for p, pg in hp.items()
-                                    if p not in INDEX_PAGES), room)
+                                    if not is_index_page(p)), room)
 
     def test_ids_nowhere_else(self):
         """An ID may be in text and in text-like attributes (title, aria-label,

@@ -1,6 +1,6 @@
 """The call index with several apps (issue 17, call index): two rooms of one
 RoomId in different apps are told apart in the index data ("room_apps") and
-on calls.html; with one app the data has no "room_apps"."""
+on the index's day pages; with one app the data has no "room_apps"."""
 import json
 import os
 import re
@@ -34,7 +34,8 @@ class TestIndexApps(unittest.TestCase):
         self.assertEqual(code, 0, err)
         with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
             data = json.loads(DATA_RE.search(f.read()).group(1))
-        return data, page_text(os.path.join(out, "calls.html"))
+        return data, (page_text(os.path.join(out, "index", "day-1.html")) + "\n" +
+                      page_text(os.path.join(out, "index", "users-1.html")))
 
     def test_same_room_in_two_apps(self):
         data, calls = self.build(rows("111", "3101", "anna", T0) +
@@ -44,13 +45,14 @@ class TestIndexApps(unittest.TestCase):
         self.assertEqual([data["room_apps"][c[2]] for c in data["calls"]], ["111", "222"])
         self.assertIn("10:00:00 room 3101 (app 111)", calls)
         self.assertIn("11:00:00 room 3101 (app 222)", calls)
-        self.assertIn("anna: 2026-11-20 10:00 3101 (app 111)", calls)
-        self.assertIn("ben: 2026-11-20 11:00 3101 (app 222)", calls)
+        self.assertIn("anna: 2026-11-20 10:00:00", calls)
+        self.assertIn("ben: 2026-11-20 11:00:00", calls)
 
     def test_one_app(self):
         data, calls = self.build(rows("111", "3101", "anna", T0))
         self.assertNotIn("room_apps", data)
-        self.assertIn("anna: 2026-11-20 10:00 3101", calls)
+        self.assertIn("10:00:00 room 3101 · user anna", calls)
+        self.assertIn("anna: 2026-11-20 10:00:00", calls)
         self.assertNotIn("(app", calls)
 
 

@@ -387,7 +387,9 @@ static const char *const element_names[] = {
 	"section", "nav", "h1", "h2", "h3", "p", "div", "dl", "dt", "dd", "ul", "ol", "li",
 	"table", "thead", "tbody", "tr", "th", "td", "a", "span", "details", "summary",
 	"svg", "g", "rect", "line", "circle", "path", "text", "h4", "figure", "figcaption",
-	"polyline", "nav", "pre", "input", "label", "button", "defs", "pattern", NULL };
+	"polyline", "nav", "pre", "input", "label", "button", "defs", "pattern",
+	/* instants (render_page.c's add_time) */
+	"time", NULL };
 static const char *const attr_names[] = {
 	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
 	"scope", "viewbox", "role", "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx",
@@ -395,6 +397,8 @@ static const char *const attr_names[] = {
 	"data-key", "data-figure", "preserveaspectratio", "transform", "tabindex",
 	/* the call index's search box and its data (render_index.c) */
 	"type", "hidden", "for", "autocomplete", "placeholder",
+	/* add_time's <time> */
+	"datetime", "data-f",
 	"aria-labelledby", "open", "data-t", "data-t0", "data-t1", "data-exit", "fill",
 	"patternunits", "aria-hidden",
 	/* the timeline's instants for its script (render_timeline.c) */
@@ -502,4 +506,31 @@ int count_entries(const char *dir)
 			n++;
 	closedir(d);
 	return n;
+}
+
+long count_index_pages(const char *dir, const char *kind, const char *expr, int *npages)
+{
+	long total = 0;
+	int k;
+
+	for (k = 1;; k++) {
+		char name[64], x[512], *path;
+		struct parsed q;
+		struct stat st;
+
+		snprintf(name, sizeof name, "index/%s-%d.html", kind, k);
+		path = join(dir, name);
+		if (stat(path, &st) != 0) {
+			free(path);
+			break;
+		}
+		parse_file(path, &q);
+		snprintf(x, sizeof x, "count(%s)", expr);
+		total += (long)xnum(&q, x);
+		parsed_free(&q);
+		free(path);
+	}
+	if (npages)
+		*npages = k - 1;
+	return total;
 }

@@ -86,5 +86,9 @@ char *join(const char *a, const char *b);
 void write_dir(struct fixture *fx, const char *dir);
 /* Entries in dir, "." and ".." aside. */
 int count_entries(const char *dir);
+/* count(expr) summed over the call index's pages dir/index/KIND-1.html,
+ * KIND-2.html, ... (KIND "day" or "users"), up to the first missing one;
+ * *npages (may be NULL) gets how many there were. */
+long count_index_pages(const char *dir, const char *kind, const char *expr, int *npages);
 
 #endif

@@ -69,22 +69,34 @@ static void test_overview(void **state)
 	{
 		char *ci = join(dir, "calls.html");
 		struct parsed q;
+		int nd, nu;
 
+		/* calls.html: links to the day pages and the users' pages. */
 		parse_file(ci, &q);
 		assert_int_equal(COUNT(&q, "//script"), 0);
-		assert_int_equal(COUNT(&q, "//ul[@class='find-day']/li"), (long)fx->m.ncalls);
-		assert_int_equal(COUNT(&q, "//ul[@class='find-day']/li/a[starts-with(@href,"
-				       "'calls/')]"), (long)fx->m.ncalls);
-		assert_int_equal(COUNT(&q, "//ul[@class='find-users']/li"),
-				 (long)fx->r.index->nusers);
-		assert_int_equal(COUNT(&q, "//ul[@class='find-users']/li/a"),
-				 (long)fx->r.index->user_first[fx->r.index->nusers]);
+		assert_int_equal(COUNT(&q, "//ul[@class='index-days']//a[starts-with(@href,"
+				       "'index/day-')]"), (long)fx->r.index->ndpages);
+		assert_int_equal(COUNT(&q, "//ul[@class='index-users']//a[starts-with(@href,"
+				       "'index/users-')]"), (long)fx->r.index->nupages);
 		parsed_free(&q);
 		free(ci);
+		assert_int_equal(count_index_pages(dir, "day", "//ul[@class='find-day']/li", &nd),
+				 (long)fx->m.ncalls);
+		assert_int_equal(nd, (int)fx->r.index->ndpages);
+		assert_int_equal(count_index_pages(dir, "day", "//ul[@class='find-day']/li/a"
+						   "[starts-with(@href,'../calls/')]", NULL),
+				 (long)fx->m.ncalls);
+		assert_int_equal(count_index_pages(dir, "day", "//script", NULL), 0);
+		assert_int_equal(count_index_pages(dir, "users", "//ul[@class='find-users']/li",
+						   &nu), (long)fx->r.index->nusers);
+		assert_int_equal(nu, (int)fx->r.index->nupages);
+		assert_int_equal(count_index_pages(dir, "users", "//ul[@class='find-users']/li/a",
+						   NULL),
+				 (long)fx->r.index->user_first[fx->r.index->nusers]);
 	}
 	/* Problem users link to their row in the index. */
 	assert_int_equal(COUNT(&p, "//*[@data-slot='problem-users']//tbody/tr/td[1]/a"
-			       "[starts-with(@href,'calls.html#u-') and @data-user=.]"),
+			       "[starts-with(@href,'index/users-1.html#u-') and @data-user=.]"),
 			 (long)fx->r.nproblem_users);
 	/* Figures as the report has them. */
 	assert_int_equal(COUNT(&p, "//*[@data-slot='exits']//tbody/tr"), EXIT__COUNT);

@@ -430,7 +430,7 @@ static void test_weekly_page_selection(void **state)
 	assert_int_equal(COUNT(&p, "//*[@data-slot='worst']//tbody/tr/td[1]/a"), 2);
 	snprintf(expr, sizeof expr, "count(//a[@href='%s'])", w->fx->r.call_file[1]);
 	assert_int_equal((long)xnum(&p, expr), 0);
-	/* The overview says which calls have a page; calls.html lists every
+	/* The overview says which calls have a page; the call index lists every
 	 * call (none capped), linking calls 0 and 2 only. */
 	snprintf(want, sizeof want, "%u of %d calls have a page of their own (--pages)",
 		 w->npages, WCALLS);
@@ -438,16 +438,11 @@ static void test_weekly_page_selection(void **state)
 		 want);
 	assert_int_equal((long)xnum(&p, expr), 1);
 	parsed_free(&p);
-	{
-		char *ci = join(w->dir, "calls.html");
-
-		parse_file(ci, &p);
-		assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li"), WCALLS);
-		assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li/a"), 2);
-		assert_int_equal(COUNT(&p, "//ul[@class='find-day']/li[@id='c-2']/a"), 0);
-		parsed_free(&p);
-		free(ci);
-	}
+	assert_int_equal(count_index_pages(w->dir, "day", "//ul[@class='find-day']/li", NULL),
+			 WCALLS);
+	assert_int_equal(count_index_pages(w->dir, "day", "//ul[@class='find-day']/li/a", NULL), 2);
+	assert_int_equal(count_index_pages(w->dir, "day", "//ul[@class='find-day']/li[@id='c-2']/a",
+					   NULL), 0);
 }
 
 /* With a baseline: previous, change, relative change, badges. */

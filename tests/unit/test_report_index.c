@@ -216,11 +216,85 @@ static void test_budget(void **state)
 	}
 }
 
+/* The cuts into pages: days into parts of at most per_page calls, users
+ * into pages of whole users with at most `links` links (one alone when
+ * more). Each row: the input's firsts, the budget, the pages' firsts. */
+static void test_cuts(void **state)
+{
+	static const struct {
+		uint32_t first[6], n, budget;
+		uint32_t want[10], npages;
+		uint32_t day_pages[6];   /* days only */
+	} days[] = {
+		/* Days of 3, 7, 2 calls, at most 3 a page: 1 + 3 + 1 pages; the
+		 * 7 in near-equal parts 2, 2, 3. */
+		{ { 0, 3, 10, 12 }, 3, 3, { 0, 3, 5, 7, 10, 12 }, 5, { 0, 1, 4, 5 } },
+		/* A day of exactly the budget: one page. */
+		{ { 0, 4 }, 1, 4, { 0, 4 }, 1, { 0, 1 } },
+		{ { 0, 5 }, 1, 4, { 0, 2, 5 }, 2, { 0, 2 } },
+		{ { 0 }, 0, 4, { 0 }, 0, { 0 } },
+	}, users[] = {
+		/* Users with 2, 2, 5, 1, 1 calls, at most 4 links a page: [2 2]
+		 * [5 alone] [1 1]. */
+		{ { 0, 2, 4, 9, 10, 11 }, 5, 4, { 0, 2, 3, 5 }, 3, { 0 } },
+		/* Every user fits on one page. */
+		{ { 0, 1, 2, 3 }, 3, 10, { 0, 3 }, 1, { 0 } },
+		/* A user past the budget first, then one. */
+		{ { 0, 9, 10 }, 2, 4, { 0, 1, 2 }, 2, { 0 } },
+		{ { 0 }, 0, 4, { 0 }, 0, { 0 } },
+	};
+	uint32_t page[16], dp[8];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof days / sizeof days[0]; k++) {
+		uint32_t n = report_index_cut_days(days[k].first, days[k].n, days[k].budget, page, dp);
+
+		assert_int_equal(n, days[k].npages);
+		for (uint32_t j = 0; j <= n; j++)
+			assert_int_equal(page[j], days[k].want[j]);
+		for (uint32_t d = 0; d <= days[k].n; d++)
+			assert_int_equal(dp[d], days[k].day_pages[d]);
+	}
+	for (size_t k = 0; k < sizeof users / sizeof users[0]; k++) {
+		uint32_t n = report_index_cut_users(users[k].first, users[k].n, users[k].budget, page);
+
+		assert_int_equal(n, users[k].npages);
+		for (uint32_t j = 0; j <= n; j++)
+			assert_int_equal(page[j], users[k].want[j]);
+	}
+}
+
+/* The page that lists a call or a user, and the single file's users' lists
+ * within REPORT_FILE_USER_LINKS. */
+static void test_page_of(void **state)
+{
+	static const struct tcall c[] = {
+		{ "r", { "a", "b", NULL }, T0, 0, 0, 0 },
+		{ "r", { "a", NULL }, T0 + DAY_MS, 0, 0, 0 },
+	};
+	struct tmodel t;
+	const struct call_index *x;
+
+	(void)state;
+	make(&t, c, 2);
+	x = t.r.index;
+	assert_int_equal(x->ndpages, 2);
+	assert_int_equal(x->nupages, 1);
+	assert_int_equal(report_index_day_page(x, 0), 0);
+	assert_int_equal(report_index_day_page(x, 1), 1);
+	assert_int_equal(report_index_user_page(x, 1), 0);
+	assert_int_equal(report_index_budget(&t.r), RR_OK);
+	assert_int_equal(x->users_left_out, 0);
+	unmake(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_users_rooms_days),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_cuts),
+		cmocka_unit_test(test_page_of),
 	};
 
 	return cmocka_run_group_tests(tests, kit_setup_utc, kit_teardown_utc);
