@@ -34,7 +34,7 @@
  * their calls only when those lists hold at most this many call links
  * (the sum of the users' calls); otherwise the users' lists are left out
  * (users_left_out). */
-#define REPORT_FILE_USER_LINKS 10000
+#define REPORT_FILE_USER_LINKS 25000
 
 struct call_index {
 	/* Per call (model order): its distinct users (strtab ids), in the

@@ -254,10 +254,10 @@ class Find(unittest.TestCase):
         self.assertTrue(all(c["page"] for c in json.loads(js)["calls"]))
 
     def test_users_left_out_of_the_file(self):
-        # 1001 calls of 10 users each: 10010 links, past the file's 10000.
+        # 2501 calls of 10 users each: 25010 links, past the file's 25000.
         path = os.path.join(self.tmp, "many-users.csv")
         rows = [EVENT_HEADER]
-        for i in range(1001):
+        for i in range(2501):
             t = 1795168800000 + i * 600000
             for j in range(10):
                 u = "u%d" % ((i * 10 + j) % 997)
@@ -270,22 +270,22 @@ class Find(unittest.TestCase):
         out, err = self.build("many-users.html", [path])
         self.assertIn(
             "roomreport: %s: its index lists every call by day with its users, but not each "
-            "user's calls (10010 links, more than this file's 10000). The search box finds any "
+            "user's calls (25010 links, more than this file's 25000). The search box finds any "
             "user's calls; a directory report (-o DIR) lists them on pages that need no "
             "script.\n" % out, err)
         src = read(out)
-        self.assertEqual(src.count('<li id="c-'), 1001)
+        self.assertEqual(src.count('<li id="c-'), 2501)
         check_in_page_links(self, src)
         self.assertNotIn('<li id="u-', src)
-        self.assertIn("Not in this file: each user's calls (10010 links, more than this "
-                      "file's 10000). Every call above names its users; the search box finds "
+        self.assertIn("Not in this file: each user's calls (25010 links, more than this "
+                      "file's 25000). Every call above names its users; the search box finds "
                       "any user's calls; a directory report (-o DIR) lists them on pages that "
                       "need no script.", text_of(src))
         # User links go to the search box (the script makes them searches).
         self.assertIn('<a class="user" href="#find" data-user="u0">u0</a>', src)
         self.assertEqual({h for h in re.findall(r'<a class="user" href="([^"]*)"', src)}, {"#find"})
         self.assertTrue('href="#u-' not in src)
-        # At 10000 links or fewer, the file has every user's row.
+        # At 25000 links or fewer, the file has every user's row.
         out, err = self.build("week150.html", self.week(150))
         self.assertNotIn("each user's calls", err)
         self.assertIn('<li id="u-1">', read(out))
