@@ -387,7 +387,9 @@ static const char *const element_names[] = {
 	"section", "nav", "h1", "h2", "h3", "p", "div", "dl", "dt", "dd", "ul", "ol", "li",
 	"table", "thead", "tbody", "tr", "th", "td", "a", "span", "details", "summary",
 	"svg", "g", "rect", "line", "circle", "path", "text", "h4", "figure", "figcaption",
-	"polyline", "nav", "pre", "input", "label", "button", "defs", "pattern", NULL };
+	"polyline", "nav", "pre", "input", "label", "button", "defs", "pattern",
+	/* instants (add_time, render_page.c) */
+	"time", NULL };
 static const char *const attr_names[] = {
 	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
 	"scope", "viewbox", "role", "x", "y", "width", "height", "x1", "x2", "y1", "y2", "cx",
@@ -398,7 +400,9 @@ static const char *const attr_names[] = {
 	"aria-labelledby", "open", "data-t", "data-t0", "data-t1", "data-exit", "fill",
 	"patternunits", "aria-hidden",
 	/* the timeline's instants for its script (render_timeline.c) */
-	"data-ts", "data-start", "data-end", "data-x0", "data-x1", "data-zones", NULL };
+	"data-ts", "data-start", "data-end", "data-x0", "data-x1", "data-zones",
+	/* instants and the zone's name, for the zone switch (render_page.c) */
+	"datetime", "data-f", "data-zone", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {
