@@ -504,11 +504,13 @@ static int call_fill_slot(const void *ctx, struct page *p, int s, xmlNodePtr n)
 		add_zone_name(p, n);
 		if (*v->zone_change) {
 			/* Where the page's clock changes: its times carry
-			 * the zone's name for their offset. */
+			 * the zone's name for their offset. In a span of its
+			 * own, which the zone switch hides while it shows
+			 * another zone. */
 			tb_str(p, "; ");
 			tb_str(p, v->zone_change);
+			tb_flush(p, add_el(p, n, "span", "zone-change"));
 		}
-		tb_flush(p, n);
 		add_filters_note(p, n, ". ");
 		break;
 	case CS_SUMMARY:

@@ -5,7 +5,9 @@
    and choosing one re-draws the text of every <time data-f> element from its
    datetime attribute in that zone ("dt" 2026-11-20 10:31:05, "dtms" with
    milliseconds, "t" 10:31:05, "tms" 10:31:05.120, "hm" 10:31, "d"
-   2026-11-20), elements added later as well, and every [data-zone] name.
+   2026-11-20), elements added later as well, and every [data-zone] name;
+   a note on the report zone's change of offset (.zone-change) is hidden
+   while another zone is shown.
    The report's zone gives back the page's own texts. The choice is kept in
    localStorage when the browser allows it. It tells other scripts through
    document.rrZone and a "rr-zone" event on document ({zone, offset(t)}:
@@ -117,6 +119,7 @@
     report = named.getAttribute("data-zone");
     var here = "";
     try { here = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { here = ""; }
+    if (/^(Etc\/)?(UTC|GMT|UCT|Zulu|Universal)$/.test(here)) here = "UTC";
     var choices = [{ zone: null, label: report }];
     if (report !== "UTC") choices.push({ zone: "UTC", label: "UTC" });
     if (here && here !== report && here !== "UTC" && partsOf(here, 0))
@@ -153,6 +156,10 @@
       current = zone;
       buttons.forEach(function (x) { x.b.setAttribute("aria-pressed", x.zone === zone ? "true" : "false"); });
       redrawAll(document.body);
+      /* "; clocks went back at 03:00 CEST ..." is of the report's zone. */
+      Array.prototype.forEach.call(document.querySelectorAll(".zone-change"), function (e) {
+        e.hidden = zone !== null;
+      });
       var detail = { zone: zone, offset: function (t) { return zone === null ? null : offsetOf(zone, t); } };
       document.rrZone = detail;
       var ev;

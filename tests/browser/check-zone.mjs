@@ -2,7 +2,7 @@
 // The local/UTC switch (templates/zone.js) in headless Debian Chromium
 // (playwright-core, pinned in package.json), as a reader uses it:
 //
-//   node tests/browser/check-zone.mjs DIR/index.html DIR/calls/CALL.html
+//   node tests/browser/check-zone.mjs DIR/index.html DIR/calls/CALL.html [DST.html]
 //
 // DIR is the directory report of samples/*.csv with --tz Asia/Shanghai and
 // CALL the page of room 3101. The browser's own zone is America/New_York,
@@ -19,19 +19,23 @@
 //   drawn in UTC; the report's zone gives back the page's own texts;
 // - axe-core (WCAG 2.1 A and AA) finds no violation with the buttons
 //   present, at 1400 and 390 px;
-// - no console error and no request but file: URLs.
+// - no console error and no request but file: URLs;
+// - DST.html, when given: the call page of a call across Berlin's autumn
+//   change (02:50 CEST to 02:10 CET on 2026-10-25) in Europe/Berlin: in UTC
+//   its times carry "UTC" where the page wrote "CEST"/"CET", and the note
+//   on Berlin's clocks is hidden; back in Berlin, the page's own texts.
 // Exits 0 when every check passes, 1 with one line per failed check, 2 on
 // a usage or setup error. Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 
-const [overview, callPage] = process.argv.slice(2);
-if (!overview || !callPage || process.argv.length !== 4) {
-  console.error('usage: check-zone.mjs DIR/index.html DIR/calls/CALL.html');
+const [overview, callPage, dstPage] = process.argv.slice(2);
+if (!overview || !callPage || process.argv.length > 5) {
+  console.error('usage: check-zone.mjs DIR/index.html DIR/calls/CALL.html [DST.html]');
   process.exit(2);
 }
-for (const f of [overview, callPage]) {
+for (const f of [overview, callPage].concat(dstPage ? [dstPage] : [])) {
   if (!existsSync(f)) {
     console.error(`check-zone: ${f}: no such file`);
     process.exit(2);
@@ -163,6 +167,39 @@ async function checkPage(path, label, mine) {
   return { before, utc };
 }
 
+// A call across Berlin's autumn change, shown in UTC and back.
+async function checkDst(path) {
+  const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 }, timezoneId: 'America/New_York' });
+  const page = await ctx.newPage();
+  watch(page, 'dst');
+  await page.goto(pathToFileURL(resolve(path)).href, { waitUntil: 'load' });
+  const texts = () => page.evaluate(() => ({
+    span: document.querySelector('[data-slot="fact-time"]').textContent,
+    sentence: document.querySelector('li.finding .text').textContent,
+    log: document.querySelector('pre.log time').textContent,
+    zone: document.querySelector('p.zone').innerText.split('\n')[0].trim(),
+  }));
+  const own = {
+    span: '2026-10-25 02:50:00 CEST – 02:10:00 CET (Europe/Berlin)',
+    sentence: 'No network for 2 min 00 s from 02:00:00 CET',
+    log: '02:50:00.000 CEST',
+    zone: 'Times in Europe/Berlin; clocks went back at 03:00 CEST to 02:00 CET (2026-10-25 01:00 UTC)',
+  };
+  eq('dst: on load', await texts(), own);
+  await choose(page, 'UTC');
+  eq('dst: in UTC', await texts(), {
+    span: '2026-10-25 00:50:00 UTC – 01:10:00 UTC (UTC)',
+    sentence: 'No network for 2 min 00 s from 01:00:00 UTC',
+    log: '00:50:00.000 UTC',
+    zone: 'Times in UTC',
+  });
+  const r = await notUtc(page);
+  if (r.bad.length) fail(`dst: times not in UTC: ${r.bad.join(', ')}`);
+  await choose(page, 'Europe/Berlin');
+  eq('dst: back in Berlin', await texts(), own);
+  await ctx.close();
+}
+
 try {
   const o = await checkPage(overview, 'overview', (page) => page.evaluate(() => {
     const row = [...document.querySelectorAll('tr')].find((tr) => /_3101_/.test(tr.textContent) && tr.querySelector('time'));
@@ -188,6 +225,7 @@ try {
   // ticks: 5 min here); the page's own axis (2 min) is on the report's zone.
   eq('call: first ticks in UTC', c.utc.ticks, ['10:05', '10:10']);
   eq('call: first ticks in Shanghai', c.before.ticks, ['18:02', '18:04']);
+  if (dstPage) await checkDst(dstPage);
 } catch (e) {
   fail(`check-zone: ${e.stack || e}`);
 }

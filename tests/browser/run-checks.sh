@@ -107,6 +107,12 @@ build week-dir "$OUT/week" --baseline "$OUT/week-older.json" --baseline "$OUT/we
 # The zone switch (check-zone.mjs): the samples in Asia/Shanghai (the later
 # --tz wins over build's --tz UTC).
 build zone-dir "$OUT/zone" --tz Asia/Shanghai "$SRC"/samples/*.csv
+# ... and a call across Berlin's autumn change of 2026 (02:50 CEST to 02:10 CET).
+printf '%s\n' CommId,RoomId,UserId,Time,EventId,ParamOne,ParamTwo \
+  c1,r1,u1,1792889400000,5001,, c1,r1,u1,1792889401000,5003,1, \
+  c1,r1,u1,1792890000000,1003,0, c1,r1,u1,1792890120000,1003,1, \
+  c1,r1,u1,1792890600000,7001,0, >"$OUT/dst-events.csv"
+build dst-dir "$OUT/dst" --tz Europe/Berlin "$OUT/dst-events.csv"
 # The call index (check-find.mjs): a week of 400 calls, as a directory report
 # with --pages problems and as one file (past its budget of 20 calls).
 python3 "$SRC/tests/bench/gen.py" --calls 400 --days 7 --seed 3 --out "$OUT/find-events.csv" \
@@ -144,7 +150,8 @@ check --overview "$OUT/find/index.html" "$BUILD/screenshot-find.png"
 node "$HERE/check-find.mjs" "$OUT/find/index.html" "$OUT/find.html" "$OUT/find-events.csv" || fails=$((fails + 1))
 # The local/UTC switch on the overview and the call page of room 3101.
 zcall="$(grep -l -F '_3101_' "$OUT"/zone/calls/*.html | head -n 1 || true)"
-node "$HERE/check-zone.mjs" "$OUT/zone/index.html" "$zcall" || fails=$((fails + 1))
+node "$HERE/check-zone.mjs" "$OUT/zone/index.html" "$zcall" "$(ls "$OUT"/dst/calls/*.html | head -n 1)" \
+  || fails=$((fails + 1))
 # The timeline's zoom, keyboard, list view and finding buttons on room 3101;
 # PNGs of the timeline, normal and in Chromium's deuteranopia simulation.
 EXITS="$(ls "$OUT"/exits/calls/*.html | head -n 1)" \

@@ -46,7 +46,7 @@ class Page(html.parser.HTMLParser):
         if tag in self.VOID:
             return
         cls = dict(attrs).get("class", "") or ""
-        if tag == "time" or "zone-name" in cls.split():
+        if tag == "time" or {"zone-name", "zone-change"} & set(cls.split()):
             self.in_zone = self.in_zone or tag == "span"
             return
         self.last_owner = None
