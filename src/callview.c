@@ -29,6 +29,15 @@
 
 /* ---- the builder ---- */
 
+/* A text's time at [off, off + len): see struct cv_tspot. */
+static void spot_set(struct cv_tspot *sp, int64_t ms, size_t off, size_t len, enum tz_format f)
+{
+	sp->ms = ms;
+	sp->off = (uint16_t)off;
+	sp->len = (uint8_t)len;
+	sp->f = (uint8_t)f;
+}
+
 static int64_t floor_div(int64_t a, int64_t b);
 
 /* Appends " CET" (the zone's name for the offset at ms) to the time text in
@@ -222,6 +231,9 @@ static int add_bar(struct builder *b, uint32_t sidx)
 	time_of_day(b, s->start_ms, a);
 	time_of_day(b, s->end_ms, z);
 	textbuf_add(&t, "%s–%s", a, z);
+	bar = &v->bars[v->nbars];
+	spot_set(&bar->title_t[0], s->start_ms, 0, strlen(a), TZF_TIME);
+	spot_set(&bar->title_t[1], s->end_ms, strlen(a) + 3, strlen(z), TZF_TIME);   /* "–" */
 	if (!s->start_observed)
 		textbuf_add(&t, " (start not seen)");
 	if (s->entered && s->entry_latency_ms != RR_NONE) {
@@ -232,7 +244,6 @@ static int add_bar(struct builder *b, uint32_t sidx)
 									   : " · entry not seen");
 	}
 	textbuf_add(&t, " · left: %s", exit_reason_name(s->exit));
-	bar = &v->bars[v->nbars];
 	bar->session = sidx;
 	bar->start_ms = s->start_ms;
 	bar->end_ms = s->end_ms;
@@ -831,13 +842,19 @@ static int build_ticks(struct builder *b)
 
 /* ---- header ---- */
 
-/* A time as "10:00:00", or with its date when not on the day `day`. */
-static void room_time(struct builder *b, int64_t ms, const char *day, char out[40])
+/* TZF_TIME, or TZF_DATETIME when ms is not on the day `day`. */
+static enum tz_format room_time_f(struct builder *b, int64_t ms, const char *day)
 {
 	char d[40];
 
 	tz_format(b->tz, ms, TZF_DATE, d, sizeof d);
-	tz_format(b->tz, ms, strcmp(d, day) ? TZF_DATETIME : TZF_TIME, out, 40);
+	return strcmp(d, day) ? TZF_DATETIME : TZF_TIME;
+}
+
+/* A time as "10:00:00", or with its date when not on the day `day`. */
+static void room_time(struct builder *b, int64_t ms, const char *day, char out[40])
+{
+	tz_format(b->tz, ms, room_time_f(b, ms, day), out, 40);
 	if (b->zoned)
 		zone_after(b, ms, out);
 }
@@ -917,6 +934,9 @@ static int build_header(struct builder *b)
 		zone_after(b, c->end_ms, z);
 	}
 	textbuf_add(&t, "%s – %s (%s)", a, z, v->zone);
+	spot_set(&v->span_t[0], c->start_ms, 0, strlen(a), TZF_DATETIME);
+	spot_set(&v->span_t[1], c->end_ms, strlen(a) + 5, strlen(z),   /* " – " */
+		 strcmp(da, dz) ? TZF_DATETIME : TZF_TIME);
 	v->span = put_text(b, &t);
 	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
 	v->duration = arena_put(b->arena, d, strlen(d));
@@ -926,17 +946,23 @@ static int build_header(struct builder *b)
 	/* The rooms file's lifetime, in the zone and on the day of the call's
 	 * start (a time on another day shows its date). */
 	v->ongoing = c->ongoing;
+	v->nroom_t = 0;
 	t.len = 0;
 	if (c->room_info != RR_NOIDX) {
 		if (c->created_ms != RR_NONE) {
 			room_time(b, c->created_ms, da, a);
 			textbuf_add(&t, "created %s", a);
+			spot_set(&v->room_t[v->nroom_t++], c->created_ms, 8, strlen(a),
+				 room_time_f(b, c->created_ms, da));
 		}
 		if (c->ongoing) {
 			textbuf_add(&t, "%sstill open at export", t.len ? " · " : "");
 		} else if (c->destroyed_ms != RR_NONE) {
 			room_time(b, c->destroyed_ms, da, a);
-			textbuf_add(&t, "%sdismissed %s", t.len ? " · " : "", a);
+			textbuf_add(&t, "%sdismissed ", t.len ? " · " : "");
+			spot_set(&v->room_t[v->nroom_t++], c->destroyed_ms, t.len, strlen(a),
+				 room_time_f(b, c->destroyed_ms, da));
+			textbuf_add(&t, "%s", a);
 		}
 	}
 	v->room_span = put_text(b, &t);

@@ -192,7 +192,8 @@ static void time_text(const struct linker *L, int64_t ms, char *out)
 }
 
 static int add_finding(struct linker *L, uint32_t session, const char *code,
-		       enum severity sev, int64_t time_ms, const struct textbuf *t)
+		       enum severity sev, int64_t time_ms, const struct textbuf *t,
+		       const struct finding_times *ft)
 {
 	struct finding_new *f;
 
@@ -210,6 +211,7 @@ static int add_finding(struct linker *L, uint32_t session, const char *code,
 	f->severity = sev;
 	f->time_ms = time_ms;
 	f->text = NULL;          /* the pool may still move: set when adding */
+	f->times = *ft;
 	return RR_OK;
 }
 
@@ -381,6 +383,7 @@ static int user_checks(struct linker *L, uint32_t row, const uint32_t *ss, size_
 	const struct session *first = &m->sessions[ss[0]], *last = &m->sessions[ss[n - 1]];
 	int64_t tol = L->o->join_tolerance_ms;
 	struct textbuf t = { .len = 0 };
+	struct finding_times ft = { .n = 0 };
 	char a[TIME_TEXT], b[TIME_TEXT];
 	int rc;
 
@@ -388,34 +391,45 @@ static int user_checks(struct linker *L, uint32_t row, const uint32_t *ss, size_
 				      u->join_ms - first->start_ms > tol)) {
 		time_text(L, u->join_ms, a);
 		time_text(L, first->start_ms, b);
-		textbuf_add(&t, "Users file says joined at %s; events show %s", a, b);
+		textbuf_add(&t, "Users file says joined at ");
+		finding_time_put(&t, &ft, u->join_ms, a);
+		textbuf_add(&t, "; events show ");
+		finding_time_put(&t, &ft, first->start_ms, b);
 		diff_text(&t, u->join_ms, first->start_ms);
-		if ((rc = add_finding(L, ss[0], "join_mismatch", SEV_INFO, first->start_ms, &t)))
+		if ((rc = add_finding(L, ss[0], "join_mismatch", SEV_INFO, first->start_ms, &t, &ft)))
 			return rc;
 	}
 	t.len = 0;
+	ft.n = 0;
 	if (u->finished == 1 && u->leave_ms != RR_NONE &&
 	    (last->end_ms - u->leave_ms > tol || u->leave_ms - last->end_ms > tol)) {
 		time_text(L, u->leave_ms, a);
 		time_text(L, last->end_ms, b);
-		textbuf_add(&t, "Users file says left at %s; events show %s", a, b);
+		textbuf_add(&t, "Users file says left at ");
+		finding_time_put(&t, &ft, u->leave_ms, a);
+		textbuf_add(&t, "; events show ");
+		finding_time_put(&t, &ft, last->end_ms, b);
 		diff_text(&t, u->leave_ms, last->end_ms);
-		return add_finding(L, ss[n - 1], "leave_mismatch", SEV_INFO, last->end_ms, &t);
+		return add_finding(L, ss[n - 1], "leave_mismatch", SEV_INFO, last->end_ms, &t, &ft);
 	}
 	if (u->finished != 0 || !latest || !L->last_in_call[ss[n - 1]])
 		return RR_OK;
 	if (last->exit == EXIT_UNKNOWN) {
 		/* Not an exit that went unrecorded: the user had not left. */
 		time_text(L, last->last_seen_ms, a);
-		textbuf_add(&t, "Still in the room when the data was exported (last seen %s)", a);
+		textbuf_add(&t, "Still in the room when the data was exported (last seen ");
+		finding_time_put(&t, &ft, last->last_seen_ms, a);
+		textbuf_add(&t, ")");
 		L->ongoing[L->nongoing++] = ss[n - 1];
-		return add_finding(L, ss[n - 1], "still_in_room", SEV_INFO, last->last_seen_ms, &t);
+		return add_finding(L, ss[n - 1], "still_in_room", SEV_INFO, last->last_seen_ms, &t, &ft);
 	}
 	if (last->exit != EXIT_ONGOING) {
 		time_text(L, last->end_ms, a);
 		textbuf_add(&t, "Users file says still in the room at export, but the events "
-			    "show an exit at %s (%s)", a, exit_reason_name(last->exit));
-		return add_finding(L, ss[n - 1], "leave_mismatch", SEV_INFO, last->end_ms, &t);
+			    "show an exit at ");
+		finding_time_put(&t, &ft, last->end_ms, a);
+		textbuf_add(&t, " (%s)", exit_reason_name(last->exit));
+		return add_finding(L, ss[n - 1], "leave_mismatch", SEV_INFO, last->end_ms, &t, &ft);
 	}
 	return RR_OK;
 }
@@ -573,6 +587,7 @@ static int stretch_finding(struct linker *L, uint32_t s, const struct quality_sa
 	const struct session *ss = &L->m->sessions[s];
 	const struct strtab *st = L->ds->strs;
 	struct textbuf t = { .len = 0 };
+	struct finding_times ft = { .n = 0 };
 	char a[TIME_TEXT], d[32];
 
 	textbuf_add(&t, "%s", kind_label(k, q->peer == 0));
@@ -588,12 +603,14 @@ static int stretch_finding(struct linker *L, uint32_t s, const struct quality_sa
 	fmt_duration(to - from, d, sizeof d);
 	if (ss->exit == EXIT_TIMEOUT && to <= ss->end_ms && ss->end_ms - to <= BEFORE_TIMEOUT_MS) {
 		time_text(L, ss->end_ms, a);
-		textbuf_add(&t, " for %s before the timeout at %s", d, a);
+		textbuf_add(&t, " for %s before the timeout at ", d);
+		finding_time_put(&t, &ft, ss->end_ms, a);
 	} else {
 		time_text(L, from, a);
-		textbuf_add(&t, " for %s from %s", d, a);
+		textbuf_add(&t, " for %s from ", d);
+		finding_time_put(&t, &ft, from, a);
 	}
-	return add_finding(L, s, codes[k], sev, from, &t);
+	return add_finding(L, s, codes[k], sev, from, &t, &ft);
 }
 
 /*

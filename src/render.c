@@ -274,6 +274,42 @@ static int join_scripts(char **a, size_t *n, char **b, size_t bn)
 	return RR_OK;
 }
 
+/* The pages' scripts, each optional in a --templates directory: *js the
+ * overview's (report.js), *cjs the call pages' (call.js, then timeline.js,
+ * the timeline's zoom); every page that has a script gets zone.js (the
+ * local/UTC switch) after it. NULL for a page without. Returns RR_OK, or
+ * RR_EIO/RR_EDATA/RR_ENOMEM with err set; the caller frees *js and *cjs
+ * either way. */
+static int load_scripts(const char *dir, char **js, size_t *jslen, char **cjs, size_t *cjslen,
+			char *err, size_t errlen)
+{
+	char *tjs = NULL, *zjs = NULL, *zjs2 = NULL;   /* zone.js, for each script */
+	size_t tjslen = 0, zjslen = 0, zjslen2 = 0;
+	int rc;
+
+	*js = *cjs = NULL;
+	if ((rc = load_optional(dir, "report.js", js, jslen, err, errlen)) != RR_OK ||
+	    (rc = load_optional(dir, "call.js", cjs, cjslen, err, errlen)) != RR_OK ||
+	    (rc = load_optional(dir, "timeline.js", &tjs, &tjslen, err, errlen)) != RR_OK ||
+	    (rc = load_optional(dir, "zone.js", &zjs, &zjslen, err, errlen)) != RR_OK ||
+	    (rc = load_optional(dir, "zone.js", &zjs2, &zjslen2, err, errlen)) != RR_OK)
+		goto out;
+	if ((*js && (rc = check_raw("report.js", *js, *jslen, "script", err, errlen)) != RR_OK) ||
+	    (*cjs && (rc = check_raw("call.js", *cjs, *cjslen, "script", err, errlen)) != RR_OK) ||
+	    (tjs && (rc = check_raw("timeline.js", tjs, tjslen, "script", err, errlen)) != RR_OK) ||
+	    (zjs && (rc = check_raw("zone.js", zjs, zjslen, "script", err, errlen)) != RR_OK))
+		goto out;
+	if ((rc = join_scripts(cjs, cjslen, &tjs, tjslen)) != RR_OK ||
+	    (*js && (rc = join_scripts(js, jslen, &zjs, zjslen)) != RR_OK) ||
+	    (*cjs && (rc = join_scripts(cjs, cjslen, &zjs2, zjslen2)) != RR_OK))
+		goto out;
+out:
+	rr_free(tjs);
+	rr_free(zjs);
+	rr_free(zjs2);
+	return rc;
+}
+
 int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 {
 	static const char *const overview_slots[] = {
@@ -285,9 +321,9 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		"findings", "sessions", "experiences", "log", NULL };
 	struct render *rd;
 	struct frame fr;
-	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL, *cjs = NULL, *tjs = NULL;
+	char *css = NULL, *js = NULL, *ccss = NULL, *page_css = NULL, *cjs = NULL;
 	const char *ccss_name = "call.css";
-	size_t csslen, jslen = 0, ccsslen = 0, cjslen = 0, tjslen = 0;
+	size_t csslen, jslen = 0, ccsslen = 0, cjslen = 0;
 	int rc;
 
 	*out = NULL;
@@ -299,11 +335,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 		return RR_ENOMEM;
 	if ((rc = load_file(dir, "style.css", &css, &csslen, err, errlen)) != RR_OK)
 		goto fail;
-	/* The scripts (the overview's, the call pages' filters) are optional
-	 * in a --templates directory. */
-	if ((rc = load_optional(dir, "report.js", &js, &jslen, err, errlen)) != RR_OK ||
-	    (rc = load_optional(dir, "call.js", &cjs, &cjslen, err, errlen)) != RR_OK ||
-	    (rc = load_optional(dir, "timeline.js", &tjs, &tjslen, err, errlen)) != RR_OK)
+	if ((rc = load_scripts(dir, &js, &jslen, &cjs, &cjslen, err, errlen)) != RR_OK)
 		goto fail;
 	/* Call pages have a stylesheet of their own, made from style.css when
 	 * the binary is built; a --templates directory may have one too, and
@@ -336,14 +368,7 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	if ((rc = check_raw("style.css", css, csslen, "style", err, errlen)) != RR_OK ||
 	    (rc = check_raw("charts.css", rd->charts_css, rd->charts_len, "style", err,
 			    errlen)) != RR_OK ||
-	    (ccss && (rc = check_raw(ccss_name, ccss, ccsslen, "style", err, errlen)) != RR_OK) ||
-	    (js && (rc = check_raw("report.js", js, jslen, "script", err, errlen)) != RR_OK) ||
-	    (cjs && (rc = check_raw("call.js", cjs, cjslen, "script", err, errlen)) != RR_OK) ||
-	    (tjs && (rc = check_raw("timeline.js", tjs, tjslen, "script", err, errlen)) != RR_OK))
-		goto fail;
-	/* Call pages have one script: call.js, then timeline.js (the
-	 * timeline's zoom). */
-	if ((rc = join_scripts(&cjs, &cjslen, &tjs, tjslen)) != RR_OK)
+	    (ccss && (rc = check_raw(ccss_name, ccss, ccsslen, "style", err, errlen)) != RR_OK))
 		goto fail;
 	if ((rc = prepare(dir, "overview.html", overview_slots, css, js, &rd->overview, err,
 			  errlen)) != RR_OK)
@@ -379,7 +404,6 @@ int render_open(const char *dir, struct render **out, char *err, size_t errlen)
 	rr_free(ccss);
 	rr_free(page_css);
 	rr_free(cjs);
-	rr_free(tjs);
 	*out = rd;
 	return RR_OK;
 fail:
@@ -390,7 +414,6 @@ fail:
 	rr_free(ccss);
 	rr_free(page_css);
 	rr_free(cjs);
-	rr_free(tjs);
 	render_close(rd);
 	return rc;
 }

@@ -37,6 +37,50 @@ enum cslot {
 
 _Static_assert(CS__COUNT <= FRAME_SLOTS, "a frame has room for every call slot");
 
+
+/* text with its n times (struct cv_tspot) as <time> elements, the rest as
+ * text: the bytes are text's, and a script can re-draw the times. */
+static void timed_text(struct page *p, xmlNodePtr parent, const char *text,
+		       const struct cv_tspot *t, uint32_t n)
+{
+	size_t at = 0, len = strlen(text);
+	char b[256];
+
+	for (uint32_t k = 0; k < n; k++) {
+		if (t[k].off < at || (size_t)t[k].off + t[k].len > len)
+			break;   /* not where the view said: the rest as text */
+		add_text_n(p, parent, text + at, t[k].off - at);
+		memcpy(b, text + t[k].off, t[k].len);
+		b[t[k].len] = '\0';
+		add_time(p, parent, t[k].ms, (enum tz_format)t[k].f, b);
+		at = (size_t)t[k].off + t[k].len;
+	}
+	add_text_n(p, parent, text + at, len - at);
+}
+
+/* A finding's text with its times (struct finding_times) as <time>: "t"
+ * (10:31:05, with the zone's name after it near a change of offset), or
+ * "hm" (10:11, an abnormal experience on the minute). */
+static void finding_text(struct page *p, xmlNodePtr parent, const struct finding *f)
+{
+	const char *text = f->text;
+	size_t at = 0, len = strlen(text);
+	char b[256];
+
+	for (uint32_t k = 0; k < f->times.n && k < FINDING_TIMES; k++) {
+		const struct finding_time *t = &f->times.t[k];
+
+		if (t->off < at || (size_t)t->off + t->len > len || t->len < 5)
+			break;   /* not where the model said: the rest as text */
+		add_text_n(p, parent, text + at, t->off - at);
+		memcpy(b, text + t->off, t->len);
+		b[t->len] = '\0';
+		add_time_shaped(p, parent, t->ms, t->len >= 8 && b[5] == ':' ? "t" : "hm", b);
+		at = (size_t)t->off + t->len;
+	}
+	add_text_n(p, parent, text + at, len - at);
+}
+
 static const char *const cslot_names[CS__COUNT] = {
 	"title", "back", "heading", "zone", "summary", "timeline", "charts", "findings",
 	"participants", "sessions", "experiences", "log",
@@ -44,7 +88,34 @@ static const char *const cslot_names[CS__COUNT] = {
 	"fact-peak", "fact-sessions", "fact-exits", "fact-findings" };
 
 
-static void fact_of(struct page *p, int s, const struct callview *v)
+/* The call's span: its times as <time>, its zone as add_zone_name. */
+static void span_fact(struct page *p, xmlNodePtr n, const struct callview *v)
+{
+	size_t len = strlen(v->span), zl = strlen(v->zone);
+	const struct cv_tspot *z = &v->span_t[1];
+
+	/* "A – Z (ZONE)": the zone's name after the second time. */
+	if ((size_t)z->off + z->len + zl + 3 != len) {
+		timed_text(p, n, v->span, v->span_t, 2);
+		return;
+	}
+	{
+		char b[128];
+		size_t k = (size_t)z->off + z->len;
+
+		if (k >= sizeof b)
+			k = 0;
+		memcpy(b, v->span, k);
+		b[k] = '\0';
+		timed_text(p, n, b, v->span_t, 2);
+	}
+	add_text(p, n, " (");
+	add_zone_name(p, n);
+	add_text(p, n, ")");
+}
+
+/* Writes fact s of v under parent n. */
+static void fact_of(struct page *p, int s, const struct callview *v, xmlNodePtr n)
 {
 	const struct call *c = &p->r->m->calls[v->call];
 	char b[64];
@@ -60,15 +131,18 @@ static void fact_of(struct page *p, int s, const struct callview *v)
 		tb_str(p, *v->comm ? v->comm : "—");
 		break;
 	case CS_TIME:
-		tb_str(p, v->span);
-		break;
+		span_fact(p, n, v);
+		return;
 	case CS_DURATION:
 		tb_str(p, v->duration);
 		break;
 	case CS_LIFETIME:
 		/* From the rooms file; it says "still open at export" too. */
-		tb_str(p, v->room_span && *v->room_span ? v->room_span
-			   : v->ongoing ? "not finished at export (ongoing)" : "—");
+		if (v->room_span && *v->room_span) {
+			timed_text(p, n, v->room_span, v->room_t, v->nroom_t);
+			return;
+		}
+		tb_str(p, v->ongoing ? "not finished at export (ongoing)" : "—");
 		break;
 	case CS_USERS:
 	case CS_PEAK:
@@ -95,6 +169,7 @@ static void fact_of(struct page *p, int s, const struct callview *v)
 		tb_str(p, b);
 		break;
 	}
+	tb_flush(p, n);
 }
 
 /* The whole list of facts, for a template with a "summary" slot. */
@@ -113,8 +188,7 @@ static void fill_call_summary(struct page *p, xmlNodePtr n, const struct callvie
 	for (size_t i = 0; i < sizeof facts / sizeof facts[0]; i++) {
 		xmlNodePtr dd = add_fact(p, dl, facts[i].term);
 
-		fact_of(p, facts[i].slot, v);
-		tb_flush(p, dd);
+		fact_of(p, facts[i].slot, v, dd);
 	}
 }
 
@@ -224,9 +298,9 @@ static void fill_findings(struct page *p, xmlNodePtr n, const struct callview *v
 		new_attr(p, li, "data-t", b);
 		new_attr(p, li, "data-user", f->user);
 		badge(p, li, f->f->severity);
-		add_el_text(p, li, "span", "when", f->time);
+		add_time(p, add_el(p, li, "span", "when"), f->f->time_ms, TZF_TIME, f->time);
 		add_el_text(p, li, "span", "user", f->user);
-		add_el_text(p, li, "span", "text", f->f->text);
+		finding_text(p, add_el(p, li, "span", "text"), f->f);
 	}
 }
 
@@ -262,7 +336,7 @@ static void fill_sessions(struct page *p, xmlNodePtr n, const struct callview *v
 
 			tr = add_el(p, tb, "tr", NULL);
 			td_text(p, tr, l->user, NULL);
-			td_text(p, tr, bar->title, NULL);
+			timed_text(p, add_el(p, tr, "td", NULL), bar->title, bar->title_t, 2);
 			td_text(p, tr, platform_name(s->platform), NULL);
 			exit_cell(p, tr, s->exit);
 			fmt_dur(s->entry_latency_ms, b, sizeof b);
@@ -355,7 +429,9 @@ static void fill_log(struct page *p, xmlNodePtr n, const struct callview *v)
 			/* Times, raw IDs and our words hold no line breaks;
 			 * labels and peers may (a --catalog label, a quoted
 			 * CSV field), and are flattened. */
-			tb_add(p, g[k].time, strlen(g[k].time), 0);
+			/* The time as a <time> (the zone switch re-draws it). */
+			tb_flush(p, row ? row : pre);
+			add_time_shaped(p, row ? row : pre, g[k].time_ms, "tms", g[k].time);
 			tb_add(p, "  ", 2, 0);
 			tb_add(p, g[k].raw, r, 0);
 			tb_add(p, "\t", 1, 0);
@@ -424,14 +500,17 @@ static int call_fill_slot(const void *ctx, struct page *p, int s, xmlNodePtr n)
 	case CS_ZONE:
 		tb_reset(p);
 		tb_str(p, "Times in ");
-		tb_str(p, v->zone);
+		tb_flush(p, n);
+		add_zone_name(p, n);
 		if (*v->zone_change) {
 			/* Where the page's clock changes: its times carry
-			 * the zone's name for their offset. */
+			 * the zone's name for their offset. In a span of its
+			 * own, which the zone switch hides while it shows
+			 * another zone. */
 			tb_str(p, "; ");
 			tb_str(p, v->zone_change);
+			tb_flush(p, add_el(p, n, "span", "zone-change"));
 		}
-		tb_flush(p, n);
 		add_filters_note(p, n, ". ");
 		break;
 	case CS_SUMMARY:
@@ -447,8 +526,7 @@ static int call_fill_slot(const void *ctx, struct page *p, int s, xmlNodePtr n)
 	case CS_NSESSIONS:
 	case CS_EXITS:
 	case CS_NFINDINGS:
-		fact_of(p, s, v);
-		tb_flush(p, n);
+		fact_of(p, s, v, n);
 		break;
 	case CS_TIMELINE:
 		fill_timeline(p, n, v);

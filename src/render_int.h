@@ -192,6 +192,17 @@ void empty_note(struct page *p, xmlNodePtr parent, const char *s);
 xmlNodePtr add_time(struct page *p, xmlNodePtr parent, int64_t ms, enum tz_format f,
 		    const char *text);
 
+/* As add_time, with text (not NULL) in one of the shapes templates/zone.js
+ * knows besides add_time's: "tms" (10:31:05.120, the event log) and "hm"
+ * (10:31, an abnormal experience on the minute). NULL when out of memory. */
+xmlNodePtr add_time_shaped(struct page *p, xmlNodePtr parent, int64_t ms, const char *shape,
+			   const char *text);
+
+/* The display zone's name ("Asia/Shanghai", "UTC") under parent, in a
+ * <span data-zone> that templates/zone.js rewrites when the reader shows
+ * the page's times in another zone. NULL when out of memory. */
+xmlNodePtr add_zone_name(struct page *p, xmlNodePtr parent);
+
 /* The page's text scratch (p->tb) and its second one (p->pb). */
 void tb_reset(struct page *p);
 void tb_add(struct page *p, const char *s, size_t n, int flat);

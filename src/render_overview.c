@@ -22,16 +22,14 @@
 static void fill_generated(struct page *p, xmlNodePtr root)
 {
 	xmlNodePtr n = slot(p, root, "generated");
-	char b[48];
 
 	if (!n)
 		return;
 	add_text(p, n, "Times in ");
-	add_text(p, n, p->r->tz ? tz_name(p->r->tz) : "UTC");
+	add_zone_name(p, n);
 	if (p->r->generated_ms != RR_NONE && p->r->tz) {
-		tz_format(p->r->tz, p->r->generated_ms, TZF_DATETIME, b, sizeof b);
 		add_text(p, n, ". Generated ");
-		add_text(p, n, b);
+		add_time(p, n, p->r->generated_ms, TZF_DATETIME, NULL);
 	}
 	add_filters_note(p, n, ". ");
 	add_text(p, n, ".");
@@ -128,7 +126,7 @@ static void fill_calls_table(struct page *p, xmlNodePtr parent, const uint32_t *
 			b[nb++] = ' ';
 			tz_abbr(p->r->tz, c->start_ms, b + nb, sizeof b - nb);
 		}
-		td_text(p, tr, b, NULL);
+		add_time(p, add_el(p, tr, "td", NULL), c->start_ms, TZF_DATETIME, b);
 		td_u64(p, tr, c->users);
 		td_u64(p, tr, c->nsessions);
 		td_u64(p, tr, c->findings[SEV_ERROR]);
@@ -659,7 +657,7 @@ static void fill_orphans(struct page *p, xmlNodePtr n)
 	add_text(p, pp, b);
 	add_text(p, pp, " belong to no call: the events of those rooms were not given, so no "
 		 "session or call page shows them. Times in ");
-	add_text(p, pp, r->tz ? tz_name(r->tz) : "UTC");
+	add_zone_name(p, pp);
 	add_text(p, pp, ".");
 	tb = add_table(p, n, "orphans", cols, sizeof cols / sizeof cols[0]);
 	for (size_t i = 0; i < r->norphans; i++) {
@@ -668,8 +666,7 @@ static void fill_orphans(struct page *p, xmlNodePtr n)
 		const char *c = o->causes;
 
 		tr = add_el(p, tb, "tr", NULL);
-		tz_format(r->tz, x->time_ms, TZF_DATETIME, b, sizeof b);
-		td_text(p, tr, b, NULL);
+		add_time(p, add_el(p, tr, "td", NULL), x->time_ms, TZF_DATETIME, NULL);
 		td_text(p, tr, dataset_room_name(st, x->room, NULL), "id");
 		td_text(p, tr, strtab_str(st, x->user), "id");
 		td_text(p, tr, o->label, NULL);

@@ -37,19 +37,37 @@ xmlNodePtr add_time(struct page *p, xmlNodePtr parent, int64_t ms, enum tz_forma
 		[TZF_DATETIME] = "dt", [TZF_DATETIME_MS] = "dtms",
 		[TZF_TIME] = "t", [TZF_DATE] = "d", [TZF_ISO] = "dt",
 	};
-	char iso[40], b[40];
-	xmlNodePtr t;
+	char b[40];
 
 	if (!text) {
 		tz_format(p->r->tz, ms, f, b, sizeof b);
 		text = b;
 	}
+	return add_time_shaped(p, parent, ms, shape[f], text);
+}
+
+xmlNodePtr add_time_shaped(struct page *p, xmlNodePtr parent, int64_t ms, const char *shape,
+			   const char *text)
+{
+	char iso[40];
+	xmlNodePtr t;
+
 	tz_format(p->r->tz, ms, TZF_ISO, iso, sizeof iso);
 	if (!(t = add_el_text(p, parent, "time", NULL, text)))
 		return NULL;
 	set_attr(p, t, "datetime", iso);
-	set_attr(p, t, "data-f", shape[f]);
+	set_attr(p, t, "data-f", shape);
 	return t;
+}
+
+xmlNodePtr add_zone_name(struct page *p, xmlNodePtr parent)
+{
+	const char *z = p->r->tz ? tz_name(p->r->tz) : "UTC";
+	xmlNodePtr n = add_el_text(p, parent, "span", "zone-name", z);
+
+	if (n)
+		set_attr(p, n, "data-zone", z);
+	return n;
 }
 
 /* --------------------------------------------------------------- numbers */

@@ -554,30 +554,46 @@ static void day_time_text(const struct tz *z, int64_t t, char *b, size_t n)
 static void days_partial_note(struct page *p, xmlNodePtr n, const struct day *d)
 {
 	const struct report *r = p->r;
-	char b[400], t[48];
-	size_t o;
+	const char *what[2];
+	int64_t at[2];
+	char t[48];
+	xmlNodePtr pn;
+	int k = 0;
 
 	if (!d->partial)
 		return;
-	o = (size_t)snprintf(b, sizeof b, "%s is partial (its figures cover part of the day):",
-			     d->date);
 	if (d->partial & DAY_PARTIAL_FROM) {
-		day_time_text(r->tz, r->window_from_ms, t, sizeof t);
-		o += (size_t)snprintf(b + o, sizeof b - o, " --from starts at %s on it;", t);
+		what[k] = " --from starts at %s on it;";
+		at[k++] = r->window_from_ms;
 	} else if (d->partial & DAY_PARTIAL_FIRST_ROW) {
-		day_time_text(r->tz, r->rows_first_ms, t, sizeof t);
-		o += (size_t)snprintf(b + o, sizeof b - o, " the input's first row is at %s;", t);
+		what[k] = " the input's first row is at %s;";
+		at[k++] = r->rows_first_ms;
 	}
 	if (d->partial & DAY_PARTIAL_TO) {
-		day_time_text(r->tz, r->window_to_ms, t, sizeof t);
-		o += (size_t)snprintf(b + o, sizeof b - o, " --to ends at %s on it;", t);
+		what[k] = " --to ends at %s on it;";
+		at[k++] = r->window_to_ms;
 	} else if (d->partial & DAY_PARTIAL_LAST_ROW) {
-		day_time_text(r->tz, r->rows_last_ms, t, sizeof t);
-		o += (size_t)snprintf(b + o, sizeof b - o, " the input's last row is at %s;", t);
+		what[k] = " the input's last row is at %s;";
+		at[k++] = r->rows_last_ms;
 	}
-	if (o < sizeof b)
-		b[o - 1] = '.';
-	add_el_text(p, n, "p", "note partial-note", b);
+	/* Text, the time as a <time> (the zone switch re-draws it), text;
+	 * the last ';' becomes the sentence's '.'. */
+	pn = add_el(p, n, "p", "note partial-note");
+	add_text(p, pn, d->date);
+	add_text(p, pn, " is partial (its figures cover part of the day):");
+	for (int i = 0; i < k; i++) {
+		const char *s = what[i], *m = strstr(s, "%s");
+
+		add_text_n(p, pn, s, (size_t)(m - s));
+		day_time_text(r->tz, at[i], t, sizeof t);
+		add_time(p, pn, at[i], TZF_TIME, t);
+		if (i < k - 1) {
+			add_text(p, pn, m + 2);
+		} else {
+			add_text_n(p, pn, m + 2, strlen(m + 2) - 1);   /* its ';' */
+			add_text(p, pn, ".");
+		}
+	}
 }
 
 /* Under the charts: what the dashed marks are, or why there are none. */

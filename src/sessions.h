@@ -34,13 +34,34 @@ const char *platform_name(enum platform p);         /* "sdk", "webrtc", "unknown
  * outside 0..NET__TYPES-1. */
 const char *network_name(int32_t type);
 
+/* Where a finding's text holds an instant: bytes [off, off + len) of the
+ * text are ms as tz_time_text writes it in the display zone ("10:31:05",
+ * "02:10:00 CET"; an abnormal experience's "10:11" when on the minute), for
+ * the pages' <time> elements. At most FINDING_TIMES, in text order. */
+#define FINDING_TIMES 2
+struct finding_time {
+	int64_t ms;
+	uint16_t off;
+	uint8_t len;
+};
+struct finding_times {
+	struct finding_time t[FINDING_TIMES];
+	uint8_t n;
+};
+
 struct finding {
 	const char *code;        /* stable code, e.g. "timeout"; static storage */
 	enum severity severity;
 	int64_t time_ms;
 	char *text;              /* in model.text (model_free frees it);
 				    times in it are in the display zone */
+	struct finding_times times;  /* where text holds them */
 };
+
+struct textbuf;
+/* Appends s (ms as tz_time_text wrote it) to x and notes where in ft (when
+ * ft has room and the text is short enough to say where). */
+void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms, const char *s);
 
 struct cause {
 	int32_t id;              /* AbnormalEventId */
@@ -210,6 +231,7 @@ struct finding_new {
 	enum severity severity;
 	int64_t time_ms;
 	const char *text;        /* copied */
+	struct finding_times times;  /* where text holds its times */
 };
 
 /* Adds findings to their sessions, keeping every session's findings most

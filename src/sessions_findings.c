@@ -25,10 +25,25 @@ static void time_text(const struct builder *b, int64_t ms, char *out)
 	tz_time_text(b->tz, ms, out, TIME_TEXT);
 }
 
+void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (ft->n < FINDING_TIMES && x->len + n <= UINT16_MAX && n <= UINT8_MAX &&
+	    x->len + n < TEXTBUF_MAX) {
+		ft->t[ft->n].ms = ms;
+		ft->t[ft->n].off = (uint16_t)x->len;
+		ft->t[ft->n].len = (uint8_t)n;
+		ft->n++;
+	}
+	textbuf_add(x, "%s", s);
+}
+
 /* Appends a finding of session `owner` (its index in model.sessions at the
  * time; the index is kept up to date as sessions move). */
 static int finding_add(struct builder *b, uint32_t owner, const char *code,
-		       enum severity sev, int64_t time_ms, const struct textbuf *t)
+		       enum severity sev, int64_t time_ms, const struct textbuf *t,
+		       const struct finding_times *ft)
 {
 	struct model *m = b->m;
 	struct finding *f;
@@ -47,6 +62,7 @@ static int finding_add(struct builder *b, uint32_t owner, const char *code,
 	f->severity = sev;
 	f->time_ms = time_ms;
 	f->text = copy;
+	f->times = *ft;
 	b->p->owner[m->nfindings++] = owner;
 	return RR_OK;
 }
@@ -58,6 +74,7 @@ int sessions_event_findings(struct builder *b, uint32_t si, const struct record 
 		NULL, "network", "read file", "write file", "microphone", "camera",
 	};
 	struct textbuf x;         /* not zeroed: 1 KB per event would cost more than the rest */
+	struct finding_times ft = { .n = 0 };
 	char at[TIME_TEXT];
 
 	if (!event_has_finding(r->id))
@@ -67,38 +84,44 @@ int sessions_event_findings(struct builder *b, uint32_t si, const struct record 
 	switch (r->id) {
 	case EV_PERMISSION:
 		if (r->p1 >= 1 && r->p1 <= 5)
-			textbuf_add(&x, "Permission missing: %s (at %s)", permissions[r->p1], at);
+			textbuf_add(&x, "Permission missing: %s (at ", permissions[r->p1]);
 		else
-			textbuf_add(&x, "Permission missing: permission %d (at %s)", (int)r->p1, at);
+			textbuf_add(&x, "Permission missing: permission %d (at ", (int)r->p1);
+		finding_time_put(&x, &ft, r->time_ms, at);
+		textbuf_add(&x, ")");
 		return finding_add(b, si, "permission_missing",
 				   severity_of_event(b->cat, "permission_missing", r->id, r->p1, r->p2),
-				   r->time_ms, &x);
+				   r->time_ms, &x, &ft);
 	case EV_CAMERA_FAILED:
-		textbuf_add(&x, "%s failed to start at %s",
-			 r->p1 == 0 ? "Front camera" : r->p1 == 1 ? "Rear camera" : "Camera", at);
+		textbuf_add(&x, "%s failed to start at ",
+			 r->p1 == 0 ? "Front camera" : r->p1 == 1 ? "Rear camera" : "Camera");
+		finding_time_put(&x, &ft, r->time_ms, at);
 		return finding_add(b, si, "camera_failed",
 				   severity_of_event(b->cat, "camera_failed", r->id, r->p1, r->p2),
-				   r->time_ms, &x);
+				   r->time_ms, &x, &ft);
 	case EV_DECODE_FAILED:
-		textbuf_add(&x, "Video decoding failed at %s", at);
+		textbuf_add(&x, "Video decoding failed at ");
+		finding_time_put(&x, &ft, r->time_ms, at);
 		if (r->p1 >= 0)
 			textbuf_add(&x, " (%d frames in 3 s%s)", (int)r->p1,
 				 r->p2 == 1 ? ", hardware" : r->p2 == 0 ? ", software" : "");
 		return finding_add(b, si, "decode_failed",
 				   severity_of_event(b->cat, "decode_failed", r->id, r->p1, r->p2),
-				   r->time_ms, &x);
+				   r->time_ms, &x, &ft);
 	case EV_W_SIGNALING_LOST:
 	case EV_W_SIGNALING_LOST_SERVER:
-		textbuf_add(&x, "Signaling connection lost at %s%s", at,
-			 r->id == EV_W_SIGNALING_LOST_SERVER ? " (reported by the server)" : "");
+		textbuf_add(&x, "Signaling connection lost at ");
+		finding_time_put(&x, &ft, r->time_ms, at);
+		textbuf_add(&x, "%s", r->id == EV_W_SIGNALING_LOST_SERVER ? " (reported by the server)" : "");
 		return finding_add(b, si, "signaling_lost",
 				   severity_of_event(b->cat, "signaling_lost", r->id, r->p1, r->p2),
-				   r->time_ms, &x);
+				   r->time_ms, &x, &ft);
 	case EV_W_MEDIA_LOST:
-		textbuf_add(&x, "Media connection lost at %s", at);
+		textbuf_add(&x, "Media connection lost at ");
+		finding_time_put(&x, &ft, r->time_ms, at);
 		return finding_add(b, si, "media_lost",
 				   severity_of_event(b->cat, "media_lost", r->id, r->p1, r->p2),
-				   r->time_ms, &x);
+				   r->time_ms, &x, &ft);
 	default:
 		return RR_OK;
 	}
@@ -113,6 +136,7 @@ int sessions_outage_finding(struct builder *b, uint32_t si, int64_t from, int64_
 			  int until_timeout)
 {
 	struct textbuf x;
+	struct finding_times ft = { .n = 0 };
 	char at[TIME_TEXT], end[TIME_TEXT], dur[32];
 
 	if (to <= from)
@@ -121,13 +145,17 @@ int sessions_outage_finding(struct builder *b, uint32_t si, int64_t from, int64_
 	time_text(b, from, at);
 	if (until_timeout) {
 		time_text(b, to, end);
-		textbuf_add(&x, "No network from %s until the timeout at %s", at, end);
+		textbuf_add(&x, "No network from ");
+		finding_time_put(&x, &ft, from, at);
+		textbuf_add(&x, " until the timeout at ");
+		finding_time_put(&x, &ft, to, end);
 	} else {
 		fmt_duration(to - from, dur, sizeof dur);
-		textbuf_add(&x, "No network for %s from %s", dur, at);
+		textbuf_add(&x, "No network for %s from ", dur);
+		finding_time_put(&x, &ft, from, at);
 	}
 	return finding_add(b, si, "network_lost",
-			   severity_of_finding(b->cat, "network_lost"), from, &x);
+			   severity_of_finding(b->cat, "network_lost"), from, &x, &ft);
 }
 
 /* Findings about a whole session; run once its exit reason is final. */
@@ -135,6 +163,7 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 {
 	const struct session *s = &b->m->sessions[si];
 	struct textbuf x;
+	struct finding_times ft = { .n = 0 }, none = { .n = 0 };
 	char a[TIME_TEXT], c[TIME_TEXT], dur[32];
 	int rc = RR_OK;
 
@@ -144,7 +173,10 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 	switch (s->exit) {
 	case EXIT_TIMEOUT:
 		/* Circumstances from this session's own events only. */
-		textbuf_add(&x, "Timed out of the room at %s (last seen %s", a, c);
+		textbuf_add(&x, "Timed out of the room at ");
+		finding_time_put(&x, &ft, s->end_ms, a);
+		textbuf_add(&x, " (last seen ");
+		finding_time_put(&x, &ft, s->last_seen_ms, c);
 		if (t->net_change_ms == RR_NONE || t->net_change_ms > s->last_seen_ms ||
 		    s->last_seen_ms - t->net_change_ms > NET_NOTE_WINDOW_MS) {
 			textbuf_add(&x, ")");
@@ -174,28 +206,33 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 				textbuf_add(&x, "); network changed %s before", dur);
 		}
 		rc = finding_add(b, si, "timeout", severity_of_finding(b->cat, "timeout"),
-				 s->end_ms, &x);
+				 s->end_ms, &x, &ft);
 		break;
 	case EXIT_KICKED:
-		textbuf_add(&x, "Removed from the room at %s", a);
+		textbuf_add(&x, "Removed from the room at ");
+		finding_time_put(&x, &ft, s->end_ms, a);
 		rc = finding_add(b, si, "kicked", severity_of_finding(b->cat, "kicked"),
-				 s->end_ms, &x);
+				 s->end_ms, &x, &ft);
 		break;
 	case EXIT_EXIT_FAILED:
-		textbuf_add(&x, "Exit from the room failed at %s", a);
+		textbuf_add(&x, "Exit from the room failed at ");
+		finding_time_put(&x, &ft, s->end_ms, a);
 		rc = finding_add(b, si, "exit_failed", severity_of_finding(b->cat, "exit_failed"),
-				 s->end_ms, &x);
+				 s->end_ms, &x, &ft);
 		break;
 	case EXIT_ENTRY_FAILED:
 		time_text(b, s->start_ms, a);
-		textbuf_add(&x, "Could not enter the room (attempt at %s)", a);
+		textbuf_add(&x, "Could not enter the room (attempt at ");
+		finding_time_put(&x, &ft, s->start_ms, a);
+		textbuf_add(&x, ")");
 		rc = finding_add(b, si, "entry_failed", severity_of_finding(b->cat, "entry_failed"),
-				 s->start_ms, &x);
+				 s->start_ms, &x, &ft);
 		break;
 	case EXIT_UNKNOWN:
-		textbuf_add(&x, "No exit recorded; last seen %s", c);
+		textbuf_add(&x, "No exit recorded; last seen ");
+		finding_time_put(&x, &ft, s->last_seen_ms, c);
 		rc = finding_add(b, si, "no_exit", severity_of_finding(b->cat, "no_exit"),
-				 s->last_seen_ms, &x);
+				 s->last_seen_ms, &x, &ft);
 		break;
 	default:
 		break;
@@ -219,7 +256,7 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 		fmt_duration(s->entry_latency_ms, dur, sizeof dur);
 		textbuf_add(&x, "Entered after %s", dur);
 		rc = finding_add(b, si, "entry_slow", severity_of_finding(b->cat, "entry_slow"),
-				 t->d.entered_ms, &x);
+				 t->d.entered_ms, &x, &none);
 		if (rc != RR_OK)
 			return rc;
 	}
@@ -228,7 +265,7 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 		textbuf_add(&x, "Entered again %u time%s", (unsigned)s->reentries,
 			 s->reentries == 1 ? "" : "s");
 		rc = finding_add(b, si, "reentry", severity_of_finding(b->cat, "reentry"),
-				 t->reentry_ms, &x);
+				 t->reentry_ms, &x, &none);
 		if (rc != RR_OK)
 			return rc;
 	}
@@ -237,7 +274,7 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 		fmt_duration(s->background_ms, dur, sizeof dur);
 		textbuf_add(&x, "In the background for %s", dur);
 		rc = finding_add(b, si, "background", severity_of_finding(b->cat, "background"),
-				 t->background_ms, &x);
+				 t->background_ms, &x, &none);
 	}
 	return rc;
 }
@@ -253,6 +290,7 @@ int sessions_experience_findings(struct builder *b)
 		const struct experience *x = &m->experiences[i];
 		const struct cat_entry *e;
 		struct textbuf t;
+		struct finding_times ft = { .n = 0 };
 		char label[512], at[TIME_TEXT];
 		size_t n;
 
@@ -265,7 +303,8 @@ int sessions_experience_findings(struct builder *b)
 		n = strlen(at);
 		if (n >= 8 && memcmp(at + 5, ":00", 3) == 0 && (at[8] == '\0' || at[8] == ' '))
 			memmove(at + 5, at + 8, n - 8 + 1);   /* minute-aligned: "10:11" */
-		textbuf_add(&t, "%s at %s", label, at);
+		textbuf_add(&t, "%s at ", label);
+		finding_time_put(&t, &ft, x->time_ms, at);
 		if (x->ncauses == 0)
 			textbuf_add(&t, " — no cause listed");
 		for (k = 0; k < x->ncauses; k++) {
@@ -276,7 +315,7 @@ int sessions_experience_findings(struct builder *b)
 			textbuf_add(&t, "%s%s", k ? ", " : " — possible causes: ", label);
 		}
 		rc = finding_add(b, x->session, "abnormal_experience",
-				 severity_of_experience(b->cat, x->id), x->time_ms, &t);
+				 severity_of_experience(b->cat, x->id), x->time_ms, &t, &ft);
 		if (rc)
 			return rc;
 	}
@@ -430,6 +469,7 @@ int model_add_findings(struct model *m, const struct finding_new *f, size_t n)
 			out[k].severity = nw->severity;
 			out[k].time_ms = nw->time_ms;
 			out[k].text = texts[nw - f];
+			out[k].times = nw->times;
 			k++;
 			j++;
 			added++;

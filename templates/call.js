@@ -21,22 +21,32 @@
   }
 
   /* A lane's <pre> as one element per line, so that lines can be hidden;
-     done once, on the first filter. */
+     done once, on the first filter. A line's nodes move into it, so its
+     <time> stays one (the zone switch re-draws it). */
   function splitLog(pre) {
     if (pre.getAttribute("data-split")) return;
-    var parts = [];
-    Array.prototype.forEach.call(pre.childNodes, function (n) {
-      if (n.nodeType === 1) {
-        parts.push({ text: n.textContent, cls: n.className, title: n.getAttribute("title") });
+    var parts = [], cur = null;
+    Array.prototype.slice.call(pre.childNodes).forEach(function (n) {
+      if (n.nodeType === 1 && n.tagName.toLowerCase() !== "time") {
+        /* A line in an element of its own (a warning or an error, say). */
+        parts.push({ nodes: Array.prototype.slice.call(n.childNodes), cls: n.className, title: n.getAttribute("title") });
+        cur = null;
+      } else if (n.nodeType === 1) {
+        if (!cur) { cur = { nodes: [], cls: "" }; parts.push(cur); }
+        cur.nodes.push(n);
       } else if (n.nodeType === 3) {
-        n.nodeValue.split("\n").forEach(function (t) {
-          if (t) parts.push({ text: t, cls: "" });
+        n.nodeValue.split("\n").forEach(function (t, i) {
+          if (i > 0) cur = null;
+          if (!t) return;
+          if (!cur) { cur = { nodes: [], cls: "" }; parts.push(cur); }
+          cur.nodes.push(document.createTextNode(t));
         });
       }
     });
     pre.textContent = "";
     parts.forEach(function (p) {
-      var s = el("span", ("ln " + p.cls).trim(), p.text);
+      var s = el("span", ("ln " + p.cls).trim());
+      p.nodes.forEach(function (n) { s.appendChild(n); });
       if (p.title) s.title = p.title;
       pre.appendChild(s);
       pre.appendChild(document.createTextNode("\n"));

@@ -7,8 +7,10 @@
    focus and show their events on focus, click and Enter, and a table of the
    marks in the visible range. Positions come from the instants the page
    carries (data-t0/t1 on the SVG, data-ts, data-start/end, data-t on the
-   marks); times are labelled on the zone's offsets (data-zones). It makes
-   no request and touches nothing it cannot find. */
+   marks); times are labelled on the zone's offsets (data-zones), or, when
+   the zone switch (zone.js) shows the page's times in another zone, on
+   that zone's offsets (its "rr-zone" event). It makes no request and
+   touches nothing it cannot find. */
 (function () {
   "use strict";
   var STEPS = [1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000,
@@ -31,7 +33,12 @@
     if (!out.length) out.push({ from: -Infinity, off: 0, abbr: "" });
     return out;
   }
+  /* Another zone chosen with the zone switch: its offsets, without names. */
+  function otherZones(detail) {
+    return { fn: function (t) { return { off: detail.offset(t), abbr: "" }; } };
+  }
   function zoneAt(zones, t) {
+    if (zones.fn) return zones.fn(t);
     var z = zones[0];
     for (var i = 1; i < zones.length; i++) if (t >= zones[i].from) z = zones[i];
     return z;
@@ -72,7 +79,8 @@
     this.t1 = num(svg, "data-t1");
     this.x0 = num(svg, "data-x0");
     this.x1 = num(svg, "data-x1");
-    this.zones = zonesOf(svg);
+    this.own = this.zones = zonesOf(svg);
+    if (document.rrZone && document.rrZone.zone !== null) this.zones = otherZones(document.rrZone);
     this.a = this.t0;
     this.b = this.t1;
     this.id = "tl" + index;
@@ -334,6 +342,8 @@
   Timeline.prototype.ticks = function (whole) {
     var old = this.svg.querySelector("g.tl-axis");
     if (old) old.parentNode.removeChild(old);
+    /* The page's own axis is on the report's zone. */
+    whole = whole && this.zones === this.own;
     if (this.axis) this.axis.style.display = whole ? "" : "none";
     if (whole) return;
     var span = this.b - this.a, step = STEPS[STEPS.length - 1];
@@ -391,17 +401,25 @@
 
   /* "show 10:10–10:13" on each finding: 3 min around its time, whole minutes. */
   function findingButtons(tl) {
+    var all = [];
     Array.prototype.forEach.call(document.querySelectorAll("li.finding[data-t]"), function (li) {
       var t = Number(li.getAttribute("data-t"));
       if (!isFinite(t) || t < tl.t0 || t > tl.t1) return;
-      var z = zoneAt(tl.zones, t);
-      var a = Math.floor((t + z.off - 60000) / 60000) * 60000 - z.off, b = a + 180000;
-      var btn = el("button", "tl-show", "show " + clock(tl.zones, a, false) + "–" + clock(tl.zones, b, false));
+      var btn = el("button", "tl-show"), a, b;
+      /* Its minutes on the clock of the zone shown. */
+      function label() {
+        var z = zoneAt(tl.zones, t);
+        a = Math.floor((t + z.off - 60000) / 60000) * 60000 - z.off;
+        b = a + 180000;
+        btn.textContent = "show " + clock(tl.zones, a, false) + "–" + clock(tl.zones, b, false);
+        btn.setAttribute("data-a", String(a));
+        btn.setAttribute("data-b", String(b));
+        btn.setAttribute("aria-label", "Show " + clock(tl.zones, a, false) + " to " + clock(tl.zones, b, false) +
+          " on the timeline");
+      }
+      label();
+      all.push(label);
       btn.type = "button";
-      btn.setAttribute("data-a", String(a));
-      btn.setAttribute("data-b", String(b));
-      btn.setAttribute("aria-label", "Show " + clock(tl.zones, a, false) + " to " + clock(tl.zones, b, false) +
-        " on the timeline");
       btn.addEventListener("click", function () {
         tl.set(a, b);
         tl.wrap.scrollIntoView({ block: "nearest" });
@@ -410,18 +428,29 @@
       li.appendChild(document.createTextNode(" "));
       li.appendChild(btn);
     });
+    return all;
   }
 
   function setup() {
     var svgs = document.querySelectorAll("section.timeline svg.timeline[data-t0]");
+    var tls = [], labels = [];
     Array.prototype.forEach.call(svgs, function (svg, i) {
       var section = svg.closest("section.timeline");
       if (!section || !svg.parentNode.classList.contains("svg-wrap")) return;
       var tl = new Timeline(section, svg, i);
-      if (i === 0) findingButtons(tl);
+      tls.push(tl);
+      if (i === 0) labels = findingButtons(tl);
       var p = tl.t1 - tl.t0 > LONG_CALL ? tl.firstProblem() : null;
       if (p !== null) tl.set(p - FIRST_VIEW / 6, p - FIRST_VIEW / 6 + FIRST_VIEW);
       else tl.draw();
+    });
+    /* The zone switch: the same range, labelled on the chosen zone. */
+    document.addEventListener("rr-zone", function (e) {
+      tls.forEach(function (tl) {
+        tl.zones = e.detail.zone === null ? tl.own : otherZones(e.detail);
+        tl.draw();
+      });
+      labels.forEach(function (f) { f(); });
     });
   }
   if (document.readyState === "loading") {

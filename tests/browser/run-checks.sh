@@ -17,7 +17,8 @@
 #              the timeline's script on room 3101 (check-timeline.mjs), its
 #              PNGs in BUILD_DIR/shots-timeline/; chart text sizes and the
 #              A4 print of the overviews and the single file
-#              (check-overview.mjs, PDFs in BUILD_DIR/print-*.pdf)
+#              (check-overview.mjs, PDFs in BUILD_DIR/print-*.pdf); the
+#              local/UTC switch on the samples in Asia/Shanghai (check-zone.mjs)
 # Fails (never skips) when java, node or chromium is missing. Installs the
 # pinned npm packages (npm ci) first when node_modules is missing or stale.
 set -euo pipefail
@@ -103,6 +104,15 @@ build week-older-json "$OUT/week-older" --json "$OUT/week-older.json" "$OUT"/wee
 build week-dir "$OUT/week" --baseline "$OUT/week-older.json" --baseline "$OUT/week-old.json" \
   --from 2025-11-17T12:00:00Z \
   "$OUT"/week-events.csv "$OUT"/week-abnormal.csv
+# The zone switch (check-zone.mjs): the samples in Asia/Shanghai (the later
+# --tz wins over build's --tz UTC).
+build zone-dir "$OUT/zone" --tz Asia/Shanghai "$SRC"/samples/*.csv
+# ... and a call across Berlin's autumn change of 2026 (02:50 CEST to 02:10 CET).
+printf '%s\n' CommId,RoomId,UserId,Time,EventId,ParamOne,ParamTwo \
+  c1,r1,u1,1792889400000,5001,, c1,r1,u1,1792889401000,5003,1, \
+  c1,r1,u1,1792890000000,1003,0, c1,r1,u1,1792890120000,1003,1, \
+  c1,r1,u1,1792890600000,7001,0, >"$OUT/dst-events.csv"
+build dst-dir "$OUT/dst" --tz Europe/Berlin "$OUT/dst-events.csv"
 # The call index (check-find.mjs): a week of 400 calls, as a directory report
 # with --pages problems and as one file (past its budget of 20 calls).
 python3 "$SRC/tests/bench/gen.py" --calls 400 --days 7 --seed 3 --out "$OUT/find-events.csv" \
@@ -145,6 +155,10 @@ check --overview "$OUT/find/index/day-1.html" "$BUILD/screenshot-find-day.png"
 check --overview "$OUT/find/index/users-1.html" "$BUILD/screenshot-find-users.png"
 node "$HERE/check-find.mjs" "$OUT/find/index.html" "$OUT/find.html" "$OUT/find-events.csv" || fails=$((fails + 1))
 node "$HERE/check-find-apps.mjs" "$OUT/apps/index.html" || fails=$((fails + 1))
+# The local/UTC switch on the overview and the call page of room 3101.
+zcall="$(grep -l -F '_3101_' "$OUT"/zone/calls/*.html | head -n 1 || true)"
+node "$HERE/check-zone.mjs" "$OUT/zone/index.html" "$zcall" "$(ls "$OUT"/dst/calls/*.html | head -n 1)" \
+  || fails=$((fails + 1))
 # The timeline's zoom, keyboard, list view and finding buttons on room 3101;
 # PNGs of the timeline, normal and in Chromium's deuteranopia simulation.
 EXITS="$(ls "$OUT"/exits/calls/*.html | head -n 1)" \
@@ -154,5 +168,5 @@ EXITS="$(ls "$OUT"/exits/calls/*.html | head -n 1)" \
 for p in samples/index.html:overview samples.html:report week/index.html:week; do
   node "$HERE/check-overview.mjs" "$OUT/${p%%:*}" "$BUILD/print-${p##*:}.pdf" || fails=$((fails + 1))
 done
-[ $fails -eq 0 ] || die "$fails of 17 browser checks failed"
+[ $fails -eq 0 ] || die "$fails of 18 browser checks failed"
 echo "run-checks (browser): screenshots in $BUILD/screenshot-*.png"

@@ -33,6 +33,9 @@ class Page(html.parser.HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack, self.by_class, self.text, self.titles = [], {}, [], []
         self.skip = 0
+        # Instants (<time>) and the zone's name (<span data-zone>) are
+        # inline: not elements here, their text joins the text around it.
+        self.last_owner, self.in_zone = None, False
         with open(path, encoding="utf-8") as f:
             self.feed(f.read())
 
@@ -43,6 +46,10 @@ class Page(html.parser.HTMLParser):
         if tag in self.VOID:
             return
         cls = dict(attrs).get("class", "") or ""
+        if tag == "time" or {"zone-name", "zone-change"} & set(cls.split()):
+            self.in_zone = self.in_zone or tag == "span"
+            return
+        self.last_owner = None
         self.stack.append((tag, cls.split(), []))
         if tag in ("style", "script"):
             self.skip += 1
@@ -51,6 +58,10 @@ class Page(html.parser.HTMLParser):
         pass
 
     def handle_endtag(self, tag):
+        if tag == "time" or (tag == "span" and self.in_zone):
+            self.in_zone = self.in_zone and tag != "span"
+            return
+        self.last_owner = None
         while self.stack:
             t, cls, buf = self.stack.pop()
             if t in ("style", "script"):
@@ -68,7 +79,11 @@ class Page(html.parser.HTMLParser):
     def handle_data(self, data):
         if self.stack and not self.skip:
             self.stack[-1][2].append(data)
-            self.text.append(data)
+            if self.last_owner is self.stack[-1][2] and self.text:
+                self.text[-1] += data
+            else:
+                self.text.append(data)
+            self.last_owner = self.stack[-1][2]
 
     def all_text(self):
         return re.sub(r"\s+", " ", " ".join(self.text))

@@ -54,6 +54,10 @@ def abnormal_csv(rows):
 def text_of(fragment):
     """The text of an HTML fragment, tags dropped, entities decoded, spaces
     collapsed."""
+    # Instants (<time>) and the zone's name (<span data-zone>) are inline:
+    # their text joins what is around it.
+    fragment = re.sub(r'</?time\b[^>]*>|<span class="zone-name"[^>]*>([^<]*)</span>', r"\1",
+                      fragment)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
 
 

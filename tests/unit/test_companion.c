@@ -867,10 +867,10 @@ static void test_model_add_and_drop(void **state)
 	assert_int_equal(a->nfindings, 1);
 	assert_int_equal(b->nfindings, 1);
 
-	nf[0] = (struct finding_new){ bi, "zz_info", SEV_INFO, S(1), "b info" };
-	nf[1] = (struct finding_new){ ai, "aa_warn", SEV_WARNING, S(50), "a warn" };
-	nf[2] = (struct finding_new){ ai, "bb_error", SEV_ERROR, S(100), "a error, same time" };
-	nf[3] = (struct finding_new){ ai, "aa_error", SEV_ERROR, S(10), "a error, earlier" };
+	nf[0] = (struct finding_new){ bi, "zz_info", SEV_INFO, S(1), "b info", { .n = 0 } };
+	nf[1] = (struct finding_new){ ai, "aa_warn", SEV_WARNING, S(50), "a warn", { .n = 0 } };
+	nf[2] = (struct finding_new){ ai, "bb_error", SEV_ERROR, S(100), "a error, same time", { .n = 0 } };
+	nf[3] = (struct finding_new){ ai, "aa_error", SEV_ERROR, S(10), "a error, earlier", { .n = 0 } };
 	assert_int_equal(model_add_findings(&fx.m, nf, 4), RR_OK);
 	assert_int_equal(fx.m.nfindings, 6);
 	a = &fx.m.sessions[ai];
@@ -919,8 +919,8 @@ static void test_model_add_out_of_memory(void **state)
 	fx_init(&fx);
 	stay(&fx, "c1", "alice", 0, 100, 1);
 	fx_build(&fx);
-	nf[0] = (struct finding_new){ 0, "x", SEV_INFO, S(1), "one" };
-	nf[1] = (struct finding_new){ 0, "y", SEV_INFO, S(2), "two" };
+	nf[0] = (struct finding_new){ 0, "x", SEV_INFO, S(1), "one", { .n = 0 } };
+	nf[1] = (struct finding_new){ 0, "y", SEV_INFO, S(2), "two", { .n = 0 } };
 	for (n = 1; n < 100 && !ok; n++) {
 		int rc;
 

@@ -27,9 +27,11 @@
 #include "catalog.h"
 #include "dataset.h"
 #include "render.h"
+#include "render_int.h"
 #include "render_kit.h"
 #include "report.h"
 #include "templates.h"
+#include "tz.h"
 #include "util.h"
 #include "version.h"
 
@@ -126,10 +128,84 @@ static void test_templates_dir(void **state)
 	free(dir);
 }
 
+/* add_time (render_page.c): <time datetime="ISO with offset" data-f=SHAPE>
+ * with the time in the page's zone as text, or the text given; NULL zone =
+ * UTC; across a change of offset the datetime carries each side's offset. */
+static void test_add_time(void **state)
+{
+	static const struct {
+		const char *zone;        /* NULL: the report has no zone (UTC) */
+		int64_t ms;
+		enum tz_format f;
+		const char *text;        /* given, or NULL */
+		const char *want_dt, *want_f, *want_text;
+	} cases[] = {
+		{ NULL, INT64_C(1795168805000), TZF_DATETIME, NULL,
+		  "2026-11-20T10:00:05.000+00:00", "dt", "2026-11-20 10:00:05" },
+		{ "UTC", INT64_C(1795168805120), TZF_TIME, NULL,
+		  "2026-11-20T10:00:05.120+00:00", "t", "10:00:05" },
+		{ "Asia/Shanghai", INT64_C(1795168805000), TZF_DATETIME, NULL,
+		  "2026-11-20T18:00:05.000+08:00", "dt", "2026-11-20 18:00:05" },
+		{ "Asia/Shanghai", INT64_C(1795168805120), TZF_DATETIME_MS, NULL,
+		  "2026-11-20T18:00:05.120+08:00", "dtms", "2026-11-20 18:00:05.120" },
+		{ "Asia/Shanghai", INT64_C(1795168805000), TZF_DATE, NULL,
+		  "2026-11-20T18:00:05.000+08:00", "d", "2026-11-20" },
+		{ "Asia/Shanghai", INT64_C(1795168805000), TZF_DATETIME, "2026-11-20 18:00:05 CST",
+		  "2026-11-20T18:00:05.000+08:00", "dt", "2026-11-20 18:00:05 CST" },
+		/* Berlin, 25 Oct 2026: 02:50 CEST (00:50 UTC), then 02:10 CET (01:10 UTC). */
+		{ "Europe/Berlin", INT64_C(1792889400000), TZF_TIME, "02:50:00 CEST",
+		  "2026-10-25T02:50:00.000+02:00", "t", "02:50:00 CEST" },
+		{ "Europe/Berlin", INT64_C(1792890600000), TZF_TIME, NULL,
+		  "2026-10-25T02:10:00.000+01:00", "t", "02:10:00" },
+		{ "Europe/Berlin", INT64_C(1792890600000), TZF_DATETIME, "2026-10-25 02:10:00 CET",
+		  "2026-10-25T02:10:00.000+01:00", "dt", "2026-10-25 02:10:00 CET" },
+	};
+	htmlDocPtr tmpl = htmlReadMemory("<html><body></body></html>", 26, NULL, "UTF-8",
+					 HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+
+	(void)state;
+	assert_non_null(tmpl);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct report r;
+		struct page p;
+		struct tz *z = NULL;
+		char err[128];
+		xmlNodePtr t;
+		xmlChar *v;
+
+		memset(&r, 0, sizeof r);
+		if (cases[i].zone)
+			assert_int_equal(tz_open(cases[i].zone, &z, err, sizeof err), RR_OK);
+		r.tz = z;
+		assert_int_equal(page_init(&p, tmpl, &r, NULL, 0), RR_OK);
+		t = add_time(&p, xmlDocGetRootElement(p.doc), cases[i].ms, cases[i].f, cases[i].text);
+		assert_non_null(t);
+		assert_string_equal((const char *)t->name, "time");
+		v = xmlGetProp(t, BAD_CAST "datetime");
+		assert_string_equal((const char *)v, cases[i].want_dt);
+		xmlFree(v);
+		v = xmlGetProp(t, BAD_CAST "data-f");
+		assert_string_equal((const char *)v, cases[i].want_f);
+		xmlFree(v);
+		v = xmlNodeGetContent(t);
+		assert_string_equal((const char *)v, cases[i].want_text);
+		xmlFree(v);
+		/* The zone's name, for the switch to rewrite. */
+		t = add_zone_name(&p, xmlDocGetRootElement(p.doc));
+		v = xmlGetProp(t, BAD_CAST "data-zone");
+		assert_string_equal((const char *)v, cases[i].zone ? cases[i].zone : "UTC");
+		xmlFree(v);
+		page_free(&p);
+		tz_free(z);
+	}
+	xmlFreeDoc(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_templates_dir),
+		cmocka_unit_test(test_add_time),
 	};
 
 	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
