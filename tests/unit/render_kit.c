@@ -388,7 +388,7 @@ static const char *const element_names[] = {
 	"table", "thead", "tbody", "tr", "th", "td", "a", "span", "details", "summary",
 	"svg", "g", "rect", "line", "circle", "path", "text", "h4", "figure", "figcaption",
 	"polyline", "nav", "pre", "input", "label", "button", "defs", "pattern",
-	/* instants (add_time, render_page.c) */
+	/* instants (render_page.c's add_time) */
 	"time", NULL };
 static const char *const attr_names[] = {
 	"lang", "charset", "name", "content", "rel", "href", "class", "id", "data-slot",
@@ -397,12 +397,12 @@ static const char *const attr_names[] = {
 	"data-key", "data-figure", "preserveaspectratio", "transform", "tabindex",
 	/* the call index's search box and its data (render_index.c) */
 	"type", "hidden", "for", "autocomplete", "placeholder",
+	/* add_time's <time> */
+	"datetime", "data-f", "data-zone",
 	"aria-labelledby", "open", "data-t", "data-t0", "data-t1", "data-exit", "fill",
 	"patternunits", "aria-hidden",
 	/* the timeline's instants for its script (render_timeline.c) */
-	"data-ts", "data-start", "data-end", "data-x0", "data-x1", "data-zones",
-	/* instants and the zone's name, for the zone switch (render_page.c) */
-	"datetime", "data-f", "data-zone", NULL };
+	"data-ts", "data-start", "data-end", "data-x0", "data-x1", "data-zones", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -506,4 +506,31 @@ int count_entries(const char *dir)
 			n++;
 	closedir(d);
 	return n;
+}
+
+long count_index_pages(const char *dir, const char *kind, const char *expr, int *npages)
+{
+	long total = 0;
+	int k;
+
+	for (k = 1;; k++) {
+		char name[64], x[512], *path;
+		struct parsed q;
+		struct stat st;
+
+		snprintf(name, sizeof name, "index/%s-%d.html", kind, k);
+		path = join(dir, name);
+		if (stat(path, &st) != 0) {
+			free(path);
+			break;
+		}
+		parse_file(path, &q);
+		snprintf(x, sizeof x, "count(%s)", expr);
+		total += (long)xnum(&q, x);
+		parsed_free(&q);
+		free(path);
+	}
+	if (npages)
+		*npages = k - 1;
+	return total;
 }
