@@ -58,29 +58,6 @@ static void timed_text(struct page *p, xmlNodePtr parent, const char *text,
 	add_text_n(p, parent, text + at, len - at);
 }
 
-/* A finding's text with its times (struct finding_times) as <time>: "t"
- * (10:31:05, with the zone's name after it near a change of offset), or
- * "hm" (10:11, an abnormal experience on the minute). */
-static void finding_text(struct page *p, xmlNodePtr parent, const struct finding *f)
-{
-	const char *text = f->text;
-	size_t at = 0, len = strlen(text);
-	char b[256];
-
-	for (uint32_t k = 0; k < f->times.n && k < FINDING_TIMES; k++) {
-		const struct finding_time *t = &f->times.t[k];
-
-		if (t->off < at || (size_t)t->off + t->len > len || t->len < 5)
-			break;   /* not where the model said: the rest as text */
-		add_text_n(p, parent, text + at, t->off - at);
-		memcpy(b, text + t->off, t->len);
-		b[t->len] = '\0';
-		add_time_shaped(p, parent, t->ms, t->len >= 8 && b[5] == ':' ? "t" : "hm", b);
-		at = (size_t)t->off + t->len;
-	}
-	add_text_n(p, parent, text + at, len - at);
-}
-
 static const char *const cslot_names[CS__COUNT] = {
 	"title", "back", "heading", "zone", "summary", "timeline", "charts", "findings",
 	"participants", "sessions", "experiences", "log",
@@ -300,7 +277,7 @@ static void fill_findings(struct page *p, xmlNodePtr n, const struct callview *v
 		badge(p, li, f->f->severity);
 		add_time(p, add_el(p, li, "span", "when"), f->f->time_ms, TZF_TIME, f->time);
 		add_el_text(p, li, "span", "user", f->user);
-		finding_text(p, add_el(p, li, "span", "text"), f->f);
+		add_finding_text(p, add_el(p, li, "span", "text"), f->f);
 	}
 }
 

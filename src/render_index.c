@@ -564,13 +564,12 @@ static void ticket_findings(struct page *p, xmlNodePtr parent, uint32_t i)
 					ul = add_el(p, parent, "ul", "ticket-findings");
 				li = add_el(p, ul, "li", sev_class(fd->severity));
 				badge(p, li, fd->severity);
-				tz_format(p->r->tz, fd->time_ms, TZF_TIME, b, sizeof b);
 				add_text(p, li, " ");
-				add_text(p, li, b);
+				add_time(p, li, fd->time_ms, TZF_TIME, NULL);
 				add_text(p, li, " ");
 				add_el_text(p, li, "span", "id", strtab_str(st, se->user));
 				add_text(p, li, ": ");
-				add_text(p, li, fd->text);
+				add_finding_text(p, add_el(p, li, "span", "text"), fd);
 				shown++;
 			}
 		}

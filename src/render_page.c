@@ -70,6 +70,29 @@ xmlNodePtr add_zone_name(struct page *p, xmlNodePtr parent)
 	return n;
 }
 
+/* A finding's text with its times (struct finding_times) as <time>: "t"
+ * (10:31:05, with the zone's name after it near a change of offset), or
+ * "hm" (10:11, an abnormal experience on the minute). */
+void add_finding_text(struct page *p, xmlNodePtr parent, const struct finding *f)
+{
+	const char *text = f->text;
+	size_t at = 0, len = strlen(text);
+	char b[256];
+
+	for (uint32_t k = 0; k < f->times.n && k < FINDING_TIMES; k++) {
+		const struct finding_time *t = &f->times.t[k];
+
+		if (t->off < at || (size_t)t->off + t->len > len || t->len < 5)
+			break;   /* not where the model said: the rest as text */
+		add_text_n(p, parent, text + at, t->off - at);
+		memcpy(b, text + t->off, t->len);
+		b[t->len] = '\0';
+		add_time_shaped(p, parent, t->ms, t->len >= 8 && b[5] == ':' ? "t" : "hm", b);
+		at = (size_t)t->off + t->len;
+	}
+	add_text_n(p, parent, text + at, len - at);
+}
+
 /* --------------------------------------------------------------- numbers */
 
 /* Per mille as "93.4 %", or "—" for RR_NONE. */

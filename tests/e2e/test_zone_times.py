@@ -53,7 +53,9 @@ class Times(html.parser.HTMLParser):
         cls = a.get("class") or ""
         if tag == "span" and "data-zone" in a:
             self.zones.append(a["data-zone"])
-        if tag == "span" and cls == "text" and self.stack and "finding" in self.stack[-1]:
+        # A finding's sentence: span.text in a finding (call pages) or in
+        # an item of the ticket file's ul.ticket-findings.
+        if tag == "span" and cls == "text" and any("finding" in c for c in self.stack[-2:]):
             self.sentence = ["", []]
         if tag == "script":
             self.script = ""
@@ -190,6 +192,28 @@ class ZoneTimes(unittest.TestCase):
         self.assertIn(("2026-11-20T10:12:14.000+00:00", "t", "10:12:14"),
                       [t[:3] for t in p.times])
         self.assertTrue(p.sentences)
+
+    def test_ticket_findings_first(self):
+        # The ticket file's list of findings, before the call: each time and
+        # each time in its sentence a <time>.
+        d = tempfile.TemporaryDirectory(prefix="rr-zone-")
+        self.addCleanup(d.cleanup)
+        out = os.path.join(d.name, "ticket.html")
+        code, _, err = rr.run(["-q", "-o", out, "--tz", "Asia/Shanghai", "--room", "3101"]
+                              + rr.SAMPLES)
+        self.assertEqual(code, 0, err)
+        p = self.check_pages([out], "Asia/Shanghai")[0]
+        src = read(out)
+        first = src[src.index('<ul class="ticket-findings">'):]
+        first = first[:first.index("</ul>")]
+        self.assertIn('<time datetime="2026-11-20T18:12:14.000+08:00" data-f="t">18:12:14</time> '
+                      '<span class="id">chen</span>: <span class="text">Timed out of the room at '
+                      '<time datetime="2026-11-20T18:12:14.000+08:00" data-f="t">18:12:14</time> '
+                      '(last seen <time datetime="2026-11-20T18:10:44.000+08:00" data-f="t">'
+                      '18:10:44</time>); network lost 4 s before</span>', first)
+        # Its sentences are among the page's checked ones.
+        self.assertIn(("Timed out of the room at 18:12:14 (last seen 18:10:44); network lost "
+                       "4 s before", ["18:12:14", "18:10:44"]), p.sentences)
 
     def test_berlin_across_a_change(self):
         pages = self.run_tool({"e.csv": EV_HEADER + "\n".join(dst_events(OCT_A, OCT_Z)) + "\n"},
