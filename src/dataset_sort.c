@@ -7,6 +7,7 @@
  * Does not: compare records beyond their key (dataset_dedup.c), or touch
  * companion rows (dataset_finish.c).
  */
+#include "hugemem.h"
 #include "dataset_int.h"
 
 #include <string.h>
@@ -784,6 +785,7 @@ static int sort_alloc(struct sort_run *s)
 	s->mem = rr_malloc(words * sizeof *s->mem);
 	if (!s->mem)
 		return RR_ENOMEM;
+	hugemem_advise(s->mem, words * sizeof *s->mem);
 	s->count = s->ncount ? s->mem : NULL;
 	s->scratch = s->mem + s->nradix;
 	s->local = s->scratch + s->nscratch;

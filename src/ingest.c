@@ -18,6 +18,7 @@
  */
 #include "ingest_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ void ingest_options_init(struct ingest_options *o)
 	o->from_ms = INT64_MIN;
 	o->to_ms = INT64_MAX;
 	o->part_min_bytes = INGEST_PART_MIN_BYTES;
+	o->one_thread_above = UINT64_MAX;
 }
 
 /* passes() telling o->seen what the filters met: every --room and --user
@@ -77,6 +79,35 @@ int ingest_write_rejected_header(FILE *f)
 }
 
 /* ---- files ------------------------------------------------------------------ */
+
+/* Cache entries per byte of file: about one user per 1 KiB and one other
+ * ID per 4 KiB (an event row is about 100 bytes), at least 16 of each. */
+#define CACHE_USER_BYTES 1024
+#define CACHE_OTHER_BYTES 4096
+#define CACHE_MIN_WAYS 16
+
+/* The power of two of at least bytes / per entries, from CACHE_MIN_WAYS to
+ * max. */
+static uint32_t cache_ways(uint64_t bytes, uint64_t per, uint32_t max)
+{
+	uint32_t w = CACHE_MIN_WAYS;
+
+	while (w < max && (uint64_t)w * per < bytes)
+		w *= 2;
+	return w;
+}
+
+void ingest_caches_init(struct ctx *c, uint64_t bytes)
+{
+	uint32_t user = cache_ways(bytes, CACHE_USER_BYTES, LAST_USER_WAYS);
+	uint32_t other = cache_ways(bytes, CACHE_OTHER_BYTES, LAST_WAYS);
+
+	c->last_user_mask = user - 1;
+	c->last_mask = other - 1;
+	memset(c->last_user, 0, user * sizeof *c->last_user);
+	for (size_t k = 0; k < sizeof c->last / sizeof *c->last; k++)
+		memset(c->last[k], 0, other * sizeof *c->last[k]);
+}
 
 int ingest_read_failed(struct reader *r, const char *name, char *err, size_t errlen)
 {
@@ -224,8 +255,7 @@ static int read_parallel(struct ctx *c, struct reader *r, const struct source *s
 		p->index = k;
 		p->rc = dataset_init(&p->ds);
 		p->c.ds = &p->ds;
-		memset(p->c.last, 0, sizeof p->c.last);   /* ids of another table */
-		memset(p->c.last_user, 0, sizeof p->c.last_user);
+		ingest_caches_init(&p->c, size);   /* ids of another table */
 		p->c.lead_len = 0;
 	}
 	f = (struct fanout){ .c = c, .r = r, .splits = splits, .nsplits = nsplits,
@@ -317,7 +347,7 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 	unsigned nparts = 1;
 	int known, miss, rc;
 
-	memset(&c, 0, sizeof c);
+	memset(&c, 0, offsetof(struct ctx, last_mask));   /* the caches: below */
 	c.ds = ds;
 	c.name = name;
 	c.o = o;
@@ -367,10 +397,12 @@ static int ingest_reader(struct dataset *ds, const char *name, struct reader *r,
 		ds->companion_files[c.kind == FK_USERS ? COMPANION_USERS : c.kind == FK_ROOMS
 				    ? COMPANION_ROOMS : COMPANION_QUALITY]++;
 	ingest_plan_columns(&c);
+	ingest_caches_init(&c, reader_is_plain(r, &size) ? size : UINT64_MAX);
 
 	/* Companion files are small next to the event lists, and the rejected
 	 * rows go to one stream in input order: both stay on one thread. */
-	if (src && c.kind == FK_RECORDS && !o->rejected && reader_is_plain(r, &size))
+	if (src && c.kind == FK_RECORDS && !o->rejected && reader_is_plain(r, &size) &&
+	    size <= o->one_thread_above)
 		nparts = part_count(o, size - reader_tell(r));
 	if (nparts > 1)
 		rc = read_parallel(&c, r, src, size, nparts, err, errlen);

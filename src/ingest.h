@@ -60,6 +60,12 @@ struct ingest_options {
 	 * on one thread, byte for byte. */
 	unsigned threads;
 	uint64_t part_min_bytes;
+	/* A plain file larger than this many bytes is read on one thread
+	 * whatever `threads` says (parts hold all their records at once; one
+	 * thread can spill as it goes). UINT64_MAX (the default): no such
+	 * limit. Decided from the size the reader already has, so a run of
+	 * 20,000 files asks for no size of its own. */
+	uint64_t one_thread_above;
 	/* Event rows of the common shape (no quotes, plain ASCII, bare
 	 * numbers) are parsed by a column-specialised parser; 1 sends every row
 	 * the general way instead, which gives the same result: for the test

@@ -73,17 +73,6 @@ struct ctx {
 	 * empty names are rejected before they get here. */
 	uint32_t metric_id[METRIC_SLOTS];
 	uint16_t metric_idx[METRIC_SLOTS];
-	/* The strings and ids each ID column met lately, by their hash (a
-	 * direct-mapped cache of LAST_WAYS entries): exports list a user's
-	 * events together, and rows of calls mixed or sorted by time keep
-	 * coming back to a few hundred rooms, calls and users, so most rows
-	 * find their IDs here and skip the string table's lookup (three
-	 * dependent cache misses in a table of every string). last_user for
-	 * LAST_USER, last for the others. Ids of ds->strs; len 0 = none. */
-	struct last_entry {
-		uint32_t id, len, hash;
-		char s[LAST_MAX];
-	} last[4][LAST_WAYS], last_user[LAST_USER_WAYS];
 	/* The column-specialised row parser (plan_row): what to do with each
 	 * column; plan_on is 0 when the file's rows all take the general way. */
 	int plan_on;
@@ -100,9 +89,30 @@ struct ctx {
 	uint16_t lead_end[LEAD_MAX_COLS];
 	uint32_t lead_id[LEAD_MAX_COLS];
 	unsigned char lead[LEAD_MAX_BYTES];
+	/* The strings and ids each ID column met lately, by their hash (a
+	 * direct-mapped cache of up to LAST_WAYS entries): exports list a
+	 * user's events together, and rows of calls mixed or sorted by time
+	 * keep coming back to a few hundred rooms, calls and users, so most
+	 * rows find their IDs here and skip the string table's lookup (three
+	 * dependent cache misses in a table of every string). last_user for
+	 * LAST_USER, last for the others. Ids of ds->strs; len 0 = none.
+	 * Only the first last_mask + 1 (last_user_mask + 1) entries are used
+	 * and cleared (ingest_caches_init): a small file takes fewer, so a
+	 * run of 20,000 small files does not clear 128 KiB per file. Last in
+	 * the struct, so the rest is cleared without them. */
+	uint32_t last_mask, last_user_mask;
+	struct last_entry {
+		uint32_t id, len, hash;
+		char s[LAST_MAX];
+	} last[4][LAST_WAYS], last_user[LAST_USER_WAYS];
 };
 
 enum { LAST_ROOM, LAST_USER, LAST_COMM, LAST_PEER };
+
+/* Sizes c's ID caches for a file of `bytes` bytes (UINT64_MAX: not known)
+ * and empties them. Any size gives the same ids: a hit is an id the string
+ * table gave for the same bytes. (ingest.c) */
+void ingest_caches_init(struct ctx *c, uint64_t bytes);
 
 static inline int has(const struct ctx *c, enum col col)
 {
@@ -159,8 +169,8 @@ static inline int intern_last(struct ctx *c, int slot, const char *s, size_t n, 
 		return RR_OK;
 	}
 	h = strtab_hash(s, n);
-	e = slot == LAST_USER ? &c->last_user[h & (LAST_USER_WAYS - 1)]
-			      : &c->last[slot][h & (LAST_WAYS - 1)];
+	e = slot == LAST_USER ? &c->last_user[h & c->last_user_mask]
+			      : &c->last[slot][h & c->last_mask];
 	if (n == e->len && h == e->hash && memcmp(e->s, s, n) == 0) {
 		*id = e->id;
 		return RR_OK;

@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "baseline.h"
@@ -103,16 +102,16 @@ static uint64_t memory_limit(const struct run_options *o)
 }
 
 /* Reading a file in parallel parts holds all of its records at once, so a
- * file that may hold more than the limit allows is read on one thread and
- * spills as it goes. */
-static unsigned ingest_threads(uint64_t limit, const char *path)
+ * file that may hold more than the limit allows (size / MIN_ROW_BYTES
+ * records over limit / PARTITION_BYTES_PER_RECORD) is read on one thread
+ * and spills as it goes: the largest size read in parts. */
+static uint64_t parts_max_bytes(uint64_t limit)
 {
-	struct stat sb;
+	uint64_t recs = limit / PARTITION_BYTES_PER_RECORD;
 
-	if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    (uint64_t)sb.st_size / MIN_ROW_BYTES > limit / PARTITION_BYTES_PER_RECORD)
-		return 1;
-	return 0;
+	if (recs >= UINT64_MAX / MIN_ROW_BYTES - 1)
+		return UINT64_MAX;
+	return (recs + 1) * MIN_ROW_BYTES - 1;
 }
 
 /* Says why the temporary files of a split run failed, when they did (an
@@ -231,6 +230,7 @@ static int load_inputs(struct run *r)
 	if (getenv("ROOMREPORT_PART_BYTES"))
 		io.part_min_bytes = strtoull(getenv("ROOMREPORT_PART_BYTES"), NULL, 10);
 	io.input_tz = r->input_tz;
+	io.one_thread_above = parts_max_bytes(limit);
 	io.rooms = o->rooms;
 	io.nrooms = o->nrooms;
 	io.users = o->users;
@@ -263,7 +263,6 @@ static int load_inputs(struct run *r)
 			fprintf(stderr, "\rroomreport: reading %zu/%zu %.60s\033[K", i + 1,
 				r->in.n, r->in.path[i]);
 		err[0] = '\0';
-		io.threads = ingest_threads(limit, r->in.path[i]);
 		st = ingest_file(&r->ds, r->in.path[i], &io, err, sizeof err);
 		if (st != RR_OK && st != RR_ENOMEM && (err[0] || partition_error(r->part))) {
 			if (progress)
@@ -576,6 +575,11 @@ static int write_pages(struct run *r, int single, char *err, size_t errlen)
 				    : render_dir_calls(job, d, calls + first[k], n, err, errlen);
 		range_put(r, &part);
 	}
+	/* Every call page is written: the overview and the call index read
+	 * the model, not the records, whose memory goes back before the
+	 * index's tree is built (a third of the 10M-row report's peak). */
+	if (!single)
+		dataset_drop_records(&r->ds);
 	if (st == RR_OK)
 		st = single ? render_file_end(job, err, errlen) : render_dir_end(job, err, errlen);
 	else if (single)

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "hugemem.h"
 #include "parallel.h"
 #include "sessions_int.h"
 #include "util.h"
@@ -370,6 +371,10 @@ int sessions_finish(struct builder *b)
 	    !(t.from = rr_malloc((size_t)m->nsessions * sizeof *t.from))) {
 		rr_free(t.gather);
 		t.gather = NULL;
+	}
+	if (t.gather) {
+		hugemem_advise(t.gather, (size_t)m->nsessions * sizeof *m->sessions);
+		hugemem_advise(t.from, (size_t)m->nsessions * sizeof *t.from);
 	}
 	/* Part 0, on this thread, allocates nothing; part 1 does. */
 	if (parallel_parts(b->o->threads, 2, m->nsessions, TAIL_PART_MIN) == 2) {

@@ -17,11 +17,20 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "hugemem.h"
 #include "parallel.h"
 #include "sessions_int.h"
 #include "util.h"
 
 /* ---- joining a part ---- */
+
+/* Asks for huge pages under elements at..cap of arr (size sz each), about
+ * to be written: the main part's arrays grow to the whole model, and their
+ * first writes are page faults (see hugemem.h). */
+static void advise_tail(void *arr, size_t at, size_t cap, size_t sz)
+{
+	hugemem_advise((char *)arr + at * sz, (cap - at) * sz);
+}
 
 /* Appends what part q built to part p, and empties q (keeping its arrays
  * for the next chunk). On RR_ENOMEM nothing was appended. */
@@ -49,6 +58,11 @@ static int part_append(struct part *p, struct part *q)
 	    (n->noutside && rr_grow(&m->outside, &p->capoutside, (size_t)m->noutside + n->noutside,
 				    sizeof *m->outside) != RR_OK))
 		return RR_ENOMEM;
+	advise_tail(m->sessions, s_off, p->capsessions, sizeof *m->sessions);
+	if (n->details)
+		advise_tail(m->details, s_off, p->capdetails, sizeof *m->details);
+	advise_tail(m->calls, c_off, p->capcalls, sizeof *m->calls);
+	advise_tail(m->findings, f_off, p->capfindings, sizeof *m->findings);
 	for (i = 0; i < n->nspans; i++) {
 		m->spans[m->nspans + i] = n->spans[i];
 		m->spans[m->nspans + i].session += s_off;

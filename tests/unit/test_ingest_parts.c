@@ -188,6 +188,53 @@ static void test_out_of_memory(void **state)
 	free(buf);
 }
 
+/* How many allocations reading buf takes with these options: the first
+ * injected failure the read survives, less one. */
+static unsigned long allocations(const char *buf, size_t len, unsigned threads, uint64_t above)
+{
+	for (unsigned long n = 1;; n++) {
+		struct dataset ds;
+		struct ingest_options o;
+		char err[200];
+		int rc;
+
+		kit_ingest_options(&o);
+		o.threads = threads;
+		o.part_min_bytes = 100;
+		o.one_thread_above = above;
+		assert_int_equal(dataset_init(&ds), RR_OK);
+		rr_alloc_fail_at(n);
+		rc = ingest_mem(&ds, "f.csv", buf, len, &o, err, sizeof err);
+		rr_alloc_fail_at(0);
+		dataset_free(&ds);
+		if (rc == RR_OK)
+			return n - 1;
+		assert_int_equal(rc, RR_ENOMEM);
+	}
+}
+
+/* A file over one_thread_above is read as one thread reads it (the same
+ * allocations as threads = 1); at or under it, in parts (other ones). */
+static void test_one_thread_above(void **state)
+{
+	char *buf = malloc(64 * 1024);
+	size_t len = 0;
+	unsigned long one;
+
+	(void)state;
+	assert_non_null(buf);
+	len += (size_t)sprintf(buf + len, HDR);
+	for (int i = 0; i < 200; i++)
+		len += (size_t)sprintf(buf + len, "r%d,u%d,%lld,5001,,,\n", i / 20, i % 5,
+				       1795168800000LL + i);
+	one = allocations(buf, len, 1, UINT64_MAX);
+	assert_int_equal(allocations(buf, len, 4, len - 1), one);
+	assert_int_equal(allocations(buf, len, 4, 0), one);
+	assert_true(allocations(buf, len, 4, len) != one);
+	assert_true(allocations(buf, len, 4, UINT64_MAX) != one);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_tricky_cuts),
 		cmocka_unit_test(test_lines_across_parts),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_one_thread_above),
 	};
 	return cmocka_run_group_tests(tests, kit_setup_utc, kit_teardown_utc);
 }
