@@ -243,7 +243,7 @@ static int add_bar(struct builder *b, uint32_t sidx)
 		textbuf_add(&t, s->entered ? " · entered" : s->entry_observed ? " · did not enter"
 									   : " · entry not seen");
 	}
-	textbuf_add(&t, " · left: %s", exit_reason_name(s->exit));
+	textbuf_add(&t, " · %s", exit_reason_label(s->exit));
 	bar->session = sidx;
 	bar->start_ms = s->start_ms;
 	bar->end_ms = s->end_ms;

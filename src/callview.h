@@ -52,7 +52,7 @@ struct cv_bar {
 	 * another device, DESIGN §3), the earlier one in the upper half and
 	 * the later in the lower, so neither hides the other. */
 	uint8_t half;
-	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left: normal";
+	const char *title;       /* "10:00:05–10:20:30 · entered after 1.1 s · left normally";
 				  * " (start not seen)" after the times when inferred,
 				  * "entered" without a latency, "did not enter", or "entry
 				  * not seen" (entry_observed 0) */

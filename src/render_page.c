@@ -55,8 +55,8 @@ xmlNodePtr add_time_shaped(struct page *p, xmlNodePtr parent, int64_t ms, const 
 	tz_format(p->r->tz, ms, TZF_ISO, iso, sizeof iso);
 	if (!(t = add_el_text(p, parent, "time", NULL, text)))
 		return NULL;
-	set_attr(p, t, "datetime", iso);
-	set_attr(p, t, "data-f", shape);
+	new_attr(p, t, "datetime", iso);
+	new_attr(p, t, "data-f", shape);
 	return t;
 }
 

@@ -236,7 +236,7 @@ class TestDaylightSaving(unittest.TestCase):
         self.assertIn("Findings warning 02:00:00 CET u1 No network", text)
         # The finding's own words carry the zone too: 02:00 happened twice.
         self.assertIn("No network for 2 min 00 s from 02:00:00 CET", text)
-        self.assertIn("02:50:00 CEST–02:10:00 CET · entered after 1 s · left: normal",
+        self.assertIn("02:50:00 CEST–02:10:00 CET · entered after 1 s · left normally",
                       p.titles)
         self.assertIn("No network 02:00:00 CET–02:02:00 CET (2 min 00 s)", p.titles)
         # The JSON is in epoch ms: no change.

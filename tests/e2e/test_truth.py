@@ -175,7 +175,7 @@ class EntryNotSeen(unittest.TestCase):
         # Pages: "entry not seen", never "did not enter" nor a not-entered bar.
         self.assertEqual(r.session_rows()[0][:2],
                          ["tom", "10:00:30–10:20:00 (start not seen) · entry not seen · "
-                                 "left: normal"])
+                                 "left normally"])
         self.assertEqual(r.bar_classes(), ["bar exit-normal unobserved"])
         self.assertNotIn("did not enter", r.pages_text())
         self.assertEqual(r.fact("Entry success"), "—")
@@ -300,8 +300,8 @@ class LateTimeout(unittest.TestCase):
         self.assertEqual(c["exits"]["normal"], 1)
         self.assertEqual(c["exits"]["unknown"], 0)
         self.assertEqual([row[1] for row in r.session_rows()],
-                         ["10:00:00–10:32:15 · entered after 1 s · left: timeout",
-                          "10:31:20–10:45:00 · entered after 1 s · left: normal"])
+                         ["10:00:00–10:32:15 · entered after 1 s · timed out",
+                          "10:31:20–10:45:00 · entered after 1 s · left normally"])
         findings = r.findings_text()
         self.assertEqual(findings, "error 10:32:15 ivan " + IVAN_TIMEOUT)
         self.assertNotIn("outside every session", r.calls[0])
@@ -465,8 +465,8 @@ class ExperienceMinute(unittest.TestCase):
         self.assertIn("noa " + SLOW, text_of(r.calls[0]))
         rows = r.session_rows()
         self.assertEqual([(row[1], row[-1]) for row in rows],
-                         [("09:50:00–09:58:30 · entered after 1 s · left: normal", "0"),
-                          ("10:00:15–10:20:00 · entered after 12 s · left: normal", "2")])
+                         [("09:50:00–09:58:30 · entered after 1 s · left normally", "0"),
+                          ("10:00:15–10:20:00 · entered after 12 s · left normally", "2")])
 
     def test_orders_more_users_webrtc(self):
         """noa's rows reversed among other users; wen (WebRTC) left at

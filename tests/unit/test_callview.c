@@ -159,8 +159,8 @@ static void test_two_users_header(void **state)
 static void test_two_users_lanes_and_bars(void **state)
 {
 	static const char *const alice_bars[] = {
-		"10:00:00–10:03:20 · entered after 1.2 s · left: timeout",
-		"10:03:40–10:05:00 · entered after 1 s · left: normal",
+		"10:00:00–10:03:20 · entered after 1.2 s · timed out",
+		"10:03:40–10:05:00 · entered after 1 s · left normally",
 	};
 	const struct two_users_view *t = *state;
 	const struct callview *v = &t->v;
@@ -184,7 +184,7 @@ static void test_two_users_lanes_and_bars(void **state)
 	assert_int_equal(v->bars[a->first_bar + 1].exit, EXIT_NORMAL);
 	assert_int_equal(b->nbars, 1);
 	assert_string_equal(v->bars[b->first_bar].title,
-			    "10:00:10–10:04:40 · entered · left: normal");
+			    "10:00:10–10:04:40 · entered · left normally");
 	assert_int_equal(t->fx.m.sessions[v->bars[b->first_bar].session].user,
 			 t->fx.m.sessions[t->fx.m.calls[0].first_session + 1].user);
 }
