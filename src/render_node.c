@@ -273,6 +273,9 @@ void add_u64(struct page *p, xmlNodePtr parent, uint64_t v)
 }
 
 /* Sets attribute name of node to s (escaped on output). */
+/* Each set_attr is libxml2's allocation of its own, outside the pool: an
+ * attribute on every event of every call page set this way took the
+ * 10M-row report's peak RSS from 0.47 to 5.7 GB (2026-12-07). */
 void set_attr(struct page *p, xmlNodePtr node, const char *name, const char *s)
 {
 	char *owned;
