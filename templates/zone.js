@@ -111,9 +111,10 @@
   }
 
   function setup() {
-    /* The header's statement of the zone (the overview's, the call
-       page's), else the first name of it. */
-    var named = document.querySelector("p.generated [data-zone], p.zone [data-zone]") ||
+    /* The header's statement of the zone (the overview's, or the call
+       page's Time fact, above its findings), else the first name of it. */
+    var named = document.querySelector("p.generated [data-zone], " +
+      "dd[data-slot='fact-time'] [data-zone], p.zone [data-zone]") ||
       document.querySelector("[data-zone]");
     if (!named || typeof Intl === "undefined" || !Intl.DateTimeFormat || !orig) return;
     report = named.getAttribute("data-zone");
@@ -148,7 +149,7 @@
       return { b: b, zone: c.zone };
     });
     group.appendChild(note);
-    var host = named.closest("p, div, header") || named.parentNode;
+    var host = named.closest("p, dd, div, header") || named.parentNode;
     host.appendChild(document.createTextNode(" "));
     host.appendChild(group);
 

@@ -174,7 +174,11 @@ async function checkDst(path) {
   watch(page, 'dst');
   await page.goto(pathToFileURL(resolve(path)).href, { waitUntil: 'load' });
   const texts = () => page.evaluate(() => ({
-    span: document.querySelector('[data-slot="fact-time"]').textContent,
+    span: (() => { // the Time fact's own text, without the switch it holds
+      const e = document.querySelector('[data-slot="fact-time"]').cloneNode(true);
+      e.querySelectorAll('.zone-switch').forEach((x) => x.remove());
+      return e.textContent.trimEnd();
+    })(),
     sentence: document.querySelector('li.finding .text').textContent,
     log: document.querySelector('pre.log time').textContent,
     zone: document.querySelector('p.zone').innerText.split('\n')[0].trim(),
@@ -209,7 +213,11 @@ try {
   eq('overview: call 3101 in Shanghai', o.before.start, '2026-11-20 18:00:05 CST');
   eq('overview: call 3101 in UTC', o.utc.start, '2026-11-20 10:00:05 UTC');
   const c = await checkPage(callPage, 'call page', (page) => page.evaluate(() => ({
-    span: document.querySelector('[data-slot="fact-time"]').textContent,
+    span: (() => { // the Time fact's own text, without the switch it holds
+      const e = document.querySelector('[data-slot="fact-time"]').cloneNode(true);
+      e.querySelectorAll('.zone-switch').forEach((x) => x.remove());
+      return e.textContent.trimEnd();
+    })(),
     when: document.querySelector('li.finding .when').textContent,
     range: (document.querySelector('p.tl-range') || {}).textContent || null,
     ticks: [...document.querySelectorAll('svg.timeline g.tick-label text')]
