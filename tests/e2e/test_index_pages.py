@@ -7,7 +7,8 @@ On the generated 5,000-call week (gen.py --calls 5000 --days 7 --seed 1,
 page resolves to a file of the report and an id in it; the pages keep to
 their budgets; a user ID and a room are found from the overview by following
 links only, as a reader without scripts does, with a link to each of their
-calls (counted against --json) and to nothing else.
+calls (counted against --json) and to nothing else. The same week as one
+file (-o week.html) keeps every user's list in its folded index.
 
 Environment: see rrtest.py.
 """
@@ -105,6 +106,10 @@ class IndexPages(unittest.TestCase):
         assert code == 0, err
         cls.model = json.loads(out)
         cls.pages = {}
+        # The same week as one file: its folded index holds every list.
+        cls.single = os.path.join(cls.tmp, "week.html")
+        code, _, cls.single_err = run(["-o", cls.single] + args, timeout=600)
+        assert code == 0, cls.single_err
 
     @classmethod
     def tearDownClass(cls):
@@ -259,9 +264,33 @@ class IndexPages(unittest.TestCase):
         self.assertGreater(with_page, 0)
         self.assertLess(with_page, len(mine), "the room has calls with and without a page")
 
-
-if __name__ == "__main__":
-    unittest.main()
+    def test_single_file_finds_a_user_without_scripts(self):
+        # The single file of the week keeps every user's list (fewer than
+        # 25,000 links): a user's row links to the row of each of their
+        # calls, which names them and links to the call's section when
+        # the file has it in full.
+        self.assertNotIn("not each user's calls", self.single_err)
+        calls = self.model["calls"]
+        per_user = {}
+        for i, c in enumerate(calls):
+            for u in {s["user_id"] for s in c["sessions"]}:
+                per_user.setdefault(u, []).append(i)
+        pg = Page(self.single)
+        rows = {v: k for k, v in pg.spans.items() if k.startswith("u-")}
+        self.assertEqual(len(rows), len(per_user))
+        in_full = 0
+        for user in (max(sorted(per_user), key=lambda u: len(per_user[u])), sorted(per_user)[0]):
+            links = [h for h, _, li, _ in pg.links if li == rows[user]]
+            self.assertEqual(links, ["#c-%d" % (i + 1) for i in per_user[user]])
+            for i in per_user[user]:
+                row = "c-%d" % (i + 1)
+                self.assertIn(user, pg.li_text[row])
+        # A call in full is reached from its row: 20 rows link to a section.
+        for h, _, li, _ in pg.links:
+            if li and li.startswith("c-") and h.startswith("#"):
+                self.assertIn(h[1:], pg.ids)
+                in_full += h.startswith("#call-")
+        self.assertEqual(in_full, 20)
 
 
 class CutPages(unittest.TestCase):
@@ -335,3 +364,7 @@ class CutPages(unittest.TestCase):
                       "2026-11-20 16:40:00", u1)
         self.assertIn("Previous: a0000 to b0331 b0332 : 2026-11-20 01:50:40 , "
                       "2026-11-20 07:24:00 , 2026-11-20 12:57:20", u2)
+
+
+if __name__ == "__main__":
+    unittest.main()
