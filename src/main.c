@@ -1,16 +1,13 @@
 /*
  * main — the command line: options and their checks, usage, the run
- * (run.h) and its exit code; the handler for an input cut short while it
- * is mapped. The only place that exits.
+ * (run.h) and its exit code. The only place that exits.
  * Does not: run any stage or write any output (run), or hold any rule
  * about data (each stage owns its own).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "reader.h"
@@ -21,10 +18,6 @@
 #include "version.h"
 
 static const char *progname = "roomreport";
-
-/* The --rejected temporary file, for on_sigbus (the only output open while
- * input is read); the run sets it (run_options.input_tmp). */
-static const char *volatile sigbus_tmp;
 
 static void usage(FILE *f)
 {
@@ -341,44 +334,11 @@ static int exit_code(int status)
 	}
 }
 
-/*
- * Plain input files are mapped (reader.h): one cut short by someone else
- * while it is read faults on the next page instead of returning a short
- * read. That ends the run here as an I/O error (exit 3), with a message
- * and without the temporary output. Only async-signal-safe calls. Any
- * other SIGBUS is a bug and keeps its default action.
- */
-static void on_sigbus(int sig, siginfo_t *info, void *ctx)
-{
-	static const char msg[] = ": an input file was truncated while it was being read\n";
-	const char *tmp = sigbus_tmp;
-	ssize_t w;
-
-	(void)ctx;
-	if (info->si_code != BUS_ADRERR) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	if (tmp)
-		unlink(tmp);
-	w = write(STDERR_FILENO, progname, strlen(progname));
-	w = write(STDERR_FILENO, msg, sizeof msg - 1);
-	(void)w;
-	_exit(3);
-}
-
 int main(int argc, char **argv)
 {
 	struct run_options o;
-	struct sigaction sa;
 	int code;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, NULL);
 	memset(&o, 0, sizeof o);
 	/* Test hook for the out-of-memory paths: make allocation N fail. */
 	if (getenv("ROOMREPORT_FAIL_ALLOC"))
@@ -389,7 +349,6 @@ int main(int argc, char **argv)
 	if (code < 0) {
 		o.name = progname;
 		o.usage_error = usage_message;
-		o.input_tmp = &sigbus_tmp;
 		code = exit_code(run(&o));
 	}
 	rr_free(o.files);

@@ -2,15 +2,11 @@
  * reader — bytes to CSV records with physical line numbers.
  *
  * Input flows through a window of bytes win[pos..end). Plain regular files
- * are mapped read-only and the window is the mapping itself: the parsers
- * read the page cache, with no copy (the kernel's copy for pread was a tenth
- * of the whole run). end moves forward a step at a time and the pages behind
- * pos are given back (MADV_DONTNEED), so the mapped pages counted in RSS stay
- * a few MB whatever the file's size. Files that cannot be mapped (empty,
- * /proc) are read with pread into one fixed buffer (READER_MAX_RECORD plus a
- * read chunk); gzip files, stdin and pipes go through zlib's gzread, memory
- * buffers are copied or inflated into the same kind of buffer, so memory
- * stays bounded whatever the input.
+ * are read with pread into one fixed buffer (READER_MAX_RECORD plus a read
+ * chunk), a chunk at a time, so the bytes are still in the core's cache
+ * when they are scanned; gzip files, stdin and pipes go through zlib's
+ * gzread, memory buffers are copied or inflated into the same kind of
+ * buffer, so memory stays bounded whatever the input.
  *
  * Two ways to a record. The fast path takes a record that ends inside the
  * window and has no quote: one pass, sixteen or eight bytes at a time, finds
@@ -354,11 +350,6 @@ static int skip_line(struct reader *r, size_t off, const char **raw, size_t *raw
 			r->pos = r->end;
 			return 0;
 		}
-		if (r->kind == SRC_MAP && off > READER_MAX_RECORD + MAP_STEP) {
-			/* Only the head is kept for raw: the scanned pages past
-			 * it go, or a long line would stay mapped in full. */
-			reader_map_drop(r, r->end - MAP_STEP - reader_page_size(), r->end);
-		}
 		if (r->pos == 0 && r->end == r->cap) {
 			/* Window full of this one line: keep its head, drop the rest.
 			 * What is read next lands where the dropped bytes were, so
@@ -656,8 +647,6 @@ found:
 				/* hi may have seen bytes past the line end: then
 				 * plain is 0, which only costs the caller a check. */
 				rec->plain = !hi && !nul;
-				__builtin_prefetch(s + PREFETCH_AHEAD);
-				__builtin_prefetch(s + PREFETCH_AHEAD + 64);
 				r->pos += len + 1;
 				r->line++;
 				r->skip_lf = term == '\r';
@@ -829,8 +818,7 @@ static void settle_lf(struct reader *r)
 	unsigned char c;
 	long got;
 
-	if (r->pos < r->end || r->eof || r->kind == SRC_MAP) {
-		/* A mapped window moves nothing when it grows. */
+	if (r->pos < r->end || r->eof) {
 		(void)eat_pending_lf(r);
 		return;
 	}
@@ -862,7 +850,7 @@ uint64_t reader_line(const struct reader *r)
 
 int reader_is_plain(const struct reader *r, uint64_t *size)
 {
-	if (r->kind != SRC_FD && r->kind != SRC_MAP && r->kind != SRC_MEM)
+	if (r->kind != SRC_FD && r->kind != SRC_MEM)
 		return 0;
 	if (size)
 		*size = r->size;
@@ -873,9 +861,7 @@ int reader_next_line_start(struct reader *r, uint64_t from, uint64_t *out)
 {
 	unsigned char buf[16384];
 
-	/* Files, mapped or not, are read with pread: the mapped pages touched
-	 * here would stay in RSS until the reader got there. */
-	if (r->kind != SRC_FD && r->kind != SRC_MAP && r->kind != SRC_MEM)
+	if (r->kind != SRC_FD && r->kind != SRC_MEM)
 		return RR_EIO;
 	*out = r->size;
 	if (from >= r->size)
@@ -920,10 +906,7 @@ size_t reader_peek(struct reader *r, const char **p)
 
 void reader_take(struct reader *r, size_t len)
 {
-	/* The same steps as the end of fast_record. A prefetch never faults,
-	 * so the address may lie past the window. */
-	__builtin_prefetch(r->win + r->pos + PREFETCH_AHEAD);
-	__builtin_prefetch(r->win + r->pos + PREFETCH_AHEAD + 64);
+	/* The same steps as the end of fast_record. */
 	r->skip_lf = r->win[r->pos + len] == '\r';
 	r->pos += len + 1;
 	r->line++;

@@ -60,12 +60,10 @@ struct reader_record {
  *
  * A plain (not gzip) regular file is read up to the size it had when
  * opened: bytes appended later are not seen; one of at most 1 MiB is read
- * whole when opened (no mapping: many small files cost no munmap each),
- * so later changes to it are not seen at all. If a larger one is truncated by
- * someone else while a reader reads it, reading past the new end may raise
- * SIGBUS in the thread that reads (there is no error return for it): the
- * program's entry point should turn SIGBUS into a message and an exit
- * status. Memory stays bounded whatever the file's size.
+ * whole when opened, so later changes to it are not seen at all. A larger
+ * one truncated by someone else while a reader reads it is a read error
+ * (READER_ERROR, RR_EIO) once the reader reaches the cut. Memory stays
+ * bounded whatever the file's size.
  */
 int reader_open_file(const char *path, struct reader **out, char *err, size_t errlen);
 
@@ -138,8 +136,8 @@ uint64_t reader_line(const struct reader *r);
 /*
  * 1 when r reads an uncompressed regular file or memory buffer, so that
  * parts of it can be opened; *size (when size is not NULL) is then its size
- * in bytes, as it was when r was opened (a mapped file is read to that size,
- * a file read with pread to its end). 0 for gzip, stdin, pipes.
+ * in bytes, as it was when r was opened (a file is read up to that size).
+ * 0 for gzip, stdin, pipes.
  */
 int reader_is_plain(const struct reader *r, uint64_t *size);
 
@@ -180,14 +178,14 @@ void reader_take(struct reader *r, size_t len);
 void reader_set_fast(struct reader *r, int on);
 
 /*
- * Readers of regular files opened after this call map them (on, the
- * default; files of at most 1 MiB are read whole at open instead) or read
- * them with pread as they go (off); either way they return the same
- * records, lines, offsets and raw bytes. For the tests that check so, and
- * for whoever wants to rule the mapping out. Not for use while other
+ * Readers of regular files opened after this call read a file of at most
+ * 1 MiB whole when it is opened (on, the default) or through the window a
+ * chunk at a time like bigger files (off); either way they return the same
+ * records, lines, offsets and raw bytes. For the tests that check so (small
+ * test files then take the window's refills). Not for use while other
  * threads open readers.
  */
-void reader_set_mmap(int on);
+void reader_set_small_whole(int on);
 
 /* Closes and frees; NULL is allowed. */
 void reader_close(struct reader *r);

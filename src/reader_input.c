@@ -1,24 +1,21 @@
 /*
  * reader_input — where a reader's bytes come from, and opening and closing
- * readers: plain files mapped (or read with pread), gzip files, stdin and
- * pipes through zlib, memory buffers (copied or inflated), byte-order marks,
- * and the parts of a file opened at an offset.
- * A plain regular file is mapped read-only and read in place; one that
- * cannot be mapped (empty, /proc) is read with pread. The mapped pages
- * behind the read position are released as reading goes on (map_drop), so
- * the mapping adds a few MB to RSS, not the file's size; a page past a
- * truncated file's new end raises SIGBUS (see reader.h). reader_tell is
- * cheap enough to call after every record.
+ * readers: plain files read with pread, gzip files, stdin and pipes through
+ * zlib, memory buffers (copied or inflated), byte-order marks, and the parts
+ * of a file opened at an offset.
+ * A plain regular file is read with pread into the window a chunk at a time
+ * (a small one whole at open). Mapping it instead was measured slower on the
+ * virtual machines this runs on: each page fault and each release of pages
+ * read goes through the hypervisor. reader_tell is cheap enough to call after
+ * every record.
  * Does not: find records or split fields (reader.c).
  */
-#define _DEFAULT_SOURCE 1   /* MAP_ANONYMOUS, madvise */
 #include "reader_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,6 +35,34 @@ static void z_free(voidpf opaque, voidpf p)
 	rr_free(p);
 }
 
+/* reader_src_read for SRC_FD: pread at fdpos, up to the size at open
+ * (bytes appended meanwhile are not read); a file whose size said 0 (as
+ * /proc files do) to its end. */
+static long fd_read(struct reader *r, unsigned char *dst, size_t n)
+{
+	if (r->size && r->fdpos >= r->size)
+		return 0;
+	if (r->size && n > r->size - r->fdpos)
+		n = (size_t)(r->size - r->fdpos);
+	for (;;) {
+		ssize_t got = pread(r->fd, dst, n, (off_t)r->fdpos);
+
+		if (got == 0 && n > 0 && r->size) {
+			/* Short of the size at open: cut by someone else. */
+			set_error(r, RR_EIO, "the file was cut short while it was being read");
+			return -1;
+		}
+		if (got >= 0) {
+			r->fdpos += (uint64_t)got;
+			return (long)got;
+		}
+		if (errno != EINTR) {
+			set_error(r, RR_EIO, strerror(errno));
+			return -1;
+		}
+	}
+}
+
 /* Reads up to n bytes into dst. Returns bytes read, 0 at end of input, or
  * -1 with the error recorded. */
 long reader_src_read(struct reader *r, unsigned char *dst, size_t n)
@@ -49,20 +74,8 @@ long reader_src_read(struct reader *r, unsigned char *dst, size_t n)
 	}
 	if (n > INT_MAX)
 		n = INT_MAX;
-	if (r->kind == SRC_FD) {
-		for (;;) {
-			ssize_t got = pread(r->fd, dst, n, (off_t)r->fdpos);
-
-			if (got >= 0) {
-				r->fdpos += (uint64_t)got;
-				return (long)got;
-			}
-			if (errno != EINTR) {
-				set_error(r, RR_EIO, strerror(errno));
-				return -1;
-			}
-		}
-	}
+	if (r->kind == SRC_FD)
+		return fd_read(r, dst, n);
 	if (r->kind == SRC_GZ) {
 		int got = gzread(r->gz, dst, (unsigned)n);
 		int zerr;
@@ -154,90 +167,19 @@ long reader_src_read(struct reader *r, unsigned char *dst, size_t n)
 	}
 }
 
-/* ---- mapped files ------------------------------------------------------ */
+/* ---- plain files ------------------------------------------------------ */
 
-/* Readers opened from now on map plain files (1) or read them with pread
- * (0); see reader_set_mmap. */
-static int map_files = 1;
+/* Whether plain files up to SMALL_FILE are read whole at open (1, the
+ * default) or through the window like bigger ones (0); see
+ * reader_set_small_whole. */
+static int small_whole = 1;
 
 /* Plain files up to this size are read whole at open (open_small). */
 #define SMALL_FILE (1024u * 1024)
 
-size_t reader_page_size(void)
+void reader_set_small_whole(int on)
 {
-	long pg = sysconf(_SC_PAGESIZE);
-
-	return pg > 0 ? (size_t)pg : 4096;
-}
-
-/*
- * Maps the file at fd from the page holding offset to size, read-only.
- * The address range is first reserved one page longer with an anonymous
- * mapping and the file mapped over its start, so whatever follows the
- * file's last byte reads as zeros up to a page on, never faults (nothing
- * here reads past end, but a mapping has no slack of its own). Returns 0
- * with *map (its start, the file offset *at) and *len (bytes to munmap),
- * or -1 when the file cannot be mapped: empty, /proc and the like, out of
- * address space; the caller then reads with pread.
- */
-static int map_file(int fd, uint64_t size, uint64_t offset, unsigned char **map, uint64_t *at,
-		    size_t *len)
-{
-	size_t pg = reader_page_size();
-	uint64_t start = offset - offset % pg, bytes;
-	void *resv, *got;
-
-	if (!map_files || size <= start)
-		return -1;
-	bytes = size - start;
-	if (bytes > SIZE_MAX - 2 * pg)
-		return -1;
-	*len = (size_t)((bytes + pg - 1) / pg * pg) + pg;
-	resv = mmap(NULL, *len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (resv == MAP_FAILED)
-		return -1;
-	got = mmap(resv, (size_t)bytes, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, (off_t)start);
-	if (got == MAP_FAILED) {
-		munmap(resv, *len);
-		return -1;
-	}
-	*map = resv;
-	*at = start;
-	/* Read once, front to back: the kernel need not keep these pages
-	 * warm, and releasing them skips marking them accessed. */
-	(void)madvise(resv, (size_t)bytes, MADV_SEQUENTIAL);
-	return 0;
-}
-
-/* Gives back the mapped pages that lie wholly in win[from..to): their
- * bytes stay readable (a later touch maps them again from the page cache),
- * they just stop counting in RSS. */
-void reader_map_drop(struct reader *r, size_t from, size_t to)
-{
-	size_t pg = reader_page_size();
-
-	from = (from + pg - 1) / pg * pg;
-	to = to / pg * pg;
-	if (to > from)
-		(void)madvise(r->win + from, to - from, MADV_DONTNEED);
-}
-
-/* refill for a mapped file: releases what lies behind pos, in steps, and
- * moves end on. Nothing is copied and nothing moves. */
-static void map_more(struct reader *r)
-{
-	if (r->pos >= r->dropped + MAP_DROP) {
-		reader_map_drop(r, r->dropped, r->pos);
-		r->dropped = r->pos / reader_page_size() * reader_page_size();
-	}
-	r->end = r->cap - r->end > MAP_STEP ? r->end + MAP_STEP : r->cap;
-	if (r->end == r->cap)
-		r->eof = 1;
-}
-
-void reader_set_mmap(int on)
-{
-	map_files = on != 0;
+	small_whole = on != 0;
 }
 
 /* Moves the unconsumed bytes to the window's start and reads more after
@@ -246,11 +188,6 @@ int reader_refill(struct reader *r)
 {
 	long got;
 
-	if (r->kind == SRC_MAP) {
-		if (!r->eof)
-			map_more(r);
-		return 0;
-	}
 	if (r->pos > 0) {
 		memmove(r->win, r->win + r->pos, r->end - r->pos);
 		r->base += r->pos;
@@ -273,27 +210,16 @@ int reader_refill(struct reader *r)
 /* ---- opening ------------------------------------------------------------ */
 
 /* A reader with a window of cap bytes: WIN_CAP, or for a plain buffer
- * that fits, its size + 1 (room for the read that finds its end); or,
- * when map is not NULL, the cap bytes mapped there (SRC_MAP, map_len bytes
- * to munmap: the reader owns the mapping from here on, even on failure). */
-static int reader_alloc(struct reader **out, size_t cap, unsigned char *map, size_t map_len)
+ * that fits, its size + 1 (room for the read that finds its end). */
+static int reader_alloc(struct reader **out, size_t cap)
 {
 	struct reader *r = rr_calloc(1, sizeof *r);
 
-	if (!r) {
-		if (map)
-			munmap(map, map_len);
+	if (!r)
 		return RR_ENOMEM;
-	}
 	r->fd = -1;   /* before anything can fail: reader_close closes it */
 	r->cap = cap;
-	if (map) {
-		r->kind = SRC_MAP;
-		r->win = map;
-		r->map_len = map_len;
-	} else {
-		r->win = rr_malloc(cap);
-	}
+	r->win = rr_malloc(cap);
 	/* The field index arrays are small enough to size for the limit once. */
 	r->foff = rr_malloc(READER_MAX_FIELDS * sizeof *r->foff);
 	r->flen = rr_malloc(READER_MAX_FIELDS * sizeof *r->flen);
@@ -419,16 +345,15 @@ static int fd_is_gzip(int fd)
 /*
  * A reader holding the whole regular file at fd, whose size is at most
  * SMALL_FILE (kind SRC_FD, window of size + 1 bytes, eof set): read with
- * pread up to size, so like a mapping it sees the file as it was at open
- * (a file that shrank meanwhile ends sooner). A folder of 20,000 per-user
- * exports is 20,000 such files: a mapping each would cost an munmap each,
- * and an munmap interrupts every other core that ran the process to flush
- * its TLB. Returns RR_OK, RR_EIO (errno set) or RR_ENOMEM.
+ * pread up to size, so it sees the file as it was at open (a file that
+ * shrank meanwhile ends sooner). A folder of 20,000 per-user exports is
+ * 20,000 such files: one read each. Returns RR_OK, RR_EIO (errno set) or
+ * RR_ENOMEM.
  */
 static int open_small(int fd, uint64_t size, struct reader **out)
 {
 	struct reader *r;
-	int rc = reader_alloc(&r, (size_t)size + 1, NULL, 0);
+	int rc = reader_alloc(&r, (size_t)size + 1);
 
 	if (rc != RR_OK)
 		return rc;
@@ -456,29 +381,14 @@ static int open_small(int fd, uint64_t size, struct reader **out)
 
 /*
  * A reader for the regular file at fd (not yet attached to it), from
- * offset on: a whole small file read at once (open_small), else mapped
- * when size is not 0 and the file can be mapped (kind SRC_MAP, window at
- * offset, nothing in it yet), else with a buffer for reads. Returns RR_OK,
- * RR_EIO (errno set) or RR_ENOMEM.
+ * offset on: a whole small file read at once (open_small), else with a
+ * window for reads. Returns RR_OK, RR_EIO (errno set) or RR_ENOMEM.
  */
 static int open_plain_or_buffered(int fd, uint64_t size, uint64_t offset, struct reader **out)
 {
-	unsigned char *map;
-	uint64_t at;
-	size_t len;
-	int rc;
-
-	if (offset == 0 && size > 0 && size <= SMALL_FILE && map_files)
+	if (offset == 0 && size > 0 && size <= SMALL_FILE && small_whole)
 		return open_small(fd, size, out);
-	if (size == 0 || map_file(fd, size, offset, &map, &at, &len) != 0)
-		return reader_alloc(out, WIN_CAP, NULL, 0);
-	rc = reader_alloc(out, (size_t)(size - at), map, len);
-	if (rc != RR_OK)
-		return rc;
-	(*out)->base = at;
-	(*out)->pos = (*out)->end = (*out)->dropped = (size_t)(offset - at);
-	(*out)->eof = (*out)->end == (*out)->cap;
-	return RR_OK;
+	return reader_alloc(out, WIN_CAP);
 }
 
 /* Checks the start of r's input (check_bom). Returns RR_OK with *out = r,
@@ -503,8 +413,7 @@ static int check_start(struct reader *r, const char *path, struct reader **out, 
 static int attach_plain(struct reader *r, int fd, const struct stat *st, const char *path,
 			struct reader **out, char *err, size_t errlen)
 {
-	if (r->kind != SRC_MAP)
-		r->kind = SRC_FD;
+	r->kind = SRC_FD;
 	r->fd = fd;
 	r->size = (uint64_t)st->st_size;
 	return check_start(r, path, out, err, errlen);
@@ -525,7 +434,7 @@ int reader_open_file(const char *path, struct reader **out, char *err, size_t er
 	 * not start at offset 0, and it is never split into parts. A small
 	 * file is read first and its bytes tell gzip (one read, not two). */
 	if (!is_stdin && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size <= SMALL_FILE && map_files) {
+	    (uint64_t)st.st_size <= SMALL_FILE && small_whole) {
 		rc = open_small(fd, (uint64_t)st.st_size, &r);
 		if (rc != RR_OK) {
 			put_err(err, errlen, path, rc == RR_EIO ? strerror(errno) : "out of memory");
@@ -594,11 +503,9 @@ int reader_open_file_part(const char *path, uint64_t offset, uint64_t first_line
 	r->fd = fd;
 	r->size = (uint64_t)st.st_size;
 	r->line = first_line;
-	if (r->kind != SRC_MAP) {
-		r->kind = SRC_FD;
-		r->fdpos = offset;
-		r->base = offset;
-	}
+	r->kind = SRC_FD;
+	r->fdpos = offset;
+	r->base = offset;
 	*out = r;
 	return RR_OK;
 }
@@ -612,7 +519,7 @@ int reader_open_mem(const void *buf, size_t len, struct reader **out, char *err,
 	*out = NULL;
 	gz = len >= 2 && ((const unsigned char *)buf)[0] == 0x1f &&
 	     ((const unsigned char *)buf)[1] == 0x8b;
-	rc = reader_alloc(&r, gz || len >= WIN_CAP ? WIN_CAP : len + 1, NULL, 0);
+	rc = reader_alloc(&r, gz || len >= WIN_CAP ? WIN_CAP : len + 1);
 	if (rc != RR_OK) {
 		put_err(err, errlen, NULL, "out of memory");
 		return rc;
@@ -654,7 +561,7 @@ int reader_open_mem_part(const void *buf, size_t len, size_t offset, uint64_t fi
 		put_err(err, errlen, NULL, "part starts past the end of the buffer");
 		return RR_EIO;
 	}
-	rc = reader_alloc(&r, len - offset >= WIN_CAP ? WIN_CAP : len - offset + 1, NULL, 0);
+	rc = reader_alloc(&r, len - offset >= WIN_CAP ? WIN_CAP : len - offset + 1);
 	if (rc != RR_OK) {
 		put_err(err, errlen, NULL, "out of memory");
 		return rc;
@@ -682,10 +589,7 @@ void reader_close(struct reader *r)
 		inflateEnd(&r->zs);
 	if (r->csv_live)
 		csv_free(&r->csv);
-	if (r->kind == SRC_MAP)
-		munmap(r->win, r->map_len);
-	else
-		rr_free(r->win);
+	rr_free(r->win);
 	rr_free(r->arena);
 	rr_free(r->foff);
 	rr_free(r->flen);

@@ -18,20 +18,6 @@
 /* The window holds a whole record, one byte past the limit (to notice it is
  * over), a lookahead byte and room for a read. */
 #define WIN_CAP (READER_MAX_RECORD + 2 + CHUNK)
-/* A mapped window's end moves on by MAP_STEP at a time; the pages behind
- * pos are released once MAP_DROP of them have piled up. Together they bound
- * the mapped bytes in RSS to about MAP_DROP + 2 MAP_STEP per reader. Each
- * release interrupts every other core running the process to flush its TLB,
- * which is dear in a virtual machine: MAP_DROP is a few steps long so that
- * a gigabyte costs a few hundred of them, not a thousand. */
-#define MAP_STEP (1024u * 1024)
-#define MAP_DROP (4u * MAP_STEP)
-/* How far ahead of a record just consumed its successors are prefetched.
- * Read in place, the mapped bytes come from memory, not from the cache a
- * copy would have left them in; the hardware prefetcher stops at page
- * boundaries. Two lines per record, as records are longer than one (about
- * 86 bytes in exports), so no line is missed. Measured best of 768..2048. */
-#define PREFETCH_AHEAD 1024
 
 /* libcsv's options: strict quoting, an unclosed quote reported at the end,
  * fields NUL-terminated. */
@@ -39,7 +25,6 @@
 
 enum src_kind {
 	SRC_FD,         /* plain regular file, read with pread */
-	SRC_MAP,        /* plain regular file, mapped: win points into the mapping */
 	SRC_GZ,         /* gzip file, stdin or pipe, through gzread */
 	SRC_MEM,        /* plain memory buffer */
 	SRC_MEM_GZ,     /* gzip in memory, through inflate */
@@ -55,12 +40,9 @@ struct reader {
 	size_t memlen, mempos;
 	z_stream zs;
 	int zs_live;
-	size_t map_len;             /* SRC_MAP: bytes reserved at win (the file's pages and one more) */
-	size_t dropped;             /* SRC_MAP: pages below win + dropped were released */
 
 	unsigned char *win;
-	size_t cap;                 /* win's size: WIN_CAP, or less for a buffer that fits;
-	                             * SRC_MAP: the mapped file bytes */
+	size_t cap;                 /* win's size: WIN_CAP, or less for a buffer that fits */
 	size_t pos, end;            /* unconsumed bytes are win[pos..end) */
 	uint64_t base;              /* source offset of win[0] */
 	int eof;                    /* the source has no more bytes */
@@ -103,12 +85,6 @@ static inline void set_error(struct reader *r, int status, const char *msg)
 /* Reads up to n bytes of the source into dst. Returns bytes read, 0 at the
  * end of the input, or -1 with the error recorded. */
 long reader_src_read(struct reader *r, unsigned char *dst, size_t n);
-
-/* The system's page size. */
-size_t reader_page_size(void);
-
-/* Gives back the mapped pages of win[from..to) (SRC_MAP). */
-void reader_map_drop(struct reader *r, size_t from, size_t to);
 
 /* Moves the unconsumed bytes to the window's start and reads more after
  * them. Returns 0 (possibly now at eof) or -1 on error. */

@@ -253,8 +253,6 @@ static int load_inputs(struct run *r)
 		st = out_open(rej, r->name, o->rejected);
 		if (st != RR_OK)
 			return st;
-		if (o->input_tmp)
-			*o->input_tmp = rej->tmp;
 		io.rejected = rej->f;
 		st = ingest_write_rejected_header(rej->f);
 	}
@@ -275,8 +273,6 @@ static int load_inputs(struct run *r)
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
-	if (o->input_tmp)
-		*o->input_tmp = NULL;
 	return out_close(rej, st);
 }
 

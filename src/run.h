@@ -55,10 +55,6 @@ struct run_options {
 	/* Reports a usage error (exit 2): an invalid --tz, --input-tz, --from
 	 * or --to is found only here. fmt has one %s, for arg. */
 	void (*usage_error)(const char *fmt, const char *arg);
-	/* Where the run keeps the name of the temporary output file that is
-	 * open while the input is read (the --rejected file), NULL the rest of
-	 * the time, so that a signal handler can remove it. NULL: not kept. */
-	const char *volatile *input_tmp;
 };
 
 /*

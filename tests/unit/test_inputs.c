@@ -23,7 +23,7 @@ static void put(const char *rel, const char *text, size_t n)
 	char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof path, "%s/%s", root, rel);
+	assert_true((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) < sizeof path);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(text, 1, n, f), n);
@@ -34,7 +34,7 @@ static void dir(const char *rel)
 {
 	char path[256];
 
-	snprintf(path, sizeof path, "%s/%s", root, rel);
+	assert_true((size_t)snprintf(path, sizeof path, "%s/%s", root, rel) < sizeof path);
 	assert_int_equal(mkdir(path, 0755), 0);
 }
 
@@ -117,7 +117,7 @@ static void test_directory(void **state)
 static void test_errors(void **state)
 {
 	struct inputs in;
-	char path[256], err[256], want[300];
+	char path[256], err[256], want[400];
 
 	(void)state;
 	memset(&in, 0, sizeof in);

@@ -1,6 +1,6 @@
 /* Tests for reader: record boundaries, line numbers, recovery after bad
- * records, limits, encodings and gzip. All of them run twice: with plain
- * files mapped (the default) and read with pread. */
+ * records, limits, encodings and gzip. All of them run twice: with small
+ * plain files read whole at open (the default) and through the window. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -918,9 +918,10 @@ int main(void)
 		cmocka_unit_test(test_next_line_start),
 		cmocka_unit_test(test_out_of_memory),
 	};
-	int failed = cmocka_run_group_tests_name("reader, files mapped", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("reader, small files whole", tests, NULL, NULL);
 
-	reader_set_mmap(0);
-	failed += cmocka_run_group_tests_name("reader, files read with pread", tests, NULL, NULL);
+	reader_set_small_whole(0);
+	failed += cmocka_run_group_tests_name("reader, small files through the window", tests, NULL,
+					      NULL);
 	return failed;
 }

@@ -7,8 +7,9 @@
  * fields and their lengths) and so must reader_tell() after it. Then plain
  * inputs are split after LFs: a whole reader that stops where reader_tell()
  * reaches the split, plus a part reader from the split, must give exactly
- * the records of one reader. Files are read both mapped and with pread
- * (reader_set_mmap), which must give the same, records and offsets.
+ * the records of one reader. Small files are read both whole at open and
+ * through the window (reader_set_small_whole), which must give the same,
+ * records and offsets.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,15 +203,15 @@ static void mem_log(const void *buf, size_t len, int fast, int with_tell, struct
 	reader_close(r);
 }
 
-static void file_log(const char *path, int fast, int map, struct log *lg, int *rc, char *err,
+static void file_log(const char *path, int fast, int whole, struct log *lg, int *rc, char *err,
 		     size_t errlen)
 {
 	struct reader *r;
 
 	memset(lg, 0, sizeof *lg);
-	reader_set_mmap(map);
+	reader_set_small_whole(whole);
 	*rc = reader_open_file(path, &r, err, errlen);
-	reader_set_mmap(1);
+	reader_set_small_whole(1);
 	if (*rc != RR_OK)
 		return;
 	reader_set_fast(r, fast);
@@ -352,18 +353,18 @@ static void check_peek_mem(const char *name, const unsigned char *buf, size_t le
 	reader_close(b);
 }
 
-/* Through files: reader_next on a file read with pread against peek/take
- * on the file mapped, and the other way round. */
+/* Through files: reader_next on a file read through the window against
+ * peek/take on the file read whole, and the other way round. */
 static void check_peek_file(const char *path)
 {
 	struct reader *a, *b;
 
-	for (int map = 0; map < 2; map++) {
-		reader_set_mmap(map);
+	for (int whole = 0; whole < 2; whole++) {
+		reader_set_small_whole(whole);
 		assert_int_equal(reader_open_file(path, &a, NULL, 0), RR_OK);
-		reader_set_mmap(!map);
+		reader_set_small_whole(!whole);
 		assert_int_equal(reader_open_file(path, &b, NULL, 0), RR_OK);
-		reader_set_mmap(1);
+		reader_set_small_whole(1);
 		peek_takes += check_peek(path, a, b);
 		reader_close(a);
 		reader_close(b);
@@ -415,9 +416,9 @@ static size_t check_input(const char *name, const unsigned char *buf, size_t len
 		snprintf(what, sizeof what, "%s (file, fast against libcsv)", name);
 		same_logs(what, &ffast, &fslow, 1);
 		assert_string_equal(e3, e4);
-		snprintf(what, sizeof what, "%s (file mapped against pread)", name);
+		snprintf(what, sizeof what, "%s (file whole against window)", name);
 		same_logs(what, &ffast, &pfast, 1);
-		snprintf(what, sizeof what, "%s (file with pread, fast against libcsv)", name);
+		snprintf(what, sizeof what, "%s (file through the window, fast against libcsv)", name);
 		same_logs(what, &pfast, &pslow, 1);
 		assert_string_equal(e3, e5);
 		assert_string_equal(e3, e6);
@@ -464,11 +465,11 @@ static size_t check_input(const char *name, const unsigned char *buf, size_t len
 			tot.landed += (size_t)landed;
 			if (ordinary && !landed)
 				fail_msg("%s: did not land on the split at %zu", name, lfs[i]);
-			/* Some through files too, mapped and with pread. */
+			/* Some through files too, read whole and through the window. */
 			if (path && landed && k % 8 == 0) {
-				reader_set_mmap(k % 16 == 0);
+				reader_set_small_whole(k % 16 == 0);
 				check_split(name, buf, len, lfs[i], 1, &fast, path);
-				reader_set_mmap(1);
+				reader_set_small_whole(1);
 			}
 		}
 		free(lfs);

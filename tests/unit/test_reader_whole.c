@@ -1,13 +1,12 @@
 /*
- * The reader's mapped files against pread. A regular file is mapped (the
- * window is the mapping) unless reader_set_mmap(0): both ways, and a
+ * The reader's two ways with a small regular file: read whole at open (the
+ * default for files of at most 1 MiB) or through the window a chunk at a
+ * time like bigger files (reader_set_small_whole(0)). Both ways, and a
  * memory buffer holding the same bytes, must give the same records, lines,
- * raw bytes and reader_tell() offsets, in particular where the mapping ends:
- * files whose size is a whole number of pages (nothing after the last byte
- * but the guard page) ending without a line end, inside a quote, on a CR.
- * Also: the mapping is really used, it stays small in RSS whatever the
- * file's size, and a file cut short under a mapped reader raises SIGBUS as
- * reader.h says.
+ * raw bytes and reader_tell() offsets, in particular at the file's end:
+ * files of a whole number of pages, one byte less or more, ending without a
+ * line end, inside a quote, on a CR. Also: a file cut short while a reader
+ * reads it is a read error, not the end of the input.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,18 +14,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "reader.h"
 #include "util.h"
 
-static char path[] = "/tmp/rr_test_reader_map_XXXXXX";
+static char path[] = "/tmp/rr_test_reader_whole_XXXXXX";
 
 /* A new empty file at path (each test makes its own and unlinks it). */
 static void new_path(void)
@@ -106,16 +103,17 @@ static void drain(struct reader *r, struct out *o, uint64_t stop)
 	put_u64(o, reader_line(r));
 }
 
-/* The records of the file at path, mapped (map 1) or with pread. */
-static struct out read_file(int map, int fast)
+/* The records of the file at path, read whole at open (whole 1) or through
+ * the window. */
+static struct out read_file(int whole, int fast)
 {
 	struct out o = { 0 };
 	struct reader *r;
 	char err[300];
 
-	reader_set_mmap(map);
+	reader_set_small_whole(whole);
 	assert_int_equal(reader_open_file(path, &r, err, sizeof err), RR_OK);
-	reader_set_mmap(1);
+	reader_set_small_whole(1);
 	reader_set_fast(r, fast);
 	drain(r, &o, UINT64_MAX);
 	reader_close(r);
@@ -129,24 +127,9 @@ static void same(const char *what, const struct out *a, const struct out *b)
 			 a->len, b->records, b->len);
 }
 
-/* 1 when this process has path mapped (a line of /proc/self/maps names it). */
-static int is_mapped(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	char line[1024];
-	int found = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof line, f))
-		if (strstr(line, path))
-			found = 1;
-	fclose(f);
-	return found;
-}
-
 /*
- * Everything about the len bytes at b, written to the file: mapped and
- * pread readers, fast path on and off, a memory reader, and parts of the
+ * Everything about the len bytes at b, written to the file: read whole and
+ * through the window, fast path on and off, a memory reader, and parts of the
  * file from line starts near each page boundary and from its very end, all
  * agree. Returns the records.
  */
@@ -165,24 +148,24 @@ static size_t check_bytes(const char *name, const unsigned char *b, size_t len)
 	assert_int_equal(reader_open_mem(b, len, &r, NULL, 0), RR_OK);
 	drain(r, &mem, UINT64_MAX);
 	reader_close(r);
-	snprintf(what, sizeof what, "%s: mapped against pread", name);
+	snprintf(what, sizeof what, "%s: whole against window", name);
 	same(what, &m1, &p1);
-	snprintf(what, sizeof what, "%s: mapped, fast path off", name);
+	snprintf(what, sizeof what, "%s: whole, fast path off", name);
 	same(what, &m1, &m0);
-	snprintf(what, sizeof what, "%s: pread, fast path off", name);
+	snprintf(what, sizeof what, "%s: window, fast path off", name);
 	same(what, &p1, &p0);
-	snprintf(what, sizeof what, "%s: mapped against memory", name);
+	snprintf(what, sizeof what, "%s: whole against memory", name);
 	same(what, &m1, &mem);
 
 	/* Parts: the whole file's records from the part's start on. */
 	for (size_t k = 0; k <= len / pg + 1; k++) {
 		uint64_t from = k * pg > 3 ? k * pg - 3 : 0, at;
 
-		for (int map = 0; map < 2; map++) {
+		for (int small = 0; small < 2; small++) {
 			struct out whole = { 0 }, part = { 0 };
 			uint64_t line;
 
-			reader_set_mmap(map);
+			reader_set_small_whole(small);
 			assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
 			assert_int_equal(reader_next_line_start(r, from, &at), RR_OK);
 			/* The whole reader up to the part's start. */
@@ -190,7 +173,7 @@ static size_t check_bytes(const char *name, const unsigned char *b, size_t len)
 			if (reader_tell(r) != at) {
 				/* A line end inside quotes: not a record start. */
 				reader_close(r);
-				reader_set_mmap(1);
+				reader_set_small_whole(1);
 				free(whole.b);
 				continue;
 			}
@@ -199,12 +182,12 @@ static size_t check_bytes(const char *name, const unsigned char *b, size_t len)
 			drain(r, &whole, UINT64_MAX);
 			reader_close(r);
 			assert_int_equal(reader_open_file_part(path, at, line, &r, NULL, 0), RR_OK);
-			reader_set_mmap(1);
+			reader_set_small_whole(1);
 			assert_int_equal(reader_tell(r), at);
 			drain(r, &part, UINT64_MAX);
 			reader_close(r);
 			snprintf(what, sizeof what, "%s: part from %llu (%s)", name,
-				 (unsigned long long)at, map ? "mapped" : "pread");
+				 (unsigned long long)at, small ? "read whole" : "window");
 			same(what, &part, &whole);
 			free(whole.b);
 			free(part.b);
@@ -286,173 +269,45 @@ static void test_page_edges(void **state)
 	unlink(path);
 }
 
-/* The mapping is there while a reader has the file open (and gone after),
- * unless reader_set_mmap(0); an empty file is read without one. */
-static void test_mapping_used(void **state)
-{
-	struct reader *r, *part;
-	struct reader_record rec;
-	uint64_t size;
-
-	(void)state;
-	new_path();
-	write_file("a,b\n1,2\n", 8);
-	assert_int_equal(is_mapped(), 0);
-	assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
-	assert_int_equal(reader_open_file_part(path, 4, 2, &part, NULL, 0), RR_OK);
-	assert_int_equal(is_mapped(), 1);
-	assert_true(reader_is_plain(r, &size));
-	assert_int_equal(size, 8);
-	assert_int_equal(reader_next(part, &rec), READER_ROW);
-	assert_int_equal(rec.line, 2);
-	assert_memory_equal(rec.raw, "1,2", 3);
-	reader_close(r);
-	reader_close(part);
-	assert_int_equal(is_mapped(), 0);
-
-	reader_set_mmap(0);
-	assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
-	reader_set_mmap(1);
-	assert_int_equal(is_mapped(), 0);
-	assert_true(reader_is_plain(r, NULL));
-	reader_close(r);
-
-	write_file("", 0);
-	assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
-	assert_int_equal(is_mapped(), 0);
-	assert_int_equal(reader_next(r, &rec), READER_EOF);
-	assert_int_equal(reader_tell(r), 0);
-	reader_close(r);
-	unlink(path);
-}
-
-/* RssFile + RssShmem of this process, in kB: mapped file pages. */
-static long mapped_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long kb = 0, v;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "RssFile: %ld", &v) == 1 || sscanf(line, "RssShmem: %ld", &v) == 1)
-			kb += v;
-	fclose(f);
-	return kb;
-}
-
 /*
- * Reading a 48 MB file through the mapping, with reader_next and with
- * reader_peek/reader_take (ingest's way), and a 24 MB line the reader skips:
- * the mapped pages in RSS stay a few MB above where they started.
- */
-static void test_rss_bounded(void **state)
-{
-	size_t size = 48u << 20, n = 0, longest = 24u << 20, lines = 0;
-	unsigned char *b = malloc(size);
-	long start, peak = 0;
-	struct reader_record rec;
-	struct reader *r;
-
-	(void)state;
-	assert_non_null(b);
-	while (n + 64 < size) {
-		n += (size_t)sprintf((char *)b + n, "%zu,some-room-id,some-user-id,%zu\n", n, n * 3);
-		lines++;
-	}
-	new_path();
-	write_file(b, n);
-	for (int way = 0; way < 3; way++) {
-		size_t rows = 0;
-
-		if (way == 2) {
-			/* A line far over the record limit, then a row. */
-			memset(b, 'L', longest);
-			memcpy(b + longest, "\nok,1\n", 6);
-			write_file(b, longest + 6);
-		}
-		start = mapped_kb();
-		assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
-		for (;;) {
-			const char *p;
-			size_t avail = way == 1 ? reader_peek(r, &p) : 0, k = 0;
-
-			while (k < avail && p[k] != '\n')
-				k++;
-			if (k < avail && k > 0) {
-				reader_take(r, k);
-			} else {
-				enum reader_status st = reader_next(r, &rec);
-
-				if (st == READER_EOF)
-					break;
-				assert_true(st == READER_ROW || (way == 2 && st == READER_BAD));
-			}
-			if (++rows % 4096 == 0 && mapped_kb() - start > peak)
-				peak = mapped_kb() - start;
-		}
-		assert_int_equal(rows, way == 2 ? 2 : lines);
-		if (mapped_kb() - start > peak)
-			peak = mapped_kb() - start;
-		reader_close(r);
-		print_message("way %d: mapped pages peaked %ld kB above the start\n", way, peak);
-		assert_true(peak < 8 * 1024);
-	}
-	free(b);
-	unlink(path);
-}
-
-/*
- * A file cut short under a mapped reader: reading on raises SIGBUS (in a
- * child, which has no handler). Read with pread, the same cut is the end of
- * the input. A file of at most 1 MiB is read whole at open, so the cut
- * changes nothing: all its rows are read (way 2).
+ * A file cut short while it is read: past 1 MiB (read through the window),
+ * reading on from the cut is a read error saying so; read whole at open
+ * (way 1), the cut changes nothing and all its rows are read.
  */
 static void test_truncated_under_reader(void **state)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
 
 	(void)state;
-	for (int way = 0; way < 3; way++) {
-		int map = way != 0;
-		/* Past 1 MiB for ways 0 and 1, so that way 1 maps it. */
-		size_t size = way == 2 ? 8 * pg : (2u << 20) / pg * pg + 8 * pg, lines = 0;
+	for (int way = 0; way < 2; way++) {
+		size_t size = way == 1 ? 8 * pg : (2u << 20) / pg * pg + 8 * pg, lines = 0, rows = 0;
 		unsigned char *b = fill(size, "end,row\n");
-		pid_t pid;
-		int status;
+		struct reader_record rec;
+		enum reader_status st;
+		struct reader *r;
 
 		for (size_t i = 0; i < size; i++)
 			lines += b[i] == '\n';
 		new_path();
 		write_file(b, size);
-		pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			struct reader *r;
-			struct reader_record rec;
-			enum reader_status st;
-			size_t rows = 0;
-
-			/* cmocka catches signals; this child shows what a
-			 * program without a handler gets. */
-			signal(SIGBUS, SIG_DFL);
-			reader_set_mmap(map);
-			if (reader_open_file(path, &r, NULL, 0) != RR_OK || truncate(path, 0) != 0)
-				_exit(10);
-			while ((st = reader_next(r, &rec)) == READER_ROW)
-				rows++;
-			if (way == 2 && rows != lines)
-				_exit(12);
-			_exit(st == READER_EOF ? 0 : 11);
-		}
-		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_int_equal(reader_open_file(path, &r, NULL, 0), RR_OK);
+		/* A few records read, then the file is cut. */
+		for (int k = 0; k < 3; k++)
+			assert_int_equal(reader_next(r, &rec), READER_ROW);
+		rows = 3;
+		assert_int_equal(truncate(path, 0), 0);
+		while ((st = reader_next(r, &rec)) == READER_ROW)
+			rows++;
 		if (way == 1) {
-			assert_true(WIFSIGNALED(status));
-			assert_int_equal(WTERMSIG(status), SIGBUS);
+			assert_int_equal(st, READER_EOF);
+			assert_int_equal(rows, lines);
 		} else {
-			assert_true(WIFEXITED(status));
-			assert_int_equal(WEXITSTATUS(status), 0);
+			assert_int_equal(st, READER_ERROR);
+			assert_true(rows < lines);
+			assert_string_equal(reader_error(r), "the file was cut short while it was being read");
+			assert_int_equal(reader_error_status(r), RR_EIO);
 		}
+		reader_close(r);
 		free(b);
 		unlink(path);
 	}
@@ -462,8 +317,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_page_edges),
-		cmocka_unit_test(test_mapping_used),
-		cmocka_unit_test(test_rss_bounded),
 		cmocka_unit_test(test_truncated_under_reader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
