@@ -32,9 +32,32 @@ static void advise_tail(void *arr, size_t at, size_t cap, size_t sz)
 	hugemem_advise((char *)arr + at * sz, (cap - at) * sz);
 }
 
+/* How far the chunks appended so far reach: done of all records. */
+struct reach {
+	size_t done, all;
+};
+
+/* rr_grow, growing to what the whole input will likely need when it must
+ * grow: need scaled by all / done, plus an eighth. Each growth of the main
+ * part's arrays is a realloc that copies them (and faults in the copy's
+ * pages), so growing once to the estimate replaces a dozen doublings. */
+static int grow_ahead(void *arr, size_t *cap, size_t need, size_t sz, const struct reach *r)
+{
+	if (need <= *cap)
+		return RR_OK;
+	if (r->done && r->done < r->all) {
+		double est = (double)need * (double)r->all / (double)r->done * 1.125;
+
+		if (est > (double)need && est < (double)(SIZE_MAX / 2 / (sz ? sz : 1)))
+			need = (size_t)est;
+	}
+	return rr_grow(arr, cap, need, sz);
+}
+
 /* Appends what part q built to part p, and empties q (keeping its arrays
- * for the next chunk). On RR_ENOMEM nothing was appended. */
-static int part_append(struct part *p, struct part *q)
+ * for the next chunk); r: how far the records reach with q's. On
+ * RR_ENOMEM nothing was appended. */
+static int part_append(struct part *p, struct part *q, const struct reach *r)
 {
 	struct model *m = &p->m, *n = &q->m;
 	uint32_t s_off = m->nsessions, c_off = m->ncalls, f_off = m->nfindings, i;
@@ -42,21 +65,26 @@ static int part_append(struct part *p, struct part *q)
 	if (n->nsessions > UINT32_MAX - 1 - m->nsessions || n->ncalls > UINT32_MAX - 1 - m->ncalls ||
 	    n->nfindings > UINT32_MAX - 1 - m->nfindings || q->nabn > UINT32_MAX - 1 - p->nabn)
 		return RR_ENOMEM;
-	if (rr_grow(&m->sessions, &p->capsessions, (size_t)s_off + n->nsessions,
-		    sizeof *m->sessions) != RR_OK ||
-	    (n->details && rr_grow(&m->details, &p->capdetails, (size_t)s_off + n->nsessions,
-				   sizeof *m->details) != RR_OK) ||
-	    rr_grow(&m->calls, &p->capcalls, (size_t)c_off + n->ncalls, sizeof *m->calls) != RR_OK ||
-	    rr_grow(&m->findings, &p->capfindings, (size_t)f_off + n->nfindings,
-		    sizeof *m->findings) != RR_OK ||
-	    rr_grow(&p->owner, &p->capowner, (size_t)f_off + n->nfindings, sizeof *p->owner) != RR_OK ||
-	    rr_grow(&p->rooms, &p->caprooms, p->nrooms + q->nrooms, sizeof *p->rooms) != RR_OK ||
-	    (q->nabn && rr_grow(&p->abn, &p->capabn, p->nabn + q->nabn, sizeof *p->abn) != RR_OK) ||
+	if (grow_ahead(&m->sessions, &p->capsessions, (size_t)s_off + n->nsessions,
+		       sizeof *m->sessions, r) != RR_OK ||
+	    (n->details && grow_ahead(&m->details, &p->capdetails, (size_t)s_off + n->nsessions,
+				      sizeof *m->details, r) != RR_OK) ||
+	    grow_ahead(&m->calls, &p->capcalls, (size_t)c_off + n->ncalls, sizeof *m->calls,
+		       r) != RR_OK ||
+	    grow_ahead(&m->findings, &p->capfindings, (size_t)f_off + n->nfindings,
+		       sizeof *m->findings, r) != RR_OK ||
+	    grow_ahead(&p->owner, &p->capowner, (size_t)f_off + n->nfindings, sizeof *p->owner,
+		       r) != RR_OK ||
+	    grow_ahead(&p->rooms, &p->caprooms, p->nrooms + q->nrooms, sizeof *p->rooms,
+		       r) != RR_OK ||
+	    (q->nabn && grow_ahead(&p->abn, &p->capabn, p->nabn + q->nabn, sizeof *p->abn,
+				   r) != RR_OK) ||
 	    n->nspans > UINT32_MAX - 1 - m->nspans || n->noutside > UINT32_MAX - 1 - m->noutside ||
-	    (n->nspans && rr_grow(&m->spans, &p->capspans, (size_t)m->nspans + n->nspans,
-				  sizeof *m->spans) != RR_OK) ||
-	    (n->noutside && rr_grow(&m->outside, &p->capoutside, (size_t)m->noutside + n->noutside,
-				    sizeof *m->outside) != RR_OK))
+	    (n->nspans && grow_ahead(&m->spans, &p->capspans, (size_t)m->nspans + n->nspans,
+				     sizeof *m->spans, r) != RR_OK) ||
+	    (n->noutside && grow_ahead(&m->outside, &p->capoutside,
+				       (size_t)m->noutside + n->noutside, sizeof *m->outside,
+				       r) != RR_OK))
 		return RR_ENOMEM;
 	advise_tail(m->sessions, s_off, p->capsessions, sizeof *m->sessions);
 	if (n->details)
@@ -150,8 +178,11 @@ static void run_chunks(struct worker *w)
 		pthread_mutex_lock(&s->lock);
 		while (s->rc == RR_OK && s->next_commit != k)
 			pthread_cond_wait(&s->cv, &s->lock);
-		if (rc == RR_OK && s->rc == RR_OK)
-			rc = part_append(s->main, &w->part);
+		if (rc == RR_OK && s->rc == RR_OK) {
+			struct reach r = { s->first[k + 1], s->first[s->nchunks] };
+
+			rc = part_append(s->main, &w->part, &r);
+		}
 		if (rc != RR_OK && s->rc == RR_OK)
 			s->rc = rc;
 		s->next_commit++;
