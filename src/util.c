@@ -4,6 +4,7 @@
  * Does not: retry, log or exit on failure; callers get NULL or RR_ENOMEM.
  */
 #include "util.h"
+#include "hugemem.h"
 
 #include <unistd.h>
 
@@ -64,8 +65,10 @@ void *rr_calloc(size_t count, size_t size)
 	n = count * size;
 	if (n < RR_CALLOC_WRITE_MIN)
 		return calloc(count, size);
-	if ((p = malloc(n)))
+	if ((p = malloc(n))) {
+		hugemem_advise(p, n);   /* before the first write */
 		zero_fill(p, 0, n);
+	}
 	return p;
 }
 
