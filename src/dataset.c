@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hugemem.h"
 #include "util.h"
 
 /* ---- the record array ----
@@ -26,10 +27,8 @@
  * records in the mapping, whose length is caprecs * sizeof(struct record)
  * rounded up to a page.
  * Mappings of 2 MiB or more are whole 2 MiB pages long (so the kernel
- * aligns them for huge pages) and asked for huge pages (MADV_HUGEPAGE:
- * transparent huge pages are often enabled only on request): a first write
- * to a 4 kB page is a fault, and on the VMs this runs on each fault goes
- * through the hypervisor; see README "Performance". */
+ * aligns them for huge pages), and large ones ask for huge pages
+ * (hugemem_advise; see hugemem.h). */
 #define RECS_HUGE ((size_t)2 << 20)
 
 /* The mapping length for at least bytes bytes. */
@@ -44,8 +43,8 @@ static void *recs_map_new(size_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	if (p != MAP_FAILED && bytes >= RECS_HUGE)
-		(void)madvise(p, bytes, MADV_HUGEPAGE);
+	if (p != MAP_FAILED)
+		hugemem_advise(p, bytes);
 	return p;
 }
 
@@ -115,8 +114,7 @@ int recs_reserve(struct dataset *ds, size_t need)
 		p = recs_map_new(bytes);
 	} else if ((p = mremap(ds->recs, old, bytes, MREMAP_MAYMOVE)) != MAP_FAILED) {
 		ds->nseams = 0;   /* the kernel took it as one mapping */
-		if (bytes >= RECS_HUGE)
-			(void)madvise(p, bytes, MADV_HUGEPAGE);
+		hugemem_advise(p, bytes);
 	} else if (ds->nseams) {
 		/* Several mappings cannot grow as one: each moves to its place
 		 * in a new, larger one. Growing the seam list first keeps this
