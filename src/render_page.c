@@ -80,10 +80,10 @@ static const char *time_shape(const char *b, size_t n)
 	return n >= 8 && b[5] == ':' ? "t" : "hm";
 }
 
-void add_timed_text(struct page *p, xmlNodePtr parent, const char *text,
+void add_timed_text(struct page *p, xmlNodePtr parent, const char *text, size_t len,
 		    const struct finding_times *ft)
 {
-	size_t at = 0, len = strlen(text);
+	size_t at = 0;
 	char b[256];
 
 	for (uint32_t k = 0; k < ft->n && k < FINDING_TIMES; k++) {
