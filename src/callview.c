@@ -29,15 +29,6 @@
 
 /* ---- the builder ---- */
 
-/* A text's time at [off, off + len): see struct cv_tspot. */
-static void spot_set(struct cv_tspot *sp, int64_t ms, size_t off, size_t len, enum tz_format f)
-{
-	sp->ms = ms;
-	sp->off = (uint16_t)off;
-	sp->len = (uint8_t)len;
-	sp->f = (uint8_t)f;
-}
-
 static int64_t floor_div(int64_t a, int64_t b);
 
 /* Appends " CET" (the zone's name for the offset at ms) to the time text in
@@ -228,12 +219,13 @@ static int add_bar(struct builder *b, uint32_t sidx)
 
 	if (rr_grow(&v->bars, &b->st_->capbars, (size_t)v->nbars + 1, sizeof *v->bars) != RR_OK)
 		return RR_ENOMEM;
+	bar = &v->bars[v->nbars];
+	bar->title_t.n = 0;
 	time_of_day(b, s->start_ms, a);
 	time_of_day(b, s->end_ms, z);
-	textbuf_add(&t, "%s–%s", a, z);
-	bar = &v->bars[v->nbars];
-	spot_set(&bar->title_t[0], s->start_ms, 0, strlen(a), TZF_TIME);
-	spot_set(&bar->title_t[1], s->end_ms, strlen(a) + 3, strlen(z), TZF_TIME);   /* "–" */
+	finding_time_put(&t, &bar->title_t, s->start_ms, a);
+	textbuf_add(&t, "–");
+	finding_time_put(&t, &bar->title_t, s->end_ms, z);
 	if (!s->start_observed)
 		textbuf_add(&t, " (start not seen)");
 	if (s->entered && s->entry_latency_ms != RR_NONE) {
@@ -842,19 +834,13 @@ static int build_ticks(struct builder *b)
 
 /* ---- header ---- */
 
-/* TZF_TIME, or TZF_DATETIME when ms is not on the day `day`. */
-static enum tz_format room_time_f(struct builder *b, int64_t ms, const char *day)
+/* A time as "10:00:00", or with its date when not on the day `day`. */
+static void room_time(struct builder *b, int64_t ms, const char *day, char out[40])
 {
 	char d[40];
 
 	tz_format(b->tz, ms, TZF_DATE, d, sizeof d);
-	return strcmp(d, day) ? TZF_DATETIME : TZF_TIME;
-}
-
-/* A time as "10:00:00", or with its date when not on the day `day`. */
-static void room_time(struct builder *b, int64_t ms, const char *day, char out[40])
-{
-	tz_format(b->tz, ms, room_time_f(b, ms, day), out, 40);
+	tz_format(b->tz, ms, strcmp(d, day) ? TZF_DATETIME : TZF_TIME, out, 40);
 	if (b->zoned)
 		zone_after(b, ms, out);
 }
@@ -933,10 +919,11 @@ static int build_header(struct builder *b)
 		zone_after(b, c->start_ms, a);
 		zone_after(b, c->end_ms, z);
 	}
-	textbuf_add(&t, "%s – %s (%s)", a, z, v->zone);
-	spot_set(&v->span_t[0], c->start_ms, 0, strlen(a), TZF_DATETIME);
-	spot_set(&v->span_t[1], c->end_ms, strlen(a) + 5, strlen(z),   /* " – " */
-		 strcmp(da, dz) ? TZF_DATETIME : TZF_TIME);
+	v->span_t.n = 0;
+	finding_time_put(&t, &v->span_t, c->start_ms, a);
+	textbuf_add(&t, " – ");
+	finding_time_put(&t, &v->span_t, c->end_ms, z);
+	textbuf_add(&t, " (%s)", v->zone);
 	v->span = put_text(b, &t);
 	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
 	v->duration = arena_put(b->arena, d, strlen(d));
@@ -946,23 +933,20 @@ static int build_header(struct builder *b)
 	/* The rooms file's lifetime, in the zone and on the day of the call's
 	 * start (a time on another day shows its date). */
 	v->ongoing = c->ongoing;
-	v->nroom_t = 0;
+	v->room_t.n = 0;
 	t.len = 0;
 	if (c->room_info != RR_NOIDX) {
 		if (c->created_ms != RR_NONE) {
 			room_time(b, c->created_ms, da, a);
-			textbuf_add(&t, "created %s", a);
-			spot_set(&v->room_t[v->nroom_t++], c->created_ms, 8, strlen(a),
-				 room_time_f(b, c->created_ms, da));
+			textbuf_add(&t, "created ");
+			finding_time_put(&t, &v->room_t, c->created_ms, a);
 		}
 		if (c->ongoing) {
 			textbuf_add(&t, "%sstill open at export", t.len ? " · " : "");
 		} else if (c->destroyed_ms != RR_NONE) {
 			room_time(b, c->destroyed_ms, da, a);
 			textbuf_add(&t, "%sdismissed ", t.len ? " · " : "");
-			spot_set(&v->room_t[v->nroom_t++], c->destroyed_ms, t.len, strlen(a),
-				 room_time_f(b, c->destroyed_ms, da));
-			textbuf_add(&t, "%s", a);
+			finding_time_put(&t, &v->room_t, c->destroyed_ms, a);
 		}
 	}
 	v->room_span = put_text(b, &t);

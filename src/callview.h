@@ -28,18 +28,6 @@
 
 enum { CV_BAR_FULL, CV_BAR_UPPER, CV_BAR_LOWER };
 
-/* Where a text holds an instant: bytes [off, off + len) of the text are ms
- * formatted in the display zone with f (enum tz_format: TZF_TIME or
- * TZF_DATETIME), with the zone's name after it where the view adds one
- * ("02:10:00 CET"). For the page's <time> elements (render_page.c's
- * add_time), which a script can re-draw in another zone. */
-struct cv_tspot {
-	int64_t ms;
-	uint16_t off;
-	uint8_t len;
-	uint8_t f;
-};
-
 struct cv_bar {
 	uint32_t session;        /* index into model.sessions */
 	int64_t start_ms, end_ms;
@@ -56,7 +44,7 @@ struct cv_bar {
 				  * " (start not seen)" after the times when inferred,
 				  * "entered" without a latency, "did not enter", or "entry
 				  * not seen" (entry_observed 0) */
-	struct cv_tspot title_t[2];  /* the title's two times */
+	struct finding_times title_t;  /* where title holds its two times */
 };
 
 struct cv_mark {
@@ -197,7 +185,7 @@ struct callview {
 	uint32_t call;           /* index into model.calls */
 	const char *room, *comm; /* comm "" when none */
 	const char *span;        /* "2026-11-20 10:00:05 – 10:40:12 (UTC)" */
-	struct cv_tspot span_t[2];   /* span's two times */
+	struct finding_times span_t;   /* where span holds its two times */
 	const char *zone_change; /* "" unless the axis spans a change of the zone's
 				  * offset: then "clocks went back at 03:00 CEST to
 				  * 02:00 CET (2026-10-25 01:00 UTC)" (the first
@@ -240,8 +228,7 @@ struct callview {
 	const char *room_span;   /* rooms file: "created 10:00:00 · dismissed 10:41:00",
 				  * "created 10:00:00 · still open at export", or "";
 				  * a time on another day than the call's start shows its date */
-	struct cv_tspot room_t[2];   /* room_span's times, nroom_t of them */
-	uint32_t nroom_t;
+	struct finding_times room_t;   /* where room_span holds its times */
 	uint8_t ongoing;         /* rooms file: not finished at export */
 	struct cv_chart *charts;
 	struct cv_series *series;

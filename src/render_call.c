@@ -37,27 +37,6 @@ enum cslot {
 
 _Static_assert(CS__COUNT <= FRAME_SLOTS, "a frame has room for every call slot");
 
-
-/* text with its n times (struct cv_tspot) as <time> elements, the rest as
- * text: the bytes are text's, and a script can re-draw the times. */
-static void timed_text(struct page *p, xmlNodePtr parent, const char *text,
-		       const struct cv_tspot *t, uint32_t n)
-{
-	size_t at = 0, len = strlen(text);
-	char b[256];
-
-	for (uint32_t k = 0; k < n; k++) {
-		if (t[k].off < at || (size_t)t[k].off + t[k].len > len)
-			break;   /* not where the view said: the rest as text */
-		add_text_n(p, parent, text + at, t[k].off - at);
-		memcpy(b, text + t[k].off, t[k].len);
-		b[t[k].len] = '\0';
-		add_time(p, parent, t[k].ms, (enum tz_format)t[k].f, b);
-		at = (size_t)t[k].off + t[k].len;
-	}
-	add_text_n(p, parent, text + at, len - at);
-}
-
 static const char *const cslot_names[CS__COUNT] = {
 	"title", "back", "heading", "zone", "summary", "timeline", "charts", "findings",
 	"participants", "sessions", "experiences", "log",
@@ -65,27 +44,20 @@ static const char *const cslot_names[CS__COUNT] = {
 	"fact-peak", "fact-sessions", "fact-exits", "fact-findings" };
 
 
-/* The call's span: its times as <time>, its zone as add_zone_name. */
+/* The call's span: its times as <time>, its zone as add_zone_name; a span
+ * not in that shape, as it is, its times as <time>. */
 static void span_fact(struct page *p, xmlNodePtr n, const struct callview *v)
 {
 	size_t len = strlen(v->span), zl = strlen(v->zone);
-	const struct cv_tspot *z = &v->span_t[1];
+	const struct finding_time *z = &v->span_t.t[1];
+	size_t k = v->span_t.n == 2 ? (size_t)z->off + z->len : 0;   /* the second time's end */
 
 	/* "A – Z (ZONE)": the zone's name after the second time. */
-	if ((size_t)z->off + z->len + zl + 3 != len) {
-		timed_text(p, n, v->span, v->span_t, 2);
+	if (!k || k + zl + 3 != len) {
+		add_timed_text(p, n, v->span, len, &v->span_t);
 		return;
 	}
-	{
-		char b[128];
-		size_t k = (size_t)z->off + z->len;
-
-		if (k >= sizeof b)
-			k = 0;
-		memcpy(b, v->span, k);
-		b[k] = '\0';
-		timed_text(p, n, b, v->span_t, 2);
-	}
+	add_timed_text(p, n, v->span, k, &v->span_t);
 	add_text(p, n, " (");
 	add_zone_name(p, n);
 	add_text(p, n, ")");
@@ -116,7 +88,7 @@ static void fact_of(struct page *p, int s, const struct callview *v, xmlNodePtr 
 	case CS_LIFETIME:
 		/* From the rooms file; it says "still open at export" too. */
 		if (v->room_span && *v->room_span) {
-			timed_text(p, n, v->room_span, v->room_t, v->nroom_t);
+			add_timed_text(p, n, v->room_span, strlen(v->room_span), &v->room_t);
 			return;
 		}
 		tb_str(p, v->ongoing ? "not finished at export (ongoing)" : "—");
@@ -277,7 +249,8 @@ static void fill_findings(struct page *p, xmlNodePtr n, const struct callview *v
 		badge(p, li, f->f->severity);
 		add_time(p, add_el(p, li, "span", "when"), f->f->time_ms, TZF_TIME, f->time);
 		add_el_text(p, li, "span", "user", f->user);
-		add_finding_text(p, add_el(p, li, "span", "text"), f->f);
+		add_timed_text(p, add_el(p, li, "span", "text"), f->f->text, strlen(f->f->text),
+			       &f->f->times);
 	}
 }
 
@@ -313,7 +286,8 @@ static void fill_sessions(struct page *p, xmlNodePtr n, const struct callview *v
 
 			tr = add_el(p, tb, "tr", NULL);
 			td_text(p, tr, l->user, NULL);
-			timed_text(p, add_el(p, tr, "td", NULL), bar->title, bar->title_t, 2);
+			add_timed_text(p, add_el(p, tr, "td", NULL), bar->title, strlen(bar->title),
+				       &bar->title_t);
 			td_text(p, tr, platform_name(s->platform), NULL);
 			exit_cell(p, tr, s->exit);
 			fmt_dur(s->entry_latency_ms, b, sizeof b);

@@ -569,7 +569,8 @@ static void ticket_findings(struct page *p, xmlNodePtr parent, uint32_t i)
 				add_text(p, li, " ");
 				add_el_text(p, li, "span", "id", strtab_str(st, se->user));
 				add_text(p, li, ": ");
-				add_finding_text(p, add_el(p, li, "span", "text"), fd);
+				add_timed_text(p, add_el(p, li, "span", "text"), fd->text, strlen(fd->text),
+					       &fd->times);
 				shown++;
 			}
 		}

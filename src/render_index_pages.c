@@ -64,10 +64,10 @@ static void users_label(struct page *p, uint32_t k)
 
 /* A page from the overview's template: its head (stylesheet; no script,
  * these pages need none), title, an empty body with a header (h1 heading,
- * links up), and its main returned (NULL when out of memory). */
+ * links up: "Call index" from index/, "Overview"), and its main returned
+ * (NULL when out of memory). */
 static xmlNodePtr index_page_open(struct page *p, const char *title, int in_dir)
 {
-	const struct report *r = p->r;
 	xmlNodePtr root = xmlDocGetRootElement(p->doc), body = NULL, head, e;
 
 	drop_node(slot(p, root, "script"));
@@ -85,7 +85,7 @@ static xmlNodePtr index_page_open(struct page *p, const char *title, int in_dir)
 		set_attr(p, add_el_text(p, e, "a", NULL, "Call index"), "href", "../calls.html");
 		add_text(p, e, " · ");
 	}
-	e = add_el_text(p, e, "a", NULL, r->title && *r->title ? r->title : "roomreport");
+	e = add_el_text(p, e, "a", NULL, "Overview");
 	set_attr(p, e, "href", in_dir ? "../index.html" : "index.html");
 	return add_el(p, body, "main", "overview call-index");
 }

@@ -192,9 +192,14 @@ void empty_note(struct page *p, xmlNodePtr parent, const char *s);
  * TZF_DATETIME_MS, TZF_TIME or TZF_DATE. NULL when out of memory. */
 xmlNodePtr add_time(struct page *p, xmlNodePtr parent, int64_t ms, enum tz_format f,
 		    const char *text);
-/* f's text into parent, each time its sentence names (f->times) as a
- * <time> element, the rest as text: the same characters as f->text. */
-void add_finding_text(struct page *p, xmlNodePtr parent, const struct finding *f);
+/* The len bytes of text (any length; NUL-terminated or not) into parent,
+ * each time ft says they hold (struct finding_time) as a <time> element in
+ * the shape of its text (data-f "dt" for a date and time, "t" a time of
+ * day, "hm" hours and minutes), the rest as text: the same characters as
+ * text. From a time not within them where ft says on, the rest is text.
+ * Findings' sentences and the call view's texts with times. */
+void add_timed_text(struct page *p, xmlNodePtr parent, const char *text, size_t len,
+		    const struct finding_times *ft);
 
 /* As add_time, with text (not NULL) in one of the shapes templates/zone.js
  * knows besides add_time's: "tms" (10:31:05.120, the event log) and "hm"

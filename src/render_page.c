@@ -70,24 +70,31 @@ xmlNodePtr add_zone_name(struct page *p, xmlNodePtr parent)
 	return n;
 }
 
-/* A finding's text with its times (struct finding_times) as <time>: "t"
- * (10:31:05, with the zone's name after it near a change of offset), or
- * "hm" (10:11, an abnormal experience on the minute). */
-void add_finding_text(struct page *p, xmlNodePtr parent, const struct finding *f)
+/* The shape (templates/zone.js's data-f) of a time's text b of n bytes:
+ * "2026-11-20 10:31:05" "dt", "10:31:05" "t", "10:11" "hm" (each perhaps
+ * with the zone's name after it). */
+static const char *time_shape(const char *b, size_t n)
 {
-	const char *text = f->text;
-	size_t at = 0, len = strlen(text);
+	if (n >= 10 && b[4] == '-')
+		return "dt";
+	return n >= 8 && b[5] == ':' ? "t" : "hm";
+}
+
+void add_timed_text(struct page *p, xmlNodePtr parent, const char *text, size_t len,
+		    const struct finding_times *ft)
+{
+	size_t at = 0;
 	char b[256];
 
-	for (uint32_t k = 0; k < f->times.n && k < FINDING_TIMES; k++) {
-		const struct finding_time *t = &f->times.t[k];
+	for (uint32_t k = 0; k < ft->n && k < FINDING_TIMES; k++) {
+		const struct finding_time *t = &ft->t[k];
 
 		if (t->off < at || (size_t)t->off + t->len > len || t->len < 5)
 			break;   /* not where the model said: the rest as text */
 		add_text_n(p, parent, text + at, t->off - at);
 		memcpy(b, text + t->off, t->len);
 		b[t->len] = '\0';
-		add_time_shaped(p, parent, t->ms, t->len >= 8 && b[5] == ':' ? "t" : "hm", b);
+		add_time_shaped(p, parent, t->ms, time_shape(b, t->len), b);
 		at = (size_t)t->off + t->len;
 	}
 	add_text_n(p, parent, text + at, len - at);

@@ -34,10 +34,14 @@ const char *platform_name(enum platform p);         /* "sdk", "webrtc", "unknown
  * outside 0..NET__TYPES-1. */
 const char *network_name(int32_t type);
 
-/* Where a finding's text holds an instant: bytes [off, off + len) of the
- * text are ms as tz_time_text writes it in the display zone ("10:31:05",
- * "02:10:00 CET"; an abnormal experience's "10:11" when on the minute), for
- * the pages' <time> elements. At most FINDING_TIMES, in text order. */
+/* Where a text holds an instant: bytes [off, off + len) of the text are ms
+ * formatted in the display zone, with the zone's name after it where the
+ * text adds one: a finding's time as tz_time_text writes it ("10:31:05",
+ * "02:10:00 CET"; an abnormal experience's "10:11" when on the minute), or
+ * a call view's (callview.h) date and time ("2026-11-20 10:00:05") or time
+ * of day. The pages write each as a <time> element (render_page.c's
+ * add_timed_text), in the shape of its text: a date and time, a time of
+ * day, or hours and minutes. At most FINDING_TIMES, in text order. */
 #define FINDING_TIMES 2
 struct finding_time {
 	int64_t ms;
@@ -59,8 +63,9 @@ struct finding {
 };
 
 struct textbuf;
-/* Appends s (ms as tz_time_text wrote it) to x and notes where in ft (when
- * ft has room and the text is short enough to say where). */
+/* Appends s (ms formatted in the display zone, see struct finding_time) to
+ * x and notes where in ft (when ft has room and the text is short enough to
+ * say where). Findings' and the call view's texts are made with it. */
 void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms, const char *s);
 
 struct cause {

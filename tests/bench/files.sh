@@ -32,10 +32,7 @@ rows=${FILES_ROWS:-2000000}
 mkdir -p "$work"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
 
-cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-  -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
-cmake --build "$root/build-bench" -j2 >/dev/null
-bin="$root/build-bench/roomreport"
+. "$root/tests/bench/build.sh"
 
 src=$work/events-$rows.csv
 if [ ! -s "$src" ]; then

@@ -44,10 +44,7 @@ runs=${BENCH_RUNS:-3}
 mkdir -p "$work"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)"; exit 1; }
 
-cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF \
-  -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" >/dev/null
-cmake --build "$root/build-bench" -j2 >/dev/null
-bin="$root/build-bench/roomreport"
+. "$root/tests/bench/build.sh"
 parse="$root/build-bench/parse_only"
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -o "$parse" \
   "$root/tests/bench/parse_only.c" -lcsv

@@ -44,8 +44,10 @@
 //
 // Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { AXE_PATH, launchChromium } from './launch.mjs';
 
 const argv = process.argv.slice(2);
 let overview = false;
@@ -63,26 +65,7 @@ if (!existsSync(page_path)) {
   console.error(`check-browser: ${page_path}: no such file`);
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  console.error(`check-browser: ${executablePath} not found (Debian: apt-get install chromium)`);
-  process.exit(2);
-}
-
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error(`check-browser: playwright-core not installed (run npm ci in tests/browser): ${e.message}`);
-  process.exit(2);
-}
-
 const url = pathToFileURL(page_path).href;
-const AXE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js');
-if (!existsSync(AXE_PATH)) {
-  console.error(`check-browser: ${AXE_PATH} missing (run npm ci in tests/browser)`);
-  process.exit(2);
-}
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const phonePng = outPng.replace(/\.png$/, '-phone.png');
 const failures = [];
@@ -97,17 +80,7 @@ const TIMELINE_SEL = ['svg.timeline', '#timeline svg', 'svg#timeline', '.timelin
   'svg[class*="timeline"]', '[id*="timeline"] svg', 'svg[aria-label*="imeline"]',
   'figure svg', 'svg'];
 
-// playwright-core starts Chromium with a fresh temporary profile.
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-    '--disable-dev-shm-usage'],
-}).catch((e) => {
-  console.error(`check-browser: cannot start ${executablePath}: ${e.message}`);
-  process.exit(2);
-});
+const browser = await launchChromium('check-browser', { axe: true });
 
 // Watches one page: console, page errors, requests.
 function watch(page, label) {

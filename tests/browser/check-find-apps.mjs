@@ -16,25 +16,14 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { launchChromium } from './launch.mjs';
+
 const [dirIndex] = process.argv.slice(2);
 if (!dirIndex || process.argv.length !== 3 || !existsSync(dirIndex)) {
   console.error('usage: check-find-apps.mjs DIR/index.html');
   process.exit(2);
 }
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error(`check-find-apps: playwright-core not installed (npm ci in tests/browser): ${e.message}`);
-  process.exit(2);
-}
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage'],
-}).catch((e) => {
-  console.error(`check-find-apps: cannot start chromium: ${e.message}`);
-  process.exit(2);
-});
+const browser = await launchChromium('check-find-apps');
 const failures = [];
 const fail = (m) => failures.push(m);
 const WANT = [

@@ -27,7 +27,9 @@
 // Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+
+import { launchChromium } from './launch.mjs';
 
 const [dirIndex, single, eventsCsv] = process.argv.slice(2);
 if (!dirIndex || !single || !eventsCsv || process.argv.length !== 5) {
@@ -39,14 +41,6 @@ for (const f of [dirIndex, single, eventsCsv]) {
     console.error(`check-find: ${f}: no such file`);
     process.exit(2);
   }
-}
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error(`check-find: playwright-core not installed (npm ci in tests/browser): ${e.message}`);
-  process.exit(2);
 }
 
 // ---- what the input holds: calls (CommIds) per user and per room
@@ -73,14 +67,7 @@ function expected(path) {
 const want = expected(eventsCsv);
 const failures = [];
 const fail = (m) => failures.push(m);
-const browser = await chromium.launch({
-  executablePath, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-}).catch((e) => {
-  console.error(`check-find: cannot start ${executablePath}: ${e.message}`);
-  process.exit(2);
-});
+const browser = await launchChromium('check-find');
 
 function watch(page, label) {
   page.on('console', (m) => {

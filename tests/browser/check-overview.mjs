@@ -19,24 +19,17 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+import { launchChromium } from './launch.mjs';
+
 const [file, pdf] = process.argv.slice(2);
 if (!file || !pdf || !existsSync(file)) {
   console.error('usage: check-overview.mjs PAGE.html OUT.pdf');
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error(`check-overview: playwright-core not installed (run npm ci in tests/browser): ${e.message}`);
-  process.exit(2);
-}
 const url = pathToFileURL(resolve(file)).href;
 const failures = [];
 const fail = (m) => failures.push(m);
-const browser = await chromium.launch({ executablePath, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const browser = await launchChromium('check-overview');
 
 // Runs in the page: the smallest SVG text, and every one under 11 px.
 function svgText() {

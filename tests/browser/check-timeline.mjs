@@ -31,37 +31,22 @@
 // EXITS=path in the environment).
 // Exits 0 when every check passes, 1 with one line per failure, 2 on a
 // usage or setup error. Environment: CHROMIUM (default /usr/bin/chromium).
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { AXE_PATH, launchChromium } from './launch.mjs';
 
 const [callFile, bigFile, shots] = process.argv.slice(2);
 if (!callFile) {
   console.error('usage: check-timeline.mjs CALL.html [BIGCALL.html [SHOTS_DIR]]');
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  console.error(`check-timeline: ${executablePath} not found (Debian: apt-get install chromium)`);
-  process.exit(2);
-}
-const AXE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js');
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error(`check-timeline: playwright-core not installed (run npm ci in tests/browser): ${e.message}`);
-  process.exit(2);
-}
 const failures = [];
 const fail = (m) => failures.push(m);
 const check = (ok, m) => { if (!ok) fail(m); };
 
-const browser = await chromium.launch({
-  executablePath, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-});
+const browser = await launchChromium('check-timeline', { axe: true });
 
 async function open(file, width, height, label) {
   const ctx = await browser.newContext({ viewport: { width, height } });

@@ -27,8 +27,10 @@
 // Exits 0 when every check passes, 1 with one line per failed check, 2 on
 // a usage or setup error. Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+import { AXE_PATH, launchChromium } from './launch.mjs';
 
 const [overview, callPage, dstPage] = process.argv.slice(2);
 if (!overview || !callPage || process.argv.length > 5) {
@@ -41,19 +43,6 @@ for (const f of [overview, callPage].concat(dstPage ? [dstPage] : [])) {
     process.exit(2);
   }
 }
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-const AXE_PATH = resolve(dirname(fileURLToPath(import.meta.url)), 'node_modules/axe-core/axe.min.js');
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.error(`check-zone: playwright-core not installed (npm ci in tests/browser): ${e.message}`);
-  process.exit(2);
-}
-if (!existsSync(AXE_PATH)) {
-  console.error(`check-zone: ${AXE_PATH} missing (npm ci in tests/browser)`);
-  process.exit(2);
-}
 
 const failures = [];
 const fail = (m) => failures.push(m);
@@ -62,14 +51,7 @@ const eq = (what, got, want) => {
     fail(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
 };
 
-const browser = await chromium.launch({
-  executablePath, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-}).catch((e) => {
-  console.error(`check-zone: cannot start ${executablePath}: ${e.message}`);
-  process.exit(2);
-});
+const browser = await launchChromium('check-zone', { axe: true });
 
 function watch(page, label) {
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') fail(`${label}: console ${m.type()}: ${m.text()}`); });

@@ -12,6 +12,7 @@ import io
 import json
 import os
 import subprocess
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.environ.get("RR_SOURCE_DIR") or os.path.join(HERE, "..", ".."))
@@ -62,6 +63,25 @@ def run(args, stdin=None, binary=False, cwd=None, env=None, timeout=120):
         return p.returncode, p.stdout, p.stderr
     return (p.returncode, p.stdout.decode("utf-8", "replace"),
             p.stderr.decode("utf-8", "replace"))
+
+
+def temp_dir(test, prefix="rr-"):
+    """A new temporary directory, removed when test (a TestCase) ends."""
+    d = tempfile.TemporaryDirectory(prefix=prefix)
+    test.addCleanup(d.cleanup)
+    return d.name
+
+
+def write_files(where, files):
+    """Writes {name: text} files into directory where, in UTF-8 and with
+    newlines as they are; returns their paths in the order of files."""
+    paths = []
+    for name, text in files.items():
+        p = os.path.join(where, name)
+        with open(p, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        paths.append(p)
+    return paths
 
 
 def read_csv_text(text):

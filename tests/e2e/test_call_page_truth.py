@@ -10,7 +10,6 @@ import html.parser
 import os
 import re
 import sys
-import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,16 +99,10 @@ def tick_labels(page_path):
 
 def build(test, files, tz, extra=()):
     """Runs the tool on {name: text} files; returns (json, [call page paths])."""
-    d = tempfile.TemporaryDirectory(prefix="rr-truth-")
-    test.addCleanup(d.cleanup)
-    paths = []
-    for name, text in files.items():
-        p = os.path.join(d.name, name)
-        with open(p, "w", encoding="utf-8") as f:
-            f.write(text)
-        paths.append(p)
-    out = os.path.join(d.name, "report")
-    js = os.path.join(d.name, "r.json")
+    where = rr.temp_dir(test, "rr-truth-")
+    paths = rr.write_files(where, files)
+    out = os.path.join(where, "report")
+    js = os.path.join(where, "r.json")
     code, _, err = rr.run(["-q", "-o", out, "--json", js, "--tz", tz] + list(extra) + paths)
     test.assertEqual(code, 0, err)
     with open(js, encoding="utf-8") as f:

@@ -199,6 +199,17 @@ class IndexPages(unittest.TestCase):
         """The links of page rel whose (href, text, li, ul) satisfy pred."""
         return [ln for ln in self.page(rel).links if pred(ln)]
 
+    def test_links_up(self):
+        # Each index page's header names where its links lead: calls.html
+        # to the overview, the pages under index/ to calls.html and the
+        # overview.
+        for rel in self.index_pages():
+            want = [("index.html", "Overview")]
+            if rel != "calls.html":
+                want.insert(0, ("calls.html", "Call index"))
+            up = [(self.resolve(rel, h)[0], text) for h, text, _, _ in self.page(rel).links]
+            self.assertEqual(up[:len(want)], want, rel)
+
     def test_find_a_user_without_scripts(self):
         calls = self.model["calls"]
         per_user = {}
@@ -331,7 +342,7 @@ class CutPages(unittest.TestCase):
                          ["day-1.html", "day-2.html", "users-1.html", "users-2.html"])
         hub = self.text("calls.html")
         for want in (
-                "Call index roomreport 3001 calls on 4 pages that need no script: by day, and "
+                "Call index Overview 3001 calls on 4 pages that need no script: by day, and "
                 "by user. The overview (index.html) has a search box over the same calls.",
                 "Every call, by day Times in UTC. A day of more than 3000 calls is on several "
                 "pages, each named by the start times of its first and last calls.",
@@ -347,7 +358,7 @@ class CutPages(unittest.TestCase):
             self.assertIn(want, hub)
         d1, d2 = self.text("index/day-1.html"), self.text("index/day-2.html")
         self.assertTrue(d1.startswith(
-            "Calls of 2026-11-20, part 1 of 2 Call index · roomreport Calls 1 to 1500 of the "
+            "Calls of 2026-11-20, part 1 of 2 Call index · Overview Calls 1 to 1500 of the "
             "day's 3001, in start order. Times in UTC. Each call with its room, CommId, users "
             "and findings; its time links to its page. Next: 2026-11-20, part 2 of 2 "
             "00:00:00 room r0 · users a0000, b0000"), d1[:400])
@@ -356,7 +367,7 @@ class CutPages(unittest.TestCase):
         self.assertNotIn("Next:", d2)
         u1, u2 = self.text("index/users-1.html"), self.text("index/users-2.html")
         self.assertTrue(u1.startswith(
-            "Users a0000 to b0331 Call index · roomreport 3333 users, sorted by ID, with their "
+            "Users a0000 to b0331 Call index · Overview 3333 users, sorted by ID, with their "
             "3998 calls (a call of several of them is counted for each). Times in UTC; each "
             "call links to its page, or to its line in the list by day. Next: b0332 to b0999 "
             "a0000 : 2026-11-20 00:00:00 a0001 : 2026-11-20 00:00:20"), u1[:500])

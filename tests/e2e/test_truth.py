@@ -68,12 +68,7 @@ class Report:
     def __init__(self, files, *extra, html_pages=True):
         self.dir = tempfile.mkdtemp(prefix="rr-truth-")
         try:
-            paths = []
-            for name, text in files.items():
-                p = os.path.join(self.dir, name)
-                with open(p, "w", encoding="utf-8", newline="") as f:
-                    f.write(text)
-                paths.append(p)
+            paths = rr.write_files(self.dir, files)
             out = os.path.join(self.dir, "report")
             args = ["-q", "--tz", "UTC", "--json", os.path.join(self.dir, "r.json"),
                     "--sessions-csv", os.path.join(self.dir, "s.csv")]

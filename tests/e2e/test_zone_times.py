@@ -12,7 +12,6 @@ import html.parser
 import os
 import re
 import sys
-import tempfile
 import unittest
 import zoneinfo
 
@@ -106,21 +105,12 @@ TIME_RE = re.compile(r"\b\d\d:\d\d(?::\d\d)?\b")
 class ZoneTimes(unittest.TestCase):
 
     def run_tool(self, files, tz, single=False):
-        d = tempfile.TemporaryDirectory(prefix="rr-zone-")
-        self.addCleanup(d.cleanup)
-        paths = []
-        for name, text in files.items():
-            p = os.path.join(d.name, name)
-            with open(p, "w", encoding="utf-8") as f:
-                f.write(text)
-            paths.append(p)
-        return self.run_on(paths, tz, d.name, single)
+        where = rr.temp_dir(self, "rr-zone-")
+        return self.run_on(rr.write_files(where, files), tz, where, single)
 
     def run_on(self, paths, tz, where=None, single=False):
         if where is None:
-            d = tempfile.TemporaryDirectory(prefix="rr-zone-")
-            self.addCleanup(d.cleanup)
-            where = d.name
+            where = rr.temp_dir(self, "rr-zone-")
         out = os.path.join(where, "one.html" if single else "report")
         code, _, err = rr.run(["-q", "-o", out, "--tz", tz] + paths)
         self.assertEqual(code, 0, err)
@@ -196,9 +186,7 @@ class ZoneTimes(unittest.TestCase):
     def test_ticket_findings_first(self):
         # The ticket file's list of findings, before the call: each time and
         # each time in its sentence a <time>.
-        d = tempfile.TemporaryDirectory(prefix="rr-zone-")
-        self.addCleanup(d.cleanup)
-        out = os.path.join(d.name, "ticket.html")
+        out = os.path.join(rr.temp_dir(self, "rr-zone-"), "ticket.html")
         code, _, err = rr.run(["-q", "-o", out, "--tz", "Asia/Shanghai", "--room", "3101"]
                               + rr.SAMPLES)
         self.assertEqual(code, 0, err)

@@ -149,40 +149,63 @@ static void test_lines_across_parts(void **state)
 	free(buf);
 }
 
+/* 200 event rows of 20 rooms and 5 users after HDR, malloc'd (the caller
+ * frees them); *len gets their bytes. */
+static char *small_export(size_t *len)
+{
+	char *buf = malloc(64 * 1024);
+
+	assert_non_null(buf);
+	*len = (size_t)sprintf(buf, HDR);
+	for (int i = 0; i < 200; i++)
+		*len += (size_t)sprintf(buf + *len, "r%d,u%d,%lld,5001,,,\n", i / 20, i % 5,
+					1795168800000LL + i);
+	return buf;
+}
+
+/* Reads buf on `threads` threads (parts of at least 100 bytes; one thread
+ * above `above` bytes) with the n-th allocation failing (0: none). Returns
+ * the status; *nrecs (when not NULL) gets how many records were read. */
+static int read_failing_at(const char *buf, size_t len, unsigned threads, uint64_t above,
+			   unsigned long n, size_t *nrecs)
+{
+	struct dataset ds;
+	struct ingest_options o;
+	char err[200];
+	int rc;
+
+	kit_ingest_options(&o);
+	o.threads = threads;
+	o.part_min_bytes = 100;
+	o.one_thread_above = above;
+	assert_int_equal(dataset_init(&ds), RR_OK);
+	rr_alloc_fail_at(n);
+	rc = ingest_mem(&ds, "f.csv", buf, len, &o, err, sizeof err);
+	rr_alloc_fail_at(0);
+	if (nrecs)
+		*nrecs = ds.nrecs;
+	dataset_free(&ds);
+	return rc;
+}
+
 /* Allocation failures anywhere in the parallel path: RR_ENOMEM or the same
  * dataset as one thread, never a crash or a leak (ASan/valgrind). */
 static void test_out_of_memory(void **state)
 {
-	char *buf = malloc(64 * 1024);
-	size_t len = 0;
+	size_t len, nrecs;
+	char *buf = small_export(&len);
 	int saw_ok = 0;
 
 	(void)state;
-	assert_non_null(buf);
-	len += (size_t)sprintf(buf + len, HDR);
-	for (int i = 0; i < 200; i++)
-		len += (size_t)sprintf(buf + len, "r%d,u%d,%lld,5001,,,\n", i / 20, i % 5,
-				       1795168800000LL + i);
 	for (unsigned long n = 1; n < 2000 && !saw_ok; n++) {
-		struct dataset ds;
-		struct ingest_options o;
-		char err[200];
-		int rc;
+		int rc = read_failing_at(buf, len, 4, UINT64_MAX, n, &nrecs);
 
-		kit_ingest_options(&o);
-		o.threads = 4;
-		o.part_min_bytes = 100;
-		assert_int_equal(dataset_init(&ds), RR_OK);
-		rr_alloc_fail_at(n);
-		rc = ingest_mem(&ds, "f.csv", buf, len, &o, err, sizeof err);
-		rr_alloc_fail_at(0);
 		if (rc == RR_OK) {
 			saw_ok = 1;
-			assert_int_equal(ds.nrecs, 200);
+			assert_int_equal(nrecs, 200);
 		} else {
 			assert_int_equal(rc, RR_ENOMEM);
 		}
-		dataset_free(&ds);
 	}
 	assert_true(saw_ok);
 	free(buf);
@@ -193,20 +216,8 @@ static void test_out_of_memory(void **state)
 static unsigned long allocations(const char *buf, size_t len, unsigned threads, uint64_t above)
 {
 	for (unsigned long n = 1;; n++) {
-		struct dataset ds;
-		struct ingest_options o;
-		char err[200];
-		int rc;
+		int rc = read_failing_at(buf, len, threads, above, n, NULL);
 
-		kit_ingest_options(&o);
-		o.threads = threads;
-		o.part_min_bytes = 100;
-		o.one_thread_above = above;
-		assert_int_equal(dataset_init(&ds), RR_OK);
-		rr_alloc_fail_at(n);
-		rc = ingest_mem(&ds, "f.csv", buf, len, &o, err, sizeof err);
-		rr_alloc_fail_at(0);
-		dataset_free(&ds);
 		if (rc == RR_OK)
 			return n - 1;
 		assert_int_equal(rc, RR_ENOMEM);
@@ -217,16 +228,11 @@ static unsigned long allocations(const char *buf, size_t len, unsigned threads, 
  * allocations as threads = 1); at or under it, in parts (other ones). */
 static void test_one_thread_above(void **state)
 {
-	char *buf = malloc(64 * 1024);
-	size_t len = 0;
+	size_t len;
+	char *buf = small_export(&len);
 	unsigned long one;
 
 	(void)state;
-	assert_non_null(buf);
-	len += (size_t)sprintf(buf + len, HDR);
-	for (int i = 0; i < 200; i++)
-		len += (size_t)sprintf(buf + len, "r%d,u%d,%lld,5001,,,\n", i / 20, i % 5,
-				       1795168800000LL + i);
 	one = allocations(buf, len, 1, UINT64_MAX);
 	assert_int_equal(allocations(buf, len, 4, len - 1), one);
 	assert_int_equal(allocations(buf, len, 4, 0), one);

@@ -1,7 +1,8 @@
 /*
  * Tests for render.c, template loading: a --templates directory (its own
  * templates, stylesheets and script, and the ones it may leave out), and
- * templates that are refused. The other render files have theirs in
+ * templates that are refused; and render_page.c's times (add_time,
+ * add_timed_text). The other render files have theirs in
  * test_render_*.c, which share the fixture in render_kit.c: reports built
  * through the real pipeline from a small dataset with ordinary and hostile
  * IDs, written to a temporary directory and parsed back with libxml2.
@@ -201,11 +202,111 @@ static void test_add_time(void **state)
 	xmlFreeDoc(tmpl);
 }
 
+/* parent's children as "TEXT" for a text node and "[F|TEXT]" for a <time>
+ * with data-f F, into out (n bytes). */
+static void children_of(xmlNodePtr parent, char *out, size_t n)
+{
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (xmlNodePtr c = parent->children; c && at < n; c = c->next) {
+		xmlChar *v = xmlNodeGetContent(c);
+		xmlChar *f = c->type == XML_ELEMENT_NODE ? xmlGetProp(c, BAD_CAST "data-f") : NULL;
+
+		assert_true(c->type == XML_TEXT_NODE ||
+			    (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, "time")));
+		at += (size_t)snprintf(out + at, n - at, f ? "[%s|%s]" : "%s%s",
+				       f ? (const char *)f : "", (const char *)v);
+		xmlFree(f);
+		xmlFree(v);
+	}
+}
+
+/* add_timed_text (render_page.c): the len bytes of a text, each time where
+ * its struct finding_times says as a <time> in its text's shape, the rest
+ * as text. A text far over 128 bytes (a call's span with long zone names
+ * once lost its times past 128 bytes) keeps every time; a length that ends
+ * before a time writes that time's bytes as nothing; a time not where it
+ * is said to be, and everything after it, is text. */
+static void test_add_timed_text(void **state)
+{
+	static const char dt[] = "2026-11-20 10:00:05", t[] = "10:31:05 CET", hm[] = "10:11";
+	char head[160], text[512], got[1024], want[1024];
+	struct finding_times ft = { .n = 2 };
+	struct report r;
+	struct page p;
+	xmlNodePtr el;
+	size_t k;
+	htmlDocPtr tmpl = htmlReadMemory("<html><body></body></html>", 26, NULL, "UTF-8",
+					 HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+
+	(void)state;
+	assert_non_null(tmpl);
+	memset(&r, 0, sizeof r);
+	assert_int_equal(page_init(&p, tmpl, &r, NULL, 0), RR_OK);
+	memset(head, 0, sizeof head);
+	for (k = 0; k + 4 < 150; k += 4)
+		memcpy(head + k, "<&> ", 4);       /* hostile-looking, 148 bytes */
+	snprintf(text, sizeof text, "%s%s – %s (Some/Zone) after", head, dt, t);
+	ft.t[0] = (struct finding_time){ INT64_C(1795168805000), (uint16_t)strlen(head),
+					 (uint8_t)strlen(dt) };
+	ft.t[1] = (struct finding_time){ INT64_C(1795170665000),
+					 (uint16_t)(strlen(head) + strlen(dt) + 5), (uint8_t)strlen(t) };
+	assert_true(ft.t[1].off > 128);
+
+	/* The whole text: both times, every byte. */
+	el = add_el(&p, xmlDocGetRootElement(p.doc), "p", NULL);
+	add_timed_text(&p, el, text, strlen(text), &ft);
+	children_of(el, got, sizeof got);
+	snprintf(want, sizeof want, "%s[dt|%s] – [t|%s] (Some/Zone) after", head, dt, t);
+	assert_string_equal(got, want);
+
+	/* Up to the second time's end (span_fact, before the zone's name). */
+	el = add_el(&p, xmlDocGetRootElement(p.doc), "p", NULL);
+	add_timed_text(&p, el, text, (size_t)ft.t[1].off + ft.t[1].len, &ft);
+	children_of(el, got, sizeof got);
+	snprintf(want, sizeof want, "%s[dt|%s] – [t|%s]", head, dt, t);
+	assert_string_equal(got, want);
+
+	/* A length that ends inside the second time: that much, as text. */
+	el = add_el(&p, xmlDocGetRootElement(p.doc), "p", NULL);
+	add_timed_text(&p, el, text, (size_t)ft.t[1].off + 2, &ft);
+	children_of(el, got, sizeof got);
+	snprintf(want, sizeof want, "%s[dt|%s] – 10", head, dt);
+	assert_string_equal(got, want);
+
+	/* A second time said to start inside the first: from it on, text. */
+	ft.t[1].off = (uint16_t)(ft.t[0].off + 3);
+	el = add_el(&p, xmlDocGetRootElement(p.doc), "p", NULL);
+	add_timed_text(&p, el, text, strlen(text), &ft);
+	children_of(el, got, sizeof got);
+	snprintf(want, sizeof want, "%s[dt|%s] – %s (Some/Zone) after", head, dt, t);
+	assert_string_equal(got, want);
+
+	/* An abnormal experience on the minute: "hm"; no times: all text. */
+	snprintf(text, sizeof text, "Audio lagged at %s for 2 s", hm);
+	ft.n = 1;
+	ft.t[0] = (struct finding_time){ INT64_C(1795169460000), 16, (uint8_t)strlen(hm) };
+	el = add_el(&p, xmlDocGetRootElement(p.doc), "p", NULL);
+	add_timed_text(&p, el, text, strlen(text), &ft);
+	children_of(el, got, sizeof got);
+	assert_string_equal(got, "Audio lagged at [hm|10:11] for 2 s");
+	ft.n = 0;
+	el = add_el(&p, xmlDocGetRootElement(p.doc), "p", NULL);
+	add_timed_text(&p, el, text, strlen(text), &ft);
+	children_of(el, got, sizeof got);
+	assert_string_equal(got, text);
+	assert_false(p.oom);
+	page_free(&p);
+	xmlFreeDoc(tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_templates_dir),
 		cmocka_unit_test(test_add_time),
+		cmocka_unit_test(test_add_timed_text),
 	};
 
 	return cmocka_run_group_tests(tests, render_kit_setup, render_kit_teardown);
