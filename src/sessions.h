@@ -254,6 +254,14 @@ int model_add_findings(struct model *m, const struct finding_new *f, size_t n);
  * finding, e.g. an unknown exit's "no_exit" by "still_in_room". */
 void model_drop_findings(struct model *m, const char *code, const uint32_t *sessions, size_t n);
 
+/* DESIGN §3's rule for an event outside every session of its (room,
+ * CommId): it belongs to the call containing it, else the nearest. Given
+ * the last call starting at or before t (ending at first_end) and the next
+ * one (starting at next_start), returns 1 when t belongs to the next one
+ * (t is after the first's end and nearer the next's start), 0 when to the
+ * first. Ties go to the first. */
+int sessions_call_nearer_next(int64_t t, int64_t first_end, int64_t next_start);
+
 /* Builds the model from a finished dataset: sessions_begin, sessions_add(ds),
  * sessions_end. The catalog gives the words of findings; ds, cat and o are
  * only read, and only during the call, but the model's IDs (users, rooms,

@@ -15,6 +15,11 @@
 #include "sessions_int.h"
 #include "util.h"
 
+int sessions_call_nearer_next(int64_t t, int64_t first_end, int64_t next_start)
+{
+	return t > first_end && next_start - t < t - first_end;
+}
+
 /* ---- one (room, comm) group ---- */
 
 static int cmp_i64_sort(const void *pa, const void *pb, const void *ctx)
@@ -217,8 +222,8 @@ static int build_group(struct builder *b, size_t gb, size_t ge)
 		}
 		k = lo - 1;
 		best = k;
-		if (t > m->calls[k].end_ms && k + 1 < m->ncalls &&
-		    m->calls[k + 1].start_ms - t < t - m->calls[k].end_ms)
+		if (k + 1 < m->ncalls &&
+		    sessions_call_nearer_next(t, m->calls[k].end_ms, m->calls[k + 1].start_ms))
 			best = k + 1;
 		m->calls[best].outside_events++;
 		if (m->noutside >= UINT32_MAX - 1 ||

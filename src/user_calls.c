@@ -131,7 +131,7 @@ static uint32_t nearest_call(const struct walk *w, int64_t t)
 
 	while (k + 1 < w->q && w->c[k + 1].start <= t)
 		k++;
-	if (t > w->c[k].end && k + 1 < w->q && w->c[k + 1].start - t < t - w->c[k].end)
+	if (k + 1 < w->q && sessions_call_nearer_next(t, w->c[k].end, w->c[k + 1].start))
 		k++;
 	return w->c[k].call;
 }

@@ -83,10 +83,39 @@ static void test_session_ties_by_user(void **state)
 	dataset_free(&ds);
 }
 
+/* DESIGN §3's nearest-call rule for an event outside every session, as
+ * sessions_calls.c and user_calls.c both apply it. */
+static void test_call_nearer_next(void **state)
+{
+	static const struct {
+		int64_t t, first_end, next_start;
+		int want;
+	} cases[] = {
+		{ 500, 1000, 5000, 0 },      /* inside the first call */
+		{ 1000, 1000, 5000, 0 },     /* at its end */
+		{ 2000, 1000, 5000, 0 },     /* nearer the first's end */
+		{ 3000, 1000, 5000, 0 },     /* halfway: a tie goes to the first */
+		{ 3001, 1000, 5000, 1 },     /* nearer the next's start */
+		{ 4999, 1000, 5000, 1 },
+		{ 5000, 1000, 5000, 1 },     /* at the next's start */
+		{ 7000, 1000, 5000, 1 },     /* past the next's start */
+		{ -5, -10, 10, 0 },          /* negative times */
+		{ 4, -10, 10, 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		print_message("case %zu\n", i);
+		assert_int_equal(sessions_call_nearer_next(cases[i].t, cases[i].first_end,
+							   cases[i].next_start), cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calls),
+		cmocka_unit_test(test_call_nearer_next),
 		cmocka_unit_test(test_session_ties_by_user),
 	};
 
