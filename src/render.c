@@ -37,6 +37,7 @@
 #include <libxml/xpath.h>
 
 #include "render_int.h"
+#include "script_min.h"
 #include "templates.h"
 #include "util.h"
 #include "version.h"
@@ -231,6 +232,21 @@ static int load_optional(const char *dir, const char *name, char **buf, size_t *
 	return rc;
 }
 
+/* As load_optional, for a script: what it loaded is shrunk (script_min)
+ * before anything checks or uses it, the embedded scripts and a --templates
+ * directory's alike. */
+static int load_script(const char *dir, const char *name, char **buf, size_t *len,
+		       char *err, size_t errlen)
+{
+	int rc = load_optional(dir, name, buf, len, err, errlen);
+
+	if (rc == RR_OK && *buf) {
+		*len = script_min_shrink(*buf, *len);
+		(*buf)[*len] = '\0';
+	}
+	return rc;
+}
+
 /* Checks a stylesheet or script that goes into <style>/<script> unescaped. */
 static int check_raw(const char *name, const char *s, size_t n, const char *tag, char *err,
 		     size_t errlen)
@@ -274,8 +290,8 @@ static int join_scripts(char **a, size_t *n, char **b, size_t bn)
 	return RR_OK;
 }
 
-/* The pages' scripts, each optional in a --templates directory: *js the
- * overview's (report.js), *cjs the call pages' (call.js, then timeline.js,
+/* The pages' scripts, shrunk, each optional in a --templates directory: *js
+ * the overview's (report.js), *cjs the call pages' (call.js, then timeline.js,
  * the timeline's zoom); every page that has a script gets zone.js (the
  * local/UTC switch) after it. NULL for a page without. Returns RR_OK, or
  * RR_EIO/RR_EDATA/RR_ENOMEM with err set; the caller frees *js and *cjs
@@ -288,11 +304,11 @@ static int load_scripts(const char *dir, char **js, size_t *jslen, char **cjs, s
 	int rc;
 
 	*js = *cjs = NULL;
-	if ((rc = load_optional(dir, "report.js", js, jslen, err, errlen)) != RR_OK ||
-	    (rc = load_optional(dir, "call.js", cjs, cjslen, err, errlen)) != RR_OK ||
-	    (rc = load_optional(dir, "timeline.js", &tjs, &tjslen, err, errlen)) != RR_OK ||
-	    (rc = load_optional(dir, "zone.js", &zjs, &zjslen, err, errlen)) != RR_OK ||
-	    (rc = load_optional(dir, "zone.js", &zjs2, &zjslen2, err, errlen)) != RR_OK)
+	if ((rc = load_script(dir, "report.js", js, jslen, err, errlen)) != RR_OK ||
+	    (rc = load_script(dir, "call.js", cjs, cjslen, err, errlen)) != RR_OK ||
+	    (rc = load_script(dir, "timeline.js", &tjs, &tjslen, err, errlen)) != RR_OK ||
+	    (rc = load_script(dir, "zone.js", &zjs, &zjslen, err, errlen)) != RR_OK ||
+	    (rc = load_script(dir, "zone.js", &zjs2, &zjslen2, err, errlen)) != RR_OK)
 		goto out;
 	if ((*js && (rc = check_raw("report.js", *js, *jslen, "script", err, errlen)) != RR_OK) ||
 	    (*cjs && (rc = check_raw("call.js", *cjs, *cjslen, "script", err, errlen)) != RR_OK) ||

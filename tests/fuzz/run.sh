@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang into build-fuzz/ and runs each for
 # SECONDS, from a corpus in build-fuzz/corpus-<target> seeded with samples/,
-# tests/data/{hostile,e2e,broken}/ (files up to 1 MB) and tests/fuzz/seeds/.
+# tests/data/{hostile,e2e,broken}/ (files up to 1 MB) and tests/fuzz/seeds/,
+# and fuzz_script_min also with the page scripts, templates/*.js.
 # First replays tests/fuzz/regressions/ through every target. Fails on any
 # crash, leak, timeout or out-of-memory; the input is saved in
 # build-fuzz/artifacts/.
 #
-#   tests/fuzz/run.sh SECONDS [fuzz_ingest fuzz_pipeline fuzz_render fuzz_reader]
+#   tests/fuzz/run.sh SECONDS [fuzz_ingest fuzz_pipeline fuzz_render fuzz_reader fuzz_script_min]
 #
 # FUZZ_JOBS (default: nproc, at most 2) targets run at a time, one process
 # each; logs in build-fuzz/fuzz-<target>.log.
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/../.."
 secs=$1
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_ingest fuzz_pipeline fuzz_render fuzz_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_ingest fuzz_pipeline fuzz_render fuzz_reader fuzz_script_min)
 jobs=${FUZZ_JOBS:-$(nproc)}
 [ "$jobs" -le 2 ] || jobs=2
 B=build-fuzz
@@ -45,11 +46,12 @@ if [ ${#regs[@]} -gt 0 ]; then
 fi
 
 run() {
-	local t=$1 max=65536 c=$B/corpus-$1
+	local t=$1 max=65536 c=$B/corpus-$1 js=()
 	[ "$t" = fuzz_render ] && max=16384
+	[ "$t" = fuzz_script_min ] && js=(templates/*.js)
 	mkdir -p "$c"
 	for f in samples/*.csv tests/data/hostile/*.csv tests/data/e2e/*.csv tests/data/broken/*.csv* \
-		tests/data/broken/*.bin tests/fuzz/seeds/*; do
+		tests/data/broken/*.bin tests/fuzz/seeds/* "${js[@]}"; do
 		[ -f "$f" ] && [ "$(stat -c %s "$f")" -le 1048576 ] || continue
 		cp -f "$f" "$c/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
 	done
