@@ -228,12 +228,13 @@ static void hub_users(struct page *p, xmlNodePtr main)
 {
 	const struct call_index *x = p->r->index;
 	xmlNodePtr ul, li, a;
-	char b[160];
+	char b[200];
 
 	snprintf(b, sizeof b, "Every user (%" PRIu32 "), with their calls", x->nusers);
 	add_el_text(p, main, "h2", NULL, b);
-	snprintf(b, sizeof b, "Sorted by ID (byte order), on pages of whole users with at most "
-		 "%d calls listed together (a user with more has a page alone).",
+	snprintf(b, sizeof b, "Sorted by ID (byte order). A call is listed under each of its "
+		 "users; a page holds whole users and at most %d such listings (a user with more "
+		 "has a page alone).",
 		 REPORT_INDEX_PAGE_LINKS);
 	add_el_text(p, main, "p", "note", b);
 	ul = add_el(p, main, "ul", "index-users");
@@ -247,7 +248,7 @@ static void hub_users(struct page *p, xmlNodePtr main)
 		tb_flush(p, a);
 		snprintf(b, sizeof b, "index/users-%" PRIu32 ".html", k + 1);
 		set_attr(p, a, "href", b);
-		snprintf(b, sizeof b, " (%" PRIu32 " user%s, %" PRIu32 " call%s)", a1 - a0,
+		snprintf(b, sizeof b, " (%" PRIu32 " user%s, %" PRIu32 " call listing%s)", a1 - a0,
 			 a1 - a0 == 1 ? "" : "s", links, links == 1 ? "" : "s");
 		add_text(p, li, b);
 	}

@@ -348,13 +348,13 @@ class CutPages(unittest.TestCase):
                 "pages, each named by the start times of its first and last calls.",
                 "2026-11-20: 3001 calls · 00:00:00 to 08:19:40 (1500), 08:20:00 to 16:40:00 "
                 "(1501)",
-                "Every user (4001), with their calls Sorted by ID (byte order), on pages of "
-                "whole users with at most 4000 calls listed together (a user with more has a "
-                "page alone).",
+                "Every user (4001), with their calls Sorted by ID (byte order). A call is "
+                "listed under each of its users; a page holds whole users and at most 4000 "
+                "such listings (a user with more has a page alone).",
                 # Whole users while at most 4000 links: 3001 a-users of
                 # one call, then 332 b-users of 3 calls (3997), one more.
-                "a0000 to b0331 (3333 users, 3998 calls)",
-                "b0332 to b0999 (668 users, 2004 calls)"):
+                "a0000 to b0331 (3333 users, 3998 call listings)",
+                "b0332 to b0999 (668 users, 2004 call listings)"):
             self.assertIn(want, hub)
         d1, d2 = self.text("index/day-1.html"), self.text("index/day-2.html")
         self.assertTrue(d1.startswith(
