@@ -6,6 +6,10 @@
 # MB/s, peak RSS and bytes per event of
 #   json    roomreport --no-html --json /dev/null
 #   full    roomreport -o DIR (the HTML report with its call pages)
+#   floor   with full: write_floor.c writing the same files, of the same
+#           sizes, to the same place on as many threads as there are cores,
+#           computing nothing (the kernel's share of full; the report's own
+#           cost is the difference)
 #   parse   parse_only: libcsv alone on one core, counting fields and rows
 #   split   json with --max-memory at a tenth of json's peak RSS (the calls
 #           built a range of rooms at a time from temporary files); its JSON
@@ -48,6 +52,8 @@ command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get inst
 parse="$root/build-bench/parse_only"
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -o "$parse" \
   "$root/tests/bench/parse_only.c" -lcsv
+floor="$root/build-bench/write_floor"
+cc -std=c11 -O2 -Wall -Wextra -pthread -o "$floor" "$root/tests/bench/write_floor.c"
 
 # DuckDB lives next to its own node_modules under $work, so the repository
 # stays clean; the version is pinned by tests/bench/package.json.
@@ -109,8 +115,8 @@ mkdir -p "$pages"
 # Reports of an earlier invocation go first, then a wait (see measure): on
 # this VM's ext4, creating files stays several times slower for one to six
 # minutes after gigabytes of them are deleted. BENCH_SETTLE: seconds (300).
-if compgen -G "$pages/pages*" >/dev/null; then
-  rm -rf "$pages"/pages*
+if compgen -G "$pages/pages*" >/dev/null || compgen -G "$pages/floor*" >/dev/null; then
+  rm -rf "$pages"/pages* "$pages"/floor*
   sync
   sleep "${BENCH_SETTLE:-300}"
 fi
@@ -173,10 +179,20 @@ for rows in "${sizes[@]}"; do
     # after its run, or the next runs time the kernel reclaiming memory for
     # them (measured: the third of three 10M reports kept took 7.0 s against
     # 3.9 s). On disk they stay until the next invocation.
-    case "$pages" in /dev/shm/*) after_run() { rm -rf "$pages/pages-$rows-$1"; } ;; esac
+    # The first run's files and sizes are kept (outside the timing) for
+    # the floor: write_floor writes the same files, of the same sizes,
+    # where the report went, computing nothing.
+    keep_manifest() {
+      [ "$1" = 0 ] && find "$pages/pages-$rows-0" -type f -printf '%s %P\n' >"$work/manifest-$rows.txt"
+      case "$pages" in /dev/shm/*) rm -rf "$pages/pages-$rows-$1" ;; esac
+    }
+    after_run() { keep_manifest "$1"; }
     measure full "$bin" -q -o "$pages/pages-$rows-@RUN@" "$in"
+    case "$pages" in /dev/shm/*) after_run() { rm -rf "$pages/floor-$rows-$order-$1"; } ;; *) after_run() { :; } ;; esac
+    measure floor "$floor" "$work/manifest-$rows.txt" "$pages/floor-$rows-$order-@RUN@"
     after_run() { :; }
-    names+=(full)
+    rm -f "$work/manifest-$rows.txt"
+    names+=(full floor)
   fi
   "$bin" -q --no-html --json "$work/mem-$rows-$order.json" "$in"
   if want split; then
