@@ -223,9 +223,9 @@ static int add_bar(struct builder *b, uint32_t sidx)
 	bar->title_t.n = 0;
 	time_of_day(b, s->start_ms, a);
 	time_of_day(b, s->end_ms, z);
-	finding_time_put(&t, &bar->title_t, s->start_ms, a);
+	finding_time_put(&t, &bar->title_t, s->start_ms, FT_TIME, a);
 	textbuf_add(&t, "–");
-	finding_time_put(&t, &bar->title_t, s->end_ms, z);
+	finding_time_put(&t, &bar->title_t, s->end_ms, FT_TIME, z);
 	if (!s->start_observed)
 		textbuf_add(&t, " (start not seen)");
 	if (s->entered && s->entry_latency_ms != RR_NONE) {
@@ -835,14 +835,17 @@ static int build_ticks(struct builder *b)
 /* ---- header ---- */
 
 /* A time as "10:00:00", or with its date when not on the day `day`. */
-static void room_time(struct builder *b, int64_t ms, const char *day, char out[40])
+static enum finding_shape room_time(struct builder *b, int64_t ms, const char *day, char out[40])
 {
 	char d[40];
+	int other_day;
 
 	tz_format(b->tz, ms, TZF_DATE, d, sizeof d);
-	tz_format(b->tz, ms, strcmp(d, day) ? TZF_DATETIME : TZF_TIME, out, 40);
+	other_day = strcmp(d, day) != 0;
+	tz_format(b->tz, ms, other_day ? TZF_DATETIME : TZF_TIME, out, 40);
 	if (b->zoned)
 		zone_after(b, ms, out);
+	return other_day ? FT_DATETIME : FT_TIME;
 }
 
 /* On a page that spans a change of offset, where its clocks changed:
@@ -907,6 +910,7 @@ static int build_header(struct builder *b)
 	const struct call *c = b->c;
 	struct textbuf t = { .len = 0 };
 	char a[40], z[40], da[40], dz[40], d[32];
+	enum finding_shape end_shape, shape;
 
 	v->room = dataset_room_name(b->st, c->room, NULL);   /* the app: render, from c->room */
 	v->comm = strtab_str(b->st, c->comm);
@@ -914,15 +918,16 @@ static int build_header(struct builder *b)
 	tz_format(b->tz, c->start_ms, TZF_DATETIME, a, sizeof a);
 	tz_format(b->tz, c->start_ms, TZF_DATE, da, sizeof da);
 	tz_format(b->tz, c->end_ms, TZF_DATE, dz, sizeof dz);
-	tz_format(b->tz, c->end_ms, strcmp(da, dz) ? TZF_DATETIME : TZF_TIME, z, sizeof z);
+	end_shape = strcmp(da, dz) ? FT_DATETIME : FT_TIME;
+	tz_format(b->tz, c->end_ms, end_shape == FT_DATETIME ? TZF_DATETIME : TZF_TIME, z, sizeof z);
 	if (b->zoned) {
 		zone_after(b, c->start_ms, a);
 		zone_after(b, c->end_ms, z);
 	}
 	v->span_t.n = 0;
-	finding_time_put(&t, &v->span_t, c->start_ms, a);
+	finding_time_put(&t, &v->span_t, c->start_ms, FT_DATETIME, a);
 	textbuf_add(&t, " – ");
-	finding_time_put(&t, &v->span_t, c->end_ms, z);
+	finding_time_put(&t, &v->span_t, c->end_ms, end_shape, z);
 	textbuf_add(&t, " (%s)", v->zone);
 	v->span = put_text(b, &t);
 	fmt_duration(c->end_ms - c->start_ms, d, sizeof d);
@@ -937,16 +942,16 @@ static int build_header(struct builder *b)
 	t.len = 0;
 	if (c->room_info != RR_NOIDX) {
 		if (c->created_ms != RR_NONE) {
-			room_time(b, c->created_ms, da, a);
+			shape = room_time(b, c->created_ms, da, a);
 			textbuf_add(&t, "created ");
-			finding_time_put(&t, &v->room_t, c->created_ms, a);
+			finding_time_put(&t, &v->room_t, c->created_ms, shape, a);
 		}
 		if (c->ongoing) {
 			textbuf_add(&t, "%sstill open at export", t.len ? " · " : "");
 		} else if (c->destroyed_ms != RR_NONE) {
-			room_time(b, c->destroyed_ms, da, a);
+			shape = room_time(b, c->destroyed_ms, da, a);
 			textbuf_add(&t, "%sdismissed ", t.len ? " · " : "");
-			finding_time_put(&t, &v->room_t, c->destroyed_ms, a);
+			finding_time_put(&t, &v->room_t, c->destroyed_ms, shape, a);
 		}
 	}
 	v->room_span = put_text(b, &t);

@@ -392,9 +392,9 @@ static int user_checks(struct linker *L, uint32_t row, const uint32_t *ss, size_
 		time_text(L, u->join_ms, a);
 		time_text(L, first->start_ms, b);
 		textbuf_add(&t, "Users file says joined at ");
-		finding_time_put(&t, &ft, u->join_ms, a);
+		finding_time_put(&t, &ft, u->join_ms, FT_TIME, a);
 		textbuf_add(&t, "; events show ");
-		finding_time_put(&t, &ft, first->start_ms, b);
+		finding_time_put(&t, &ft, first->start_ms, FT_TIME, b);
 		diff_text(&t, u->join_ms, first->start_ms);
 		if ((rc = add_finding(L, ss[0], "join_mismatch", SEV_INFO, first->start_ms, &t, &ft)))
 			return rc;
@@ -406,9 +406,9 @@ static int user_checks(struct linker *L, uint32_t row, const uint32_t *ss, size_
 		time_text(L, u->leave_ms, a);
 		time_text(L, last->end_ms, b);
 		textbuf_add(&t, "Users file says left at ");
-		finding_time_put(&t, &ft, u->leave_ms, a);
+		finding_time_put(&t, &ft, u->leave_ms, FT_TIME, a);
 		textbuf_add(&t, "; events show ");
-		finding_time_put(&t, &ft, last->end_ms, b);
+		finding_time_put(&t, &ft, last->end_ms, FT_TIME, b);
 		diff_text(&t, u->leave_ms, last->end_ms);
 		return add_finding(L, ss[n - 1], "leave_mismatch", SEV_INFO, last->end_ms, &t, &ft);
 	}
@@ -418,7 +418,7 @@ static int user_checks(struct linker *L, uint32_t row, const uint32_t *ss, size_
 		/* Not an exit that went unrecorded: the user had not left. */
 		time_text(L, last->last_seen_ms, a);
 		textbuf_add(&t, "Still in the room when the data was exported (last seen ");
-		finding_time_put(&t, &ft, last->last_seen_ms, a);
+		finding_time_put(&t, &ft, last->last_seen_ms, FT_TIME, a);
 		textbuf_add(&t, ")");
 		L->ongoing[L->nongoing++] = ss[n - 1];
 		return add_finding(L, ss[n - 1], "still_in_room", SEV_INFO, last->last_seen_ms, &t, &ft);
@@ -427,7 +427,7 @@ static int user_checks(struct linker *L, uint32_t row, const uint32_t *ss, size_
 		time_text(L, last->end_ms, a);
 		textbuf_add(&t, "Users file says still in the room at export, but the events "
 			    "show an exit at ");
-		finding_time_put(&t, &ft, last->end_ms, a);
+		finding_time_put(&t, &ft, last->end_ms, FT_TIME, a);
 		textbuf_add(&t, " (%s)", exit_reason_name(last->exit));
 		return add_finding(L, ss[n - 1], "leave_mismatch", SEV_INFO, last->end_ms, &t, &ft);
 	}
@@ -604,11 +604,11 @@ static int stretch_finding(struct linker *L, uint32_t s, const struct quality_sa
 	if (ss->exit == EXIT_TIMEOUT && to <= ss->end_ms && ss->end_ms - to <= BEFORE_TIMEOUT_MS) {
 		time_text(L, ss->end_ms, a);
 		textbuf_add(&t, " for %s before the timeout at ", d);
-		finding_time_put(&t, &ft, ss->end_ms, a);
+		finding_time_put(&t, &ft, ss->end_ms, FT_TIME, a);
 	} else {
 		time_text(L, from, a);
 		textbuf_add(&t, " for %s from ", d);
-		finding_time_put(&t, &ft, from, a);
+		finding_time_put(&t, &ft, from, FT_TIME, a);
 	}
 	return add_finding(L, s, codes[k], sev, from, &t, &ft);
 }

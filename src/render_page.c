@@ -70,19 +70,10 @@ xmlNodePtr add_zone_name(struct page *p, xmlNodePtr parent)
 	return n;
 }
 
-/* The shape (templates/zone.js's data-f) of a time's text b of n bytes:
- * "2026-11-20 10:31:05" "dt", "10:31:05" "t", "10:11" "hm" (each perhaps
- * with the zone's name after it). */
-static const char *time_shape(const char *b, size_t n)
-{
-	if (n >= 10 && b[4] == '-')
-		return "dt";
-	return n >= 8 && b[5] == ':' ? "t" : "hm";
-}
-
 void add_timed_text(struct page *p, xmlNodePtr parent, const char *text, size_t len,
 		    const struct finding_times *ft)
 {
+	static const char *const shape[] = { [FT_TIME] = "t", [FT_DATETIME] = "dt", [FT_HM] = "hm" };
 	size_t at = 0;
 	char b[256];
 
@@ -94,7 +85,7 @@ void add_timed_text(struct page *p, xmlNodePtr parent, const char *text, size_t 
 		add_text_n(p, parent, text + at, t->off - at);
 		memcpy(b, text + t->off, t->len);
 		b[t->len] = '\0';
-		add_time_shaped(p, parent, t->ms, time_shape(b, t->len), b);
+		add_time_shaped(p, parent, t->ms, t->shape <= FT_HM ? shape[t->shape] : "t", b);
 		at = (size_t)t->off + t->len;
 	}
 	add_text_n(p, parent, text + at, len - at);

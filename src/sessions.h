@@ -40,13 +40,19 @@ const char *network_name(int32_t type);
  * "02:10:00 CET"; an abnormal experience's "10:11" when on the minute), or
  * a call view's (callview.h) date and time ("2026-11-20 10:00:05") or time
  * of day. The pages write each as a <time> element (render_page.c's
- * add_timed_text), in the shape of its text: a date and time, a time of
- * day, or hours and minutes. At most FINDING_TIMES, in text order. */
+ * add_timed_text) whose shape is the one its maker gave: a date and time, a
+ * time of day, or hours and minutes. At most FINDING_TIMES, in text order. */
 #define FINDING_TIMES 2
+enum finding_shape {
+	FT_TIME,        /* 10:31:05 */
+	FT_DATETIME,    /* 2026-11-20 10:31:05 */
+	FT_HM,          /* 10:11 */
+};
 struct finding_time {
 	int64_t ms;
 	uint16_t off;
 	uint8_t len;
+	uint8_t shape;           /* enum finding_shape */
 };
 struct finding_times {
 	struct finding_time t[FINDING_TIMES];
@@ -63,10 +69,12 @@ struct finding {
 };
 
 struct textbuf;
-/* Appends s (ms formatted in the display zone, see struct finding_time) to
- * x and notes where in ft (when ft has room and the text is short enough to
- * say where). Findings' and the call view's texts are made with it. */
-void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms, const char *s);
+/* Appends s (ms formatted in the display zone in the given shape, see
+ * struct finding_time) to x and notes where in ft (when ft has room and the
+ * text is short enough to say where). Findings' and the call view's texts
+ * are made with it. */
+void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms,
+		      enum finding_shape shape, const char *s);
 
 struct cause {
 	int32_t id;              /* AbnormalEventId */

@@ -25,7 +25,8 @@ static void time_text(const struct builder *b, int64_t ms, char *out)
 	tz_time_text(b->tz, ms, out, TIME_TEXT);
 }
 
-void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms, const char *s)
+void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms,
+		      enum finding_shape shape, const char *s)
 {
 	size_t n = strlen(s);
 
@@ -34,6 +35,7 @@ void finding_time_put(struct textbuf *x, struct finding_times *ft, int64_t ms, c
 		ft->t[ft->n].ms = ms;
 		ft->t[ft->n].off = (uint16_t)x->len;
 		ft->t[ft->n].len = (uint8_t)n;
+		ft->t[ft->n].shape = (uint8_t)shape;
 		ft->n++;
 	}
 	textbuf_add(x, "%s", s);
@@ -87,7 +89,7 @@ int sessions_event_findings(struct builder *b, uint32_t si, const struct record 
 			textbuf_add(&x, "Permission missing: %s (at ", permissions[r->p1]);
 		else
 			textbuf_add(&x, "Permission missing: permission %d (at ", (int)r->p1);
-		finding_time_put(&x, &ft, r->time_ms, at);
+		finding_time_put(&x, &ft, r->time_ms, FT_TIME, at);
 		textbuf_add(&x, ")");
 		return finding_add(b, si, "permission_missing",
 				   severity_of_event(b->cat, "permission_missing", r->id, r->p1, r->p2),
@@ -95,13 +97,13 @@ int sessions_event_findings(struct builder *b, uint32_t si, const struct record 
 	case EV_CAMERA_FAILED:
 		textbuf_add(&x, "%s failed to start at ",
 			 r->p1 == 0 ? "Front camera" : r->p1 == 1 ? "Rear camera" : "Camera");
-		finding_time_put(&x, &ft, r->time_ms, at);
+		finding_time_put(&x, &ft, r->time_ms, FT_TIME, at);
 		return finding_add(b, si, "camera_failed",
 				   severity_of_event(b->cat, "camera_failed", r->id, r->p1, r->p2),
 				   r->time_ms, &x, &ft);
 	case EV_DECODE_FAILED:
 		textbuf_add(&x, "Video decoding failed at ");
-		finding_time_put(&x, &ft, r->time_ms, at);
+		finding_time_put(&x, &ft, r->time_ms, FT_TIME, at);
 		if (r->p1 >= 0)
 			textbuf_add(&x, " (%d frames in 3 s%s)", (int)r->p1,
 				 r->p2 == 1 ? ", hardware" : r->p2 == 0 ? ", software" : "");
@@ -111,14 +113,14 @@ int sessions_event_findings(struct builder *b, uint32_t si, const struct record 
 	case EV_W_SIGNALING_LOST:
 	case EV_W_SIGNALING_LOST_SERVER:
 		textbuf_add(&x, "Signaling connection lost at ");
-		finding_time_put(&x, &ft, r->time_ms, at);
+		finding_time_put(&x, &ft, r->time_ms, FT_TIME, at);
 		textbuf_add(&x, "%s", r->id == EV_W_SIGNALING_LOST_SERVER ? " (reported by the server)" : "");
 		return finding_add(b, si, "signaling_lost",
 				   severity_of_event(b->cat, "signaling_lost", r->id, r->p1, r->p2),
 				   r->time_ms, &x, &ft);
 	case EV_W_MEDIA_LOST:
 		textbuf_add(&x, "Media connection lost at ");
-		finding_time_put(&x, &ft, r->time_ms, at);
+		finding_time_put(&x, &ft, r->time_ms, FT_TIME, at);
 		return finding_add(b, si, "media_lost",
 				   severity_of_event(b->cat, "media_lost", r->id, r->p1, r->p2),
 				   r->time_ms, &x, &ft);
@@ -146,13 +148,13 @@ int sessions_outage_finding(struct builder *b, uint32_t si, int64_t from, int64_
 	if (until_timeout) {
 		time_text(b, to, end);
 		textbuf_add(&x, "No network from ");
-		finding_time_put(&x, &ft, from, at);
+		finding_time_put(&x, &ft, from, FT_TIME, at);
 		textbuf_add(&x, " until the timeout at ");
-		finding_time_put(&x, &ft, to, end);
+		finding_time_put(&x, &ft, to, FT_TIME, end);
 	} else {
 		fmt_duration(to - from, dur, sizeof dur);
 		textbuf_add(&x, "No network for %s from ", dur);
-		finding_time_put(&x, &ft, from, at);
+		finding_time_put(&x, &ft, from, FT_TIME, at);
 	}
 	return finding_add(b, si, "network_lost",
 			   severity_of_finding(b->cat, "network_lost"), from, &x, &ft);
@@ -174,9 +176,9 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 	case EXIT_TIMEOUT:
 		/* Circumstances from this session's own events only. */
 		textbuf_add(&x, "Timed out of the room at ");
-		finding_time_put(&x, &ft, s->end_ms, a);
+		finding_time_put(&x, &ft, s->end_ms, FT_TIME, a);
 		textbuf_add(&x, " (last seen ");
-		finding_time_put(&x, &ft, s->last_seen_ms, c);
+		finding_time_put(&x, &ft, s->last_seen_ms, FT_TIME, c);
 		if (t->net_change_ms == RR_NONE || t->net_change_ms > s->last_seen_ms ||
 		    s->last_seen_ms - t->net_change_ms > NET_NOTE_WINDOW_MS) {
 			textbuf_add(&x, ")");
@@ -210,27 +212,27 @@ int sessions_session_findings(struct builder *b, uint32_t si, const struct textr
 		break;
 	case EXIT_KICKED:
 		textbuf_add(&x, "Removed from the room at ");
-		finding_time_put(&x, &ft, s->end_ms, a);
+		finding_time_put(&x, &ft, s->end_ms, FT_TIME, a);
 		rc = finding_add(b, si, "kicked", severity_of_finding(b->cat, "kicked"),
 				 s->end_ms, &x, &ft);
 		break;
 	case EXIT_EXIT_FAILED:
 		textbuf_add(&x, "Exit from the room failed at ");
-		finding_time_put(&x, &ft, s->end_ms, a);
+		finding_time_put(&x, &ft, s->end_ms, FT_TIME, a);
 		rc = finding_add(b, si, "exit_failed", severity_of_finding(b->cat, "exit_failed"),
 				 s->end_ms, &x, &ft);
 		break;
 	case EXIT_ENTRY_FAILED:
 		time_text(b, s->start_ms, a);
 		textbuf_add(&x, "Could not enter the room (attempt at ");
-		finding_time_put(&x, &ft, s->start_ms, a);
+		finding_time_put(&x, &ft, s->start_ms, FT_TIME, a);
 		textbuf_add(&x, ")");
 		rc = finding_add(b, si, "entry_failed", severity_of_finding(b->cat, "entry_failed"),
 				 s->start_ms, &x, &ft);
 		break;
 	case EXIT_UNKNOWN:
 		textbuf_add(&x, "No exit recorded; last seen ");
-		finding_time_put(&x, &ft, s->last_seen_ms, c);
+		finding_time_put(&x, &ft, s->last_seen_ms, FT_TIME, c);
 		rc = finding_add(b, si, "no_exit", severity_of_finding(b->cat, "no_exit"),
 				 s->last_seen_ms, &x, &ft);
 		break;
@@ -292,6 +294,7 @@ int sessions_experience_findings(struct builder *b)
 		struct textbuf t;
 		struct finding_times ft = { .n = 0 };
 		char label[512], at[TIME_TEXT];
+		enum finding_shape shape;
 		size_t n;
 
 		if (x->session == RR_NOIDX)
@@ -301,10 +304,13 @@ int sessions_experience_findings(struct builder *b)
 		catalog_format(e, CAT_EXPERIENCE, x->id, -1, -1, label, sizeof label);
 		time_text(b, x->time_ms, at);
 		n = strlen(at);
-		if (n >= 8 && memcmp(at + 5, ":00", 3) == 0 && (at[8] == '\0' || at[8] == ' '))
+		shape = FT_TIME;
+		if (n >= 8 && memcmp(at + 5, ":00", 3) == 0 && (at[8] == '\0' || at[8] == ' ')) {
 			memmove(at + 5, at + 8, n - 8 + 1);   /* minute-aligned: "10:11" */
+			shape = FT_HM;
+		}
 		textbuf_add(&t, "%s at ", label);
-		finding_time_put(&t, &ft, x->time_ms, at);
+		finding_time_put(&t, &ft, x->time_ms, shape, at);
 		if (x->ncauses == 0)
 			textbuf_add(&t, " — no cause listed");
 		for (k = 0; k < x->ncauses; k++) {

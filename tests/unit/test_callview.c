@@ -614,6 +614,11 @@ static void test_ticks(void **state)
 		fixture_build(&fx, rows, tc->zone);
 		assert_int_equal(callview_build(&fx.r, kit_cat, 0, &v), RR_OK);
 		assert_string_equal(v.span, tc->span);
+		/* Each time of the span carries the shape it was made in. */
+		assert_int_equal(v.span_t.n, 2);
+		assert_int_equal(v.span_t.t[0].shape, FT_DATETIME);
+		assert_int_equal(v.span_t.t[1].shape,
+				 strstr(tc->span, " – ")[strlen(" – ") + 4] == '-' ? FT_DATETIME : FT_TIME);
 		assert_true(v.t1 > v.t0);
 		assert_true(v.nticks >= 4 && v.nticks <= 12);
 		assert_int_equal(v.nticks, tc->nticks);

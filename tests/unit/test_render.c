@@ -249,9 +249,10 @@ static void test_add_timed_text(void **state)
 		memcpy(head + k, "<&> ", 4);       /* hostile-looking, 148 bytes */
 	snprintf(text, sizeof text, "%s%s – %s (Some/Zone) after", head, dt, t);
 	ft.t[0] = (struct finding_time){ INT64_C(1795168805000), (uint16_t)strlen(head),
-					 (uint8_t)strlen(dt) };
+					 (uint8_t)strlen(dt), FT_DATETIME };
 	ft.t[1] = (struct finding_time){ INT64_C(1795170665000),
-					 (uint16_t)(strlen(head) + strlen(dt) + 5), (uint8_t)strlen(t) };
+					 (uint16_t)(strlen(head) + strlen(dt) + 5), (uint8_t)strlen(t),
+					 FT_TIME };
 	assert_true(ft.t[1].off > 128);
 
 	/* The whole text: both times, every byte. */
@@ -286,7 +287,7 @@ static void test_add_timed_text(void **state)
 	/* An abnormal experience on the minute: "hm"; no times: all text. */
 	snprintf(text, sizeof text, "Audio lagged at %s for 2 s", hm);
 	ft.n = 1;
-	ft.t[0] = (struct finding_time){ INT64_C(1795169460000), 16, (uint8_t)strlen(hm) };
+	ft.t[0] = (struct finding_time){ INT64_C(1795169460000), 16, (uint8_t)strlen(hm), FT_HM };
 	el = add_el(&p, xmlDocGetRootElement(p.doc), "p", NULL);
 	add_timed_text(&p, el, text, strlen(text), &ft);
 	children_of(el, got, sizeof got);

@@ -91,6 +91,11 @@ static void test_experience_attachment(void **state)
 		}
 		if (f->time_ms == S(60) && strstr(f->text, "Audio lagged")) {
 			assert_string_equal(f->text, "Audio lagged at 10:01 — no cause listed");
+			/* "10:01" is a time on the minute, in that shape. */
+			assert_int_equal(f->times.n, 1);
+			assert_int_equal(f->times.t[0].off, strlen("Audio lagged at "));
+			assert_int_equal(f->times.t[0].len, 5);
+			assert_int_equal(f->times.t[0].shape, FT_HM);
 			seen_none_text = 1;
 		}
 	}
