@@ -100,6 +100,8 @@ struct page {
 	/* Call pages: the contents of the page's longer text nodes, emptied
 	 * when the next page starts (page_next). */
 	struct arena texts;
+	/* add_time_shaped's last date and offset (tz_format_iso). */
+	struct tz_iso_memo iso;
 };
 
 /* Sets p up for the overview (or another whole-document page): a copy of
@@ -128,6 +130,11 @@ void add_u64(struct page *p, xmlNodePtr parent, uint64_t v);
  * the call pages' pool of nodes: the one to use on a node just made. */
 void set_attr(struct page *p, xmlNodePtr node, const char *name, const char *s);
 void new_attr(struct page *p, xmlNodePtr node, const char *name, const char *s);
+/* As new_attr, but on call pages the value's bytes are kept in the page's
+ * text arena (no allocation of their own) until the page's nodes go back
+ * to the pool. Only for an attribute that nothing sets again, removes or
+ * frees apart from its element: libxml2 would free those bytes. */
+void new_attr_kept(struct page *p, xmlNodePtr node, const char *name, const char *s);
 /* Frees n's children; drop_node unlinks and frees n. NULL is fine. */
 void remove_children(xmlNodePtr n);
 void drop_node(xmlNodePtr n);

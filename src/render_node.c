@@ -449,8 +449,8 @@ static xmlAttrPtr pool_attr(struct page *p, xmlNodePtr node, const xmlChar *name
  * its bytes in the node itself, in the space that only elements use for
  * attributes: libxml2's own compact text nodes (XML_PARSE_COMPACT), which
  * it knows not to free separately. On call pages a longer one's bytes go
- * into the page's text arena when keep is set (element text only: a node
- * that libxml2 may free itself, an attribute's value, must own its bytes). */
+ * into the page's text arena when keep is set (element text, or the value
+ * of an attribute that libxml2 will not free itself: new_attr_kept). */
 static xmlNodePtr lean_text(struct page *p, const char *c, size_t n, int keep)
 {
 	xmlNodePtr t;
@@ -531,8 +531,9 @@ xmlNodePtr add_el(struct page *p, xmlNodePtr parent, const char *name, const cha
 }
 
 /* A new attribute on an element that does not have it yet (no search for
- * an old value, unlike set_attr). Names are ours; the value is escaped. */
-void new_attr(struct page *p, xmlNodePtr node, const char *name, const char *s)
+ * an old value, unlike set_attr). Names are ours; the value is escaped; on
+ * call pages keep puts a longer value in the page's text arena. */
+static void attr_add(struct page *p, xmlNodePtr node, const char *name, const char *s, int keep)
 {
 	char *owned;
 	const char *c;
@@ -555,7 +556,7 @@ void new_attr(struct page *p, xmlNodePtr node, const char *name, const char *s)
 
 		/* The attribute, then its value as a (lean) text child. */
 		if (!d || !(a = pool_attr(p, node, d)) ||
-		    !(t = lean_text(p, c, n, 0))) {
+		    !(t = lean_text(p, c, n, keep))) {
 			p->oom = 1;
 		} else {
 			t->parent = (xmlNodePtr)a;
@@ -563,6 +564,16 @@ void new_attr(struct page *p, xmlNodePtr node, const char *name, const char *s)
 		}
 	}
 	rr_free(owned);
+}
+
+void new_attr(struct page *p, xmlNodePtr node, const char *name, const char *s)
+{
+	attr_add(p, node, name, s, 0);
+}
+
+void new_attr_kept(struct page *p, xmlNodePtr node, const char *name, const char *s)
+{
+	attr_add(p, node, name, s, 1);
 }
 
 /* An element holding text s. */

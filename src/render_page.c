@@ -52,10 +52,10 @@ xmlNodePtr add_time_shaped(struct page *p, xmlNodePtr parent, int64_t ms, const 
 	char iso[40];
 	xmlNodePtr t;
 
-	tz_format(p->r->tz, ms, TZF_ISO, iso, sizeof iso);
+	tz_format_iso(p->r->tz, &p->iso, ms, iso, sizeof iso);
 	if (!(t = add_el_text(p, parent, "time", NULL, text)))
 		return NULL;
-	new_attr(p, t, "datetime", iso);
+	new_attr_kept(p, t, "datetime", iso);   /* a fresh element's, never set again */
 	new_attr(p, t, "data-f", shape);
 	return t;
 }

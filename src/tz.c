@@ -1098,66 +1098,131 @@ static char *put_num(char *p, int64_t v, int width)
 	return p;
 }
 
-void tz_format(const struct tz *z, int64_t utc_ms, enum tz_format f, char *buf, size_t size)
-{
-	char tmp[64], *p = tmp;
+/* The instant's clamped value, its zone offset (seconds) and its local
+ * day and millisecond of the day: what every format starts from. */
+struct local_time {
 	int32_t off;
-	int64_t local_ms, days, sod, y;
-	int mo, d, msec;
+	int64_t days, sod_ms;
+};
 
-	if (!buf || !size)
-		return;
+static struct local_time local_of(const struct tz *z, int64_t utc_ms)
+{
+	struct local_time t;
+	int64_t local_ms;
+
 	/* Keep the arithmetic far from overflow; such instants are nonsense. */
 	if (utc_ms > 8000000000000000LL)
 		utc_ms = 8000000000000000LL;
 	if (utc_ms < -8000000000000000LL)
 		utc_ms = -8000000000000000LL;
-	off = z ? tz_offset(z, utc_ms) : 0;
-	local_ms = utc_ms + (int64_t)off * 1000;
-	days = floor_div(local_ms, 86400000);
-	sod = local_ms - days * 86400000;
-	msec = (int)(sod % 1000);
-	sod /= 1000;
+	t.off = z ? tz_offset(z, utc_ms) : 0;
+	local_ms = utc_ms + (int64_t)t.off * 1000;
+	t.days = floor_div(local_ms, 86400000);
+	t.sod_ms = local_ms - t.days * 86400000;
+	return t;
+}
+
+/* "2026-11-20" */
+static char *put_date(char *p, int64_t days)
+{
+	int64_t y;
+	int mo, d;
+
 	civil_from_days(days, &y, &mo, &d);
-	if (f != TZF_TIME) {
-		p = put_num(p, y, 4);
-		*p++ = '-';
-		p = put_num(p, mo, 2);
-		*p++ = '-';
-		p = put_num(p, d, 2);
+	p = put_num(p, y, 4);
+	*p++ = '-';
+	p = put_num(p, mo, 2);
+	*p++ = '-';
+	return put_num(p, d, 2);
+}
+
+/* "10:31:05", then ".120" when ms is set. */
+static char *put_clock(char *p, int64_t sod_ms, int ms)
+{
+	int64_t sod = sod_ms / 1000;
+
+	p = put_num(p, sod / 3600, 2);
+	*p++ = ':';
+	p = put_num(p, sod / 60 % 60, 2);
+	*p++ = ':';
+	p = put_num(p, sod % 60, 2);
+	if (ms) {
+		*p++ = '.';
+		p = put_num(p, sod_ms % 1000, 3);
 	}
+	return p;
+}
+
+/* "+08:00", "-03:30", or with seconds when the offset has them. */
+static char *put_offset(char *p, int32_t off)
+{
+	int32_t a = off < 0 ? -off : off;
+
+	*p++ = off < 0 ? '-' : '+';
+	p = put_num(p, a / 3600, 2);
+	*p++ = ':';
+	p = put_num(p, a / 60 % 60, 2);
+	if (a % 60) {
+		*p++ = ':';
+		p = put_num(p, a % 60, 2);
+	}
+	return p;
+}
+
+/* Copies the n bytes at tmp into buf (size bytes), cut to fit, with a NUL. */
+static void put_out(const char *tmp, size_t n, char *buf, size_t size)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
+}
+
+void tz_format(const struct tz *z, int64_t utc_ms, enum tz_format f, char *buf, size_t size)
+{
+	char tmp[64], *p = tmp;
+	struct local_time t;
+
+	if (!buf || !size)
+		return;
+	t = local_of(z, utc_ms);
+	if (f != TZF_TIME)
+		p = put_date(p, t.days);
 	if (f != TZF_DATE) {
 		if (f != TZF_TIME)
 			*p++ = f == TZF_ISO ? 'T' : ' ';
-		p = put_num(p, sod / 3600, 2);
-		*p++ = ':';
-		p = put_num(p, sod / 60 % 60, 2);
-		*p++ = ':';
-		p = put_num(p, sod % 60, 2);
-		if (f == TZF_DATETIME_MS || f == TZF_ISO) {
-			*p++ = '.';
-			p = put_num(p, msec, 3);
-		}
+		p = put_clock(p, t.sod_ms, f == TZF_DATETIME_MS || f == TZF_ISO);
 	}
-	if (f == TZF_ISO) {
-		int32_t a = off < 0 ? -off : off;
-		*p++ = off < 0 ? '-' : '+';
-		p = put_num(p, a / 3600, 2);
-		*p++ = ':';
-		p = put_num(p, a / 60 % 60, 2);
-		if (a % 60) {
-			*p++ = ':';
-			p = put_num(p, a % 60, 2);
-		}
+	if (f == TZF_ISO)
+		p = put_offset(p, t.off);
+	put_out(tmp, (size_t)(p - tmp), buf, size);
+}
+
+void tz_format_iso(const struct tz *z, struct tz_iso_memo *m, int64_t utc_ms, char *buf,
+		   size_t size)
+{
+	char tmp[64], *p = tmp;
+	struct local_time t;
+
+	if (!buf || !size)
+		return;
+	t = local_of(z, utc_ms);
+	if (!m->valid || t.days != m->days) {
+		m->date_len = (uint8_t)(put_date(m->date, t.days) - m->date);
+		m->days = t.days;
 	}
-	*p = '\0';
-	{
-		size_t len = (size_t)(p - tmp);
-		if (len >= size)
-			len = size - 1;
-		memcpy(buf, tmp, len);
-		buf[len] = '\0';
+	if (!m->valid || t.off != m->off) {
+		m->offset_len = (uint8_t)(put_offset(m->offset, t.off) - m->offset);
+		m->off = t.off;
 	}
+	m->valid = 1;
+	memcpy(p, m->date, m->date_len);
+	p += m->date_len;
+	*p++ = 'T';
+	p = put_clock(p, t.sod_ms, 1);
+	memcpy(p, m->offset, m->offset_len);
+	p += m->offset_len;
+	put_out(tmp, (size_t)(p - tmp), buf, size);
 }
 
 void tz_time_text(const struct tz *z, int64_t utc_ms, char *buf, size_t size)

@@ -76,6 +76,22 @@ enum tz_format {
 /* Formats utc_ms in zone z. Always NUL-terminates buf; 40 bytes suffice. */
 void tz_format(const struct tz *z, int64_t utc_ms, enum tz_format f, char *buf, size_t size);
 
+/* tz_format_iso's memory of the last instant it formatted: its local day
+ * and offset, as text. Zeroed before the first call; one per thread. */
+struct tz_iso_memo {
+	int64_t days;
+	int32_t off;
+	int valid;
+	uint8_t date_len, offset_len;
+	char date[24], offset[12];
+};
+
+/* The bytes of tz_format(z, utc_ms, TZF_ISO, buf, size), made faster when
+ * m holds the same local day or offset as utc_ms has (the text of each is
+ * then reused); m is updated. Always NUL-terminates buf. */
+void tz_format_iso(const struct tz *z, struct tz_iso_memo *m, int64_t utc_ms, char *buf,
+		   size_t size);
+
 /* A time of day for a sentence: "10:31:05" (TZF_TIME), followed by the
  * zone's abbreviation ("02:05:00 CET") when a change of the zone's offset
  * lies within TZ_NOTE_WINDOW_MS of utc_ms, where a bare local time could be

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,61 @@ static void test_format(void **state)
 	}
 }
 
+/* tz_format_iso gives tz_format's TZF_ISO bytes whatever the memo holds:
+ * instants in order, out of order and jumping across changes of offset
+ * and days, in zones with half-hour, 45-minute and seconds offsets (Monrovia
+ * before 1972: -0:44:30), at the clamped extremes and cut short. */
+static void test_format_iso_memo(void **state)
+{
+	static const char *zones[] = { "UTC", "Europe/Berlin", "America/New_York",
+				       "Asia/Kathmandu", "Australia/Lord_Howe",
+				       "Africa/Monrovia", NULL };
+	const int64_t around[] = {
+		utc(2026, 10, 25, 0, 59, 59) + 999,   /* Berlin's change back */
+		utc(2026, 3, 29, 0, 59, 59),           /* and forward */
+		utc(2026, 11, 1, 5, 59, 59),           /* New York's */
+		utc(1971, 12, 31, 23, 0, 0),           /* Monrovia's -0:44:30 ends */
+		0, -1, 253402300799999LL,
+	};
+	const int64_t edges[] = { INT64_MAX, INT64_MIN, 8000000000000001LL,
+				  -8000000000000001LL };
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	char want[64], got[64];
+
+	(void)state;
+	for (size_t zi = 0; zi < sizeof zones / sizeof zones[0]; zi++) {
+		struct tz *z = zones[zi] ? open_zone(zones[zi]) : NULL;
+		struct tz_iso_memo m;
+
+		memset(&m, 0, sizeof m);
+		for (int i = 0; i < 20000; i++) {
+			int64_t at;
+
+			seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+			if (i % 4 == 3) {
+				at = (int64_t)(seed >> 11) % (INT64_C(200) * 365 * 86400000) -
+				     INT64_C(50) * 365 * 86400000;      /* anywhere, 1920-2120 */
+			} else {
+				at = around[(seed >> 33) % (sizeof around / sizeof around[0])] +
+				     (int64_t)((seed >> 13) % 7200000) - 3600000;   /* an hour either side */
+			}
+			if (i < (int)(sizeof edges / sizeof edges[0]))
+				at = edges[i];
+			tz_format(z, at, TZF_ISO, want, sizeof want);
+			tz_format_iso(z, &m, at, got, sizeof got);
+			if (strcmp(got, want) != 0)
+				fail_msg("%s, %" PRId64 ": got %s want %s",
+					 zones[zi] ? zones[zi] : "(none)", at, got, want);
+		}
+		/* Cut short: the same prefix. */
+		tz_format(z, around[0], TZF_ISO, want, 12);
+		tz_format_iso(z, &m, around[0], got, 12);
+		assert_string_equal(got, want);
+		assert_int_equal(strlen(got), 11);
+		tz_free(z);
+	}
+}
+
 /* Round trip every hour for years in two zones: format then parse. */
 static void test_round_trip(void **state)
 {
@@ -507,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_parse_rejected),
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_iso_memo),
 		cmocka_unit_test(test_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
