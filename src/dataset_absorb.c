@@ -72,7 +72,7 @@ struct translate_job {
 static void translate_part(void *arg, unsigned k)
 {
 	struct translate_job *j = arg;
-	size_t lo = share(0, j->n, k, j->parts), hi = share(0, j->n, k + 1, j->parts);
+	size_t lo = parallel_share(0, j->n, k, j->parts), hi = parallel_share(0, j->n, k + 1, j->parts);
 
 	translate_records(j->r + lo, hi - lo, j->map);
 }

@@ -79,12 +79,6 @@ void room_map_apply(struct dataset *ds);
 
 /* ---- shared by the passes ---- */
 
-/* The start of part j of k equal parts of [lo, hi). */
-static inline size_t share(size_t lo, size_t hi, unsigned j, unsigned k)
-{
-	return lo + (hi - lo) * j / k;
-}
-
 /* (user, time) order, the key within one call. */
 static inline int ut_less(const struct record *x, const struct record *y)
 {

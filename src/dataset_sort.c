@@ -92,7 +92,7 @@ static void invert_part(void *arg, unsigned k)
 {
 	struct invert_job *job = arg;
 
-	for (size_t i = share(0, job->n, k, job->parts); i < share(0, job->n, k + 1, job->parts); i++)
+	for (size_t i = parallel_share(0, job->n, k, job->parts); i < parallel_share(0, job->n, k + 1, job->parts); i++)
 		job->d[job->r[i]] = (uint32_t)i;
 }
 
@@ -450,7 +450,7 @@ static void split_sorted(struct split *s, const struct record *a, size_t n, unsi
 {
 	split_init(s, parts, n);
 	for (unsigned k = 1; k < parts; k++) {
-		size_t i = share(0, n, k, parts);
+		size_t i = parallel_share(0, n, k, parts);
 		if (i < s->lo[k - 1])
 			i = s->lo[k - 1];
 		while (i > 0 && i < n && a[i].room == a[i - 1].room && a[i].comm == a[i - 1].comm)
@@ -477,7 +477,7 @@ static void order_run(void *arg, unsigned k)
 {
 	struct order_job *job = arg;
 	const struct record *a = job->a;
-	size_t lo = share(0, job->n, k, job->parts), hi = share(0, job->n, k + 1, job->parts);
+	size_t lo = parallel_share(0, job->n, k, job->parts), hi = parallel_share(0, job->n, k + 1, job->parts);
 	size_t descents = 0;
 	int time_sorted = 1;
 
@@ -595,7 +595,7 @@ static size_t close_gaps(struct record *a, struct call_job *cj, unsigned parts, 
 	unsigned m = 0;
 	job.cut[0] = 0;
 	for (unsigned j = 1; j < nt; j++) {
-		size_t c = share(0, total, j, nt), u = 0;
+		size_t c = parallel_share(0, total, j, nt), u = 0;
 		unsigned k = 0;
 		while (c > u + job.seg[k].len) {
 			u += job.seg[k].len;
@@ -652,8 +652,8 @@ static int sort_scan(struct sort_run *s)
 		return RR_OK;
 	s->ns = s->nt;
 	for (unsigned k = 0; k < s->ns; k++) {
-		sj->p[k].from = share(0, n, k, s->ns);
-		sj->p[k].to = share(0, n, k + 1, s->ns);
+		sj->p[k].from = parallel_share(0, n, k, s->ns);
+		sj->p[k].to = parallel_share(0, n, k + 1, s->ns);
 		sj->p[k].max_calls = (sj->p[k].to - sj->p[k].from) / RADIX_CALL_RATIO + 64;
 	}
 	parallel_for(s->ns, scan_run, sj);

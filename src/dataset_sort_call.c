@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "parallel.h"
+
 /* Natural merge sort of the positions s[0..n) (ascending on entry) of one
  * call's records a[0..n) by (user, time), through t: each pass merges pairs
  * of the runs already in order, so k users' time-ordered blocks take
@@ -411,7 +413,7 @@ void split_init(struct split *s, unsigned parts, size_t n)
 
 void split_call(struct split *s, size_t pos, size_t len)
 {
-	while (s->cur + 1 < s->parts && pos >= share(0, s->n, s->cur + 1, s->parts)) {
+	while (s->cur + 1 < s->parts && pos >= parallel_share(0, s->n, s->cur + 1, s->parts)) {
 		s->cur++;
 		s->lo[s->cur] = pos;
 	}

@@ -204,9 +204,9 @@ static void cut_count(void *arg, unsigned k)
 
 	for (unsigned b = job->index[k] * CUT_BLOCKS; b < (job->index[k] + 1) * CUT_BLOCKS; b++) {
 		size_t nl = 0, nr = 0;
-		for (size_t i = share(c->lo, c->mid, b, nb); i < share(c->lo, c->mid, b + 1, nb); i++)
+		for (size_t i = parallel_share(c->lo, c->mid, b, nb); i < parallel_share(c->lo, c->mid, b + 1, nb); i++)
 			nl += job->dest[i] >= c->mid;
-		for (size_t i = share(c->mid, c->hi, b, nb); i < share(c->mid, c->hi, b + 1, nb); i++)
+		for (size_t i = parallel_share(c->mid, c->hi, b, nb); i < parallel_share(c->mid, c->hi, b + 1, nb); i++)
 			nr += job->dest[i] < c->mid;
 		c->left[b] = nl;
 		c->right[b] = nr;
@@ -223,7 +223,7 @@ static size_t cut_seek(const uint32_t *dest, size_t lo, size_t hi, unsigned nb,
 
 	while (b + 1 < nb && seen + count[b] <= r)
 		seen += count[b++];
-	for (i = share(lo, hi, b, nb); seen < r; i++)
+	for (i = parallel_share(lo, hi, b, nb); seen < r; i++)
 		seen += wrong_side(dest[i], mid, left);
 	return i;
 }
@@ -322,7 +322,7 @@ void apply_dest(struct record *a, uint32_t *dest, size_t n, unsigned parts,
 			struct cut *c = &cj2.cut[ncut];
 			c->lo = g->lo;
 			c->hi = g->hi;
-			c->mid = bounds ? bounds[g->first + k1] : share(g->lo, g->hi, k1, g->parts);
+			c->mid = bounds ? bounds[g->first + k1] : parallel_share(g->lo, g->hi, k1, g->parts);
 			c->parts = g->parts;
 			for (unsigned j = 0; j < g->parts; j++) {
 				cj2.owner[np] = ncut;

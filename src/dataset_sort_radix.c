@@ -174,7 +174,7 @@ static void radix_range_run(void *arg, unsigned k)
 {
 	struct radix_job *job = arg;
 	struct radix_part *p = &job->p[k];
-	size_t lo = share(0, job->n, k, job->parts), hi = share(0, job->n, k + 1, job->parts);
+	size_t lo = parallel_share(0, job->n, k, job->parts), hi = parallel_share(0, job->n, k + 1, job->parts);
 	uint64_t v[4];
 
 	for (int f = 0; f < 4; f++) {
@@ -197,7 +197,7 @@ static void radix_hist_run(void *arg, unsigned k)
 {
 	struct radix_job *job = arg;
 	struct radix_part *p = &job->p[k];
-	size_t lo = share(0, job->n, k, job->parts), hi = share(0, job->n, k + 1, job->parts);
+	size_t lo = parallel_share(0, job->n, k, job->parts), hi = parallel_share(0, job->n, k + 1, job->parts);
 	const struct radix_digit *dig = job->d;
 	unsigned ndig = (unsigned)(job->dn - job->d);
 
@@ -214,7 +214,7 @@ static void radix_scatter_run(void *arg, unsigned k)
 	const struct record *a = job->a;
 	const uint32_t *idx = job->idx;
 	uint32_t *tmp = job->tmp;
-	size_t n = job->n, lo = share(0, n, k, job->parts), hi = share(0, n, k + 1, job->parts);
+	size_t n = job->n, lo = parallel_share(0, n, k, job->parts), hi = parallel_share(0, n, k + 1, job->parts);
 
 	for (size_t i = lo; i < hi; i++) {
 #if defined(__GNUC__)
@@ -228,7 +228,7 @@ static void radix_scatter_run(void *arg, unsigned k)
 		if (job->dn) {
 			while (q >= p->lim[b]) {
 				p->cur[b]++;
-				p->lim[b] = (uint32_t)share(0, n, p->cur[b] + 1, job->parts);
+				p->lim[b] = (uint32_t)parallel_share(0, n, p->cur[b] + 1, job->parts);
 			}
 			p->next[p->cur[b] * RADIX_SIZE + rec_digit(&a[j], job->dn, job->min)]++;
 		}
@@ -322,10 +322,10 @@ uint32_t *radix_index_par(const struct record *a, uint32_t *idx, uint32_t *tmp, 
 			struct radix_part *p = &job.p[k];
 			for (unsigned b = 0; b < RADIX_SIZE; b++) {
 				unsigned c = 0;
-				while (c + 1 < parts && p->off[b] >= share(0, n, c + 1, parts))
+				while (c + 1 < parts && p->off[b] >= parallel_share(0, n, c + 1, parts))
 					c++;
 				p->cur[b] = c;
-				p->lim[b] = (uint32_t)share(0, n, c + 1, parts);
+				p->lim[b] = (uint32_t)parallel_share(0, n, c + 1, parts);
 			}
 		}
 		job.d = &dig[live[x]];

@@ -32,4 +32,10 @@ void parallel_for(unsigned n, void (*fn)(void *arg, unsigned k), void *arg);
  */
 unsigned parallel_parts(unsigned threads, unsigned cap, size_t items, size_t min_items);
 
+/* The start of part j of k equal parts of [lo, hi) (j = k: hi). */
+static inline size_t parallel_share(size_t lo, size_t hi, unsigned j, unsigned k)
+{
+	return lo + (hi - lo) * j / k;
+}
+
 #endif
